@@ -84,9 +84,10 @@ export type SourcePositions = Record<string, unknown>;
 export interface SourceInstance {
   /**
    * Pushes batches until the source ends (bounded) or `signal` aborts. `push` resolves when the
-   * downstream has room: awaiting it is the backpressure.
+   * downstream has room: awaiting it is the backpressure. Records that could not be decoded go to
+   * port 'error' as DeadLetter rows.
    */
-  run(push: (batch: Batch) => Promise<void>, signal: AbortSignal): Promise<void>;
+  run(push: (batch: Batch, port?: 'out' | 'error') => Promise<void>, signal: AbortSignal): Promise<void>;
   /** Positions covering every batch already pushed. */
   positions(): SourcePositions;
   /** Resume after these positions (called before run). */
