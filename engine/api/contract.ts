@@ -1,0 +1,723 @@
+// The ONE contract between the studio's renderer and whichever host runs the engine (the Electron main
+// process or the web host). Both hosts implement `StudioApi` with the same service (engine/api/service.ts);
+// the renderer gets a typed proxy from engine/api/client.ts and never learns which host it runs in.
+//
+// Rules that keep the two transports (Electron IPC structured clone, WebSocket/HTTP JSON) identical:
+// - every method takes zero or one argument, a plain params object, and returns a Promise;
+// - every value crossing the boundary is plain JSON: timestamps are epoch milliseconds (`number`) in
+//   metadata and ISO-8601 strings inside data rows (`WireValue`), bytes are `{ $bytes: base64 }`;
+// - a failure rejects with an `EngineError` rebuilt from the `ErrorPayload {code, message, details?}`.
+// Types only, plus the const table of method names used for runtime checks on both sides.
+import type { ErrorPayload } from '../errors.ts';
+import type { PipelineDoc, Problem } from '../format/pipeline.ts';
+
+// ---------------------------------------------------------------------------------------------------
+// Wire values
+
+/** A value inside a data row as it crosses the boundary (Date → ISO string, bigint → number or string). */
+export type WireValue = null | boolean | number | string | WireValue[] | { [key: string]: WireValue };
+export type WireRow = Record<string, WireValue>;
+
+// ---------------------------------------------------------------------------------------------------
+// Host
+
+export type HostMode = 'desktop' | 'browser';
+
+export interface HostInfo {
+  mode: HostMode;
+  /** Application version from package.json. */
+  version: string;
+  /** Absolute lake directory this host serves. */
+  lakeDir: string;
+  /** STREAMLAKE_HOME. */
+  homeDir: string;
+  /** Where pipeline files live by default (browser mode: the only place; `<home>/pipelines`). */
+  pipelinesDir: string;
+  /** `process.platform` of the host. */
+  platform: string;
+  /** Desktop only: native open/save dialogs (`filePick`). In browser mode files are picked from `fileList`. */
+  nativeDialogs: boolean;
+  /** Path of the Prometheus endpoint relative to the page origin (web host), or null (desktop). */
+  metricsPath: string | null;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Pipelines and files
+
+export interface ExampleInfo {
+  /** Stable id, the file name without extension (e.g. `sales-by-region`). */
+  id: string;
+  title: string;
+  description: string;
+  /** True for the example the first screen offers (the sales example on the generator). */
+  featured: boolean;
+  doc: PipelineDoc;
+}
+
+export interface ValidationResult {
+  ok: boolean;
+  problems: Problem[];
+}
+
+export type ImportResult = { ok: true; doc: PipelineDoc } | { ok: false; problems: Problem[] };
+
+export interface PipelineFileInfo {
+  /** Browser mode: a name relative to `pipelinesDir` (e.g. `sales.json`); desktop: an absolute path. */
+  path: string;
+  /** Pipeline name inside the file, or null when it could not be read. */
+  name: string | null;
+  modifiedAt: number;
+  sizeBytes: number;
+}
+
+export interface OpenedFile {
+  path: string;
+  /** Canonical text as stored. */
+  text: string;
+  /** Present when the file is a valid pipeline. */
+  doc?: PipelineDoc;
+  /** Present when it is not: every problem, the canvas must stay unchanged. */
+  problems?: Problem[];
+}
+
+export interface AutosaveSlot {
+  doc: PipelineDoc;
+  /** File the autosaved document belongs to, or null for an unsaved pipeline. */
+  path: string | null;
+  savedAt: number;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Running
+
+export type RunState = 'idle' | 'starting' | 'running' | 'stopping' | 'finished' | 'failed';
+
+export interface RunStatus {
+  state: RunState;
+  /** Id of the current or last run, null before the first one. */
+  runId: string | null;
+  pipelineName: string | null;
+  startedAt: number | null;
+  endedAt: number | null;
+  uptimeMs: number;
+  /** Events produced by all sources per second over the last sampling interval. */
+  eventsPerSecond: number;
+  /** Events produced by all sources since the run started. */
+  eventsTotal: number;
+  /** Set when state is `failed`. */
+  error?: ErrorPayload;
+}
+
+export interface RunOptions {
+  /** Stop after the sources produced this many events in total. */
+  maxEvents?: number;
+  /** Drop checkpointed state before starting instead of resuming from it. */
+  fresh?: boolean;
+}
+
+export type PortName = 'out' | 'error' | 'late';
+
+export interface LatencyStats {
+  count: number;
+  sumMs: number;
+  p50: number | null;
+  p95: number | null;
+  p99: number | null;
+  maxMs: number | null;
+}
+
+export interface NodeMetrics {
+  id: string;
+  type: string;
+  kind: 'source' | 'operator' | 'sink';
+  in: number;
+  out: Record<PortName, number>;
+  errors: number;
+  late: number;
+  /** Event-time watermark (epoch ms) where the node has one. */
+  watermark: number | null;
+  latency: LatencyStats;
+  rateIn: number;
+  rateOut: number;
+  queued: number;
+}
+
+export interface EdgeMetrics {
+  from: string;
+  port: PortName;
+  to: string;
+  /** Events per second flowing over this edge (the `from` node's rate on that port). */
+  eventsPerSecond: number;
+  /** Watermark of the `from` node (epoch ms), null when it has none. */
+  watermark: number | null;
+  /** Batches queued at `to`. */
+  queued: number;
+}
+
+export interface MetricsSnapshot {
+  runId: string;
+  pipeline: string;
+  at: number;
+  nodes: Record<string, NodeMetrics>;
+  edges: EdgeMetrics[];
+  checkpoints: { count: number; lastId: number | null; lastAt: number | null; lastDurationMs: number | null };
+}
+
+export interface NodePreview {
+  nodeId: string;
+  port: PortName;
+  /** Latest rows, oldest first, at most `limit`. */
+  rows: WireRow[];
+  /** Rows seen on this port since the run started (more than `rows.length` once the ring wrapped). */
+  seen: number;
+  at: number;
+}
+
+export interface OpenWindow {
+  /** Group-by values of this window. */
+  key: WireRow;
+  start: number;
+  end: number;
+  /** Watermark the window waits for: it emits once the watermark reaches this (end). */
+  closesAt: number;
+  /** Events aggregated so far. */
+  events: number;
+}
+
+export interface WindowExplanation {
+  nodeId: string;
+  /** Current watermark of the window node (epoch ms), null before the first event. */
+  watermark: number | null;
+  watermarkDelayMs: number;
+  allowedLatenessMs: number;
+  /** Oldest first; capped. */
+  openWindows: OpenWindow[];
+  openCount: number;
+  /** One plain sentence: why the oldest window has not been emitted yet. */
+  summary: string;
+}
+
+export interface DeadLetterEntry {
+  node: string;
+  port: 'error' | 'late';
+  reason: string;
+  payload: WireValue;
+  source?: WireRow;
+  at: number;
+}
+
+export interface LogEntry {
+  at: number;
+  level: 'debug' | 'info' | 'warn' | 'error';
+  message: string;
+  nodeId?: string;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Lake
+
+export interface LakeTableSummary {
+  name: string;
+  /** Rows in the current snapshot of main (from the snapshot summary), null when unknown. */
+  rows: number | null;
+  snapshots: number;
+  currentSnapshotId: number | null;
+  lastUpdatedMs: number | null;
+  /** Present when the table could not be read; other tables keep working. */
+  error?: ErrorPayload;
+}
+
+export interface LakeField {
+  id: number;
+  name: string;
+  required: boolean;
+  /** Iceberg type as text: `string`, `long`, `timestamptz`, `decimal(10,2)`, `struct<…>`, `list<…>`. */
+  type: string;
+  doc?: string;
+}
+
+export interface LakeSchema {
+  schemaId: number;
+  fields: LakeField[];
+}
+
+export interface LakePartitionField {
+  sourceId: number;
+  /** Source column name in the current schema. */
+  sourceName: string;
+  fieldId: number;
+  name: string;
+  /** `identity`, `day`, `hour`, `bucket[16]`, `truncate[4]`, … */
+  transform: string;
+}
+
+export interface LakeSnapshot {
+  snapshotId: number;
+  parentId: number | null;
+  sequenceNumber: number;
+  timestampMs: number;
+  /** `append`, `overwrite`, `replace`, `delete`. */
+  operation: string;
+  schemaId: number | null;
+  /** The Iceberg summary as stored: standard keys plus ours (pipeline, checkpoint id, source positions). */
+  summary: Record<string, string>;
+  /** True when this snapshot is in the history of main. */
+  onMain: boolean;
+}
+
+export interface LakeRef {
+  name: string;
+  type: 'branch' | 'tag';
+  snapshotId: number;
+  maxRefAgeMs?: number;
+  maxSnapshotAgeMs?: number;
+  minSnapshotsToKeep?: number;
+}
+
+export interface LakeTableDetail {
+  name: string;
+  location: string;
+  formatVersion: number;
+  currentSnapshotId: number | null;
+  currentSchemaId: number;
+  /** Current schema. */
+  schema: LakeSchema;
+  /** Every schema the table ever had, oldest first. */
+  schemas: LakeSchema[];
+  partitionSpec: { specId: number; fields: LakePartitionField[] };
+  /** Oldest first. */
+  snapshots: LakeSnapshot[];
+  refs: LakeRef[];
+  properties: Record<string, string>;
+}
+
+export interface SchemaChange {
+  kind: 'added' | 'removed' | 'renamed' | 'type-changed' | 'required-changed';
+  fieldId: number;
+  name: string;
+  /** Previous name or type, for `renamed` / `type-changed` / `required-changed`. */
+  from?: string;
+  to?: string;
+}
+
+export interface SnapshotDiff {
+  table: string;
+  from: number;
+  to: number;
+  rowsAdded: number;
+  rowsRemoved: number;
+  filesAdded: number;
+  filesRemoved: number;
+  schemaChanges: SchemaChange[];
+}
+
+export type MaintenanceAction = 'compact' | 'expire' | 'clean';
+
+export interface MaintenanceOptions {
+  /** compact: target data file size in bytes. */
+  targetFileSizeBytes?: number;
+  /** expire: remove snapshots older than this duration text (e.g. `7d`). */
+  olderThan?: string;
+  /** expire: always keep the last K snapshots. */
+  retainLast?: number;
+  /** clean: only remove orphan files older than this duration text (default `1d`, protects in-flight writes). */
+  orphanOlderThan?: string;
+}
+
+export interface MaintenanceResult {
+  jobId: string;
+  table: string;
+  action: MaintenanceAction;
+  /** New snapshot created (compact), or null. */
+  snapshotId: number | null;
+  /** Numbers the action reports, e.g. `filesRewritten`, `snapshotsExpired`, `filesRemoved`, `bytesRemoved`. */
+  stats: Record<string, number>;
+}
+
+/** Progress of a long job (maintenance, producing a generator to a topic). */
+export interface JobProgress {
+  jobId: string;
+  kind: 'maintenance' | 'produce';
+  /** Human label, e.g. `compact sales_by_region`. */
+  label: string;
+  phase: string;
+  done: number;
+  /** Null when the total is unknown (unbounded). */
+  total: number | null;
+  finished: boolean;
+  error?: ErrorPayload;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// SQL
+
+/** Which version of the lake a query reads; at most one of these. Absent = head of main. */
+export interface QueryVersion {
+  snapshot?: number;
+  tag?: string;
+  branch?: string;
+  /** Epoch ms. */
+  asOf?: number;
+}
+
+export interface SqlColumn {
+  name: string;
+  /** DuckDB type name: `VARCHAR`, `BIGINT`, `DOUBLE`, `TIMESTAMP WITH TIME ZONE`, … */
+  type: string;
+}
+
+export interface SqlPage {
+  queryId: string;
+  /** Rows of this page as arrays in column order. */
+  rows: WireValue[][];
+  /** No more pages; the query is closed on the host. */
+  done: boolean;
+  /** Rows delivered so far including this page. */
+  rowsSoFar: number;
+}
+
+export interface SqlResult extends SqlPage {
+  columns: SqlColumn[];
+  elapsedMs: number;
+}
+
+export interface SqlCatalogTable {
+  table: string;
+  columns: SqlColumn[];
+  /** Tags and branches usable as `table@ref`. */
+  refs: string[];
+  error?: ErrorPayload;
+}
+
+export interface SqlExport {
+  fileName: string;
+  mimeType: string;
+  /** The whole file (CSV with a header row, or a JSON array of objects). */
+  content: string;
+  rows: number;
+  /** Desktop when `path` was given: where it was written (content is then empty). */
+  path?: string;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Kafka
+
+export type KafkaSecurity = 'plaintext' | 'ssl' | 'sasl_plaintext' | 'sasl_ssl';
+export type KafkaSaslMechanism = 'plain' | 'scram-sha-256' | 'scram-sha-512';
+
+/** A saved connection as the UI sees it: never any secret, only whether one is stored. */
+export interface KafkaConnectionInfo {
+  name: string;
+  brokers: string[];
+  security: KafkaSecurity;
+  saslMechanism?: KafkaSaslMechanism;
+  username?: string;
+  /** PEM text of the CA (not secret). */
+  ca?: string;
+  /** PEM text of the client certificate (not secret). */
+  clientCert?: string;
+  hasPassword: boolean;
+  hasClientKey: boolean;
+  schemaRegistryUrl?: string;
+}
+
+/** What the UI sends to save a connection. Absent secrets keep the stored ones; `null` removes them. */
+export interface KafkaConnectionInput {
+  name: string;
+  brokers: string[];
+  security: KafkaSecurity;
+  saslMechanism?: KafkaSaslMechanism;
+  username?: string;
+  password?: string | null;
+  ca?: string;
+  clientCert?: string;
+  clientKey?: string | null;
+  schemaRegistryUrl?: string;
+}
+
+export interface KafkaTestResult {
+  ok: boolean;
+  /** Which step failed, in order: dns → tcp → tls → auth → authz. */
+  failedAt?: 'dns' | 'tcp' | 'tls' | 'auth' | 'authz' | 'other';
+  /** Plain words: what worked or what failed and what to check. */
+  message: string;
+  brokers?: number;
+  clusterId?: string;
+  elapsedMs: number;
+}
+
+export interface KafkaPartitionInfo {
+  partition: number;
+  leader: number;
+  replicas: number[];
+  earliestOffset: number;
+  latestOffset: number;
+  /** Size on disk in bytes where the broker reports it, else null. */
+  sizeBytes: number | null;
+}
+
+export interface KafkaTopicInfo {
+  name: string;
+  internal: boolean;
+  partitions: KafkaPartitionInfo[];
+  /** Sum over partitions of latest − earliest. */
+  messages: number;
+  sizeBytes: number | null;
+}
+
+export type KafkaPeekFrom = 'earliest' | 'latest' | { offset: number } | { timestamp: number };
+
+export interface KafkaMessage {
+  topic: string;
+  partition: number;
+  offset: number;
+  timestamp: number;
+  key: string | null;
+  /** Decoded value (JSON, Avro) or text; null for a tombstone. */
+  value: WireValue;
+  /** How `value` was decoded. */
+  format: 'json' | 'avro' | 'string' | 'bytes';
+  headers: Record<string, string>;
+  sizeBytes: number;
+  /** Set when the value could not be decoded with the asked format (value is then the raw text or bytes). */
+  decodeError?: string;
+}
+
+export interface KafkaGroupPartitionLag {
+  topic: string;
+  partition: number;
+  committedOffset: number | null;
+  latestOffset: number;
+  lag: number;
+}
+
+export interface KafkaGroupInfo {
+  groupId: string;
+  state: string;
+  members: number;
+  totalLag: number;
+  partitions: KafkaGroupPartitionLag[];
+}
+
+export interface LagPoint {
+  at: number;
+  lag: number;
+}
+
+export interface KafkaProduceResult {
+  topic: string;
+  partition: number;
+  offset: number;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Monitoring
+
+/** Series names: `events_per_second`, `errors`, `late`, `watermark_delay_ms`, `kafka_lag`, `queued`. */
+export interface MetricsSeries {
+  name: string;
+  /** Node id for per-node series; absent for run-wide series. */
+  nodeId?: string;
+  /** [epoch ms, value] pairs, oldest first, ~1 per second. */
+  points: [number, number][];
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Events (host → renderer)
+
+export type StudioEvent =
+  | { type: 'run.status'; status: RunStatus }
+  | { type: 'metrics.tick'; snapshot: MetricsSnapshot }
+  | { type: 'job.progress'; progress: JobProgress }
+  | { type: 'log'; entry: LogEntry }
+  /** A table got a new snapshot or ref (pipeline commit, maintenance, tag): lake views and live SQL refresh. */
+  | { type: 'lake.changed'; table: string };
+
+export type StudioEventType = StudioEvent['type'];
+export type StudioListener = (event: StudioEvent) => void;
+
+// ---------------------------------------------------------------------------------------------------
+// The API
+
+export interface StudioApi {
+  // host
+  hostInfo(): Promise<HostInfo>;
+
+  // pipelines
+  examplesList(): Promise<ExampleInfo[]>;
+  pipelineValidate(params: { doc: unknown }): Promise<ValidationResult>;
+  /** Canonical text (stable key order, 2-space JSON, trailing newline). Throws ENG_FORMAT_INVALID for an invalid doc. */
+  pipelineExport(params: { doc: PipelineDoc }): Promise<{ text: string }>;
+  pipelineImport(params: { text: string }): Promise<ImportResult>;
+
+  // files
+  fileList(): Promise<PipelineFileInfo[]>;
+  fileOpen(params: { path: string }): Promise<OpenedFile>;
+  /** Writes the canonical text; `overwrite: false` fails with ENG_HOST_REQUEST if the file exists. */
+  fileSave(params: { path: string; doc: PipelineDoc; overwrite?: boolean }): Promise<PipelineFileInfo>;
+  fileDelete(params: { path: string }): Promise<void>;
+  /** Desktop only (HostInfo.nativeDialogs): a native dialog; null when cancelled. */
+  filePick(params: { purpose: 'open' | 'save'; defaultName?: string }): Promise<{ path: string | null }>;
+  fileRecent(): Promise<PipelineFileInfo[]>;
+  autosaveWrite(params: { doc: PipelineDoc; path: string | null }): Promise<void>;
+  autosaveRead(): Promise<AutosaveSlot | null>;
+
+  // run control
+  runStart(params: { doc: PipelineDoc; options?: RunOptions }): Promise<RunStatus>;
+  /** Stops sources, drains, takes a final checkpoint; resolves when stopped. */
+  runStop(): Promise<RunStatus>;
+  /** Deletes the checkpointed state of a pipeline (by name) so the next run starts fresh. Not while running. */
+  runReset(params: { pipelineName: string }): Promise<void>;
+  runStatus(): Promise<RunStatus>;
+  /** Latest metrics of the current or last run; null before any run. */
+  runMetrics(): Promise<MetricsSnapshot | null>;
+  nodePreview(params: { nodeId: string; port?: PortName; limit?: number }): Promise<NodePreview>;
+  windowExplain(params: { nodeId: string }): Promise<WindowExplanation>;
+  deadLetters(params: { nodeId?: string; limit?: number }): Promise<DeadLetterEntry[]>;
+
+  // lake
+  lakeTables(): Promise<LakeTableSummary[]>;
+  lakeTable(params: { table: string }): Promise<LakeTableDetail>;
+  lakeCreateTag(params: { table: string; tag: string; snapshotId?: number }): Promise<LakeRef>;
+  lakeDeleteTag(params: { table: string; tag: string }): Promise<void>;
+  lakeCreateBranch(params: { table: string; branch: string; snapshotId?: number }): Promise<LakeRef>;
+  /** Moves `target` (default main) forward to the head of `branch`; fails if not a fast-forward. */
+  lakeFastForward(params: { table: string; branch: string; target?: string }): Promise<LakeRef>;
+  /** Sets main back to an older snapshot of its history. */
+  lakeRollback(params: { table: string; snapshotId: number }): Promise<LakeRef>;
+  lakeDiff(params: { table: string; from: number; to: number }): Promise<SnapshotDiff>;
+  /** Runs to completion; `job.progress` events (kind `maintenance`) report progress meanwhile. */
+  lakeMaintain(params: { table: string; action: MaintenanceAction; options?: MaintenanceOptions; jobId?: string }): Promise<MaintenanceResult>;
+
+  // SQL
+  sqlRun(params: { sql: string; version?: QueryVersion; pageSize?: number }): Promise<SqlResult>;
+  sqlNext(params: { queryId: string; pageSize?: number }): Promise<SqlPage>;
+  /** Cancels a running query or closes an open one; the pending call rejects with ENG_LAKE_CANCELLED. */
+  sqlCancel(params: { queryId: string }): Promise<void>;
+  sqlCatalog(): Promise<SqlCatalogTable[]>;
+  sqlExport(params: { sql: string; version?: QueryVersion; format: 'csv' | 'json'; path?: string }): Promise<SqlExport>;
+
+  // Kafka
+  kafkaConnections(): Promise<KafkaConnectionInfo[]>;
+  kafkaSaveConnection(params: { connection: KafkaConnectionInput }): Promise<KafkaConnectionInfo>;
+  kafkaDeleteConnection(params: { name: string }): Promise<void>;
+  /** Tests a saved connection by name, or an unsaved one as typed in the form. */
+  kafkaTestConnection(params: { name?: string; connection?: KafkaConnectionInput }): Promise<KafkaTestResult>;
+  kafkaTopics(params: { connection: string }): Promise<KafkaTopicInfo[]>;
+  kafkaCreateTopic(params: { connection: string; topic: string; partitions?: number; replicationFactor?: number; configs?: Record<string, string> }): Promise<void>;
+  kafkaDeleteTopic(params: { connection: string; topic: string }): Promise<void>;
+  kafkaPeek(params: { connection: string; topic: string; partition?: number; from?: KafkaPeekFrom; limit?: number; format?: 'auto' | 'json' | 'avro' | 'string' | 'bytes' }): Promise<KafkaMessage[]>;
+  kafkaGroups(params: { connection: string }): Promise<KafkaGroupInfo[]>;
+  /** Lag sampled by the host over time (sampling starts on the first call for a group). */
+  kafkaLagHistory(params: { connection: string; groupId: string; sinceMs?: number }): Promise<LagPoint[]>;
+  kafkaProduce(params: { connection: string; topic: string; key?: string | null; value: string | null; headers?: Record<string, string>; partition?: number }): Promise<KafkaProduceResult>;
+  /** Publishes a generator dataset to a topic; runs to completion with `job.progress` events (kind `produce`). */
+  kafkaProduceGenerator(params: { connection: string; topic: string; dataset: string; count: number; eventsPerSecond?: number; seed?: number; jobId?: string }): Promise<{ jobId: string; produced: number }>;
+  /** Stops a running generator job early. */
+  jobCancel(params: { jobId: string }): Promise<void>;
+
+  // monitoring
+  /** Series kept by the host for the current or last run (~1 point/s, last 15 minutes). */
+  metricsHistory(params: { sinceMs?: number; names?: string[] }): Promise<MetricsSeries[]>;
+}
+
+export type StudioMethod = keyof StudioApi;
+export type ParamsOf<M extends StudioMethod> = Parameters<StudioApi[M]>[0];
+export type ResultOf<M extends StudioMethod> = Awaited<ReturnType<StudioApi[M]>>;
+
+/** The API plus its event stream, as the renderer receives it from `createClient`. */
+export interface StudioClient extends StudioApi {
+  /** Receives every host event; returns the unsubscribe function. */
+  subscribe(listener: StudioListener): () => void;
+}
+
+// The compiler rejects this table if a method is added to StudioApi without it, or vice versa, so the
+// runtime list used by the client proxy and the host dispatcher can never drift from the interface.
+const methodTable: Record<StudioMethod, true> = {
+  hostInfo: true,
+  examplesList: true,
+  pipelineValidate: true,
+  pipelineExport: true,
+  pipelineImport: true,
+  fileList: true,
+  fileOpen: true,
+  fileSave: true,
+  fileDelete: true,
+  filePick: true,
+  fileRecent: true,
+  autosaveWrite: true,
+  autosaveRead: true,
+  runStart: true,
+  runStop: true,
+  runReset: true,
+  runStatus: true,
+  runMetrics: true,
+  nodePreview: true,
+  windowExplain: true,
+  deadLetters: true,
+  lakeTables: true,
+  lakeTable: true,
+  lakeCreateTag: true,
+  lakeDeleteTag: true,
+  lakeCreateBranch: true,
+  lakeFastForward: true,
+  lakeRollback: true,
+  lakeDiff: true,
+  lakeMaintain: true,
+  sqlRun: true,
+  sqlNext: true,
+  sqlCancel: true,
+  sqlCatalog: true,
+  sqlExport: true,
+  kafkaConnections: true,
+  kafkaSaveConnection: true,
+  kafkaDeleteConnection: true,
+  kafkaTestConnection: true,
+  kafkaTopics: true,
+  kafkaCreateTopic: true,
+  kafkaDeleteTopic: true,
+  kafkaPeek: true,
+  kafkaGroups: true,
+  kafkaLagHistory: true,
+  kafkaProduce: true,
+  kafkaProduceGenerator: true,
+  jobCancel: true,
+  metricsHistory: true,
+};
+
+export const studioMethods: readonly StudioMethod[] = Object.freeze(Object.keys(methodTable) as StudioMethod[]);
+
+export function isStudioMethod(name: string): name is StudioMethod {
+  return Object.prototype.hasOwnProperty.call(methodTable, name);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Transport (shared by both hosts)
+
+/** What a client needs from a host connection; engine/api/transport-ws.ts and transport-electron.ts. */
+export interface Transport {
+  /** Resolves with the result, or rejects with an EngineError built from the host's ErrorPayload. */
+  call(method: StudioMethod, params: unknown): Promise<unknown>;
+  subscribe(listener: StudioListener): () => void;
+}
+
+/** Messages on the WebSocket (`/ws?token=…`). */
+export type ClientMessage = { id: number; method: string; params?: unknown };
+export type ServerMessage =
+  | { id: number; result: unknown }
+  | { id: number; error: ErrorPayload }
+  | { event: StudioEvent };
+
+/** Prefix of every Electron IPC channel; the preload refuses anything else. */
+export const ipcPrefix = 'streamlake:';
+export const ipcChannels = { call: 'streamlake:call', event: 'streamlake:event' } as const;
+
+/** Reply of the Electron `streamlake:call` handler (ipcRenderer.invoke mangles thrown errors, so results are wrapped). */
+export type IpcReply = { ok: true; result: unknown } | { ok: false; error: ErrorPayload };
+
+/** What the preload exposes as `window.streamlake`. */
+export interface PreloadBridge {
+  call(method: string, params: unknown): Promise<IpcReply>;
+  /** Returns the unsubscribe function. */
+  onEvent(listener: (event: StudioEvent) => void): () => void;
+}
