@@ -39,6 +39,9 @@ export const errorCodes = {
   ENG_HOST_AUTH: 'Missing or wrong studio token',
   ENG_HOST_REQUEST: 'Malformed request',
   ENG_HOST_NOT_FOUND: 'Not found',
+  ENG_HOST_DISCONNECTED: 'Lost the connection to the studio host',
+  ENG_HOST_FORBIDDEN: 'Request refused: wrong Host or Origin',
+  ENG_HOST_UNAVAILABLE: 'This feature is not available yet in this host',
 } as const;
 
 export type ErrorCode = keyof typeof errorCodes;

@@ -573,7 +573,7 @@ export interface StudioApi {
   runMetrics(): Promise<MetricsSnapshot | null>;
   nodePreview(params: { nodeId: string; port?: PortName; limit?: number }): Promise<NodePreview>;
   windowExplain(params: { nodeId: string }): Promise<WindowExplanation>;
-  deadLetters(params: { nodeId?: string; limit?: number }): Promise<DeadLetterEntry[]>;
+  deadLetters(params?: { nodeId?: string; limit?: number }): Promise<DeadLetterEntry[]>;
 
   // lake
   lakeTables(): Promise<LakeTableSummary[]>;
@@ -618,7 +618,7 @@ export interface StudioApi {
 
   // monitoring
   /** Series kept by the host for the current or last run (~1 point/s, last 15 minutes). */
-  metricsHistory(params: { sinceMs?: number; names?: string[] }): Promise<MetricsSeries[]>;
+  metricsHistory(params?: { sinceMs?: number; names?: string[] }): Promise<MetricsSeries[]>;
 }
 
 export type StudioMethod = keyof StudioApi;

@@ -1,0 +1,175 @@
+// Runtime validation of every method's params where they enter a host (WebSocket, HTTP, Electron IPC).
+// The table is typed against the contract: a validator whose output does not fit the method's params, or a
+// missing method, is a compile error.
+import type { PipelineDoc } from '../format/pipeline.ts';
+import { EngineError } from '../errors.ts';
+import { isStudioMethod } from './contract.ts';
+import type { KafkaConnectionInput, KafkaPeekFrom, ParamsOf, QueryVersion, RunOptions, StudioMethod } from './contract.ts';
+import { array, boolean, custom, isPlainObject, literal, nullable, number, object, optional, record, string, union } from './schema.ts';
+import type { Validator } from './schema.ts';
+
+const name = string({ min: 1, max: 200 });
+const nodeId = string({ min: 1, max: 200 });
+const tableName = string({ min: 1, max: 200, pattern: /^[A-Za-z_][A-Za-z0-9_]*$/, patternName: 'a table name (letters, digits, underscores; not starting with a digit)' });
+const refName = string({ min: 1, max: 200, pattern: /^[A-Za-z0-9_][A-Za-z0-9_.\-]*$/, patternName: 'a ref name (letters, digits, _ . -)' });
+const snapshotId = number({ integer: true, min: 0 });
+const filePath = string({ min: 1, max: 4096 });
+const jobId = string({ min: 1, max: 100 });
+const epochMs = number({ min: 0 });
+const port = literal('out', 'error', 'late');
+const limit = number({ integer: true, min: 1, max: 10_000 });
+const pageSize = number({ integer: true, min: 1, max: 100_000 });
+
+/** Only the envelope is checked here; the engine's pipeline validator reports every problem with its path. */
+const pipelineDoc = custom<PipelineDoc>('a pipeline document (an object with "nodes" and "edges" arrays)', (value) =>
+  isPlainObject(value) && Array.isArray(value.nodes) && Array.isArray(value.edges));
+
+const noParams = custom<undefined>('absent (this method takes no params)', (value) =>
+  value === undefined || value === null || (isPlainObject(value) && Object.keys(value).length === 0));
+
+const queryVersion: Validator<QueryVersion> = (() => {
+  const shape = object({ snapshot: optional(snapshotId), tag: optional(refName), branch: optional(refName), asOf: optional(epochMs) });
+  return {
+    check(value: unknown, path: string): QueryVersion {
+      const version = shape.check(value, path);
+      const set = Object.keys(version);
+      if (set.length > 1) throw new EngineError('ENG_HOST_REQUEST', `${path} must name at most one of snapshot, tag, branch, asOf (got ${set.join(' and ')})`, { path });
+      return version;
+    },
+  };
+})();
+
+const runOptions: Validator<RunOptions> = object({ maxEvents: optional(number({ integer: true, min: 1 })), fresh: optional(boolean()) });
+
+const connectionInput: Validator<KafkaConnectionInput> = object({
+  name: string({ min: 1, max: 100, pattern: /^[A-Za-z0-9_][A-Za-z0-9_.\- ]*$/, patternName: 'a connection name (letters, digits, space, _ . -)' }),
+  brokers: array(string({ min: 1, max: 300, pattern: /^[^\s:]+:\d{1,5}$/, patternName: 'host:port' }), { max: 100 }),
+  security: literal('plaintext', 'ssl', 'sasl_plaintext', 'sasl_ssl'),
+  saslMechanism: optional(literal('plain', 'scram-sha-256', 'scram-sha-512')),
+  username: optional(string({ max: 1000 })),
+  password: optional(nullable(string({ max: 10_000 }))),
+  ca: optional(string({ max: 1_000_000 })),
+  clientCert: optional(string({ max: 1_000_000 })),
+  clientKey: optional(nullable(string({ max: 1_000_000 }))),
+  schemaRegistryUrl: optional(string({ max: 2000, pattern: /^https?:\/\//, patternName: 'an http(s) URL' })),
+});
+
+const peekFrom: Validator<KafkaPeekFrom> = union('"earliest", "latest", {offset} or {timestamp}',
+  literal('earliest', 'latest'),
+  object({ offset: number({ integer: true, min: 0 }) }),
+  object({ timestamp: epochMs }));
+
+type ValidatorTable = { [M in StudioMethod]: Validator<ParamsOf<M>> };
+
+const validators: ValidatorTable = {
+  hostInfo: noParams,
+  examplesList: noParams,
+  pipelineValidate: object({ doc: custom<unknown>('a value', () => true) }),
+  pipelineExport: object({ doc: pipelineDoc }),
+  pipelineImport: object({ text: string({ max: 50_000_000 }) }),
+  fileList: noParams,
+  fileOpen: object({ path: filePath }),
+  fileSave: object({ path: filePath, doc: pipelineDoc, overwrite: optional(boolean()) }),
+  fileDelete: object({ path: filePath }),
+  filePick: object({ purpose: literal('open', 'save'), defaultName: optional(string({ max: 255 })) }),
+  fileRecent: noParams,
+  autosaveWrite: object({ doc: pipelineDoc, path: nullable(filePath) }),
+  autosaveRead: noParams,
+  runStart: object({ doc: pipelineDoc, options: optional(runOptions) }),
+  runStop: noParams,
+  runReset: object({ pipelineName: name }),
+  runStatus: noParams,
+  runMetrics: noParams,
+  nodePreview: object({ nodeId, port: optional(port), limit: optional(limit) }),
+  windowExplain: object({ nodeId }),
+  deadLetters: optional(object({ nodeId: optional(nodeId), limit: optional(limit) })),
+  lakeTables: noParams,
+  lakeTable: object({ table: tableName }),
+  lakeCreateTag: object({ table: tableName, tag: refName, snapshotId: optional(snapshotId) }),
+  lakeDeleteTag: object({ table: tableName, tag: refName }),
+  lakeCreateBranch: object({ table: tableName, branch: refName, snapshotId: optional(snapshotId) }),
+  lakeFastForward: object({ table: tableName, branch: refName, target: optional(refName) }),
+  lakeRollback: object({ table: tableName, snapshotId }),
+  lakeDiff: object({ table: tableName, from: snapshotId, to: snapshotId }),
+  lakeMaintain: object({
+    table: tableName,
+    action: literal('compact', 'expire', 'clean'),
+    options: optional(object({
+      targetFileSizeBytes: optional(number({ integer: true, min: 1024 })),
+      olderThan: optional(string({ min: 1, max: 50 })),
+      retainLast: optional(number({ integer: true, min: 1 })),
+      orphanOlderThan: optional(string({ min: 1, max: 50 })),
+    })),
+    jobId: optional(jobId),
+  }),
+  sqlRun: object({ sql: string({ min: 1, max: 1_000_000 }), version: optional(queryVersion), pageSize: optional(pageSize) }),
+  sqlNext: object({ queryId: string({ min: 1, max: 100 }), pageSize: optional(pageSize) }),
+  sqlCancel: object({ queryId: string({ min: 1, max: 100 }) }),
+  sqlCatalog: noParams,
+  sqlExport: object({ sql: string({ min: 1, max: 1_000_000 }), version: optional(queryVersion), format: literal('csv', 'json'), path: optional(filePath) }),
+  kafkaConnections: noParams,
+  kafkaSaveConnection: object({ connection: connectionInput }),
+  kafkaDeleteConnection: object({ name }),
+  kafkaTestConnection: (() => {
+    const shape = object({ name: optional(name), connection: optional(connectionInput) });
+    return {
+      check(value: unknown, path: string) {
+        const params = shape.check(value, path);
+        if ((params.name === undefined) === (params.connection === undefined)) {
+          throw new EngineError('ENG_HOST_REQUEST', `${path} must have exactly one of "name" (a saved connection) or "connection" (an unsaved one)`, { path });
+        }
+        return params;
+      },
+    };
+  })(),
+  kafkaTopics: object({ connection: name }),
+  kafkaCreateTopic: object({
+    connection: name,
+    topic: string({ min: 1, max: 249, pattern: /^[A-Za-z0-9._-]+$/, patternName: 'a topic name (letters, digits, . _ -)' }),
+    partitions: optional(number({ integer: true, min: 1, max: 10_000 })),
+    replicationFactor: optional(number({ integer: true, min: 1, max: 100 })),
+    configs: optional(record(string({ max: 10_000 }))),
+  }),
+  kafkaDeleteTopic: object({ connection: name, topic: string({ min: 1, max: 249 }) }),
+  kafkaPeek: object({
+    connection: name,
+    topic: string({ min: 1, max: 249 }),
+    partition: optional(number({ integer: true, min: 0 })),
+    from: optional(peekFrom),
+    limit: optional(number({ integer: true, min: 1, max: 1000 })),
+    format: optional(literal('auto', 'json', 'avro', 'string', 'bytes')),
+  }),
+  kafkaGroups: object({ connection: name }),
+  kafkaLagHistory: object({ connection: name, groupId: string({ min: 1, max: 1000 }), sinceMs: optional(epochMs) }),
+  kafkaProduce: object({
+    connection: name,
+    topic: string({ min: 1, max: 249 }),
+    key: optional(nullable(string({ max: 1_000_000 }))),
+    value: nullable(string({ max: 10_000_000 })),
+    headers: optional(record(string({ max: 100_000 }))),
+    partition: optional(number({ integer: true, min: 0 })),
+  }),
+  kafkaProduceGenerator: object({
+    connection: name,
+    topic: string({ min: 1, max: 249 }),
+    dataset: string({ min: 1, max: 100 }),
+    count: number({ integer: true, min: 1, max: 1_000_000_000 }),
+    eventsPerSecond: optional(number({ min: 0 })),
+    seed: optional(number({ integer: true })),
+    jobId: optional(jobId),
+  }),
+  jobCancel: object({ jobId }),
+  metricsHistory: optional(object({ sinceMs: optional(epochMs), names: optional(array(string({ min: 1, max: 100 }), { max: 100 })) })),
+};
+
+/**
+ * Checks a call as it arrives from an untrusted side. Returns the params with unknown keys refused and
+ * defaults untouched; throws EngineError ENG_HOST_REQUEST whose message names the method and the path.
+ */
+export function validateCall(method: string, params: unknown): { method: StudioMethod; params: unknown } {
+  if (!isStudioMethod(method)) {
+    throw new EngineError('ENG_HOST_NOT_FOUND', `Unknown method "${method.slice(0, 100)}"`, { method: method.slice(0, 100) });
+  }
+  const validator = validators[method] as Validator<unknown>;
+  return { method, params: validator.check(params, `${method} params`) };
+}
