@@ -1,2 +1,3 @@
 // Importing this module registers every built-in node type with the runtime.
+import '../operators/index.ts';
 export {};

@@ -79,3 +79,11 @@ export class ManualTime implements Clock, Timers {
     this.current = target;
   }
 }
+
+/**
+ * A monotonic high-resolution reading in ms, only for measuring durations (batch latency, benchmarks);
+ * never for event time or anything a test asserts on.
+ */
+export function monotonicMs(): number {
+  return performance.now();
+}

@@ -1,0 +1,2 @@
+// Registers the built-in operators and the preview sink.
+import './preview.ts';

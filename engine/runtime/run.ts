@@ -1,0 +1,608 @@
+// One run of a pipeline. Sources run concurrently and push batches; each push is carried synchronously
+// through the operators (fan-out and fan-in follow the edges) into bounded per-sink queues, and the push
+// resolves only when every sink queue has room again: a slow sink therefore slows every source, and at
+// most one batch per source plus the queues is ever in memory.
+//
+// Checkpoints are aligned barriers: at one synchronous point the runtime snapshots every operator and
+// every source position, then drops a marker into every sink queue. Each sink writes what came before
+// its marker, waits for the checkpoint file to be durable and then commits it (sink.checkpoint); what
+// came after the marker is written after the commit. Sources never have to stop for a checkpoint.
+//
+// Contract for sources: positions() must cover a batch from the moment push() is called for it.
+import { EngineError, toErrorPayload, type ErrorPayload } from '../errors.ts';
+import type { NodeSpec, NodeType, PipelineDoc } from '../format/pipeline.ts';
+import { nodeFactory, type NodeFactory } from '../nodes/registry.ts';
+import { CHECKPOINT_FORMAT, checkpointPath, chooseCheckpoint, clearCheckpoints, encodeCheckpoint, listCheckpoints, pruneCheckpoints, readCheckpoint, writeCheckpoint } from './checkpoint.ts';
+import { monotonicMs, systemClock, systemTimers, type Clock, type TimerHandle, type Timers } from './clock.ts';
+import { buildGraph, type Graph } from './graph.ts';
+import { MetricsRegistry, type MetricsSnapshot, type NodeCounters } from './metrics.ts';
+import { SinkQueue } from './queue.ts';
+import { RowRing } from './ring.ts';
+import type { Batch, CheckpointInfo, Emit, NodeContext, OperatorInstance, PortName, Row, SinkInstance, SinkSummary, SourceInstance, SourcePositions } from './types.ts';
+
+export interface RunOptions {
+  /** Root folder of the lake. */
+  lakeDir: string;
+  /** STREAMLAKE_HOME. */
+  homeDir: string;
+  clock?: Clock;
+  timers?: Timers;
+  /** Stop reading after this many source events (all ports, all sources); the run then ends like bounded input. */
+  maxEvents?: number;
+  /** Where chk-<id>.json files go; with it the run restores on start and checkpoints periodically. */
+  checkpointDir?: string;
+  /** Ms between periodic checkpoints (default 10 000; 0 = only the final one). */
+  checkpointInterval?: number;
+  /** Batches each sink queue holds before sources wait (default 16). */
+  queueCapacity?: number;
+  /** Rows kept per node port for previews (default 200). */
+  previewCapacity?: number;
+  /** Ms of processing time between operator ticks and metric samples (default 1000). */
+  tickInterval?: number;
+  onEvent?: (event: RunEvent) => void;
+  /** Node implementations that take precedence over the registry (tests, benchmarks, embedding hosts). */
+  nodes?: Partial<Record<NodeType, NodeFactory>>;
+}
+
+export type RunStatus = 'idle' | 'running' | 'stopping' | 'finished' | 'failed';
+
+export type RunEvent =
+  | { type: 'status'; status: RunStatus; at: number }
+  | { type: 'restored'; checkpointId: number; at: number }
+  | { type: 'checkpoint'; checkpointId: number; path: string | null; durationMs: number; at: number }
+  | { type: 'log'; level: 'debug' | 'info' | 'warn' | 'error'; node: string | null; message: string; at: number }
+  | { type: 'error'; node: string | null; error: ErrorPayload; at: number }
+  | { type: 'finished'; summary: RunSummary; at: number };
+
+export interface NodeSummary {
+  type: string;
+  kind: 'source' | 'operator' | 'sink';
+  in: number;
+  out: Record<PortName, number>;
+  errors: number;
+  late: number;
+}
+
+export interface RunSummary {
+  pipeline: string;
+  /** finished: input ended; stopped: stop() was called; failed: see `error`. */
+  status: 'finished' | 'stopped' | 'failed';
+  startedAt: number;
+  endedAt: number;
+  /** Events the sources produced (every port). */
+  eventsIn: number;
+  nodes: Record<string, NodeSummary>;
+  /** What each sink reported on close. */
+  sinks: Record<string, SinkSummary>;
+  checkpoints: number;
+  lastCheckpointId: number | null;
+  restoredFrom: number | null;
+  error?: ErrorPayload & { node: string | null };
+}
+
+export interface NodeExplanation {
+  node: string;
+  type: string;
+  watermark: number | null;
+  /** What the operator says about itself (windows: watermark vs open window ends). */
+  details: unknown;
+}
+
+export interface Run {
+  readonly pipeline: PipelineDoc;
+  /** Runs until bounded sources end (after the final checkpoint and commit) or stop() is called. Never rejects for node failures: see summary.status. */
+  start(): Promise<RunSummary>;
+  /** Stops the sources, takes a final checkpoint (open windows are kept in it, not emitted) and closes the sinks. */
+  stop(): Promise<void>;
+  status(): RunStatus;
+  metrics(): MetricsSnapshot;
+  /** Metrics in Prometheus text exposition format. */
+  prometheus(): string;
+  /** The latest rows a node emitted on a port (sinks: rows received, on 'out'). */
+  preview(nodeId: string, port?: PortName, limit?: number): Row[];
+  explain(nodeId: string): NodeExplanation;
+  /** Deletes the checkpoints, so the next run of this pipeline starts from scratch (not while running). */
+  resetState(): Promise<void>;
+}
+
+export function createRun(doc: PipelineDoc, options: RunOptions): Run {
+  return new PipelineRun(doc, options);
+}
+
+interface Live {
+  spec: NodeSpec;
+  kind: 'source' | 'operator' | 'sink';
+  counters: NodeCounters;
+  rings: Record<PortName, RowRing>;
+  routes: Record<PortName, string[]>;
+  emit: Emit;
+  operator?: OperatorInstance;
+  source?: SourceInstance;
+  sink?: SinkInstance;
+  queue?: SinkQueue;
+  summary?: SinkSummary;
+}
+
+class PipelineRun implements Run {
+  private state: RunStatus = 'idle';
+  private readonly clock: Clock;
+  private readonly timers: Timers;
+  private readonly registry: MetricsRegistry;
+  private readonly live = new Map<string, Live>();
+  private graph: Graph | null = null;
+  private readonly sourceAbort = new AbortController();
+  private readonly runAbort = new AbortController();
+  private stopRequested = false;
+  private failure: (ErrorPayload & { node: string | null }) | null = null;
+  /** Rejects when the run fails, so nothing waits forever on a sink that will never answer. */
+  private readonly failed: Promise<never>;
+  private rejectFailed: (error: Error) => void = () => undefined;
+  private produced = 0;
+  private limitReached = false;
+  private nextCheckpointId = 1;
+  private restoredFrom: number | null = null;
+  private barrierInFlight: Promise<void> | null = null;
+  private roomWaiters: (() => void)[] = [];
+  private timerHandles: TimerHandle[] = [];
+  private startPromise: Promise<RunSummary> | null = null;
+  private readonly queueCapacity: number;
+  private readonly previewCapacity: number;
+
+  constructor(readonly pipeline: PipelineDoc, private readonly options: RunOptions) {
+    this.clock = options.clock ?? systemClock;
+    this.timers = options.timers ?? systemTimers;
+    this.registry = new MetricsRegistry(pipeline.name, () => this.clock.now());
+    this.queueCapacity = Math.max(1, options.queueCapacity ?? 16);
+    this.previewCapacity = Math.max(0, options.previewCapacity ?? 200);
+    this.failed = new Promise<never>((_resolve, reject) => { this.rejectFailed = reject; });
+    this.failed.catch(() => undefined);
+  }
+
+  status(): RunStatus {
+    return this.state;
+  }
+
+  metrics(): MetricsSnapshot {
+    return this.registry.snapshot();
+  }
+
+  prometheus(): string {
+    return this.registry.toPrometheus();
+  }
+
+  preview(nodeId: string, port: PortName = 'out', limit?: number): Row[] {
+    const node = this.live.get(nodeId);
+    if (!node) {
+      if (this.pipeline.nodes.some((n) => n.id === nodeId)) return [];
+      throw new EngineError('ENG_RUN_STATE', `no node "${nodeId}" in pipeline "${this.pipeline.name}"`, { node: nodeId });
+    }
+    return node.rings[port].latest(limit ?? this.previewCapacity);
+  }
+
+  explain(nodeId: string): NodeExplanation {
+    const spec = this.pipeline.nodes.find((n) => n.id === nodeId);
+    if (!spec) throw new EngineError('ENG_RUN_STATE', `no node "${nodeId}" in pipeline "${this.pipeline.name}"`, { node: nodeId });
+    const node = this.live.get(nodeId);
+    return {
+      node: nodeId,
+      type: spec.type,
+      watermark: node?.operator?.watermark?.() ?? null,
+      details: node?.operator?.explain?.() ?? null,
+    };
+  }
+
+  async resetState(): Promise<void> {
+    if (this.state === 'running' || this.state === 'stopping') {
+      throw new EngineError('ENG_RUN_STATE', 'cannot reset the state of a running pipeline; stop it first');
+    }
+    if (this.options.checkpointDir) await clearCheckpoints(this.options.checkpointDir);
+  }
+
+  start(): Promise<RunSummary> {
+    if (this.state !== 'idle' || this.startPromise) {
+      return Promise.reject(new EngineError('ENG_RUN_STATE', `the run is ${this.state}; create a new run to start again`));
+    }
+    this.startPromise = this.execute();
+    return this.startPromise;
+  }
+
+  async stop(): Promise<void> {
+    if (this.state === 'idle' && !this.startPromise) {
+      this.setStatus('finished');
+      return;
+    }
+    if (this.state === 'running') {
+      this.stopRequested = true;
+      this.setStatus('stopping');
+      this.sourceAbort.abort();
+      this.wakeProducers();
+    }
+    await this.startPromise?.catch(() => undefined);
+  }
+
+  // ---- lifecycle -------------------------------------------------------------------------------------
+
+  private async execute(): Promise<RunSummary> {
+    const startedAt = this.clock.now();
+    this.setStatus('running');
+    const writers: Promise<void>[] = [];
+    try {
+      this.graph = buildGraph(this.pipeline);
+      await this.instantiate(this.graph);
+      await this.restore();
+      for (const node of this.live.values()) if (node.queue && node.sink) writers.push(this.writeLoop(node));
+      this.scheduleTicks();
+      this.scheduleCheckpoints();
+      await this.runSources();
+      this.cancelTimers();
+      if (!this.failure && !this.stopRequested) this.finishOperators();
+      if (!this.failure) await this.barrier();
+    } catch (error) {
+      this.fail(error, null);
+    }
+    this.cancelTimers();
+    for (const node of this.live.values()) node.queue?.close();
+    await Promise.all(writers);
+    await this.closeAll();
+    this.registry.sample();
+    const summary = this.summarize(startedAt);
+    this.setStatus(this.failure ? 'failed' : 'finished');
+    this.emitEvent({ type: 'finished', summary, at: this.clock.now() });
+    return summary;
+  }
+
+  private async instantiate(graph: Graph): Promise<void> {
+    for (const id of graph.order) {
+      const gnode = graph.nodes.get(id);
+      if (!gnode) continue;
+      const spec = gnode.spec;
+      const counters = this.registry.node(id, spec.type, gnode.kind);
+      const rings = { out: new RowRing(this.previewCapacity), error: new RowRing(this.previewCapacity), late: new RowRing(this.previewCapacity) };
+      const node: Live = { spec, kind: gnode.kind, counters, rings, routes: gnode.routes, emit: () => undefined };
+      node.emit = (port, batch) => this.emitFrom(node, port, batch);
+      this.live.set(id, node);
+      const factory = this.options.nodes?.[spec.type] ?? nodeFactory(spec.type);
+      if (!factory) throw new EngineError('ENG_FORMAT_INVALID', `no implementation is registered for node type "${spec.type}" (node "${id}")`, { node: id });
+      const ctx = this.context(id, counters);
+      try {
+        // The factory union is discriminated by kind; the registry keeps kind and create together.
+        if (factory.kind === 'source') node.source = await factory.create(spec as never, ctx);
+        else if (factory.kind === 'operator') node.operator = await factory.create(spec as never, ctx);
+        else {
+          node.sink = await factory.create(spec as never, ctx);
+          node.queue = new SinkQueue(this.queueCapacity, () => this.wakeProducers());
+        }
+      } catch (error) {
+        throw nodeError(error, id, `node "${id}" (${spec.type}) could not be created`);
+      }
+    }
+  }
+
+  private context(nodeId: string, counters: NodeCounters): NodeContext {
+    return {
+      nodeId,
+      pipelineName: this.pipeline.name,
+      clock: this.clock,
+      timers: this.timers,
+      lakeDir: this.options.lakeDir,
+      homeDir: this.options.homeDir,
+      metrics: counters,
+      signal: this.runAbort.signal,
+      log: (level, message) => this.emitEvent({ type: 'log', level, node: nodeId, message, at: this.clock.now() }),
+    };
+  }
+
+  private async restore(): Promise<void> {
+    const committed: (number | null)[] = [];
+    for (const node of this.live.values()) {
+      if (node.sink?.lastCommitted) {
+        const info = await node.sink.lastCommitted();
+        committed.push(info ? info.id : null);
+      }
+    }
+    const dir = this.options.checkpointDir;
+    const available = dir ? await listCheckpoints(dir) : [];
+    this.nextCheckpointId = Math.max(0, available[0] ?? 0, ...committed.map((c) => c ?? 0)) + 1;
+    if (!dir) return;
+    const chosen = chooseCheckpoint(available, committed);
+    if (chosen === null) return;
+    const file = await readCheckpoint(dir, chosen);
+    for (const [id, node] of this.live) {
+      try {
+        if (node.operator && id in file.operators) node.operator.restore(file.operators[id]);
+        const positions = file.sources[id];
+        if (node.source && positions) node.source.restore(positions);
+      } catch (error) {
+        throw new EngineError('ENG_RUN_CHECKPOINT', `node "${id}" could not restore from ${checkpointPath(dir, chosen)}: ${(error as Error).message}`, { node: id, checkpoint: chosen });
+      }
+    }
+    this.restoredFrom = chosen;
+    this.emitEvent({ type: 'restored', checkpointId: chosen, at: this.clock.now() });
+  }
+
+  private async runSources(): Promise<void> {
+    const runs: Promise<void>[] = [];
+    for (const [id, node] of this.live) {
+      const source = node.source;
+      if (!source) continue;
+      const push = (batch: Batch, port: 'out' | 'error' = 'out'): Promise<void> => this.push(node, batch, port);
+      runs.push(source.run(push, this.sourceAbort.signal).catch((error: unknown) => this.fail(error, id)));
+    }
+    await Promise.all(runs);
+  }
+
+  private finishOperators(): void {
+    for (const id of this.graph?.order ?? []) {
+      const node = this.live.get(id);
+      if (!node?.operator || this.failure) continue;
+      try {
+        node.operator.finish(node.emit);
+        node.counters.setWatermark(node.operator.watermark?.() ?? null);
+      } catch (error) {
+        this.fail(error, id);
+      }
+    }
+  }
+
+  private async closeAll(): Promise<void> {
+    for (const [id, node] of this.live) {
+      try {
+        if (node.sink) node.summary = await node.sink.close();
+        if (node.source) await node.source.close();
+      } catch (error) {
+        this.fail(error, id);
+      }
+    }
+    this.runAbort.abort();
+  }
+
+  // ---- data path -------------------------------------------------------------------------------------
+
+  private async push(node: Live, batch: Batch, port: 'out' | 'error'): Promise<void> {
+    if (this.failure || this.limitReached) return;
+    let rows = batch.rows;
+    if (rows.length === 0) return;
+    const max = this.options.maxEvents;
+    if (max !== undefined) {
+      const left = max - this.produced;
+      if (rows.length >= left) {
+        rows = rows.slice(0, Math.max(0, left));
+        batch = { ...batch, rows };
+        this.limitReached = true;
+        this.sourceAbort.abort();
+      }
+    }
+    this.produced += rows.length;
+    node.counters.addIn(rows.length);
+    if (rows.length > 0) this.emitFrom(node, port, batch);
+    await this.room();
+  }
+
+  /** A node emitted a batch on a port: count it, keep it for previews, hand it downstream. */
+  private emitFrom(node: Live, port: PortName, batch: Batch): void {
+    const n = batch.rows.length;
+    if (n === 0) return;
+    node.counters.addOut(port, n);
+    node.rings[port].add(batch.rows);
+    for (const target of node.routes[port]) this.deliver(target, batch);
+  }
+
+  private deliver(id: string, batch: Batch): void {
+    const node = this.live.get(id);
+    if (!node || this.failure) return;
+    node.counters.addIn(batch.rows.length);
+    if (node.queue) {
+      node.rings.out.add(batch.rows);
+      node.queue.enqueue(batch);
+      node.counters.queued = node.queue.size();
+      return;
+    }
+    const operator = node.operator;
+    if (!operator) return;
+    const started = monotonicMs();
+    try {
+      operator.process(batch, node.emit);
+    } catch (error) {
+      this.fail(error, id);
+      return;
+    }
+    node.counters.observeLatency(monotonicMs() - started);
+    if (operator.watermark) node.counters.setWatermark(operator.watermark());
+  }
+
+  /** Resolves once every sink queue has room (or the run is ending). */
+  private async room(): Promise<void> {
+    for (;;) {
+      if (this.failure) return;
+      let full = false;
+      for (const node of this.live.values()) if (node.queue && !node.queue.hasRoom()) full = true;
+      if (!full) return;
+      await new Promise<void>((resolve) => this.roomWaiters.push(resolve));
+    }
+  }
+
+  private wakeProducers(): void {
+    const waiters = this.roomWaiters;
+    this.roomWaiters = [];
+    for (const wake of waiters) wake();
+  }
+
+  private async writeLoop(node: Live): Promise<void> {
+    const queue = node.queue as SinkQueue;
+    const sink = node.sink as SinkInstance;
+    for (;;) {
+      const item = await queue.next();
+      if (!item) return;
+      try {
+        if (item.kind === 'batch') {
+          await sink.write(item.batch);
+          node.counters.observeLatency(monotonicMs() - item.enqueuedAt);
+        } else {
+          await item.run();
+        }
+      } catch (error) {
+        this.fail(error, node.spec.id);
+        return;
+      } finally {
+        queue.done();
+        node.counters.queued = queue.size();
+      }
+    }
+  }
+
+  // ---- time ------------------------------------------------------------------------------------------
+
+  private scheduleTicks(): void {
+    const interval = Math.max(1, this.options.tickInterval ?? 1000);
+    const tick = (): void => {
+      if (this.failure || this.state !== 'running') return;
+      const now = this.clock.now();
+      for (const id of this.graph?.order ?? []) {
+        const node = this.live.get(id);
+        const operator = node?.operator;
+        if (!node || !operator?.tick) continue;
+        try {
+          operator.tick(now, node.emit);
+          if (operator.watermark) node.counters.setWatermark(operator.watermark());
+        } catch (error) {
+          this.fail(error, id);
+          return;
+        }
+      }
+      this.registry.sample();
+      this.timerHandles.push(this.timers.after(interval, tick));
+    };
+    this.timerHandles.push(this.timers.after(interval, tick));
+  }
+
+  private scheduleCheckpoints(): void {
+    const interval = this.options.checkpointInterval ?? 10_000;
+    if (!this.options.checkpointDir || interval <= 0) return;
+    const due = (): void => {
+      if (this.failure || this.state !== 'running') return;
+      this.barrier().catch((error: unknown) => this.fail(error, null)).finally(() => {
+        if (!this.failure && this.state === 'running') this.timerHandles.push(this.timers.after(interval, due));
+      });
+    };
+    this.timerHandles.push(this.timers.after(interval, due));
+  }
+
+  private cancelTimers(): void {
+    for (const handle of this.timerHandles) handle.cancel();
+    this.timerHandles = [];
+  }
+
+  // ---- checkpoints -----------------------------------------------------------------------------------
+
+  /** Takes a checkpoint; concurrent calls wait for the one in flight and then take their own. */
+  private async barrier(): Promise<void> {
+    while (this.barrierInFlight) await this.barrierInFlight;
+    const work = this.takeBarrier();
+    this.barrierInFlight = work.finally(() => { this.barrierInFlight = null; });
+    await this.barrierInFlight;
+  }
+
+  private async takeBarrier(): Promise<void> {
+    const started = monotonicMs();
+    const id = this.nextCheckpointId++;
+    const dir = this.options.checkpointDir;
+    // The synchronous cut: everything pushed so far has been processed, nothing after it has.
+    const sources: Record<string, SourcePositions> = {};
+    const operators: Record<string, unknown> = {};
+    for (const [nodeId, node] of this.live) {
+      if (node.source) sources[nodeId] = node.source.positions();
+      if (dir && node.operator) operators[nodeId] = node.operator.snapshot();
+    }
+    const text = dir ? encodeCheckpoint({ format: CHECKPOINT_FORMAT, version: 1, id, pipeline: this.pipeline.name, createdAt: this.clock.now(), operators, sources }) : '';
+    const info: CheckpointInfo = { id, sources };
+    let path: string | null = null;
+    const durable = dir ? writeCheckpoint(dir, id, text).then((p) => { path = p; }) : Promise.resolve();
+    durable.catch(() => undefined);
+    const commits: Promise<void>[] = [];
+    for (const node of this.live.values()) {
+      const queue = node.queue;
+      const sink = node.sink;
+      if (!queue || !sink) continue;
+      commits.push(new Promise<void>((resolve, reject) => {
+        queue.enqueueBarrier(async () => {
+          try {
+            await durable;
+            await sink.checkpoint(info);
+            resolve();
+          } catch (error) {
+            reject(error instanceof EngineError ? error : nodeError(error, node.spec.id, `sink "${node.spec.id}" could not commit checkpoint ${id}`));
+            throw error;
+          }
+        });
+      }));
+    }
+    await Promise.race([Promise.all([durable, ...commits]), this.failed]);
+    for (const node of this.live.values()) await node.source?.committed?.(sources[node.spec.id] ?? {});
+    if (dir) await pruneCheckpoints(dir, id);
+    const durationMs = monotonicMs() - started;
+    this.registry.recordCheckpoint(id, this.clock.now(), durationMs);
+    this.emitEvent({ type: 'checkpoint', checkpointId: id, path, durationMs, at: this.clock.now() });
+  }
+
+  // ---- failure and reporting -------------------------------------------------------------------------
+
+  private fail(error: unknown, node: string | null): void {
+    if (this.failure) return;
+    const payload = toErrorPayload(error);
+    this.failure = { ...payload, node };
+    this.emitEvent({ type: 'error', node, error: payload, at: this.clock.now() });
+    this.rejectFailed(new EngineError(payload.code, payload.message, payload.details));
+    this.sourceAbort.abort();
+    this.runAbort.abort();
+    this.cancelTimers();
+    for (const live of this.live.values()) live.queue?.clear();
+    this.wakeProducers();
+  }
+
+  private setStatus(status: RunStatus): void {
+    this.state = status;
+    this.emitEvent({ type: 'status', status, at: this.clock.now() });
+  }
+
+  private emitEvent(event: RunEvent): void {
+    try {
+      this.options.onEvent?.(event);
+    } catch {
+      // A listener's bug must not take the run down.
+    }
+  }
+
+  private summarize(startedAt: number): RunSummary {
+    const nodes: Record<string, NodeSummary> = {};
+    const sinks: Record<string, SinkSummary> = {};
+    let eventsIn = 0;
+    for (const [id, node] of this.live) {
+      const s = node.counters.snapshot();
+      nodes[id] = { type: s.type, kind: s.kind, in: s.in, out: s.out, errors: s.errors, late: s.late };
+      if (node.kind === 'source') eventsIn += s.in;
+      if (node.summary) sinks[id] = node.summary;
+    }
+    const summary: RunSummary = {
+      pipeline: this.pipeline.name,
+      status: this.failure ? 'failed' : this.stopRequested ? 'stopped' : 'finished',
+      startedAt,
+      endedAt: this.clock.now(),
+      eventsIn,
+      nodes,
+      sinks,
+      checkpoints: this.registry.checkpointCount,
+      lastCheckpointId: this.registry.lastCheckpointId,
+      restoredFrom: this.restoredFrom,
+    };
+    if (this.failure) summary.error = this.failure;
+    return summary;
+  }
+}
+
+function nodeError(error: unknown, node: string, message: string): EngineError {
+  if (error instanceof EngineError) {
+    const details = error.details && typeof error.details === 'object' ? { ...error.details, node } : { node, details: error.details };
+    return new EngineError(error.code, error.message, details, { cause: error });
+  }
+  return new EngineError('ENG_RUN_NODE', `${message}: ${error instanceof Error ? error.message : String(error)}`, { node }, { cause: error });
+}
