@@ -1,0 +1,187 @@
+// Kafka connections: where a cluster is and how to authenticate. Pipelines only name a connection, so
+// exported pipeline JSON never carries secrets; the CLI keeps connections in a 0600 file under
+// STREAMLAKE_HOME (passwords may instead come from environment variables) and the desktop app supplies a
+// keychain-backed ConnectionStore.
+import { existsSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Kafka as KafkaClient, KafkaConfig, logCreator, SASLOptions } from 'kafkajs';
+import { Kafka, logLevel } from './kafkajs.ts';
+import { EngineError } from '../errors.ts';
+import { registerCodecs } from './codecs.ts';
+
+export type SaslMechanism = 'plain' | 'scram-sha-256' | 'scram-sha-512';
+
+export interface ConnectionConfig {
+  name: string;
+  /** host:port entries. */
+  brokers: string[];
+  /** PEM text or a path to a PEM file, for each of ca/cert/key. */
+  tls?: { ca?: string; cert?: string; key?: string; rejectUnauthorized?: boolean };
+  sasl?: { mechanism: SaslMechanism; username: string; password: string };
+  /** Confluent-compatible Schema Registry, for Avro. */
+  schemaRegistry?: { url: string; username?: string; password?: string };
+}
+
+export interface ConnectionStore {
+  list(): Promise<ConnectionConfig[]>;
+  get(name: string): Promise<ConnectionConfig | undefined>;
+  save(config: ConnectionConfig): Promise<void>;
+  delete(name: string): Promise<boolean>;
+}
+
+/** The development broker started by `npm run kafka:up` (or STREAMLAKE_KAFKA_BROKERS). */
+export const LOCAL_CONNECTION = 'local';
+
+export function localConnection(env: NodeJS.ProcessEnv = process.env): ConnectionConfig {
+  const brokers = (env.STREAMLAKE_KAFKA_BROKERS ?? '127.0.0.1:9092').split(',').map((b) => b.trim()).filter(Boolean);
+  const registry = env.STREAMLAKE_SCHEMA_REGISTRY;
+  return { name: LOCAL_CONNECTION, brokers, schemaRegistry: registry ? { url: registry } : undefined };
+}
+
+/** Environment variable that may hold a connection's password, e.g. STREAMLAKE_KAFKA_PROD_EU_PASSWORD. */
+export function passwordEnvVar(name: string): string {
+  return `STREAMLAKE_KAFKA_${name.toUpperCase().replace(/[^A-Z0-9]+/g, '_')}_PASSWORD`;
+}
+
+/** Validates a connection read from disk or received over IPC; names what is wrong. */
+export function parseConnection(value: unknown, where = 'connection'): ConnectionConfig {
+  const fail = (what: string): never => { throw new EngineError('ENG_KAFKA_CONNECTION_UNKNOWN', `${where}: ${what}`); };
+  if (typeof value !== 'object' || value === null) fail('must be an object');
+  const v = value as Record<string, unknown>;
+  if (typeof v.name !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(v.name)) fail('name must be letters, digits, ".", "_" or "-"');
+  if (!Array.isArray(v.brokers) || v.brokers.length === 0 || !v.brokers.every((b) => typeof b === 'string' && /^[^\s:]+:\d{1,5}$/.test(b))) {
+    fail('brokers must be a non-empty list of host:port');
+  }
+  if (v.sasl !== undefined) {
+    const s = v.sasl as Record<string, unknown>;
+    if (!['plain', 'scram-sha-256', 'scram-sha-512'].includes(String(s?.mechanism))) fail('sasl.mechanism must be plain, scram-sha-256 or scram-sha-512');
+    if (typeof s.username !== 'string') fail('sasl.username must be a string');
+    if (s.password !== undefined && typeof s.password !== 'string') fail('sasl.password must be a string');
+  }
+  if (v.tls !== undefined && (typeof v.tls !== 'object' || v.tls === null)) fail('tls must be an object');
+  return value as ConnectionConfig;
+}
+
+/** The CLI's store: $STREAMLAKE_HOME/connections.json, created with mode 0600. */
+export class FileConnectionStore implements ConnectionStore {
+  readonly path: string;
+  private readonly env: NodeJS.ProcessEnv;
+
+  constructor(homeDir: string, env: NodeJS.ProcessEnv = process.env) {
+    this.path = join(homeDir, 'connections.json');
+    this.env = env;
+  }
+
+  private read(): ConnectionConfig[] {
+    if (!existsSync(this.path)) return [];
+    let raw: unknown;
+    try {
+      raw = JSON.parse(readFileSync(this.path, 'utf8'));
+    } catch (error) {
+      throw new EngineError('ENG_KAFKA_CONNECTION_UNKNOWN', `${this.path} is not valid JSON: ${(error as Error).message}`);
+    }
+    const list = (raw as { connections?: unknown }).connections;
+    if (!Array.isArray(list)) throw new EngineError('ENG_KAFKA_CONNECTION_UNKNOWN', `${this.path}: expected {"connections": [...]}`);
+    return list.map((c, i) => parseConnection(c, `${this.path} connections[${i}]`));
+  }
+
+  private write(list: ConnectionConfig[]): void {
+    writeFileSync(this.path, JSON.stringify({ connections: list }, null, 2) + '\n', { mode: 0o600 });
+    chmodSync(this.path, 0o600);
+  }
+
+  private withEnvSecret(c: ConnectionConfig): ConnectionConfig {
+    const password = this.env[passwordEnvVar(c.name)];
+    return password !== undefined && c.sasl ? { ...c, sasl: { ...c.sasl, password } } : c;
+  }
+
+  async list(): Promise<ConnectionConfig[]> {
+    return this.read().map((c) => this.withEnvSecret(c));
+  }
+
+  async get(name: string): Promise<ConnectionConfig | undefined> {
+    const found = this.read().find((c) => c.name === name);
+    return found && this.withEnvSecret(found);
+  }
+
+  async save(config: ConnectionConfig): Promise<void> {
+    parseConnection(config);
+    const list = this.read().filter((c) => c.name !== config.name);
+    list.push(config);
+    this.write(list);
+  }
+
+  async delete(name: string): Promise<boolean> {
+    const list = this.read();
+    const rest = list.filter((c) => c.name !== name);
+    if (rest.length === list.length) return false;
+    this.write(rest);
+    return true;
+  }
+}
+
+/** A connection as shown in UIs and logs: secrets replaced by a marker. */
+export function redactConnection(c: ConnectionConfig): ConnectionConfig {
+  return {
+    ...c,
+    sasl: c.sasl && { ...c.sasl, password: c.sasl.password ? '••••' : '' },
+    tls: c.tls && { ...c.tls, key: c.tls.key ? '••••' : undefined },
+    schemaRegistry: c.schemaRegistry && { ...c.schemaRegistry, password: c.schemaRegistry.password ? '••••' : undefined },
+  };
+}
+
+/** Looks a connection up by name; `local` is always available. */
+export async function resolveConnection(name: string, store?: ConnectionStore, env: NodeJS.ProcessEnv = process.env): Promise<ConnectionConfig> {
+  const saved = await store?.get(name);
+  if (saved) return saved;
+  if (name === LOCAL_CONNECTION) return localConnection(env);
+  throw new EngineError('ENG_KAFKA_CONNECTION_UNKNOWN', `There is no Kafka connection named "${name}"; add it with \`streamlake kafka connections add\` or in the studio`);
+}
+
+function pem(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  return value.includes('-----BEGIN') ? value : readFileSync(value, 'utf8');
+}
+
+export function tlsOptions(c: ConnectionConfig): { ca?: string[]; cert?: string; key?: string; rejectUnauthorized: boolean } | undefined {
+  if (!c.tls) return undefined;
+  const ca = pem(c.tls.ca);
+  return { ca: ca ? [ca] : undefined, cert: pem(c.tls.cert), key: pem(c.tls.key), rejectUnauthorized: c.tls.rejectUnauthorized ?? true };
+}
+
+export type KafkaLog = (level: 'debug' | 'info' | 'warn' | 'error', message: string) => void;
+
+function logCreatorFor(log: KafkaLog | undefined): logCreator {
+  return () => ({ level, log: entry }) => {
+    if (!log) return;
+    const text = `kafkajs ${entry.logger ?? ''}: ${entry.message}${entry.broker ? ` (${entry.broker})` : ''}${entry.error ? `: ${entry.error}` : ''}`;
+    if (level === logLevel.ERROR) log('error', text);
+    else if (level === logLevel.WARN) log('warn', text);
+  };
+}
+
+export interface ClientOptions {
+  clientId?: string;
+  log?: KafkaLog;
+  retry?: KafkaConfig['retry'];
+  connectionTimeout?: number;
+}
+
+export function kafkaClient(c: ConnectionConfig, opts: ClientOptions = {}): KafkaClient {
+  registerCodecs();
+  const sasl: SASLOptions | undefined = c.sasl
+    ? ({ mechanism: c.sasl.mechanism, username: c.sasl.username, password: c.sasl.password } as SASLOptions)
+    : undefined;
+  const tls = tlsOptions(c);
+  return new Kafka({
+    clientId: opts.clientId ?? 'streamlake',
+    brokers: c.brokers,
+    ssl: tls ?? false,
+    sasl,
+    connectionTimeout: opts.connectionTimeout ?? 5000,
+    authenticationTimeout: 5000,
+    retry: opts.retry,
+    logLevel: logLevel.WARN,
+    logCreator: logCreatorFor(opts.log),
+  });
+}

@@ -1,0 +1,9 @@
+// Type declarations for the small pure-JS codec packages that ship none.
+declare module 'kafkajs-snappy' {
+  const codec: () => { compress(encoder: { buffer: Buffer }): Promise<Buffer>; decompress(buffer: Buffer): Promise<Buffer> };
+  export default codec;
+}
+declare module 'lz4js' {
+  export function compress(data: Uint8Array, maxSize?: number): number[] | Uint8Array;
+  export function decompress(data: Uint8Array, maxSize?: number): number[] | Uint8Array;
+}
