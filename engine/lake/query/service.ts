@@ -1,0 +1,123 @@
+// The app's query service: one DuckDB instance, a fresh connection per query (temp views are connection
+// scoped, so concurrent queries at different versions never see each other's views), results in pages.
+import { randomUUID } from 'node:crypto';
+import type { DuckDBInstance } from '@duckdb/node-api';
+import { EngineError, toErrorPayload } from '../../errors.ts';
+import { duckDbType } from './duckdb-type.ts';
+import { defaultPageSize, queryError, StreamingQuery } from './handle.ts';
+import { findReferences, rewriteReferences, versionedViewName } from './references.ts';
+import type { CatalogEntry, QueryHandle, QueryOptions, TableSource, VersionSelector } from './types.ts';
+import { createViewStatement, viewSelect } from './view.ts';
+
+export interface LakeQuery {
+  /** Runs one SQL statement over the lake; rows come from the handle's `nextPage`. */
+  query(sql: string, options?: QueryOptions): Promise<QueryHandle>;
+  tables(): Promise<{ name: string; error?: CatalogEntry['error'] }[]>;
+  /** Table and column names for editor completion (head of main). */
+  catalog(): Promise<CatalogEntry[]>;
+  /** Cancels open queries. The DuckDB instance is shared and stays open. */
+  close(): void;
+}
+
+export interface LakeQueryParts {
+  source: TableSource;
+  instance: () => Promise<DuckDBInstance>;
+}
+
+/** The one version selector the options name, or undefined for the head of main. */
+export function versionFromOptions(options: QueryOptions): VersionSelector | undefined {
+  const chosen: VersionSelector[] = [];
+  if (options.snapshot !== undefined) chosen.push({ snapshot: options.snapshot });
+  if (options.tag !== undefined) chosen.push({ tag: options.tag });
+  if (options.branch !== undefined) chosen.push({ branch: options.branch });
+  if (options.asOf !== undefined) chosen.push({ asOf: parseAsOf(options.asOf) });
+  if (chosen.length > 1) {
+    throw new EngineError('ENG_LAKE_REF', 'Choose at most one of snapshot, tag, branch or as-of');
+  }
+  return chosen[0];
+}
+
+export function parseAsOf(asOf: number | string): number {
+  const ms = typeof asOf === 'number' ? asOf : /^\d+$/.test(asOf.trim()) ? Number(asOf) : Date.parse(asOf);
+  if (!Number.isFinite(ms)) {
+    throw new EngineError('ENG_LAKE_REF', `"${String(asOf)}" is not a timestamp (use ISO-8601, e.g. 2026-01-31T12:00:00Z, or epoch milliseconds)`);
+  }
+  return ms;
+}
+
+export function createLakeQueryService(parts: LakeQueryParts): LakeQuery {
+  const open = new Set<QueryHandle>();
+
+  async function query(sql: string, options: QueryOptions = {}): Promise<QueryHandle> {
+    if (sql.trim() === '') throw new EngineError('ENG_LAKE_QUERY', 'The query is empty');
+    const pageSize = options.pageSize ?? defaultPageSize;
+    if (!Number.isInteger(pageSize) || pageSize < 1) {
+      throw new EngineError('ENG_LAKE_QUERY', `Page size must be a positive integer, got ${pageSize}`);
+    }
+    const version = versionFromOptions(options);
+    const tables = await parts.source.tables();
+    const byLowerName = new Map(tables.map((table) => [table.name.toLowerCase(), table.name]));
+    const references = findReferences(sql, (name) => byLowerName.has(name));
+
+    const views: { name: string; select: string }[] = [];
+    for (const lower of references.plain) {
+      const name = byLowerName.get(lower)!;
+      const view = await parts.source.view(name, version);
+      views.push({ name, select: viewSelect(view) });
+    }
+    for (const reference of references.versioned) {
+      const name = byLowerName.get(reference.table)!;
+      const view = await parts.source.view(name, { ref: reference.ref });
+      views.push({ name: versionedViewName(reference.table, reference.ref), select: viewSelect(view) });
+    }
+
+    const connection = await (await parts.instance()).connect();
+    let handle: StreamingQuery | null = null;
+    try {
+      for (const view of views) await connection.run(createViewStatement(view.name, view.select));
+      const statement = await connection.prepare(rewriteReferences(sql, references.versioned));
+      handle = new StreamingQuery({
+        id: randomUUID(),
+        connection,
+        statement,
+        pageSize,
+        release() {
+          open.delete(handle!);
+          statement.destroySync();
+          connection.closeSync();
+        },
+      });
+      open.add(handle);
+      return handle;
+    } catch (error) {
+      if (!handle) connection.closeSync();
+      throw queryError(error);
+    }
+  }
+
+  async function catalog(): Promise<CatalogEntry[]> {
+    const entries: CatalogEntry[] = [];
+    for (const table of await parts.source.tables()) {
+      if (table.error) {
+        entries.push({ table: table.name, columns: [], error: table.error });
+        continue;
+      }
+      try {
+        const view = await parts.source.view(table.name);
+        entries.push({ table: table.name, columns: view.fields.map((field) => ({ name: field.name, type: duckDbType(field.type) })) });
+      } catch (error) {
+        entries.push({ table: table.name, columns: [], error: toErrorPayload(error, 'ENG_LAKE_METADATA') });
+      }
+    }
+    return entries;
+  }
+
+  return {
+    query,
+    tables: () => parts.source.tables(),
+    catalog,
+    close() {
+      for (const handle of [...open]) handle.cancel();
+    },
+  };
+}

@@ -1,0 +1,91 @@
+// The query layer's own view of a table version: what it needs to expose one snapshot to SQL. The lake
+// API (engine/lake) is adapted to this in source.ts, so the SQL side stays testable on plain Parquet.
+import type { ErrorPayload } from '../../errors.ts';
+import type { Row } from '../../runtime/types.ts';
+
+/** An Iceberg type as it appears in table metadata JSON. */
+export type IcebergType =
+  | string
+  | { type: 'struct'; fields: IcebergField[] }
+  | { type: 'list'; 'element-id': number; element: IcebergType; 'element-required'?: boolean }
+  | { type: 'map'; 'key-id': number; key: IcebergType; 'value-id': number; value: IcebergType; 'value-required'?: boolean };
+
+export interface IcebergField {
+  id: number;
+  name: string;
+  required: boolean;
+  type: IcebergType;
+}
+
+/** Per-file facts used to skip files that cannot match a predicate. */
+export interface ViewFile {
+  /** Local file system path (not a URI). */
+  path: string;
+  recordCount?: number;
+  /** Partition values by partition source field id, after the transform (identity values only are used). */
+  identityPartition?: Record<number, unknown>;
+  /** Decoded column bounds by field id. */
+  lowerBounds?: Record<number, unknown>;
+  upperBounds?: Record<number, unknown>;
+}
+
+/** One table at one snapshot: the columns it has and exactly the files that hold its rows. */
+export interface SnapshotView {
+  table: string;
+  /** null for a table with no snapshot yet (zero rows). */
+  snapshotId: number | null;
+  fields: IcebergField[];
+  files: ViewFile[];
+}
+
+/** Which version of a table: nothing means the head of main. */
+export type VersionSelector =
+  | { snapshot: number }
+  | { tag: string }
+  | { branch: string }
+  | { asOf: number }
+  /** A `table@ref` suffix: a snapshot id if numeric, else a tag or branch name. */
+  | { ref: string };
+
+/** Where the query layer gets tables from. */
+export interface TableSource {
+  /** Every table folder in the lake; a broken one carries its error instead of being left out. */
+  tables(): Promise<{ name: string; error?: ErrorPayload }[]>;
+  /** Throws EngineError ENG_LAKE_REF for an unknown version, ENG_LAKE_NOT_TABLE for an unknown table. */
+  view(table: string, version?: VersionSelector): Promise<SnapshotView>;
+}
+
+export interface QueryOptions {
+  snapshot?: number;
+  tag?: string;
+  branch?: string;
+  /** Milliseconds since the epoch, or an ISO-8601 timestamp. */
+  asOf?: number | string;
+  /** Rows per page; default 500. */
+  pageSize?: number;
+}
+
+export interface ColumnInfo {
+  name: string;
+  type: string;
+}
+
+export interface Page {
+  rows: Row[];
+  done: boolean;
+}
+
+export interface QueryHandle {
+  id: string;
+  columns: ColumnInfo[];
+  nextPage(): Promise<Page>;
+  /** Interrupts a running query; the pending or next `nextPage` rejects with ENG_LAKE_CANCELLED. */
+  cancel(): void;
+  close(): void;
+}
+
+export interface CatalogEntry {
+  table: string;
+  columns: ColumnInfo[];
+  error?: ErrorPayload;
+}
