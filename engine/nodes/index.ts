@@ -1,3 +1,4 @@
 // Importing this module registers every built-in node type with the runtime.
 import '../operators/index.ts';
+import '../generator/index.ts';
 export {};
