@@ -15,6 +15,8 @@ export interface References {
   /** Lower-cased names of lake tables used without a version. */
   plain: Set<string>;
   versioned: VersionedReference[];
+  /** How many times lake tables are referenced in all (a table used twice counts twice). */
+  count: number;
 }
 
 interface Token {
@@ -113,6 +115,7 @@ export function findReferences(sql: string, isTable: (lowerName: string) => bool
   const tokens = tokenize(sql);
   const plain = new Set<string>();
   const versioned: VersionedReference[] = [];
+  let count = 0;
   for (let t = 0; t < tokens.length; t++) {
     const token = tokens[t]!;
     if (token.kind === 'other') continue;
@@ -124,6 +127,7 @@ export function findReferences(sql: string, isTable: (lowerName: string) => bool
       const ref = readRef(sql, token.end + 1);
       if (ref) {
         versioned.push({ table: name, ref: ref.ref, start: token.start, end: ref.end });
+        count++;
         while (tokens[t + 1] && tokens[t + 1]!.start < ref.end) t++;
         continue;
       }
@@ -131,8 +135,9 @@ export function findReferences(sql: string, isTable: (lowerName: string) => bool
     const following = tokens[t + 1];
     if (following?.kind === 'other' && (following.text === '(' || following.text === '.') && following.start === token.end) continue;
     plain.add(name);
+    count++;
   }
-  return { plain, versioned };
+  return { plain, versioned, count };
 }
 
 /** The identifier a versioned reference is rewritten to, and the temp view's name. */

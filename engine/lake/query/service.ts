@@ -5,8 +5,9 @@ import type { DuckDBInstance } from '@duckdb/node-api';
 import { EngineError, toErrorPayload } from '../../errors.ts';
 import { duckDbType } from './duckdb-type.ts';
 import { defaultPageSize, queryError, StreamingQuery } from './handle.ts';
+import { pruneFiles, wherePredicates } from './prune.ts';
 import { findReferences, rewriteReferences, versionedViewName } from './references.ts';
-import type { CatalogEntry, QueryHandle, QueryOptions, TableSource, VersionSelector } from './types.ts';
+import type { CatalogEntry, QueryHandle, QueryOptions, SnapshotView, TableSource, VersionSelector } from './types.ts';
 import { createViewStatement, viewSelect } from './view.ts';
 
 export interface LakeQuery {
@@ -59,23 +60,29 @@ export function createLakeQueryService(parts: LakeQueryParts): LakeQuery {
     const byLowerName = new Map(tables.map((table) => [table.name.toLowerCase(), table.name]));
     const references = findReferences(sql, (name) => byLowerName.has(name));
 
-    const views: { name: string; select: string }[] = [];
+    const views: { name: string; view: SnapshotView }[] = [];
     for (const lower of references.plain) {
       const name = byLowerName.get(lower)!;
-      const view = await parts.source.view(name, version);
-      views.push({ name, select: viewSelect(view) });
+      views.push({ name, view: await parts.source.view(name, version) });
     }
     for (const reference of references.versioned) {
       const name = byLowerName.get(reference.table)!;
-      const view = await parts.source.view(name, { ref: reference.ref });
-      views.push({ name: versionedViewName(reference.table, reference.ref), select: viewSelect(view) });
+      views.push({ name: versionedViewName(reference.table, reference.ref), view: await parts.source.view(name, { ref: reference.ref }) });
     }
+    const rewritten = rewriteReferences(sql, references.versioned);
 
     const connection = await (await parts.instance()).connect();
     let handle: StreamingQuery | null = null;
     try {
-      for (const view of views) await connection.run(createViewStatement(view.name, view.select));
-      const statement = await connection.prepare(rewriteReferences(sql, references.versioned));
+      // A table read once can be narrowed to the files its WHERE allows; a table read twice cannot (the
+      // other reference, e.g. a subquery, would see the narrowed view too).
+      const only = references.count === 1 ? views[0] : undefined;
+      const predicates = only ? await wherePredicates(connection, rewritten, only.name) : [];
+      for (const { name, view } of views) {
+        const files = view === only?.view ? pruneFiles(view, predicates) : view.files;
+        await connection.run(createViewStatement(name, viewSelect(view, files)));
+      }
+      const statement = await connection.prepare(rewritten);
       handle = new StreamingQuery({
         id: randomUUID(),
         connection,
