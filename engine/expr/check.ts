@@ -1,0 +1,49 @@
+// Validation for editors and the pipeline validator: every problem with its position, never an exception.
+import { isEngineError } from '../errors.ts';
+import { walk } from './ast.ts';
+import { compileTree } from './compile.ts';
+import { parse } from './parser.ts';
+
+export interface ExpressionIssue {
+  message: string;
+  position: number;
+  length?: number;
+}
+
+function positionOf(details: unknown): { position: number; length?: number } {
+  if (details && typeof details === 'object') {
+    const d = details as { position?: unknown; length?: unknown };
+    if (typeof d.position === 'number') return typeof d.length === 'number' ? { position: d.position, length: d.length } : { position: d.position };
+  }
+  return { position: 0 };
+}
+
+/**
+ * Problems in `text`: [] when it compiles. With `knownColumns`, a column whose top-level name is not among
+ * them is an issue too (for `a.b` only `a` is checked: nested shapes are not known upstream).
+ */
+export function checkExpression(text: string, knownColumns?: readonly string[]): ExpressionIssue[] {
+  try {
+    const tree = parse(text);
+    compileTree(tree, text);
+    if (!knownColumns) return [];
+    const known = new Set(knownColumns);
+    const issues: ExpressionIssue[] = [];
+    walk(tree, (node) => {
+      if (node.kind !== 'column') return;
+      const top = node.path[0] ?? '';
+      if (!known.has(top)) {
+        const hint = knownColumns.length > 0 ? `; available: ${knownColumns.slice(0, 20).join(', ')}${knownColumns.length > 20 ? ', …' : ''}` : '';
+        issues.push({ message: `unknown column '${top}'${hint}`, position: node.start, length: node.end - node.start });
+      }
+    });
+    return issues;
+  } catch (error) {
+    if (isEngineError(error)) {
+      // The message ends with "at position N" for logs; the editor shows the position itself.
+      const message = error.message.replace(/ at position \d+$/, '');
+      return [{ message, ...positionOf(error.details) }];
+    }
+    return [{ message: error instanceof Error ? error.message : String(error), position: 0 }];
+  }
+}

@@ -1,0 +1,10 @@
+// The SQL expression language: filters, computed columns, window aggregates, editor support and Flink SQL
+// export. Everything else in this folder is internal.
+export type { CompiledExpression } from './expression.ts';
+export { compileExpression, isTruthy } from './expression.ts';
+export type { ExpressionIssue } from './check.ts';
+export { checkExpression } from './check.ts';
+export type { AggregateFunction, AggregateSpec } from './aggregate.ts';
+export { parseAggregate } from './aggregate.ts';
+export type { Token, TokenKind } from './highlight.ts';
+export { tokenize } from './highlight.ts';
