@@ -42,6 +42,8 @@ export const errorCodes = {
   ENG_HOST_DISCONNECTED: 'Lost the connection to the studio host',
   ENG_HOST_FORBIDDEN: 'Request refused: wrong Host or Origin',
   ENG_HOST_UNAVAILABLE: 'This feature is not available yet in this host',
+  ENG_HOST_INTERNAL: 'Unexpected error in the studio host',
+  ENG_HOST_FILE: 'Pipeline file could not be read or written',
 } as const;
 
 export type ErrorCode = keyof typeof errorCodes;

@@ -591,7 +591,8 @@ export interface StudioApi {
 
   // SQL
   sqlRun(params: { sql: string; version?: QueryVersion; pageSize?: number }): Promise<SqlResult>;
-  sqlNext(params: { queryId: string; pageSize?: number }): Promise<SqlPage>;
+  /** The next page, of the size chosen at sqlRun. */
+  sqlNext(params: { queryId: string }): Promise<SqlPage>;
   /** Cancels a running query or closes an open one; the pending call rejects with ENG_LAKE_CANCELLED. */
   sqlCancel(params: { queryId: string }): Promise<void>;
   sqlCatalog(): Promise<SqlCatalogTable[]>;

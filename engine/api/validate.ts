@@ -103,7 +103,7 @@ const validators: ValidatorTable = {
     jobId: optional(jobId),
   }),
   sqlRun: object({ sql: string({ min: 1, max: 1_000_000 }), version: optional(queryVersion), pageSize: optional(pageSize) }),
-  sqlNext: object({ queryId: string({ min: 1, max: 100 }), pageSize: optional(pageSize) }),
+  sqlNext: object({ queryId: string({ min: 1, max: 100 }) }),
   sqlCancel: object({ queryId: string({ min: 1, max: 100 }) }),
   sqlCatalog: noParams,
   sqlExport: object({ sql: string({ min: 1, max: 1_000_000 }), version: optional(queryVersion), format: literal('csv', 'json'), path: optional(filePath) }),
