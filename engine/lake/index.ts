@@ -1,0 +1,11 @@
+// The lake's public API for the query layer, the CLI and the studio.
+export { sharedDuckDb, withConnection, sqlIdent, sqlString } from './duckdb.ts';
+export { openLake, Lake, checkTableName } from './lake.ts';
+export { LakeTable } from './table/table.ts';
+export type { SnapshotInfo, RefInfo, SnapshotRef, DataFileInfo, CreateTableOptions } from './table/table.ts';
+export type { IcebergSchema } from './table/schema.ts';
+export type { TableMetadata, NestedField, IcebergType, PartitionSpec, PartitionField } from './format/metadata.ts';
+export type { Progress, CompactOptions, ExpireOptions, OrphanOptions } from './table/maintenance.ts';
+export type { AppendResult, RejectedRow, AppendOptions } from './table/write.ts';
+export { duckType, readSchemaSql } from './table/parquet.ts';
+export { readRows } from './table/scan.ts';

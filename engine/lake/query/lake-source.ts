@@ -1,0 +1,72 @@
+// The lake's reading API seen as a TableSource: resolves a version selector to a snapshot, picks the
+// schema Iceberg readers use for it, and lists its files with what pruning needs.
+import { EngineError, type ErrorPayload } from '../../errors.ts';
+import type { LakeTable, SnapshotInfo } from '../table/table.ts';
+import type { SnapshotView, TableSource, VersionSelector, ViewFile } from './types.ts';
+
+/** The part of the lake API this adapter reads. */
+export interface LakeReader {
+  tables(): Promise<{ name: string; error?: ErrorPayload }[]>;
+  table(name: string): Promise<LakeTable>;
+}
+
+interface Resolved {
+  snapshot: SnapshotInfo | null;
+  /** Branch heads read with the table's current schema, fixed points in time with their own (as Iceberg does). */
+  currentSchema: boolean;
+}
+
+function resolveRef(table: LakeTable, ref: string): Resolved {
+  if (/^\d+$/.test(ref) && table.snapshots().some((s) => s.snapshotId === Number(ref))) {
+    return { snapshot: table.resolve({ snapshotId: Number(ref) }), currentSchema: false };
+  }
+  if (ref === 'main') return { snapshot: table.resolve(), currentSchema: true };
+  const named = table.refs().find((r) => r.name === ref);
+  if (named?.type === 'tag') return { snapshot: table.resolve({ tag: ref }), currentSchema: false };
+  if (named?.type === 'branch') return { snapshot: table.resolve({ branch: ref }), currentSchema: true };
+  const names = table.refs().map((r) => `${r.name} (${r.type})`);
+  throw new EngineError(
+    'ENG_LAKE_REF',
+    `${table.name}: no snapshot, tag or branch "${ref}"` + (names.length ? `; refs: ${names.join(', ')}` : '; the table has no tags or branches'),
+    { table: table.name, ref },
+  );
+}
+
+function resolve(table: LakeTable, version: VersionSelector | undefined): Resolved {
+  if (version === undefined) return { snapshot: table.resolve(), currentSchema: true };
+  if ('ref' in version) return resolveRef(table, version.ref);
+  if ('snapshot' in version) return { snapshot: table.resolve({ snapshotId: version.snapshot }), currentSchema: false };
+  if ('tag' in version) return { snapshot: table.resolve({ tag: version.tag }), currentSchema: false };
+  if ('branch' in version) return { snapshot: table.resolve({ branch: version.branch }), currentSchema: true };
+  return { snapshot: table.resolve({ asOf: version.asOf }), currentSchema: false };
+}
+
+async function filesOf(table: LakeTable, snapshotId: number): Promise<ViewFile[]> {
+  const specs = new Map(table.metadata()['partition-specs'].map((spec) => [spec['spec-id'], spec]));
+  return (await table.dataFiles(snapshotId)).map((file) => {
+    const identityPartition: Record<number, unknown> = {};
+    for (const field of specs.get(file.specId)?.fields ?? []) {
+      if (field.transform === 'identity') identityPartition[field['source-id']] = file.partition[field.name];
+    }
+    return {
+      path: file.path,
+      recordCount: file.recordCount,
+      identityPartition,
+      lowerBounds: file.lowerBounds,
+      upperBounds: file.upperBounds,
+    };
+  });
+}
+
+export function lakeSource(lake: LakeReader): TableSource {
+  return {
+    tables: () => lake.tables(),
+    async view(name: string, version?: VersionSelector): Promise<SnapshotView> {
+      const table = await lake.table(name);
+      const { snapshot, currentSchema } = resolve(table, version);
+      if (!snapshot) return { table: name, snapshotId: null, fields: table.schema().fields, files: [] };
+      const schema = currentSchema || snapshot.schemaId === null ? table.schema() : table.schema(snapshot.schemaId);
+      return { table: name, snapshotId: snapshot.snapshotId, fields: schema.fields, files: await filesOf(table, snapshot.snapshotId) };
+    },
+  };
+}

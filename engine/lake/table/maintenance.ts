@@ -1,0 +1,264 @@
+// Table maintenance: compaction (small files → target-size files in a `replace` snapshot, same rows),
+// snapshot expiry (never one a ref holds; then delete files no remaining snapshot reaches) and orphan
+// removal (files nothing references, older than a safety age so in-flight commits are never touched).
+import { readdir, stat, unlink } from 'node:fs/promises';
+import path from 'node:path';
+import { EngineError } from '../../errors.ts';
+import type { Snapshot, TableMetadata } from '../format/metadata.ts';
+import { sqlString, withConnection } from '../duckdb.ts';
+import { commitChange, commitMetadata, type AddedFile, type CommitOptions } from './commit.ts';
+import { liveFiles, localPath, readManifest, snapshotManifests, type DataFileEntry, type TableFiles } from './manifests.ts';
+import { dropTable, loadQuery, readSchemaSql, writeTable } from './parquet.ts';
+import { HINT_FILE, loadMetadata } from './store.ts';
+import { dataFileRecord, newDataPath } from './write.ts';
+
+/** Progress of a long maintenance task: `done` of `total` steps, and what is happening. */
+export type Progress = (done: number, total: number, message: string) => void;
+
+export interface CompactOptions {
+  /** Files are combined up to this size (default 128 MiB). */
+  targetFileSizeBytes?: number;
+  /** Branch to compact (default main). */
+  branch?: string;
+}
+
+export interface ExpireOptions {
+  /** Expire snapshots older than this many ms (relative to the clock). */
+  olderThanMs?: number;
+  /** Always keep this many newest snapshots of each branch's history (default 1). */
+  retainLast?: number;
+}
+
+export interface OrphanOptions {
+  /** Only files older than this are removed (default 3 days), so commits in flight are never broken. */
+  olderThanMs?: number;
+}
+
+const DEFAULT_TARGET = 128 * 1024 * 1024;
+
+interface Bin {
+  specId: number;
+  files: DataFileEntry[];
+}
+
+function bins(files: readonly DataFileEntry[], target: number): Bin[] {
+  const groups = new Map<string, DataFileEntry[]>();
+  for (const f of files) {
+    if (f.record.file_size_in_bytes >= target) continue;
+    const key = `${f.specId}:${path.dirname(f.record.file_path)}:${JSON.stringify(f.record.partition, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v))}`;
+    groups.set(key, [...(groups.get(key) ?? []), f]);
+  }
+  const out: Bin[] = [];
+  for (const group of groups.values()) {
+    group.sort((a, b) => a.record.file_size_in_bytes - b.record.file_size_in_bytes);
+    let current: DataFileEntry[] = [];
+    let size = 0;
+    for (const f of group) {
+      current.push(f);
+      size += f.record.file_size_in_bytes;
+      if (size >= target) {
+        if (current.length > 1) out.push({ specId: f.specId, files: current });
+        current = [];
+        size = 0;
+      }
+    }
+    if (current.length > 1) out.push({ specId: current[0]?.specId ?? 0, files: current });
+  }
+  return out;
+}
+
+export async function compact(
+  tableDir: string,
+  options: CompactOptions,
+  onProgress: Progress | undefined,
+  commit: CommitOptions,
+): Promise<{ filesRewritten: number; filesWritten: number; snapshotId: number | null }> {
+  const target = options.targetFileSizeBytes ?? DEFAULT_TARGET;
+  const done = new Map<string, AddedFile>(); // bin key → rewritten file, reused when a retry sees the same bin
+  let rewritten = 0;
+  let written = 0;
+  const { snapshot } = await commitChange(
+    tableDir,
+    options.branch ?? 'main',
+    async (ctx) => {
+      const live = await liveFiles(ctx.files, ctx.parent);
+      const plan = bins(live, target);
+      const schemaKey = JSON.stringify(ctx.schema.fields);
+      const added: AddedFile[] = [];
+      const deleted: DataFileEntry[] = [];
+      let step = 0;
+      onProgress?.(0, plan.length, `${plan.length} groups of small files to combine`);
+      await withConnection(async (connection) => {
+        for (const bin of plan) {
+          const key = `${schemaKey}|${bin.files.map((f) => f.record.file_path).sort().join('|')}`;
+          let file = done.get(key);
+          if (!file) {
+            const paths = bin.files.map((f) => sqlString(localPath(ctx.files, f.record.file_path)));
+            const table = await loadQuery(connection, `SELECT * FROM read_parquet([${paths.join(', ')}], schema=${readSchemaSql(ctx.schema.fields)})`);
+            try {
+              const first = bin.files[0];
+              if (!first) continue;
+              const folder = path.relative(path.join(ctx.files.tableDir, 'data'), path.dirname(localPath(ctx.files, first.record.file_path)));
+              const out = newDataPath(ctx.files.tableDir, folder.startsWith('..') ? '' : folder);
+              const metrics = await writeTable(connection, table, ctx.schema, out);
+              const expected = bin.files.reduce((n, f) => n + f.record.record_count, 0);
+              if (metrics.recordCount !== expected) {
+                throw new EngineError('ENG_LAKE_METADATA', `compaction read ${metrics.recordCount} rows from files whose manifests say ${expected}`, { files: bin.files.map((f) => f.record.file_path) });
+              }
+              file = { record: dataFileRecord(out, metrics, first.record.partition), specId: bin.specId };
+              done.set(key, file);
+            } finally {
+              await dropTable(connection, table);
+            }
+          }
+          added.push(file);
+          deleted.push(...bin.files);
+          onProgress?.(++step, plan.length, `combined ${bin.files.length} files`);
+        }
+      });
+      rewritten = deleted.length;
+      written = added.length;
+      if (deleted.length === 0) return null;
+      return { operation: 'replace', added, deleted };
+    },
+    commit,
+  );
+  return { filesRewritten: rewritten, filesWritten: written, snapshotId: snapshot?.['snapshot-id'] ?? null };
+}
+
+/** Snapshots every ref needs: each ref's head, plus the newest `retainLast` of each branch's history. */
+function retained(m: TableMetadata, retainLast: number): Set<number> {
+  const byId = new Map(m.snapshots.map((s) => [s['snapshot-id'], s]));
+  const keep = new Set<number>();
+  for (const ref of Object.values(m.refs)) {
+    let at: Snapshot | undefined = byId.get(ref['snapshot-id']);
+    const depth = ref.type === 'branch' ? Math.max(1, retainLast) : 1;
+    for (let i = 0; i < depth && at; i++) {
+      keep.add(at['snapshot-id']);
+      const parent = at['parent-snapshot-id'];
+      at = parent === undefined ? undefined : byId.get(parent);
+    }
+  }
+  return keep;
+}
+
+async function reachable(files: TableFiles, snapshots: readonly Snapshot[]): Promise<{ lists: Set<string>; manifests: Set<string>; data: Set<string> }> {
+  const lists = new Set<string>();
+  const manifests = new Set<string>();
+  const data = new Set<string>();
+  for (const s of snapshots) {
+    lists.add(localPath(files, s['manifest-list']));
+    for (const m of await snapshotManifests(files, s)) manifests.add(localPath(files, m.manifest_path));
+    for (const f of await liveFiles(files, s)) data.add(localPath(files, f.record.file_path));
+  }
+  return { lists, manifests, data };
+}
+
+export async function expireSnapshots(
+  tableDir: string,
+  options: ExpireOptions,
+  onProgress: Progress | undefined,
+  commit: CommitOptions,
+): Promise<{ expired: number; filesDeleted: number }> {
+  let expired: Snapshot[] = [];
+  const now = commit.clock.now();
+  const loaded = await commitMetadata(
+    tableDir,
+    (base) => {
+      const m = base.metadata;
+      const keep = retained(m, options.retainLast ?? 1);
+      const cutoff = options.olderThanMs === undefined ? Number.POSITIVE_INFINITY : now - options.olderThanMs;
+      expired = m.snapshots.filter((s) => !keep.has(s['snapshot-id']) && s['timestamp-ms'] < cutoff);
+      if (expired.length === 0) return null;
+      const gone = new Set(expired.map((s) => s['snapshot-id']));
+      return {
+        ...m,
+        snapshots: m.snapshots.filter((s) => !gone.has(s['snapshot-id'])),
+        'snapshot-log': m['snapshot-log'].filter((e) => !gone.has(e['snapshot-id'])),
+      };
+    },
+    commit,
+  );
+  if (expired.length === 0) return { expired: 0, filesDeleted: 0 };
+  const files: TableFiles = { tableDir, metadata: loaded.metadata };
+  const total = expired.length + loaded.metadata.snapshots.length;
+  let step = 0;
+  onProgress?.(0, total, `expired ${expired.length} snapshots; finding files still in use`);
+  const keep = await reachable(files, loaded.metadata.snapshots);
+  step += loaded.metadata.snapshots.length;
+  onProgress?.(step, total, 'finding files only expired snapshots used');
+  const doomed = new Set<string>();
+  for (const s of expired) {
+    const list = localPath(files, s['manifest-list']);
+    if (!keep.lists.has(list)) doomed.add(list);
+    for (const m of await snapshotManifests(files, s).catch(() => [])) {
+      const mp = localPath(files, m.manifest_path);
+      for (const e of await readManifest(mp).catch(() => [])) {
+        const dp = localPath(files, e.data_file.file_path);
+        if (!keep.data.has(dp)) doomed.add(dp);
+      }
+      if (!keep.manifests.has(mp)) doomed.add(mp);
+    }
+    onProgress?.(++step, total, `checked snapshot ${s['snapshot-id']}`);
+  }
+  let deleted = 0;
+  for (const file of doomed) if (await removeFile(file)) deleted++;
+  onProgress?.(total, total, `deleted ${deleted} files`);
+  return { expired: expired.length, filesDeleted: deleted };
+}
+
+async function removeFile(file: string): Promise<boolean> {
+  try {
+    await unlink(file);
+    await unlink(path.join(path.dirname(file), `.${path.basename(file)}.crc`)).catch(() => undefined);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw error;
+  }
+}
+
+async function walk(dir: string, out: string[] = []): Promise<string[]> {
+  let entries;
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return out;
+    throw error;
+  }
+  for (const e of entries) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) await walk(p, out);
+    else out.push(p);
+  }
+  return out;
+}
+
+const DEFAULT_ORPHAN_AGE = 3 * 86_400_000;
+
+export async function removeOrphans(
+  tableDir: string,
+  options: OrphanOptions,
+  onProgress: Progress | undefined,
+  commit: CommitOptions,
+): Promise<{ removed: string[] }> {
+  const cutoff = commit.clock.now() - (options.olderThanMs ?? DEFAULT_ORPHAN_AGE);
+  const loaded = await loadMetadata(tableDir);
+  const files: TableFiles = { tableDir, metadata: loaded.metadata };
+  const keep = await reachable(files, loaded.metadata.snapshots);
+  const all = [...(await walk(path.join(tableDir, 'data'))), ...(await walk(path.join(tableDir, 'metadata')))];
+  const removed: string[] = [];
+  let step = 0;
+  for (const file of all) {
+    onProgress?.(step++, all.length, path.relative(tableDir, file));
+    const name = path.basename(file);
+    if (/^v\d+\.metadata\.json$/.test(name) || name === HINT_FILE) continue;
+    if (name.endsWith('.crc')) continue; // sidecars go with their file
+    if (keep.lists.has(file) || keep.manifests.has(file) || keep.data.has(file)) continue;
+    const info = await stat(file).catch(() => null);
+    if (!info || info.mtimeMs >= cutoff) continue;
+    if (await removeFile(file)) removed.push(file);
+  }
+  onProgress?.(all.length, all.length, `removed ${removed.length} orphan files`);
+  return { removed };
+}

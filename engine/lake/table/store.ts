@@ -1,0 +1,144 @@
+// The table's files on disk and the atomic commit. Nothing is ever rewritten in place: data files,
+// manifests and manifest lists get unique names; a new metadata version is published with
+// `link(tmp, v<N+1>.metadata.json)`, which fails with EEXIST when another writer got there first, so
+// exactly one commit wins each version and the loser re-applies its change on the new base.
+// version-hint.text is only a hint (written via temp + rename); readers probe past it, as Java does.
+import { link, mkdir, open, readdir, readFile, rename, unlink } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { EngineError } from '../../errors.ts';
+import { parseTableMetadata, serializeTableMetadata, type TableMetadata } from '../format/metadata.ts';
+
+export const HINT_FILE = 'version-hint.text';
+const VERSION_FILE = /^v(\d+)\.metadata\.json$/;
+
+export function metadataDir(tableDir: string): string {
+  return path.join(tableDir, 'metadata');
+}
+
+export function versionFile(tableDir: string, version: number): string {
+  return path.join(metadataDir(tableDir), `v${version}.metadata.json`);
+}
+
+/** `file:/abs/path` form Java and PyIceberg expect in metadata. */
+export function toUri(localPath: string): string {
+  return pathToFileURL(localPath).href.replace(/^file:\/\/\//, 'file:/');
+}
+
+/**
+ * Local path for a URI written in metadata. When the table folder was moved, paths under the recorded
+ * location are re-rooted at the folder it is actually in.
+ */
+export function toLocalPath(uri: string, location: string, tableDir: string): string {
+  const asPath = (u: string): string => (u.startsWith('file:') ? fileURLToPath(u.replace(/^file:\/*/, 'file:///')) : u);
+  const local = asPath(uri);
+  const base = asPath(location);
+  if (base !== tableDir && (local === base || local.startsWith(`${base}${path.sep}`))) return path.join(tableDir, local.slice(base.length));
+  return local;
+}
+
+async function exists(file: string): Promise<boolean> {
+  try {
+    await (await open(file, 'r')).close();
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw error;
+  }
+}
+
+/** The current version: the hint if present, then probing upwards (a stale hint is normal after a crash). */
+export async function currentVersion(tableDir: string): Promise<number | null> {
+  let start: number | null = null;
+  try {
+    const hint = (await readFile(path.join(metadataDir(tableDir), HINT_FILE), 'utf8')).trim();
+    if (/^\d+$/.test(hint) && (await exists(versionFile(tableDir, Number(hint))))) start = Number(hint);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  if (start === null) {
+    let names: string[];
+    try {
+      names = await readdir(metadataDir(tableDir));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw error;
+    }
+    for (const name of names) {
+      const m = VERSION_FILE.exec(name);
+      if (m) start = Math.max(start ?? 0, Number(m[1]));
+    }
+    if (start === null) return null;
+  }
+  let version = start;
+  while (await exists(versionFile(tableDir, version + 1))) version += 1;
+  return version;
+}
+
+export interface Loaded {
+  version: number;
+  metadata: TableMetadata;
+  file: string;
+}
+
+export async function loadMetadata(tableDir: string): Promise<Loaded> {
+  const version = await currentVersion(tableDir);
+  if (version === null) {
+    throw new EngineError('ENG_LAKE_NOT_TABLE', `${tableDir} is not an Iceberg table: no metadata/v<N>.metadata.json`, { file: tableDir });
+  }
+  const file = versionFile(tableDir, version);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new EngineError('ENG_LAKE_METADATA', `${file}: cannot be read: ${(error as Error).message}`, { file });
+  }
+  return { version, metadata: parseTableMetadata(text, file), file };
+}
+
+/** Writes bytes to a new file and fsyncs it; fails if the file exists. */
+export async function writeNewFile(file: string, bytes: string | Uint8Array): Promise<void> {
+  await mkdir(path.dirname(file), { recursive: true });
+  const handle = await open(file, 'wx');
+  try {
+    await handle.writeFile(bytes);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+export type CommitStep = 'before-link' | 'after-link' | 'after-hint';
+
+/** Test seam: called between the steps of a commit, so crash points can be simulated by throwing. */
+export interface CommitHooks {
+  at?(step: CommitStep): void | Promise<void>;
+}
+
+/**
+ * Publishes `metadata` as version `version + 1`. Returns false when another writer already published that
+ * version (the caller re-reads and re-applies its change).
+ */
+export async function publish(tableDir: string, version: number, metadata: TableMetadata, hooks?: CommitHooks): Promise<boolean> {
+  const dir = metadataDir(tableDir);
+  const tmp = path.join(dir, `${randomUUID()}.metadata.json`);
+  await writeNewFile(tmp, serializeTableMetadata(metadata));
+  try {
+    await hooks?.at?.('before-link');
+    try {
+      await link(tmp, versionFile(tableDir, version + 1));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+      throw error;
+    }
+  } finally {
+    await unlink(tmp).catch(() => undefined);
+  }
+  await hooks?.at?.('after-link');
+  const hintTmp = path.join(dir, `${randomUUID()}-version-hint.temp`);
+  await writeNewFile(hintTmp, String(version + 1));
+  await rename(hintTmp, path.join(dir, HINT_FILE));
+  await hooks?.at?.('after-hint');
+  return true;
+}

@@ -1,0 +1,268 @@
+// Appending rows: evolve the schema for new fields, coerce every row (misfits become rejected rows with a
+// reason), split by partition, write one Parquet file per partition, and commit.
+//
+// Upserts (windowed re-emits, Batch.upsertKey) use copy-on-write so readers always see exactly one row
+// per key with nothing but plain data files (every engine reads them, no delete-file support needed):
+//   1. within the batch, the last row per key wins;
+//   2. live files of the branch head whose key-column bounds overlap the incoming keys are candidates;
+//   3. each candidate that really holds an incoming key is rewritten without those rows (same partition,
+//      same spec) and both the old file (deleted) and the rewrite (added) go into one `overwrite`
+//      snapshot together with the new rows.
+// On a commit conflict the whole change is recomputed against the new head, so a concurrent writer's
+// rows with the same key are replaced too.
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { EngineError } from '../../errors.ts';
+import { idMap, type DataFileRecord } from '../format/avro.ts';
+import type { NestedField, PrimitiveType, StructType } from '../format/metadata.ts';
+import { compareValues, decodeValue, isPrimitive, type PrimitiveValue } from '../format/values.ts';
+import { sqlIdent, sqlString, withConnection } from '../duckdb.ts';
+import type { Row } from '../../runtime/types.ts';
+import { commitChange, type AddedFile, type BuildContext, type Change, type CommitOptions } from './commit.ts';
+import { fromIdMap } from '../format/avro.ts';
+import { bindForRead, liveFiles, localPath, specById, type DataFileEntry, type TableFiles } from './manifests.ts';
+import { dropTable, loadQuery, loadRows, readSchemaSql, writeTable, type FileMetrics } from './parquet.ts';
+import { bindSpec, partitionOf, partitionPath, toAvroPartition, type BoundPartitionField } from './partition.ts';
+import { coerceRow, evolveStruct } from './schema.ts';
+import { toUri } from './store.ts';
+import type { Snapshot } from '../format/metadata.ts';
+
+export interface RejectedRow {
+  row: Row;
+  reason: string;
+}
+
+export interface AppendOptions extends CommitOptions {
+  branch?: string;
+  upsertKey?: readonly string[];
+  /** Extra snapshot summary keys (values are text). */
+  summary?: Record<string, string>;
+  /** When false, rows with new fields are rejected instead of adding columns. */
+  evolve?: boolean;
+}
+
+export interface AppendResult {
+  snapshot: Snapshot | null;
+  rejected: RejectedRow[];
+  /** Rows that went into the table (after in-batch upsert dedupe). */
+  rows: number;
+  /** Data files added (including copy-on-write rewrites). */
+  files: number;
+  /** Files removed by copy-on-write. */
+  replacedFiles: number;
+}
+
+export function dataFileRecord(file: string, metrics: FileMetrics, partition: Record<string, unknown>): DataFileRecord {
+  return {
+    content: 0,
+    file_path: toUri(file),
+    file_format: 'PARQUET',
+    partition,
+    record_count: metrics.recordCount,
+    file_size_in_bytes: metrics.fileSizeBytes,
+    column_sizes: null,
+    value_counts: idMap(metrics.valueCounts),
+    null_value_counts: idMap(metrics.nullCounts),
+    nan_value_counts: idMap(metrics.nanCounts),
+    lower_bounds: idMap(metrics.lowerBounds),
+    upper_bounds: idMap(metrics.upperBounds),
+    key_metadata: null,
+    split_offsets: null,
+    equality_ids: null,
+    sort_order_id: null,
+  };
+}
+
+export function newDataPath(tableDir: string, partitionFolder: string): string {
+  return path.join(tableDir, 'data', ...(partitionFolder ? partitionFolder.split('/') : []), `00000-0-${randomUUID()}.parquet`);
+}
+
+export async function appendRows(tableDir: string, rows: readonly Row[], options: AppendOptions): Promise<AppendResult> {
+  const branch = options.branch ?? 'main';
+  let rejected: RejectedRow[] = [];
+  let written = 0;
+  let files = 0;
+  let replaced = 0;
+  // data files of an earlier attempt are reused when the base schema and spec did not change
+  let reuse: { key: string; added: AddedFile[]; accepted: Row[]; struct: StructType } | null = null;
+
+  const build = async (ctx: BuildContext): Promise<Change | null> => {
+    let nextId = ctx.base.metadata['last-column-id'];
+    const ids = (): number => ++nextId;
+    const struct: StructType = options.evolve === false ? ctx.schema : evolveStruct(ctx.schema, rows, ids);
+    const specId = ctx.base.metadata['default-spec-id'];
+    const key = `${specId}:${JSON.stringify(struct.fields)}`;
+    let added: AddedFile[];
+    let accepted: Row[];
+    if (reuse && reuse.key === key) {
+      ({ added, accepted } = reuse);
+    } else {
+      rejected = [];
+      accepted = [];
+      for (const row of rows) {
+        if (options.evolve === false) {
+          const unknown = Object.keys(row).find((k) => row[k] !== undefined && row[k] !== null && !struct.fields.some((f) => f.name === k));
+          if (unknown) {
+            rejected.push({ row, reason: `column "${unknown}" is not in the table schema` });
+            continue;
+          }
+        }
+        const r = coerceRow(struct, row);
+        if (r.ok) accepted.push(r.row);
+        else rejected.push({ row, reason: r.reason });
+      }
+      if (options.upsertKey) accepted = lastPerKey(accepted, keyColumns(struct, options.upsertKey));
+      const bound = bindSpec(specById(ctx.base.metadata, specId), struct);
+      added = await writePartitioned(ctx.files.tableDir, struct, bound, specId, accepted);
+      reuse = { key, added, accepted, struct };
+    }
+    let deleted: DataFileEntry[] = [];
+    let rewrites: AddedFile[] = [];
+    if (options.upsertKey && ctx.parent && accepted.length > 0) {
+      ({ deleted, rewrites } = await copyOnWrite(ctx.files, ctx.parent, struct, keyColumns(struct, options.upsertKey), accepted));
+    }
+    written = accepted.length;
+    files = added.length + rewrites.length;
+    replaced = deleted.length;
+    if (added.length === 0 && deleted.length === 0 && struct === ctx.schema) return null;
+    return {
+      operation: deleted.length > 0 ? 'overwrite' : 'append',
+      added: [...added, ...rewrites],
+      deleted,
+      schema: struct === ctx.schema ? undefined : struct,
+      summary: options.summary,
+    };
+  };
+  const { snapshot } = await commitChange(tableDir, branch, build, options);
+  return { snapshot, rejected, rows: written, files, replacedFiles: replaced };
+}
+
+function keyColumns(struct: StructType, names: readonly string[]): NestedField[] {
+  return names.map((name) => {
+    const f = struct.fields.find((x) => x.name === name);
+    if (!f || !isPrimitive(f.type)) throw new EngineError('ENG_LAKE_SCHEMA', `upsert key column "${name}" must be a top-level primitive column of the table`);
+    return f;
+  });
+}
+
+function keyOf(row: Row, keys: readonly NestedField[]): string {
+  return JSON.stringify(keys.map((k) => {
+    const v = row[k.name];
+    return typeof v === 'bigint' ? `${v}n` : v instanceof Uint8Array ? Buffer.from(v).toString('hex') : v ?? null;
+  }));
+}
+
+function lastPerKey(rows: readonly Row[], keys: readonly NestedField[]): Row[] {
+  const last = new Map<string, Row>();
+  for (const row of rows) {
+    const k = keyOf(row, keys);
+    last.delete(k); // keep arrival order of the final versions
+    last.set(k, row);
+  }
+  return [...last.values()];
+}
+
+async function writePartitioned(tableDir: string, struct: StructType, bound: BoundPartitionField[], specId: number, rows: readonly Row[]): Promise<AddedFile[]> {
+  if (rows.length === 0) return [];
+  const groups = new Map<string, { partition: Record<string, PrimitiveValue | null>; rows: Row[] }>();
+  for (const row of rows) {
+    const partition = partitionOf(bound, row);
+    const folder = partitionPath(bound, partition);
+    let g = groups.get(folder);
+    if (!g) groups.set(folder, (g = { partition, rows: [] }));
+    g.rows.push(row);
+  }
+  return withConnection(async (connection) => {
+    const out: AddedFile[] = [];
+    for (const [folder, g] of groups) {
+      const table = await loadRows(connection, struct, g.rows);
+      try {
+        const file = newDataPath(tableDir, folder);
+        await mkdir(path.dirname(file), { recursive: true });
+        const metrics = await writeTable(connection, table, struct, file);
+        out.push({ record: dataFileRecord(file, metrics, toAvroPartition(bound, g.partition)), specId });
+      } finally {
+        await dropTable(connection, table);
+      }
+    }
+    return out;
+  });
+}
+
+/** True when the file's bounds for every key column could contain one of the incoming keys. */
+function mayContain(file: DataFileEntry, keys: readonly NestedField[], ranges: Map<number, { min: PrimitiveValue; max: PrimitiveValue }>): boolean {
+  const lower = fromIdMap(file.record.lower_bounds);
+  const upper = fromIdMap(file.record.upper_bounds);
+  for (const k of keys) {
+    const range = ranges.get(k.id);
+    if (!range) continue;
+    const lo = lower.get(k.id);
+    const hi = upper.get(k.id);
+    const type = k.type as PrimitiveType;
+    if (lo && compareValues(range.max, decodeValue(type, lo)) < 0) return false;
+    if (hi && compareValues(range.min, decodeValue(type, hi)) > 0) return false;
+    const nulls = fromIdMap(file.record.null_value_counts).get(k.id);
+    const values = fromIdMap(file.record.value_counts).get(k.id);
+    if (!lo && !hi && nulls !== undefined && values !== undefined && nulls === values) return false;
+  }
+  return true;
+}
+
+async function copyOnWrite(
+  files: TableFiles,
+  parent: Snapshot,
+  struct: StructType,
+  keys: readonly NestedField[],
+  incoming: readonly Row[],
+): Promise<{ deleted: DataFileEntry[]; rewrites: AddedFile[] }> {
+  const ranges = new Map<number, { min: PrimitiveValue; max: PrimitiveValue }>();
+  for (const k of keys) {
+    let min: PrimitiveValue | null = null;
+    let max: PrimitiveValue | null = null;
+    for (const row of incoming) {
+      const v = row[k.name] as PrimitiveValue | null;
+      if (v === null || v === undefined) continue;
+      if (min === null || compareValues(v, min) < 0) min = v;
+      if (max === null || compareValues(v, max) > 0) max = v;
+    }
+    if (min !== null && max !== null) ranges.set(k.id, { min, max });
+  }
+  const candidates = (await liveFiles(files, parent)).filter((f) => mayContain(f, keys, ranges));
+  if (candidates.length === 0) return { deleted: [], rewrites: [] };
+  return withConnection(async (connection) => {
+    const keyStruct: StructType = { type: 'struct', fields: [...keys] };
+    const keyTable = await loadRows(connection, keyStruct, incoming);
+    const deleted: DataFileEntry[] = [];
+    const rewrites: AddedFile[] = [];
+    try {
+      const match = keys.map((k) => `k.${sqlIdent(k.name)} IS NOT DISTINCT FROM f.${sqlIdent(k.name)}`).join(' AND ');
+      for (const file of candidates) {
+        const source = `read_parquet(${sqlString(localPath(files, file.record.file_path))}, schema=${readSchemaSql(struct.fields)})`;
+        const hits = await scalar(connection, `SELECT count(*) FROM ${source} f WHERE EXISTS (SELECT 1 FROM ${keyTable} k WHERE ${match})`);
+        if (hits === 0) continue;
+        deleted.push(file);
+        if (hits === file.record.record_count) continue;
+        const rest = await loadQuery(connection, `SELECT * FROM ${source} f WHERE NOT EXISTS (SELECT 1 FROM ${keyTable} k WHERE ${match})`);
+        try {
+          const bound = bindForRead(files.metadata, specById(files.metadata, file.specId));
+          const folder = path.relative(path.join(files.tableDir, 'data'), path.dirname(localPath(files, file.record.file_path)));
+          const out = newDataPath(files.tableDir, bound.length ? folder : '');
+          const metrics = await writeTable(connection, rest, struct, out);
+          rewrites.push({ record: dataFileRecord(out, metrics, file.record.partition), specId: file.specId });
+        } finally {
+          await dropTable(connection, rest);
+        }
+      }
+    } finally {
+      await dropTable(connection, keyTable);
+    }
+    return { deleted, rewrites };
+  });
+}
+
+export async function scalar(connection: DuckDBConnection, sql: string): Promise<number> {
+  const result = await connection.runAndReadAll(sql);
+  return Number(result.getRowsJS()[0]?.[0] ?? 0);
+}
