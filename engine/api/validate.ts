@@ -42,7 +42,7 @@ const queryVersion: Validator<QueryVersion> = (() => {
 const runOptions: Validator<RunOptions> = object({ maxEvents: optional(number({ integer: true, min: 1 })), fresh: optional(boolean()) });
 
 const connectionInput: Validator<KafkaConnectionInput> = object({
-  name: string({ min: 1, max: 100, pattern: /^[A-Za-z0-9_][A-Za-z0-9_.\- ]*$/, patternName: 'a connection name (letters, digits, space, _ . -)' }),
+  name: string({ min: 1, max: 100, pattern: /^[A-Za-z0-9][A-Za-z0-9_.-]*$/, patternName: 'a connection name (letters, digits, _ . -, starting with a letter or digit)' }),
   brokers: array(string({ min: 1, max: 300, pattern: /^[^\s:]+:\d{1,5}$/, patternName: 'host:port' }), { max: 100 }),
   security: literal('plaintext', 'ssl', 'sasl_plaintext', 'sasl_ssl'),
   saslMechanism: optional(literal('plain', 'scram-sha-256', 'scram-sha-512')),

@@ -1,0 +1,162 @@
+// The engine side of the contract: one StudioService per host process, used by the web host
+// (engine/host) and the Electron main process alike. Each area lives in its own file under service/;
+// this file only wires them to the StudioApi methods.
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { EngineError } from '../errors.ts';
+import { exportPipeline, parsePipelineText, validatePipeline } from '../format/pipeline.ts';
+import type { PipelineDoc } from '../format/pipeline.ts';
+import { systemClock, systemTimers } from '../runtime/clock.ts';
+import type { Clock, Timers } from '../runtime/clock.ts';
+import type { HostInfo, HostMode, StudioApi, StudioListener } from './contract.ts';
+import { EventHub } from './service/events.ts';
+import { PipelineFiles } from './service/files.ts';
+import { MetricsHistory } from './service/history.ts';
+import { RunControl } from './service/runs.ts';
+import { StudioConnections } from './service/connections.ts';
+import { FileConnectionStore } from '../kafka/connections.ts';
+import type { ConnectionStore } from '../kafka/connections.ts';
+
+export interface StudioService extends StudioApi {
+  subscribe(listener: StudioListener): () => void;
+  /** Prometheus text of the current or last run (host-level gauges when none has run). */
+  metricsText(): string;
+  /** Stops the run and releases engine resources. */
+  close(): Promise<void>;
+}
+
+export interface StudioServiceOptions {
+  mode: HostMode;
+  lakeDir: string;
+  homeDir: string;
+  /** Default `<home>/pipelines`. */
+  pipelinesDir?: string;
+  clock?: Clock;
+  timers?: Timers;
+  /** Desktop: native file dialogs. Absent in browser mode. */
+  pickFile?: (purpose: 'open' | 'save', defaultName?: string) => Promise<string | null>;
+  /** Shown as the metrics path in HostInfo (web host: `/metrics`). */
+  metricsPath?: string | null;
+  /** Where Kafka connections live: default a 0600 file under home; the desktop app passes a keychain store. */
+  connections?: ConnectionStore;
+}
+
+export function appVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: unknown };
+    return typeof pkg.version === 'string' ? pkg.version : '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+}
+
+export function createStudioService(options: StudioServiceOptions): StudioService {
+  const clock = options.clock ?? systemClock;
+  const timers = options.timers ?? systemTimers;
+  const lakeDir = resolve(options.lakeDir);
+  const homeDir = resolve(options.homeDir);
+  const pipelinesDir = resolve(options.pipelinesDir ?? join(homeDir, 'pipelines'));
+  const events = new EventHub();
+  const history = new MetricsHistory();
+  const files = new PipelineFiles({ mode: options.mode, pipelinesDir, stateDir: join(homeDir, 'studio'), now: () => clock.now() });
+  const connections = new StudioConnections(options.connections ?? new FileConnectionStore(homeDir), clock);
+  const runs = new RunControl({ lakeDir, homeDir, clock, timers, events, history });
+  const info: HostInfo = {
+    mode: options.mode,
+    version: appVersion(),
+    lakeDir,
+    homeDir,
+    pipelinesDir,
+    platform: process.platform,
+    nativeDialogs: options.pickFile !== undefined,
+    metricsPath: options.metricsPath ?? null,
+  };
+
+  return {
+    subscribe: (listener) => events.subscribe(listener),
+    metricsText: () => runs.prometheus(),
+    close: () => runs.close(),
+
+    hostInfo: async () => ({ ...info }),
+
+    examplesList: async () => unavailable('examplesList', 'the examples catalogue (engine/format/examples.ts)'),
+    pipelineValidate: async ({ doc }) => {
+      const result = validatePipeline(doc);
+      return { ok: result.ok, problems: result.problems };
+    },
+    pipelineExport: async ({ doc }) => ({ text: exportPipeline(requireValid(doc)) }),
+    pipelineImport: async ({ text }) => {
+      const result = parsePipelineText(text);
+      return result.ok ? { ok: true, doc: result.doc } : { ok: false, problems: result.problems };
+    },
+
+    fileList: () => files.list(),
+    fileOpen: ({ path }) => files.open(path),
+    fileSave: ({ path, doc, overwrite }) => files.save(path, doc, overwrite ?? true),
+    fileDelete: ({ path }) => files.remove(path),
+    filePick: async ({ purpose, defaultName }) => {
+      if (!options.pickFile) throw new EngineError('ENG_HOST_UNAVAILABLE', 'Native file dialogs exist only in the desktop app; in the browser, pick a file from the pipelines folder list');
+      return { path: await options.pickFile(purpose, defaultName) };
+    },
+    fileRecent: () => files.recent(),
+    autosaveWrite: ({ doc, path }) => files.writeAutosave(doc, path),
+    autosaveRead: () => files.readAutosave(),
+
+    runStart: ({ doc, options: runOptions }) => runs.start(doc, runOptions),
+    runStop: () => runs.stop(),
+    runReset: ({ pipelineName }) => runs.reset(pipelineName),
+    runStatus: async () => runs.status(),
+    runMetrics: async () => runs.metrics(),
+    nodePreview: async ({ nodeId, port, limit }) => runs.preview(nodeId, port, limit),
+    windowExplain: async ({ nodeId }) => runs.explain(nodeId),
+    deadLetters: async (params) => runs.deadLetters(params?.nodeId, params?.limit),
+
+    lakeTables: async () => unavailable('lakeTables', lakeLibrary),
+    lakeTable: async () => unavailable('lakeTable', lakeLibrary),
+    lakeCreateTag: async () => unavailable('lakeCreateTag', lakeLibrary),
+    lakeDeleteTag: async () => unavailable('lakeDeleteTag', lakeLibrary),
+    lakeCreateBranch: async () => unavailable('lakeCreateBranch', lakeLibrary),
+    lakeFastForward: async () => unavailable('lakeFastForward', lakeLibrary),
+    lakeRollback: async () => unavailable('lakeRollback', lakeLibrary),
+    lakeDiff: async () => unavailable('lakeDiff', lakeLibrary),
+    lakeMaintain: async () => unavailable('lakeMaintain', lakeLibrary),
+
+    sqlRun: async () => unavailable('sqlRun', queryLibrary),
+    sqlNext: async () => unavailable('sqlNext', queryLibrary),
+    sqlCancel: async () => unavailable('sqlCancel', queryLibrary),
+    sqlCatalog: async () => unavailable('sqlCatalog', queryLibrary),
+    sqlExport: async () => unavailable('sqlExport', queryLibrary),
+
+    kafkaConnections: () => connections.list(),
+    kafkaSaveConnection: ({ connection }) => connections.save(connection),
+    kafkaDeleteConnection: ({ name }) => connections.remove(name),
+    kafkaTestConnection: (params) => connections.test(params),
+    kafkaTopics: async () => unavailable('kafkaTopics', kafkaLibrary),
+    kafkaCreateTopic: async () => unavailable('kafkaCreateTopic', kafkaLibrary),
+    kafkaDeleteTopic: async () => unavailable('kafkaDeleteTopic', kafkaLibrary),
+    kafkaPeek: async () => unavailable('kafkaPeek', kafkaLibrary),
+    kafkaGroups: async () => unavailable('kafkaGroups', kafkaLibrary),
+    kafkaLagHistory: async () => unavailable('kafkaLagHistory', kafkaLibrary),
+    kafkaProduce: async () => unavailable('kafkaProduce', kafkaLibrary),
+    kafkaProduceGenerator: async () => unavailable('kafkaProduceGenerator', kafkaLibrary),
+    jobCancel: async ({ jobId }) => {
+      throw new EngineError('ENG_HOST_NOT_FOUND', `No running job "${jobId}"`);
+    },
+
+    metricsHistory: async (params) => history.query(params?.sinceMs, params?.names),
+  };
+}
+
+const lakeLibrary = 'the lake library (engine/lake/index.ts openLake)';
+const queryLibrary = 'the lake query service (engine/lake/query createLakeQuery)';
+const kafkaLibrary = 'the Kafka topic browser (engine/kafka/browser.ts, connections.ts)';
+
+function unavailable(method: string, missing: string): never {
+  throw new EngineError('ENG_HOST_UNAVAILABLE', `${method} is not available yet: ${missing} has not landed in this build`, { method });
+}
+
+function requireValid(doc: PipelineDoc): PipelineDoc {
+  const result = validatePipeline(doc);
+  if (result.ok) return result.doc;
+  throw new EngineError('ENG_FORMAT_INVALID', `The pipeline has ${result.problems.length} problem(s); fix them before exporting`, { problems: result.problems });
+}

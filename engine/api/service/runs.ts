@@ -1,0 +1,288 @@
+// Run control for the studio: one pipeline runs at a time per host. The last run is kept after it ends so
+// previews, dead letters and metrics stay visible until the next start.
+import { join } from 'node:path';
+import { EngineError, toErrorPayload } from '../../errors.ts';
+import type { ErrorPayload } from '../../errors.ts';
+import { validatePipeline } from '../../format/pipeline.ts';
+import type { PipelineDoc } from '../../format/pipeline.ts';
+import '../../nodes/index.ts';
+import { clearCheckpoints } from '../../runtime/checkpoint.ts';
+import type { Clock, TimerHandle, Timers } from '../../runtime/clock.ts';
+import type { MetricsSnapshot as RuntimeSnapshot } from '../../runtime/metrics.ts';
+import { createRun } from '../../runtime/run.ts';
+import type { Run, RunEvent } from '../../runtime/run.ts';
+import type { DeadLetterEntry, EdgeMetrics, LogEntry, MetricsSnapshot, NodePreview, PortName, RunOptions, RunState, RunStatus, WindowExplanation, WireRow } from '../contract.ts';
+import type { EventHub } from './events.ts';
+import type { MetricsHistory } from './history.ts';
+import { toWire, toWireRow } from './wire.ts';
+import { explainWindow } from './explain.ts';
+
+const tickMs = 1000;
+
+export interface RunsOptions {
+  lakeDir: string;
+  homeDir: string;
+  clock: Clock;
+  timers: Timers;
+  events: EventHub;
+  history: MetricsHistory;
+}
+
+interface Current {
+  id: string;
+  run: Run;
+  doc: PipelineDoc;
+  state: RunState;
+  startedAt: number;
+  endedAt: number | null;
+  error?: ErrorPayload;
+  latest: MetricsSnapshot | null;
+  previous: RuntimeSnapshot | null;
+  tick: TimerHandle | null;
+  done: Promise<void>;
+}
+
+export class RunControl {
+  private current: Current | null = null;
+  private sequence = 0;
+
+  constructor(private readonly options: RunsOptions) {}
+
+  checkpointDir(pipelineName: string): string {
+    // Pipeline names are free text; the folder name must not escape the checkpoints folder.
+    const safe = pipelineName.replace(/[^A-Za-z0-9_.-]/g, '_').replace(/^\.+/, '_') || '_';
+    return join(this.options.homeDir, 'checkpoints', safe);
+  }
+
+  async start(input: PipelineDoc, runOptions: RunOptions = {}): Promise<RunStatus> {
+    if (this.current && (this.current.state === 'running' || this.current.state === 'starting' || this.current.state === 'stopping')) {
+      throw new EngineError('ENG_RUN_STATE', `Pipeline "${this.current.doc.name}" is ${this.current.state}; stop it before starting another run`);
+    }
+    const checked = validatePipeline(input);
+    if (!checked.ok) {
+      const count = checked.problems.length;
+      throw new EngineError('ENG_FORMAT_INVALID', `The pipeline has ${count} problem${count === 1 ? '' : 's'}: ${checked.problems.slice(0, 3).map((p) => `${p.path || '/'}: ${p.message}`).join('; ')}${count > 3 ? '; …' : ''}`, { problems: checked.problems });
+    }
+    const doc = checked.doc;
+    const checkpointDir = this.checkpointDir(doc.name);
+    if (runOptions.fresh) await clearCheckpoints(checkpointDir);
+    const id = `run-${++this.sequence}-${this.options.clock.now().toString(36)}`;
+    const run = createRun(doc, {
+      lakeDir: this.options.lakeDir,
+      homeDir: this.options.homeDir,
+      clock: this.options.clock,
+      timers: this.options.timers,
+      checkpointDir,
+      ...(runOptions.maxEvents === undefined ? {} : { maxEvents: runOptions.maxEvents }),
+      onEvent: (event) => this.onRunEvent(id, event),
+    });
+    const current: Current = { id, run, doc, state: 'starting', startedAt: this.options.clock.now(), endedAt: null, latest: null, previous: null, tick: null, done: Promise.resolve() };
+    this.current = current;
+    this.options.history.clear();
+    this.emitStatus();
+    current.done = run.start().then(
+      (summary) => {
+        if (summary.status === 'failed') this.finish(current, 'failed', summary.error ?? { code: 'ENG_RUN_NODE', message: 'The run failed' });
+        else this.finish(current, 'finished');
+      },
+      (error: unknown) => this.finish(current, 'failed', toErrorPayload(error, 'ENG_RUN_NODE')),
+    );
+    if (current.state === 'starting') current.state = 'running';
+    this.emitStatus();
+    this.scheduleTick(current);
+    return this.status();
+  }
+
+  async stop(): Promise<RunStatus> {
+    const current = this.current;
+    if (!current) return this.status();
+    if (current.state === 'running' || current.state === 'starting') {
+      current.state = 'stopping';
+      this.emitStatus();
+      await current.run.stop();
+    }
+    await current.done;
+    return this.status();
+  }
+
+  async reset(pipelineName: string): Promise<void> {
+    const current = this.current;
+    if (current && current.doc.name === pipelineName && (current.state === 'running' || current.state === 'starting' || current.state === 'stopping')) {
+      throw new EngineError('ENG_RUN_STATE', `Pipeline "${pipelineName}" is running; stop it before resetting its state`);
+    }
+    await clearCheckpoints(this.checkpointDir(pipelineName));
+    this.log({ at: this.options.clock.now(), level: 'info', message: `State of "${pipelineName}" reset: the next run starts from scratch` });
+  }
+
+  status(): RunStatus {
+    const current = this.current;
+    if (!current) return { state: 'idle', runId: null, pipelineName: null, startedAt: null, endedAt: null, uptimeMs: 0, eventsPerSecond: 0, eventsTotal: 0 };
+    const snapshot = current.latest;
+    let eventsPerSecond = 0;
+    let eventsTotal = 0;
+    for (const node of Object.values(snapshot?.nodes ?? {})) {
+      if (node.kind !== 'source') continue;
+      eventsPerSecond += node.rateIn;
+      eventsTotal += node.in;
+    }
+    const end = current.endedAt ?? this.options.clock.now();
+    const status: RunStatus = {
+      state: current.state,
+      runId: current.id,
+      pipelineName: current.doc.name,
+      startedAt: current.startedAt,
+      endedAt: current.endedAt,
+      uptimeMs: Math.max(0, end - current.startedAt),
+      eventsPerSecond: current.endedAt === null ? eventsPerSecond : 0,
+      eventsTotal,
+    };
+    if (current.error) status.error = current.error;
+    return status;
+  }
+
+  metrics(): MetricsSnapshot | null {
+    const current = this.current;
+    if (!current) return null;
+    if (current.state === 'running' || current.state === 'stopping' || !current.latest) this.sample(current);
+    return current.latest;
+  }
+
+  preview(nodeId: string, port: PortName = 'out', limit = 100): NodePreview {
+    const current = this.current;
+    const at = this.options.clock.now();
+    if (!current) return { nodeId, port, rows: [], seen: 0, at };
+    const rows = current.run.preview(nodeId, port, limit).map(toWireRow);
+    const node = current.run.metrics().nodes[nodeId];
+    const seen = !node ? rows.length : node.kind === 'sink' ? node.in : node.out[port];
+    return { nodeId, port, rows, seen: Math.max(seen, rows.length), at };
+  }
+
+  explain(nodeId: string): WindowExplanation {
+    const current = this.current;
+    if (!current) throw new EngineError('ENG_RUN_STATE', 'No run yet: start the pipeline to see why its windows have not closed');
+    const spec = current.doc.nodes.find((n) => n.id === nodeId);
+    if (!spec) throw new EngineError('ENG_RUN_STATE', `No node "${nodeId}" in pipeline "${current.doc.name}"`, { node: nodeId });
+    if (!spec.type.startsWith('window.')) throw new EngineError('ENG_RUN_STATE', `Node "${nodeId}" is a ${spec.type}, not a window`, { node: nodeId });
+    return explainWindow(spec, current.run.explain(nodeId));
+  }
+
+  deadLetters(nodeId: string | undefined, limit = 200): DeadLetterEntry[] {
+    const current = this.current;
+    if (!current) return [];
+    const ids = nodeId === undefined ? current.doc.nodes.map((n) => n.id) : [nodeId];
+    const out: DeadLetterEntry[] = [];
+    for (const id of ids) {
+      for (const port of ['error', 'late'] as const) {
+        for (const row of current.run.preview(id, port, limit)) out.push(deadLetter(id, port, row));
+      }
+    }
+    return out.sort((a, b) => b.at - a.at).slice(0, limit);
+  }
+
+  prometheus(): string {
+    const current = this.current;
+    const lines = ['# HELP streamlake_run_up 1 while a pipeline runs in this studio.', '# TYPE streamlake_run_up gauge'];
+    if (!current) return lines.concat('streamlake_run_up 0', '').join('\n');
+    const label = current.doc.name.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+    const up = current.state === 'running' || current.state === 'stopping' ? 1 : 0;
+    return lines.concat(`streamlake_run_up{pipeline="${label}"} ${up}`, '').join('\n') + current.run.prometheus();
+  }
+
+  async close(): Promise<void> {
+    await this.stop().catch(() => undefined);
+  }
+
+  private scheduleTick(current: Current): void {
+    current.tick = this.options.timers.after(tickMs, () => {
+      current.tick = null;
+      if (this.current !== current) return;
+      this.sample(current);
+      if (current.latest) this.options.events.emit({ type: 'metrics.tick', snapshot: current.latest });
+      this.emitStatus();
+      if (current.endedAt === null) this.scheduleTick(current);
+    });
+  }
+
+  private sample(current: Current): void {
+    const raw = current.run.metrics();
+    const previous = current.previous;
+    const dt = previous ? raw.at - previous.at : 0;
+    const portRate = (node: string, port: PortName): number => {
+      const now = raw.nodes[node];
+      const before = previous?.nodes[node];
+      if (!now || !before || dt <= 0) return 0;
+      return ((now.out[port] - before.out[port]) * 1000) / dt;
+    };
+    const edges: EdgeMetrics[] = current.doc.edges.map((edge) => {
+      const port = edge.port ?? 'out';
+      return {
+        from: edge.from,
+        port,
+        to: edge.to,
+        eventsPerSecond: portRate(edge.from, port),
+        watermark: raw.nodes[edge.from]?.watermark ?? null,
+        queued: raw.nodes[edge.to]?.queued ?? 0,
+      };
+    });
+    current.previous = raw;
+    current.latest = { runId: current.id, pipeline: raw.pipeline, at: raw.at, nodes: raw.nodes, edges, checkpoints: raw.checkpoints };
+    this.options.history.record(current.latest, this.options.clock.now());
+  }
+
+  private finish(current: Current, state: 'finished' | 'failed', error?: ErrorPayload): void {
+    current.state = state;
+    current.endedAt = this.options.clock.now();
+    if (error) current.error = error;
+    current.tick?.cancel();
+    current.tick = null;
+    if (this.current !== current) return;
+    this.sample(current);
+    if (current.latest) this.options.events.emit({ type: 'metrics.tick', snapshot: current.latest });
+    this.emitStatus();
+  }
+
+  private onRunEvent(runId: string, event: RunEvent): void {
+    const current = this.current;
+    if (!current || current.id !== runId) return;
+    switch (event.type) {
+      case 'log':
+        this.log(event.node === null ? { at: event.at, level: event.level, message: event.message } : { at: event.at, level: event.level, message: event.message, nodeId: event.node });
+        break;
+      case 'error':
+        this.log(event.node === null ? { at: event.at, level: 'error', message: `${event.error.code}: ${event.error.message}` } : { at: event.at, level: 'error', message: `${event.error.code}: ${event.error.message}`, nodeId: event.node });
+        break;
+      case 'restored':
+        this.log({ at: event.at, level: 'info', message: `Resumed from checkpoint ${event.checkpointId}` });
+        break;
+      case 'checkpoint':
+        // A checkpoint is when lake sinks commit: tables changed, live queries refresh.
+        for (const node of current.doc.nodes) if (node.type === 'sink.lake') this.options.events.emit({ type: 'lake.changed', table: node.config.table });
+        break;
+      case 'status':
+      case 'finished':
+        break;
+    }
+  }
+
+  private log(entry: LogEntry): void {
+    this.options.events.emit({ type: 'log', entry });
+  }
+
+  private emitStatus(): void {
+    this.options.events.emit({ type: 'run.status', status: this.status() });
+  }
+}
+
+function deadLetter(nodeId: string, port: 'error' | 'late', row: Record<string, unknown>): DeadLetterEntry {
+  const at = row.at instanceof Date ? row.at.getTime() : typeof row.at === 'number' ? row.at : 0;
+  const entry: DeadLetterEntry = {
+    node: typeof row.node === 'string' ? row.node : nodeId,
+    port,
+    reason: typeof row.reason === 'string' ? row.reason : port === 'late' ? 'beyond the allowed lateness' : 'unknown',
+    // A late event is the event itself; an error row carries the original payload.
+    payload: port === 'late' && !('payload' in row) ? toWire(row) : toWire(row.payload),
+    at,
+  };
+  if (row.source && typeof row.source === 'object') entry.source = toWireRow(row.source as Record<string, unknown>) as WireRow;
+  return entry;
+}

@@ -1,0 +1,236 @@
+// The browser-mode host: serves the renderer, the API over HTTP (`POST /api/<method>`) and over a
+// WebSocket (`/ws`, calls + events), and `/metrics` in Prometheus text format. Loopback only, one random
+// token per launch, Host/Origin checks on every request (security.ts explains why each one matters).
+import { createServer } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { resolve } from 'node:path';
+import { WebSocketServer } from 'ws';
+import type { WebSocket } from 'ws';
+import { EngineError, toErrorPayload } from '../errors.ts';
+import type { ErrorCode, ErrorPayload } from '../errors.ts';
+import type { ClientMessage, ServerMessage } from '../api/contract.ts';
+import { dispatchCall } from '../api/dispatch.ts';
+import type { StudioService } from '../api/service.ts';
+import { assertLoopback, checkSite, checkToken, newToken, requestToken } from './security.ts';
+import type { Verdict } from './security.ts';
+import { securityHeaders, serveStatic } from './static.ts';
+
+export interface WebHostOptions {
+  /** 0 picks a free port. */
+  port: number;
+  /** Loopback only; anything else throws. */
+  host?: string;
+  /** The engine behind the API (createStudioService with mode 'browser'). */
+  service: StudioService;
+  /** Built renderer folder (default `<repo>/renderer/dist`). */
+  rendererDir?: string;
+  /** Fixed token (tests); default: 256 random bits per launch. */
+  token?: string;
+  /**
+   * A second token that opens only `/metrics`, for a Prometheus scrape config that should not hold the
+   * full studio token. Default: STREAMLAKE_METRICS_TOKEN, else a random one printed by `streamlake studio`.
+   */
+  metricsToken?: string;
+  /** Largest HTTP body or WebSocket message in bytes (default 64 MiB: imported pipelines, produced messages). */
+  maxPayloadBytes?: number;
+}
+
+export interface WebHost {
+  port: number;
+  host: string;
+  token: string;
+  metricsToken: string;
+  /** `http://127.0.0.1:P/?token=…`: the one URL to open. */
+  url: string;
+  /** `http://127.0.0.1:P/metrics`, to be called with `Authorization: Bearer <metricsToken>`. */
+  metricsUrl: string;
+  /** Closes sockets and the server; the service is closed by whoever created it. */
+  close(): Promise<void>;
+}
+
+const defaultRendererDir = resolve(new URL('../../renderer/dist', import.meta.url).pathname);
+
+export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
+  const host = options.host ?? '127.0.0.1';
+  assertLoopback(host);
+  const token = options.token ?? newToken();
+  const metricsToken = options.metricsToken ?? process.env.STREAMLAKE_METRICS_TOKEN ?? newToken();
+  const rendererDir = options.rendererDir ?? defaultRendererDir;
+  const maxPayload = options.maxPayloadBytes ?? 64 * 1024 * 1024;
+  const service = options.service;
+  let port = options.port;
+
+  const server = createServer((request, response) => {
+    handle(request, response).catch((error: unknown) => {
+      if (!response.headersSent) sendError(response, 500, toErrorPayload(error, 'ENG_HOST_INTERNAL'));
+      else response.destroy();
+    });
+  });
+  // Slow-loris protection: a client gets 30 s to send its headers.
+  server.headersTimeout = 30_000;
+
+  async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const url = new URL(request.url ?? '/', `http://127.0.0.1:${port}`);
+    const headers = securityHeaders(port);
+    const site = checkSite(request.headers, port);
+    if (!site.ok) return refuse(response, site, headers);
+
+    if (url.pathname === '/metrics') {
+      if (request.method !== 'GET' && request.method !== 'HEAD') return sendError(response, 405, { code: 'ENG_HOST_REQUEST', message: 'Use GET for /metrics' }, headers);
+      const auth = checkToken([token, metricsToken], requestToken(request.headers, url));
+      if (!auth.ok) return refuse(response, auth, headers);
+      const body = service.metricsText();
+      response.writeHead(200, { ...headers, 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8', 'Cache-Control': 'no-store' });
+      response.end(request.method === 'HEAD' ? undefined : body);
+      return;
+    }
+
+    if (url.pathname.startsWith('/api/')) {
+      const auth = checkToken([token], requestToken(request.headers, url));
+      if (!auth.ok) return refuse(response, auth, headers);
+      if (request.method !== 'POST') return sendError(response, 405, { code: 'ENG_HOST_REQUEST', message: 'Use POST /api/<method> with a JSON body' }, headers);
+      // A JSON content type cannot be sent cross-site without a CORS preflight, which we never answer.
+      if (!/^application\/json\b/i.test(request.headers['content-type'] ?? '')) {
+        return sendError(response, 415, { code: 'ENG_HOST_REQUEST', message: 'Content-Type must be application/json' }, headers);
+      }
+      const text = await readBody(request, maxPayload);
+      let params: unknown;
+      try {
+        params = text.trim() === '' ? undefined : JSON.parse(text);
+      } catch {
+        return sendError(response, 400, { code: 'ENG_HOST_REQUEST', message: 'The request body is not valid JSON' }, headers);
+      }
+      const outcome = await dispatchCall(service, decodeURIComponent(url.pathname.slice(5)), params);
+      if (outcome.ok) return sendJson(response, 200, { result: outcome.result }, headers);
+      return sendError(response, statusFor(outcome.error.code), outcome.error, headers);
+    }
+
+    if (request.method !== 'GET' && request.method !== 'HEAD') return sendError(response, 405, { code: 'ENG_HOST_REQUEST', message: `${request.method ?? ''} is not allowed here` }, headers);
+    const served = await serveStatic(rendererDir, url.pathname, response, headers);
+    if (!served) {
+      const message = url.pathname === '/' || url.pathname === '/index.html'
+        ? `The renderer is not built (no ${rendererDir}/index.html): run \`npm run build:renderer\` or \`streamlake studio\`, which builds it`
+        : `No file at ${url.pathname}`;
+      sendError(response, 404, { code: 'ENG_HOST_NOT_FOUND', message }, headers);
+    }
+  }
+
+  const sockets = new WebSocketServer({ noServer: true, maxPayload });
+  server.on('upgrade', (request, socket, head) => {
+    const url = new URL(request.url ?? '/', `http://127.0.0.1:${port}`);
+    const verdict: Verdict = url.pathname !== '/ws'
+      ? { ok: false, status: 403, code: 'ENG_HOST_FORBIDDEN', message: 'WebSocket path must be /ws' }
+      : ((site) => (site.ok ? checkToken([token], requestToken(request.headers, url)) : site))(checkSite(request.headers, port));
+    if (!verdict.ok) {
+      const body = JSON.stringify({ error: { code: verdict.code, message: verdict.message } });
+      socket.end(`HTTP/1.1 ${verdict.status} ${verdict.status === 401 ? 'Unauthorized' : 'Forbidden'}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+      return;
+    }
+    sockets.handleUpgrade(request, socket, head, (ws) => attach(ws));
+  });
+
+  function attach(ws: WebSocket): void {
+    const send = (message: ServerMessage): void => {
+      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(message));
+    };
+    const unsubscribe = service.subscribe((event) => send({ event }));
+    ws.on('close', unsubscribe);
+    ws.on('error', () => ws.close());
+    ws.on('message', (data, isBinary) => {
+      if (isBinary) return send({ id: 0, error: { code: 'ENG_HOST_REQUEST', message: 'Binary messages are not part of the protocol' } });
+      let message: ClientMessage;
+      try {
+        message = JSON.parse(data.toString()) as ClientMessage;
+      } catch {
+        return send({ id: 0, error: { code: 'ENG_HOST_REQUEST', message: 'The message is not valid JSON' } });
+      }
+      if (typeof message !== 'object' || message === null || !Number.isSafeInteger(message.id) || typeof message.method !== 'string') {
+        const id = typeof message === 'object' && message !== null && Number.isSafeInteger(message.id) ? message.id : 0;
+        return send({ id, error: { code: 'ENG_HOST_REQUEST', message: 'A call is {"id": <integer>, "method": <string>, "params"?: <object>}' } });
+      }
+      void dispatchCall(service, message.method, message.params).then((outcome) =>
+        send(outcome.ok ? { id: message.id, result: outcome.result } : { id: message.id, error: outcome.error }));
+    });
+    // A new page learns the run state at once instead of waiting for the next change.
+    void service.runStatus().then((status) => send({ event: { type: 'run.status', status } }), () => undefined);
+  }
+
+  await new Promise<void>((resolveListen, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, host, () => {
+      server.off('error', reject);
+      resolveListen();
+    });
+  });
+  port = (server.address() as AddressInfo).port;
+  const shown = host === '::1' ? '[::1]' : host;
+  const base = `http://${shown}:${port}`;
+
+  return {
+    port,
+    host,
+    token,
+    metricsToken,
+    url: `${base}/?token=${token}`,
+    metricsUrl: `${base}/metrics`,
+    async close() {
+      for (const client of sockets.clients) client.terminate();
+      sockets.close();
+      server.closeAllConnections();
+      await new Promise<void>((done) => server.close(() => done()));
+    },
+  };
+}
+
+function statusFor(code: ErrorCode): number {
+  switch (code) {
+    case 'ENG_HOST_REQUEST':
+      return 400;
+    case 'ENG_HOST_AUTH':
+      return 401;
+    case 'ENG_HOST_FORBIDDEN':
+      return 403;
+    case 'ENG_HOST_NOT_FOUND':
+      return 404;
+    case 'ENG_HOST_UNAVAILABLE':
+      return 501;
+    case 'ENG_HOST_INTERNAL':
+      return 500;
+    default:
+      // The call was well formed; the engine refused it (unknown table, invalid pipeline, broker down).
+      return 422;
+  }
+}
+
+function refuse(response: ServerResponse, verdict: Verdict & { ok: false }, headers: Record<string, string>): void {
+  sendError(response, verdict.status, { code: verdict.code, message: verdict.message }, headers);
+}
+
+function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  response.writeHead(status, { ...headers, 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': String(Buffer.byteLength(text)), 'Cache-Control': 'no-store' });
+  response.end(text);
+}
+
+function sendError(response: ServerResponse, status: number, error: ErrorPayload, headers: Record<string, string> = {}): void {
+  sendJson(response, status, { error }, headers);
+}
+
+function readBody(request: IncomingMessage, limit: number): Promise<string> {
+  return new Promise((resolveBody, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    request.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        reject(new EngineError('ENG_HOST_REQUEST', `The request body is larger than ${limit} bytes`));
+        request.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    request.on('end', () => resolveBody(Buffer.concat(chunks).toString('utf8')));
+    request.on('error', reject);
+  });
+}
