@@ -1,0 +1,47 @@
+// transform.filter: keeps the rows whose `where` expression is TRUE (NULL and FALSE drop, like SQL).
+// A row whose expression cannot be evaluated goes to the error port with the reason.
+import { compileExpression, isTruthy, type CompiledExpression } from '../expr/index.ts';
+import type { FilterConfig } from '../format/pipeline.ts';
+import { registerNode } from '../nodes/registry.ts';
+import type { Batch, Emit, NodeContext, OperatorInstance, Row } from '../runtime/types.ts';
+import { deadLetter, rowFailure } from './dead-letter.ts';
+
+export class FilterOperator implements OperatorInstance {
+  private readonly where: CompiledExpression;
+
+  constructor(config: FilterConfig, private readonly ctx: Pick<NodeContext, 'nodeId' | 'clock'>) {
+    this.where = compileExpression(config.where);
+  }
+
+  process(batch: Batch, emit: Emit): void {
+    const rows = batch.rows;
+    const kept: Row[] = [];
+    let failed: Row[] | null = null;
+    const where = this.where;
+    for (let i = 0; i < rows.length; i++) {
+      const row = rows[i] as Row;
+      try {
+        if (isTruthy(where.evaluate(row))) kept.push(row);
+      } catch (error) {
+        (failed ??= []).push(deadLetter(this.ctx, row, rowFailure(error)));
+      }
+    }
+    if (kept.length === rows.length) emit('out', batch);
+    else if (kept.length > 0) emit('out', withRows(batch, kept));
+    if (failed) emit('error', { rows: failed, partition: batch.partition });
+  }
+
+  finish(): void {}
+
+  snapshot(): unknown {
+    return null;
+  }
+
+  restore(): void {}
+}
+
+export function withRows(batch: Batch, rows: Row[]): Batch {
+  return batch.upsertKey ? { rows, partition: batch.partition, upsertKey: batch.upsertKey } : { rows, partition: batch.partition };
+}
+
+registerNode('transform.filter', { kind: 'operator', create: (spec, ctx) => new FilterOperator(spec.config, ctx) });

@@ -1,0 +1,85 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { ManualTime } from '../runtime/clock.ts';
+import type { Batch, DeadLetter, Emit, PortName, Row } from '../runtime/types.ts';
+import { FilterOperator } from './filter.ts';
+import { MapOperator } from './map.ts';
+import { PreviewSink } from './preview.ts';
+
+function collector(): { emit: Emit; rows: (port?: PortName) => Row[]; batches: { port: PortName; batch: Batch }[] } {
+  const batches: { port: PortName; batch: Batch }[] = [];
+  return {
+    batches,
+    emit: (port, batch) => batches.push({ port, batch }),
+    rows: (port: PortName = 'out') => batches.filter((o) => o.port === port).flatMap((o) => o.batch.rows),
+  };
+}
+
+const ctx = { nodeId: 'node-1', clock: new ManualTime(1_000) };
+
+test('filter keeps only rows whose condition is TRUE; NULL and FALSE drop', () => {
+  const op = new FilterOperator({ where: 'amount > 0 AND region IS NOT NULL' }, ctx);
+  const c = collector();
+  op.process({ rows: [{ amount: 5, region: 'eu' }, { amount: 0, region: 'eu' }, { amount: null, region: 'eu' }, { amount: 3, region: null }, { amount: 9, region: 'us' }], partition: 'p' }, c.emit);
+  assert.deepEqual(c.rows(), [{ amount: 5, region: 'eu' }, { amount: 9, region: 'us' }]);
+  assert.deepEqual(c.rows('error'), []);
+});
+
+test('filter passes an all-kept batch through untouched, keeping partition and upsert key', () => {
+  const op = new FilterOperator({ where: 'n >= 0' }, ctx);
+  const c = collector();
+  const batch: Batch = { rows: [{ n: 1 }, { n: 2 }], partition: 'orders/3', upsertKey: ['k'] };
+  op.process(batch, c.emit);
+  assert.equal(c.batches[0]?.batch, batch);
+  op.process({ rows: [{ n: 1 }, { n: -2 }], partition: 'orders/3', upsertKey: ['k'] }, c.emit);
+  assert.deepEqual(c.batches[1]?.batch, { rows: [{ n: 1 }], partition: 'orders/3', upsertKey: ['k'] });
+});
+
+test('filter sends rows it cannot evaluate to the error port with reason, node and original payload', () => {
+  const op = new FilterOperator({ where: "amount > 10" }, ctx);
+  const c = collector();
+  const bad = { amount: 'lots' };
+  op.process({ rows: [{ amount: 50 }, bad], partition: 'p' }, c.emit);
+  assert.deepEqual(c.rows(), [{ amount: 50 }]);
+  const [dead] = c.rows('error') as DeadLetter[];
+  assert.equal(dead?.node, 'node-1');
+  assert.equal(dead?.port, 'error');
+  assert.equal(dead?.payload, bad);
+  assert.match(dead?.reason ?? '', /^ENG_EXPR_\w+: /);
+  assert.deepEqual(dead?.at, new Date(1_000));
+});
+
+test('map computes columns in config order and drops the rest by default', () => {
+  const op = new MapOperator({ select: { region: 'upper(region)', amount: 'amount', is_big: 'amount >= 500' } }, ctx);
+  const c = collector();
+  op.process({ rows: [{ region: 'eu', amount: 700, other: 1 }], partition: 'p' }, c.emit);
+  const [row] = c.rows();
+  assert.deepEqual(row, { region: 'EU', amount: 700, is_big: true });
+  assert.deepEqual(Object.keys(row as Row), ['region', 'amount', 'is_big']);
+});
+
+test('map with keepOthers keeps unselected columns and overrides selected ones', () => {
+  const op = new MapOperator({ select: { total: 'quantity * unit_price', region: "coalesce(region, 'unknown')" }, keepOthers: true }, ctx);
+  const c = collector();
+  op.process({ rows: [{ id: 1, region: null, quantity: 2, unit_price: 2.5 }], partition: 'p' }, c.emit);
+  assert.deepEqual(c.rows(), [{ id: 1, region: 'unknown', quantity: 2, unit_price: 2.5, total: 5 }]);
+});
+
+test('map sends a row to the error port when any column fails, and emits no half row', () => {
+  const op = new MapOperator({ select: { a: 'x + 1', b: 'substr(name, 1, 2)' } }, ctx);
+  const c = collector();
+  op.process({ rows: [{ x: 1, name: 'abc' }, { x: 'one', name: 'abc' }], partition: 'p' }, c.emit);
+  assert.deepEqual(c.rows(), [{ a: 2, b: 'ab' }]);
+  assert.deepEqual((c.rows('error') as DeadLetter[]).map((d) => d.payload), [{ x: 'one', name: 'abc' }]);
+});
+
+test('preview sink keeps a bounded ring and replaces upserted rows by key', async () => {
+  const sink = new PreviewSink(3);
+  await sink.write({ rows: [{ k: 'a', v: 1 }, { k: 'b', v: 1 }], partition: 'p' });
+  await sink.write({ rows: [{ k: 'a', v: 2 }], partition: 'p', upsertKey: ['k'] });
+  assert.deepEqual(sink.preview(), [{ k: 'a', v: 2 }, { k: 'b', v: 1 }]);
+  await sink.write({ rows: [{ k: 'c', v: 1 }, { k: 'd', v: 1 }], partition: 'p' });
+  assert.deepEqual(sink.preview().map((r) => r.k), ['b', 'c', 'd']);
+  await sink.checkpoint({ id: 4, sources: {} });
+  assert.deepEqual(await sink.close(), { rows: 5, replaced: 1, lastCheckpointId: 4 });
+});

@@ -1,0 +1,106 @@
+// What every window operator shares: its settings, group-by keys, output rows and the explanation the
+// UI shows for windows that have not closed yet.
+import { durationMs } from '../format/duration.ts';
+import type { WindowCommon } from '../format/pipeline.ts';
+import { formatTimestamp } from '../expr/values.ts';
+import type { Row } from '../runtime/types.ts';
+import { compileAggregates, results, type Aggregate } from './aggregates.ts';
+
+export const defaultIdleTimeoutMs = 30_000;
+
+export interface WindowSettings {
+  time: string;
+  delayMs: number;
+  latenessMs: number;
+  idleTimeoutMs: number;
+  groupBy: string[];
+  aggregates: Aggregate[];
+}
+
+export function windowSettings(config: WindowCommon): WindowSettings {
+  return {
+    time: config.time,
+    delayMs: config.watermarkDelay ? durationMs(config.watermarkDelay) : 0,
+    latenessMs: config.allowedLateness ? durationMs(config.allowedLateness) : 0,
+    idleTimeoutMs: config.idleTimeout ? durationMs(config.idleTimeout) : defaultIdleTimeoutMs,
+    groupBy: config.groupBy ?? [],
+    aggregates: compileAggregates(config.aggregates),
+  };
+}
+
+/** A field of a row; `a.b` reads nested objects when the row has no column literally named `a.b`. */
+export function fieldOf(row: Row, name: string): unknown {
+  if (name in row) return row[name];
+  if (!name.includes('.')) return undefined;
+  let value: unknown = row;
+  for (const part of name.split('.')) {
+    if (value === null || typeof value !== 'object') return undefined;
+    value = (value as Row)[part];
+  }
+  return value;
+}
+
+/** Group-by values of a row, and a Map key that tells different values (and types) apart. */
+export function groupOf(row: Row, groupBy: readonly string[]): { key: string; values: unknown[] } {
+  if (groupBy.length === 1) {
+    const v = fieldOf(row, groupBy[0] as string);
+    return { key: typeof v === 'string' ? v : keyPart(v), values: [v] };
+  }
+  const values = groupBy.map((g) => fieldOf(row, g));
+  return { key: values.map(keyPart).join('\u0001'), values };
+}
+
+function keyPart(v: unknown): string {
+  if (typeof v === 'string') return `s${v}`;
+  if (v == null) return '\u0000null';
+  if (v instanceof Date) return `\u0000d${v.getTime()}`;
+  if (typeof v === 'object') return `\u0000j${JSON.stringify(v)}`;
+  return `\u0000${typeof v}${String(v)}`;
+}
+
+/** Output row: group-by fields, window_start, window_end, then the aggregates in config order. */
+export function outputRow(settings: WindowSettings, group: readonly unknown[], start: number, end: number, states: readonly unknown[]): Row {
+  const row: Row = {};
+  for (let i = 0; i < settings.groupBy.length; i++) row[settings.groupBy[i] as string] = group[i] ?? null;
+  row.window_start = new Date(start);
+  row.window_end = new Date(end);
+  results(settings.aggregates, states, row);
+  return row;
+}
+
+export function upsertKeyOf(settings: WindowSettings): string[] {
+  return [...settings.groupBy, 'window_start'];
+}
+
+export interface OpenWindowInfo {
+  key: Row;
+  start: number;
+  end: number;
+  closesAt: number;
+  events: number;
+}
+
+export interface WindowExplanation {
+  watermark: number | null;
+  watermarkDelayMs: number;
+  allowedLatenessMs: number;
+  openWindows: OpenWindowInfo[];
+  openCount: number;
+  partitions: { partition: string; maxEventTime: number; idle: boolean }[];
+  summary: string;
+}
+
+/** One plain sentence on why the oldest open window has not been emitted yet. */
+export function explainSummary(settings: WindowSettings, watermark: number, oldest: OpenWindowInfo | undefined, partitions: WindowExplanation['partitions']): string {
+  if (!oldest) return Number.isFinite(watermark) ? `No window is open; the watermark is at ${formatTimestamp(watermark)}.` : 'No event has arrived yet.';
+  const at = formatTimestamp(oldest.closesAt);
+  if (!Number.isFinite(watermark)) return `The window ending ${at} waits for the watermark, which has not started.`;
+  const active = partitions.filter((p) => !p.idle);
+  let holder = '';
+  if (active.length > 1) {
+    const slowest = active.reduce((a, b) => (b.maxEventTime < a.maxEventTime ? b : a));
+    holder = `, held back by partition ${slowest.partition} (latest event ${formatTimestamp(slowest.maxEventTime)})`;
+  }
+  const delay = settings.delayMs > 0 ? ` (latest event time minus the ${settings.delayMs} ms watermark delay${holder})` : holder ? ` (${holder.slice(2)})` : '';
+  return `The window ending ${at} closes when the watermark reaches ${at}; the watermark is at ${formatTimestamp(watermark)}${delay}.`;
+}

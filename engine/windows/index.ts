@@ -1,0 +1,3 @@
+// Registers the window operators.
+import './fixed.ts';
+import './session.ts';

@@ -1,0 +1,252 @@
+// Session windows on event time: per group, events closer than `gap` belong to one session
+// [first event, last event + gap). An event that falls between sessions bridges them and they merge.
+// A session is emitted once the watermark reaches its end, kept until end + allowedLateness for late
+// updates (re-emitted with an upsert key on [...groupBy, window_start]), then forgotten.
+//
+// Known limit of upsert-by-start: when a late event moves a session's start earlier, or merges two
+// sessions that were both already emitted, the earlier rows keep their old window_start and are not
+// retracted; the re-emitted row carries the merged, final values.
+import { describe, formatTimestamp } from '../expr/values.ts';
+import { durationMs } from '../format/duration.ts';
+import type { SessionConfig } from '../format/pipeline.ts';
+import { registerNode } from '../nodes/registry.ts';
+import { deadLetter, rowFailure } from '../operators/dead-letter.ts';
+import type { Batch, Emit, NodeContext, OperatorInstance, Row } from '../runtime/types.ts';
+import { addRow, argumentsOf, checkAgainst, initStates, loadStates, mergeStates, saveStates } from './aggregates.ts';
+import { explainSummary, fieldOf, groupOf, outputRow, upsertKeyOf, windowSettings, type OpenWindowInfo, type WindowExplanation, type WindowSettings } from './common.ts';
+import { eventTimeMs } from './time.ts';
+import { WatermarkTracker } from './watermark.ts';
+
+interface Session {
+  key: string;
+  group: unknown[];
+  start: number;
+  end: number;
+  states: unknown[];
+  events: number;
+  emitted: boolean;
+  dirty: boolean;
+  /** An earlier version was emitted, so the next emission replaces it (upsert). */
+  replaces: boolean;
+}
+
+type Ctx = Pick<NodeContext, 'nodeId' | 'clock'>;
+
+export class SessionWindowOperator implements OperatorInstance {
+  private readonly settings: WindowSettings;
+  private readonly tracker: WatermarkTracker;
+  /** group key → its sessions, ascending by start, never overlapping. */
+  private groups = new Map<string, Session[]>();
+  private open = new Set<Session>();
+  private retained = new Set<Session>();
+  private dirty: Session[] = [];
+  private readonly args: unknown[];
+
+  constructor(config: SessionConfig, readonly gapMs: number, private readonly ctx: Ctx) {
+    this.settings = windowSettings(config);
+    this.tracker = new WatermarkTracker(this.settings.delayMs, this.settings.idleTimeoutMs);
+    this.args = new Array<unknown>(this.settings.aggregates.length);
+    if (!(gapMs > 0)) throw new RangeError(`session gap must be positive (got ${gapMs} ms)`);
+  }
+
+  process(batch: Batch, emit: Emit): void {
+    const { time, groupBy, aggregates, latenessMs } = this.settings;
+    const gap = this.gapMs;
+    const wm = this.tracker.value();
+    const args = this.args;
+    let maxT = Number.NEGATIVE_INFINITY;
+    let failed: Row[] | null = null;
+    let late: Row[] | null = null;
+    for (const row of batch.rows) {
+      const raw = time in row ? row[time] : fieldOf(row, time);
+      const t = eventTimeMs(raw);
+      if (Number.isNaN(t)) {
+        (failed ??= []).push(deadLetter(this.ctx, row, `time field "${time}" is ${raw === undefined ? 'missing' : describe(raw)}, not a timestamp`));
+        continue;
+      }
+      try {
+        argumentsOf(aggregates, row, args);
+      } catch (error) {
+        (failed ??= []).push(deadLetter(this.ctx, row, rowFailure(error)));
+        continue;
+      }
+      if (t > maxT) maxT = t;
+      const group = groupBy.length === 0 ? { key: '', values: [] } : groupOf(row, groupBy);
+      const list = this.groups.get(group.key) ?? [];
+      // Sessions this event touches: [t, t + gap) overlaps [start, end).
+      let first = -1;
+      let last = -1;
+      for (let i = 0; i < list.length; i++) {
+        const s = list[i] as Session;
+        if (s.start < t + gap && t < s.end) {
+          if (first < 0) first = i;
+          last = i;
+        } else if (s.start >= t + gap) break;
+      }
+      const start = first < 0 ? t : Math.min(t, (list[first] as Session).start);
+      const end = first < 0 ? t + gap : Math.max(t + gap, (list[last] as Session).end);
+      if (end + latenessMs <= wm) {
+        (late ??= []).push(deadLetter(this.ctx, row, `event time ${formatTimestamp(t)} is beyond the allowed lateness: its session closed for good at watermark ${formatTimestamp(wm)}`, 'late'));
+        continue;
+      }
+      let target: Session;
+      try {
+        if (first < 0) {
+          target = { key: group.key, group: group.values, start, end, states: initStates(aggregates), events: 0, emitted: false, dirty: false, replaces: false };
+        } else {
+          target = list[first] as Session;
+          for (let i = first; i <= last; i++) checkAgainst(aggregates, (list[i] as Session).states, args);
+        }
+      } catch (error) {
+        (failed ??= []).push(deadLetter(this.ctx, row, rowFailure(error)));
+        continue;
+      }
+      if (first < 0) {
+        let at = 0;
+        while (at < list.length && (list[at] as Session).start < start) at++;
+        list.splice(at, 0, target);
+        if (list.length === 1) this.groups.set(group.key, list);
+        // A late event opening a session that already ended: emitted with the re-emits.
+        if (end <= wm) target.emitted = true;
+        else this.open.add(target);
+      } else {
+        for (let i = first + 1; i <= last; i++) {
+          const other = list[i] as Session;
+          mergeStates(aggregates, target.states, other.states);
+          target.events += other.events;
+          target.emitted ||= other.emitted;
+          target.replaces ||= other.replaces;
+          this.open.delete(other);
+          this.retained.delete(other);
+          if (other.dirty) this.dirty = this.dirty.filter((d) => d !== other);
+        }
+        list.splice(first + 1, last - first);
+        target.start = start;
+        target.end = end;
+        if (target.emitted && end > wm) {
+          // Extended past the watermark again: it will close (and be re-emitted) when the watermark gets there.
+          this.retained.delete(target);
+          this.open.add(target);
+          target.emitted = false;
+          target.replaces = true;
+          target.dirty = false;
+          this.dirty = this.dirty.filter((d) => d !== target);
+        }
+      }
+      addRow(aggregates, target.states, args, t);
+      target.events++;
+      if (target.emitted && !target.dirty) {
+        target.dirty = true;
+        this.dirty.push(target);
+      }
+    }
+    const now = this.ctx.clock.now();
+    if (maxT > Number.NEGATIVE_INFINITY) this.tracker.observe(batch.partition, maxT, now);
+    this.tracker.advance(now);
+    this.fire(emit);
+    if (failed) emit('error', { rows: failed, partition: batch.partition });
+    if (late) emit('late', { rows: late, partition: batch.partition });
+  }
+
+  tick(now: number, emit: Emit): void {
+    const before = this.tracker.value();
+    if (this.tracker.advance(now) !== before) this.fire(emit);
+  }
+
+  finish(emit: Emit): void {
+    this.tracker.close();
+    this.fire(emit);
+  }
+
+  watermark(): number | null {
+    const wm = this.tracker.value();
+    return Number.isFinite(wm) ? wm : null;
+  }
+
+  private fire(emit: Emit): void {
+    const wm = this.tracker.value();
+    const partition = this.ctx.nodeId;
+    const closing = [...this.open].filter((s) => s.end <= wm).sort((a, b) => a.end - b.end || a.start - b.start);
+    const replacing: Row[] = [];
+    if (closing.length > 0) {
+      const rows: Row[] = [];
+      for (const s of closing) {
+        s.emitted = true;
+        this.open.delete(s);
+        this.retained.add(s);
+        (s.replaces ? replacing : rows).push(outputRow(this.settings, s.group, s.start, s.end, s.states));
+      }
+      if (rows.length > 0) emit('out', { rows, partition });
+    }
+    for (const s of this.dirty) {
+      s.dirty = false;
+      this.retained.add(s);
+      replacing.push(outputRow(this.settings, s.group, s.start, s.end, s.states));
+    }
+    this.dirty = [];
+    if (replacing.length > 0) emit('out', { rows: replacing, partition, upsertKey: upsertKeyOf(this.settings) });
+    for (const s of this.retained) {
+      if (s.end + this.settings.latenessMs > wm) continue;
+      this.retained.delete(s);
+      const list = this.groups.get(s.key);
+      if (!list) continue;
+      const at = list.indexOf(s);
+      if (at >= 0) list.splice(at, 1);
+      if (list.length === 0) this.groups.delete(s.key);
+    }
+  }
+
+  snapshot(): unknown {
+    const sessions: unknown[] = [];
+    for (const list of this.groups.values()) {
+      for (const s of list) sessions.push([s.group, s.start, s.end, saveStates(this.settings.aggregates, s.states), s.events, s.emitted, s.replaces]);
+    }
+    return { watermark: this.tracker.save(), sessions };
+  }
+
+  restore(state: unknown): void {
+    const st = state as { watermark?: unknown; sessions?: unknown } | null;
+    if (!st || !Array.isArray(st.sessions)) throw new TypeError('session window state has no session list');
+    this.tracker.load(st.watermark, this.ctx.clock.now());
+    this.groups = new Map();
+    this.open = new Set();
+    this.retained = new Set();
+    this.dirty = [];
+    for (const entry of st.sessions as unknown[]) {
+      const [group, start, end, states, events, emitted, replaces] = entry as [unknown[], number, number, unknown, number, boolean, boolean?];
+      const key = groupOf(Object.fromEntries(this.settings.groupBy.map((g, i) => [g, group[i]])), this.settings.groupBy).key;
+      const s: Session = { key, group, start, end, states: loadStates(this.settings.aggregates, states), events, emitted, dirty: false, replaces: replaces === true };
+      const list = this.groups.get(key) ?? [];
+      list.push(s);
+      list.sort((a, b) => a.start - b.start);
+      this.groups.set(key, list);
+      (emitted ? this.retained : this.open).add(s);
+    }
+  }
+
+  explain(): WindowExplanation {
+    const now = this.ctx.clock.now();
+    const wm = this.tracker.value();
+    const sorted = [...this.open].sort((a, b) => a.end - b.end);
+    const open: OpenWindowInfo[] = sorted.slice(0, 50).map((s) => {
+      const key: Row = {};
+      this.settings.groupBy.forEach((g, j) => { key[g] = s.group[j] ?? null; });
+      return { key, start: s.start, end: s.end, closesAt: s.end, events: s.events };
+    });
+    const partitions = this.tracker.describe(now);
+    return {
+      watermark: Number.isFinite(wm) ? wm : null,
+      watermarkDelayMs: this.settings.delayMs,
+      allowedLatenessMs: this.settings.latenessMs,
+      openWindows: open,
+      openCount: this.open.size,
+      partitions,
+      summary: explainSummary(this.settings, wm, open[0], partitions),
+    };
+  }
+}
+
+registerNode('window.session', {
+  kind: 'operator',
+  create: (spec, ctx) => new SessionWindowOperator(spec.config, durationMs(spec.config.gap), ctx),
+});

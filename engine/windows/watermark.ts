@@ -1,0 +1,75 @@
+// Event-time watermark per source partition. Each partition's watermark is the latest event time it
+// showed minus the delay; the operator's watermark is the minimum over partitions that are not idle, so
+// one slow partition holds windows open but a silent one (no events for idleTimeout of processing time)
+// does not stall them. When every partition is idle the latest one counts, so a paused stream still
+// closes its windows. The watermark never moves back.
+
+export interface PartitionState {
+  partition: string;
+  /** Latest event time seen (epoch ms). */
+  maxEventTime: number;
+  /** Processing time of the partition's latest batch. */
+  seenAt: number;
+}
+
+export class WatermarkTracker {
+  private partitions = new Map<string, PartitionState>();
+  private current = Number.NEGATIVE_INFINITY;
+
+  constructor(readonly delayMs: number, readonly idleTimeoutMs: number) {}
+
+  /** The latest event time of a batch from `partition`, seen at processing time `now`. */
+  observe(partition: string, maxEventTime: number, now: number): void {
+    const p = this.partitions.get(partition);
+    if (!p) this.partitions.set(partition, { partition, maxEventTime, seenAt: now });
+    else {
+      if (maxEventTime > p.maxEventTime) p.maxEventTime = maxEventTime;
+      p.seenAt = now;
+    }
+  }
+
+  /** Recomputes the watermark at processing time `now`; returns it (-Infinity before any event). */
+  advance(now: number): number {
+    let activeMin = Number.POSITIVE_INFINITY;
+    let allMax = Number.NEGATIVE_INFINITY;
+    for (const p of this.partitions.values()) {
+      if (p.maxEventTime > allMax) allMax = p.maxEventTime;
+      if (now - p.seenAt < this.idleTimeoutMs && p.maxEventTime < activeMin) activeMin = p.maxEventTime;
+    }
+    const latest = activeMin === Number.POSITIVE_INFINITY ? allMax : activeMin;
+    const candidate = latest - this.delayMs;
+    if (candidate > this.current) this.current = candidate;
+    return this.current;
+  }
+
+  /** Everything is final: moves the watermark past every event. */
+  close(): void {
+    this.current = Number.POSITIVE_INFINITY;
+  }
+
+  value(): number {
+    return this.current;
+  }
+
+  /** For the UI: each partition with its latest event time and whether it is idle at `now`. */
+  describe(now: number): { partition: string; maxEventTime: number; idle: boolean }[] {
+    return [...this.partitions.values()].map((p) => ({ partition: p.partition, maxEventTime: p.maxEventTime, idle: now - p.seenAt >= this.idleTimeoutMs }));
+  }
+
+  save(): unknown {
+    return { current: Number.isFinite(this.current) ? this.current : null, partitions: [...this.partitions.values()].map((p) => [p.partition, p.maxEventTime]) };
+  }
+
+  /** Partitions restored at processing time `now` get a fresh idle timeout. */
+  load(saved: unknown, now: number): void {
+    const s = saved as { current?: unknown; partitions?: unknown } | null;
+    this.current = typeof s?.current === 'number' ? s.current : Number.NEGATIVE_INFINITY;
+    this.partitions = new Map();
+    if (Array.isArray(s?.partitions)) {
+      for (const entry of s.partitions as unknown[]) {
+        const [partition, max] = entry as [unknown, unknown];
+        if (typeof partition === 'string' && typeof max === 'number') this.partitions.set(partition, { partition, maxEventTime: max, seenAt: now });
+      }
+    }
+  }
+}

@@ -1,0 +1,295 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { HoppingConfig, SessionConfig, TumblingConfig } from '../format/pipeline.ts';
+import { decodeState, encodeState } from '../runtime/checkpoint.ts';
+import { ManualTime } from '../runtime/clock.ts';
+import type { Batch, DeadLetter, Emit, OperatorInstance, PortName, Row } from '../runtime/types.ts';
+import { FixedWindowOperator } from './fixed.ts';
+import { SessionWindowOperator } from './session.ts';
+import { eventTimeMs } from './time.ts';
+
+const S = 1000;
+const M = 60_000;
+
+interface Out { port: PortName; rows: Row[]; upsertKey?: readonly string[] }
+
+function collector(): { emit: Emit; out: Out[]; rows: (port?: PortName) => Row[] } {
+  const out: Out[] = [];
+  return {
+    out,
+    emit: (port, batch) => out.push({ port, rows: batch.rows, upsertKey: batch.upsertKey }),
+    rows: (port: PortName = 'out') => out.filter((o) => o.port === port).flatMap((o) => o.rows),
+  };
+}
+
+function b(rows: Row[], partition = 'p0'): Batch {
+  return { rows, partition };
+}
+
+const ev = (t: number, region = 'eu', amount = 1, extra: Row = {}): Row => ({ t: new Date(t), region, amount, ...extra });
+
+function tumbling(config: Partial<TumblingConfig> = {}, time = new ManualTime(0)): FixedWindowOperator {
+  const c: TumblingConfig = { time: 't', size: '1m', groupBy: ['region'], aggregates: { n: 'count(*)', total: 'sum(amount)' }, ...config };
+  return new FixedWindowOperator(c, 60_000, 60_000, { nodeId: 'win', clock: time });
+}
+
+const win = (row: Row | undefined): [number, number] => [(row?.window_start as Date).getTime(), (row?.window_end as Date).getTime()];
+
+test('time values: Date, epoch ms, ISO strings with fast and strict paths', () => {
+  assert.equal(eventTimeMs(new Date(5)), 5);
+  assert.equal(eventTimeMs(1767225600000), 1767225600000);
+  assert.equal(eventTimeMs('2026-01-01T00:00:00Z'), Date.UTC(2026, 0, 1));
+  assert.equal(eventTimeMs('2026-01-01T10:20:30.5Z'), Date.UTC(2026, 0, 1, 10, 20, 30, 500));
+  assert.equal(eventTimeMs('2026-01-01T10:20:30.123Z'), Date.UTC(2026, 0, 1, 10, 20, 30, 123));
+  assert.equal(eventTimeMs('2026-01-02T10:20:30.123Z'), Date.UTC(2026, 0, 2, 10, 20, 30, 123));
+  assert.equal(eventTimeMs('2026-01-01T10:20:30+02:00'), Date.UTC(2026, 0, 1, 8, 20, 30));
+  assert.equal(eventTimeMs('2026-01-01 10:20:30'), Date.UTC(2026, 0, 1, 10, 20, 30));
+  assert.ok(Number.isNaN(eventTimeMs('2026-01-01T25:00:00Z')));
+  assert.ok(Number.isNaN(eventTimeMs('2026-02-30T00:00:00Z')));
+  assert.ok(Number.isNaN(eventTimeMs('yesterday')));
+  assert.ok(Number.isNaN(eventTimeMs(null)));
+  assert.ok(Number.isNaN(eventTimeMs(Number.NaN)));
+});
+
+test('tumbling: a window emits exactly when the watermark reaches its end; rows carry group, bounds, aggregates in order', () => {
+  const op = tumbling();
+  const c = collector();
+  op.process(b([ev(0), ev(59_999, 'eu', 2), ev(30 * S, 'us', 5)]), c.emit);
+  assert.deepEqual(c.rows(), []);
+  op.process(b([ev(59_999, 'us', 1)]), c.emit);
+  assert.deepEqual(c.rows(), [], 'watermark 59.999 s has not reached the end 60 s');
+  op.process(b([ev(60_000, 'eu', 7)]), c.emit);
+  const rows = c.rows();
+  assert.equal(rows.length, 2);
+  assert.deepEqual(Object.keys(rows[0] as Row), ['region', 'window_start', 'window_end', 'n', 'total']);
+  assert.deepEqual(rows.map((r) => [r.region, ...win(r), r.n, r.total]), [['eu', 0, M, 2, 3], ['us', 0, M, 2, 6]]);
+  op.finish(c.emit);
+  assert.deepEqual(c.rows().slice(2).map((r) => [r.region, ...win(r), r.n, r.total]), [['eu', M, 2 * M, 1, 7]]);
+});
+
+test('tumbling: out-of-order events within the watermark delay still count', () => {
+  const op = tumbling({ watermarkDelay: '5s' });
+  const c = collector();
+  op.process(b([ev(10 * S), ev(62 * S)]), c.emit);
+  assert.equal(op.watermark(), 57 * S);
+  op.process(b([ev(55 * S)]), c.emit);
+  assert.deepEqual(c.rows(), []);
+  op.process(b([ev(65 * S)]), c.emit);
+  assert.deepEqual(c.rows().map((r) => [r.n, ...win(r)]), [[2, 0, M]], '10 s and the out-of-order 55 s; 62 s belongs to the next window');
+  assert.deepEqual(c.rows('late'), []);
+});
+
+test('tumbling: late within allowed lateness re-emits with an upsert key; beyond goes to the late port', () => {
+  const op = tumbling({ allowedLateness: '30s' });
+  const c = collector();
+  op.process(b([ev(10 * S, 'eu', 1), ev(70 * S, 'eu', 1)]), c.emit);
+  assert.deepEqual(c.rows().map((r) => r.n), [1]);
+  assert.equal(c.out[0]?.upsertKey, undefined, 'a first emission is a plain insert');
+  op.process(b([ev(50 * S, 'eu', 10), ev(40 * S, 'us', 4)]), c.emit);
+  const re = c.out.at(-1) as Out;
+  assert.deepEqual(re.upsertKey, ['region', 'window_start']);
+  assert.deepEqual(re.rows.map((r) => [r.region, r.n, r.total, ...win(r)]), [['eu', 2, 11, 0, M], ['us', 1, 4, 0, M]]);
+  // Watermark 90 s = end 60 s + lateness 30 s: the window is gone for good.
+  op.process(b([ev(90 * S, 'eu', 1)]), c.emit);
+  op.process(b([ev(59 * S, 'eu', 100)]), c.emit);
+  const late = c.rows('late') as DeadLetter[];
+  assert.equal(late.length, 1);
+  assert.equal(late[0]?.port, 'late');
+  assert.equal(late[0]?.node, 'win');
+  assert.equal((late[0]?.payload as Row).amount, 100);
+  assert.match(late[0]?.reason ?? '', /beyond the allowed lateness/);
+  // The window of 60..120 s keeps counting; nothing else changed.
+  op.finish(c.emit);
+  assert.deepEqual(c.rows().filter((r) => win(r)[0] === M).map((r) => [r.region, r.n]), [['eu', 2]]);
+});
+
+test('tumbling: exactly at end + lateness an event is late, one ms before it is accepted', () => {
+  const op = tumbling({ allowedLateness: '10s' });
+  const c = collector();
+  op.process(b([ev(0), ev(70 * S - 1)]), c.emit);
+  op.process(b([ev(1 * S)]), c.emit);
+  assert.deepEqual(c.rows('late'), []);
+  op.process(b([ev(70 * S)]), c.emit);
+  op.process(b([ev(2 * S)]), c.emit);
+  assert.equal(c.rows('late').length, 1);
+});
+
+test('idle partitions do not stall the watermark (processing time via ManualTime)', () => {
+  const time = new ManualTime(0);
+  const op = tumbling({ idleTimeout: '10s' }, time);
+  const c = collector();
+  op.process(b([ev(0)], 'p1'), c.emit);
+  op.process(b([ev(10 * S), ev(130 * S)], 'p0'), c.emit);
+  assert.equal(op.watermark(), 0, 'the slow partition holds the watermark');
+  assert.deepEqual(c.rows(), []);
+  assert.match(String((op.explain() as { summary: string }).summary), /held back by partition p1/);
+  time.advance(9_999);
+  op.tick(time.now(), c.emit);
+  assert.deepEqual(c.rows(), [], 'not idle yet');
+  time.advance(1);
+  op.process(b([ev(131 * S)], 'p0'), c.emit);
+  assert.equal(op.watermark(), 131 * S);
+  assert.deepEqual(c.rows().map((r) => win(r)), [[0, M]], 'window 1..2 min has no events; window 2..3 min is still open');
+  // The idle partition wakes up: it counts again but the watermark never goes back.
+  op.process(b([ev(125 * S)], 'p1'), c.emit);
+  assert.equal(op.watermark(), 131 * S);
+});
+
+test('idle detection by tick alone closes windows when the whole stream pauses', () => {
+  const time = new ManualTime(0);
+  const op = tumbling({ idleTimeout: '5s', watermarkDelay: '10s' }, time);
+  const c = collector();
+  op.process(b([ev(0)], 'p0'), c.emit);
+  op.process(b([ev(65 * S)], 'p1'), c.emit);
+  time.advance(5 * S);
+  op.process(b([ev(66 * S)], 'p1'), c.emit);
+  assert.deepEqual(c.rows(), [], 'p0 is idle, p1 alone gives 66 s - 10 s: window 0..60 s still open');
+  op.process(b([ev(75 * S)], 'p1'), c.emit);
+  assert.deepEqual(c.rows().map((r) => win(r)), [[0, M]]);
+  const ex = op.explain() as { openCount: number; openWindows: { closesAt: number }[] };
+  assert.equal(ex.openCount, 1);
+  assert.equal(ex.openWindows[0]?.closesAt, 2 * M);
+});
+
+test('hopping: each event lands in size/slide overlapping windows', () => {
+  const config: HoppingConfig = { time: 't', size: '10s', slide: '5s', aggregates: { n: 'count(*)' } };
+  const op = new FixedWindowOperator(config, 10 * S, 5 * S, { nodeId: 'hop', clock: new ManualTime(0) });
+  const c = collector();
+  const times = [0, 4_999, 5_000, 7_000, 12_000, 19_999];
+  op.process(b(times.map((t) => ev(t))), c.emit);
+  op.finish(c.emit);
+  const got = c.rows().map((r) => [...win(r), r.n]);
+  const expected: number[][] = [];
+  for (let start = -5_000; start <= 15_000; start += 5_000) {
+    const n = times.filter((t) => t >= start && t < start + 10_000).length;
+    if (n > 0) expected.push([start, start + 10_000, n]);
+  }
+  assert.deepEqual(got, expected);
+  assert.equal(got.reduce((s, r) => s + (r[2] as number), 0), times.length * 2, 'every event counted twice');
+});
+
+test('aggregates: count(x), count(distinct x), avg, min, max, first and last by event time', () => {
+  const config: TumblingConfig = {
+    time: 't', size: '1m',
+    aggregates: { all: 'count(*)', with_x: 'count(x)', users: 'count(distinct user)', avg_x: 'avg(x)', lo: 'min(x)', hi: 'max(x)', first_user: 'first(user)', last_user: 'last(user)', first_t: 'min(t)' },
+  };
+  const op = new FixedWindowOperator(config, M, M, { nodeId: 'w', clock: new ManualTime(0) });
+  const c = collector();
+  op.process(b([
+    { t: new Date(30 * S), x: 4, user: 'b' },
+    { t: new Date(10 * S), x: null, user: 'a' },
+    { t: new Date(50 * S), x: 10, user: 'c' },
+    { t: new Date(20 * S), x: 1, user: 'b' },
+    { t: new Date(50 * S), x: 7, user: 'd' },
+  ]), c.emit);
+  op.finish(c.emit);
+  const [row] = c.rows();
+  assert.deepEqual({ ...row, window_start: undefined, window_end: undefined }, {
+    window_start: undefined, window_end: undefined, all: 5, with_x: 4, users: 4, avg_x: 5.5, lo: 1, hi: 10, first_user: 'a', last_user: 'd', first_t: new Date(10 * S),
+  });
+});
+
+test('bad time values and bad aggregate inputs go to the error port with reason and payload', () => {
+  const op = tumbling();
+  const c = collector();
+  op.process(b([{ region: 'eu', amount: 1 }, { t: 'not a time', region: 'eu', amount: 1 }, { t: '2026-01-01T00:00:00Z', region: 'eu', amount: 'ten' }, { t: 1000, region: 'eu', amount: 2 }]), c.emit);
+  op.finish(c.emit);
+  const errors = c.rows('error') as DeadLetter[];
+  assert.equal(errors.length, 3);
+  assert.match(errors[0]?.reason ?? '', /^time field "t" is missing, not a timestamp/);
+  assert.match(errors[1]?.reason ?? '', /^time field "t" is string 'not a time', not a timestamp/);
+  assert.match(errors[2]?.reason ?? '', /^ENG_EXPR_TYPE: sum\(amount\) needs a number/);
+  assert.deepEqual(errors.map((e) => (e.payload as Row).amount), [1, 1, 'ten']);
+  assert.deepEqual(c.rows().map((r) => r.total), [2]);
+});
+
+test('session windows: gap splits, a late event bridging two sessions merges them', () => {
+  const config: SessionConfig = { time: 't', gap: '10s', watermarkDelay: '1m', groupBy: ['region'], aggregates: { n: 'count(*)', total: 'sum(amount)', last: 'last(amount)' } };
+  const op = new SessionWindowOperator(config, 10 * S, { nodeId: 's', clock: new ManualTime(0) });
+  const c = collector();
+  op.process(b([ev(0, 'eu', 1), ev(15 * S, 'eu', 2), ev(3 * S, 'us', 5)]), c.emit);
+  assert.equal((op.explain() as { openCount: number }).openCount, 3);
+  op.process(b([ev(8 * S, 'eu', 4)]), c.emit);
+  assert.equal((op.explain() as { openCount: number }).openCount, 2, 'the eu sessions merged');
+  op.process(b([ev(40 * S, 'eu', 8)]), c.emit);
+  op.finish(c.emit);
+  assert.deepEqual(c.rows().map((r) => [r.region, ...win(r), r.n, r.total, r.last]), [
+    ['us', 3 * S, 13 * S, 1, 5, 5],
+    ['eu', 0, 25 * S, 3, 7, 2],
+    ['eu', 40 * S, 50 * S, 1, 8, 8],
+  ]);
+});
+
+test('session windows: late update within lateness re-emits; beyond goes to late', () => {
+  const config: SessionConfig = { time: 't', gap: '10s', allowedLateness: '30s', aggregates: { n: 'count(*)' } };
+  const op = new SessionWindowOperator(config, 10 * S, { nodeId: 's', clock: new ManualTime(0) });
+  const c = collector();
+  op.process(b([ev(0), ev(20 * S)]), c.emit);
+  assert.deepEqual(c.rows().map((r) => [...win(r), r.n]), [[0, 10 * S, 1]]);
+  op.process(b([ev(5 * S)]), c.emit);
+  assert.deepEqual(c.out.at(-1)?.upsertKey, ['window_start']);
+  assert.deepEqual(c.out.at(-1)?.rows.map((r) => [...win(r), r.n]), [[0, 15 * S, 2]]);
+  op.process(b([ev(60 * S)]), c.emit);
+  op.process(b([ev(1 * S)]), c.emit);
+  assert.equal(c.rows('late').length, 1);
+});
+
+function replayWithRestore(make: () => OperatorInstance, batches: Batch[], cut: number): { whole: Row[]; split: Row[] } {
+  const a = make();
+  const ca = collector();
+  for (const batch of batches) a.process(batch, ca.emit);
+  a.finish(ca.emit);
+  const first = make();
+  const c1 = collector();
+  for (const batch of batches.slice(0, cut)) first.process(batch, c1.emit);
+  const saved = decodeState(encodeState(first.snapshot()));
+  const second = make();
+  second.restore(saved);
+  for (const batch of batches.slice(cut)) second.process(batch, c1.emit);
+  second.finish(c1.emit);
+  return { whole: ca.out.flatMap((o) => o.rows.map((r) => ({ port: o.port, ...r }))), split: c1.out.flatMap((o) => o.rows.map((r) => ({ port: o.port, ...r }))) };
+}
+
+function shuffledEvents(n: number, seed: number): Batch[] {
+  let s = seed;
+  const rand = (): number => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const batches: Batch[] = [];
+  let t = 0;
+  for (let i = 0; i < n; i++) {
+    const rows: Row[] = [];
+    for (let j = 0; j < 20; j++) {
+      t += Math.floor(rand() * 2000);
+      rows.push({ t: new Date(t - Math.floor(rand() * 100_000)), region: ['eu', 'us', 'apac'][Math.floor(rand() * 3)], amount: Math.floor(rand() * 100), user: `u${Math.floor(rand() * 5)}` });
+    }
+    batches.push({ rows, partition: `p${i % 2}` });
+  }
+  return batches;
+}
+
+test('snapshot/restore of windows is exact: restored run equals uninterrupted run', () => {
+  const batches = shuffledEvents(60, 42);
+  const aggs = { n: 'count(*)', total: 'sum(amount)', users: 'count(distinct user)', first_user: 'first(user)', last_user: 'last(user)', hi: 'max(t)' };
+  const common = { time: 't', watermarkDelay: '5s', allowedLateness: '10s', groupBy: ['region'], aggregates: aggs };
+  const makers: [string, () => OperatorInstance][] = [
+    ['tumbling', () => new FixedWindowOperator({ ...common, size: '1m' }, M, M, { nodeId: 'w', clock: new ManualTime(0) })],
+    ['hopping', () => new FixedWindowOperator({ ...common, size: '1m', slide: '20s' }, M, 20 * S, { nodeId: 'w', clock: new ManualTime(0) })],
+    ['session', () => new SessionWindowOperator({ ...common, gap: '3s' }, 3 * S, { nodeId: 'w', clock: new ManualTime(0) })],
+  ];
+  for (const [name, make] of makers) {
+    for (const cut of [1, 17, 45]) {
+      const { whole, split } = replayWithRestore(make, batches, cut);
+      assert.ok(whole.length > 10, `${name} produced output`);
+      assert.ok(whole.some((r) => r.port === 'late'), `${name} exercised the late port`);
+      assert.deepEqual(split, whole, `${name} cut at ${cut}`);
+    }
+  }
+});
+
+test('state holds open windows only: memory follows windows, not events', () => {
+  const op = tumbling({ allowedLateness: '0s' });
+  const c = collector();
+  for (let i = 0; i < 200; i++) op.process(b([ev(i * 30 * S, 'eu'), ev(i * 30 * S + 1, 'us')]), c.emit);
+  const state = op.snapshot() as { windows: unknown[] };
+  assert.ok(state.windows.length <= 2, `${state.windows.length} windows kept after 400 events`);
+  assert.equal(c.rows().length, 2 * 99);
+});
