@@ -1,4 +1,5 @@
 // Importing this module registers every built-in node type with the runtime.
 import '../operators/index.ts';
+import '../windows/index.ts';
 import '../generator/index.ts';
 export {};
