@@ -1,7 +1,7 @@
 // The lake's reading API seen as a TableSource: resolves a version selector to a snapshot, picks the
 // schema Iceberg readers use for it, and lists its files with what pruning needs.
 import { EngineError, type ErrorPayload } from '../../errors.ts';
-import type { LakeTable, SnapshotInfo } from '../table/table.ts';
+import type { LakeTable, SnapshotInfo } from '../index.ts';
 import type { SnapshotView, TableSource, VersionSelector, ViewFile } from './types.ts';
 
 /** The part of the lake API this adapter reads. */
@@ -64,9 +64,10 @@ export function lakeSource(lake: LakeReader): TableSource {
     async view(name: string, version?: VersionSelector): Promise<SnapshotView> {
       const table = await lake.table(name);
       const { snapshot, currentSchema } = resolve(table, version);
-      if (!snapshot) return { table: name, snapshotId: null, fields: table.schema().fields, files: [] };
+      const refs = table.refs().map((ref) => ref.name);
+      if (!snapshot) return { table: name, snapshotId: null, fields: table.schema().fields, files: [], refs };
       const schema = currentSchema || snapshot.schemaId === null ? table.schema() : table.schema(snapshot.schemaId);
-      return { table: name, snapshotId: snapshot.snapshotId, fields: schema.fields, files: await filesOf(table, snapshot.snapshotId) };
+      return { table: name, snapshotId: snapshot.snapshotId, fields: schema.fields, files: await filesOf(table, snapshot.snapshotId), refs };
     },
   };
 }

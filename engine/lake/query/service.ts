@@ -106,14 +106,18 @@ export function createLakeQueryService(parts: LakeQueryParts): LakeQuery {
     const entries: CatalogEntry[] = [];
     for (const table of await parts.source.tables()) {
       if (table.error) {
-        entries.push({ table: table.name, columns: [], error: table.error });
+        entries.push({ table: table.name, columns: [], refs: [], error: table.error });
         continue;
       }
       try {
         const view = await parts.source.view(table.name);
-        entries.push({ table: table.name, columns: view.fields.map((field) => ({ name: field.name, type: duckDbType(field.type) })) });
+        entries.push({
+          table: table.name,
+          columns: view.fields.map((field) => ({ name: field.name, type: duckDbType(field.type) })),
+          refs: view.refs ?? [],
+        });
       } catch (error) {
-        entries.push({ table: table.name, columns: [], error: toErrorPayload(error, 'ENG_LAKE_METADATA') });
+        entries.push({ table: table.name, columns: [], refs: [], error: toErrorPayload(error, 'ENG_LAKE_METADATA') });
       }
     }
     return entries;

@@ -36,6 +36,8 @@ export interface SnapshotView {
   snapshotId: number | null;
   fields: IcebergField[];
   files: ViewFile[];
+  /** Tag and branch names of the table, usable as `table@name` (for completion). */
+  refs?: string[];
 }
 
 /** Which version of a table: nothing means the head of main. */
@@ -87,5 +89,7 @@ export interface QueryHandle {
 export interface CatalogEntry {
   table: string;
   columns: ColumnInfo[];
+  /** Tags and branches usable as `table@ref`. */
+  refs: string[];
   error?: ErrorPayload;
 }
