@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { ManualTime } from '../runtime/clock.ts';
 import type { Batch, DeadLetter, Emit, PortName, Row } from '../runtime/types.ts';
 import { FilterOperator } from './filter.ts';
+import { DedupeOperator } from './dedupe.ts';
 import { MapOperator } from './map.ts';
 import { PreviewSink } from './preview.ts';
 
@@ -82,4 +83,43 @@ test('preview sink keeps a bounded ring and replaces upserted rows by key', asyn
   assert.deepEqual(sink.preview().map((r) => r.k), ['b', 'c', 'd']);
   await sink.checkpoint({ id: 4, sources: {} });
   assert.deepEqual(await sink.close(), { rows: 5, replaced: 1, lastCheckpointId: 4 });
+});
+
+test('dedupe by event time: duplicates within the horizon drop, state is bounded by the horizon', () => {
+  const op = new DedupeOperator({ key: 'order_id', time: 't', horizon: '10s' }, ctx);
+  const c = collector();
+  const e = (id: number, t: number): Row => ({ order_id: id, t: new Date(t) });
+  op.process({ rows: [e(1, 0), e(2, 1_000), e(1, 5_000), e(1, 10_000)], partition: 'p' }, c.emit);
+  assert.deepEqual(c.rows().map((r) => [r.order_id, (r.t as Date).getTime()]), [[1, 0], [2, 1_000]]);
+  op.process({ rows: [e(1, 10_001), e(3, 30_000)], partition: 'p' }, c.emit);
+  assert.deepEqual(c.rows().slice(2).map((r) => r.order_id), [1, 3], 'past the horizon the key counts as new');
+  assert.equal(op.size(), 1, 'keys older than the horizon behind the newest event are forgotten');
+  for (let i = 0; i < 1000; i++) op.process({ rows: [e(100 + i, 30_000 + i * 1000)], partition: 'p' }, c.emit);
+  assert.ok(op.size() <= 11, `${op.size()} keys kept for a 10 s horizon at 1 event/s`);
+});
+
+test('dedupe by processing time uses the injected clock, and restores exactly', () => {
+  const time = new ManualTime(0);
+  const op = new DedupeOperator({ key: "concat(user, '/', cast(n AS STRING))", horizon: '1m' }, { nodeId: 'd', clock: time });
+  const c = collector();
+  op.process({ rows: [{ user: 'a', n: 1 }, { user: 'a', n: 1 }, { user: 'a', n: 2 }], partition: 'p' }, c.emit);
+  assert.equal(c.rows().length, 2);
+  const copy = new DedupeOperator({ key: "concat(user, '/', cast(n AS STRING))", horizon: '1m' }, { nodeId: 'd', clock: time });
+  copy.restore(JSON.parse(JSON.stringify(op.snapshot())));
+  time.advance(59_000);
+  copy.process({ rows: [{ user: 'a', n: 1 }], partition: 'p' }, c.emit);
+  assert.equal(c.rows().length, 2, 'still a duplicate after the restore');
+  time.advance(2_000);
+  copy.tick(time.now());
+  assert.equal(copy.size(), 0);
+  copy.process({ rows: [{ user: 'a', n: 1 }, { user: 'b' }], partition: 'p' }, c.emit);
+  assert.equal(c.rows().length, 4);
+});
+
+test('dedupe sends rows without a readable time or key to the error port', () => {
+  const op = new DedupeOperator({ key: 'id + 1', time: 't', horizon: '1m' }, ctx);
+  const c = collector();
+  op.process({ rows: [{ id: 1 }, { id: 'x', t: 5 }, { id: 2, t: 5 }], partition: 'p' }, c.emit);
+  assert.equal(c.rows().length, 1);
+  assert.equal(c.rows('error').length, 2);
 });
