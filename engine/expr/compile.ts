@@ -496,6 +496,16 @@ class Compiler {
     const constants = node.list.map((e) => this.constantValue(e));
     const values = constants.map((c) => c?.value);
     const allConstant = constants.every((c) => c !== null);
+    const list = node.list.map((e) => this.compile(e));
+    const general = (v: unknown, row: Row): boolean | null => {
+      let sawNull = false;
+      for (const item of list) {
+        const w = item(row);
+        if (w === null) sawNull = true;
+        else if (compareValues(v, w, site) === 0) return !negated;
+      }
+      return sawNull ? null : negated;
+    };
     if (allConstant && values.every((v) => typeof v === 'number')) {
       const set = new Set(values as number[]);
       return (row) => {
@@ -513,16 +523,6 @@ class Compiler {
         if (v === null) return null;
         return general(v, row);
       };
-    }
-    const list = node.list.map((e) => this.compile(e));
-    function general(v: unknown, row: Row): boolean | null {
-      let sawNull = false;
-      for (const item of list) {
-        const w = item(row);
-        if (w === null) sawNull = true;
-        else if (compareValues(v, w, site) === 0) return !negated;
-      }
-      return sawNull ? null : negated;
     }
     return (row) => {
       const v = f(row);
