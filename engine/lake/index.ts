@@ -9,3 +9,4 @@ export type { Progress, CompactOptions, ExpireOptions, OrphanOptions } from './t
 export type { AppendResult, RejectedRow, AppendOptions } from './table/write.ts';
 export { duckType, readSchemaSql } from './table/parquet.ts';
 export { readRows } from './table/scan.ts';
+export { LakeSink, lastCommittedCheckpoint, SUMMARY_CHECKPOINT, SUMMARY_PIPELINE, SUMMARY_POSITIONS, SUMMARY_NODE } from './sink.ts';

@@ -2,4 +2,5 @@
 import '../operators/index.ts';
 import '../windows/index.ts';
 import '../generator/index.ts';
+import '../lake/sink.ts';
 export {};

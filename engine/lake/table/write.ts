@@ -41,6 +41,8 @@ export interface AppendOptions extends CommitOptions {
   summary?: Record<string, string>;
   /** When false, rows with new fields are rejected instead of adding columns. */
   evolve?: boolean;
+  /** Commit a snapshot even when no rows are written (to record a checkpoint's source positions). */
+  allowEmpty?: boolean;
 }
 
 export interface AppendResult {
@@ -126,7 +128,7 @@ export async function appendRows(tableDir: string, rows: readonly Row[], options
     written = accepted.length;
     files = added.length + rewrites.length;
     replaced = deleted.length;
-    if (added.length === 0 && deleted.length === 0 && struct === ctx.schema) return null;
+    if (added.length === 0 && deleted.length === 0 && struct === ctx.schema && !options.allowEmpty) return null;
     return {
       operation: deleted.length > 0 ? 'overwrite' : 'append',
       added: [...added, ...rewrites],
