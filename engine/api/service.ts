@@ -14,6 +14,8 @@ import { PipelineFiles } from './service/files.ts';
 import { MetricsHistory } from './service/history.ts';
 import { RunControl } from './service/runs.ts';
 import { StudioConnections } from './service/connections.ts';
+import { LakeExplorer } from './service/lake.ts';
+import { SqlWorkbench } from './service/sql.ts';
 import { FileConnectionStore } from '../kafka/connections.ts';
 import type { ConnectionStore } from '../kafka/connections.ts';
 
@@ -60,6 +62,8 @@ export function createStudioService(options: StudioServiceOptions): StudioServic
   const history = new MetricsHistory();
   const files = new PipelineFiles({ mode: options.mode, pipelinesDir, stateDir: join(homeDir, 'studio'), now: () => clock.now() });
   const connections = new StudioConnections(options.connections ?? new FileConnectionStore(homeDir), clock);
+  const lake = new LakeExplorer(lakeDir, clock, events);
+  const sql = new SqlWorkbench(lakeDir, clock, options.mode);
   const runs = new RunControl({ lakeDir, homeDir, clock, timers, events, history });
   const info: HostInfo = {
     mode: options.mode,
@@ -75,7 +79,10 @@ export function createStudioService(options: StudioServiceOptions): StudioServic
   return {
     subscribe: (listener) => events.subscribe(listener),
     metricsText: () => runs.prometheus(),
-    close: () => runs.close(),
+    close: async () => {
+      await runs.close();
+      sql.close();
+    },
 
     hostInfo: async () => ({ ...info }),
 
@@ -111,21 +118,21 @@ export function createStudioService(options: StudioServiceOptions): StudioServic
     windowExplain: async ({ nodeId }) => runs.explain(nodeId),
     deadLetters: async (params) => runs.deadLetters(params?.nodeId, params?.limit),
 
-    lakeTables: async () => unavailable('lakeTables', lakeLibrary),
-    lakeTable: async () => unavailable('lakeTable', lakeLibrary),
-    lakeCreateTag: async () => unavailable('lakeCreateTag', lakeLibrary),
-    lakeDeleteTag: async () => unavailable('lakeDeleteTag', lakeLibrary),
-    lakeCreateBranch: async () => unavailable('lakeCreateBranch', lakeLibrary),
-    lakeFastForward: async () => unavailable('lakeFastForward', lakeLibrary),
-    lakeRollback: async () => unavailable('lakeRollback', lakeLibrary),
-    lakeDiff: async () => unavailable('lakeDiff', lakeLibrary),
-    lakeMaintain: async () => unavailable('lakeMaintain', lakeLibrary),
+    lakeTables: () => lake.tables(),
+    lakeTable: ({ table }) => lake.table(table),
+    lakeCreateTag: ({ table, tag, snapshotId }) => lake.createTag(table, tag, snapshotId),
+    lakeDeleteTag: ({ table, tag }) => lake.deleteTag(table, tag),
+    lakeCreateBranch: ({ table, branch, snapshotId }) => lake.createBranch(table, branch, snapshotId),
+    lakeFastForward: ({ table, branch, target }) => lake.fastForward(table, branch, target),
+    lakeRollback: ({ table, snapshotId }) => lake.rollback(table, snapshotId),
+    lakeDiff: ({ table, from, to }) => lake.diff(table, from, to),
+    lakeMaintain: ({ table, action, options, jobId }) => lake.maintain(table, action, options, jobId),
 
-    sqlRun: async () => unavailable('sqlRun', queryLibrary),
-    sqlNext: async () => unavailable('sqlNext', queryLibrary),
-    sqlCancel: async () => unavailable('sqlCancel', queryLibrary),
-    sqlCatalog: async () => unavailable('sqlCatalog', queryLibrary),
-    sqlExport: async () => unavailable('sqlExport', queryLibrary),
+    sqlRun: ({ sql: text, version, pageSize }) => sql.run(text, version, pageSize),
+    sqlNext: ({ queryId }) => sql.next(queryId),
+    sqlCancel: async ({ queryId }) => sql.cancel(queryId),
+    sqlCatalog: () => sql.catalog(),
+    sqlExport: ({ sql: text, version, format, path }) => sql.export(text, version, format, path),
 
     kafkaConnections: () => connections.list(),
     kafkaSaveConnection: ({ connection }) => connections.save(connection),
@@ -147,8 +154,6 @@ export function createStudioService(options: StudioServiceOptions): StudioServic
   };
 }
 
-const lakeLibrary = 'the lake library (engine/lake/index.ts openLake)';
-const queryLibrary = 'the lake query service (engine/lake/query createLakeQuery)';
 const kafkaLibrary = 'the Kafka topic browser (engine/kafka/browser.ts, connections.ts)';
 
 function unavailable(method: string, missing: string): never {

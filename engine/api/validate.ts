@@ -10,7 +10,7 @@ import type { Validator } from './schema.ts';
 
 const name = string({ min: 1, max: 200 });
 const nodeId = string({ min: 1, max: 200 });
-const tableName = string({ min: 1, max: 200, pattern: /^[A-Za-z_][A-Za-z0-9_]*$/, patternName: 'a table name (letters, digits, underscores; not starting with a digit)' });
+const tableName = string({ min: 1, max: 200, pattern: /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/, patternName: 'a table name (letters, digits, _ . -; not starting with . or -)' });
 const refName = string({ min: 1, max: 200, pattern: /^[A-Za-z0-9_][A-Za-z0-9_.\-]*$/, patternName: 'a ref name (letters, digits, _ . -)' });
 const snapshotId = number({ integer: true, min: 0 });
 const filePath = string({ min: 1, max: 4096 });
