@@ -2,5 +2,6 @@
 import '../operators/index.ts';
 import '../windows/index.ts';
 import '../generator/index.ts';
+import '../sources/file/index.ts';
 import '../lake/sink.ts';
 export {};
