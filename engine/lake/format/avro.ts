@@ -201,9 +201,11 @@ export async function decodeAvro(bytes: Buffer, file: string): Promise<{ records
   const decoder = new avro.streams.BlockDecoder({ noDecode: false });
   const records: unknown[] = [];
   const metadata: Record<string, string> = {};
+  let sync: Buffer | null = null;
   const done = new Promise<void>((resolve, reject) => {
-    decoder.on('metadata', (_type: unknown, _codec: unknown, header: { meta: Record<string, Buffer> }) => {
+    decoder.on('metadata', (_type: unknown, _codec: unknown, header: { meta: Record<string, Buffer>; sync: Buffer }) => {
       for (const [k, v] of Object.entries(header.meta)) metadata[k] = v.toString('utf8');
+      sync = header.sync;
     });
     decoder.on('data', (record: unknown) => records.push(record));
     decoder.on('end', () => resolve());
@@ -212,6 +214,8 @@ export async function decodeAvro(bytes: Buffer, file: string): Promise<{ records
   decoder.end(bytes);
   try {
     await done;
+    // every block ends with the header's sync marker, so a file cut inside a block does not end with it
+    if (!sync || !bytes.subarray(bytes.length - 16).equals(sync)) throw new Error('the file does not end with its sync marker');
   } catch (error) {
     const why = error instanceof Error ? error.message : String(error);
     throw new EngineError('ENG_LAKE_METADATA', `${file}: not a readable Avro file (truncated or corrupt): ${why}`, { file });

@@ -1,6 +1,6 @@
 // Reading and writing manifests and manifest lists. Reading resolves Iceberg's inheritance: ADDED entries
 // carry no snapshot id or sequence numbers, they come from the manifest-list entry that added them.
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { EngineError } from '../../errors.ts';
@@ -56,6 +56,17 @@ export function readManifestList(file: string): Promise<ManifestFile[]> {
   return readCached(file, (b) => decodeManifestList(b, file));
 }
 
+/** Reads a manifest named by a manifest-list entry, checking its length as Java does. */
+export async function readManifestOf(t: TableFiles, m: ManifestFile): Promise<ManifestEntry[]> {
+  const file = localPath(t, m.manifest_path);
+  const entries = await readManifest(file);
+  const size = (await stat(file)).size;
+  if (size !== m.manifest_length) {
+    throw new EngineError('ENG_LAKE_METADATA', `${file}: ${size} bytes on disk but the manifest list says ${m.manifest_length} (truncated or replaced)`, { file });
+  }
+  return entries;
+}
+
 export function readManifest(file: string): Promise<ManifestEntry[]> {
   return readCached(file, async (b) => (await decodeManifest(b, file)).entries);
 }
@@ -77,7 +88,7 @@ export async function snapshotManifests(t: TableFiles, snapshot: Snapshot): Prom
 export async function liveFiles(t: TableFiles, snapshot: Snapshot | null): Promise<DataFileEntry[]> {
   if (!snapshot) return [];
   const manifests = await snapshotManifests(t, snapshot);
-  const lists = await Promise.all(manifests.map(async (m) => ({ m, entries: await readManifest(localPath(t, m.manifest_path)) })));
+  const lists = await Promise.all(manifests.map(async (m) => ({ m, entries: await readManifestOf(t, m) })));
   const out: DataFileEntry[] = [];
   for (const { m, entries } of lists) {
     for (const e of entries) {

@@ -1,0 +1,80 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { EngineError } from '../../errors.ts';
+import { decodeAvro, decodeManifest, decodeManifestList, encodeManifest, encodeManifestList, type ManifestEntry, type ManifestFile } from './avro.ts';
+
+const manifestFile: ManifestFile = {
+  manifest_path: 'file:/t/metadata/a-m0.avro',
+  manifest_length: 1234,
+  partition_spec_id: 0,
+  content: 0,
+  sequence_number: 3,
+  min_sequence_number: 1,
+  added_snapshot_id: 2 ** 52 + 7,
+  added_files_count: 1,
+  existing_files_count: 2,
+  deleted_files_count: 0,
+  added_rows_count: 10,
+  existing_rows_count: 20,
+  deleted_rows_count: 0,
+  partitions: [{ contains_null: false, contains_nan: false, lower_bound: Buffer.from([1, 0, 0, 0]), upper_bound: Buffer.from([9, 0, 0, 0]) }],
+  key_metadata: null,
+};
+
+test('manifest list round trip keeps values, metadata and field ids', async () => {
+  const bytes = await encodeManifestList([manifestFile], { 'snapshot-id': '5', 'format-version': '2' });
+  assert.deepEqual(JSON.parse(JSON.stringify(await decodeManifestList(bytes, 'x.avro'))), JSON.parse(JSON.stringify([manifestFile])));
+  const { metadata } = await decodeAvro(bytes, 'x.avro');
+  assert.equal(metadata['snapshot-id'], '5');
+  const schema = JSON.parse(metadata['avro.schema'] ?? '{}') as { fields: { name: string; 'field-id': number }[] };
+  assert.equal(schema.fields.find((f) => f.name === 'added_snapshot_id')?.['field-id'], 503);
+  assert.match(metadata['avro.schema'] ?? '', /"element-id":508/);
+});
+
+test('manifest round trip with a partition record and metric maps', async () => {
+  const entry: ManifestEntry = {
+    status: 1,
+    snapshot_id: null,
+    sequence_number: null,
+    file_sequence_number: null,
+    data_file: {
+      content: 0,
+      file_path: 'file:/t/data/x.parquet',
+      file_format: 'PARQUET',
+      partition: { ts_day: 17486, id_bucket: 3 },
+      record_count: 100,
+      file_size_in_bytes: 4096,
+      column_sizes: null,
+      value_counts: [{ key: 1, value: 100 }],
+      null_value_counts: [{ key: 1, value: 0 }],
+      nan_value_counts: null,
+      lower_bounds: [{ key: 1, value: Buffer.from([1, 0, 0, 0, 0, 0, 0, 0]) }],
+      upper_bounds: [{ key: 1, value: Buffer.from([100, 0, 0, 0, 0, 0, 0, 0]) }],
+      key_metadata: null,
+      split_offsets: null,
+      equality_ids: null,
+      sort_order_id: null,
+    },
+  };
+  const fields = [
+    { fieldId: 1000, name: 'ts_day', avroType: { type: 'int', logicalType: 'date' } },
+    { fieldId: 1001, name: 'id_bucket', avroType: 'int' },
+  ];
+  const bytes = await encodeManifest(fields, [entry], { 'partition-spec-id': '0', 'format-version': '2', content: 'data' });
+  const { entries, metadata } = await decodeManifest(bytes, 'm.avro');
+  assert.deepEqual(JSON.parse(JSON.stringify(entries)), JSON.parse(JSON.stringify([entry])));
+  assert.equal(metadata.content, 'data');
+  const schema = metadata['avro.schema'] ?? '';
+  assert.match(schema, /"name":"ts_day","type":\["null",\{"type":"int","logicalType":"date"\}\],"default":null,"field-id":1000/);
+  assert.match(schema, /"name":"k126_v127"/);
+});
+
+test('a truncated Avro file is an error naming it', async () => {
+  const bytes = await encodeManifestList([manifestFile, manifestFile], {});
+  await assert.rejects(decodeManifestList(bytes.subarray(0, bytes.length - 40), '/t/metadata/snap-1.avro'), (e: unknown) => {
+    assert.ok(e instanceof EngineError);
+    assert.equal(e.code, 'ENG_LAKE_METADATA');
+    assert.match(e.message, /\/t\/metadata\/snap-1\.avro/);
+    return true;
+  });
+});

@@ -1,0 +1,132 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { EngineError } from '../../errors.ts';
+import { parseTableMetadata, serializeTableMetadata, type TableMetadata } from './metadata.ts';
+
+const FILE = '/lake/t/metadata/v3.metadata.json';
+
+function valid(): TableMetadata {
+  return {
+    'format-version': 2,
+    'table-uuid': '5f7c2b3e-8a0d-4c1e-9a55-2b1f7d9e0c11',
+    location: 'file:/data/wh/events',
+    'last-sequence-number': 1,
+    'last-updated-ms': 1767225600123,
+    'last-column-id': 3,
+    'current-schema-id': 0,
+    schemas: [
+      {
+        type: 'struct',
+        'schema-id': 0,
+        fields: [
+          { id: 1, name: 'id', required: true, type: 'long' },
+          { id: 2, name: 'ts', required: false, type: 'timestamptz' },
+          { id: 3, name: 'tags', required: false, type: { type: 'list', 'element-id': 4, element: 'string', 'element-required': false } },
+        ],
+      },
+    ],
+    'default-spec-id': 0,
+    'partition-specs': [{ 'spec-id': 0, fields: [] }],
+    'last-partition-id': 999,
+    'default-sort-order-id': 0,
+    'sort-orders': [{ 'order-id': 0, fields: [] }],
+    properties: {},
+    'current-snapshot-id': 4391746821234567,
+    refs: { main: { 'snapshot-id': 4391746821234567, type: 'branch' } },
+    snapshots: [
+      {
+        'snapshot-id': 4391746821234567,
+        'sequence-number': 1,
+        'timestamp-ms': 1767225600100,
+        'schema-id': 0,
+        'manifest-list': 'file:/data/wh/events/metadata/snap-1.avro',
+        summary: { operation: 'append', 'added-records': '100' },
+      },
+    ],
+    'snapshot-log': [{ 'timestamp-ms': 1767225600100, 'snapshot-id': 4391746821234567 }],
+    'metadata-log': [],
+  };
+}
+
+function problem(text: string): EngineError {
+  try {
+    parseTableMetadata(text, FILE);
+  } catch (error) {
+    assert.ok(error instanceof EngineError);
+    return error;
+  }
+  assert.fail('expected the metadata to be rejected');
+}
+
+test('valid metadata round-trips through serialize and parse', () => {
+  const m = valid();
+  assert.deepEqual(parseTableMetadata(serializeTableMetadata(m), FILE), m);
+});
+
+test('a table without snapshots is written with current-snapshot-id -1 and read back without one', () => {
+  const m = valid();
+  delete m['current-snapshot-id'];
+  m.snapshots = [];
+  m.refs = {};
+  m['snapshot-log'] = [];
+  const text = serializeTableMetadata(m);
+  assert.match(text, /"current-snapshot-id": -1/);
+  assert.equal(parseTableMetadata(text, FILE)['current-snapshot-id'], undefined);
+});
+
+test('truncated JSON names the file', () => {
+  const text = serializeTableMetadata(valid());
+  const e = problem(text.slice(0, text.length / 2));
+  assert.equal(e.code, 'ENG_LAKE_METADATA');
+  assert.match(e.message, /v3\.metadata\.json/);
+  assert.match(e.message, /truncated or corrupt/);
+});
+
+test('missing or mistyped fields are named with the file', () => {
+  const cases: [(m: Record<string, unknown>) => void, RegExp][] = [
+    [(m) => delete m['table-uuid'], /"table-uuid" must be a string/],
+    [(m) => (m['last-column-id'] = 'x'), /"last-column-id" must be an integer/],
+    [(m) => (m.schemas = []), /"schemas" must be a non-empty array/],
+    [(m) => (m['current-schema-id'] = 7), /"current-schema-id" names no schema/],
+    [(m) => (m['partition-specs'] = []), /"partition-specs" must be a non-empty array/],
+    [(m) => (m['format-version'] = 3), /"format-version" must be 1 or 2/],
+    [(m) => ((m.snapshots as Record<string, unknown>[])[0]!.summary = { operation: 'explode' }), /snapshots\[0\]\.summary\.operation/],
+    [(m) => (m['current-snapshot-id'] = 5), /"current-snapshot-id" names snapshot 5/],
+    [(m) => ((m.refs as Record<string, unknown>).b = { 'snapshot-id': 9, type: 'branch' }), /refs\.b\.snapshot-id/],
+    [(m) => ((m.schemas as { fields: { type: unknown }[] }[])[0]!.fields[1]!.type = 'varchar'), /unknown type "varchar"/],
+    [(m) => ((m.refs as Record<string, unknown>).main = undefined), /refs\.main/],
+  ];
+  for (const [mutate, message] of cases) {
+    const m = valid() as unknown as Record<string, unknown>;
+    mutate(m);
+    const e = problem(JSON.stringify(m));
+    assert.match(e.message, message);
+    assert.match(e.message, /^\/lake\/t\/metadata\/v3\.metadata\.json: /);
+    assert.equal((e.details as { file: string }).file, FILE);
+  }
+});
+
+test('missing refs are built from current-snapshot-id as Java does', () => {
+  const m = valid() as unknown as Record<string, unknown>;
+  delete m.refs;
+  const parsed = parseTableMetadata(JSON.stringify(m), FILE);
+  assert.deepEqual(parsed.refs, { main: { 'snapshot-id': 4391746821234567, type: 'branch' } });
+});
+
+test('format version 1 metadata migrates to version 2', () => {
+  const v1 = {
+    'format-version': 1,
+    'table-uuid': 'u',
+    location: 'file:/x',
+    'last-updated-ms': 1,
+    'last-column-id': 1,
+    schema: { type: 'struct', fields: [{ id: 1, name: 'a', required: false, type: 'int' }] },
+    'partition-spec': [],
+    snapshots: [],
+  };
+  const m = parseTableMetadata(JSON.stringify(v1), FILE);
+  assert.equal(m['format-version'], 2);
+  assert.equal(m.schemas[0]?.fields[0]?.name, 'a');
+  assert.deepEqual(m['partition-specs'], [{ 'spec-id': 0, fields: [] }]);
+  assert.equal(m['last-sequence-number'], 0);
+});
