@@ -1,0 +1,100 @@
+// The window: top bar, left rail, centre view, inspector and the bottom dock, all resizable.
+import { ReactFlowProvider } from '@xyflow/react';
+import { useEffect, useRef } from 'react';
+import { useApi, useHost, useStudio, useStudioStore } from './api/context.tsx';
+import { Canvas } from './canvas/Canvas.tsx';
+import { isTyping } from './canvas/shortcuts.ts';
+import { Dock } from './dock/Dock.tsx';
+import { save } from './files/actions.ts';
+import { useAutosave } from './files/useAutosave.ts';
+import { ImportProblemsDialog, Notices } from './frame/Overlays.tsx';
+import { Splitter } from './frame/Splitter.tsx';
+import { TopBar } from './frame/TopBar.tsx';
+import { useRunEvents } from './hooks/useRunEvents.ts';
+import { useValidation } from './hooks/useValidation.ts';
+import { RightPanel } from './inspector/RightPanel.tsx';
+import { KafkaBrowser } from './kafka/KafkaBrowser.tsx';
+import { LakeExplorer } from './lake/LakeExplorer.tsx';
+import { LeftRail } from './rail/LeftRail.tsx';
+import { startRun } from './run/actions.ts';
+
+function useGlobalShortcuts(): void {
+  const api = useApi();
+  const store = useStudioStore();
+  const host = useHost();
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      const mod = e.ctrlKey || e.metaKey;
+      if (mod && e.key.toLowerCase() === 's') {
+        e.preventDefault();
+        void save(api, store, { nativeDialogs: host.nativeDialogs });
+      } else if (mod && e.key === 'Enter' && !isTyping(e.target)) {
+        e.preventDefault();
+        void startRun(api, store);
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [api, store, host.nativeDialogs]);
+}
+
+function Layout() {
+  const store = useStudioStore();
+  const leftTab = useStudio((s) => s.leftTab);
+  const leftOpen = useStudio((s) => s.leftOpen);
+  const leftWidth = useStudio((s) => s.leftWidth);
+  const rightWidth = useStudio((s) => s.rightWidth);
+  const dockOpen = useStudio((s) => s.dockOpen);
+  const dockHeight = useStudio((s) => s.dockHeight);
+  const start = useRef(0);
+  useRunEvents();
+  useValidation();
+  useAutosave();
+  useGlobalShortcuts();
+  const showRight = leftTab === 'pipeline';
+  return (
+    <div className="app">
+      <TopBar />
+      <div className="body" style={{ gridTemplateColumns: leftOpen ? `${leftWidth + 44}px 4px 1fr` : '44px 0 1fr' }}>
+        <LeftRail />
+        {leftOpen ? (
+          <Splitter direction="v" label="Resize left rail" onDrag={(d, begin) => {
+            if (begin) start.current = store.getState().leftWidth;
+            store.getState().setUi({ leftWidth: Math.min(520, Math.max(180, start.current + d)) });
+          }} />
+        ) : <span />}
+        <div className="main-col" style={{ gridTemplateRows: dockOpen ? `1fr 4px ${dockHeight}px` : '1fr 0 32px' }}>
+          <div className="center-row" style={{ gridTemplateColumns: showRight ? `1fr 4px ${rightWidth}px` : '1fr' }}>
+            {leftTab === 'pipeline' && <Canvas />}
+            {leftTab === 'kafka' && <KafkaBrowser />}
+            {leftTab === 'lake' && <LakeExplorer />}
+            {showRight && (
+              <Splitter direction="v" label="Resize inspector" onDrag={(d, begin) => {
+                if (begin) start.current = store.getState().rightWidth;
+                store.getState().setUi({ rightWidth: Math.min(760, Math.max(260, start.current - d)) });
+              }} />
+            )}
+            {showRight && <RightPanel />}
+          </div>
+          {dockOpen ? (
+            <Splitter direction="h" label="Resize dock" onDrag={(d, begin) => {
+              if (begin) start.current = store.getState().dockHeight;
+              store.getState().setUi({ dockHeight: Math.min(window.innerHeight - 160, Math.max(120, start.current - d)) });
+            }} />
+          ) : <span />}
+          <Dock />
+        </div>
+      </div>
+      <Notices />
+      <ImportProblemsDialog />
+    </div>
+  );
+}
+
+export function App() {
+  return (
+    <ReactFlowProvider>
+      <Layout />
+    </ReactFlowProvider>
+  );
+}

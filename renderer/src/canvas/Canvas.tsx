@@ -1,0 +1,234 @@
+// The pipeline canvas. React Flow draws; the studio store owns the graph. Flow nodes are derived from
+// graph nodes and cached by identity, so React Flow sees unchanged objects for unchanged nodes.
+import { Background, BackgroundVariant, Controls, MiniMap, ReactFlow, useReactFlow } from '@xyflow/react';
+import type { Connection, EdgeChange, FinalConnectionState, NodeChange, OnConnectEnd } from '@xyflow/react';
+import { useCallback, useMemo, useRef, useState } from 'react';
+import type { DragEvent } from 'react';
+import type { NodeType } from '../../../engine/format/pipeline.ts';
+import { useApi, useStudio, useStudioStore } from '../api/context.tsx';
+import { openExample } from '../files/actions.ts';
+import { defaultConfig, nodeTypeInfo, portsOf } from '../graph/catalog.ts';
+import { checkConnection } from '../graph/connection.ts';
+import type { ConnectionCheck } from '../graph/connection.ts';
+import { autoLayout } from '../graph/layout.ts';
+import { edgeId, freshNodeId } from '../graph/model.ts';
+import type { GraphEdge, GraphNode, Port } from '../graph/model.ts';
+import type { StudioStore } from '../store/index.ts';
+import { LiveEdge } from './LiveEdge.tsx';
+import type { FlowEdge } from './LiveEdge.tsx';
+import { PipelineNode } from './PipelineNode.tsx';
+import type { FlowNode } from './PipelineNode.tsx';
+import { useCanvasShortcuts } from './shortcuts.ts';
+
+export const paletteMime = 'application/x-streamlake-node';
+
+const nodeTypes = { pipeline: PipelineNode };
+const edgeTypes = { live: LiveEdge };
+
+type Size = { width: number; height: number };
+
+function asPort(handle: string | null | undefined): Port {
+  return handle === 'error' || handle === 'late' ? handle : 'out';
+}
+
+/** Adds a node of a type at a flow position and selects it (drop from the palette, or Enter on an item). */
+export function addNodeAt(store: StudioStore, type: NodeType, position: { x: number; y: number }): string {
+  const id = freshNodeId(store.getState().graph, type);
+  const node: GraphNode = { id, type, config: defaultConfig(type), position };
+  store.getState().apply({ kind: 'addNodes', nodes: [node] });
+  store.getState().select([id]);
+  return id;
+}
+
+function explain(store: StudioStore, from: string, port: Port, to: string): ConnectionCheck {
+  return checkConnection(store.getState().graph, portsOf, { from, port, to });
+}
+
+function Welcome() {
+  const api = useApi();
+  const store = useStudioStore();
+  return (
+    <div className="welcome">
+      <div className="welcome-card" role="dialog" aria-label="Get started">
+        <h2>Build a streaming pipeline</h2>
+        <p className="muted" style={{ margin: 0 }}>
+          Start from the sales example: generated orders, filtered and shaped, counted per region each minute and
+          written to the lake. It runs on the built-in generator, no Kafka needed.
+        </p>
+        <div className="row">
+          <button className="primary" onClick={() => void openExample(api, store)}>Open the sales example</button>
+          <span className="muted small">or drag nodes from the palette</span>
+        </div>
+      </div>
+    </div>
+  );
+}
+
+export function Canvas() {
+  const store = useStudioStore();
+  const graph = useStudio((s) => s.graph);
+  const selectedNodes = useStudio((s) => s.selectedNodes);
+  const selectedEdges = useStudio((s) => s.selectedEdges);
+  const theme = useStudio((s) => s.theme);
+  const flow = useReactFlow<FlowNode, FlowEdge>();
+  const sizes = useRef(new Map<string, Size>());
+  const [, setMeasured] = useState(0);
+  const nodeCache = useRef(new WeakMap<GraphNode, FlowNode>());
+  const edgeCache = useRef(new WeakMap<GraphEdge, FlowEdge>());
+
+  useCanvasShortcuts(flow);
+
+  const nodes = useMemo(() => {
+    const selected = new Set(selectedNodes);
+    return graph.nodes.map((n) => {
+      const isSelected = selected.has(n.id);
+      const size = sizes.current.get(n.id);
+      const cached = nodeCache.current.get(n);
+      if (cached && cached.selected === isSelected && cached.measured?.width === size?.width && cached.measured?.height === size?.height) return cached;
+      const fresh: FlowNode = { id: n.id, type: 'pipeline', position: n.position, data: { node: n }, selected: isSelected };
+      if (size) fresh.measured = size;
+      nodeCache.current.set(n, fresh);
+      return fresh;
+    });
+    // sizes is a ref: setMeasured bumps a render and the cache check picks the new size up
+  }, [graph.nodes, selectedNodes]);
+
+  const edges = useMemo(() => {
+    const selected = new Set(selectedEdges);
+    return graph.edges.map((e) => {
+      const isSelected = selected.has(e.id);
+      const cached = edgeCache.current.get(e);
+      if (cached && cached.selected === isSelected) return cached;
+      const fresh: FlowEdge = { id: e.id, source: e.from, sourceHandle: e.port, target: e.to, targetHandle: 'in', type: 'live', data: { port: e.port }, selected: isSelected };
+      edgeCache.current.set(e, fresh);
+      return fresh;
+    });
+  }, [graph.edges, selectedEdges]);
+
+  const onNodesChange = useCallback((changes: NodeChange<FlowNode>[]) => {
+    const positions: Record<string, { x: number; y: number }> = {};
+    let moved = false;
+    let dragEnded = false;
+    let selection: Set<string> | undefined;
+    let resized = false;
+    for (const c of changes) {
+      if (c.type === 'position') {
+        if (c.position) {
+          positions[c.id] = c.position;
+          moved = true;
+        }
+        if (c.dragging === false) dragEnded = true;
+      } else if (c.type === 'select') {
+        selection ??= new Set(store.getState().selectedNodes);
+        if (c.selected) selection.add(c.id);
+        else selection.delete(c.id);
+      } else if (c.type === 'dimensions' && c.dimensions) {
+        const old = sizes.current.get(c.id);
+        if (!old || old.width !== c.dimensions.width || old.height !== c.dimensions.height) {
+          sizes.current.set(c.id, c.dimensions);
+          resized = true;
+        }
+      }
+    }
+    if (moved) store.getState().moveLive(positions);
+    if (dragEnded) store.getState().finishMove();
+    if (selection) store.getState().select([...selection], store.getState().selectedEdges);
+    if (resized) setMeasured((n) => n + 1);
+  }, [store]);
+
+  const onEdgesChange = useCallback((changes: EdgeChange<FlowEdge>[]) => {
+    let selection: Set<string> | undefined;
+    for (const c of changes) {
+      if (c.type === 'select') {
+        selection ??= new Set(store.getState().selectedEdges);
+        if (c.selected) selection.add(c.id);
+        else selection.delete(c.id);
+      }
+    }
+    if (selection) store.getState().select(store.getState().selectedNodes, [...selection]);
+  }, [store]);
+
+  const onConnect = useCallback((c: Connection) => {
+    const port = asPort(c.sourceHandle);
+    const check = explain(store, c.source, port, c.target);
+    if (!check.ok) {
+      store.getState().notify('error', `Connection refused: ${check.reason}`);
+      return;
+    }
+    store.getState().apply({ kind: 'connect', edge: { id: edgeId(c.source, port, c.target), from: c.source, port, to: c.target } });
+  }, [store]);
+
+  const isValidConnection = useCallback((c: Connection | FlowEdge) => {
+    const source = c.source;
+    const target = c.target;
+    return explain(store, source, asPort(c.sourceHandle), target).ok;
+  }, [store]);
+
+  // React Flow silently ignores a drop on an invalid target; say why instead.
+  const onConnectEnd: OnConnectEnd = useCallback((_event: MouseEvent | TouchEvent, state: FinalConnectionState) => {
+    if (state.isValid || !state.fromNode || !state.toNode) return;
+    const fromIsSource = state.fromHandle?.type !== 'target';
+    const from = fromIsSource ? state.fromNode.id : state.toNode.id;
+    const to = fromIsSource ? state.toNode.id : state.fromNode.id;
+    const port = asPort(fromIsSource ? state.fromHandle?.id : state.toHandle?.id);
+    const check = explain(store, from, port, to);
+    if (!check.ok) store.getState().notify('error', `Connection refused: ${check.reason}`);
+  }, [store]);
+
+  const onDragOver = useCallback((e: DragEvent) => {
+    if (e.dataTransfer.types.includes(paletteMime)) {
+      e.preventDefault();
+      e.dataTransfer.dropEffect = 'copy';
+    }
+  }, []);
+
+  const onDrop = useCallback((e: DragEvent) => {
+    const type = e.dataTransfer.getData(paletteMime);
+    if (!type || !nodeTypeInfo(type)) return;
+    e.preventDefault();
+    const p = flow.screenToFlowPosition({ x: e.clientX, y: e.clientY });
+    addNodeAt(store, type as NodeType, { x: Math.round(p.x - 110), y: Math.round(p.y - 30) });
+  }, [flow, store]);
+
+  const layout = () => {
+    store.getState().apply({ kind: 'moveNodes', positions: autoLayout(store.getState().graph) });
+    window.requestAnimationFrame(() => void flow.fitView({ padding: 0.15, duration: 200 }));
+  };
+
+  return (
+    <div className="canvas-wrap" onDragOver={onDragOver} onDrop={onDrop} aria-label="Pipeline canvas" role="region">
+      <ReactFlow<FlowNode, FlowEdge>
+        nodes={nodes}
+        edges={edges}
+        nodeTypes={nodeTypes}
+        edgeTypes={edgeTypes}
+        onNodesChange={onNodesChange}
+        onEdgesChange={onEdgesChange}
+        onConnect={onConnect}
+        onConnectEnd={onConnectEnd}
+        isValidConnection={isValidConnection}
+        deleteKeyCode={null}
+        selectionKeyCode="Shift"
+        multiSelectionKeyCode={['Meta', 'Control']}
+        fitView
+        fitViewOptions={{ padding: 0.2, maxZoom: 1.1 }}
+        minZoom={0.1}
+        colorMode={theme}
+        onlyRenderVisibleElements={graph.nodes.length > 120}
+        proOptions={{ hideAttribution: true }}
+      >
+        <Background variant={BackgroundVariant.Dots} gap={18} size={1.2} color="var(--grid)" />
+        <MiniMap pannable zoomable ariaLabel="Minimap" nodeStrokeWidth={2} />
+        <Controls showInteractive={false} aria-label="Zoom controls" />
+      </ReactFlow>
+      <div className="canvas-toolbar" role="toolbar" aria-label="Canvas tools">
+        <button className="ghost small" aria-label="Undo" onClick={() => store.getState().undo()} title="Undo (Ctrl+Z)">↶</button>
+        <button className="ghost small" aria-label="Redo" onClick={() => store.getState().redo()} title="Redo (Ctrl+Shift+Z)">↷</button>
+        <button className="ghost small" aria-label="Delete selection" onClick={() => store.getState().deleteSelection()} title="Delete">🗑</button>
+        <button className="ghost small" aria-label="Auto layout" onClick={layout} title="Lay out left to right">⇶ Layout</button>
+        <button className="ghost small" aria-label="Zoom to fit" onClick={() => void flow.fitView({ padding: 0.15, duration: 200 })} title="Fit (F)">⤢ Fit</button>
+      </div>
+      {graph.nodes.length === 0 && <Welcome />}
+    </div>
+  );
+}

@@ -1,0 +1,104 @@
+import { useState } from 'react';
+import type { DeadLetterEntry } from '../../../engine/api/contract.ts';
+import { useApi, useStudio, useStudioStore } from '../api/context.tsx';
+import { usePoll } from '../hooks/usePoll.ts';
+import { Metrics } from '../monitor/Metrics.tsx';
+import { Workbench } from '../sql/Workbench.tsx';
+import type { DockTab } from '../store/types.ts';
+
+function Problems() {
+  const store = useStudioStore();
+  const problems = useStudio((s) => s.problems);
+  const nodes = useStudio((s) => s.graph.nodes);
+  const failure = useStudio((s) => s.failure);
+  if (problems.length === 0 && !failure) return <p className="empty">No problems: the pipeline is valid.</p>;
+  return (
+    <div className="list" aria-label="Problems list">
+      {failure && <div className="problem-row"><span className="sev">run</span><span>{failure}</span></div>}
+      {problems.map((p, i) => {
+        const index = /^\/nodes\/(\d+)/.exec(p.path)?.[1];
+        const node = index === undefined ? undefined : nodes[Number(index)];
+        return (
+          <button key={i} className="problem-row" onClick={() => node && store.getState().select([node.id])} aria-label={`Problem: ${p.message}`}>
+            <span className="sev">✕</span>
+            <span className="mono">{node ? node.label ?? node.id : 'pipeline'}</span>
+            <span className="grow">{p.message}</span>
+            <span className="path mono">{p.path}</span>
+          </button>
+        );
+      })}
+    </div>
+  );
+}
+
+function DeadLetters() {
+  const api = useApi();
+  const runId = useStudio((s) => s.runId);
+  const status = useStudio((s) => s.status);
+  const [entries, setEntries] = useState<DeadLetterEntry[]>([]);
+  usePoll(async () => {
+    setEntries(await api.deadLetters({ limit: 200 }).catch(() => []));
+  }, 2000, runId !== undefined, [runId, status]);
+  if (entries.length === 0) return <p className="empty">No dead letters. Events a node cannot process, and window events beyond the allowed lateness, appear here with their reason.</p>;
+  return (
+    <div className="grid-wrap">
+      <table className="grid" aria-label="Dead letters">
+        <thead><tr><th>time</th><th>node</th><th>port</th><th>reason</th><th>payload</th></tr></thead>
+        <tbody>
+          {[...entries].reverse().map((e, i) => (
+            <tr key={i}>
+              <td>{new Date(e.at).toISOString().slice(11, 23)}</td>
+              <td>{e.node}</td>
+              <td style={{ color: e.port === 'error' ? 'var(--error)' : 'var(--late)' }}>{e.port}</td>
+              <td title={e.reason} style={{ fontFamily: 'inherit' }}>{e.reason}</td>
+              <td title={JSON.stringify(e.payload)}>{JSON.stringify(e.payload)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+const tabs: { id: DockTab; label: string }[] = [
+  { id: 'sql', label: 'SQL' },
+  { id: 'metrics', label: 'Metrics' },
+  { id: 'problems', label: 'Problems' },
+  { id: 'dead', label: 'Dead letters' },
+];
+
+export function Dock() {
+  const store = useStudioStore();
+  const tab = useStudio((s) => s.dockTab);
+  const open = useStudio((s) => s.dockOpen);
+  const problemCount = useStudio((s) => s.problems.length);
+  return (
+    <section className={`dock ${open ? '' : 'closed'}`} aria-label="Dock">
+      <div className="tabs" role="tablist" aria-label="Dock tabs">
+        {tabs.map((t) => (
+          <button
+            key={t.id}
+            role="tab"
+            className="tab"
+            aria-selected={open && tab === t.id}
+            onClick={() => store.getState().setUi({ dockTab: t.id, dockOpen: true })}
+          >
+            {t.label}
+            {t.id === 'problems' && <span className={`count ${problemCount > 0 ? 'bad' : ''}`}>{problemCount}</span>}
+          </button>
+        ))}
+        <span className="spacer" />
+        <button className="ghost small" aria-label={open ? 'Collapse dock' : 'Expand dock'} onClick={() => store.getState().setUi({ dockOpen: !open })}>{open ? '▾' : '▴'}</button>
+      </div>
+      {open && (
+        <div className="dock-body" role="tabpanel" aria-label={tabs.find((t) => t.id === tab)?.label}>
+          {/* The workbench stays mounted so its query and results survive a look at another tab. */}
+          <div style={{ display: tab === 'sql' ? 'contents' : 'none' }}><Workbench /></div>
+          {tab === 'metrics' && <Metrics />}
+          {tab === 'problems' && <Problems />}
+          {tab === 'dead' && <DeadLetters />}
+        </div>
+      )}
+    </section>
+  );
+}

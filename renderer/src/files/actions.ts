@@ -1,0 +1,112 @@
+// File commands shared by the menu, the keyboard and the welcome card. They talk to the host only
+// through the contract; where the host has native dialogs (desktop) they use them, otherwise the
+// pipelines folder the host serves.
+import type { StudioClient } from '../../../engine/api/contract.ts';
+import { isEngineError } from '../../../engine/errors.ts';
+import { autoLayout } from '../graph/layout.ts';
+import { docFromGraph, emptyGraph, graphFromDoc } from '../graph/model.ts';
+import type { StudioStore } from '../store/index.ts';
+
+function message(error: unknown): string {
+  return isEngineError(error) || error instanceof Error ? error.message : String(error);
+}
+
+export function newPipeline(store: StudioStore): void {
+  store.getState().resetRun();
+  store.getState().load(emptyGraph('untitled'), { saved: true });
+}
+
+export async function openExample(api: StudioClient, store: StudioStore, id?: string): Promise<void> {
+  const examples = await api.examplesList();
+  const example = examples.find((e) => (id ? e.id === id : e.featured)) ?? examples[0];
+  if (!example) {
+    store.getState().notify('error', 'The host offers no example pipelines');
+    return;
+  }
+  const graph = graphFromDoc(example.doc);
+  // Examples may come without a layout: lay them out so the first screen reads left to right.
+  if (!example.doc.layout || Object.keys(example.doc.layout).length < example.doc.nodes.length) {
+    const positions = autoLayout(graph);
+    graph.nodes = graph.nodes.map((n) => ({ ...n, position: positions[n.id] ?? n.position }));
+  }
+  store.getState().resetRun();
+  store.getState().load(graph, { saved: false });
+}
+
+export async function openFile(api: StudioClient, store: StudioStore, path: string): Promise<void> {
+  try {
+    const opened = await api.fileOpen({ path });
+    if (opened.doc) {
+      store.getState().resetRun();
+      store.getState().load(graphFromDoc(opened.doc), { fileName: opened.path, saved: true });
+      store.getState().notify('success', `Opened ${opened.path}`);
+    } else {
+      store.getState().setUi({ dialog: { kind: 'import-problems', fileName: opened.path, problems: opened.problems ?? [] } });
+    }
+  } catch (error) {
+    store.getState().notify('error', `Could not open ${path}: ${message(error)}`);
+  }
+}
+
+function fileNameFor(name: string): string {
+  const slug = name.trim().toLowerCase().replace(/[^a-z0-9_-]+/g, '-').replace(/^-+|-+$/g, '') || 'pipeline';
+  return `${slug}.json`;
+}
+
+export async function save(api: StudioClient, store: StudioStore, options: { as?: boolean; nativeDialogs: boolean } = { nativeDialogs: false }): Promise<void> {
+  const state = store.getState();
+  let path = state.fileName;
+  if (!path || options.as) {
+    if (options.nativeDialogs) {
+      const picked = await api.filePick({ purpose: 'save', defaultName: fileNameFor(state.graph.name) });
+      if (!picked.path) return;
+      path = picked.path;
+    } else {
+      const typed = window.prompt('Save pipeline as (a file name in the pipelines folder)', path ?? fileNameFor(state.graph.name));
+      if (!typed) return;
+      path = typed.endsWith('.json') ? typed : `${typed}.json`;
+    }
+  }
+  const revision = state.revision;
+  try {
+    await api.fileSave({ path, doc: docFromGraph(state.graph), overwrite: true });
+    store.getState().markSaved(path, revision);
+    store.getState().notify('success', `Saved ${path}`);
+  } catch (error) {
+    store.getState().notify('error', `Could not save: ${message(error)}`);
+  }
+}
+
+/** Downloads the canonical JSON the engine exports; refuses an invalid pipeline with the reason. */
+export async function exportJson(api: StudioClient, store: StudioStore): Promise<void> {
+  const graph = store.getState().graph;
+  try {
+    const { text } = await api.pipelineExport({ doc: docFromGraph(graph) });
+    const url = URL.createObjectURL(new Blob([text], { type: 'application/json' }));
+    const link = document.createElement('a');
+    link.href = url;
+    link.download = fileNameFor(graph.name);
+    document.body.append(link);
+    link.click();
+    link.remove();
+    URL.revokeObjectURL(url);
+  } catch (error) {
+    store.getState().notify('error', `Export refused: ${message(error)}`);
+  }
+}
+
+/** Imports pipeline text; an invalid file opens the problems dialog and leaves the canvas as it was. */
+export async function importText(api: StudioClient, store: StudioStore, fileName: string, text: string): Promise<void> {
+  try {
+    const result = await api.pipelineImport({ text });
+    if (result.ok) {
+      store.getState().resetRun();
+      store.getState().load(graphFromDoc(result.doc), { saved: false });
+      store.getState().notify('success', `Imported ${fileName}`);
+    } else {
+      store.getState().setUi({ dialog: { kind: 'import-problems', fileName, problems: result.problems } });
+    }
+  } catch (error) {
+    store.getState().notify('error', `Could not import ${fileName}: ${message(error)}`);
+  }
+}

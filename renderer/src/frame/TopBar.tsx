@@ -1,0 +1,141 @@
+import { useEffect, useRef, useState } from 'react';
+import type { PipelineFileInfo } from '../../../engine/api/contract.ts';
+import { useApi, useHost, useStudio, useStudioStore } from '../api/context.tsx';
+import { exportJson, importText, newPipeline, openExample, openFile, save } from '../files/actions.ts';
+import { formatRate } from '../graph/catalog.ts';
+import { resetRun, startRun, stopRun } from '../run/actions.ts';
+
+function uptime(ms: number): string {
+  const s = Math.floor(ms / 1000);
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return h > 0 ? `${h}:${pad(m)}:${pad(s % 60)}` : `${m}:${pad(s % 60)}`;
+}
+
+function RunStatusPill() {
+  const status = useStudio((s) => s.status);
+  const startedAt = useStudio((s) => s.startedAt);
+  const rate = useStudio((s) => s.eventsPerSecond);
+  const failure = useStudio((s) => s.failure);
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    if (status !== 'running') return undefined;
+    const timer = window.setInterval(() => setNow(Date.now()), 1000);
+    return () => window.clearInterval(timer);
+  }, [status]);
+  const running = status === 'running';
+  return (
+    <span className="status-pill" role="status" aria-label="Run status" title={failure}>
+      <span className={`dot ${status}`} />
+      <span>{status}</span>
+      {running && startedAt !== undefined && <span className="mono muted">{uptime(Math.max(0, now - startedAt))}</span>}
+      {running && <span className="mono">{formatRate(rate)}</span>}
+    </span>
+  );
+}
+
+function FileMenu({ onClose }: { onClose: () => void }) {
+  const api = useApi();
+  const store = useStudioStore();
+  const host = useHost();
+  const [files, setFiles] = useState<PipelineFileInfo[]>([]);
+  const [recent, setRecent] = useState<PipelineFileInfo[]>([]);
+  const input = useRef<HTMLInputElement>(null);
+  useEffect(() => {
+    void api.fileRecent().then(setRecent, () => undefined);
+    if (!host.nativeDialogs) void api.fileList().then(setFiles, () => undefined);
+  }, [api, host.nativeDialogs]);
+  const run = (task: () => unknown) => () => {
+    onClose();
+    void task();
+  };
+  return (
+    <div className="menu" role="menu" aria-label="File menu">
+      <button role="menuitem" onClick={run(() => newPipeline(store))}>New pipeline</button>
+      <button role="menuitem" onClick={run(() => openExample(api, store))}>Open the sales example</button>
+      {host.nativeDialogs && (
+        <button role="menuitem" onClick={run(async () => {
+          const picked = await api.filePick({ purpose: 'open' });
+          if (picked.path) await openFile(api, store, picked.path);
+        })}>Open…</button>
+      )}
+      <button role="menuitem" onClick={run(() => save(api, store, { nativeDialogs: host.nativeDialogs }))}>Save <kbd>Ctrl+S</kbd></button>
+      <button role="menuitem" onClick={run(() => save(api, store, { as: true, nativeDialogs: host.nativeDialogs }))}>Save as…</button>
+      <hr />
+      <button role="menuitem" onClick={run(() => exportJson(api, store))}>Export JSON</button>
+      <button role="menuitem" onClick={() => input.current?.click()}>Import JSON…</button>
+      <input
+        ref={input}
+        type="file"
+        accept=".json,application/json"
+        aria-label="Import pipeline file"
+        hidden
+        onChange={(e) => {
+          const file = e.target.files?.[0];
+          if (!file) return;
+          onClose();
+          void file.text().then((text) => importText(api, store, file.name, text));
+        }}
+      />
+      {(recent.length > 0 || files.length > 0) && <hr />}
+      {recent.slice(0, 5).map((f) => (
+        <button key={`r:${f.path}`} role="menuitem" aria-label={`Open recent ${f.path}`} onClick={run(() => openFile(api, store, f.path))}>
+          <span>{f.name ?? f.path}</span>
+          <span className="faint small">recent</span>
+        </button>
+      ))}
+      {files.filter((f) => !recent.some((r) => r.path === f.path)).slice(0, 8).map((f) => (
+        <button key={`f:${f.path}`} role="menuitem" aria-label={`Open ${f.path}`} onClick={run(() => openFile(api, store, f.path))}>
+          <span>{f.name ?? f.path}</span>
+          <span className="faint small mono">{f.path}</span>
+        </button>
+      ))}
+    </div>
+  );
+}
+
+export function TopBar() {
+  const api = useApi();
+  const store = useStudioStore();
+  const host = useHost();
+  const name = useStudio((s) => s.graph.name);
+  const dirty = useStudio((s) => s.revision !== s.savedRevision);
+  const fileName = useStudio((s) => s.fileName);
+  const status = useStudio((s) => s.status);
+  const theme = useStudio((s) => s.theme);
+  const [menu, setMenu] = useState(false);
+  const busy = status === 'running' || status === 'starting' || status === 'stopping';
+  return (
+    <header className="topbar">
+      <span className="brand"><span className="brand-mark" aria-hidden />Streamlake</span>
+      <div style={{ position: 'relative' }}>
+        <button className="ghost" aria-haspopup="menu" aria-expanded={menu} onClick={() => setMenu((m) => !m)}>File ▾</button>
+        {menu && <FileMenu onClose={() => setMenu(false)} />}
+      </div>
+      <input
+        className="name-input"
+        aria-label="Pipeline name"
+        value={name}
+        onChange={(e) => store.getState().apply({ kind: 'renamePipeline', name: e.target.value }, 'pipeline.name')}
+      />
+      <span className={`save-state ${dirty ? 'dirty' : ''}`} aria-label="Save state">
+        {dirty ? 'unsaved changes' : fileName ? `saved · ${fileName}` : 'saved'}
+      </span>
+      <span className="spacer" />
+      <button className="primary" aria-label="Run" disabled={busy} onClick={() => void startRun(api, store)} title="Run (Ctrl+Enter)">▶ Run</button>
+      <button aria-label="Stop" disabled={status !== 'running' && status !== 'starting'} onClick={() => void stopRun(api, store)}>■ Stop</button>
+      <button aria-label="Reset state" disabled={busy} onClick={() => void resetRun(api, store)} title="Forget checkpointed state so the next run starts fresh">↺ Reset</button>
+      <RunStatusPill />
+      <span className="spacer" />
+      <span className="host-mode" aria-label="Host mode">{host.mode === 'desktop' ? 'desktop' : 'browser'}</span>
+      <button
+        className="ghost"
+        aria-label={theme === 'dark' ? 'Switch to light theme' : 'Switch to dark theme'}
+        onClick={() => store.getState().setUi({ theme: theme === 'dark' ? 'light' : 'dark' })}
+      >
+        {theme === 'dark' ? '☀' : '☾'}
+      </button>
+    </header>
+  );
+}

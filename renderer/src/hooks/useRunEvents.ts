@@ -1,0 +1,49 @@
+// Mirrors the host's run status and metrics into the store, so every badge reads one place.
+import { useEffect } from 'react';
+import type { MetricsSnapshot, RunStatus as WireRunStatus } from '../../../engine/api/contract.ts';
+import { useApi, useStudioStore } from '../api/context.tsx';
+import { edgeId } from '../graph/model.ts';
+import type { EdgeLive, NodeLive } from '../store/types.ts';
+
+export function useRunEvents(): void {
+  const api = useApi();
+  const store = useStudioStore();
+  useEffect(() => {
+    const applyStatus = (status: WireRunStatus) => {
+      const details: { runId?: string; startedAt?: number; failure?: string } = {};
+      if (status.runId !== null) details.runId = status.runId;
+      if (status.startedAt !== null) details.startedAt = status.startedAt;
+      if (status.error) details.failure = status.error.message;
+      store.getState().setStatus(status.state, details);
+      if (status.state === 'failed' && status.error) store.getState().notify('error', `The run failed: ${status.error.message}`);
+    };
+    const applyMetrics = (snapshot: MetricsSnapshot) => {
+      const nodes: Record<string, NodeLive> = {};
+      for (const [id, m] of Object.entries(snapshot.nodes)) {
+        const live: NodeLive = {
+          eventsIn: m.in,
+          eventsOut: m.out.out + m.out.error + m.out.late,
+          errors: m.errors,
+          late: m.late,
+          rate: m.kind === 'sink' ? m.rateIn : m.rateOut,
+        };
+        if (m.watermark !== null) live.watermark = m.watermark;
+        nodes[id] = live;
+      }
+      const edges: Record<string, EdgeLive> = {};
+      for (const e of snapshot.edges) {
+        const live: EdgeLive = { rate: e.eventsPerSecond, queued: e.queued };
+        if (e.watermark !== null) live.watermark = e.watermark;
+        edges[edgeId(e.from, e.port, e.to)] = live;
+      }
+      store.getState().setMetrics({ t: snapshot.at, nodes, edges });
+    };
+    const unsubscribe = api.subscribe((event) => {
+      if (event.type === 'run.status') applyStatus(event.status);
+      else if (event.type === 'metrics.tick') applyMetrics(event.snapshot);
+    });
+    // A reload while a run is going must pick it up where it is.
+    void api.runStatus().then(applyStatus, () => undefined);
+    return unsubscribe;
+  }, [api, store]);
+}

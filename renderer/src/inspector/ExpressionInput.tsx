@@ -1,0 +1,117 @@
+// A one-or-few-line SQL expression editor: a transparent textarea over a highlighted copy of the same
+// text (no heavy editor), inline errors as you type, and completion of upstream field names.
+import { useId, useMemo, useRef, useState } from 'react';
+import type { KeyboardEvent } from 'react';
+import type { FieldInfo } from '../../../engine/format/fields.ts';
+import { checkExpressionText, highlight, wordAt } from './expression.ts';
+
+interface Props {
+  label: string;
+  value: string;
+  onChange: (value: string) => void;
+  fields: readonly FieldInfo[] | null;
+  placeholder?: string;
+  /** Aggregate inputs are checked by the caller; this only highlights them. */
+  check?: boolean;
+  rows?: number;
+}
+
+export function ExpressionInput({ label, value, onChange, fields, placeholder, check = true, rows = 1 }: Props) {
+  const known = useMemo(() => (fields ? new Set(fields.map((f) => f.name)) : undefined), [fields]);
+  const tokens = useMemo(() => highlight(value, known), [value, known]);
+  const problem = useMemo(() => (check ? checkExpressionText(value, known) : undefined), [check, value, known]);
+  const [caret, setCaret] = useState<number | null>(null);
+  const [active, setActive] = useState(0);
+  const area = useRef<HTMLTextAreaElement>(null);
+  const errorId = useId();
+  const listId = useId();
+
+  const typed = caret === null ? undefined : wordAt(value, caret);
+  const suggestions = useMemo(() => {
+    if (!typed || typed.word.length === 0 || !fields) return [];
+    const w = typed.word.toLowerCase();
+    return fields.filter((f) => f.name.toLowerCase().startsWith(w) && f.name !== typed.word).slice(0, 8);
+  }, [typed, fields]);
+
+  const accept = (name: string) => {
+    if (!typed) return;
+    const next = value.slice(0, typed.start) + name + value.slice(caret ?? typed.start);
+    onChange(next);
+    const at = typed.start + name.length;
+    window.requestAnimationFrame(() => {
+      area.current?.setSelectionRange(at, at);
+      setCaret(at);
+    });
+  };
+
+  const onKeyDown = (e: KeyboardEvent<HTMLTextAreaElement>) => {
+    if (suggestions.length > 0) {
+      if (e.key === 'ArrowDown') {
+        e.preventDefault();
+        setActive((a) => (a + 1) % suggestions.length);
+        return;
+      }
+      if (e.key === 'ArrowUp') {
+        e.preventDefault();
+        setActive((a) => (a - 1 + suggestions.length) % suggestions.length);
+        return;
+      }
+      if (e.key === 'Tab' || e.key === 'Enter') {
+        e.preventDefault();
+        accept(suggestions[Math.min(active, suggestions.length - 1)]?.name ?? '');
+        return;
+      }
+      if (e.key === 'Escape') {
+        setCaret(null);
+        return;
+      }
+    }
+    if (e.key === 'Enter' && rows === 1 && !e.shiftKey) e.preventDefault();
+  };
+
+  return (
+    <div className={`expr ${problem && value !== '' ? 'invalid' : ''}`}>
+      <pre className="expr-layer" aria-hidden>
+        {tokens.map((t) => (
+          <span key={t.start} className={`tok-${t.cls}`}>{t.text}</span>
+        ))}
+        {'\n'}
+      </pre>
+      <textarea
+        ref={area}
+        aria-label={label}
+        aria-invalid={problem !== undefined && value !== ''}
+        aria-describedby={problem ? errorId : undefined}
+        aria-autocomplete="list"
+        aria-controls={suggestions.length > 0 ? listId : undefined}
+        spellCheck={false}
+        rows={rows}
+        value={value}
+        placeholder={placeholder}
+        onChange={(e) => {
+          onChange(e.target.value);
+          setCaret(e.target.selectionStart);
+          setActive(0);
+        }}
+        onKeyDown={onKeyDown}
+        onClick={(e) => setCaret(e.currentTarget.selectionStart)}
+        onBlur={() => window.setTimeout(() => setCaret(null), 150)}
+      />
+      {suggestions.length > 0 && (
+        <div className="completion" role="listbox" id={listId} aria-label={`${label} completions`}>
+          {suggestions.map((f, i) => (
+            <button key={f.name} role="option" aria-selected={i === active} onMouseDown={(e) => { e.preventDefault(); accept(f.name); }}>
+              <span className="mono">{f.name}</span>
+              <span className="faint small">{f.type}</span>
+            </button>
+          ))}
+        </div>
+      )}
+      {problem && value !== '' && (
+        <div className="field-error" id={errorId} role="alert">
+          {problem.message}
+        </div>
+      )}
+    </div>
+  );
+}

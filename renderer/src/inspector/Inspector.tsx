@@ -1,0 +1,146 @@
+// The form of the selected node, generated from the engine's node catalog: one editor per field kind,
+// with the catalog's help text, defaults as placeholders, and upstream fields for completion.
+import { useMemo } from 'react';
+import type { ConfigField } from '../../../engine/format/node-catalog.ts';
+import { inferFields, inputFields } from '../../../engine/format/fields.ts';
+import type { FieldInfo } from '../../../engine/format/fields.ts';
+import { useStudio, useStudioStore } from '../api/context.tsx';
+import { iconOf, nodeTypeInfo } from '../graph/catalog.ts';
+import { docFromGraph } from '../graph/model.ts';
+import type { GraphNode } from '../graph/model.ts';
+import { AggregateEditor, DurationInput, FieldListPicker, KeyValueEditor, StartFromInput, StringListInput } from './editors.tsx';
+import { ExpressionInput } from './ExpressionInput.tsx';
+
+type Config = Record<string, unknown>;
+
+function FieldEditor({ field, node, fields }: { field: ConfigField; node: GraphNode; fields: readonly FieldInfo[] | null }) {
+  const store = useStudioStore();
+  const config = node.config as unknown as Config;
+  const value = config[field.key];
+  const set = (next: unknown) => {
+    const copy: Config = { ...config };
+    if (next === undefined || next === '') delete copy[field.key];
+    else copy[field.key] = next;
+    store.getState().apply({ kind: 'updateConfig', id: node.id, config: copy as unknown as GraphNode['config'] }, `${node.id}.${field.key}`);
+  };
+  const placeholder = field.placeholder ?? (field.default !== undefined && typeof field.default !== 'object' ? String(field.default) : undefined);
+  const text = typeof value === 'string' ? value : value === undefined ? '' : String(value);
+  switch (field.kind) {
+    case 'expression':
+      return <ExpressionInput label={field.label} value={text} onChange={set} fields={fields} {...(placeholder ? { placeholder } : {})} rows={field.key === 'where' ? 2 : 1} />;
+    case 'duration':
+      return <DurationInput label={field.label} value={text} onChange={set} {...(placeholder ? { placeholder } : {})} />;
+    case 'enum':
+      return (
+        <select aria-label={field.label} value={text} onChange={(e) => set(e.target.value)}>
+          {!field.required && <option value="">(default{placeholder ? `: ${placeholder}` : ''})</option>}
+          {(field.options ?? []).map((o) => <option key={o} value={o}>{o}</option>)}
+        </select>
+      );
+    case 'boolean':
+      return (
+        <label className="row" style={{ color: 'var(--text)' }}>
+          <input type="checkbox" aria-label={field.label} checked={value === undefined ? field.default === true : value === true} onChange={(e) => set(e.target.checked)} />
+          <span>{field.label}</span>
+        </label>
+      );
+    case 'integer':
+    case 'number':
+      return (
+        <input
+          type="number"
+          className="mono"
+          aria-label={field.label}
+          value={typeof value === 'number' ? value : ''}
+          placeholder={placeholder}
+          min={field.min}
+          max={field.max}
+          step={field.kind === 'integer' ? 1 : 'any'}
+          onChange={(e) => set(e.target.value === '' ? undefined : Number(e.target.value))}
+        />
+      );
+    case 'field':
+      return (
+        <>
+          <input className="mono" aria-label={field.label} list={`fields-${node.id}`} value={text} placeholder={placeholder} onChange={(e) => set(e.target.value)} />
+          <datalist id={`fields-${node.id}`}>{(fields ?? []).map((f) => <option key={f.name} value={f.name}>{f.type}</option>)}</datalist>
+        </>
+      );
+    case 'fieldList':
+      return <FieldListPicker label={field.label} value={value} onChange={(v) => set(v.length > 0 ? v : undefined)} fields={fields} />;
+    case 'aggregateMap':
+      return <AggregateEditor value={value} onChange={set} fields={fields} />;
+    case 'selectMap':
+    case 'expressionMap':
+      return <KeyValueEditor label={field.label} value={value} onChange={set} fields={fields} kind="expression" />;
+    case 'typeMap':
+      return <KeyValueEditor label={field.label} value={value} onChange={(v) => set(Object.keys(v).length > 0 ? v : undefined)} fields={fields} kind="type" />;
+    case 'stringList':
+      return <StringListInput label={field.label} value={Array.isArray(value) ? (value as string[]) : []} onChange={(v) => set(v.length > 0 ? v : undefined)} />;
+    case 'startFrom':
+      return <StartFromInput label={field.label} value={value} onChange={set} />;
+    case 'timestamp':
+    case 'string':
+      return <input className="mono" aria-label={field.label} value={text} placeholder={placeholder} onChange={(e) => set(e.target.value)} />;
+  }
+}
+
+function visible(field: ConfigField, config: Config): boolean {
+  if (!field.when) return true;
+  return field.when.values.includes(config[field.when.key]);
+}
+
+export function Inspector({ node }: { node: GraphNode }) {
+  const store = useStudioStore();
+  const graph = useStudio((s) => s.graph);
+  const problems = useStudio((s) => s.problems);
+  const info = nodeTypeInfo(node.type);
+  const fields = useMemo(() => {
+    const doc = docFromGraph(graph);
+    return inputFields(doc, inferFields(doc), node.id);
+  }, [graph, node.id]);
+  const index = graph.nodes.findIndex((n) => n.id === node.id);
+  const mine = problems.filter((p) => p.path === `/nodes/${index}` || p.path.startsWith(`/nodes/${index}/`));
+  if (!info) return <p className="empty">Unknown node type {node.type}</p>;
+  const config = node.config as unknown as Config;
+  return (
+    <section className="side-section" aria-label="Inspector">
+      <div className="row">
+        <span className={`icon cat-${info.category}`} aria-hidden>{iconOf(node.type)}</span>
+        <div className="col grow" style={{ gap: 0 }}>
+          <h2>{info.title}</h2>
+          <span className="faint small mono">{node.id}</span>
+        </div>
+      </div>
+      <p className="muted small" style={{ margin: 0 }}>{info.description}</p>
+      <div className="field">
+        <label className="field-label" htmlFor={`label-${node.id}`}>Label</label>
+        <input id={`label-${node.id}`} value={node.label ?? ''} placeholder={node.id} onChange={(e) => store.getState().apply({ kind: 'renameNode', id: node.id, label: e.target.value }, `${node.id}.label`)} />
+      </div>
+      {info.fields.filter((f) => visible(f, config)).map((f) => {
+        const problem = mine.find((p) => p.path.endsWith(`/config/${f.key}`) || p.path.includes(`/config/${f.key}/`));
+        return (
+          <div key={f.key} className="field">
+            {f.kind !== 'boolean' && (
+              <span className="field-label">
+                <label>{f.label}</label>
+                {f.required && <span className="req" aria-hidden>*</span>}
+              </span>
+            )}
+            <FieldEditor field={f} node={node} fields={fields} />
+            {problem && <div className="field-error" role="note">{problem.message}</div>}
+            <span className="field-help">{f.help}</span>
+          </div>
+        );
+      })}
+      {fields && (
+        <details>
+          <summary className="muted small">Input fields ({fields.length})</summary>
+          <div className="chips" style={{ marginTop: 6 }}>
+            {fields.map((f) => <span key={f.name} className="badge" title={f.type}>{f.name}: {f.type}</span>)}
+          </div>
+        </details>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,46 @@
+import { useStudio } from '../api/context.tsx';
+import { Inspector } from './Inspector.tsx';
+import { LiveOutput } from './LiveOutput.tsx';
+
+function Overview() {
+  const nodes = useStudio((s) => s.graph.nodes.length);
+  const edges = useStudio((s) => s.graph.edges.length);
+  const problems = useStudio((s) => s.problems.length);
+  const selected = useStudio((s) => s.selectedNodes.length);
+  return (
+    <section className="side-section" aria-label="Inspector">
+      <h2>Pipeline</h2>
+      <div className="stat-row">
+        <div className="stat"><span className="v">{nodes}</span><span className="k">nodes</span></div>
+        <div className="stat"><span className="v">{edges}</span><span className="k">edges</span></div>
+        <div className="stat"><span className="v" style={problems > 0 ? { color: 'var(--error)' } : undefined}>{problems}</span><span className="k">problems</span></div>
+      </div>
+      <p className="muted small" style={{ margin: 0 }}>
+        {selected > 1 ? `${selected} nodes selected. ` : ''}Select a node to edit it and see its live output.
+      </p>
+      <h3>Shortcuts</h3>
+      <div className="small muted col" style={{ gap: 2 }}>
+        <span><kbd>Ctrl+Enter</kbd> run · <kbd>Ctrl+S</kbd> save · <kbd>/</kbd> search nodes</span>
+        <span><kbd>Delete</kbd> delete · <kbd>Ctrl+C</kbd>/<kbd>V</kbd> copy/paste · <kbd>F</kbd> fit</span>
+        <span><kbd>Ctrl+Z</kbd> undo · <kbd>Ctrl+Shift+Z</kbd> redo · <kbd>Shift</kbd>-drag to select</span>
+      </div>
+    </section>
+  );
+}
+
+export function RightPanel() {
+  const selectedId = useStudio((s) => (s.selectedNodes.length === 1 ? s.selectedNodes[0] : undefined));
+  const node = useStudio((s) => (selectedId === undefined ? undefined : s.graph.nodes.find((n) => n.id === selectedId)));
+  return (
+    <aside className="side" aria-label="Right panel">
+      {node ? (
+        <>
+          <Inspector key={node.id} node={node} />
+          <LiveOutput key={`out-${node.id}`} node={node} />
+        </>
+      ) : (
+        <Overview />
+      )}
+    </aside>
+  );
+}

@@ -1,0 +1,175 @@
+// Kafka in the left rail: saved connections (add, test, edit, delete), then the chosen connection's
+// topics and consumer groups. The browser in the centre shows what is picked here.
+import { useCallback, useEffect, useState } from 'react';
+import type { KafkaConnectionInfo, KafkaConnectionInput, KafkaGroupInfo, KafkaSecurity, KafkaTestResult, KafkaTopicInfo } from '../../../engine/api/contract.ts';
+import { useApi, useStudio, useStudioStore } from '../api/context.tsx';
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function ConnectionForm({ initial, onDone }: { initial?: KafkaConnectionInfo; onDone: (saved?: string) => void }) {
+  const api = useApi();
+  const [name, setName] = useState(initial?.name ?? 'local');
+  const [brokers, setBrokers] = useState(initial?.brokers.join(', ') ?? '127.0.0.1:9092');
+  const [security, setSecurity] = useState<KafkaSecurity>(initial?.security ?? 'plaintext');
+  const [username, setUsername] = useState(initial?.username ?? '');
+  const [password, setPassword] = useState('');
+  const [mechanism, setMechanism] = useState(initial?.saslMechanism ?? 'scram-sha-256');
+  const [ca, setCa] = useState(initial?.ca ?? '');
+  const [test, setTest] = useState<KafkaTestResult | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const sasl = security === 'sasl_plaintext' || security === 'sasl_ssl';
+  const tls = security === 'ssl' || security === 'sasl_ssl';
+  const input = (): KafkaConnectionInput => {
+    const c: KafkaConnectionInput = { name: name.trim(), brokers: brokers.split(/[\s,]+/).filter(Boolean), security };
+    if (sasl) {
+      c.saslMechanism = mechanism;
+      c.username = username;
+      if (password !== '') c.password = password;
+    }
+    if (tls && ca.trim() !== '') c.ca = ca;
+    return c;
+  };
+  return (
+    <form className="card" aria-label="Kafka connection" onSubmit={(e) => {
+      e.preventDefault();
+      setBusy(true);
+      api.kafkaSaveConnection({ connection: input() }).then((saved) => onDone(saved.name), (err: unknown) => setError(message(err))).finally(() => setBusy(false));
+    }}>
+      <div className="field"><label htmlFor="kc-name">Name</label><input id="kc-name" value={name} onChange={(e) => setName(e.target.value)} disabled={initial !== undefined} /></div>
+      <div className="field"><label htmlFor="kc-brokers">Brokers</label><input id="kc-brokers" className="mono" value={brokers} onChange={(e) => setBrokers(e.target.value)} placeholder="host:9092, host2:9092" /></div>
+      <div className="field">
+        <label htmlFor="kc-security">Security</label>
+        <select id="kc-security" value={security} onChange={(e) => setSecurity(e.target.value as KafkaSecurity)}>
+          <option value="plaintext">plaintext</option><option value="ssl">TLS</option><option value="sasl_plaintext">SASL</option><option value="sasl_ssl">SASL over TLS</option>
+        </select>
+      </div>
+      {sasl && (
+        <>
+          <div className="field">
+            <label htmlFor="kc-mech">Mechanism</label>
+            <select id="kc-mech" value={mechanism} onChange={(e) => setMechanism(e.target.value as typeof mechanism)}>
+              <option value="plain">PLAIN</option><option value="scram-sha-256">SCRAM-SHA-256</option><option value="scram-sha-512">SCRAM-SHA-512</option>
+            </select>
+          </div>
+          <div className="field"><label htmlFor="kc-user">Username</label><input id="kc-user" value={username} onChange={(e) => setUsername(e.target.value)} /></div>
+          <div className="field"><label htmlFor="kc-pass">Password</label><input id="kc-pass" type="password" value={password} placeholder={initial?.hasPassword ? '(stored; type to replace)' : ''} onChange={(e) => setPassword(e.target.value)} /></div>
+        </>
+      )}
+      {tls && <div className="field"><label htmlFor="kc-ca">CA certificate (PEM)</label><textarea id="kc-ca" className="mono" rows={3} value={ca} onChange={(e) => setCa(e.target.value)} /></div>}
+      {test && <div role="status" aria-label="Connection test result" className={test.ok ? '' : 'field-error'} style={test.ok ? { color: 'var(--ok)' } : undefined}>{test.ok ? '✓ ' : '✕ '}{test.message}</div>}
+      {error && <div className="field-error" role="alert">{error}</div>}
+      <div className="row">
+        <button type="button" aria-label="Test connection" disabled={busy} onClick={() => {
+          setBusy(true);
+          setTest(null);
+          api.kafkaTestConnection({ connection: input() }).then(setTest, (err: unknown) => setError(message(err))).finally(() => setBusy(false));
+        }}>Test</button>
+        <span className="grow" />
+        <button type="button" className="ghost" onClick={() => onDone()}>Cancel</button>
+        <button type="submit" className="primary" disabled={busy}>Save</button>
+      </div>
+    </form>
+  );
+}
+
+export function KafkaNav() {
+  const api = useApi();
+  const store = useStudioStore();
+  const chosen = useStudio((s) => s.kafka);
+  const [connections, setConnections] = useState<KafkaConnectionInfo[]>([]);
+  const [editing, setEditing] = useState<KafkaConnectionInfo | 'new' | undefined>(undefined);
+  const [topics, setTopics] = useState<KafkaTopicInfo[] | null>(null);
+  const [groups, setGroups] = useState<KafkaGroupInfo[]>([]);
+  const [error, setError] = useState<string | null>(null);
+  const [filter, setFilter] = useState('');
+
+  const reload = useCallback(() => {
+    void api.kafkaConnections().then((list) => {
+      setConnections(list);
+      const current = store.getState().kafka.connection;
+      if ((!current || !list.some((c) => c.name === current)) && list[0]) store.getState().setUi({ kafka: { connection: list[0].name, topic: undefined, group: undefined } });
+    }, (e: unknown) => setError(message(e)));
+  }, [api, store]);
+  useEffect(reload, [reload]);
+
+  const refreshTopics = useCallback(() => {
+    if (!chosen.connection) return;
+    setError(null);
+    setTopics(null);
+    api.kafkaTopics({ connection: chosen.connection }).then(setTopics, (e: unknown) => { setTopics([]); setError(message(e)); });
+    api.kafkaGroups({ connection: chosen.connection }).then(setGroups, () => setGroups([]));
+  }, [api, chosen.connection]);
+  useEffect(refreshTopics, [refreshTopics]);
+
+  const pick = (patch: Partial<typeof chosen>) => store.getState().setUi({ kafka: { ...store.getState().kafka, ...patch } });
+
+  return (
+    <>
+      <div className="section-head">
+        <h3>Connections</h3>
+        <button className="small" aria-label="Add connection" onClick={() => setEditing('new')}>+ Add</button>
+      </div>
+      {editing && (
+        <ConnectionForm
+          {...(editing === 'new' ? {} : { initial: editing })}
+          onDone={(saved) => {
+            setEditing(undefined);
+            if (saved) {
+              reload();
+              pick({ connection: saved, topic: undefined, group: undefined });
+            }
+          }}
+        />
+      )}
+      <div className="list" role="listbox" aria-label="Kafka connections">
+        {connections.length === 0 && !editing && <p className="muted small">No connections yet. Add one to browse topics.</p>}
+        {connections.map((c) => (
+          <div key={c.name} className={`list-item ${chosen.connection === c.name ? 'active' : ''}`} role="option" aria-selected={chosen.connection === c.name} aria-label={`Connection ${c.name}`} onClick={() => pick({ connection: c.name, topic: undefined, group: undefined })}>
+            <span className="col" style={{ gap: 0 }}><span>{c.name}</span><span className="faint small mono">{c.brokers.join(', ')}</span></span>
+            <span className="row">
+              <button className="ghost small" aria-label={`Edit ${c.name}`} onClick={(e) => { e.stopPropagation(); setEditing(c); }}>✎</button>
+              <button className="ghost small danger" aria-label={`Delete ${c.name}`} onClick={(e) => {
+                e.stopPropagation();
+                if (window.confirm(`Delete the connection ${c.name}?`)) void api.kafkaDeleteConnection({ name: c.name }).then(reload);
+              }}>✕</button>
+            </span>
+          </div>
+        ))}
+      </div>
+      {chosen.connection && (
+        <>
+          <div className="section-head">
+            <h3>Topics</h3>
+            <button className="ghost small" aria-label="Refresh topics" onClick={refreshTopics}>↻</button>
+          </div>
+          <input type="search" aria-label="Filter topics" placeholder="Filter topics" value={filter} onChange={(e) => setFilter(e.target.value)} />
+          {error && <div className="field-error" role="alert">{error}</div>}
+          {topics === null ? <p className="muted small">Loading…</p> : (
+            <div className="list" role="listbox" aria-label="Topics">
+              {topics.filter((t) => !t.internal && t.name.includes(filter)).map((t) => (
+                <button key={t.name} role="option" aria-selected={chosen.topic === t.name} className={`list-item ${chosen.topic === t.name ? 'active' : ''}`} onClick={() => pick({ topic: t.name, group: undefined })}>
+                  <span className="mono">{t.name}</span>
+                  <span className="faint small">{t.partitions.length}p · {t.messages.toLocaleString()}</span>
+                </button>
+              ))}
+              {topics.length === 0 && !error && <p className="muted small">No topics.</p>}
+            </div>
+          )}
+          <h3>Consumer groups</h3>
+          <div className="list" role="listbox" aria-label="Consumer groups">
+            {groups.map((g) => (
+              <button key={g.groupId} role="option" aria-selected={chosen.group === g.groupId} className={`list-item ${chosen.group === g.groupId ? 'active' : ''}`} onClick={() => pick({ group: g.groupId, topic: undefined })}>
+                <span className="mono">{g.groupId}</span>
+                <span className={`small ${g.totalLag > 0 ? '' : 'faint'}`} style={g.totalLag > 0 ? { color: 'var(--late)' } : undefined}>lag {g.totalLag.toLocaleString()}</span>
+              </button>
+            ))}
+            {groups.length === 0 && <p className="muted small">No consumer groups.</p>}
+          </div>
+        </>
+      )}
+    </>
+  );
+}

@@ -1,0 +1,50 @@
+// Boot: connect to whichever host served the page, read what it is, then mount the studio.
+import '@xyflow/react/dist/style.css';
+import './styles.css';
+import { createRoot } from 'react-dom/client';
+import { connectStudio } from '../../engine/api/connect.ts';
+import { App } from './App.tsx';
+import { StudioProvider } from './api/context.tsx';
+import { createStudioStore } from './store/index.ts';
+import type { Theme } from './store/types.ts';
+
+const themeKey = 'streamlake.theme';
+
+function savedTheme(): Theme {
+  const saved = window.localStorage.getItem(themeKey);
+  if (saved === 'light' || saved === 'dark') return saved;
+  return window.matchMedia?.('(prefers-color-scheme: light)').matches ? 'light' : 'dark';
+}
+
+async function boot(): Promise<void> {
+  const rootElement = document.getElementById('root');
+  if (!rootElement) throw new Error('index.html has no #root element');
+  const root = createRoot(rootElement);
+  const store = createStudioStore({ theme: savedTheme() });
+  document.documentElement.dataset.theme = store.getState().theme;
+  store.subscribe((s, previous) => {
+    if (s.theme === previous.theme) return;
+    document.documentElement.dataset.theme = s.theme;
+    window.localStorage.setItem(themeKey, s.theme);
+  });
+  try {
+    const connection = connectStudio();
+    await connection.ready;
+    const host = await connection.client.hostInfo();
+    root.render(
+      <StudioProvider value={{ api: connection.client, store, host }}>
+        <App />
+      </StudioProvider>,
+    );
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    root.render(
+      <div className="empty" role="alert" style={{ marginTop: '20vh' }}>
+        <h2>Streamlake Studio could not reach its engine</h2>
+        <p>{message}</p>
+      </div>,
+    );
+  }
+}
+
+void boot();

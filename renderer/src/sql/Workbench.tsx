@@ -1,0 +1,253 @@
+// SQL over the lake: an editor with table/column completion, run (Ctrl+Enter) and cancel, a paged grid,
+// CSV/JSON export, a chart suggested from the result's shape, and live refresh while a pipeline writes.
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import type { KeyboardEvent } from 'react';
+import type { QueryVersion, SqlCatalogTable, SqlColumn, WireValue } from '../../../engine/api/contract.ts';
+import { useApi, useStudio, useStudioStore } from '../api/context.tsx';
+import { wordAt } from '../inspector/expression.ts';
+import { RowsTable } from '../ui/DataTable.tsx';
+import { ResultChart } from './ResultChart.tsx';
+
+const pageSize = 200;
+const shownPerPage = 100;
+
+interface Result {
+  queryId: string;
+  columns: SqlColumn[];
+  rows: WireValue[][];
+  done: boolean;
+  elapsedMs: number;
+  sql: string;
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+export function Workbench() {
+  const api = useApi();
+  const store = useStudioStore();
+  const travel = useStudio((s) => s.travel);
+  const request = useStudio((s) => s.sqlRequest);
+  const [sql, setSql] = useState('SELECT * FROM sales_by_region ORDER BY window_start DESC LIMIT 100');
+  const [catalog, setCatalog] = useState<SqlCatalogTable[]>([]);
+  const [result, setResult] = useState<Result | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [running, setRunning] = useState(false);
+  const [page, setPage] = useState(0);
+  const [live, setLive] = useState(false);
+  const [caret, setCaret] = useState<number | null>(null);
+  const ticket = useRef(0);
+  const area = useRef<HTMLTextAreaElement>(null);
+
+  const loadCatalog = useCallback(() => {
+    void api.sqlCatalog().then(setCatalog, () => undefined);
+  }, [api]);
+  useEffect(loadCatalog, [loadCatalog]);
+
+  const version: QueryVersion | undefined = travel ? { snapshot: travel.snapshotId } : undefined;
+
+  const run = useCallback(async (text: string) => {
+    const mine = ++ticket.current;
+    setRunning(true);
+    setError(null);
+    try {
+      const r = await api.sqlRun(version ? { sql: text, version, pageSize } : { sql: text, pageSize });
+      if (mine !== ticket.current) {
+        // Cancelled or superseded while running: close what the host still holds.
+        if (!r.done) void api.sqlCancel({ queryId: r.queryId }).catch(() => undefined);
+        return;
+      }
+      setResult({ queryId: r.queryId, columns: r.columns, rows: r.rows, done: r.done, elapsedMs: r.elapsedMs, sql: text });
+      setPage(0);
+    } catch (e) {
+      if (mine === ticket.current) setError(message(e));
+    } finally {
+      if (mine === ticket.current) setRunning(false);
+    }
+  }, [api, version?.snapshot]);
+
+  const cancel = () => {
+    ticket.current++;
+    setRunning(false);
+    setError('Cancelled');
+    if (result && !result.done) void api.sqlCancel({ queryId: result.queryId }).catch(() => undefined);
+  };
+
+  useEffect(() => {
+    if (!request) return;
+    setSql(request.sql);
+    if (request.run) void run(request.sql);
+    store.getState().setUi({ sqlRequest: undefined });
+  }, [request, run, store]);
+
+  // Re-run on time travel changes so the grid always matches the banner.
+  useEffect(() => {
+    if (result) void run(result.sql);
+  }, [travel?.snapshotId]);
+
+  useEffect(() => {
+    if (!live) return undefined;
+    let last = 0;
+    let timer: number | undefined;
+    const unsubscribe = api.subscribe((event) => {
+      if (event.type !== 'lake.changed') return;
+      const wait = Math.max(0, last + 2000 - Date.now());
+      window.clearTimeout(timer);
+      timer = window.setTimeout(() => {
+        last = Date.now();
+        if (result) void run(result.sql);
+        loadCatalog();
+      }, wait);
+    });
+    return () => {
+      unsubscribe();
+      window.clearTimeout(timer);
+    };
+  }, [api, live, result, run, loadCatalog]);
+
+  const loadMore = async () => {
+    if (!result || result.done) return;
+    try {
+      const next = await api.sqlNext({ queryId: result.queryId });
+      setResult({ ...result, rows: [...result.rows, ...next.rows], done: next.done });
+    } catch (e) {
+      setError(message(e));
+    }
+  };
+
+  const exportAs = async (format: 'csv' | 'json') => {
+    if (!result) return;
+    try {
+      const file = await api.sqlExport(version ? { sql: result.sql, version, format } : { sql: result.sql, format });
+      if (file.path) {
+        store.getState().notify('success', `Exported ${file.rows} rows to ${file.path}`);
+        return;
+      }
+      const url = URL.createObjectURL(new Blob([file.content], { type: file.mimeType }));
+      const link = document.createElement('a');
+      link.href = url;
+      link.download = file.fileName;
+      document.body.append(link);
+      link.click();
+      link.remove();
+      URL.revokeObjectURL(url);
+    } catch (e) {
+      store.getState().notify('error', `Export failed: ${message(e)}`);
+    }
+  };
+
+  const typed = caret === null ? undefined : wordAt(sql, caret);
+  const suggestions = useMemo(() => {
+    if (!typed || typed.word.length < 1) return [];
+    const w = typed.word.toLowerCase();
+    const names: { name: string; kind: string }[] = [];
+    for (const t of catalog) {
+      names.push({ name: t.table, kind: 'table' });
+      for (const c of t.columns) names.push({ name: c.name, kind: `${t.table} · ${c.type.toLowerCase()}` });
+    }
+    const seen = new Set<string>();
+    return names.filter((n) => n.name.toLowerCase().startsWith(w) && n.name !== typed.word && !seen.has(n.name) && seen.add(n.name)).slice(0, 8);
+  }, [typed, catalog]);
+
+  const accept = (name: string) => {
+    if (!typed || caret === null) return;
+    const next = sql.slice(0, typed.start) + name + sql.slice(caret);
+    setSql(next);
+    const at = typed.start + name.length;
+    window.requestAnimationFrame(() => {
+      area.current?.setSelectionRange(at, at);
+      setCaret(null);
+    });
+  };
+
+  const onKeyDown = (e: KeyboardEvent<HTMLTextAreaElement>) => {
+    if ((e.ctrlKey || e.metaKey) && e.key === 'Enter') {
+      e.preventDefault();
+      e.stopPropagation();
+      void run(sql);
+      return;
+    }
+    if (suggestions.length > 0 && (e.key === 'Tab' || (e.key === 'Enter' && !e.shiftKey))) {
+      e.preventDefault();
+      accept(suggestions[0]?.name ?? '');
+    } else if (e.key === 'Escape') setCaret(null);
+  };
+
+  const pages = result ? Math.max(1, Math.ceil(result.rows.length / shownPerPage)) : 0;
+  const shown = result ? result.rows.slice(page * shownPerPage, (page + 1) * shownPerPage) : [];
+  return (
+    <div className="workbench" aria-label="SQL workbench">
+      <div className="editor-col">
+        {travel && (
+          <div className="travel-banner" role="status" aria-label="Time travel">
+            <span className="grow">Time travel: {travel.label}</span>
+            <button className="small" onClick={() => store.getState().setUi({ travel: undefined })}>Back to now</button>
+          </div>
+        )}
+        <div className="expr sql-editor" style={{ position: 'relative' }}>
+          <textarea
+            ref={area}
+            aria-label="SQL query"
+            spellCheck={false}
+            className="mono"
+            style={{ color: 'var(--text)' }}
+            value={sql}
+            onChange={(e) => {
+              setSql(e.target.value);
+              setCaret(e.target.selectionStart);
+            }}
+            onKeyDown={onKeyDown}
+            onBlur={() => window.setTimeout(() => setCaret(null), 150)}
+          />
+          {suggestions.length > 0 && (
+            <div className="completion" role="listbox" aria-label="SQL completions" style={{ top: 'auto', bottom: 4, left: 4 }}>
+              {suggestions.map((s) => (
+                <button key={s.name} role="option" aria-selected={false} onMouseDown={(e) => { e.preventDefault(); accept(s.name); }}>
+                  <span className="mono">{s.name}</span><span className="faint small">{s.kind}</span>
+                </button>
+              ))}
+            </div>
+          )}
+        </div>
+        <div className="row wrap">
+          <button className="primary" aria-label="Run query" disabled={running} onClick={() => void run(sql)} title="Ctrl+Enter">▶ Run</button>
+          <button aria-label="Cancel query" disabled={!running} onClick={cancel}>Cancel</button>
+          <label className="row"><input type="checkbox" aria-label="Live refresh" checked={live} onChange={(e) => setLive(e.target.checked)} /> live</label>
+          <span className="spacer grow" />
+          <select aria-label="Insert table" value="" onChange={(e) => e.target.value && setSql(`SELECT * FROM ${e.target.value} LIMIT 100`)}>
+            <option value="">tables…</option>
+            {catalog.map((t) => <option key={t.table} value={t.table}>{t.table}</option>)}
+          </select>
+        </div>
+        {error && <div className="field-error" role="alert">{error}</div>}
+      </div>
+      <div className="results-col">
+        {!result ? (
+          <p className="empty">{running ? 'Running…' : 'Run a query to see results and a chart.'}</p>
+        ) : (
+          <>
+            <div className="row wrap small">
+              <span className="muted" role="status" aria-label="Result summary">
+                {result.rows.length.toLocaleString()}{result.done ? '' : '+'} rows · {result.elapsedMs} ms{running ? ' · refreshing…' : ''}
+              </span>
+              <span className="grow" />
+              <button className="small" aria-label="Previous page" disabled={page === 0} onClick={() => setPage((p) => p - 1)}>‹</button>
+              <span className="muted">page {page + 1} / {pages}{result.done ? '' : '+'}</span>
+              <button className="small" aria-label="Next page" disabled={page + 1 >= pages && result.done} onClick={async () => {
+                if (page + 1 >= pages) await loadMore();
+                setPage((p) => p + 1);
+              }}>›</button>
+              <button className="small" aria-label="Export CSV" onClick={() => void exportAs('csv')}>CSV</button>
+              <button className="small" aria-label="Export JSON" onClick={() => void exportAs('json')}>JSON</button>
+            </div>
+            <div className="results-split">
+              <RowsTable label="Query results" columns={result.columns.map((c) => c.name)} types={result.columns.map((c) => c.type.toLowerCase())} rows={shown} />
+              <ResultChart columns={result.columns} rows={result.rows} />
+            </div>
+          </>
+        )}
+      </div>
+    </div>
+  );
+}
