@@ -1,0 +1,125 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ManualTime } from '../runtime/clock.ts';
+import type { NodeContext, NodeMetrics } from '../runtime/types.ts';
+import { openLake } from './lake.ts';
+import { LakeSink, SUMMARY_CHECKPOINT, SUMMARY_POSITIONS } from './sink.ts';
+import { readRows } from './table/scan.ts';
+import { tempDir } from './testing/tmp.ts';
+import type { LakeSinkConfig } from '../format/pipeline.ts';
+
+function context(lakeDir: string, time: ManualTime, errors: { n: number }, logs: string[] = []): NodeContext {
+  const metrics: NodeMetrics = {
+    addIn: () => undefined,
+    addOut: () => undefined,
+    addError: (n) => { errors.n += n; },
+    addLate: () => undefined,
+    setWatermark: () => undefined,
+    observeLatency: () => undefined,
+  };
+  return {
+    nodeId: 'lake',
+    pipelineName: 'sales',
+    clock: time,
+    timers: time,
+    lakeDir,
+    homeDir: lakeDir,
+    metrics,
+    signal: new AbortController().signal,
+    log: (_level, message) => logs.push(message),
+  };
+}
+
+test('commits at checkpoints once the commit interval has passed, with checkpoint id and positions', async (t) => {
+  const dir = await tempDir(t);
+  const time = new ManualTime(1_767_225_600_000);
+  const errors = { n: 0 };
+  const config: LakeSinkConfig = { table: 'sales', commitInterval: '10s', partitionBy: ['day(ts)'], schema: { amount: 'decimal(10,2)' } };
+  const sink = new LakeSink(config, context(dir, time, errors));
+  assert.equal(await sink.lastCommitted(), null);
+
+  await sink.write({ partition: 'p/0', rows: [{ id: 1, amount: 2.5, ts: new Date('2026-01-01T00:00:00Z') }] });
+  time.advance(1000);
+  await sink.checkpoint({ id: 1, sources: { orders: { 'p/0': 1 } } });
+  assert.equal(await sink.lastCommitted(), null, 'too early: nothing committed at checkpoint 1');
+
+  await sink.write({ partition: 'p/0', rows: [{ id: 2, amount: 'x', ts: new Date('2026-01-01T00:00:01Z') }, { id: 3, amount: 1, ts: new Date('2026-01-02T00:00:00Z') }] });
+  time.advance(10_000);
+  await sink.checkpoint({ id: 2, sources: { orders: { 'p/0': 3 } } });
+  assert.deepEqual(await sink.lastCommitted(), { id: 2, sources: { orders: { 'p/0': 3 } } });
+
+  const table = await openLake(dir).table('sales');
+  const head = table.resolve();
+  assert.equal(head?.summary[SUMMARY_CHECKPOINT], '2');
+  assert.equal(head?.summary[SUMMARY_POSITIONS], JSON.stringify({ orders: { 'p/0': 3 } }));
+  assert.equal(head?.summary['streamlake.pipeline'], 'sales');
+  assert.equal(table.schema().fields[0]?.name, 'amount');
+  assert.equal(table.schema().fields[0]?.type, 'decimal(10, 2)');
+  assert.deepEqual(table.partitionSpec().fields.map((f) => f.name), ['ts_day']);
+  assert.deepEqual((await readRows(table, undefined, { orderBy: 'id' })).map((r) => r.id), [1, 3]);
+
+  const dead = sink.rejected();
+  assert.equal(dead.length, 1);
+  assert.equal(dead[0]?.port, 'error');
+  assert.equal(dead[0]?.node, 'lake');
+  assert.match(dead[0]?.reason ?? '', /column "amount"/);
+  assert.deepEqual(dead[0]?.payload, { id: 2, amount: 'x', ts: new Date('2026-01-01T00:00:01Z') });
+  assert.equal(errors.n, 1);
+  assert.deepEqual(sink.rejected(), [], 'drained');
+
+  // the final checkpoint comes before close: close commits what it covered even inside the interval
+  await sink.write({ partition: 'p/0', rows: [{ id: 4, amount: 1, ts: new Date('2026-01-02T00:00:00Z') }] });
+  await sink.checkpoint({ id: 3, sources: { orders: { 'p/0': 4 } } });
+  const summary = await sink.close();
+  assert.equal(summary.rows, 3);
+  assert.equal(summary.snapshots, 2);
+  assert.equal(summary.rejected, 1);
+  const after = await openLake(dir).table('sales');
+  assert.equal(after.resolve()?.summary[SUMMARY_CHECKPOINT], '3');
+  assert.deepEqual((await readRows(after, undefined, { orderBy: 'id' })).map((r) => r.id), [1, 3, 4]);
+});
+
+test('commits early when targetRows are buffered; rows after the last checkpoint are not committed', async (t) => {
+  const dir = await tempDir(t);
+  const time = new ManualTime(0);
+  const logs: string[] = [];
+  const sink = new LakeSink({ table: 't', targetRows: 2, commitInterval: '1h' }, context(dir, time, { n: 0 }, logs));
+  await sink.write({ partition: 'p', rows: [{ n: 1 }, { n: 2 }] });
+  await sink.checkpoint({ id: 7, sources: { s: { at: 2 } } });
+  assert.equal((await sink.lastCommitted())?.id, 7);
+  await sink.write({ partition: 'p', rows: [{ n: 3 }] });
+  await sink.close();
+  assert.deepEqual((await readRows(await openLake(dir).table('t'))).map((r) => r.n), [1, 2]);
+  assert.ok(logs.some((l) => /1 rows arrived after the last checkpoint/.test(l)));
+});
+
+test('windowed re-emits keep one row per key across commits (copy-on-write)', async (t) => {
+  const dir = await tempDir(t);
+  const time = new ManualTime(0);
+  const sink = new LakeSink({ table: 'w', commitInterval: '0s' }, context(dir, time, { n: 0 }));
+  const start = new Date('2026-01-01T00:00:00Z');
+  const key = ['region', 'window_start'];
+  await sink.write({ partition: 'p', upsertKey: key, rows: [{ region: 'eu', window_start: start, orders: 1 }, { region: 'us', window_start: start, orders: 5 }] });
+  await sink.write({ partition: 'p', upsertKey: key, rows: [{ region: 'eu', window_start: start, orders: 2 }] });
+  await sink.checkpoint({ id: 1, sources: {} });
+  await sink.write({ partition: 'p', upsertKey: key, rows: [{ region: 'eu', window_start: start, orders: 3 }] });
+  await sink.checkpoint({ id: 2, sources: {} });
+  await sink.close();
+  const table = await openLake(dir).table('w');
+  const rows = await readRows(table, undefined, { orderBy: 'region' });
+  assert.deepEqual(rows.map((r) => [r.region, r.orders]), [['eu', 3], ['us', 5]]);
+  assert.equal(table.resolve()?.operation, 'overwrite');
+});
+
+test('lastCommitted skips snapshots other writers made and reads the branch the sink writes', async (t) => {
+  const dir = await tempDir(t);
+  const time = new ManualTime(0);
+  const sink = new LakeSink({ table: 't', branch: 'dev', commitInterval: '0s' }, context(dir, time, { n: 0 }));
+  await sink.write({ partition: 'p', rows: [{ n: 1 }] });
+  await sink.checkpoint({ id: 4, sources: { s: { offset: 10 } } });
+  const table = await openLake(dir).table('t');
+  assert.equal(table.resolve(), null, 'main untouched');
+  assert.equal(table.resolve({ branch: 'dev' })?.summary[SUMMARY_CHECKPOINT], '4');
+  await table.append([{ n: 2 }], { branch: 'dev' });
+  assert.deepEqual(await sink.lastCommitted(), { id: 4, sources: { s: { offset: 10 } } });
+});
