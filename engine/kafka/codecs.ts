@@ -4,6 +4,7 @@
 import { compress as zstdCompress, init as zstdInit } from '@bokuweb/zstd-wasm';
 import { decompress as zstdDecompress } from 'fzstd';
 import { CompressionCodecs, CompressionTypes } from './kafkajs.ts';
+import { lz4Frame } from './lz4.ts';
 import snappyCodec from 'kafkajs-snappy';
 import * as lz4 from 'lz4js';
 
@@ -17,9 +18,9 @@ export function registerCodecs(): void {
   registered = true;
   const codecs = CompressionCodecs as Record<number, () => unknown>;
   codecs[CompressionTypes.Snappy] = snappyCodec;
-  // Kafka's lz4 is the LZ4 frame format (KIP-57), which lz4js reads and writes.
+  // Kafka's lz4 is the LZ4 frame format (KIP-57): lz4js reads it, lz4.ts writes it.
   codecs[CompressionTypes.LZ4] = () => ({
-    async compress(encoder: Encoder) { return Buffer.from(lz4.compress(encoder.buffer)); },
+    async compress(encoder: Encoder) { return lz4Frame(encoder.buffer); },
     async decompress(buffer: Buffer) { return Buffer.from(lz4.decompress(buffer)); },
   });
   // fzstd decodes streamed frames without a content size (Java producers write those); the wasm build of

@@ -7,3 +7,6 @@ declare module 'lz4js' {
   export function compress(data: Uint8Array, maxSize?: number): number[] | Uint8Array;
   export function decompress(data: Uint8Array, maxSize?: number): number[] | Uint8Array;
 }
+declare module 'lz4js/xxh32.js' {
+  export function hash(seed: number, data: Uint8Array, index: number, length: number): number;
+}

@@ -4,4 +4,5 @@ import '../windows/index.ts';
 import '../generator/index.ts';
 import '../sources/file/index.ts';
 import '../lake/sink.ts';
+import '../kafka/index.ts';
 export {};

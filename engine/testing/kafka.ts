@@ -3,6 +3,9 @@
 import { readFileSync } from 'node:fs';
 import type { BrokerHandle } from '../kafka/broker/broker.ts';
 import { startBroker } from '../kafka/broker/broker.ts';
+import { randomBytes } from 'node:crypto';
+import { systemClock, systemTimers } from '../runtime/clock.ts';
+import type { Batch, NodeContext, Row, SourceInstance } from '../runtime/types.ts';
 
 export const TEST_KAFKA_ENV = {
   bootstrap: 'STREAMLAKE_TEST_KAFKA',
@@ -78,4 +81,52 @@ export async function useTestBroker(): Promise<TestBroker> {
       await broker.stop();
     },
   };
+}
+
+// ---- driving sources directly --------------------------------------------------------------------
+
+export function testContext(nodeId: string, logs: string[] = []): NodeContext {
+  const abort = new AbortController();
+  return {
+    nodeId,
+    pipelineName: 'test',
+    clock: systemClock,
+    timers: systemTimers,
+    lakeDir: '/nonexistent-lake',
+    homeDir: '/nonexistent-home',
+    metrics: { addIn() {}, addOut() {}, addError() {}, addLate() {}, setWatermark() {}, observeLatency() {} },
+    signal: abort.signal,
+    log: (level, message) => { logs.push(`${level}: ${message}`); },
+  };
+}
+
+export function uniqueTopic(name: string): string {
+  return `${name}-${randomBytes(4).toString('hex')}`;
+}
+
+export interface Collected {
+  out: Row[];
+  error: Row[];
+  batches: Batch[];
+}
+
+/**
+ * Runs the source until `until` holds for what was collected (checked after every batch) or the source
+ * ends by itself; `limitMs` bounds the wait so a broken source fails the test instead of hanging it.
+ */
+export async function collect(source: SourceInstance, until?: (c: Collected) => boolean, limitMs = 60_000): Promise<Collected> {
+  const c: Collected = { out: [], error: [], batches: [] };
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(), limitMs);
+  const push = async (batch: Batch, port: 'out' | 'error' = 'out'): Promise<void> => {
+    c.batches.push(batch);
+    (port === 'out' ? c.out : c.error).push(...batch.rows);
+    if (until?.(c)) abort.abort();
+  };
+  try {
+    await source.run(push, abort.signal);
+  } finally {
+    clearTimeout(timer);
+  }
+  return c;
 }

@@ -1,0 +1,268 @@
+// Message payloads ↔ rows. Decoding never throws for bad input: it returns a reason, and the source sends
+// the message to its error port. Avro uses the Confluent wire format (magic byte 0, 4-byte schema id).
+import avro from 'avsc';
+import { EngineError } from '../errors.ts';
+import type { Row } from '../runtime/types.ts';
+import type { RegistryClient } from './registry/client.ts';
+
+export type MessageFormat = 'json' | 'csv' | 'string' | 'bytes' | 'avro';
+
+/** Larger payloads go to the error port instead of being decoded (the broker may allow more). */
+export const DEFAULT_MAX_MESSAGE_BYTES = 1 << 20;
+
+export type Decoded = { row: Row } | { error: string };
+
+export interface Decoder {
+  /** Fetches whatever decoding these payloads needs (Avro schemas); call before decode. */
+  prepare(values: readonly (Buffer | null)[]): Promise<void>;
+  /** The value's fields; null (a tombstone) decodes to no fields. */
+  decode(value: Buffer | null): Decoded;
+}
+
+export interface DecoderOptions {
+  columns?: string[];
+  registry?: RegistryClient;
+  maxBytes?: number;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+// ISO-8601 instants become Dates so windows can use them as event time; cheap shape checks first.
+const isoInstant = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/;
+function reviveTimes(row: Row): Row {
+  for (const key in row) {
+    const v = row[key];
+    if (typeof v === 'string' && v.length >= 17 && v.length <= 35 && v.charCodeAt(4) === 45 && v.charCodeAt(10) === 84 && isoInstant.test(v)) {
+      const ms = Date.parse(v);
+      if (!Number.isNaN(ms)) row[key] = new Date(ms);
+    }
+  }
+  return row;
+}
+
+function text(value: Buffer): string | undefined {
+  try {
+    return utf8.decode(value);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Splits one CSV record (RFC 4180 quoting); undefined when a quote is left open. */
+export function splitCsv(line: string): string[] | undefined {
+  const out: string[] = [];
+  let field = '';
+  let i = 0;
+  let quoted = false;
+  while (i < line.length) {
+    const c = line[i]!;
+    if (quoted) {
+      if (c === '"') {
+        if (line[i + 1] === '"') { field += '"'; i += 2; continue; }
+        quoted = false;
+      } else field += c;
+    } else if (c === '"' && field === '') quoted = true;
+    else if (c === ',') { out.push(field); field = ''; }
+    else if (c !== '\r' && c !== '\n') field += c;
+    i++;
+  }
+  if (quoted) return undefined;
+  out.push(field);
+  return out;
+}
+
+const numeric = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/;
+function csvValue(s: string): unknown {
+  if (s === '') return null;
+  if (numeric.test(s)) return Number(s);
+  if (s === 'true' || s === 'false') return s === 'true';
+  if (isoInstant.test(s)) return new Date(Date.parse(s));
+  return s;
+}
+
+export function describePayload(value: Buffer | null, limit = 512): string | null {
+  if (value === null) return null;
+  const head = value.subarray(0, limit);
+  const t = text(head);
+  const shown = t ?? `base64:${head.toString('base64')}`;
+  return value.length > limit ? `${shown}… (${value.length} bytes)` : shown;
+}
+
+// Avro records decode to class instances with long as number; timestamps with logical types become Dates.
+class TimestampMillis extends avro.types.LogicalType {
+  override _fromValue(v: number): Date { return new Date(v); }
+  override _toValue(v: unknown): number | undefined { return v instanceof Date ? v.getTime() : typeof v === 'number' ? v : undefined; }
+  override _resolve(type: avro.Type): ((v: number) => number) | undefined { return avro.Type.isType(type, 'long', 'int') ? (v) => v : undefined; }
+}
+class TimestampMicros extends avro.types.LogicalType {
+  override _fromValue(v: number): Date { return new Date(Math.floor(v / 1000)); }
+  override _toValue(v: unknown): number | undefined { return v instanceof Date ? v.getTime() * 1000 : typeof v === 'number' ? v : undefined; }
+  override _resolve(type: avro.Type): ((v: number) => number) | undefined { return avro.Type.isType(type, 'long') ? (v) => v : undefined; }
+}
+export const avroLogicalTypes = { 'timestamp-millis': TimestampMillis, 'timestamp-micros': TimestampMicros };
+
+export function avroType(schema: string): avro.Type {
+  return avro.Type.forSchema(JSON.parse(schema) as avro.Schema, { logicalTypes: avroLogicalTypes, wrapUnions: false });
+}
+
+function plain(value: unknown): unknown {
+  if (value === null || typeof value !== 'object' || value instanceof Date) return value;
+  if (Buffer.isBuffer(value)) return new Uint8Array(value);
+  if (Array.isArray(value)) return value.map(plain);
+  const out: Row = {};
+  for (const [k, v] of Object.entries(value)) out[k] = plain(v);
+  return out;
+}
+
+export function createDecoder(format: MessageFormat, opts: DecoderOptions = {}): Decoder {
+  const maxBytes = opts.maxBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+  const tooBig = (value: Buffer): Decoded | undefined =>
+    value.length > maxBytes ? { error: `message of ${value.length} bytes exceeds the ${maxBytes}-byte limit` } : undefined;
+  const none = async (): Promise<void> => {};
+
+  switch (format) {
+    case 'json':
+      return {
+        prepare: none,
+        decode(value) {
+          if (value === null) return { row: {} };
+          const big = tooBig(value);
+          if (big) return big;
+          let parsed: unknown;
+          try {
+            parsed = JSON.parse(value.toString('utf8'));
+          } catch (error) {
+            return { error: `invalid JSON: ${(error as Error).message}` };
+          }
+          if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+            return { error: `JSON value is ${Array.isArray(parsed) ? 'an array' : parsed === null ? 'null' : `a ${typeof parsed}`}, expected an object` };
+          }
+          return { row: reviveTimes(parsed as Row) };
+        },
+      };
+    case 'csv': {
+      const columns = opts.columns;
+      if (!columns?.length) throw new EngineError('ENG_FORMAT_INVALID', 'The csv format needs the column names in order ("columns")');
+      return {
+        prepare: none,
+        decode(value) {
+          if (value === null) return { row: {} };
+          const big = tooBig(value);
+          if (big) return big;
+          const line = text(value);
+          if (line === undefined) return { error: 'CSV value is not valid UTF-8 text' };
+          const cells = splitCsv(line);
+          if (!cells) return { error: 'CSV value has an unclosed quote' };
+          if (cells.length !== columns.length) return { error: `CSV value has ${cells.length} fields, expected ${columns.length} (${columns.join(', ')})` };
+          const row: Row = {};
+          for (let i = 0; i < columns.length; i++) row[columns[i]!] = csvValue(cells[i]!);
+          return { row };
+        },
+      };
+    }
+    case 'string':
+      return {
+        prepare: none,
+        decode(value) {
+          if (value === null) return { row: { value: null } };
+          const big = tooBig(value);
+          if (big) return big;
+          const t = text(value);
+          return t === undefined ? { error: 'value is not valid UTF-8 text' } : { row: { value: t } };
+        },
+      };
+    case 'bytes':
+      return {
+        prepare: none,
+        decode(value) {
+          if (value === null) return { row: { value: null } };
+          const big = tooBig(value);
+          if (big) return big;
+          return { row: { value: new Uint8Array(value.buffer, value.byteOffset, value.length).slice() } };
+        },
+      };
+    case 'avro': {
+      const registry = opts.registry;
+      if (!registry) throw new EngineError('ENG_KAFKA_CONNECTION_UNKNOWN', 'The avro format needs a schema registry URL on the Kafka connection');
+      // Unknown ids are looked up again with the next batch: the schema may be registered meanwhile.
+      const types = new Map<number, avro.Type | 'not-avro' | 'unknown'>();
+      return {
+        async prepare(values) {
+          for (const [id, t] of types) if (t === 'unknown') types.delete(id);
+          for (const v of values) {
+            if (v === null || v.length < 5 || v[0] !== 0) continue;
+            const id = v.readUInt32BE(1);
+            if (types.has(id)) continue;
+            const found = await registry.schemaById(id);
+            types.set(id, !found ? 'unknown' : found.schemaType === 'AVRO' ? avroType(found.schema) : 'not-avro');
+          }
+        },
+        decode(value) {
+          if (value === null) return { row: {} };
+          const big = tooBig(value);
+          if (big) return big;
+          if (value.length < 5 || value[0] !== 0) return { error: 'not in the Confluent Avro wire format (magic byte 0 and a 4-byte schema id)' };
+          const id = value.readUInt32BE(1);
+          const type = types.get(id);
+          if (type === 'not-avro') return { error: `schema id ${id} is not an Avro schema` };
+          if (type === undefined || type === 'unknown') return { error: `unknown schema id ${id}` };
+          let decoded: unknown;
+          try {
+            decoded = type.fromBuffer(value.subarray(5));
+          } catch (error) {
+            return { error: `Avro payload does not match schema ${id}: ${(error as Error).message}` };
+          }
+          const row = plain(decoded);
+          if (typeof row !== 'object' || row === null || Array.isArray(row) || row instanceof Date) return { row: { value: row } };
+          return { row: row as Row };
+        },
+      };
+    }
+  }
+}
+
+/** Derives an Avro record schema from rows (nullable fields), for the Avro sink. */
+export function inferAvroSchema(rows: readonly Row[], name = 'Row'): string {
+  const fields = new Map<string, string>();
+  for (const row of rows) {
+    for (const [key, value] of Object.entries(row)) {
+      if (value === null || value === undefined) continue;
+      const known = fields.get(key);
+      // A field is long only while every value seen is an integer.
+      if (known === 'long' && typeof value === 'number' && !Number.isSafeInteger(value)) fields.set(key, 'double');
+      if (known !== undefined) continue;
+      const t = value instanceof Date ? 'timestamp'
+        : typeof value === 'number' ? (Number.isSafeInteger(value) ? 'long' : 'double')
+        : typeof value === 'boolean' ? 'boolean'
+        : value instanceof Uint8Array ? 'bytes'
+        : typeof value === 'string' ? 'string' : 'json';
+      fields.set(key, t);
+    }
+  }
+  const avroField = (t: string): unknown => t === 'timestamp' ? { type: 'long', logicalType: 'timestamp-millis' } : t === 'json' ? 'string' : t;
+  return JSON.stringify({
+    type: 'record',
+    name: name.replace(/[^A-Za-z0-9_]/g, '_').replace(/^([^A-Za-z_])/, '_$1'),
+    fields: [...fields].map(([n, t]) => ({ name: n.replace(/[^A-Za-z0-9_]/g, '_'), type: ['null', avroField(t)], default: null })),
+  });
+}
+
+/** Encodes a row in the Confluent wire format; numbers that should be longs are truncated by the schema. */
+export function encodeAvro(type: avro.Type, schemaId: number, row: Row): Buffer {
+  const record: Row = {};
+  for (const field of (type as avro.types.RecordType).fields) {
+    let v = row[field.name];
+    if (v !== null && v !== undefined && typeof v === 'object' && !(v instanceof Date) && !(v instanceof Uint8Array)) v = JSON.stringify(v);
+    if (v instanceof Uint8Array && !Buffer.isBuffer(v)) v = Buffer.from(v);
+    record[field.name] = v ?? null;
+  }
+  const body = type.toBuffer(record);
+  const head = Buffer.alloc(5);
+  head.writeUInt32BE(schemaId, 1);
+  return Buffer.concat([head, body]);
+}
+
+/** JSON text of a row; Dates as ISO-8601, bytes as base64. */
+export function encodeJson(row: Row): Buffer {
+  return Buffer.from(JSON.stringify(row, (_k, v: unknown) => (v instanceof Uint8Array ? Buffer.from(v).toString('base64') : v)));
+}
