@@ -221,8 +221,15 @@ export class Parser {
         const op = opToken.value as 'AND' | 'OR';
         const right = this.expression(infix.bp);
         // AND/OR chains become one n-ary node: flat evaluation, and long generated chains stay shallow.
-        const operands = left.kind === 'logical' && left.op === op ? [...left.operands, right] : [left, right];
-        return this.finish({ kind: 'logical', op, operands, start, end: right.end, depth: 0 });
+        if (left.kind === 'logical' && left.op === op) {
+          // Extended in place: copying the operands per term would make long chains quadratic.
+          left.operands.push(right);
+          left.end = right.end;
+          left.depth = Math.max(left.depth, right.depth + 1);
+          if (left.depth > maxTreeDepth) throw syntaxError(`expression is too deeply nested (more than ${maxTreeDepth} levels)`, start, right.end - start);
+          return left;
+        }
+        return this.finish({ kind: 'logical', op, operands: [left, right], start, end: right.end, depth: 0 });
       }
       case 'is': {
         let negated = false;
