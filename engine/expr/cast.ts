@@ -60,7 +60,7 @@ function toBoolean(value: unknown, type: CastType, site: Site): boolean {
 }
 
 function toTimestampMs(value: unknown, type: CastType, site: Site): number {
-  if (value instanceof Date) return value.getTime();
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? fail(value, type, site, ': invalid timestamp') : value.getTime();
   if (typeof value === 'string') {
     const ms = parseTimestamp(value);
     if (ms !== null) return ms;

@@ -101,6 +101,13 @@ test('timestamps compare with Dates, ISO strings and TIMESTAMP literals', () => 
   assert.equal(ev("'2026-01-01 09:00:00' < t", row), true);
   assert.equal(ev("t BETWEEN '2026-01-01' AND '2026-01-02'", row), true);
   assert.match(evalFailure("t > 'yesterday'", row).message, /not a timestamp/);
+  const invalid = { t: new Date(Number.NaN), u: row.u };
+  assert.match(evalFailure("t = '2026-01-01 10:00:00'", invalid).message, /invalid timestamp/);
+  assert.match(evalFailure("t < '2026-01-01 10:00:00'", invalid).message, /invalid timestamp/);
+  assert.match(evalFailure('t = u', invalid).message, /invalid timestamp/);
+  assert.match(evalFailure('EXTRACT(HOUR FROM t)', invalid).message, /invalid timestamp/);
+  assert.match(evalFailure("date_trunc('hour', t)", invalid).message, /invalid timestamp/);
+  evalFailure('CAST(t AS DATE)', invalid);
   evalFailure('t > 5', row);
 });
 

@@ -284,7 +284,7 @@ class Compiler {
         return (row) => {
           const v = f(row);
           if (v === null) return null;
-          return extractField(unit, v instanceof Date ? v.getTime() : requireTimestamp(v, site, `EXTRACT(${unit})`));
+          return extractField(unit, requireTimestamp(v, site, `EXTRACT(${unit})`));
         };
       }
       case 'floorTime': {
@@ -294,7 +294,7 @@ class Compiler {
         return (row) => {
           const v = f(row);
           if (v === null) return null;
-          const ms = v instanceof Date ? v.getTime() : requireTimestamp(v, site, ceil ? 'CEIL(… TO unit)' : 'date_trunc()');
+          const ms = requireTimestamp(v, site, ceil ? 'CEIL(… TO unit)' : 'date_trunc()');
           return new Date(ceil ? ceilTime(unit, ms) : floorTime(unit, ms));
         };
       }
@@ -434,7 +434,7 @@ class Compiler {
           const a = l(row);
           if (typeof a === 'string') return a === k;
           if (a === null) return null;
-          if (a instanceof Date && kMs !== null) return a.getTime() === kMs;
+          if (a instanceof Date && kMs !== null && !Number.isNaN(a.getTime())) return a.getTime() === kMs;
           return compareValues(a, k, site) === 0;
         };
       }
@@ -444,7 +444,7 @@ class Compiler {
         if (a === null) return null;
         if (a instanceof Date && kMs !== null) {
           const t = a.getTime();
-          return test(t < kMs ? -1 : t > kMs ? 1 : 0);
+          if (!Number.isNaN(t)) return test(t < kMs ? -1 : t > kMs ? 1 : 0);
         }
         return test(compareValues(a, k, site));
       };

@@ -31,6 +31,7 @@ test('renders Flink spellings of functions and operators', () => {
   assert.equal(flink("interval '5' minute"), "INTERVAL '5' MINUTE");
   assert.equal(flink("interval '120' day"), "INTERVAL '120' DAY(3)");
   assert.equal(flink("'it''s'"), "'it''s'");
+  assert.equal(flink('.5 + 1e3'), '0.5 + 1e3');
   assert.equal(flink("s like 'a!%' escape '!'"), "s LIKE 'a!%' ESCAPE '!'");
   assert.equal(flink('a is unknown'), 'a IS NULL');
   assert.equal(flink('coalesce(a, 0) + ifnull(b, 1)'), 'COALESCE(a, 0) + IFNULL(b, 1)');

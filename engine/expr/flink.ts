@@ -44,7 +44,7 @@ function literal(l: LiteralValue): string {
     case 'boolean':
       return l.value ? 'TRUE' : 'FALSE';
     case 'number':
-      return l.raw;
+      return l.raw.startsWith('.') ? `0${l.raw}` : l.raw;
     case 'string':
       return quoteString(l.value);
     case 'timestamp':

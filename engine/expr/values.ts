@@ -124,7 +124,12 @@ export function formatDate(ms: number): string {
 
 /** Timestamp value of an operand compared with a Date: a Date, or a string that parses as a timestamp. */
 function asTimestamp(value: unknown, other: unknown, site: Site): number {
-  if (value instanceof Date) return value.getTime();
+  if (value instanceof Date) {
+    const ms = value.getTime();
+    // An invalid Date would otherwise compare equal to everything.
+    if (Number.isNaN(ms)) throw evalError(site, `cannot compare ${describe(other)} with an invalid timestamp`);
+    return ms;
+  }
   if (typeof value === 'string') {
     const ms = parseTimestamp(value);
     if (ms !== null) return ms;
@@ -166,7 +171,11 @@ export function requireString(value: unknown, site: Site, what: string): string 
 }
 
 export function requireTimestamp(value: unknown, site: Site, what: string): number {
-  if (value instanceof Date) return value.getTime();
+  if (value instanceof Date) {
+    const ms = value.getTime();
+    if (Number.isNaN(ms)) throw evalError(site, `${what} got an invalid timestamp`);
+    return ms;
+  }
   if (typeof value === 'string') {
     const ms = parseTimestamp(value);
     if (ms !== null) return ms;
