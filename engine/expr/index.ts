@@ -8,3 +8,5 @@ export type { AggregateFunction, AggregateSpec } from './aggregate.ts';
 export { parseAggregate } from './aggregate.ts';
 export type { Token, TokenKind } from './highlight.ts';
 export { tokenize } from './highlight.ts';
+// Value helpers other areas use for messages and timestamps, so they format values as expressions do.
+export { describe as describeValue, formatTimestamp, parseTimestamp } from './values.ts';
