@@ -26,7 +26,8 @@ const contentTypes: Record<string, string> = {
  * Flow and recharts position elements with style attributes. Connections only back to this host.
  */
 export function contentSecurityPolicy(port: number): string {
-  const self = [`ws://127.0.0.1:${port}`, `ws://localhost:${port}`, `ws://[::1]:${port}`].join(' ');
+  // CSP cannot name an IPv6 literal; a page opened on [::1] still reaches its socket through 'self'.
+  const self = [`ws://127.0.0.1:${port}`, `ws://localhost:${port}`].join(' ');
   return [
     "default-src 'self'",
     "script-src 'self'",

@@ -1,0 +1,90 @@
+// Launches the studio as a user gets it in browser mode: a real web host on a free port with its own temp
+// STREAMLAKE_HOME (lake, pipelines, connections) and Debian's Chromium opened on the printed URL.
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { createStudioService } from '../../engine/api/service.ts';
+import type { StudioService } from '../../engine/api/service.ts';
+import { startWebHost } from '../../engine/host/server.ts';
+import type { WebHost } from '../../engine/host/server.ts';
+import { FileConnectionStore } from '../../engine/kafka/connections.ts';
+import { launchChromium } from './browser.ts';
+
+export const screenshotDir = new URL('../.screenshots/', import.meta.url).pathname;
+
+export interface StudioOptions {
+  /** Save a connection named `local` that points at the test broker (STREAMLAKE_TEST_KAFKA). */
+  kafka?: boolean;
+  /** Browser viewport (default 1440×900). */
+  viewport?: { width: number; height: number };
+  colorScheme?: 'light' | 'dark';
+}
+
+export interface Studio {
+  page: Page;
+  context: BrowserContext;
+  browser: Browser;
+  /** The URL with the token, as `streamlake studio` prints it. */
+  url: string;
+  host: WebHost;
+  service: StudioService;
+  homeDir: string;
+  lakeDir: string;
+  /** Uncaught page errors and console errors seen so far (a spec can assert there are none). */
+  pageErrors: string[];
+  /** Saves `e2e/.screenshots/<name>.png` (full page) and returns its path. */
+  screenshot(name: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+export async function launchStudio(options: StudioOptions = {}): Promise<Studio> {
+  const homeDir = await mkdtemp(join(tmpdir(), 'streamlake-e2e-'));
+  const lakeDir = join(homeDir, 'lake');
+  const cleanups: (() => Promise<void>)[] = [() => rm(homeDir, { recursive: true, force: true })];
+  const close = async (): Promise<void> => {
+    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+  };
+  try {
+    if (options.kafka) {
+      const brokers = process.env.STREAMLAKE_TEST_KAFKA;
+      if (!brokers) throw new Error('STREAMLAKE_TEST_KAFKA is not set: run Kafka specs through `npm test` / `npm run test:e2e`, which start the test broker');
+      await new FileConnectionStore(homeDir).save({ name: 'local', brokers: brokers.split(',').map((b) => b.trim()) });
+    }
+    const service = createStudioService({ mode: 'browser', lakeDir, homeDir, metricsPath: '/metrics' });
+    cleanups.push(() => service.close());
+    const host = await startWebHost({ port: 0, service });
+    cleanups.push(() => host.close());
+    const browser = await launchChromium();
+    cleanups.push(() => browser.close());
+    const context = await browser.newContext({ viewport: options.viewport ?? { width: 1440, height: 900 }, colorScheme: options.colorScheme ?? 'dark', acceptDownloads: true });
+    const page = await context.newPage();
+    const pageErrors: string[] = [];
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    page.on('console', (message) => {
+      if (message.type() === 'error') pageErrors.push(message.text());
+    });
+    await page.goto(host.url);
+    return {
+      page,
+      context,
+      browser,
+      url: host.url,
+      host,
+      service,
+      homeDir,
+      lakeDir,
+      pageErrors,
+      async screenshot(name) {
+        await mkdir(screenshotDir, { recursive: true });
+        const path = join(screenshotDir, `${name.replace(/[^A-Za-z0-9_.-]/g, '_')}.png`);
+        await page.screenshot({ path, fullPage: true });
+        return path;
+      },
+      close,
+    };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
