@@ -138,7 +138,7 @@ export class KafkaSource implements SourceInstance {
     const kafka = kafkaClient(this.connection, {
       clientId: `streamlake-${this.nodeId}`,
       log: this.ctx.log,
-      retry: { initialRetryTime: 300, maxRetryTime: 5000, retries: 8, restartOnFailure: async () => true },
+      retry: { initialRetryTime: 300, maxRetryTime: 3000, retries: 4, restartOnFailure: async () => true },
     });
     const consumer = kafka.consumer({
       groupId: this.group(),
