@@ -284,9 +284,11 @@ export function validatePipeline(input: unknown): ValidationResult {
 const topLevelKeys = ['format', 'version', 'name', 'description', 'nodes', 'edges', 'layout'];
 const nodeKeys = ['id', 'type', 'label', 'config'];
 const edgeKeys = ['from', 'port', 'to'];
-const nodeIdPattern = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/;
+/** Node ids: used in partition ids, file names and URLs, so kept to a safe set of characters. */
+export const nodeIdPattern = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/;
 const portNames = ['out', 'error', 'late'] as const;
-const lakeTypePattern = /^(string|int|long|double|float|boolean|timestamp|timestamptz|date|binary|uuid|decimal\(\s*\d+\s*,\s*\d+\s*\))$/;
+/** Column types a lake sink's declared schema may use. */
+export const lakeTypePattern = /^(string|int|long|double|float|boolean|timestamp|timestamptz|date|binary|uuid|decimal\(\s*\d+\s*,\s*\d+\s*\))$/;
 const partitionTransform = /^(?:([A-Za-z_][A-Za-z0-9_]*)|(?:year|month|day|hour)\(\s*([A-Za-z_][A-Za-z0-9_]*)\s*\)|(?:bucket|truncate)\(\s*\d+\s*,\s*([A-Za-z_][A-Za-z0-9_]*)\s*\))$/;
 const aggregateArgument = /^(\s*[A-Za-z_]+\s*\(\s*(?:distinct\s+)?)(.*?)\s*\)\s*$/is;
 
@@ -702,7 +704,8 @@ function describe(value: unknown): string {
   return String(value);
 }
 
-const isoTimestamp = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2}))?$/;
+/** ISO 8601 date or timestamp text (a zone is required when there is a time). */
+export const isoTimestamp = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2}))?$/;
 
 function isIsoTimestamp(text: string): boolean {
   return isoTimestamp.test(text) && !Number.isNaN(Date.parse(text));

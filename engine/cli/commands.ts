@@ -1,0 +1,15 @@
+// Every CLI command, one file each. Add yours with one import and one entry.
+import type { Command } from './command.ts';
+import { examples } from './examples.ts';
+import { generate } from './generate.ts';
+import { help } from './help.ts';
+import { run } from './run.ts';
+import { validate } from './validate.ts';
+
+export const commands: Command[] = [
+  help,
+  validate,
+  generate,
+  run,
+  examples,
+];

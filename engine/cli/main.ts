@@ -1,0 +1,38 @@
+// `streamlake <command> …`: finds the command, runs it, and turns failures into clear messages and exit
+// codes (0 ok, 1 failed, 2 wrong usage).
+import { didYouMean } from '../format/problems.ts';
+import { isEngineError } from '../errors.ts';
+import { UsageError } from './command.ts';
+import { commands } from './commands.ts';
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h') return findCommand('help')?.run([]) ?? 0;
+  const command = findCommand(name);
+  if (!command) {
+    process.stderr.write(`streamlake: unknown command "${name}"${didYouMean(name, commands.map((c) => c.name))}\nRun "streamlake help" to list the commands.\n`);
+    return 2;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    process.stdout.write(`${command.usage.trimEnd()}\n`);
+    return 0;
+  }
+  try {
+    return await command.run(rest);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      process.stderr.write(`streamlake ${command.name}: ${error.message}\n\n${command.usage.trimEnd()}\n`);
+      return 2;
+    }
+    if (isEngineError(error)) {
+      process.stderr.write(`streamlake ${command.name}: ${error.message} [${error.code}]\n`);
+      return 1;
+    }
+    process.stderr.write(`streamlake ${command.name}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    return 1;
+  }
+}
+
+function findCommand(name: string): (typeof commands)[number] | undefined {
+  return commands.find((c) => c.name === name);
+}
