@@ -5,7 +5,8 @@ import { round } from './functions.ts';
 import type { Site } from './values.ts';
 import { describe, evalError, parseTimestamp, toText } from './values.ts';
 
-const numericText = /^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$/;
+// Unambiguous (no backtracking on long digit runs): it runs on event data.
+const numericText = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
 const integerRanges: Readonly<Record<string, number>> = {
   TINYINT: 2 ** 7,
   SMALLINT: 2 ** 15,
@@ -26,8 +27,8 @@ function toNumber(value: unknown, type: CastType, site: Site): number {
   if (typeof value === 'number') return value;
   if (typeof value === 'boolean') return value ? 1 : 0;
   if (typeof value === 'string') {
-    if (numericText.test(value)) return Number(value);
     const t = value.trim();
+    if (numericText.test(t)) return Number(t);
     if (type.name === 'DOUBLE' || type.name === 'FLOAT') {
       if (t === 'NaN') return Number.NaN;
       if (t === 'Infinity' || t === '+Infinity') return Number.POSITIVE_INFINITY;

@@ -295,3 +295,14 @@ test('evaluation never returns undefined', () => {
     assert.equal(ev(text, row), null, text);
   }
 });
+
+test('adversarial event strings parse without backtracking blow-ups', () => {
+  // Quadratic regular expressions would make these take hours; they must simply fail.
+  evalFailure('CAST(s AS DOUBLE)', { s: `${'1'.repeat(200_000)}x` });
+  evalFailure('CAST(s AS INT)', { s: `${' '.repeat(100_000)}1${' '.repeat(100_000)}x` });
+  evalFailure('t > s', { t: ts('2026-01-01T00:00:00Z'), s: `2026-01-01${' '.repeat(200_000)}x` });
+  evalFailure('CAST(s AS TIMESTAMP)', { s: `2026-01-01 10:00:00${' '.repeat(200_000)}x` });
+  assert.deepEqual(ev('CAST(s AS TIMESTAMP)', { s: ' 2026-01-01 10:00:00 +02:00 ' }), ts('2026-01-01T08:00:00Z'));
+  assert.equal(ev('CAST(s AS DOUBLE)', { s: ` ${'1'.repeat(300)} ` }), Number('1'.repeat(300)));
+  assert.throws(() => compileExpression("CAST(s AS CHAR(100000))"), (e: unknown) => e instanceof EngineError && e.code === 'ENG_EXPR_SYNTAX');
+});

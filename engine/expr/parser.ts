@@ -594,7 +594,9 @@ export class Parser {
         const type: CastType = { name: t.value === 'VARCHAR' ? 'VARCHAR' : 'CHAR' };
         if (this.isPunct(this.peek(), '(')) {
           this.next();
-          type.length = this.integerArgument('length', 1, 2_147_483_647);
+          // CHAR(n) pads every value to n characters, so n is bounded: an imported pipeline must not be able
+          // to make each event allocate gigabytes.
+          type.length = this.integerArgument('length', 1, type.name === 'CHAR' ? 65_535 : 2_147_483_647);
           this.expectPunct(')', 'after the length');
         }
         return type;

@@ -63,7 +63,10 @@ export function describe(value: unknown): string {
   }
 }
 
-const timestampPattern = /^\s*(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?\s*$/i;
+// Applied to trimmed text of bounded length, with no two adjacent unbounded repeats: event data reaches
+// this pattern, so it must not backtrack (a string of 100k spaces must not take quadratic time).
+const timestampPattern = /^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)? ?(Z|[+-]\d{2}(?::?\d{2})?)?)?$/i;
+const longestTimestamp = 40;
 
 function daysInMonth(year: number, month: number): number {
   return new Date(Date.UTC(year, month, 0)).getUTCDate();
@@ -75,7 +78,10 @@ function daysInMonth(year: number, month: number): number {
  * a valid timestamp (no `Date.parse` leniency: `2026-02-30` is rejected).
  */
 export function parseTimestamp(text: string): number | null {
-  const m = timestampPattern.exec(text);
+  if (text.length > 200) return null;
+  const trimmed = text.trim();
+  if (trimmed.length > longestTimestamp) return null;
+  const m = timestampPattern.exec(trimmed);
   if (!m) return null;
   const year = Number(m[1]);
   const month = Number(m[2]);
