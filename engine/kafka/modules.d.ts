@@ -10,3 +10,19 @@ declare module 'lz4js' {
 declare module 'lz4js/xxh32.js' {
   export function hash(seed: number, data: Uint8Array, index: number, length: number): number;
 }
+declare module 'kafkajs/src/protocol/encoder.js' {
+  export default class Encoder {
+    writeInt32(value: number): Encoder;
+  }
+}
+declare module 'kafkajs/src/protocol/decoder.js' {
+  export default class Decoder {
+    constructor(buffer: Buffer);
+    readInt16(): number;
+    readInt32(): number;
+    readInt64(): { toString(): string };
+    readString(): string;
+    readBoolean(): boolean;
+    readArray<T>(read: (d: Decoder) => T): T[];
+  }
+}
