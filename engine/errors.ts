@@ -10,6 +10,7 @@ export const errorCodes = {
   ENG_EXPR_UNKNOWN_FUNCTION: 'Unknown function in expression',
   ENG_EXPR_TYPE: 'Expression type error',
   ENG_EXPR_EVAL: 'Expression could not be evaluated',
+  ENG_EXPR_UNKNOWN_COLUMN: 'Unknown column in expression',
   // runtime
   ENG_RUN_STATE: 'The run is not in a state that allows this',
   ENG_RUN_NODE: 'A node failed',

@@ -9,14 +9,14 @@ test('a valid expression has no issues, with or without known columns', () => {
 });
 
 test('syntax errors are reported with position and length, without the position suffix', () => {
-  assert.deepEqual(checkExpression('amount >'), [{ message: 'the expression ends too early: a value is missing', position: 8, length: 0 }]);
-  assert.deepEqual(checkExpression('amount > 0 AND AND x'), [{ message: 'unexpected keyword AND: a value is missing', position: 15, length: 3 }]);
+  assert.deepEqual(checkExpression('amount >'), [{ message: 'the expression ends too early: a value is missing', position: 8, length: 0, code: 'ENG_EXPR_SYNTAX' }]);
+  assert.deepEqual(checkExpression('amount > 0 AND AND x'), [{ message: 'unexpected keyword AND: a value is missing', position: 15, length: 3, code: 'ENG_EXPR_SYNTAX' }]);
   assert.deepEqual(checkExpression("CAST(a AS blob)")[0]?.position, 10);
-  assert.deepEqual(checkExpression(''), [{ message: 'the expression is empty', position: 0, length: 0 }]);
+  assert.deepEqual(checkExpression(''), [{ message: 'the expression is empty', position: 0, length: 0, code: 'ENG_EXPR_SYNTAX' }]);
 });
 
 test('unknown functions, aggregates and bad constant LIKE patterns are issues', () => {
-  assert.deepEqual(checkExpression('x + nope(1)'), [{ message: "unknown function 'nope'", position: 4, length: 4 }]);
+  assert.deepEqual(checkExpression('x + nope(1)'), [{ message: "unknown function 'nope'", position: 4, length: 4, code: 'ENG_EXPR_UNKNOWN_FUNCTION' }]);
   assert.match(checkExpression('count(*) > 5')[0]?.message ?? '', /aggregate function/);
   assert.equal(checkExpression("s LIKE 'x!' ESCAPE '!'")[0]?.position, 7);
 });
@@ -27,6 +27,7 @@ test('unknown columns are issues only when the known columns are given; nested p
   assert.equal(issues.length, 1);
   assert.equal(issues[0]?.position, 15);
   assert.equal(issues[0]?.length, 6);
+  assert.equal(issues[0]?.code, 'ENG_EXPR_UNKNOWN_COLUMN');
   assert.match(issues[0]?.message ?? '', /unknown column 'regoin'; available: amount, region/);
   assert.deepEqual(checkExpression('customer.address.city = \'x\'', ['customer']), []);
   const nested = checkExpression('client.address.city = \'x\'', ['customer']);

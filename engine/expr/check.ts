@@ -1,4 +1,5 @@
 // Validation for editors and the pipeline validator: every problem with its position, never an exception.
+import type { ErrorCode } from '../errors.ts';
 import { isEngineError } from '../errors.ts';
 import { walk } from './ast.ts';
 import { compileTree } from './compile.ts';
@@ -8,6 +9,8 @@ export interface ExpressionIssue {
   message: string;
   position: number;
   length?: number;
+  /** ENG_EXPR_SYNTAX, ENG_EXPR_UNKNOWN_FUNCTION or ENG_EXPR_UNKNOWN_COLUMN. */
+  code?: ErrorCode;
 }
 
 function positionOf(details: unknown): { position: number; length?: number } {
@@ -34,7 +37,7 @@ export function checkExpression(text: string, knownColumns?: readonly string[]):
       const top = node.path[0] ?? '';
       if (!known.has(top)) {
         const hint = knownColumns.length > 0 ? `; available: ${knownColumns.slice(0, 20).join(', ')}${knownColumns.length > 20 ? ', …' : ''}` : '';
-        issues.push({ message: `unknown column '${top}'${hint}`, position: node.start, length: node.end - node.start });
+        issues.push({ message: `unknown column '${top}'${hint}`, position: node.start, length: node.end - node.start, code: 'ENG_EXPR_UNKNOWN_COLUMN' });
       }
     });
     return issues;
@@ -42,8 +45,8 @@ export function checkExpression(text: string, knownColumns?: readonly string[]):
     if (isEngineError(error)) {
       // The message ends with "at position N" for logs; the editor shows the position itself.
       const message = error.message.replace(/ at position \d+$/, '');
-      return [{ message, ...positionOf(error.details) }];
+      return [{ message, ...positionOf(error.details), code: error.code }];
     }
-    return [{ message: error instanceof Error ? error.message : String(error), position: 0 }];
+    return [{ message: error instanceof Error ? error.message : String(error), position: 0, code: 'ENG_EXPR_SYNTAX' }];
   }
 }
