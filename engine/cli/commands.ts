@@ -3,6 +3,7 @@ import type { Command } from './command.ts';
 import { examples } from './examples.ts';
 import { generate } from './generate.ts';
 import { help } from './help.ts';
+import { lake } from './lake.ts';
 import { run } from './run.ts';
 import { validate } from './validate.ts';
 
@@ -12,4 +13,5 @@ export const commands: Command[] = [
   generate,
   run,
   examples,
+  lake,
 ];

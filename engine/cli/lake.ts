@@ -1,7 +1,7 @@
 // `streamlake lake …`: list tables and snapshots, query the lake with DuckDB SQL at any version, manage
 // tags and branches, and run maintenance with progress on stderr.
 import { EngineError } from '../errors.ts';
-import { durationMs } from '../format/duration.ts';
+import { parseDuration } from '../format/duration.ts';
 import { openLake, type Lake, type LakeTable } from '../lake/index.ts';
 import { createLakeQuery, createResultWriter, outputFormats, type ColumnInfo, type OutputFormat, type QueryHandle } from '../lake/query/index.ts';
 import type { Row } from '../runtime/types.ts';
@@ -284,11 +284,9 @@ const subcommands: Record<string, Sub> = {
 };
 
 function durationFlag(text: string, flag: string): number {
-  try {
-    return durationMs(text);
-  } catch (error) {
-    throw new UsageError(`${flag}: ${(error as Error).message}`);
-  }
+  const parsed = parseDuration(text);
+  if (!parsed.ok) throw new UsageError(`${flag}: ${parsed.message}`);
+  return parsed.ms;
 }
 
 export const lake: Command = {
