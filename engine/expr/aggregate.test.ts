@@ -45,6 +45,7 @@ test('every aggregate with an expression argument', () => {
 test('errors carry positions: unknown aggregates, bad stars, trailing text', () => {
   assert.deepEqual(failure('median(x)'), { code: 'ENG_EXPR_UNKNOWN_FUNCTION', position: 0, message: "unknown aggregate 'median': expected count, sum, avg, min, max, first or last at position 0" });
   assert.equal(failure('  stddev(x)').position, 2);
+  assert.match(failure('cout(*)').message, /unknown aggregate 'cout' \(did you mean count\?\)/);
   assert.equal(failure('sum(*)').code, 'ENG_EXPR_SYNTAX');
   assert.equal(failure('count(DISTINCT *)').code, 'ENG_EXPR_SYNTAX');
   assert.equal(failure('sum(x) * 2').position, 7);

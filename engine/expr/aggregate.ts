@@ -4,6 +4,7 @@ import { EngineError } from '../errors.ts';
 import type { CompiledExpression } from './expression.ts';
 import { fromTree } from './expression.ts';
 import { parseAggregateCall, syntaxError } from './parser.ts';
+import { closest } from './suggest.ts';
 
 export type AggregateFunction = 'count' | 'sum' | 'avg' | 'min' | 'max' | 'first' | 'last';
 
@@ -27,8 +28,9 @@ export function parseAggregate(text: string): AggregateSpec {
   const fn = names[call.name];
   if (!fn) {
     const written = text.slice(call.nameStart, call.nameEnd);
+    const guess = closest(written, Object.keys(names));
     throw new EngineError('ENG_EXPR_UNKNOWN_FUNCTION',
-      `unknown aggregate '${written}': expected count, sum, avg, min, max, first or last at position ${call.nameStart}`,
+      `unknown aggregate '${written}'${guess ? ` (did you mean ${guess}?)` : ''}: expected count, sum, avg, min, max, first or last at position ${call.nameStart}`,
       { position: call.nameStart, length: call.nameEnd - call.nameStart });
   }
   if (call.star && fn !== 'count') throw syntaxError(`${fn}(*) is not an aggregate: only count(*) takes *`, call.nameStart, call.nameEnd - call.nameStart);

@@ -17,6 +17,8 @@ test('syntax errors are reported with position and length, without the position 
 
 test('unknown functions, aggregates and bad constant LIKE patterns are issues', () => {
   assert.deepEqual(checkExpression('x + nope(1)'), [{ message: "unknown function 'nope'", position: 4, length: 4, code: 'ENG_EXPR_UNKNOWN_FUNCTION' }]);
+  assert.equal(checkExpression('lowr(x)')[0]?.message, "unknown function 'lowr' (did you mean lower?)");
+  assert.equal(checkExpression('COALESC(x, 1)')[0]?.message, "unknown function 'COALESC' (did you mean coalesce?)");
   assert.match(checkExpression('count(*) > 5')[0]?.message ?? '', /aggregate function/);
   assert.equal(checkExpression("s LIKE 'x!' ESCAPE '!'")[0]?.position, 7);
 });
@@ -28,7 +30,8 @@ test('unknown columns are issues only when the known columns are given; nested p
   assert.equal(issues[0]?.position, 15);
   assert.equal(issues[0]?.length, 6);
   assert.equal(issues[0]?.code, 'ENG_EXPR_UNKNOWN_COLUMN');
-  assert.match(issues[0]?.message ?? '', /unknown column 'regoin'; available: amount, region/);
+  assert.equal(issues[0]?.message, "unknown column 'regoin' (did you mean region?)");
+  assert.equal(checkExpression('zzz > 1', ['amount', 'region'])[0]?.message, "unknown column 'zzz'; available: amount, region");
   assert.deepEqual(checkExpression('customer.address.city = \'x\'', ['customer']), []);
   const nested = checkExpression('client.address.city = \'x\'', ['customer']);
   assert.equal(nested.length, 1);

@@ -4,6 +4,7 @@ import { isEngineError } from '../errors.ts';
 import { walk } from './ast.ts';
 import { compileTree } from './compile.ts';
 import { parse } from './parser.ts';
+import { closest } from './suggest.ts';
 
 export interface ExpressionIssue {
   message: string;
@@ -36,7 +37,10 @@ export function checkExpression(text: string, knownColumns?: readonly string[]):
       if (node.kind !== 'column') return;
       const top = node.path[0] ?? '';
       if (!known.has(top)) {
-        const hint = knownColumns.length > 0 ? `; available: ${knownColumns.slice(0, 20).join(', ')}${knownColumns.length > 20 ? ', …' : ''}` : '';
+        const guess = closest(top, knownColumns);
+        const hint = guess
+          ? ` (did you mean ${guess}?)`
+          : knownColumns.length > 0 ? `; available: ${knownColumns.slice(0, 20).join(', ')}${knownColumns.length > 20 ? ', …' : ''}` : '';
         issues.push({ message: `unknown column '${top}'${hint}`, position: node.start, length: node.end - node.start, code: 'ENG_EXPR_UNKNOWN_COLUMN' });
       }
     });

@@ -7,6 +7,7 @@ import { children } from './ast.ts';
 import { aggregateNames, extractFunctions, lazyFunctions, scalarFunctions } from './functions.ts';
 import type { Lexeme } from './lexer.ts';
 import { lex } from './lexer.ts';
+import { closest } from './suggest.ts';
 import { parseTimestamp } from './values.ts';
 
 /** Longest expression text accepted (a pipeline is a document people read; this is far beyond that). */
@@ -43,6 +44,12 @@ export interface AggregateCall {
   distinct: boolean;
   star: boolean;
   arg: Expr | null;
+}
+
+function unknownFunctionMessage(raw: string): string {
+  const names = [...scalarFunctions.keys(), ...lazyFunctions.keys(), ...extractFunctions.keys(), 'cast', 'try_cast', 'extract', 'trim', 'date_trunc'];
+  const guess = closest(raw, names);
+  return guess ? `unknown function '${raw}' (did you mean ${guess}?)` : `unknown function '${raw}'`;
 }
 
 export function syntaxError(message: string, position: number, length: number): EngineError {
@@ -524,7 +531,7 @@ export class Parser {
       const raw = t.raw ?? t.value;
       const message = aggregateNames.has(name)
         ? `${raw}() is an aggregate function: use it in a window's aggregates, not in a row expression`
-        : `unknown function '${raw}'`;
+        : unknownFunctionMessage(raw);
       throw new EngineError('ENG_EXPR_UNKNOWN_FUNCTION', `${message} at position ${t.start}`, { position: t.start, length: t.end - t.start });
     }
     const { args, end } = this.arguments(first);
