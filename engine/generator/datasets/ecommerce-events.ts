@@ -61,7 +61,7 @@ function event(serial: number, session: Session, type: string, product: number |
 }
 
 export const ecommerceEvents: DatasetModel<State> = {
-  meanIntervalMs: 10,
+  meanIntervalMs: 40,
   diurnal: true,
   required: ['event_id', 'user_id', 'event_type', 'event_time'],
   initialState: () => ({ sessions: [], opened: 0 }),
