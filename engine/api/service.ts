@@ -16,6 +16,7 @@ import { RunControl } from './service/runs.ts';
 import { StudioConnections } from './service/connections.ts';
 import { LakeExplorer } from './service/lake.ts';
 import { SqlWorkbench } from './service/sql.ts';
+import { studioExamples } from './service/examples.ts';
 import { FileConnectionStore } from '../kafka/connections.ts';
 import type { ConnectionStore } from '../kafka/connections.ts';
 
@@ -39,6 +40,8 @@ export interface StudioServiceOptions {
   pickFile?: (purpose: 'open' | 'save', defaultName?: string) => Promise<string | null>;
   /** Shown as the metrics path in HostInfo (web host: `/metrics`). */
   metricsPath?: string | null;
+  /** Folder of example pipelines (default resources/examples). */
+  examplesDir?: string;
   /** Where Kafka connections live: default a 0600 file under home; the desktop app passes a keychain store. */
   connections?: ConnectionStore;
 }
@@ -86,7 +89,7 @@ export function createStudioService(options: StudioServiceOptions): StudioServic
 
     hostInfo: async () => ({ ...info }),
 
-    examplesList: async () => unavailable('examplesList', 'the examples catalogue (engine/format/examples.ts)'),
+    examplesList: () => studioExamples(options.examplesDir),
     pipelineValidate: async ({ doc }) => {
       const result = validatePipeline(doc);
       return { ok: result.ok, problems: result.problems };

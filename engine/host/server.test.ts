@@ -108,6 +108,14 @@ describe('web host', () => {
     assert.equal(status.state, 'idle');
   });
 
+  test('examples: the sales example on the generator is featured and valid', async () => {
+    const examples = await api.examplesList();
+    const featured = examples.filter((e) => e.featured);
+    assert.equal(featured.length, 1);
+    assert.ok(featured[0]?.doc.nodes.some((n) => n.type === 'source.generator' && n.config.dataset === 'sales_orders'));
+    for (const example of examples) assert.equal((await api.pipelineValidate({ doc: example.doc })).ok, true, example.id);
+  });
+
   test('a new connection receives the run status event at once', async () => {
     const events: StudioEvent[] = [];
     const second = createWsTransport({ baseUrl: `http://127.0.0.1:${host.port}`, token, socket: nodeSocket });
