@@ -57,7 +57,9 @@ function tableWriter(columns: ColumnInfo[]): ResultWriter {
   const right = columns.map((column) => numericType.test(column.type));
   const cell = (text: string, i: number) => (right[i] ? text.padStart(widths![i]!) : text.padEnd(widths![i]!));
   const line = (cells: string[]) => cells.map(cell).join('  ').trimEnd() + '\n';
-  const texts = (row: Row) => columns.map((column) => (row[column.name] === null ? 'NULL' : valueText(row[column.name])));
+  // Control characters would break the alignment: show them escaped, as JSON would.
+  const oneLine = (text: string) => text.replace(/[\u0000-\u001f]/g, (c) => JSON.stringify(c).slice(1, -1));
+  const texts = (row: Row) => columns.map((column) => (row[column.name] === null ? 'NULL' : oneLine(valueText(row[column.name]))));
   let header = '';
   function start(rows: Row[]): void {
     widths = columns.map((column) => column.name.length);

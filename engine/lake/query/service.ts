@@ -98,7 +98,7 @@ export function createLakeQueryService(parts: LakeQueryParts): LakeQuery {
       return handle;
     } catch (error) {
       if (!handle) connection.closeSync();
-      throw queryError(error);
+      throw withTableHint(queryError(error), tables.map((table) => table.name));
     }
   }
 
@@ -131,4 +131,13 @@ export function createLakeQueryService(parts: LakeQueryParts): LakeQuery {
       for (const handle of [...open]) handle.cancel();
     },
   };
+}
+
+/** DuckDB suggests system tables for a misspelt name; say which lake tables exist instead. */
+function withTableHint(error: EngineError, names: string[]): EngineError {
+  const missing = /Table with name (\S+) does not exist/.exec(error.message);
+  if (error.code !== 'ENG_LAKE_QUERY' || !missing) return error;
+  const first = error.message.split('\n')[0]!;
+  const known = names.length > 0 ? `lake tables: ${names.join(', ')}` : 'the lake has no tables';
+  return new EngineError('ENG_LAKE_QUERY', `${first.replace(/!$/, '')}; ${known}`, { table: missing[1] }, { cause: error });
 }
