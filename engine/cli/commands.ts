@@ -3,7 +3,9 @@ import type { Command } from './command.ts';
 import { examples } from './examples.ts';
 import { generate } from './generate.ts';
 import { help } from './help.ts';
+import { kafka } from './kafka.ts';
 import { lake } from './lake.ts';
+import { produce } from './produce.ts';
 import { run } from './run.ts';
 import { validate } from './validate.ts';
 
@@ -14,4 +16,6 @@ export const commands: Command[] = [
   run,
   examples,
   lake,
+  produce,
+  kafka,
 ];

@@ -2,8 +2,8 @@
 // exported pipeline JSON never carries secrets; the CLI keeps connections in a 0600 file under
 // STREAMLAKE_HOME (passwords may instead come from environment variables) and the desktop app supplies a
 // keychain-backed ConnectionStore.
-import { existsSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
-import { join } from 'node:path';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { Kafka as KafkaClient, KafkaConfig, logCreator, SASLOptions } from 'kafkajs';
 import { Kafka, logLevel } from './kafkajs.ts';
 import { EngineError } from '../errors.ts';
@@ -86,6 +86,7 @@ export class FileConnectionStore implements ConnectionStore {
   }
 
   private write(list: ConnectionConfig[]): void {
+    mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 });
     writeFileSync(this.path, JSON.stringify({ connections: list }, null, 2) + '\n', { mode: 0o600 });
     chmodSync(this.path, 0o600);
   }

@@ -13,6 +13,7 @@ import type { CompressionName } from './codecs.ts';
 import { compressionType } from './codecs.ts';
 import type { ConnectionConfig } from './connections.ts';
 import { kafkaClient } from './connections.ts';
+import { Partitioners } from './kafkajs.ts';
 import { avroType, encodeAvro, encodeJson, inferAvroSchema } from './formats.ts';
 import { RegistryClient } from './registry/client.ts';
 import { connectionFor } from './store.ts';
@@ -48,8 +49,8 @@ export class KafkaSink implements SinkInstance {
 
   private async ready(): Promise<Producer> {
     if (this.producer) return this.producer;
-    const producer = kafkaClient(this.connection, { clientId: `streamlake-${this.nodeId}`, log: this.ctx.log, retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 5000 } })
-      .producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: true });
+    const producer = kafkaClient(this.connection, { clientId: `streamlake-${this.nodeId}`, log: this.ctx.log, retry: { initialRetryTime: 300, maxRetryTime: 5000 } })
+      .producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: true, createPartitioner: Partitioners.DefaultPartitioner });
     await producer.connect();
     this.producer = producer;
     return producer;
@@ -86,6 +87,14 @@ export class KafkaSink implements SinkInstance {
   async write(batch: Batch): Promise<void> {
     if (batch.rows.length === 0) return;
     const messages = await this.encode(batch.rows);
+    const producer = await this.ready();
+    await producer.send({ topic: this.config.topic, messages, acks: -1, compression: compressionType(this.options.compression) });
+    this.rows += messages.length;
+  }
+
+  /** Sends payloads exactly as given (the produce command's deliberately broken events). */
+  async writeRaw(messages: Message[]): Promise<void> {
+    if (messages.length === 0) return;
     const producer = await this.ready();
     await producer.send({ topic: this.config.topic, messages, acks: -1, compression: compressionType(this.options.compression) });
     this.rows += messages.length;
