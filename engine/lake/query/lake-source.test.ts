@@ -108,3 +108,14 @@ test('the catalog lists every table with its current columns', async () => {
     ],
   );
 });
+
+test('a commit after a query is seen by the next query (the opened table is reused only while unchanged)', async () => {
+  const writer = openLake(dir);
+  const growing = await writer.createTable('growing', { fields: [{ name: 'n', required: false, type: 'long' }] });
+  await growing.append([{ n: 1 }]);
+  assert.deepEqual(await rows('SELECT count(*) AS c FROM growing'), [{ c: 1 }]);
+  await growing.append([{ n: 2 }, { n: 3 }]);
+  assert.deepEqual(await rows('SELECT count(*) AS c FROM growing'), [{ c: 3 }]);
+  await (await writer.table('growing')).renameColumn('n', 'm');
+  assert.deepEqual(await rows('SELECT sum(m) AS s FROM growing'), [{ s: 6 }]);
+});

@@ -1,11 +1,15 @@
 // The lake's reading API seen as a TableSource: resolves a version selector to a snapshot, picks the
 // schema Iceberg readers use for it, and lists its files with what pruning needs.
+import { readdir } from 'node:fs/promises';
 import { EngineError, type ErrorPayload } from '../../errors.ts';
-import type { LakeTable, SnapshotInfo } from '../index.ts';
+import { checkTableName, type LakeTable, type SnapshotInfo } from '../index.ts';
+import { currentVersion } from '../table/store.ts';
 import type { SnapshotView, TableSource, VersionSelector, ViewFile } from './types.ts';
 
 /** The part of the lake API this adapter reads. */
 export interface LakeReader {
+  readonly dir: string;
+  tablePath(name: string): string;
   tables(): Promise<{ name: string; error?: ErrorPayload }[]>;
   table(name: string): Promise<LakeTable>;
 }
@@ -58,11 +62,52 @@ async function filesOf(table: LakeTable, snapshotId: number): Promise<ViewFile[]
   });
 }
 
+/** Folder names that could be tables; whether they are is found out when a query uses one. */
+async function tableNames(lake: LakeReader): Promise<string[]> {
+  let entries;
+  try {
+    entries = await readdir(lake.dir, { withFileTypes: true });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+  return entries
+    .filter((entry) => {
+      if (!entry.isDirectory()) return false;
+      try {
+        checkTableName(entry.name);
+        return true;
+      } catch {
+        return false;
+      }
+    })
+    .map((entry) => entry.name)
+    .sort();
+}
+
+/**
+ * `lake` as a TableSource. Opened tables are kept and reused while their metadata version is unchanged
+ * (one small hint-file read instead of parsing the metadata JSON, which grows with the history). For a
+ * query, table names come from the folder listing alone: a broken table fails when a query uses it,
+ * with the lake's error naming the file, and never stops queries on the others.
+ */
 export function lakeSource(lake: LakeReader): TableSource {
+  const open = new Map<string, LakeTable>();
+
+  async function tableFor(name: string): Promise<LakeTable> {
+    const cached = open.get(name);
+    if (cached && (await currentVersion(lake.tablePath(name))) === cached.version()) return cached;
+    open.delete(name);
+    const fresh = await lake.table(name);
+    open.set(name, fresh);
+    return fresh;
+  }
+
   return {
     tables: () => lake.tables(),
+    names: () => tableNames(lake),
     async view(name: string, version?: VersionSelector): Promise<SnapshotView> {
-      const table = await lake.table(name);
+      const table = await tableFor(name);
       const { snapshot, currentSchema } = resolve(table, version);
       const refs = table.refs().map((ref) => ref.name);
       if (!snapshot) return { table: name, snapshotId: null, fields: table.schema().fields, files: [], refs };

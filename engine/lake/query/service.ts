@@ -56,8 +56,8 @@ export function createLakeQueryService(parts: LakeQueryParts): LakeQuery {
       throw new EngineError('ENG_LAKE_QUERY', `Page size must be a positive integer, got ${pageSize}`);
     }
     const version = versionFromOptions(options);
-    const tables = await parts.source.tables();
-    const byLowerName = new Map(tables.map((table) => [table.name.toLowerCase(), table.name]));
+    const names = parts.source.names ? await parts.source.names() : (await parts.source.tables()).map((table) => table.name);
+    const byLowerName = new Map(names.map((name) => [name.toLowerCase(), name]));
     const references = findReferences(sql, (name) => byLowerName.has(name));
 
     const views: { name: string; view: SnapshotView }[] = [];
@@ -98,7 +98,7 @@ export function createLakeQueryService(parts: LakeQueryParts): LakeQuery {
       return handle;
     } catch (error) {
       if (!handle) connection.closeSync();
-      throw withTableHint(queryError(error), tables.map((table) => table.name));
+      throw withTableHint(queryError(error), names);
     }
   }
 

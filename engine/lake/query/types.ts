@@ -53,6 +53,8 @@ export type VersionSelector =
 export interface TableSource {
   /** Every table folder in the lake; a broken one carries its error instead of being left out. */
   tables(): Promise<{ name: string; error?: ErrorPayload }[]>;
+  /** Just the names, cheaply (no validation); queries use this when present. */
+  names?(): Promise<string[]>;
   /** Throws EngineError ENG_LAKE_REF for an unknown version, ENG_LAKE_NOT_TABLE for an unknown table. */
   view(table: string, version?: VersionSelector): Promise<SnapshotView>;
 }
