@@ -39,12 +39,15 @@ test('help lists every command', async () => {
   const unknown = await cli(['validat']);
   assert.equal(unknown.code, 2);
   assert.match(unknown.stderr, /unknown command "validat" \(did you mean "validate"\?\)/);
+  assert.match((await cli(['gen'])).stderr, /did you mean "generate"/);
+  const version = await cli(['--version']);
+  assert.match(version.stdout, /^streamlake \d+\.\d+\.\d+\n$/);
 });
 
 test('validate: exit 0 for valid pipelines, 1 with every problem and its path otherwise', async () => {
   const ok = await cli(['validate', 'resources/examples/sales-by-region.json', 'resources/examples/fraud-flags.json']);
   assert.equal(ok.code, 0, ok.stderr);
-  assert.match(ok.stdout, /✓ resources\/examples\/sales-by-region\.json: valid pipeline \(7 nodes, 8 edges\)/);
+  assert.match(ok.stdout, /✓ resources\/examples\/sales-by-region\.json: valid pipeline \(7 nodes, 9 edges\)/);
   const bad = join(dir, 'bad.json');
   writeFileSync(bad, JSON.stringify({
     format: 'streamlake.pipeline', version: 1, name: 'bad',

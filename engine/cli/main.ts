@@ -1,5 +1,6 @@
 // `streamlake <command> …`: finds the command, runs it, and turns failures into clear messages and exit
 // codes (0 ok, 1 failed, 2 wrong usage).
+import { readFileSync } from 'node:fs';
 import { didYouMean } from '../format/problems.ts';
 import { isEngineError } from '../errors.ts';
 import { UsageError } from './command.ts';
@@ -8,9 +9,17 @@ import { commands } from './commands.ts';
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h') return findCommand('help')?.run([]) ?? 0;
+  if (name === '--version' || name === '-v') {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
+    process.stdout.write(`streamlake ${pkg.version ?? 'unknown'}\n`);
+    return 0;
+  }
   const command = findCommand(name);
   if (!command) {
-    process.stderr.write(`streamlake: unknown command "${name}"${didYouMean(name, commands.map((c) => c.name))}\nRun "streamlake help" to list the commands.\n`);
+    const names = commands.map((c) => c.name);
+    const prefixed = names.filter((n) => n.startsWith(name));
+    const hint = prefixed.length === 1 ? ` (did you mean "${prefixed[0]}"?)` : didYouMean(name, names);
+    process.stderr.write(`streamlake: unknown command "${name}"${hint}\nRun "streamlake help" to list the commands.\n`);
     return 2;
   }
   if (rest.includes('--help') || rest.includes('-h')) {
