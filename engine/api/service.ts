@@ -17,6 +17,7 @@ import { StudioConnections } from './service/connections.ts';
 import { LakeExplorer } from './service/lake.ts';
 import { SqlWorkbench } from './service/sql.ts';
 import { studioExamples } from './service/examples.ts';
+import { KafkaScreens } from './service/kafka.ts';
 import { FileConnectionStore } from '../kafka/connections.ts';
 import type { ConnectionStore } from '../kafka/connections.ts';
 
@@ -67,6 +68,7 @@ export function createStudioService(options: StudioServiceOptions): StudioServic
   const connections = new StudioConnections(options.connections ?? new FileConnectionStore(homeDir), clock);
   const lake = new LakeExplorer(lakeDir, clock, events);
   const sql = new SqlWorkbench(lakeDir, clock, options.mode);
+  const kafka = new KafkaScreens({ connections, clock, timers, events, lakeDir, homeDir });
   const runs = new RunControl({ lakeDir, homeDir, clock, timers, events, history });
   const info: HostInfo = {
     mode: options.mode,
@@ -84,6 +86,7 @@ export function createStudioService(options: StudioServiceOptions): StudioServic
     metricsText: () => runs.prometheus(),
     close: async () => {
       await runs.close();
+      await kafka.close();
       sql.close();
     },
 
@@ -138,29 +141,30 @@ export function createStudioService(options: StudioServiceOptions): StudioServic
     sqlExport: ({ sql: text, version, format, path }) => sql.export(text, version, format, path),
 
     kafkaConnections: () => connections.list(),
-    kafkaSaveConnection: ({ connection }) => connections.save(connection),
-    kafkaDeleteConnection: ({ name }) => connections.remove(name),
+    kafkaSaveConnection: async ({ connection }) => {
+      const saved = await connections.save(connection);
+      await kafka.forget(connection.name);
+      return saved;
+    },
+    kafkaDeleteConnection: async ({ name }) => {
+      await connections.remove(name);
+      await kafka.forget(name);
+    },
     kafkaTestConnection: (params) => connections.test(params),
-    kafkaTopics: async () => unavailable('kafkaTopics', kafkaLibrary),
-    kafkaCreateTopic: async () => unavailable('kafkaCreateTopic', kafkaLibrary),
-    kafkaDeleteTopic: async () => unavailable('kafkaDeleteTopic', kafkaLibrary),
-    kafkaPeek: async () => unavailable('kafkaPeek', kafkaLibrary),
-    kafkaGroups: async () => unavailable('kafkaGroups', kafkaLibrary),
-    kafkaLagHistory: async () => unavailable('kafkaLagHistory', kafkaLibrary),
-    kafkaProduce: async () => unavailable('kafkaProduce', kafkaLibrary),
-    kafkaProduceGenerator: async () => unavailable('kafkaProduceGenerator', kafkaLibrary),
+    kafkaTopics: ({ connection }) => kafka.topics(connection),
+    kafkaCreateTopic: ({ connection, topic, partitions, replicationFactor, configs }) => kafka.createTopic(connection, topic, partitions, replicationFactor, configs),
+    kafkaDeleteTopic: ({ connection, topic }) => kafka.deleteTopic(connection, topic),
+    kafkaPeek: (params) => kafka.peek(params),
+    kafkaGroups: ({ connection }) => kafka.groups(connection),
+    kafkaLagHistory: ({ connection, groupId, sinceMs }) => kafka.lagHistory(connection, groupId, sinceMs),
+    kafkaProduce: (params) => kafka.produce(params),
+    kafkaProduceGenerator: (params) => kafka.produceGenerator(params),
     jobCancel: async ({ jobId }) => {
-      throw new EngineError('ENG_HOST_NOT_FOUND', `No running job "${jobId}"`);
+      if (!(await kafka.cancel(jobId))) throw new EngineError('ENG_HOST_NOT_FOUND', `No running job "${jobId}" (maintenance jobs cannot be cancelled)`);
     },
 
     metricsHistory: async (params) => history.query(params?.sinceMs, params?.names),
   };
-}
-
-const kafkaLibrary = 'the Kafka topic browser (engine/kafka/browser.ts, connections.ts)';
-
-function unavailable(method: string, missing: string): never {
-  throw new EngineError('ENG_HOST_UNAVAILABLE', `${method} is not available yet: ${missing} has not landed in this build`, { method });
 }
 
 function requireValid(doc: PipelineDoc): PipelineDoc {
