@@ -30,7 +30,8 @@ export function buildGraph(doc: PipelineDoc): Graph {
     const to = nodes.get(edge.to);
     if (!from) throw invalid(`edge from unknown node "${edge.from}"`);
     if (!to) throw invalid(`edge to unknown node "${edge.to}"`);
-    if (from.kind === 'sink') throw invalid(`sink "${edge.from}" has no output ports`);
+    // A sink's only output is its error port: rows the sink itself rejected (e.g. a schema mismatch).
+    if (from.kind === 'sink' && (edge.port ?? 'out') !== 'error') throw invalid(`sink "${edge.from}" has only an error port`);
     if (to.kind === 'source') throw invalid(`source "${edge.to}" takes no input`);
     const port = edge.port ?? 'out';
     if (!from.routes[port].includes(edge.to)) from.routes[port].push(edge.to);

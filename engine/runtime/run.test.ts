@@ -235,11 +235,14 @@ test('periodic checkpoints follow the injected timers', async () => {
   const time = new ManualTime(0);
   let release: () => void = () => undefined;
   const gate = new Promise<void>((r) => { release = r; });
+  let running: () => void = () => undefined;
+  const isRunning = new Promise<void>((r) => { running = r; });
   const source = {
     next: 0,
     async run(push: (batch: Batch) => Promise<void>) {
       this.next = 1;
       await push({ rows: [{ n: 1, key: 'a' }], partition: 'p0' });
+      running();
       await gate;
       this.next = 2;
       await push({ rows: [{ n: 2, key: 'a' }], partition: 'p0' });
@@ -255,7 +258,8 @@ test('periodic checkpoints follow the injected timers', async () => {
     onEvent: (e) => { if (e.type === 'checkpoint') { ids.push(e.checkpointId); firstCheckpoint(); } },
     nodes: { ...countNodes(() => new MemorySource([]), { out: new PreviewSink() }), 'source.generator': { kind: 'source', create: () => source } } });
   const done = started.start();
-  for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+  // Sources start after the timers are scheduled, so from here the clock drives the checkpoints.
+  await isRunning;
   assert.deepEqual(ids, [], 'no checkpoint before the interval passed');
   time.advance(4999);
   for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
@@ -315,4 +319,83 @@ test('metrics render as Prometheus text exposition', async () => {
   const snap = run.metrics();
   assert.equal(snap.nodes.count?.latency.count, 4);
   assert.ok((snap.nodes.count?.latency.p99 ?? -1) >= 0);
+});
+
+test('rows a sink rejects leave through its error port and stay visible when unconnected', async () => {
+  const dead = new PreviewSink();
+  let pending: Row[] = [];
+  const picky: SinkInstance = {
+    async write(batch) {
+      for (const row of batch.rows) if (row.key === 'k1') pending.push({ reason: 'does not fit', node: 'out', port: 'error', payload: row, at: new Date(0) });
+    },
+    checkpoint: async () => undefined,
+    close: async () => ({ rows: 0 }),
+    rejected() {
+      const out = pending as never;
+      pending = [];
+      return out;
+    },
+  };
+  const pipeline = doc(countDoc.nodes.concat([{ id: 'dead', type: 'sink.preview', config: {} }]), countDoc.edges.concat([{ from: 'out', port: 'error', to: 'dead' }]));
+  const run = createRun(pipeline, options({ nodes: countNodes(() => new MemorySource(batchesOf(3, 3)), { out: picky, dead }) }));
+  const summary = await run.start();
+  assert.equal(summary.status, 'finished');
+  assert.equal(dead.preview().length, 3);
+  assert.equal(run.preview('out', 'error').length, 3);
+});
+
+test('checkpoint files stay back to the oldest checkpoint a sink committed', async () => {
+  const dir = await tempDir();
+  const time = new ManualTime(0);
+  let committed: number | null = null;
+  const lazy: SinkInstance = {
+    write: async () => undefined,
+    // Commits only odd checkpoints, like a lake sink with a commit interval longer than the checkpoint interval.
+    checkpoint: async (info) => { if (info.id % 2 === 1) committed = info.id; },
+    lastCommitted: async () => (committed === null ? null : { id: committed, sources: {} }),
+    close: async () => ({ rows: 0 }),
+  };
+  const seen: number[] = [];
+  let next: () => void = () => undefined;
+  let running: () => void = () => undefined;
+  const isRunning = new Promise<void>((r) => { running = r; });
+  const source = {
+    n: 0,
+    async run(push: (batch: Batch) => Promise<void>) {
+      running();
+      for (let i = 0; i < 3; i++) {
+        this.n++;
+        await push({ rows: [{ n: i, key: 'a' }], partition: 'p0' });
+        await new Promise<void>((r) => { next = r; });
+      }
+    },
+    positions() { return { n: this.n }; },
+    restore: () => undefined,
+    close: async () => undefined,
+  };
+  const run = createRun(countDoc, { lakeDir: '/x', homeDir: '/x', clock: time, timers: time, checkpointDir: dir, checkpointInterval: 1000,
+    onEvent: (e) => { if (e.type === 'checkpoint') seen.push(e.checkpointId); },
+    nodes: { ...countNodes(() => new MemorySource([]), { out: lazy }), 'source.generator': { kind: 'source', create: () => source } } });
+  const done = run.start();
+  const waitFor = async (n: number): Promise<void> => {
+    for (let spins = 0; seen.length < n; spins++) {
+      assert.ok(spins < 100_000, `checkpoint ${n} never came`);
+      await new Promise((r) => setImmediate(r));
+    }
+  };
+  await isRunning;
+  time.advance(1000);
+  await waitFor(1);
+  assert.deepEqual((await readdir(dir)).sort(), ['chk-1.json']);
+  time.advance(1000);
+  await waitFor(2);
+  assert.deepEqual((await readdir(dir)).sort(), ['chk-1.json', 'chk-2.json'], 'the sink still rests on 1');
+  time.advance(1000);
+  await waitFor(3);
+  assert.deepEqual((await readdir(dir)).sort(), ['chk-3.json']);
+  for (let i = 0; i < 3; i++) {
+    next();
+    for (let j = 0; j < 5; j++) await new Promise((r) => setImmediate(r));
+  }
+  await done;
 });

@@ -345,15 +345,35 @@ class PipelineRun implements Run {
   }
 
   private async closeAll(): Promise<void> {
-    for (const [id, node] of this.live) {
+    // Topological order: a sink's rejected rows can still reach the sinks after it before they close.
+    for (const id of this.graph?.order ?? [...this.live.keys()]) {
+      const node = this.live.get(id);
+      if (!node) continue;
       try {
-        if (node.sink) node.summary = await node.sink.close();
+        if (node.sink) {
+          node.summary = await node.sink.close();
+          this.drainRejected(node);
+          await this.flushClosedQueues();
+        }
         if (node.source) await node.source.close();
       } catch (error) {
         this.fail(error, id);
       }
     }
     this.runAbort.abort();
+  }
+
+  /** After the writer loops ended: writes what reached a sink queue late (rows rejected at close). */
+  private async flushClosedQueues(): Promise<void> {
+    for (const node of this.live.values()) {
+      const queue = node.queue;
+      if (!queue || !node.sink || node.summary || this.failure) continue;
+      for (let item = await queue.next(); item; item = await queue.next()) {
+        if (item.kind === 'batch') await node.sink.write(item.batch);
+        queue.done();
+        this.drainRejected(node);
+      }
+    }
   }
 
   // ---- data path -------------------------------------------------------------------------------------
@@ -410,6 +430,18 @@ class PipelineRun implements Run {
     if (operator.watermark) node.counters.setWatermark(operator.watermark());
   }
 
+  /**
+   * Rows a sink refused go out of its error port. The sink counted them itself (metrics.addError), so
+   * they are not counted again here; they are kept for the UI and routed like any dead letter.
+   */
+  private drainRejected(node: Live): void {
+    const rows = node.sink?.rejected?.();
+    if (!rows || rows.length === 0) return;
+    node.rings.error.add(rows);
+    const batch: Batch = { rows, partition: node.spec.id };
+    for (const target of node.routes.error) this.deliver(target, batch);
+  }
+
   /** Resolves once every sink queue has room (or the run is ending). */
   private async room(): Promise<void> {
     for (;;) {
@@ -440,6 +472,7 @@ class PipelineRun implements Run {
         } else {
           await item.run();
         }
+        this.drainRejected(node);
       } catch (error) {
         this.fail(error, node.spec.id);
         return;
@@ -538,10 +571,22 @@ class PipelineRun implements Run {
     }
     await Promise.race([Promise.all([durable, ...commits]), this.failed]);
     for (const node of this.live.values()) await node.source?.committed?.(sources[node.spec.id] ?? {});
-    if (dir) await pruneCheckpoints(dir, id);
+    // Sinks may commit less often than checkpoints are taken: keep every file back to the oldest
+    // checkpoint some sink still rests on, so a restart can restore exactly what that sink committed.
+    if (dir) await pruneCheckpoints(dir, await this.oldestCommitted(id));
     const durationMs = monotonicMs() - started;
     this.registry.recordCheckpoint(id, this.clock.now(), durationMs);
     this.emitEvent({ type: 'checkpoint', checkpointId: id, path, durationMs, at: this.clock.now() });
+  }
+
+  private async oldestCommitted(latest: number): Promise<number> {
+    let oldest = latest;
+    for (const node of this.live.values()) {
+      if (!node.sink?.lastCommitted) continue;
+      const info = await node.sink.lastCommitted();
+      oldest = Math.min(oldest, info ? info.id : 0);
+    }
+    return oldest;
   }
 
   // ---- failure and reporting -------------------------------------------------------------------------

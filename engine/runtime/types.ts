@@ -122,4 +122,10 @@ export interface SinkInstance {
   close(): Promise<SinkSummary>;
   /** Rows kept for the UI (sink.preview). */
   preview?(): Row[];
+  /**
+   * Rows the sink could not write since the last call (e.g. a value that does not fit the table schema).
+   * The runtime drains this after every write, checkpoint and close and routes them out of the sink's
+   * `error` port (kept for the UI when unconnected). The sink counts them itself (metrics.addError).
+   */
+  rejected?(): DeadLetter[];
 }
