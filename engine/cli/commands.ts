@@ -7,6 +7,8 @@ import { kafka } from './kafka.ts';
 import { lake } from './lake.ts';
 import { produce } from './produce.ts';
 import { run } from './run.ts';
+import { start } from './start.ts';
+import { studio } from './studio.ts';
 import { validate } from './validate.ts';
 
 export const commands: Command[] = [
@@ -18,4 +20,6 @@ export const commands: Command[] = [
   lake,
   produce,
   kafka,
+  studio,
+  start,
 ];
