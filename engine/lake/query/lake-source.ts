@@ -14,6 +14,8 @@ export interface LakeReader {
   table(name: string): Promise<LakeTable>;
 }
 
+const fileListsKept = 64;
+
 interface Resolved {
   snapshot: SnapshotInfo | null;
   /** Branch heads read with the table's current schema, fixed points in time with their own (as Iceberg does). */
@@ -93,6 +95,23 @@ async function tableNames(lake: LakeReader): Promise<string[]> {
  */
 export function lakeSource(lake: LakeReader): TableSource {
   const open = new Map<string, LakeTable>();
+  // A snapshot's file list never changes (Iceberg never rewrites a snapshot), so it is read from the
+  // manifests once; the most recently used lists are kept.
+  const files = new Map<string, ViewFile[]>();
+
+  async function filesFor(table: LakeTable, snapshotId: number): Promise<ViewFile[]> {
+    const key = `${table.dir}\u0000${snapshotId}`;
+    const hit = files.get(key);
+    if (hit) {
+      files.delete(key);
+      files.set(key, hit);
+      return hit;
+    }
+    const list = await filesOf(table, snapshotId);
+    files.set(key, list);
+    if (files.size > fileListsKept) files.delete(files.keys().next().value!);
+    return list;
+  }
 
   async function tableFor(name: string): Promise<LakeTable> {
     const cached = open.get(name);
@@ -112,7 +131,7 @@ export function lakeSource(lake: LakeReader): TableSource {
       const refs = table.refs().map((ref) => ref.name);
       if (!snapshot) return { table: name, snapshotId: null, fields: table.schema().fields, files: [], refs };
       const schema = currentSchema || snapshot.schemaId === null ? table.schema() : table.schema(snapshot.schemaId);
-      return { table: name, snapshotId: snapshot.snapshotId, fields: schema.fields, files: await filesOf(table, snapshot.snapshotId), refs };
+      return { table: name, snapshotId: snapshot.snapshotId, fields: schema.fields, files: await filesFor(table, snapshot.snapshotId), refs };
     },
   };
 }
