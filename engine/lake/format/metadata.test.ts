@@ -70,7 +70,7 @@ test('a table without snapshots is written with current-snapshot-id -1 and read 
   m.refs = {};
   m['snapshot-log'] = [];
   const text = serializeTableMetadata(m);
-  assert.match(text, /"current-snapshot-id": -1/);
+  assert.match(text, /"current-snapshot-id":-1/);
   assert.equal(parseTableMetadata(text, FILE)['current-snapshot-id'], undefined);
 });
 

@@ -280,11 +280,11 @@ function migrateV1(raw: Record<string, unknown>): Record<string, unknown> {
   return m;
 }
 
-/** Canonical JSON text of metadata (what is written to disk). */
+/** JSON text of metadata as written to disk: compact like Java's, since it grows with every snapshot. */
 export function serializeTableMetadata(metadata: TableMetadata): string {
   const out: Record<string, unknown> = { ...metadata };
   if (metadata['current-snapshot-id'] === undefined) out['current-snapshot-id'] = -1;
-  return JSON.stringify(out, null, 2);
+  return JSON.stringify(out);
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

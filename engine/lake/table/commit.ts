@@ -104,6 +104,41 @@ export async function commitChange(
   return { loaded, snapshot: made };
 }
 
+/** Commits several changes as consecutive snapshots on `branch`, all published in one metadata version. */
+export async function commitChanges(
+  tableDir: string,
+  branch: string,
+  builds: readonly ((ctx: BuildContext) => Promise<Change | null>)[],
+  options: CommitOptions,
+): Promise<{ loaded: Loaded; snapshots: (Snapshot | null)[] }> {
+  let attempt = 0;
+  let made: (Snapshot | null)[] = [];
+  const loaded = await commitMetadata(
+    tableDir,
+    async (base) => {
+      made = [];
+      let metadata = base.metadata;
+      for (const build of builds) {
+        const files: TableFiles = { tableDir, metadata };
+        const parent = branchHead(metadata, branch);
+        const change = await build({ base: { ...base, metadata }, files, parent, schema: currentSchema(metadata), attempt });
+        if (!change) {
+          made.push(null);
+          continue;
+        }
+        metadata = withSchema(metadata, change.schema);
+        const snapshot = await makeSnapshot({ tableDir, metadata }, parent, change, options.clock);
+        made.push(snapshot);
+        metadata = withSnapshot(metadata, branch, snapshot);
+      }
+      attempt++;
+      return made.some((s) => s !== null) ? metadata : null;
+    },
+    options,
+  );
+  return { loaded, snapshots: made };
+}
+
 /** Adds the schema as a new version (or re-selects an identical existing one). */
 export function withSchema(metadata: TableMetadata, struct: StructType | undefined): TableMetadata {
   if (!struct) return metadata;

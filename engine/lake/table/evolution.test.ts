@@ -80,3 +80,14 @@ test('inference and declared types', () => {
   const r = coerceRow({ type: 'struct', fields: [{ id: 1, name: 'x', required: true, type: 'long' }] }, { x: null });
   assert.deepEqual(r, { ok: false, reason: 'column "x" is required but the value is null' });
 });
+
+test('a new numeric column guessed as long becomes double when the same batch has fractions', async (t) => {
+  const table = await openLake(await tempDir(t)).createTable('t', { fields: [{ name: 'id', required: false, type: 'long' }] });
+  const r = await table.append([{ id: 1, amount: 0 }, { id: 2, amount: 9.99 }]);
+  assert.deepEqual(r.rejected, []);
+  assert.equal(table.schema().fields.find((f) => f.name === 'amount')?.type, 'double');
+  // once committed, a long column stays long: a fraction is then a rejected row
+  await table.append([{ id: 3, whole: 1 }]);
+  const r2 = await table.append([{ id: 4, whole: 1.5 }]);
+  assert.match(r2.rejected[0]?.reason ?? '', /column "whole": number 1.5 does not fit type long/);
+});

@@ -63,24 +63,30 @@ export function inferType(value: unknown, ids: IdSource): IcebergType | null {
 export function evolveStruct(struct: StructType, rows: readonly Row[], ids: IdSource): StructType {
   let fields = struct.fields;
   const byName = new Map(fields.map((f, i) => [f.name, i]));
+  // columns this call adds: their type is still a guess, so a later 2.5 turns a guessed long into double
+  const guessed = new Set<string>();
   let changed = false;
   for (const row of rows) {
-    for (const [name, value] of Object.entries(row)) {
-      if (value === undefined) continue;
+    for (const name in row) {
+      const value = row[name];
+      if (value === undefined || value === null) continue;
       const at = byName.get(name);
       if (at === undefined) {
-        if (value === null) continue; // a column whose type we cannot know yet waits for a value
         const type = inferType(value, ids);
         if (!type) continue;
         if (!changed) fields = [...fields];
         changed = true;
         byName.set(name, fields.length);
         fields.push({ id: ids(), name, required: false, type });
+        guessed.add(name);
         continue;
       }
       const field = fields[at];
       if (!field) continue;
-      const next = evolveType(field.type, value, ids);
+      // fast path: a primitive that already fits needs no work
+      if (typeof field.type === 'string' && fitsFast(field.type, value)) continue;
+      let next = evolveType(field.type, value, ids);
+      if (next === 'long' && guessed.has(name) && typeof value === 'number' && !Number.isInteger(value)) next = 'double';
       if (next !== field.type) {
         if (!changed) fields = [...fields];
         changed = true;
@@ -89,6 +95,23 @@ export function evolveStruct(struct: StructType, rows: readonly Row[], ids: IdSo
     }
   }
   return changed ? { ...struct, fields } : struct;
+}
+
+function fitsFast(type: string, value: unknown): boolean {
+  switch (type) {
+    case 'string':
+      return typeof value === 'string';
+    case 'long':
+      return typeof value === 'number' && Number.isInteger(value);
+    case 'double':
+      return typeof value === 'number';
+    case 'boolean':
+      return typeof value === 'boolean';
+    case 'timestamptz':
+      return value instanceof Date;
+    default:
+      return false;
+  }
 }
 
 function evolveType(type: IcebergType, value: unknown, ids: IdSource): IcebergType {
@@ -147,6 +170,14 @@ export function findField(struct: StructType, id: number): NestedField | undefin
 
 export type Coerced = { ok: true; row: Row } | { ok: false; reason: string };
 
+/** A value that does not fit; a class so the hot path allocates nothing for values that do fit. */
+class Misfit {
+  readonly reason: string;
+  constructor(reason: string) {
+    this.reason = reason;
+  }
+}
+
 /**
  * Converts a row into the table's internal value form (see format/values.ts), column by column.
  * Unknown keys are ignored here because evolution has already added them.
@@ -154,20 +185,15 @@ export type Coerced = { ok: true; row: Row } | { ok: false; reason: string };
 export function coerceRow(struct: StructType, row: Row): Coerced {
   const out: Row = {};
   for (const field of struct.fields) {
-    const r = coerceValue(field.type, row[field.name], field.name);
-    if (!r.ok) return r;
-    if (r.value === null && field.required) return { ok: false, reason: `column "${field.name}" is required but the value is null` };
-    out[field.name] = r.value;
+    const v = coerceValue(field.type, row[field.name], field.name);
+    if (v instanceof Misfit) return { ok: false, reason: v.reason };
+    if (v === null && field.required) return { ok: false, reason: `column "${field.name}" is required but the value is null` };
+    out[field.name] = v;
   }
   return { ok: true, row: out };
 }
 
-type CoercedValue = { ok: true; value: unknown } | { ok: false; reason: string };
-
-const bad = (path: string, type: IcebergType, value: unknown): CoercedValue => ({
-  ok: false,
-  reason: `column "${path}": ${describe(value)} does not fit type ${typeName(type)}`,
-});
+const misfit = (path: string, type: IcebergType, value: unknown): Misfit => new Misfit(`column "${path}": ${describe(value)} does not fit type ${typeName(type)}`);
 
 export function typeName(type: IcebergType): string {
   if (isPrimitive(type)) return type;
@@ -187,80 +213,87 @@ function describe(value: unknown): string {
 const MIN_INT = -2147483648;
 const MAX_INT = 2147483647;
 const DAY_MS = 86_400_000;
+const ISO_START = /^\d{4}-\d\d-\d\d/;
+const ISO_DATE = /^\d{4}-\d\d-\d\d$/;
 
-function coerceValue(type: IcebergType, value: unknown, path: string): CoercedValue {
-  if (value === null || value === undefined) return { ok: true, value: null };
-  if (isPrimitive(type)) {
+function coerceValue(type: IcebergType, value: unknown, path: string): unknown {
+  if (value === null || value === undefined) return null;
+  if (typeof type === 'string') {
     switch (type) {
-      case 'boolean':
-        return typeof value === 'boolean' ? { ok: true, value } : bad(path, type, value);
-      case 'int':
-        return typeof value === 'number' && Number.isInteger(value) && value >= MIN_INT && value <= MAX_INT ? { ok: true, value } : bad(path, type, value);
-      case 'long':
-        if (typeof value === 'bigint' && value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER)) return { ok: true, value: Number(value) };
-        return typeof value === 'number' && Number.isSafeInteger(value) ? { ok: true, value } : bad(path, type, value);
-      case 'float':
-      case 'double':
-        return typeof value === 'number' ? { ok: true, value } : bad(path, type, value);
       case 'string':
-        if (typeof value === 'string') return { ok: true, value };
+        if (typeof value === 'string') return value;
         // numbers and booleans have one exact text form; objects and dates do not
-        return typeof value === 'number' || typeof value === 'boolean' ? { ok: true, value: String(value) } : bad(path, type, value);
+        return typeof value === 'number' || typeof value === 'boolean' ? String(value) : misfit(path, type, value);
+      case 'long':
+        if (typeof value === 'number') return Number.isSafeInteger(value) ? value : misfit(path, type, value);
+        if (typeof value === 'bigint' && value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER)) return Number(value);
+        return misfit(path, type, value);
+      case 'double':
+      case 'float':
+        return typeof value === 'number' ? value : misfit(path, type, value);
       case 'timestamp':
       case 'timestamptz': {
-        const ms = value instanceof Date ? value.getTime() : typeof value === 'string' && /^\d{4}-\d\d-\d\d/.test(value) ? Date.parse(value) : Number.NaN;
-        return Number.isFinite(ms) ? { ok: true, value: ms * 1000 } : bad(path, type, value);
+        if (value instanceof Date) {
+          const ms = value.getTime();
+          return Number.isFinite(ms) ? ms * 1000 : misfit(path, type, value);
+        }
+        const ms = typeof value === 'string' && ISO_START.test(value) ? Date.parse(value) : Number.NaN;
+        return Number.isFinite(ms) ? ms * 1000 : misfit(path, type, value);
       }
+      case 'boolean':
+        return typeof value === 'boolean' ? value : misfit(path, type, value);
+      case 'int':
+        return typeof value === 'number' && Number.isInteger(value) && value >= MIN_INT && value <= MAX_INT ? value : misfit(path, type, value);
       case 'date': {
-        const ms = value instanceof Date ? value.getTime() : typeof value === 'string' && /^\d{4}-\d\d-\d\d$/.test(value) ? Date.parse(`${value}T00:00:00Z`) : Number.NaN;
-        return Number.isFinite(ms) ? { ok: true, value: Math.floor(ms / DAY_MS) } : bad(path, type, value);
+        const ms = value instanceof Date ? value.getTime() : typeof value === 'string' && ISO_DATE.test(value) ? Date.parse(`${value}T00:00:00Z`) : Number.NaN;
+        return Number.isFinite(ms) ? Math.floor(ms / DAY_MS) : misfit(path, type, value);
       }
       case 'binary':
-        return value instanceof Uint8Array ? { ok: true, value } : bad(path, type, value);
+        return value instanceof Uint8Array ? value : misfit(path, type, value);
       default: {
         const dec = decimalScale(type);
         if (dec) {
           const unscaled = toUnscaled(value, dec.scale);
-          if (unscaled === null || (unscaled < 0n ? -unscaled : unscaled) >= 10n ** BigInt(dec.precision)) return bad(path, type, value);
-          return { ok: true, value: unscaled };
+          if (unscaled === null || (unscaled < 0n ? -unscaled : unscaled) >= 10n ** BigInt(dec.precision)) return misfit(path, type, value);
+          return unscaled;
         }
-        return bad(path, type, value);
+        return misfit(path, type, value);
       }
     }
   }
   if (type.type === 'struct') {
-    if (!isPlainObject(value)) return bad(path, type, value);
+    if (!isPlainObject(value)) return misfit(path, type, value);
     const out: Row = {};
     for (const f of type.fields) {
-      const r = coerceValue(f.type, value[f.name], `${path}.${f.name}`);
-      if (!r.ok) return r;
-      if (r.value === null && f.required) return { ok: false, reason: `column "${path}.${f.name}" is required but the value is null` };
-      out[f.name] = r.value;
+      const v = coerceValue(f.type, value[f.name], `${path}.${f.name}`);
+      if (v instanceof Misfit) return v;
+      if (v === null && f.required) return new Misfit(`column "${path}.${f.name}" is required but the value is null`);
+      out[f.name] = v;
     }
-    return { ok: true, value: out };
+    return out;
   }
   if (type.type === 'list') {
-    if (!Array.isArray(value)) return bad(path, type, value);
+    if (!Array.isArray(value)) return misfit(path, type, value);
     const out: unknown[] = [];
-    for (const v of value) {
-      const r = coerceValue(type.element, v, `${path}[]`);
-      if (!r.ok) return r;
-      out.push(r.value);
+    for (const item of value) {
+      const v = coerceValue(type.element, item, `${path}[]`);
+      if (v instanceof Misfit) return v;
+      out.push(v);
     }
-    return { ok: true, value: out };
+    return out;
   }
   const entries = value instanceof Map ? [...(value as Map<unknown, unknown>)] : isPlainObject(value) ? Object.entries(value) : null;
-  if (!entries) return bad(path, type, value);
+  if (!entries) return misfit(path, type, value);
   const out: { key: unknown; value: unknown }[] = [];
-  for (const [k, v] of entries) {
+  for (const [k, item] of entries) {
     const key = coerceValue(type.key, k, `${path}.key`);
-    if (!key.ok) return key;
-    if (key.value === null) return { ok: false, reason: `column "${path}": map keys cannot be null` };
-    const val = coerceValue(type.value, v, `${path}.value`);
-    if (!val.ok) return val;
-    out.push({ key: key.value, value: val.value });
+    if (key instanceof Misfit) return key;
+    if (key === null) return new Misfit(`column "${path}": map keys cannot be null`);
+    const v = coerceValue(type.value, item, `${path}.value`);
+    if (v instanceof Misfit) return v;
+    out.push({ key, value: v });
   }
-  return { ok: true, value: out };
+  return out;
 }
 
 /** Exact unscaled value of a decimal given as number or text, or null when it has more digits than `scale`. */

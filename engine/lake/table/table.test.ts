@@ -191,3 +191,24 @@ test('metadata is never rewritten in place: each commit adds a version file', as
   assert.deepEqual(names, ['v1.metadata.json', 'v2.metadata.json', 'v3.metadata.json']);
   assert.equal(table.metadata()['metadata-log'].length, 2);
 });
+
+test('appendBatches publishes many snapshots in one metadata version', async (t) => {
+  const time = new ManualTime(1_767_225_600_000);
+  const lake = openLake(await tempDir(t), { clock: time });
+  const table = await lake.createTable('t', { fields: [{ name: 'n', required: false, type: 'long' }] });
+  const batches = Array.from({ length: 300 }, (_, i) => (i % 100 === 0 ? [{ n: i }] : []));
+  const results = await table.appendBatches(batches, { allowEmpty: true });
+  assert.equal(table.version(), 2);
+  assert.equal(results.length, 300);
+  const snaps = table.snapshots();
+  assert.equal(snaps.length, 300);
+  for (let i = 1; i < snaps.length; i++) {
+    assert.equal(snaps[i]?.parentId, snaps[i - 1]?.snapshotId);
+    assert.equal(snaps[i]?.sequenceNumber, i + 1);
+  }
+  assert.equal(table.resolve()?.summary['total-records'], '3');
+  assert.deepEqual((await readRows(table, undefined, { orderBy: 'n' })).map((r) => r.n), [0, 100, 200]);
+  assert.deepEqual((await readRows(table, { snapshotId: snaps[150]?.snapshotId ?? 0 }, { orderBy: 'n' })).map((r) => r.n), [0, 100]);
+  // the reopened table sees the same history
+  assert.equal((await lake.table('t')).snapshots().length, 300);
+});

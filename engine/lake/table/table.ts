@@ -22,7 +22,7 @@ import { bindForRead, currentSchema, liveFiles, localPath, specById } from './ma
 import { bindSpec, fromAvroPartition, parsePartitionText, partitionFieldName } from './partition.ts';
 import { findField, maxFieldId, schemaView, type IcebergSchema } from './schema.ts';
 import { loadMetadata, publish, toUri, type CommitHooks, type Loaded } from './store.ts';
-import { appendRows, type AppendOptions, type AppendResult } from './write.ts';
+import { appendBatches, appendRows, type AppendOptions, type AppendResult } from './write.ts';
 import { compact, expireSnapshots, removeOrphans, type CompactOptions, type ExpireOptions, type OrphanOptions, type Progress } from './maintenance.ts';
 import { access } from 'node:fs/promises';
 
@@ -301,6 +301,13 @@ export class LakeTable {
     const result = await appendRows(this.dir, rows, { ...this.options(), ...options });
     await this.refresh();
     return result;
+  }
+
+  /** Several batches as consecutive snapshots in one metadata version (bulk loads, benchmarks). */
+  async appendBatches(batches: readonly (readonly Record<string, unknown>[])[], options: Omit<AppendOptions, 'clock' | 'hooks'> = {}): Promise<AppendResult[]> {
+    const results = await appendBatches(this.dir, batches, { ...this.options(), ...options });
+    await this.refresh();
+    return results;
   }
 
   private async commit(mutate: (m: TableMetadata) => TableMetadata | null): Promise<void> {

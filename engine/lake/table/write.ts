@@ -20,7 +20,7 @@ import type { NestedField, PrimitiveType, StructType } from '../format/metadata.
 import { compareValues, decodeValue, isPrimitive, type PrimitiveValue } from '../format/values.ts';
 import { sqlIdent, sqlString, withConnection } from '../duckdb.ts';
 import type { Row } from '../../runtime/types.ts';
-import { commitChange, type AddedFile, type BuildContext, type Change, type CommitOptions } from './commit.ts';
+import { commitChange, commitChanges, type AddedFile, type BuildContext, type Change, type CommitOptions } from './commit.ts';
 import { fromIdMap } from '../format/avro.ts';
 import { bindForRead, liveFiles, localPath, specById, type DataFileEntry, type TableFiles } from './manifests.ts';
 import { dropTable, loadQuery, loadRows, readSchemaSql, writeTable, type FileMetrics } from './parquet.ts';
@@ -82,7 +82,22 @@ export function newDataPath(tableDir: string, partitionFolder: string): string {
 }
 
 export async function appendRows(tableDir: string, rows: readonly Row[], options: AppendOptions): Promise<AppendResult> {
-  const branch = options.branch ?? 'main';
+  const { build, result } = appendBuilder(rows, options);
+  const { snapshot } = await commitChange(tableDir, options.branch ?? 'main', build, options);
+  return result(snapshot);
+}
+
+/**
+ * Appends several batches as consecutive snapshots published in ONE metadata version (a transaction):
+ * for bulk loads and benchmarks that would otherwise rewrite the growing metadata file per snapshot.
+ */
+export async function appendBatches(tableDir: string, batches: readonly (readonly Row[])[], options: AppendOptions): Promise<AppendResult[]> {
+  const builders = batches.map((rows) => appendBuilder(rows, options));
+  const { snapshots } = await commitChanges(tableDir, options.branch ?? 'main', builders.map((b) => b.build), options);
+  return builders.map((b, i) => b.result(snapshots[i] ?? null));
+}
+
+function appendBuilder(rows: readonly Row[], options: AppendOptions): { build: (ctx: BuildContext) => Promise<Change | null>; result: (snapshot: Snapshot | null) => AppendResult } {
   let rejected: RejectedRow[] = [];
   let written = 0;
   let files = 0;
@@ -137,8 +152,7 @@ export async function appendRows(tableDir: string, rows: readonly Row[], options
       summary: options.summary,
     };
   };
-  const { snapshot } = await commitChange(tableDir, branch, build, options);
-  return { snapshot, rejected, rows: written, files, replacedFiles: replaced };
+  return { build, result: (snapshot) => ({ snapshot, rejected, rows: written, files, replacedFiles: replaced }) };
 }
 
 function keyColumns(struct: StructType, names: readonly string[]): NestedField[] {
