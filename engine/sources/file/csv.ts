@@ -43,9 +43,46 @@ export function splitCsvRecord(record: string, delimiter: number): CsvField[] {
   }
 }
 
-/** Whether a chunk of record text leaves a quoted field open (an odd number of quote characters). */
-export function quotesOpen(bytes: Uint8Array, start: number, end: number, open: boolean): boolean {
-  let state = open;
-  for (let i = start; i < end; i++) if (bytes[i] === 34) state = !state;
-  return state;
+/**
+ * Tracks whether a record continues past a line break: only a quote at the start of a field opens a
+ * quoted field (a stray quote inside an unquoted field is an error for the record, not the file), and a
+ * doubled quote inside one stays inside it.
+ */
+export class QuoteScanner {
+  open = false;
+  private fieldStart = true;
+  private justClosed = false;
+
+  constructor(private readonly delimiter: number) {}
+
+  /** Scans bytes [start, end) of a line (without its line break); returns whether a quoted field is open. */
+  scan(bytes: Buffer, start: number, end: number): boolean {
+    if (!this.open && this.fieldStart && !this.justClosed) {
+      // Fast path: most lines have no quotes at all.
+      const quote = bytes.indexOf(34, start);
+      if (quote < 0 || quote >= end) return false;
+    }
+    for (let i = start; i < end; i++) {
+      const b = bytes[i];
+      if (this.open) {
+        if (b === 34) {
+          this.open = false;
+          this.justClosed = true;
+        }
+        continue;
+      }
+      if (b === 34 && (this.fieldStart || this.justClosed)) this.open = true;
+      this.justClosed = false;
+      this.fieldStart = b === this.delimiter;
+    }
+    if (!this.open) this.reset();
+    return this.open;
+  }
+
+  /** A new record starts. */
+  reset(): void {
+    this.open = false;
+    this.fieldStart = true;
+    this.justClosed = false;
+  }
 }

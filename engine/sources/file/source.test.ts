@@ -79,11 +79,14 @@ test('CSV: another delimiter, no header with declared columns, and bad records w
   const text = 'a;b\n1;2;3\n"open;4\n5;"x"y\n6;7\n';
   const { rows, dead } = await read({ path: file('b.csv', text), format: 'csv', header: false, columns: ['a', 'b'], delimiter: ';' });
   // Without a header the first line is data.
-  assert.deepEqual(rows, [{ a: 'a', b: 'b' }]);
+  assert.deepEqual(rows, [{ a: 'a', b: 'b' }, { a: 6, b: 7 }]);
   assert.equal(dead.length, 2);
   assert.match(dead[0]?.reason ?? '', /^line 2: expected 2 fields, got 3/);
-  // The quote opened on line 3 is never closed, so lines 3–5 are one broken record.
-  assert.match(dead[1]?.reason ?? '', /^line 3: unterminated quoted field/);
+  // The quote opened on line 3 closes on line 4, so lines 3–4 are one record, broken after the quote.
+  assert.match(dead[1]?.reason ?? '', /^line 3: unexpected character after a closing quote/);
+  const inside = await read({ path: file('e.csv', 'a,b\nx"y,1\n2,3\n'), format: 'csv' });
+  assert.deepEqual(inside.rows, [{ a: 2, b: 3 }], 'a stray quote inside a field spoils only its own line');
+  assert.match(inside.dead[0]?.reason ?? '', /^line 2: a quote inside an unquoted field/);
   const stray = await read({ path: file('d.csv', 'a,b\n"x"y,1\n2,3\n'), format: 'csv' });
   assert.deepEqual(stray.rows, [{ a: 2, b: 3 }]);
   assert.match(stray.dead[0]?.reason ?? '', /^line 2: unexpected character after a closing quote/);

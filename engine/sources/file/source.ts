@@ -7,7 +7,7 @@ import { resolve } from 'node:path';
 import { EngineError } from '../../errors.ts';
 import type { FileSourceConfig } from '../../format/pipeline.ts';
 import type { Batch, DeadLetter, NodeContext, Row, SourceInstance, SourcePositions } from '../../runtime/types.ts';
-import { quotesOpen, splitCsvRecord } from './csv.ts';
+import { QuoteScanner, splitCsvRecord } from './csv.ts';
 import { csvValue, reviveTimestamps } from './values.ts';
 
 export const fileBatchSize = 1024;
@@ -58,7 +58,7 @@ export class FileSource implements SourceInstance {
     let line = this.position.line;
     let carry: Buffer | null = null;
     let scanFrom = 0;
-    let quoteOpen = false;
+    const quotes = new QuoteScanner(this.delimiter);
     const csv = this.config.format === 'csv';
     const flush = async (offset: number, lines: number): Promise<void> => {
       this.position = { offset, line: lines, ...(this.columns && this.config.header !== false ? { columns: this.columns } : {}) };
@@ -69,7 +69,7 @@ export class FileSource implements SourceInstance {
       if (base + start === 0 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) start += 3;
       if (end > start && buf[end - 1] === 13) end--;
       if (end === start) return;
-      if (csv) this.decodeCsv(buf.toString('utf8', start, end), firstLine, rows, dead, eof && quoteOpen);
+      if (csv) this.decodeCsv(buf.toString('utf8', start, end), firstLine, rows, dead, eof && quotes.open);
       else this.decodeJson(buf, start, end, firstLine, rows, dead);
     };
     try {
@@ -83,11 +83,12 @@ export class FileSource implements SourceInstance {
           if (nl < 0) break;
           line++;
           if (csv) {
-            quoteOpen = quotesOpen(buf, scanFrom, nl, quoteOpen);
+            const open = quotes.scan(buf, scanFrom, nl);
             scanFrom = nl + 1;
-            if (quoteOpen) continue;
+            if (open) continue;
           }
           handle(buf, start, nl, recordLine, false);
+          quotes.reset();
           start = scanFrom = nl + 1;
           recordLine = line + 1;
           if (rows.length + dead.length >= fileBatchSize) {
@@ -96,7 +97,7 @@ export class FileSource implements SourceInstance {
           }
         }
         if (buf.length - start > maxRecordBytes) {
-          throw new EngineError('ENG_SOURCE_FILE', `${this.path}: line ${recordLine} is longer than ${maxRecordBytes >> 20} MiB${csv && quoteOpen ? ' (an unterminated quoted field?)' : ''}`, { path: this.path, line: recordLine });
+          throw new EngineError('ENG_SOURCE_FILE', `${this.path}: line ${recordLine} is longer than ${maxRecordBytes >> 20} MiB${csv && quotes.open ? ' (an unterminated quoted field?)' : ''}`, { path: this.path, line: recordLine });
         }
         carry = start < buf.length ? buf.subarray(start) : null;
         base += start;
@@ -105,7 +106,7 @@ export class FileSource implements SourceInstance {
       if (carry && carry.length > 0) {
         // The last line has no newline at its end.
         line++;
-        if (csv) quoteOpen = quotesOpen(carry, scanFrom, carry.length, quoteOpen);
+        if (csv) quotes.scan(carry, scanFrom, carry.length);
         handle(carry, 0, carry.length, line - countNewlines(carry), true);
         base += carry.length;
       }
@@ -161,12 +162,24 @@ export class FileSource implements SourceInstance {
       dead.push(this.deadLetter(`line ${line}: expected ${columns.length} fields, got ${fields.length}`, text, line));
       return;
     }
-    const row: Row = {};
+    // Copying a template gives every row the same hidden class, so the stores below stay fast.
+    const row: Row = { ...this.template(columns) };
     for (let i = 0; i < columns.length; i++) {
       const field = fields[i];
       if (field) row[columns[i] as string] = csvValue(field.text, field.quoted);
     }
     rows.push(row);
+  }
+
+  private templateFor: string[] | undefined;
+  private templateRow: Row = {};
+
+  private template(columns: string[]): Row {
+    if (this.templateFor !== columns) {
+      this.templateFor = columns;
+      this.templateRow = Object.fromEntries(columns.map((c) => [c, null]));
+    }
+    return this.templateRow;
   }
 
   positions(): SourcePositions {
