@@ -19,6 +19,8 @@ interface BuildLog {
   sessions: { from: number; to: number; seconds: number }[];
   /** Mean ms per commit per 1000 snapshots of history, so growth with history length is visible. */
   msPerCommitByThousand: number[];
+  /** Cold open + snapshot listing in ms, measured at each 1000 snapshots of history. */
+  listingMsByThousand?: number[];
 }
 
 async function readLog(file: string): Promise<BuildLog> {
@@ -50,6 +52,9 @@ export async function buildHistory(lakeDir: string, log: (message: string) => vo
     if (n % 1000 === 0 || n === historySnapshots || outOfTime) {
       const perCommit = (performance.now() - chunkBegin) / (n % 1000 === 0 ? 1000 : n % 1000);
       built.msPerCommitByThousand[Math.ceil(n / 1000) - 1] = Math.round(perCommit);
+      const listBegin = performance.now();
+      (await lake.table('history')).snapshots();
+      (built.listingMsByThousand ??= [])[Math.ceil(n / 1000) - 1] = Math.round(performance.now() - listBegin);
       chunkBegin = performance.now();
       log(`lake-history: ${n}/${historySnapshots} snapshots, ${perCommit.toFixed(0)} ms per commit lately`);
       built.sessions = [...built.sessions.filter((s) => s.from !== from), { from, to: n, seconds: Math.round((performance.now() - begin) / 1000) }];
@@ -121,6 +126,7 @@ registerWorkload({
           ? [`the history has ${snapshots.length} of ${historySnapshots} snapshots so far (build budget ${buildBudgetSeconds} s per run, LAKE_HISTORY_BUILD_SECONDS); the next run resumes it`]
           : []),
         `building: ${snapshots.length} one-row commits through the writer took ${buildSeconds} s in all; ms per commit by 1000s of history: ${built.msPerCommitByThousand.join(', ')}`,
+        `cold open + listing while building, by 1000s of history (ms): ${(built.listingMsByThousand ?? []).join(', ')}`,
         `load average at the end: ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${cpus().length} cores`,
       ],
     };
