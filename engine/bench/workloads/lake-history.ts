@@ -46,11 +46,13 @@ export async function buildHistory(lakeDir: string, log: (message: string) => vo
   if (from >= historySnapshots) return built;
   const begin = performance.now();
   let chunkBegin = performance.now();
+  let chunkFrom = from;
   for (let n = from + 1; n <= historySnapshots; n++) {
     await table.append([{ n, at: new Date() }]);
     const outOfTime = (performance.now() - begin) / 1000 > budgetSeconds;
     if (n % 1000 === 0 || n === historySnapshots || outOfTime) {
-      const perCommit = (performance.now() - chunkBegin) / (n % 1000 === 0 ? 1000 : n % 1000);
+      const perCommit = (performance.now() - chunkBegin) / (n - chunkFrom);
+      chunkFrom = n;
       built.msPerCommitByThousand[Math.ceil(n / 1000) - 1] = Math.round(perCommit);
       const listBegin = performance.now();
       (await lake.table('history')).snapshots();
