@@ -19,6 +19,7 @@ import type { IpcReply, StudioEvent } from '../engine/api/contract.ts';
 import { dispatchCall } from '../engine/api/dispatch.ts';
 import { createStudioService } from '../engine/api/service.ts';
 import type { StudioService } from '../engine/api/service.ts';
+import { setConnectionStore } from '../engine/kafka/store.ts';
 import { KeychainConnectionStore } from './keychain-store.ts';
 
 const scheme = 'app';
@@ -177,7 +178,10 @@ async function main(): Promise<void> {
 
   const home = homeDir();
   const lakeDir = resolve(process.env.STREAMLAKE_LAKE ?? join(home, 'lake'));
-  service = createStudioService({ mode: 'desktop', lakeDir, homeDir: home, pickFile, connections: new KeychainConnectionStore(home, safeStorage) });
+  const connections = new KeychainConnectionStore(home, safeStorage);
+  // Pipelines resolve the connection they name through the same keychain-backed store as the UI.
+  setConnectionStore(connections);
+  service = createStudioService({ mode: 'desktop', lakeDir, homeDir: home, pickFile, connections });
   service.subscribe(broadcast);
 
   protocol.handle(scheme, serveRenderer);

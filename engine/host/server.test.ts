@@ -214,6 +214,9 @@ describe('web host', () => {
     const route = await http(host.port, '/lake/sales');
     assert.equal(route.status, 200);
     assert.match(route.body, /<title>Streamlake/);
+    const icon = await http(host.port, '/favicon.ico');
+    assert.equal(icon.status, 200);
+    assert.equal(icon.headers['content-type'], 'image/x-icon');
     const traversal = await http(host.port, '/..%2f..%2f..%2fetc%2fpasswd');
     assert.notEqual(traversal.body.includes('root:'), true);
   });
@@ -289,4 +292,43 @@ test('the web host refuses to bind anything but loopback', async () => {
     await service.close();
     await rm(home, { recursive: true, force: true });
   }
+});
+
+test('the WebSocket transport reconnects after the host restarts; calls made meanwhile wait for it', async () => {
+  const home = await mkdtemp(join(tmpdir(), 'streamlake-host-'));
+  const service = createStudioService({ mode: 'browser', lakeDir: join(home, 'lake'), homeDir: home });
+  const token = 'reconnect-token';
+  let host = await startWebHost({ port: 0, service, token });
+  const port = host.port;
+  const changes: boolean[] = [];
+  let changed: (() => void) | null = null;
+  const transport = createWsTransport({
+    baseUrl: `http://127.0.0.1:${port}`,
+    token,
+    socket: nodeSocket,
+    minDelayMs: 20,
+    maxDelayMs: 100,
+    onConnectionChange: (connected) => {
+      changes.push(connected);
+      changed?.();
+    },
+  });
+  const api = createClient(transport);
+  try {
+    assert.equal((await api.hostInfo()).mode, 'browser');
+    const dropped = new Promise<void>((resolve) => { changed = resolve; });
+    await host.close();
+    await dropped;
+    assert.equal(transport.connected(), false);
+    const pending = api.runStatus();
+    host = await startWebHost({ port, service, token });
+    assert.equal((await pending).state, 'idle');
+    assert.deepEqual(changes, [true, false, true]);
+  } finally {
+    transport.close();
+    await host.close();
+    await service.close();
+    await rm(home, { recursive: true, force: true });
+  }
+  await assert.rejects(() => api.hostInfo(), (e: unknown) => e instanceof EngineError && e.code === 'ENG_HOST_DISCONNECTED');
 });

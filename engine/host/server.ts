@@ -50,6 +50,7 @@ export interface WebHost {
 }
 
 const defaultRendererDir = resolve(new URL('../../renderer/dist', import.meta.url).pathname);
+const iconsDir = resolve(new URL('../../resources/icons', import.meta.url).pathname);
 
 export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
   const host = options.host ?? '127.0.0.1';
@@ -107,7 +108,9 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     }
 
     if (request.method !== 'GET' && request.method !== 'HEAD') return sendError(response, 405, { code: 'ENG_HOST_REQUEST', message: `${request.method ?? ''} is not allowed here` }, headers);
-    const served = await serveStatic(rendererDir, url.pathname, response, headers);
+    let served = await serveStatic(rendererDir, url.pathname, response, headers);
+    // The app icon doubles as the favicon when the renderer bundle does not ship one.
+    if (!served && url.pathname === '/favicon.ico') served = await serveStatic(iconsDir, '/icon.ico', response, headers);
     if (!served) {
       const message = url.pathname === '/' || url.pathname === '/index.html'
         ? `The renderer is not built (no ${rendererDir}/index.html): run \`npm run build:renderer\` or \`streamlake studio\`, which builds it`
