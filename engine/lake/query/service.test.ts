@@ -201,3 +201,23 @@ test('a WHERE on a partition column reads only the matching files', async () => 
   await assert.rejects(all("SELECT count(*) FROM regions WHERE region = 'eu' AND amount < (SELECT max(amount) FROM regions)"), /missing-us/);
   await assert.rejects(all('SELECT count(*) FROM regions'), /missing-us/);
 });
+
+test('values come back JSON-friendly: safe integers as numbers, others as exact text', async () => {
+  const { rows } = await all(`SELECT 42::BIGINT AS small, 9007199254740993::BIGINT AS big, 12.34::DECIMAL(10,2) AS price,
+    12345678901234567.8::DECIMAL(20,1) AS wide, [1, 2]::BIGINT[] AS list, {'a': 1::BIGINT, 'b': 'x'} AS struct,
+    MAP {'k': 1::BIGINT} AS map, TIMESTAMPTZ '2026-01-01 00:00:00+00' AS ts, DATE '2026-01-02' AS day, NULL AS nothing`);
+  assert.deepEqual(rows, [
+    {
+      small: 42,
+      big: '9007199254740993',
+      price: 12.34,
+      wide: '12345678901234567.8',
+      list: [1, 2],
+      struct: { a: 1, b: 'x' },
+      map: { k: 1 },
+      ts: new Date('2026-01-01T00:00:00Z'),
+      day: new Date('2026-01-02T00:00:00Z'),
+      nothing: null,
+    },
+  ]);
+});
