@@ -320,6 +320,9 @@ test('bad JSON gives one parse problem with line and column', () => {
   assert.equal(problem?.line, 4);
   assert.equal(problem?.column, 15);
   assert.match(problem?.message ?? '', /^line 4, column 15: /);
+  const original = validatePipeline(salesDoc());
+  assert.ok(original.ok);
+  assert.ok(parsePipelineText(`\uFEFF${exportPipeline(original.doc)}`).ok, 'a byte-order mark is ignored');
   const truncated = parsePipelineText('{"format": "streamlake.pipeline"');
   assert.equal(truncated.problems[0]?.code, 'ENG_FORMAT_PARSE');
   assert.equal(truncated.problems[0]?.line, 1);

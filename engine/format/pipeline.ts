@@ -760,6 +760,8 @@ function withRest(target: Record<string, unknown>, source: object, known: readon
 /** Parses and validates pipeline file text; bad JSON gives one ENG_FORMAT_PARSE problem with line and column. */
 export function parsePipelineText(text: string): ValidationResult {
   let value: unknown;
+  // Some editors save a byte-order mark; it is not part of the JSON.
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   try {
     value = JSON.parse(text);
   } catch (error) {
