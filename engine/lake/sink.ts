@@ -28,6 +28,7 @@ export const SUMMARY_POSITIONS = 'streamlake.source-positions';
 
 const DEFAULT_INTERVAL_MS = 10_000;
 const DEFAULT_TARGET_ROWS = 1_000_000;
+const MAX_KEPT_REJECTED = 10_000;
 
 export class LakeSink implements SinkInstance {
   private readonly config: LakeSinkConfig;
@@ -115,6 +116,11 @@ export class LakeSink implements SinkInstance {
       this.ctx.metrics.addError(result.rejected.length);
       const at = new Date(this.ctx.clock.now());
       for (const r of result.rejected) this.dead.push({ reason: r.reason, node: this.ctx.nodeId, port: 'error', payload: r.row, at });
+      if (this.dead.length > MAX_KEPT_REJECTED) {
+        // every rejected row is counted in metrics; only the newest are kept when nobody drains them
+        this.ctx.log('warn', `sink "${this.ctx.nodeId}": ${this.dead.length - MAX_KEPT_REJECTED} undrained rejected rows discarded (counted as errors)`);
+        this.dead = this.dead.slice(-MAX_KEPT_REJECTED);
+      }
     }
   }
 

@@ -212,3 +212,31 @@ test('appendBatches publishes many snapshots in one metadata version', async (t)
   // the reopened table sees the same history
   assert.equal((await lake.table('t')).snapshots().length, 300);
 });
+
+test('manifest lists carry partition summaries; manifests carry partition tuples', async (t) => {
+  const dir = await tempDir(t);
+  const table = await openLake(dir).createTable('t', {
+    fields: [{ name: 'id', required: false, type: 'long' }, { name: 'ts', required: false, type: 'timestamptz' }],
+    partitionBy: ['day(ts)', 'bucket(4, id)'],
+  });
+  await table.append([{ id: 1, ts: day('2026-01-01T05:00:00Z') }, { id: 2, ts: day('2026-01-03T05:00:00Z') }, { id: 3, ts: null }]);
+  const { readManifestList } = await import('./manifests.ts');
+  const { localPath } = await import('./manifests.ts');
+  const { decodeValue } = await import('../format/values.ts');
+  const snapshot = table.metadata().snapshots[0];
+  assert.ok(snapshot);
+  const [m] = await readManifestList(localPath({ tableDir: path.join(dir, 't'), metadata: table.metadata() }, snapshot['manifest-list']));
+  assert.ok(m?.partitions);
+  const [dayField, bucketField] = m.partitions;
+  assert.equal(dayField?.contains_null, true);
+  assert.equal(decodeValue('date', dayField?.lower_bound ?? Buffer.alloc(4)), 20454);
+  assert.equal(decodeValue('date', dayField?.upper_bound ?? Buffer.alloc(4)), 20456);
+  assert.equal(bucketField?.contains_null, false);
+  const files = await table.dataFiles(snapshot['snapshot-id']);
+  assert.deepEqual(files.map((f) => f.partition.ts_day).sort(), [20454, 20456, null].sort());
+  const { bucketHash } = await import('./partition.ts');
+  for (const f of files) {
+    const id = f.lowerBounds[1] as number;
+    assert.equal(f.partition.id_bucket, (bucketHash('long', id) & 0x7fffffff) % 4);
+  }
+});
