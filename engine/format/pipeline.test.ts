@@ -164,14 +164,14 @@ test('expression errors carry their position', () => {
 test('field references are checked against what the upstream produces', () => {
   let doc = salesDoc();
   config(doc, 1).where = 'amout > 0';
-  const p = expectProblem(doc, '/nodes/1/config/where', /unknown column 'amout'/, 'ENG_EXPR_SYNTAX');
+  const p = expectProblem(doc, '/nodes/1/config/where', /unknown column 'amout'/, 'ENG_EXPR_UNKNOWN_COLUMN');
   assert.equal(p.position, 0);
   doc = salesDoc();
   config(doc, 3).groupBy = ['customer_id'];
   expectProblem(doc, '/nodes/3/config/groupBy/0', /unknown field "customer_id"; the input has: region, amount, event_time, is_big/);
   doc = salesDoc();
   config(doc, 3).aggregates = { total: 'sum(quantity)' };
-  const agg = expectProblem(doc, '/nodes/3/config/aggregates/total', /unknown column 'quantity'/, 'ENG_EXPR_SYNTAX');
+  const agg = expectProblem(doc, '/nodes/3/config/aggregates/total', /unknown column 'quantity'/, 'ENG_EXPR_UNKNOWN_COLUMN');
   assert.equal(agg.position, 4);
   doc = salesDoc();
   config(doc, 3).time = 'ts';
@@ -192,7 +192,7 @@ test('fields are not checked where they cannot be known (file source without col
   config(doc, 1).where = 'anything_at_all > 0';
   assert.ok(validatePipeline(doc).ok);
   config(doc, 0).columns = ['amount', 'region', 'event_time'];
-  expectProblem(doc, '/nodes/1/config/where', /unknown column 'anything_at_all'/, 'ENG_EXPR_SYNTAX');
+  expectProblem(doc, '/nodes/1/config/where', /unknown column 'anything_at_all'/, 'ENG_EXPR_UNKNOWN_COLUMN');
 });
 
 test('window rules: missing time field, durations, slide longer than size, aggregate errors and name clashes', () => {
