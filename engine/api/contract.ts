@@ -193,6 +193,8 @@ export interface WindowExplanation {
   /** Oldest first; capped. */
   openWindows: OpenWindow[];
   openCount: number;
+  /** Per source partition: the latest event time seen, and whether it is idle (then it does not hold the watermark back). */
+  partitions: { partition: string; maxEventTime: number; idle: boolean }[];
   /** One plain sentence: why the oldest window has not been emitted yet. */
   summary: string;
 }

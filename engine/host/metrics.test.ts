@@ -24,7 +24,7 @@ const doc: PipelineDoc = {
   edges: [{ from: 'orders', to: 'valid' }, { from: 'valid', to: 'per_min' }, { from: 'per_min', to: 'out' }],
 };
 
-test('metrics text of a running pipeline is valid exposition format and covers the Grafana dashboard', async () => {
+test('a running windowed pipeline: valid metrics exposition covering the Grafana dashboard, and why its window is open', async () => {
   const home = await mkdtemp(join(tmpdir(), 'streamlake-metrics-'));
   const service = createStudioService({ mode: 'browser', lakeDir: join(home, 'lake'), homeDir: home });
   try {
@@ -36,6 +36,13 @@ test('metrics text of a running pipeline is valid exposition format and covers t
       await sleep(50);
     }
     const text = service.metricsText();
+    const why = await service.windowExplain({ nodeId: 'per_min' });
+    assert.equal(why.nodeId, 'per_min');
+    assert.ok(why.openCount >= 1 && why.openWindows.length >= 1, 'a one-minute window is open while events flow');
+    assert.equal(typeof why.watermark, 'number');
+    assert.ok(why.partitions.length >= 1);
+    assert.match(why.summary, /closes when the watermark reaches/);
+    await assert.rejects(() => service.windowExplain({ nodeId: 'valid' }), /not a window/);
     await service.runStop();
 
     const families = new Map<string, string>();

@@ -10,9 +10,13 @@ const shown = 50;
 
 export function explainWindow(spec: NodeSpec, explanation: NodeExplanation): WindowExplanation {
   const config = spec.config as { watermarkDelay?: string; allowedLateness?: string };
-  const watermarkDelayMs = config.watermarkDelay ? durationMs(config.watermarkDelay) : 0;
-  const allowedLatenessMs = config.allowedLateness ? durationMs(config.allowedLateness) : 0;
   const details = isRecord(explanation.details) ? explanation.details : {};
+  // The operator knows its effective settings (defaults included); the config is the fallback.
+  const watermarkDelayMs = typeof details.watermarkDelayMs === 'number' ? details.watermarkDelayMs : config.watermarkDelay ? durationMs(config.watermarkDelay) : 0;
+  const allowedLatenessMs = typeof details.allowedLatenessMs === 'number' ? details.allowedLatenessMs : config.allowedLateness ? durationMs(config.allowedLateness) : 0;
+  const partitions = Array.isArray(details.partitions)
+    ? details.partitions.filter(isRecord).map((p) => ({ partition: String(p.partition), maxEventTime: typeof p.maxEventTime === 'number' ? p.maxEventTime : 0, idle: p.idle === true }))
+    : [];
   const listed = Array.isArray(details.openWindows) ? details.openWindows : Array.isArray(details.windows) ? details.windows : [];
   const windows = listed.map(openWindow).filter((w): w is OpenWindow => w !== null).sort((a, b) => a.end - b.end);
   const openCount = typeof details.openCount === 'number' ? details.openCount : windows.length;
@@ -24,7 +28,8 @@ export function explainWindow(spec: NodeSpec, explanation: NodeExplanation): Win
     allowedLatenessMs,
     openWindows: windows.slice(0, shown),
     openCount,
-    summary: summarize(watermark, windows[0], openCount, watermarkDelayMs),
+    partitions,
+    summary: typeof details.summary === 'string' ? details.summary : summarize(watermark, windows[0], openCount, watermarkDelayMs),
   };
 }
 
