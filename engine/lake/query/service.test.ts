@@ -132,6 +132,10 @@ test('table@ref reads that version next to the head in one query', async () => {
 test('options choose the version of every table in the query', async () => {
   const { rows } = await all('SELECT count(*) AS n FROM people', { tag: 'v1' });
   assert.deepEqual(rows, [{ n: 3 }]);
+  // numbers has no v1: that only matters when the query really reads the table, not for a column of that name.
+  assert.deepEqual((await all('SELECT count(*) AS numbers FROM people', { tag: 'v1' })).rows, [{ numbers: 3 }]);
+  await assert.rejects(all('SELECT count(*) FROM numbers', { tag: 'v1' }), (error: unknown) =>
+    error instanceof EngineError && error.code === 'ENG_LAKE_REF' && /numbers/.test(error.message));
 });
 
 test('pages hold at most pageSize rows and together hold every row once', async () => {

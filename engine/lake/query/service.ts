@@ -62,9 +62,16 @@ export function createLakeQueryService(parts: LakeQueryParts): LakeQuery {
     const references = findReferences(sql, (name) => byLowerName.has(name));
 
     const views: { name: string; view: SnapshotView }[] = [];
+    // A plain name may be a column that happens to share a table's name, so a table that cannot be read
+    // fails the query only if DuckDB then really looks for it.
+    const unreadable = new Map<string, unknown>();
     for (const lower of references.plain) {
       const name = byLowerName.get(lower)!;
-      views.push({ name, view: await parts.source.view(name, version) });
+      try {
+        views.push({ name, view: await parts.source.view(name, version) });
+      } catch (error) {
+        unreadable.set(lower, error);
+      }
     }
     for (const reference of references.versioned) {
       const name = byLowerName.get(reference.table)!;
@@ -83,7 +90,7 @@ export function createLakeQueryService(parts: LakeQueryParts): LakeQuery {
       }
       // A table read once can be narrowed to the files its WHERE allows; a table read twice cannot (the
       // other reference, e.g. a subquery, would see the narrowed view too).
-      const only = references.count === 1 ? views[0] : undefined;
+      const only = references.count === 1 && unreadable.size === 0 ? views[0] : undefined;
       const predicates = only ? await wherePredicates(connection, rewritten, only.name) : [];
       for (const { name, view } of views) {
         const files = view === only?.view ? pruneFiles(view, predicates) : view.files;
@@ -105,7 +112,10 @@ export function createLakeQueryService(parts: LakeQueryParts): LakeQuery {
       return handle;
     } catch (error) {
       if (!handle) connection.closeSync();
-      throw withTableHint(queryError(error), names);
+      const failure = queryError(error);
+      const missing = /Table with name (\S+) does not exist/.exec(failure.message)?.[1]?.toLowerCase();
+      if (missing !== undefined && unreadable.has(missing)) throw unreadable.get(missing);
+      throw withTableHint(failure, names);
     }
   }
 
