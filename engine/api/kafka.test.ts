@@ -93,3 +93,36 @@ test('produce a generator to a topic, list it, peek decoded messages, see group 
   assert.equal(history.at(-1)?.lag, 51);
   await call('kafkaDeleteTopic', { connection: 'test', topic });
 });
+
+test('a pipeline reading Kafka gets a kafka_lag series in the metrics history', async () => {
+  const topic = uniqueTopic('lagged');
+  await call('kafkaCreateTopic', { connection: 'test', topic, partitions: 1 });
+  await call('kafkaProduceGenerator', { connection: 'test', topic, dataset: 'sensor_readings', count: 50, seed: 2 });
+  await call('runStart', {
+    doc: {
+      format: 'streamlake.pipeline',
+      version: 1,
+      name: 'lag-check',
+      nodes: [
+        { id: 'readings', type: 'source.kafka', config: { connection: 'test', topics: [topic], startFrom: 'earliest', format: 'json' } },
+        { id: 'out', type: 'sink.preview', config: {} },
+      ],
+      edges: [{ from: 'readings', to: 'out' }],
+    },
+    options: { fresh: true },
+  });
+  try {
+    for (;;) {
+      const series = await call('metricsHistory', { names: ['kafka_lag'] });
+      const lag = series.find((s) => s.nodeId === 'readings');
+      if (lag && lag.points.length > 0) {
+        assert.ok(lag.points.every(([, value]) => value >= 0 && value <= 50));
+        break;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  } finally {
+    await call('runStop');
+  }
+  assert.ok((await call('nodePreview', { nodeId: 'out' })).seen > 0, 'the pipeline read the topic');
+});

@@ -69,7 +69,7 @@ export function createStudioService(options: StudioServiceOptions): StudioServic
   const lake = new LakeExplorer(lakeDir, clock, events);
   const sql = new SqlWorkbench(lakeDir, clock, options.mode);
   const kafka = new KafkaScreens({ connections, clock, timers, events, lakeDir, homeDir });
-  const runs = new RunControl({ lakeDir, homeDir, clock, timers, events, history });
+  const runs = new RunControl({ lakeDir, homeDir, clock, timers, events, history, groupLag: (connection, group) => kafka.groupLag(connection, group) });
   const info: HostInfo = {
     mode: options.mode,
     version: appVersion(),

@@ -126,6 +126,22 @@ export class KafkaScreens {
     }));
   }
 
+  /** Total lag of one consumer group over the topics it committed offsets for. */
+  async groupLag(connection: string, groupId: string): Promise<number> {
+    const cluster = await this.cluster(connection);
+    const committed = await cluster.admin.fetchOffsets({ groupId });
+    let lag = 0;
+    for (const topic of committed) {
+      const highs = new Map((await cluster.admin.fetchTopicOffsets(topic.topic)).map((o) => [o.partition, Number(o.high)]));
+      for (const p of topic.partitions) {
+        const high = highs.get(p.partition) ?? 0;
+        const offset = Number(p.offset);
+        lag += offset >= 0 ? Math.max(0, high - offset) : high;
+      }
+    }
+    return lag;
+  }
+
   async lagHistory(connection: string, groupId: string, sinceMs?: number): Promise<LagPoint[]> {
     const cluster = await this.cluster(connection);
     if (cluster.lag.samples(groupId).length === 0) await cluster.lag.sample();

@@ -26,7 +26,12 @@ export interface RunsOptions {
   timers: Timers;
   events: EventHub;
   history: MetricsHistory;
+  /** Lag of a Kafka consumer group, for the `kafka_lag` series of pipelines that read Kafka. */
+  groupLag?: (connection: string, groupId: string) => Promise<number>;
 }
+
+/** Kafka lag is sampled every this many ticks (it costs broker round trips). */
+const lagEveryTicks = 5;
 
 interface Current {
   id: string;
@@ -39,6 +44,7 @@ interface Current {
   latest: MetricsSnapshot | null;
   previous: RuntimeSnapshot | null;
   tick: TimerHandle | null;
+  ticks: number;
   done: Promise<void>;
 }
 
@@ -76,7 +82,7 @@ export class RunControl {
       ...(runOptions.maxEvents === undefined ? {} : { maxEvents: runOptions.maxEvents }),
       onEvent: (event) => this.onRunEvent(id, event),
     });
-    const current: Current = { id, run, doc, state: 'starting', startedAt: this.options.clock.now(), endedAt: null, latest: null, previous: null, tick: null, done: Promise.resolve() };
+    const current: Current = { id, run, doc, state: 'starting', startedAt: this.options.clock.now(), endedAt: null, latest: null, previous: null, tick: null, ticks: 0, done: Promise.resolve() };
     this.current = current;
     this.options.history.clear();
     this.emitStatus();
@@ -199,8 +205,23 @@ export class RunControl {
       this.sample(current);
       if (current.latest) this.options.events.emit({ type: 'metrics.tick', snapshot: current.latest });
       this.emitStatus();
+      if (++current.ticks % lagEveryTicks === 0) this.sampleLag(current);
       if (current.endedAt === null) this.scheduleTick(current);
     });
+  }
+
+  private sampleLag(current: Current): void {
+    const groupLag = this.options.groupLag;
+    if (!groupLag) return;
+    for (const node of current.doc.nodes) {
+      if (node.type !== 'source.kafka') continue;
+      // The same default group id the Kafka source uses (engine/kafka/source.ts).
+      const group = node.config.group ?? `streamlake-${current.doc.name}-${node.id}`.replace(/[^A-Za-z0-9._-]/g, '_');
+      groupLag(node.config.connection, group).then(
+        (lag) => this.options.history.recordLag(node.id, this.options.clock.now(), lag),
+        (error: unknown) => this.log({ at: this.options.clock.now(), level: 'warn', nodeId: node.id, message: `Kafka lag of group ${group} could not be read: ${(error as Error).message}` }),
+      );
+    }
   }
 
   private sample(current: Current): void {
