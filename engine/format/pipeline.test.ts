@@ -231,6 +231,14 @@ test('source rules: kafka needs topics, csv without header needs columns', () =>
   expectProblem(doc, '/nodes/0/config/columns', /without a header row needs "columns"/);
 });
 
+test('two sinks may not write the same table branch', () => {
+  const doc = salesDoc();
+  config(doc, 5).table = 'sales_by_region';
+  expectProblem(doc, '/nodes/5/config/table', /"lake" already writes table "sales_by_region"; connect these inputs to that one sink instead/);
+  config(doc, 5).branch = 'audit';
+  assert.ok(validatePipeline(doc).ok, 'another branch is another writer target');
+});
+
 test('layout problems', () => {
   const doc = salesDoc();
   doc.layout = { ghost: { x: 1, y: 2 }, orders: { x: 'a', y: 0 } };

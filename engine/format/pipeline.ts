@@ -525,6 +525,20 @@ class DocumentCheck {
       const input = node.type.startsWith('source.') ? null : inputFields(shape, outputs, node.id);
       new NodeCheck(node, input, this.problems).run();
     }
+    this.checkSharedTables();
+  }
+
+  /** Two sinks committing to one table branch would race each other's snapshots. */
+  private checkSharedTables(): void {
+    const writers = new Map<string, CheckedNode>();
+    for (const node of this.nodes.values()) {
+      if (node.type !== 'sink.lake' || !node.wellFormed.has('table')) continue;
+      const branch = node.wellFormed.has('branch') ? String(node.config.branch) : 'main';
+      const key = `${String(node.config.table)}@${branch}`;
+      const first = writers.get(key);
+      if (!first) writers.set(key, node);
+      else this.add(`${pointer('nodes', node.index)}/config/table`, `"${first.id}" already writes table "${String(node.config.table)}"${branch === 'main' ? '' : ` on branch "${branch}"`}; connect these inputs to that one sink instead`);
+    }
   }
 }
 
