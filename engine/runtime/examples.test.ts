@@ -129,7 +129,7 @@ function assertSameRows(actual: Row[], expected: Row[], key: string[], label: st
     const got = a.get(k);
     assert.ok(got, `${label}: missing row ${k}`);
     for (const [field, value] of Object.entries(want)) {
-      const have = got[field];
+      const have: unknown = got[field];
       if (typeof value === 'number' && typeof have === 'number') {
         assert.ok(Math.abs(have - value) <= 1e-6 * Math.max(1, Math.abs(value)), `${label} ${k}.${field}: ${have} vs ${value}`);
       } else if (value instanceof Date) {
