@@ -3,7 +3,7 @@
 // `link(tmp, v<N+1>.metadata.json)`, which fails with EEXIST when another writer got there first, so
 // exactly one commit wins each version and the loser re-applies its change on the new base.
 // version-hint.text is only a hint (written via temp + rename); readers probe past it, as Java does.
-import { link, mkdir, open, readdir, readFile, rename, unlink } from 'node:fs/promises';
+import { link, mkdir, open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -82,6 +82,12 @@ export interface Loaded {
   file: string;
 }
 
+// Version files are never rewritten in place, so a parsed version can be reused while the same file
+// (same inode, size and mtime) is on disk: a table with a long history is not re-parsed per commit.
+// Metadata objects are treated as immutable everywhere (changes build new objects).
+const parsed = new Map<string, { key: string; loaded: Loaded }>();
+const PARSED_MAX = 64;
+
 export async function loadMetadata(tableDir: string): Promise<Loaded> {
   const version = await currentVersion(tableDir);
   if (version === null) {
@@ -89,12 +95,20 @@ export async function loadMetadata(tableDir: string): Promise<Loaded> {
   }
   const file = versionFile(tableDir, version);
   let text: string;
+  let key: string;
   try {
+    const info = await stat(file);
+    key = `${info.ino}:${info.size}:${info.mtimeMs}`;
+    const hit = parsed.get(file);
+    if (hit && hit.key === key) return hit.loaded;
     text = await readFile(file, 'utf8');
   } catch (error) {
     throw new EngineError('ENG_LAKE_METADATA', `${file}: cannot be read: ${(error as Error).message}`, { file });
   }
-  return { version, metadata: parseTableMetadata(text, file), file };
+  const loaded = { version, metadata: parseTableMetadata(text, file), file };
+  if (parsed.size >= PARSED_MAX) parsed.delete(parsed.keys().next().value as string);
+  parsed.set(file, { key, loaded });
+  return loaded;
 }
 
 /** Writes bytes to a new file and fsyncs it; fails if the file exists. */
@@ -135,6 +149,10 @@ export async function publish(tableDir: string, version: number, metadata: Table
   } finally {
     await unlink(tmp).catch(() => undefined);
   }
+  const published = versionFile(tableDir, version + 1);
+  const info = await stat(published);
+  if (parsed.size >= PARSED_MAX) parsed.delete(parsed.keys().next().value as string);
+  parsed.set(published, { key: `${info.ino}:${info.size}:${info.mtimeMs}`, loaded: { version: version + 1, metadata, file: published } });
   await hooks?.at?.('after-link');
   const hintTmp = path.join(dir, `${randomUUID()}-version-hint.temp`);
   await writeNewFile(hintTmp, String(version + 1));
