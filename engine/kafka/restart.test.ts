@@ -46,7 +46,7 @@ test('broker down at start, then restarted mid-run: every message exactly once',
   await broker.stop();
 
   const logs: string[] = [];
-  const source = new KafkaSource('k', { connection: 'own', topics: [topic], group: 'restart-group', format: 'json' }, connection, testContext('k', logs));
+  const source = new KafkaSource('k', { connection: 'own', topics: [topic], group: 'restart-group', format: 'json', startFrom: 'earliest' }, connection, testContext('k', logs));
   const seen: number[] = [];
   const abort = new AbortController();
   const running = source.run(async (batch: Batch, port) => {

@@ -37,7 +37,7 @@ async function createTopic(topic: string, partitions = 1): Promise<void> {
 }
 
 function source(config: Partial<KafkaSourceConfig> & Pick<KafkaSourceConfig, 'format'>, options: KafkaSourceOptions = { stopAtEnd: true }, connection = local, id = 'kafka'): KafkaSource {
-  return new KafkaSource(id, { connection: connection.name, group: uniqueTopic('g'), ...config }, connection, testContext(id), options);
+  return new KafkaSource(id, { connection: connection.name, group: uniqueTopic('g'), startFrom: 'earliest', ...config }, connection, testContext(id), options);
 }
 
 async function sink(topic: string, format: 'json' | 'avro', rows: Row[], extra: { key?: string; headers?: Record<string, string>; compression?: CompressionName } = {}): Promise<void> {
@@ -233,7 +233,7 @@ test('restore() resumes exactly after the saved positions, across partitions', a
   assert.equal(Object.values(saved).reduce((s: number, v) => s + (v as number), 0), 300);
   await sink(topic, 'json', Array.from({ length: 90 }, (_, i) => ({ i: 300 + i })), { key: 'i' });
   // Same group: the group offsets were never committed, so only restore() can skip the first 300.
-  const second = new KafkaSource('kafka', { connection: 'local', group: uniqueTopic('g'), topics: [topic], format: 'json' }, local, testContext('kafka'), { stopAtEnd: true });
+  const second = new KafkaSource('kafka', { connection: 'local', group: uniqueTopic('g'), topics: [topic], format: 'json', startFrom: 'earliest' }, local, testContext('kafka'), { stopAtEnd: true });
   second.restore(saved);
   const b = await collect(second);
   assert.equal(a.out.length, 300);

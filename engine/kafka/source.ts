@@ -203,7 +203,8 @@ export class KafkaSource implements SourceInstance {
     });
 
     const from = this.config.startFrom;
-    await consumer.subscribe({ topics: topics!, fromBeginning: from === undefined || from === 'earliest' || typeof from === 'object' });
+    // Without a checkpoint or committed group offsets, the catalog's default is 'latest'.
+    await consumer.subscribe({ topics: topics!, fromBeginning: from === 'earliest' || typeof from === 'object' });
     const onAbort = (): void => finish();
     signal.addEventListener('abort', onAbort, { once: true });
     await consumer.run({
