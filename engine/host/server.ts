@@ -49,6 +49,7 @@ export interface WebHost {
   close(): Promise<void>;
 }
 
+const slowClientBytes = 4 * 1024 * 1024;
 const defaultRendererDir = resolve(new URL('../../renderer/dist', import.meta.url).pathname);
 const iconsDir = resolve(new URL('../../resources/icons', import.meta.url).pathname);
 
@@ -137,7 +138,12 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     const send = (message: ServerMessage): void => {
       if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(message));
     };
-    const unsubscribe = service.subscribe((event) => send({ event }));
+    // A page that cannot keep up (background tab, slow link) skips metric ticks instead of making the
+    // host buffer them without bound; the next tick carries the whole snapshot anyway.
+    const unsubscribe = service.subscribe((event) => {
+      if (event.type === 'metrics.tick' && ws.bufferedAmount > slowClientBytes) return;
+      send({ event });
+    });
     ws.on('close', unsubscribe);
     ws.on('error', () => ws.close());
     ws.on('message', (data, isBinary) => {
