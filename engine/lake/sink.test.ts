@@ -123,3 +123,21 @@ test('lastCommitted skips snapshots other writers made and reads the branch the 
   await table.append([{ n: 2 }], { branch: 'dev' });
   assert.deepEqual(await sink.lastCommitted(), { id: 4, sources: { s: { offset: 10 } } });
 });
+
+test('a dead-letter table keeps payloads of every shape as JSON text', async (t) => {
+  const dir = await tempDir(t);
+  const time = new ManualTime(0);
+  const sink = new LakeSink({ table: 'dead', commitInterval: '0s' }, context(dir, time, { n: 0 }));
+  const at = new Date('2026-01-01T00:00:00Z');
+  await sink.write({ partition: 'p', rows: [{ reason: 'bad amount', node: 'valid', port: 'error', payload: { amount: -1, tags: ['x'] }, at }] });
+  await sink.checkpoint({ id: 1, sources: {} });
+  await sink.write({ partition: 'p', rows: [{ reason: 'not JSON', node: 'orders', port: 'error', payload: '{oops', source: { line: 7 }, at }] });
+  await sink.checkpoint({ id: 2, sources: {} });
+  await sink.close();
+  assert.deepEqual(sink.rejected(), []);
+  const rows = await readRows(await openLake(dir).table('dead'), undefined, { orderBy: 'reason' });
+  assert.deepEqual(rows.map((r) => [r.reason, r.payload, r.source]), [
+    ['bad amount', '{"amount":-1,"tags":["x"]}', null],
+    ['not JSON', '{oops', '{"line":7}'],
+  ]);
+});

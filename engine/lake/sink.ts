@@ -137,6 +137,12 @@ export class LakeSink implements SinkInstance {
       required: false,
       type: parseDeclaredType(type) ?? 'string',
     }));
+    // a dead-letter table: payload and source positions come in every shape, so they are kept as JSON text
+    if (rows.length > 0 && rows.every((r) => 'reason' in r && 'payload' in r && 'node' in r)) {
+      for (const name of ['payload', 'source']) {
+        if (!declared.some((f) => f.name === name)) declared.push({ id: declared.length + 1, name, required: false, type: 'string' });
+      }
+    }
     let next = declared.length;
     const struct = evolveStruct({ type: 'struct', fields: declared }, rows, () => ++next);
     if (struct.fields.length === 0) return null;

@@ -222,8 +222,13 @@ function coerceValue(type: IcebergType, value: unknown, path: string): unknown {
     switch (type) {
       case 'string':
         if (typeof value === 'string') return value;
-        // numbers and booleans have one exact text form; objects and dates do not
-        return typeof value === 'number' || typeof value === 'boolean' ? String(value) : misfit(path, type, value);
+        // other values have one exact text form: numbers and booleans as such, dates as ISO text,
+        // objects and lists as JSON (dead-letter payloads, for one, come in every shape)
+        if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+        if (value instanceof Date) return Number.isNaN(value.getTime()) ? misfit(path, type, value) : value.toISOString();
+        if (value instanceof Uint8Array) return misfit(path, type, value);
+        if (typeof value === 'object') return jsonText(value);
+        return misfit(path, type, value);
       case 'long':
         if (typeof value === 'number') return Number.isSafeInteger(value) ? value : misfit(path, type, value);
         if (typeof value === 'bigint' && value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER)) return Number(value);
@@ -294,6 +299,10 @@ function coerceValue(type: IcebergType, value: unknown, path: string): unknown {
     out.push({ key, value: v });
   }
   return out;
+}
+
+function jsonText(value: object): string {
+  return JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? v.toString() : v instanceof Uint8Array ? Buffer.from(v).toString('base64') : v));
 }
 
 /** Exact unscaled value of a decimal given as number or text, or null when it has more digits than `scale`. */
