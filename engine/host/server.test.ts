@@ -281,6 +281,18 @@ describe('web host', () => {
   });
 });
 
+test('a host started with folders owns its service and serves the API', async () => {
+  const home = await mkdtemp(join(tmpdir(), 'streamlake-host-'));
+  const host = await startWebHost({ port: 0, lakeDir: join(home, 'lake'), homeDir: home });
+  try {
+    const reply = await http(host.port, '/api/hostInfo', { method: 'POST', headers: { authorization: `Bearer ${host.token}`, 'content-type': 'application/json' } });
+    assert.equal((JSON.parse(reply.body) as { result: { lakeDir: string } }).result.lakeDir, join(home, 'lake'));
+  } finally {
+    await host.close();
+    await rm(home, { recursive: true, force: true });
+  }
+});
+
 test('the web host refuses to bind anything but loopback', async () => {
   const home = await mkdtemp(join(tmpdir(), 'streamlake-host-'));
   const service = createStudioService({ mode: 'browser', lakeDir: join(home, 'lake'), homeDir: home });

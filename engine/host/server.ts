@@ -11,7 +11,9 @@ import { EngineError, toErrorPayload } from '../errors.ts';
 import type { ErrorCode, ErrorPayload } from '../errors.ts';
 import type { ClientMessage, ServerMessage } from '../api/contract.ts';
 import { dispatchCall } from '../api/dispatch.ts';
+import { createStudioService } from '../api/service.ts';
 import type { StudioService } from '../api/service.ts';
+import { openInBrowser } from './launch.ts';
 import { assertLoopback, checkSite, checkToken, newToken, requestToken } from './security.ts';
 import type { Verdict } from './security.ts';
 import { securityHeaders, serveStatic } from './static.ts';
@@ -21,8 +23,13 @@ export interface WebHostOptions {
   port: number;
   /** Loopback only; anything else throws. */
   host?: string;
-  /** The engine behind the API (createStudioService with mode 'browser'). */
-  service: StudioService;
+  /** The engine behind the API (createStudioService with mode 'browser'); closed by whoever created it. */
+  service?: StudioService;
+  /** Without `service`: the host creates one over these folders and closes it with itself. */
+  lakeDir?: string;
+  homeDir?: string;
+  /** Open the printed URL in the default browser. */
+  open?: boolean;
   /** Built renderer folder (default `<repo>/renderer/dist`). */
   rendererDir?: string;
   /** Fixed token (tests); default: 256 random bits per launch. */
@@ -45,7 +52,7 @@ export interface WebHost {
   url: string;
   /** `http://127.0.0.1:P/metrics`, to be called with `Authorization: Bearer <metricsToken>`. */
   metricsUrl: string;
-  /** Closes sockets and the server; the service is closed by whoever created it. */
+  /** Closes sockets and the server (and the service, when the host created it). */
   close(): Promise<void>;
 }
 
@@ -60,7 +67,11 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
   const metricsToken = options.metricsToken ?? process.env.STREAMLAKE_METRICS_TOKEN ?? newToken();
   const rendererDir = options.rendererDir ?? defaultRendererDir;
   const maxPayload = options.maxPayloadBytes ?? 64 * 1024 * 1024;
-  const service = options.service;
+  let owned: StudioService | null = null;
+  if (!options.service && (options.lakeDir === undefined || options.homeDir === undefined)) {
+    throw new EngineError('ENG_HOST_REQUEST', 'startWebHost needs either a service or both lakeDir and homeDir');
+  }
+  const service = options.service ?? (owned = createStudioService({ mode: 'browser', lakeDir: options.lakeDir ?? '', homeDir: options.homeDir ?? '', metricsPath: '/metrics' }));
   let port = options.port;
 
   const server = createServer((request, response) => {
@@ -165,29 +176,37 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     void service.runStatus().then((status) => send({ event: { type: 'run.status', status } }), () => undefined);
   }
 
-  await new Promise<void>((resolveListen, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, host, () => {
-      server.off('error', reject);
-      resolveListen();
+  try {
+    await new Promise<void>((resolveListen, reject) => {
+      server.once('error', reject);
+      server.listen(options.port, host, () => {
+        server.off('error', reject);
+        resolveListen();
+      });
     });
-  });
+  } catch (error) {
+    await owned?.close();
+    throw error;
+  }
   port = (server.address() as AddressInfo).port;
   const shown = host === '::1' ? '[::1]' : host;
   const base = `http://${shown}:${port}`;
 
+  const url = `${base}/?token=${token}`;
+  if (options.open) openInBrowser(url, (line) => process.stderr.write(`${line}\n`));
   return {
     port,
     host,
     token,
     metricsToken,
-    url: `${base}/?token=${token}`,
+    url,
     metricsUrl: `${base}/metrics`,
     async close() {
       for (const client of sockets.clients) client.terminate();
       sockets.close();
       server.closeAllConnections();
       await new Promise<void>((done) => server.close(() => done()));
+      await owned?.close();
     },
   };
 }
