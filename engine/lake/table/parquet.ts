@@ -130,9 +130,14 @@ export async function loadRows(connection: DuckDBConnection, struct: StructType,
   try {
     const types = Array.from({ length: appender.columnCount }, (_, i) => appender.columnType(i));
     for (let start = 0; start < rows.length; start += CHUNK_ROWS) {
-      const slice = rows.slice(start, start + CHUNK_ROWS);
-      const chunk = DuckDBDataChunk.create(types, slice.length);
-      struct.fields.forEach((f, i) => chunk.setColumnValues(i, slice.map((r) => toDuck(f.type, r[f.name]))));
+      const count = Math.min(CHUNK_ROWS, rows.length - start);
+      const chunk = DuckDBDataChunk.create(types, count);
+      // straight into the column vectors: no per-chunk value arrays
+      struct.fields.forEach((f, i) => {
+        const vector = chunk.getColumnVector(i);
+        for (let j = 0; j < count; j++) vector.setItem(j, toDuck(f.type, rows[start + j]?.[f.name]));
+        vector.flush();
+      });
       appender.appendDataChunk(chunk);
     }
     appender.flushSync();
