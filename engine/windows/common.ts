@@ -42,12 +42,21 @@ export function fieldOf(row: Row, name: string): unknown {
 
 /** Group-by values of a row, and a Map key that tells different values (and types) apart. */
 export function groupOf(row: Row, groupBy: readonly string[]): { key: string; values: unknown[] } {
-  if (groupBy.length === 1) {
-    const v = fieldOf(row, groupBy[0] as string);
-    return { key: typeof v === 'string' ? v : keyPart(v), values: [v] };
+  return { key: groupKeyOf(row, groupBy), values: groupBy.map((g) => fieldOf(row, g)) };
+}
+
+/** Just the Map key of a row's group (the hot path: no allocation for one string field). */
+export function groupKeyOf(row: Row, groupBy: readonly string[]): string {
+  const n = groupBy.length;
+  if (n === 0) return '';
+  if (n === 1) {
+    const name = groupBy[0] as string;
+    const v = name in row ? row[name] : fieldOf(row, name);
+    return typeof v === 'string' ? v : keyPart(v);
   }
-  const values = groupBy.map((g) => fieldOf(row, g));
-  return { key: values.map(keyPart).join('\u0001'), values };
+  let key = keyPart(fieldOf(row, groupBy[0] as string));
+  for (let i = 1; i < n; i++) key += '\u0001' + keyPart(fieldOf(row, groupBy[i] as string));
+  return key;
 }
 
 function keyPart(v: unknown): string {
@@ -92,6 +101,7 @@ export interface WindowExplanation {
 
 /** One plain sentence on why the oldest open window has not been emitted yet. */
 export function explainSummary(settings: WindowSettings, watermark: number, oldest: OpenWindowInfo | undefined, partitions: WindowExplanation['partitions']): string {
+  if (watermark === Number.POSITIVE_INFINITY) return 'The input ended: every window was emitted.';
   if (!oldest) return Number.isFinite(watermark) ? `No window is open; the watermark is at ${formatTimestamp(watermark)}.` : 'No event has arrived yet.';
   const at = formatTimestamp(oldest.closesAt);
   if (!Number.isFinite(watermark)) return `The window ending ${at} waits for the watermark, which has not started.`;

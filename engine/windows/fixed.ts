@@ -9,7 +9,7 @@ import { registerNode } from '../nodes/registry.ts';
 import { deadLetter, rowFailure } from '../operators/dead-letter.ts';
 import type { Batch, Emit, NodeContext, OperatorInstance, Row } from '../runtime/types.ts';
 import { addRow, argumentsOf, checkAgainst, initStates, loadStates, saveStates } from './aggregates.ts';
-import { explainSummary, fieldOf, groupOf, outputRow, upsertKeyOf, windowSettings, type OpenWindowInfo, type WindowExplanation, type WindowSettings } from './common.ts';
+import { explainSummary, fieldOf, groupKeyOf, groupOf, outputRow, upsertKeyOf, windowSettings, type OpenWindowInfo, type WindowExplanation, type WindowSettings } from './common.ts';
 import { eventTimeMs } from './time.ts';
 import { WatermarkTracker } from './watermark.ts';
 
@@ -48,7 +48,7 @@ export class FixedWindowOperator implements OperatorInstance {
     const slide = this.slideMs;
     const wm = this.tracker.value();
     const args = this.args;
-    const hits: Window[] = [];
+    const many: Window[] = [];
     let maxT = Number.NEGATIVE_INFINITY;
     let failed: Row[] | null = null;
     let late: Row[] | null = null;
@@ -70,9 +70,10 @@ export class FixedWindowOperator implements OperatorInstance {
         continue;
       }
       if (t > maxT) maxT = t;
+      const key = groupKeyOf(row, groupBy);
       // Windows containing t, newest first; older ones may already be past their lateness.
-      const key = groupBy.length === 0 ? '' : groupOf(row, groupBy).key;
-      hits.length = 0;
+      let hits = 0;
+      let only: Window | undefined;
       for (let start = Math.floor(t / slide) * slide; start > t - size; start -= slide) {
         if (start + size + latenessMs <= wm) break;
         let map = start === lastStart ? lastMap : this.byStart.get(start);
@@ -86,26 +87,29 @@ export class FixedWindowOperator implements OperatorInstance {
           if (start + size <= wm) win.emitted = true;
           map.set(key, win);
         }
-        hits.push(win);
+        if (hits === 0) only = win;
+        else {
+          if (hits === 1) {
+            many.length = 0;
+            many.push(only as Window);
+          }
+          many.push(win);
+        }
+        hits++;
       }
-      if (hits.length === 0) {
+      if (hits === 0) {
         (late ??= []).push(deadLetter(this.ctx, row, `event time ${formatTimestamp(t)} is beyond the allowed lateness: its window${size === slide ? '' : 's'} closed for good at watermark ${formatTimestamp(wm)}`, 'late'));
         continue;
       }
       try {
-        for (const win of hits) checkAgainst(aggregates, win.states, args);
+        if (hits === 1) checkAgainst(aggregates, (only as Window).states, args);
+        else for (const win of many) checkAgainst(aggregates, win.states, args);
       } catch (error) {
         (failed ??= []).push(deadLetter(this.ctx, row, rowFailure(error)));
         continue;
       }
-      for (const win of hits) {
-        addRow(aggregates, win.states, args, t);
-        win.events++;
-        if (win.emitted && !win.dirty) {
-          win.dirty = true;
-          this.dirty.push(win);
-        }
-      }
+      if (hits === 1) this.add(only as Window, args, t);
+      else for (const win of many) this.add(win, args, t);
     }
     const now = this.ctx.clock.now();
     if (maxT > Number.NEGATIVE_INFINITY) this.tracker.observe(batch.partition, maxT, now);
@@ -113,6 +117,15 @@ export class FixedWindowOperator implements OperatorInstance {
     this.fire(emit);
     if (failed) emit('error', { rows: failed, partition: batch.partition });
     if (late) emit('late', { rows: late, partition: batch.partition });
+  }
+
+  private add(win: Window, args: readonly unknown[], t: number): void {
+    addRow(this.settings.aggregates, win.states, args, t);
+    win.events++;
+    if (win.emitted && !win.dirty) {
+      win.dirty = true;
+      this.dirty.push(win);
+    }
   }
 
   tick(now: number, emit: Emit): void {

@@ -293,3 +293,16 @@ test('state holds open windows only: memory follows windows, not events', () => 
   assert.ok(state.windows.length <= 2, `${state.windows.length} windows kept after 400 events`);
   assert.equal(c.rows().length, 2 * 99);
 });
+
+test('explain names the window being waited for, and says when the input ended', () => {
+  const op = tumbling({ watermarkDelay: '5s' });
+  const c = collector();
+  op.process(b([ev(10 * S), ev(30 * S, 'us')]), c.emit);
+  const ex = op.explain() as { watermark: number; openCount: number; openWindows: { key: Row; closesAt: number; events: number }[]; summary: string };
+  assert.equal(ex.watermark, 25 * S);
+  assert.equal(ex.openCount, 2);
+  assert.deepEqual(ex.openWindows.map((w) => [w.key.region, w.closesAt, w.events]), [['eu', M, 1], ['us', M, 1]]);
+  assert.equal(ex.summary, 'The window ending 1970-01-01 00:01:00 closes when the watermark reaches 1970-01-01 00:01:00; the watermark is at 1970-01-01 00:00:25 (latest event time minus the 5000 ms watermark delay).');
+  op.finish(c.emit);
+  assert.equal((op.explain() as { summary: string }).summary, 'The input ended: every window was emitted.');
+});
