@@ -399,3 +399,24 @@ test('checkpoint files stay back to the oldest checkpoint a sink committed', asy
   }
   await done;
 });
+
+test('sources learn which fields the pipeline reads, unless whole rows leave it', async () => {
+  const { buildGraph } = await import('./graph.ts');
+  const { sourceProjection } = await import('./projection.ts');
+  const base: NodeSpec[] = [
+    { id: 'src', type: 'source.file', config: { path: 'x', format: 'jsonl' } },
+    { id: 'valid', type: 'transform.filter', config: { where: 'amount > 0 AND customer.tier IS NOT NULL' } },
+    { id: 'win', type: 'window.tumbling', config: { time: 'event_time', size: '1m', groupBy: ['region'], aggregates: { n: 'count(*)', total: 'sum(amount * quantity)' } } },
+    { id: 'out', type: 'sink.preview', config: {} },
+  ];
+  const edges = [{ from: 'src', to: 'valid' }, { from: 'valid', to: 'win' }, { from: 'win', to: 'out' }];
+  assert.deepEqual(sourceProjection(buildGraph(doc(base, edges)), 'src'), ['amount', 'customer', 'event_time', 'quantity', 'region']);
+  assert.equal(sourceProjection(buildGraph(doc(base, [...edges, { from: 'valid', to: 'out' }])), 'src'), undefined, 'raw rows reach a sink');
+  assert.equal(sourceProjection(buildGraph(doc(base, [...edges, { from: 'valid', port: 'error', to: 'out' }])), 'src'), undefined, 'dead letters carry whole rows');
+  let seen: readonly string[] | undefined = ['not called'];
+  const run = createRun(doc(base, edges), options({ nodes: {
+    'source.file': { kind: 'source', create: (_spec, ctx) => { seen = ctx.fields; return new MemorySource([]); } },
+  } }));
+  await run.start();
+  assert.deepEqual(seen, ['amount', 'customer', 'event_time', 'quantity', 'region']);
+});

@@ -15,6 +15,7 @@ import { nodeFactory, type NodeFactory } from '../nodes/registry.ts';
 import { CHECKPOINT_FORMAT, checkpointPath, chooseCheckpoint, clearCheckpoints, encodeCheckpoint, listCheckpoints, pruneCheckpoints, readCheckpoint, writeCheckpoint } from './checkpoint.ts';
 import { monotonicMs, systemClock, systemTimers, type Clock, type TimerHandle, type Timers } from './clock.ts';
 import { buildGraph, type Graph } from './graph.ts';
+import { sourceProjection } from './projection.ts';
 import { MetricsRegistry, type MetricsSnapshot, type NodeCounters } from './metrics.ts';
 import { SinkQueue } from './queue.ts';
 import { RowRing } from './ring.ts';
@@ -264,6 +265,7 @@ class PipelineRun implements Run {
       const factory = this.options.nodes?.[spec.type] ?? nodeFactory(spec.type);
       if (!factory) throw new EngineError('ENG_FORMAT_INVALID', `no implementation is registered for node type "${spec.type}" (node "${id}")`, { node: id });
       const ctx = this.context(id, counters);
+      if (gnode.kind === 'source') ctx.fields = sourceProjection(graph, id);
       try {
         // The factory union is discriminated by kind; the registry keeps kind and create together.
         if (factory.kind === 'source') node.source = await factory.create(spec as never, ctx);

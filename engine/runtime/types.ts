@@ -59,6 +59,11 @@ export interface NodeContext {
   /** STREAMLAKE_HOME; connections and other local config live here. */
   homeDir: string;
   metrics: NodeMetrics;
+  /**
+   * Sources only: the top-level fields the rest of the pipeline reads, when that is known and no whole
+   * row leaves the pipeline (see runtime/projection.ts). A source may decode just these; undefined = all.
+   */
+  fields?: readonly string[];
   signal: AbortSignal;
   log(level: 'debug' | 'info' | 'warn' | 'error', message: string): void;
 }

@@ -1,0 +1,54 @@
+// Which fields of a source's events the pipeline actually reads. Decoding only those is how a JSON source
+// gets past the ~0.5 M events/s that materialising every field costs (shared/notes/performance.md). The
+// answer is conservative: any path where whole rows leave the pipeline (a sink, a map that keeps the other
+// columns, a connected error or late port whose dead letters carry the original event) means "all fields".
+import { compileExpression, parseAggregate } from '../expr/index.ts';
+import type { NodeSpec } from '../format/pipeline.ts';
+import type { Graph } from './graph.ts';
+
+/** Top-level field names the nodes downstream of `sourceId` read, or undefined when they need whole rows. */
+export function sourceProjection(graph: Graph, sourceId: string): string[] | undefined {
+  const fields = new Set<string>();
+  const visited = new Set<string>();
+  const pending = [...(graph.nodes.get(sourceId)?.routes.out ?? [])];
+  try {
+    while (pending.length > 0) {
+      const id = pending.pop() as string;
+      if (visited.has(id)) continue;
+      visited.add(id);
+      const node = graph.nodes.get(id);
+      if (!node || node.kind !== 'operator') return undefined;
+      if (node.routes.error.length > 0 || node.routes.late.length > 0) return undefined;
+      const reads = readsOf(node.spec);
+      if (reads === null) return undefined;
+      for (const f of reads.fields) fields.add(f.split('.')[0] as string);
+      // Filters and dedupe pass the same rows on; maps and windows build new rows from what they read.
+      if (reads.passThrough) pending.push(...node.routes.out);
+    }
+  } catch {
+    // An expression that does not compile: the run will report it; no projection meanwhile.
+    return undefined;
+  }
+  return [...fields].sort();
+}
+
+function readsOf(spec: NodeSpec): { fields: string[]; passThrough: boolean } | null {
+  switch (spec.type) {
+    case 'transform.filter':
+      return { fields: [...compileExpression(spec.config.where).columns], passThrough: true };
+    case 'transform.dedupe':
+      return { fields: [...compileExpression(spec.config.key).columns, ...(spec.config.time ? [spec.config.time] : [])], passThrough: true };
+    case 'transform.map':
+      if (spec.config.keepOthers) return null;
+      return { fields: Object.values(spec.config.select).flatMap((text) => compileExpression(text).columns), passThrough: false };
+    case 'window.tumbling':
+    case 'window.hopping':
+    case 'window.session': {
+      const c = spec.config;
+      const args = Object.values(c.aggregates).flatMap((text) => parseAggregate(text).arg?.columns ?? []);
+      return { fields: [c.time, ...(c.groupBy ?? []), ...args], passThrough: false };
+    }
+    default:
+      return null;
+  }
+}
