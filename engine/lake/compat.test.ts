@@ -281,6 +281,18 @@ async function buildTables(lake: Lake, time: ManualTime): Promise<Record<string,
   await parted.append(rows);
   tick();
 
+  // 3b. hour() and identity on a date
+  const hourly = await lake.createTable('hourly', {
+    fields: [{ name: 'id', required: false, type: 'long' }, { name: 'ts', required: false, type: 'timestamptz' }, { name: 'd', required: false, type: 'date' }],
+    partitionBy: ['hour(ts)', 'd'],
+  });
+  await hourly.append([
+    { id: 1, ts: at('2026-01-01T00:59:59.999Z'), d: '2026-01-01' },
+    { id: 2, ts: at('2026-01-01T01:00:00Z'), d: '2026-01-01' },
+    { id: 3, ts: at('1969-12-31T23:30:00Z'), d: '1969-12-31' },
+  ]);
+  tick();
+
   // 4. tags and branches
   const refs = await lake.createTable('refs', { fields: [{ name: 'id', required: false, type: 'long' }, { name: 'v', required: false, type: 'string' }] });
   await refs.append([{ id: 1, v: 'one' }]);
@@ -319,6 +331,7 @@ async function buildTables(lake: Lake, time: ManualTime): Promise<Record<string,
     plain: { table: plain, key: 'id', reads: [undefined] },
     evolved: { table: evolved, key: 'id', reads: [undefined, { snapshotId: evolved.snapshots()[0]?.snapshotId ?? 0 }] },
     parted: { table: parted, key: 'id', reads: [undefined] },
+    hourly: { table: hourly, key: 'id', reads: [undefined] },
     refs: { table: refs, key: 'id', reads: [undefined, { tag: 'v1' }, { branch: 'dev' }] },
     upsert: { table: upsert, key: 'k', reads: [undefined, { snapshotId: upsert.snapshots()[0]?.snapshotId ?? 0 }] },
     compacted: { table: compacted, key: 'id', reads: [undefined] },
@@ -373,5 +386,7 @@ test('Apache Iceberg Java 1.10 reads what the engine writes', { timeout: 30 * 60
     // Java's partition tuples hold the internal form too: day → days since epoch
     assert.deepEqual(jf.partition, [p.ts_day, p.id_bucket, p.name_trunc, p.region]);
   }
+  const hourlyFiles = byName('hourly').files.map((f) => f.partition).sort((a, b) => Number(a[0]) - Number(b[0]));
+  assert.deepEqual(hourlyFiles, [[-1, -1], [490896, 20454], [490897, 20454]], 'hours and days since the epoch, negative before it');
   assert.deepEqual(byName('refs').refs.v1, { type: 'tag', snapshotId: tables.refs?.table.resolve({ tag: 'v1' })?.snapshotId });
 });
