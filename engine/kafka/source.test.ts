@@ -237,6 +237,10 @@ test('restore() resumes exactly after the saved positions, across partitions', a
   second.restore(saved);
   const b = await collect(second);
   assert.equal(a.out.length, 300);
+  // Each partition's first row arrives alone and before any partition's bulk, so windows see every
+  // partition (and hold their watermark to the slowest) before minutes of one partition go through.
+  assert.deepEqual(a.batches.slice(0, 3).map((batch) => batch.rows.length), [1, 1, 1]);
+  assert.equal(new Set(a.batches.slice(0, 3).map((batch) => batch.partition)).size, 3);
   assert.deepEqual(b.out.map((r) => r.i as number).sort((x, y) => x - y), Array.from({ length: 90 }, (_, i) => 300 + i));
   assert.ok(b.batches.every((batch) => /^kafka\/resume-[0-9a-f]+\/[0-2]$/.test(batch.partition)), 'one batch per topic-partition');
 });

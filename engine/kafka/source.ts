@@ -44,6 +44,10 @@ export class KafkaSource implements SourceInstance {
   private readonly next = new Map<string, number>();
   /** Partitions whose restored or requested start still has to be sought after (re)assignment. */
   private readonly pendingSeek = new Set<string>();
+  /** Partitions assigned to this consumer now, and those that have pushed at least one row this run. */
+  private assigned = new Set<string>();
+  private readonly introduced = new Set<string>();
+  private introductions: { arrived: Set<string>; open: () => void; gate: Promise<void> } | undefined;
   private consumer: Consumer | undefined;
   private decoder: Decoder | undefined;
 
@@ -185,6 +189,7 @@ export class KafkaSource implements SourceInstance {
     if (drained()) finish();
 
     consumer.on(consumer.events.GROUP_JOIN, (event) => {
+      this.assigned = new Set(Object.entries(event.payload.memberAssignment).flatMap(([topic, ps]) => ps.map((p) => `${topic}/${p}`)));
       // After every (re)assignment, put each partition where our positions say, not where the group is.
       for (const [topic, partitions] of Object.entries(event.payload.memberAssignment)) {
         for (const partition of partitions) {
@@ -210,7 +215,8 @@ export class KafkaSource implements SourceInstance {
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: 1,
+      // Concurrent per-partition handlers let the first rows of every partition be introduced together.
+      partitionsConsumedConcurrently: 64,
       eachBatch: async (payload) => {
         if (signal.aborted) return;
         await this.handleBatch(payload, push);
@@ -275,6 +281,23 @@ export class KafkaSource implements SourceInstance {
     }
     const last = messages[messages.length - 1]!;
     const partitionId = `${this.nodeId}/${topic}/${partition}`;
+    if (!this.introduced.has(tp) && rows.length > 0) {
+      // Watermarks are per partition, but only for partitions a window has seen: if one partition's
+      // first fetch (minutes of event time) went through before the others showed up, their older events
+      // would all be late. So every partition's first row is pushed alone, together, before the rest.
+      await this.introduction(tp);
+      const firstRow = rows.shift()!;
+      const firstOffset = firstRow._offset as number;
+      const before = errors.filter((e) => ((e.source as Row).offset as number) < firstOffset);
+      this.introduced.add(tp);
+      this.next.set(tp, firstOffset + 1);
+      await push({ rows: [firstRow], partition: partitionId }, 'out');
+      if (before.length) {
+        errors.splice(0, before.length);
+        this.ctx.metrics.addError(before.length);
+        await push({ rows: before, partition: partitionId }, 'error');
+      }
+    }
     // Positions cover the batch from the moment it is handed to push (the runtime's contract).
     this.next.set(tp, Number(last.offset) + 1);
     if (rows.length) await push({ rows, partition: partitionId }, 'out');
@@ -284,6 +307,27 @@ export class KafkaSource implements SourceInstance {
     }
     resolveOffset(last.offset);
     await heartbeat();
+  }
+
+  /**
+   * Waits until every assigned partition has a batch in hand (handlers run concurrently), or 1 s of
+   * processing time for partitions that have no data at all.
+   */
+  private introduction(tp: string): Promise<void> {
+    if (!this.introductions) {
+      let open!: () => void;
+      const gate = new Promise<void>((resolve) => { open = resolve; });
+      this.introductions = { arrived: new Set(), open, gate };
+      void this.ctx.timers.sleep(1000, this.ctx.signal).then(open);
+    }
+    const round = this.introductions;
+    round.arrived.add(tp);
+    const waiting = [...this.assigned].filter((p) => !this.introduced.has(p) && !round.arrived.has(p));
+    if (waiting.length === 0) {
+      round.open();
+      this.introductions = undefined;
+    }
+    return round.gate;
   }
 
   async committed(positions: SourcePositions): Promise<void> {

@@ -1,0 +1,73 @@
+// Shared by the Kafka workloads: a broker (STREAMLAKE_BENCH_KAFKA, or one started for the run), the cached
+// sales-event file, and a source.kafka factory that drains a topic.
+import { spawnSync } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { rename, stat } from 'node:fs/promises';
+import { once } from 'node:events';
+import { join } from 'node:path';
+import { generateEvents } from '../../generator/index.ts';
+import { startBroker } from '../../kafka/broker/broker.ts';
+import type { ConnectionConfig } from '../../kafka/connections.ts';
+import { kafkaClient } from '../../kafka/connections.ts';
+import { KafkaSource, type KafkaSourceOptions } from '../../kafka/source.ts';
+import type { NodeFactory } from '../../nodes/registry.ts';
+import type { BenchContext } from '../workload.ts';
+
+export interface BenchBroker { connection: ConnectionConfig; bootstrap: string; pid: number | null; stop(): Promise<void> }
+
+export async function benchBroker(ctx: BenchContext): Promise<BenchBroker> {
+  const given = process.env.STREAMLAKE_BENCH_KAFKA;
+  if (given) return { connection: { name: 'bench', brokers: [given] }, bootstrap: given, pid: null, stop: async () => {} };
+  ctx.log('starting a Kafka broker for the benchmark');
+  const broker = await startBroker({ dataDir: join(ctx.workDir, 'kafka'), saslSsl: false, heap: '1g' });
+  return { connection: { name: 'bench', brokers: [broker.bootstrap] }, bootstrap: broker.bootstrap, pid: broker.pid, stop: () => broker.stop() };
+}
+
+/** The same JSON Lines file as file-window-lake (same name, count and seed), generated once. */
+export async function salesFile(ctx: BenchContext, count: number, seed = 7): Promise<string> {
+  const path = join(ctx.cacheDir, `sales_orders-seed${seed}-${count}.jsonl`);
+  try {
+    if ((await stat(path)).size > 0) return path;
+  } catch {
+    // not generated yet
+  }
+  ctx.log(`generating ${count.toLocaleString('en-US')} sales events into ${path}`);
+  const temp = `${path}.tmp-${process.pid}`;
+  const out = createWriteStream(temp);
+  let lines: string[] = [];
+  for (const row of generateEvents('sales_orders', { count, seed })) {
+    lines.push(JSON.stringify(row));
+    if (lines.length === 10_000) {
+      if (!out.write(lines.join('\n') + '\n')) await once(out, 'drain');
+      lines = [];
+    }
+  }
+  if (lines.length > 0) out.write(lines.join('\n') + '\n');
+  out.end();
+  await once(out, 'finish');
+  await rename(temp, path);
+  return path;
+}
+
+export async function createTopic(connection: ConnectionConfig, topic: string, partitions: number): Promise<void> {
+  const admin = kafkaClient(connection).admin();
+  await admin.connect();
+  try {
+    if ((await admin.listTopics()).includes(topic)) await admin.deleteTopics({ topics: [topic] });
+    await admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Loads a file into a topic with kcat (fast, and independent of the code being measured). */
+export function loadTopic(bootstrap: string, topic: string, file: string): number {
+  const started = performance.now();
+  const r = spawnSync('kcat', ['-P', '-b', bootstrap, '-t', topic, '-z', 'lz4', '-X', 'linger.ms=50', '-X', 'batch.num.messages=10000', '-l', file], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`kcat could not load ${topic}: ${r.stderr}`);
+  return (performance.now() - started) / 1000;
+}
+
+export function drainingSource(connection: ConnectionConfig, options: KafkaSourceOptions = { stopAtEnd: true }): NodeFactory<'source.kafka'> {
+  return { kind: 'source', create: (spec, ctx) => new KafkaSource(spec.id, spec.config, connection, ctx, options) };
+}
