@@ -34,11 +34,13 @@ export class FixedWindowOperator implements OperatorInstance {
   private fired = 0;
   private dirty: Window[] = [];
   private readonly args: unknown[];
+  private readonly ordered: boolean;
 
   constructor(config: TumblingConfig | HoppingConfig, readonly sizeMs: number, readonly slideMs: number, private readonly ctx: Ctx) {
     this.settings = windowSettings(config);
     this.tracker = new WatermarkTracker(this.settings.delayMs, this.settings.idleTimeoutMs);
     this.args = new Array<unknown>(this.settings.aggregates.length);
+    this.ordered = this.settings.aggregates.some((a) => a.fn === 'min' || a.fn === 'max');
     if (!(sizeMs > 0) || !(slideMs > 0)) throw new RangeError(`window size and slide must be positive (size ${sizeMs} ms, slide ${slideMs} ms)`);
   }
 
@@ -102,8 +104,11 @@ export class FixedWindowOperator implements OperatorInstance {
         continue;
       }
       try {
-        if (hits === 1) checkAgainst(aggregates, (only as Window).states, args);
-        else for (const win of many) checkAgainst(aggregates, win.states, args);
+        // Only min/max can refuse a value because of what a window already holds.
+        if (this.ordered) {
+          if (hits === 1) checkAgainst(aggregates, (only as Window).states, args);
+          else for (const win of many) checkAgainst(aggregates, win.states, args);
+        }
       } catch (error) {
         (failed ??= []).push(deadLetter(this.ctx, row, rowFailure(error)));
         continue;
