@@ -118,4 +118,39 @@ describe('studio service over a real lake', () => {
     assert.deepEqual(now.rows, [[2]]);
     await assert.rejects(() => call('lakeTable', { table: 'nope' }), (e: Error & { code?: string }) => e.code === 'ENG_LAKE_NOT_TABLE');
   });
+
+  test('a pipeline writing the lake announces its commits with lake.changed', async () => {
+    const seen: StudioEvent[] = [];
+    const stop = service.subscribe((e) => seen.push(e));
+    const finished = new Promise<void>((resolve) => {
+      const off = service.subscribe((e) => {
+        if (e.type === 'lake.changed' && e.table === 'generated_orders') {
+          off();
+          resolve();
+        }
+      });
+    });
+    await call('runStart', {
+      doc: {
+        format: 'streamlake.pipeline',
+        version: 1,
+        name: 'lake-writer',
+        nodes: [
+          { id: 'orders', type: 'source.generator', config: { dataset: 'sales_orders', count: 500, seed: 4 } },
+          { id: 'store', type: 'sink.lake', config: { table: 'generated_orders' } },
+        ],
+        edges: [{ from: 'orders', to: 'store' }],
+      },
+      options: { fresh: true },
+    });
+    await finished;
+    stop();
+    const tables = await call('lakeTables');
+    const table = tables.find((t) => t.name === 'generated_orders');
+    assert.ok(table && table.snapshots >= 1, 'the table exists when lake.changed arrives');
+    assert.ok(seen.some((e) => e.type === 'lake.changed'));
+    const count = await call('sqlRun', { sql: 'SELECT count(*) FROM generated_orders' });
+    assert.ok(Number(count.rows[0]?.[0]) > 0);
+    await call('runStop');
+  });
 });

@@ -1,5 +1,6 @@
 // Run control for the studio: one pipeline runs at a time per host. The last run is kept after it ends so
 // previews, dead letters and metrics stay visible until the next start.
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { EngineError, toErrorPayload } from '../../errors.ts';
 import type { ErrorPayload } from '../../errors.ts';
@@ -45,6 +46,8 @@ interface Current {
   previous: RuntimeSnapshot | null;
   tick: TimerHandle | null;
   ticks: number;
+  /** Last seen version-hint text per lake table the pipeline writes, to notice commits. */
+  lakeVersions: Map<string, string>;
   done: Promise<void>;
 }
 
@@ -82,7 +85,7 @@ export class RunControl {
       ...(runOptions.maxEvents === undefined ? {} : { maxEvents: runOptions.maxEvents }),
       onEvent: (event) => this.onRunEvent(id, event),
     });
-    const current: Current = { id, run, doc, state: 'starting', startedAt: this.options.clock.now(), endedAt: null, latest: null, previous: null, tick: null, ticks: 0, done: Promise.resolve() };
+    const current: Current = { id, run, doc, state: 'starting', startedAt: this.options.clock.now(), endedAt: null, latest: null, previous: null, tick: null, ticks: 0, lakeVersions: new Map(), done: Promise.resolve() };
     this.current = current;
     this.options.history.clear();
     this.emitStatus();
@@ -206,8 +209,23 @@ export class RunControl {
       if (current.latest) this.options.events.emit({ type: 'metrics.tick', snapshot: current.latest });
       this.emitStatus();
       if (++current.ticks % lagEveryTicks === 0) this.sampleLag(current);
+      void this.watchLake(current);
       if (current.endedAt === null) this.scheduleTick(current);
     });
+  }
+
+  /**
+   * Lake sinks commit on their own cadence, so commits are noticed where they land: a table's
+   * version-hint.text changes with every commit (one small read per table per tick).
+   */
+  private async watchLake(current: Current): Promise<void> {
+    const tables = new Set(current.doc.nodes.flatMap((n) => (n.type === 'sink.lake' ? [n.config.table] : [])));
+    for (const table of tables) {
+      const hint = await readFile(join(this.options.lakeDir, table, 'metadata', 'version-hint.text'), 'utf8').catch(() => null);
+      if (hint === null || current.lakeVersions.get(table) === hint) continue;
+      current.lakeVersions.set(table, hint);
+      this.options.events.emit({ type: 'lake.changed', table });
+    }
   }
 
   private sampleLag(current: Current): void {
@@ -260,6 +278,8 @@ export class RunControl {
     this.sample(current);
     if (current.latest) this.options.events.emit({ type: 'metrics.tick', snapshot: current.latest });
     this.emitStatus();
+    // The final commits happen as the run ends; announce them before anyone reloads the lake views.
+    void this.watchLake(current);
   }
 
   private onRunEvent(runId: string, event: RunEvent): void {
@@ -276,8 +296,6 @@ export class RunControl {
         this.log({ at: event.at, level: 'info', message: `Resumed from checkpoint ${event.checkpointId}` });
         break;
       case 'checkpoint':
-        // A checkpoint is when lake sinks commit: tables changed, live queries refresh.
-        for (const node of current.doc.nodes) if (node.type === 'sink.lake') this.options.events.emit({ type: 'lake.changed', table: node.config.table });
         break;
       case 'status':
       case 'finished':
