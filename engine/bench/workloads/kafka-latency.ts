@@ -38,7 +38,7 @@ registerWorkload({
         edges: [{ from: 'orders', to: 'pick' }, { from: 'pick', to: 'out' }],
       };
       const lakeDir = join(ctx.workDir, 'lake');
-      const run = createRun(doc, { lakeDir, homeDir: ctx.workDir, checkpointInterval: 200, nodes: { 'source.kafka': drainingSource(broker.connection, {}) } });
+      const run = createRun(doc, { lakeDir, homeDir: ctx.workDir, checkpointDir: join(ctx.workDir, 'checkpoints'), checkpointInterval: 200, nodes: { 'source.kafka': drainingSource(broker.connection, {}) } });
       const rss = ctx.trackRss();
       const running = run.start();
       const started = monotonicMs();
