@@ -258,6 +258,9 @@ describe('web host', () => {
     const stopped = await api.runStop();
     assert.equal(stopped.state, 'finished');
     assert.ok(stopped.eventsTotal > 0);
+    const final = await api.runMetrics();
+    assert.ok(final && Object.values(final.nodes).every((n) => n.rateIn === 0 && n.rateOut === 0), 'a finished run shows no flow');
+    assert.ok((final.nodes.orders?.in ?? 0) > 0, 'but keeps its counts');
     const history = await api.metricsHistory({ names: ['events_per_second'] });
     assert.ok(history.some((s) => s.nodeId === undefined && s.points.length > 0));
     unsubscribe();

@@ -264,7 +264,12 @@ export class RunControl {
       };
     });
     current.previous = raw;
-    current.latest = { runId: current.id, pipeline: raw.pipeline, at: raw.at, nodes: raw.nodes, edges, checkpoints: raw.checkpoints };
+    // Once a run has ended nothing flows: rates left from its last sampling interval would show a
+    // finished pipeline as busy.
+    const ended = current.endedAt !== null;
+    const nodes = ended ? Object.fromEntries(Object.entries(raw.nodes).map(([id, n]) => [id, { ...n, rateIn: 0, rateOut: 0 }])) : raw.nodes;
+    if (ended) for (const edge of edges) edge.eventsPerSecond = 0;
+    current.latest = { runId: current.id, pipeline: raw.pipeline, at: raw.at, nodes, edges, checkpoints: raw.checkpoints };
     this.options.history.record(current.latest, this.options.clock.now());
   }
 
