@@ -182,6 +182,7 @@ test('bad SQL, unknown refs and conflicting options are clear errors', async () 
     error instanceof EngineError && error.code === 'ENG_LAKE_QUERY' && /no_such_table/.test(error.message));
   await assert.rejects(lake.query('SELECT * FROM people@nope'), (error: unknown) =>
     error instanceof EngineError && error.code === 'ENG_LAKE_REF' && /nope/.test(error.message));
+  await assert.rejects(lake.query('SELECT 1; SELECT 2'), /several SQL statements; run one statement at a time/);
   assert.throws(() => versionFromOptions({ tag: 'a', branch: 'b' }), /at most one/);
 });
 

@@ -113,6 +113,9 @@ export function createLakeQueryService(parts: LakeQueryParts): LakeQuery {
     } catch (error) {
       if (!handle) connection.closeSync();
       const failure = queryError(error);
+      if (/multiple statements/i.test(failure.message)) {
+        throw new EngineError('ENG_LAKE_QUERY', 'The text holds several SQL statements; run one statement at a time', undefined, { cause: error });
+      }
       const missing = /Table with name (\S+) does not exist/.exec(failure.message)?.[1]?.toLowerCase();
       if (missing !== undefined && unreadable.has(missing)) throw unreadable.get(missing);
       throw withTableHint(failure, names);
