@@ -3,9 +3,15 @@
 // error port, start positions, exactly-once restore, a rebalance and the SASL_SSL path.
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import type { KafkaSourceConfig } from '../format/pipeline.ts';
+import { openLake, readRows } from '../lake/index.ts';
+import '../nodes/index.ts';
+import { createRun } from '../runtime/run.ts';
 import type { Row } from '../runtime/types.ts';
 import { collect, testContext, uniqueTopic, useTestBroker, type TestBroker } from '../testing/kafka.ts';
 import type { CompressionName } from './codecs.ts';
@@ -65,7 +71,7 @@ test('JSON round trip through sink.kafka and source.kafka, with key, headers and
     const want = sample[i]!;
     for (const [k, v] of Object.entries(want)) assert.deepEqual(row[k], v, `${k} of row ${i}`);
     assert.equal(row._key, want.order_id);
-    assert.deepEqual(row._headers, { origin: 'test', qty: String(want.qty) });
+    assert.deepEqual(JSON.parse(row._headers as string), { origin: 'test', qty: String(want.qty) });
     assert.equal(row._topic, topic);
     assert.equal(row._partition, 0);
     assert.equal(row._offset, i);
@@ -112,7 +118,7 @@ test('kcat messages with keys, headers and null values, in every compression cod
     assert.equal(out.length, 200, codec);
     out.forEach((row, i) => {
       assert.equal(row._key, `k${i}`, codec);
-      assert.deepEqual(row._headers, { source: 'kcat', codec }, codec);
+      assert.deepEqual(JSON.parse(row._headers as string), { source: 'kcat', codec }, codec);
       if (i % 50 === 7) assert.equal(row.n, undefined, `${codec}: null value at ${i} has no fields`);
       else assert.equal(row.n, i, codec);
     });
@@ -300,4 +306,26 @@ test('SASL_SSL with TLS + SCRAM-SHA-512 reads rows', async () => {
   await sink(topic, 'json', sample);
   const { out } = await collect(source({ topics: [topic], format: 'json' }, { stopAtEnd: true }, remote));
   assert.equal(out.length, sample.length);
+  assert.equal(out[0]!._headers, null, 'no headers: null');
+});
+
+test('source.kafka straight into sink.lake: metadata columns have types the lake stores', async () => {
+  const topic = uniqueTopic('tolake');
+  await createTopic(topic);
+  await sink(topic, 'json', sample, { key: 'order_id', headers: { origin: "'test'" } });
+  const lakeDir = mkdtempSync(join(tmpdir(), 'streamlake-kafka-lake-'));
+  const run = createRun({
+    format: 'streamlake.pipeline', version: 1, name: 'tolake',
+    nodes: [
+      { id: 'in', type: 'source.kafka', config: { connection: 'local', topics: [topic], format: 'json', startFrom: 'earliest' } },
+      { id: 'out', type: 'sink.lake', config: { table: 'orders' } },
+    ],
+    edges: [{ from: 'in', to: 'out' }],
+  }, { lakeDir, homeDir: lakeDir, nodes: { 'source.kafka': { kind: 'source', create: (spec, ctx) => new KafkaSource(spec.id, spec.config as KafkaSourceConfig, local, ctx, { stopAtEnd: true }) } } });
+  const summary = await run.start();
+  assert.equal(summary.status, 'finished', JSON.stringify(summary.error));
+  const rows = await readRows(await openLake(lakeDir).table('orders'));
+  assert.equal(rows.length, sample.length);
+  const first = rows.find((r) => r.order_id === 'o-0')!;
+  assert.deepEqual([first._key, JSON.parse(first._headers as string), first._topic, first._offset], ['o-0', { origin: 'test' }, topic, 0]);
 });

@@ -25,10 +25,12 @@ export interface KafkaSourceOptions {
 
 type Push = (batch: Batch, port?: 'out' | 'error') => Promise<void>;
 
-const emptyHeaders: Readonly<Record<string, string>> = Object.freeze({});
-
-function headersOf(headers: IHeaders | undefined): Record<string, string> {
-  if (!headers) return emptyHeaders;
+/**
+ * Headers as JSON text of a name → value object (null when there are none): a column of one stable type
+ * that every sink can store, whatever header names each message carries.
+ */
+function headersOf(headers: IHeaders | undefined): string | null {
+  if (!headers) return null;
   let out: Record<string, string> | undefined;
   for (const name in headers) {
     const v = headers[name];
@@ -36,7 +38,7 @@ function headersOf(headers: IHeaders | undefined): Record<string, string> {
     const one = Array.isArray(v) ? v[v.length - 1] : v;
     out[name] = one === undefined ? '' : Buffer.isBuffer(one) ? one.toString('utf8') : String(one);
   }
-  return out ?? emptyHeaders;
+  return out ? JSON.stringify(out) : null;
 }
 
 export class KafkaSource implements SourceInstance {
