@@ -14,8 +14,13 @@ test('top-level AND-ed comparisons with constants become predicates', async () =
     { column: 'amount', op: '>', value: 10, slack: 0 },
   ]);
   assert.deepEqual(await predicates("SELECT count(*) FROM sales WHERE ts >= TIMESTAMPTZ '2026-01-01 00:00:00+00'"), [
-    { column: 'ts', op: '>=', value: Date.UTC(2026, 0, 1) * 1000, slack: 1000 },
+    { column: 'ts', op: '>=', value: Date.UTC(2026, 0, 1) * 1000, slack: 1000, time: 'zoned' },
   ]);
+  assert.deepEqual(await predicates("SELECT count(*) FROM sales WHERE ts < TIMESTAMP '2026-01-01 06:00:00'"), [
+    { column: 'ts', op: '<', value: Date.UTC(2026, 0, 1, 6) * 1000, slack: 1000, time: 'naive' },
+  ]);
+  // Instants that depend on the session time zone are left alone.
+  assert.deepEqual(await predicates("SELECT count(*) FROM sales WHERE ts < TIMESTAMPTZ '2026-01-01 06:00:00'"), []);
   assert.deepEqual(await predicates('SELECT * FROM "sales@v1" WHERE "sales@v1".id = 3', 'sales@v1'), [
     { column: 'id', op: '=', value: 3, slack: 0 },
   ]);
@@ -57,8 +62,10 @@ test('files whose partition or bounds exclude a predicate are dropped', () => {
   assert.deepEqual(kept({ column: 'qty', op: '<', value: 20, slack: 0 }), ['eu.parquet', 'unknown.parquet']);
   assert.deepEqual(kept({ column: 'amount', op: '<=', value: 55, slack: 0 }), ['eu.parquet', 'unknown.parquet']);
   // Timestamps keep files within the millisecond slack.
-  assert.deepEqual(kept({ column: 'ts', op: '<', value: 1_000_500, slack: 1000 }), ['eu.parquet', 'us.parquet', 'unknown.parquet']);
-  assert.deepEqual(kept({ column: 'ts', op: '<', value: 990_000, slack: 1000 }), ['eu.parquet', 'unknown.parquet']);
+  assert.deepEqual(kept({ column: 'ts', op: '<', value: 1_000_500, slack: 1000, time: 'zoned' }), ['eu.parquet', 'us.parquet', 'unknown.parquet']);
+  assert.deepEqual(kept({ column: 'ts', op: '<', value: 990_000, slack: 1000, time: 'zoned' }), ['eu.parquet', 'unknown.parquet']);
+  // A naive literal against a zoned column depends on the session time zone: no pruning.
+  assert.deepEqual(kept({ column: 'ts', op: '<', value: 990_000, slack: 1000, time: 'naive' }), ['eu.parquet', 'us.parquet', 'unknown.parquet']);
 });
 
 test('unsafe comparisons keep every file', () => {

@@ -14,6 +14,8 @@ export interface Predicate {
   value: number | string;
   /** Timestamps compare as epoch microseconds parsed with millisecond precision, so they get 1 ms of slack. */
   slack: number;
+  /** For timestamp literals: `naive` (TIMESTAMP) or `zoned` (TIMESTAMPTZ with an explicit offset). */
+  time?: 'naive' | 'zoned';
 }
 
 const ops: Record<string, CompareOp> = {
@@ -32,7 +34,7 @@ function object(value: Json | undefined): Record<string, Json> | null {
   return value !== null && typeof value === 'object' && !Array.isArray(value) ? value : null;
 }
 
-function constantOf(node: Record<string, Json>): { value: number | string; slack: number } | null {
+function constantOf(node: Record<string, Json>): Omit<Predicate, 'column' | 'op'> | null {
   if (node['class'] === 'CONSTANT') {
     const value = object(node['value']);
     if (!value || value['is_null'] !== false) return null;
@@ -50,20 +52,25 @@ function constantOf(node: Record<string, Json>): { value: number | string; slack
     const inner = child ? constantOf(child) : null;
     if (!inner || typeof inner.value !== 'string') return null;
     if (target === 'TIMESTAMP' || target === 'TIMESTAMP WITH TIME ZONE' || target === 'TIMESTAMPWITHTIMEZONE') {
-      const micros = timestampMicros(inner.value, target === 'TIMESTAMP');
-      return micros === null ? null : { value: micros, slack: 1000 };
+      const naive = target === 'TIMESTAMP';
+      const micros = timestampMicros(inner.value, naive);
+      return micros === null ? null : { value: micros, slack: 1000, time: naive ? 'naive' : 'zoned' };
     }
   }
   return null;
 }
 
-/** DuckDB timestamp text → epoch µs (ms precision); naive timestamps are UTC like the lake's. */
+/**
+ * DuckDB timestamp text → epoch µs (ms precision), or null when the instant depends on the session time
+ * zone: a TIMESTAMPTZ literal without an offset is read in that zone, and so is a naive TIMESTAMP with one.
+ */
 function timestampMicros(text: string, naive: boolean): number | null {
   let iso = text.trim().replace(' ', 'T');
   if (/^\d{4}-\d{2}-\d{2}$/.test(iso)) iso += 'T00:00:00';
   iso = iso.replace(/([+-]\d{2})$/, '$1:00');
-  if (naive || !/(Z|[+-]\d{2}:\d{2})$/.test(iso)) iso += 'Z';
-  const ms = Date.parse(iso);
+  const zoned = /(Z|[+-]\d{2}:\d{2})$/.test(iso);
+  if (naive === zoned) return null;
+  const ms = Date.parse(naive ? `${iso}Z` : iso);
   return Number.isFinite(ms) ? ms * 1000 : null;
 }
 
@@ -180,8 +187,11 @@ export function pruneFiles(view: SnapshotView, predicates: readonly Predicate[])
     const isTime = field.type.startsWith('timestamp');
     // DuckDB sorts NaN above every number but bounds leave NaN out: only <, <= and = are safe on floats.
     if ((field.type === 'float' || field.type === 'double') && !['<', '<=', '='].includes(predicate.op)) return [];
-    // A timestamp column only compares with a timestamp literal (slack > 0), a number column with a number.
-    if (numeric && (typeof predicate.value !== 'number' || isTime !== predicate.slack > 0)) return [];
+    // A timestamp column only compares with a timestamp literal of its own kind (a naive literal against a
+    // zoned column is converted in the session time zone), a number column with a number.
+    if (numeric && (typeof predicate.value !== 'number' || isTime !== (predicate.time !== undefined))) return [];
+    if (field.type === 'timestamp' && predicate.time !== 'naive') return [];
+    if (field.type === 'timestamptz' && predicate.time !== 'zoned') return [];
     if (text && typeof predicate.value !== 'string') return [];
     if (!numeric && !text) return [];
     return [{ predicate, id: field.id }];
