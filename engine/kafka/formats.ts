@@ -23,21 +23,29 @@ export interface DecoderOptions {
   columns?: string[];
   registry?: RegistryClient;
   maxBytes?: number;
+  /** The fields the pipeline reads (NodeContext.fields): only these need ISO timestamps revived. */
+  fields?: readonly string[];
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 // ISO-8601 instants become Dates so windows can use them as event time; cheap shape checks first.
 const isoInstant = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/;
-function reviveTimes(row: Row): Row {
-  for (const key in row) {
-    const v = row[key];
-    if (typeof v === 'string' && v.length >= 17 && v.length <= 35 && v.charCodeAt(4) === 45 && v.charCodeAt(10) === 84 && isoInstant.test(v)) {
-      const ms = Date.parse(v);
-      if (!Number.isNaN(ms)) row[key] = new Date(ms);
-    }
+function reviveTimes(row: Row, only?: readonly string[]): Row {
+  if (only) {
+    for (const key of only) reviveOne(row, key);
+    return row;
   }
+  for (const key in row) reviveOne(row, key);
   return row;
+}
+
+function reviveOne(row: Row, key: string): void {
+  const v = row[key];
+  if (typeof v === 'string' && v.length >= 17 && v.length <= 35 && v.charCodeAt(4) === 45 && v.charCodeAt(10) === 84 && isoInstant.test(v)) {
+    const ms = Date.parse(v);
+    if (!Number.isNaN(ms)) row[key] = new Date(ms);
+  }
 }
 
 function text(value: Buffer): string | undefined {
@@ -137,7 +145,7 @@ export function createDecoder(format: MessageFormat, opts: DecoderOptions = {}):
           if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
             return { error: `JSON value is ${Array.isArray(parsed) ? 'an array' : parsed === null ? 'null' : `a ${typeof parsed}`}, expected an object` };
           }
-          return { row: reviveTimes(parsed as Row) };
+          return { row: reviveTimes(parsed as Row, opts.fields) };
         },
       };
     case 'csv': {

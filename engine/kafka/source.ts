@@ -52,6 +52,7 @@ export class KafkaSource implements SourceInstance {
   private introductions: { arrived: Set<string>; open: () => void; gate: Promise<void> } | undefined;
   private consumer: Consumer | undefined;
   private decoder: Decoder | undefined;
+  private wantHeaders = true;
 
   constructor(
     private readonly nodeId: string,
@@ -140,7 +141,9 @@ export class KafkaSource implements SourceInstance {
 
   async run(push: Push, signal: AbortSignal): Promise<void> {
     const registry = this.connection.schemaRegistry ? new RegistryClient(this.connection.schemaRegistry) : undefined;
-    this.decoder = createDecoder(this.config.format, { columns: this.config.columns, registry, maxBytes: this.options.maxMessageBytes });
+    this.decoder = createDecoder(this.config.format, { columns: this.config.columns, registry, maxBytes: this.options.maxMessageBytes, fields: this.ctx.fields });
+    // Headers cost a JSON text per message: skip them when the pipeline is known not to read them.
+    this.wantHeaders = !this.ctx.fields || this.ctx.fields.includes('_headers');
     const kafka = kafkaClient(this.connection, {
       clientId: `streamlake-${this.nodeId}`,
       log: this.ctx.log,
@@ -274,7 +277,7 @@ export class KafkaSource implements SourceInstance {
       }
       const row = decoded.row;
       row._key = m.key === null ? null : m.key.toString('utf8');
-      row._headers = headersOf(m.headers);
+      row._headers = this.wantHeaders ? headersOf(m.headers) : null;
       row._topic = topic;
       row._partition = partition;
       row._offset = offset;
