@@ -2,7 +2,7 @@
 // graph nodes and cached by identity, so React Flow sees unchanged objects for unchanged nodes.
 import { Background, BackgroundVariant, Controls, MiniMap, ReactFlow, useReactFlow } from '@xyflow/react';
 import type { Connection, EdgeChange, FinalConnectionState, NodeChange, OnConnectEnd } from '@xyflow/react';
-import { useCallback, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { DragEvent } from 'react';
 import type { NodeType } from '../../../engine/format/pipeline.ts';
 import { useApi, useStudio, useStudioStore } from '../api/context.tsx';
@@ -77,6 +77,14 @@ export function Canvas() {
   const edgeCache = useRef(new WeakMap<GraphEdge, FlowEdge>());
 
   useCanvasShortcuts(flow);
+
+  const loads = useStudio((s) => s.loads);
+  useEffect(() => {
+    if (loads === 0) return undefined;
+    // Wait a frame so React Flow has measured the new nodes before fitting them.
+    const timer = window.setTimeout(() => void flow.fitView({ padding: 0.2, maxZoom: 1.1, duration: 150 }), 60);
+    return () => window.clearTimeout(timer);
+  }, [loads, flow]);
 
   const nodes = useMemo(() => {
     const selected = new Set(selectedNodes);
@@ -192,7 +200,7 @@ export function Canvas() {
 
   const layout = () => {
     store.getState().apply({ kind: 'moveNodes', positions: autoLayout(store.getState().graph) });
-    window.requestAnimationFrame(() => void flow.fitView({ padding: 0.15, duration: 200 }));
+    window.requestAnimationFrame(() => void flow.fitView({ padding: 0.15, maxZoom: 1.1, duration: 200 }));
   };
 
   return (
@@ -224,7 +232,7 @@ export function Canvas() {
       <div className="canvas-toolbar" role="toolbar" aria-label="Canvas tools">
         <button className="ghost small" aria-label="Undo" onClick={() => store.getState().undo()} title="Undo (Ctrl+Z)">↶</button>
         <button className="ghost small" aria-label="Redo" onClick={() => store.getState().redo()} title="Redo (Ctrl+Shift+Z)">↷</button>
-        <button className="ghost small" aria-label="Delete selection" onClick={() => store.getState().deleteSelection()} title="Delete">🗑</button>
+        <button className="ghost small" aria-label="Delete selection" onClick={() => store.getState().deleteSelection()} title="Delete (Del)">✕ Delete</button>
         <button className="ghost small" aria-label="Auto layout" onClick={layout} title="Lay out left to right">⇶ Layout</button>
         <button className="ghost small" aria-label="Zoom to fit" onClick={() => void flow.fitView({ padding: 0.15, duration: 200 })} title="Fit (F)">⤢ Fit</button>
       </div>

@@ -10,11 +10,11 @@ import type { GraphNode } from '../graph/model.ts';
 export type FlowNodeData = { node: GraphNode };
 export type FlowNode = Node<FlowNodeData, 'pipeline'>;
 
-function LiveBadges({ id }: { id: string }) {
+function LiveBadges({ id, sink }: { id: string; sink: boolean }) {
   const rate = useStudio((s) => s.nodes[id]?.rate);
   const errors = useStudio((s) => s.nodes[id]?.errors ?? 0);
   const late = useStudio((s) => s.nodes[id]?.late ?? 0);
-  const count = useStudio((s) => s.nodes[id]?.eventsOut ?? s.nodes[id]?.eventsIn);
+  const count = useStudio((s) => (sink ? s.nodes[id]?.eventsIn : s.nodes[id]?.eventsOut));
   if (rate === undefined) return null;
   return (
     <div className="flow-node-badges" aria-label={`Live metrics of ${id}`}>
@@ -59,7 +59,7 @@ function PipelineNodeView({ data, selected }: NodeProps<FlowNode>) {
         <span className="flow-node-type">{info?.title ?? node.type}</span>
       </div>
       <div className="flow-node-summary mono" title={summarize(node)}>{summarize(node)}</div>
-      <LiveBadges id={node.id} />
+      <LiveBadges id={node.id} sink={ports.outputs.length === 0} />
       {problem && <div className="node-problem" role="note" aria-label={`Problem in ${title}`}>{problem}</div>}
       {problem && <span className="problem-mark" title={problem} aria-hidden>!</span>}
       {ports.outputs.map((port) => (

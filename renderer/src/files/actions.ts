@@ -3,7 +3,9 @@
 // pipelines folder the host serves.
 import type { StudioClient } from '../../../engine/api/contract.ts';
 import { isEngineError } from '../../../engine/errors.ts';
-import { autoLayout } from '../graph/layout.ts';
+import type { PipelineDoc } from '../../../engine/format/pipeline.ts';
+import { withLayout } from '../graph/layout.ts';
+import type { Graph } from '../graph/model.ts';
 import { docFromGraph, emptyGraph, graphFromDoc } from '../graph/model.ts';
 import type { StudioStore } from '../store/index.ts';
 
@@ -11,24 +13,30 @@ function message(error: unknown): string {
   return isEngineError(error) || error instanceof Error ? error.message : String(error);
 }
 
+/** Documents may come without a layout (hand-written, examples): lay them out so they read left to right. */
+function laidOut(doc: PipelineDoc): Graph {
+  return withLayout(graphFromDoc(doc), (id) => doc.layout?.[id] !== undefined);
+}
+
 export function newPipeline(store: StudioStore): void {
   store.getState().resetRun();
   store.getState().load(emptyGraph('untitled'), { saved: true });
 }
 
-export async function openExample(api: StudioClient, store: StudioStore, id?: string): Promise<void> {
-  const examples = await api.examplesList();
+export async function openExample(api: StudioClient, store: StudioStore, id?: string, quiet = false): Promise<void> {
+  let examples;
+  try {
+    examples = await api.examplesList();
+  } catch (error) {
+    if (!quiet) store.getState().notify('error', `Could not load the examples: ${message(error)}`);
+    return;
+  }
   const example = examples.find((e) => (id ? e.id === id : e.featured)) ?? examples[0];
   if (!example) {
     store.getState().notify('error', 'The host offers no example pipelines');
     return;
   }
-  const graph = graphFromDoc(example.doc);
-  // Examples may come without a layout: lay them out so the first screen reads left to right.
-  if (!example.doc.layout || Object.keys(example.doc.layout).length < example.doc.nodes.length) {
-    const positions = autoLayout(graph);
-    graph.nodes = graph.nodes.map((n) => ({ ...n, position: positions[n.id] ?? n.position }));
-  }
+  const graph = laidOut(example.doc);
   store.getState().resetRun();
   store.getState().load(graph, { saved: false });
 }
@@ -38,7 +46,7 @@ export async function openFile(api: StudioClient, store: StudioStore, path: stri
     const opened = await api.fileOpen({ path });
     if (opened.doc) {
       store.getState().resetRun();
-      store.getState().load(graphFromDoc(opened.doc), { fileName: opened.path, saved: true });
+      store.getState().load(laidOut(opened.doc), { fileName: opened.path, saved: true });
       store.getState().notify('success', `Opened ${opened.path}`);
     } else {
       store.getState().setUi({ dialog: { kind: 'import-problems', fileName: opened.path, problems: opened.problems ?? [] } });
@@ -101,7 +109,7 @@ export async function importText(api: StudioClient, store: StudioStore, fileName
     const result = await api.pipelineImport({ text });
     if (result.ok) {
       store.getState().resetRun();
-      store.getState().load(graphFromDoc(result.doc), { saved: false });
+      store.getState().load(laidOut(result.doc), { saved: false });
       store.getState().notify('success', `Imported ${fileName}`);
     } else {
       store.getState().setUi({ dialog: { kind: 'import-problems', fileName, problems: result.problems } });

@@ -2,6 +2,7 @@
 // screen restores it; with nothing to restore it opens the featured example, ready to run.
 import { useEffect, useRef } from 'react';
 import { useApi, useStudio, useStudioStore } from '../api/context.tsx';
+import { withLayout } from '../graph/layout.ts';
 import { docFromGraph, graphFromDoc } from '../graph/model.ts';
 import { openExample } from './actions.ts';
 
@@ -19,10 +20,10 @@ export function useAutosave(): void {
       if (new URLSearchParams(window.location.search).has('new')) return;
       const slot = await api.autosaveRead().catch(() => null);
       if (slot && slot.doc.nodes.length > 0) {
-        store.getState().load(graphFromDoc(slot.doc), slot.path ? { fileName: slot.path, saved: false } : { saved: false });
+        store.getState().load(withLayout(graphFromDoc(slot.doc), (id) => slot.doc.layout?.[id] !== undefined), slot.path ? { fileName: slot.path, saved: false } : { saved: false });
         return;
       }
-      await openExample(api, store).catch(() => undefined);
+      await openExample(api, store, undefined, true);
     })();
   }, [api, store]);
 

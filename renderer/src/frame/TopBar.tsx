@@ -51,7 +51,7 @@ function FileMenu({ onClose }: { onClose: () => void }) {
     void task();
   };
   return (
-    <div className="menu" role="menu" aria-label="File menu">
+    <div className="menu" role="menu" aria-label="File">
       <button role="menuitem" onClick={run(() => newPipeline(store))}>New pipeline</button>
       <button role="menuitem" onClick={run(() => openExample(api, store))}>Open the sales example</button>
       {host.nativeDialogs && (
@@ -110,7 +110,7 @@ export function TopBar() {
     <header className="topbar">
       <span className="brand"><span className="brand-mark" aria-hidden />Streamlake</span>
       <div style={{ position: 'relative' }}>
-        <button className="ghost" aria-haspopup="menu" aria-expanded={menu} onClick={() => setMenu((m) => !m)}>File ▾</button>
+        <button className="ghost" aria-label="File menu" aria-haspopup="menu" aria-expanded={menu} onClick={() => setMenu((m) => !m)}>File ▾</button>
         {menu && <FileMenu onClose={() => setMenu(false)} />}
       </div>
       <input
@@ -123,8 +123,8 @@ export function TopBar() {
         {dirty ? 'unsaved changes' : fileName ? `saved · ${fileName}` : 'saved'}
       </span>
       <span className="spacer" />
-      <button className="primary" aria-label="Run" disabled={busy} onClick={() => void startRun(api, store)} title="Run (Ctrl+Enter)">▶ Run</button>
-      <button aria-label="Stop" disabled={status !== 'running' && status !== 'starting'} onClick={() => void stopRun(api, store)}>■ Stop</button>
+      <button className="primary" aria-label="Run pipeline" disabled={busy} onClick={() => void startRun(api, store)} title="Run (Ctrl+Enter)">▶ Run</button>
+      <button aria-label="Stop pipeline" disabled={status !== 'running' && status !== 'starting'} onClick={() => void stopRun(api, store)}>■ Stop</button>
       <button aria-label="Reset state" disabled={busy} onClick={() => void resetRun(api, store)} title="Forget checkpointed state so the next run starts fresh">↺ Reset</button>
       <RunStatusPill />
       <span className="spacer" />

@@ -60,3 +60,10 @@ export function autoLayout(graph: Graph, spacing: LayoutSpacing = defaultSpacing
   });
   return positions;
 }
+
+/** The graph with every node auto-placed, when the document it came from had no layout for some nodes. */
+export function withLayout(graph: Graph, hadLayout: (id: string) => boolean): Graph {
+  if (graph.nodes.every((n) => hadLayout(n.id))) return graph;
+  const positions = autoLayout(graph);
+  return { ...graph, nodes: graph.nodes.map((n) => ({ ...n, position: positions[n.id] ?? n.position })) };
+}

@@ -103,7 +103,7 @@ export function LiveOutput({ node }: { node: GraphNode }) {
               {[10, 50, 100, 500].map((n) => <option key={n} value={n}>{n} rows</option>)}
             </select>
             <button className="small" aria-label={view === 'table' ? 'Show JSON' : 'Show table'} onClick={() => setView((v) => (v === 'table' ? 'json' : 'table'))}>{view === 'table' ? '{ } JSON' : '▦ Table'}</button>
-            <button className="small" aria-label={pinned ? 'Unpin sample' : 'Pin sample'} onClick={() => setPinned(pinned ? null : (preview?.rows ?? []))}>{pinned ? '📌 Unpin' : '📌 Pin'}</button>
+            <button className="small" aria-label={pinned ? 'Unpin sample' : 'Pin sample'} onClick={() => setPinned(pinned ? null : (preview?.rows ?? []))}>{pinned ? 'Unpin' : 'Pin'}</button>
           </div>
           {pinned && <span className="travel-banner">Pinned sample of {pinned.length} rows</span>}
           {shownPort === 'out' ? (

@@ -11,8 +11,9 @@ type Cell = string | number | boolean | null;
 
 function tickTime(v: unknown): string {
   if (typeof v !== 'string') return String(v);
-  const m = /T?(\d{2}:\d{2})(:\d{2})?/.exec(v.replace(' ', 'T'));
-  return m?.[1] ?? v;
+  const m = /T(\d{2}:\d{2})(:\d{2})?/.exec(v.replace(' ', 'T'));
+  if (!m) return v;
+  return m[2] && m[2] !== ':00' ? `${m[1]}${m[2]}` : (m[1] ?? v);
 }
 
 export function ResultChart({ columns, rows }: { columns: readonly SqlColumn[]; rows: readonly (readonly WireValue[])[] }) {

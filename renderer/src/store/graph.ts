@@ -11,6 +11,7 @@ export const createGraphSlice: StateCreator<StudioState, [], [], GraphSlice> = (
   savedRevision: 0,
   fileName: undefined,
   lastMergeKey: undefined,
+  loads: 0,
   apply: (change, mergeKey) => {
     const before = get().graph;
     const after = applyGraphChange(before, change);
@@ -50,6 +51,7 @@ export const createGraphSlice: StateCreator<StudioState, [], [], GraphSlice> = (
         revision,
         savedRevision: options.saved ? revision : s.savedRevision,
         fileName: options.fileName,
+        loads: s.loads + 1,
         past: [],
         future: [],
         selectedNodes: [],

@@ -23,6 +23,8 @@ export interface GraphSlice {
   /** Replace the whole pipeline (open, import, new): clears history and marks it saved or not. */
   load: (graph: Graph, options: { fileName?: string; saved: boolean }) => void;
   markSaved: (fileName: string, revision: number) => void;
+  /** Bumped by `load`, so the canvas knows to fit the new pipeline into view. */
+  loads: number;
 }
 
 export interface SelectionSlice {

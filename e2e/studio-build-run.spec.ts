@@ -1,0 +1,153 @@
+// From an empty canvas: build the sales pipeline by drag and drop, configure it in the inspector, run it
+// on the generator, watch a live preview fill, stop; then see the lake table's snapshots and chart a SQL
+// query over it. Every control is found by its role and accessible name.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type { Locator, Page } from 'playwright-core';
+import { launchStudio } from './helpers/studio.ts';
+import type { Studio } from './helpers/studio.ts';
+
+let studio: Studio;
+let page: Page;
+
+before(async () => {
+  studio = await launchStudio();
+  page = studio.page;
+  page.setDefaultTimeout(20_000);
+  await page.getByRole('button', { name: 'Run pipeline' }).waitFor();
+});
+
+after(async () => {
+  await studio?.close();
+});
+
+function canvas(): Locator {
+  return page.getByRole('region', { name: 'Pipeline canvas' });
+}
+
+function node(id: string): Locator {
+  return page.getByRole('group', { name: `Node ${id}` });
+}
+
+async function drop(item: string, x: number, y: number): Promise<void> {
+  await page.getByRole('button', { name: `Add ${item}` }).dragTo(canvas(), { targetPosition: { x, y } });
+}
+
+async function connect(from: string, port: string, to: string): Promise<void> {
+  await page.getByLabel(`${from} ${port} port`).dragTo(page.getByLabel(`${to} input`));
+}
+
+/** Polls until `check` holds; the budget is generous because the machine is shared, not a timing claim. */
+async function eventually<T>(what: string, read: () => Promise<T>, check: (value: T) => boolean, budgetMs = 60_000): Promise<T> {
+  const deadline = Date.now() + budgetMs;
+  let last: T = await read();
+  while (!check(last)) {
+    if (Date.now() > deadline) assert.fail(`${what}: still ${JSON.stringify(last)}`);
+    await page.waitForTimeout(250);
+    last = await read();
+  }
+  return last;
+}
+
+test('build the sales pipeline by drag and drop on an empty canvas', async () => {
+  await page.getByRole('button', { name: 'File menu' }).click();
+  await page.getByRole('menuitem', { name: 'New pipeline' }).click();
+  assert.equal(await page.getByRole('group', { name: /^Node / }).count(), 0, 'the canvas starts empty');
+  await page.getByRole('textbox', { name: 'Pipeline name' }).fill('sales-by-region');
+
+  await drop('Generator', 130, 90);
+  await drop('Filter', 380, 200);
+  await drop('Tumbling window', 130, 310);
+  await drop('Lake table', 380, 420);
+  for (const id of ['generator', 'filter', 'tumbling', 'lake']) await node(id).waitFor();
+
+  await connect('generator', 'out', 'filter');
+  await connect('filter', 'out', 'tumbling');
+  await connect('tumbling', 'out', 'lake');
+  assert.equal(await page.locator('.react-flow__edge').count(), 3);
+  await page.getByRole('button', { name: 'Auto layout' }).click();
+
+  // A wrong connection is refused with the reason.
+  await connect('tumbling', 'late', 'filter');
+  await page.getByRole('alert').filter({ hasText: 'Connection refused: this would make a cycle' }).waitFor();
+  assert.equal(await page.locator('.react-flow__edge').count(), 3, 'the cycle was not connected');
+  await studio.screenshot('01-canvas-built');
+});
+
+test('configure each node in the inspector', async () => {
+  await node('generator').click();
+  await page.getByRole('combobox', { name: 'Dataset' }).selectOption('sales_orders');
+  // At a set rate event time follows the wall clock, so the windows below are seconds long to close
+  // within the test.
+  await page.getByRole('spinbutton', { name: 'Events per second' }).fill('3000');
+
+  await node('filter').click();
+  const where = page.getByRole('textbox', { name: 'Condition' });
+  await where.fill('amount > 0 AND regio');
+  await page.getByRole('listbox', { name: 'Condition completions' }).getByRole('option', { name: /region/ }).click();
+  assert.equal(await where.inputValue(), 'amount > 0 AND region');
+  await where.fill('amount > 0 AND regoin IS NOT NULL');
+  await page.getByRole('alert').filter({ hasText: 'unknown field "regoin"' }).waitFor();
+  await where.fill('amount > 0 AND region IS NOT NULL');
+  assert.equal(await where.getAttribute('aria-invalid'), 'false');
+
+  await node('tumbling').click();
+  assert.equal(await page.getByRole('combobox', { name: 'Time field' }).inputValue(), 'event_time');
+  await page.getByRole('textbox', { name: 'Size', exact: true }).fill('5s');
+  await page.getByRole('button', { name: 'Group by: region' }).click();
+  await page.getByRole('button', { name: 'Add aggregate' }).click();
+  await page.getByRole('textbox', { name: 'Aggregate 2 name' }).fill('revenue');
+  await page.getByRole('combobox', { name: 'Aggregate revenue function' }).selectOption('sum');
+  await page.getByRole('combobox', { name: 'Aggregate revenue field' }).selectOption('amount');
+  assert.match(await node('tumbling').innerText(), /tumbling 5s by region/);
+
+  await node('lake').click();
+  await page.getByRole('textbox', { name: 'Table' }).fill('sales_by_region');
+  await page.getByRole('textbox', { name: 'Commit interval' }).fill('1s');
+
+  await page.getByRole('tab', { name: /Problems/ }).click();
+  await eventually('problems', () => page.getByRole('tab', { name: /Problems/ }).innerText(), (t) => /\b0\b/.test(t));
+  await studio.screenshot('02-inspector');
+});
+
+test('run on the generator, watch the live preview fill, stop', async () => {
+  await page.getByRole('button', { name: 'Run pipeline' }).click();
+  await eventually('run status', () => page.getByRole('status', { name: 'Run status' }).innerText(), (t) => t.includes('running'));
+  await node('tumbling').click();
+  const rows = page.getByRole('table', { name: 'Output rows of tumbling' }).locator('tbody tr');
+  await eventually('window output rows', () => rows.count(), (n) => n > 0);
+  const first = await rows.count();
+  await eventually('more window output', () => page.getByRole('region', { name: 'Live output' }).innerText(), (t) => /[1-9][\d,]* seen/.test(t));
+  await page.getByRole('button', { name: 'Show JSON' }).click();
+  assert.match(await page.getByLabel('Output JSON of tumbling').innerText(), /"revenue"/);
+  await page.getByRole('button', { name: 'Show table' }).click();
+  assert.ok(first > 0);
+  // The lake sink commits every second: wait for a snapshot before stopping.
+  await eventually('live badges', () => node('lake').innerText(), (t) => /\/s/.test(t));
+  await page.waitForTimeout(2500);
+  await studio.screenshot('03-running');
+  await page.getByRole('button', { name: 'Stop pipeline' }).click();
+  await eventually('stopped', () => page.getByRole('status', { name: 'Run status' }).innerText(), (t) => !/running|stopping/.test(t));
+});
+
+test('the lake explorer shows the table and its snapshots', async () => {
+  await page.getByRole('tab', { name: 'Lake' }).click();
+  await page.getByRole('option', { name: /sales_by_region/ }).click();
+  const timeline = page.getByRole('list', { name: 'Snapshot timeline' });
+  await eventually('snapshots', () => timeline.getByRole('listitem').count(), (n) => n > 0);
+  assert.match(await page.getByRole('region', { name: 'Schema' }).innerText(), /revenue/);
+  await studio.screenshot('04-lake-explorer');
+});
+
+test('a SQL query over the table shows a grid and a line chart with data', async () => {
+  await page.getByRole('tab', { name: 'SQL' }).click();
+  await page.getByRole('textbox', { name: 'SQL query' }).fill('SELECT window_start, region, revenue FROM sales_by_region ORDER BY window_start');
+  await page.getByRole('button', { name: 'Run query' }).click();
+  const grid = page.getByRole('table', { name: 'Query results' });
+  await eventually('result rows', () => grid.locator('tbody tr').count(), (n) => n > 0);
+  const chart = page.getByRole('figure', { name: /^line chart of/ });
+  await chart.waitFor();
+  await eventually('drawn lines', () => chart.locator('.recharts-line-curve').count(), (n) => n > 0);
+  await studio.screenshot('05-sql-chart');
+  assert.deepEqual(studio.pageErrors.filter((e) => !/Content Security Policy|favicon/.test(e)), []);
+});
