@@ -48,6 +48,8 @@ interface Current {
   ticks: number;
   /** Last seen version-hint text per lake table the pipeline writes, to notice commits. */
   lakeVersions: Map<string, string>;
+  /** Latest consumer lag per Kafka source node. */
+  lag: Map<string, number>;
   done: Promise<void>;
 }
 
@@ -85,7 +87,7 @@ export class RunControl {
       ...(runOptions.maxEvents === undefined ? {} : { maxEvents: runOptions.maxEvents }),
       onEvent: (event) => this.onRunEvent(id, event),
     });
-    const current: Current = { id, run, doc, state: 'starting', startedAt: this.options.clock.now(), endedAt: null, latest: null, previous: null, tick: null, ticks: 0, lakeVersions: new Map(), done: Promise.resolve() };
+    const current: Current = { id, run, doc, state: 'starting', startedAt: this.options.clock.now(), endedAt: null, latest: null, previous: null, tick: null, ticks: 0, lakeVersions: new Map(), lag: new Map(), done: Promise.resolve() };
     this.current = current;
     this.options.history.clear();
     this.emitStatus();
@@ -192,9 +194,13 @@ export class RunControl {
     const current = this.current;
     const lines = ['# HELP streamlake_run_up 1 while a pipeline runs in this studio.', '# TYPE streamlake_run_up gauge'];
     if (!current) return lines.concat('streamlake_run_up 0', '').join('\n');
-    const label = current.doc.name.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+    const escape = (text: string): string => text.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+    const label = escape(current.doc.name);
     const up = current.state === 'running' || current.state === 'stopping' ? 1 : 0;
-    return lines.concat(`streamlake_run_up{pipeline="${label}"} ${up}`, '').join('\n') + current.run.prometheus();
+    lines.push(`streamlake_run_up{pipeline="${label}"} ${up}`);
+    lines.push('# HELP streamlake_kafka_consumer_lag Messages a Kafka source\'s consumer group is behind (committed offsets vs log end), sampled every few seconds.', '# TYPE streamlake_kafka_consumer_lag gauge');
+    for (const [node, lag] of current.lag) lines.push(`streamlake_kafka_consumer_lag{pipeline="${label}",node="${escape(node)}"} ${lag}`);
+    return lines.join('\n') + '\n' + current.run.prometheus();
   }
 
   async close(): Promise<void> {
@@ -236,7 +242,10 @@ export class RunControl {
       // The same default group id the Kafka source uses (engine/kafka/source.ts).
       const group = node.config.group ?? `streamlake-${current.doc.name}-${node.id}`.replace(/[^A-Za-z0-9._-]/g, '_');
       groupLag(node.config.connection, group).then(
-        (lag) => this.options.history.recordLag(node.id, this.options.clock.now(), lag),
+        (lag) => {
+          current.lag.set(node.id, lag);
+          this.options.history.recordLag(node.id, this.options.clock.now(), lag);
+        },
         (error: unknown) => this.log({ at: this.options.clock.now(), level: 'warn', nodeId: node.id, message: `Kafka lag of group ${group} could not be read: ${(error as Error).message}` }),
       );
     }
