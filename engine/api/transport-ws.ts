@@ -29,6 +29,8 @@ export interface WsTransportOptions {
   /** Reconnect delays grow from this up to `maxDelayMs`. */
   minDelayMs?: number;
   maxDelayMs?: number;
+  /** A call made while disconnected fails after this long without a connection (default 30 s). */
+  queueTimeoutMs?: number;
   /** Called on every connection change, for a "reconnecting…" banner. */
   onConnectionChange?: (connected: boolean) => void;
 }
@@ -52,6 +54,7 @@ export function createWsTransport(options: WsTransportOptions): WsTransport {
   const timers = options.timers ?? systemTimers;
   const minDelay = options.minDelayMs ?? 250;
   const maxDelay = options.maxDelayMs ?? 5000;
+  const queueTimeout = options.queueTimeoutMs ?? 30_000;
   const url = socketUrl(options.baseUrl, options.token);
   const factory: SocketFactory = options.socket ?? ((u) => new WebSocket(u) as unknown as SocketLike);
 
@@ -126,7 +129,22 @@ export function createWsTransport(options: WsTransportOptions): WsTransport {
     return new Promise((resolve, reject) => {
       const go = (): void => {
         if (!socket || !isOpen) {
-          waiting.push({ run: go, fail: reject });
+          // A host that stays away must not leave the UI waiting forever on a call.
+          const entry = {
+            run: () => {
+              expiry.cancel();
+              go();
+            },
+            fail: (error: EngineError) => {
+              expiry.cancel();
+              reject(error);
+            },
+          };
+          const expiry = timers.after(queueTimeout, () => {
+            waiting = waiting.filter((w) => w !== entry);
+            reject(new EngineError('ENG_HOST_DISCONNECTED', `No connection to the studio host for ${Math.round(queueTimeout / 1000)} s; ${method} was not sent. Is \`streamlake studio\` still running?`));
+          });
+          waiting.push(entry);
           return;
         }
         const id = nextId++;

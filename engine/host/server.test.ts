@@ -339,6 +339,10 @@ test('the WebSocket transport reconnects after the host restarts; calls made mea
     host = await startWebHost({ port, service, token });
     assert.equal((await pending).state, 'idle');
     assert.deepEqual(changes, [true, false, true]);
+    // With the host gone for good, a call fails once the queue timeout passes instead of hanging.
+    const gone = createWsTransport({ baseUrl: 'http://127.0.0.1:1', token, socket: nodeSocket, minDelayMs: 20, maxDelayMs: 50, queueTimeoutMs: 200 });
+    await assert.rejects(() => createClient(gone).hostInfo(), (e: unknown) => e instanceof EngineError && e.code === 'ENG_HOST_DISCONNECTED' && /hostInfo was not sent/.test(e.message));
+    gone.close();
   } finally {
     transport.close();
     await host.close();
