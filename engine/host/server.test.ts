@@ -150,6 +150,12 @@ describe('web host', () => {
     await assert.rejects(() => api.fileSave({ path: 'sales', doc: samplePipeline, overwrite: false }), /already exists/);
     await assert.rejects(() => api.fileOpen({ path: '../../etc/passwd' }), (e: unknown) => e instanceof EngineError && e.code === 'ENG_HOST_FILE');
     await assert.rejects(() => api.fileOpen({ path: '/etc/passwd.json' }), (e: unknown) => e instanceof EngineError && e.code === 'ENG_HOST_FILE');
+    const unfinished = { ...samplePipeline, nodes: [{ id: 'half', type: 'transform.filter' }], edges: [] } as unknown as PipelineDoc;
+    const draft = await api.fileSave({ path: 'draft', doc: unfinished });
+    assert.equal(draft.path, 'draft.json', 'an unfinished pipeline can still be saved');
+    const reopened = await api.fileOpen({ path: 'draft.json' });
+    assert.ok(reopened.problems && reopened.problems.length > 0 && reopened.doc === undefined, 'and opens with its problems listed');
+    await api.fileDelete({ path: 'draft.json' });
     assert.equal(await api.autosaveRead(), null);
     await api.autosaveWrite({ doc: samplePipeline, path: 'sales.json' });
     const slot = await api.autosaveRead();

@@ -76,7 +76,7 @@ export class PipelineFiles {
     if (!overwrite && (await stat(full).catch(() => null))) {
       throw new EngineError('ENG_HOST_FILE', `${this.displayPath(full)} already exists`, { path: this.displayPath(full) });
     }
-    await atomicWrite(full, exportPipeline(checked.ok ? checked.doc : doc));
+    await atomicWrite(full, canonicalText(checked.ok ? checked.doc : doc));
     await this.remember(full);
     const info = await this.info(full);
     if (!info) throw new EngineError('ENG_HOST_FILE', `${full} vanished right after it was written`);
@@ -149,6 +149,15 @@ export class PipelineFiles {
 
   private async writeState(name: string, text: string): Promise<void> {
     await atomicWrite(join(this.options.stateDir, name), text);
+  }
+}
+
+/** Canonical text; an unfinished document the canonical writer cannot order is kept as plain pretty JSON. */
+function canonicalText(doc: PipelineDoc): string {
+  try {
+    return exportPipeline(doc);
+  } catch {
+    return JSON.stringify(doc, null, 2) + '\n';
   }
 }
 
