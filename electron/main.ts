@@ -92,7 +92,9 @@ function trustedSender(event: IpcMainInvokeEvent): boolean {
   const frame = event.senderFrame;
   if (!frame || frame !== event.sender.mainFrame) return false;
   try {
-    return new URL(frame.url).origin === origin;
+    // Compare scheme and host: WHATWG URL reports the origin of a custom scheme as "null".
+    const url = new URL(frame.url);
+    return url.protocol === `${scheme}:` && url.host === 'studio';
   } catch {
     return false;
   }
