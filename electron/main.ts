@@ -55,7 +55,7 @@ const mimeTypes: Record<string, string> = {
 };
 
 // Must run before `ready`: a standard, secure scheme gets a real origin ('self' in the CSP works) and fetch.
-protocol.registerSchemesAsPrivileged([{ scheme, privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
+protocol.registerSchemesAsPrivileged([{ scheme, privileges: { standard: true, secure: true, supportFetchAPI: true, corsEnabled: true } }]);
 
 let service: StudioService | null = null;
 const windows = new Set<BrowserWindow>();
