@@ -55,9 +55,11 @@ export async function buildHistory(lakeDir: string, log: (message: string) => vo
       // A handful of commits (a short resumed session) is too few to stand for its thousand.
       if (n - chunkFrom >= 100) built.msPerCommitByThousand[Math.ceil(n / 1000) - 1] = Math.round(perCommit);
       chunkFrom = n;
-      const listBegin = performance.now();
-      (await lake.table('history')).snapshots();
-      (built.listingMsByThousand ??= [])[Math.ceil(n / 1000) - 1] = Math.round(performance.now() - listBegin);
+      if (n % 1000 === 0) {
+        const listBegin = performance.now();
+        (await lake.table('history')).snapshots();
+        (built.listingMsByThousand ??= [])[n / 1000 - 1] = Math.round(performance.now() - listBegin);
+      }
       chunkBegin = performance.now();
       log(`lake-history: ${n}/${historySnapshots} snapshots, ${perCommit.toFixed(0)} ms per commit lately`);
       built.sessions = [...built.sessions.filter((s) => s.from !== from), { from, to: n, seconds: Math.round((performance.now() - begin) / 1000) }];
