@@ -59,7 +59,7 @@ function PipelineNodeView({ data, selected }: NodeProps<FlowNode>) {
         <span className="flow-node-type">{info?.title ?? node.type}</span>
       </div>
       <div className="flow-node-summary mono" title={summarize(node)}>{summarize(node)}</div>
-      <LiveBadges id={node.id} sink={ports.outputs.length === 0} />
+      <LiveBadges id={node.id} sink={node.type.startsWith('sink.')} />
       {problem && <div className="node-problem" role="note" aria-label={`Problem in ${title}`}>{problem}</div>}
       {problem && <span className="problem-mark" title={problem} aria-hidden>!</span>}
       {ports.outputs.map((port) => (

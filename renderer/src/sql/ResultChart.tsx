@@ -21,7 +21,7 @@ export function ResultChart({ columns, rows }: { columns: readonly SqlColumn[]; 
   const [kind, setKind] = useState<ChartKind | undefined>(undefined);
   const cells = useMemo(() => rows.map((r) => r.map((v): Cell => (v !== null && typeof v === 'object' ? JSON.stringify(v) : v))), [rows]);
   const shaped = useMemo(() => (suggestion ? chartData(suggestion, columns, cells) : undefined), [suggestion, columns, cells]);
-  if (!suggestion || !shaped) return <p className="empty">No chart: the result has no numeric column.</p>;
+  if (!suggestion || !shaped) return <p className="empty">No chart for this shape: a chart needs a number plus a time, category or second number column.</p>;
   const chosen = kind ?? suggestion.kind;
   const x = suggestion.x;
   const common = { data: shaped.data, margin: { top: 6, right: 12, bottom: 0, left: 0 } };
