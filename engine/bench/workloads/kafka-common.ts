@@ -63,7 +63,7 @@ export async function createTopic(connection: ConnectionConfig, topic: string, p
 /** Loads a file into a topic with kcat (fast, and independent of the code being measured). */
 export function loadTopic(bootstrap: string, topic: string, file: string): number {
   const started = performance.now();
-  const r = spawnSync('kcat', ['-P', '-b', bootstrap, '-t', topic, '-z', 'lz4', '-X', 'linger.ms=50', '-X', 'batch.num.messages=10000', '-l', file], { encoding: 'utf8' });
+  const r = spawnSync('kcat', ['-P', '-b', bootstrap, '-t', topic, '-X', 'linger.ms=50', '-X', 'batch.num.messages=10000', '-l', file], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`kcat could not load ${topic}: ${r.stderr}`);
   return (performance.now() - started) / 1000;
 }

@@ -60,7 +60,7 @@ registerWorkload({
         peakRssMb,
         references: [
           { name: 'kcat -C -e (librdkafka), same topic', eventsPerSecond: kcatRate, seconds: kcatSeconds },
-          { name: 'kcat -P load (lz4)', eventsPerSecond: count / loadSeconds, seconds: loadSeconds },
+          { name: 'kcat -P load', eventsPerSecond: count / loadSeconds, seconds: loadSeconds },
         ],
         targets: { eventsPerSecond: kcatRate * 0.5 },
         notes: [`engine / kcat = ${(rate / kcatRate).toFixed(2)} (target ≥ 0.5)`, `window rows: ${run.metrics().nodes.per_min?.out.out ?? 0}`],
