@@ -1,4 +1,5 @@
-// kafka-latency: `streamlake produce` publishes at a steady 50 k events/s (a separate process) while a
+// kafka-latency: kcat publishes at a steady 50 k events/s (fed paced lines by a small pacer process;
+// kafkajs' idempotent producer in `streamlake produce` tops out well below that on 2 cores) while a
 // pipeline writes the topic into the lake with frequent commits. Latency per event = the commit time of the
 // first lake snapshot whose recorded source positions cover the event's offset (from then on a lake query
 // sees it) minus the event's Kafka CreateTime set by the producer.
@@ -10,9 +11,27 @@ import '../../nodes/index.ts';
 import { monotonicMs } from '../../runtime/clock.ts';
 import { createRun } from '../../runtime/run.ts';
 import { percentiles, registerWorkload, type BenchResult } from '../workload.ts';
-import { benchBroker, createTopic, drainingSource } from './kafka-common.ts';
+import { benchBroker, createTopic, drainingSource, salesFile } from './kafka-common.ts';
 
-const bin = new URL('../../cli/bin.js', import.meta.url).pathname;
+/** Copies a JSON Lines file to stdout at a steady rate, in 20 ms slices. */
+const pacer = `
+const fs = require('fs');
+const [file, rate] = [process.argv[1], Number(process.argv[2])];
+const lines = fs.readFileSync(file, 'utf8').split('\\n').filter(Boolean);
+const perTick = Math.max(1, Math.round(rate / 50));
+const start = Date.now();
+let sent = 0;
+(function next() {
+  if (sent >= lines.length) return;
+  const chunk = lines.slice(sent, sent + perTick);
+  sent += chunk.length;
+  const ok = process.stdout.write(chunk.join('\\n') + '\\n');
+  const wait = start + (sent / rate) * 1000 - Date.now();
+  const go = () => setTimeout(next, Math.max(0, wait));
+  if (ok) go(); else process.stdout.once('drain', go);
+})();
+`;
+
 
 registerWorkload({
   name: 'kafka-latency',
@@ -21,10 +40,11 @@ registerWorkload({
     const rate = Number(process.env.STREAMLAKE_BENCH_KAFKA_RATE ?? 50_000);
     const seconds = Number(process.env.STREAMLAKE_BENCH_KAFKA_SECONDS ?? 20);
     const count = rate * seconds;
+    const file = await salesFile(ctx, count, 11);
     const broker = await benchBroker(ctx);
     const abort = new AbortController();
     try {
-      const topic = 'bench-latency';
+      const topic = `bench-latency-${process.pid}-${Math.round(monotonicMs())}`;
       await createTopic(broker.connection, topic, 3);
       const doc: PipelineDoc = {
         format: 'streamlake.pipeline',
@@ -42,14 +62,14 @@ registerWorkload({
       const rss = ctx.trackRss();
       const running = run.start();
       const started = monotonicMs();
-      const producerCode = await new Promise<number | null>((resolve) => {
-        const child = spawn(process.execPath, [bin, 'produce', 'sales_orders', '--topic', topic, '--count', String(count), '--rate', String(rate), '--brokers', broker.bootstrap, '--quiet'], {
-          stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, KAFKAJS_NO_PARTITIONER_WARNING: '1' }, signal: abort.signal,
-        });
-        child.on('exit', resolve);
+      // The pacer runs in its own process so producing does not compete with the engine's event loop.
+      const producer = spawn('sh', ['-c', `node -e "$PACER" "$1" "$2" | kcat -P -b "$3" -t "$4" -X linger.ms=5`, 'sh', file, String(rate), broker.bootstrap, topic], {
+        stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, PACER: pacer }, signal: abort.signal,
       });
+      const producerExit = new Promise<number | null>((resolve) => producer.on('exit', resolve));
+      const producerCode = await producerExit;
       const produceSeconds = (monotonicMs() - started) / 1000;
-      if (producerCode !== 0) throw new Error(`streamlake produce exited ${producerCode}`);
+      if (producerCode !== 0) throw new Error(`kcat -P exited ${producerCode}`);
       // Let the last events reach a snapshot, then stop.
       const lake = openLake(lakeDir);
       for (let i = 0; i < 300; i++) {

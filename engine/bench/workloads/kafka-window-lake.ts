@@ -18,7 +18,7 @@ registerWorkload({
     const file = await salesFile(ctx, count);
     const broker = await benchBroker(ctx);
     try {
-      const topic = 'bench-sales';
+      const topic = `bench-sales-${process.pid}-${Math.round(monotonicMs())}`;
       await createTopic(broker.connection, topic, 3);
       const loadSeconds = loadTopic(broker.bootstrap, topic, file);
       ctx.log(`loaded ${count} events in ${loadSeconds.toFixed(1)} s`);
