@@ -60,8 +60,11 @@ export class ManualTime implements Clock, Timers {
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
     return new Promise((resolve) => {
       if (signal?.aborted) return resolve();
-      const handle = this.after(ms, resolve);
-      signal?.addEventListener('abort', () => { handle.cancel(); resolve(); }, { once: true });
+      // The listener goes when the sleep ends either way: a long-lived signal shared by many sleeps
+      // (a run's abort signal under a rate limit) would otherwise collect one listener per sleep.
+      const onAbort = (): void => { handle.cancel(); resolve(); };
+      const handle = this.after(ms, () => { signal?.removeEventListener('abort', onAbort); resolve(); });
+      signal?.addEventListener('abort', onAbort, { once: true });
     });
   }
 
