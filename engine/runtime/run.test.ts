@@ -420,3 +420,70 @@ test('sources learn which fields the pipeline reads, unless whole rows leave it'
   await run.start();
   assert.deepEqual(seen, ['amount', 'customer', 'event_time', 'quantity', 'region']);
 });
+
+test('without a checkpoint folder, periodic barriers still let a lake sink commit before the source ends', async () => {
+  const { LakeSink, openLake } = await import('../lake/index.ts');
+  const lakeDir = await tempDir();
+  const stateDir = await tempDir();
+  const time = new ManualTime(0);
+  // An unbounded source, like a Kafka topic: it pushes one batch per step and only ends when told to.
+  let step: () => void = () => undefined;
+  let pushed = 0;
+  let ended = false;
+  const source = {
+    async run(push: (batch: Batch) => Promise<void>, signal: AbortSignal) {
+      while (!signal.aborted && !ended) {
+        pushed++;
+        await push({ rows: [{ n: pushed, key: 'a' }], partition: 'p0' });
+        await new Promise<void>((r) => { step = r; });
+      }
+    },
+    positions() { return { n: pushed }; },
+    restore: () => undefined,
+    close: async () => undefined,
+  };
+  const checkpoints: number[] = [];
+  const pipeline = doc(
+    [
+      { id: 'src', type: 'source.generator', config: { dataset: 'sales_orders' } },
+      { id: 'out', type: 'sink.lake', config: { table: 'live', commitInterval: '2s' } },
+    ],
+    [{ from: 'src', to: 'out' }],
+  );
+  const run = createRun(pipeline, { lakeDir, homeDir: stateDir, clock: time, timers: time, checkpointInterval: 1000,
+    onEvent: (e) => { if (e.type === 'checkpoint') checkpoints.push(e.checkpointId); },
+    nodes: {
+      'source.generator': { kind: 'source', create: () => source },
+      'sink.lake': { kind: 'sink', create: (spec, ctx) => new LakeSink(spec.config as { table: string; commitInterval: string }, ctx) },
+    } });
+  const done = run.start();
+  const snapshots = async (): Promise<number> => {
+    const lake = openLake(lakeDir);
+    return (await lake.exists('live')) ? (await lake.table('live')).snapshots().length : 0;
+  };
+  const waitFor = async (what: () => Promise<boolean>, message: string): Promise<void> => {
+    for (let spins = 0; !(await what()); spins++) {
+      assert.ok(spins < 20_000, message);
+      await new Promise((r) => setImmediate(r));
+    }
+  };
+  await waitFor(async () => pushed === 1, 'the source never started');
+  time.advance(1000);
+  await waitFor(async () => checkpoints.length === 1, 'no barrier after the interval');
+  assert.equal(await snapshots(), 0, "the sink's own 2 s cadence is not due yet");
+  step();
+  await waitFor(async () => pushed === 2, 'the source did not go on');
+  time.advance(1000);
+  await waitFor(async () => checkpoints.length === 2, 'no second barrier');
+  assert.equal(await snapshots(), 1, 'a snapshot while the source is still running');
+  const table = await openLake(lakeDir).table('live');
+  assert.equal(table.resolve()?.summary['streamlake.checkpoint-id'], '2');
+  assert.equal(pushed, 2);
+  assert.equal(ended, false);
+  assert.deepEqual(await readdir(stateDir), [], 'no state file is written without a checkpoint folder');
+  ended = true;
+  step();
+  const summary = await done;
+  assert.equal(summary.status, 'finished');
+  assert.equal(summary.sinks.out?.rows, 2);
+});

@@ -30,9 +30,9 @@ export interface RunOptions {
   timers?: Timers;
   /** Stop reading after this many source events (all ports, all sources); the run then ends like bounded input. */
   maxEvents?: number;
-  /** Where chk-<id>.json files go; with it the run restores on start and checkpoints periodically. */
+  /** Where chk-<id>.json files go; with it the run restores on start. Without it barriers still happen (sinks commit at them) but no state is kept. */
   checkpointDir?: string;
-  /** Ms between periodic checkpoints (default 10 000; 0 = only the final one). */
+  /** Ms between periodic checkpoint barriers, with or without checkpointDir (default 10 000; 0 = only the final one). */
   checkpointInterval?: number;
   /** Batches each sink queue holds before sources wait (default 16). */
   queueCapacity?: number;
@@ -512,7 +512,9 @@ class PipelineRun implements Run {
 
   private scheduleCheckpoints(): void {
     const interval = this.options.checkpointInterval ?? 10_000;
-    if (!this.options.checkpointDir || interval <= 0) return;
+    // Barriers are taken even without a checkpoint folder (only the state file is skipped): sinks commit
+    // at them, so an unbounded source shows up in the lake while it runs rather than only when it stops.
+    if (interval <= 0) return;
     const due = (): void => {
       if (this.failure || this.state !== 'running') return;
       this.barrier().catch((error: unknown) => this.fail(error, null)).finally(() => {
