@@ -183,7 +183,7 @@ export interface ManifestEntry {
 export async function encodeAvro(schema: AvroSchema, records: readonly unknown[], metadata: Record<string, string>): Promise<Buffer> {
   const meta: Record<string, Buffer> = {};
   for (const [k, v] of Object.entries(metadata)) meta[k] = Buffer.from(v, 'utf8');
-  const encoder = new avro.streams.BlockEncoder(schema as avro.Schema, { codec: 'null', metadata: meta } as ConstructorParameters<typeof avro.streams.BlockEncoder>[1]);
+  const encoder = new avro.streams.BlockEncoder(schema as avro.Schema, { codec: 'null', metadata: meta, writeHeader: 'always' } as ConstructorParameters<typeof avro.streams.BlockEncoder>[1]);
   const chunks: Buffer[] = [];
   const done = new Promise<void>((resolve, reject) => {
     encoder.on('data', (chunk: Buffer) => chunks.push(chunk));
