@@ -120,6 +120,25 @@ export const FORMAT_VERSION = 2;
 export const UNPARTITIONED_LAST_PARTITION_ID = 999;
 /** Java keeps this many previous metadata files in `metadata-log` (write.metadata.previous-versions-max). */
 export const METADATA_LOG_MAX = 100;
+/** Iceberg table property: delete metadata files that leave `metadata-log` once a commit succeeded. */
+export const DELETE_AFTER_COMMIT = 'write.metadata.delete-after-commit.enabled';
+/** Iceberg table property: how many previous metadata files `metadata-log` keeps (Java's default: 100). */
+export const PREVIOUS_VERSIONS_MAX = 'write.metadata.previous-versions-max';
+
+/** `metadata-log` length the table's properties ask for, read the way Java reads it (at least 1). */
+export function previousVersionsMax(properties: Record<string, string>): number {
+  const text = properties[PREVIOUS_VERSIONS_MAX];
+  if (text === undefined) return METADATA_LOG_MAX;
+  if (!/^\s*[+-]?\d+\s*$/.test(text)) {
+    throw new EngineError('ENG_LAKE_METADATA', `table property ${PREVIOUS_VERSIONS_MAX} must be an integer, not ${JSON.stringify(text)}`, { property: PREVIOUS_VERSIONS_MAX });
+  }
+  return Math.max(1, Number(text));
+}
+
+/** Whether old metadata files are deleted after a commit (Java: Boolean.parseBoolean, default false). */
+export function deleteAfterCommit(properties: Record<string, string>): boolean {
+  return properties[DELETE_AFTER_COMMIT]?.toLowerCase() === 'true';
+}
 
 /** Reads and validates metadata text; every problem names the file and the field. */
 export function parseTableMetadata(text: string, file: string): TableMetadata {

@@ -4,10 +4,10 @@
 import { randomBytes } from 'node:crypto';
 import { EngineError } from '../../errors.ts';
 import { ENTRY_ADDED, ENTRY_DELETED, ENTRY_EXISTING, type DataFileRecord, type ManifestFile } from '../format/avro.ts';
-import { METADATA_LOG_MAX, type SchemaJson, type Snapshot, type SnapshotOperation, type StructType, type TableMetadata } from '../format/metadata.ts';
+import { deleteAfterCommit, previousVersionsMax, type SchemaJson, type Snapshot, type SnapshotOperation, type StructType, type TableMetadata } from '../format/metadata.ts';
 import type { Clock } from '../../runtime/clock.ts';
 import { currentSchema, liveFiles, localPath, readManifest, snapshotManifests, writeManifest, writeManifestList, type DataFileEntry, type ManifestWrite, type TableFiles } from './manifests.ts';
-import { loadMetadata, publish, toUri, versionFile, type CommitHooks, type Loaded } from './store.ts';
+import { deleteOldVersions, loadMetadata, publish, toLocalPath, toUri, versionFile, versionOf, type CommitHooks, type Loaded } from './store.ts';
 import { maxFieldId } from './schema.ts';
 
 export const MAX_ATTEMPTS = 50;
@@ -40,10 +40,27 @@ export async function commitMetadata(
     if (next === null) return base;
     const now = Math.max(options.clock.now(), base.metadata['last-updated-ms']);
     const log = [...base.metadata['metadata-log'], { 'timestamp-ms': base.metadata['last-updated-ms'], 'metadata-file': toUri(versionFile(tableDir, base.version)) }];
-    const metadata: TableMetadata = { ...next, 'last-updated-ms': Math.max(next['last-updated-ms'], now), 'metadata-log': log.slice(-METADATA_LOG_MAX) };
-    if (await publish(tableDir, base.version, metadata, options.hooks)) return { version: base.version + 1, metadata, file: versionFile(tableDir, base.version + 1) };
+    const kept = log.slice(-previousVersionsMax(next.properties));
+    const metadata: TableMetadata = { ...next, 'last-updated-ms': Math.max(next['last-updated-ms'], now), 'metadata-log': kept };
+    if (await publish(tableDir, base.version, metadata, options.hooks)) {
+      if (deleteAfterCommit(metadata.properties)) await pruneMetadataLog(tableDir, base.metadata.location, log.slice(0, log.length - kept.length), kept, base.version + 1);
+      return { version: base.version + 1, metadata, file: versionFile(tableDir, base.version + 1) };
+    }
   }
   throw new EngineError('ENG_LAKE_COMMIT_CONFLICT', `${tableDir}: gave up after ${MAX_ATTEMPTS} conflicting commits`, { file: tableDir });
+}
+
+/** Deletes the version files a commit dropped from `metadata-log`, never one it still lists nor the new current one. */
+async function pruneMetadataLog(tableDir: string, location: string, dropped: TableMetadata['metadata-log'], kept: TableMetadata['metadata-log'], current: number): Promise<void> {
+  const local = (entry: { 'metadata-file': string }): string => toLocalPath(entry['metadata-file'], location, tableDir);
+  let oldestKept = current;
+  for (const entry of kept) {
+    const version = versionOf(tableDir, local(entry));
+    // A log entry this layout did not write (another catalog's naming): delete nothing by number.
+    if (version === null) return;
+    oldestKept = Math.min(oldestKept, version);
+  }
+  await deleteOldVersions(tableDir, dropped.map(local), oldestKept);
 }
 
 export interface AddedFile {

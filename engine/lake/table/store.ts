@@ -160,3 +160,41 @@ export async function publish(tableDir: string, version: number, metadata: Table
   await hooks?.at?.('after-hint');
   return true;
 }
+
+/** The version number of a `v<N>.metadata.json` path inside this table's metadata folder, else null. */
+export function versionOf(tableDir: string, file: string): number | null {
+  if (path.dirname(path.resolve(file)) !== path.resolve(metadataDir(tableDir))) return null;
+  const m = VERSION_FILE.exec(path.basename(file));
+  return m ? Number(m[1]) : null;
+}
+
+/**
+ * After a successful commit: deletes the version files that left `metadata-log` (Java's rule) and then
+ * the run of older versions below the oldest one kept, which a crash between publish and delete, or
+ * commits made before the property was set, left behind. Only `v<N>.metadata.json` files of this table
+ * numbered below `oldestKept` are touched, so the current version and everything in the log stay.
+ * Returns how many files were deleted. Failures are ignored: the commit already happened and a left-over
+ * file is only wasted space.
+ */
+export async function deleteOldVersions(tableDir: string, dropped: readonly string[], oldestKept: number): Promise<number> {
+  let deleted = 0;
+  const remove = async (version: number): Promise<boolean> => {
+    try {
+      await unlink(versionFile(tableDir, version));
+      deleted++;
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  let below = oldestKept;
+  for (const file of dropped) {
+    const version = versionOf(tableDir, file);
+    if (version === null || version >= oldestKept) continue;
+    await remove(version);
+    below = Math.min(below, version);
+  }
+  // Walk down until the first version that is already gone: normally that is the very next one.
+  for (let version = below - 1; version >= 0; version--) if (!(await remove(version))) break;
+  return deleted;
+}

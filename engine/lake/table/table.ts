@@ -8,6 +8,9 @@ import { systemClock, type Clock } from '../../runtime/clock.ts';
 import { fromIdMap } from '../format/avro.ts';
 import {
   UNPARTITIONED_LAST_PARTITION_ID,
+  DELETE_AFTER_COMMIT,
+  METADATA_LOG_MAX,
+  PREVIOUS_VERSIONS_MAX,
   type NestedField,
   type PartitionSpec,
   type PrimitiveType,
@@ -142,7 +145,9 @@ export class LakeTable {
       'last-partition-id': fields.length ? 999 + fields.length : UNPARTITIONED_LAST_PARTITION_ID,
       'sort-orders': [{ 'order-id': 0, fields: [] }],
       'default-sort-order-id': 0,
-      properties: { 'write.format.default': 'parquet', ...(options.properties ?? {}) },
+      // Old metadata versions are deleted after each commit (standard Iceberg keys, so Java writers do the
+      // same): every version holds the whole snapshot history, so keeping them all grows without bound.
+      properties: { 'write.format.default': 'parquet', [DELETE_AFTER_COMMIT]: 'true', [PREVIOUS_VERSIONS_MAX]: String(METADATA_LOG_MAX), ...(options.properties ?? {}) },
       snapshots: [],
       'snapshot-log': [],
       'metadata-log': [],
