@@ -8,6 +8,7 @@ import { EngineError } from '../../errors.ts';
 import type { FileSourceConfig } from '../../format/pipeline.ts';
 import type { Batch, DeadLetter, NodeContext, Row, SourceInstance, SourcePositions } from '../../runtime/types.ts';
 import { QuoteScanner, splitCsvRecord } from './csv.ts';
+import { ProjectedJsonDecoder } from './projected.ts';
 import { csvValue, reviveTimestamps } from './values.ts';
 
 export const fileBatchSize = 1024;
@@ -32,9 +33,18 @@ export class FileSource implements SourceInstance {
   private readonly delimiter: number;
   private position: FilePosition = { offset: 0, line: 0 };
   private columns: string[] | undefined;
+  /** JSON Lines when the pipeline reads only some fields: rows carry just those (see runtime/projection.ts). */
+  private readonly projected: ProjectedJsonDecoder | undefined;
+  private readonly fields: readonly string[] | undefined;
 
-  constructor(private readonly config: FileSourceConfig, private readonly ctx: Pick<NodeContext, 'nodeId' | 'clock'>) {
+  constructor(private readonly config: FileSourceConfig, private readonly ctx: Pick<NodeContext, 'nodeId' | 'clock' | 'fields'>) {
     this.path = resolve(config.path);
+    // An empty list (nothing read) keeps whole rows: the saving would be nil and rows stay as they were.
+    // `__proto__` cannot be assigned like other keys, so such a pipeline keeps JSON.parse's rows.
+    if (config.format !== 'csv' && ctx.fields && ctx.fields.length > 0 && !ctx.fields.includes('__proto__')) {
+      this.fields = ctx.fields;
+      this.projected = new ProjectedJsonDecoder(ctx.fields);
+    }
     this.partition = `${ctx.nodeId}/0`;
     this.delimiter = (config.delimiter ?? ',').charCodeAt(0);
     // Without a header the declared columns are the names; with one, the file's header wins.
@@ -124,6 +134,13 @@ export class FileSource implements SourceInstance {
   }
 
   private decodeJson(buf: Buffer, start: number, end: number, line: number, rows: Row[], dead: DeadLetter[]): void {
+    if (this.projected) {
+      const row = this.projected.decode(buf, start, end);
+      if (row) {
+        rows.push(row);
+        return;
+      }
+    }
     const text = buf.toString('utf8', start, end);
     let value: unknown;
     try {
@@ -137,8 +154,7 @@ export class FileSource implements SourceInstance {
       dead.push(this.deadLetter(`line ${line}: expected a JSON object, got ${Array.isArray(value) ? 'an array' : value === null ? 'null' : typeof value}`, text, line));
       return;
     }
-    reviveTimestamps(value as Row);
-    rows.push(value as Row);
+    rows.push(this.fields ? pick(value as Row, this.fields) : reviveTimestamps(value as Row));
   }
 
   private decodeCsv(text: string, line: number, rows: Row[], dead: DeadLetter[], unterminated: boolean): void {
@@ -199,6 +215,13 @@ export class FileSource implements SourceInstance {
   }
 
   async close(): Promise<void> {}
+}
+
+/** The read fields of a fully decoded row, timestamps revived, as the projected decoder would give them. */
+function pick(value: Row, fields: readonly string[]): Row {
+  const row: Row = {};
+  for (const name of fields) if (Object.hasOwn(value, name)) row[name] = value[name];
+  return reviveTimestamps(row);
 }
 
 function countNewlines(buf: Buffer): number {

@@ -35,14 +35,15 @@ function digits(text: string, start: number, count: number): number {
 }
 
 /** Turns top-level ISO timestamp strings of a decoded JSON object into Dates, in place. */
-export function reviveTimestamps(row: Record<string, unknown>): void {
+export function reviveTimestamps<T extends Record<string, unknown>>(row: T): T {
   for (const key in row) {
     const value = row[key];
     if (typeof value === 'string' && value.length >= 20) {
       const date = parseTimestamp(value);
-      if (date) row[key] = date;
+      if (date) (row as Record<string, unknown>)[key] = date;
     }
   }
+  return row;
 }
 
 const number = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/;

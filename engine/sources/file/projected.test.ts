@@ -1,0 +1,130 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { ManualTime } from '../../runtime/clock.ts';
+import type { DeadLetter, Row } from '../../runtime/types.ts';
+import { FileSource } from './source.ts';
+import { ProjectedJsonDecoder } from './projected.ts';
+import { reviveTimestamps } from './values.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'streamlake-projected-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+/** What the JSON.parse path gives for these fields: the reference the decoder must match exactly. */
+function reference(text: string, fields: readonly string[]): Row | 'invalid' | 'not an object' {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return 'invalid';
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'not an object';
+  const row: Row = {};
+  for (const f of fields) if (Object.hasOwn(value, f)) row[f] = (value as Row)[f];
+  return reviveTimestamps(row);
+}
+
+function check(decoder: ProjectedJsonDecoder, text: string, fields: readonly string[]): 'fast' | 'fallback' {
+  const buf = Buffer.from(`xx${text}yy`);
+  const got = decoder.decode(buf, 2, buf.length - 2);
+  const want = reference(text, fields);
+  if (got === undefined) return 'fallback';
+  assert.ok(typeof want === 'object', `accepted ${JSON.stringify(text)}, which JSON.parse gives as ${want}`);
+  assert.deepEqual(got, want, `decoded ${JSON.stringify(text)}`);
+  for (const [k, v] of Object.entries(want)) assert.ok(Object.is(got[k], v) || v instanceof Date || typeof v === 'object', `${k} of ${text}: ${String(got[k])} vs ${String(v)}`);
+  return 'fast';
+}
+
+test('the projected decoder gives exactly the JSON.parse values of the wanted fields, or defers to it', () => {
+  const fields = ['a', 'at', 'region', 'n', 'nested', 'flag', 'é'];
+  const decoder = new ProjectedJsonDecoder(fields);
+  const fast = [
+    '{"a":1,"region":"eu","at":"2026-01-01T00:00:01.500Z","x":"skip me","n":-0.5}',
+    ' { "a" : 0 , "b" : [1, {"c": "\\"q\\u00e9\\n"}], "region" : "north_america" } ',
+    '{"n":12345678901234567,"a":0.1,"x":1e5,"y":-0,"z":true,"w":null,"v":false}',
+    '{"a":-0}',
+    '{"a":1.7976931348623157e308,"n":5e-324,"region":"eu"}',
+    '{"a":123456789.123456789}',
+    '{"at":"2026-02-31T10:00:00Z","n":0.30000000000000004}',
+    '{"at":"2026-01-01T00:00:00+02:00"}',
+    '{"at":"2026-13-01T00:00:00.000Z"}',
+    '{"at":"9999-12-31T23:59:59.999Z","region":"a long text that is not a timestamp at all"}',
+    '{"nested":{"x":[1,2,{"y":"z"}]},"flag":true}',
+    '{"flag":null,"a":"x","a":"last wins"}',
+    '{"é":"ü","region":"日本"}',
+    '{}',
+    '{"other":1}',
+  ];
+  for (const line of fast) assert.equal(check(decoder, line, fields), 'fast', line);
+  const deferred = [
+    '{"a":1,', '[1,2]', 'null', '"text"', '42', 'N/A', '', '   ', '{"a":01}', '{"a":1.}', '{"a":.5}', '{"a":+1}', '{"a":1e}',
+    '{"a":"\\u12"}', '{"b":"\\x"}', '{"b":"tab\there"}', '{"a":"esc\\"aped"}', '{"re\\u0067ion":"eu"}', '{"a":1}x', '{"a":1}}',
+    '{"a":tru}', '{"a":nul}', '{"b":[1,]}', '{"b":{"c":1,}}', '{"b":[1 2]}', '{a:1}', '{"a" 1}', '{"a":1 "b":2}',
+    '{"b":' + '['.repeat(100) + ']'.repeat(100) + '}',
+  ];
+  for (const line of deferred) assert.equal(check(decoder, line, fields), 'fallback', line);
+});
+
+test('differential: random objects and random corruptions never disagree with JSON.parse', () => {
+  let seed = 42;
+  const rand = (n: number): number => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    return seed % n;
+  };
+  const pieces = ['0', '-1', '3.25', '1e3', '-0.001', '123456789012345678', '"eu"', '"2026-01-01T00:00:00.000Z"', '"a\\"b"', 'true', 'false', 'null', '[1,"x",{}]', '{"k":[]}', '"ü"', '"\\u00e9"'];
+  const keys = ['a', 'at', 'region', 'n', 'other', 'x'];
+  const fields = ['a', 'at', 'region', 'n'];
+  const decoder = new ProjectedJsonDecoder(fields);
+  const junk = ['', ' ', ',', ':', '"', '\\', '{', '}', '[', ']', 'e', '.', '-', '0', '\t', '\u0001', 'x'];
+  let fastCount = 0;
+  for (let i = 0; i < 20_000; i++) {
+    const parts = Array.from({ length: rand(6) }, () => `"${keys[rand(keys.length)]}":${pieces[rand(pieces.length)]}`);
+    let line = `{${parts.join(',')}}`;
+    for (let m = rand(3); m > 0; m--) {
+      const at = rand(line.length + 1);
+      line = line.slice(0, at) + (junk[rand(junk.length)] as string) + line.slice(at + rand(2));
+    }
+    if (check(decoder, line, fields) === 'fast') fastCount++;
+  }
+  assert.ok(fastCount > 5_000, `the fast path took only ${fastCount} lines`);
+});
+
+test('source.file with a projection: rows carry just the read fields; bad lines, line numbers and restores unchanged', async () => {
+  const lines = Array.from({ length: 3000 }, (_, i) => JSON.stringify({ id: `ord-${i}`, region: ['eu', 'apac'][i % 2], amount: i / 4, at: new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString() }));
+  lines[10] = '{"id":"broken",';
+  lines[20] = '{"region":"esc\\u0061ped","amount":1,"at":"2026-01-01T00:00:00Z","extra":[1,2]}';
+  lines[30] = '';
+  const path = join(dir, 'p.jsonl');
+  writeFileSync(path, lines.join('\n') + '\n');
+  const fields = ['amount', 'at', 'region'];
+  const read = async (source: FileSource, stopAfter?: number): Promise<{ rows: Row[]; dead: DeadLetter[] }> => {
+    const rows: Row[] = [];
+    const dead: DeadLetter[] = [];
+    const controller = new AbortController();
+    let batches = 0;
+    await source.run(async (batch, port) => {
+      if (port === 'error') dead.push(...(batch.rows as DeadLetter[]));
+      else rows.push(...batch.rows);
+      if (++batches === stopAfter) controller.abort();
+    }, controller.signal);
+    return { rows, dead };
+  };
+  const make = (): FileSource => new FileSource({ path, format: 'jsonl' }, { nodeId: 'src', clock: new ManualTime(), fields });
+  const full = await read(make());
+  assert.equal(full.rows.length, 2998);
+  assert.deepEqual(full.rows[0], { region: 'eu', amount: 0, at: new Date('2026-01-01T00:00:00Z') });
+  assert.deepEqual(full.rows[19], { region: 'escaped', amount: 1, at: new Date('2026-01-01T00:00:00Z') }, 'a line the fast path defers is still projected the same way');
+  assert.deepEqual(full.dead.map((d) => (d.source as { line: number }).line), [11]);
+  assert.match(full.dead[0]?.reason ?? '', /^line 11: invalid JSON: /);
+  const unprojected = await read(new FileSource({ path, format: 'jsonl' }, { nodeId: 'src', clock: new ManualTime() }));
+  assert.deepEqual(unprojected.rows[1], { id: 'ord-1', region: 'apac', amount: 0.25, at: new Date('2026-01-01T00:00:01Z') }, 'without fields rows stay whole');
+  assert.deepEqual(full.rows.filter((r) => 'id' in r), [], 'no unread field is materialised');
+  const first = make();
+  const part = await read(first, 2);
+  const resumed = make();
+  resumed.restore(JSON.parse(JSON.stringify(first.positions())) as Record<string, unknown>);
+  const rest = await read(resumed);
+  assert.deepEqual([...part.rows, ...rest.rows], full.rows);
+});
