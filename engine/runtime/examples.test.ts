@@ -199,11 +199,18 @@ const checks: Record<string, () => Promise<void>> = {
     const raw = await table('sales_orders');
     assert.equal(raw.length, valid.batches.reduce((s, b) => s + b.rows.length, 0));
     assert.deepEqual(new Set(raw.map((r) => r.order_id ?? null)), new Set(valid.batches.flatMap((b) => b.rows.map((r) => r.order_id ?? null))));
-    // Every dead letter reached the dead-letter sink (the table itself may refuse some, which it counts).
+    // Every dead letter reached the dead-letter sink, and its table took every one: payloads and source
+    // positions of every shape (objects, undecodable text) are kept as JSON text, nothing is refused.
     const deadIn = summary.nodes.dead?.in ?? 0;
     assert.equal(deadIn, undecodable + valid.errors.length + late.length + (summary.nodes.raw?.errors ?? 0));
     const dead = await table('dead_letters');
-    assert.equal(dead.length + (summary.nodes.dead?.errors ?? 0), deadIn);
+    assert.equal(summary.nodes.dead?.errors, 0, 'the dead-letter table refused none');
+    assert.equal(dead.length, deadIn);
+    const count = (node: string, port: string): number => dead.filter((r) => r.node === node && r.port === port).length;
+    assert.deepEqual([count('orders', 'error'), count('valid', 'error'), count('per_min', 'late')], [undecodable, valid.errors.length, late.length]);
+    assert.ok(dead.every((r) => typeof r.payload === 'string' && r.payload.length > 0 && typeof r.reason === 'string'), 'payloads are text');
+    for (const r of dead.filter((d) => d.node !== 'orders')) assert.equal(typeof JSON.parse(r.payload as string), 'object', 'object payloads are JSON text');
+    for (const r of dead.filter((d) => d.node === 'orders')) assert.equal(typeof (JSON.parse(r.source as string) as Row).partition, 'string', 'source positions are JSON text');
   },
 
   'sensor-alerts.json': async () => {
