@@ -76,6 +76,7 @@ test('build the sales pipeline by drag and drop on an empty canvas', async () =>
 
 test('configure each node in the inspector', async () => {
   await node('generator').click();
+  await page.getByRole('tab', { name: 'Config' }).click();
   await page.getByRole('combobox', { name: 'Dataset' }).selectOption('sales_orders');
   // At a set rate event time follows the wall clock, so the windows below are seconds long to close
   // within the test.
@@ -87,7 +88,7 @@ test('configure each node in the inspector', async () => {
   await page.getByRole('listbox', { name: 'Condition completions' }).getByRole('option', { name: /region/ }).click();
   assert.equal(await where.inputValue(), 'amount > 0 AND region');
   await where.fill('amount > 0 AND regoin IS NOT NULL');
-  await page.getByRole('alert').filter({ hasText: 'unknown field "regoin"' }).waitFor();
+  await page.getByRole('alert').filter({ hasText: "unknown column 'regoin'" }).waitFor();
   await where.fill('amount > 0 AND region IS NOT NULL');
   assert.equal(await where.getAttribute('aria-invalid'), 'false');
 
@@ -114,6 +115,7 @@ test('run on the generator, watch the live preview fill, stop', async () => {
   await page.getByRole('button', { name: 'Run pipeline' }).click();
   await eventually('run status', () => page.getByRole('status', { name: 'Run status' }).innerText(), (t) => t.includes('running'));
   await node('tumbling').click();
+  await page.getByRole('tab', { name: 'Output' }).click();
   const rows = page.getByRole('table', { name: 'Output rows of tumbling' }).locator('tbody tr');
   await eventually('window output rows', () => rows.count(), (n) => n > 0);
   const first = await rows.count();

@@ -1,3 +1,4 @@
+import { useEffect, useState } from 'react';
 import { useStudio } from '../api/context.tsx';
 import { Inspector } from './Inspector.tsx';
 import { LiveOutput } from './LiveOutput.tsx';
@@ -31,12 +32,21 @@ function Overview() {
 export function RightPanel() {
   const selectedId = useStudio((s) => (s.selectedNodes.length === 1 ? s.selectedNodes[0] : undefined));
   const node = useStudio((s) => (selectedId === undefined ? undefined : s.graph.nodes.find((n) => n.id === selectedId)));
+  const running = useStudio((s) => s.status === 'running');
+  const [tab, setTab] = useState<'config' | 'output'>('config');
+  // Starting a run is when people want to see data: follow them there, once.
+  useEffect(() => {
+    if (running) setTab('output');
+  }, [running]);
   return (
     <aside className="side" aria-label="Right panel">
       {node ? (
         <>
-          <Inspector key={node.id} node={node} />
-          <LiveOutput key={`out-${node.id}`} node={node} />
+          <div className="tabs" role="tablist" aria-label="Node panel" style={{ minHeight: 32 }}>
+            <button role="tab" className="tab" aria-selected={tab === 'config'} onClick={() => setTab('config')}>Config</button>
+            <button role="tab" className="tab" aria-selected={tab === 'output'} onClick={() => setTab('output')}>Output</button>
+          </div>
+          {tab === 'config' ? <Inspector key={node.id} node={node} /> : <LiveOutput key={`out-${node.id}`} node={node} />}
         </>
       ) : (
         <Overview />
