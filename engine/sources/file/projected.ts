@@ -16,6 +16,8 @@ import { parseTimestamp } from './values.ts';
 /** Exact powers of ten (10^22 is the last one a double holds exactly). */
 const pow10 = Array.from({ length: 23 }, (_, i) => Number(`1e${i}`));
 const maxDepth = 64;
+/** Key positions per object the layout cache remembers. */
+const maxLayout = 64;
 /** Distinct values a field's string cache keeps; beyond that (ids, names) strings are built each time. */
 const cacheLimit = 64;
 
@@ -35,6 +37,14 @@ export class ProjectedJsonDecoder {
     for (const w of wanted) (this.byLength[w.bytes.length] ??= []).push(w);
   }
 
+  /**
+   * Keys of the last object seen, by position, and the wanted field each one is. Lines of a file nearly
+   * always repeat their keys in the same order, so a key is usually confirmed by one comparison against
+   * its predecessor, which also proves it has no escapes, instead of a scan followed by a lookup.
+   */
+  private readonly layoutKeys: Buffer[] = [];
+  private readonly layoutFields: (Wanted | undefined)[] = [];
+
   /** The wanted fields of the JSON object in buf[start, end), or undefined when JSON.parse must decide. */
   decode(buf: Buffer, start: number, end: number): Row | undefined {
     // Positions travel as return values (negative = give up) so the hot loops work on locals only.
@@ -43,17 +53,33 @@ export class ProjectedJsonDecoder {
     p = space(buf, p + 1, end);
     const row: Row = {};
     if (p < end && buf[p] === 0x7d /* } */) return space(buf, p + 1, end) === end ? row : undefined;
-    const byLength = this.byLength;
-    for (;;) {
+    const layoutKeys = this.layoutKeys;
+    const layoutFields = this.layoutFields;
+    for (let k = 0; ; k++) {
       if (p >= end || buf[p] !== 0x22) return undefined;
       const keyStart = p + 1;
-      const keyEnd = plainString(buf, keyStart, end);
-      if (keyEnd < 0) return undefined;
-      p = space(buf, keyEnd + 1, end);
-      if (p >= end || buf[p] !== 0x3a /* : */) return undefined;
-      p = space(buf, p + 1, end);
-      const candidates = byLength[keyEnd - keyStart];
-      const field = candidates === undefined ? undefined : match(candidates, buf, keyStart);
+      let keyEnd = -1;
+      let field: Wanted | undefined;
+      const expected = layoutKeys[k];
+      if (expected !== undefined && keyStart + expected.length < end && sameBytes(buf, keyStart, expected) && buf[keyStart + expected.length] === 0x22) {
+        keyEnd = keyStart + expected.length;
+        field = layoutFields[k];
+      } else {
+        keyEnd = plainString(buf, keyStart, end);
+        if (keyEnd < 0) return undefined;
+        const candidates = this.byLength[keyEnd - keyStart];
+        field = candidates === undefined ? undefined : match(candidates, buf, keyStart);
+        if (k < maxLayout) {
+          layoutKeys[k] = Buffer.from(buf.subarray(keyStart, keyEnd));
+          layoutFields[k] = field;
+        }
+      }
+      p = keyEnd + 1;
+      if (p < end && buf[p] !== 0x3a /* : */) p = space(buf, p, end);
+      if (p >= end || buf[p] !== 0x3a) return undefined;
+      p++;
+      if (p < end && (buf[p] as number) <= 0x20) p = space(buf, p, end);
+      if (p >= end) return undefined;
       if (field !== undefined) {
         p = value(field, buf, p, end, row);
       } else {
@@ -63,14 +89,25 @@ export class ProjectedJsonDecoder {
         else p = skip(buf, p, end, 0);
       }
       if (p < 0) return undefined;
-      p = space(buf, p, end);
       if (p >= end) return undefined;
-      const c = buf[p];
+      let c = buf[p] as number;
+      if (c <= 0x20) {
+        p = space(buf, p, end);
+        if (p >= end) return undefined;
+        c = buf[p] as number;
+      }
       if (c === 0x7d) return space(buf, p + 1, end) === end ? row : undefined;
       if (c !== 0x2c /* , */) return undefined;
-      p = space(buf, p + 1, end);
+      p++;
+      if (p < end && (buf[p] as number) <= 0x20) p = space(buf, p, end);
     }
   }
+}
+
+/** buf holds `bytes` at `at` (the caller checked that they fit before the end of the line). */
+function sameBytes(buf: Buffer, at: number, bytes: Buffer): boolean {
+  for (let i = 0; i < bytes.length; i++) if (buf[at + i] !== bytes[i]) return false;
+  return true;
 }
 
 function space(buf: Buffer, p: number, end: number): number {
