@@ -133,6 +133,8 @@ function match(candidates: Wanted[], buf: Buffer, start: number): Wanted | undef
 function plainString(buf: Buffer, p: number, end: number): number {
   for (; p < end; p++) {
     const c = buf[p] as number;
+    // One comparison for the common bytes: everything above the quote except the backslash.
+    if (c > 0x22 && c !== 0x5c) continue;
     if (c === 0x22) return p;
     if (c === 0x5c || c < 0x20) return -1;
   }
@@ -297,6 +299,10 @@ function skip(buf: Buffer, p: number, end: number, depth: number): number {
 function skipString(buf: Buffer, p: number, end: number): number {
   while (p < end) {
     const c = buf[p] as number;
+    if (c > 0x22 && c !== 0x5c) {
+      p++;
+      continue;
+    }
     if (c === 0x22) return p + 1;
     if (c < 0x20) return -1;
     if (c === 0x5c) {
