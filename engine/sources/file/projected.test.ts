@@ -129,3 +129,57 @@ test('source.file with a projection: rows carry just the read fields; bad lines,
   const rest = await read(resumed);
   assert.deepEqual([...part.rows, ...rest.rows], full.rows);
 });
+
+test('lines cut by the 1 MiB read chunks: same rows, dead letters and restores as whole-line decoding', async () => {
+  let seed = 7;
+  const rand = (n: number): number => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    return seed % n;
+  };
+  const lines = Array.from({ length: 40_000 }, (_, i) => JSON.stringify({ i, region: ['eu', 'apac', 'ü'][i % 3], amount: rand(100_000) / 100, pad: 'x'.repeat(rand(120)), at: new Date(Date.UTC(2026, 0, 1) + i * 997).toISOString() }));
+  // Break the line that straddles the first chunk boundary, and end without a newline.
+  let offset = 0;
+  let straddling = -1;
+  for (let i = 0; i < lines.length && straddling < 0; i++) {
+    const next = offset + Buffer.byteLength(lines[i] as string) + 1;
+    if (next > 1 << 20) straddling = i;
+    offset = next;
+  }
+  lines[straddling] = `{"i":${straddling},"region":"eu",`;
+  const path = join(dir, 'chunks.jsonl');
+  writeFileSync(path, lines.join('\n'));
+  const fields = ['amount', 'at', 'region'];
+  const collect = async (source: FileSource, stopAfter?: number): Promise<{ rows: Row[]; dead: DeadLetter[] }> => {
+    const rows: Row[] = [];
+    const dead: DeadLetter[] = [];
+    const controller = new AbortController();
+    let batches = 0;
+    await source.run(async (batch, port) => {
+      if (port === 'error') dead.push(...(batch.rows as DeadLetter[]));
+      else rows.push(...batch.rows);
+      if (++batches === stopAfter) controller.abort();
+    }, controller.signal);
+    return { rows, dead };
+  };
+  const expected = lines.flatMap((l) => {
+    const r = reference(l, fields);
+    return typeof r === 'object' ? [r] : [];
+  });
+  for (const projected of [true, false]) {
+    const make = (): FileSource => new FileSource({ path, format: 'jsonl' }, { nodeId: 'src', clock: new ManualTime(), ...(projected ? { fields } : {}) });
+    const all = await collect(make());
+    assert.equal(all.rows.length, lines.length - 1);
+    if (projected) assert.deepEqual(all.rows, expected);
+    else assert.deepEqual(all.rows.map((r) => r.i), lines.map((_, i) => i).filter((i) => i !== straddling));
+    assert.deepEqual(all.dead.map((d) => (d.source as { line: number }).line), [straddling + 1]);
+    const first = make();
+    const part = await collect(first, 12);
+    const positions = JSON.parse(JSON.stringify(first.positions())) as { offset: number; line: number };
+    assert.ok(positions.offset > 1 << 20, 'the restore point lies after the first chunk boundary');
+    const resumed = make();
+    resumed.restore(positions);
+    const rest = await collect(resumed);
+    assert.deepEqual([...part.rows, ...rest.rows], all.rows);
+    assert.deepEqual([...part.dead, ...rest.dead].map((d) => d.reason), all.dead.map((d) => d.reason));
+  }
+});
