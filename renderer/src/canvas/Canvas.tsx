@@ -27,6 +27,12 @@ const edgeTypes = { live: LiveEdge };
 
 type Size = { width: number; height: number };
 
+const categoryColours: Record<string, string> = { source: '#3fbf7f', transform: '#4c8dff', window: '#a07bff', sink: '#f0a93b' };
+
+function minimapColour(n: FlowNode): string {
+  return categoryColours[n.data.node.type.split('.')[0] ?? ''] ?? '#8a93a3';
+}
+
 function asPort(handle: string | null | undefined): Port {
   return handle === 'error' || handle === 'late' ? handle : 'out';
 }
@@ -226,7 +232,7 @@ export function Canvas() {
         proOptions={{ hideAttribution: true }}
       >
         <Background variant={BackgroundVariant.Dots} gap={18} size={1.2} color="var(--grid)" />
-        <MiniMap pannable zoomable ariaLabel="Minimap" nodeStrokeWidth={2} />
+        <MiniMap pannable zoomable ariaLabel="Minimap" nodeStrokeWidth={2} nodeColor={minimapColour} nodeBorderRadius={3} />
         <Controls showInteractive={false} aria-label="Zoom controls" />
       </ReactFlow>
       <div className="canvas-toolbar" role="toolbar" aria-label="Canvas tools">
