@@ -20,6 +20,8 @@ const maxDepth = 64;
 const maxLayout = 64;
 /** Distinct values a field's string cache keeps; beyond that (ids, names) strings are built each time. */
 const cacheLimit = 64;
+/** Misses after the cache filled up that mark a field as high-cardinality (ids), so lookups stop. */
+const missLimit = 256;
 
 interface Wanted {
   name: string;
@@ -27,13 +29,15 @@ interface Wanted {
   /** Interned values of this field: their bytes and the string. */
   cached: Buffer[];
   values: string[];
+  /** Strings that missed the full cache; past a limit the field is taken for an id and not looked up. */
+  misses: number;
 }
 
 export class ProjectedJsonDecoder {
   private readonly byLength: (Wanted[] | undefined)[] = [];
 
   constructor(fields: readonly string[]) {
-    const wanted = [...new Set(fields)].map((name) => ({ name, bytes: Buffer.from(name, 'utf8'), cached: [], values: [] }));
+    const wanted = [...new Set(fields)].map((name) => ({ name, bytes: Buffer.from(name, 'utf8'), cached: [] as Buffer[], values: [] as string[], misses: 0 }));
     for (const w of wanted) (this.byLength[w.bytes.length] ??= []).push(w);
   }
 
@@ -145,6 +149,28 @@ function plainString(buf: Buffer, p: number, end: number): number {
 function value(field: Wanted, buf: Buffer, p: number, end: number, row: Row): number {
   const c = buf[p];
   if (c === 0x22) {
+    // Common shapes are recognised in the same pass that finds the closing quote: a timestamp whose
+    // bytes all passed isoMs, or a cached value, holds no quote, backslash or control character.
+    const q24 = p + 25;
+    if (q24 < end && buf[q24] === 0x22) {
+      const ms = isoMs(buf, p + 1, 24);
+      if (!Number.isNaN(ms)) {
+        row[field.name] = new Date(ms);
+        return q24 + 1;
+      }
+    }
+    if (field.misses < missLimit) {
+      const cached = field.cached;
+      const from = p + 1;
+      outer: for (let i = 0; i < cached.length; i++) {
+        const bytes = cached[i] as Buffer;
+        const q = from + bytes.length;
+        if (q >= end || buf[q] !== 0x22) continue;
+        for (let j = 0; j < bytes.length; j++) if (buf[from + j] !== bytes[j]) continue outer;
+        row[field.name] = field.values[i];
+        return q + 1;
+      }
+    }
     const close = plainString(buf, p + 1, end);
     if (close < 0) return -1;
     row[field.name] = text(field, buf, p + 1, close);
@@ -172,17 +198,13 @@ function text(field: Wanted, buf: Buffer, start: number, end: number): unknown {
     const text = buf.toString('utf8', start, end);
     return parseTimestamp(text) ?? text;
   }
-  const cached = field.cached;
-  outer: for (let i = 0; i < cached.length; i++) {
-    const bytes = cached[i] as Buffer;
-    if (bytes.length !== n) continue;
-    for (let j = 0; j < n; j++) if (buf[start + j] !== bytes[j]) continue outer;
-    return field.values[i];
-  }
+  // value() already looked this string up in the cache and missed.
   const text = buf.toString('utf8', start, end);
-  if (cached.length < cacheLimit) {
-    cached.push(Buffer.from(buf.subarray(start, end)));
+  if (field.cached.length < cacheLimit) {
+    field.cached.push(Buffer.from(buf.subarray(start, end)));
     field.values.push(text);
+  } else {
+    field.misses++;
   }
   return text;
 }
