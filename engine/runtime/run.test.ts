@@ -440,8 +440,11 @@ test('without a checkpoint folder, periodic barriers still let a lake sink commi
     },
     positions() { return { n: pushed }; },
     restore: () => undefined,
+    // Like Kafka group offsets: without a checkpoint folder, where the next run starts.
+    committed: async (positions: { n?: unknown }) => { offsets.push(positions.n as number); },
     close: async () => undefined,
   };
+  const offsets: number[] = [];
   const checkpoints: number[] = [];
   const pipeline = doc(
     [
@@ -471,6 +474,7 @@ test('without a checkpoint folder, periodic barriers still let a lake sink commi
   time.advance(1000);
   await waitFor(async () => checkpoints.length === 1, 'no barrier after the interval');
   assert.equal(await snapshots(), 0, "the sink's own 2 s cadence is not due yet");
+  assert.deepEqual(offsets, [], 'no source position is committed before the lake has it');
   step();
   await waitFor(async () => pushed === 2, 'the source did not go on');
   time.advance(1000);
@@ -480,10 +484,18 @@ test('without a checkpoint folder, periodic barriers still let a lake sink commi
   assert.equal(table.resolve()?.summary['streamlake.checkpoint-id'], '2');
   assert.equal(pushed, 2);
   assert.equal(ended, false);
+  assert.deepEqual(offsets, [2]);
+  step();
+  await waitFor(async () => pushed === 3, 'the source did not go on again');
+  time.advance(1000);
+  await waitFor(async () => checkpoints.length === 3, 'no third barrier');
+  assert.equal(await snapshots(), 1, 'not due again yet');
+  assert.deepEqual(offsets, [2, 2], 'the source commits only what the lake committed, not the barrier position 3');
   assert.deepEqual(await readdir(stateDir), [], 'no state file is written without a checkpoint folder');
   ended = true;
   step();
   const summary = await done;
   assert.equal(summary.status, 'finished');
-  assert.equal(summary.sinks.out?.rows, 2);
+  assert.equal(summary.sinks.out?.rows, 3);
+  assert.deepEqual(offsets, [2, 2, 3], 'the final barrier is followed by the closing commit');
 });

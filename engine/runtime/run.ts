@@ -141,6 +141,8 @@ class PipelineRun implements Run {
   private produced = 0;
   private limitReached = false;
   private nextCheckpointId = 1;
+  /** The first checkpoint id this run takes: sinks' commits below it are from earlier runs. */
+  private firstCheckpointId = 1;
   private restoredFrom: number | null = null;
   private barrierInFlight: Promise<void> | null = null;
   private roomWaiters: (() => void)[] = [];
@@ -237,7 +239,7 @@ class PipelineRun implements Run {
       await this.runSources();
       this.cancelTimers();
       if (!this.failure && !this.stopRequested) this.finishOperators();
-      if (!this.failure) await this.barrier();
+      if (!this.failure) await this.barrier(true);
     } catch (error) {
       this.fail(error, null);
     }
@@ -305,6 +307,7 @@ class PipelineRun implements Run {
     const dir = this.options.checkpointDir;
     const available = dir ? await listCheckpoints(dir) : [];
     this.nextCheckpointId = Math.max(0, available[0] ?? 0, ...committed.map((c) => c ?? 0)) + 1;
+    this.firstCheckpointId = this.nextCheckpointId;
     if (!dir) return;
     const chosen = chooseCheckpoint(available, committed);
     if (chosen === null) return;
@@ -532,14 +535,14 @@ class PipelineRun implements Run {
   // ---- checkpoints -----------------------------------------------------------------------------------
 
   /** Takes a checkpoint; concurrent calls wait for the one in flight and then take their own. */
-  private async barrier(): Promise<void> {
+  private async barrier(final = false): Promise<void> {
     while (this.barrierInFlight) await this.barrierInFlight;
-    const work = this.takeBarrier();
+    const work = this.takeBarrier(final);
     this.barrierInFlight = work.finally(() => { this.barrierInFlight = null; });
     await this.barrierInFlight;
   }
 
-  private async takeBarrier(): Promise<void> {
+  private async takeBarrier(final: boolean): Promise<void> {
     const started = monotonicMs();
     const id = this.nextCheckpointId++;
     const dir = this.options.checkpointDir;
@@ -574,13 +577,33 @@ class PipelineRun implements Run {
       }));
     }
     await Promise.race([Promise.all([durable, ...commits]), this.failed]);
-    for (const node of this.live.values()) await node.source?.committed?.(sources[node.spec.id] ?? {});
+    // Without a checkpoint folder nothing restores from these positions: what a source commits (Kafka
+    // group offsets) is where the next run starts, so a periodic barrier must not move it past what every
+    // sink has committed (the lake sink commits on its own, slower cadence). The final barrier is followed
+    // by the sinks' close(), which commits everything it covers, as before.
+    const settled = dir || final ? sources : await this.settledPositions(id, sources);
+    if (settled) for (const node of this.live.values()) await node.source?.committed?.(settled[node.spec.id] ?? {});
     // Sinks may commit less often than checkpoints are taken: keep every file back to the oldest
     // checkpoint some sink still rests on, so a restart can restore exactly what that sink committed.
     if (dir) await pruneCheckpoints(dir, await this.oldestCommitted(id));
     const durationMs = monotonicMs() - started;
     this.registry.recordCheckpoint(id, this.clock.now(), durationMs);
     this.emitEvent({ type: 'checkpoint', checkpointId: id, path, durationMs, at: this.clock.now() });
+  }
+
+  /**
+   * Source positions every sink has committed by barrier `latest` (whose positions are `sources`), or
+   * null when some sink has committed nothing in this run yet. Sinks that cannot tell commit at every barrier.
+   */
+  private async settledPositions(latest: number, sources: Record<string, SourcePositions>): Promise<Record<string, SourcePositions> | null> {
+    let oldest: CheckpointInfo | null = null;
+    for (const node of this.live.values()) {
+      if (!node.sink?.lastCommitted) continue;
+      const info = await node.sink.lastCommitted();
+      if (!info || info.id < this.firstCheckpointId) return null;
+      if (!oldest || info.id < oldest.id) oldest = info;
+    }
+    return !oldest || oldest.id >= latest ? sources : oldest.sources;
   }
 
   private async oldestCommitted(latest: number): Promise<number> {
