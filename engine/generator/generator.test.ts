@@ -223,3 +223,15 @@ test('an unknown dataset is a clear error', () => {
   assert.throws(() => [...generateEvents('weather', { count: 1 })], /unknown dataset "weather"/);
   assert.throws(() => datasetSchema('weather'), (e: unknown) => (e as { code?: string }).code === 'ENG_GENERATOR_DATASET');
 });
+
+test('an unbounded generator at full speed still lets the event loop run (the studio host stays responsive)', { timeout: 120_000 }, async () => {
+  const time = new ManualTime(0);
+  const source = new GeneratorSource(spec({ dataset: 'sales_orders', seed: 3 }), context(time));
+  const stop = new AbortController();
+  let pushed = 0;
+  // A macrotask scheduled after the run starts can only fire if the source yields; it stops the source.
+  setImmediate(() => stop.abort());
+  await source.run(async (batch) => { pushed += batch.rows.length; }, stop.signal);
+  assert.ok(stop.signal.aborted);
+  assert.ok(pushed > 0);
+});

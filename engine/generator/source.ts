@@ -45,6 +45,9 @@ export class GeneratorSource implements SourceInstance {
         // at any await point below includes them.
         if (rows.length > 0) await push({ rows, partition }, 'out');
         if (dead.length > 0) await push({ rows: dead, partition }, 'error');
+        // push() resolves on microtasks while the sinks have room, so an unthrottled generator would never
+        // let I/O, timers or the host's WebSocket run; hand the event loop a turn after every batch.
+        if (!rated) await yieldToEventLoop();
       }
     }
   }
@@ -63,4 +66,8 @@ export class GeneratorSource implements SourceInstance {
   }
 
   async close(): Promise<void> {}
+}
+
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
