@@ -64,7 +64,7 @@ async function main(): Promise<void> {
   let code = 0;
   try {
     console.log(`\n=== tests (${unit.length} unit/integration files, ${e2e.length} e2e specs)`);
-    code = await run(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...all], env);
+    code = await run(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=1200000', ...all], env);
   } finally {
     for (const cleanup of cleanups.reverse()) await cleanup().catch((e: unknown) => console.error('cleanup failed:', e));
   }
