@@ -21,7 +21,7 @@ Options:
   --lake DIR             Lake folder (default $STREAMLAKE_HOME/lake, STREAMLAKE_HOME defaults to ~/.streamlake)
   --max-events N         Stop reading after N source events; the run then ends like bounded input
   --checkpoint-dir DIR   Keep checkpoints here: a later run with the same folder resumes exactly
-  --checkpoint-interval D  Time between checkpoints, e.g. 10s (default 10s; needs --checkpoint-dir)
+  --checkpoint-interval D  Time between checkpoints, e.g. 10s (default 10s; lake sinks commit at these; state files need --checkpoint-dir)
 `;
 
 export const run: Command = {
