@@ -592,7 +592,12 @@ export interface StudioApi {
   lakeMaintain(params: { table: string; action: MaintenanceAction; options?: MaintenanceOptions; jobId?: string }): Promise<MaintenanceResult>;
 
   // SQL
-  sqlRun(params: { sql: string; version?: QueryVersion; pageSize?: number }): Promise<SqlResult>;
+  /**
+   * Runs one statement and returns its first page. `queryId` (letters, digits, _ and -, at most 64) names the
+   * query up front so `sqlCancel` can interrupt it while this call is still pending; it must not belong to a
+   * running or open query. Without it the host picks an id, returned with the result.
+   */
+  sqlRun(params: { sql: string; version?: QueryVersion; pageSize?: number; queryId?: string }): Promise<SqlResult>;
   /** The next page, of the size chosen at sqlRun. */
   sqlNext(params: { queryId: string }): Promise<SqlPage>;
   /** Cancels a running query or closes an open one; the pending call rejects with ENG_LAKE_CANCELLED. */

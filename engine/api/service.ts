@@ -134,7 +134,7 @@ export function createStudioService(options: StudioServiceOptions): StudioServic
     lakeDiff: ({ table, from, to }) => lake.diff(table, from, to),
     lakeMaintain: ({ table, action, options, jobId }) => lake.maintain(table, action, options, jobId),
 
-    sqlRun: ({ sql: text, version, pageSize }) => sql.run(text, version, pageSize),
+    sqlRun: ({ sql: text, version, pageSize, queryId }) => sql.run(text, version, pageSize, queryId),
     sqlNext: ({ queryId }) => sql.next(queryId),
     sqlCancel: async ({ queryId }) => sql.cancel(queryId),
     sqlCatalog: () => sql.catalog(),

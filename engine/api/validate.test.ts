@@ -45,6 +45,10 @@ test('wrong types, missing fields, unknown fields and out-of-range numbers name 
   refused('nodePreview', { nodeId: 'a', port: 'side' }, /nodePreview params\.port must be one of "out", "error", "late" \(got "side"\)/);
   refused('sqlRun', { sql: '' }, /sqlRun params\.sql must be a non-empty string/);
   refused('sqlRun', { sql: 'select 1', version: { tag: 'a', branch: 'b' } }, /at most one of snapshot, tag, branch, asOf \(got tag and branch\)/);
+  refused('sqlRun', { sql: 'select 1', queryId: 'a b' }, /sqlRun params\.queryId must be a query id \(letters, digits, _ and -, at most 64\)/);
+  refused('sqlRun', { sql: 'select 1', queryId: '../x' }, /sqlRun params\.queryId must be a query id/);
+  refused('sqlRun', { sql: 'select 1', queryId: 'x'.repeat(65) }, /sqlRun params\.queryId must be a string of at most 64 characters/);
+  refused('sqlRun', { sql: 'select 1', queryId: '' }, /sqlRun params\.queryId must be a non-empty string/);
   refused('runStart', { doc: { nodes: 'x' } }, /runStart params\.doc must be a pipeline document/);
   refused('runStart', { doc: { nodes: [], edges: [] }, options: { maxEvents: -1 } }, /runStart params\.options\.maxEvents must be an integer ≥ 1/);
   refused('kafkaSaveConnection', { connection: { name: 'x', brokers: ['no-port'], security: 'plaintext' } }, /kafkaSaveConnection params\.connection\.brokers\[0\] must be host:port/);
@@ -58,6 +62,7 @@ test('valid params pass through, with absent optional fields left out', () => {
   assert.deepEqual(validateCall('hostInfo', undefined), { method: 'hostInfo', params: undefined });
   assert.deepEqual(validateCall('nodePreview', { nodeId: 'a', port: 'late' }), { method: 'nodePreview', params: { nodeId: 'a', port: 'late' } });
   assert.deepEqual(validateCall('sqlRun', { sql: 'select 1', version: { asOf: 1767225600000 }, pageSize: 100 }).params, { sql: 'select 1', version: { asOf: 1767225600000 }, pageSize: 100 });
+  assert.deepEqual(validateCall('sqlRun', { sql: 'select 1', queryId: 'f47ac10b-58cc-4372-a567-0e02b2c3d479_2' }).params, { sql: 'select 1', queryId: 'f47ac10b-58cc-4372-a567-0e02b2c3d479_2' });
   assert.deepEqual(validateCall('kafkaPeek', { connection: 'local', topic: 't', from: 'earliest' }).params, { connection: 'local', topic: 't', from: 'earliest' });
   assert.deepEqual(validateCall('deadLetters', undefined).params, undefined);
   assert.deepEqual(validateCall('kafkaProduce', { connection: 'local', topic: 't', value: null, key: null }).params, { connection: 'local', topic: 't', value: null, key: null });

@@ -19,6 +19,7 @@ const epochMs = number({ min: 0 });
 const port = literal('out', 'error', 'late');
 const limit = number({ integer: true, min: 1, max: 10_000 });
 const pageSize = number({ integer: true, min: 1, max: 100_000 });
+const queryId = string({ min: 1, max: 64, pattern: /^[A-Za-z0-9_-]+$/, patternName: 'a query id (letters, digits, _ and -, at most 64)' });
 
 /** Only the envelope is checked here; the engine's pipeline validator reports every problem with its path. */
 const pipelineDoc = custom<PipelineDoc>('a pipeline document (an object with "nodes" and "edges" arrays)', (value) =>
@@ -102,7 +103,7 @@ const validators: ValidatorTable = {
     })),
     jobId: optional(jobId),
   }),
-  sqlRun: object({ sql: string({ min: 1, max: 1_000_000 }), version: optional(queryVersion), pageSize: optional(pageSize) }),
+  sqlRun: object({ sql: string({ min: 1, max: 1_000_000 }), version: optional(queryVersion), pageSize: optional(pageSize), queryId: optional(queryId) }),
   sqlNext: object({ queryId: string({ min: 1, max: 100 }) }),
   sqlCancel: object({ queryId: string({ min: 1, max: 100 }) }),
   sqlCatalog: noParams,

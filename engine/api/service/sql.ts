@@ -1,5 +1,6 @@
 // The SQL workbench's side of the contract, over the lake query layer (engine/lake/query): paged results
 // kept open on the host between pages, cancel, completion catalog and CSV/JSON export.
+import { randomUUID } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { isAbsolute } from 'node:path';
 import { EngineError, errorCodes } from '../../errors.ts';
@@ -16,8 +17,14 @@ const maxOpen = 16;
 /** Rows an export may hold in memory (the file is built as one string for the browser download). */
 const exportLimit = 1_000_000;
 
+/** A query the host knows by id: running (no handle or first page yet) or open between pages. */
 interface OpenQuery {
-  handle: QueryHandle;
+  id: string;
+  /** null until the lake query layer has prepared the statement. */
+  handle: QueryHandle | null;
+  /** Until the first page is back; such a query cannot be paged or evicted yet. */
+  running: boolean;
+  cancelled: boolean;
   rowsSoFar: number;
 }
 
@@ -29,28 +36,60 @@ export class SqlWorkbench {
     this.query = createLakeQuery(lakeDir);
   }
 
-  async run(sql: string, version: QueryVersion | undefined, pageSize: number | undefined): Promise<SqlResult> {
+  /**
+   * `queryId` lets the client name the query before it runs, so it can cancel a long query mid-flight
+   * (otherwise the id only arrives with the first page, when there is nothing left to cancel).
+   */
+  async run(sql: string, version: QueryVersion | undefined, pageSize: number | undefined, queryId?: string): Promise<SqlResult> {
     const started = this.clock.now();
-    const handle = await this.query.query(sql, options(version, pageSize));
-    const entry: OpenQuery = { handle, rowsSoFar: 0 };
-    this.open.set(handle.id, entry);
+    const id = queryId ?? randomUUID();
+    if (this.open.has(id)) {
+      throw new EngineError('ENG_HOST_REQUEST', `Query id "${id}" is already in use by a running or open query; choose a new id per run`, { queryId: id });
+    }
+    // Registered before anything awaits, so a cancel that arrives while the statement is prepared or running finds it.
+    const entry: OpenQuery = { id, handle: null, running: true, cancelled: false, rowsSoFar: 0 };
+    this.open.set(id, entry);
+    let handle: QueryHandle;
+    try {
+      handle = await this.query.query(sql, options(version, pageSize));
+    } catch (error) {
+      this.forget(entry);
+      throw entry.cancelled ? cancelledError() : error;
+    }
+    if (entry.cancelled) {
+      handle.cancel();
+      handle.close();
+      throw cancelledError();
+    }
+    entry.handle = handle;
+    let page: SqlPage;
+    try {
+      page = await this.page(entry);
+    } finally {
+      entry.running = false;
+    }
     this.evict();
-    const page = await this.page(entry);
     return { ...page, columns: handle.columns.map((c) => ({ name: c.name, type: c.type })), elapsedMs: this.clock.now() - started };
   }
 
   async next(queryId: string): Promise<SqlPage> {
     const entry = this.open.get(queryId);
     if (!entry) throw new EngineError('ENG_LAKE_QUERY', `Query ${queryId} is not open: it finished, was cancelled, or was closed to make room for newer ones; run it again`);
+    if (entry.running) throw new EngineError('ENG_LAKE_QUERY', `Query ${queryId} is still running; wait for its first page`);
     return this.page(entry);
   }
 
+  /** Interrupts a running query (its pending run rejects with ENG_LAKE_CANCELLED) or closes an open one. */
   cancel(queryId: string): void {
     const entry = this.open.get(queryId);
     if (!entry) return;
     this.open.delete(queryId);
-    entry.handle.cancel();
-    entry.handle.close();
+    entry.cancelled = true;
+    // Without a handle the statement is still being prepared; run() cancels it as soon as it exists.
+    if (entry.handle) {
+      entry.handle.cancel();
+      entry.handle.close();
+    }
   }
 
   async catalog(): Promise<SqlCatalogTable[]> {
@@ -108,32 +147,39 @@ export class SqlWorkbench {
   }
 
   private async page(entry: OpenQuery): Promise<SqlPage> {
-    const { handle } = entry;
+    const handle = entry.handle!;
     let page;
     try {
       page = await handle.nextPage();
     } catch (error) {
-      this.open.delete(handle.id);
+      this.forget(entry);
       handle.close();
-      throw error;
+      throw entry.cancelled ? cancelledError() : error;
     }
     const names = handle.columns.map((c) => c.name);
     const rows: WireValue[][] = page.rows.map((row) => names.map((name) => toWire(row[name])));
     entry.rowsSoFar += rows.length;
     if (page.done) {
-      this.open.delete(handle.id);
+      this.forget(entry);
       handle.close();
     }
-    return { queryId: handle.id, rows, done: page.done, rowsSoFar: entry.rowsSoFar };
+    return { queryId: entry.id, rows, done: page.done, rowsSoFar: entry.rowsSoFar };
   }
 
-  private evict(): void {
-    while (this.open.size > maxOpen) {
-      const oldest = this.open.keys().next().value;
-      if (oldest === undefined) break;
-      this.cancel(oldest);
-    }
+  /** Drops the entry only if the id still means this query (a cancelled id may already be reused). */
+  private forget(entry: OpenQuery): void {
+    if (this.open.get(entry.id) === entry) this.open.delete(entry.id);
   }
+
+  /** Closes the oldest open result sets beyond the limit; running queries are never evicted. */
+  private evict(): void {
+    const idle = [...this.open.values()].filter((entry) => !entry.running);
+    for (const entry of idle.slice(0, Math.max(0, this.open.size - maxOpen))) this.cancel(entry.id);
+  }
+}
+
+function cancelledError(): EngineError {
+  return new EngineError('ENG_LAKE_CANCELLED', 'Query was cancelled');
 }
 
 function options(version: QueryVersion | undefined, pageSize: number | undefined): QueryOptions {

@@ -3,6 +3,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { KeyboardEvent } from 'react';
 import type { QueryVersion, SqlCatalogTable, SqlColumn, WireValue } from '../../../engine/api/contract.ts';
+import { isEngineError } from '../../../engine/errors.ts';
 import { useApi, useStudio, useStudioStore } from '../api/context.tsx';
 import { wordAt } from '../inspector/expression.ts';
 import { RowsTable } from '../ui/DataTable.tsx';
@@ -24,6 +25,13 @@ function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** Named before the run starts, so Cancel can reach the query while sqlRun is still pending. */
+function newQueryId(): string {
+  if (typeof crypto.randomUUID === 'function') return crypto.randomUUID();
+  // randomUUID exists only in secure contexts; a page served over plain http from another host lacks it.
+  return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
 export function Workbench() {
   const api = useApi();
   const store = useStudioStore();
@@ -34,10 +42,13 @@ export function Workbench() {
   const [result, setResult] = useState<Result | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [running, setRunning] = useState(false);
+  const [cancelled, setCancelled] = useState(false);
   const [page, setPage] = useState(0);
   const [live, setLive] = useState(false);
   const [caret, setCaret] = useState<number | null>(null);
   const ticket = useRef(0);
+  /** The id of the query whose sqlRun is pending, if any. */
+  const pending = useRef<string | null>(null);
   const area = useRef<HTMLTextAreaElement>(null);
 
   const loadCatalog = useCallback(() => {
@@ -49,10 +60,15 @@ export function Workbench() {
 
   const run = useCallback(async (text: string) => {
     const mine = ++ticket.current;
+    // A new run supersedes one still running: stop it on the host rather than let it finish unseen.
+    if (pending.current) void api.sqlCancel({ queryId: pending.current }).catch(() => undefined);
+    const queryId = newQueryId();
+    pending.current = queryId;
     setRunning(true);
+    setCancelled(false);
     setError(null);
     try {
-      const r = await api.sqlRun(version ? { sql: text, version, pageSize } : { sql: text, pageSize });
+      const r = await api.sqlRun(version ? { sql: text, version, pageSize, queryId } : { sql: text, pageSize, queryId });
       if (mine !== ticket.current) {
         // Cancelled or superseded while running: close what the host still holds.
         if (!r.done) void api.sqlCancel({ queryId: r.queryId }).catch(() => undefined);
@@ -61,8 +77,13 @@ export function Workbench() {
       setResult({ queryId: r.queryId, columns: r.columns, rows: r.rows, done: r.done, elapsedMs: r.elapsedMs, sql: text });
       setPage(0);
     } catch (e) {
-      if (mine === ticket.current) setError(message(e));
+      if (mine !== ticket.current) return;
+      if (isEngineError(e) && e.code === 'ENG_LAKE_CANCELLED') {
+        setResult(null);
+        setCancelled(true);
+      } else setError(message(e));
     } finally {
+      if (pending.current === queryId) pending.current = null;
       if (mine === ticket.current) setRunning(false);
     }
   }, [api, version?.snapshot]);
@@ -70,8 +91,15 @@ export function Workbench() {
   const cancel = () => {
     ticket.current++;
     setRunning(false);
-    setError('Cancelled');
+    setError(null);
+    setCancelled(true);
+    // The running query is interrupted on the host; its sqlRun then rejects with ENG_LAKE_CANCELLED (ignored
+    // here, as the ticket moved on).
+    if (pending.current) void api.sqlCancel({ queryId: pending.current }).catch(() => undefined);
+    pending.current = null;
+    // The grid no longer shows the previous result, so close it on the host too.
     if (result && !result.done) void api.sqlCancel({ queryId: result.queryId }).catch(() => undefined);
+    setResult(null);
   };
 
   useEffect(() => {
@@ -224,7 +252,9 @@ export function Workbench() {
       </div>
       <div className="results-col">
         {!result ? (
-          <p className="empty">{running ? 'Running…' : 'Run a query to see results and a chart.'}</p>
+          cancelled && !running
+            ? <p className="empty" role="status" aria-label="Query status">Query cancelled</p>
+            : <p className="empty">{running ? 'Running…' : 'Run a query to see results and a chart.'}</p>
         ) : (
           <>
             <div className="row wrap small">
