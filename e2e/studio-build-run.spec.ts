@@ -34,7 +34,28 @@ async function drop(item: string, x: number, y: number): Promise<void> {
 }
 
 async function connect(from: string, port: string, to: string): Promise<void> {
+  await settled();
   await page.getByLabel(`${from} ${port} port`).dragTo(page.getByLabel(`${to} input`));
+}
+
+/**
+ * Waits until the viewport and the nodes stop moving (a fit or a layout animates): a drag computed from
+ * positions read mid-animation would drop beside its target on a loaded machine.
+ */
+async function settled(): Promise<void> {
+  const read = () => page.evaluate(() => {
+    const viewport = document.querySelector('.react-flow__viewport')?.getAttribute('style') ?? '';
+    const nodes = [...document.querySelectorAll('.react-flow__node')].map((n) => n.getAttribute('style') ?? '');
+    return [viewport, ...nodes].join('|');
+  });
+  let last = await read();
+  let stableReads = 0;
+  while (stableReads < 3) {
+    await page.waitForTimeout(100);
+    const next = await read();
+    stableReads = next === last ? stableReads + 1 : 0;
+    last = next;
+  }
 }
 
 /** Polls until `check` holds; the budget is generous because the machine is shared, not a timing claim. */
