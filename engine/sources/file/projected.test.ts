@@ -92,6 +92,31 @@ test('differential: random objects and random corruptions never disagree with JS
   assert.ok(fastCount > 5_000, `the fast path took only ${fastCount} lines`);
 });
 
+test('differential: keys of every length, in changing orders and spacing, with few and many wanted fields', () => {
+  let seed = 11;
+  const rand = (n: number): number => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    return seed % n;
+  };
+  // Key runs (quote, key, quote, colon) of 4 to 23 bytes: compared as 4-byte words below 8, 8-byte above.
+  const keys = Array.from({ length: 20 }, (_, i) => String.fromCharCode(97 + i).repeat(i + 1));
+  keys.push('é', 'ab', 'aé');
+  const values = ['1', '-2.5', '"eu"', '"2026-01-01T00:00:00.000Z"', 'null', 'true', '{"x":[1]}', '"q\\"x"'];
+  for (const fields of [keys.slice(0, 3), keys.slice(0, 12), ['a', 'é', 'ab', 'aé', 'aaaaaaaa', 'hhhhhhhh']]) {
+    const decoder = new ProjectedJsonDecoder(fields);
+    let fast = 0;
+    let order = keys.slice();
+    for (let i = 0; i < 5000; i++) {
+      // Mostly the previous line's layout, as in real files; sometimes a new order, a missing key or spacing.
+      if (rand(10) === 0) order = keys.map((k) => [rand(1000), k] as const).sort((x, y) => x[0] - y[0]).map(([, k]) => k).slice(0, 3 + rand(order.length));
+      const spaced = rand(8) === 0;
+      const line = `{${order.map((k) => `"${k}"${spaced ? ' : ' : ':'}${values[rand(values.length)]}`).join(',')}}`;
+      if (check(decoder, line, fields) === 'fast') fast++;
+    }
+    assert.ok(fast > 4000, `the fast path took only ${fast} lines for ${fields.length} fields`);
+  }
+});
+
 test('source.file with a projection: rows carry just the read fields; bad lines, line numbers and restores unchanged', async () => {
   const lines = Array.from({ length: 3000 }, (_, i) => JSON.stringify({ id: `ord-${i}`, region: ['eu', 'apac'][i % 2], amount: i / 4, at: new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString() }));
   lines[10] = '{"id":"broken",';

@@ -25,6 +25,8 @@ const missLimit = 256;
 
 interface Wanted {
   name: string;
+  /** Index in the row template (the order of `fields`). */
+  slot: number;
   bytes: Buffer;
   /** Interned values of this field: their bytes and the string. */
   cached: Buffer[];
@@ -33,21 +35,49 @@ interface Wanted {
   misses: number;
 }
 
+/** Fields up to this many get rows of one fixed shape, stored through one property site each. */
+const maxSlots = 8;
+
+/**
+ * One key of the previous line's layout: the bytes from its opening quote to the colon (`"region":`),
+ * kept as 8-byte words (the last one overlapping) so a line's key is confirmed by two or three loads
+ * instead of a comparison per byte. `wide` is false for runs of 4–7 bytes, compared as 4-byte words.
+ */
+interface LayoutKey {
+  length: number;
+  wide: boolean;
+  words: Float64Array | Int32Array;
+  field: Wanted | undefined;
+}
+
 export class ProjectedJsonDecoder {
   private readonly byLength: (Wanted[] | undefined)[] = [];
+  private readonly wanted: Wanted[];
+  /** Every wanted field, undefined: copying it gives every row the same hidden class. */
+  private readonly template: Row | undefined;
+  private readonly allSeen: number;
+  private readonly names: string[];
 
   constructor(fields: readonly string[]) {
-    const wanted = [...new Set(fields)].map((name) => ({ name, bytes: Buffer.from(name, 'utf8'), cached: [] as Buffer[], values: [] as string[], misses: 0 }));
-    for (const w of wanted) (this.byLength[w.bytes.length] ??= []).push(w);
+    this.wanted = [...new Set(fields)].map((name, slot) => ({ name, slot, bytes: Buffer.from(name, 'utf8'), cached: [] as Buffer[], values: [] as string[], misses: 0 }));
+    for (const w of this.wanted) (this.byLength[w.bytes.length] ??= []).push(w);
+    this.names = this.wanted.map((w) => w.name);
+    // `__proto__` in a literal sets the prototype instead of a field, so such a decoder builds rows key by key.
+    if (this.wanted.length <= maxSlots && !this.names.includes('__proto__')) {
+      this.template = Object.fromEntries(this.names.map((name) => [name, undefined]));
+    }
+    this.allSeen = (1 << this.wanted.length) - 1;
   }
 
   /**
-   * Keys of the last object seen, by position, and the wanted field each one is. Lines of a file nearly
-   * always repeat their keys in the same order, so a key is usually confirmed by one comparison against
-   * its predecessor, which also proves it has no escapes, instead of a scan followed by a lookup.
+   * Keys of the last object seen, by position. Lines of a file nearly always repeat their keys in the
+   * same order, so a key is usually confirmed against its predecessor, which also proves it has no
+   * escapes, instead of a scan followed by a lookup.
    */
-  private readonly layoutKeys: Buffer[] = [];
-  private readonly layoutFields: (Wanted | undefined)[] = [];
+  private readonly layout: (LayoutKey | undefined)[] = [];
+  /** A view of the buffer the last line came from (word loads need one). */
+  private viewOf: Buffer | undefined;
+  private view: DataView = new DataView(new ArrayBuffer(8));
 
   /** The wanted fields of the JSON object in buf[start, end), or undefined when JSON.parse must decide. */
   decode(buf: Buffer, start: number, end: number): Row | undefined {
@@ -55,44 +85,53 @@ export class ProjectedJsonDecoder {
     let p = space(buf, start, end);
     if (p >= end || buf[p] !== 0x7b /* { */) return undefined;
     p = space(buf, p + 1, end);
-    const row: Row = {};
-    if (p < end && buf[p] === 0x7d /* } */) return space(buf, p + 1, end) === end ? row : undefined;
-    const layoutKeys = this.layoutKeys;
-    const layoutFields = this.layoutFields;
+    const template = this.template;
+    const row: Row = template === undefined ? {} : { ...template };
+    let seen = 0;
+    if (p < end && buf[p] === 0x7d /* } */) return space(buf, p + 1, end) === end ? this.finish(row, 0) : undefined;
+    // Lines come many to a buffer: the view is made once per buffer.
+    if (buf !== this.viewOf) {
+      this.viewOf = buf;
+      this.view = new DataView(buf.buffer, buf.byteOffset, buf.length);
+    }
+    const view = this.view;
+    const layout = this.layout;
     for (let k = 0; ; k++) {
       if (p >= end || buf[p] !== 0x22) return undefined;
-      const keyStart = p + 1;
-      let keyEnd = -1;
       let field: Wanted | undefined;
-      const expected = layoutKeys[k];
-      if (expected !== undefined && keyStart + expected.length < end && sameBytes(buf, keyStart, expected) && buf[keyStart + expected.length] === 0x22) {
-        keyEnd = keyStart + expected.length;
-        field = layoutFields[k];
+      const expected = layout[k];
+      if (expected !== undefined && p + expected.length < end && sameRun(view, p, expected)) {
+        field = expected.field;
+        p += expected.length;
       } else {
-        keyEnd = plainString(buf, keyStart, end);
+        const keyStart = p + 1;
+        const keyEnd = plainString(buf, keyStart, end);
         if (keyEnd < 0) return undefined;
         const candidates = this.byLength[keyEnd - keyStart];
         field = candidates === undefined ? undefined : match(candidates, buf, keyStart);
-        if (k < maxLayout) {
-          layoutKeys[k] = Buffer.from(buf.subarray(keyStart, keyEnd));
-          layoutFields[k] = field;
-        }
+        p = keyEnd + 1;
+        if (p < end && buf[p] !== 0x3a /* : */) p = space(buf, p, end);
+        if (p >= end || buf[p] !== 0x3a) return undefined;
+        p++;
+        if (k < maxLayout) layout[k] = layoutKey(buf, keyStart - 1, p, field);
       }
-      p = keyEnd + 1;
-      if (p < end && buf[p] !== 0x3a /* : */) p = space(buf, p, end);
-      if (p >= end || buf[p] !== 0x3a) return undefined;
-      p++;
       if (p < end && (buf[p] as number) <= 0x20) p = space(buf, p, end);
       if (p >= end) return undefined;
       if (field !== undefined) {
-        p = value(field, buf, p, end, row);
+        p = value(field, buf, p, end);
+        if (p < 0) return undefined;
+        if (template === undefined) row[field.name] = decoded;
+        else {
+          store(row, field.slot, this.names, decoded);
+          seen |= 1 << field.slot;
+        }
       } else {
         const c = buf[p];
         if (c === 0x22) p = skipString(buf, p + 1, end);
         else if (c === 0x2d || (c !== undefined && c >= 0x30 && c <= 0x39)) p = number(buf, p, end);
         else p = skip(buf, p, end, 0);
+        if (p < 0) return undefined;
       }
-      if (p < 0) return undefined;
       if (p >= end) return undefined;
       let c = buf[p] as number;
       if (c <= 0x20) {
@@ -100,18 +139,69 @@ export class ProjectedJsonDecoder {
         if (p >= end) return undefined;
         c = buf[p] as number;
       }
-      if (c === 0x7d) return space(buf, p + 1, end) === end ? row : undefined;
+      if (c === 0x7d) return space(buf, p + 1, end) === end ? (template === undefined ? row : this.finish(row, seen)) : undefined;
       if (c !== 0x2c /* , */) return undefined;
       p++;
       if (p < end && (buf[p] as number) <= 0x20) p = space(buf, p, end);
     }
   }
+
+  /** A templated row with the fields the line lacked removed, as JSON.parse would not have them. */
+  private finish(row: Row, seen: number): Row {
+    if (this.template === undefined || seen === this.allSeen) return row;
+    const out: Row = {};
+    for (const w of this.wanted) if ((seen & (1 << w.slot)) !== 0) out[w.name] = row[w.name];
+    return out;
+  }
 }
 
-/** buf holds `bytes` at `at` (the caller checked that they fit before the end of the line). */
-function sameBytes(buf: Buffer, at: number, bytes: Buffer): boolean {
-  for (let i = 0; i < bytes.length; i++) if (buf[at + i] !== bytes[i]) return false;
-  return true;
+/** Stores through one property site per slot, so each site only ever sees one key and one shape. */
+function store(row: Row, slot: number, names: readonly string[], value: unknown): void {
+  switch (slot) {
+    case 0: row[names[0] as string] = value; break;
+    case 1: row[names[1] as string] = value; break;
+    case 2: row[names[2] as string] = value; break;
+    case 3: row[names[3] as string] = value; break;
+    case 4: row[names[4] as string] = value; break;
+    case 5: row[names[5] as string] = value; break;
+    case 6: row[names[6] as string] = value; break;
+    case 7: row[names[7] as string] = value; break;
+    default: row[names[slot] as string] = value;
+  }
+}
+
+/** The run buf[from, to) (quote, key, quote, colon and any blanks between) as a layout entry. */
+function layoutKey(buf: Buffer, from: number, to: number, field: Wanted | undefined): LayoutKey | undefined {
+  const length = to - from;
+  if (length < 4 || length > 256) return undefined;
+  const copy = Buffer.from(buf.subarray(from, to));
+  const view = new DataView(copy.buffer, copy.byteOffset, length);
+  const wide = length >= 8;
+  const size = wide ? 8 : 4;
+  const count = Math.ceil(length / size);
+  const words = wide ? new Float64Array(count) : new Int32Array(count);
+  // Words at 0, size, 2·size…, the last one ending exactly at the end of the run.
+  for (let i = 0; i < count; i++) {
+    const at = Math.min(i * size, length - size);
+    words[i] = wide ? view.getFloat64(at, true) : view.getInt32(at, true);
+  }
+  return { length, wide, words, field };
+}
+
+/**
+ * Whether the bytes at `at` are the run of `key` (the caller checked that it fits). Doubles compare
+ * equal only for equal bits here: NaN patterns never compare equal (a needless fallback at worst), and
+ * the ±0 pair would need zero bytes, which a key run never holds.
+ */
+function sameRun(view: DataView, at: number, key: LayoutKey): boolean {
+  const words = key.words;
+  const n = words.length;
+  if (key.wide) {
+    for (let i = 0; i < n - 1; i++) if (view.getFloat64(at + i * 8, true) !== words[i]) return false;
+    return view.getFloat64(at + key.length - 8, true) === words[n - 1];
+  }
+  if (n === 2 && view.getInt32(at, true) !== words[0]) return false;
+  return view.getInt32(at + key.length - 4, true) === words[n - 1];
 }
 
 function space(buf: Buffer, p: number, end: number): number {
@@ -145,8 +235,11 @@ function plainString(buf: Buffer, p: number, end: number): number {
   return -1;
 }
 
-/** Decodes a wanted field's value at p into row; the position after it, or -1 when JSON.parse must decide. */
-function value(field: Wanted, buf: Buffer, p: number, end: number, row: Row): number {
+/** The value of the last value() that succeeded. */
+let decoded: unknown;
+
+/** Decodes a wanted field's value at p into `decoded`; the position after it, or -1 when JSON.parse must decide. */
+function value(field: Wanted, buf: Buffer, p: number, end: number): number {
   const c = buf[p];
   if (c === 0x22) {
     // Common shapes are recognised in the same pass that finds the closing quote: a timestamp whose
@@ -155,7 +248,7 @@ function value(field: Wanted, buf: Buffer, p: number, end: number, row: Row): nu
     if (q24 < end && buf[q24] === 0x22) {
       const ms = isoMs(buf, p + 1, 24);
       if (!Number.isNaN(ms)) {
-        row[field.name] = new Date(ms);
+        decoded = new Date(ms);
         return q24 + 1;
       }
     }
@@ -167,25 +260,25 @@ function value(field: Wanted, buf: Buffer, p: number, end: number, row: Row): nu
         const q = from + bytes.length;
         if (q >= end || buf[q] !== 0x22) continue;
         for (let j = 0; j < bytes.length; j++) if (buf[from + j] !== bytes[j]) continue outer;
-        row[field.name] = field.values[i];
+        decoded = field.values[i];
         return q + 1;
       }
     }
     const close = plainString(buf, p + 1, end);
     if (close < 0) return -1;
-    row[field.name] = text(field, buf, p + 1, close);
+    decoded = text(field, buf, p + 1, close);
     return close + 1;
   }
   if (c === 0x2d || (c !== undefined && c >= 0x30 && c <= 0x39)) {
     const after = number(buf, p, end);
     if (after < 0) return -1;
-    row[field.name] = numberValue;
+    decoded = numberValue;
     return after;
   }
   const after = skip(buf, p, end, 0);
   if (after < 0) return -1;
   // true, false, null, objects and arrays: validated above, decoded by the real parser.
-  row[field.name] = JSON.parse(buf.toString('utf8', p, after));
+  decoded = JSON.parse(buf.toString('utf8', p, after));
   return after;
 }
 
