@@ -136,3 +136,78 @@ test('value helpers', () => {
   assert.equal(csvValue('01', false), '01');
   assert.equal(csvValue('12', true), 12);
 });
+
+test('JSON Lines across 1 MiB chunk boundaries: CRLF split between chunks, UTF-8 split mid-character, lines longer than a chunk, bad lines after a boundary', async () => {
+  const chunk = 1 << 20;
+  const lines: string[] = [];
+  let size = 0;
+  const add = (line: string, ending = '\n'): void => {
+    lines.push(line + ending);
+    size += Buffer.byteLength(line + ending);
+  };
+  const filler = (i: number): string => JSON.stringify({ i, region: 'eu', amount: i / 2, at: '2026-01-01T00:00:00.000Z', pad: 'p'.repeat(90) });
+  /** Pads with filler lines so that the next line starts `before` bytes ahead of the next chunk boundary. */
+  const padTo = (before: number): void => {
+    const boundary = (Math.floor(size / chunk) + 1) * chunk;
+    while (boundary - size - before > 400) add(filler(lines.length));
+    // One JSON line of exactly the remaining bytes (newline included) fills the rest.
+    const shortest = JSON.stringify({ i: lines.length, pad: '' });
+    add(`${shortest.slice(0, -3)}"${'x'.repeat(boundary - size - before - shortest.length - 1)}"}`);
+  };
+  // 1. A CRLF line whose \r is the last byte of a chunk.
+  const crlf = JSON.stringify({ i: 'crlf', region: 'eu', amount: 1, at: '2026-01-01T00:00:01.000Z' });
+  padTo(crlf.length + 1);
+  add(crlf, '\r\n');
+  // 2. A wanted value whose 3-byte character is cut after its first byte, then one cut in a skipped field.
+  const wide = JSON.stringify({ i: 'utf8', region: '€uro', amount: 2, at: '2026-01-01T00:00:02.000Z' });
+  padTo(Buffer.byteLength(wide.slice(0, wide.indexOf('€'))) + 1);
+  add(wide);
+  const skipped = JSON.stringify({ i: 'utf8-skipped', note: '日本', region: 'asia', amount: 3, at: '2026-01-01T00:00:03.000Z' });
+  padTo(Buffer.byteLength(skipped.slice(0, skipped.indexOf('本'))) + 2);
+  add(skipped);
+  // 3. A line of 2.5 chunks, then a malformed line starting right at a boundary.
+  add(JSON.stringify({ i: 'long', region: 'long', amount: 4, at: '2026-01-01T00:00:04.000Z', pad: 'L'.repeat(chunk * 2.5) }));
+  padTo(0);
+  const badLine = lines.length + 1;
+  add('{"i":"bad","region":"eu",');
+  add(JSON.stringify({ i: 'last', region: 'eu', amount: 5, at: '2026-01-01T00:00:05.000Z' }), '');
+  const bytes = Buffer.from(lines.join(''));
+  const path = file('boundaries.jsonl', bytes);
+  assert.equal((bytes.indexOf('\r\n') + 1) % chunk, 0, 'the \\r ends a chunk');
+  assert.equal((bytes.indexOf('€') + 1) % chunk, 0, '€ is cut after its first byte');
+  assert.equal((bytes.indexOf('本') + 2) % chunk, 0, '本 is cut after its second byte');
+  assert.equal(bytes.indexOf('{"i":"bad"') % chunk, 0, 'the bad line starts a chunk');
+  const expected = lines.flatMap((l) => {
+    try {
+      return [JSON.parse(l) as Row];
+    } catch {
+      return [];
+    }
+  });
+  const fields = ['amount', 'at', 'region'];
+  for (const projected of [true, false]) {
+    const source = new FileSource({ path, format: 'jsonl' }, { nodeId: 'src', clock: new ManualTime(5), ...(projected ? { fields } : {}) });
+    const { rows, dead } = await read({ path, format: 'jsonl' }, { source });
+    assert.equal(rows.length, expected.length);
+    for (let r = 0; r < rows.length; r++) {
+      const want = expected[r] as Row;
+      const got = rows[r] as Row;
+      if (projected) assert.deepEqual(got, Object.fromEntries(fields.filter((f) => f in want).map((f) => [f, f === 'at' ? new Date(want[f] as string) : want[f]])));
+      else assert.equal(got.i, want.i);
+    }
+    const byId = (id: string): Row | undefined => rows[expected.findIndex((e) => e.i === id)];
+    assert.equal(byId('utf8')?.region, '€uro');
+    assert.equal(byId('utf8-skipped')?.region, 'asia');
+    assert.equal(byId('long')?.region, 'long');
+    assert.equal(byId('crlf')?.amount, 1);
+    assert.equal(dead.length, 1);
+    assert.equal((dead[0]?.source as { line: number }).line, badLine);
+    assert.match(dead[0]?.reason ?? '', new RegExp(`^line ${badLine}: invalid JSON: `));
+    assert.equal(dead[0]?.payload, '{"i":"bad","region":"eu",');
+  }
+});
+
+test('a line longer than 16 MiB is an ENG_SOURCE_FILE error naming its line', async () => {
+  const path = file('huge.jsonl', `{"a":1}\n{"a":"${'x'.repeat(17 << 20)}"}\n`);
+  await assert.rejects(read({ path, format: 'jsonl' }), (e: unknown) => (e as { code?: string }).code === 'ENG_SOURCE_FILE' && /line 2 is longer than 16 MiB/.test((e as Error).message));
+});

@@ -64,8 +64,11 @@ export class FileSource implements SourceInstance {
     }
     const rows: Row[] = [];
     const dead: DeadLetter[] = [];
+    /** File offset of buf[0] in records() and of carry[0] between chunks. */
     let base = this.position.offset;
     let line = this.position.line;
+    /** The line the unfinished record starts on (CSV records may span lines, and chunks). */
+    let recordLine = line + 1;
     let carry: Buffer | null = null;
     let scanFrom = 0;
     const quotes = new QuoteScanner(this.delimiter);
@@ -82,43 +85,64 @@ export class FileSource implements SourceInstance {
       if (csv) this.decodeCsv(buf.toString('utf8', start, end), firstLine, rows, dead, eof && quotes.open);
       else this.decodeJson(buf, start, end, firstLine, rows, dead);
     };
+    /** Decodes the complete records of buf; where its unfinished tail starts, or -1 once aborted. */
+    const records = async (buf: Buffer): Promise<number> => {
+      let start = 0;
+      for (;;) {
+        const nl = buf.indexOf(10, scanFrom);
+        if (nl < 0) break;
+        line++;
+        if (csv) {
+          const open = quotes.scan(buf, scanFrom, nl);
+          scanFrom = nl + 1;
+          if (open) continue;
+        }
+        handle(buf, start, nl, recordLine, false);
+        quotes.reset();
+        start = scanFrom = nl + 1;
+        recordLine = line + 1;
+        if (rows.length + dead.length >= fileBatchSize) {
+          await flush(base + start, line);
+          if (signal.aborted) return -1;
+        }
+      }
+      if (buf.length - start > maxRecordBytes) {
+        throw new EngineError('ENG_SOURCE_FILE', `${this.path}: line ${recordLine} is longer than ${maxRecordBytes >> 20} MiB${csv && quotes.open ? ' (an unterminated quoted field?)' : ''}`, { path: this.path, line: recordLine });
+      }
+      return start;
+    };
+    /** Hands buf to records() and keeps its unfinished tail; false once aborted. */
+    const consume = async (buf: Buffer): Promise<boolean> => {
+      const done = await records(buf);
+      if (done < 0) return false;
+      carry = done < buf.length ? buf.subarray(done) : null;
+      base += done;
+      scanFrom -= done;
+      return true;
+    };
     try {
       for await (const chunk of stream as AsyncIterable<Buffer>) {
         if (signal.aborted) return;
-        const buf: Buffer = carry ? Buffer.concat([carry, chunk]) : chunk;
-        let start = 0;
-        let recordLine = line + 1;
-        for (;;) {
-          const nl = buf.indexOf(10, scanFrom);
-          if (nl < 0) break;
-          line++;
-          if (csv) {
-            const open = quotes.scan(buf, scanFrom, nl);
-            scanFrom = nl + 1;
-            if (open) continue;
-          }
-          handle(buf, start, nl, recordLine, false);
-          quotes.reset();
-          start = scanFrom = nl + 1;
-          recordLine = line + 1;
-          if (rows.length + dead.length >= fileBatchSize) {
-            await flush(base + start, line);
-            if (signal.aborted) return;
+        let buf = chunk;
+        if (carry) {
+          // A JSON line cut by the chunk boundary is completed on its own, so only that line is copied,
+          // not the whole chunk. CSV records may span many lines: those chunks are joined whole.
+          const nl = csv ? -1 : chunk.indexOf(10);
+          if (nl < 0) buf = Buffer.concat([carry, chunk]);
+          else {
+            if (!(await consume(Buffer.concat([carry, chunk.subarray(0, nl + 1)])))) return;
+            buf = chunk.subarray(nl + 1);
           }
         }
-        if (buf.length - start > maxRecordBytes) {
-          throw new EngineError('ENG_SOURCE_FILE', `${this.path}: line ${recordLine} is longer than ${maxRecordBytes >> 20} MiB${csv && quotes.open ? ' (an unterminated quoted field?)' : ''}`, { path: this.path, line: recordLine });
-        }
-        carry = start < buf.length ? buf.subarray(start) : null;
-        base += start;
-        scanFrom -= start;
+        if (!(await consume(buf))) return;
       }
-      if (carry && carry.length > 0) {
+      const last = carry as Buffer | null;
+      if (last && last.length > 0) {
         // The last line has no newline at its end.
         line++;
-        if (csv) quotes.scan(carry, scanFrom, carry.length);
-        handle(carry, 0, carry.length, line - countNewlines(carry), true);
-        base += carry.length;
+        if (csv) quotes.scan(last, scanFrom, last.length);
+        handle(last, 0, last.length, recordLine, true);
+        base += last.length;
       }
       await flush(base, line);
     } catch (error) {
@@ -222,10 +246,4 @@ function pick(value: Row, fields: readonly string[]): Row {
   const row: Row = {};
   for (const name of fields) if (Object.hasOwn(value, name)) row[name] = value[name];
   return reviveTimestamps(row);
-}
-
-function countNewlines(buf: Buffer): number {
-  let n = 0;
-  for (let i = buf.indexOf(10); i >= 0; i = buf.indexOf(10, i + 1)) n++;
-  return n;
 }
