@@ -109,6 +109,8 @@ describe('studio service over a real lake', () => {
     assert.deepEqual(after.rows, [[3]]);
     const tables = await call('lakeTables');
     assert.equal(tables[0]?.snapshots, 3);
+    const diff = await call('lakeDiff', { table: 'orders', from: second, to: result.snapshotId ?? 0 });
+    assert.deepEqual([diff.rowsAdded, diff.rowsRemoved, diff.filesAdded, diff.filesRemoved], [0, 0, 1, 2], 'the rewrite changed no row');
   });
 
   test('rollback moves main back; an unknown table is a clear error', async () => {

@@ -6,6 +6,7 @@ export type { SnapshotInfo, RefInfo, SnapshotRef, DataFileInfo, CreateTableOptio
 export type { IcebergSchema } from './table/schema.ts';
 export type { TableMetadata, NestedField, IcebergType, PartitionSpec, PartitionField } from './format/metadata.ts';
 export type { Progress, CompactOptions, ExpireOptions, OrphanOptions } from './table/maintenance.ts';
+export type { RowDiff } from './table/diff.ts';
 export type { AppendResult, RejectedRow, AppendOptions } from './table/write.ts';
 export { duckType, readSchemaSql } from './table/parquet.ts';
 export { readRows } from './table/scan.ts';

@@ -110,28 +110,11 @@ export class LakeExplorer {
     return this.changed(name, 'main');
   }
 
-  /**
-   * File-level diff: rows in data files live in `to` but not in `from` count as added, and the other way
-   * round as removed. Exact for appends; a copy-on-write rewrite counts the rewritten file's rows on both
-   * sides, as Iceberg's own `added-records` / `deleted-records` summary keys do.
-   */
+  /** Exact row-level diff (engine/lake/table/diff.ts): a copy-on-write rewrite counts only the rows it changed. */
   async diff(name: string, from: number, to: number): Promise<SnapshotDiff> {
     const table = await this.lake.table(name);
-    const [before, after] = await Promise.all([table.dataFiles(from), table.dataFiles(to)]);
-    const beforePaths = new Set(before.map((f) => f.path));
-    const afterPaths = new Set(after.map((f) => f.path));
-    const added = after.filter((f) => !beforePaths.has(f.path));
-    const removed = before.filter((f) => !afterPaths.has(f.path));
-    return {
-      table: name,
-      from,
-      to,
-      rowsAdded: added.reduce((n, f) => n + f.recordCount, 0),
-      rowsRemoved: removed.reduce((n, f) => n + f.recordCount, 0),
-      filesAdded: added.length,
-      filesRemoved: removed.length,
-      schemaChanges: schemaChanges(table.schemaFor(from), table.schemaFor(to)),
-    };
+    const rows = await table.diff(from, to);
+    return { table: name, from, to, ...rows, schemaChanges: schemaChanges(table.schemaFor(from), table.schemaFor(to)) };
   }
 
   async maintain(name: string, action: MaintenanceAction, options: MaintenanceOptions = {}, jobId?: string): Promise<MaintenanceResult> {

@@ -28,6 +28,7 @@ import { loadMetadata, publish, toUri, type CommitHooks, type Loaded } from './s
 import { appendBatches, appendRows, type AppendOptions, type AppendResult } from './write.ts';
 import { compact, expireSnapshots, removeOrphans, type CompactOptions, type ExpireOptions, type OrphanOptions, type Progress } from './maintenance.ts';
 import { access } from 'node:fs/promises';
+import { diffSnapshots, type RowDiff } from './diff.ts';
 
 export interface SnapshotInfo {
   snapshotId: number;
@@ -245,6 +246,11 @@ export class LakeTable {
     for (const entry of m['snapshot-log']) if (entry['timestamp-ms'] <= ref.asOf) found = entry['snapshot-id'];
     if (found === null) throw new EngineError('ENG_LAKE_REF', `${this.name}: no snapshot at or before ${new Date(ref.asOf).toISOString()}`, { table: this.name, asOf: ref.asOf });
     return snapshotInfo(this.snapshotById(found));
+  }
+
+  /** Rows and files added and removed going from snapshot `from` to `to` (exact, see diff.ts). */
+  diff(from: number, to: number): Promise<RowDiff> {
+    return diffSnapshots(this, from, to);
   }
 
   /** Live data files of a snapshot; fails naming the file when a manifest or data file is missing. */

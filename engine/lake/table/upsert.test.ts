@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { openLake } from '../lake.ts';
 import { tempDir } from '../testing/tmp.ts';
+import { windowKey, windowTable } from '../testing/windows.ts';
 import { readRows } from './scan.ts';
 
 test('within one commit the last row per key wins', async (t) => {
@@ -13,15 +14,8 @@ test('within one commit the last row per key wins', async (t) => {
 });
 
 test('re-emitted keys replace committed rows in an overwrite snapshot; files without the keys are not touched', async (t) => {
-  const table = await openLake(await tempDir(t)).createTable('w', {
-    fields: [
-      { name: 'region', required: false, type: 'string' },
-      { name: 'window_start', required: false, type: 'timestamptz' },
-      { name: 'orders', required: false, type: 'long' },
-    ],
-    partitionBy: ['day(window_start)'],
-  });
-  const key = ['region', 'window_start'];
+  const table = await windowTable(t);
+  const key = windowKey;
   const w = (iso: string): Date => new Date(iso);
   await table.append([{ region: 'eu', window_start: w('2026-01-01T00:00:00Z'), orders: 1 }, { region: 'us', window_start: w('2026-01-01T00:00:00Z'), orders: 1 }], { upsertKey: key });
   await table.append([{ region: 'eu', window_start: w('2026-01-05T00:00:00Z'), orders: 7 }], { upsertKey: key });
