@@ -19,6 +19,15 @@ export interface StudioOptions {
   /** Browser viewport (default 1440×900). */
   viewport?: { width: number; height: number };
   colorScheme?: 'light' | 'dark';
+  /** Scripts run in the page before the studio's own (e.g. the render-counting hook). */
+  initScripts?: InitScript<unknown>[];
+}
+
+/** A function run in the page before any of its scripts, with one serialisable argument. */
+export interface InitScript<Arg> {
+  // Method syntax on purpose: a script taking a narrower argument still fits `InitScript<unknown>`.
+  script(arg: Arg): void;
+  arg: Arg;
 }
 
 export interface Studio {
@@ -58,6 +67,10 @@ export async function launchStudio(options: StudioOptions = {}): Promise<Studio>
     const browser = await launchChromium();
     cleanups.push(() => browser.close());
     const context = await browser.newContext({ viewport: options.viewport ?? { width: 1440, height: 900 }, colorScheme: options.colorScheme ?? 'dark', acceptDownloads: true });
+    // tsx compiles the specs with esbuild's keepNames, which wraps named functions in `__name(…)`; functions
+    // that specs send into the page need that helper there too.
+    await context.addInitScript({ content: 'globalThis.__name ??= (fn) => fn;' });
+    for (const init of options.initScripts ?? []) await context.addInitScript(init.script, init.arg);
     const page = await context.newPage();
     const pageErrors: string[] = [];
     page.on('pageerror', (error) => pageErrors.push(error.message));
@@ -87,4 +100,15 @@ export async function launchStudio(options: StudioOptions = {}): Promise<Studio>
     await close();
     throw error;
   }
+}
+
+/**
+ * Launches the studio and waits until its first screen is up, with a default wait per action that is
+ * generous because CI machines are shared (a budget, not a timing claim).
+ */
+export async function openStudio(options: StudioOptions = {}): Promise<Studio> {
+  const studio = await launchStudio(options);
+  studio.page.setDefaultTimeout(20_000);
+  await studio.page.getByRole('button', { name: 'Run pipeline' }).waitFor();
+  return studio;
 }

@@ -38,6 +38,15 @@ function useGlobalShortcuts(): void {
   }, [api, store, host.nativeDialogs]);
 }
 
+/** The studio's background work, in a component of its own so what it watches re-renders nothing else. */
+function Effects() {
+  useRunEvents();
+  useValidation();
+  useAutosave();
+  useGlobalShortcuts();
+  return null;
+}
+
 function Layout() {
   const store = useStudioStore();
   const leftTab = useStudio((s) => s.leftTab);
@@ -47,13 +56,10 @@ function Layout() {
   const dockOpen = useStudio((s) => s.dockOpen);
   const dockHeight = useStudio((s) => s.dockHeight);
   const start = useRef(0);
-  useRunEvents();
-  useValidation();
-  useAutosave();
-  useGlobalShortcuts();
   const showRight = leftTab === 'pipeline';
   return (
     <div className="app">
+      <Effects />
       <TopBar />
       <div className="body" style={{ gridTemplateColumns: leftOpen ? `${leftWidth + 44}px 4px 1fr` : '44px 0 1fr' }}>
         <LeftRail />

@@ -1,6 +1,6 @@
 // The engine client and the studio store reach components through context, never through module globals,
 // so one window holds exactly one of each and tests could mount several.
-import { createContext, useContext, useSyncExternalStore } from 'react';
+import { createContext, useContext, useRef, useSyncExternalStore } from 'react';
 import type { ReactNode } from 'react';
 import type { HostInfo, StudioClient } from '../../../engine/api/contract.ts';
 import type { StudioStore } from '../store/index.ts';
@@ -43,4 +43,21 @@ export function useStudioStore(): StudioStore {
 export function useStudio<T>(selector: (state: StudioState) => T): T {
   const store = useStudioContext().store;
   return useSyncExternalStore(store.subscribe, () => selector(store.getState()), () => selector(store.getState()));
+}
+
+/**
+ * Like `useStudio`, for a value the store rebuilds more often than it changes: while `equal` says the new
+ * value is the same as the last one, the component keeps the last one and does not re-render (a graph
+ * whose nodes only moved, for what depends on its meaning alone).
+ */
+export function useStudioWith<T>(selector: (state: StudioState) => T, equal: (a: T, b: T) => boolean): T {
+  const store = useStudioContext().store;
+  const last = useRef<{ value: T } | null>(null);
+  const read = (): T => {
+    const next = selector(store.getState());
+    if (last.current && equal(last.current.value, next)) return last.current.value;
+    last.current = { value: next };
+    return next;
+  };
+  return useSyncExternalStore(store.subscribe, read, read);
 }

@@ -1,7 +1,7 @@
 // The pipeline canvas. React Flow draws; the studio store owns the graph. Flow nodes are derived from
 // graph nodes and cached by identity, so React Flow sees unchanged objects for unchanged nodes.
 import { Background, BackgroundVariant, Controls, MiniMap, ReactFlow, useReactFlow } from '@xyflow/react';
-import type { Connection, EdgeChange, FinalConnectionState, NodeChange, OnConnectEnd } from '@xyflow/react';
+import type { Connection, EdgeChange, FinalConnectionState, FitViewOptions, NodeChange, OnConnectEnd, ProOptions } from '@xyflow/react';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { DragEvent } from 'react';
 import type { NodeType } from '../../../engine/format/pipeline.ts';
@@ -22,8 +22,18 @@ import { useCanvasShortcuts } from './shortcuts.ts';
 
 export const paletteMime = 'application/x-streamlake-node';
 
+// Props React Flow compares by identity are module constants, so a re-render of the canvas (every drag
+// tick) does not re-render React Flow's whole view.
 const nodeTypes = { pipeline: PipelineNode };
 const edgeTypes = { live: LiveEdge };
+const initialFit: FitViewOptions = { padding: 0.2, maxZoom: 1.1 };
+const loadFit: FitViewOptions = { padding: 0.2, maxZoom: 1.1, duration: 150 };
+const layoutFit: FitViewOptions = { padding: 0.15, maxZoom: 1.1, duration: 200 };
+const buttonFit: FitViewOptions = { padding: 0.15, duration: 200 };
+const multiSelectionKeys = ['Meta', 'Control'];
+const proOptions: ProOptions = { hideAttribution: true };
+/** Beyond this many nodes, only those in view are drawn. */
+const visibleOnlyFrom = 120;
 
 type Size = { width: number; height: number };
 
@@ -82,15 +92,27 @@ export function Canvas() {
   const nodeCache = useRef(new WeakMap<GraphNode, FlowNode>());
   const edgeCache = useRef(new WeakMap<GraphEdge, FlowEdge>());
 
-  useCanvasShortcuts(flow);
-
+  // React Flow queues a fit until the nodes are measured and resolves it when the animation ends; until
+  // then the canvas says it is busy (aria-busy), so tests and assistive tech know positions are moving.
   const loads = useStudio((s) => s.loads);
+  const [fittedLoads, setFittedLoads] = useState(0);
+  const [fitting, setFitting] = useState(0);
   useEffect(() => {
     if (loads === 0) return undefined;
-    // Wait a frame so React Flow has measured the new nodes before fitting them.
-    const timer = window.setTimeout(() => void flow.fitView({ padding: 0.2, maxZoom: 1.1, duration: 150 }), 60);
-    return () => window.clearTimeout(timer);
+    let current = true;
+    void flow.fitView(loadFit).finally(() => {
+      if (current) setFittedLoads(loads);
+    });
+    return () => {
+      current = false;
+    };
   }, [loads, flow]);
+  const fit = useCallback((options: FitViewOptions) => {
+    setFitting((n) => n + 1);
+    void flow.fitView(options).finally(() => setFitting((n) => n - 1));
+  }, [flow]);
+  const busy = fitting > 0 || (loads > 0 && fittedLoads !== loads);
+  useCanvasShortcuts(fit);
 
   const nodes = useMemo(() => {
     const selected = new Set(selectedNodes);
@@ -206,11 +228,11 @@ export function Canvas() {
 
   const layout = () => {
     store.getState().apply({ kind: 'moveNodes', positions: autoLayout(store.getState().graph) });
-    window.requestAnimationFrame(() => void flow.fitView({ padding: 0.15, maxZoom: 1.1, duration: 200 }));
+    fit(layoutFit);
   };
 
   return (
-    <div className="canvas-wrap" onDragOver={onDragOver} onDrop={onDrop} aria-label="Pipeline canvas" role="region">
+    <div className="canvas-wrap" onDragOver={onDragOver} onDrop={onDrop} aria-label="Pipeline canvas" role="region" aria-busy={busy}>
       <ReactFlow<FlowNode, FlowEdge>
         nodes={nodes}
         edges={edges}
@@ -223,13 +245,13 @@ export function Canvas() {
         isValidConnection={isValidConnection}
         deleteKeyCode={null}
         selectionKeyCode="Shift"
-        multiSelectionKeyCode={['Meta', 'Control']}
+        multiSelectionKeyCode={multiSelectionKeys}
         fitView
-        fitViewOptions={{ padding: 0.2, maxZoom: 1.1 }}
+        fitViewOptions={initialFit}
         minZoom={0.1}
         colorMode={theme}
-        onlyRenderVisibleElements={graph.nodes.length > 120}
-        proOptions={{ hideAttribution: true }}
+        onlyRenderVisibleElements={graph.nodes.length > visibleOnlyFrom}
+        proOptions={proOptions}
       >
         <Background variant={BackgroundVariant.Dots} gap={18} size={1.2} color="var(--grid)" />
         <MiniMap pannable zoomable ariaLabel="Minimap" nodeStrokeWidth={2} nodeColor={minimapColour} nodeBorderRadius={3} />
@@ -240,7 +262,7 @@ export function Canvas() {
         <button className="ghost small" aria-label="Redo" onClick={() => store.getState().redo()} title="Redo (Ctrl+Shift+Z)">↷</button>
         <button className="ghost small" aria-label="Delete selection" onClick={() => store.getState().deleteSelection()} title="Delete (Del)">✕ Delete</button>
         <button className="ghost small" aria-label="Auto layout" onClick={layout} title="Lay out left to right">⇶ Layout</button>
-        <button className="ghost small" aria-label="Zoom to fit" onClick={() => void flow.fitView({ padding: 0.15, duration: 200 })} title="Fit (F)">⤢ Fit</button>
+        <button className="ghost small" aria-label="Zoom to fit" onClick={() => fit(buttonFit)} title="Fit (F)">⤢ Fit</button>
       </div>
       {graph.nodes.length === 0 && <Welcome />}
     </div>

@@ -18,8 +18,9 @@ function clock(ms: number): string {
 function LiveEdgeView(props: EdgeProps<FlowEdge>) {
   const { id, sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition, selected, data } = props;
   const [path, labelX, labelY] = getBezierPath({ sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition });
-  const rate = useStudio((s) => s.edges[id]?.rate);
-  const watermark = useStudio((s) => s.edges[id]?.watermark);
+  const live = useStudio((s) => s.edges[id]);
+  const rate = live?.rate;
+  const watermark = live?.watermark;
   const port = data?.port ?? 'out';
   return (
     <>

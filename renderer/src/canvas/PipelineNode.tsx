@@ -10,31 +10,21 @@ import type { GraphNode } from '../graph/model.ts';
 export type FlowNodeData = { node: GraphNode };
 export type FlowNode = Node<FlowNodeData, 'pipeline'>;
 
+// One subscription per node (not one per number): every store change, a drag tick included, asks each
+// subscriber whether its value changed, and 200 nodes make that the hot path.
 function LiveBadges({ id, sink }: { id: string; sink: boolean }) {
-  const rate = useStudio((s) => s.nodes[id]?.rate);
-  const errors = useStudio((s) => s.nodes[id]?.errors ?? 0);
-  const late = useStudio((s) => s.nodes[id]?.late ?? 0);
-  const count = useStudio((s) => (sink ? s.nodes[id]?.eventsIn : s.nodes[id]?.eventsOut));
-  if (rate === undefined) return null;
+  const live = useStudio((s) => s.nodes[id]);
+  if (live === undefined) return null;
+  const { rate, errors, late } = live;
+  const count = sink ? live.eventsIn : live.eventsOut;
   return (
     <div className="flow-node-badges" aria-label={`Live metrics of ${id}`}>
       <span className="badge rate">{formatRate(rate)}</span>
-      {count !== undefined && <span className="badge">{formatCount(count)} ev</span>}
+      <span className="badge">{formatCount(count)} ev</span>
       {errors > 0 && <span className="badge err">{formatCount(errors)} err</span>}
       {late > 0 && <span className="badge late">{formatCount(late)} late</span>}
     </div>
   );
-}
-
-function useNodeProblem(id: string): string | undefined {
-  return useStudio((s) => {
-    const index = s.graph.nodes.findIndex((n) => n.id === id);
-    const prefix = `/nodes/${index}/`;
-    const hit = s.problems.find((p) => p.path.startsWith(prefix) || p.path === `/nodes/${index}`);
-    if (!hit) return undefined;
-    const field = hit.path.slice(prefix.length).replace(/^config\//, '');
-    return field ? `${field}: ${hit.message}` : hit.message;
-  });
 }
 
 const portTop: Record<string, string> = { out: '38%', error: '64%', late: '84%' };
@@ -43,7 +33,7 @@ function PipelineNodeView({ data, selected }: NodeProps<FlowNode>) {
   const node = data.node;
   const info = nodeTypeInfo(node.type);
   const ports = portsOf(node.type);
-  const problem = useNodeProblem(node.id);
+  const problem = useStudio((s) => s.nodeProblems[node.id]);
   const title = node.label ?? node.id;
   return (
     <div
@@ -82,3 +72,4 @@ function PipelineNodeView({ data, selected }: NodeProps<FlowNode>) {
 }
 
 export const PipelineNode = memo(PipelineNodeView);
+PipelineNode.displayName = 'PipelineNode';

@@ -1,16 +1,17 @@
 // Canvas keyboard shortcuts. Keys typed into a field belong to the field, so they are ignored there.
-import type { ReactFlowInstance } from '@xyflow/react';
+import type { FitViewOptions } from '@xyflow/react';
 import { useEffect } from 'react';
 import { useStudioStore } from '../api/context.tsx';
-import type { FlowEdge } from './LiveEdge.tsx';
-import type { FlowNode } from './PipelineNode.tsx';
 
 export function isTyping(target: EventTarget | null): boolean {
   if (!(target instanceof HTMLElement)) return false;
   return target.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName);
 }
 
-export function useCanvasShortcuts(flow: ReactFlowInstance<FlowNode, FlowEdge>): void {
+const keyFit: FitViewOptions = { padding: 0.15, duration: 200 };
+
+/** Canvas keys; `fit` zooms to fit the way the canvas tracks it (busy until the animation ends). */
+export function useCanvasShortcuts(fit: (options: FitViewOptions) => void): void {
   const store = useStudioStore();
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
@@ -37,7 +38,7 @@ export function useCanvasShortcuts(flow: ReactFlowInstance<FlowNode, FlowEdge>):
       } else if (mod && key === 'a') {
         s.select(s.graph.nodes.map((n) => n.id), s.graph.edges.map((ed) => ed.id));
       } else if (!mod && key === 'f') {
-        void flow.fitView({ padding: 0.15, duration: 200 });
+        fit(keyFit);
       } else {
         return;
       }
@@ -45,5 +46,5 @@ export function useCanvasShortcuts(flow: ReactFlowInstance<FlowNode, FlowEdge>):
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [flow, store]);
+  }, [fit, store]);
 }

@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import type { DeadLetterEntry } from '../../../engine/api/contract.ts';
-import { useApi, useStudio, useStudioStore } from '../api/context.tsx';
+import { useApi, useStudio, useStudioStore, useStudioWith } from '../api/context.tsx';
+import { sameMeaning } from '../graph/meaning.ts';
 import { usePoll } from '../hooks/usePoll.ts';
 import { Metrics } from '../monitor/Metrics.tsx';
 import { Workbench } from '../sql/Workbench.tsx';
@@ -9,7 +10,7 @@ import type { DockTab } from '../store/types.ts';
 function Problems() {
   const store = useStudioStore();
   const problems = useStudio((s) => s.problems);
-  const nodes = useStudio((s) => s.graph.nodes);
+  const nodes = useStudioWith((s) => s.graph, sameMeaning).nodes;
   const failure = useStudio((s) => s.failure);
   if (problems.length === 0 && !failure) return <p className="empty">No problems: the pipeline is valid.</p>;
   return (

@@ -4,8 +4,9 @@ import { useMemo } from 'react';
 import type { ConfigField } from '../../../engine/format/node-catalog.ts';
 import { inferFields, inputFields } from '../../../engine/format/fields.ts';
 import type { FieldInfo } from '../../../engine/format/fields.ts';
-import { useStudio, useStudioStore } from '../api/context.tsx';
+import { useStudio, useStudioStore, useStudioWith } from '../api/context.tsx';
 import { iconOf, nodeTypeInfo } from '../graph/catalog.ts';
+import { sameMeaning } from '../graph/meaning.ts';
 import { docFromGraph } from '../graph/model.ts';
 import type { GraphNode } from '../graph/model.ts';
 import { AggregateEditor, DurationInput, FieldListPicker, KeyValueEditor, StartFromInput, StringListInput } from './editors.tsx';
@@ -92,7 +93,7 @@ function visible(field: ConfigField, config: Config): boolean {
 
 export function Inspector({ node }: { node: GraphNode }) {
   const store = useStudioStore();
-  const graph = useStudio((s) => s.graph);
+  const graph = useStudioWith((s) => s.graph, sameMeaning);
   const problems = useStudio((s) => s.problems);
   const info = nodeTypeInfo(node.type);
   const fields = useMemo(() => {

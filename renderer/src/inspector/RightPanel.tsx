@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
-import { useStudio } from '../api/context.tsx';
+import { useStudio, useStudioWith } from '../api/context.tsx';
+import { sameNodeMeaning } from '../graph/meaning.ts';
 import { Inspector } from './Inspector.tsx';
 import { LiveOutput } from './LiveOutput.tsx';
 
@@ -31,7 +32,8 @@ function Overview() {
 
 export function RightPanel() {
   const selectedId = useStudio((s) => (s.selectedNodes.length === 1 ? s.selectedNodes[0] : undefined));
-  const node = useStudio((s) => (selectedId === undefined ? undefined : s.graph.nodes.find((n) => n.id === selectedId)));
+  // The form does not depend on where the node is drawn: dragging it re-renders nothing here.
+  const node = useStudioWith((s) => (selectedId === undefined ? undefined : s.graph.nodes.find((n) => n.id === selectedId)), sameNodeMeaning);
   const running = useStudio((s) => s.status === 'running');
   const [tab, setTab] = useState<'config' | 'output'>('config');
   // Starting a run is when people want to see data: follow them there, once.

@@ -121,13 +121,15 @@ export interface UiSlice {
   dialog: { kind: 'import-problems'; fileName: string; problems: Problem[] } | undefined;
   /** Validation problems of the current graph (from the engine's validator), refreshed as the user edits. */
   problems: Problem[];
+  /** The first of those problems per node id, as one line, for the badges on the canvas. */
+  nodeProblems: Record<string, string>;
   /** Kafka connection and topic chosen in the left rail, shown by the Kafka browser. */
   kafka: { connection: string | undefined; topic: string | undefined; group: string | undefined };
   /** Lake table chosen in the left rail, shown by the lake explorer. */
   lakeTable: string | undefined;
   /** SQL the workbench should load (set by "query this table" buttons); consumed by the workbench. */
   sqlRequest: { sql: string; run: boolean; nonce: number } | undefined;
-  setUi: (patch: Partial<Pick<UiSlice, 'theme' | 'leftTab' | 'leftOpen' | 'dockTab' | 'dockOpen' | 'dockHeight' | 'leftWidth' | 'rightWidth' | 'paletteQuery' | 'travel' | 'dialog' | 'problems' | 'kafka' | 'lakeTable' | 'sqlRequest'>>) => void;
+  setUi: (patch: Partial<Pick<UiSlice, 'theme' | 'leftTab' | 'leftOpen' | 'dockTab' | 'dockOpen' | 'dockHeight' | 'leftWidth' | 'rightWidth' | 'paletteQuery' | 'travel' | 'dialog' | 'problems' | 'nodeProblems' | 'kafka' | 'lakeTable' | 'sqlRequest'>>) => void;
   notify: (tone: Notice['tone'], text: string) => void;
   dismiss: (id: number) => void;
 }

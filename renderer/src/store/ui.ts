@@ -17,6 +17,7 @@ export const createUiSlice: StateCreator<StudioState, [], [], UiSlice> = (set) =
   travel: undefined,
   dialog: undefined,
   problems: [],
+  nodeProblems: {},
   kafka: { connection: undefined, topic: undefined, group: undefined },
   lakeTable: undefined,
   sqlRequest: undefined,

@@ -1,0 +1,46 @@
+// The pipeline canvas as the specs see it: nodes found by their accessible names, and a wait for the
+// canvas to stop moving before anything is dragged, since positions read mid-animation miss their target.
+import type { Locator, Page } from 'playwright-core';
+
+export function canvasRegion(page: Page): Locator {
+  return page.getByRole('region', { name: 'Pipeline canvas' });
+}
+
+export function canvasNode(page: Page, id: string): Locator {
+  return page.getByRole('group', { name: `Node ${id}` });
+}
+
+declare global {
+  interface Window {
+    __canvasSettle?: { last: string; same: number };
+  }
+}
+
+/**
+ * Resolves once the canvas says it is not busy (a fit or a layout is not pending or animating) and the
+ * viewport and every node kept their place for several animation frames in a row.
+ */
+export async function canvasSettled(page: Page): Promise<void> {
+  await page.waitForFunction((frames) => {
+    const region = document.querySelector('[aria-label="Pipeline canvas"]');
+    const viewport = region?.querySelector('.react-flow__viewport')?.getAttribute('style') ?? '';
+    const nodes = [...(region?.querySelectorAll('.react-flow__node') ?? [])].map((n) => n.getAttribute('style') ?? '');
+    const now = [viewport, ...nodes].join('|');
+    const state = (window.__canvasSettle ??= { last: '', same: 0 });
+    if (region?.getAttribute('aria-busy') === 'true' || now !== state.last) {
+      state.last = now;
+      state.same = 0;
+      return false;
+    }
+    state.same++;
+    if (state.same < frames) return false;
+    delete window.__canvasSettle;
+    return true;
+  }, 5, { polling: 'raf' });
+}
+
+/** Drags one port handle onto another node's input, once the canvas is still. */
+export async function connectPorts(page: Page, from: string, port: string, to: string): Promise<void> {
+  await canvasSettled(page);
+  await page.getByLabel(`${from} ${port} port`).dragTo(page.getByLabel(`${to} input`));
+}
