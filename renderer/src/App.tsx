@@ -1,6 +1,6 @@
 // The window: top bar, left rail, centre view, inspector and the bottom dock, all resizable.
 import { ReactFlowProvider } from '@xyflow/react';
-import { useEffect, useRef } from 'react';
+import { lazy, Suspense, useEffect, useRef } from 'react';
 import { useApi, useHost, useStudio, useStudioStore } from './api/context.tsx';
 import { Canvas } from './canvas/Canvas.tsx';
 import { isTyping } from './canvas/shortcuts.ts';
@@ -13,10 +13,13 @@ import { TopBar } from './frame/TopBar.tsx';
 import { useRunEvents } from './hooks/useRunEvents.ts';
 import { useValidation } from './hooks/useValidation.ts';
 import { RightPanel } from './inspector/RightPanel.tsx';
-import { KafkaBrowser } from './kafka/KafkaBrowser.tsx';
-import { LakeExplorer } from './lake/LakeExplorer.tsx';
 import { LeftRail } from './rail/LeftRail.tsx';
 import { startRun } from './run/actions.ts';
+import { Loading } from './ui/Loading.tsx';
+
+// Views other than the canvas are split out of the first bundle and loaded when first opened.
+const KafkaBrowser = lazy(() => import('./kafka/KafkaBrowser.tsx').then((m) => ({ default: m.KafkaBrowser })));
+const LakeExplorer = lazy(() => import('./lake/LakeExplorer.tsx').then((m) => ({ default: m.LakeExplorer })));
 
 function useGlobalShortcuts(): void {
   const api = useApi();
@@ -72,8 +75,8 @@ function Layout() {
         <div className="main-col" style={{ gridTemplateRows: dockOpen ? `1fr 4px ${dockHeight}px` : '1fr 0 32px' }}>
           <div className="center-row" style={{ gridTemplateColumns: showRight ? `1fr 4px ${rightWidth}px` : '1fr' }}>
             {leftTab === 'pipeline' && <Canvas />}
-            {leftTab === 'kafka' && <KafkaBrowser />}
-            {leftTab === 'lake' && <LakeExplorer />}
+            {leftTab === 'kafka' && <Suspense fallback={<Loading what="the Kafka browser" />}><KafkaBrowser /></Suspense>}
+            {leftTab === 'lake' && <Suspense fallback={<Loading what="the lake explorer" />}><LakeExplorer /></Suspense>}
             {showRight && (
               <Splitter direction="v" label="Resize inspector" onDrag={(d, begin) => {
                 if (begin) start.current = store.getState().rightWidth;

@@ -1,11 +1,14 @@
-import { useState } from 'react';
+import { lazy, Suspense, useState } from 'react';
 import type { DeadLetterEntry } from '../../../engine/api/contract.ts';
 import { useApi, useStudio, useStudioStore, useStudioWith } from '../api/context.tsx';
 import { sameMeaning } from '../graph/meaning.ts';
 import { usePoll } from '../hooks/usePoll.ts';
-import { Metrics } from '../monitor/Metrics.tsx';
-import { Workbench } from '../sql/Workbench.tsx';
 import type { DockTab } from '../store/types.ts';
+import { Loading } from '../ui/Loading.tsx';
+
+// Loaded after the first screen: the workbench and the charts behind it, and monitoring.
+const Workbench = lazy(() => import('../sql/Workbench.tsx').then((m) => ({ default: m.Workbench })));
+const Metrics = lazy(() => import('../monitor/Metrics.tsx').then((m) => ({ default: m.Metrics })));
 
 function Problems() {
   const store = useStudioStore();
@@ -94,8 +97,8 @@ export function Dock() {
       {open && (
         <div className="dock-body" role="tabpanel" aria-label={tabs.find((t) => t.id === tab)?.label}>
           {/* The workbench stays mounted so its query and results survive a look at another tab. */}
-          <div style={{ display: tab === 'sql' ? 'contents' : 'none' }}><Workbench /></div>
-          {tab === 'metrics' && <Metrics />}
+          <div style={{ display: tab === 'sql' ? 'contents' : 'none' }}><Suspense fallback={<Loading what="the SQL workbench" />}><Workbench /></Suspense></div>
+          {tab === 'metrics' && <Suspense fallback={<Loading what="monitoring" />}><Metrics /></Suspense>}
           {tab === 'problems' && <Problems />}
           {tab === 'dead' && <DeadLetters />}
         </div>

@@ -1,13 +1,16 @@
 // SQL over the lake: an editor with table/column completion, run (Ctrl+Enter) and cancel, a paged grid,
 // CSV/JSON export, a chart suggested from the result's shape, and live refresh while a pipeline writes.
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { KeyboardEvent } from 'react';
 import type { QueryVersion, SqlCatalogTable, SqlColumn, WireValue } from '../../../engine/api/contract.ts';
 import { isEngineError } from '../../../engine/errors.ts';
 import { useApi, useStudio, useStudioStore } from '../api/context.tsx';
 import { wordAt } from '../inspector/expression.ts';
 import { RowsTable } from '../ui/DataTable.tsx';
-import { ResultChart } from './ResultChart.tsx';
+import { Loading } from '../ui/Loading.tsx';
+
+// recharts is most of the workbench's weight: it loads with the first result to chart.
+const ResultChart = lazy(() => import('./ResultChart.tsx').then((m) => ({ default: m.ResultChart })));
 
 const pageSize = 200;
 const shownPerPage = 100;
@@ -273,7 +276,7 @@ export function Workbench() {
             </div>
             <div className="results-split">
               <RowsTable label="Query results" columns={result.columns.map((c) => c.name)} types={result.columns.map((c) => c.type.toLowerCase())} rows={shown} />
-              <ResultChart columns={result.columns} rows={result.rows} />
+              <Suspense fallback={<Loading what="the chart" />}><ResultChart columns={result.columns} rows={result.rows} /></Suspense>
             </div>
           </>
         )}
