@@ -2,16 +2,15 @@
 // size), aligned to the Unix epoch. A window [start, end) is emitted once the watermark reaches its end;
 // until end + allowedLateness it stays in memory and a late event updates it and re-emits it (with an
 // upsert key, so sinks keep the last value); after that the event goes to the late port.
-import { describe, formatTimestamp } from '../expr/values.ts';
+import { formatTimestamp } from '../expr/values.ts';
 import { durationMs } from '../format/duration.ts';
 import type { HoppingConfig, TumblingConfig } from '../format/pipeline.ts';
 import { registerNode } from '../nodes/registry.ts';
-import { deadLetter, rowFailure } from '../operators/dead-letter.ts';
-import type { Batch, Emit, NodeContext, OperatorInstance, Row } from '../runtime/types.ts';
-import { addRow, argumentsOf, checkAgainst, initStates, loadStates, saveStates } from './aggregates.ts';
-import { explainSummary, fieldOf, groupKeyOf, groupOf, outputRow, upsertKeyOf, windowSettings, type OpenWindowInfo, type WindowExplanation, type WindowSettings } from './common.ts';
-import { eventTimeMs } from './time.ts';
-import { WatermarkTracker } from './watermark.ts';
+import { deadLetter } from '../operators/dead-letter.ts';
+import type { Batch, Emit, Row } from '../runtime/types.ts';
+import { addRow, initStates, loadStates, saveStates } from './aggregates.ts';
+import { explainSummary, groupKeyOf, groupOf, outputRow, upsertKeyOf, type OpenWindowInfo, type WindowExplanation } from './common.ts';
+import { WindowOperator, type WindowContext } from './operator.ts';
 
 interface Window {
   group: unknown[];
@@ -22,55 +21,36 @@ interface Window {
   dirty: boolean;
 }
 
-type Ctx = Pick<NodeContext, 'nodeId' | 'clock'>;
-
-export class FixedWindowOperator implements OperatorInstance {
-  private readonly settings: WindowSettings;
-  private readonly tracker: WatermarkTracker;
+export class FixedWindowOperator extends WindowOperator {
   /** start → group key → window. */
   private byStart = new Map<number, Map<string, Window>>();
   /** Starts present in byStart, ascending. The first `fired` of them have ended (end <= watermark). */
   private starts: number[] = [];
   private fired = 0;
   private dirty: Window[] = [];
-  private readonly args: unknown[];
-  private readonly ordered: boolean;
 
-  constructor(config: TumblingConfig | HoppingConfig, readonly sizeMs: number, readonly slideMs: number, private readonly ctx: Ctx) {
-    this.settings = windowSettings(config);
-    this.tracker = new WatermarkTracker(this.settings.delayMs, this.settings.idleTimeoutMs);
-    this.args = new Array<unknown>(this.settings.aggregates.length);
-    this.ordered = this.settings.aggregates.some((a) => a.fn === 'min' || a.fn === 'max');
+  constructor(config: TumblingConfig | HoppingConfig, readonly sizeMs: number, readonly slideMs: number, ctx: WindowContext) {
+    super(config, ctx);
     if (!(sizeMs > 0) || !(slideMs > 0)) throw new RangeError(`window size and slide must be positive (size ${sizeMs} ms, slide ${slideMs} ms)`);
   }
 
   process(batch: Batch, emit: Emit): void {
-    const { time, groupBy, aggregates, latenessMs } = this.settings;
+    const { groupBy, aggregates, latenessMs } = this.settings;
     const size = this.sizeMs;
     const slide = this.slideMs;
     const wm = this.tracker.value();
-    const args = this.args;
+    const input = this.input;
+    const args = input.args;
     const many: Window[] = [];
     let maxT = Number.NEGATIVE_INFINITY;
-    let failed: Row[] | null = null;
     let late: Row[] | null = null;
     let lastStart = Number.NaN;
     let lastMap: Map<string, Window> | undefined;
     const rows = batch.rows;
     for (let r = 0; r < rows.length; r++) {
       const row = rows[r] as Row;
-      const raw = time in row ? row[time] : fieldOf(row, time);
-      const t = eventTimeMs(raw);
-      if (Number.isNaN(t)) {
-        (failed ??= []).push(deadLetter(this.ctx, row, `time field "${time}" is ${raw === undefined ? 'missing' : describe(raw)}, not a timestamp`));
-        continue;
-      }
-      try {
-        argumentsOf(aggregates, row, args);
-      } catch (error) {
-        (failed ??= []).push(deadLetter(this.ctx, row, rowFailure(error)));
-        continue;
-      }
+      const t = input.read(row);
+      if (Number.isNaN(t)) continue;
       if (t > maxT) maxT = t;
       const key = groupKeyOf(row, groupBy);
       // Windows containing t, newest first; older ones may already be past their lateness.
@@ -103,25 +83,12 @@ export class FixedWindowOperator implements OperatorInstance {
         (late ??= []).push(deadLetter(this.ctx, row, `event time ${formatTimestamp(t)} is beyond the allowed lateness: its window${size === slide ? '' : 's'} closed for good at watermark ${formatTimestamp(wm)}`, 'late'));
         continue;
       }
-      try {
-        // Only min/max can refuse a value because of what a window already holds.
-        if (this.ordered) {
-          if (hits === 1) checkAgainst(aggregates, (only as Window).states, args);
-          else for (const win of many) checkAgainst(aggregates, win.states, args);
-        }
-      } catch (error) {
-        (failed ??= []).push(deadLetter(this.ctx, row, rowFailure(error)));
-        continue;
-      }
+      // Only min/max can refuse a value because of what a window already holds.
+      if (hits === 1 ? !input.fits(row, (only as Window).states) : !many.every((win) => input.fits(row, win.states))) continue;
       if (hits === 1) this.add(only as Window, args, t);
       else for (const win of many) this.add(win, args, t);
     }
-    const now = this.ctx.clock.now();
-    if (maxT > Number.NEGATIVE_INFINITY) this.tracker.observe(batch.partition, maxT, now);
-    this.tracker.advance(now);
-    this.fire(emit);
-    if (failed) emit('error', { rows: failed, partition: batch.partition });
-    if (late) emit('late', { rows: late, partition: batch.partition });
+    this.endBatch(batch, maxT, late, emit);
   }
 
   private add(win: Window, args: readonly unknown[], t: number): void {
@@ -131,21 +98,6 @@ export class FixedWindowOperator implements OperatorInstance {
       win.dirty = true;
       this.dirty.push(win);
     }
-  }
-
-  tick(now: number, emit: Emit): void {
-    const before = this.tracker.value();
-    if (this.tracker.advance(now) !== before) this.fire(emit);
-  }
-
-  finish(emit: Emit): void {
-    this.tracker.close();
-    this.fire(emit);
-  }
-
-  watermark(): number | null {
-    const wm = this.tracker.value();
-    return Number.isFinite(wm) ? wm : null;
   }
 
   private addStart(start: number): Map<string, Window> {
@@ -162,8 +114,7 @@ export class FixedWindowOperator implements OperatorInstance {
     return map;
   }
 
-  /** Emits windows the watermark has passed and late updates, then forgets windows past their lateness. */
-  private fire(emit: Emit): void {
+  protected fire(emit: Emit): void {
     const wm = this.tracker.value();
     const size = this.sizeMs;
     const partition = this.ctx.nodeId;

@@ -6,16 +6,15 @@
 // Known limit of upsert-by-start: when a late event moves a session's start earlier, or merges two
 // sessions that were both already emitted, the earlier rows keep their old window_start and are not
 // retracted; the re-emitted row carries the merged, final values.
-import { describe, formatTimestamp } from '../expr/values.ts';
+import { formatTimestamp } from '../expr/values.ts';
 import { durationMs } from '../format/duration.ts';
 import type { SessionConfig } from '../format/pipeline.ts';
 import { registerNode } from '../nodes/registry.ts';
-import { deadLetter, rowFailure } from '../operators/dead-letter.ts';
-import type { Batch, Emit, NodeContext, OperatorInstance, Row } from '../runtime/types.ts';
-import { addRow, argumentsOf, checkAgainst, initStates, loadStates, mergeStates, saveStates } from './aggregates.ts';
-import { explainSummary, fieldOf, groupOf, outputRow, upsertKeyOf, windowSettings, type OpenWindowInfo, type WindowExplanation, type WindowSettings } from './common.ts';
-import { eventTimeMs } from './time.ts';
-import { WatermarkTracker } from './watermark.ts';
+import { deadLetter } from '../operators/dead-letter.ts';
+import type { Batch, Emit, Row } from '../runtime/types.ts';
+import { addRow, initStates, loadStates, mergeStates, saveStates } from './aggregates.ts';
+import { explainSummary, groupOf, outputRow, upsertKeyOf, type OpenWindowInfo, type WindowExplanation } from './common.ts';
+import { WindowOperator, type WindowContext } from './operator.ts';
 
 interface Session {
   key: string;
@@ -30,46 +29,29 @@ interface Session {
   replaces: boolean;
 }
 
-type Ctx = Pick<NodeContext, 'nodeId' | 'clock'>;
-
-export class SessionWindowOperator implements OperatorInstance {
-  private readonly settings: WindowSettings;
-  private readonly tracker: WatermarkTracker;
+export class SessionWindowOperator extends WindowOperator {
   /** group key → its sessions, ascending by start, never overlapping. */
   private groups = new Map<string, Session[]>();
   private open = new Set<Session>();
   private retained = new Set<Session>();
   private dirty: Session[] = [];
-  private readonly args: unknown[];
 
-  constructor(config: SessionConfig, readonly gapMs: number, private readonly ctx: Ctx) {
-    this.settings = windowSettings(config);
-    this.tracker = new WatermarkTracker(this.settings.delayMs, this.settings.idleTimeoutMs);
-    this.args = new Array<unknown>(this.settings.aggregates.length);
+  constructor(config: SessionConfig, readonly gapMs: number, ctx: WindowContext) {
+    super(config, ctx);
     if (!(gapMs > 0)) throw new RangeError(`session gap must be positive (got ${gapMs} ms)`);
   }
 
   process(batch: Batch, emit: Emit): void {
-    const { time, groupBy, aggregates, latenessMs } = this.settings;
+    const { groupBy, aggregates, latenessMs } = this.settings;
     const gap = this.gapMs;
     const wm = this.tracker.value();
-    const args = this.args;
+    const input = this.input;
+    const args = input.args;
     let maxT = Number.NEGATIVE_INFINITY;
-    let failed: Row[] | null = null;
     let late: Row[] | null = null;
     for (const row of batch.rows) {
-      const raw = time in row ? row[time] : fieldOf(row, time);
-      const t = eventTimeMs(raw);
-      if (Number.isNaN(t)) {
-        (failed ??= []).push(deadLetter(this.ctx, row, `time field "${time}" is ${raw === undefined ? 'missing' : describe(raw)}, not a timestamp`));
-        continue;
-      }
-      try {
-        argumentsOf(aggregates, row, args);
-      } catch (error) {
-        (failed ??= []).push(deadLetter(this.ctx, row, rowFailure(error)));
-        continue;
-      }
+      const t = input.read(row);
+      if (Number.isNaN(t)) continue;
       if (t > maxT) maxT = t;
       const group = groupBy.length === 0 ? { key: '', values: [] } : groupOf(row, groupBy);
       const list = this.groups.get(group.key) ?? [];
@@ -89,18 +71,12 @@ export class SessionWindowOperator implements OperatorInstance {
         (late ??= []).push(deadLetter(this.ctx, row, `event time ${formatTimestamp(t)} is beyond the allowed lateness: its session closed for good at watermark ${formatTimestamp(wm)}`, 'late'));
         continue;
       }
-      let target: Session;
-      try {
-        if (first < 0) {
-          target = { key: group.key, group: group.values, start, end, states: initStates(aggregates), events: 0, emitted: false, dirty: false, replaces: false };
-        } else {
-          target = list[first] as Session;
-          for (let i = first; i <= last; i++) checkAgainst(aggregates, (list[i] as Session).states, args);
-        }
-      } catch (error) {
-        (failed ??= []).push(deadLetter(this.ctx, row, rowFailure(error)));
-        continue;
-      }
+      let fits = true;
+      if (first >= 0) for (let i = first; fits && i <= last; i++) fits = input.fits(row, (list[i] as Session).states);
+      if (!fits) continue;
+      const target: Session = first < 0
+        ? { key: group.key, group: group.values, start, end, states: initStates(aggregates), events: 0, emitted: false, dirty: false, replaces: false }
+        : list[first] as Session;
       if (first < 0) {
         let at = 0;
         while (at < list.length && (list[at] as Session).start < start) at++;
@@ -140,30 +116,10 @@ export class SessionWindowOperator implements OperatorInstance {
         this.dirty.push(target);
       }
     }
-    const now = this.ctx.clock.now();
-    if (maxT > Number.NEGATIVE_INFINITY) this.tracker.observe(batch.partition, maxT, now);
-    this.tracker.advance(now);
-    this.fire(emit);
-    if (failed) emit('error', { rows: failed, partition: batch.partition });
-    if (late) emit('late', { rows: late, partition: batch.partition });
+    this.endBatch(batch, maxT, late, emit);
   }
 
-  tick(now: number, emit: Emit): void {
-    const before = this.tracker.value();
-    if (this.tracker.advance(now) !== before) this.fire(emit);
-  }
-
-  finish(emit: Emit): void {
-    this.tracker.close();
-    this.fire(emit);
-  }
-
-  watermark(): number | null {
-    const wm = this.tracker.value();
-    return Number.isFinite(wm) ? wm : null;
-  }
-
-  private fire(emit: Emit): void {
+  protected fire(emit: Emit): void {
     const wm = this.tracker.value();
     const partition = this.ctx.nodeId;
     const closing = [...this.open].filter((s) => s.end <= wm).sort((a, b) => a.end - b.end || a.start - b.start);

@@ -203,6 +203,34 @@ test('bad time values and bad aggregate inputs go to the error port with reason 
   assert.deepEqual(c.rows().map((r) => r.total), [2]);
 });
 
+test('tumbling, hopping and session windows refuse the same rows for the same reasons, each once', () => {
+  const aggregates = { n: 'count(*)', total: 'sum(amount)', top: 'max(label)' };
+  const make: Record<string, () => OperatorInstance> = {
+    tumbling: () => tumbling({ aggregates }),
+    // Every event is in three windows: a value max cannot order against them is still refused once.
+    hopping: () => new FixedWindowOperator({ time: 't', size: '3m', slide: '1m', groupBy: ['region'], aggregates } satisfies HoppingConfig, 3 * M, M, { nodeId: 'win', clock: new ManualTime(0) }),
+    session: () => new SessionWindowOperator({ time: 't', gap: '10s', groupBy: ['region'], aggregates } satisfies SessionConfig, 10 * S, { nodeId: 'win', clock: new ManualTime(0) }),
+  };
+  const rows: Row[] = [ev(1000, 'eu', 5, { label: 1 }), { region: 'eu', amount: 1 }, ev(2000, 'eu', 'ten' as unknown as number), ev(3000, 'eu', 7, { label: 'x' }), ev(4000, 'eu', 2, { label: 3 })];
+  const reasons: Record<string, string[]> = {};
+  for (const [kind, create] of Object.entries(make)) {
+    const op = create();
+    const c = collector();
+    op.process(b(rows), c.emit);
+    op.finish(c.emit);
+    const errors = c.rows('error') as DeadLetter[];
+    reasons[kind] = errors.map((e) => e.reason.replace(/\(in .*$/, ''));
+    assert.deepEqual(errors.map((e) => e.payload), [rows[1], rows[2], rows[3]], kind);
+    for (const e of errors) assert.equal(e.node, 'win');
+    assert.ok(c.rows().length > 0 && c.rows().every((r) => r.n === 2 && r.total === 7 && r.top === 3), `${kind}: ${JSON.stringify(c.rows())}`);
+  }
+  assert.match(reasons.tumbling?.[0] ?? '', /^time field "t" is missing/);
+  assert.match(reasons.tumbling?.[1] ?? '', /^ENG_EXPR_TYPE: sum\(amount\) needs a number/);
+  assert.match(reasons.tumbling?.[2] ?? '', /^ENG_EXPR_TYPE: max\(label\) got string 'x' in a window that holds number 1/);
+  assert.deepEqual(reasons.hopping, reasons.tumbling);
+  assert.deepEqual(reasons.session, reasons.tumbling);
+});
+
 test('session windows: gap splits, a late event bridging two sessions merges them', () => {
   const config: SessionConfig = { time: 't', gap: '10s', watermarkDelay: '1m', groupBy: ['region'], aggregates: { n: 'count(*)', total: 'sum(amount)', last: 'last(amount)' } };
   const op = new SessionWindowOperator(config, 10 * S, { nodeId: 's', clock: new ManualTime(0) });

@@ -1,0 +1,55 @@
+// What tumbling, hopping and session windows share as operators: settings, the watermark, how a row is
+// read, and what happens after each batch and on each tick. Subclasses decide which windows a row joins
+// and what `fire` emits once the watermark has moved.
+import type { WindowCommon } from '../format/pipeline.ts';
+import type { Batch, Emit, NodeContext, OperatorInstance, Row } from '../runtime/types.ts';
+import { windowSettings, type WindowSettings } from './common.ts';
+import { WindowInput } from './input.ts';
+import { WatermarkTracker } from './watermark.ts';
+
+export type WindowContext = Pick<NodeContext, 'nodeId' | 'clock'>;
+
+export abstract class WindowOperator implements OperatorInstance {
+  protected readonly settings: WindowSettings;
+  protected readonly tracker: WatermarkTracker;
+  protected readonly input: WindowInput;
+
+  constructor(config: WindowCommon, protected readonly ctx: WindowContext) {
+    this.settings = windowSettings(config);
+    this.tracker = new WatermarkTracker(this.settings.delayMs, this.settings.idleTimeoutMs);
+    this.input = new WindowInput(this.settings.time, this.settings.aggregates, ctx);
+  }
+
+  abstract process(batch: Batch, emit: Emit): void;
+  abstract snapshot(): unknown;
+  abstract restore(state: unknown): void;
+  abstract explain(): unknown;
+  /** Emits what the watermark has closed and what late events updated; forgets what is past its lateness. */
+  protected abstract fire(emit: Emit): void;
+
+  /** The end of a batch whose latest event time was maxT: the watermark moves, then come closed windows, refused rows and late rows. */
+  protected endBatch(batch: Batch, maxT: number, late: Row[] | null, emit: Emit): void {
+    const now = this.ctx.clock.now();
+    if (maxT > Number.NEGATIVE_INFINITY) this.tracker.observe(batch.partition, maxT, now);
+    this.tracker.advance(now);
+    this.fire(emit);
+    const failed = this.input.take();
+    if (failed) emit('error', { rows: failed, partition: batch.partition });
+    if (late) emit('late', { rows: late, partition: batch.partition });
+  }
+
+  tick(now: number, emit: Emit): void {
+    const before = this.tracker.value();
+    if (this.tracker.advance(now) !== before) this.fire(emit);
+  }
+
+  finish(emit: Emit): void {
+    this.tracker.close();
+    this.fire(emit);
+  }
+
+  watermark(): number | null {
+    const wm = this.tracker.value();
+    return Number.isFinite(wm) ? wm : null;
+  }
+}
