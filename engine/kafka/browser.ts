@@ -9,8 +9,10 @@ import type { Row } from '../runtime/types.ts';
 import type { ConnectionConfig, KafkaLog } from './connections.ts';
 import { kafkaClient } from './connections.ts';
 import type { MessageFormat } from './formats.ts';
-import { createDecoder, describePayload } from './formats.ts';
+import { internalCluster } from './cluster.ts';
+import { createDecoder, DecodeFailure, describePayload } from './formats.ts';
 import { partitionSizes } from './logdirs.ts';
+import { fetchedBatch } from './records.ts';
 import { RegistryClient } from './registry/client.ts';
 
 export interface PartitionInfo {
@@ -66,6 +68,11 @@ export interface GroupInfo {
   members: number;
   partitions: GroupPartitionLag[];
   totalLag: number;
+}
+
+function headerText(value: unknown): string {
+  if (value === undefined || value === null) return '';
+  return Buffer.isBuffer(value) ? value.toString('utf8') : String(value);
 }
 
 export class TopicBrowser {
@@ -154,47 +161,53 @@ export class TopicBrowser {
     const registry = this.connection.schemaRegistry ? new RegistryClient(this.connection.schemaRegistry) : undefined;
     const format = req.format ?? 'json';
     const decoder = format === 'avro' && !registry ? undefined : createDecoder(format, { columns: req.columns, registry });
-    // A consumer that is never subscribed through a group would be ideal; kafkajs needs one, so use a
-    // throwaway group id that commits nothing.
-    const consumer = this.kafka.consumer({ groupId: `streamlake-peek-${process.pid}-${Math.random().toString(36).slice(2)}`, maxWaitTimeInMs: 200 });
+    // Fetch from the partition's leader directly: a consumer would first join a group, which takes
+    // seconds (the broker delays a new group's first rebalance), and leave a group behind.
+    const cluster = internalCluster(this.kafka);
+    if (!cluster) throw new EngineError('ENG_KAFKA_CONNECT', 'This kafkajs version does not expose its cluster; peeking needs kafkajs 2.x');
     const out: PeekedMessage[] = [];
-    await consumer.connect();
+    await cluster.connect();
     try {
-      await consumer.subscribe({ topics: [req.topic] });
-      let resolveDone!: () => void;
-      const done = new Promise<void>((r) => { resolveDone = r; });
-      consumer.on(consumer.events.GROUP_JOIN, () => consumer.seek({ topic: req.topic, partition: req.partition, offset: String(start) }));
-      await consumer.run({
-        autoCommit: false,
-        eachBatch: async ({ batch }) => {
-          if (batch.partition !== req.partition) return;
-          const messages = batch.messages.filter((m) => Number(m.offset) >= start && Number(m.offset) < end);
-          await decoder?.prepare(messages.map((m) => m.value));
-          for (const m of messages) {
-            if (out.length >= end - start) break;
-            const decoded = decoder?.decode(m.value);
-            const headers: Record<string, string> = {};
-            for (const [k, v] of Object.entries(m.headers ?? {})) headers[k] = Array.isArray(v) ? String(v[v.length - 1]) : v === undefined ? '' : String(v);
-            out.push({
-              partition: batch.partition,
-              offset: Number(m.offset),
-              timestamp: new Date(Number(m.timestamp)).toISOString(),
-              key: m.key === null ? null : m.key.toString('utf8'),
-              headers,
-              ...(decoded === undefined ? { error: 'Avro needs a schema registry on the connection' } : 'row' in decoded ? { value: decoded.row } : { error: decoded.error }),
-              raw: describePayload(m.value, 4096),
-              sizeBytes: m.value?.length ?? 0,
-            });
-          }
-          if (out.length >= end - start || Number(batch.lastOffset()) >= end - 1) resolveDone();
-        },
-      });
-      // Offsets can be missing (compaction, transaction markers): stop after a bounded wait regardless.
-      const giveUp = new AbortController();
-      await Promise.race([done, this.timers.sleep(10_000, giveUp.signal)]);
-      giveUp.abort();
+      await cluster.addTargetTopic(req.topic);
+      const [leader] = Object.keys(cluster.findLeaderForPartitions(req.topic, [req.partition]));
+      if (leader === undefined) throw new EngineError('ENG_HOST_NOT_FOUND', `Topic "${req.topic}" has no partition ${req.partition}`);
+      const broker = await cluster.findBroker({ nodeId: leader });
+      // Offsets can be missing (compaction, transaction markers), so go by the last offset each fetch
+      // covered; a bounded number of rounds, whatever the broker answers.
+      for (let offset = start, round = 0; offset < end && out.length < end - start && round < 50; round++) {
+        const response = await broker.fetch({
+          maxWaitTime: 100,
+          minBytes: 1,
+          maxBytes: 4 << 20,
+          topics: [{ topic: req.topic, partitions: [{ partition: req.partition, fetchOffset: String(offset), maxBytes: 1 << 20 }] }],
+        });
+        const data = response.responses.find((r) => r.topicName === req.topic)?.partitions.find((p) => p.partition === req.partition);
+        if (!data) break;
+        const batch = fetchedBatch(req.topic, offset, data);
+        const messages = batch.messages.filter((m) => Number(m.offset) >= start && Number(m.offset) < end);
+        await decoder?.prepare(messages.map((m) => m.value));
+        for (const m of messages) {
+          if (out.length >= end - start) break;
+          const decoded = decoder?.decode(m.value);
+          const headers: Record<string, string> = {};
+          for (const [k, v] of Object.entries(m.headers ?? {})) headers[k] = headerText(Array.isArray(v) ? v[v.length - 1] : v);
+          out.push({
+            partition: req.partition,
+            offset: Number(m.offset),
+            timestamp: new Date(Number(m.timestamp)).toISOString(),
+            key: m.key === null ? null : m.key.toString('utf8'),
+            headers,
+            ...(decoded === undefined ? { error: 'Avro needs a schema registry on the connection' } : decoded instanceof DecodeFailure ? { error: decoded.reason } : { value: decoded }),
+            raw: describePayload(m.value, 4096),
+            sizeBytes: m.value?.length ?? 0,
+          });
+        }
+        const next = Number(batch.lastOffset()) + 1;
+        if (!(next > offset)) break;
+        offset = next;
+      }
     } finally {
-      await consumer.disconnect();
+      await cluster.disconnect().catch(() => {});
     }
     return out;
   }

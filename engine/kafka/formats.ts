@@ -3,6 +3,8 @@
 import avro from 'avsc';
 import { EngineError } from '../errors.ts';
 import type { Row } from '../runtime/types.ts';
+import { ProjectedJsonDecoder } from '../sources/file/projected.ts';
+import { reviveTimestamps } from '../sources/file/values.ts';
 import type { RegistryClient } from './registry/client.ts';
 
 export type MessageFormat = 'json' | 'csv' | 'string' | 'bytes' | 'avro';
@@ -10,20 +12,31 @@ export type MessageFormat = 'json' | 'csv' | 'string' | 'bytes' | 'avro';
 /** Larger payloads go to the error port instead of being decoded (the broker may allow more). */
 export const DEFAULT_MAX_MESSAGE_BYTES = 1 << 20;
 
-export type Decoded = { row: Row } | { error: string };
+/** Why a message could not be decoded (rows are plain objects, never of this class). */
+export class DecodeFailure {
+  constructor(readonly reason: string) {}
+}
+
+export type Decoded = Row | DecodeFailure;
 
 export interface Decoder {
   /** Fetches whatever decoding these payloads needs (Avro schemas); call before decode. */
   prepare(values: readonly (Buffer | null)[]): Promise<void>;
-  /** The value's fields; null (a tombstone) decodes to no fields. */
-  decode(value: Buffer | null): Decoded;
+  /**
+   * The fields of the value in buf[start, end) (the whole buffer by default); null (a tombstone) decodes
+   * to no fields. Taking a range lets the source decode straight from a fetched buffer.
+   */
+  decode(buf: Buffer | null, start?: number, end?: number): Decoded;
 }
 
 export interface DecoderOptions {
   columns?: string[];
   registry?: RegistryClient;
   maxBytes?: number;
-  /** The fields the pipeline reads (NodeContext.fields): only these need ISO timestamps revived. */
+  /**
+   * The value fields the pipeline reads (NodeContext.fields less the message metadata): JSON rows then
+   * carry only these, decoded by the projected decoder, with ISO timestamps revived.
+   */
   fields?: readonly string[];
 }
 
@@ -31,11 +44,7 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 // ISO-8601 instants become Dates so windows can use them as event time; cheap shape checks first.
 const isoInstant = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/;
-function reviveTimes(row: Row, only?: readonly string[]): Row {
-  if (only) {
-    for (const key of only) reviveOne(row, key);
-    return row;
-  }
+function reviveTimes(row: Row): Row {
   for (const key in row) reviveOne(row, key);
   return row;
 }
@@ -46,6 +55,18 @@ function reviveOne(row: Row, key: string): void {
     const ms = Date.parse(v);
     if (!Number.isNaN(ms)) row[key] = new Date(ms);
   }
+}
+
+/** The read fields of a fully parsed row, timestamps revived as the projected decoder does. */
+function pick(value: Row, fields: readonly string[]): Row {
+  const row: Row = {};
+  for (const name of fields) if (Object.hasOwn(value, name)) row[name] = value[name];
+  return reviveTimestamps(row);
+}
+
+function range(buf: Buffer | null, start: number | undefined, end: number | undefined): Buffer | null {
+  if (buf === null || ((start === undefined || start === 0) && (end === undefined || end === buf.length))) return buf;
+  return buf.subarray(start, end);
 }
 
 function text(value: Buffer): string | undefined {
@@ -125,68 +146,79 @@ function plain(value: unknown): unknown {
 export function createDecoder(format: MessageFormat, opts: DecoderOptions = {}): Decoder {
   const maxBytes = opts.maxBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
   const tooBig = (value: Buffer): Decoded | undefined =>
-    value.length > maxBytes ? { error: `message of ${value.length} bytes exceeds the ${maxBytes}-byte limit` } : undefined;
+    value.length > maxBytes ? new DecodeFailure(`message of ${value.length} bytes exceeds the ${maxBytes}-byte limit`) : undefined;
   const none = async (): Promise<void> => {};
 
   switch (format) {
-    case 'json':
+    case 'json': {
+      const fields = opts.fields;
+      // `__proto__` cannot be assigned like other keys, so such a pipeline keeps whole rows.
+      const projected = fields && !fields.includes('__proto__') ? new ProjectedJsonDecoder(fields) : undefined;
       return {
         prepare: none,
-        decode(value) {
-          if (value === null) return { row: {} };
-          const big = tooBig(value);
-          if (big) return big;
+        decode(buf, start = 0, end = buf?.length ?? 0) {
+          if (buf === null) return {};
+          if (end - start > maxBytes) return new DecodeFailure(`message of ${end - start} bytes exceeds the ${maxBytes}-byte limit`);
+          if (projected) {
+            const row = projected.decode(buf, start, end);
+            if (row) return row;
+          }
+          // JSON.parse decides whatever the projected decoder is not sure about (escapes, bad JSON).
           let parsed: unknown;
           try {
-            parsed = JSON.parse(value.toString('utf8'));
+            parsed = JSON.parse(buf.toString('utf8', start, end));
           } catch (error) {
-            return { error: `invalid JSON: ${(error as Error).message}` };
+            return new DecodeFailure(`invalid JSON: ${(error as Error).message}`);
           }
           if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-            return { error: `JSON value is ${Array.isArray(parsed) ? 'an array' : parsed === null ? 'null' : `a ${typeof parsed}`}, expected an object` };
+            return new DecodeFailure(`JSON value is ${Array.isArray(parsed) ? 'an array' : parsed === null ? 'null' : `a ${typeof parsed}`}, expected an object`);
           }
-          return { row: reviveTimes(parsed as Row, opts.fields) };
+          return fields ? pick(parsed as Row, fields) : reviveTimes(parsed as Row);
         },
       };
+    }
     case 'csv': {
       const columns = opts.columns;
       if (!columns?.length) throw new EngineError('ENG_FORMAT_INVALID', 'The csv format needs the column names in order ("columns")');
       return {
         prepare: none,
-        decode(value) {
-          if (value === null) return { row: {} };
+        decode(buf, start, end) {
+          const value = range(buf, start, end);
+          if (value === null) return {};
           const big = tooBig(value);
           if (big) return big;
           const line = text(value);
-          if (line === undefined) return { error: 'CSV value is not valid UTF-8 text' };
+          if (line === undefined) return new DecodeFailure('CSV value is not valid UTF-8 text');
           const cells = splitCsv(line);
-          if (!cells) return { error: 'CSV value has an unclosed quote' };
-          if (cells.length !== columns.length) return { error: `CSV value has ${cells.length} fields, expected ${columns.length} (${columns.join(', ')})` };
+          if (!cells) return new DecodeFailure('CSV value has an unclosed quote');
+          if (cells.length !== columns.length) return new DecodeFailure(`CSV value has ${cells.length} fields, expected ${columns.length} (${columns.join(', ')})`);
           const row: Row = {};
           for (let i = 0; i < columns.length; i++) row[columns[i]!] = csvValue(cells[i]!);
-          return { row };
+          return row;
         },
       };
     }
     case 'string':
       return {
         prepare: none,
-        decode(value) {
-          if (value === null) return { row: { value: null } };
+        decode(buf, start, end) {
+          const value = range(buf, start, end);
+          if (value === null) return { value: null };
           const big = tooBig(value);
           if (big) return big;
           const t = text(value);
-          return t === undefined ? { error: 'value is not valid UTF-8 text' } : { row: { value: t } };
+          return t === undefined ? new DecodeFailure('value is not valid UTF-8 text') : { value: t };
         },
       };
     case 'bytes':
       return {
         prepare: none,
-        decode(value) {
-          if (value === null) return { row: { value: null } };
+        decode(buf, start, end) {
+          const value = range(buf, start, end);
+          if (value === null) return { value: null };
           const big = tooBig(value);
           if (big) return big;
-          return { row: { value: new Uint8Array(value.buffer, value.byteOffset, value.length).slice() } };
+          return { value: new Uint8Array(value.buffer, value.byteOffset, value.length).slice() };
         },
       };
     case 'avro': {
@@ -205,24 +237,25 @@ export function createDecoder(format: MessageFormat, opts: DecoderOptions = {}):
             types.set(id, !found ? 'unknown' : found.schemaType === 'AVRO' ? avroType(found.schema) : 'not-avro');
           }
         },
-        decode(value) {
-          if (value === null) return { row: {} };
+        decode(buf, start, end) {
+          const value = range(buf, start, end);
+          if (value === null) return {};
           const big = tooBig(value);
           if (big) return big;
-          if (value.length < 5 || value[0] !== 0) return { error: 'not in the Confluent Avro wire format (magic byte 0 and a 4-byte schema id)' };
+          if (value.length < 5 || value[0] !== 0) return new DecodeFailure('not in the Confluent Avro wire format (magic byte 0 and a 4-byte schema id)');
           const id = value.readUInt32BE(1);
           const type = types.get(id);
-          if (type === 'not-avro') return { error: `schema id ${id} is not an Avro schema` };
-          if (type === undefined || type === 'unknown') return { error: `unknown schema id ${id}` };
+          if (type === 'not-avro') return new DecodeFailure(`schema id ${id} is not an Avro schema`);
+          if (type === undefined || type === 'unknown') return new DecodeFailure(`unknown schema id ${id}`);
           let decoded: unknown;
           try {
             decoded = type.fromBuffer(value.subarray(5));
           } catch (error) {
-            return { error: `Avro payload does not match schema ${id}: ${(error as Error).message}` };
+            return new DecodeFailure(`Avro payload does not match schema ${id}: ${(error as Error).message}`);
           }
           const row = plain(decoded);
-          if (typeof row !== 'object' || row === null || Array.isArray(row) || row instanceof Date) return { row: { value: row } };
-          return { row: row as Row };
+          if (typeof row !== 'object' || row === null || Array.isArray(row) || row instanceof Date) return { value: row };
+          return row as Row;
         },
       };
     }

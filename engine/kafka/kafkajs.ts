@@ -1,4 +1,6 @@
 // kafkajs is CommonJS without static named exports, so ESM code takes its values from the default export.
+// records.ts must run first: it swaps kafkajs internals before kafkajs loads them.
+import './records.ts';
 import kafkajs from 'kafkajs';
 
 export const { Kafka, Partitioners, CompressionCodecs, CompressionTypes, logLevel, AclResourceTypes, AclOperationTypes, AclPermissionTypes, ResourcePatternTypes, ConfigResourceTypes } = kafkajs;

@@ -4,15 +4,7 @@
 import type { Kafka } from 'kafkajs';
 import Decoder from 'kafkajs/src/protocol/decoder.js';
 import Encoder from 'kafkajs/src/protocol/encoder.js';
-
-interface InternalBroker { connectionPool: { send(args: { request: unknown; response: unknown }): Promise<unknown> } }
-interface InternalCluster {
-  connect(): Promise<void>;
-  disconnect(): Promise<void>;
-  refreshMetadata(): Promise<void>;
-  brokerPool: { metadata: { brokers: { nodeId: number }[] } };
-  findBroker(args: { nodeId: string | number }): Promise<InternalBroker>;
-}
+import { internalCluster } from './cluster.ts';
 
 interface LogDirsResponse { topics: { name: string; partitions: { partition: number; size: number }[] }[] }
 
@@ -51,11 +43,8 @@ const response = {
 
 /** topic → partition → bytes on disk, summed over brokers and log dirs; undefined when unavailable. */
 export async function partitionSizes(kafka: Kafka): Promise<Map<string, Map<number, number>> | undefined> {
-  const create = Object.getOwnPropertySymbols(kafka).find((s) => s.description === 'private:Kafka:createCluster');
-  if (!create) return undefined;
-  const factory = (kafka as unknown as Record<symbol, (opts: object) => InternalCluster>)[create];
-  if (typeof factory !== 'function') return undefined;
-  const cluster = factory.call(kafka, {});
+  const cluster = internalCluster(kafka);
+  if (!cluster) return undefined;
   try {
     await cluster.connect();
     await cluster.refreshMetadata();

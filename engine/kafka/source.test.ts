@@ -199,6 +199,31 @@ test('malformed messages go to the error port with their position; good ones sti
   assert.match(String(avro.error[2]!.reason), /wire format/);
 });
 
+test('with the fields the pipeline reads, rows carry only those, decoded as JSON.parse would', async () => {
+  const topic = uniqueTopic('projected');
+  await createTopic(topic);
+  const values = [
+    '{"id":"a","amount":12.5,"event_time":"2026-01-01T00:00:01.000Z","name":"plain","skip":{"deep":[1,2,{"x":"}"}]}}',
+    // An escape in a read field: JSON.parse decides, with the same result.
+    '{"name":"quo\\"te \\u00e9","amount":-3e2,"event_time":"2026-01-01T00:00:02Z","id":"b"}',
+    '{"amount":1,"event_time":"not a time"',
+    '{"other":true}',
+    '{"amount":7,"name":null,"event_time":"2026-01-01T00:00:03.5Z"}',
+  ];
+  kcatProduce(topic, values.join('\n') + '\n', ['-K', '\t', '-H', 'h=v']);
+  const ctx = { ...testContext('kafka'), fields: ['amount', 'event_time', 'name', '_offset', '_timestamp'] };
+  const projected = new KafkaSource('kafka', { connection: 'local', group: uniqueTopic('g'), startFrom: 'earliest', topics: [topic], format: 'json' }, local, ctx, { stopAtEnd: true });
+  const { out, error } = await collect(projected);
+  assert.deepEqual(error.map((e) => [(e.source as Row).offset, String(e.reason).startsWith('invalid JSON')]), [[2, true]]);
+  const time = (row: Row): unknown => row._timestamp instanceof Date;
+  assert.deepEqual(out.map((r) => ({ ...r, _timestamp: time(r) })), [
+    { amount: 12.5, event_time: new Date('2026-01-01T00:00:01.000Z'), name: 'plain', _offset: 0, _timestamp: true },
+    { amount: -300, event_time: new Date('2026-01-01T00:00:02Z'), name: 'quo"te é', _offset: 1, _timestamp: true },
+    { _offset: 3, _timestamp: true },
+    { amount: 7, event_time: new Date('2026-01-01T00:00:03.5Z'), name: null, _offset: 4, _timestamp: true },
+  ]);
+});
+
 test('start positions: earliest, latest, an offset and a timestamp', async () => {
   const topic = uniqueTopic('start');
   await createTopic(topic);

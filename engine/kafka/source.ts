@@ -12,7 +12,8 @@ import type { Batch, DeadLetter, NodeContext, Row, SourceInstance, SourcePositio
 import type { ConnectionConfig } from './connections.ts';
 import { kafkaClient } from './connections.ts';
 import type { Decoder } from './formats.ts';
-import { createDecoder, describePayload } from './formats.ts';
+import { createDecoder, DecodeFailure, describePayload } from './formats.ts';
+import { KafkaRecord } from './records.ts';
 import { RegistryClient } from './registry/client.ts';
 import { connectionFor } from './store.ts';
 
@@ -24,6 +25,14 @@ export interface KafkaSourceOptions {
 }
 
 type Push = (batch: Batch, port?: 'out' | 'error') => Promise<void>;
+
+/** The fields every row gets from its message, besides the value's own. */
+const metadataFields = { key: '_key', headers: '_headers', topic: '_topic', partition: '_partition', offset: '_offset', timestamp: '_timestamp' } as const;
+type MetadataField = (typeof metadataFields)[keyof typeof metadataFields];
+
+function offsetOf(m: KafkaMessage | KafkaRecord): number {
+  return m instanceof KafkaRecord ? m.offsetNumber : Number(m.offset);
+}
 
 /**
  * Headers as JSON text of a name → value object (null when there are none): a column of one stable type
@@ -52,7 +61,10 @@ export class KafkaSource implements SourceInstance {
   private introductions: { arrived: Set<string>; open: () => void; gate: Promise<void> } | undefined;
   private consumer: Consumer | undefined;
   private decoder: Decoder | undefined;
-  private wantHeaders = true;
+  /** Only Avro needs a look at a batch's payloads before decoding them (schema ids). */
+  private preparing = false;
+  /** The message metadata fields to set: all of them unless the pipeline is known to read only some. */
+  private meta: Record<keyof typeof metadataFields, boolean> = { key: true, headers: true, topic: true, partition: true, offset: true, timestamp: true };
 
   constructor(
     private readonly nodeId: string,
@@ -141,9 +153,12 @@ export class KafkaSource implements SourceInstance {
 
   async run(push: Push, signal: AbortSignal): Promise<void> {
     const registry = this.connection.schemaRegistry ? new RegistryClient(this.connection.schemaRegistry) : undefined;
-    this.decoder = createDecoder(this.config.format, { columns: this.config.columns, registry, maxBytes: this.options.maxMessageBytes, fields: this.ctx.fields });
-    // Headers cost a JSON text per message: skip them when the pipeline is known not to read them.
-    this.wantHeaders = !this.ctx.fields || this.ctx.fields.includes('_headers');
+    const read = this.ctx.fields;
+    // Header JSON, key strings and timestamp Dates cost an allocation per message: skip the unread ones.
+    if (read) for (const [name, field] of Object.entries(metadataFields)) this.meta[name as keyof typeof metadataFields] = read.includes(field);
+    const valueFields = read?.filter((f) => !Object.values(metadataFields).includes(f as MetadataField));
+    this.decoder = createDecoder(this.config.format, { columns: this.config.columns, registry, maxBytes: this.options.maxMessageBytes, fields: valueFields });
+    this.preparing = this.config.format === 'avro';
     const kafka = kafkaClient(this.connection, {
       clientId: `streamlake-${this.nodeId}`,
       log: this.ctx.log,
@@ -192,6 +207,7 @@ export class KafkaSource implements SourceInstance {
       return true;
     };
     if (drained()) finish();
+    const inFlight = new Map<string, Promise<void>>();
 
     consumer.on(consumer.events.GROUP_JOIN, (event) => {
       this.assigned = new Set(Object.entries(event.payload.memberAssignment).flatMap(([topic, ps]) => ps.map((p) => `${topic}/${p}`)));
@@ -223,9 +239,18 @@ export class KafkaSource implements SourceInstance {
       // Concurrent per-partition handlers let the first rows of every partition be introduced together.
       partitionsConsumedConcurrently: 64,
       eachBatch: async (payload) => {
-        if (signal.aborted) return;
-        await this.handleBatch(payload, push);
-        if (drained()) finish();
+        const { batch, resolveOffset, isStale } = payload;
+        const tp = `${batch.topic}/${batch.partition}`;
+        // kafkajs fetches again only once every handler of the last fetch has returned. Returning while
+        // this batch is still being processed (one batch in hand per partition) lets the next fetch travel
+        // meanwhile; partitions stay in order because a handler first waits for its partition's previous one.
+        await inFlight.get(tp);
+        if (signal.aborted || isStale()) return;
+        const work = this.handleBatch(payload, push).then(() => { if (drained()) finish(); }, fail);
+        inFlight.set(tp, work);
+        // kafkajs fetches from the resolved offset; group offsets are committed only in committed().
+        const last = batch.messages[batch.messages.length - 1];
+        if (last) resolveOffset(last.offset);
       },
     });
     try {
@@ -233,58 +258,60 @@ export class KafkaSource implements SourceInstance {
     } finally {
       signal.removeEventListener('abort', onAbort);
       await consumer.disconnect().catch(() => {});
+      await Promise.all(inFlight.values());
       this.consumer = undefined;
     }
   }
 
-  private async handleBatch({ batch, resolveOffset, heartbeat, isStale, isRunning }: EachBatchPayload, push: Push): Promise<void> {
+  private async handleBatch({ batch, heartbeat, isStale, isRunning }: EachBatchPayload, push: Push): Promise<void> {
     const { topic, partition } = batch;
     const tp = `${topic}/${partition}`;
-    const messages = batch.messages;
+    const messages = batch.messages as readonly (KafkaMessage | KafkaRecord)[];
     if (messages.length === 0 || isStale() || !isRunning()) return;
     const position = this.next.get(tp);
     let first = 0;
     if (position !== undefined) {
-      while (first < messages.length && Number(messages[first]!.offset) < position) first++;
-      if (first === messages.length) {
-        resolveOffset(messages[messages.length - 1]!.offset);
-        return;
-      }
+      while (first < messages.length && offsetOf(messages[first]!) < position) first++;
+      if (first === messages.length) return;
     }
     const decoder = this.decoder!;
-    const values: (Buffer | null)[] = new Array(messages.length - first);
-    for (let i = first; i < messages.length; i++) values[i - first] = messages[i]!.value;
-    await decoder.prepare(values);
+    if (this.preparing) {
+      const values: (Buffer | null)[] = new Array(messages.length - first);
+      for (let i = first; i < messages.length; i++) values[i - first] = messages[i]!.value;
+      await decoder.prepare(values);
+    }
 
+    const meta = this.meta;
     const rows: Row[] = [];
     const errors: Row[] = [];
-    const at = new Date(this.ctx.clock.now());
+    let firstOffset = -1;
     for (let i = first; i < messages.length; i++) {
-      const m: KafkaMessage = messages[i]!;
-      const offset = Number(m.offset);
-      const decoded = decoder.decode(m.value);
-      if ('error' in decoded) {
+      const m = messages[i]!;
+      const lean = m instanceof KafkaRecord;
+      const offset = lean ? m.offsetNumber : Number(m.offset);
+      const decoded = lean ? decoder.decode(m.valueStart < 0 ? null : m.buffer, m.valueStart, m.valueEnd) : decoder.decode(m.value);
+      if (decoded instanceof DecodeFailure) {
         const letter: DeadLetter = {
-          reason: decoded.error,
+          reason: decoded.reason,
           node: this.nodeId,
           port: 'error',
           payload: describePayload(m.value),
           source: { topic, partition, offset, key: m.key ? m.key.toString('utf8') : null },
-          at,
+          at: new Date(this.ctx.clock.now()),
         };
         errors.push(letter);
         continue;
       }
-      const row = decoded.row;
-      row._key = m.key === null ? null : m.key.toString('utf8');
-      row._headers = this.wantHeaders ? headersOf(m.headers) : null;
-      row._topic = topic;
-      row._partition = partition;
-      row._offset = offset;
-      row._timestamp = new Date(Number(m.timestamp));
+      const row = decoded;
+      if (meta.key) row._key = m.key === null ? null : m.key.toString('utf8');
+      if (meta.headers) row._headers = lean && !m.hasHeaders() ? null : headersOf(m.headers);
+      if (meta.topic) row._topic = topic;
+      if (meta.partition) row._partition = partition;
+      if (meta.offset) row._offset = offset;
+      if (meta.timestamp) row._timestamp = new Date(lean ? m.timestampMs : Number(m.timestamp));
+      if (rows.length === 0) firstOffset = offset;
       rows.push(row);
     }
-    const last = messages[messages.length - 1]!;
     const partitionId = `${this.nodeId}/${topic}/${partition}`;
     if (!this.introduced.has(tp) && rows.length > 0) {
       // Watermarks are per partition, but only for partitions a window has seen: if one partition's
@@ -292,7 +319,6 @@ export class KafkaSource implements SourceInstance {
       // would all be late. So every partition's first row is pushed alone, together, before the rest.
       await this.introduction(tp);
       const firstRow = rows.shift()!;
-      const firstOffset = firstRow._offset as number;
       const before = errors.filter((e) => ((e.source as Row).offset as number) < firstOffset);
       this.introduced.add(tp);
       this.next.set(tp, firstOffset + 1);
@@ -304,13 +330,13 @@ export class KafkaSource implements SourceInstance {
       }
     }
     // Positions cover the batch from the moment it is handed to push (the runtime's contract).
-    this.next.set(tp, Number(last.offset) + 1);
+    const last = messages[messages.length - 1]!;
+    this.next.set(tp, offsetOf(last) + 1);
     if (rows.length) await push({ rows, partition: partitionId }, 'out');
     if (errors.length) {
       this.ctx.metrics.addError(errors.length);
       await push({ rows: errors, partition: partitionId }, 'error');
     }
-    resolveOffset(last.offset);
     await heartbeat();
   }
 
