@@ -2,11 +2,25 @@
 // time). Each keeps a small state per window, so memory grows with open windows, never with events.
 // A row is checked against every aggregate before any state changes, so a bad value sends the whole row
 // to the error port instead of leaving a window half-updated.
+//
+// These functions run once per event and aggregate, so they branch on a small integer (`op`) rather
+// than on the function's name, and sums and averages add into a mutable { sum, n } in place (a bare
+// number in the state array would be a fresh heap number per event).
 import { EngineError } from '../errors.ts';
 import { parseAggregate, type CompiledExpression } from '../expr/index.ts';
 import { describe } from '../expr/values.ts';
 
 type Fn = 'count' | 'sum' | 'avg' | 'min' | 'max' | 'first' | 'last';
+
+const COUNT_ALL = 0;
+const COUNT = 1;
+const COUNT_DISTINCT = 2;
+const SUM = 3;
+const AVG = 4;
+const MIN = 5;
+const MAX = 6;
+const FIRST = 7;
+const LAST = 8;
 
 export interface Aggregate {
   /** Output column. */
@@ -16,37 +30,62 @@ export interface Aggregate {
   distinct: boolean;
   /** Null for count(*). */
   arg: CompiledExpression | null;
+  /** fn and distinct as one of the constants above. */
+  op: number;
 }
 
 interface Timed { v: unknown; t: number }
-interface Avg { sum: number; n: number }
+/** Sum and avg: `n` counts the values added, so a sum of nothing stays NULL. */
+interface Total { sum: number; n: number }
+
+function opOf(fn: Fn, distinct: boolean, star: boolean): number {
+  switch (fn) {
+    case 'count': return star ? COUNT_ALL : distinct ? COUNT_DISTINCT : COUNT;
+    case 'sum': return SUM;
+    case 'avg': return AVG;
+    case 'min': return MIN;
+    case 'max': return MAX;
+    case 'first': return FIRST;
+    case 'last': return LAST;
+  }
+}
 
 export function compileAggregates(config: Record<string, string>): Aggregate[] {
   return Object.entries(config).map(([name, text]) => {
     const parsed = parseAggregate(text);
-    return { name, text: parsed.text, fn: parsed.fn, distinct: parsed.distinct, arg: parsed.star ? null : parsed.arg };
+    return { name, text: parsed.text, fn: parsed.fn, distinct: parsed.distinct, arg: parsed.star ? null : parsed.arg, op: opOf(parsed.fn, parsed.distinct, parsed.star) };
   });
 }
 
 /** Fresh state for each aggregate of a new window. */
 export function initStates(aggs: readonly Aggregate[]): unknown[] {
   return aggs.map((a) => {
-    if (a.fn === 'count') return a.distinct ? new Set<unknown>() : 0;
-    if (a.fn === 'avg') return { sum: 0, n: 0 } satisfies Avg;
+    if (a.op === COUNT_DISTINCT) return new Set<unknown>();
+    if (a.op === COUNT_ALL || a.op === COUNT) return 0;
+    if (a.op === SUM || a.op === AVG) return { sum: 0, n: 0 } satisfies Total;
     return null;
   });
+}
+
+/** Whether an aggregate orders its values (min, max), so a row's value must be of the kind a window holds. */
+export function isOrdered(a: Aggregate): boolean {
+  return a.op === MIN || a.op === MAX;
 }
 
 /** Evaluates the aggregate arguments of a row; throws EngineError for values an aggregate cannot take. */
 export function argumentsOf(aggs: readonly Aggregate[], row: Record<string, unknown>, out: unknown[]): void {
   for (let i = 0; i < aggs.length; i++) {
     const a = aggs[i] as Aggregate;
-    const v = a.arg ? a.arg.evaluate(row) : null;
-    if (v != null && (a.fn === 'sum' || a.fn === 'avg') && (typeof v !== 'number' || !Number.isFinite(v))) {
-      throw new EngineError('ENG_EXPR_TYPE', `${a.text} needs a number but got ${describe(v)}`, { aggregate: a.name });
-    }
-    if (v != null && (a.fn === 'min' || a.fn === 'max') && !(typeof v === 'number' || typeof v === 'string' || v instanceof Date || typeof v === 'boolean')) {
-      throw new EngineError('ENG_EXPR_TYPE', `${a.text} cannot order ${describe(v)}`, { aggregate: a.name });
+    const arg = a.arg;
+    const v = arg === null ? null : arg.evaluate(row);
+    if (typeof v === 'number') {
+      if (!Number.isFinite(v) && (a.op === SUM || a.op === AVG)) throw new EngineError('ENG_EXPR_TYPE', `${a.text} needs a number but got ${describe(v)}`, { aggregate: a.name });
+    } else if (v != null) {
+      const op = a.op;
+      if (op === SUM || op === AVG) throw new EngineError('ENG_EXPR_TYPE', `${a.text} needs a number but got ${describe(v)}`, { aggregate: a.name });
+      if ((op === MIN || op === MAX) && !(typeof v === 'string' || v instanceof Date || typeof v === 'boolean')) {
+        throw new EngineError('ENG_EXPR_TYPE', `${a.text} cannot order ${describe(v)}`, { aggregate: a.name });
+      }
     }
     out[i] = v;
   }
@@ -56,10 +95,11 @@ export function argumentsOf(aggs: readonly Aggregate[], row: Record<string, unkn
 export function checkAgainst(aggs: readonly Aggregate[], states: readonly unknown[], args: readonly unknown[]): void {
   for (let i = 0; i < aggs.length; i++) {
     const a = aggs[i] as Aggregate;
-    if (a.fn !== 'min' && a.fn !== 'max') continue;
+    if (a.op !== MIN && a.op !== MAX) continue;
     const held = states[i];
     const v = args[i];
-    if (held != null && v != null && kind(held) !== kind(v)) {
+    // Two numbers (the common case) need no closer look.
+    if (held != null && v != null && !(typeof held === 'number' && typeof v === 'number') && kind(held) !== kind(v)) {
       throw new EngineError('ENG_EXPR_TYPE', `${a.text} got ${describe(v)} in a window that holds ${describe(held)}`, { aggregate: a.name });
     }
   }
@@ -77,38 +117,37 @@ function less(a: unknown, b: unknown): boolean {
 /** Adds one row's (already checked) arguments at event time `t`. */
 export function addRow(aggs: readonly Aggregate[], states: unknown[], args: readonly unknown[], t: number): void {
   for (let i = 0; i < aggs.length; i++) {
-    const a = aggs[i] as Aggregate;
     const v = args[i];
-    switch (a.fn) {
-      case 'count':
-        if (a.distinct) {
-          if (v != null) (states[i] as Set<unknown>).add(distinctKey(v));
-        } else if (a.arg === null || v != null) {
-          states[i] = (states[i] as number) + 1;
-        }
+    switch ((aggs[i] as Aggregate).op) {
+      case COUNT_ALL:
+        states[i] = (states[i] as number) + 1;
         break;
-      case 'sum':
-        if (v != null) states[i] = ((states[i] as number | null) ?? 0) + (v as number);
+      case COUNT:
+        if (v != null) states[i] = (states[i] as number) + 1;
         break;
-      case 'avg':
+      case COUNT_DISTINCT:
+        if (v != null) (states[i] as Set<unknown>).add(distinctKey(v));
+        break;
+      case SUM:
+      case AVG:
         if (v != null) {
-          const s = states[i] as Avg;
+          const s = states[i] as Total;
           s.sum += v as number;
           s.n++;
         }
         break;
-      case 'min':
+      case MIN:
         if (v != null && (states[i] == null || less(v, states[i]))) states[i] = v;
         break;
-      case 'max':
+      case MAX:
         if (v != null && (states[i] == null || less(states[i], v))) states[i] = v;
         break;
-      case 'first': {
+      case FIRST: {
         const s = states[i] as Timed | null;
         if (s === null || t < s.t) states[i] = { v, t };
         break;
       }
-      case 'last': {
+      case LAST: {
         const s = states[i] as Timed | null;
         if (s === null || t >= s.t) states[i] = { v, t };
         break;
@@ -129,11 +168,9 @@ export function mergeStates(aggs: readonly Aggregate[], a: unknown[], b: readonl
         else a[i] = (x as number) + (y as number);
         break;
       case 'sum':
-        a[i] = x == null ? y : y == null ? x : (x as number) + (y as number);
-        break;
       case 'avg':
-        (x as Avg).sum += (y as Avg).sum;
-        (x as Avg).n += (y as Avg).n;
+        (x as Total).sum += (y as Total).sum;
+        (x as Total).n += (y as Total).n;
         break;
       case 'min':
         if (y != null && (x == null || less(y, x))) a[i] = y;
@@ -159,8 +196,11 @@ export function results(aggs: readonly Aggregate[], states: readonly unknown[], 
       case 'count':
         into[a.name] = a.distinct ? (s as Set<unknown>).size : s;
         break;
+      case 'sum':
+        into[a.name] = (s as Total).n === 0 ? null : (s as Total).sum;
+        break;
       case 'avg':
-        into[a.name] = (s as Avg).n === 0 ? null : (s as Avg).sum / (s as Avg).n;
+        into[a.name] = (s as Total).n === 0 ? null : (s as Total).sum / (s as Total).n;
         break;
       case 'first':
       case 'last':
@@ -172,9 +212,15 @@ export function results(aggs: readonly Aggregate[], states: readonly unknown[], 
   }
 }
 
-/** JSON-safe (Dates allowed) form of the states for checkpoints. */
+/** JSON-safe (Dates allowed) form of the states for checkpoints: a sum is saved as its value or null. */
 export function saveStates(aggs: readonly Aggregate[], states: readonly unknown[]): unknown[] {
-  return aggs.map((a, i) => (a.fn === 'count' && a.distinct ? [...(states[i] as Set<unknown>)] : states[i]));
+  return aggs.map((a, i) => {
+    const s = states[i];
+    if (a.op === COUNT_DISTINCT) return [...(s as Set<unknown>)];
+    if (a.op === SUM) return (s as Total).n === 0 ? null : (s as Total).sum;
+    if (a.op === AVG) return { ...(s as Total) };
+    return s;
+  });
 }
 
 export function loadStates(aggs: readonly Aggregate[], saved: unknown): unknown[] {
@@ -183,8 +229,10 @@ export function loadStates(aggs: readonly Aggregate[], saved: unknown): unknown[
   }
   return aggs.map((a, i) => {
     const s = saved[i];
-    if (a.fn === 'count' && a.distinct) return new Set(s as unknown[]);
-    if (a.fn === 'avg') return { ...(s as Avg) };
+    if (a.op === COUNT_DISTINCT) return new Set(s as unknown[]);
+    // Only whether a sum saw any value matters once it is restored: n says that.
+    if (a.op === SUM) return typeof s === 'number' ? { sum: s, n: 1 } : { sum: 0, n: 0 };
+    if (a.op === AVG) return { ...(s as Total) };
     return s;
   });
 }

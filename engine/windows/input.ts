@@ -4,7 +4,7 @@
 import { describe } from '../expr/values.ts';
 import { deadLetter, rowFailure } from '../operators/dead-letter.ts';
 import type { NodeContext, Row } from '../runtime/types.ts';
-import { argumentsOf, checkAgainst, type Aggregate } from './aggregates.ts';
+import { argumentsOf, checkAgainst, isOrdered, type Aggregate } from './aggregates.ts';
 import { fieldOf } from './common.ts';
 import { eventTimeMs } from './time.ts';
 
@@ -17,7 +17,7 @@ export class WindowInput {
 
   constructor(private readonly time: string, private readonly aggregates: readonly Aggregate[], private readonly ctx: Pick<NodeContext, 'nodeId' | 'clock'>) {
     this.args = new Array<unknown>(aggregates.length);
-    this.ordered = aggregates.some((a) => a.fn === 'min' || a.fn === 'max');
+    this.ordered = aggregates.some(isOrdered);
   }
 
   /** The row's event time in epoch ms with `args` filled in, or NaN when the row was refused. */

@@ -57,12 +57,17 @@ test('the projected decoder gives exactly the JSON.parse values of the wanted fi
     '{"é":"ü","region":"日本"}',
     '{}',
     '{"other":1}',
+    '{"x":-0.5e+10,"y":0,"z":10E-2,"w":-0,"a":1}',
   ];
+  // Cached values of every length, each seen twice (the second time from the cache), and near misses.
+  for (const v of ['', 'a', 'b', 'ab', 'ac', 'abc', 'abcdefg', 'abcdefgh', 'abcdefgi', 'abcdefghijklmnop', 'abcdefghijklmnoq', 'bbcdefghijklmnop', 'ab', '', 'a']) {
+    fast.push(`{"region":"${v}"}`, `{"region":"${v}","n":1}`);
+  }
   for (const line of fast) assert.equal(check(decoder, line, fields), 'fast', line);
   const deferred = [
     '{"a":1,', '[1,2]', 'null', '"text"', '42', 'N/A', '', '   ', '{"a":01}', '{"a":1.}', '{"a":.5}', '{"a":+1}', '{"a":1e}',
     '{"a":"\\u12"}', '{"b":"\\x"}', '{"b":"tab\there"}', '{"a":"esc\\"aped"}', '{"re\\u0067ion":"eu"}', '{"a":1}x', '{"a":1}}',
-    '{"a":tru}', '{"a":nul}', '{"b":[1,]}', '{"b":{"c":1,}}', '{"b":[1 2]}', '{a:1}', '{"a" 1}', '{"a":1 "b":2}',
+    '{"a":tru}', '{"a":nul}', '{"x":01}', '{"x":1.}', '{"x":-}', '{"x":1e+}', '{"x":.5}', '{"x":-01.5}', '{"x":1.5e}', '{"b":[1,]}', '{"b":{"c":1,}}', '{"b":[1 2]}', '{a:1}', '{"a" 1}', '{"a":1 "b":2}',
     '{"b":' + '['.repeat(100) + ']'.repeat(100) + '}',
   ];
   for (const line of deferred) assert.equal(check(decoder, line, fields), 'fallback', line);

@@ -28,8 +28,8 @@ interface Wanted {
   /** Index in the row template (the order of `fields`). */
   slot: number;
   bytes: Buffer;
-  /** Interned values of this field: their bytes and the string. */
-  cached: Buffer[];
+  /** Interned values of this field: their bytes with the quotes, and the string. */
+  cached: Run[];
   values: string[];
   /** Strings that missed the full cache; past a limit the field is taken for an id and not looked up. */
   misses: number;
@@ -39,14 +39,20 @@ interface Wanted {
 const maxSlots = 8;
 
 /**
- * One key of the previous line's layout: the bytes from its opening quote to the colon (`"region":`),
- * kept as 8-byte words (the last one overlapping) so a line's key is confirmed by two or three loads
- * instead of a comparison per byte. `wide` is false for runs of 4–7 bytes, compared as 4-byte words.
+ * Bytes to recognise, such as a key from its opening quote to the colon (`"region":`) or a cached value
+ * with its quotes (`"europe"`), kept as 8-byte words (the last one overlapping) so a match costs two or
+ * three loads instead of a comparison per byte. `wide` is false for runs of 4–7 bytes, compared as
+ * 4-byte words; runs under 4 bytes compare byte by byte.
  */
-interface LayoutKey {
+interface Run {
   length: number;
   wide: boolean;
   words: Float64Array | Int32Array;
+  bytes: Buffer;
+}
+
+/** One key of the previous line's layout, and the wanted field it names. */
+interface LayoutKey extends Run {
   field: Wanted | undefined;
 }
 
@@ -59,7 +65,7 @@ export class ProjectedJsonDecoder {
   private readonly names: string[];
 
   constructor(fields: readonly string[]) {
-    this.wanted = [...new Set(fields)].map((name, slot) => ({ name, slot, bytes: Buffer.from(name, 'utf8'), cached: [] as Buffer[], values: [] as string[], misses: 0 }));
+    this.wanted = [...new Set(fields)].map((name, slot) => ({ name, slot, bytes: Buffer.from(name, 'utf8'), cached: [] as Run[], values: [] as string[], misses: 0 }));
     for (const w of this.wanted) (this.byLength[w.bytes.length] ??= []).push(w);
     this.names = this.wanted.map((w) => w.name);
     // `__proto__` in a literal sets the prototype instead of a field, so such a decoder builds rows key by key.
@@ -113,12 +119,12 @@ export class ProjectedJsonDecoder {
         if (p < end && buf[p] !== 0x3a /* : */) p = space(buf, p, end);
         if (p >= end || buf[p] !== 0x3a) return undefined;
         p++;
-        if (k < maxLayout) layout[k] = layoutKey(buf, keyStart - 1, p, field);
+        if (k < maxLayout) layout[k] = p - keyStart + 1 <= 256 ? { ...run(buf, keyStart - 1, p), field } : undefined;
       }
       if (p < end && (buf[p] as number) <= 0x20) p = space(buf, p, end);
       if (p >= end) return undefined;
       if (field !== undefined) {
-        p = value(field, buf, p, end);
+        p = value(field, buf, view, p, end);
         if (p < 0) return undefined;
         if (template === undefined) row[field.name] = decoded;
         else {
@@ -128,7 +134,7 @@ export class ProjectedJsonDecoder {
       } else {
         const c = buf[p];
         if (c === 0x22) p = skipString(buf, p + 1, end);
-        else if (c === 0x2d || (c !== undefined && c >= 0x30 && c <= 0x39)) p = number(buf, p, end);
+        else if (c === 0x2d || (c !== undefined && c >= 0x30 && c <= 0x39)) p = skipNumber(buf, p, end);
         else p = skip(buf, p, end, 0);
         if (p < 0) return undefined;
       }
@@ -170,38 +176,42 @@ function store(row: Row, slot: number, names: readonly string[], value: unknown)
   }
 }
 
-/** The run buf[from, to) (quote, key, quote, colon and any blanks between) as a layout entry. */
-function layoutKey(buf: Buffer, from: number, to: number, field: Wanted | undefined): LayoutKey | undefined {
+/** The bytes buf[from, to) as a run to recognise. */
+function run(buf: Buffer, from: number, to: number): Run {
   const length = to - from;
-  if (length < 4 || length > 256) return undefined;
-  const copy = Buffer.from(buf.subarray(from, to));
-  const view = new DataView(copy.buffer, copy.byteOffset, length);
+  const bytes = Buffer.from(buf.subarray(from, to));
+  const view = new DataView(bytes.buffer, bytes.byteOffset, length);
   const wide = length >= 8;
   const size = wide ? 8 : 4;
-  const count = Math.ceil(length / size);
+  const count = length < 4 ? 0 : Math.ceil(length / size);
   const words = wide ? new Float64Array(count) : new Int32Array(count);
   // Words at 0, size, 2·size…, the last one ending exactly at the end of the run.
   for (let i = 0; i < count; i++) {
     const at = Math.min(i * size, length - size);
     words[i] = wide ? view.getFloat64(at, true) : view.getInt32(at, true);
   }
-  return { length, wide, words, field };
+  return { length, wide, words, bytes };
 }
 
 /**
- * Whether the bytes at `at` are the run of `key` (the caller checked that it fits). Doubles compare
- * equal only for equal bits here: NaN patterns never compare equal (a needless fallback at worst), and
- * the ±0 pair would need zero bytes, which a key run never holds.
+ * Whether the bytes at `at` are `run` (the caller checked that it fits). Doubles compare equal only for
+ * equal bits here: NaN patterns never compare equal (a needless fallback at worst), and the ±0 pair
+ * would need zero bytes, which no run holds (they come from keys and strings without control bytes).
  */
-function sameRun(view: DataView, at: number, key: LayoutKey): boolean {
-  const words = key.words;
+function sameRun(view: DataView, at: number, run: Run): boolean {
+  const words = run.words;
   const n = words.length;
-  if (key.wide) {
+  if (run.wide) {
     for (let i = 0; i < n - 1; i++) if (view.getFloat64(at + i * 8, true) !== words[i]) return false;
-    return view.getFloat64(at + key.length - 8, true) === words[n - 1];
+    return view.getFloat64(at + run.length - 8, true) === words[n - 1];
+  }
+  if (n === 0) {
+    const bytes = run.bytes;
+    for (let i = 0; i < bytes.length; i++) if (view.getUint8(at + i) !== bytes[i]) return false;
+    return true;
   }
   if (n === 2 && view.getInt32(at, true) !== words[0]) return false;
-  return view.getInt32(at + key.length - 4, true) === words[n - 1];
+  return view.getInt32(at + run.length - 4, true) === words[n - 1];
 }
 
 function space(buf: Buffer, p: number, end: number): number {
@@ -239,7 +249,7 @@ function plainString(buf: Buffer, p: number, end: number): number {
 let decoded: unknown;
 
 /** Decodes a wanted field's value at p into `decoded`; the position after it, or -1 when JSON.parse must decide. */
-function value(field: Wanted, buf: Buffer, p: number, end: number): number {
+function value(field: Wanted, buf: Buffer, view: DataView, p: number, end: number): number {
   const c = buf[p];
   if (c === 0x22) {
     // Common shapes are recognised in the same pass that finds the closing quote: a timestamp whose
@@ -254,14 +264,13 @@ function value(field: Wanted, buf: Buffer, p: number, end: number): number {
     }
     if (field.misses < missLimit) {
       const cached = field.cached;
-      const from = p + 1;
-      outer: for (let i = 0; i < cached.length; i++) {
-        const bytes = cached[i] as Buffer;
-        const q = from + bytes.length;
-        if (q >= end || buf[q] !== 0x22) continue;
-        for (let j = 0; j < bytes.length; j++) if (buf[from + j] !== bytes[j]) continue outer;
-        decoded = field.values[i];
-        return q + 1;
+      for (let i = 0; i < cached.length; i++) {
+        const known = cached[i] as Run;
+        const after = p + known.length;
+        if (after < end && buf[after - 1] === 0x22 && sameRun(view, p, known)) {
+          decoded = field.values[i];
+          return after;
+        }
       }
     }
     const close = plainString(buf, p + 1, end);
@@ -294,7 +303,7 @@ function text(field: Wanted, buf: Buffer, start: number, end: number): unknown {
   // value() already looked this string up in the cache and missed.
   const text = buf.toString('utf8', start, end);
   if (field.cached.length < cacheLimit) {
-    field.cached.push(Buffer.from(buf.subarray(start, end)));
+    field.cached.push(run(buf, start - 1, end + 1));
     field.values.push(text);
   } else {
     field.misses++;
@@ -304,6 +313,33 @@ function text(field: Wanted, buf: Buffer, start: number, end: number): unknown {
 
 /** The value of the last number() that succeeded. */
 let numberValue = 0;
+
+function digitAt(buf: Buffer, p: number, end: number): boolean {
+  if (p >= end) return false;
+  const c = buf[p] as number;
+  return c >= 0x30 && c <= 0x39;
+}
+
+/**
+ * Validates a JSON number at p without computing it (fields nobody reads: setting numberValue would cost
+ * a heap number each time); the position after it, or -1.
+ */
+function skipNumber(buf: Buffer, p: number, end: number): number {
+  if (buf[p] === 0x2d) p++;
+  if (!digitAt(buf, p, end)) return -1;
+  if (buf[p++] !== 0x30) while (digitAt(buf, p, end)) p++;
+  if (p < end && buf[p] === 0x2e) {
+    if (!digitAt(buf, ++p, end)) return -1;
+    while (digitAt(buf, p, end)) p++;
+  }
+  if (p < end && (buf[p] === 0x65 || buf[p] === 0x45)) {
+    p++;
+    if (p < end && (buf[p] === 0x2b || buf[p] === 0x2d)) p++;
+    if (!digitAt(buf, p, end)) return -1;
+    while (digitAt(buf, p, end)) p++;
+  }
+  return p;
+}
 
 /** Validates a JSON number at p, sets numberValue exactly like JSON.parse; the position after it, or -1. */
 function number(buf: Buffer, start: number, end: number): number {
@@ -370,7 +406,7 @@ function skip(buf: Buffer, p: number, end: number, depth: number): number {
   if (p >= end) return -1;
   const c = buf[p] as number;
   if (c === 0x22) return skipString(buf, p + 1, end);
-  if (c === 0x2d || (c >= 0x30 && c <= 0x39)) return number(buf, p, end);
+  if (c === 0x2d || (c >= 0x30 && c <= 0x39)) return skipNumber(buf, p, end);
   if (c === 0x74) return literal(buf, p, end, literalTrue);
   if (c === 0x66) return literal(buf, p, end, literalFalse);
   if (c === 0x6e) return literal(buf, p, end, literalNull);
