@@ -6,7 +6,7 @@ import { Kafka } from 'kafkajs';
 import type { Page } from 'playwright-core';
 import { uniqueTopic, useTestBroker } from '../engine/testing/kafka.ts';
 import type { TestBroker } from '../engine/testing/kafka.ts';
-import { launchStudio } from './helpers/studio.ts';
+import { openStudio } from './helpers/studio.ts';
 import type { Studio } from './helpers/studio.ts';
 
 let broker: TestBroker;
@@ -40,10 +40,8 @@ before(async () => {
   await admin.setOffsets({ groupId: group, topic, partitions: [{ partition: 0, offset: String(committed) }, { partition: 1, offset: String(committed) }] });
   await admin.disconnect();
 
-  studio = await launchStudio({ kafka: true });
+  studio = await openStudio({ kafka: true });
   page = studio.page;
-  page.setDefaultTimeout(20_000);
-  await page.getByRole('button', { name: 'Run pipeline' }).waitFor();
 });
 
 after(async () => {
@@ -94,4 +92,45 @@ test('a consumer group shows its lag per partition', async () => {
   assert.equal(await page.getByRole('table', { name: 'Lag per partition' }).locator('tbody tr').count(), 2);
   await page.getByRole('figure', { name: 'Lag history' }).waitFor();
   await studio.screenshot('09-kafka-lag');
+});
+
+test('a Kafka node picks its connection from the saved ones and its topics from the broker', async () => {
+  await page.getByRole('tab', { name: 'Pipeline' }).click();
+  await page.getByRole('button', { name: 'Add Kafka', exact: true }).press('Enter');
+  const source = page.getByRole('group', { name: 'Node kafka' });
+  await source.waitFor();
+  await page.getByRole('tab', { name: 'Config' }).click();
+
+  const connection = page.getByRole('combobox', { name: 'Connection' });
+  const offered = await connection.locator('option').allInnerTexts();
+  assert.ok(offered.some((o) => o.startsWith('local — ')), `the saved connection is offered: ${JSON.stringify(offered)}`);
+  await connection.selectOption('local');
+  await page.getByRole('status', { name: 'Topics list' }).filter({ hasText: /topics? on local/ }).waitFor();
+
+  // Pick the topic from the broker's list, then add one that does not exist yet by typing it.
+  const topics = page.getByRole('combobox', { name: 'Topics' });
+  await topics.fill(topic);
+  await page.getByRole('listbox', { name: 'Topics choices' }).getByRole('option', { name: new RegExp(topic) }).click();
+  const chosen = page.getByRole('list', { name: 'Chosen topics' }).getByRole('listitem');
+  await chosen.filter({ hasText: topic }).waitFor();
+  await topics.fill('orders-not-created-yet');
+  await topics.press('Enter');
+  await chosen.filter({ hasText: 'orders-not-created-yet' }).waitFor();
+  assert.equal(await chosen.count(), 2);
+  assert.match(await source.innerText(), new RegExp(`${topic}, orders-not-created-yet`));
+  await studio.screenshot('10-kafka-source-inspector');
+
+  // A sink writes to one topic: picked from the same list.
+  await page.getByRole('button', { name: 'Add Kafka topic' }).press('Enter');
+  await page.getByRole('group', { name: 'Node kafka_2' }).waitFor();
+  await page.getByRole('combobox', { name: 'Connection' }).selectOption('local');
+  const sinkTopic = page.getByRole('combobox', { name: 'Topic', exact: true });
+  await sinkTopic.fill(topic.slice(0, -2));
+  await page.getByRole('listbox', { name: 'Topic choices' }).getByRole('option', { name: new RegExp(topic) }).click();
+  assert.equal(await sinkTopic.inputValue(), topic);
+
+  // The picker leads to the connection manager.
+  await page.getByRole('button', { name: 'Manage Kafka connections' }).click();
+  await page.getByRole('listbox', { name: 'Kafka connections' }).getByRole('option', { name: 'Connection local' }).waitFor();
+  assert.equal(await page.getByRole('tab', { name: 'Kafka' }).getAttribute('aria-selected'), 'true');
 });

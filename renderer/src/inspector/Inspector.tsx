@@ -11,6 +11,7 @@ import { docFromGraph } from '../graph/model.ts';
 import type { GraphNode } from '../graph/model.ts';
 import { AggregateEditor, DurationInput, FieldListPicker, KeyValueEditor, StartFromInput, StringListInput } from './editors.tsx';
 import { ExpressionInput } from './ExpressionInput.tsx';
+import { ConnectionPicker, TopicPicker, TopicsPicker } from './KafkaFields.tsx';
 
 type Config = Record<string, unknown>;
 
@@ -26,6 +27,13 @@ function FieldEditor({ field, node, fields }: { field: ConfigField; node: GraphN
   };
   const placeholder = field.placeholder ?? (field.default !== undefined && typeof field.default !== 'object' ? String(field.default) : undefined);
   const text = typeof value === 'string' ? value : value === undefined ? '' : String(value);
+  if (node.type === 'source.kafka' || node.type === 'sink.kafka') {
+    // The catalog calls these plain strings; here they are pickers over what the connection has.
+    const connection = typeof config.connection === 'string' ? config.connection : '';
+    if (field.key === 'connection') return <ConnectionPicker label={field.label} value={text} onChange={set} />;
+    if (field.key === 'topic') return <TopicPicker label={field.label} value={text} connection={connection} onChange={set} />;
+    if (field.key === 'topics') return <TopicsPicker label={field.label} value={Array.isArray(value) ? (value as string[]) : []} connection={connection} onChange={(v) => set(v.length > 0 ? v : undefined)} />;
+  }
   switch (field.kind) {
     case 'expression':
       return <ExpressionInput label={field.label} value={text} onChange={set} fields={fields} {...(placeholder ? { placeholder } : {})} rows={field.key === 'where' ? 2 : 1} />;
