@@ -6,27 +6,21 @@ import { after, before, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import type { PipelineDoc } from '../engine/format/pipeline.ts';
 import { exportPipeline, validatePipeline } from '../engine/format/pipeline.ts';
-import { launchStudio } from './helpers/studio.ts';
+import { importPipelineFile } from './helpers/files.ts';
+import { openStudio } from './helpers/studio.ts';
 import type { Studio } from './helpers/studio.ts';
 
 let studio: Studio;
 let page: Page;
 
 before(async () => {
-  studio = await launchStudio();
+  studio = await openStudio();
   page = studio.page;
-  page.setDefaultTimeout(20_000);
-  await page.getByRole('button', { name: 'Run pipeline' }).waitFor();
 });
 
 after(async () => {
   await studio?.close();
 });
-
-async function importFile(name: string, text: string): Promise<void> {
-  await page.getByRole('button', { name: 'File menu' }).click();
-  await page.getByLabel('Import pipeline file').setInputFiles({ name, mimeType: 'application/json', buffer: Buffer.from(text) });
-}
 
 const broken = {
   format: 'streamlake.pipeline',
@@ -75,7 +69,7 @@ test('an invalid file is refused with every problem listed, and the canvas is un
   assert.equal(expected.ok, false);
   assert.ok(expected.problems.length >= 3, 'the fixture has at least three problems');
 
-  await importFile('broken.json', JSON.stringify(broken, null, 2));
+  await importPipelineFile(page, 'broken.json', JSON.stringify(broken, null, 2));
   const dialog = page.getByRole('dialog', { name: 'Import problems' });
   await dialog.waitFor();
   const items = dialog.getByRole('list', { name: 'Problems' }).getByRole('listitem');
@@ -94,7 +88,7 @@ test('an invalid file is refused with every problem listed, and the canvas is un
 });
 
 test('a valid file imports, and exports as exactly the canonical text', async () => {
-  await importFile('orders.json', JSON.stringify(scrambled(valid)));
+  await importPipelineFile(page, 'orders.json', JSON.stringify(scrambled(valid)));
   await page.getByRole('group', { name: 'Node Orders' }).waitFor();
   assert.equal(await page.getByRole('textbox', { name: 'Pipeline name' }).inputValue(), 'orders-to-lake');
 

@@ -3,8 +3,9 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { launchStudio } from './helpers/studio.ts';
+import { openStudio } from './helpers/studio.ts';
 import type { Studio } from './helpers/studio.ts';
+import { eventually } from './helpers/wait.ts';
 
 let studio: Studio;
 let page: Page;
@@ -12,9 +13,8 @@ const sent: string[] = [];
 const received: string[] = [];
 
 before(async () => {
-  studio = await launchStudio();
+  studio = await openStudio();
   page = studio.page;
-  page.setDefaultTimeout(20_000);
   // Frames are collected from the start, so the app's WebSocket is already watched when the page loads.
   page.on('websocket', (socket) => {
     socket.on('framesent', (frame) => sent.push(String(frame.payload)));
@@ -42,8 +42,7 @@ test('Cancel interrupts a running query on the host and says so in the results',
   assert.ok(queryId, `sqlRun was sent with a queryId: ${JSON.stringify(run)}`);
   assert.ok(sent.some((frame) => frame.includes('"sqlCancel"') && frame.includes(queryId)), 'Cancel sent sqlCancel with the run\'s id');
   // The host interrupted DuckDB: the pending run answers with the cancel error (it would otherwise run on).
-  for (let i = 0; i < 200 && !received.some((frame) => frame.includes('ENG_LAKE_CANCELLED')); i++) await page.waitForTimeout(100);
-  assert.ok(received.some((frame) => frame.includes('ENG_LAKE_CANCELLED')), 'the pending sqlRun rejected with ENG_LAKE_CANCELLED');
+  await eventually(page, 'the pending sqlRun rejected with ENG_LAKE_CANCELLED', async () => received.some((frame) => frame.includes('ENG_LAKE_CANCELLED')), (seen) => seen);
 
   // The host is free again: a small query answers.
   await editor.fill('SELECT 42 AS answer');

@@ -4,8 +4,10 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import type { PipelineDoc } from '../engine/format/pipeline.ts';
-import { launchStudio } from './helpers/studio.ts';
+import { importPipelineFile } from './helpers/files.ts';
+import { openStudio } from './helpers/studio.ts';
 import type { Studio } from './helpers/studio.ts';
+import { eventually } from './helpers/wait.ts';
 
 let studio: Studio;
 let page: Page;
@@ -23,34 +25,21 @@ const pipeline: PipelineDoc = {
 };
 
 before(async () => {
-  studio = await launchStudio();
+  studio = await openStudio();
   page = studio.page;
-  page.setDefaultTimeout(20_000);
-  await page.getByRole('button', { name: 'Run pipeline' }).waitFor();
 });
 
 after(async () => {
   await studio?.close();
 });
 
-async function eventually<T>(what: string, read: () => Promise<T>, check: (value: T) => boolean, budgetMs = 60_000): Promise<T> {
-  const deadline = Date.now() + budgetMs;
-  let last: T = await read();
-  while (!check(last)) {
-    if (Date.now() > deadline) assert.fail(`${what}: still ${JSON.stringify(last)}`);
-    await page.waitForTimeout(250);
-    last = await read();
-  }
-  return last;
-}
-
 async function runOnce(): Promise<void> {
   const status = page.getByRole('status', { name: 'Run status' });
   await page.getByRole('button', { name: 'Run pipeline' }).click();
-  await eventually('running', () => status.innerText(), (t) => t.includes('running'));
-  await eventually('events reach the lake', () => page.getByLabel('Live metrics of lake').innerText().catch(() => ''), (t) => /[1-9][\d.]*k? ev/.test(t));
+  await eventually(page, 'running', () => status.innerText(), (t) => t.includes('running'));
+  await eventually(page, 'events reach the lake', () => page.getByLabel('Live metrics of lake').innerText().catch(() => ''), (t) => /[1-9][\d.]*k? ev/.test(t));
   await page.getByRole('button', { name: 'Stop pipeline' }).click();
-  await eventually('stopped', () => status.innerText(), (t) => !/running|stopping|starting/.test(t));
+  await eventually(page, 'stopped', () => status.innerText(), (t) => !/running|stopping|starting/.test(t));
 }
 
 async function firstCell(): Promise<string> {
@@ -58,8 +47,7 @@ async function firstCell(): Promise<string> {
 }
 
 test('an older snapshot gives a different answer than now', async () => {
-  await page.getByRole('button', { name: 'File menu' }).click();
-  await page.getByLabel('Import pipeline file').setInputFiles({ name: 'history.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(pipeline)) });
+  await importPipelineFile(page, 'history.json', JSON.stringify(pipeline));
   await page.getByRole('group', { name: 'Node orders' }).waitFor();
   await runOnce();
   await runOnce();
@@ -67,17 +55,17 @@ test('an older snapshot gives a different answer than now', async () => {
   await page.getByRole('tab', { name: 'Lake' }).click();
   await page.getByRole('option', { name: /orders_history/ }).click();
   const snapshots = page.getByRole('list', { name: 'Snapshot timeline' }).getByRole('listitem');
-  await eventually('two snapshots', () => snapshots.count(), (n) => n >= 2);
+  await eventually(page, 'two snapshots', () => snapshots.count(), (n) => n >= 2);
   const oldest = snapshots.last();
   const oldestId = ((await oldest.getAttribute('aria-label')) ?? '').replace('Snapshot ', '');
 
   await page.getByRole('button', { name: `Query at snapshot ${oldestId}` }).click();
   await page.getByRole('status', { name: 'Time travel' }).filter({ hasText: oldestId }).waitFor();
-  const then = Number(await eventually('count at the old snapshot', firstCell, (t) => /^\d+$/.test(t)));
+  const then = Number(await eventually(page, 'count at the old snapshot', firstCell, (t) => /^\d+$/.test(t)));
   await studio.screenshot('07-time-travel');
 
   await page.getByRole('button', { name: 'Back to now' }).click();
-  const now = Number(await eventually('count now', firstCell, (t) => /^\d+$/.test(t) && Number(t) !== then));
+  const now = Number(await eventually(page, 'count now', firstCell, (t) => /^\d+$/.test(t) && Number(t) !== then));
   assert.ok(then > 0, 'the old snapshot has rows');
   assert.ok(now > then, `now (${now}) has more rows than the older snapshot (${then})`);
 });
