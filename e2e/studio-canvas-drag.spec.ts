@@ -1,4 +1,4 @@
-// A 200-node pipeline stays smooth: dragging one node re-renders that node only. Renders are counted the
+// A 200-node pipeline stays smooth: dragging one node re-renders that node only, and nothing around the canvas. Renders are counted the
 // way React DevTools sees them (a hook on every commit), so the check holds on any machine; frame times
 // and main-thread CPU time of the same drag are printed as figures, never asserted.
 import assert from 'node:assert/strict';
@@ -82,5 +82,8 @@ test('dragging one node of 200 re-renders only that node', async () => {
   console.log(`[canvas-drag] renders by component: ${JSON.stringify(Object.entries(counts.byComponent).sort((a, b) => b[1] - a[1]).slice(0, 40))}`);
   assert.ok((renders[dragged] ?? 0) > 0, `the dragged node re-rendered as it moved: ${JSON.stringify(renders)}`);
   assert.deepEqual(Object.keys(renders), [dragged], 'no other node re-rendered');
+  // Moving is layout, not meaning: the window around the canvas and the dragged node's form stay put.
+  assert.equal(counts.byComponent.Layout ?? 0, 0, 'the studio window did not re-render');
+  assert.equal(counts.byComponent.Inspector ?? 0, 0, 'the inspector did not re-render');
   await studio.screenshot('10-two-hundred-nodes');
 });

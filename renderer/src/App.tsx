@@ -100,6 +100,9 @@ function Layout() {
   );
 }
 
+// Named for React DevTools and the render-count e2e check (minified builds lose function names).
+Layout.displayName = 'Layout';
+
 export function App() {
   return (
     <ReactFlowProvider>

@@ -72,4 +72,5 @@ function PipelineNodeView({ data, selected }: NodeProps<FlowNode>) {
 }
 
 export const PipelineNode = memo(PipelineNodeView);
+// Named for React DevTools and the render-count e2e check (minified builds lose function names).
 PipelineNode.displayName = 'PipelineNode';

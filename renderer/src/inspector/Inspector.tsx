@@ -153,3 +153,6 @@ export function Inspector({ node }: { node: GraphNode }) {
     </section>
   );
 }
+
+// Named for React DevTools and the render-count e2e check (minified builds lose function names).
+Inspector.displayName = 'Inspector';
