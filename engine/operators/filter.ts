@@ -40,8 +40,10 @@ export class FilterOperator implements OperatorInstance {
   restore(): void {}
 }
 
+/** The batch with other rows: what it says about keys (upserts, retractions) travels with them. */
 export function withRows(batch: Batch, rows: Row[]): Batch {
-  return batch.upsertKey ? { rows, partition: batch.partition, upsertKey: batch.upsertKey } : { rows, partition: batch.partition };
+  if (!batch.upsertKey) return { rows, partition: batch.partition };
+  return batch.retract ? { rows, partition: batch.partition, upsertKey: batch.upsertKey, retract: batch.retract } : { rows, partition: batch.partition, upsertKey: batch.upsertKey };
 }
 
 registerNode('transform.filter', { kind: 'operator', create: (spec, ctx) => new FilterOperator(spec.config, ctx) });

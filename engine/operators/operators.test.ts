@@ -82,7 +82,22 @@ test('preview sink keeps a bounded ring and replaces upserted rows by key', asyn
   await sink.write({ rows: [{ k: 'c', v: 1 }, { k: 'd', v: 1 }], partition: 'p' });
   assert.deepEqual(sink.preview().map((r) => r.k), ['b', 'c', 'd']);
   await sink.checkpoint({ id: 4, sources: {} });
-  assert.deepEqual(await sink.close(), { rows: 5, replaced: 1, lastCheckpointId: 4 });
+  assert.deepEqual(await sink.close(), { rows: 5, replaced: 1, retracted: 0, lastCheckpointId: 4 });
+});
+
+test('preview sink removes retracted keys before applying the rows of the same batch; filters pass retractions on', async () => {
+  const sink = new PreviewSink(10);
+  const at = (ms: number): Date => new Date(ms);
+  await sink.write({ rows: [{ k: 'a', window_start: at(0), v: 1 }, { k: 'a', window_start: at(20), v: 1 }, { k: 'b', window_start: at(0), v: 1 }], partition: 'p' });
+  const merged = { rows: [{ k: 'a', window_start: at(0), v: 3 }], partition: 'p', upsertKey: ['k', 'window_start'], retract: [{ k: 'a', window_start: at(20) }] };
+  const filter = new FilterOperator({ where: 'v > 0' }, ctx);
+  const c = collector();
+  filter.process({ ...merged, rows: [...merged.rows, { k: 'z', window_start: at(0), v: 0 }] }, c.emit);
+  assert.equal(c.batches.length, 1);
+  assert.deepEqual(c.batches[0]?.batch.retract, merged.retract);
+  await sink.write(c.batches[0]?.batch as Batch);
+  assert.deepEqual(sink.preview(), [{ k: 'a', window_start: at(0), v: 3 }, { k: 'b', window_start: at(0), v: 1 }]);
+  assert.equal((await sink.close()).retracted, 1);
 });
 
 test('dedupe by event time: duplicates within the horizon drop, state is bounded by the horizon', () => {

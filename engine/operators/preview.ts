@@ -1,5 +1,6 @@
 // sink.preview: keeps the latest rows in a bounded ring for the UI and for tests. Re-emitted window rows
-// (batches with an upsertKey) replace the row they update, so the preview shows final values like the lake.
+// (batches with an upsertKey) replace the row they update and retracted keys remove theirs, so the
+// preview shows final values like the lake.
 import { registerNode } from '../nodes/registry.ts';
 import type { Batch, CheckpointInfo, Row, SinkInstance, SinkSummary } from '../runtime/types.ts';
 
@@ -9,6 +10,7 @@ export class PreviewSink implements SinkInstance {
   private rows: Row[] = [];
   private written = 0;
   private replaced = 0;
+  private retracted = 0;
   private lastCheckpoint: CheckpointInfo | null = null;
 
   constructor(readonly capacity: number = defaultPreviewCapacity) {}
@@ -16,6 +18,15 @@ export class PreviewSink implements SinkInstance {
   async write(batch: Batch): Promise<void> {
     this.written += batch.rows.length;
     const key = batch.upsertKey;
+    if (key && key.length > 0 && batch.retract) {
+      for (const gone of batch.retract) {
+        const at = this.rows.findIndex((old) => key.every((k) => sameValue(old[k], gone[k])));
+        if (at >= 0) {
+          this.rows.splice(at, 1);
+          this.retracted++;
+        }
+      }
+    }
     for (const row of batch.rows) {
       if (key && key.length > 0) {
         const at = this.rows.findIndex((old) => key.every((k) => sameValue(old[k], row[k])));
@@ -35,7 +46,7 @@ export class PreviewSink implements SinkInstance {
   }
 
   async close(): Promise<SinkSummary> {
-    return { rows: this.written, replaced: this.replaced, lastCheckpointId: this.lastCheckpoint?.id ?? null };
+    return { rows: this.written, replaced: this.replaced, retracted: this.retracted, lastCheckpointId: this.lastCheckpoint?.id ?? null };
   }
 
   preview(): Row[] {

@@ -21,6 +21,12 @@ export interface Batch {
    * (a window re-emitted for a late event). Sinks must keep only the last row per key.
    */
   upsertKey?: readonly string[];
+  /**
+   * With upsertKey: keys (rows holding just the upsertKey columns) of rows emitted earlier that no longer
+   * exist, e.g. the separate rows of two session windows a late event merged into one. A sink removes
+   * its rows with these keys, in the same step as it applies this batch's rows.
+   */
+  retract?: readonly Row[];
 }
 
 /**

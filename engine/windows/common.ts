@@ -69,11 +69,17 @@ function keyPart(v: unknown): string {
 
 /** Output row: group-by fields, window_start, window_end, then the aggregates in config order. */
 export function outputRow(settings: WindowSettings, group: readonly unknown[], start: number, end: number, states: readonly unknown[]): Row {
+  const row = keyRow(settings, group, start);
+  row.window_end = new Date(end);
+  results(settings.aggregates, states, row);
+  return row;
+}
+
+/** The upsert key of a window's row (see upsertKeyOf) without its aggregates: what a retraction names. */
+export function keyRow(settings: WindowSettings, group: readonly unknown[], start: number): Row {
   const row: Row = {};
   for (let i = 0; i < settings.groupBy.length; i++) row[settings.groupBy[i] as string] = group[i] ?? null;
   row.window_start = new Date(start);
-  row.window_end = new Date(end);
-  results(settings.aggregates, states, row);
   return row;
 }
 

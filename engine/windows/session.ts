@@ -3,9 +3,10 @@
 // A session is emitted once the watermark reaches its end, kept until end + allowedLateness for late
 // updates (re-emitted with an upsert key on [...groupBy, window_start]), then forgotten.
 //
-// Known limit of upsert-by-start: when a late event moves a session's start earlier, or merges two
-// sessions that were both already emitted, the earlier rows keep their old window_start and are not
-// retracted; the re-emitted row carries the merged, final values.
+// A session's row is keyed on [...groupBy, window_start], and a late event can change that key: it can
+// move a session's start earlier, or merge sessions that were each emitted already. The re-emitted row
+// then carries `retract` keys for the rows it replaces under other starts, so a sink that honours them
+// (sink.preview does) ends with exactly one row per final session.
 import { formatTimestamp } from '../expr/values.ts';
 import { durationMs } from '../format/duration.ts';
 import type { SessionConfig } from '../format/pipeline.ts';
@@ -13,7 +14,7 @@ import { registerNode } from '../nodes/registry.ts';
 import { deadLetter } from '../operators/dead-letter.ts';
 import type { Batch, Emit, Row } from '../runtime/types.ts';
 import { addRow, initStates, loadStates, mergeStates, saveStates } from './aggregates.ts';
-import { explainSummary, groupOf, outputRow, upsertKeyOf, type OpenWindowInfo, type WindowExplanation } from './common.ts';
+import { explainSummary, groupOf, keyRow, outputRow, upsertKeyOf, type OpenWindowInfo, type WindowExplanation } from './common.ts';
 import { WindowOperator, type WindowContext } from './operator.ts';
 
 interface Session {
@@ -25,8 +26,10 @@ interface Session {
   events: number;
   emitted: boolean;
   dirty: boolean;
-  /** An earlier version was emitted, so the next emission replaces it (upsert). */
-  replaces: boolean;
+  /** window_start of the version of this session a sink holds, or null before its first emission. */
+  emittedAt: number | null;
+  /** window_starts of emitted sessions merged into this one: retracted when it is next emitted. */
+  stale: number[];
 }
 
 export class SessionWindowOperator extends WindowOperator {
@@ -75,7 +78,7 @@ export class SessionWindowOperator extends WindowOperator {
       if (first >= 0) for (let i = first; fits && i <= last; i++) fits = input.fits(row, (list[i] as Session).states);
       if (!fits) continue;
       const target: Session = first < 0
-        ? { key: group.key, group: group.values, start, end, states: initStates(aggregates), events: 0, emitted: false, dirty: false, replaces: false }
+        ? { key: group.key, group: group.values, start, end, states: initStates(aggregates), events: 0, emitted: false, dirty: false, emittedAt: null, stale: [] }
         : list[first] as Session;
       if (first < 0) {
         let at = 0;
@@ -90,8 +93,8 @@ export class SessionWindowOperator extends WindowOperator {
           const other = list[i] as Session;
           mergeStates(aggregates, target.states, other.states);
           target.events += other.events;
-          target.emitted ||= other.emitted;
-          target.replaces ||= other.replaces;
+          target.stale.push(...other.stale);
+          if (other.emittedAt !== null) target.stale.push(other.emittedAt);
           this.open.delete(other);
           this.retained.delete(other);
           if (other.dirty) this.dirty = this.dirty.filter((d) => d !== other);
@@ -99,14 +102,16 @@ export class SessionWindowOperator extends WindowOperator {
         list.splice(first + 1, last - first);
         target.start = start;
         target.end = end;
-        if (target.emitted && end > wm) {
-          // Extended past the watermark again: it will close (and be re-emitted) when the watermark gets there.
+        // Open sessions end after the watermark, so the merge is open if any part of it was. Closed, it
+        // is re-emitted below like any late update.
+        if (end > wm && target.emitted) {
           this.retained.delete(target);
           this.open.add(target);
           target.emitted = false;
-          target.replaces = true;
           target.dirty = false;
           this.dirty = this.dirty.filter((d) => d !== target);
+        } else if (end <= wm) {
+          target.emitted = true;
         }
       }
       addRow(aggregates, target.states, args, t);
@@ -123,24 +128,26 @@ export class SessionWindowOperator extends WindowOperator {
     const wm = this.tracker.value();
     const partition = this.ctx.nodeId;
     const closing = [...this.open].filter((s) => s.end <= wm).sort((a, b) => a.end - b.end || a.start - b.start);
+    const fresh: Row[] = [];
     const replacing: Row[] = [];
-    if (closing.length > 0) {
-      const rows: Row[] = [];
-      for (const s of closing) {
-        s.emitted = true;
-        this.open.delete(s);
-        this.retained.add(s);
-        (s.replaces ? replacing : rows).push(outputRow(this.settings, s.group, s.start, s.end, s.states));
-      }
-      if (rows.length > 0) emit('out', { rows, partition });
+    const retract: Row[] = [];
+    for (const s of closing) {
+      s.emitted = true;
+      this.open.delete(s);
+      this.retained.add(s);
+      this.emitSession(s, s.emittedAt === null && s.stale.length === 0 ? fresh : replacing, retract);
     }
     for (const s of this.dirty) {
       s.dirty = false;
       this.retained.add(s);
-      replacing.push(outputRow(this.settings, s.group, s.start, s.end, s.states));
+      this.emitSession(s, replacing, retract);
     }
     this.dirty = [];
-    if (replacing.length > 0) emit('out', { rows: replacing, partition, upsertKey: upsertKeyOf(this.settings) });
+    if (fresh.length > 0) emit('out', { rows: fresh, partition });
+    if (replacing.length > 0) {
+      const upsertKey = upsertKeyOf(this.settings);
+      emit('out', retract.length > 0 ? { rows: replacing, partition, upsertKey, retract } : { rows: replacing, partition, upsertKey });
+    }
     for (const s of this.retained) {
       if (s.end + this.settings.latenessMs > wm) continue;
       this.retained.delete(s);
@@ -152,10 +159,20 @@ export class SessionWindowOperator extends WindowOperator {
     }
   }
 
+  /** The session's row into `rows`, and the keys of the rows it replaces under other starts into `retract`. */
+  private emitSession(s: Session, rows: Row[], retract: Row[]): void {
+    rows.push(outputRow(this.settings, s.group, s.start, s.end, s.states));
+    for (const start of s.stale) if (start !== s.start) retract.push(keyRow(this.settings, s.group, start));
+    if (s.emittedAt !== null && s.emittedAt !== s.start && !s.stale.includes(s.emittedAt)) retract.push(keyRow(this.settings, s.group, s.emittedAt));
+    s.stale = [];
+    s.emittedAt = s.start;
+  }
+
   snapshot(): unknown {
     const sessions: unknown[] = [];
     for (const list of this.groups.values()) {
-      for (const s of list) sessions.push([s.group, s.start, s.end, saveStates(this.settings.aggregates, s.states), s.events, s.emitted, s.replaces]);
+      // `replaces` (index 6) is what earlier versions kept instead of emittedAt.
+      for (const s of list) sessions.push([s.group, s.start, s.end, saveStates(this.settings.aggregates, s.states), s.events, s.emitted, s.emittedAt !== null, s.emittedAt, s.stale]);
     }
     return { watermark: this.tracker.save(), sessions };
   }
@@ -169,9 +186,11 @@ export class SessionWindowOperator extends WindowOperator {
     this.retained = new Set();
     this.dirty = [];
     for (const entry of st.sessions as unknown[]) {
-      const [group, start, end, states, events, emitted, replaces] = entry as [unknown[], number, number, unknown, number, boolean, boolean?];
+      const [group, start, end, states, events, emitted, replaces, emittedAt, stale] = entry as [unknown[], number, number, unknown, number, boolean, boolean?, (number | null)?, number[]?];
       const key = groupOf(Object.fromEntries(this.settings.groupBy.map((g, i) => [g, group[i]])), this.settings.groupBy).key;
-      const s: Session = { key, group, start, end, states: loadStates(this.settings.aggregates, states), events, emitted, dirty: false, replaces: replaces === true };
+      // Checkpoints from before emittedAt: an emitted version is taken to be under the current start.
+      const at = emittedAt !== undefined ? emittedAt : emitted || replaces === true ? start : null;
+      const s: Session = { key, group, start, end, states: loadStates(this.settings.aggregates, states), events, emitted, dirty: false, emittedAt: at, stale: Array.isArray(stale) ? stale.filter((x) => typeof x === 'number') : [] };
       const list = this.groups.get(key) ?? [];
       list.push(s);
       list.sort((a, b) => a.start - b.start);

@@ -4,6 +4,7 @@ import type { HoppingConfig, SessionConfig, TumblingConfig } from '../format/pip
 import { decodeState, encodeState } from '../runtime/checkpoint.ts';
 import { ManualTime } from '../runtime/clock.ts';
 import type { Batch, DeadLetter, Emit, OperatorInstance, PortName, Row } from '../runtime/types.ts';
+import { PreviewSink } from '../operators/preview.ts';
 import { FixedWindowOperator } from './fixed.ts';
 import { SessionWindowOperator } from './session.ts';
 import { eventTimeMs } from './time.ts';
@@ -11,13 +12,13 @@ import { eventTimeMs } from './time.ts';
 const S = 1000;
 const M = 60_000;
 
-interface Out { port: PortName; rows: Row[]; upsertKey?: readonly string[] }
+interface Out { port: PortName; rows: Row[]; upsertKey?: readonly string[]; retract?: readonly Row[] }
 
 function collector(): { emit: Emit; out: Out[]; rows: (port?: PortName) => Row[] } {
   const out: Out[] = [];
   return {
     out,
-    emit: (port, batch) => out.push({ port, rows: batch.rows, upsertKey: batch.upsertKey }),
+    emit: (port, batch) => out.push({ port, rows: batch.rows, upsertKey: batch.upsertKey, ...(batch.retract ? { retract: batch.retract } : {}) }),
     rows: (port: PortName = 'out') => out.filter((o) => o.port === port).flatMap((o) => o.rows),
   };
 }
@@ -260,6 +261,95 @@ test('session windows: late update within lateness re-emits; beyond goes to late
   op.process(b([ev(60 * S)]), c.emit);
   op.process(b([ev(1 * S)]), c.emit);
   assert.equal(c.rows('late').length, 1);
+});
+
+test('session windows: a late event merging emitted sessions, or moving a start earlier, retracts the rows it replaces', async () => {
+  const config: SessionConfig = { time: 't', gap: '10s', allowedLateness: '1m', groupBy: ['region'], aggregates: { n: 'count(*)' } };
+  const op = new SessionWindowOperator(config, 10 * S, { nodeId: 's', clock: new ManualTime(0) });
+  const sink = new PreviewSink(100);
+  const c = collector();
+  const run = async (events: Row[]): Promise<Row[]> => {
+    const from = c.out.length;
+    op.process(b(events), c.emit);
+    for (const o of c.out.slice(from)) if (o.port === 'out') await sink.write({ rows: o.rows, partition: 's', ...(o.upsertKey ? { upsertKey: o.upsertKey } : {}), ...(o.retract ? { retract: o.retract } : {}) });
+    return sink.preview().map((r) => [r.region, ...win(r), r.n]) as unknown as Row[];
+  };
+  // Sessions [0, 10s) and [15s, 25s) close at watermark 40s.
+  assert.deepEqual(await run([ev(0), ev(15 * S), ev(40 * S, 'us')]), [['eu', 0, 10 * S, 1], ['eu', 15 * S, 25 * S, 1]]);
+  // 8s bridges them into [0, 25s): the [15s, 25s) row is retracted, not left behind.
+  assert.deepEqual(await run([ev(8 * S)]), [['eu', 0, 25 * S, 3]]);
+  assert.deepEqual(c.out.at(-1)?.retract, [{ region: 'eu', window_start: new Date(15 * S) }]);
+  // -5s moves the start earlier: the row under start 0 is retracted for the one under -5s.
+  assert.deepEqual(await run([ev(-5 * S)]), [['eu', -5 * S, 25 * S, 4]]);
+  // At watermark 70s: [45s, 55s) and [60s, 70s) are emitted late; 63s reopens the second as [60s, 73s),
+  // and 52s then merges both into one open session. Until it closes the sink keeps the two old rows…
+  await run([ev(70 * S, 'us'), ev(45 * S), ev(60 * S)]);
+  await run([ev(63 * S)]);
+  await run([ev(52 * S)]);
+  const eu = (): unknown[] => sink.preview().filter((r) => r.region === 'eu').map((r) => [...win(r), r.n]);
+  assert.deepEqual(eu(), [[-5 * S, 25 * S, 4], [45 * S, 55 * S, 1], [60 * S, 70 * S, 1]]);
+  // …and once it closes, exactly one row for it.
+  await run([ev(200 * S, 'us')]);
+  assert.deepEqual(eu(), [[-5 * S, 25 * S, 4], [45 * S, 73 * S, 4]]);
+});
+
+test('session windows: after any order of late events and a restore, the sink holds exactly the sessions of all events', async () => {
+  const config: SessionConfig = { time: 't', gap: '5s', watermarkDelay: '2s', allowedLateness: '1h', groupBy: ['region'], aggregates: { n: 'count(*)', total: 'sum(amount)' } };
+  const make = (): OperatorInstance => new SessionWindowOperator(config, 5 * S, { nodeId: 's', clock: new ManualTime(0) });
+  let seed = 5;
+  const rand = (n: number): number => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    return seed % n;
+  };
+  const batches: Batch[] = [];
+  let t = 0;
+  for (let i = 0; i < 80; i++) {
+    const rows: Row[] = [];
+    for (let j = 0; j < 10; j++) {
+      t += rand(3000);
+      // Some events arrive up to 40 s late: they land between, before and across emitted sessions.
+      rows.push(ev(Math.max(0, t - (rand(6) === 0 ? rand(40_000) : 0)), ['eu', 'us'][rand(2)], 1 + rand(9)));
+    }
+    batches.push(b(rows));
+  }
+  const expected: string[] = [];
+  for (const region of ['eu', 'us']) {
+    const times = batches.flatMap((x) => x.rows).filter((r) => r.region === region).map((r) => [(r.t as Date).getTime(), r.amount as number]).sort((x, y) => (x[0] as number) - (y[0] as number));
+    let cur: number[] | null = null;
+    for (const [time, amount] of times as [number, number][]) {
+      if (cur && time < (cur[1] as number)) {
+        cur[1] = time + 5 * S;
+        cur[2] = (cur[2] as number) + 1;
+        cur[3] = (cur[3] as number) + amount;
+      } else {
+        if (cur) expected.push(JSON.stringify([region, ...cur]));
+        cur = [time, time + 5 * S, 1, amount];
+      }
+    }
+    if (cur) expected.push(JSON.stringify([region, ...cur]));
+  }
+  const sinkRows = async (outs: Out[]): Promise<string[]> => {
+    const sink = new PreviewSink(10_000);
+    for (const o of outs) if (o.port === 'out') await sink.write({ rows: o.rows, partition: 's', ...(o.upsertKey ? { upsertKey: o.upsertKey } : {}), ...(o.retract ? { retract: o.retract } : {}) });
+    return sink.preview().map((r) => JSON.stringify([r.region, ...win(r), r.n, r.total])).sort();
+  };
+  const whole = make();
+  const c = collector();
+  for (const batch of batches) whole.process(batch, c.emit);
+  whole.finish(c.emit);
+  assert.ok(c.out.some((o) => o.retract && o.retract.length > 0), 'some late event merged emitted sessions');
+  expected.sort();
+  assert.deepEqual(await sinkRows(c.out), expected);
+  for (let cut = 5; cut < batches.length; cut += 5) {
+    const first = make();
+    const split = collector();
+    for (const batch of batches.slice(0, cut)) first.process(batch, split.emit);
+    const second = make();
+    second.restore(decodeState(encodeState(first.snapshot())));
+    for (const batch of batches.slice(cut)) second.process(batch, split.emit);
+    second.finish(split.emit);
+    assert.deepEqual(await sinkRows(split.out), expected, `restored after batch ${cut}`);
+  }
 });
 
 function replayWithRestore(make: () => OperatorInstance, batches: Batch[], cut: number): { whole: Row[]; split: Row[] } {
