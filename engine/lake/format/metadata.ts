@@ -125,6 +125,9 @@ export const DELETE_AFTER_COMMIT = 'write.metadata.delete-after-commit.enabled';
 /** Iceberg table property: how many previous metadata files `metadata-log` keeps (Java's default: 100). */
 export const PREVIOUS_VERSIONS_MAX = 'write.metadata.previous-versions-max';
 
+/** Iceberg table property: the Parquet codec of new data files (the writer's default: uncompressed, see parquet.ts). */
+export const COMPRESSION_CODEC = 'write.parquet.compression-codec';
+
 /** `metadata-log` length the table's properties ask for, read the way Java reads it (at least 1). */
 export function previousVersionsMax(properties: Record<string, string>): number {
   const text = properties[PREVIOUS_VERSIONS_MAX];

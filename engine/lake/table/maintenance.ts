@@ -8,7 +8,7 @@ import type { Snapshot, TableMetadata } from '../format/metadata.ts';
 import { sqlString, withConnection } from '../duckdb.ts';
 import { commitChange, commitMetadata, type AddedFile, type CommitOptions } from './commit.ts';
 import { liveFiles, localPath, readManifest, snapshotManifests, type DataFileEntry, type TableFiles } from './manifests.ts';
-import { dropTable, loadQuery, readSchemaSql, writeTable } from './parquet.ts';
+import { compressionOf, dropTable, loadQuery, readSchemaSql, writeTable } from './parquet.ts';
 import { HINT_FILE, loadMetadata } from './store.ts';
 import { dataFileRecord, newDataPath } from './write.ts';
 
@@ -100,7 +100,7 @@ export async function compact(
               if (!first) continue;
               const folder = path.relative(path.join(ctx.files.tableDir, 'data'), path.dirname(localPath(ctx.files, first.record.file_path)));
               const out = newDataPath(ctx.files.tableDir, folder.startsWith('..') ? '' : folder);
-              const metrics = await writeTable(connection, table, ctx.schema, out);
+              const metrics = await writeTable(connection, table, ctx.schema, out, compressionOf(ctx.files.metadata.properties));
               const expected = bin.files.reduce((n, f) => n + f.record.record_count, 0);
               if (metrics.recordCount !== expected) {
                 throw new EngineError('ENG_LAKE_METADATA', `compaction read ${metrics.recordCount} rows from files whose manifests say ${expected}`, { files: bin.files.map((f) => f.record.file_path) });

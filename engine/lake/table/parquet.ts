@@ -16,7 +16,7 @@ import {
   type DuckDBConnection,
   type DuckDBValue,
 } from '@duckdb/node-api';
-import type { IcebergType, NestedField, PrimitiveType, StructType } from '../format/metadata.ts';
+import { COMPRESSION_CODEC, type IcebergType, type NestedField, type PrimitiveType, type StructType } from '../format/metadata.ts';
 import { decimalScale, encodeValue, isPrimitive, type PrimitiveValue } from '../format/values.ts';
 import { sqlIdent, sqlString } from '../duckdb.ts';
 import type { Row } from '../../runtime/types.ts';
@@ -119,6 +119,22 @@ function toDuck(type: IcebergType, value: unknown): DuckDBValue {
   return mapValue((value as { key: unknown; value: unknown }[]).map((e) => ({ key: toDuck(type.key, e.key), value: toDuck(type.value, e.value) })));
 }
 
+/**
+ * New tables write uncompressed Parquet: the lake is local, and a scan of uncompressed pages costs about
+ * 25-40% less CPU than snappy (lake-query bench, 10 M rows) for about 1.6× the bytes. A table that asks for
+ * a codec with Iceberg's `write.parquet.compression-codec` gets it (size over speed), as Java writers do.
+ */
+export const defaultCompression = 'uncompressed';
+const codecs = new Set(['uncompressed', 'snappy', 'gzip', 'zstd', 'brotli', 'lz4_raw']);
+
+/** The DuckDB COMPRESSION option for a table's properties; a codec DuckDB cannot write (lzo) gets the default. */
+export function compressionOf(properties: Readonly<Record<string, string>>): string {
+  const codec = properties[COMPRESSION_CODEC]?.trim().toLowerCase();
+  // Java's "lz4" is Hadoop's framed LZ4, which Parquet deprecated; LZ4_RAW is what every reader supports.
+  if (codec === 'lz4') return 'lz4_raw';
+  return codec !== undefined && codecs.has(codec) ? codec : defaultCompression;
+}
+
 const CHUNK_ROWS = 2048;
 
 /** Creates a temp table with the struct's columns and appends coerced rows into it. */
@@ -176,8 +192,8 @@ function leaves(fields: readonly NestedField[], prefix: string | null, out: Leaf
 
 const BOUND_CHARS = 16;
 
-/** Writes the temp table as a Parquet file at `path` and returns its exact Iceberg metrics. */
-export async function writeTable(connection: DuckDBConnection, table: string, struct: StructType, path: string): Promise<FileMetrics> {
+/** Writes the temp table as a Parquet file at `path` (codec from compressionOf) and returns its exact Iceberg metrics. */
+export async function writeTable(connection: DuckDBConnection, table: string, struct: StructType, path: string, compression: string): Promise<FileMetrics> {
   const metrics: FileMetrics = {
     recordCount: 0,
     fileSizeBytes: 0,
@@ -217,7 +233,7 @@ export async function writeTable(connection: DuckDBConnection, table: string, st
       if (v !== null) metrics.upperBounds.set(leaf.id, encodeValue(leaf.type, v));
     }
   });
-  await connection.run(`COPY ${table} TO ${sqlString(path)} (FORMAT PARQUET, FIELD_IDS ${fieldIdsSql(struct.fields)})`);
+  await connection.run(`COPY ${table} TO ${sqlString(path)} (FORMAT PARQUET, COMPRESSION ${compression}, FIELD_IDS ${fieldIdsSql(struct.fields)})`);
   metrics.fileSizeBytes = (await stat(path)).size;
   return metrics;
 }

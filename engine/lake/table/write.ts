@@ -23,7 +23,7 @@ import type { Row } from '../../runtime/types.ts';
 import { commitChange, commitChanges, type AddedFile, type BuildContext, type Change, type CommitOptions } from './commit.ts';
 import { fromIdMap } from '../format/avro.ts';
 import { bindForRead, liveFiles, localPath, specById, type DataFileEntry, type TableFiles } from './manifests.ts';
-import { dropTable, loadQuery, loadRows, readSchemaSql, writeTable, type FileMetrics } from './parquet.ts';
+import { compressionOf, dropTable, loadQuery, loadRows, readSchemaSql, writeTable, type FileMetrics } from './parquet.ts';
 import { bindSpec, partitionOf, partitionPath, toAvroPartition, type BoundPartitionField } from './partition.ts';
 import { coerceRow, evolveStruct } from './schema.ts';
 import { toUri } from './store.ts';
@@ -132,7 +132,7 @@ function appendBuilder(rows: readonly Row[], options: AppendOptions): { build: (
       }
       if (options.upsertKey) accepted = lastPerKey(accepted, keyColumns(struct, options.upsertKey));
       const bound = bindSpec(specById(ctx.base.metadata, specId), struct);
-      added = await writePartitioned(ctx.files.tableDir, struct, bound, specId, accepted);
+      added = await writePartitioned(ctx.files, struct, bound, specId, accepted);
       reuse = { key, added, accepted, struct };
     }
     let deleted: DataFileEntry[] = [];
@@ -180,7 +180,7 @@ function lastPerKey(rows: readonly Row[], keys: readonly NestedField[]): Row[] {
   return [...last.values()];
 }
 
-async function writePartitioned(tableDir: string, struct: StructType, bound: BoundPartitionField[], specId: number, rows: readonly Row[]): Promise<AddedFile[]> {
+async function writePartitioned(files: TableFiles, struct: StructType, bound: BoundPartitionField[], specId: number, rows: readonly Row[]): Promise<AddedFile[]> {
   if (rows.length === 0) return [];
   const groups = new Map<string, { partition: Record<string, PrimitiveValue | null>; rows: Row[] }>();
   for (const row of rows) {
@@ -195,9 +195,9 @@ async function writePartitioned(tableDir: string, struct: StructType, bound: Bou
     for (const [folder, g] of groups) {
       const table = await loadRows(connection, struct, g.rows);
       try {
-        const file = newDataPath(tableDir, folder);
+        const file = newDataPath(files.tableDir, folder);
         await mkdir(path.dirname(file), { recursive: true });
-        const metrics = await writeTable(connection, table, struct, file);
+        const metrics = await writeTable(connection, table, struct, file, compressionOf(files.metadata.properties));
         out.push({ record: dataFileRecord(file, metrics, toAvroPartition(bound, g.partition)), specId });
       } finally {
         await dropTable(connection, table);
@@ -265,7 +265,7 @@ async function copyOnWrite(
           const bound = bindForRead(files.metadata, specById(files.metadata, file.specId));
           const folder = path.relative(path.join(files.tableDir, 'data'), path.dirname(localPath(files, file.record.file_path)));
           const out = newDataPath(files.tableDir, bound.length ? folder : '');
-          const metrics = await writeTable(connection, rest, struct, out);
+          const metrics = await writeTable(connection, rest, struct, out, compressionOf(files.metadata.properties));
           rewrites.push({ record: dataFileRecord(out, metrics, file.record.partition), specId: file.specId });
         } finally {
           await dropTable(connection, rest);
