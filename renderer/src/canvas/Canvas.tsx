@@ -94,11 +94,16 @@ export function Canvas() {
 
   // React Flow queues a fit until the nodes are measured and resolves it when the animation ends; until
   // then the canvas says it is busy (aria-busy), so tests and assistive tech know positions are moving.
+  // With no nodes a fit would wait for ever (nothing gets measured), so an empty canvas is not fitted.
   const loads = useStudio((s) => s.loads);
   const [fittedLoads, setFittedLoads] = useState(0);
   const [fitting, setFitting] = useState(0);
   useEffect(() => {
     if (loads === 0) return undefined;
+    if (store.getState().graph.nodes.length === 0) {
+      setFittedLoads(loads);
+      return undefined;
+    }
     let current = true;
     void flow.fitView(loadFit).finally(() => {
       if (current) setFittedLoads(loads);
@@ -106,11 +111,12 @@ export function Canvas() {
     return () => {
       current = false;
     };
-  }, [loads, flow]);
+  }, [loads, flow, store]);
   const fit = useCallback((options: FitViewOptions) => {
+    if (store.getState().graph.nodes.length === 0) return;
     setFitting((n) => n + 1);
     void flow.fitView(options).finally(() => setFitting((n) => n - 1));
-  }, [flow]);
+  }, [flow, store]);
   const busy = fitting > 0 || (loads > 0 && fittedLoads !== loads);
   useCanvasShortcuts(fit);
 
