@@ -44,16 +44,40 @@ const maxSlots = 8;
  * three loads instead of a comparison per byte. `wide` is false for runs of 4–7 bytes, compared as
  * 4-byte words; runs under 4 bytes compare byte by byte.
  */
-interface Run {
-  length: number;
-  wide: boolean;
-  words: Float64Array | Int32Array;
-  bytes: Buffer;
+class Run {
+  readonly length: number;
+  readonly wide: boolean;
+  readonly words: Float64Array | Int32Array;
+  readonly bytes: Buffer;
+
+  constructor(bytes: Buffer) {
+    const length = bytes.length;
+    const view = new DataView(bytes.buffer, bytes.byteOffset, length);
+    const wide = length >= 8;
+    const size = wide ? 8 : 4;
+    const count = length < 4 ? 0 : Math.ceil(length / size);
+    const words = wide ? new Float64Array(count) : new Int32Array(count);
+    // Words at 0, size, 2·size…, the last one ending exactly at the end of the run.
+    for (let i = 0; i < count; i++) {
+      const at = Math.min(i * size, length - size);
+      words[i] = wide ? view.getFloat64(at, true) : view.getInt32(at, true);
+    }
+    this.length = length;
+    this.wide = wide;
+    this.words = words;
+    this.bytes = bytes;
+  }
 }
 
-/** One key of the previous line's layout, and the wanted field it names. */
-interface LayoutKey extends Run {
-  field: Wanted | undefined;
+/**
+ * One key of the previous line's layout, and the wanted field it names. A class, like Run, so that every
+ * decoder's objects share one shape: object literals and spreads had shapes that drifted apart between
+ * decoder instances, and the hot paths of every decoder then slowed down to handle both.
+ */
+class LayoutKey extends Run {
+  constructor(bytes: Buffer, readonly field: Wanted | undefined) {
+    super(bytes);
+  }
 }
 
 export class ProjectedJsonDecoder {
@@ -119,7 +143,7 @@ export class ProjectedJsonDecoder {
         if (p < end && buf[p] !== 0x3a /* : */) p = space(buf, p, end);
         if (p >= end || buf[p] !== 0x3a) return undefined;
         p++;
-        if (k < maxLayout) layout[k] = p - keyStart + 1 <= 256 ? { ...run(buf, keyStart - 1, p), field } : undefined;
+        if (k < maxLayout) layout[k] = p - keyStart + 1 <= 256 ? new LayoutKey(copy(buf, keyStart - 1, p), field) : undefined;
       }
       if (p < end && (buf[p] as number) <= 0x20) p = space(buf, p, end);
       if (p >= end) return undefined;
@@ -176,21 +200,9 @@ function store(row: Row, slot: number, names: readonly string[], value: unknown)
   }
 }
 
-/** The bytes buf[from, to) as a run to recognise. */
-function run(buf: Buffer, from: number, to: number): Run {
-  const length = to - from;
-  const bytes = Buffer.from(buf.subarray(from, to));
-  const view = new DataView(bytes.buffer, bytes.byteOffset, length);
-  const wide = length >= 8;
-  const size = wide ? 8 : 4;
-  const count = length < 4 ? 0 : Math.ceil(length / size);
-  const words = wide ? new Float64Array(count) : new Int32Array(count);
-  // Words at 0, size, 2·size…, the last one ending exactly at the end of the run.
-  for (let i = 0; i < count; i++) {
-    const at = Math.min(i * size, length - size);
-    words[i] = wide ? view.getFloat64(at, true) : view.getInt32(at, true);
-  }
-  return { length, wide, words, bytes };
+/** buf[from, to) in a buffer of its own (a run must not keep a whole read chunk alive). */
+function copy(buf: Buffer, from: number, to: number): Buffer {
+  return Buffer.from(buf.subarray(from, to));
 }
 
 /**
@@ -303,7 +315,7 @@ function text(field: Wanted, buf: Buffer, start: number, end: number): unknown {
   // value() already looked this string up in the cache and missed.
   const text = buf.toString('utf8', start, end);
   if (field.cached.length < cacheLimit) {
-    field.cached.push(run(buf, start - 1, end + 1));
+    field.cached.push(new Run(copy(buf, start - 1, end + 1)));
     field.values.push(text);
   } else {
     field.misses++;
