@@ -60,6 +60,8 @@ export class KafkaSource implements SourceInstance {
   private readonly introduced = new Set<string>();
   private introductions: { arrived: Set<string>; open: () => void; gate: Promise<void> } | undefined;
   private consumer: Consumer | undefined;
+  /** The group offset commits in flight, in order. */
+  private committing: Promise<void> = Promise.resolve();
   private decoder: Decoder | undefined;
   /** Only Avro needs a look at a batch's payloads before decoding them (schema ids). */
   private preparing = false;
@@ -257,6 +259,7 @@ export class KafkaSource implements SourceInstance {
       await done;
     } finally {
       signal.removeEventListener('abort', onAbort);
+      await this.committing;
       await consumer.disconnect().catch(() => {});
       await Promise.all(inFlight.values());
       this.consumer = undefined;
@@ -369,11 +372,16 @@ export class KafkaSource implements SourceInstance {
       return typeof offset === 'number' ? [{ topic: tp.slice(0, i), partition: Number(tp.slice(i + 1)), offset: String(offset) }] : [];
     });
     if (offsets.length === 0) return;
-    // Lag monitoring only: a failure here never affects what the lake holds.
-    await consumer.commitOffsets(offsets).catch((error: unknown) => this.ctx.log('warn', `Kafka group offsets not committed: ${(error as Error).message}`));
+    // The barrier (and so the next lake commit) need not wait for the broker's answer: commits are chained
+    // so they land in order, and the consumer disconnects only after the last one. A failure never affects
+    // what the lake holds.
+    this.committing = this.committing
+      .then(() => consumer.commitOffsets(offsets))
+      .catch((error: unknown) => this.ctx.log('warn', `Kafka group offsets not committed: ${(error as Error).message}`));
   }
 
   async close(): Promise<void> {
+    await this.committing;
     await this.consumer?.disconnect().catch(() => {});
   }
 }
