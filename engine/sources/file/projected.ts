@@ -40,14 +40,17 @@ const maxSlots = 8;
 
 /**
  * Bytes to recognise, such as a key from its opening quote to the colon (`"region":`) or a cached value
- * with its quotes (`"europe"`), kept as 8-byte words (the last one overlapping) so a match costs two or
- * three loads instead of a comparison per byte. `wide` is false for runs of 4–7 bytes, compared as
- * 4-byte words; runs under 4 bytes compare byte by byte.
+ * with its quotes (`"europe"`), kept as 8-byte words (the last one overlapping) so a match costs two
+ * loads up to 16 bytes instead of a comparison per byte. Runs of 4–7 bytes are compared as two 4-byte
+ * words, shorter ones byte by byte.
  */
 class Run {
   readonly length: number;
-  readonly wide: boolean;
-  readonly words: Float64Array | Int32Array;
+  /** The first and the last word (they overlap below 16 bytes); the hot comparisons read only these. */
+  readonly first: number;
+  readonly last: number;
+  /** Every word, for runs over 16 bytes. */
+  readonly words: Float64Array;
   readonly bytes: Buffer;
 
   constructor(bytes: Buffer) {
@@ -56,14 +59,15 @@ class Run {
     const wide = length >= 8;
     const size = wide ? 8 : 4;
     const count = length < 4 ? 0 : Math.ceil(length / size);
-    const words = wide ? new Float64Array(count) : new Int32Array(count);
+    const words = new Float64Array(count);
     // Words at 0, size, 2·size…, the last one ending exactly at the end of the run.
     for (let i = 0; i < count; i++) {
       const at = Math.min(i * size, length - size);
       words[i] = wide ? view.getFloat64(at, true) : view.getInt32(at, true);
     }
     this.length = length;
-    this.wide = wide;
+    this.first = count > 0 ? (words[0] as number) : 0;
+    this.last = count > 0 ? (words[count - 1] as number) : 0;
     this.words = words;
     this.bytes = bytes;
   }
@@ -211,19 +215,19 @@ function copy(buf: Buffer, from: number, to: number): Buffer {
  * would need zero bytes, which no run holds (they come from keys and strings without control bytes).
  */
 function sameRun(view: DataView, at: number, run: Run): boolean {
-  const words = run.words;
-  const n = words.length;
-  if (run.wide) {
-    for (let i = 0; i < n - 1; i++) if (view.getFloat64(at + i * 8, true) !== words[i]) return false;
-    return view.getFloat64(at + run.length - 8, true) === words[n - 1];
+  const length = run.length;
+  if (length >= 8) {
+    if (view.getFloat64(at, true) !== run.first) return false;
+    if (length > 16) {
+      const words = run.words;
+      for (let i = 1; i < words.length - 1; i++) if (view.getFloat64(at + i * 8, true) !== words[i]) return false;
+    }
+    return view.getFloat64(at + length - 8, true) === run.last;
   }
-  if (n === 0) {
-    const bytes = run.bytes;
-    for (let i = 0; i < bytes.length; i++) if (view.getUint8(at + i) !== bytes[i]) return false;
-    return true;
-  }
-  if (n === 2 && view.getInt32(at, true) !== words[0]) return false;
-  return view.getInt32(at + run.length - 4, true) === words[n - 1];
+  if (length >= 4) return view.getInt32(at, true) === run.first && view.getInt32(at + length - 4, true) === run.last;
+  const bytes = run.bytes;
+  for (let i = 0; i < length; i++) if (view.getUint8(at + i) !== bytes[i]) return false;
+  return true;
 }
 
 function space(buf: Buffer, p: number, end: number): number {
