@@ -31,6 +31,10 @@ interface BatchContext {
   maxTimestamp: string;
   timestampType: number;
   magicByte: number;
+  /** The same as numbers, for the records' getters (not in kafkajs' own context). */
+  baseOffset: number;
+  firstTimestampMs: number;
+  maxTimestampMs: number;
 }
 type RecordBatchDecoder = (decoder: KafkajsDecoder) => Promise<BatchContext & { records: unknown[] }>;
 interface Codec { decompress(buffer: Buffer): Promise<Buffer> }
@@ -44,31 +48,36 @@ const LOG_APPEND_TIME = 1;
 const CREATE_TIME = 0;
 /** FirstOffset, Length … Records count: bytes before the first record of a v2 batch. */
 const BATCH_HEADER = 61;
+/** Where the magic byte of a record batch or legacy message set is, and the least a batch header takes. */
+const MAGIC_OFFSET = 16;
+const RECORD_BATCH_OVERHEAD = 49;
 /** Offsets up to here stay exact as doubles after adding any int32 delta. */
 const SAFE_BASE = Number.MAX_SAFE_INTEGER - 2 ** 31;
 
 /** One record of a fetched batch, located in the fetched (or decompressed) buffer. */
 export class KafkaRecord {
-  readonly magicByte = 2;
-  private keyBuffer: Buffer | null | undefined;
-  private valueBuffer: Buffer | null | undefined;
-  private headerObject: Record<string, Buffer | Buffer[]> | undefined;
-
+  // Seven small fields (deltas rather than 64-bit values, positions rather than slices): millions of these
+  // are made per second, and each byte of them is garbage-collector work.
   constructor(
     readonly buffer: Buffer,
-    readonly offsetNumber: number,
-    readonly timestampMs: number,
-    readonly attributes: number,
-    /** [keyStart, keyEnd) in buffer, keyStart -1 for a null key; the same for the value. */
-    readonly keyStart: number,
-    readonly keyEnd: number,
+    readonly batchContext: BatchContext,
+    /** Where the record's attributes byte is (the key is found from there when asked for). */
+    private readonly at: number,
+    private readonly offsetDelta: number,
+    private readonly timestampDelta: number,
+    /** [valueStart, valueEnd) in buffer; valueStart -1 for a null value. Headers start at valueEnd. */
     readonly valueStart: number,
     readonly valueEnd: number,
-    /** Where the header count starts, and the record's end. */
-    readonly headersAt: number,
-    readonly isControlRecord: boolean,
-    readonly batchContext: BatchContext,
   ) {}
+
+  get offsetNumber(): number {
+    return this.batchContext.baseOffset + this.offsetDelta;
+  }
+
+  get timestampMs(): number {
+    const c = this.batchContext;
+    return c.timestampType === LOG_APPEND_TIME ? c.maxTimestampMs : c.firstTimestampMs + this.timestampDelta;
+  }
 
   get offset(): string {
     return String(this.offsetNumber);
@@ -78,22 +87,35 @@ export class KafkaRecord {
     return String(this.timestampMs);
   }
 
+  get magicByte(): number {
+    return 2;
+  }
+
+  get attributes(): number {
+    return this.buffer[this.at] as number;
+  }
+
+  get isControlRecord(): boolean {
+    return this.batchContext.isControlBatch;
+  }
+
   get key(): Buffer | null {
-    if (this.keyBuffer === undefined) this.keyBuffer = this.keyStart < 0 ? null : this.buffer.subarray(this.keyStart, this.keyEnd);
-    return this.keyBuffer;
+    const at = { p: this.at + 1 };
+    varint(this.buffer, at); // timestamp delta
+    varint(this.buffer, at); // offset delta
+    const length = varint(this.buffer, at);
+    return length < 0 ? null : this.buffer.subarray(at.p, at.p + length);
   }
 
   get value(): Buffer | null {
-    if (this.valueBuffer === undefined) this.valueBuffer = this.valueStart < 0 ? null : this.buffer.subarray(this.valueStart, this.valueEnd);
-    return this.valueBuffer;
+    return this.valueStart < 0 ? null : this.buffer.subarray(this.valueStart, this.valueEnd);
   }
 
   /** Like kafkajs: name → value, an array of values when a name repeats. */
   get headers(): Record<string, Buffer | Buffer[]> {
-    if (this.headerObject) return this.headerObject;
     const out: Record<string, Buffer | Buffer[]> = {};
     const buf = this.buffer;
-    const at = { p: this.headersAt };
+    const at = { p: this.valueEnd };
     const count = varint(buf, at);
     for (let i = 0; i < count; i++) {
       const keyLength = varint(buf, at);
@@ -105,13 +127,12 @@ export class KafkaRecord {
       const known = out[name];
       out[name] = known === undefined ? value : Array.isArray(known) ? [...known, value] : [known, value];
     }
-    this.headerObject = out;
     return out;
   }
 
   /** Has at least one header (without building them). */
   hasHeaders(): boolean {
-    return this.buffer[this.headersAt] !== 0;
+    return this.buffer[this.valueEnd] !== 0;
   }
 }
 
@@ -136,28 +157,24 @@ class PartialMessageError extends Error {}
  * Decodes `count` records from buf[p, end). Record lengths are checked against `end`, so a truncated buffer
  * throws instead of reading past the batch.
  */
-function decodeRecords(buf: Buffer, p: number, end: number, count: number, base: number, context: BatchContext, firstTimestamp: number, maxTimestamp: number): KafkaRecord[] {
+function decodeRecords(buf: Buffer, p: number, end: number, count: number, context: BatchContext): KafkaRecord[] {
   const records: KafkaRecord[] = new Array(count);
   const at = { p };
-  const logAppend = context.timestampType === LOG_APPEND_TIME;
-  const control = context.isControlBatch;
   for (let i = 0; i < count; i++) {
     const length = varint(buf, at);
     const start = at.p;
     const recordEnd = start + length;
     if (length < 0 || recordEnd > end) throw new PartialMessageError('record beyond its batch');
-    const attributes = buf[at.p++] as number;
+    at.p++; // attributes
     const timestampDelta = varint(buf, at);
     const offsetDelta = varint(buf, at);
     const keyLength = varint(buf, at);
-    const keyStart = keyLength < 0 ? -1 : at.p;
     if (keyLength > 0) at.p += keyLength;
     const valueLength = varint(buf, at);
     const valueStart = valueLength < 0 ? -1 : at.p;
     if (valueLength > 0) at.p += valueLength;
     if (at.p > recordEnd) throw new PartialMessageError('record fields beyond the record');
-    records[i] = new KafkaRecord(buf, base + offsetDelta, logAppend ? maxTimestamp : firstTimestamp + timestampDelta, attributes,
-      keyStart, keyStart + keyLength, valueStart, valueStart + valueLength, at.p, control, context);
+    records[i] = new KafkaRecord(buf, context, start, offsetDelta, timestampDelta, valueStart, at.p);
     at.p = recordEnd;
   }
   return records;
@@ -173,9 +190,10 @@ function install(): void {
   if (version !== KAFKAJS_VERSION) return;
   const batchPath = require.resolve('kafkajs/src/consumer/batch.js');
   const decoderPath = require.resolve('kafkajs/src/protocol/recordBatch/v0/decoder.js');
+  const messagesPath = require.resolve('kafkajs/src/protocol/requests/fetch/v4/decodeMessages.js');
   const cache = require.cache;
   // Already loaded (kafkajs imported before this module): the swap would only half apply, so skip it.
-  if (cache[batchPath] || cache[decoderPath]) return;
+  if (cache[batchPath] || cache[decoderPath] || cache[messagesPath]) return;
 
   const stockDecoder = require(decoderPath) as RecordBatchDecoder;
   const { lookupCodecByAttributes } = require('kafkajs/src/protocol/message/compression/index.js') as { lookupCodecByAttributes(attributes: number): Codec | null };
@@ -208,16 +226,19 @@ function install(): void {
       maxTimestamp: String(maxTimestamp),
       timestampType: (attributes & LOG_APPEND_TIME_FLAG) !== 0 ? LOG_APPEND_TIME : CREATE_TIME,
       magicByte: 2,
+      baseOffset: base,
+      firstTimestampMs: firstTimestamp,
+      maxTimestampMs: maxTimestamp,
     };
     const count = buf.readInt32BE(start + 57);
     let records: KafkaRecord[] = [];
     const codec = lookupCodecByAttributes(attributes);
     try {
       if (!codec) {
-        records = count <= 0 ? [] : decodeRecords(buf, start + BATCH_HEADER, end, count, base, context, firstTimestamp, maxTimestamp);
+        records = count <= 0 ? [] : decodeRecords(buf, start + BATCH_HEADER, end, count, context);
       } else if (count > 0) {
         const plain = await codec.decompress(buf.subarray(start + BATCH_HEADER, end));
-        records = decodeRecords(plain, 0, plain.length, count, base, context, firstTimestamp, maxTimestamp);
+        records = decodeRecords(plain, 0, plain.length, count, context);
       }
     } catch (error) {
       if (error instanceof PartialMessageError) throw new KafkaJSPartialMessageError(`Tried to decode a partial record batch: ${error.message}`);
@@ -258,7 +279,30 @@ function install(): void {
     module.loaded = true;
     cache[path] = module;
   };
+  // kafkajs' fetch-response step, the same but for appending the records without a spread per batch.
+  const Decoder = require('kafkajs/src/protocol/decoder.js') as new (buffer: Buffer) => KafkajsDecoder & { readInt32(): number; canReadBytes(n: number): boolean; readBytes(n: number): Buffer };
+  const MessageSetDecoder = require('kafkajs/src/protocol/messageSet/decoder.js') as (decoder: KafkajsDecoder, size: number) => Promise<unknown[]>;
+  const decodeMessages = async (decoder: InstanceType<typeof Decoder>): Promise<unknown[]> => {
+    const size = decoder.readInt32();
+    if (size <= 0 || !decoder.canReadBytes(size)) return [];
+    const messages = new Decoder(decoder.readBytes(size));
+    if (messages.buffer.readInt8(MAGIC_OFFSET) !== 2) return MessageSetDecoder(messages, size);
+    const records: unknown[] = [];
+    while (messages.canReadBytes(RECORD_BATCH_OVERHEAD)) {
+      try {
+        const batch = await decodeBatch(messages);
+        for (const record of batch.records) records.push(record);
+      } catch (error) {
+        // The last batch of a fetch may be cut by the size limits.
+        if ((error as Error).name === 'KafkaJSPartialMessageError') break;
+        throw error;
+      }
+    }
+    return records;
+  };
+
   replace(decoderPath, decodeBatch);
+  replace(messagesPath, decodeMessages);
   replace(batchPath, Batch);
 }
 

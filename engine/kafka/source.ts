@@ -168,8 +168,8 @@ export class KafkaSource implements SourceInstance {
     });
     const consumer = kafka.consumer({
       groupId: this.group(),
-      maxBytesPerPartition: 4 << 20,
-      maxBytes: 16 << 20,
+      maxBytesPerPartition: 8 << 20,
+      maxBytes: 32 << 20,
       minBytes: 1,
       maxWaitTimeInMs: 100,
       sessionTimeout: 30_000,
