@@ -14,6 +14,11 @@ export interface CompiledExpression {
   evaluate(row: Row): unknown;
   /** Column paths read, deduplicated, in order of appearance: ['amount', 'customer.address.city']. */
   readonly columns: readonly string[];
+  /**
+   * Set when the whole expression is one top-level column (`amount`): evaluate(row) is then
+   * `row[column] ?? null` for a row's own field, and a hot loop may read it so without the call.
+   */
+  readonly column?: string;
   /** The same expression as Flink SQL text. */
   toFlinkSql(): string;
 }
@@ -31,9 +36,12 @@ export function fromTree(tree: Expr, text: string, sourceText: string): Compiled
   const evaluator = compileTree(tree, sourceText);
   const columns = Object.freeze(columnsOf(tree));
   const site = { text, position: tree.start };
+  const column = tree.kind === 'column' && tree.path.length === 1 ? tree.path[0] : undefined;
   return {
     text,
     columns,
+    // Always present (undefined or not), so every compiled expression has one shape for the call sites.
+    column,
     evaluate(row: Row): unknown {
       try {
         return evaluator(row);

@@ -32,7 +32,11 @@ export interface Aggregate {
   arg: CompiledExpression | null;
   /** fn and distinct as one of the constants above. */
   op: number;
+  /** The argument when it is a plain top-level column, read straight off the row. */
+  column: string | undefined;
 }
+
+const inherited: ReadonlySet<string> = new Set(Object.getOwnPropertyNames(Object.prototype));
 
 interface Timed { v: unknown; t: number }
 /** Sum and avg: `n` counts the values added, so a sum of nothing stays NULL. */
@@ -53,7 +57,10 @@ function opOf(fn: Fn, distinct: boolean, star: boolean): number {
 export function compileAggregates(config: Record<string, string>): Aggregate[] {
   return Object.entries(config).map(([name, text]) => {
     const parsed = parseAggregate(text);
-    return { name, text: parsed.text, fn: parsed.fn, distinct: parsed.distinct, arg: parsed.star ? null : parsed.arg, op: opOf(parsed.fn, parsed.distinct, parsed.star) };
+    const arg = parsed.star ? null : parsed.arg;
+    // Names every object inherits are left to the expression, which reads only a row's own fields.
+    const column = arg?.column !== undefined && !inherited.has(arg.column) ? arg.column : undefined;
+    return { name, text: parsed.text, fn: parsed.fn, distinct: parsed.distinct, arg, op: opOf(parsed.fn, parsed.distinct, parsed.star), column };
   });
 }
 
@@ -77,7 +84,13 @@ export function argumentsOf(aggs: readonly Aggregate[], row: Record<string, unkn
   for (let i = 0; i < aggs.length; i++) {
     const a = aggs[i] as Aggregate;
     const arg = a.arg;
-    const v = arg === null ? null : arg.evaluate(row);
+    let v: unknown = null;
+    if (a.column !== undefined) {
+      v = row[a.column];
+      if (v === undefined) v = null;
+    } else if (arg !== null) {
+      v = arg.evaluate(row);
+    }
     if (typeof v === 'number') {
       if (!Number.isFinite(v) && (a.op === SUM || a.op === AVG)) throw new EngineError('ENG_EXPR_TYPE', `${a.text} needs a number but got ${describe(v)}`, { aggregate: a.name });
     } else if (v != null) {

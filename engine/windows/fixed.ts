@@ -46,6 +46,8 @@ export class FixedWindowOperator extends WindowOperator {
     let late: Row[] | null = null;
     let lastStart = Number.NaN;
     let lastMap: Map<string, Window> | undefined;
+    /** The newest window start of the previous row: most rows fall in the same slide, so no division. */
+    let slot = Number.NaN;
     const rows = batch.rows;
     for (let r = 0; r < rows.length; r++) {
       const row = rows[r] as Row;
@@ -56,7 +58,8 @@ export class FixedWindowOperator extends WindowOperator {
       // Windows containing t, newest first; older ones may already be past their lateness.
       let hits = 0;
       let only: Window | undefined;
-      for (let start = Math.floor(t / slide) * slide; start > t - size; start -= slide) {
+      if (!(t >= slot && t < slot + slide)) slot = Math.floor(t / slide) * slide;
+      for (let start = slot; start > t - size; start -= slide) {
         if (start + size + latenessMs <= wm) break;
         let map = start === lastStart ? lastMap : this.byStart.get(start);
         if (!map) map = this.addStart(start);

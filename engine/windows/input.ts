@@ -23,7 +23,8 @@ export class WindowInput {
   /** The row's event time in epoch ms with `args` filled in, or NaN when the row was refused. */
   read(row: Row): number {
     const time = this.time;
-    const raw = time in row ? row[time] : fieldOf(row, time);
+    let raw = row[time];
+    if (raw === undefined && !(time in row)) raw = fieldOf(row, time);
     const t = eventTimeMs(raw);
     if (Number.isNaN(t)) {
       this.refuse(row, `time field "${time}" is ${raw === undefined ? 'missing' : describe(raw)}, not a timestamp`);

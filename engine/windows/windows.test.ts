@@ -190,6 +190,32 @@ test('aggregates: count(x), count(distinct x), avg, min, max, first and last by 
   });
 });
 
+test('aggregates: sums of nothing are NULL, missing and inherited-looking columns read only the row\'s own fields, nested columns', () => {
+  const config: TumblingConfig = {
+    time: 't', size: '1m', groupBy: ['g'],
+    aggregates: { total: 'sum(x)', n: 'count(x)', own: 'count(constructor)', deep: 'sum(a.b)', mean: 'avg(x)' },
+  };
+  const op = new FixedWindowOperator(config, M, M, { nodeId: 'w', clock: new ManualTime(0) });
+  const c = collector();
+  op.process(b([
+    { t: new Date(1 * S), g: 'none' },
+    { t: new Date(2 * S), g: 'none', x: null, a: { b: null } },
+    { t: new Date(3 * S), g: 'some', x: 2.5, constructor: 1, a: { b: 4 } },
+    { t: new Date(4 * S), g: 'some', x: 0.25, a: { b: 1 } },
+  ]), c.emit);
+  op.finish(c.emit);
+  assert.deepEqual(c.rows().map((r) => [r.g, r.total, r.n, r.own, r.deep, r.mean]), [['none', null, 0, 0, null, null], ['some', 2.75, 2, 1, 5, 1.375]]);
+  // Restored from a checkpoint, a sum of nothing is still NULL and a sum goes on from its value.
+  const again = new FixedWindowOperator(config, M, M, { nodeId: 'w', clock: new ManualTime(0) });
+  const first = new FixedWindowOperator(config, M, M, { nodeId: 'w', clock: new ManualTime(0) });
+  first.process(b([{ t: new Date(1 * S), g: 'none' }, { t: new Date(3 * S), g: 'some', x: 2.5 }]), collector().emit);
+  again.restore(decodeState(encodeState(first.snapshot())));
+  const c2 = collector();
+  again.process(b([{ t: new Date(4 * S), g: 'some', x: 0.25 }]), c2.emit);
+  again.finish(c2.emit);
+  assert.deepEqual(c2.rows().map((r) => [r.g, r.total, r.n]), [['none', null, 0], ['some', 2.75, 2]]);
+});
+
 test('bad time values and bad aggregate inputs go to the error port with reason and payload', () => {
   const op = tumbling();
   const c = collector();
