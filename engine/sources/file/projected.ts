@@ -156,8 +156,18 @@ export class ProjectedJsonDecoder {
         if (p < 0) return undefined;
         if (template === undefined) row[field.name] = decoded;
         else {
-          store(row, field.slot, this.names, decoded);
-          seen |= 1 << field.slot;
+          // One property site per slot (see store), written out here because decode is too big for the
+          // compiler to inline a call.
+          const names = this.names;
+          const slot = field.slot;
+          switch (slot) {
+            case 0: row[names[0] as string] = decoded; break;
+            case 1: row[names[1] as string] = decoded; break;
+            case 2: row[names[2] as string] = decoded; break;
+            case 3: row[names[3] as string] = decoded; break;
+            default: store(row, slot, names, decoded);
+          }
+          seen |= 1 << slot;
         }
       } else {
         const c = buf[p];
