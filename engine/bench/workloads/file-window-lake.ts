@@ -5,6 +5,7 @@
 // on a shared machine wall time mostly measures the neighbours.
 import { createReadStream, createWriteStream } from 'node:fs';
 import { rename, stat } from 'node:fs/promises';
+import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import type { PipelineDoc } from '../../format/pipeline.ts';
@@ -136,6 +137,7 @@ registerWorkload({
     const sink = nodeFactory('sink.lake') ? 'sink.lake' : 'sink.preview';
     const notes: string[] = [];
     if (sink === 'sink.preview') notes.push('sink.lake is not registered yet: the window output goes to sink.preview');
+    const loadBefore = loadavg()[0] ?? 0;
     const rss = ctx.trackRss();
     const started = monotonicMs();
     const cpuBefore = process.cpuUsage();
@@ -145,6 +147,7 @@ registerWorkload({
     // CPU time covers all threads of this process, DuckDB's included.
     const cpuSeconds = cpuSince(cpuBefore);
     const peakRssMb = rss.stop();
+    const loadAfter = loadavg()[0] ?? 0;
     if (summary.status !== 'finished') throw new Error(`run ${summary.status}: ${summary.error?.message ?? ''}`);
     const metrics = run.metrics();
     const events = summary.eventsIn;
@@ -157,6 +160,7 @@ registerWorkload({
     const ops = await operatorsOnly(path, (await sourceOnly(path, fields, Math.min(count, 500_000), 500)).rows, ctx);
     const us = (part: Part): string => `${((part.seconds * 1e6) / part.events).toFixed(2)} µs (${((part.cpuSeconds * 1e6) / part.events).toFixed(2)} µs CPU)`;
     notes.push(`source fields: ${fields ? fields.join(', ') : 'all (whole rows)'}`);
+    notes.push(`machine load (1-minute average) ${loadBefore.toFixed(1)} before, ${loadAfter.toFixed(1)} after the run, on ${availableParallelism()} cores: above the core count, wall time measures the neighbours too`);
     notes.push(`per event: ${us({ events, seconds, cpuSeconds })} end to end; ${us(decoded.part)} file source alone; ${us(parse)} reading + JSON.parse of whole lines; ${us(ops)} runtime + filter + window alone (decoded rows in memory)`);
     return {
       events,
@@ -165,6 +169,7 @@ registerWorkload({
       latencyMs: metrics.nodes.out?.latency.count ? { p50: metrics.nodes.out.latency.p50 ?? 0, p95: metrics.nodes.out.latency.p95 ?? 0, p99: metrics.nodes.out.latency.p99 ?? 0 } : undefined,
       peakRssMb,
       references: [
+        { name: 'end to end, per CPU-second (load-independent)', eventsPerSecond: events / cpuSeconds, note: `${((cpuSeconds * 1e6) / events).toFixed(2)} µs CPU per event, all threads` },
         { name: 'file source only (projected decode)', eventsPerSecond: decoded.part.events / decoded.part.seconds, note: `${decoded.part.events.toLocaleString('en-US')} lines, ${Math.round(decoded.part.events / decoded.part.cpuSeconds).toLocaleString('en-US')} per CPU-second` },
         { name: 'read + JSON.parse only', eventsPerSecond: parse.events / parse.seconds, note: `${parse.events.toLocaleString('en-US')} lines, ${Math.round(parse.events / parse.cpuSeconds).toLocaleString('en-US')} per CPU-second` },
         { name: 'runtime + filter + window only (decoded rows)', eventsPerSecond: ops.events / ops.seconds, note: `${ops.events.toLocaleString('en-US')} rows, ${Math.round(ops.events / ops.cpuSeconds).toLocaleString('en-US')} per CPU-second` },
