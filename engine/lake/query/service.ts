@@ -5,6 +5,7 @@ import type { DuckDBInstance } from '@duckdb/node-api';
 import { EngineError, toErrorPayload } from '../../errors.ts';
 import { duckDbType } from './duckdb-type.ts';
 import { defaultPageSize, queryError, StreamingQuery } from './handle.ts';
+import { namedSelect, readsByName } from './layout.ts';
 import { pruneFiles, wherePredicates } from './prune.ts';
 import { findReferences, rewriteReferences, versionedViewName } from './references.ts';
 import type { CatalogEntry, QueryHandle, QueryOptions, SnapshotView, TableSource, VersionSelector } from './types.ts';
@@ -94,7 +95,8 @@ export function createLakeQueryService(parts: LakeQueryParts): LakeQuery {
       const predicates = only ? await wherePredicates(connection, rewritten, only.name) : [];
       for (const { name, view } of views) {
         const files = view === only?.view ? pruneFiles(view, predicates) : view.files;
-        await connection.run(createViewStatement(name, viewSelect(view, files)));
+        const byName = files.length > 0 && (await readsByName(connection, view));
+        await connection.run(createViewStatement(name, byName ? namedSelect(view, files) : viewSelect(view, files)));
       }
       const statement = await connection.prepare(rewritten);
       handle = new StreamingQuery({
