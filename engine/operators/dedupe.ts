@@ -58,7 +58,7 @@ export class DedupeOperator implements OperatorInstance {
     }
     this.evict();
     if (kept.length === batch.rows.length) emit('out', batch);
-    else if (kept.length > 0) emit('out', withRows(batch, kept));
+    else if (kept.length > 0 || batch.retract) emit('out', withRows(batch, kept));
     if (failed) emit('error', { rows: failed, partition: batch.partition });
   }
 

@@ -38,7 +38,7 @@ export class MapOperator implements OperatorInstance {
         (failed ??= []).push(deadLetter(this.ctx, row, rowFailure(error)));
       }
     }
-    if (out.length > 0) emit('out', withRows(batch, out));
+    if (out.length > 0 || batch.retract) emit('out', withRows(batch, out));
     if (failed) emit('error', { rows: failed, partition: batch.partition });
   }
 

@@ -33,7 +33,8 @@ test('filter passes an all-kept batch through untouched, keeping partition and u
   op.process(batch, c.emit);
   assert.equal(c.batches[0]?.batch, batch);
   op.process({ rows: [{ n: 1 }, { n: -2 }], partition: 'orders/3', upsertKey: ['k'] }, c.emit);
-  assert.deepEqual(c.batches[1]?.batch, { rows: [{ n: 1 }], partition: 'orders/3', upsertKey: ['k'] });
+  // The dropped row was an update of key k = null: its key is retracted.
+  assert.deepEqual(c.batches[1]?.batch, { rows: [{ n: 1 }], partition: 'orders/3', upsertKey: ['k'], retract: [{ k: null }] });
 });
 
 test('filter sends rows it cannot evaluate to the error port with reason, node and original payload', () => {
@@ -94,10 +95,25 @@ test('preview sink removes retracted keys before applying the rows of the same b
   const c = collector();
   filter.process({ ...merged, rows: [...merged.rows, { k: 'z', window_start: at(0), v: 0 }] }, c.emit);
   assert.equal(c.batches.length, 1);
-  assert.deepEqual(c.batches[0]?.batch.retract, merged.retract);
+  assert.deepEqual(c.batches[0]?.batch.retract, [...merged.retract, { k: 'z', window_start: at(0) }]);
   await sink.write(c.batches[0]?.batch as Batch);
   assert.deepEqual(sink.preview(), [{ k: 'a', window_start: at(0), v: 3 }, { k: 'b', window_start: at(0), v: 1 }]);
   assert.equal((await sink.close()).retracted, 1);
+});
+
+test('a filter retracts the keys of re-emitted (upsert) rows it drops, and passes a batch of retractions alone', () => {
+  const filter = new FilterOperator({ where: 'avg_amount >= 10' }, ctx);
+  const c = collector();
+  const upsertKey = ['region', 'window_start'];
+  const at = new Date(0);
+  filter.process({ rows: [{ region: 'eu', window_start: at, avg_amount: 5 }, { region: 'us', window_start: at, avg_amount: 12 }], partition: 'p', upsertKey, retract: [{ region: 'x', window_start: at }] }, c.emit);
+  filter.process({ rows: [{ region: 'eu', window_start: at, avg_amount: 4 }], partition: 'p', upsertKey }, c.emit);
+  // A first emission (no upsert key) that does not pass has nothing to retract.
+  filter.process({ rows: [{ region: 'eu', window_start: at, avg_amount: 1 }], partition: 'p' }, c.emit);
+  assert.deepEqual(c.batches.map((o) => [o.batch.rows.map((r) => r.region), o.batch.retract]), [
+    [['us'], [{ region: 'x', window_start: at }, { region: 'eu', window_start: at }]],
+    [[], [{ region: 'eu', window_start: at }]],
+  ]);
 });
 
 test('dedupe by event time: duplicates within the horizon drop, state is bounded by the horizon', () => {

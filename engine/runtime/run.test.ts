@@ -5,7 +5,9 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import type { NodeSpec, PipelineDoc } from '../format/pipeline.ts';
 import type { NodeFactory } from '../nodes/registry.ts';
+import '../operators/index.ts';
 import { PreviewSink } from '../operators/preview.ts';
+import '../windows/index.ts';
 import { ManualTime } from './clock.ts';
 import { MemorySource } from './memory-source.ts';
 import { createRun, type RunEvent, type RunOptions } from './run.ts';
@@ -499,3 +501,27 @@ test('without a checkpoint folder, periodic barriers still let a lake sink commi
   assert.equal(summary.sinks.out?.rows, 3);
   assert.deepEqual(offsets, [2, 2, 3], 'the final barrier is followed by the closing commit');
 });
+
+test('a re-emitted window row that a filter after the window now drops is retracted from the sink', async () => {
+  const minute = 60_000;
+  const row = (t: number, amount: number): Row => ({ t: new Date(t), region: 'eu', amount });
+  // The window [0, 1m) closes at watermark 1m with avg 20 (it passes); a late event within the allowed
+  // lateness brings the avg to 8, so its re-emitted row no longer passes the filter.
+  const source = new MemorySource([{ rows: [row(1000, 20), row(minute + 1000, 1)], partition: 'p0' }, { rows: [row(2000, -4)], partition: 'p0' }]);
+  const out = new PreviewSink(100);
+  const pipeline = doc(
+    [
+      { id: 'src', type: 'source.generator', config: { dataset: 'sales_orders' } },
+      { id: 'win', type: 'window.tumbling', config: { time: 't', size: '1m', allowedLateness: '5m', groupBy: ['region'], aggregates: { avg_amount: 'avg(amount)' } } },
+      { id: 'big', type: 'transform.filter', config: { where: 'avg_amount >= 10' } },
+      { id: 'out', type: 'sink.preview', config: {} },
+    ],
+    [{ from: 'src', to: 'win' }, { from: 'win', to: 'big' }, { from: 'big', to: 'out' }],
+  );
+  const run = createRun(pipeline, options({ nodes: { 'source.generator': { kind: 'source', create: () => source }, 'sink.preview': { kind: 'sink', create: () => out } } }));
+  const summary = await run.start();
+  assert.equal(summary.status, 'finished', JSON.stringify(summary.error));
+  assert.deepEqual(out.preview(), [], 'the window that no longer passes is gone; the later window never passed');
+  assert.equal((summary.sinks.out as { retracted?: number }).retracted, 1);
+});
+

@@ -406,7 +406,8 @@ class PipelineRun implements Run {
   /** A node emitted a batch on a port: count it, keep it for previews, hand it downstream. */
   private emitFrom(node: Live, port: PortName, batch: Batch): void {
     const n = batch.rows.length;
-    if (n === 0) return;
+    // A batch of retractions alone still has to reach the sinks.
+    if (n === 0 && !batch.retract?.length) return;
     node.counters.addOut(port, n);
     node.rings[port].add(batch.rows);
     for (const target of node.routes[port]) this.deliver(target, batch);
