@@ -13,11 +13,12 @@ export class WindowInput {
   readonly args: unknown[];
   /** Rows refused since the last take(), as dead letters for the error port. */
   private failed: Row[] | null = null;
-  private readonly ordered: boolean;
+  /** Indexes of the min/max aggregates. */
+  private readonly ordered: number[];
 
   constructor(private readonly time: string, private readonly aggregates: readonly Aggregate[], private readonly ctx: Pick<NodeContext, 'nodeId' | 'clock'>) {
     this.args = new Array<unknown>(aggregates.length);
-    this.ordered = aggregates.some(isOrdered);
+    this.ordered = aggregates.flatMap((a, i) => (isOrdered(a) ? [i] : []));
   }
 
   /** The row's event time in epoch ms with `args` filled in, or NaN when the row was refused. */
@@ -44,7 +45,17 @@ export class WindowInput {
    * when they do not. Windows without min or max accept everything.
    */
   fits(row: Row, states: readonly unknown[]): boolean {
-    if (!this.ordered) return true;
+    const ordered = this.ordered;
+    const args = this.args;
+    let plain = true;
+    // Nothing held yet, no value, or two numbers: fits without a closer look (the common case).
+    for (let k = 0; k < ordered.length && plain; k++) {
+      const i = ordered[k] as number;
+      const held = states[i];
+      const v = args[i];
+      plain = held == null || v == null || (typeof held === 'number' && typeof v === 'number');
+    }
+    if (plain) return true;
     try {
       checkAgainst(this.aggregates, states, this.args);
       return true;
