@@ -42,6 +42,10 @@ test('a late re-emit rewrites a file: only the replaced window row counts, not t
   const diff = await table.diff(first, headId(table));
   assert.equal(diff.rowsAdded, 3, 'us@1 and eu@2 changed, eu@3 is new');
   assert.equal(diff.rowsRemoved, 2, 'the old us@1 and eu@2');
+  // A re-emit in one day partition and a first window in another, in one commit.
+  const beforeBoth = headId(table);
+  await table.append([{ region: 'apac', window_start: at(0), orders: 9 }, { region: 'apac', window_start: at(30), orders: 1 }], { upsertKey: key });
+  assert.deepEqual(await table.diff(beforeBoth, headId(table)), { rowsAdded: 2, rowsRemoved: 1, filesAdded: 3, filesRemoved: 1 });
 });
 
 test('compaction changes no row, even after a rename; duplicates count as rows', async (t) => {
