@@ -1,0 +1,49 @@
+// The broker a process starts for itself (tests, benchmarks) dies with that process, even when the process
+// is killed with SIGKILL and no exit handler runs.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+
+const brokerModule = new URL('./broker.ts', import.meta.url).href;
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+test('a broker started by a process dies when that process is SIGKILLed', { timeout: 180_000 }, async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'streamlake-orphan-'));
+  const script = `const { startBroker } = await import(${JSON.stringify(brokerModule)});
+const broker = await startBroker({ dataDir: ${JSON.stringify(dataDir)}, saslSsl: false });
+process.stdout.write('pid ' + broker.pid + '\\n');
+setInterval(() => {}, 1000);`;
+  const parent = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let brokerPid = 0;
+  try {
+    brokerPid = await new Promise<number>((resolve, reject) => {
+      let text = '';
+      parent.stdout!.on('data', (d: Buffer) => {
+        text += d.toString();
+        const m = /pid (\d+)/.exec(text);
+        if (m) resolve(Number(m[1]));
+      });
+      parent.on('exit', (code) => reject(new Error(`the parent exited (${code}) before its broker started`)));
+    });
+    assert.ok(alive(brokerPid), 'the broker runs');
+    parent.kill('SIGKILL');
+    const deadline = Date.now() + 15_000;
+    while (alive(brokerPid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    assert.equal(alive(brokerPid), false, 'the broker died with its parent');
+  } finally {
+    if (brokerPid && alive(brokerPid)) process.kill(brokerPid, 'SIGKILL');
+    parent.kill('SIGKILL');
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});
