@@ -129,6 +129,8 @@ export const nodeCatalog: readonly NodeTypeInfo[] = [
       { key: 'startFrom', kind: 'startFrom', label: 'Start from', default: 'latest', help: 'Where to start without a checkpoint: earliest, latest, an offset or a timestamp.' },
       { key: 'format', kind: 'enum', label: 'Format', required: true, options: ['json', 'csv', 'string', 'bytes', 'avro'], help: 'How message values are decoded.' },
       { key: 'columns', kind: 'stringList', label: 'Columns', when: { key: 'format', values: ['csv'] }, help: 'For csv: the column names in order.' },
+      { key: 'stopAtEnd', kind: 'boolean', label: 'Stop at end', default: false, help: 'Read what the topics hold when the run starts, then finish, instead of waiting for new messages.' },
+      { key: 'maxMessageBytes', kind: 'integer', label: 'Max message size', min: 1, max: 1_073_741_824, default: 1_048_576, help: 'Message values larger than this many bytes go to the error port instead of being decoded.' },
     ],
   },
   {

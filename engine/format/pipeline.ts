@@ -63,6 +63,10 @@ export interface KafkaSourceConfig {
   format: 'json' | 'csv' | 'string' | 'bytes' | 'avro';
   /** For csv: column names in order. */
   columns?: string[];
+  /** Finish once every partition reaches the end offset it had when the run started (drain a topic). */
+  stopAtEnd?: boolean;
+  /** Larger message values go to the error port (default 1 MiB). */
+  maxMessageBytes?: number;
 }
 
 export interface FilterConfig {

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import type { KafkaSourceConfig } from '../format/pipeline.ts';
+import { validatePipeline } from '../format/pipeline.ts';
 import { openLake, readRows } from '../lake/index.ts';
 import '../nodes/index.ts';
 import { createRun } from '../runtime/run.ts';
@@ -174,7 +175,8 @@ test('malformed messages go to the error port with their position; good ones sti
   await producer.send({ topic: avroTopic, messages: [good, unknown, good.subarray(0, good.length - 4), Buffer.from('plain text'), good].map((value) => ({ value })) });
   await producer.disconnect();
 
-  const json = await collect(source({ topics: [topic], format: 'json' }, { stopAtEnd: true, maxMessageBytes: 4096 }));
+  // The limit and the drain come from the pipeline config, as a saved pipeline gives them.
+  const json = await collect(source({ topics: [topic], format: 'json', stopAtEnd: true, maxMessageBytes: 4096 }, {}));
   assert.deepEqual(json.out.map((r) => r.ok), [1, 2]);
   assert.deepEqual(json.error.map((e) => (e.source as Row).offset), [1, 2, 3, 4, 5]);
   const reasons = json.error.map((e) => String(e.reason));
@@ -222,6 +224,19 @@ test('with the fields the pipeline reads, rows carry only those, decoded as JSON
     { _offset: 3, _timestamp: true },
     { amount: 7, event_time: new Date('2026-01-01T00:00:03.5Z'), name: null, _offset: 4, _timestamp: true },
   ]);
+});
+
+test('stopAtEnd and maxMessageBytes are checked config fields', () => {
+  const doc = (config: Record<string, unknown>): unknown => ({
+    format: 'streamlake.pipeline', version: 1, name: 'p',
+    nodes: [{ id: 'in', type: 'source.kafka', config: { connection: 'local', topics: ['t'], format: 'json', ...config } }, { id: 'out', type: 'sink.preview', config: {} }],
+    edges: [{ from: 'in', to: 'out' }],
+  });
+  assert.equal(validatePipeline(doc({ stopAtEnd: true, maxMessageBytes: 65_536 })).ok, true);
+  const problems = (config: Record<string, unknown>): string[] => validatePipeline(doc(config)).problems.map((p) => `${p.path}: ${p.message}`);
+  assert.match(problems({ stopAtEnd: 'yes' }).join('\n'), /\/config\/stopAtEnd: "stopAtEnd" must be true or false/);
+  assert.match(problems({ maxMessageBytes: 0 }).join('\n'), /\/config\/maxMessageBytes: "maxMessageBytes" must be at least 1/);
+  assert.match(problems({ maxMessageBytes: 10.5 }).join('\n'), /"maxMessageBytes" must be a whole number/);
 });
 
 test('start positions: earliest, latest, an offset and a timestamp', async () => {

@@ -17,12 +17,8 @@ import { KafkaRecord } from './records.ts';
 import { RegistryClient } from './registry/client.ts';
 import { connectionFor } from './store.ts';
 
-/** Options beyond the pipeline config: tests, benchmarks and hosts that embed the source directly. */
-export interface KafkaSourceOptions {
-  /** Stop once every partition reaches the end offset it had when the source started (drain a topic). */
-  stopAtEnd?: boolean;
-  maxMessageBytes?: number;
-}
+/** Overrides of the pipeline config's stopAtEnd and maxMessageBytes, for code that embeds the source. */
+export type KafkaSourceOptions = Pick<KafkaSourceConfig, 'stopAtEnd' | 'maxMessageBytes'>;
 
 type Push = (batch: Batch, port?: 'out' | 'error') => Promise<void>;
 
@@ -60,6 +56,8 @@ export class KafkaSource implements SourceInstance {
   private readonly introduced = new Set<string>();
   private introductions: { arrived: Set<string>; open: () => void; gate: Promise<void> } | undefined;
   private consumer: Consumer | undefined;
+  private readonly stopAtEnd: boolean;
+  private readonly maxMessageBytes: number | undefined;
   /** The group offset commits in flight, in order. */
   private committing: Promise<void> = Promise.resolve();
   private decoder: Decoder | undefined;
@@ -73,8 +71,10 @@ export class KafkaSource implements SourceInstance {
     private readonly config: KafkaSourceConfig,
     private readonly connection: ConnectionConfig,
     private readonly ctx: NodeContext,
-    private readonly options: KafkaSourceOptions = {},
+    options: KafkaSourceOptions = {},
   ) {
+    this.stopAtEnd = options.stopAtEnd ?? config.stopAtEnd ?? false;
+    this.maxMessageBytes = options.maxMessageBytes ?? config.maxMessageBytes;
     if (!config.topics?.length && !config.topicPattern) {
       throw new EngineError('ENG_FORMAT_INVALID', `source.kafka "${nodeId}" needs "topics" or "topicPattern"`);
     }
@@ -131,8 +131,8 @@ export class KafkaSource implements SourceInstance {
     const start = new Map<string, number>();
     const from = this.config.startFrom;
     const needStart = typeof from === 'object';
-    if (!needStart && !this.options.stopAtEnd) return { start, end: undefined };
-    const end = this.options.stopAtEnd ? new Map<string, number>() : undefined;
+    if (!needStart && !this.stopAtEnd) return { start, end: undefined };
+    const end = this.stopAtEnd ? new Map<string, number>() : undefined;
     const admin = kafkaClient(this.connection, { log: this.ctx.log }).admin();
     await admin.connect();
     try {
@@ -159,7 +159,7 @@ export class KafkaSource implements SourceInstance {
     // Header JSON, key strings and timestamp Dates cost an allocation per message: skip the unread ones.
     if (read) for (const [name, field] of Object.entries(metadataFields)) this.meta[name as keyof typeof metadataFields] = read.includes(field);
     const valueFields = read?.filter((f) => !Object.values(metadataFields).includes(f as MetadataField));
-    this.decoder = createDecoder(this.config.format, { columns: this.config.columns, registry, maxBytes: this.options.maxMessageBytes, fields: valueFields });
+    this.decoder = createDecoder(this.config.format, { columns: this.config.columns, registry, maxBytes: this.maxMessageBytes, fields: valueFields });
     this.preparing = this.config.format === 'avro';
     const kafka = kafkaClient(this.connection, {
       clientId: `streamlake-${this.nodeId}`,
@@ -388,8 +388,7 @@ export class KafkaSource implements SourceInstance {
 
 export async function createKafkaSource(spec: Extract<NodeSpec, { type: 'source.kafka' }>, ctx: NodeContext, options: KafkaSourceOptions = {}): Promise<KafkaSource> {
   const connection = await connectionFor(spec.config.connection, ctx.homeDir);
-  const extra = spec.config as KafkaSourceConfig & KafkaSourceOptions;
-  return new KafkaSource(spec.id, spec.config, connection, ctx, { stopAtEnd: extra.stopAtEnd, maxMessageBytes: extra.maxMessageBytes, ...options });
+  return new KafkaSource(spec.id, spec.config, connection, ctx, options);
 }
 
 registerNode('source.kafka', { kind: 'source', create: (spec, ctx) => createKafkaSource(spec, ctx) });

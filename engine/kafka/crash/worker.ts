@@ -1,11 +1,10 @@
 // One life of the crash test's engine: runs a pipeline document with checkpoints until its Kafka sources
-// have drained the topic (stopAtEnd), printing "ready" once started and "checkpoint N" as they become
+// have drained the topic (the document's sources say stopAtEnd), printing "ready" once started and "checkpoint N" as they become
 // durable. The parent kills it with SIGKILL at random moments and starts it again.
 import { readFileSync } from 'node:fs';
 import type { PipelineDoc } from '../../format/pipeline.ts';
 import '../../nodes/index.ts';
 import { createRun } from '../../runtime/run.ts';
-import { createKafkaSource } from '../source.ts';
 
 const [docPath, lakeDir, homeDir, checkpointDir] = process.argv.slice(2);
 if (!docPath || !lakeDir || !homeDir || !checkpointDir) {
@@ -18,7 +17,6 @@ const run = createRun(doc, {
   homeDir,
   checkpointDir,
   checkpointInterval: Number(process.env.STREAMLAKE_CRASH_CHECKPOINT_MS ?? 1000),
-  nodes: { 'source.kafka': { kind: 'source', create: (spec, ctx) => createKafkaSource(spec as Parameters<typeof createKafkaSource>[0], ctx, { stopAtEnd: true }) } },
   onEvent: (event) => {
     if (event.type === 'status' && event.status === 'running') process.stdout.write('ready\n');
     else if (event.type === 'checkpoint') process.stdout.write(`checkpoint ${event.checkpointId}\n`);
