@@ -153,18 +153,16 @@ export class FixedWindowOperator extends WindowOperator {
         windows.push([start, win.group, saveStates(this.settings.aggregates, win.states), win.events, win.emitted]);
       }
     }
-    return { watermark: this.tracker.save(), windows };
+    return this.saved('windows', windows);
   }
 
   restore(state: unknown): void {
-    const s = state as { watermark?: unknown; windows?: unknown } | null;
-    if (!s || !Array.isArray(s.windows)) throw new TypeError('window state has no window list');
-    this.tracker.load(s.watermark, this.ctx.clock.now());
+    const entries = this.restoreWatermark(state, 'windows');
     this.byStart = new Map();
     this.starts = [];
     this.fired = 0;
     this.dirty = [];
-    for (const entry of s.windows as unknown[]) {
+    for (const entry of entries) {
       const [start, group, states, events, emitted] = entry as [number, unknown[], unknown, number, boolean];
       const map = this.byStart.get(start) ?? this.addStart(start);
       const win: Window = { group, start, states: loadStates(this.settings.aggregates, states), events, emitted, dirty: false };

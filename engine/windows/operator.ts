@@ -38,6 +38,20 @@ export abstract class WindowOperator implements OperatorInstance {
     if (late) emit('late', { rows: late, partition: batch.partition });
   }
 
+  /** A snapshot: the watermark and the operator's saved windows under `list`. */
+  protected saved(list: 'windows' | 'sessions', entries: unknown[]): unknown {
+    return { watermark: this.tracker.save(), [list]: entries };
+  }
+
+  /** The saved windows of a snapshot (see saved), once its watermark is restored. */
+  protected restoreWatermark(state: unknown, list: 'windows' | 'sessions'): unknown[] {
+    const s = state as Record<string, unknown> | null;
+    const entries = s?.[list];
+    if (!Array.isArray(entries)) throw new TypeError(`${list === 'windows' ? 'window' : 'session window'} state has no ${list.slice(0, -1)} list`);
+    this.tracker.load(s?.watermark, this.ctx.clock.now());
+    return entries as unknown[];
+  }
+
   tick(now: number, emit: Emit): void {
     const before = this.tracker.value();
     if (this.tracker.advance(now) !== before) this.fire(emit);

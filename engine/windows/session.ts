@@ -174,18 +174,16 @@ export class SessionWindowOperator extends WindowOperator {
       // `replaces` (index 6) is what earlier versions kept instead of emittedAt.
       for (const s of list) sessions.push([s.group, s.start, s.end, saveStates(this.settings.aggregates, s.states), s.events, s.emitted, s.emittedAt !== null, s.emittedAt, s.stale]);
     }
-    return { watermark: this.tracker.save(), sessions };
+    return this.saved('sessions', sessions);
   }
 
   restore(state: unknown): void {
-    const st = state as { watermark?: unknown; sessions?: unknown } | null;
-    if (!st || !Array.isArray(st.sessions)) throw new TypeError('session window state has no session list');
-    this.tracker.load(st.watermark, this.ctx.clock.now());
+    const entries = this.restoreWatermark(state, 'sessions');
     this.groups = new Map();
     this.open = new Set();
     this.retained = new Set();
     this.dirty = [];
-    for (const entry of st.sessions as unknown[]) {
+    for (const entry of entries) {
       const [group, start, end, states, events, emitted, replaces, emittedAt, stale] = entry as [unknown[], number, number, unknown, number, boolean, boolean?, (number | null)?, number[]?];
       const key = groupOf(Object.fromEntries(this.settings.groupBy.map((g, i) => [g, group[i]])), this.settings.groupBy).key;
       // Checkpoints from before emittedAt: an emitted version is taken to be under the current start.

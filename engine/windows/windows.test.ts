@@ -450,3 +450,9 @@ test('explain names the window being waited for, and says when the input ended',
   op.finish(c.emit);
   assert.equal((op.explain() as { summary: string }).summary, 'The input ended: every window was emitted.');
 });
+
+test('restoring a window from state without its list is a clear error', () => {
+  assert.throws(() => tumbling().restore({ watermark: null }), /window state has no window list/);
+  const session = new SessionWindowOperator({ time: 't', gap: '10s', aggregates: { n: 'count(*)' } }, 10 * S, { nodeId: 's', clock: new ManualTime(0) });
+  assert.throws(() => session.restore(null), /session window state has no session list/);
+});
