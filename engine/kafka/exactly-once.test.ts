@@ -2,7 +2,7 @@
 // (at least 10 times) while it drains a topic into a raw table and a window table, and restarted each
 // time. Then the raw table must hold every event exactly once and the window table must equal aggregates
 // computed independently from the topic (read back with kcat). STREAMLAKE_CRASH_EVENTS sets the topic
-// size (default 30 000 for the suite; the issue's full run uses 1 000 000).
+// size (default 1 000 000, as the issue asks; about two minutes on our 2-core machines).
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,7 +17,9 @@ import { uniqueTopic, useTestBroker, type TestBroker } from '../testing/kafka.ts
 import { kafkaClient } from './connections.ts';
 
 const worker = new URL('./crash/worker.ts', import.meta.url).pathname;
-const chunk = Number(process.env.STREAMLAKE_CRASH_EVENTS ?? 30_000);
+const topicEvents = Number(process.env.STREAMLAKE_CRASH_EVENTS ?? 1_000_000);
+/** What a life that drained everything before its kill gets next. */
+const refill = Math.min(topicEvents, 30_000);
 const minKills = 10;
 let broker: TestBroker;
 
@@ -26,9 +28,9 @@ after(async () => { await broker.release(); });
 
 let produced = 0;
 /** Generated sales events, written by kcat (random partition per message). */
-function produceChunk(topic: string, dir: string): void {
+function produceChunk(topic: string, dir: string, count: number): void {
   const lines: string[] = [];
-  for (const row of generateEvents('sales_orders', { count: chunk, seed: 1 + produced, startTime: new Date(Date.UTC(2026, 0, 1) + produced * 200).toISOString() })) {
+  for (const row of generateEvents('sales_orders', { count, seed: 1 + produced, startTime: new Date(Date.UTC(2026, 0, 1) + produced * 200).toISOString() })) {
     lines.push(JSON.stringify({ ...row, order_id: `${produced + lines.length}` }));
   }
   const file = join(dir, `chunk-${produced}.jsonl`);
@@ -62,14 +64,14 @@ test(`kill -9 at least ${minKills} times while draining into a raw and a window 
   await admin.connect();
   await admin.createTopics({ topics: [{ topic, numPartitions: 3 }], waitForLeaders: true });
   await admin.disconnect();
-  produceChunk(topic, dir);
+  produceChunk(topic, dir, topicEvents);
 
   const doc: PipelineDoc = {
     format: 'streamlake.pipeline',
     version: 1,
     name: 'crash',
     nodes: [
-      { id: 'orders', type: 'source.kafka', config: { connection: 'local', topics: [topic], group: `${topic}-group`, format: 'json', startFrom: 'earliest' } },
+      { id: 'orders', type: 'source.kafka', config: { connection: 'local', topics: [topic], group: `${topic}-group`, format: 'json', startFrom: 'earliest', stopAtEnd: true } },
       { id: 'pick', type: 'transform.map', config: { select: { order_id: 'order_id', region: 'region', amount: 'amount', event_time: 'event_time', kafka_partition: '_partition', kafka_offset: '_offset' } } },
       { id: 'raw', type: 'sink.lake', config: { table: 'raw_orders', commitInterval: '1s' } },
       { id: 'minute', type: 'window.tumbling', config: { time: 'event_time', size: '1m', watermarkDelay: '5s', groupBy: ['region'], aggregates: { orders: 'count(*)', revenue: 'sum(amount)' } } },
@@ -103,7 +105,7 @@ test(`kill -9 at least ${minKills} times while draining into a raw and a window 
       const code = await life.exited;
       assert.equal(code, 0, `a life failed:\n${life.output.join('')}`);
       // Drained before enough kills: give it more to do.
-      produceChunk(topic, dir);
+      produceChunk(topic, dir, refill);
       continue;
     }
     life.child.kill('SIGKILL');
