@@ -1,14 +1,44 @@
 // kafka-window-lake: drain a 3-partition topic of 5 M sales events (~200-byte JSON) through filter →
 // tumbling 1-minute window → lake, and in the same run time `kcat -C -e` (librdkafka) reading the same
-// topic. The ratio says how close the engine's Kafka path is to a native consumer.
+// topic. The ratio says how close the engine's Kafka path is to a native consumer. Beside it: CPU time per
+// event (load-independent; kcat's from the shell's `times`), and the Kafka source alone with the
+// projection the runtime gives it (fetch + decode of the fields the pipeline reads).
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import type { PipelineDoc } from '../../format/pipeline.ts';
 import '../../nodes/index.ts';
 import { monotonicMs } from '../../runtime/clock.ts';
+import type { ConnectionConfig } from '../../kafka/connections.ts';
+import { KafkaSource } from '../../kafka/source.ts';
+import { buildGraph } from '../../runtime/graph.ts';
+import { sourceProjection } from '../../runtime/projection.ts';
 import { createRun } from '../../runtime/run.ts';
+import { testContext } from '../../testing/kafka.ts';
 import { registerWorkload, type BenchResult } from '../workload.ts';
 import { benchBroker, createTopic, drainingSource, loadTopic, salesFile } from './kafka-common.ts';
+
+/** Children's user + system seconds from the second line of the shell's `times` ("0m1.23s 0m0.45s"). */
+function shellTimes(text: string): number | undefined {
+  const line = text.trim().split('\n')[1];
+  const parts = line?.match(/(\d+)m([\d.]+)s/g);
+  if (!parts || parts.length < 2) return undefined;
+  return parts.reduce((sum, part) => {
+    const m = /(\d+)m([\d.]+)s/.exec(part);
+    return sum + (m ? Number(m[1]) * 60 + Number(m[2]) : 0);
+  }, 0);
+}
+
+/** Drains the topic with the source alone, handing it the fields the runtime would. */
+async function sourceAlone(connection: ConnectionConfig, topic: string, fields: string[] | undefined): Promise<{ events: number; seconds: number; cpuSeconds: number; fields: string }> {
+  const ctx = { ...testContext('orders'), fields };
+  const source = new KafkaSource('orders', { connection: connection.name, topics: [topic], format: 'json', startFrom: 'earliest', group: `${topic}-alone` }, connection, ctx, { stopAtEnd: true });
+  let events = 0;
+  const cpu = process.cpuUsage();
+  const started = monotonicMs();
+  await source.run(async (batch, port) => { if (port !== 'error') events += batch.rows.length; }, new AbortController().signal);
+  const used = process.cpuUsage(cpu);
+  return { events, seconds: (monotonicMs() - started) / 1000, cpuSeconds: (used.user + used.system) / 1e6, fields: fields?.join(', ') ?? 'all' };
+}
 
 registerWorkload({
   name: 'kafka-window-lake',
@@ -24,12 +54,16 @@ registerWorkload({
       ctx.log(`loaded ${count} events in ${loadSeconds.toFixed(1)} s`);
 
       const kcatStarted = monotonicMs();
+      let times = '';
       const kcatCode = await new Promise<number | null>((resolve) => {
-        const child = spawn('kcat', ['-C', '-b', broker.bootstrap, '-t', topic, '-o', 'beginning', '-e', '-q'], { stdio: ['ignore', 'ignore', 'inherit'] });
+        // `times` prints the shell's and then its children's user and system time.
+        const child = spawn('sh', ['-c', 'kcat -C -b "$1" -t "$2" -o beginning -e -q >/dev/null && times', 'sh', broker.bootstrap, topic], { stdio: ['ignore', 'pipe', 'inherit'] });
+        child.stdout.on('data', (d: Buffer) => { times += d.toString(); });
         child.on('exit', resolve);
       });
       const kcatSeconds = (monotonicMs() - kcatStarted) / 1000;
       if (kcatCode !== 0) throw new Error(`kcat -C exited ${kcatCode}`);
+      const kcatCpuSeconds = shellTimes(times);
 
       const doc: PipelineDoc = {
         format: 'streamlake.pipeline',
@@ -43,11 +77,15 @@ registerWorkload({
         ],
         edges: [{ from: 'orders', to: 'valid' }, { from: 'valid', to: 'per_min' }, { from: 'per_min', to: 'out' }],
       };
+      const alone = await sourceAlone(broker.connection, topic, sourceProjection(buildGraph(doc), 'orders'));
       const rss = ctx.trackRss();
+      const cpuBefore = process.cpuUsage();
       const started = monotonicMs();
       const run = createRun(doc, { lakeDir: join(ctx.workDir, 'lake'), homeDir: ctx.workDir, checkpointInterval: 0, nodes: { 'source.kafka': drainingSource(broker.connection) } });
       const summary = await run.start();
       const seconds = (monotonicMs() - started) / 1000;
+      const cpu = process.cpuUsage(cpuBefore);
+      const cpuSeconds = (cpu.user + cpu.system) / 1e6;
       const peakRssMb = rss.stop();
       if (summary.status !== 'finished') throw new Error(`run ${summary.status}: ${summary.error?.message ?? ''}`);
       const events = summary.eventsIn;
@@ -59,7 +97,9 @@ registerWorkload({
         eventsPerSecond: rate,
         peakRssMb,
         references: [
-          { name: 'kcat -C -e (librdkafka), same topic', eventsPerSecond: kcatRate, seconds: kcatSeconds },
+          { name: 'end to end, per CPU-second (load-independent)', eventsPerSecond: events / cpuSeconds, note: `${((cpuSeconds * 1e6) / events).toFixed(2)} µs CPU per event` },
+          { name: 'kcat -C -e (librdkafka), same topic', eventsPerSecond: kcatRate, seconds: kcatSeconds, note: kcatCpuSeconds === undefined ? undefined : `${((kcatCpuSeconds * 1e6) / count).toFixed(2)} µs CPU per message` },
+          { name: 'Kafka source alone (projected decode)', eventsPerSecond: alone.events / alone.seconds, seconds: alone.seconds, note: `${((alone.cpuSeconds * 1e6) / alone.events).toFixed(2)} µs CPU per event; fields ${alone.fields}` },
           { name: 'kcat -P load', eventsPerSecond: count / loadSeconds, seconds: loadSeconds },
         ],
         targets: { eventsPerSecond: kcatRate * 0.5 },
