@@ -111,6 +111,37 @@ test('windowed re-emits keep one row per key across commits (copy-on-write)', as
   assert.equal(table.resolve()?.operation, 'overwrite');
 });
 
+test('retracted session rows leave the table, within one commit and across commits', async (t) => {
+  const dir = await tempDir(t);
+  const time = new ManualTime(0);
+  const sink = new LakeSink({ table: 's', commitInterval: '0s' }, context(dir, time, { n: 0 }));
+  const key = ['region', 'window_start'];
+  const at = (s: number): Date => new Date(Date.UTC(2026, 0, 1, 0, 0, s));
+  const rowsNow = async (): Promise<(string | number)[][]> => {
+    const table = await openLake(dir).table('s');
+    return (await readRows(table, undefined, { orderBy: 'region, window_start' })).map((r) => [r.region as string, (r.window_start as Date).getUTCSeconds(), r.orders as number]);
+  };
+
+  // across commits: two emitted sessions, then a late event bridges them into one starting at 0s
+  await sink.write({ partition: 'p', upsertKey: key, rows: [{ region: 'eu', window_start: at(0), orders: 2 }, { region: 'eu', window_start: at(15), orders: 3 }, { region: 'us', window_start: at(0), orders: 1 }] });
+  await sink.checkpoint({ id: 1, sources: {} });
+  await sink.write({ partition: 'p', upsertKey: key, rows: [{ region: 'eu', window_start: at(0), orders: 6 }], retract: [{ region: 'eu', window_start: at(15) }] });
+  await sink.checkpoint({ id: 2, sources: {} });
+  assert.deepEqual(await rowsNow(), [['eu', 0, 6], ['us', 0, 1]]);
+
+  // within one commit: the retracted row never reaches the table; a key retracted and then emitted again stays
+  await sink.write({ partition: 'p', upsertKey: key, rows: [{ region: 'us', window_start: at(30), orders: 1 }, { region: 'us', window_start: at(40), orders: 1 }] });
+  await sink.write({ partition: 'p', upsertKey: key, rows: [{ region: 'us', window_start: at(30), orders: 3 }], retract: [{ region: 'us', window_start: at(40) }, { region: 'us', window_start: at(0) }] });
+  await sink.write({ partition: 'p', upsertKey: key, rows: [{ region: 'us', window_start: at(0), orders: 9 }] });
+  await sink.checkpoint({ id: 3, sources: {} });
+  assert.deepEqual(await rowsNow(), [['eu', 0, 6], ['us', 0, 9], ['us', 30, 3]]);
+
+  // a retraction after the last checkpoint is not committed with it: a restart replays it
+  await sink.write({ partition: 'p', upsertKey: key, rows: [], retract: [{ region: 'us', window_start: at(30) }] });
+  await sink.close();
+  assert.deepEqual(await rowsNow(), [['eu', 0, 6], ['us', 0, 9], ['us', 30, 3]]);
+});
+
 test('lastCommitted skips snapshots other writers made and reads the branch the sink writes', async (t) => {
   const dir = await tempDir(t);
   const time = new ManualTime(0);

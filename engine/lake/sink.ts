@@ -11,6 +11,8 @@
 // - at close(), rows covered by the last checkpoint that were not committed yet are committed with that
 //   checkpoint's id; rows that arrived after the last checkpoint (a failed run) are not committed, since a
 //   restart replays them from that checkpoint.
+// - retracted keys (Batch.retract: a late event merged emitted session windows) drop buffered rows of
+//   those keys that came before them and are removed from the table in the same snapshot as the rows.
 import { EngineError } from '../errors.ts';
 import { durationMs } from '../format/duration.ts';
 import type { LakeSinkConfig, NodeSpec } from '../format/pipeline.ts';
@@ -42,6 +44,9 @@ export class LakeSink implements SinkInstance {
   private buffer: Row[] = [];
   private covered = 0;
   private upsertKey: readonly string[] | undefined;
+  /** Retracted keys in arrival order; `position` counts the buffered rows that came before them. */
+  private retracts: { position: number; keys: readonly Row[] }[] = [];
+  private retractsCovered = 0;
   private lastInfo: CheckpointInfo | null = null;
   private committedPositions = '';
   private lastCommitAt: number;
@@ -69,12 +74,14 @@ export class LakeSink implements SinkInstance {
       }
       this.upsertKey ??= batch.upsertKey;
     }
+    if (batch.retract && batch.retract.length > 0) this.retracts.push({ position: this.buffer.length, keys: batch.retract });
     for (const row of batch.rows) this.buffer.push(row);
   }
 
   async checkpoint(info: CheckpointInfo): Promise<void> {
     this.lastInfo = info;
     this.covered = this.buffer.length;
+    this.retractsCovered = this.retracts.length;
     const due = this.ctx.clock.now() - this.lastCommitAt >= this.intervalMs || this.buffer.length >= this.targetRows;
     if (due) await this.commit(info);
   }
@@ -85,8 +92,9 @@ export class LakeSink implements SinkInstance {
 
   private async commit(info: CheckpointInfo): Promise<void> {
     const positions = this.positionsText(info);
-    const rows = this.buffer.slice(0, this.covered);
-    if (rows.length === 0 && positions === this.committedPositions) {
+    const covered = this.covered;
+    const { rows, retract } = this.settleRetracts(this.buffer.slice(0, covered), this.retracts.slice(0, this.retractsCovered));
+    if (rows.length === 0 && retract.length === 0 && positions === this.committedPositions) {
       this.lastCommitAt = this.ctx.clock.now();
       return;
     }
@@ -95,6 +103,7 @@ export class LakeSink implements SinkInstance {
     const result = await table.append(rows, {
       branch: this.branch,
       upsertKey: this.upsertKey,
+      retract,
       allowEmpty: true,
       summary: {
         [SUMMARY_PIPELINE]: this.ctx.pipelineName,
@@ -103,8 +112,10 @@ export class LakeSink implements SinkInstance {
         [SUMMARY_POSITIONS]: positions,
       },
     });
-    this.buffer = this.buffer.slice(rows.length);
+    this.buffer = this.buffer.slice(covered);
     this.covered = 0;
+    this.retracts = this.retracts.slice(this.retractsCovered).map((r) => ({ position: r.position - covered, keys: r.keys }));
+    this.retractsCovered = 0;
     this.committedPositions = positions;
     this.lastCommitAt = this.ctx.clock.now();
     this.stats.rows += result.rows;
@@ -122,6 +133,26 @@ export class LakeSink implements SinkInstance {
         this.dead = this.dead.slice(-MAX_KEPT_REJECTED);
       }
     }
+  }
+
+  /** Rows not retracted by a later key in the same commit, and every key retracted in it. */
+  private settleRetracts(rows: Row[], retracts: readonly { position: number; keys: readonly Row[] }[]): { rows: Row[]; retract: Row[] } {
+    const key = this.upsertKey;
+    if (retracts.length === 0 || !key) return { rows, retract: [] };
+    const keyOf = (row: Row): string => JSON.stringify(key.map((k) => {
+      const v = row[k];
+      return v instanceof Date ? v.getTime() : typeof v === 'bigint' ? `${v}n` : v ?? null;
+    }));
+    const lastRetractAt = new Map<string, number>();
+    const retract = new Map<string, Row>();
+    for (const r of retracts) {
+      for (const k of r.keys) {
+        const text = keyOf(k);
+        lastRetractAt.set(text, r.position);
+        retract.set(text, k);
+      }
+    }
+    return { rows: rows.filter((row, i) => (lastRetractAt.get(keyOf(row)) ?? -1) <= i), retract: [...retract.values()] };
   }
 
   /** The table, created on first use from the declared schema and the first rows. */
@@ -165,7 +196,7 @@ export class LakeSink implements SinkInstance {
   }
 
   async close(): Promise<SinkSummary> {
-    if (this.lastInfo && (this.covered > 0 || this.positionsText(this.lastInfo) !== this.committedPositions)) await this.commit(this.lastInfo);
+    if (this.lastInfo && (this.covered > 0 || this.retractsCovered > 0 || this.positionsText(this.lastInfo) !== this.committedPositions)) await this.commit(this.lastInfo);
     if (this.buffer.length > 0) {
       this.ctx.log('warn', `sink "${this.ctx.nodeId}": ${this.buffer.length} rows arrived after the last checkpoint and were not committed; a restart replays them`);
     }

@@ -53,3 +53,18 @@ test('a key that replaces every row of a file deletes the file without a rewrite
   assert.deepEqual((await readRows(table)).map((x) => x.v), ['b']);
   assert.equal(table.resolve()?.summary['total-data-files'], '1');
 });
+
+test('retracted keys are removed in the same snapshot as the new rows; a key both retracted and written keeps the row', async (t) => {
+  const table = await openLake(await tempDir(t)).createTable('t', { fields: [{ name: 'k', required: false, type: 'long' }, { name: 'v', required: false, type: 'string' }] });
+  await table.append([{ k: 1, v: 'a' }, { k: 2, v: 'b' }, { k: 3, v: 'c' }], { upsertKey: ['k'] });
+  const r = await table.append([{ k: 3, v: 'C' }], { upsertKey: ['k'], retract: [{ k: 2 }, { k: 3 }, { k: 99 }] });
+  assert.equal(r.replacedFiles, 1);
+  const head = table.resolve();
+  assert.equal(head?.operation, 'overwrite');
+  assert.equal(head?.summary['total-records'], '2');
+  assert.deepEqual((await readRows(table, undefined, { orderBy: 'k' })).map((x) => [x.k, x.v]), [[1, 'a'], [3, 'C']]);
+
+  // a retraction alone, with no new rows, is still an overwrite
+  await table.append([], { upsertKey: ['k'], retract: [{ k: 1 }] });
+  assert.deepEqual((await readRows(table, undefined, { orderBy: 'k' })).map((x) => [x.k, x.v]), [[3, 'C']]);
+});

@@ -8,6 +8,8 @@
 //   3. each candidate that really holds an incoming key is rewritten without those rows (same partition,
 //      same spec) and both the old file (deleted) and the rewrite (added) go into one `overwrite`
 //      snapshot together with the new rows.
+// Retractions (`retract`: keys of rows emitted earlier that no longer exist, e.g. two session windows a late
+// event merged) go through the same rewrite, with no new row for the key.
 // On a commit conflict the whole change is recomputed against the new head, so a concurrent writer's
 // rows with the same key are replaced too.
 import { mkdir } from 'node:fs/promises';
@@ -37,6 +39,11 @@ export interface RejectedRow {
 export interface AppendOptions extends CommitOptions {
   branch?: string;
   upsertKey?: readonly string[];
+  /**
+   * With upsertKey: keys (rows of just the key columns) whose rows are removed from the branch in the same
+   * snapshot. A key that also has a row in `rows` ends with that row.
+   */
+  retract?: readonly Row[];
   /** Extra snapshot summary keys (values are text). */
   summary?: Record<string, string>;
   /** When false, rows with new fields are rejected instead of adding columns. */
@@ -137,8 +144,10 @@ function appendBuilder(rows: readonly Row[], options: AppendOptions): { build: (
     }
     let deleted: DataFileEntry[] = [];
     let rewrites: AddedFile[] = [];
-    if (options.upsertKey && ctx.parent && accepted.length > 0) {
-      ({ deleted, rewrites } = await copyOnWrite(ctx.files, ctx.parent, struct, keyColumns(struct, options.upsertKey), accepted));
+    if (options.upsertKey && ctx.parent) {
+      const keys = keyColumns(struct, options.upsertKey);
+      const gone = retractedKeys(keys, options.retract ?? []);
+      if (accepted.length > 0 || gone.length > 0) ({ deleted, rewrites } = await copyOnWrite(ctx.files, ctx.parent, struct, keys, [...accepted, ...gone]));
     }
     written = accepted.length;
     files = added.length + rewrites.length;
@@ -168,6 +177,17 @@ function keyOf(row: Row, keys: readonly NestedField[]): string {
     const v = row[k.name];
     return typeof v === 'bigint' ? `${v}n` : v instanceof Uint8Array ? Buffer.from(v).toString('hex') : v ?? null;
   }));
+}
+
+/** Retracted keys coerced to the key columns' types; a key that cannot be one matches no row and is skipped. */
+function retractedKeys(keys: readonly NestedField[], retract: readonly Row[]): Row[] {
+  const keyStruct: StructType = { type: 'struct', fields: [...keys] };
+  const out: Row[] = [];
+  for (const key of retract) {
+    const r = coerceRow(keyStruct, key);
+    if (r.ok) out.push(r.row);
+  }
+  return out;
 }
 
 function lastPerKey(rows: readonly Row[], keys: readonly NestedField[]): Row[] {
