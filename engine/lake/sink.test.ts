@@ -6,7 +6,10 @@ import { openLake } from './lake.ts';
 import { LakeSink, SUMMARY_CHECKPOINT, SUMMARY_POSITIONS } from './sink.ts';
 import { readRows } from './table/scan.ts';
 import { tempDir } from './testing/tmp.ts';
-import type { LakeSinkConfig } from '../format/pipeline.ts';
+import type { LakeSinkConfig, PipelineDoc } from '../format/pipeline.ts';
+import '../nodes/index.ts';
+import { MemorySource } from '../runtime/memory-source.ts';
+import { createRun } from '../runtime/run.ts';
 
 function context(lakeDir: string, time: ManualTime, errors: { n: number }, logs: string[] = []): NodeContext {
   const metrics: NodeMetrics = {
@@ -171,4 +174,40 @@ test('a dead-letter table keeps payloads of every shape as JSON text', async (t)
     ['bad amount', '{"amount":-1,"tags":["x"]}', null],
     ['not JSON', '{oops', '{"line":7}'],
   ]);
+});
+
+test('a run: a late event bridging two emitted session windows leaves one row for the merged session in the lake', async (t) => {
+  const dir = await tempDir(t);
+  const doc: PipelineDoc = {
+    format: 'streamlake.pipeline',
+    version: 1,
+    name: 'sessions',
+    nodes: [
+      { id: 'clicks', type: 'source.generator', config: { dataset: 'user_events' } },
+      { id: 'visits', type: 'window.session', config: { time: 'ts', gap: '15s', watermarkDelay: '0s', allowedLateness: '1m', groupBy: ['region'], aggregates: { clicks: 'count(*)' } } },
+      { id: 'lake', type: 'sink.lake', config: { table: 'visits', commitInterval: '0s' } },
+    ],
+    edges: [{ from: 'clicks', to: 'visits' }, { from: 'visits', to: 'lake' }],
+  };
+  const at = (s: number): Date => new Date(Date.UTC(2026, 0, 1, 0, 0, s));
+  const batch = (...rows: [string, number][]) => ({ partition: 'clicks/0', rows: rows.map(([region, s]) => ({ region, ts: at(s) })) });
+  const batches = [
+    batch(['eu', 0], ['eu', 5], ['eu', 30], ['eu', 35], ['us', 60]), // eu sessions from 0s and 30s, both emitted at watermark 60s
+    batch(['eu', 17]), // late but allowed: joins the first session, which now reaches the second
+    batch(['us', 200]),
+  ];
+  const time = new ManualTime(0);
+  const run = createRun(doc, {
+    lakeDir: dir,
+    homeDir: dir,
+    clock: time,
+    timers: time,
+    nodes: { 'source.generator': { kind: 'source', create: () => new MemorySource(batches) } },
+  });
+  const summary = await run.start();
+  assert.equal(summary.status, 'finished', summary.error?.message);
+  const rows = await readRows(await openLake(dir).table('visits'), undefined, { orderBy: 'region, window_start' });
+  const eu = rows.filter((r) => r.region === 'eu').map((r) => [(r.window_start as Date).toISOString(), r.clicks]);
+  assert.deepEqual(eu, [[at(0).toISOString(), 5]], 'the session from 30s was merged away, not left behind');
+  assert.equal(rows.filter((r) => r.region === 'us').length, 2);
 });
