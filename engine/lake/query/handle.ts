@@ -13,8 +13,8 @@ export interface StreamingQueryParts {
   connection: DuckDBConnection;
   statement: DuckDBPreparedStatement;
   pageSize: number;
-  /** Releases the connection and temp views; called exactly once. */
-  release(): void;
+  /** Releases the connection and temp views; called exactly once, `finished` when every row was read. */
+  release(finished: boolean): void;
 }
 
 export function columnsOf(statement: DuckDBPreparedStatement): ColumnInfo[] {
@@ -40,6 +40,7 @@ export class StreamingQuery implements QueryHandle {
   private result: Promise<DuckDBResult> | null = null;
   private pending: Row[] = [];
   private exhausted = false;
+  private finished = false;
   private cancelled = false;
   private closed = false;
   private reading: Promise<Page> | null = null;
@@ -113,6 +114,7 @@ export class StreamingQuery implements QueryHandle {
     const done = this.exhausted && this.pending.length === 0;
     if (done) {
       this.busy = false;
+      this.finished = true;
       this.close();
     }
     return { rows, done };
@@ -129,11 +131,11 @@ export class StreamingQuery implements QueryHandle {
     this.closed = true;
     this.pending = [];
     if (!this.busy) {
-      this.parts.release();
+      this.parts.release(this.finished);
       return;
     }
     // Closing a connection under a running task is unsafe: interrupt, and release once the read settles.
     this.parts.connection.interrupt();
-    void this.reading?.catch(() => undefined).finally(() => this.parts.release());
+    void this.reading?.catch(() => undefined).finally(() => this.parts.release(false));
   }
 }

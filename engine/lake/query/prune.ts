@@ -111,6 +111,8 @@ function conjuncts(node: Record<string, Json>, names: Set<string>, out: Predicat
  * SELECT whose FROM is exactly that one table (joins, set operations, CTEs keep every file).
  */
 export async function wherePredicates(connection: DuckDBConnection, sql: string, viewName: string): Promise<Predicate[]> {
+  // Without the word there is no WHERE to read, and parsing costs a round trip per query.
+  if (!/where/i.test(sql)) return [];
   let tree: Json;
   try {
     // The argument must be a literal (a parameter has no type at bind time).

@@ -175,6 +175,25 @@ test('cancel interrupts a running query with ENG_LAKE_CANCELLED', { timeout: 60_
   assert.deepEqual((await all('SELECT count(*) AS n FROM numbers')).rows, [{ n: 10000 }]);
 });
 
+test('a reused connection never keeps a view the query did not ask for, nor one a statement replaced', async () => {
+  assert.deepEqual((await all('SELECT count(*) AS n FROM numbers')).rows, [{ n: 10000 }]);
+  const numbers = source.versions.get('numbers');
+  assert.ok(numbers);
+  source.versions.delete('numbers');
+  try {
+    await assert.rejects(all('SELECT count(*) AS n FROM numbers'), /numbers/);
+  } finally {
+    source.versions.set('numbers', numbers);
+  }
+  assert.deepEqual((await all('SELECT count(*) AS n FROM numbers')).rows, [{ n: 10000 }]);
+  await all('CREATE OR REPLACE TEMP VIEW numbers AS SELECT 42 AS n');
+  assert.deepEqual((await all('SELECT count(*) AS n FROM numbers')).rows, [{ n: 10000 }]);
+  // The pruned view of regions replaces the whole one on the same connection, and back.
+  assert.deepEqual((await all("SELECT count(*) AS n FROM regions WHERE region = 'eu'")).rows, [{ n: 4 }]);
+  await assert.rejects(all('SELECT count(*) AS n FROM regions'), /missing-us/);
+  assert.deepEqual((await all("SELECT count(*) AS n FROM regions WHERE region = 'eu'")).rows, [{ n: 4 }]);
+});
+
 test('bad SQL, unknown refs and conflicting options are clear errors', async () => {
   await assert.rejects(lake.query('SELEC * FROM people'), (error: unknown) =>
     error instanceof EngineError && error.code === 'ENG_LAKE_QUERY' && /syntax error/i.test(error.message));

@@ -1,7 +1,7 @@
 // The app's query service: one DuckDB instance, a fresh connection per query (temp views are connection
 // scoped, so concurrent queries at different versions never see each other's views), results in pages.
 import { randomUUID } from 'node:crypto';
-import type { DuckDBInstance } from '@duckdb/node-api';
+import { StatementType, type DuckDBInstance } from '@duckdb/node-api';
 import { EngineError, toErrorPayload } from '../../errors.ts';
 import { duckDbType } from './duckdb-type.ts';
 import { defaultPageSize, queryError, StreamingQuery } from './handle.ts';
@@ -9,7 +9,8 @@ import { namedSelect, readsByName } from './layout.ts';
 import { pruneFiles, wherePredicates } from './prune.ts';
 import { findReferences, rewriteReferences, versionedViewName } from './references.ts';
 import type { CatalogEntry, QueryHandle, QueryOptions, SnapshotView, TableSource, VersionSelector } from './types.ts';
-import { createViewStatement, viewSelect } from './view.ts';
+import { viewSelect } from './view.ts';
+import { connectionPool } from './connections.ts';
 
 export interface LakeQuery {
   /** Runs one SQL statement over the lake; rows come from the handle's `nextPage`. */
@@ -17,7 +18,7 @@ export interface LakeQuery {
   tables(): Promise<{ name: string; error?: CatalogEntry['error'] }[]>;
   /** Table and column names for editor completion (head of main). */
   catalog(): Promise<CatalogEntry[]>;
-  /** Cancels open queries. The DuckDB instance is shared and stays open. */
+  /** Cancels open queries and closes idle connections. The DuckDB instance is shared and stays open. */
   close(): void;
 }
 
@@ -49,6 +50,7 @@ export function parseAsOf(asOf: number | string): number {
 
 export function createLakeQueryService(parts: LakeQueryParts): LakeQuery {
   const open = new Set<QueryHandle>();
+  const pool = connectionPool(parts.instance);
   let configured = false;
 
   async function query(sql: string, options: QueryOptions = {}): Promise<QueryHandle> {
@@ -80,7 +82,8 @@ export function createLakeQueryService(parts: LakeQueryParts): LakeQuery {
     }
     const rewritten = rewriteReferences(sql, references.versioned);
 
-    const connection = await (await parts.instance()).connect();
+    const held = await pool.acquire();
+    const connection = held.connection;
     let handle: StreamingQuery | null = null;
     try {
       if (!configured) {
@@ -93,27 +96,31 @@ export function createLakeQueryService(parts: LakeQueryParts): LakeQuery {
       // other reference, e.g. a subquery, would see the narrowed view too).
       const only = references.count === 1 && unreadable.size === 0 ? views[0] : undefined;
       const predicates = only ? await wherePredicates(connection, rewritten, only.name) : [];
+      const wanted: { name: string; select: string }[] = [];
       for (const { name, view } of views) {
         const files = view === only?.view ? pruneFiles(view, predicates) : view.files;
         const byName = files.length > 0 && (await readsByName(connection, view));
-        await connection.run(createViewStatement(name, byName ? namedSelect(view, files) : viewSelect(view, files)));
+        wanted.push({ name, select: byName ? namedSelect(view, files) : viewSelect(view, files) });
       }
+      await pool.useViews(held, wanted);
       const statement = await connection.prepare(rewritten);
+      // Only a SELECT leaves the connection as we know it (its catalog and settings untouched).
+      const select = statement.statementType === StatementType.SELECT;
       handle = new StreamingQuery({
         id: randomUUID(),
         connection,
         statement,
         pageSize,
-        release() {
+        release(finished) {
           open.delete(handle!);
           statement.destroySync();
-          connection.closeSync();
+          pool.release(held, finished && select);
         },
       });
       open.add(handle);
       return handle;
     } catch (error) {
-      if (!handle) connection.closeSync();
+      if (!handle) pool.release(held, false);
       const failure = queryError(error);
       if (/multiple statements/i.test(failure.message)) {
         throw new EngineError('ENG_LAKE_QUERY', 'The text holds several SQL statements; run one statement at a time', undefined, { cause: error });
@@ -151,6 +158,7 @@ export function createLakeQueryService(parts: LakeQueryParts): LakeQuery {
     catalog,
     close() {
       for (const handle of [...open]) handle.cancel();
+      pool.closeIdle();
     },
   };
 }
