@@ -1,5 +1,6 @@
-// The app's query service: one DuckDB instance, a fresh connection per query (temp views are connection
-// scoped, so concurrent queries at different versions never see each other's views), results in pages.
+// The app's query service: one DuckDB instance, a connection of its own per running query (temp views are
+// connection scoped, so concurrent queries at different versions never see each other's views; idle ones
+// are reused with their views, connections.ts), results in pages.
 import { randomUUID } from 'node:crypto';
 import { StatementType, type DuckDBInstance } from '@duckdb/node-api';
 import { EngineError, toErrorPayload } from '../../errors.ts';
