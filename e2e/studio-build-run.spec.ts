@@ -2,72 +2,33 @@
 // on the generator, watch a live preview fill, stop; then see the lake table's snapshots and chart a SQL
 // query over it. Every control is found by its role and accessible name.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import type { Locator, Page } from 'playwright-core';
-import { launchStudio } from './helpers/studio.ts';
+import { canvasNode, canvasRegion, canvasSettled, connectPorts } from './helpers/canvas.ts';
+import { studioPerFile } from './helpers/studio.ts';
 import type { Studio } from './helpers/studio.ts';
+import { eventually } from './helpers/wait.ts';
 
 let studio: Studio;
 let page: Page;
 
-before(async () => {
-  studio = await launchStudio();
-  page = studio.page;
-  page.setDefaultTimeout(20_000);
-  await page.getByRole('button', { name: 'Run pipeline' }).waitFor();
+studioPerFile((opened) => {
+  studio = opened;
+  page = opened.page;
 });
-
-after(async () => {
-  await studio?.close();
-});
-
-function canvas(): Locator {
-  return page.getByRole('region', { name: 'Pipeline canvas' });
-}
 
 function node(id: string): Locator {
-  return page.getByRole('group', { name: `Node ${id}` });
+  return canvasNode(page, id);
 }
 
 async function drop(item: string, x: number, y: number): Promise<void> {
-  await page.getByRole('button', { name: `Add ${item}` }).dragTo(canvas(), { targetPosition: { x, y } });
+  await canvasSettled(page);
+  await page.getByRole('button', { name: `Add ${item}` }).dragTo(canvasRegion(page), { targetPosition: { x, y } });
 }
 
-async function connect(from: string, port: string, to: string): Promise<void> {
-  await settled();
-  await page.getByLabel(`${from} ${port} port`).dragTo(page.getByLabel(`${to} input`));
-}
-
-/**
- * Waits until the viewport and the nodes stop moving (a fit or a layout animates): a drag computed from
- * positions read mid-animation would drop beside its target on a loaded machine.
- */
-async function settled(): Promise<void> {
-  const read = () => page.evaluate(() => {
-    const viewport = document.querySelector('.react-flow__viewport')?.getAttribute('style') ?? '';
-    const nodes = [...document.querySelectorAll('.react-flow__node')].map((n) => n.getAttribute('style') ?? '');
-    return [viewport, ...nodes].join('|');
-  });
-  let last = await read();
-  let stableReads = 0;
-  while (stableReads < 3) {
-    await page.waitForTimeout(100);
-    const next = await read();
-    stableReads = next === last ? stableReads + 1 : 0;
-    last = next;
-  }
-}
-
-/** Polls until `check` holds; the budget is generous because the machine is shared, not a timing claim. */
-async function eventually<T>(what: string, read: () => Promise<T>, check: (value: T) => boolean, budgetMs = 60_000): Promise<T> {
-  const deadline = Date.now() + budgetMs;
-  let last: T = await read();
-  while (!check(last)) {
-    if (Date.now() > deadline) assert.fail(`${what}: still ${JSON.stringify(last)}`);
-    await page.waitForTimeout(250);
-    last = await read();
-  }
-  return last;
+/** Connects once the viewport and nodes have stopped moving (a drag during a fit drops beside its target). */
+function connect(from: string, port: string, to: string): Promise<void> {
+  return connectPorts(page, from, port, to);
 }
 
 test('build the sales pipeline by drag and drop on an empty canvas', async () => {
@@ -128,36 +89,36 @@ test('configure each node in the inspector', async () => {
   await page.getByRole('textbox', { name: 'Commit interval' }).fill('1s');
 
   await page.getByRole('tab', { name: /Problems/ }).click();
-  await eventually('problems', () => page.getByRole('tab', { name: /Problems/ }).innerText(), (t) => /\b0\b/.test(t));
+  await eventually(page, 'problems', () => page.getByRole('tab', { name: /Problems/ }).innerText(), (t) => /\b0\b/.test(t));
   await studio.screenshot('02-inspector');
 });
 
 test('run on the generator, watch the live preview fill, stop', async () => {
   await page.getByRole('button', { name: 'Run pipeline' }).click();
-  await eventually('run status', () => page.getByRole('status', { name: 'Run status' }).innerText(), (t) => t.includes('running'));
+  await eventually(page, 'run status', () => page.getByRole('status', { name: 'Run status' }).innerText(), (t) => t.includes('running'));
   await node('tumbling').click();
   await page.getByRole('tab', { name: 'Output' }).click();
   const rows = page.getByRole('table', { name: 'Output rows of tumbling' }).locator('tbody tr');
-  await eventually('window output rows', () => rows.count(), (n) => n > 0);
+  await eventually(page, 'window output rows', () => rows.count(), (n) => n > 0);
   const first = await rows.count();
-  await eventually('more window output', () => page.getByRole('region', { name: 'Live output' }).innerText(), (t) => /[1-9][\d,]* seen/.test(t));
+  await eventually(page, 'more window output', () => page.getByRole('region', { name: 'Live output' }).innerText(), (t) => /[1-9][\d,]* seen/.test(t));
   await page.getByRole('button', { name: 'Show JSON' }).click();
   assert.match(await page.getByLabel('Output JSON of tumbling').innerText(), /"revenue"/);
   await page.getByRole('button', { name: 'Show table' }).click();
   assert.ok(first > 0);
   // The lake sink commits every second: wait for a snapshot before stopping.
-  await eventually('live badges', () => node('lake').innerText(), (t) => /\/s/.test(t));
-  await page.waitForTimeout(2500);
+  await eventually(page, 'live badges', () => node('lake').innerText(), (t) => /\/s/.test(t));
+  await eventually(page, 'a snapshot of sales_by_region', async () => (await studio.service.lakeTables()).find((t) => t.name === 'sales_by_region')?.snapshots ?? 0, (n) => n > 0);
   await studio.screenshot('03-running');
   await page.getByRole('button', { name: 'Stop pipeline' }).click();
-  await eventually('stopped', () => page.getByRole('status', { name: 'Run status' }).innerText(), (t) => !/running|stopping/.test(t));
+  await eventually(page, 'stopped', () => page.getByRole('status', { name: 'Run status' }).innerText(), (t) => !/running|stopping/.test(t));
 });
 
 test('the lake explorer shows the table and its snapshots', async () => {
   await page.getByRole('tab', { name: 'Lake' }).click();
   await page.getByRole('option', { name: /sales_by_region/ }).click();
   const timeline = page.getByRole('list', { name: 'Snapshot timeline' });
-  await eventually('snapshots', () => timeline.getByRole('listitem').count(), (n) => n > 0);
+  await eventually(page, 'snapshots', () => timeline.getByRole('listitem').count(), (n) => n > 0);
   assert.match(await page.getByRole('region', { name: 'Schema' }).innerText(), /revenue/);
   await studio.screenshot('04-lake-explorer');
 });
@@ -167,10 +128,10 @@ test('a SQL query over the table shows a grid and a line chart with data', async
   await page.getByRole('textbox', { name: 'SQL query' }).fill('SELECT window_start, region, revenue FROM sales_by_region ORDER BY window_start');
   await page.getByRole('button', { name: 'Run query' }).click();
   const grid = page.getByRole('table', { name: 'Query results' });
-  await eventually('result rows', () => grid.locator('tbody tr').count(), (n) => n > 0);
+  await eventually(page, 'result rows', () => grid.locator('tbody tr').count(), (n) => n > 0);
   const chart = page.getByRole('figure', { name: /^line chart of/ });
   await chart.waitFor();
-  await eventually('drawn lines', () => chart.locator('.recharts-line-curve').count(), (n) => n > 0);
+  await eventually(page, 'drawn lines', () => chart.locator('.recharts-line-curve').count(), (n) => n > 0);
   await studio.screenshot('05-sql-chart');
   assert.deepEqual(studio.pageErrors.filter((e) => !/Content Security Policy|favicon/.test(e)), []);
 });

@@ -2,14 +2,14 @@
 // way React DevTools sees them (a hook on every commit), so the check holds on any machine; frame times
 // and main-thread CPU time of the same drag are printed as figures, never asserted.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import type { Page } from 'playwright-core';
 import type { NodeSpec, PipelineDoc } from '../engine/format/pipeline.ts';
 import { canvasNode, canvasSettled } from './helpers/canvas.ts';
 import { importPipelineFile } from './helpers/files.ts';
 import { recordFrames } from './helpers/frames.ts';
 import { renderHook, startCounting, stopCounting } from './helpers/renders.ts';
-import { openStudio } from './helpers/studio.ts';
+import { studioPerFile } from './helpers/studio.ts';
 import type { Studio } from './helpers/studio.ts';
 
 let studio: Studio;
@@ -38,14 +38,10 @@ function bigPipeline(): PipelineDoc {
   return { format: 'streamlake.pipeline', version: 1, name: 'two-hundred-nodes', nodes, edges, layout };
 }
 
-before(async () => {
-  studio = await openStudio({ initScripts: [renderHook(['PipelineNode'])] });
-  page = studio.page;
-});
-
-after(async () => {
-  await studio?.close();
-});
+studioPerFile((opened) => {
+  studio = opened;
+  page = opened.page;
+}, { initScripts: [renderHook(['PipelineNode'])] });
 
 test('dragging one node of 200 re-renders only that node', async () => {
   await importPipelineFile(page, 'two-hundred-nodes.json', JSON.stringify(bigPipeline()));

@@ -2,24 +2,20 @@
 // canvas as it was; a valid one round-trips to exactly the canonical text the engine exports.
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import type { Page } from 'playwright-core';
 import type { PipelineDoc } from '../engine/format/pipeline.ts';
 import { exportPipeline, validatePipeline } from '../engine/format/pipeline.ts';
 import { importPipelineFile } from './helpers/files.ts';
-import { openStudio } from './helpers/studio.ts';
+import { studioPerFile } from './helpers/studio.ts';
 import type { Studio } from './helpers/studio.ts';
 
 let studio: Studio;
 let page: Page;
 
-before(async () => {
-  studio = await openStudio();
-  page = studio.page;
-});
-
-after(async () => {
-  await studio?.close();
+studioPerFile((opened) => {
+  studio = opened;
+  page = opened.page;
 });
 
 const broken = {

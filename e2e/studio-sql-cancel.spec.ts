@@ -1,9 +1,9 @@
 // Cancel in the SQL workbench stops a query that is still running on the host: the run is named up front,
 // Cancel sends that name, DuckDB is interrupted and the pending sqlRun answers ENG_LAKE_CANCELLED.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { openStudio } from './helpers/studio.ts';
+import { studioPerFile } from './helpers/studio.ts';
 import type { Studio } from './helpers/studio.ts';
 import { eventually } from './helpers/wait.ts';
 
@@ -12,9 +12,9 @@ let page: Page;
 const sent: string[] = [];
 const received: string[] = [];
 
-before(async () => {
-  studio = await openStudio();
-  page = studio.page;
+studioPerFile(async (opened) => {
+  studio = opened;
+  page = opened.page;
   // Frames are collected from the start, so the app's WebSocket is already watched when the page loads.
   page.on('websocket', (socket) => {
     socket.on('framesent', (frame) => sent.push(String(frame.payload)));
@@ -22,10 +22,6 @@ before(async () => {
   });
   await page.reload();
   await page.getByRole('tab', { name: 'SQL' }).waitFor();
-});
-
-after(async () => {
-  await studio?.close();
 });
 
 test('Cancel interrupts a running query on the host and says so in the results', async () => {

@@ -1,11 +1,11 @@
 // Time travel: a pipeline writes two snapshots (two runs); picking the older one in the lake explorer makes
 // the workbench query that snapshot, and its answer differs from the current table's.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import type { Page } from 'playwright-core';
 import type { PipelineDoc } from '../engine/format/pipeline.ts';
 import { importPipelineFile } from './helpers/files.ts';
-import { openStudio } from './helpers/studio.ts';
+import { studioPerFile } from './helpers/studio.ts';
 import type { Studio } from './helpers/studio.ts';
 import { eventually } from './helpers/wait.ts';
 
@@ -24,13 +24,9 @@ const pipeline: PipelineDoc = {
   layout: { orders: { x: 0, y: 0 }, lake: { x: 300, y: 0 } },
 };
 
-before(async () => {
-  studio = await openStudio();
-  page = studio.page;
-});
-
-after(async () => {
-  await studio?.close();
+studioPerFile((opened) => {
+  studio = opened;
+  page = opened.page;
 });
 
 async function runOnce(): Promise<void> {

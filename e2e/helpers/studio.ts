@@ -3,6 +3,7 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, before } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { createStudioService } from '../../engine/api/service.ts';
 import type { StudioService } from '../../engine/api/service.ts';
@@ -10,6 +11,7 @@ import { startWebHost } from '../../engine/host/server.ts';
 import type { WebHost } from '../../engine/host/server.ts';
 import { FileConnectionStore } from '../../engine/kafka/connections.ts';
 import { launchChromium } from './browser.ts';
+import { canvasSettled } from './canvas.ts';
 
 export const screenshotDir = new URL('../.screenshots/', import.meta.url).pathname;
 
@@ -103,12 +105,33 @@ export async function launchStudio(options: StudioOptions = {}): Promise<Studio>
 }
 
 /**
- * Launches the studio and waits until its first screen is up, with a default wait per action that is
- * generous because CI machines are shared (a budget, not a timing claim).
+ * Launches the studio and waits until its first screen is up with its pipeline, with a default wait per
+ * action that is generous because CI machines are shared (a budget, not a timing claim).
  */
 export async function openStudio(options: StudioOptions = {}): Promise<Studio> {
   const studio = await launchStudio(options);
-  studio.page.setDefaultTimeout(20_000);
-  await studio.page.getByRole('button', { name: 'Run pipeline' }).waitFor();
+  const page = studio.page;
+  page.setDefaultTimeout(20_000);
+  await page.getByRole('button', { name: 'Run pipeline' }).waitFor();
+  // The first screen is complete once the example (or the autosaved pipeline) is on the canvas and
+  // fitted; a spec that counted nodes before that would race the restore.
+  await page.getByRole('group', { name: /^Node / }).first().waitFor();
+  await canvasSettled(page);
   return studio;
+}
+
+/**
+ * One studio for all the tests of a spec file: opened before the first test and handed to `use`, which
+ * may finish the spec's own setup (Node 20 does not order several top-level `before` hooks, so a spec
+ * must not add another one that needs the studio), closed after the last test.
+ */
+export function studioPerFile(use: (studio: Studio) => void | Promise<void>, options: StudioOptions = {}): void {
+  let studio: Studio | undefined;
+  before(async () => {
+    studio = await openStudio(options);
+    await use(studio);
+  });
+  after(async () => {
+    await studio?.close();
+  });
 }
