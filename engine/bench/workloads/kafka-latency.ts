@@ -5,7 +5,7 @@
 // recorded source positions cover the event's offset, minus the event's Kafka CreateTime set by the
 // producer. The snapshot's own commit timestamp is reported beside it.
 import { spawn } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { PipelineDoc } from '../../format/pipeline.ts';
 import { openLake, readRows, SUMMARY_POSITIONS } from '../../lake/index.ts';
@@ -36,6 +36,16 @@ let sent = 0;
 })();
 `;
 
+
+async function firstBytes(path: string, length: number): Promise<string> {
+  const handle = await open(path, 'r');
+  try {
+    const { buffer, bytesRead } = await handle.read(Buffer.alloc(length), 0, length, 0);
+    return buffer.toString('utf8', 0, bytesRead);
+  } finally {
+    await handle.close();
+  }
+}
 
 async function groupReady(connection: ConnectionConfig, groupId: string): Promise<void> {
   const admin = kafkaClient(connection).admin();
@@ -114,7 +124,7 @@ registerWorkload({
       await groupReady(broker.connection, 'bench-kafka-latency');
       // Warm up: one event per partition must reach a snapshot (the table exists, every partition has been
       // seen by the source) before the measured events start; they are left out of the figures.
-      const warmup = (await readFile(file, 'utf8')).slice(0, 4096).split('\n').slice(0, partitions);
+      const warmup = (await firstBytes(file, 16_384)).split('\n').slice(0, partitions);
       const warmProducer = kafkaClient(broker.connection).producer();
       await warmProducer.connect();
       await warmProducer.send({ topic, messages: warmup.map((value, partition) => ({ value, partition })) });
