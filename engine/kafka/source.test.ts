@@ -239,6 +239,25 @@ test('stopAtEnd and maxMessageBytes are checked config fields', () => {
   assert.match(problems({ maxMessageBytes: 10.5 }).join('\n'), /"maxMessageBytes" must be a whole number/);
 });
 
+test('every partition introduces itself with its first row, the earliest first, before any bulk', async () => {
+  const topic = uniqueTopic('introduce');
+  await createTopic(topic, 3);
+  const producer = kafkaClient(local).producer();
+  await producer.connect();
+  // Partition 0 holds the latest hour of events, partition 2 the earliest: a window that saw partition 0
+  // first would take the other partitions' events for late ones.
+  const hour = (p: number): number => Date.UTC(2026, 0, 1, 2 - p);
+  for (const p of [0, 1, 2]) {
+    await producer.send({ topic, messages: Array.from({ length: 50 }, (_, i) => ({ partition: p, value: JSON.stringify({ p, event_time: new Date(hour(p) + i * 1000).toISOString() }) })) });
+  }
+  await producer.disconnect();
+  const ctx = { ...testContext('kafka'), fields: ['p', 'event_time'] };
+  const s = new KafkaSource('kafka', { connection: 'local', group: uniqueTopic('g'), startFrom: 'earliest', topics: [topic], format: 'json' }, local, ctx, { stopAtEnd: true });
+  const { batches } = await collect(s);
+  assert.deepEqual(batches.slice(0, 3).map((b) => [b.rows.length, b.rows[0]!.p]), [[1, 2], [1, 1], [1, 0]]);
+  assert.equal(batches.reduce((n, b) => n + b.rows.length, 0), 150);
+});
+
 test('start positions: earliest, latest, an offset and a timestamp', async () => {
   const topic = uniqueTopic('start');
   await createTopic(topic);

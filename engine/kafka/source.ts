@@ -26,6 +26,28 @@ type Push = (batch: Batch, port?: 'out' | 'error') => Promise<void>;
 const metadataFields = { key: '_key', headers: '_headers', topic: '_topic', partition: '_partition', offset: '_offset', timestamp: '_timestamp' } as const;
 type MetadataField = (typeof metadataFields)[keyof typeof metadataFields];
 
+/** Partitions waiting to push their first row: when it happened, and the go-ahead for their turn. */
+interface IntroductionRound {
+  arrived: Map<string, { time: number; go: (turn: Turn) => void }>;
+  closed: boolean;
+}
+
+interface Turn { done: () => void; everyone: Promise<void> }
+
+/**
+ * When a first row happened, for ordering introductions: the source does not know which field a window
+ * uses as event time, but it is one of the timestamps the row carries (read fields only, when projected),
+ * and events happen before they are produced, so the earliest Date in the row; else the message timestamp.
+ */
+function introductionTime(row: Row, messageTime: number): number {
+  let earliest = Number.POSITIVE_INFINITY;
+  for (const key in row) {
+    const v = row[key];
+    if (v instanceof Date && v.getTime() < earliest) earliest = v.getTime();
+  }
+  return Number.isFinite(earliest) ? earliest : messageTime;
+}
+
 function offsetOf(m: KafkaMessage | KafkaRecord): number {
   return m instanceof KafkaRecord ? m.offsetNumber : Number(m.offset);
 }
@@ -54,7 +76,7 @@ export class KafkaSource implements SourceInstance {
   /** Partitions assigned to this consumer now, and those that have pushed at least one row this run. */
   private assigned = new Set<string>();
   private readonly introduced = new Set<string>();
-  private introductions: { arrived: Set<string>; open: () => void; gate: Promise<void> } | undefined;
+  private introductions: IntroductionRound | undefined;
   private consumer: Consumer | undefined;
   private readonly stopAtEnd: boolean;
   private readonly maxMessageBytes: number | undefined;
@@ -291,6 +313,7 @@ export class KafkaSource implements SourceInstance {
     const rows: Row[] = [];
     const errors: Row[] = [];
     let firstOffset = -1;
+    let firstTime = 0;
     for (let i = first; i < messages.length; i++) {
       const m = messages[i]!;
       const lean = m instanceof KafkaRecord;
@@ -315,25 +338,34 @@ export class KafkaSource implements SourceInstance {
       if (meta.partition) row._partition = partition;
       if (meta.offset) row._offset = offset;
       if (meta.timestamp) row._timestamp = new Date(lean ? m.timestampMs : Number(m.timestamp));
-      if (rows.length === 0) firstOffset = offset;
+      if (rows.length === 0) {
+        firstOffset = offset;
+        firstTime = lean ? m.timestampMs : Number(m.timestamp);
+      }
       rows.push(row);
     }
     const partitionId = `${this.nodeId}/${topic}/${partition}`;
     if (!this.introduced.has(tp) && rows.length > 0) {
       // Watermarks are per partition, but only for partitions a window has seen: if one partition's
       // first fetch (minutes of event time) went through before the others showed up, their older events
-      // would all be late. So every partition's first row is pushed alone, together, before the rest.
-      await this.introduction(tp);
+      // would all be late. So every partition's first row is pushed alone, together, before the rest, the
+      // earliest first (a window's watermark is the minimum over the partitions it knows, and never goes back).
       const firstRow = rows.shift()!;
-      const before = errors.filter((e) => ((e.source as Row).offset as number) < firstOffset);
-      this.introduced.add(tp);
-      this.next.set(tp, firstOffset + 1);
-      await push({ rows: [firstRow], partition: partitionId }, 'out');
-      if (before.length) {
-        errors.splice(0, before.length);
-        this.ctx.metrics.addError(before.length);
-        await push({ rows: before, partition: partitionId }, 'error');
+      const { done, everyone } = await this.introduction(tp, introductionTime(firstRow, firstTime));
+      try {
+        const before = errors.filter((e) => ((e.source as Row).offset as number) < firstOffset);
+        this.introduced.add(tp);
+        this.next.set(tp, firstOffset + 1);
+        await push({ rows: [firstRow], partition: partitionId }, 'out');
+        if (before.length) {
+          errors.splice(0, before.length);
+          this.ctx.metrics.addError(before.length);
+          await push({ rows: before, partition: partitionId }, 'error');
+        }
+      } finally {
+        done();
       }
+      await everyone;
     }
     // Positions cover the batch from the moment it is handed to push (the runtime's contract).
     const last = messages[messages.length - 1]!;
@@ -347,24 +379,37 @@ export class KafkaSource implements SourceInstance {
   }
 
   /**
-   * Waits until every assigned partition has a batch in hand (handlers run concurrently), or 1 s of
-   * processing time for partitions that have no data at all.
+   * Resolves when it is this partition's turn to push its first row: once every assigned partition has a
+   * batch in hand (handlers run concurrently), or after 1 s of processing time for partitions without
+   * data, one partition at a time, the earliest first row first. `done` hands the turn on; `everyone`
+   * resolves when every partition of the round has pushed its first row.
    */
-  private introduction(tp: string): Promise<void> {
-    if (!this.introductions) {
-      let open!: () => void;
-      const gate = new Promise<void>((resolve) => { open = resolve; });
-      this.introductions = { arrived: new Set(), open, gate };
-      void this.ctx.timers.sleep(1000, this.ctx.signal).then(open);
+  private introduction(tp: string, time: number): Promise<Turn> {
+    let round = this.introductions;
+    if (!round) {
+      const fresh: IntroductionRound = { arrived: new Map(), closed: false };
+      this.introductions = round = fresh;
+      void this.ctx.timers.sleep(1000, this.ctx.signal).then(() => this.closeRound(fresh));
     }
-    const round = this.introductions;
-    round.arrived.add(tp);
-    const waiting = [...this.assigned].filter((p) => !this.introduced.has(p) && !round.arrived.has(p));
-    if (waiting.length === 0) {
-      round.open();
-      this.introductions = undefined;
-    }
-    return round.gate;
+    const current = round;
+    const turn = new Promise<Turn>((resolve) => current.arrived.set(tp, { time, go: resolve }));
+    if ([...this.assigned].every((p) => this.introduced.has(p) || current.arrived.has(p))) this.closeRound(current);
+    return turn;
+  }
+
+  private closeRound(round: IntroductionRound): void {
+    if (round.closed) return;
+    round.closed = true;
+    if (this.introductions === round) this.introductions = undefined;
+    const order = [...round.arrived.values()].sort((a, b) => a.time - b.time);
+    let finished!: () => void;
+    const everyone = new Promise<void>((resolve) => { finished = resolve; });
+    const next = (i: number): void => {
+      const entry = order[i];
+      if (!entry) finished();
+      else entry.go({ done: () => next(i + 1), everyone });
+    };
+    next(0);
   }
 
   async committed(positions: SourcePositions): Promise<void> {
