@@ -19,6 +19,8 @@ interface Window {
   events: number;
   emitted: boolean;
   dirty: boolean;
+  /** Its row was emitted at an end of input while it was still open: its final row is an upsert. */
+  provisional: boolean;
 }
 
 export class FixedWindowOperator extends WindowOperator {
@@ -67,7 +69,7 @@ export class FixedWindowOperator extends WindowOperator {
         lastMap = map;
         let win = map.get(key);
         if (!win) {
-          win = { group: groupBy.length === 0 ? [] : groupOf(row, groupBy).values, start, states: initStates(aggregates), events: 0, emitted: false, dirty: false };
+          win = { group: groupBy.length === 0 ? [] : groupOf(row, groupBy).values, start, states: initStates(aggregates), events: 0, emitted: false, dirty: false, provisional: false };
           // A late event opening a window that already ended: it is emitted with the re-emits.
           if (start + size <= wm) win.emitted = true;
           map.set(key, win);
@@ -122,35 +124,47 @@ export class FixedWindowOperator extends WindowOperator {
     const size = this.sizeMs;
     const partition = this.ctx.nodeId;
     const closed: Row[] = [];
+    const updated: Row[] = [];
     while (this.fired < this.starts.length && (this.starts[this.fired] as number) + size <= wm) {
       const start = this.starts[this.fired] as number;
       for (const win of (this.byStart.get(start) as Map<string, Window>).values()) {
         if (win.emitted) continue;
         win.emitted = true;
-        closed.push(outputRow(this.settings, win.group, start, start + size, win.states));
+        (win.provisional ? updated : closed).push(outputRow(this.settings, win.group, start, start + size, win.states));
       }
       this.fired++;
     }
     if (closed.length > 0) emit('out', { rows: closed, partition });
-    if (this.dirty.length > 0) {
-      const updated = this.dirty.map((win) => {
-        win.dirty = false;
-        return outputRow(this.settings, win.group, win.start, win.start + size, win.states);
-      });
-      this.dirty = [];
-      emit('out', { rows: updated, partition, upsertKey: upsertKeyOf(this.settings) });
+    for (const win of this.dirty) {
+      win.dirty = false;
+      updated.push(outputRow(this.settings, win.group, win.start, win.start + size, win.states));
     }
+    this.dirty = [];
+    if (updated.length > 0) emit('out', { rows: updated, partition, upsertKey: upsertKeyOf(this.settings) });
     while (this.starts.length > 0 && (this.starts[0] as number) + size + this.settings.latenessMs <= wm && this.fired > 0) {
       this.byStart.delete(this.starts.shift() as number);
       this.fired--;
     }
   }
 
+  protected emitOpen(emit: Emit): void {
+    const rows: Row[] = [];
+    for (let i = this.fired; i < this.starts.length; i++) {
+      const start = this.starts[i] as number;
+      for (const win of (this.byStart.get(start) as Map<string, Window>).values()) {
+        if (win.emitted) continue;
+        win.provisional = true;
+        rows.push(outputRow(this.settings, win.group, start, start + this.sizeMs, win.states));
+      }
+    }
+    if (rows.length > 0) emit('out', { rows, partition: this.ctx.nodeId, upsertKey: upsertKeyOf(this.settings) });
+  }
+
   snapshot(): unknown {
     const windows: unknown[] = [];
     for (const start of this.starts) {
       for (const win of (this.byStart.get(start) as Map<string, Window>).values()) {
-        windows.push([start, win.group, saveStates(this.settings.aggregates, win.states), win.events, win.emitted]);
+        windows.push([start, win.group, saveStates(this.settings.aggregates, win.states), win.events, win.emitted, win.provisional]);
       }
     }
     return this.saved('windows', windows);
@@ -163,9 +177,9 @@ export class FixedWindowOperator extends WindowOperator {
     this.fired = 0;
     this.dirty = [];
     for (const entry of entries) {
-      const [start, group, states, events, emitted] = entry as [number, unknown[], unknown, number, boolean];
+      const [start, group, states, events, emitted, provisional] = entry as [number, unknown[], unknown, number, boolean, boolean?];
       const map = this.byStart.get(start) ?? this.addStart(start);
-      const win: Window = { group, start, states: loadStates(this.settings.aggregates, states), events, emitted, dirty: false };
+      const win: Window = { group, start, states: loadStates(this.settings.aggregates, states), events, emitted, dirty: false, provisional: provisional === true };
       map.set(groupOf(Object.fromEntries(this.settings.groupBy.map((g, i) => [g, group[i]])), this.settings.groupBy).key, win);
     }
     const wm = this.tracker.value();
@@ -197,7 +211,7 @@ export class FixedWindowOperator extends WindowOperator {
       openWindows: open,
       openCount,
       partitions,
-      summary: explainSummary(this.settings, wm, open[0], partitions),
+      summary: explainSummary(this.settings, this.ended ? Number.POSITIVE_INFINITY : wm, open[0], partitions),
     };
   }
 }

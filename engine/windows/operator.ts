@@ -13,6 +13,8 @@ export abstract class WindowOperator implements OperatorInstance {
   protected readonly settings: WindowSettings;
   protected readonly tracker: WatermarkTracker;
   protected readonly input: WindowInput;
+  /** finish() ran: every window was emitted, open ones as they stood (not saved: a restored run goes on). */
+  protected ended = false;
 
   constructor(config: WindowCommon, protected readonly ctx: WindowContext) {
     this.settings = windowSettings(config);
@@ -57,10 +59,20 @@ export abstract class WindowOperator implements OperatorInstance {
     if (this.tracker.advance(now) !== before) this.fire(emit);
   }
 
+  /**
+   * End of input: emits what the watermark has closed, then every window still open as it stands. The
+   * watermark does not jump to the end of time and open windows stay in the state: the final checkpoint
+   * holds them, so a later run over more of the same stream (a topic that grew) updates and re-emits them
+   * with the upsert key instead of sending its events to the late port.
+   */
   finish(emit: Emit): void {
-    this.tracker.close();
+    this.ended = true;
     this.fire(emit);
+    this.emitOpen(emit);
   }
+
+  /** Emits every open window's current row, keyed for upsert, and remembers it did so. */
+  protected abstract emitOpen(emit: Emit): void;
 
   watermark(): number | null {
     const wm = this.tracker.value();

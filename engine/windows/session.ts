@@ -159,6 +159,20 @@ export class SessionWindowOperator extends WindowOperator {
     }
   }
 
+  protected emitOpen(emit: Emit): void {
+    const fresh: Row[] = [];
+    const replacing: Row[] = [];
+    const retract: Row[] = [];
+    const open = [...this.open].sort((a, b) => a.end - b.end || a.start - b.start);
+    // emittedAt records the version the sink now holds; the session stays open, so when it closes (or
+    // grows, or merges) in a later run its row replaces this one and stale starts are retracted.
+    for (const s of open) this.emitSession(s, s.emittedAt === null && s.stale.length === 0 ? fresh : replacing, retract);
+    const partition = this.ctx.nodeId;
+    const upsertKey = upsertKeyOf(this.settings);
+    if (fresh.length > 0) emit('out', { rows: fresh, partition, upsertKey });
+    if (replacing.length > 0) emit('out', retract.length > 0 ? { rows: replacing, partition, upsertKey, retract } : { rows: replacing, partition, upsertKey });
+  }
+
   /** The session's row into `rows`, and the keys of the rows it replaces under other starts into `retract`. */
   private emitSession(s: Session, rows: Row[], retract: Row[]): void {
     rows.push(outputRow(this.settings, s.group, s.start, s.end, s.states));
@@ -214,7 +228,7 @@ export class SessionWindowOperator extends WindowOperator {
       openWindows: open,
       openCount: this.open.size,
       partitions,
-      summary: explainSummary(this.settings, wm, open[0], partitions),
+      summary: explainSummary(this.settings, this.ended ? Number.POSITIVE_INFINITY : wm, open[0], partitions),
     };
   }
 }

@@ -456,3 +456,47 @@ test('restoring a window from state without its list is a clear error', () => {
   const session = new SessionWindowOperator({ time: 't', gap: '10s', aggregates: { n: 'count(*)' } }, 10 * S, { nodeId: 's', clock: new ManualTime(0) });
   assert.throws(() => session.restore(null), /session window state has no session list/);
 });
+
+test('end of input emits open windows as they stand and keeps them: a run restored from the final state updates them by upsert', () => {
+  const first = tumbling({ watermarkDelay: '30s' });
+  const c = collector();
+  first.process(b([ev(10 * S, 'eu', 2), ev(70 * S, 'eu', 3)]), c.emit);
+  assert.deepEqual(c.rows(), []);
+  first.finish(c.emit);
+  // both windows are open at the end (watermark 40s): they are emitted with the upsert key, so their final rows replace them
+  assert.deepEqual(c.out.map((o) => [o.rows.map((r) => [win(r)[0], r.n, r.total]), o.upsertKey ?? null]), [
+    [[[0, 1, 2], [M, 1, 3]], ['region', 'window_start']],
+  ]);
+  assert.equal(first.watermark(), 40 * S, 'the watermark did not jump to the end of time');
+  assert.match((first.explain() as { summary: string }).summary, /input ended/);
+
+  // the topic grew: the next run continues the same windows instead of sending their events to the late port
+  const next = tumbling({ watermarkDelay: '30s' });
+  next.restore(decodeState(encodeState(first.snapshot())));
+  const d = collector();
+  next.process(b([ev(50 * S, 'eu', 10), ev(200 * S, 'us', 1)]), d.emit);
+  assert.deepEqual(d.rows('late'), []);
+  const out = d.out.filter((o) => o.port === 'out');
+  assert.ok(out.every((o) => o.upsertKey), 'every re-emission of a window emitted at the end of input is an upsert');
+  assert.deepEqual(d.rows().map((r) => [win(r)[0], r.region, r.n, r.total]), [[0, 'eu', 2, 12], [M, 'eu', 1, 3]]);
+});
+
+test('session windows open at the end of input are emitted, and a later run that merges them retracts the stale row', () => {
+  const config: SessionConfig = { time: 't', gap: '10s', watermarkDelay: '60s', groupBy: ['region'], aggregates: { n: 'count(*)' } };
+  const session = (): SessionWindowOperator => new SessionWindowOperator(config, 10 * S, { nodeId: 's', clock: new ManualTime(0) });
+  const first = session();
+  const c = collector();
+  first.process(b([ev(0), ev(30 * S)]), c.emit);
+  first.finish(c.emit);
+  assert.deepEqual(c.rows().map((r) => [win(r)[0], r.n]), [[0, 1], [30 * S, 1]]);
+
+  const next = session();
+  next.restore(decodeState(encodeState(first.snapshot())));
+  const d = collector();
+  next.process(b([ev(8 * S), ev(16 * S), ev(24 * S), ev(100 * S, 'us')]), d.emit); // bridges [0, 10s) and [30s, 40s)
+  assert.deepEqual(d.rows('late'), []);
+  const merged = d.out.filter((o) => o.port === 'out' && o.rows.some((r) => r.region === 'eu'));
+  assert.ok(merged.every((o) => o.upsertKey));
+  assert.deepEqual(merged.flatMap((o) => o.rows).map((r) => [win(r)[0], r.n]), [[0, 5]]);
+  assert.deepEqual(merged.flatMap((o) => o.retract ?? []).map((k) => (k.window_start as Date).getTime()), [30 * S]);
+});
