@@ -197,8 +197,11 @@ export class KafkaSource implements SourceInstance {
       maxBytes: 4 << 20,
       minBytes: 1,
       maxWaitTimeInMs: 100,
-      sessionTimeout: 30_000,
-      rebalanceTimeout: 30_000,
+      // A crashed engine's member stays in the group until its session times out, and a restarted one gets
+      // no partitions until then: restored window partitions go idle meanwhile (30 s of processing time)
+      // and their watermark jumps past the events still to come. 10 s keeps that wait short.
+      sessionTimeout: 10_000,
+      rebalanceTimeout: 15_000,
       heartbeatInterval: 3000,
     });
     this.consumer = consumer;
