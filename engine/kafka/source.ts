@@ -48,6 +48,11 @@ function introductionTime(row: Row, messageTime: number): number {
   return Number.isFinite(earliest) ? earliest : messageTime;
 }
 
+/** Resolves on a later turn of the event loop, after the I/O callbacks already due. */
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
 function offsetOf(m: KafkaMessage | KafkaRecord): number {
   return m instanceof KafkaRecord ? m.offsetNumber : Number(m.offset);
 }
@@ -274,9 +279,12 @@ export class KafkaSource implements SourceInstance {
         // kafkajs fetches again only once every handler of the last fetch has returned. Returning while
         // this batch is still being processed (one batch in hand per partition) lets the next fetch travel
         // meanwhile; partitions stay in order because a handler first waits for its partition's previous one.
+        // The work starts on a later turn of the event loop: begun at once, it decoded the whole batch in
+        // the microtasks that come before kafkajs sends the next fetch request, and the thread then sat
+        // idle for that fetch (~16 % of a drain).
         await inFlight.get(tp);
         if (signal.aborted || isStale()) return;
-        const work = this.handleBatch(payload, push).then(() => { if (drained()) finish(); }, fail);
+        const work = nextTurn().then(() => this.handleBatch(payload, push)).then(() => { if (drained()) finish(); }, fail);
         inFlight.set(tp, work);
         // kafkajs fetches from the resolved offset; group offsets are committed only in committed().
         const last = batch.messages[batch.messages.length - 1];
