@@ -1,16 +1,24 @@
 // transform.map: computes output columns from SQL expressions, optionally keeping the input columns that
 // are not selected. Column order: kept input columns first, then the selected ones in config order.
+//
+// Upserted rows (re-emitted windows) keep their upsert key through a map only when every key column is
+// still in the output: a retracted key is mapped like a row, so it names the row the sink holds. A map
+// that drops a key column turns them into plain rows (and drops the retractions), since nothing
+// downstream could match them by key any more.
 import { compileExpression, type CompiledExpression } from '../expr/index.ts';
 import type { MapConfig } from '../format/pipeline.ts';
 import { registerNode } from '../nodes/registry.ts';
 import type { Batch, Emit, NodeContext, OperatorInstance, Row } from '../runtime/types.ts';
 import { deadLetter, rowFailure } from './dead-letter.ts';
-import { withRows } from './filter.ts';
+
+/** How an upsert key crosses the map: per key column, the expression computing it, or null when kept as is. */
+type KeyPlan = { key: readonly string[]; columns: (CompiledExpression | null)[] } | null;
 
 export class MapOperator implements OperatorInstance {
   private readonly names: string[];
   private readonly expressions: CompiledExpression[];
   private readonly keepOthers: boolean;
+  private plans = new Map<string, KeyPlan>();
 
   constructor(config: MapConfig, private readonly ctx: Pick<NodeContext, 'nodeId' | 'clock'>) {
     this.names = Object.keys(config.select);
@@ -38,8 +46,45 @@ export class MapOperator implements OperatorInstance {
         (failed ??= []).push(deadLetter(this.ctx, row, rowFailure(error)));
       }
     }
-    if (out.length > 0 || batch.retract) emit('out', withRows(batch, out));
+    if (out.length > 0 || batch.retract) emit('out', this.keyed(batch, out));
     if (failed) emit('error', { rows: failed, partition: batch.partition });
+  }
+
+  private keyed(batch: Batch, rows: Row[]): Batch {
+    const plan = batch.upsertKey ? this.plan(batch.upsertKey) : null;
+    if (!plan) return { rows, partition: batch.partition };
+    if (!batch.retract) return { rows, partition: batch.partition, upsertKey: batch.upsertKey };
+    const retract: Row[] = [];
+    for (const key of batch.retract) {
+      try {
+        const mapped: Row = {};
+        plan.key.forEach((column, i) => {
+          const expression = plan.columns[i];
+          mapped[column] = expression ? expression.evaluate(key) : key[column] ?? null;
+        });
+        retract.push(mapped);
+      } catch {
+        // a key the expression cannot map matches no row the sink holds
+      }
+    }
+    return { rows, partition: batch.partition, upsertKey: batch.upsertKey, retract };
+  }
+
+  private plan(key: readonly string[]): KeyPlan {
+    const id = key.join('\0');
+    let plan = this.plans.get(id);
+    if (plan === undefined) {
+      const columns: (CompiledExpression | null)[] = [];
+      for (const column of key) {
+        const at = this.names.indexOf(column);
+        if (at >= 0) columns.push(this.expressions[at] as CompiledExpression);
+        else if (this.keepOthers) columns.push(null);
+        else break;
+      }
+      plan = columns.length === key.length ? { key, columns } : null;
+      this.plans.set(id, plan);
+    }
+    return plan;
   }
 
   finish(): void {}

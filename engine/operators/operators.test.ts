@@ -154,3 +154,25 @@ test('dedupe sends rows without a readable time or key to the error port', () =>
   assert.equal(c.rows().length, 1);
   assert.equal(c.rows('error').length, 2);
 });
+
+test('map carries an upsert key it keeps, maps retracted keys like rows, and drops a key whose column it drops', () => {
+  const upsertKey = ['region', 'window_start'];
+  const start = new Date(0);
+  const batch: Batch = { partition: 'w', upsertKey, rows: [{ region: 'eu', window_start: start, n: 3 }], retract: [{ region: 'eu', window_start: new Date(60_000) }] };
+  const outOf = (op: MapOperator): Batch[] => {
+    const out: Batch[] = [];
+    op.process(batch, (_port, b) => out.push(b));
+    return out;
+  };
+  const upper = outOf(new MapOperator({ select: { region: 'upper(region)', window_start: 'window_start', n: 'n * 2' } }, ctx));
+  assert.deepEqual(upper[0]?.upsertKey, upsertKey);
+  assert.deepEqual(upper[0]?.rows, [{ region: 'EU', window_start: start, n: 6 }]);
+  assert.deepEqual(upper[0]?.retract, [{ region: 'EU', window_start: new Date(60_000) }], 'the retracted key names the row the sink holds');
+
+  const kept = outOf(new MapOperator({ select: { doubled: 'n * 2' }, keepOthers: true }, ctx));
+  assert.deepEqual(kept[0]?.retract, [{ region: 'eu', window_start: new Date(60_000) }]);
+
+  const dropped = outOf(new MapOperator({ select: { region: 'region', n: 'n' } }, ctx));
+  assert.equal(dropped[0]?.upsertKey, undefined, 'without window_start nothing downstream can match rows by that key');
+  assert.equal(dropped[0]?.retract, undefined);
+});
