@@ -3,6 +3,11 @@
 // one slow partition holds windows open but a silent one (no events for idleTimeout of processing time)
 // does not stall them. When every partition is idle the latest one counts, so a paused stream still
 // closes its windows. The watermark never moves back.
+//
+// Partitions restored from a checkpoint start their idle clock at the first batch after the restore, not
+// at the restore: a restarted source can take a while to get its partitions back (a Kafka consumer group
+// waits for the killed member's session to expire), and counting that wait as idleness would let the
+// watermark jump to the partition furthest ahead and call the others' events late.
 
 export interface PartitionState {
   partition: string;
@@ -15,11 +20,17 @@ export interface PartitionState {
 export class WatermarkTracker {
   private partitions = new Map<string, PartitionState>();
   private current = Number.NEGATIVE_INFINITY;
+  /** Restored, and no batch has arrived since: restored partitions' idle clocks have not started. */
+  private waiting = false;
 
   constructor(readonly delayMs: number, readonly idleTimeoutMs: number) {}
 
   /** The latest event time of a batch from `partition`, seen at processing time `now`. */
   observe(partition: string, maxEventTime: number, now: number): void {
+    if (this.waiting) {
+      this.waiting = false;
+      for (const p of this.partitions.values()) p.seenAt = now;
+    }
     const p = this.partitions.get(partition);
     if (!p) this.partitions.set(partition, { partition, maxEventTime, seenAt: now });
     else {
@@ -34,7 +45,7 @@ export class WatermarkTracker {
     let allMax = Number.NEGATIVE_INFINITY;
     for (const p of this.partitions.values()) {
       if (p.maxEventTime > allMax) allMax = p.maxEventTime;
-      if (now - p.seenAt < this.idleTimeoutMs && p.maxEventTime < activeMin) activeMin = p.maxEventTime;
+      if ((this.waiting || now - p.seenAt < this.idleTimeoutMs) && p.maxEventTime < activeMin) activeMin = p.maxEventTime;
     }
     const latest = activeMin === Number.POSITIVE_INFINITY ? allMax : activeMin;
     const candidate = latest - this.delayMs;
@@ -53,14 +64,14 @@ export class WatermarkTracker {
 
   /** For the UI: each partition with its latest event time and whether it is idle at `now`. */
   describe(now: number): { partition: string; maxEventTime: number; idle: boolean }[] {
-    return [...this.partitions.values()].map((p) => ({ partition: p.partition, maxEventTime: p.maxEventTime, idle: now - p.seenAt >= this.idleTimeoutMs }));
+    return [...this.partitions.values()].map((p) => ({ partition: p.partition, maxEventTime: p.maxEventTime, idle: !this.waiting && now - p.seenAt >= this.idleTimeoutMs }));
   }
 
   save(): unknown {
     return { current: Number.isFinite(this.current) ? this.current : null, partitions: [...this.partitions.values()].map((p) => [p.partition, p.maxEventTime]) };
   }
 
-  /** Partitions restored at processing time `now` get a fresh idle timeout. */
+  /** Restored partitions get a fresh idle timeout, counted from the first batch after the restore. */
   load(saved: unknown, now: number): void {
     const s = saved as { current?: unknown; partitions?: unknown } | null;
     this.current = typeof s?.current === 'number' ? s.current : Number.NEGATIVE_INFINITY;
@@ -71,5 +82,6 @@ export class WatermarkTracker {
         if (typeof partition === 'string' && typeof max === 'number') this.partitions.set(partition, { partition, maxEventTime: max, seenAt: now });
       }
     }
+    this.waiting = this.partitions.size > 0;
   }
 }

@@ -136,6 +136,32 @@ test('idle partitions do not stall the watermark (processing time via ManualTime
   assert.equal(op.watermark(), 131 * S);
 });
 
+test('restored partitions are not idle while the restarted source has not delivered yet', () => {
+  const time = new ManualTime(0);
+  const first = tumbling({ idleTimeout: '10s' }, time);
+  const c = collector();
+  first.process(b([ev(10 * S)], 'p0'), c.emit);
+  first.process(b([ev(200 * S)], 'p1'), c.emit);
+  assert.equal(first.watermark(), 10 * S);
+
+  const restored = tumbling({ idleTimeout: '10s' }, time);
+  restored.restore(decodeState(encodeState(first.snapshot())));
+  // the restarted consumer waits a minute for its partitions: no idleness is counted meanwhile
+  time.advance(60 * S);
+  const d = collector();
+  restored.tick(time.now(), d.emit);
+  assert.deepEqual(d.rows(), [], 'the watermark did not jump to p1');
+  assert.equal(restored.watermark(), 10 * S);
+  restored.process(b([ev(201 * S)], 'p1'), d.emit);
+  restored.process(b([ev(20 * S)], 'p0'), d.emit);
+  assert.deepEqual(d.rows('late'), [], "p0's next event is on time");
+  assert.deepEqual(d.rows(), []);
+  // from the first batch on, idleness counts as usual
+  time.advance(10 * S);
+  restored.process(b([ev(202 * S)], 'p1'), d.emit);
+  assert.deepEqual(d.rows().map((r) => [win(r)[0], r.n]), [[0, 2]]);
+});
+
 test('idle detection by tick alone closes windows when the whole stream pauses', () => {
   const time = new ManualTime(0);
   const op = tumbling({ idleTimeout: '5s', watermarkDelay: '10s' }, time);
