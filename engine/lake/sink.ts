@@ -22,6 +22,7 @@ import type { NestedField } from './format/metadata.ts';
 import { Lake } from './lake.ts';
 import { evolveStruct, parseDeclaredType } from './table/schema.ts';
 import type { LakeTable } from './table/table.ts';
+import { upsertKeyText } from './table/write.ts';
 
 export const SUMMARY_PIPELINE = 'streamlake.pipeline';
 export const SUMMARY_NODE = 'streamlake.node';
@@ -139,10 +140,7 @@ export class LakeSink implements SinkInstance {
   private settleRetracts(rows: Row[], retracts: readonly { position: number; keys: readonly Row[] }[]): { rows: Row[]; retract: Row[] } {
     const key = this.upsertKey;
     if (retracts.length === 0 || !key) return { rows, retract: [] };
-    const keyOf = (row: Row): string => JSON.stringify(key.map((k) => {
-      const v = row[k];
-      return v instanceof Date ? v.getTime() : typeof v === 'bigint' ? `${v}n` : v ?? null;
-    }));
+    const keyOf = (row: Row): string => upsertKeyText(row, key);
     const lastRetractAt = new Map<string, number>();
     const retract = new Map<string, Row>();
     for (const r of retracts) {

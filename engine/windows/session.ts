@@ -160,17 +160,14 @@ export class SessionWindowOperator extends WindowOperator {
   }
 
   protected emitOpen(emit: Emit): void {
-    const fresh: Row[] = [];
-    const replacing: Row[] = [];
+    const rows: Row[] = [];
     const retract: Row[] = [];
-    const open = [...this.open].sort((a, b) => a.end - b.end || a.start - b.start);
     // emittedAt records the version the sink now holds; the session stays open, so when it closes (or
     // grows, or merges) in a later run its row replaces this one and stale starts are retracted.
-    for (const s of open) this.emitSession(s, s.emittedAt === null && s.stale.length === 0 ? fresh : replacing, retract);
-    const partition = this.ctx.nodeId;
-    const upsertKey = upsertKeyOf(this.settings);
-    if (fresh.length > 0) emit('out', { rows: fresh, partition, upsertKey });
-    if (replacing.length > 0) emit('out', retract.length > 0 ? { rows: replacing, partition, upsertKey, retract } : { rows: replacing, partition, upsertKey });
+    for (const s of [...this.open].sort((a, b) => a.end - b.end || a.start - b.start)) this.emitSession(s, rows, retract);
+    if (rows.length === 0) return;
+    const batch = { rows, partition: this.ctx.nodeId, upsertKey: upsertKeyOf(this.settings) };
+    emit('out', retract.length > 0 ? { ...batch, retract } : batch);
   }
 
   /** The session's row into `rows`, and the keys of the rows it replaces under other starts into `retract`. */

@@ -53,11 +53,6 @@ export class WatermarkTracker {
     return this.current;
   }
 
-  /** Everything is final: moves the watermark past every event. */
-  close(): void {
-    this.current = Number.POSITIVE_INFINITY;
-  }
-
   value(): number {
     return this.current;
   }

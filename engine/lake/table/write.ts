@@ -172,9 +172,10 @@ function keyColumns(struct: StructType, names: readonly string[]): NestedField[]
   });
 }
 
-function keyOf(row: Row, keys: readonly NestedField[]): string {
-  return JSON.stringify(keys.map((k) => {
-    const v = row[k.name];
+/** Text naming a row's values of the upsert key columns (bigints and bytes spelled out: JSON holds neither). */
+export function upsertKeyText(row: Row, names: readonly string[]): string {
+  return JSON.stringify(names.map((name) => {
+    const v = row[name];
     return typeof v === 'bigint' ? `${v}n` : v instanceof Uint8Array ? Buffer.from(v).toString('hex') : v ?? null;
   }));
 }
@@ -191,9 +192,10 @@ function retractedKeys(keys: readonly NestedField[], retract: readonly Row[]): R
 }
 
 function lastPerKey(rows: readonly Row[], keys: readonly NestedField[]): Row[] {
+  const names = keys.map((k) => k.name);
   const last = new Map<string, Row>();
   for (const row of rows) {
-    const k = keyOf(row, keys);
+    const k = upsertKeyText(row, names);
     last.delete(k); // keep arrival order of the final versions
     last.set(k, row);
   }
