@@ -26,6 +26,7 @@ export const errorCodes = {
   ENG_LAKE_REF: 'Unknown snapshot, tag or branch',
   ENG_LAKE_QUERY: 'Query failed',
   ENG_LAKE_CANCELLED: 'Query was cancelled',
+  ENG_LAKE_SORT_ORDER: 'Invalid table sort order',
   // kafka
   ENG_KAFKA_CONNECT: 'Could not connect to Kafka',
   ENG_KAFKA_DNS: 'Kafka host name could not be resolved',

@@ -2,9 +2,9 @@
 export { sharedDuckDb, withConnection, sqlIdent, sqlString } from './duckdb.ts';
 export { openLake, Lake, checkTableName } from './lake.ts';
 export { LakeTable } from './table/table.ts';
-export type { SnapshotInfo, RefInfo, SnapshotRef, DataFileInfo, CreateTableOptions } from './table/table.ts';
+export type { SnapshotInfo, RefInfo, SnapshotRef, DataFileInfo, CreateTableOptions, SortOrderInfo } from './table/table.ts';
 export type { IcebergSchema } from './table/schema.ts';
-export type { TableMetadata, NestedField, IcebergType, PartitionSpec, PartitionField } from './format/metadata.ts';
+export type { TableMetadata, NestedField, IcebergType, PartitionSpec, PartitionField, SortOrder, SortField } from './format/metadata.ts';
 export type { Progress, CompactOptions, ExpireOptions, OrphanOptions } from './table/maintenance.ts';
 export type { RowDiff } from './table/diff.ts';
 export type { AppendResult, RejectedRow, AppendOptions } from './table/write.ts';

@@ -130,3 +130,29 @@ test('format version 1 metadata migrates to version 2', () => {
   assert.deepEqual(m['partition-specs'], [{ 'spec-id': 0, fields: [] }]);
   assert.equal(m['last-sequence-number'], 0);
 });
+
+test('sort orders round-trip and bad ones are named', () => {
+  const m = valid();
+  m['sort-orders'].push({ 'order-id': 1, fields: [{ transform: 'identity', 'source-id': 1, direction: 'asc', 'null-order': 'nulls-first' }, { transform: 'day', 'source-id': 2, direction: 'desc', 'null-order': 'nulls-last' }] });
+  m['default-sort-order-id'] = 1;
+  assert.deepEqual(parseTableMetadata(serializeTableMetadata(m), FILE), m);
+
+  const order = (mm: Record<string, unknown>): Record<string, unknown> => (mm['sort-orders'] as Record<string, unknown>[])[1]!;
+  const field = (mm: Record<string, unknown>): Record<string, unknown> => (order(mm).fields as Record<string, unknown>[])[0]!;
+  const cases: [(mm: Record<string, unknown>) => void, RegExp][] = [
+    [(mm) => (mm['default-sort-order-id'] = 7), /"default-sort-order-id" names no order/],
+    [(mm) => (field(mm).direction = 'up'), /sort-orders\[1\]\.fields\[0\]\.direction" must be "asc" or "desc", found "up"/],
+    [(mm) => (field(mm)['null-order'] = 'first'), /null-order" must be "nulls-first" or "nulls-last"/],
+    [(mm) => (field(mm)['source-id'] = '1'), /source-id" must be an integer/],
+    [(mm) => delete field(mm).transform, /transform" must be a string/],
+    [(mm) => (order(mm)['order-id'] = 0), /reserved for the unsorted order/],
+    [(mm) => (order(mm).fields = []), /sort-orders\[1\]\.fields" must not be empty/],
+  ];
+  for (const [mutate, message] of cases) {
+    const raw = JSON.parse(serializeTableMetadata(m)) as Record<string, unknown>;
+    mutate(raw);
+    const e = problem(JSON.stringify(raw));
+    assert.equal(e.code, 'ENG_LAKE_METADATA');
+    assert.match(e.message, message);
+  }
+});

@@ -68,10 +68,26 @@ export interface PartitionSpec {
   fields: PartitionField[];
 }
 
-export interface SortOrder {
-  'order-id': number;
-  fields: { transform: string; 'source-id': number; direction: 'asc' | 'desc'; 'null-order': 'nulls-first' | 'nulls-last' }[];
+export type SortDirection = 'asc' | 'desc';
+export type NullOrder = 'nulls-first' | 'nulls-last';
+
+/** One sort key (spec §Sort Orders): rows are ordered by transform(source column). */
+export interface SortField {
+  /** Same transform names as partition fields: `identity`, `day`, `bucket[N]`, `truncate[W]`, … */
+  transform: string;
+  'source-id': number;
+  direction: SortDirection;
+  'null-order': NullOrder;
 }
+
+export interface SortOrder {
+  /** 0 is reserved for the unsorted order (no fields). */
+  'order-id': number;
+  fields: SortField[];
+}
+
+/** The order every table has: id 0, no fields. */
+export const UNSORTED_ORDER_ID = 0;
 
 export type SnapshotOperation = 'append' | 'replace' | 'overwrite' | 'delete';
 
@@ -202,6 +218,8 @@ export function validateTableMetadata(raw: unknown, file: string): TableMetadata
 
   const orders = m['sort-orders'];
   if (!Array.isArray(orders) || orders.length === 0) return fail('sort-orders', 'must be a non-empty array');
+  orders.forEach((order, i) => validateSortOrder(order, `sort-orders[${i}]`, fail));
+  if (!orders.some((o) => isObject(o) && o['order-id'] === m['default-sort-order-id'])) fail('default-sort-order-id', 'names no order in "sort-orders"');
 
   if (m.properties === undefined) m.properties = {};
   if (!isObject(m.properties) || !Object.values(m.properties).every((v) => typeof v === 'string')) fail('properties', 'must map names to strings');
@@ -248,6 +266,23 @@ export function validateTableMetadata(raw: unknown, file: string): TableMetadata
   if (!Array.isArray(m['snapshot-log'])) fail('snapshot-log', 'must be an array');
   if (!Array.isArray(m['metadata-log'])) fail('metadata-log', 'must be an array');
   return m as unknown as TableMetadata;
+}
+
+function validateSortOrder(order: unknown, at: string, fail: (field: string, problem: string) => never): void {
+  if (!isObject(order) || !Array.isArray(order.fields)) return fail(at, 'must be an object with "fields"');
+  const id = order['order-id'];
+  if (typeof id !== 'number' || !Number.isSafeInteger(id)) return fail(`${at}.order-id`, 'must be an integer');
+  // Java's SortOrder.Builder refuses both: id 0 is the unsorted order and only it may have no fields
+  if (id === UNSORTED_ORDER_ID && order.fields.length > 0) fail(`${at}.order-id`, 'is 0, which is reserved for the unsorted order (no fields)');
+  if (id !== UNSORTED_ORDER_ID && order.fields.length === 0) fail(`${at}.fields`, `must not be empty: only order 0 is unsorted`);
+  order.fields.forEach((f: unknown, j: number) => {
+    const fat = `${at}.fields[${j}]`;
+    if (!isObject(f)) return fail(fat, 'must be an object');
+    if (typeof f.transform !== 'string') fail(`${fat}.transform`, 'must be a string');
+    if (typeof f['source-id'] !== 'number' || !Number.isSafeInteger(f['source-id'])) fail(`${fat}.source-id`, 'must be an integer');
+    if (f.direction !== 'asc' && f.direction !== 'desc') fail(`${fat}.direction`, `must be "asc" or "desc", found ${JSON.stringify(f.direction)}`);
+    if (f['null-order'] !== 'nulls-first' && f['null-order'] !== 'nulls-last') fail(`${fat}.null-order`, `must be "nulls-first" or "nulls-last", found ${JSON.stringify(f['null-order'])}`);
+  });
 }
 
 function validateType(type: unknown, at: string, fail: (field: string, problem: string) => never): void {

@@ -1,4 +1,6 @@
-// Table maintenance: compaction (small files → target-size files in a `replace` snapshot, same rows),
+// Table maintenance: compaction (small files → target-size files in a `replace` snapshot, same rows; files
+// are written in the table's default sort order, and files written in another order are rewritten whatever
+// their size, so "set a sort order, then compact" re-clusters a table),
 // snapshot expiry (never one a ref holds; then delete files no remaining snapshot reaches) and orphan
 // removal (files nothing references, older than a safety age so in-flight commits are never touched).
 import { readdir, stat, unlink } from 'node:fs/promises';
@@ -10,6 +12,7 @@ import { commitChange, commitMetadata, type AddedFile, type CommitOptions } from
 import { liveFiles, localPath, readManifest, snapshotManifests, type DataFileEntry, type TableFiles } from './manifests.ts';
 import { compressionOf, dropTable, loadQuery, readSchemaSql, writeTable } from './parquet.ts';
 import { HINT_FILE, loadMetadata } from './store.ts';
+import { writeOrder, type WriteOrder } from './sort.ts';
 import { dataFileRecord, newDataPath } from './write.ts';
 
 /** Progress of a long maintenance task: `done` of `total` steps, and what is happening. */
@@ -41,10 +44,17 @@ interface Bin {
   files: DataFileEntry[];
 }
 
-function bins(files: readonly DataFileEntry[], target: number): Bin[] {
+/**
+ * Groups of files to combine, per partition, up to `target` bytes each. A file that is not in the table's
+ * sorted default order (written unsorted or in an older order) is rewritten even when it is big enough or
+ * alone in its partition; with an unsorted default order only small files are, as before.
+ */
+function bins(files: readonly DataFileEntry[], target: number, order: WriteOrder): Bin[] {
+  const stale = (f: DataFileEntry): boolean => order.orderId !== null && f.record.sort_order_id !== order.orderId;
+  const worth = (group: readonly DataFileEntry[]): boolean => group.length > 1 || group.some(stale);
   const groups = new Map<string, DataFileEntry[]>();
   for (const f of files) {
-    if (f.record.file_size_in_bytes >= target) continue;
+    if (f.record.file_size_in_bytes >= target && !stale(f)) continue;
     const key = `${f.specId}:${path.dirname(f.record.file_path)}:${JSON.stringify(f.record.partition, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v))}`;
     groups.set(key, [...(groups.get(key) ?? []), f]);
   }
@@ -57,12 +67,12 @@ function bins(files: readonly DataFileEntry[], target: number): Bin[] {
       current.push(f);
       size += f.record.file_size_in_bytes;
       if (size >= target) {
-        if (current.length > 1) out.push({ specId: f.specId, files: current });
+        if (worth(current)) out.push({ specId: f.specId, files: current });
         current = [];
         size = 0;
       }
     }
-    if (current.length > 1) out.push({ specId: current[0]?.specId ?? 0, files: current });
+    if (worth(current)) out.push({ specId: current[0]?.specId ?? 0, files: current });
   }
   return out;
 }
@@ -82,8 +92,9 @@ export async function compact(
     options.branch ?? 'main',
     async (ctx) => {
       const live = await liveFiles(ctx.files, ctx.parent);
-      const plan = bins(live, target);
-      const schemaKey = JSON.stringify(ctx.schema.fields);
+      const order = writeOrder(ctx.base.metadata, ctx.schema, path.basename(tableDir));
+      const plan = bins(live, target, order);
+      const schemaKey = `${order.orderId ?? ''}|${JSON.stringify(ctx.schema.fields)}`;
       const added: AddedFile[] = [];
       const deleted: DataFileEntry[] = [];
       let step = 0;
@@ -100,12 +111,12 @@ export async function compact(
               if (!first) continue;
               const folder = path.relative(path.join(ctx.files.tableDir, 'data'), path.dirname(localPath(ctx.files, first.record.file_path)));
               const out = newDataPath(ctx.files.tableDir, folder.startsWith('..') ? '' : folder);
-              const metrics = await writeTable(connection, table, ctx.schema, out, compressionOf(ctx.files.metadata.properties));
+              const metrics = await writeTable(connection, table, ctx.schema, out, compressionOf(ctx.files.metadata.properties), order.orderBy);
               const expected = bin.files.reduce((n, f) => n + f.record.record_count, 0);
               if (metrics.recordCount !== expected) {
                 throw new EngineError('ENG_LAKE_METADATA', `compaction read ${metrics.recordCount} rows from files whose manifests say ${expected}`, { files: bin.files.map((f) => f.record.file_path) });
               }
-              file = { record: dataFileRecord(out, metrics, first.record.partition), specId: bin.specId };
+              file = { record: dataFileRecord(out, metrics, first.record.partition, order.orderId), specId: bin.specId };
               done.set(key, file);
             } finally {
               await dropTable(connection, table);

@@ -192,8 +192,11 @@ function leaves(fields: readonly NestedField[], prefix: string | null, out: Leaf
 
 const BOUND_CHARS = 16;
 
-/** Writes the temp table as a Parquet file at `path` (codec from compressionOf) and returns its exact Iceberg metrics. */
-export async function writeTable(connection: DuckDBConnection, table: string, struct: StructType, path: string, compression: string): Promise<FileMetrics> {
+/**
+ * Writes the temp table as a Parquet file at `path` (codec from compressionOf) and returns its exact Iceberg
+ * metrics. With `orderBy` (sort.ts) the rows go into the file in that order; without it, as they are.
+ */
+export async function writeTable(connection: DuckDBConnection, table: string, struct: StructType, path: string, compression: string, orderBy: string | null = null): Promise<FileMetrics> {
   const metrics: FileMetrics = {
     recordCount: 0,
     fileSizeBytes: 0,
@@ -233,7 +236,9 @@ export async function writeTable(connection: DuckDBConnection, table: string, st
       if (v !== null) metrics.upperBounds.set(leaf.id, encodeValue(leaf.type, v));
     }
   });
-  await connection.run(`COPY ${table} TO ${sqlString(path)} (FORMAT PARQUET, COMPRESSION ${compression}, FIELD_IDS ${fieldIdsSql(struct.fields)})`);
+  // DuckDB keeps a query's order in the file it copies to (preserve_insertion_order, on by default)
+  const source = orderBy === null ? table : `(SELECT * FROM ${table} ORDER BY ${orderBy})`;
+  await connection.run(`COPY ${source} TO ${sqlString(path)} (FORMAT PARQUET, COMPRESSION ${compression}, FIELD_IDS ${fieldIdsSql(struct.fields)})`);
   metrics.fileSizeBytes = (await stat(path)).size;
   return metrics;
 }

@@ -7,6 +7,7 @@ import { EngineError } from '../../errors.ts';
 import { systemClock, type Clock } from '../../runtime/clock.ts';
 import { fromIdMap } from '../format/avro.ts';
 import {
+  UNSORTED_ORDER_ID,
   UNPARTITIONED_LAST_PARTITION_ID,
   DELETE_AFTER_COMMIT,
   METADATA_LOG_MAX,
@@ -29,6 +30,7 @@ import { appendBatches, appendRows, type AppendOptions, type AppendResult } from
 import { compact, expireSnapshots, removeOrphans, type CompactOptions, type ExpireOptions, type OrphanOptions, type Progress } from './maintenance.ts';
 import { access } from 'node:fs/promises';
 import { diffSnapshots, type RowDiff } from './diff.ts';
+import { bindSortTexts, defaultSortOrder, sortOrderTexts, withSortOrder } from './sort.ts';
 
 export interface SnapshotInfo {
   snapshotId: number;
@@ -71,6 +73,14 @@ export interface DataFileInfo {
   /** Snapshot that added this file. */
   snapshotId: number;
   sequenceNumber: number;
+  /** The sort order the file was written in (manifest sort_order_id); null when unsorted or unknown. */
+  sortOrderId: number | null;
+}
+
+/** A sort order as the API shows it: its id and texts like "customer_id asc nulls first" (none: unsorted). */
+export interface SortOrderInfo {
+  orderId: number;
+  fields: string[];
 }
 
 export interface CreateTableOptions {
@@ -78,6 +88,11 @@ export interface CreateTableOptions {
   fields: Omit<NestedField, 'id'>[] | NestedField[];
   /** Partition texts: `region`, `day(ts)`, `bucket(16, id)`, `truncate(4, s)`. */
   partitionBy?: string[];
+  /**
+   * Sort texts the data files are written in: `customer_id`, `ts desc`, `amount desc nulls last`, `day(ts)`,
+   * `truncate(4, s)` (asc puts nulls first and desc last unless told). Default: unsorted.
+   */
+  sortBy?: string[];
   properties?: Record<string, string>;
   clock?: Clock;
 }
@@ -131,6 +146,7 @@ export class LakeTable {
     });
     const spec: PartitionSpec = { 'spec-id': 0, fields };
     bindSpec(spec, struct); // fails early on a transform that does not fit its column type
+    const sortFields = bindSortTexts(options.sortBy ?? [], struct, path.basename(dir));
     const now = clock.now();
     const metadata: TableMetadata = {
       'format-version': 2,
@@ -144,8 +160,8 @@ export class LakeTable {
       'partition-specs': [spec],
       'default-spec-id': 0,
       'last-partition-id': fields.length ? 999 + fields.length : UNPARTITIONED_LAST_PARTITION_ID,
-      'sort-orders': [{ 'order-id': 0, fields: [] }],
-      'default-sort-order-id': 0,
+      'sort-orders': [{ 'order-id': UNSORTED_ORDER_ID, fields: [] }, ...(sortFields.length ? [{ 'order-id': 1, fields: sortFields }] : [])],
+      'default-sort-order-id': sortFields.length ? 1 : UNSORTED_ORDER_ID,
       // Old metadata versions are deleted after each commit (standard Iceberg keys, so Java writers do the
       // same): every version holds the whole snapshot history, so keeping them all grows without bound.
       properties: { 'write.format.default': 'parquet', [DELETE_AFTER_COMMIT]: 'true', [PREVIOUS_VERSIONS_MAX]: String(METADATA_LOG_MAX), ...(options.properties ?? {}) },
@@ -208,6 +224,12 @@ export class LakeTable {
 
   partitionSpec(): PartitionSpec {
     return specById(this.loaded.metadata, this.loaded.metadata['default-spec-id']);
+  }
+
+  /** The default sort order new data files are written in. */
+  sortOrder(): SortOrderInfo {
+    const order = defaultSortOrder(this.loaded.metadata);
+    return { orderId: order['order-id'], fields: sortOrderTexts(order, currentSchema(this.loaded.metadata)) };
   }
 
   snapshots(): SnapshotInfo[] {
@@ -292,6 +314,7 @@ export class LakeTable {
         nanCounts: Object.fromEntries(fromIdMap(e.record.nan_value_counts)),
         snapshotId: e.snapshotId,
         sequenceNumber: e.sequenceNumber,
+        sortOrderId: e.record.sort_order_id ?? null,
       };
     });
     await Promise.all(
@@ -342,8 +365,20 @@ export class LakeTable {
       if (specById(m, m['default-spec-id']).fields.some((p) => p['source-id'] === field.id)) {
         throw new EngineError('ENG_LAKE_SCHEMA', `${this.name}: column "${name}" is a partition source and cannot be dropped`);
       }
+      if (defaultSortOrder(m).fields.some((f) => f['source-id'] === field.id)) {
+        throw new EngineError('ENG_LAKE_SCHEMA', `${this.name}: column "${name}" is in the sort order; change the sort order first`);
+      }
       return withSchema(m, { type: 'struct', fields: s.fields.filter((f) => f.name !== name) });
     });
+  }
+
+  /**
+   * Makes `sortBy` (texts as in createTable; empty: unsorted) the order new data files are written in.
+   * Metadata only, like Iceberg's ReplaceSortOrder: no snapshot, existing files keep their order until a
+   * compaction rewrites them. An equal order already in the table is reused by id.
+   */
+  async replaceSortOrder(sortBy: readonly string[]): Promise<void> {
+    await this.commit((m) => withSortOrder(m, bindSortTexts(sortBy, currentSchema(m), this.name)));
   }
 
   async createTag(name: string, snapshotId?: number): Promise<void> {

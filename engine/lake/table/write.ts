@@ -28,6 +28,7 @@ import { bindForRead, liveFiles, localPath, specById, type DataFileEntry, type T
 import { compressionOf, dropTable, loadQuery, loadRows, readSchemaSql, writeTable, type FileMetrics } from './parquet.ts';
 import { bindSpec, partitionOf, partitionPath, toAvroPartition, type BoundPartitionField } from './partition.ts';
 import { coerceRow, evolveStruct } from './schema.ts';
+import { writeOrder, type WriteOrder } from './sort.ts';
 import { toUri } from './store.ts';
 import type { Snapshot } from '../format/metadata.ts';
 
@@ -63,7 +64,8 @@ export interface AppendResult {
   replacedFiles: number;
 }
 
-export function dataFileRecord(file: string, metrics: FileMetrics, partition: Record<string, unknown>): DataFileRecord {
+/** The manifest's data_file record; `sortOrderId` is the order the file was written in (null: unsorted). */
+export function dataFileRecord(file: string, metrics: FileMetrics, partition: Record<string, unknown>, sortOrderId: number | null = null): DataFileRecord {
   return {
     content: 0,
     file_path: toUri(file),
@@ -80,7 +82,7 @@ export function dataFileRecord(file: string, metrics: FileMetrics, partition: Re
     key_metadata: null,
     split_offsets: null,
     equality_ids: null,
-    sort_order_id: null,
+    sort_order_id: sortOrderId,
   };
 }
 
@@ -117,7 +119,8 @@ function appendBuilder(rows: readonly Row[], options: AppendOptions): { build: (
     const ids = (): number => ++nextId;
     const struct: StructType = options.evolve === false ? ctx.schema : evolveStruct(ctx.schema, rows, ids);
     const specId = ctx.base.metadata['default-spec-id'];
-    const key = `${specId}:${JSON.stringify(struct.fields)}`;
+    const order = writeOrder(ctx.base.metadata, struct, path.basename(ctx.files.tableDir));
+    const key = `${specId}:${order.orderId ?? ''}:${JSON.stringify(struct.fields)}`;
     let added: AddedFile[];
     let accepted: Row[];
     if (reuse && reuse.key === key) {
@@ -139,7 +142,7 @@ function appendBuilder(rows: readonly Row[], options: AppendOptions): { build: (
       }
       if (options.upsertKey) accepted = lastPerKey(accepted, keyColumns(struct, options.upsertKey));
       const bound = bindSpec(specById(ctx.base.metadata, specId), struct);
-      added = await writePartitioned(ctx.files, struct, bound, specId, accepted);
+      added = await writePartitioned(ctx.files, struct, bound, specId, accepted, order);
       reuse = { key, added, accepted, struct };
     }
     let deleted: DataFileEntry[] = [];
@@ -147,7 +150,7 @@ function appendBuilder(rows: readonly Row[], options: AppendOptions): { build: (
     if (options.upsertKey && ctx.parent) {
       const keys = keyColumns(struct, options.upsertKey);
       const gone = retractedKeys(keys, options.retract ?? []);
-      if (accepted.length > 0 || gone.length > 0) ({ deleted, rewrites } = await copyOnWrite(ctx.files, ctx.parent, struct, keys, [...accepted, ...gone]));
+      if (accepted.length > 0 || gone.length > 0) ({ deleted, rewrites } = await copyOnWrite(ctx.files, ctx.parent, struct, keys, [...accepted, ...gone], order));
     }
     written = accepted.length;
     files = added.length + rewrites.length;
@@ -202,7 +205,7 @@ function lastPerKey(rows: readonly Row[], keys: readonly NestedField[]): Row[] {
   return [...last.values()];
 }
 
-async function writePartitioned(files: TableFiles, struct: StructType, bound: BoundPartitionField[], specId: number, rows: readonly Row[]): Promise<AddedFile[]> {
+async function writePartitioned(files: TableFiles, struct: StructType, bound: BoundPartitionField[], specId: number, rows: readonly Row[], order: WriteOrder): Promise<AddedFile[]> {
   if (rows.length === 0) return [];
   const groups = new Map<string, { partition: Record<string, PrimitiveValue | null>; rows: Row[] }>();
   for (const row of rows) {
@@ -219,8 +222,8 @@ async function writePartitioned(files: TableFiles, struct: StructType, bound: Bo
       try {
         const file = newDataPath(files.tableDir, folder);
         await mkdir(path.dirname(file), { recursive: true });
-        const metrics = await writeTable(connection, table, struct, file, compressionOf(files.metadata.properties));
-        out.push({ record: dataFileRecord(file, metrics, toAvroPartition(bound, g.partition)), specId });
+        const metrics = await writeTable(connection, table, struct, file, compressionOf(files.metadata.properties), order.orderBy);
+        out.push({ record: dataFileRecord(file, metrics, toAvroPartition(bound, g.partition), order.orderId), specId });
       } finally {
         await dropTable(connection, table);
       }
@@ -254,6 +257,7 @@ async function copyOnWrite(
   struct: StructType,
   keys: readonly NestedField[],
   incoming: readonly Row[],
+  order: WriteOrder,
 ): Promise<{ deleted: DataFileEntry[]; rewrites: AddedFile[] }> {
   const ranges = new Map<number, { min: PrimitiveValue; max: PrimitiveValue }>();
   for (const k of keys) {
@@ -287,8 +291,9 @@ async function copyOnWrite(
           const bound = bindForRead(files.metadata, specById(files.metadata, file.specId));
           const folder = path.relative(path.join(files.tableDir, 'data'), path.dirname(localPath(files, file.record.file_path)));
           const out = newDataPath(files.tableDir, bound.length ? folder : '');
-          const metrics = await writeTable(connection, rest, struct, out, compressionOf(files.metadata.properties));
-          rewrites.push({ record: dataFileRecord(out, metrics, file.record.partition), specId: file.specId });
+          // the rewrite is a new file: written in the table's current order, like new rows
+          const metrics = await writeTable(connection, rest, struct, out, compressionOf(files.metadata.properties), order.orderBy);
+          rewrites.push({ record: dataFileRecord(out, metrics, file.record.partition, order.orderId), specId: file.specId });
         } finally {
           await dropTable(connection, rest);
         }
