@@ -1,6 +1,6 @@
 // Compatibility is tested, not assumed: tables the engine writes are read by Apache Iceberg Java 1.10.0
 // (engine/lake/java/ReadIceberg.java) and what Java sees must equal what the engine reports: rows,
-// snapshots with summaries, refs, schemas after evolution, partition values and file metrics.
+// snapshots with summaries, refs, schemas after evolution, partition values, file metrics and sort orders.
 // The first run downloads the jars with Maven into engine/lake/java/.cache (several minutes); later runs
 // reuse them.
 import { test } from 'node:test';
@@ -10,7 +10,7 @@ import { access, mkdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ManualTime } from '../runtime/clock.ts';
 import { openLake, type Lake } from './lake.ts';
-import type { IcebergType, NestedField } from './format/metadata.ts';
+import type { IcebergType, NestedField, SortOrder } from './format/metadata.ts';
 import { decimalScale, isPrimitive } from './format/values.ts';
 import { readRows } from './table/scan.ts';
 import type { DataFileInfo, LakeTable, SnapshotRef } from './table/table.ts';
@@ -36,6 +36,7 @@ interface JavaFile {
   path: string;
   recordCount: number;
   fileSizeInBytes: number;
+  sortOrderId: number | null;
   partition: unknown[];
   valueCounts: Record<string, number>;
   nullCounts: Record<string, number>;
@@ -47,6 +48,7 @@ interface JavaTable {
   schema: { 'schema-id': number; fields: NestedField[] };
   schemas: { 'schema-id': number; fields: NestedField[] }[];
   spec: { 'spec-id': number; fields: { name: string; transform: string; 'source-id': number; 'field-id': number }[] };
+  sortOrder: SortOrder;
   currentSnapshotId: number | null;
   snapshots: JavaSnapshot[];
   refs: Record<string, { type: string; snapshotId: number }>;
@@ -182,6 +184,8 @@ async function compare(java: JavaTable, table: LakeTable, ref: SnapshotRef | und
   assert.deepEqual(java.snapshots, engineSnapshots(table), `${table.name}: snapshots`);
   assert.deepEqual(java.refs, engineRefs(table), `${table.name}: refs`);
   assert.equal(java.currentSnapshotId, table.resolve()?.snapshotId ?? null);
+  const m = table.metadata();
+  assert.deepEqual(java.sortOrder, m['sort-orders'].find((o) => o['order-id'] === m['default-sort-order-id']), `${table.name}: sort order`);
   const snapshot = table.resolve(ref);
   assert.ok(snapshot, `${table.name}: snapshot to compare`);
   // Java reads a snapshot (or a ref's snapshot) with the schema that snapshot was written with
@@ -190,8 +194,8 @@ async function compare(java: JavaTable, table: LakeTable, ref: SnapshotRef | und
   assert.deepEqual(sortBy(fromJava(java.rows) as Record<string, unknown>[], key), expected, `${table.name}: rows`);
   const files = await table.dataFiles(snapshot.snapshotId);
   assert.deepEqual(
-    java.files.map((f) => [f.path, f.recordCount, f.fileSizeInBytes]).sort(),
-    files.map((f) => [f.uri, f.recordCount, f.fileSizeBytes]).sort(),
+    java.files.map((f) => [f.path, f.recordCount, f.fileSizeInBytes, f.sortOrderId]).sort(),
+    files.map((f) => [f.uri, f.recordCount, f.fileSizeBytes, f.sortOrderId]).sort(),
     `${table.name}: data files`,
   );
   for (const jf of java.files) {
@@ -327,7 +331,23 @@ async function buildTables(lake: Lake, time: ManualTime): Promise<Record<string,
   await compacted.compact({ targetFileSizeBytes: 64 * 1024 * 1024 });
   tick();
 
+  // 7. sort orders: created sorted, re-sorted (metadata only), then compacted into the new order
+  const sorted = await lake.createTable('sorted', {
+    fields: [{ name: 'id', required: false, type: 'long' }, { name: 'ts', required: false, type: 'timestamptz' }, { name: 'region', required: false, type: 'string' }],
+    partitionBy: ['region'],
+    sortBy: ['day(ts) desc', 'id desc nulls first'],
+  });
+  await sorted.append([{ id: 1, ts: at('2026-01-01T10:00:00Z'), region: 'eu' }, { id: 2, ts: at('2026-01-02T10:00:00Z'), region: 'eu' }, { id: null, ts: null, region: 'us' }]);
+  tick();
+  await sorted.replaceSortOrder(['truncate(2, region)', 'id']);
+  await sorted.append([{ id: 3, ts: at('2026-01-03T10:00:00Z'), region: 'eu' }]);
+  tick();
+  const beforeResort = sorted.resolve()?.snapshotId ?? 0;
+  await sorted.compact({ targetFileSizeBytes: 1 });
+  tick();
+
   return {
+    sorted: { table: sorted, key: 'id', reads: [undefined, { snapshotId: beforeResort }] },
     plain: { table: plain, key: 'id', reads: [undefined] },
     evolved: { table: evolved, key: 'id', reads: [undefined, { snapshotId: evolved.snapshots()[0]?.snapshotId ?? 0 }] },
     parted: { table: parted, key: 'id', reads: [undefined] },
@@ -388,5 +408,16 @@ test('Apache Iceberg Java 1.10 reads what the engine writes', { timeout: 30 * 60
   }
   const hourlyFiles = byName('hourly').files.map((f) => f.partition).sort((a, b) => Number(a[0]) - Number(b[0]));
   assert.deepEqual(hourlyFiles, [[-1, -1], [490896, 20454], [490897, 20454]], 'hours and days since the epoch, negative before it');
+  const sortedJava = byName('sorted');
+  assert.deepEqual(sortedJava.sortOrder, {
+    'order-id': 2,
+    fields: [
+      { transform: 'truncate[2]', 'source-id': 3, direction: 'asc', 'null-order': 'nulls-first' },
+      { transform: 'identity', 'source-id': 1, direction: 'asc', 'null-order': 'nulls-first' },
+    ],
+  });
+  assert.deepEqual(sortedJava.files.map((f) => f.sortOrderId), [2, 2, 2], 'compaction re-sorted every file (each one alone: target 1 byte) in order 2');
+  assert.equal(byName('plain').sortOrder['order-id'], 0);
+  assert.ok(byName('plain').files.every((f) => f.sortOrderId === null));
   assert.deepEqual(byName('refs').refs.v1, { type: 'tag', snapshotId: tables.refs?.table.resolve({ tag: 'v1' })?.snapshotId });
 });

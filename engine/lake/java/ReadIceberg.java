@@ -3,7 +3,7 @@
 //
 // Usage: java ReadIceberg <request>...   where a request is  <tableDir>[#snapshot=<id>|#ref=<name>]
 // Prints one JSON array with an object per request: schema (Iceberg JSON), schemas, spec, snapshots with
-// summaries, refs, current snapshot id, the rows of the requested snapshot/ref (main when none) and the
+// summaries, refs, current snapshot id, the default sort order, the rows of the requested snapshot/ref (main when none) and the
 // data files of that snapshot with their metrics as Java decodes them.
 import java.math.BigDecimal;
 import java.nio.ByteBuffer;
@@ -24,6 +24,7 @@ import org.apache.iceberg.Schema;
 import org.apache.iceberg.SchemaParser;
 import org.apache.iceberg.Snapshot;
 import org.apache.iceberg.SnapshotRef;
+import org.apache.iceberg.SortOrderParser;
 import org.apache.iceberg.StructLike;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.TableScan;
@@ -72,6 +73,8 @@ public class ReadIceberg {
       b.append(SchemaParser.toJson(s));
     }
     b.append("],\"spec\":").append(PartitionSpecParser.toJson(t.spec()));
+    // Java binds the order to the schema when it loads the table, so a bad source id or transform fails here
+    b.append(",\"sortOrder\":").append(SortOrderParser.toJson(t.sortOrder()));
     Snapshot current = t.currentSnapshot();
     b.append(",\"currentSnapshotId\":").append(current == null ? "null" : Long.toString(current.snapshotId()));
     b.append(",\"snapshots\":[");
@@ -139,6 +142,7 @@ public class ReadIceberg {
           b.append("{\"path\":").append(str(f.location()));
           b.append(",\"recordCount\":").append(f.recordCount());
           b.append(",\"fileSizeInBytes\":").append(f.fileSizeInBytes());
+          b.append(",\"sortOrderId\":").append(f.sortOrderId() == null ? "null" : f.sortOrderId().toString());
           b.append(",\"partition\":[");
           StructLike p = f.partition();
           for (int i = 0; i < p.size(); i++) {
