@@ -205,6 +205,7 @@ export const nodeCatalog: readonly NodeTypeInfo[] = [
       { key: 'table', kind: 'string', label: 'Table', required: true, ...tableName, help: 'Table name in the lake; created on first write.' },
       { key: 'branch', kind: 'string', label: 'Branch', ...tableName, help: 'Write to this branch instead of main.' },
       { key: 'partitionBy', kind: 'stringList', label: 'Partition by', default: [], help: 'Iceberg partition transforms: region, day(event_time), hour(ts), bucket(16, id), truncate(4, s).' },
+      { key: 'sortBy', kind: 'stringList', label: 'Sort by', help: 'Order of the rows in every data file (faster group-by and tighter min/max for pruning): customer_id, ts desc, amount desc nulls last, day(ts). Changes the order of an existing table; compaction re-sorts its old files.' },
       { key: 'schema', kind: 'typeMap', label: 'Schema', help: 'Declared column types (string, int, long, double, boolean, timestamp, date, decimal(p,s)); otherwise inferred from the first rows.' },
       { key: 'commitInterval', kind: 'duration', label: 'Commit interval', default: '10s', help: 'How often a snapshot is committed, independent of checkpoints.' },
       { key: 'targetRows', kind: 'integer', label: 'Rows per file', min: 1, default: 1_000_000, help: 'Rows buffered before a data file is written.' },

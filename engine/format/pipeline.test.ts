@@ -114,6 +114,13 @@ test('node problems: unknown type, bad id, duplicate id, missing config, unknown
   expectProblem(doc, '/nodes/4/config/schema/amount', /unknown column type "money"/);
   config(doc, 4).partitionBy = ['day(nope)', 'weird(x)'];
   expectProblem(doc, '/nodes/4/config/partitionBy/1', /not a partition transform/);
+  config(doc, 4).sortBy = ['region desc nulls first', 'revenue sideways', 'bucket(4, region)', 'day(nope) desc', 'sum(x)'];
+  const sortProblems = problemsOf(doc).filter((p) => p.path.startsWith('/nodes/4/config/sortBy')).map((p) => [p.path, p.message]);
+  assert.deepEqual(sortProblems.map(([path]) => path), ['/nodes/4/config/sortBy/1', '/nodes/4/config/sortBy/2', '/nodes/4/config/sortBy/3', '/nodes/4/config/sortBy/4']);
+  assert.match(sortProblems[0]?.[1] ?? '', /"revenue sideways" is not a sort key/);
+  assert.match(sortProblems[2]?.[1] ?? '', /unknown field "nope"/);
+  config(doc, 4).sortBy = 'region';
+  expectProblem(doc, '/nodes/4/config/sortBy', /must be a list of text/);
 });
 
 test('edge problems: dangling, unknown port, sink out port, into a source, duplicates, missing input, cycles', () => {

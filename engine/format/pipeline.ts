@@ -119,6 +119,13 @@ export interface LakeSinkConfig {
   branch?: string;
   /** Iceberg partition transforms: `region`, `day(event_time)`, `hour(ts)`, `bucket(16, id)`, `truncate(4, s)`. */
   partitionBy?: string[];
+  /**
+   * The table's sort order, which every data file is written in: `customer_id`, `ts desc`,
+   * `amount desc nulls last`, `day(ts)`. Applied when the sink creates the table; a table that exists with
+   * another order gets this one (metadata only; compaction re-sorts old files). Absent or empty: the
+   * table's order is left as it is.
+   */
+  sortBy?: string[];
   /** Declared schema: column → type (`string`, `int`, `long`, `double`, `boolean`, `timestamp`, `date`, `decimal(p,s)`). */
   schema?: Record<string, string>;
   /** How often the sink commits a snapshot, independent of checkpoints (default 10s). */
@@ -294,6 +301,7 @@ const portNames = ['out', 'error', 'late'] as const;
 /** Column types a lake sink's declared schema may use. */
 export const lakeTypePattern = /^(string|int|long|double|float|boolean|timestamp|timestamptz|date|binary|uuid|decimal\(\s*\d+\s*,\s*\d+\s*\))$/;
 const partitionTransform = /^(?:([A-Za-z_][A-Za-z0-9_]*)|(?:year|month|day|hour)\(\s*([A-Za-z_][A-Za-z0-9_]*)\s*\)|(?:bucket|truncate)\(\s*\d+\s*,\s*([A-Za-z_][A-Za-z0-9_]*)\s*\))$/;
+const sortKey = /^(?:([A-Za-z_][A-Za-z0-9_]*)|(?:year|month|day|hour)\(\s*([A-Za-z_][A-Za-z0-9_]*)\s*\)|truncate\(\s*\d+\s*,\s*([A-Za-z_][A-Za-z0-9_]*)\s*\))(?:\s+(?:asc|desc|ASC|DESC))?(?:\s+(?:nulls|NULLS)\s+(?:first|last|FIRST|LAST))?$/;
 const aggregateArgument = /^(\s*[A-Za-z_]+\s*\(\s*(?:distinct\s+)?)(.*?)\s*\)\s*$/is;
 
 interface CheckedNode {
@@ -593,6 +601,7 @@ class NodeCheck {
         break;
       case 'sink.lake':
         this.partitionBy();
+        this.sortBy();
         break;
       case 'sink.kafka':
         this.expression('key');
@@ -706,6 +715,18 @@ class NodeCheck {
         return;
       }
       this.fieldRef('partitionBy', false, match[1] ?? match[2] ?? match[3], pointer('partitionBy', i));
+    });
+  }
+
+  private sortBy(): void {
+    if (!this.ok('sortBy')) return;
+    (this.node.config.sortBy as string[]).forEach((text, i) => {
+      const match = sortKey.exec(text.trim());
+      if (!match) {
+        this.add(pointer('sortBy', i), `"${text}" is not a sort key; use a column, year(c), month(c), day(c), hour(c) or truncate(n, c), then optionally asc or desc and nulls first or nulls last`);
+        return;
+      }
+      this.fieldRef('sortBy', false, match[1] ?? match[2] ?? match[3], pointer('sortBy', i));
     });
   }
 }

@@ -6,6 +6,7 @@ import { openLake } from './lake.ts';
 import { LakeSink, SUMMARY_CHECKPOINT, SUMMARY_POSITIONS } from './sink.ts';
 import { readRows } from './table/scan.ts';
 import { tempDir } from './testing/tmp.ts';
+import { sqlString, withConnection } from './duckdb.ts';
 import type { LakeSinkConfig, PipelineDoc } from '../format/pipeline.ts';
 import '../nodes/index.ts';
 import { MemorySource } from '../runtime/memory-source.ts';
@@ -211,3 +212,40 @@ test('a run: a late event bridging two emitted session windows leaves one row fo
   assert.deepEqual(eu, [[at(0).toISOString(), 5]], 'the session from 30s was merged away, not left behind');
   assert.equal(rows.filter((r) => r.region === 'us').length, 2);
 });
+
+test('sortBy orders the files of the table the sink creates, and replaces the order of an existing table (logged)', async (t) => {
+  const dir = await tempDir(t);
+  const time = new ManualTime(1_767_225_600_000);
+  const logs: string[] = [];
+  const rows = [{ id: 2, customer: 'b' }, { id: 3, customer: null }, { id: 1, customer: 'a' }];
+  const write = async (config: LakeSinkConfig, checkpoint: number): Promise<void> => {
+    const sink = new LakeSink(config, context(dir, time, { n: 0 }, logs));
+    await sink.write({ partition: 'p/0', rows });
+    await sink.checkpoint({ id: checkpoint, sources: { orders: { 'p/0': checkpoint } } });
+    await sink.close();
+  };
+  await write({ table: 'orders', sortBy: ['customer desc'] }, 1);
+  let table = await openLake(dir).table('orders');
+  assert.deepEqual(table.sortOrder(), { orderId: 1, fields: ['customer desc nulls last'] });
+  const first = await table.dataFiles(table.resolve()?.snapshotId ?? 0);
+  assert.deepEqual(await Promise.all(first.map((f) => fileIds(f.path))), [[2, 1, 3]]);
+  assert.equal(first[0]?.sortOrderId, 1);
+
+  // an existing table: a different sortBy becomes its order; no sortBy leaves it alone
+  await write({ table: 'orders', sortBy: ['id desc'] }, 2);
+  assert.ok(logs.some((l) => /sort order changed from customer desc nulls last to id desc nulls last/.test(l)), logs.join('\n'));
+  await write({ table: 'orders' }, 3);
+  table = await openLake(dir).table('orders');
+  assert.deepEqual(table.sortOrder(), { orderId: 2, fields: ['id desc nulls last'] });
+  const files = await table.dataFiles(table.resolve()?.snapshotId ?? 0);
+  assert.deepEqual(files.map((f) => f.sortOrderId).sort(), [1, 2, 2]);
+  for (const f of files.filter((x) => x.sortOrderId === 2)) assert.deepEqual(await fileIds(f.path), [3, 2, 1]);
+});
+
+/** The ids of one data file in the order they are stored. */
+async function fileIds(file: string): Promise<number[]> {
+  return withConnection(async (connection) => {
+    const result = await connection.runAndReadAll(`SELECT id FROM read_parquet(${sqlString(file)}, file_row_number = true) ORDER BY file_row_number`);
+    return result.getRowsJS().map((r) => Number(r[0]));
+  });
+}

@@ -13,6 +13,9 @@
 //   restart replays them from that checkpoint.
 // - retracted keys (Batch.retract: a late event merged emitted session windows) drop buffered rows of
 //   those keys that came before them and are removed from the table in the same snapshot as the rows.
+// - `sortBy` is the table's sort order: set when the sink creates the table, and made the default order
+//   (logged, metadata only) of a table that exists with another one, since the pipeline is where the user
+//   said how the table should be clustered; files already written keep their order until a compaction.
 import { EngineError } from '../errors.ts';
 import { durationMs } from '../format/duration.ts';
 import type { LakeSinkConfig, NodeSpec } from '../format/pipeline.ts';
@@ -157,7 +160,7 @@ export class LakeSink implements SinkInstance {
   private async openTable(rows: readonly Row[]): Promise<LakeTable | null> {
     if (this.table) return this.table;
     if (await this.lake.exists(this.config.table)) {
-      this.table = await this.lake.table(this.config.table);
+      this.table = await this.applySortOrder(await this.lake.table(this.config.table));
       return this.table;
     }
     const declared: NestedField[] = Object.entries(this.config.schema ?? {}).map(([name, type], i) => ({
@@ -175,9 +178,25 @@ export class LakeSink implements SinkInstance {
     let next = declared.length;
     const struct = evolveStruct({ type: 'struct', fields: declared }, rows, () => ++next);
     if (struct.fields.length === 0) return null;
-    this.table = await this.lake.createTable(this.config.table, { fields: struct.fields, partitionBy: this.config.partitionBy ?? [] });
+    const table = await this.lake.createTable(this.config.table, { fields: struct.fields, partitionBy: this.config.partitionBy ?? [], sortBy: this.config.sortBy ?? [] });
     this.ctx.log('info', `created lake table ${this.config.table} with ${struct.fields.length} columns`);
+    // a concurrent creator may have won with another order
+    this.table = await this.applySortOrder(table);
     return this.table;
+  }
+
+  /** Makes the configured sortBy the table's order when it is not already (an absent or empty one changes nothing). */
+  private async applySortOrder(table: LakeTable): Promise<LakeTable> {
+    const sortBy = this.config.sortBy ?? [];
+    if (sortBy.length === 0) return table;
+    const before = table.sortOrder();
+    await table.replaceSortOrder(sortBy);
+    const after = table.sortOrder();
+    if (after.orderId !== before.orderId) {
+      const text = (fields: string[]): string => (fields.length ? fields.join(', ') : 'unsorted');
+      this.ctx.log('info', `sink "${this.ctx.nodeId}": table ${table.name} sort order changed from ${text(before.fields)} to ${text(after.fields)}; files written before keep their order until the table is compacted`);
+    }
+    return table;
   }
 
   async lastCommitted(): Promise<CheckpointInfo | null> {
