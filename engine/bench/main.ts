@@ -1,8 +1,11 @@
 // `npm run bench [-- --only NAME[,NAME]] [--json FILE]`: runs the registered workloads one after the
-// other and prints events/s, latency percentiles and peak RSS per workload; --json writes the figures.
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+// other, each in its own process, and prints events/s, latency percentiles and peak RSS per workload;
+// --json writes the figures.
+import { spawn } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { allWorkloads, trackRss, type BenchResult } from './workload.ts';
 
 interface Options {
@@ -71,6 +74,7 @@ async function main(): Promise<number> {
     return 1;
   }
   const chosen = options.only ? all.filter((w) => options.only?.includes(w.name)) : all;
+  if (chosen.length > 1) return isolated(chosen.map((w) => w.name), options.json);
   const cacheDir = join(tmpdir(), 'streamlake-bench-cache');
   await mkdir(cacheDir, { recursive: true });
   const results: Record<string, BenchResult | { error: string }> = {};
@@ -91,7 +95,42 @@ async function main(): Promise<number> {
   }
   if (options.json) {
     await writeFile(options.json, JSON.stringify({ at: new Date().toISOString(), node: process.version, results }, null, 2) + '\n');
-    console.error(`\nfigures written to ${options.json}`);
+    if (!process.env.STREAMLAKE_BENCH_CHILD) console.error(`\nfigures written to ${options.json}`);
+  }
+  return failed ? 1 : 0;
+}
+
+/**
+ * Several workloads run one child process each: a workload leaves a heap, open handles and a warmed JIT
+ * behind (kafka-latency's large heap made the next workload's figures look worse), so each gets a fresh
+ * process and the figures do not depend on the order.
+ */
+async function isolated(names: readonly string[], json: string | null): Promise<number> {
+  const results: Record<string, unknown> = {};
+  let failed = false;
+  const dir = await mkdtemp(join(tmpdir(), 'streamlake-bench-results-'));
+  try {
+    for (const name of names) {
+      const file = join(dir, `${name}.json`);
+      const code = await new Promise<number>((resolve, reject) => {
+        const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--only', name, '--json', file], { stdio: 'inherit', env: { ...process.env, STREAMLAKE_BENCH_CHILD: '1' } });
+        child.on('error', reject);
+        child.on('exit', (status, signal) => resolve(status ?? (signal ? 1 : 0)));
+      });
+      if (code !== 0) failed = true;
+      try {
+        const written = JSON.parse(await readFile(file, 'utf8')) as { results?: Record<string, unknown> };
+        results[name] = written.results?.[name] ?? { error: `exited with ${code}` };
+      } catch {
+        results[name] = { error: `exited with ${code} before writing its figures` };
+      }
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+  if (json) {
+    await writeFile(json, JSON.stringify({ at: new Date().toISOString(), node: process.version, results }, null, 2) + '\n');
+    console.error(`\nfigures written to ${json}`);
   }
   return failed ? 1 : 0;
 }
