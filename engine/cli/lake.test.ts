@@ -132,3 +132,33 @@ test('unknown tables, refs, subcommands and bad SQL are clear errors', async () 
   assert.equal(rollback.code, 1);
   assert.match(rollback.stderr, /12345/);
 });
+
+test('sort shows and sets the sort order; tables lists it; compact re-sorts the files', async () => {
+  const lake = openLake(dir);
+  await lake.createTable('orders', { fields: [{ name: 'id', required: false, type: 'long' }, { name: 'customer', required: false, type: 'string' }] });
+  await (await lake.table('orders')).append([{ id: 2, customer: 'b' }, { id: 1, customer: null }, { id: 3, customer: 'a' }]);
+  assert.equal((await cli('sort', 'orders')).stdout, 'orders: unsorted\n');
+
+  const set = await cli('sort', 'orders', 'customer desc', 'id');
+  assert.equal(set.code, 0, set.stderr);
+  assert.equal(set.stdout, 'orders: sort order is now customer desc nulls last, id asc nulls first (order 1); run "streamlake lake compact" to re-sort files written before\n');
+  assert.match((await cli('sort', 'orders', 'customer DESC', 'id asc')).stdout, /was already customer desc nulls last, id asc nulls first/);
+  const tables = (await cli('tables', '--format', 'json')).stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+  assert.equal(tables.find((r) => r.table === 'orders')?.sort_order, 'customer desc nulls last, id asc nulls first (order 1)');
+  assert.equal(tables.find((r) => r.table === 'sales')?.sort_order, 'unsorted');
+
+  const compact = await cli('compact', 'orders');
+  assert.equal(compact.code, 0, compact.stderr);
+  assert.match(compact.stdout, /rewrote 1 files into 1/, 'a lone file in another order is rewritten');
+  const table = await lake.table('orders');
+  const [file] = await table.dataFiles(table.resolve()!.snapshotId);
+  assert.equal(file?.sortOrderId, 1);
+  const ids = await cli('query', `SELECT id FROM read_parquet('${file?.path}')`, '--format', 'csv');
+  assert.equal(ids.stdout, 'id\r\n2\r\n3\r\n1\r\n', 'b, a, then the null customer last');
+
+  const bad = await cli('sort', 'orders', 'nope desc');
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /no column "nope"; the table has: id, customer \[ENG_LAKE_SORT_ORDER\]/);
+  assert.match((await cli('sort', 'orders', 'id', '--clear')).stderr, /--clear takes only the table name/);
+  assert.equal((await cli('sort', 'orders', '--clear')).stdout, 'orders: sort order is now unsorted\n');
+});

@@ -12,7 +12,7 @@ import { defaultLakeDir } from './home.ts';
 const usage = `Usage: streamlake lake <subcommand> [arguments] [--lake DIR]
 
 Subcommands:
-  tables                                  List the tables with their row and snapshot counts
+  tables                                  List the tables with their row and snapshot counts and sort order
   snapshots <table>                       List a table's snapshots (oldest first) with summaries and refs
   query "<sql>" [--snapshot ID | --tag T | --branch B | --as-of ISO] [--format table|json|csv]
                                           Run DuckDB SQL over the lake; address a version inside the SQL
@@ -22,7 +22,13 @@ Subcommands:
   branch <table> <name> [--snapshot ID]   Create a branch at a snapshot (default: main's current one)
   fast-forward <table> <branch>           Move main forward to the head of <branch>
   rollback <table> <snapshot-id>          Point main back at an older snapshot of its history
-  compact <table> [--target-size MB]      Rewrite small data files into files of about MB (default 128)
+  sort <table> [<field> ...] [--clear]    Show the sort order data files are written in, or set it; each
+                                          field is a column or transform of one, then asc|desc and
+                                          nulls first|last, e.g. sort sales "region" "amount desc";
+                                          --clear makes the table unsorted. Metadata only: compact
+                                          re-sorts the files written before
+  compact <table> [--target-size MB]      Rewrite small data files into files of about MB (default 128),
+                                          and files not in the table's sort order whatever their size
   expire <table> [--older-than 7d] [--retain-last K]
                                           Remove old snapshots (never one a tag or branch holds)
   clean <table> [--older-than 1d]         Remove files no snapshot references (orphans)
@@ -89,7 +95,7 @@ const subcommands: Record<string, Sub> = {
     const rows: Row[] = [];
     for (const entry of await lake.tables()) {
       if (entry.error) {
-        rows.push({ table: entry.name, rows: null, snapshots: null, current_snapshot: null, updated: null, error: entry.error.message });
+        rows.push({ table: entry.name, rows: null, snapshots: null, current_snapshot: null, updated: null, sort_order: null, error: entry.error.message });
         continue;
       }
       try {
@@ -102,10 +108,11 @@ const subcommands: Record<string, Sub> = {
           snapshots: table.snapshots().length,
           current_snapshot: head?.snapshotId ?? null,
           updated: head ? new Date(head.timestampMs) : null,
+          sort_order: sortOrderText(table),
           error: null,
         });
       } catch (error) {
-        rows.push({ table: entry.name, rows: null, snapshots: null, current_snapshot: null, updated: null, error: (error as Error).message });
+        rows.push({ table: entry.name, rows: null, snapshots: null, current_snapshot: null, updated: null, sort_order: null, error: (error as Error).message });
       }
     }
     const columns = [
@@ -114,6 +121,7 @@ const subcommands: Record<string, Sub> = {
       { name: 'snapshots', type: 'BIGINT' },
       { name: 'current_snapshot', type: 'BIGINT' },
       { name: 'updated', type: 'TIMESTAMP' },
+      { name: 'sort_order', type: 'VARCHAR' },
       { name: 'error', type: 'VARCHAR' },
     ];
     await printRows(format, columns, rows);
@@ -243,6 +251,24 @@ const subcommands: Record<string, Sub> = {
     return 0;
   },
 
+  async sort(argv) {
+    const { flags, positionals } = parseArgs(argv, { ...lakeFlag, clear: { type: 'boolean' } }, { min: 1, max: 100, names: 'the table and sort fields' });
+    const table = await openTable(lakeOf(flags.lake), positionals[0]!);
+    const fields = positionals.slice(1);
+    if (flags.clear && fields.length > 0) throw new UsageError('--clear takes only the table name');
+    if (flags.clear || fields.length > 0) {
+      const before = table.sortOrder().orderId;
+      await table.replaceSortOrder(fields);
+      const changed = table.sortOrder().orderId !== before;
+      process.stdout.write(`${table.name}: sort order ${changed ? 'is now' : 'was already'} ${sortOrderText(table)}${changed && fields.length > 0 ? '; run "streamlake lake compact" to re-sort files written before' : ''}
+`);
+      return 0;
+    }
+    process.stdout.write(`${table.name}: ${sortOrderText(table)}
+`);
+    return 0;
+  },
+
   async compact(argv) {
     const { flags, positionals } = parseArgs(argv, { ...lakeFlag, 'target-size': { type: 'number', description: 'MB' } }, { min: 1, max: 1, names: 'the table name' });
     const size = flags['target-size'];
@@ -282,6 +308,11 @@ const subcommands: Record<string, Sub> = {
     return 0;
   },
 };
+
+function sortOrderText(table: LakeTable): string {
+  const order = table.sortOrder();
+  return order.fields.length ? `${order.fields.join(', ')} (order ${order.orderId})` : 'unsorted';
+}
 
 function durationFlag(text: string, flag: string): number {
   const parsed = parseDuration(text);
