@@ -287,6 +287,8 @@ export interface LakeTableDetail {
   /** Every schema the table ever had, oldest first. */
   schemas: LakeSchema[];
   partitionSpec: { specId: number; fields: LakePartitionField[] };
+  /** The order new data files are written in (order 0, no fields: unsorted), e.g. `ts desc nulls last`. */
+  sortOrder: { orderId: number; fields: string[] };
   /** Oldest first. */
   snapshots: LakeSnapshot[];
   refs: LakeRef[];

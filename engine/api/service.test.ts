@@ -33,6 +33,7 @@ describe('studio service over a real lake', () => {
         { name: 'region', required: false, type: 'string' },
         { name: 'amount', required: false, type: 'double' },
       ],
+      sortBy: ['amount desc'],
     });
     await table.append([{ id: 1, region: 'EU', amount: 10 }, { id: 2, region: 'US', amount: 20 }]);
     await table.append([{ id: 3, region: 'EU', amount: 30, channel: 'web' }]);
@@ -56,6 +57,7 @@ describe('studio service over a real lake', () => {
     assert.equal(detail.schemas.length, 2, 'the new field made a second schema');
     assert.deepEqual(detail.snapshots.map((s) => [s.snapshotId, s.onMain]), [[first, true], [second, true]]);
     assert.deepEqual(detail.refs.map((r) => [r.name, r.type, r.snapshotId]), [['main', 'branch', second]]);
+    assert.deepEqual(detail.sortOrder, { orderId: 1, fields: ['amount desc nulls last'] });
   });
 
   test('tag, time travel by tag and by snapshot, diff with schema changes', async () => {

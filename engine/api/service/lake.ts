@@ -65,6 +65,7 @@ export class LakeExplorer {
           transform: f.transform,
         })),
       },
+      sortOrder: table.sortOrder(),
       snapshots: table.snapshots().map((s): LakeSnapshot => ({
         snapshotId: s.snapshotId,
         parentId: s.parentId,

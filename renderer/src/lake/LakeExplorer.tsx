@@ -239,6 +239,10 @@ export function LakeExplorer() {
           {table.partitionSpec.fields.length === 0 ? <span className="muted small">Unpartitioned.</span> : (
             <RowsTable label="Partition fields" columns={['name', 'source', 'transform']} rows={table.partitionSpec.fields.map((p) => [p.name, p.sourceName, p.transform])} />
           )}
+          <h3>Sort order</h3>
+          {table.sortOrder.fields.length === 0 ? <span className="muted small">Unsorted.</span> : (
+            <span className="small" aria-label="Sort order">{table.sortOrder.fields.join(', ')} <span className="muted">(order {table.sortOrder.orderId}; compact to re-sort older files)</span></span>
+          )}
           <h3>Tags and branches</h3>
           <RowsTable label="Refs" columns={['name', 'type', 'snapshot']} rows={table.refs.map((r) => [r.name, r.type, r.snapshotId])} />
         </section>
