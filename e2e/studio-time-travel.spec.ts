@@ -1,5 +1,6 @@
 // Time travel: a pipeline writes two snapshots (two runs); picking the older one in the lake explorer makes
-// the workbench query that snapshot, and its answer differs from the current table's.
+// the workbench query that snapshot, and its answer differs from the current table's. The sink's sort
+// order shows in the explorer.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Page } from 'playwright-core';
@@ -18,7 +19,7 @@ const pipeline: PipelineDoc = {
   name: 'orders-history',
   nodes: [
     { id: 'orders', type: 'source.generator', config: { dataset: 'sales_orders', seed: 3, eventsPerSecond: 2000 } },
-    { id: 'lake', type: 'sink.lake', config: { table: 'orders_history', commitInterval: '1s' } },
+    { id: 'lake', type: 'sink.lake', config: { table: 'orders_history', commitInterval: '1s', sortBy: ['amount desc'] } },
   ],
   edges: [{ from: 'orders', to: 'lake' }],
   layout: { orders: { x: 0, y: 0 }, lake: { x: 300, y: 0 } },
@@ -54,6 +55,8 @@ test('an older snapshot gives a different answer than now', async () => {
   await eventually(page, 'two snapshots', () => snapshots.count(), (n) => n >= 2);
   const oldest = snapshots.last();
   const oldestId = ((await oldest.getAttribute('aria-label')) ?? '').replace('Snapshot ', '');
+  // The sink's sortBy became the table's sort order, which the explorer shows beside the partitioning.
+  assert.match(await page.getByLabel('Sort order').innerText(), /^amount desc nulls last \(order 1;/);
 
   await page.getByRole('button', { name: `Query at snapshot ${oldestId}` }).click();
   await page.getByRole('status', { name: 'Time travel' }).filter({ hasText: oldestId }).waitFor();
