@@ -310,23 +310,41 @@ test('restore() resumes exactly after the saved positions, across partitions', a
   assert.ok(b.batches.every((batch) => /^kafka\/resume-[0-9a-f]+\/[0-2]$/.test(batch.partition)), 'one batch per topic-partition');
 });
 
-test('a rebalance between two consumers of one group loses nothing', async () => {
-  const topic = uniqueTopic('rebalance');
+/** A source in a consumer group, run as an engine runs it. */
+interface GroupMember { received: number[]; stop: () => Promise<void> }
+
+/**
+ * Sources sharing one consumer group on a fresh 4-partition topic, a producer of rows `{i}` numbered from
+ * 0, and the final check: no run failed (recorded at once, not left as an unhandled rejection until the
+ * end) and every produced row reached a member.
+ */
+async function consumerGroup(name: string): Promise<{
+  id: string;
+  join: (member: string, beforePush?: () => Promise<void>) => GroupMember;
+  produce: (n: number) => Promise<void>;
+  produceUntilReceived: (member: GroupMember) => Promise<void>;
+  waitFor: (cond: () => boolean | Promise<boolean>) => Promise<void>;
+  finish: () => Promise<void>;
+}> {
+  const topic = uniqueTopic(name);
   await createTopic(topic, 4);
-  const group = uniqueTopic('group');
-  const config: KafkaSourceConfig = { connection: 'local', topics: [topic], group, format: 'json', startFrom: 'earliest' };
-  const seen = new Map<string, number[]>();
-  const runOne = (id: string): { stop: () => void; done: Promise<unknown> } => {
-    const s = new KafkaSource(id, config, local, testContext(id), {});
+  const id = uniqueTopic('group');
+  const config: KafkaSourceConfig = { connection: 'local', topics: [topic], group: id, format: 'json', startFrom: 'earliest' };
+  const failures: string[] = [];
+  const members: GroupMember[] = [];
+  const join = (member: string, beforePush?: () => Promise<void>): GroupMember => {
+    const s = new KafkaSource(member, config, local, testContext(member), {});
     const abort = new AbortController();
-    const list: number[] = [];
-    seen.set(id, list);
+    const received: number[] = [];
     const done = s.run(async (batch, port) => {
-      if (port !== 'error') for (const r of batch.rows) list.push(r.i as number);
+      await beforePush?.();
+      if (port !== 'error') for (const r of batch.rows) received.push(r.i as number);
       // Commit as a checkpoint would, so the partner starts where this one was.
       await s.committed(s.positions());
-    }, abort.signal);
-    return { stop: () => abort.abort(), done };
+    }, abort.signal).catch((error: unknown) => { failures.push(`${member}: ${String(error)}`); });
+    const joined = { received, stop: async () => { abort.abort(); await done; } };
+    members.push(joined);
+    return joined;
   };
   const producer = kafkaClient(local).producer();
   await producer.connect();
@@ -334,27 +352,78 @@ test('a rebalance between two consumers of one group loses nothing', async () =>
   const produce = async (n: number): Promise<void> => {
     await producer.send({ topic, messages: Array.from({ length: n }, () => ({ key: String(next), value: JSON.stringify({ i: next++ }) })) });
   };
-  const a = runOne('a');
-  await produce(400);
-  const total = (): number => new Set([...seen.values()].flat()).size;
-  const waitFor = async (cond: () => boolean): Promise<void> => {
-    for (let i = 0; i < 600 && !cond(); i++) await new Promise((r) => setTimeout(r, 100));
+  // Bounded (60 s) so a broken source fails the test; a failed run ends the wait at once.
+  const waitFor = async (cond: () => boolean | Promise<boolean>): Promise<void> => {
+    for (let i = 0; i < 600 && failures.length === 0 && !(await cond()); i++) await new Promise((r) => setTimeout(r, 100));
   };
-  await waitFor(() => total() >= 400);
-  const b = runOne('b');
-  // Keep producing while the group rebalances, until the newcomer has received something.
-  for (let i = 0; i < 100 && (seen.get('b')?.length ?? 0) === 0; i++) {
-    await produce(20);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  await produce(400);
-  await waitFor(() => total() >= next);
-  a.stop();
-  b.stop();
-  await Promise.all([a.done, b.done]);
-  await producer.disconnect();
-  assert.ok((seen.get('b')?.length ?? 0) > 0, 'the second consumer got partitions');
-  assert.equal(total(), next, 'every message reached one of the consumers');
+  // Keeps producing while the group rebalances, until the newcomer has received something.
+  const produceUntilReceived = async (member: GroupMember): Promise<void> => {
+    for (let i = 0; i < 100 && member.received.length === 0 && failures.length === 0; i++) {
+      await produce(20);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  };
+  const seen = (): Set<number> => new Set(members.flatMap((m) => m.received));
+  const finish = async (): Promise<void> => {
+    await waitFor(() => seen().size >= next);
+    await Promise.all(members.map((m) => m.stop()));
+    await producer.disconnect();
+    assert.deepEqual(failures, [], 'no consumer run failed');
+    const missing = Array.from({ length: next }, (_, i) => i).filter((i) => !seen().has(i));
+    assert.deepEqual(missing, [], `every message reached one of the consumers (${next} produced)`);
+    assert.equal(seen().size, next, 'nothing but the produced messages');
+  };
+  return { id, join, produce, produceUntilReceived, waitFor, finish };
+}
+
+test('a rebalance between two consumers of one group loses nothing', async () => {
+  const group = await consumerGroup('rebalance');
+  const a = group.join('a');
+  await group.produce(400);
+  await group.waitFor(() => a.received.length >= 400);
+  const b = group.join('b');
+  await group.produceUntilReceived(b);
+  await group.produce(400);
+  await group.finish();
+  assert.ok(b.received.length > 0, 'the second consumer got partitions');
+});
+
+test('a rebalance while pushes are held up neither fails the run nor loses rows', async () => {
+  const group = await consumerGroup('rebalance-held');
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => { release = resolve; });
+  let hold = false;
+  let holding = 0;
+  // A slow sink (the runtime's backpressure): once `hold` is set, a's pushes wait for the release.
+  const a = group.join('a', async () => {
+    if (!hold) return;
+    holding++;
+    await released;
+  });
+  await group.produce(40);
+  await group.waitFor(() => a.received.length >= 40);
+  hold = true;
+  await group.produce(20);
+  await group.waitFor(() => holding > 0);
+  // The next batches' handlers wait for the held ones, and kafkajs fetches and heartbeats again only once
+  // they return: a stays unaware of a rebalance until its pushes are released, and then the source's
+  // heartbeat after each batch is the first to hear of it. The pause lets a fetch them (it fetches every
+  // 100 ms at most); were it too short, kafkajs' heartbeat would meet the rebalance first and the test would
+  // pass without reaching the case, never fail wrongly.
+  await group.produce(20);
+  await new Promise((r) => setTimeout(r, 500));
+  const b = group.join('b');
+  // b's JoinGroup keeps the group in PreparingRebalance until a rejoins (or its session expires); kafkajs
+  // heartbeats at most every 3 s, so after that a's next heartbeat goes out.
+  const admin = kafkaClient(local).admin();
+  await admin.connect();
+  await group.waitFor(async () => (await admin.describeGroups([group.id])).groups[0]?.state === 'PreparingRebalance');
+  await admin.disconnect();
+  await new Promise((r) => setTimeout(r, 3500));
+  release();
+  await group.produceUntilReceived(b);
+  await group.finish();
+  assert.ok(b.received.length > 0, 'the second consumer got partitions');
 });
 
 test('SASL_SSL with TLS + SCRAM-SHA-512 reads rows', async () => {

@@ -386,7 +386,12 @@ export class KafkaSource implements SourceInstance {
       this.ctx.metrics.addError(errors.length);
       await push({ rows: errors, partition: partitionId }, 'error');
     }
-    await heartbeat();
+    // The heartbeat keeps the membership alive through slow pushes, but its errors are not this batch's
+    // (it has been pushed) nor the run's: kafkajs' own loop, whose handler for this batch returned long
+    // ago, sends the next heartbeat itself, meets the same rebalance or broker fault and rejoins, or
+    // reports what it cannot recover from as a CRASH. Thrown from here, a rebalance (another consumer
+    // joining the group) failed the run.
+    await heartbeat().catch((error: unknown) => this.ctx.log('debug', `Kafka heartbeat after a batch of ${tp}: ${(error as Error).message}`));
   }
 
   /**
