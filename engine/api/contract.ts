@@ -194,7 +194,8 @@ export interface WindowExplanation {
   openWindows: OpenWindow[];
   openCount: number;
   /** Per source partition: the latest event time seen, and whether it is idle (then it does not hold the watermark back). */
-  partitions: { partition: string; maxEventTime: number; idle: boolean }[];
+  /** maxEventTime null: announced by its source, no event yet. */
+  partitions: { partition: string; maxEventTime: number | null; idle: boolean }[];
   /** One plain sentence: why the oldest window has not been emitted yet. */
   summary: string;
 }

@@ -239,13 +239,13 @@ test('stopAtEnd and maxMessageBytes are checked config fields', () => {
   assert.match(problems({ maxMessageBytes: 10.5 }).join('\n'), /"maxMessageBytes" must be a whole number/);
 });
 
-test('every partition introduces itself with its first row, the earliest first, before any bulk', async () => {
-  const topic = uniqueTopic('introduce');
-  await createTopic(topic, 3);
+test('after the assignment, every partition with events to come is announced before any rows; an empty one is not', async () => {
+  const topic = uniqueTopic('announce');
+  await createTopic(topic, 4);
   const producer = kafkaClient(local).producer();
   await producer.connect();
-  // Partition 0 holds the latest hour of events, partition 2 the earliest: a window that saw partition 0
-  // first would take the other partitions' events for late ones.
+  // Partition 0 holds the latest hour of events, partition 2 the earliest, partition 3 nothing: a window
+  // that saw partition 0 before knowing of the others would take their events for late ones.
   const hour = (p: number): number => Date.UTC(2026, 0, 1, 2 - p);
   for (const p of [0, 1, 2]) {
     await producer.send({ topic, messages: Array.from({ length: 50 }, (_, i) => ({ partition: p, value: JSON.stringify({ p, event_time: new Date(hour(p) + i * 1000).toISOString() }) })) });
@@ -254,7 +254,10 @@ test('every partition introduces itself with its first row, the earliest first, 
   const ctx = { ...testContext('kafka'), fields: ['p', 'event_time'] };
   const s = new KafkaSource('kafka', { connection: 'local', group: uniqueTopic('g'), startFrom: 'earliest', topics: [topic], format: 'json' }, local, ctx, { stopAtEnd: true });
   const { batches } = await collect(s);
-  assert.deepEqual(batches.slice(0, 3).map((b) => [b.rows.length, b.rows[0]!.p]), [[1, 2], [1, 1], [1, 0]]);
+  const announced = batches.filter((b) => b.announce);
+  assert.deepEqual(announced.map((b) => b.partition).sort(), [0, 1, 2].map((p) => `kafka/${topic}/${p}`));
+  assert.ok(announced.every((b) => b.rows.length === 0));
+  assert.deepEqual(batches.slice(0, 3).map((b) => b.announce), [true, true, true], 'announcements come before any rows');
   assert.equal(batches.reduce((n, b) => n + b.rows.length, 0), 150);
 });
 
@@ -286,6 +289,7 @@ test('start positions: earliest, latest, an offset and a timestamp', async () =>
   await producer.disconnect();
   assert.ok(got.out.length >= 1);
   assert.ok(got.out.every((r) => (r.i as number) >= 100), 'latest must not replay old messages');
+  assert.ok(got.batches.every((b) => !b.announce), 'from latest, nothing was waiting to be read when the partition was assigned');
 });
 
 test('restore() resumes exactly after the saved positions, across partitions', async () => {
@@ -302,10 +306,12 @@ test('restore() resumes exactly after the saved positions, across partitions', a
   second.restore(saved);
   const b = await collect(second);
   assert.equal(a.out.length, 300);
-  // Each partition's first row arrives alone and before any partition's bulk, so windows see every
-  // partition (and hold their watermark to the slowest) before minutes of one partition go through.
-  assert.deepEqual(a.batches.slice(0, 3).map((batch) => batch.rows.length), [1, 1, 1]);
+  // Every partition is announced before any rows, so windows hold their watermark for all three.
+  assert.deepEqual(a.batches.slice(0, 3).map((batch) => [batch.announce, batch.rows.length]), [[true, 0], [true, 0], [true, 0]]);
   assert.equal(new Set(a.batches.slice(0, 3).map((batch) => batch.partition)).size, 3);
+  // The restored positions are below the ends only where the 90 new rows went.
+  const restoredAnnounced = b.batches.filter((batch) => batch.announce).map((batch) => batch.partition).sort();
+  assert.deepEqual(restoredAnnounced, [...new Set(b.batches.filter((batch) => batch.rows.length).map((batch) => batch.partition))].sort());
   assert.deepEqual(b.out.map((r) => r.i as number).sort((x, y) => x - y), Array.from({ length: 90 }, (_, i) => 300 + i));
   assert.ok(b.batches.every((batch) => /^kafka\/resume-[0-9a-f]+\/[0-2]$/.test(batch.partition)), 'one batch per topic-partition');
 });

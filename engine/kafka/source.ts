@@ -26,28 +26,6 @@ type Push = (batch: Batch, port?: 'out' | 'error') => Promise<void>;
 const metadataFields = { key: '_key', headers: '_headers', topic: '_topic', partition: '_partition', offset: '_offset', timestamp: '_timestamp' } as const;
 type MetadataField = (typeof metadataFields)[keyof typeof metadataFields];
 
-/** Partitions waiting to push their first row: when it happened, and the go-ahead for their turn. */
-interface IntroductionRound {
-  arrived: Map<string, { time: number; go: (turn: Turn) => void }>;
-  closed: boolean;
-}
-
-interface Turn { done: () => void; everyone: Promise<void> }
-
-/**
- * When a first row happened, for ordering introductions: the source does not know which field a window
- * uses as event time, but it is one of the timestamps the row carries (read fields only, when projected),
- * and events happen before they are produced, so the earliest Date in the row; else the message timestamp.
- */
-function introductionTime(row: Row, messageTime: number): number {
-  let earliest = Number.POSITIVE_INFINITY;
-  for (const key in row) {
-    const v = row[key];
-    if (v instanceof Date && v.getTime() < earliest) earliest = v.getTime();
-  }
-  return Number.isFinite(earliest) ? earliest : messageTime;
-}
-
 /** Resolves on a later turn of the event loop, after the I/O callbacks already due. */
 function nextTurn(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
@@ -78,10 +56,10 @@ export class KafkaSource implements SourceInstance {
   private readonly next = new Map<string, number>();
   /** Partitions whose restored or requested start still has to be sought after (re)assignment. */
   private readonly pendingSeek = new Set<string>();
-  /** Partitions assigned to this consumer now, and those that have pushed at least one row this run. */
+  /** Partitions assigned to this consumer now. */
   private assigned = new Set<string>();
-  private readonly introduced = new Set<string>();
-  private introductions: IntroductionRound | undefined;
+  /** The announcement of the partitions of the latest assignment: batches wait for it. */
+  private announcing: Promise<void> = Promise.resolve();
   private consumer: Consumer | undefined;
   private readonly stopAtEnd: boolean;
   private readonly maxMessageBytes: number | undefined;
@@ -244,8 +222,13 @@ export class KafkaSource implements SourceInstance {
     if (drained()) finish();
     const inFlight = new Map<string, Promise<void>>();
 
+    const from = this.config.startFrom;
+    const fromBeginning = from === 'earliest' || typeof from === 'object';
     consumer.on(consumer.events.GROUP_JOIN, (event) => {
       this.assigned = new Set(Object.entries(event.payload.memberAssignment).flatMap(([topic, ps]) => ps.map((p) => `${topic}/${p}`)));
+      // kafkajs fetches only after this event, and every batch handler waits for the announcement.
+      const assigned = [...this.assigned];
+      this.announcing = this.announcing.then(() => this.announce(assigned, fromBeginning, push)).catch(fail);
       // After every (re)assignment, put each partition where our positions say, not where the group is.
       for (const [topic, partitions] of Object.entries(event.payload.memberAssignment)) {
         for (const partition of partitions) {
@@ -263,15 +246,14 @@ export class KafkaSource implements SourceInstance {
       else this.ctx.log('warn', `Kafka consumer restarting after: ${event.payload.error.message}`);
     });
 
-    const from = this.config.startFrom;
     // Without a checkpoint or committed group offsets, the catalog's default is 'latest'.
-    await consumer.subscribe({ topics: topics!, fromBeginning: from === 'earliest' || typeof from === 'object' });
+    await consumer.subscribe({ topics: topics!, fromBeginning });
     const onAbort = (): void => finish();
     signal.addEventListener('abort', onAbort, { once: true });
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
-      // Concurrent per-partition handlers let the first rows of every partition be introduced together.
+      // One handler per partition, so a partition's batch in hand never waits for another partition's.
       partitionsConsumedConcurrently: 64,
       eachBatch: async (payload) => {
         const { batch, resolveOffset, isStale } = payload;
@@ -283,6 +265,7 @@ export class KafkaSource implements SourceInstance {
         // the microtasks that come before kafkajs sends the next fetch request, and the thread then sat
         // idle for that fetch (~16 % of a drain).
         await inFlight.get(tp);
+        await this.announcing;
         if (signal.aborted || isStale()) return;
         const work = nextTurn().then(() => this.handleBatch(payload, push)).then(() => { if (drained()) finish(); }, fail);
         inFlight.set(tp, work);
@@ -323,8 +306,6 @@ export class KafkaSource implements SourceInstance {
     const meta = this.meta;
     const rows: Row[] = [];
     const errors: Row[] = [];
-    let firstOffset = -1;
-    let firstTime = 0;
     for (let i = first; i < messages.length; i++) {
       const m = messages[i]!;
       const lean = m instanceof KafkaRecord;
@@ -349,35 +330,9 @@ export class KafkaSource implements SourceInstance {
       if (meta.partition) row._partition = partition;
       if (meta.offset) row._offset = offset;
       if (meta.timestamp) row._timestamp = new Date(lean ? m.timestampMs : Number(m.timestamp));
-      if (rows.length === 0) {
-        firstOffset = offset;
-        firstTime = lean ? m.timestampMs : Number(m.timestamp);
-      }
       rows.push(row);
     }
     const partitionId = `${this.nodeId}/${topic}/${partition}`;
-    if (!this.introduced.has(tp) && rows.length > 0) {
-      // Watermarks are per partition, but only for partitions a window has seen: if one partition's
-      // first fetch (minutes of event time) went through before the others showed up, their older events
-      // would all be late. So every partition's first row is pushed alone, together, before the rest, the
-      // earliest first (a window's watermark is the minimum over the partitions it knows, and never goes back).
-      const firstRow = rows.shift()!;
-      const { done, everyone } = await this.introduction(tp, introductionTime(firstRow, firstTime));
-      try {
-        const before = errors.filter((e) => ((e.source as Row).offset as number) < firstOffset);
-        this.introduced.add(tp);
-        this.next.set(tp, firstOffset + 1);
-        await push({ rows: [firstRow], partition: partitionId }, 'out');
-        if (before.length) {
-          errors.splice(0, before.length);
-          this.ctx.metrics.addError(before.length);
-          await push({ rows: before, partition: partitionId }, 'error');
-        }
-      } finally {
-        done();
-      }
-      await everyone;
-    }
     // Positions cover the batch from the moment it is handed to push (the runtime's contract).
     const last = messages[messages.length - 1]!;
     this.next.set(tp, offsetOf(last) + 1);
@@ -395,37 +350,48 @@ export class KafkaSource implements SourceInstance {
   }
 
   /**
-   * Resolves when it is this partition's turn to push its first row: once every assigned partition has a
-   * batch in hand (handlers run concurrently), or after 1 s of processing time for partitions without
-   * data, one partition at a time, the earliest first row first. `done` hands the turn on; `everyone`
-   * resolves when every partition of the round has pushed its first row.
+   * Announces the partitions of an assignment that have events to come (the position we will read from
+   * is below the partition's end), so windows wait for each before their watermark moves on. Where that
+   * cannot be told (the broker did not answer), every partition is announced: a partition without events
+   * then holds the watermark only until it goes idle.
    */
-  private introduction(tp: string, time: number): Promise<Turn> {
-    let round = this.introductions;
-    if (!round) {
-      const fresh: IntroductionRound = { arrived: new Map(), closed: false };
-      this.introductions = round = fresh;
-      void this.ctx.timers.sleep(1000, this.ctx.signal).then(() => this.closeRound(fresh));
+  private async announce(assigned: readonly string[], fromBeginning: boolean, push: Push): Promise<void> {
+    if (assigned.length === 0) return;
+    let pending: string[];
+    try {
+      pending = await this.withEvents(assigned, fromBeginning);
+    } catch (error) {
+      this.ctx.log('debug', `Kafka offsets for announcing ${assigned.join(', ')}: ${(error as Error).message}; announcing them all`);
+      pending = [...assigned];
     }
-    const current = round;
-    const turn = new Promise<Turn>((resolve) => current.arrived.set(tp, { time, go: resolve }));
-    if ([...this.assigned].every((p) => this.introduced.has(p) || current.arrived.has(p))) this.closeRound(current);
-    return turn;
+    for (const tp of pending) await push({ rows: [], partition: `${this.nodeId}/${tp}`, announce: true });
   }
 
-  private closeRound(round: IntroductionRound): void {
-    if (round.closed) return;
-    round.closed = true;
-    if (this.introductions === round) this.introductions = undefined;
-    const order = [...round.arrived.values()].sort((a, b) => a.time - b.time);
-    let finished!: () => void;
-    const everyone = new Promise<void>((resolve) => { finished = resolve; });
-    const next = (i: number): void => {
-      const entry = order[i];
-      if (!entry) finished();
-      else entry.go({ done: () => next(i + 1), everyone });
-    };
-    next(0);
+  /** Of these partitions, those whose start (our position, else the group's, else earliest or latest) is below their end. */
+  private async withEvents(partitions: readonly string[], fromBeginning: boolean): Promise<string[]> {
+    const topics = [...new Set(partitions.map((tp) => tp.slice(0, tp.lastIndexOf('/'))))];
+    const admin = kafkaClient(this.connection, { log: this.ctx.log }).admin();
+    await admin.connect();
+    try {
+      const bounds = new Map<string, { low: number; high: number }>();
+      for (const topic of topics) {
+        for (const o of await admin.fetchTopicOffsets(topic)) bounds.set(`${topic}/${o.partition}`, { low: Number(o.low), high: Number(o.high) });
+      }
+      const committed = new Map<string, number>();
+      if (partitions.some((tp) => !this.next.has(tp))) {
+        for (const t of await admin.fetchOffsets({ groupId: this.group(), topics })) {
+          for (const p of t.partitions) if (Number(p.offset) >= 0) committed.set(`${t.topic}/${p.partition}`, Number(p.offset));
+        }
+      }
+      return partitions.filter((tp) => {
+        const bound = bounds.get(tp);
+        if (!bound) return true;
+        const start = this.next.get(tp) ?? committed.get(tp) ?? (fromBeginning ? bound.low : bound.high);
+        return start < bound.high;
+      });
+    } finally {
+      await admin.disconnect();
+    }
   }
 
   async committed(positions: SourcePositions): Promise<void> {

@@ -528,3 +528,52 @@ test('a re-emitted window row that a filter after the window now drops is retrac
   assert.equal((summary.sinks.out as { retracted?: number }).retracted, 1);
 });
 
+
+test('a partition a source announces reaches the window through filter and map, and holds its watermark until it delivers', async () => {
+  const second = 1000;
+  const row = (t: number, partition: string): Row => ({ t: new Date(t), region: 'eu', amount: 1, partition });
+  // p1 is announced but its first batch comes after minutes of p0's event time: its events are on time.
+  const source = new MemorySource([
+    { rows: [], partition: 'src/p0', announce: true },
+    { rows: [], partition: 'src/p1', announce: true },
+    { rows: [row(10 * second, 'p0'), row(300 * second, 'p0')], partition: 'src/p0' },
+    { rows: [row(20 * second, 'p1')], partition: 'src/p1' },
+  ]);
+  const out = new PreviewSink(100);
+  const late = new PreviewSink(100);
+  const seen: Batch[] = [];
+  const raw = new PreviewSink(100);
+  const watching: SinkInstance = {
+    write: (batch) => { seen.push(batch); return raw.write(batch); },
+    checkpoint: (info) => raw.checkpoint(info),
+    close: () => raw.close(),
+  };
+  const pipeline = doc(
+    [
+      { id: 'src', type: 'source.generator', config: { dataset: 'sales_orders' } },
+      { id: 'all', type: 'transform.filter', config: { where: 'amount > 0' } },
+      { id: 'shape', type: 'transform.map', config: { select: { t: 't', region: 'region', amount: 'amount' } } },
+      { id: 'win', type: 'window.tumbling', config: { time: 't', size: '1m', groupBy: ['region'], aggregates: { n: 'count(*)' } } },
+      { id: 'out', type: 'sink.preview', config: {} },
+      { id: 'late', type: 'sink.kafka', config: { connection: 'none', topic: 'late', format: 'json' } },
+      { id: 'raw', type: 'sink.lake', config: { table: 'raw' } },
+    ],
+    [
+      { from: 'src', to: 'all' }, { from: 'all', to: 'shape' }, { from: 'shape', to: 'win' }, { from: 'win', to: 'out' },
+      { from: 'win', to: 'late', port: 'late' }, { from: 'src', to: 'raw' },
+    ],
+  );
+  const run = createRun(pipeline, options({
+    nodes: {
+      'source.generator': { kind: 'source', create: () => source },
+      'sink.preview': { kind: 'sink', create: () => out },
+      'sink.kafka': { kind: 'sink', create: () => late },
+      'sink.lake': { kind: 'sink', create: () => watching },
+    },
+  }));
+  const summary = await run.start();
+  assert.equal(summary.status, 'finished', JSON.stringify(summary.error));
+  assert.deepEqual(late.preview(), [], "p1's event 280 s behind p0's latest is not late");
+  assert.deepEqual(out.preview().map((r) => [(r.window_start as Date).getTime(), r.n]).sort(), [[0, 2], [300_000, 1]]);
+  assert.ok(seen.length > 0 && seen.every((batch) => !batch.announce && batch.rows.length > 0), 'sinks never see an announcement');
+});

@@ -385,6 +385,10 @@ class PipelineRun implements Run {
 
   private async push(node: Live, batch: Batch, port: 'out' | 'error'): Promise<void> {
     if (this.failure || this.limitReached) return;
+    if (batch.announce) {
+      for (const target of node.routes.out) this.announce(target, batch);
+      return;
+    }
     let rows = batch.rows;
     if (rows.length === 0) return;
     const max = this.options.maxEvents;
@@ -411,6 +415,19 @@ class PipelineRun implements Run {
     node.counters.addOut(port, n);
     node.rings[port].add(batch.rows);
     for (const target of node.routes[port]) this.deliver(target, batch);
+  }
+
+  /**
+   * A source partition with events to come: windows hold their watermark for it; an operator that does
+   * not track partitions keeps its input's, so the announcement goes on to the operators after it; sinks
+   * have nothing to do with it.
+   */
+  private announce(id: string, batch: Batch): void {
+    const node = this.live.get(id);
+    const operator = node?.operator;
+    if (!node || node.queue || !operator || this.failure) return;
+    if (operator.announce) operator.announce(batch.partition);
+    else for (const target of node.routes.out) this.announce(target, batch);
   }
 
   private deliver(id: string, batch: Batch): void {

@@ -27,6 +27,13 @@ export interface Batch {
    * its rows with these keys, in the same step as it applies this batch's rows.
    */
   retract?: readonly Row[];
+  /**
+   * Set by a source on an empty batch: its partition is assigned and has events to come. A window holds
+   * its watermark for the partition until the partition delivers or goes idle, so events of a partition
+   * that is slow to deliver its first batch are not taken for late ones. Operators that keep their
+   * input's partitions pass it on (the runtime does it for them); sinks never see it.
+   */
+  announce?: true;
 }
 
 /**
@@ -77,6 +84,11 @@ export interface NodeContext {
 /** An operator is synchronous per batch; its state must be serialisable for checkpoints. */
 export interface OperatorInstance {
   process(batch: Batch, emit: Emit): void;
+  /**
+   * A source partition announced itself (Batch.announce). Operators that track partitions implement
+   * it; for the others the runtime passes the announcement to the next operators.
+   */
+  announce?(partition: string): void;
   /** Called when processing time moves (idle partitions, watermark timeouts). */
   tick?(now: number, emit: Emit): void;
   /** End of bounded input: emit everything still open. */

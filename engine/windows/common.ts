@@ -101,7 +101,8 @@ export interface WindowExplanation {
   allowedLatenessMs: number;
   openWindows: OpenWindowInfo[];
   openCount: number;
-  partitions: { partition: string; maxEventTime: number; idle: boolean }[];
+  /** maxEventTime null: the partition was announced and has not delivered an event yet. */
+  partitions: { partition: string; maxEventTime: number | null; idle: boolean }[];
   summary: string;
 }
 
@@ -110,12 +111,16 @@ export function explainSummary(settings: WindowSettings, watermark: number, olde
   if (watermark === Number.POSITIVE_INFINITY) return 'The input ended: every window was emitted.';
   if (!oldest) return Number.isFinite(watermark) ? `No window is open; the watermark is at ${formatTimestamp(watermark)}.` : 'No event has arrived yet.';
   const at = formatTimestamp(oldest.closesAt);
-  if (!Number.isFinite(watermark)) return `The window ending ${at} waits for the watermark, which has not started.`;
   const active = partitions.filter((p) => !p.idle);
+  const waiting = active.filter((p) => p.maxEventTime === null);
+  const names = waiting.map((p) => p.partition).join(', ');
+  const announced = waiting.length === 1 ? `partition ${names}, which has events to come and has not delivered one yet` : `partitions ${names}, which have events to come and have not delivered one yet`;
+  if (!Number.isFinite(watermark)) return `The window ending ${at} waits for the watermark, which has not started${waiting.length ? `: it waits for ${announced}` : ''}.`;
   let holder = '';
-  if (active.length > 1) {
-    const slowest = active.reduce((a, b) => (b.maxEventTime < a.maxEventTime ? b : a));
-    holder = `, held back by partition ${slowest.partition} (latest event ${formatTimestamp(slowest.maxEventTime)})`;
+  if (waiting.length) holder = `, held back by ${announced}`;
+  else if (active.length > 1) {
+    const slowest = active.reduce((a, b) => ((b.maxEventTime ?? 0) < (a.maxEventTime ?? 0) ? b : a));
+    holder = `, held back by partition ${slowest.partition} (latest event ${formatTimestamp(slowest.maxEventTime ?? 0)})`;
   }
   const delay = settings.delayMs > 0 ? ` (latest event time minus the ${settings.delayMs} ms watermark delay${holder})` : holder ? ` (${holder.slice(2)})` : '';
   return `The window ending ${at} closes when the watermark reaches ${at}; the watermark is at ${formatTimestamp(watermark)}${delay}.`;

@@ -54,6 +54,10 @@ export abstract class WindowOperator implements OperatorInstance {
     return entries as unknown[];
   }
 
+  announce(partition: string): void {
+    this.tracker.announce(partition, this.ctx.clock.now());
+  }
+
   tick(now: number, emit: Emit): void {
     const before = this.tracker.value();
     if (this.tracker.advance(now) !== before) this.fire(emit);

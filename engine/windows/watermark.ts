@@ -8,10 +8,15 @@
 // at the restore: a restarted source can take a while to get its partitions back (a Kafka consumer group
 // waits for the killed member's session to expire), and counting that wait as idleness would let the
 // watermark jump to the partition furthest ahead and call the others' events late.
+//
+// A source announces the partitions it has been assigned that have events to come (Kafka: its position is
+// below the partition's end). An announced partition holds the watermark where it is until it delivers
+// or goes idle: without it, a window that saw one partition's first fetch (minutes of event time) before
+// another partition's first batch arrived would take all of that partition's older events for late ones.
 
 export interface PartitionState {
   partition: string;
-  /** Latest event time seen (epoch ms). */
+  /** Latest event time seen (epoch ms); -Infinity for an announced partition with no event yet. */
   maxEventTime: number;
   /** Processing time of the partition's latest batch. */
   seenAt: number;
@@ -39,6 +44,11 @@ export class WatermarkTracker {
     }
   }
 
+  /** `partition` has events to come: until it delivers or goes idle, the watermark waits for it. */
+  announce(partition: string, now: number): void {
+    if (!this.partitions.has(partition)) this.partitions.set(partition, { partition, maxEventTime: Number.NEGATIVE_INFINITY, seenAt: now });
+  }
+
   /** Recomputes the watermark at processing time `now`; returns it (-Infinity before any event). */
   advance(now: number): number {
     let activeMin = Number.POSITIVE_INFINITY;
@@ -57,13 +67,19 @@ export class WatermarkTracker {
     return this.current;
   }
 
-  /** For the UI: each partition with its latest event time and whether it is idle at `now`. */
-  describe(now: number): { partition: string; maxEventTime: number; idle: boolean }[] {
-    return [...this.partitions.values()].map((p) => ({ partition: p.partition, maxEventTime: p.maxEventTime, idle: !this.waiting && now - p.seenAt >= this.idleTimeoutMs }));
+  /** For the UI: each partition with its latest event time (null: announced, no event yet) and whether it is idle at `now`. */
+  describe(now: number): { partition: string; maxEventTime: number | null; idle: boolean }[] {
+    return [...this.partitions.values()].map((p) => ({
+      partition: p.partition,
+      maxEventTime: Number.isFinite(p.maxEventTime) ? p.maxEventTime : null,
+      idle: !this.waiting && now - p.seenAt >= this.idleTimeoutMs,
+    }));
   }
 
+  /** Announced partitions without an event are left out: the source announces them again after a restore. */
   save(): unknown {
-    return { current: Number.isFinite(this.current) ? this.current : null, partitions: [...this.partitions.values()].map((p) => [p.partition, p.maxEventTime]) };
+    const seen = [...this.partitions.values()].filter((p) => Number.isFinite(p.maxEventTime));
+    return { current: Number.isFinite(this.current) ? this.current : null, partitions: seen.map((p) => [p.partition, p.maxEventTime]) };
   }
 
   /** Restored partitions get a fresh idle timeout, counted from the first batch after the restore. */

@@ -34,6 +34,11 @@ function tumbling(config: Partial<TumblingConfig> = {}, time = new ManualTime(0)
   return new FixedWindowOperator(c, 60_000, 60_000, { nodeId: 'win', clock: time });
 }
 
+function sessions(config: Partial<SessionConfig> = {}, time = new ManualTime(0)): SessionWindowOperator {
+  const c: SessionConfig = { time: 't', gap: '10s', groupBy: ['region'], aggregates: { n: 'count(*)' }, ...config };
+  return new SessionWindowOperator(c, 10 * S, { nodeId: 'win', clock: time });
+}
+
 const win = (row: Row | undefined): [number, number] => [(row?.window_start as Date).getTime(), (row?.window_end as Date).getTime()];
 
 test('time values: Date, epoch ms, ISO strings with fast and strict paths', () => {
@@ -160,6 +165,44 @@ test('restored partitions are not idle while the restarted source has not delive
   time.advance(10 * S);
   restored.process(b([ev(202 * S)], 'p1'), d.emit);
   assert.deepEqual(d.rows().map((r) => [win(r)[0], r.n]), [[0, 2]]);
+});
+
+test('an announced partition holds the watermark until it delivers: a fast partition cannot make its events late', () => {
+  for (const make of [(time: ManualTime) => tumbling({ idleTimeout: '10s' }, time), (time: ManualTime) => sessions({ idleTimeout: '10s' }, time)]) {
+    const time = new ManualTime(0);
+    const op = make(time);
+    const c = collector();
+    op.announce('p0');
+    op.announce('p1');
+    // p0's first fetch is minutes of event time ahead of p1's first event.
+    op.process(b([ev(10 * S), ev(300 * S)], 'p0'), c.emit);
+    assert.equal(op.watermark(), null, 'p1 has not delivered: the watermark has not started');
+    assert.match(String((op.explain() as { summary: string }).summary), /has not started: it waits for partition p1, which has events to come/);
+    op.process(b([ev(20 * S)], 'p1'), c.emit);
+    assert.deepEqual(c.rows('late'), [], "p1's events are on time");
+    assert.equal(op.watermark(), 20 * S);
+    // A restore keeps the partitions that delivered; announcing a known partition changes nothing.
+    op.announce('p1');
+    assert.equal(op.watermark(), 20 * S);
+  }
+});
+
+test('an announced partition that never delivers stops holding once idle; it is not saved', () => {
+  const time = new ManualTime(0);
+  const op = tumbling({ idleTimeout: '10s' }, time);
+  const c = collector();
+  op.announce('p0');
+  op.announce('p1');
+  op.process(b([ev(10 * S), ev(130 * S)], 'p0'), c.emit);
+  assert.equal(op.watermark(), null);
+  const explained = (op.explain() as { partitions: { partition: string; maxEventTime: number | null }[] }).partitions;
+  assert.deepEqual(explained.map((p) => [p.partition, p.maxEventTime]), [['p0', 130 * S], ['p1', null]]);
+  const saved = op.snapshot() as { watermark: { partitions: unknown[] } };
+  assert.deepEqual(saved.watermark.partitions, [['p0', 130 * S]]);
+  time.advance(10 * S);
+  op.tick(time.now(), c.emit);
+  assert.equal(op.watermark(), 130 * S);
+  assert.deepEqual(c.rows().map((r) => win(r)), [[0, M]]);
 });
 
 test('idle detection by tick alone closes windows when the whole stream pauses', () => {

@@ -15,7 +15,7 @@ export function explainWindow(spec: NodeSpec, explanation: NodeExplanation): Win
   const watermarkDelayMs = typeof details.watermarkDelayMs === 'number' ? details.watermarkDelayMs : config.watermarkDelay ? durationMs(config.watermarkDelay) : 0;
   const allowedLatenessMs = typeof details.allowedLatenessMs === 'number' ? details.allowedLatenessMs : config.allowedLateness ? durationMs(config.allowedLateness) : 0;
   const partitions = Array.isArray(details.partitions)
-    ? details.partitions.filter(isRecord).map((p) => ({ partition: String(p.partition), maxEventTime: typeof p.maxEventTime === 'number' ? p.maxEventTime : 0, idle: p.idle === true }))
+    ? details.partitions.filter(isRecord).map((p) => ({ partition: String(p.partition), maxEventTime: typeof p.maxEventTime === 'number' ? p.maxEventTime : null, idle: p.idle === true }))
     : [];
   const listed = Array.isArray(details.openWindows) ? details.openWindows : Array.isArray(details.windows) ? details.windows : [];
   const windows = listed.map(openWindow).filter((w): w is OpenWindow => w !== null).sort((a, b) => a.end - b.end);
