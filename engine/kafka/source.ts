@@ -4,7 +4,7 @@
 // there, and messages below a known position are skipped, which also absorbs re-deliveries after a
 // broker restart or a rebalance (kafkajs restarts from group offsets, which are committed only after a
 // checkpoint is durable, for lag monitoring).
-import type { Consumer, EachBatchPayload, IHeaders, KafkaMessage } from 'kafkajs';
+import type { Admin, Consumer, EachBatchPayload, IHeaders, KafkaMessage } from 'kafkajs';
 import { EngineError } from '../errors.ts';
 import type { KafkaSourceConfig, NodeSpec } from '../format/pipeline.ts';
 import { registerNode } from '../nodes/registry.ts';
@@ -119,16 +119,21 @@ export class KafkaSource implements SourceInstance {
     }
   }
 
-  private async topicsToRead(): Promise<string[]> {
-    if (this.config.topics?.length) return this.config.topics;
+  /** Runs `use` with a connected admin client of this source's connection, disconnected afterwards. */
+  private async withAdmin<T>(use: (admin: Admin) => Promise<T>): Promise<T> {
     const admin = kafkaClient(this.connection, { log: this.ctx.log }).admin();
     await admin.connect();
     try {
-      const pattern = new RegExp(this.config.topicPattern ?? '');
-      return (await admin.listTopics()).filter((t) => !t.startsWith('__') && pattern.test(t));
+      return await use(admin);
     } finally {
       await admin.disconnect();
     }
+  }
+
+  private async topicsToRead(): Promise<string[]> {
+    if (this.config.topics?.length) return this.config.topics;
+    const pattern = new RegExp(this.config.topicPattern ?? '');
+    return this.withAdmin(async (admin) => (await admin.listTopics()).filter((t) => !t.startsWith('__') && pattern.test(t)));
   }
 
   /** Initial offsets for startFrom offset/timestamp, and end offsets for stopAtEnd. */
@@ -138,9 +143,7 @@ export class KafkaSource implements SourceInstance {
     const needStart = typeof from === 'object';
     if (!needStart && !this.stopAtEnd) return { start, end: undefined };
     const end = this.stopAtEnd ? new Map<string, number>() : undefined;
-    const admin = kafkaClient(this.connection, { log: this.ctx.log }).admin();
-    await admin.connect();
-    try {
+    await this.withAdmin(async (admin) => {
       for (const topic of topics) {
         const offsets = await admin.fetchTopicOffsets(topic);
         for (const o of offsets) end?.set(`${topic}/${o.partition}`, Number(o.high));
@@ -152,9 +155,7 @@ export class KafkaSource implements SourceInstance {
           for (const o of await admin.fetchTopicOffsetsByTimestamp(topic, ms)) start.set(`${topic}/${o.partition}`, Number(o.offset));
         }
       }
-    } finally {
-      await admin.disconnect();
-    }
+    });
     return { start, end };
   }
 
@@ -370,9 +371,7 @@ export class KafkaSource implements SourceInstance {
   /** Of these partitions, those whose start (our position, else the group's, else earliest or latest) is below their end. */
   private async withEvents(partitions: readonly string[], fromBeginning: boolean): Promise<string[]> {
     const topics = [...new Set(partitions.map((tp) => tp.slice(0, tp.lastIndexOf('/'))))];
-    const admin = kafkaClient(this.connection, { log: this.ctx.log }).admin();
-    await admin.connect();
-    try {
+    return this.withAdmin(async (admin) => {
       const bounds = new Map<string, { low: number; high: number }>();
       for (const topic of topics) {
         for (const o of await admin.fetchTopicOffsets(topic)) bounds.set(`${topic}/${o.partition}`, { low: Number(o.low), high: Number(o.high) });
@@ -389,9 +388,7 @@ export class KafkaSource implements SourceInstance {
         const start = this.next.get(tp) ?? committed.get(tp) ?? (fromBeginning ? bound.low : bound.high);
         return start < bound.high;
       });
-    } finally {
-      await admin.disconnect();
-    }
+    });
   }
 
   async committed(positions: SourcePositions): Promise<void> {

@@ -4,7 +4,7 @@
 import { cp, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { cpus, loadavg } from 'node:os';
-import { openLake, withConnection, type LakeTable } from '../../lake/index.ts';
+import { openLake, sqlString, withConnection, type LakeTable } from '../../lake/index.ts';
 import { createLakeQuery } from '../../lake/query/index.ts';
 import { defaultCompression } from '../../lake/table/parquet.ts';
 import type { Row } from '../../runtime/types.ts';
@@ -145,10 +145,14 @@ function summary(runs: readonly { wall: number; cpu: number }[]): Timing {
  * mapping, no pruning): what the query service adds or saves is the difference.
  */
 async function rawSql(lakeDir: string, sql: string): Promise<string> {
+  return sql.replace(/\bFROM sales\b/, `FROM read_parquet([${await headFileList(lakeDir)}])`);
+}
+
+/** The head snapshot's data files as a SQL list of string literals. */
+async function headFileList(lakeDir: string): Promise<string> {
   const table = await openLake(lakeDir).table('sales');
   const files = await table.dataFiles(table.resolve()!.snapshotId);
-  const list = files.map((f) => `'${f.path.replaceAll("'", "''")}'`).join(', ');
-  return sql.replace(/\bFROM sales\b/, `FROM read_parquet([${list}])`);
+  return files.map((f) => sqlString(f.path)).join(', ');
 }
 
 /**
@@ -196,8 +200,7 @@ export async function timeQueries(lakeDir: string, iterations: number): Promise<
  * beside it for scale.
  */
 export async function bucketFloor(lakeDir: string, iterations: number): Promise<{ timeBucket: Timing; epochArithmetic: Timing }> {
-  const table = await openLake(lakeDir).table('sales');
-  const files = (await table.dataFiles(table.resolve()!.snapshotId)).map((f) => `'${f.path.replaceAll("'", "''")}'`).join(', ');
+  const files = await headFileList(lakeDir);
   return withConnection(async (connection) => {
     await connection.run(`CREATE OR REPLACE TEMP TABLE bench_timestamps AS SELECT ts FROM read_parquet([${files}])`);
     try {

@@ -6,8 +6,8 @@ import type { IcebergType, PartitionField, PartitionSpec, PrimitiveType, StructT
 import { decimalBytes, decimalScale, isPrimitive, type PrimitiveValue } from '../format/values.ts';
 import type { PartitionAvroField } from '../format/avro.ts';
 
-const MICROS_PER_HOUR = 3_600_000_000;
-const MICROS_PER_DAY = 86_400_000_000;
+export const MICROS_PER_HOUR = 3_600_000_000;
+export const MICROS_PER_DAY = 86_400_000_000;
 
 /** Murmur3 x86 32-bit, seed 0 (what Guava's murmur3_32_fixed computes). */
 export function murmur3(bytes: Uint8Array, seed = 0): number {

@@ -7,10 +7,8 @@ import { EngineError } from '../../errors.ts';
 import { sqlIdent } from '../duckdb.ts';
 import { UNSORTED_ORDER_ID, type NestedField, type NullOrder, type PrimitiveType, type SortDirection, type SortField, type SortOrder, type StructType, type TableMetadata } from '../format/metadata.ts';
 import { isPrimitive } from '../format/values.ts';
-import { parsePartitionText } from './partition.ts';
+import { MICROS_PER_DAY, MICROS_PER_HOUR, parsePartitionText } from './partition.ts';
 
-const MICROS_PER_DAY = 86_400_000_000;
-const MICROS_PER_HOUR = 3_600_000_000;
 const SORT_TEXT = /^(.*?)(?:\s+(asc|desc))?(?:\s+nulls\s+(first|last))?\s*$/i;
 const SYNTAX = 'use <column or transform(column)> [asc|desc] [nulls first|nulls last], e.g. "customer_id", "ts desc", "day(ts) asc nulls last"';
 
