@@ -2,10 +2,12 @@
 // is killed with SIGKILL and no exit handler runs.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { startBroker } from './broker.ts';
+import { freePorts } from './ports.ts';
 
 const brokerModule = new URL('./broker.ts', import.meta.url).href;
 
@@ -44,6 +46,20 @@ setInterval(() => {}, 1000);`;
   } finally {
     if (brokerPid && alive(brokerPid)) process.kill(brokerPid, 'SIGKILL');
     parent.kill('SIGKILL');
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});
+
+test('a cluster id that starts with "-" formats and starts (one random id in 64 does)', { timeout: 180_000 }, async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'streamlake-dash-id-'));
+  const [port, controllerPort] = await freePorts(2);
+  // The state file a first start writes, with an id StorageTool once read as an option.
+  writeFileSync(join(dataDir, 'broker.json'), JSON.stringify({ clusterId: '-Xk3Vd9QSwqJ0bX6yZp1aQ', host: '127.0.0.1', ports: { port, controllerPort }, user: { username: 'streamlake', password: 'secret' } }));
+  const broker = await startBroker({ dataDir, saslSsl: false });
+  try {
+    assert.ok(alive(broker.pid), 'the broker runs');
+  } finally {
+    await broker.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }
 });

@@ -91,7 +91,8 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<BrokerHandl
   if (!existsSync(join(dataDir, 'data', 'meta.properties'))) {
     log(`formatting KRaft storage in ${dataDir}`);
     const { username, password } = state.user;
-    await runJava(classpath, dataDir, 'kafka.tools.StorageTool', ['format', '--standalone', '-t', state.clusterId, '-c', configPath,
+    // `--cluster-id=<id>`: one id in 64 starts with "-", which StorageTool would read as an option.
+    await runJava(classpath, dataDir, 'kafka.tools.StorageTool', ['format', '--standalone', `--cluster-id=${state.clusterId}`, '-c', configPath,
       '--add-scram', `SCRAM-SHA-512=[name=${username},password=${password}]`,
       '--add-scram', `SCRAM-SHA-256=[name=${username},password=${password}]`]);
   }
