@@ -1,5 +1,6 @@
 // The saved pipeline format: its type, its runtime validator and its version migrations, in one file.
 // Documents are untrusted input (imported files, the UI, the CLI): nothing here evaluates user text.
+import type { InputEncoding } from './encodings.ts';
 import type { ErrorCode } from '../errors.ts';
 import { checkExpression, parseAggregate } from '../expr/index.ts';
 import { parseDuration } from './duration.ts';
@@ -40,6 +41,8 @@ export interface GeneratorConfig {
   malformedRate?: number;
 }
 
+export type { InputEncoding };
+
 export interface FileSourceConfig {
   path: string;
   format: 'jsonl' | 'csv';
@@ -51,6 +54,8 @@ export interface FileSourceConfig {
    * holds, so the studio can complete them and the validator can check them.
    */
   columns?: string[];
+  /** How bytes become text (default utf-8, strict: a line with invalid bytes goes to the error port). */
+  encoding?: InputEncoding;
 }
 
 export interface KafkaSourceConfig {
@@ -67,6 +72,8 @@ export interface KafkaSourceConfig {
   stopAtEnd?: boolean;
   /** Larger message values go to the error port (default 1 MiB). */
   maxMessageBytes?: number;
+  /** json, csv and string values: how bytes become text (default utf-8, strict). */
+  encoding?: InputEncoding;
 }
 
 export interface FilterConfig {
