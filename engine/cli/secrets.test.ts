@@ -114,7 +114,7 @@ test('--password-stdin: the password is in no command line, and lands in the Sec
 
 test('without a keychain the file keeps the password, with a visible warning', async () => {
   const home = newHome();
-  const env = { ...process.env, STREAMLAKE_HOME: home };
+  const env: NodeJS.ProcessEnv = { ...process.env, STREAMLAKE_HOME: home };
   delete env.DBUS_SESSION_BUS_ADDRESS;
   const run = await kafka(['add', 'dev', '--brokers', '127.0.0.1:9093', '--sasl', 'plain', '--username', 'bob', '--password-stdin'], env, password);
   assert.equal(run.code, 0, run.stderr);
