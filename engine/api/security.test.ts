@@ -5,13 +5,14 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { ErrorPayload } from '../errors.ts';
 import { openLake, sqlString, withConnection } from '../lake/index.ts';
-import type { ParamsOf, ResultOf, StudioMethod } from './contract.ts';
+import type { PipelineDoc } from '../format/pipeline.ts';
+import type { ParamsOf, PipelineTrustReport, ResultOf, StudioMethod } from './contract.ts';
 import { dispatchCall } from './dispatch.ts';
 import { createStudioService, type StudioService } from './service.ts';
 
@@ -159,5 +160,120 @@ describe('streamlake lake query', () => {
     const unsafe = await cli(`COPY t TO ${sqlString(target)}`, '--unsafe');
     assert.equal(unsafe.code, 0, unsafe.stderr);
     assert.equal(existsSync(target), true);
+  });
+});
+
+describe('workspace trust: an imported pipeline that reads files outside the studio folders', () => {
+  let home: string;
+  let outside: string;
+  let service: StudioService;
+  const secretRows = [{ user: 'root', password: 'hunter2' }, { user: 'alice', password: 'wonderland' }];
+
+  function pipelineText(path: string, where = 'true'): string {
+    return JSON.stringify({
+      format: 'streamlake.pipeline', version: 1, name: 'innocent-looking',
+      nodes: [
+        { id: 'read', type: 'source.file', config: { path, format: 'jsonl' } },
+        { id: 'keep', type: 'transform.filter', config: { where } },
+        { id: 'out', type: 'sink.preview', config: {} },
+      ],
+      edges: [{ from: 'read', to: 'keep' }, { from: 'keep', to: 'out' }],
+    });
+  }
+
+  async function imported(text: string): Promise<PipelineDoc> {
+    const outcome = await dispatchCall(service, 'pipelineImport', { text });
+    assert.ok(outcome.ok);
+    const result = outcome.result as ResultOf<'pipelineImport'>;
+    assert.ok(result.ok);
+    return result.doc;
+  }
+
+  async function finished(): Promise<void> {
+    for (;;) {
+      const status = await service.runStatus();
+      if (status.state === 'finished' || status.state === 'failed') {
+        assert.equal(status.state, 'finished', status.error?.message);
+        return;
+      }
+      await new Promise((done) => setTimeout(done, 20));
+    }
+  }
+
+  before(async () => {
+    home = await mkdtemp(join(tmpdir(), 'streamlake-trust-'));
+    outside = await mkdtemp(join(tmpdir(), 'streamlake-trust-outside-'));
+    await writeFile(join(outside, 'secrets.jsonl'), secretRows.map((row) => JSON.stringify(row)).join('\n') + '\n');
+    await mkdir(join(home, 'data'));
+    await writeFile(join(home, 'data', 'own.jsonl'), '{"n":1}\n{"n":2}\n{"n":3}\n');
+    service = createStudioService({ mode: 'browser', lakeDir: join(home, 'lake'), homeDir: home });
+  });
+
+  after(async () => {
+    await service.close();
+    await rm(home, { recursive: true, force: true });
+    await rm(outside, { recursive: true, force: true });
+  });
+
+  test('is refused until the user confirms exactly what it reads; then it runs and is remembered', async () => {
+    const secrets = join(outside, 'secrets.jsonl');
+    const doc = await imported(pipelineText(secrets));
+    const refused = await dispatchCall(service, 'runStart', { doc, options: { fresh: true } });
+    assert.equal(refused.ok ? '' : refused.error.code, 'ENG_TRUST_REQUIRED');
+    assert.match(refused.ok ? '' : refused.error.message, new RegExp(`read reads file ${secrets.replaceAll('/', '\\/')}`));
+    const report = (refused.ok ? undefined : (refused.error.details as { report: PipelineTrustReport }).report)!;
+    assert.deepEqual(report.items, [{ nodeId: 'read', kind: 'file', direction: 'reads', target: secrets, outside: true }]);
+    assert.equal(report.required, true);
+    assert.equal(report.trusted, false);
+    assert.equal((await service.runStatus()).state, 'idle', 'nothing ran');
+
+    // The dialog's hash must match what the pipeline reaches now.
+    const stale = await dispatchCall(service, 'pipelineTrust', { doc, hash: '0'.repeat(64) });
+    assert.equal(stale.ok ? '' : stale.error.code, 'ENG_TRUST_REQUIRED');
+    const trusted = await dispatchCall(service, 'pipelineTrust', { doc, hash: report.hash });
+    assert.ok(trusted.ok && (trusted.result as PipelineTrustReport).trusted);
+    assert.equal((await stat(join(home, 'trusted-pipelines.json'))).mode & 0o777, 0o600);
+
+    const started = await dispatchCall(service, 'runStart', { doc, options: { fresh: true } });
+    assert.ok(started.ok, started.ok ? '' : started.error.message);
+    await finished();
+    const preview = await service.nodePreview({ nodeId: 'out', limit: 10 });
+    assert.deepEqual(preview.rows, secretRows, 'what it read is exactly the file, now that the user said so');
+
+    // Editing the logic keeps the trust; pointing the source elsewhere asks again.
+    const edited = await imported(pipelineText(secrets, "user <> 'nobody'"));
+    assert.equal((await service.pipelineTrustCheck({ doc: edited })).trusted, true);
+    const elsewhere = await imported(pipelineText('/etc/passwd'));
+    const again = await dispatchCall(service, 'runStart', { doc: elsewhere, options: { fresh: true } });
+    assert.equal(again.ok ? '' : again.error.code, 'ENG_TRUST_REQUIRED');
+  });
+
+  test('files inside the studio folders, the lake and saved or built-in connections need no confirmation', async () => {
+    const own = await imported(pipelineText(join(home, 'data', 'own.jsonl')));
+    const report = await service.pipelineTrustCheck({ doc: own });
+    assert.equal(report.required, false);
+    const started = await dispatchCall(service, 'runStart', { doc: own, options: { fresh: true } });
+    assert.ok(started.ok, started.ok ? '' : started.error.message);
+    await finished();
+    // A symlink inside the home folder that points outside is outside.
+    await symlink(join(outside, 'secrets.jsonl'), join(home, 'data', 'link.jsonl'));
+    const linked = await service.pipelineTrustCheck({ doc: await imported(pipelineText(join(home, 'data', 'link.jsonl'))) });
+    assert.equal(linked.required, true);
+    assert.match(linked.items[0]!.detail ?? '', /the link points to .*secrets\.jsonl/);
+    // Kafka: the built-in local connection is the user's; an unknown one is not.
+    const kafka = (connection: string): PipelineDoc => ({
+      format: 'streamlake.pipeline', version: 1, name: 'k',
+      nodes: [
+        { id: 'in', type: 'source.kafka', config: { connection, topics: ['t'], format: 'json' } },
+        { id: 'lake', type: 'sink.lake', config: { table: 't_copy' } },
+      ],
+      edges: [{ from: 'in', to: 'lake' }],
+    } as PipelineDoc);
+    const local = await service.pipelineTrustCheck({ doc: kafka('local') });
+    assert.equal(local.required, false);
+    assert.deepEqual(local.items.map((item) => [item.kind, item.direction, item.outside]), [['kafka', 'reads', false], ['lake', 'writes', false]]);
+    const unknown = await service.pipelineTrustCheck({ doc: kafka('evil') });
+    assert.equal(unknown.required, true);
+    assert.equal(unknown.items[0]!.detail, 'not one of your saved connections');
   });
 });
