@@ -45,7 +45,7 @@ async function main(): Promise<void> {
 
   const env: NodeJS.ProcessEnv = { ...process.env };
   const cleanups: (() => Promise<void>)[] = [];
-  const unit = onlyE2e ? [] : findTests(join(root, 'engine'), '.test.ts').concat(findTests(join(root, 'renderer'), '.test.ts')).filter(matches);
+  const unit = onlyE2e ? [] : findTests(join(root, 'engine'), '.test.ts').concat(findTests(join(root, 'renderer'), '.test.ts'), findTests(join(root, 'electron'), '.test.ts')).filter(matches);
   const e2e = args.has('--no-e2e') || !existsSync(join(root, 'e2e')) ? [] : findTests(join(root, 'e2e'), '.spec.ts').filter(matches);
   const all = [...unit, ...e2e];
   if (all.length === 0) {
