@@ -424,6 +424,8 @@ export interface KafkaConnectionInfo {
   hasPassword: boolean;
   hasClientKey: boolean;
   schemaRegistryUrl?: string;
+  /** After a save: where its secrets went, `file` meaning a plain 0600 file because no OS keychain answered. */
+  secretsIn?: 'keychain' | 'file';
 }
 
 /** What the UI sends to save a connection. Absent secrets keep the stored ones; `null` removes them. */

@@ -7,6 +7,9 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import type { KafkaConnectionInfo } from '../api/contract.ts';
+import { dispatchCall } from '../api/dispatch.ts';
+import { createStudioService } from '../api/service.ts';
 import { FileConnectionStore } from '../kafka/connections.ts';
 import { ensureKeyringTools, startTestKeyring, type TestKeyring } from '../testing/keyring.ts';
 
@@ -133,4 +136,28 @@ test('the environment variable route still works, and wins over the keychain', a
   assert.match(run.stdout, /set STREAMLAKE_KAFKA_CI_PASSWORD to its password/);
   const store = new FileConnectionStore(home, { ...env, STREAMLAKE_KAFKA_CI_PASSWORD: password });
   assert.equal((await store.get('ci'))?.sasl?.password, password);
+});
+
+test('the studio (browser mode) keeps a connection password in the keychain, and says when it could not', async () => {
+  const save = async (env: NodeJS.ProcessEnv): Promise<{ info: KafkaConnectionInfo; file: string }> => {
+    const home = newHome();
+    const service = createStudioService({ mode: 'browser', lakeDir: join(home, 'lake'), homeDir: home, connections: new FileConnectionStore(home, env) });
+    try {
+      const outcome = await dispatchCall(service, 'kafkaSaveConnection', { connection: { name: 'secured', brokers: ['127.0.0.1:1'], security: 'sasl_plaintext', saslMechanism: 'plain', username: 'alice', password } });
+      assert.ok(outcome.ok, outcome.ok ? '' : outcome.error.message);
+      return { info: outcome.result as KafkaConnectionInfo, file: readFileSync(join(home, 'connections.json'), 'utf8') };
+    } finally {
+      await service.close();
+    }
+  };
+  const without: NodeJS.ProcessEnv = { ...process.env };
+  delete without.DBUS_SESSION_BUS_ADDRESS;
+  const plain = await save(without);
+  assert.equal(plain.info.secretsIn, 'file');
+  assert.ok(plain.file.includes(password));
+  if (!keyring) return;
+  const kept = await save(keyring.env);
+  assert.equal(kept.info.secretsIn, 'keychain');
+  assert.equal(kept.info.hasPassword, true);
+  assert.ok(!kept.file.includes(password), kept.file);
 });
