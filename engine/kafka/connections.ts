@@ -27,6 +27,8 @@ export interface ConnectionStore {
   list(): Promise<ConnectionConfig[]>;
   get(name: string): Promise<ConnectionConfig | undefined>;
   save(config: ConnectionConfig): Promise<void>;
+  /** Like save, and says where the secrets went, so a UI can warn when only a plain file could hold them. */
+  saveReporting?(config: ConnectionConfig): Promise<SecretsLocation>;
   delete(name: string): Promise<boolean>;
 }
 

@@ -3,7 +3,7 @@
 // the host's choice: a 0600 file in browser mode, the OS keychain (safeStorage) in the desktop app.
 import { EngineError } from '../../errors.ts';
 import { testConnection } from '../../kafka/check.ts';
-import { FileConnectionStore, LOCAL_CONNECTION, localConnection, parseConnection, resolveConnection } from '../../kafka/connections.ts';
+import { LOCAL_CONNECTION, localConnection, parseConnection, resolveConnection } from '../../kafka/connections.ts';
 import type { ConnectionConfig, ConnectionStore } from '../../kafka/connections.ts';
 import type { Clock } from '../../runtime/clock.ts';
 import type { KafkaConnectionInfo, KafkaConnectionInput, KafkaSecurity, KafkaTestResult } from '../contract.ts';
@@ -22,8 +22,8 @@ export class StudioConnections {
     const existing = await this.store.get(input.name);
     const config = fromInput(input, existing);
     parseConnection(config, `connection "${input.name}"`);
-    // The file store says where secrets went, so the UI can warn when they could only go to the file.
-    if (this.store instanceof FileConnectionStore) {
+    // Stores that know say where secrets went, so the UI can warn when they could only go to a plain file.
+    if (this.store.saveReporting) {
       const secretsIn = await this.store.saveReporting(config);
       return secretsIn === 'none' ? toInfo(config) : { ...toInfo(config), secretsIn };
     }
