@@ -40,7 +40,8 @@ function secretTool(args: string[], input: string | null, env: NodeJS.ProcessEnv
  * else null. `home` separates the secrets of different STREAMLAKE_HOMEs.
  */
 export async function findSecretService(home: string, env: NodeJS.ProcessEnv = process.env): Promise<SecretVault | null> {
-  if (process.platform !== 'linux' || !env.DBUS_SESSION_BUS_ADDRESS) return null;
+  // STREAMLAKE_SECRET_STORE=file keeps secrets out of the keyring on purpose (the test suite sets it).
+  if (process.platform !== 'linux' || !env.DBUS_SESSION_BUS_ADDRESS || env.STREAMLAKE_SECRET_STORE === 'file') return null;
   const attributes = (account: string): string[] => ['application', 'streamlake', 'home', home, 'account', account];
   // A lookup of something absent answers 1 with nothing on stderr when the service is there; without a
   // bus or daemon it says why on stderr.

@@ -54,6 +54,7 @@ export async function startTestKeyring(): Promise<TestKeyring> {
   delete env.XDG_DATA_HOME;
   delete env.XDG_RUNTIME_DIR;
   delete env.DISPLAY;
+  delete env.STREAMLAKE_SECRET_STORE;
   // --unlock reads the login keyring's password from stdin and creates the keyring with it.
   const keyring = spawn('gnome-keyring-daemon', ['--foreground', '--unlock', '--components=secrets'], { env, stdio: ['pipe', 'pipe', 'ignore'] });
   keyring.stdin.end('streamlake-test-keyring');
