@@ -86,15 +86,19 @@ async function lockDown(connection: DuckDBConnection, allowed: string[], spill: 
  * Refuses anything but a query, using DuckDB's own parser: `json_serialize_sql` parses without binding or
  * executing and serializes SELECT statements only (SELECT, FROM-first, WITH, VALUES, DESCRIBE, SHOW,
  * SUMMARIZE, PIVOT). Syntax errors are left for prepare, which words them better. Runs on the sandbox, so
- * parsing cannot touch files either.
+ * parsing cannot touch files either. Returns the serialized tree, which pruning reads too (one parse).
  */
-export async function readOnlyStatement(connection: DuckDBConnection, sql: string): Promise<void> {
-  const reader = await connection.runAndReadAll(
-    `SELECT s ->> '$.error' = 'true' AS failed, s ->> '$.error_message' AS message FROM (SELECT json_serialize_sql(${sqlString(sql)}) AS s)`,
-  );
-  const row = reader.getRowObjectsJS()[0];
-  const message = typeof row?.message === 'string' ? row.message : '';
-  if (row?.failed === true && /only select statements/i.test(message)) throw readOnlyError(sql);
+export async function readOnlyStatement(connection: DuckDBConnection, sql: string): Promise<string> {
+  const reader = await connection.runAndReadAll(`SELECT json_serialize_sql(${sqlString(sql)})`);
+  const serialized = String(reader.getRows()[0]?.[0] ?? '');
+  let parsed: { error?: unknown; error_message?: unknown } = {};
+  try {
+    parsed = JSON.parse(serialized) as typeof parsed;
+  } catch {
+    // Not expected from DuckDB; prepare decides.
+  }
+  if (parsed.error === true && typeof parsed.error_message === 'string' && /only select statements/i.test(parsed.error_message)) throw readOnlyError(sql);
+  return serialized;
 }
 
 /** The first keyword of `sql`, past comments, for the refusal message. */

@@ -95,8 +95,8 @@ export function createLakeQueryService(parts: LakeQueryParts): LakeQuery {
     const connection = held.connection;
     let handle: StreamingQuery | null = null;
     try {
-      if (parts.readOnly) await readOnlyStatement(connection, rewritten);
-      else if (!configured) {
+      const serialized = parts.readOnly ? await readOnlyStatement(connection, rewritten) : undefined;
+      if (!parts.readOnly && !configured) {
         // Lake data files are immutable (Iceberg never rewrites one in place), so caching their Parquet
         // footers across queries is safe and saves re-reading hundreds of footers per query.
         await connection.run('SET GLOBAL parquet_metadata_cache = true');
@@ -105,7 +105,7 @@ export function createLakeQueryService(parts: LakeQueryParts): LakeQuery {
       // A table read once can be narrowed to the files its WHERE allows; a table read twice cannot (the
       // other reference, e.g. a subquery, would see the narrowed view too).
       const only = references.count === 1 && unreadable.size === 0 ? views[0] : undefined;
-      const predicates = only ? await wherePredicates(connection, rewritten, only.name) : [];
+      const predicates = only ? await wherePredicates(connection, rewritten, only.name, serialized) : [];
       const wanted: { name: string; select: string }[] = [];
       for (const { name, view } of views) {
         const files = view === only?.view ? pruneFiles(view, predicates) : view.files;
