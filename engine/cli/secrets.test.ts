@@ -10,6 +10,7 @@ import { after, before, test } from 'node:test';
 import type { KafkaConnectionInfo } from '../api/contract.ts';
 import { dispatchCall } from '../api/dispatch.ts';
 import { createStudioService } from '../api/service.ts';
+import { EngineError } from '../errors.ts';
 import { FileConnectionStore } from '../kafka/connections.ts';
 import { ensureKeyringTools, startTestKeyring, type TestKeyring } from '../testing/keyring.ts';
 
@@ -108,6 +109,11 @@ test('--password-stdin: the password is in no command line, and lands in the Sec
   const saved = await new FileConnectionStore(home, env).get('prod');
   assert.equal(saved?.sasl?.password, password);
   assert.equal((await new FileConnectionStore(home, env).list())[0]?.sasl?.password, password);
+  // Without the keyring (locked, no session bus) the listing still shows the connection; using it says why not.
+  const locked: NodeJS.ProcessEnv = { ...env };
+  delete locked.DBUS_SESSION_BUS_ADDRESS;
+  assert.deepEqual((await new FileConnectionStore(home, locked).list()).map((c) => [c.name, c.sasl?.password]), [['prod', '']]);
+  await assert.rejects(new FileConnectionStore(home, locked).get('prod'), (error: unknown) => error instanceof EngineError && error.code === 'ENG_SECRET_STORE' && /in the OS keychain, which is not reachable now/.test(error.message));
   // Removing the connection removes its secret too.
   assert.equal((await kafka(['remove', 'prod'], env)).code, 0);
   const again = await kafka(['add', 'prod', '--brokers', '127.0.0.1:9093', '--sasl', 'plain', '--username', 'alice'], env, '');

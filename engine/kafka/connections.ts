@@ -164,7 +164,13 @@ export class FileConnectionStore implements ConnectionStore {
   }
 
   async list(): Promise<ConnectionConfig[]> {
-    return Promise.all(this.read().map((c) => this.open(c)));
+    // A listing shows names and hosts: a locked keyring must not hide them. The secret is asked for again,
+    // with the keyring's error, when the connection is used (get).
+    return Promise.all(this.read().map((c) => this.open(c).catch((error: unknown) => {
+      if (!(error instanceof EngineError) || error.code !== 'ENG_SECRET_STORE') throw error;
+      const { keychain: _keychain, ...config } = c;
+      return this.withEnvSecret(config);
+    })));
   }
 
   async get(name: string): Promise<ConnectionConfig | undefined> {
