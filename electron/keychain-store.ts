@@ -2,16 +2,17 @@
 // (mode 0600), every secret (SASL password, TLS client key, Schema Registry password) encrypted with
 // Electron's safeStorage, i.e. with a key held by the OS keychain (macOS Keychain, Windows DPAPI,
 // libsecret/kwallet on Linux). When no keychain is available (Linux without a secret service, where
-// safeStorage would fall back to a hard-coded key) saving a secret is refused rather than pretending.
+// safeStorage would fall back to a hard-coded key) the secret is kept as plain text in the 0600 file, marked
+// as such, and the save reports it so the studio warns; it never pretends to encrypt.
 import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { SafeStorage } from 'electron';
 import { EngineError } from '../engine/errors.ts';
 import { parseConnection } from '../engine/kafka/connections.ts';
-import type { ConnectionConfig, ConnectionStore } from '../engine/kafka/connections.ts';
+import type { ConnectionConfig, ConnectionStore, SecretsLocation } from '../engine/kafka/connections.ts';
 
-/** On disk: the config with secrets replaced by `{ $encrypted: base64 }`. */
-type Sealed = { $encrypted: string };
+/** On disk: the config with secrets replaced by `{ $encrypted: base64 }`, or `{ $plain }` without a keychain. */
+type Sealed = { $encrypted: string } | { $plain: string };
 interface StoredConnection extends Omit<ConnectionConfig, 'sasl' | 'tls' | 'schemaRegistry'> {
   sasl?: Omit<NonNullable<ConnectionConfig['sasl']>, 'password'> & { password: Sealed | '' };
   tls?: Omit<NonNullable<ConnectionConfig['tls']>, 'key'> & { key?: Sealed };
@@ -41,10 +42,17 @@ export class KeychainConnectionStore implements ConnectionStore {
   }
 
   async save(config: ConnectionConfig): Promise<void> {
+    await this.saveReporting(config);
+  }
+
+  /** Saves, and says where the secrets went: the keychain, the 0600 file (no keychain), or none to keep. */
+  async saveReporting(config: ConnectionConfig): Promise<SecretsLocation> {
     parseConnection(config, `connection "${config.name}"`);
     const sealed = await this.seal(config);
     const rest = (await this.read()).filter((c) => c.name !== config.name);
     await this.write([...rest, sealed]);
+    const secrets = Boolean(config.sasl?.password || config.tls?.key || config.schemaRegistry?.password);
+    return !secrets ? 'none' : this.available() ? 'keychain' : 'file';
   }
 
   async delete(name: string): Promise<boolean> {
@@ -83,15 +91,14 @@ export class KeychainConnectionStore implements ConnectionStore {
   }
 
   private async encrypt(secret: string): Promise<Sealed> {
-    if (!this.available()) {
-      throw new EngineError('ENG_KAFKA_AUTH', 'No OS keychain is available to protect this secret (on Linux, install and unlock a Secret Service such as GNOME Keyring or KWallet); the connection was not saved');
-    }
+    if (!this.available()) return { $plain: secret };
     const encrypted = await this.safeStorage.encryptStringAsync(secret);
     return { $encrypted: encrypted.toString('base64') };
   }
 
   private async decrypt(sealed: Sealed | '' | undefined, what: string, name: string): Promise<string | undefined> {
     if (sealed === undefined || sealed === '') return sealed === '' ? '' : undefined;
+    if ('$plain' in sealed) return sealed.$plain;
     try {
       const { result } = await this.safeStorage.decryptStringAsync(Buffer.from(sealed.$encrypted, 'base64'));
       return result;

@@ -20,11 +20,14 @@ import { dispatchCall } from '../engine/api/dispatch.ts';
 import { createStudioService } from '../engine/api/service.ts';
 import type { StudioService } from '../engine/api/service.ts';
 import { setConnectionStore } from '../engine/kafka/store.ts';
+import { decideExternalLink } from './external-links.ts';
 import { KeychainConnectionStore } from './keychain-store.ts';
 
 const scheme = 'app';
 const origin = `${scheme}://studio`;
-const root = resolve(process.env.STREAMLAKE_APP_ROOT ?? join(app.getAppPath()));
+// STREAMLAKE_APP_ROOT points a development run at the repo; a packaged app loads only its own asar, or
+// anyone who can set an environment variable could make it load their code with the app's rights.
+const root = resolve(app.isPackaged ? app.getAppPath() : process.env.STREAMLAKE_APP_ROOT ?? app.getAppPath());
 const rendererDir = join(root, 'renderer', 'dist');
 const preloadPath = join(root, 'out', 'electron', 'preload.cjs');
 
@@ -67,7 +70,15 @@ function homeDir(): string {
 async function serveRenderer(request: Request): Promise<Response> {
   const url = new URL(request.url);
   if (url.host !== 'studio') return new Response('Not found', { status: 404 });
-  const relative = normalize(decodeURIComponent(url.pathname)).replace(/^([/\\])+/, '') || 'index.html';
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(url.pathname);
+  } catch {
+    // Malformed percent-encoding (`%E0%A4%A`) throws URIError; it names no file of ours.
+    return new Response('Bad request: malformed percent-encoding', { status: 400 });
+  }
+  if (decoded.includes('\0')) return new Response('Bad request', { status: 400 });
+  const relative = normalize(decoded).replace(/^([/\\])+/, '') || 'index.html';
   let file = join(rendererDir, relative);
   if (!file.startsWith(rendererDir + sep)) return new Response('Forbidden', { status: 403 });
   if (extname(file) === '') file = join(rendererDir, 'index.html');
@@ -109,10 +120,31 @@ function lockDown(contents: WebContents): void {
   });
   contents.on('will-attach-webview', (event) => event.preventDefault());
   contents.setWindowOpenHandler(({ url }) => {
-    // Links to documentation open in the user's browser, never inside the app.
-    if (url.startsWith('https://')) void shell.openExternal(url);
+    // Links open in the user's browser, never inside the app: documentation at once, other https sites
+    // after the user saw the address, anything else never (external-links.ts).
+    void openLink(contents, url);
     return { action: 'deny' };
   });
+}
+
+async function openLink(contents: WebContents, text: string): Promise<void> {
+  const decision = decideExternalLink(text);
+  if (decision.action === 'refuse') return;
+  if (decision.action === 'ask') {
+    const window = BrowserWindow.fromWebContents(contents);
+    const options = {
+      type: 'question' as const,
+      buttons: ['Cancel', 'Open in browser'],
+      defaultId: 0,
+      cancelId: 0,
+      title: 'Open an external link?',
+      message: `Open ${decision.host} in your browser?`,
+      detail: decision.url,
+    };
+    const { response } = window ? await dialog.showMessageBox(window, options) : await dialog.showMessageBox(options);
+    if (response !== 1) return;
+  }
+  await shell.openExternal(decision.url);
 }
 
 function createWindow(): void {

@@ -46,6 +46,13 @@ export const errorCodes = {
   ENG_HOST_UNAVAILABLE: 'This feature is not available yet in this host',
   ENG_HOST_INTERNAL: 'Unexpected error in the studio host',
   ENG_HOST_FILE: 'Pipeline file could not be read or written',
+  // security (issue 11)
+  ENG_SQL_READ_ONLY: 'Only read-only queries run over the lake',
+  ENG_SQL_FILE_ACCESS: 'The query may read only the lake folder',
+  ENG_HOST_TOO_LARGE: 'The request body is too large',
+  ENG_HOST_TIMEOUT: 'The request body did not arrive in time',
+  ENG_TRUST_REQUIRED: 'The pipeline needs your confirmation before it runs',
+  ENG_SECRET_STORE: 'The secret could not be stored or read',
 } as const;
 
 export type ErrorCode = keyof typeof errorCodes;

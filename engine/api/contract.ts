@@ -424,6 +424,8 @@ export interface KafkaConnectionInfo {
   hasPassword: boolean;
   hasClientKey: boolean;
   schemaRegistryUrl?: string;
+  /** After a save: where its secrets went, `file` meaning a plain 0600 file because no OS keychain answered. */
+  secretsIn?: 'keychain' | 'file';
 }
 
 /** What the UI sends to save a connection. Absent secrets keep the stored ones; `null` removes them. */
@@ -528,6 +530,32 @@ export interface MetricsSeries {
 }
 
 // ---------------------------------------------------------------------------------------------------
+// Workspace trust (issue 11): what a pipeline reaches, shown before it runs
+
+/** One thing a run will touch: a file it reads, a Kafka cluster it reads or writes, a lake table it writes. */
+export interface TrustItem {
+  nodeId: string;
+  kind: 'file' | 'kafka' | 'lake';
+  direction: 'reads' | 'writes';
+  /** The absolute file path, `topic(s) on connection "name"`, or the lake table. */
+  target: string;
+  /** The brokers a Kafka connection points at; the real path behind a symlink. */
+  detail?: string;
+  /** Needs the user's confirmation: a file outside the studio's folders, a connection the user never saved. */
+  outside: boolean;
+}
+
+export interface PipelineTrustReport {
+  /** SHA-256 of what needs confirmation; trusting remembers it in $STREAMLAKE_HOME/trusted-pipelines.json. */
+  hash: string;
+  /** Something reaches outside the studio's folders and saved connections. */
+  required: boolean;
+  /** The user already confirmed exactly this reach. */
+  trusted: boolean;
+  items: TrustItem[];
+}
+
+// ---------------------------------------------------------------------------------------------------
 // Events (host → renderer)
 
 export type StudioEvent =
@@ -554,6 +582,10 @@ export interface StudioApi {
   /** Canonical text (stable key order, 2-space JSON, trailing newline). Throws ENG_FORMAT_INVALID for an invalid doc. */
   pipelineExport(params: { doc: PipelineDoc }): Promise<{ text: string }>;
   pipelineImport(params: { text: string }): Promise<ImportResult>;
+  /** What the pipeline will read and where data will go; runStart refuses with ENG_TRUST_REQUIRED until trusted. */
+  pipelineTrustCheck(params: { doc: PipelineDoc }): Promise<PipelineTrustReport>;
+  /** The user confirmed the report's reach in a dialog: remember it and allow runStart. */
+  pipelineTrust(params: { doc: PipelineDoc; hash: string }): Promise<PipelineTrustReport>;
 
   // files
   fileList(): Promise<PipelineFileInfo[]>;
@@ -650,6 +682,8 @@ const methodTable: Record<StudioMethod, true> = {
   pipelineValidate: true,
   pipelineExport: true,
   pipelineImport: true,
+  pipelineTrustCheck: true,
+  pipelineTrust: true,
   fileList: true,
   fileOpen: true,
   fileSave: true,

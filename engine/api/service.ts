@@ -18,6 +18,7 @@ import { LakeExplorer } from './service/lake.ts';
 import { SqlWorkbench } from './service/sql.ts';
 import { studioExamples } from './service/examples.ts';
 import { KafkaScreens } from './service/kafka.ts';
+import { PipelineTrust } from './service/trust.ts';
 import { FileConnectionStore } from '../kafka/connections.ts';
 import type { ConnectionStore } from '../kafka/connections.ts';
 
@@ -65,7 +66,9 @@ export function createStudioService(options: StudioServiceOptions): StudioServic
   const events = new EventHub();
   const history = new MetricsHistory();
   const files = new PipelineFiles({ mode: options.mode, pipelinesDir, stateDir: join(homeDir, 'studio'), now: () => clock.now() });
-  const connections = new StudioConnections(options.connections ?? new FileConnectionStore(homeDir), clock);
+  const connectionStore = options.connections ?? new FileConnectionStore(homeDir);
+  const connections = new StudioConnections(connectionStore, clock);
+  const trust = new PipelineTrust({ homeDir, lakeDir, connections: connectionStore, clock });
   const lake = new LakeExplorer(lakeDir, clock, events);
   const sql = new SqlWorkbench(lakeDir, clock, options.mode);
   const kafka = new KafkaScreens({ connections, clock, timers, events, lakeDir, homeDir });
@@ -115,7 +118,15 @@ export function createStudioService(options: StudioServiceOptions): StudioServic
     autosaveWrite: ({ doc, path }) => files.writeAutosave(doc, path),
     autosaveRead: () => files.readAutosave(),
 
-    runStart: ({ doc, options: runOptions }) => runs.start(doc, runOptions),
+    pipelineTrustCheck: ({ doc }) => trust.report(requireValid(doc)),
+    pipelineTrust: ({ doc, hash }) => trust.trust(requireValid(doc), hash),
+
+    runStart: async ({ doc, options: runOptions }) => {
+      // An invalid document is refused by runs.start with its problems; a valid one must be trusted first.
+      const valid = validatePipeline(doc);
+      if (valid.ok) await trust.require(valid.doc);
+      return runs.start(doc, runOptions);
+    },
     runStop: () => runs.stop(),
     runReset: ({ pipelineName }) => runs.reset(pipelineName),
     runStatus: async () => runs.status(),
@@ -170,5 +181,5 @@ export function createStudioService(options: StudioServiceOptions): StudioServic
 function requireValid(doc: PipelineDoc): PipelineDoc {
   const result = validatePipeline(doc);
   if (result.ok) return result.doc;
-  throw new EngineError('ENG_FORMAT_INVALID', `The pipeline has ${result.problems.length} problem(s); fix them before exporting`, { problems: result.problems });
+  throw new EngineError('ENG_FORMAT_INVALID', `The pipeline has ${result.problems.length} problem(s); fix them first`, { problems: result.problems });
 }

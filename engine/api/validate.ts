@@ -67,6 +67,8 @@ const validators: ValidatorTable = {
   examplesList: noParams,
   pipelineValidate: object({ doc: custom<unknown>('a value', () => true) }),
   pipelineExport: object({ doc: pipelineDoc }),
+  pipelineTrustCheck: object({ doc: pipelineDoc }),
+  pipelineTrust: object({ doc: pipelineDoc, hash: string({ min: 64, max: 64 }) }),
   pipelineImport: object({ text: string({ max: 50_000_000 }) }),
   fileList: noParams,
   fileOpen: object({ path: filePath }),

@@ -1,4 +1,4 @@
-// `streamlake kafka …`: saved connections (secrets in a 0600 file or environment variables), the layered
+// `streamlake kafka …`: saved connections (secrets in the OS keychain, else a 0600 file, or environment variables), the layered
 // connection test, and the topic browser (topics, peek, groups) from a terminal.
 import { join } from 'node:path';
 import { TopicBrowser } from '../kafka/browser.ts';
@@ -8,6 +8,7 @@ import { FileConnectionStore, localConnection, passwordEnvVar, redactConnection,
 import type { MessageFormat } from '../kafka/formats.ts';
 import { startRegistry } from '../kafka/registry/server.ts';
 import { parseArgs } from './args.ts';
+import { promptSecret, readStdinSecret } from './secret-input.ts';
 import { UsageError } from './command.ts';
 import type { Command } from './command.ts';
 import { streamlakeHome } from './home.ts';
@@ -22,6 +23,7 @@ const flags = {
   sasl: { type: 'string', description: 'plain|scram-sha-256|scram-sha-512' },
   username: { type: 'string', description: 'U' },
   password: { type: 'string', description: 'P' },
+  'password-stdin': { type: 'boolean' },
   registry: { type: 'string', description: 'URL' },
   partitions: { type: 'number', description: 'P' },
   partition: { type: 'number', description: 'P' },
@@ -36,12 +38,15 @@ const flags = {
 
 const usage = `Usage: streamlake kafka <command> [options]
 
-Connections (kept in $STREAMLAKE_HOME/connections.json, mode 0600):
+Connections (kept in $STREAMLAKE_HOME/connections.json, mode 0600; secrets in the OS keychain):
   connections                          List saved connections (secrets hidden)
   add <name> --brokers B [--ca F] [--cert F --key F] [--insecure]
-             [--sasl plain|scram-sha-256|scram-sha-512 --username U [--password P]] [--registry URL]
-                                       Save a connection. Leave --password out to read it from
-                                       STREAMLAKE_KAFKA_<NAME>_PASSWORD at run time instead.
+             [--sasl plain|scram-sha-256|scram-sha-512 --username U [--password-stdin]] [--registry URL]
+                                       Save a connection. The password is asked for on a terminal, or
+                                       read from stdin with --password-stdin (never an argument: those
+                                       show in the process list). Leave it empty to read it from
+                                       STREAMLAKE_KAFKA_<NAME>_PASSWORD at run time instead. Secrets go
+                                       to the Secret Service (secret-tool) when one runs, else the file.
   remove <name>                        Delete a saved connection
   test [<name>] [--brokers B]          Check DNS, TCP, TLS, authentication and authorization in turn
 
@@ -103,15 +108,26 @@ export const kafka: Command = {
         if (!f.brokers) throw new UsageError('add needs --brokers host:port[,host:port…]');
         if (f.sasl && !['plain', 'scram-sha-256', 'scram-sha-512'].includes(f.sasl)) throw new UsageError('--sasl must be plain, scram-sha-256 or scram-sha-512');
         if (f.sasl && !f.username) throw new UsageError('--sasl needs --username');
+        if (f.password !== undefined) {
+          throw new UsageError(`--password would show the password to every user of this machine (ps, /proc/<pid>/cmdline); pipe it with --password-stdin, type it at the prompt, or set ${passwordEnvVar(arg)}`);
+        }
+        if (f['password-stdin'] && !f.sasl) throw new UsageError('--password-stdin needs --sasl and --username');
+        let password = '';
+        if (f['password-stdin']) password = await readStdinSecret();
+        else if (f.sasl && process.stdin.isTTY) password = await promptSecret(`Password for ${f.username ?? ''} on "${arg}" (empty: read ${passwordEnvVar(arg)} at run time): `);
         const config: ConnectionConfig = {
           name: arg,
           brokers: f.brokers.split(',').map((b) => b.trim()).filter(Boolean),
           ...(f.ca || f.cert || f.insecure ? { tls: { ca: f.ca, cert: f.cert, key: f.key, rejectUnauthorized: !f.insecure } } : {}),
-          ...(f.sasl ? { sasl: { mechanism: f.sasl as SaslMechanism, username: f.username ?? '', password: f.password ?? '' } } : {}),
+          ...(f.sasl ? { sasl: { mechanism: f.sasl as SaslMechanism, username: f.username ?? '', password } } : {}),
           ...(f.registry ? { schemaRegistry: { url: f.registry } } : {}),
         };
-        await store.save(config);
-        process.stdout.write(`saved connection "${arg}" in ${store.path}${config.sasl && !f.password ? `; set ${passwordEnvVar(arg)} to its password` : ''}\n`);
+        const secrets = await store.saveReporting(config);
+        if (secrets === 'file') {
+          process.stderr.write(`warning: no OS keychain answered (on Linux: install libsecret-tools and run a Secret Service such as GNOME Keyring), so the password is stored in plain text in ${store.path} (readable by your user only, mode 0600)\n`);
+        }
+        const where = secrets === 'keychain' ? `; its password is in ${(await store.vault())?.label ?? 'the OS keychain'}` : '';
+        process.stdout.write(`saved connection "${arg}" in ${store.path}${where}${config.sasl && !password ? `; set ${passwordEnvVar(arg)} to its password` : ''}\n`);
         return 0;
       }
       case 'remove': {

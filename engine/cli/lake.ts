@@ -14,9 +14,11 @@ const usage = `Usage: streamlake lake <subcommand> [arguments] [--lake DIR]
 Subcommands:
   tables                                  List the tables with their row and snapshot counts and sort order
   snapshots <table>                       List a table's snapshots (oldest first) with summaries and refs
-  query "<sql>" [--snapshot ID | --tag T | --branch B | --as-of ISO] [--format table|json|csv]
+  query "<sql>" [--snapshot ID | --tag T | --branch B | --as-of ISO] [--format table|json|csv] [--unsafe]
                                           Run DuckDB SQL over the lake; address a version inside the SQL
-                                          as table@<snapshot-id|tag|branch>
+                                          as table@<snapshot-id|tag|branch>. Read-only, and reads only
+                                          the lake folder; --unsafe runs any statement (COPY TO, ATTACH,
+                                          other files) with your full file access
   tag <table> <name> [--snapshot ID]      Tag a snapshot (default: main's current one)
   tag <table> --delete <name>             Delete a tag
   branch <table> <name> [--snapshot ID]   Create a branch at a snapshot (default: main's current one)
@@ -174,13 +176,15 @@ const subcommands: Record<string, Sub> = {
         tag: { type: 'string', description: 'T' },
         branch: { type: 'string', description: 'B' },
         'as-of': { type: 'string', description: 'ISO timestamp' },
+        unsafe: { type: 'boolean', description: 'run any statement with full file access' },
       },
       { min: 1, max: 1, names: 'the SQL text (quote it)' },
     );
     const format = formatOf(flags.format);
     const versions = [flags.snapshot, flags.tag, flags.branch, flags['as-of']].filter((v) => v !== undefined);
     if (versions.length > 1) throw new UsageError('give at most one of --snapshot, --tag, --branch, --as-of');
-    const service = createLakeQuery(flags.lake ?? defaultLakeDir());
+    // Read-only over the lake folder unless the user asks for DuckDB as it is (COPY TO, ATTACH, other files).
+    const service = createLakeQuery(flags.lake ?? defaultLakeDir(), { unsafe: flags.unsafe === true });
     let handle: QueryHandle | null = null;
     const interrupt = () => handle?.cancel();
     process.once('SIGINT', interrupt);

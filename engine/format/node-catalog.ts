@@ -2,6 +2,7 @@
 // validator, the canonical key order of exports, the JSON Schema for editors and the studio's inspector
 // forms, so the four cannot drift apart.
 import { datasetNames } from './datasets.ts';
+import { inputEncodings } from './encodings.ts';
 import type { NodeType } from './pipeline.ts';
 
 export type NodeCategory = 'Sources' | 'Transforms' | 'Windows' | 'Sinks';
@@ -113,6 +114,7 @@ export const nodeCatalog: readonly NodeTypeInfo[] = [
       { key: 'header', kind: 'boolean', label: 'Header row', default: true, when: { key: 'format', values: ['csv'] }, help: 'The first line holds the column names.' },
       { key: 'delimiter', kind: 'string', label: 'Delimiter', default: ',', when: { key: 'format', values: ['csv'] }, pattern: '^[^"\\r\\n]$', patternHint: 'a single character other than a quote or line break', help: 'Field separator, one character.' },
       { key: 'columns', kind: 'stringList', label: 'Columns', help: 'CSV without a header: the column names in order. Otherwise optional: declares the fields so the studio can complete them.' },
+      { key: 'encoding', kind: 'enum', label: 'Encoding', options: [...inputEncodings], default: 'utf-8', help: 'utf-8: a line with bytes that are not UTF-8 goes to the error port with the byte offset. latin1: every byte is one character (ISO-8859-1). utf-8-replace: bad bytes become U+FFFD.' },
     ],
   },
   {
@@ -131,6 +133,7 @@ export const nodeCatalog: readonly NodeTypeInfo[] = [
       { key: 'columns', kind: 'stringList', label: 'Columns', when: { key: 'format', values: ['csv'] }, help: 'For csv: the column names in order.' },
       { key: 'stopAtEnd', kind: 'boolean', label: 'Stop at end', default: false, help: 'Read what the topics hold when the run starts, then finish, instead of waiting for new messages.' },
       { key: 'maxMessageBytes', kind: 'integer', label: 'Max message size', min: 1, max: 1_073_741_824, default: 1_048_576, help: 'Message values larger than this many bytes go to the error port instead of being decoded.' },
+      { key: 'encoding', kind: 'enum', label: 'Encoding', options: [...inputEncodings], default: 'utf-8', when: { key: 'format', values: ['json', 'csv', 'string'] }, help: 'utf-8: a value with bytes that are not UTF-8 goes to the error port with the byte offset. latin1: every byte is one character (ISO-8859-1). utf-8-replace: bad bytes become U+FFFD.' },
     ],
   },
   {

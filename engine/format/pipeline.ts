@@ -1,5 +1,6 @@
 // The saved pipeline format: its type, its runtime validator and its version migrations, in one file.
 // Documents are untrusted input (imported files, the UI, the CLI): nothing here evaluates user text.
+import type { InputEncoding } from './encodings.ts';
 import type { ErrorCode } from '../errors.ts';
 import { checkExpression, parseAggregate } from '../expr/index.ts';
 import { parseDuration } from './duration.ts';
@@ -40,6 +41,8 @@ export interface GeneratorConfig {
   malformedRate?: number;
 }
 
+export type { InputEncoding };
+
 export interface FileSourceConfig {
   path: string;
   format: 'jsonl' | 'csv';
@@ -51,6 +54,8 @@ export interface FileSourceConfig {
    * holds, so the studio can complete them and the validator can check them.
    */
   columns?: string[];
+  /** How bytes become text (default utf-8, strict: a line with invalid bytes goes to the error port). */
+  encoding?: InputEncoding;
 }
 
 export interface KafkaSourceConfig {
@@ -67,6 +72,8 @@ export interface KafkaSourceConfig {
   stopAtEnd?: boolean;
   /** Larger message values go to the error port (default 1 MiB). */
   maxMessageBytes?: number;
+  /** json, csv and string values: how bytes become text (default utf-8, strict). */
+  encoding?: InputEncoding;
 }
 
 export interface FilterConfig {
@@ -286,7 +293,13 @@ export function validatePipeline(input: unknown): ValidationResult {
     problems.push({ path: '/format', code: 'ENG_FORMAT_INVALID', message: input.format === undefined ? `missing "format": "${PIPELINE_FORMAT}"; is this a Streamlake pipeline?` : `"format" must be "${PIPELINE_FORMAT}", got ${JSON.stringify(input.format)}` });
   }
   const migrated = migratePipeline(input);
-  if (!migrated.ok) return { ok: false, problems: [...problems, ...migrated.problems] };
+  if (!migrated.ok) {
+    // The version problem comes first, but the rest is still checked as if the document were current:
+    // a wrong "version" must not hide every other problem the author will meet next.
+    problems.push(...migrated.problems);
+    new DocumentCheck(structuredClone(input), problems).run();
+    return { ok: false, problems };
+  }
   new DocumentCheck(migrated.doc, problems).run();
   if (problems.length > 0) return { ok: false, problems };
   return { ok: true, doc: migrated.doc as unknown as PipelineDoc, problems: [] };
@@ -315,6 +328,13 @@ interface CheckedNode {
 
 class DocumentCheck {
   private readonly nodes = new Map<string, CheckedNode>();
+  /**
+   * Every id a node declares, even one whose type, id or config is wrong: that node already has its own
+   * problem, so edges and layout naming it are not reported again as pointing at an unknown node.
+   */
+  private readonly declared = new Set<string>();
+  /** Nodes with an incoming edge from a declared node, even a broken one: they do have an input. */
+  private readonly fed = new Set<string>();
   private readonly validEdges: { index: number; from: string; to: string; port: 'out' | 'error' | 'late' }[] = [];
 
   constructor(private readonly doc: Record<string, unknown>, private readonly problems: Problem[]) {}
@@ -349,6 +369,7 @@ class DocumentCheck {
     if (!isRecord(node)) return this.add(path, 'a node must be an object with id, type and config');
     this.unknownKeys(node, nodeKeys, path);
     let id: string | undefined;
+    if (typeof node.id === 'string') this.declared.add(node.id);
     if (typeof node.id !== 'string') this.add(`${path}/id`, node.id === undefined ? 'missing node "id"' : 'node "id" must be a string');
     else if (!nodeIdPattern.test(node.id)) this.add(`${path}/id`, `node id "${node.id}" must be 1–64 letters, digits, _, - or ., not starting with - or .`);
     else if (this.nodes.has(node.id)) this.add(`${path}/id`, `duplicate node id "${node.id}" (first used by /nodes/${this.nodes.get(node.id)?.index})`);
@@ -452,6 +473,7 @@ class DocumentCheck {
     const nodeIds = [...this.nodes.keys()];
     const from = this.edgeEnd(edge.from, `${path}/from`, '"from"', nodeIds);
     const to = this.edgeEnd(edge.to, `${path}/to`, '"to"', nodeIds);
+    if (to && typeof edge.from === 'string' && this.declared.has(edge.from)) this.fed.add(to.id);
     let port: 'out' | 'error' | 'late' | undefined = 'out';
     if (edge.port !== undefined && !portNames.includes(edge.port as 'out')) {
       this.add(`${path}/port`, `unknown port ${describe(edge.port)}; ports are out, error and late`);
@@ -483,7 +505,7 @@ class DocumentCheck {
       return undefined;
     }
     const node = this.nodes.get(value);
-    if (!node) this.add(path, `edge refers to unknown node "${value}"${didYouMean(value, nodeIds)}`);
+    if (!node && !this.declared.has(value)) this.add(path, `edge refers to unknown node "${value}"${didYouMean(value, nodeIds)}`);
     return node;
   }
 
@@ -491,7 +513,7 @@ class DocumentCheck {
     if (!isRecord(layout)) return this.add('/layout', '"layout" must be an object of node id → {"x": n, "y": n}');
     for (const [id, position] of Object.entries(layout)) {
       const path = `/layout${pointer(id)}`;
-      if (!this.nodes.has(id)) this.add(path, `layout for unknown node "${id}"`);
+      if (!this.declared.has(id)) this.add(path, `layout for unknown node "${id}"`);
       if (!isRecord(position) || typeof position.x !== 'number' || typeof position.y !== 'number' || !Number.isFinite(position.x) || !Number.isFinite(position.y)) {
         this.add(path, `a position must be {"x": number, "y": number}, got ${describe(position)}`);
       } else this.unknownKeys(position, ['x', 'y'], path);
@@ -502,7 +524,7 @@ class DocumentCheck {
   private checkInputs(): void {
     for (const node of this.nodes.values()) {
       if (node.type.startsWith('source.')) continue;
-      if (!this.validEdges.some((e) => e.to === node.id)) this.add(pointer('nodes', node.index), `"${node.id}" has no input; connect an upstream node to it`);
+      if (!this.fed.has(node.id) && !this.validEdges.some((e) => e.to === node.id)) this.add(pointer('nodes', node.index), `"${node.id}" has no input; connect an upstream node to it`);
     }
   }
 

@@ -13,6 +13,7 @@ import type { ClientMessage, ServerMessage } from '../api/contract.ts';
 import { dispatchCall } from '../api/dispatch.ts';
 import { createStudioService } from '../api/service.ts';
 import type { StudioService } from '../api/service.ts';
+import { decodePath, readBody, type BodyBudget } from './body.ts';
 import { openInBrowser } from './launch.ts';
 import { assertLoopback, checkSite, checkToken, newToken, requestToken } from './security.ts';
 import type { Verdict } from './security.ts';
@@ -41,6 +42,10 @@ export interface WebHostOptions {
   metricsToken?: string;
   /** Largest HTTP body or WebSocket message in bytes (default 64 MiB: imported pipelines, produced messages). */
   maxPayloadBytes?: number;
+  /** Bytes all HTTP bodies being read at once may hold (default 4 × maxPayloadBytes); beyond it, 503. */
+  maxInFlightBytes?: number;
+  /** How long an HTTP body may take to arrive (default 30 s); then 408. */
+  bodyTimeoutMs?: number;
 }
 
 export interface WebHost {
@@ -67,6 +72,8 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
   const metricsToken = options.metricsToken ?? process.env.STREAMLAKE_METRICS_TOKEN ?? newToken();
   const rendererDir = options.rendererDir ?? defaultRendererDir;
   const maxPayload = options.maxPayloadBytes ?? 64 * 1024 * 1024;
+  const bodyLimits = { maxBytes: maxPayload, maxInFlightBytes: options.maxInFlightBytes ?? 4 * maxPayload, timeoutMs: options.bodyTimeoutMs ?? 30_000 };
+  const bodyBudget: BodyBudget = { held: 0 };
   let owned: StudioService | null = null;
   if (!options.service && (options.lakeDir === undefined || options.homeDir === undefined)) {
     throw new EngineError('ENG_HOST_REQUEST', 'startWebHost needs either a service or both lakeDir and homeDir');
@@ -80,12 +87,18 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
       else response.destroy();
     });
   });
-  // Slow-loris protection: a client gets 30 s to send its headers.
+  // Slow-loris protection: a client gets 30 s to send its headers, and bodies have their own timeout
+  // (body.ts); Node's request timeout stays as a backstop behind it.
   server.headersTimeout = 30_000;
+  server.requestTimeout = Math.max(60_000, bodyLimits.timeoutMs + 30_000);
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const url = new URL(request.url ?? '/', `http://127.0.0.1:${port}`);
     const headers = securityHeaders(port);
+    const url = requestUrl(request.url, port);
+    if (url === null) {
+      request.resume();
+      return sendError(response, 400, { code: 'ENG_HOST_REQUEST', message: 'The request target is not a valid path' }, headers);
+    }
     const site = checkSite(request.headers, port);
     if (!site.ok) return refuse(response, site, headers);
 
@@ -107,14 +120,24 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
       if (!/^application\/json\b/i.test(request.headers['content-type'] ?? '')) {
         return sendError(response, 415, { code: 'ENG_HOST_REQUEST', message: 'Content-Type must be application/json' }, headers);
       }
-      const text = await readBody(request, maxPayload);
+      const method = decodePath(url.pathname.slice(5));
+      if (method === null) {
+        request.resume();
+        return sendError(response, 400, { code: 'ENG_HOST_REQUEST', message: 'The method name in the path has malformed percent-encoding' }, headers);
+      }
+      const body = await readBody(request, bodyLimits, bodyBudget);
+      if (!body.ok) {
+        // The client may still be sending; closing after the answer keeps it from reusing a half-read stream.
+        return sendError(response, body.status, body.error, { ...headers, Connection: 'close' });
+      }
+      const text = body.text;
       let params: unknown;
       try {
         params = text.trim() === '' ? undefined : JSON.parse(text);
       } catch {
         return sendError(response, 400, { code: 'ENG_HOST_REQUEST', message: 'The request body is not valid JSON' }, headers);
       }
-      const outcome = await dispatchCall(service, decodeURIComponent(url.pathname.slice(5)), params);
+      const outcome = await dispatchCall(service, method, params);
       if (outcome.ok) return sendJson(response, 200, { result: outcome.result }, headers);
       return sendError(response, statusFor(outcome.error.code), outcome.error, headers);
     }
@@ -133,8 +156,8 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
 
   const sockets = new WebSocketServer({ noServer: true, maxPayload });
   server.on('upgrade', (request, socket, head) => {
-    const url = new URL(request.url ?? '/', `http://127.0.0.1:${port}`);
-    const verdict: Verdict = url.pathname !== '/ws'
+    const url = requestUrl(request.url, port);
+    const verdict: Verdict = url?.pathname !== '/ws'
       ? { ok: false, status: 403, code: 'ENG_HOST_FORBIDDEN', message: 'WebSocket path must be /ws' }
       : ((site) => (site.ok ? checkToken([token], requestToken(request.headers, url)) : site))(checkSite(request.headers, port));
     if (!verdict.ok) {
@@ -211,6 +234,15 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
   };
 }
 
+/** The request target as a URL, or null when it cannot be one (e.g. `//` or a bare `http:`). */
+function requestUrl(target: string | undefined, port: number): URL | null {
+  try {
+    return new URL(target ?? '/', `http://127.0.0.1:${port}`);
+  } catch {
+    return null;
+  }
+}
+
 function statusFor(code: ErrorCode): number {
   switch (code) {
     case 'ENG_HOST_REQUEST':
@@ -221,6 +253,10 @@ function statusFor(code: ErrorCode): number {
       return 403;
     case 'ENG_HOST_NOT_FOUND':
       return 404;
+    case 'ENG_HOST_TIMEOUT':
+      return 408;
+    case 'ENG_HOST_TOO_LARGE':
+      return 413;
     case 'ENG_HOST_UNAVAILABLE':
       return 501;
     case 'ENG_HOST_INTERNAL':
@@ -237,28 +273,14 @@ function refuse(response: ServerResponse, verdict: Verdict & { ok: false }, head
 
 function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
-  response.writeHead(status, { ...headers, 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': String(Buffer.byteLength(text)), 'Cache-Control': 'no-store' });
+  // Answered before the body was read (a refusal): the rest is thrown away and the connection closed,
+  // so a client cannot send its next request into the tail of an unread body.
+  const unread = !response.req.complete;
+  if (unread) response.req.resume();
+  response.writeHead(status, { ...headers, ...(unread ? { Connection: 'close' } : {}), 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': String(Buffer.byteLength(text)), 'Cache-Control': 'no-store' });
   response.end(text);
 }
 
 function sendError(response: ServerResponse, status: number, error: ErrorPayload, headers: Record<string, string> = {}): void {
   sendJson(response, status, { error }, headers);
-}
-
-function readBody(request: IncomingMessage, limit: number): Promise<string> {
-  return new Promise((resolveBody, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    request.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        reject(new EngineError('ENG_HOST_REQUEST', `The request body is larger than ${limit} bytes`));
-        request.destroy();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    request.on('end', () => resolveBody(Buffer.concat(chunks).toString('utf8')));
-    request.on('error', reject);
-  });
 }

@@ -1,13 +1,14 @@
 // Kafka connections: where a cluster is and how to authenticate. Pipelines only name a connection, so
 // exported pipeline JSON never carries secrets; the CLI keeps connections in a 0600 file under
-// STREAMLAKE_HOME (passwords may instead come from environment variables) and the desktop app supplies a
-// keychain-backed ConnectionStore.
+// STREAMLAKE_HOME with their secrets in the OS keychain when one answers (passwords may instead come from
+// environment variables), and the desktop app supplies a safeStorage-backed ConnectionStore.
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Kafka as KafkaClient, KafkaConfig, logCreator, SASLOptions } from 'kafkajs';
 import { Kafka, logLevel } from './kafkajs.ts';
 import { EngineError } from '../errors.ts';
 import { registerCodecs } from './codecs.ts';
+import { findSecretService, type SecretVault } from './secret-service.ts';
 
 export type SaslMechanism = 'plain' | 'scram-sha-256' | 'scram-sha-512';
 
@@ -26,6 +27,8 @@ export interface ConnectionStore {
   list(): Promise<ConnectionConfig[]>;
   get(name: string): Promise<ConnectionConfig | undefined>;
   save(config: ConnectionConfig): Promise<void>;
+  /** Like save, and says where the secrets went, so a UI can warn when only a plain file could hold them. */
+  saveReporting?(config: ConnectionConfig): Promise<SecretsLocation>;
   delete(name: string): Promise<boolean>;
 }
 
@@ -62,17 +65,74 @@ export function parseConnection(value: unknown, where = 'connection'): Connectio
   return value as ConnectionConfig;
 }
 
-/** The CLI's store: $STREAMLAKE_HOME/connections.json, created with mode 0600. */
+/** Secret fields a vault may hold, by where they sit in a ConnectionConfig. */
+type SecretField = 'sasl.password' | 'schemaRegistry.password' | 'tls.key';
+const secretFields: readonly SecretField[] = ['sasl.password', 'schemaRegistry.password', 'tls.key'];
+
+/** On disk: secrets that live in the keychain are blank here and listed in `keychain`. */
+type StoredConnection = ConnectionConfig & { keychain?: SecretField[] };
+
+function secretOf(c: ConnectionConfig, field: SecretField): string | undefined {
+  if (field === 'sasl.password') return c.sasl?.password || undefined;
+  if (field === 'schemaRegistry.password') return c.schemaRegistry?.password || undefined;
+  // A TLS key given as a path is a file the user protects; only PEM text is a secret to move.
+  return c.tls?.key?.includes('-----BEGIN') ? c.tls.key : undefined;
+}
+
+function withSecret(c: ConnectionConfig, field: SecretField, value: string): ConnectionConfig {
+  if (field === 'sasl.password' && c.sasl) return { ...c, sasl: { ...c.sasl, password: value } };
+  if (field === 'schemaRegistry.password' && c.schemaRegistry) return { ...c, schemaRegistry: { ...c.schemaRegistry, password: value } };
+  if (field === 'tls.key' && c.tls) return { ...c, tls: { ...c.tls, key: value } };
+  return c;
+}
+
+/** Where `save` put a connection's secrets. */
+export type SecretsLocation = 'keychain' | 'file' | 'none';
+
+/**
+ * The CLI's and browser host's store: $STREAMLAKE_HOME/connections.json, mode 0600. Secrets go to the OS
+ * keychain (the Secret Service through secret-tool) when one answers; only without one do they stay in
+ * the file, and `saveReporting` says so, so the caller can warn.
+ */
 export class FileConnectionStore implements ConnectionStore {
   readonly path: string;
   private readonly env: NodeJS.ProcessEnv;
+  private vaultFound: Promise<SecretVault | null> | undefined;
 
-  constructor(homeDir: string, env: NodeJS.ProcessEnv = process.env) {
+  /** `vault`: null for none (plaintext in the file), default: the Secret Service when it answers. */
+  constructor(private readonly homeDir: string, env: NodeJS.ProcessEnv = process.env, vault?: SecretVault | null) {
     this.path = join(homeDir, 'connections.json');
     this.env = env;
+    if (vault !== undefined) this.vaultFound = Promise.resolve(vault);
   }
 
-  private read(): ConnectionConfig[] {
+  vault(): Promise<SecretVault | null> {
+    this.vaultFound ??= findSecretService(this.homeDir, this.env);
+    return this.vaultFound;
+  }
+
+  private account(name: string, field: SecretField): string {
+    return `kafka/${name}/${field}`;
+  }
+
+  /** The stored form with the keychain's secrets filled in. */
+  private async unseal(stored: StoredConnection): Promise<ConnectionConfig> {
+    const { keychain, ...config } = stored;
+    if (!keychain?.length) return config;
+    const vault = await this.vault();
+    if (!vault) {
+      throw new EngineError('ENG_SECRET_STORE', `The secrets of Kafka connection "${config.name}" are in the OS keychain, which is not reachable now (no Secret Service on the D-Bus session); unlock your keyring, or set ${passwordEnvVar(config.name)}`);
+    }
+    let out: ConnectionConfig = config;
+    for (const field of keychain) {
+      const secret = await vault.lookup(this.account(config.name, field));
+      if (secret === undefined) throw new EngineError('ENG_SECRET_STORE', `The ${field} of Kafka connection "${config.name}" is missing from ${vault.label}; add the connection again`);
+      out = withSecret(out, field, secret);
+    }
+    return out;
+  }
+
+  private read(): StoredConnection[] {
     if (!existsSync(this.path)) return [];
     let raw: unknown;
     try {
@@ -85,7 +145,7 @@ export class FileConnectionStore implements ConnectionStore {
     return list.map((c, i) => parseConnection(c, `${this.path} connections[${i}]`));
   }
 
-  private write(list: ConnectionConfig[]): void {
+  private write(list: StoredConnection[]): void {
     mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 });
     writeFileSync(this.path, JSON.stringify({ connections: list }, null, 2) + '\n', { mode: 0o600 });
     chmodSync(this.path, 0o600);
@@ -96,27 +156,61 @@ export class FileConnectionStore implements ConnectionStore {
     return password !== undefined && c.sasl ? { ...c, sasl: { ...c.sasl, password } } : c;
   }
 
+  private async open(c: StoredConnection): Promise<ConnectionConfig> {
+    // The environment variable wins, so a locked keyring does not stop a run that has it.
+    const env = this.env[passwordEnvVar(c.name)];
+    const keychain = env !== undefined ? c.keychain?.filter((field) => field !== 'sasl.password') : c.keychain;
+    return this.withEnvSecret(await this.unseal({ ...c, ...(keychain ? { keychain } : {}) }));
+  }
+
   async list(): Promise<ConnectionConfig[]> {
-    return this.read().map((c) => this.withEnvSecret(c));
+    // A listing shows names and hosts: a locked keyring must not hide them. The secret is asked for again,
+    // with the keyring's error, when the connection is used (get).
+    return Promise.all(this.read().map((c) => this.open(c).catch((error: unknown) => {
+      if (!(error instanceof EngineError) || error.code !== 'ENG_SECRET_STORE') throw error;
+      const { keychain: _keychain, ...config } = c;
+      return this.withEnvSecret(config);
+    })));
   }
 
   async get(name: string): Promise<ConnectionConfig | undefined> {
     const found = this.read().find((c) => c.name === name);
-    return found && this.withEnvSecret(found);
+    return found && this.open(found);
   }
 
   async save(config: ConnectionConfig): Promise<void> {
+    await this.saveReporting(config);
+  }
+
+  /** Saves, and says where the secrets went: the keychain, the 0600 file (no keychain), or none to keep. */
+  async saveReporting(config: ConnectionConfig): Promise<SecretsLocation> {
     parseConnection(config);
+    const secrets = secretFields.filter((field) => secretOf(config, field) !== undefined);
+    const vault = secrets.length > 0 ? await this.vault() : null;
+    let stored: StoredConnection = config;
+    if (vault) {
+      for (const field of secrets) {
+        await vault.store(this.account(config.name, field), secretOf(config, field)!);
+        stored = withSecret(stored, field, '');
+      }
+      stored = { ...stored, keychain: secrets };
+    }
+    const previous = this.read().find((c) => c.name === config.name);
     const list = this.read().filter((c) => c.name !== config.name);
-    list.push(config);
+    list.push(stored);
     this.write(list);
+    if (vault) for (const field of previous?.keychain ?? []) if (!secrets.includes(field)) await vault.clear(this.account(config.name, field));
+    return secrets.length === 0 ? 'none' : vault ? 'keychain' : 'file';
   }
 
   async delete(name: string): Promise<boolean> {
     const list = this.read();
+    const gone = list.find((c) => c.name === name);
     const rest = list.filter((c) => c.name !== name);
-    if (rest.length === list.length) return false;
+    if (!gone) return false;
     this.write(rest);
+    const vault = gone.keychain?.length ? await this.vault() : null;
+    for (const field of gone.keychain ?? []) await vault?.clear(this.account(name, field));
     return true;
   }
 }

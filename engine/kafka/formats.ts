@@ -1,5 +1,6 @@
 // Message payloads ↔ rows. Decoding never throws for bad input: it returns a reason, and the source sends
 // the message to its error port. Avro uses the Confluent wire format (magic byte 0, 4-byte schema id).
+import { asUtf8, type InputEncoding } from '../sources/encoding.ts';
 import avro from 'avsc';
 import { EngineError } from '../errors.ts';
 import type { Row } from '../runtime/types.ts';
@@ -38,6 +39,8 @@ export interface DecoderOptions {
    * carry only these, decoded by the projected decoder, with ISO timestamps revived.
    */
   fields?: readonly string[];
+  /** json, csv and string: how value bytes become text (default utf-8, strict). */
+  encoding?: InputEncoding;
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -143,8 +146,16 @@ function plain(value: unknown): unknown {
   return out;
 }
 
+/** A value's text in the chosen encoding, or why it has none (strict UTF-8 names the first bad byte). */
+function textIn(value: Buffer, encoding: InputEncoding | undefined): string | DecodeFailure {
+  const range = asUtf8(value, 0, value.length, encoding);
+  if (!range.ok) return new DecodeFailure(`value is not valid UTF-8: invalid byte at offset ${range.invalidAt} (set the source's encoding to latin1 or utf-8-replace to read such text)`);
+  return range.buf.toString('utf8', range.start, range.end);
+}
+
 export function createDecoder(format: MessageFormat, opts: DecoderOptions = {}): Decoder {
   const maxBytes = opts.maxBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+  const encoding = opts.encoding;
   const tooBig = (value: Buffer): Decoded | undefined =>
     value.length > maxBytes ? new DecodeFailure(`message of ${value.length} bytes exceeds the ${maxBytes}-byte limit`) : undefined;
   const none = async (): Promise<void> => {};
@@ -159,14 +170,16 @@ export function createDecoder(format: MessageFormat, opts: DecoderOptions = {}):
         decode(buf, start = 0, end = buf?.length ?? 0) {
           if (buf === null) return {};
           if (end - start > maxBytes) return new DecodeFailure(`message of ${end - start} bytes exceeds the ${maxBytes}-byte limit`);
+          const bytes = asUtf8(buf, start, end, encoding);
+          if (!bytes.ok) return new DecodeFailure(`value is not valid UTF-8: invalid byte at offset ${bytes.invalidAt - start} (set the source's encoding to latin1 or utf-8-replace to read such text)`);
           if (projected) {
-            const row = projected.decode(buf, start, end);
+            const row = projected.decode(bytes.buf, bytes.start, bytes.end);
             if (row) return row;
           }
           // JSON.parse decides whatever the projected decoder is not sure about (escapes, bad JSON).
           let parsed: unknown;
           try {
-            parsed = JSON.parse(buf.toString('utf8', start, end));
+            parsed = JSON.parse(bytes.buf.toString('utf8', bytes.start, bytes.end));
           } catch (error) {
             return new DecodeFailure(`invalid JSON: ${(error as Error).message}`);
           }
@@ -187,8 +200,8 @@ export function createDecoder(format: MessageFormat, opts: DecoderOptions = {}):
           if (value === null) return {};
           const big = tooBig(value);
           if (big) return big;
-          const line = text(value);
-          if (line === undefined) return new DecodeFailure('CSV value is not valid UTF-8 text');
+          const line = textIn(value, encoding);
+          if (line instanceof DecodeFailure) return line;
           const cells = splitCsv(line);
           if (!cells) return new DecodeFailure('CSV value has an unclosed quote');
           if (cells.length !== columns.length) return new DecodeFailure(`CSV value has ${cells.length} fields, expected ${columns.length} (${columns.join(', ')})`);
@@ -206,8 +219,8 @@ export function createDecoder(format: MessageFormat, opts: DecoderOptions = {}):
           if (value === null) return { value: null };
           const big = tooBig(value);
           if (big) return big;
-          const t = text(value);
-          return t === undefined ? new DecodeFailure('value is not valid UTF-8 text') : { value: t };
+          const t = textIn(value, encoding);
+          return t instanceof DecodeFailure ? t : { value: t };
         },
       };
     case 'bytes':

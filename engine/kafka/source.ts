@@ -165,7 +165,7 @@ export class KafkaSource implements SourceInstance {
     // Header JSON, key strings and timestamp Dates cost an allocation per message: skip the unread ones.
     if (read) for (const [name, field] of Object.entries(metadataFields)) this.meta[name as keyof typeof metadataFields] = read.includes(field);
     const valueFields = read?.filter((f) => !Object.values(metadataFields).includes(f as MetadataField));
-    this.decoder = createDecoder(this.config.format, { columns: this.config.columns, registry, maxBytes: this.maxMessageBytes, fields: valueFields });
+    this.decoder = createDecoder(this.config.format, { columns: this.config.columns, registry, maxBytes: this.maxMessageBytes, fields: valueFields, encoding: this.config.encoding });
     this.preparing = this.config.format === 'avro';
     const kafka = kafkaClient(this.connection, {
       clientId: `streamlake-${this.nodeId}`,

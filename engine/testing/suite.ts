@@ -43,9 +43,11 @@ async function main(): Promise<void> {
   if (!onlyE2e && !args.has('--no-typecheck')) await step('typecheck', 'npm', ['run', '-s', 'typecheck']);
   if (!onlyE2e && !args.has('--no-lint')) await step('lint', 'npm', ['run', '-s', 'lint']);
 
-  const env: NodeJS.ProcessEnv = { ...process.env };
+  // Tests that save connections with passwords must not leave them in the developer's own keyring; the
+  // Secret Service test runs a private one (engine/testing/keyring.ts), which clears this variable.
+  const env: NodeJS.ProcessEnv = { ...process.env, STREAMLAKE_SECRET_STORE: 'file' };
   const cleanups: (() => Promise<void>)[] = [];
-  const unit = onlyE2e ? [] : findTests(join(root, 'engine'), '.test.ts').concat(findTests(join(root, 'renderer'), '.test.ts')).filter(matches);
+  const unit = onlyE2e ? [] : findTests(join(root, 'engine'), '.test.ts').concat(findTests(join(root, 'renderer'), '.test.ts'), findTests(join(root, 'electron'), '.test.ts')).filter(matches);
   const e2e = args.has('--no-e2e') || !existsSync(join(root, 'e2e')) ? [] : findTests(join(root, 'e2e'), '.spec.ts').filter(matches);
   const all = [...unit, ...e2e];
   if (all.length === 0) {

@@ -15,6 +15,7 @@ import { useValidation } from './hooks/useValidation.ts';
 import { RightPanel } from './inspector/RightPanel.tsx';
 import { LeftRail } from './rail/LeftRail.tsx';
 import { startRun } from './run/actions.ts';
+import { TrustDialog } from './run/TrustDialog.tsx';
 import { Loading } from './ui/Loading.tsx';
 
 // Views other than the canvas are split out of the first bundle and loaded when first opened.
@@ -96,6 +97,7 @@ function Layout() {
       </div>
       <Notices />
       <ImportProblemsDialog />
+      <TrustDialog />
     </div>
   );
 }

@@ -22,6 +22,11 @@ export class StudioConnections {
     const existing = await this.store.get(input.name);
     const config = fromInput(input, existing);
     parseConnection(config, `connection "${input.name}"`);
+    // Stores that know say where secrets went, so the UI can warn when they could only go to a plain file.
+    if (this.store.saveReporting) {
+      const secretsIn = await this.store.saveReporting(config);
+      return secretsIn === 'none' ? toInfo(config) : { ...toInfo(config), secretsIn };
+    }
     await this.store.save(config);
     return toInfo(config);
   }

@@ -29,6 +29,11 @@ export function queryError(error: unknown): EngineError {
   if (isEngineError(error)) return error;
   const message = error instanceof Error ? error.message : String(error);
   if (/interrupt/i.test(message)) return new EngineError('ENG_LAKE_CANCELLED', 'Query was cancelled');
+  const denied = /^Permission Error: Cannot access (?:file|directory) "([^"]*)"/.exec(message);
+  if (denied) {
+    // The sandbox (sandbox.ts) refused it; DuckDB's own words do not say what is allowed.
+    return new EngineError('ENG_SQL_FILE_ACCESS', `"${denied[1]}" is outside the lake folder: SQL here reads only the lake's own tables. Read other files with a file source in a pipeline`, { path: denied[1] }, { cause: error });
+  }
   return new EngineError('ENG_LAKE_QUERY', message, undefined, { cause: error });
 }
 

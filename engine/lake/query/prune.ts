@@ -110,14 +110,15 @@ function conjuncts(node: Record<string, Json>, names: Set<string>, out: Predicat
  * The predicates that bind every row of `viewName` in `sql`, or [] when the statement is not a single
  * SELECT whose FROM is exactly that one table (joins, set operations, CTEs keep every file).
  */
-export async function wherePredicates(connection: DuckDBConnection, sql: string, viewName: string): Promise<Predicate[]> {
+export async function wherePredicates(connection: DuckDBConnection, sql: string, viewName: string, serialized?: string): Promise<Predicate[]> {
   // Without the word there is no WHERE to read, and parsing costs a round trip per query.
   if (!/where/i.test(sql)) return [];
   let tree: Json;
   try {
+    // `serialized`: the tree the read-only check already asked DuckDB for (sandbox.ts), saving a round trip.
     // The argument must be a literal (a parameter has no type at bind time).
-    const reader = await connection.runAndReadAll(`SELECT json_serialize_sql('${sql.replaceAll("'", "''")}')`);
-    tree = JSON.parse(String(reader.getRows()[0]?.[0])) as Json;
+    const text = serialized ?? String((await connection.runAndReadAll(`SELECT json_serialize_sql('${sql.replaceAll("'", "''")}')`)).getRows()[0]?.[0]);
+    tree = JSON.parse(text) as Json;
   } catch {
     return [];
   }

@@ -12,6 +12,7 @@ import { findReferences, rewriteReferences, versionedViewName } from './referenc
 import type { CatalogEntry, QueryHandle, QueryOptions, SnapshotView, TableSource, VersionSelector } from './types.ts';
 import { viewSelect } from './view.ts';
 import { connectionPool } from './connections.ts';
+import { readOnlyError, readOnlyStatement } from './sandbox.ts';
 
 export interface LakeQuery {
   /** Runs one SQL statement over the lake; rows come from the handle's `nextPage`. */
@@ -19,13 +20,20 @@ export interface LakeQuery {
   tables(): Promise<{ name: string; error?: CatalogEntry['error'] }[]>;
   /** Table and column names for editor completion (head of main). */
   catalog(): Promise<CatalogEntry[]>;
-  /** Cancels open queries and closes idle connections. The DuckDB instance is shared and stays open. */
+  /** Cancels open queries and closes idle connections, then the sandbox (a shared instance stays open). */
   close(): void;
 }
 
 export interface LakeQueryParts {
   source: TableSource;
   instance: () => Promise<DuckDBInstance>;
+  /**
+   * Refuse every statement but a query (sandbox.ts). The instance is then a sandbox whose configuration is
+   * locked, so the service leaves its settings alone.
+   */
+  readOnly?: boolean;
+  /** Called last by close(): the sandbox's own instance goes with its service. */
+  closeInstance?: () => void;
 }
 
 /** The one version selector the options name, or undefined for the head of main. */
@@ -87,7 +95,8 @@ export function createLakeQueryService(parts: LakeQueryParts): LakeQuery {
     const connection = held.connection;
     let handle: StreamingQuery | null = null;
     try {
-      if (!configured) {
+      const serialized = parts.readOnly ? await readOnlyStatement(connection, rewritten) : undefined;
+      if (!parts.readOnly && !configured) {
         // Lake data files are immutable (Iceberg never rewrites one in place), so caching their Parquet
         // footers across queries is safe and saves re-reading hundreds of footers per query.
         await connection.run('SET GLOBAL parquet_metadata_cache = true');
@@ -96,7 +105,7 @@ export function createLakeQueryService(parts: LakeQueryParts): LakeQuery {
       // A table read once can be narrowed to the files its WHERE allows; a table read twice cannot (the
       // other reference, e.g. a subquery, would see the narrowed view too).
       const only = references.count === 1 && unreadable.size === 0 ? views[0] : undefined;
-      const predicates = only ? await wherePredicates(connection, rewritten, only.name) : [];
+      const predicates = only ? await wherePredicates(connection, rewritten, only.name, serialized) : [];
       const wanted: { name: string; select: string }[] = [];
       for (const { name, view } of views) {
         const files = view === only?.view ? pruneFiles(view, predicates) : view.files;
@@ -107,6 +116,12 @@ export function createLakeQueryService(parts: LakeQueryParts): LakeQuery {
       const statement = await connection.prepare(rewritten);
       // Only a SELECT leaves the connection as we know it (its catalog and settings untouched).
       const select = statement.statementType === StatementType.SELECT;
+      // DuckDB's parser and its prepared statement agree today; checking both keeps a parser change from
+      // letting a write through.
+      if (parts.readOnly && !select) {
+        statement.destroySync();
+        throw readOnlyError(sql);
+      }
       handle = new StreamingQuery({
         id: randomUUID(),
         connection,
@@ -160,6 +175,7 @@ export function createLakeQueryService(parts: LakeQueryParts): LakeQuery {
     close() {
       for (const handle of [...open]) handle.cancel();
       pool.closeIdle();
+      parts.closeInstance?.();
     },
   };
 }

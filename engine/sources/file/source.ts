@@ -7,6 +7,7 @@ import { resolve } from 'node:path';
 import { EngineError } from '../../errors.ts';
 import type { FileSourceConfig } from '../../format/pipeline.ts';
 import type { Batch, DeadLetter, NodeContext, Row, SourceInstance, SourcePositions } from '../../runtime/types.ts';
+import { asUtf8 } from '../encoding.ts';
 import { QuoteScanner, splitCsvRecord } from './csv.ts';
 import { ProjectedJsonDecoder } from './projected.ts';
 import { csvValue, reviveTimestamps } from './values.ts';
@@ -82,8 +83,16 @@ export class FileSource implements SourceInstance {
       if (base + start === 0 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) start += 3;
       if (end > start && buf[end - 1] === 13) end--;
       if (end === start) return;
-      if (csv) this.decodeCsv(buf.toString('utf8', start, end), firstLine, rows, dead, eof && quotes.open);
-      else this.decodeJson(buf, start, end, firstLine, rows, dead);
+      const text = asUtf8(buf, start, end, this.config.encoding);
+      if (!text.ok) {
+        const reason = `line ${firstLine}: invalid UTF-8 at byte offset ${base + text.invalidAt} (byte ${text.invalidAt - start} of the line); set the source's encoding to latin1 or utf-8-replace to read such text`;
+        // Without its header a CSV file cannot be read at all: taking the next line as the header would shift every column.
+        if (csv && !this.columns) throw new EngineError('ENG_SOURCE_FILE', `${this.path}: the header ${reason}`, { path: this.path, line: firstLine, offset: base + text.invalidAt });
+        dead.push(this.deadLetter(reason, buf.toString('utf8', start, end), firstLine));
+        return;
+      }
+      if (csv) this.decodeCsv(text.buf.toString('utf8', text.start, text.end), firstLine, rows, dead, eof && quotes.open);
+      else this.decodeJson(text.buf, text.start, text.end, firstLine, rows, dead);
     };
     /** Decodes the complete records of buf; where its unfinished tail starts, or -1 once aborted. */
     const records = async (buf: Buffer): Promise<number> => {

@@ -10,6 +10,7 @@ function message(error: unknown): string {
 
 function ConnectionForm({ initial, onDone }: { initial?: KafkaConnectionInfo; onDone: (saved?: string) => void }) {
   const api = useApi();
+  const store = useStudioStore();
   const [name, setName] = useState(initial?.name ?? 'local');
   const [brokers, setBrokers] = useState(initial?.brokers.join(', ') ?? '127.0.0.1:9092');
   const [security, setSecurity] = useState<KafkaSecurity>(initial?.security ?? 'plaintext');
@@ -36,7 +37,10 @@ function ConnectionForm({ initial, onDone }: { initial?: KafkaConnectionInfo; on
     <form className="card" aria-label="Kafka connection" onSubmit={(e) => {
       e.preventDefault();
       setBusy(true);
-      api.kafkaSaveConnection({ connection: input() }).then((saved) => onDone(saved.name), (err: unknown) => setError(message(err))).finally(() => setBusy(false));
+      api.kafkaSaveConnection({ connection: input() }).then((saved) => {
+        if (saved.secretsIn === 'file') store.getState().notify('error', `No OS keychain answered, so the secrets of "${saved.name}" are kept in plain text in connections.json (readable by your user only). Install and unlock a keyring (GNOME Keyring, KWallet) to keep them there instead.`);
+        onDone(saved.name);
+      }, (err: unknown) => setError(message(err))).finally(() => setBusy(false));
     }}>
       <div className="field"><label htmlFor="kc-name">Name</label><input id="kc-name" value={name} onChange={(e) => setName(e.target.value)} disabled={initial !== undefined} /></div>
       <div className="field"><label htmlFor="kc-brokers">Brokers</label><input id="kc-brokers" className="mono" value={brokers} onChange={(e) => setBrokers(e.target.value)} placeholder="host:9092, host2:9092" /></div>

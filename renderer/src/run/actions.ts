@@ -1,6 +1,7 @@
 import type { StudioClient } from '../../../engine/api/contract.ts';
 import { docFromGraph } from '../graph/model.ts';
 import type { StudioStore } from '../store/index.ts';
+import { askTrust, trustReportOf } from './trust.ts';
 
 function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
@@ -17,13 +18,26 @@ export async function startRun(api: StudioClient, store: StudioStore): Promise<v
   }
   store.getState().resetRun();
   store.getState().setStatus('starting');
+  const doc = docFromGraph(state.graph);
   try {
-    const status = await api.runStart({ doc: docFromGraph(state.graph) });
+    const status = await api.runStart({ doc });
     const details: { runId?: string; startedAt?: number } = {};
     if (status.runId !== null) details.runId = status.runId;
     if (status.startedAt !== null) details.startedAt = status.startedAt;
     store.getState().setStatus(status.state, details);
   } catch (error) {
+    const report = trustReportOf(error);
+    if (report) {
+      // Not a failure: the host waits for the user to say whether this pipeline may reach that far.
+      store.getState().setStatus('idle');
+      try {
+        if (await askTrust(api, doc, report)) return startRun(api, store);
+        store.getState().notify('info', 'Not run: the pipeline was not trusted');
+      } catch (trustError) {
+        store.getState().notify('error', `Could not trust the pipeline: ${message(trustError)}`);
+      }
+      return;
+    }
     store.getState().setStatus('failed', { failure: message(error) });
     store.getState().notify('error', `Could not start: ${message(error)}`);
   }
