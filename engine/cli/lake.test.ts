@@ -9,7 +9,7 @@ import { openLake } from '../lake/index.ts';
 // End to end: the real `streamlake` binary against a lake the real writer produced.
 const bin = new URL('./bin.js', import.meta.url).pathname;
 let dir = '';
-let first = 0;
+let first = 0n;
 
 function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {

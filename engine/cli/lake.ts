@@ -3,6 +3,7 @@
 import { EngineError } from '../errors.ts';
 import { parseDuration } from '../format/duration.ts';
 import { openLake, type Lake, type LakeTable } from '../lake/index.ts';
+import { isSnapshotIdText } from '../lake/format/ids.ts';
 import { createLakeQuery, createResultWriter, outputFormats, type ColumnInfo, type OutputFormat, type QueryHandle } from '../lake/query/index.ts';
 import type { Row } from '../runtime/types.ts';
 import { parseArgs, type FlagSpec } from './args.ts';
@@ -65,9 +66,10 @@ async function openTable(lake: Lake, name: string): Promise<LakeTable> {
   }
 }
 
-function snapshotIdOf(text: string, what = 'snapshot id'): number {
-  if (!/^\d+$/.test(text) || !Number.isSafeInteger(Number(text))) throw new UsageError(`${what} must be a whole number, got "${text}"`);
-  return Number(text);
+/** Snapshot ids are 64-bit: parsed exactly (Number() would round ids above 2^53 to a neighbour). */
+function snapshotIdOf(text: string, what = 'snapshot id'): bigint {
+  if (!isSnapshotIdText(text)) throw new UsageError(`${what} must be a whole number from 0 to 9223372036854775807, got "${text}"`);
+  return BigInt(text);
 }
 
 async function write(text: string): Promise<void> {
@@ -132,7 +134,7 @@ const subcommands: Record<string, Sub> = {
     const { flags, positionals } = parseArgs(argv, { ...lakeFlag, ...formatFlag }, { min: 1, max: 1, names: 'the table name' });
     const format = formatOf(flags.format);
     const table = await openTable(lakeOf(flags.lake), positionals[0]!);
-    const refsBySnapshot = new Map<number, string[]>();
+    const refsBySnapshot = new Map<bigint, string[]>();
     for (const ref of table.refs()) refsBySnapshot.set(ref.snapshotId, [...(refsBySnapshot.get(ref.snapshotId) ?? []), `${ref.name}${ref.type === 'tag' ? ' (tag)' : ''}`]);
     const standard = new Set(['operation', 'added-records', 'total-records', 'added-data-files', 'total-data-files']);
     const rows: Row[] = table.snapshots().map((s) => {

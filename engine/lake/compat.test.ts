@@ -12,6 +12,7 @@ import { ManualTime } from '../runtime/clock.ts';
 import { openLake, type Lake } from './lake.ts';
 import type { IcebergType, NestedField, SortOrder } from './format/metadata.ts';
 import { decimalScale, isPrimitive } from './format/values.ts';
+import { parseLosslessJson } from './format/json.ts';
 import { readRows } from './table/scan.ts';
 import type { DataFileInfo, LakeTable, SnapshotRef } from './table/table.ts';
 import { tempDir } from './testing/tmp.ts';
@@ -23,8 +24,8 @@ const CLASSES = path.join(CACHE, 'classes');
 const SOURCE = path.join(JAVA_DIR, 'ReadIceberg.java');
 
 interface JavaSnapshot {
-  snapshotId: number;
-  parentId: number | null;
+  snapshotId: bigint;
+  parentId: bigint | null;
   sequenceNumber: number;
   timestampMs: number;
   operation: string;
@@ -49,9 +50,9 @@ interface JavaTable {
   schemas: { 'schema-id': number; fields: NestedField[] }[];
   spec: { 'spec-id': number; fields: { name: string; transform: string; 'source-id': number; 'field-id': number }[] };
   sortOrder: SortOrder;
-  currentSnapshotId: number | null;
+  currentSnapshotId: bigint | null;
   snapshots: JavaSnapshot[];
-  refs: Record<string, { type: string; snapshotId: number }>;
+  refs: Record<string, { type: string; snapshotId: bigint }>;
   rows: Record<string, unknown>[];
   files: JavaFile[];
 }
@@ -115,7 +116,18 @@ function prepareReader(log: (line: string) => void): Promise<void> {
 async function javaRead(requests: string[]): Promise<JavaTable[]> {
   const r = await run('java', ['-cp', `${CLASSES}:${LIB}/*`, 'ReadIceberg', ...requests], JAVA_DIR, () => undefined);
   if (r.code !== 0) assert.fail(`Iceberg Java could not read ${requests.join(' ')}:\n${r.stderr.split('\n').filter((l) => !/ INFO | WARN /.test(l)).slice(0, 40).join('\n')}`);
-  return JSON.parse(r.stdout) as JavaTable[];
+  return (parseLosslessJson(r.stdout) as JavaTable[]).map(javaIds);
+}
+
+/** Java prints ids as JSON numbers; read exactly, each one as a bigint like the engine's (small ones parse as numbers). */
+function javaIds(t: JavaTable): JavaTable {
+  const id = (v: unknown): bigint => BigInt(v as bigint | number);
+  return {
+    ...t,
+    currentSnapshotId: t.currentSnapshotId === null ? null : id(t.currentSnapshotId),
+    snapshots: t.snapshots.map((s) => ({ ...s, snapshotId: id(s.snapshotId), parentId: s.parentId === null ? null : id(s.parentId) })),
+    refs: Object.fromEntries(Object.entries(t.refs).map(([name, r]) => [name, { ...r, snapshotId: id(r.snapshotId) }])),
+  };
 }
 
 // ---- normalising values to one comparable form ----
@@ -172,7 +184,7 @@ function engineSnapshots(table: LakeTable): JavaSnapshot[] {
   }));
 }
 
-function engineRefs(table: LakeTable): Record<string, { type: string; snapshotId: number }> {
+function engineRefs(table: LakeTable): Record<string, { type: string; snapshotId: bigint }> {
   return Object.fromEntries(table.refs().map((r) => [r.name, { type: r.type, snapshotId: r.snapshotId }]));
 }
 
@@ -342,18 +354,18 @@ async function buildTables(lake: Lake, time: ManualTime): Promise<Record<string,
   await sorted.replaceSortOrder(['truncate(2, region)', 'id']);
   await sorted.append([{ id: 3, ts: at('2026-01-03T10:00:00Z'), region: 'eu' }]);
   tick();
-  const beforeResort = sorted.resolve()?.snapshotId ?? 0;
+  const beforeResort = sorted.resolve()?.snapshotId ?? 0n;
   await sorted.compact({ targetFileSizeBytes: 1 });
   tick();
 
   return {
     sorted: { table: sorted, key: 'id', reads: [undefined, { snapshotId: beforeResort }] },
     plain: { table: plain, key: 'id', reads: [undefined] },
-    evolved: { table: evolved, key: 'id', reads: [undefined, { snapshotId: evolved.snapshots()[0]?.snapshotId ?? 0 }] },
+    evolved: { table: evolved, key: 'id', reads: [undefined, { snapshotId: evolved.snapshots()[0]?.snapshotId ?? 0n }] },
     parted: { table: parted, key: 'id', reads: [undefined] },
     hourly: { table: hourly, key: 'id', reads: [undefined] },
     refs: { table: refs, key: 'id', reads: [undefined, { tag: 'v1' }, { branch: 'dev' }] },
-    upsert: { table: upsert, key: 'k', reads: [undefined, { snapshotId: upsert.snapshots()[0]?.snapshotId ?? 0 }] },
+    upsert: { table: upsert, key: 'k', reads: [undefined, { snapshotId: upsert.snapshots()[0]?.snapshotId ?? 0n }] },
     compacted: { table: compacted, key: 'id', reads: [undefined] },
   };
 }
@@ -398,7 +410,7 @@ test('Apache Iceberg Java 1.10 reads what the engine writes', { timeout: 30 * 60
   assert.deepEqual(parted.spec.fields.map((f) => [f.name, f.transform]), [['ts_day', 'day'], ['id_bucket', 'bucket[8]'], ['name_trunc', 'truncate[2]'], ['region', 'identity']]);
   const partedTable = tables.parted?.table;
   assert.ok(partedTable);
-  const engineParted: DataFileInfo[] = await partedTable.dataFiles(partedTable.resolve()?.snapshotId ?? 0);
+  const engineParted: DataFileInfo[] = await partedTable.dataFiles(partedTable.resolve()?.snapshotId ?? 0n);
   for (const jf of parted.files) {
     const ef: DataFileInfo | undefined = engineParted.find((f) => f.uri === jf.path);
     assert.ok(ef);

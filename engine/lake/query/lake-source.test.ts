@@ -12,7 +12,7 @@ import { createLakeQuery, type LakeQuery } from './index.ts';
 let dir = '';
 let lake: LakeQuery;
 let sales: LakeTable;
-const snapshots: number[] = [];
+const snapshots: bigint[] = [];
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'lake-source-'));
@@ -94,7 +94,7 @@ test('unknown refs and times before the first snapshot are ENG_LAKE_REF errors n
   const isRef = (pattern: RegExp) => (error: unknown) => error instanceof EngineError && error.code === 'ENG_LAKE_REF' && pattern.test(error.message);
   await assert.rejects(lake.query('SELECT * FROM sales@nightly'), isRef(/"nightly".*first \(tag\)/));
   await assert.rejects(lake.query('SELECT * FROM sales', { tag: 'nope' }), isRef(/no tag "nope"/));
-  await assert.rejects(lake.query('SELECT * FROM sales', { snapshot: 12345 }), isRef(/12345/));
+  await assert.rejects(lake.query('SELECT * FROM sales', { snapshot: 12345n }), isRef(/12345/));
   await assert.rejects(lake.query('SELECT * FROM sales', { asOf: '2000-01-01T00:00:00Z' }), isRef(/2000-01-01/));
 });
 

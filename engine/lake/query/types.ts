@@ -33,7 +33,7 @@ export interface ViewFile {
 export interface SnapshotView {
   table: string;
   /** null for a table with no snapshot yet (zero rows). */
-  snapshotId: number | null;
+  snapshotId: bigint | null;
   fields: IcebergField[];
   files: ViewFile[];
   /** Tag and branch names of the table, usable as `table@name` (for completion). */
@@ -42,7 +42,7 @@ export interface SnapshotView {
 
 /** Which version of a table: nothing means the head of main. */
 export type VersionSelector =
-  | { snapshot: number }
+  | { snapshot: bigint }
   | { tag: string }
   | { branch: string }
   | { asOf: number }
@@ -60,7 +60,8 @@ export interface TableSource {
 }
 
 export interface QueryOptions {
-  snapshot?: number;
+  /** A snapshot id (64-bit). */
+  snapshot?: bigint;
   tag?: string;
   branch?: string;
   /** Milliseconds since the epoch, or an ISO-8601 timestamp. */

@@ -1,7 +1,7 @@
 // Turning a change (files added and removed, maybe a new schema) into a new snapshot and publishing it.
 // A conflict (another writer published the version first) re-reads the table and calls `build` again on
 // the new base, so the change is re-applied rather than the other writer's work overwritten.
-import { randomBytes } from 'node:crypto';
+import { newSnapshotId, type SnapshotId } from '../format/ids.ts';
 import { EngineError } from '../../errors.ts';
 import { ENTRY_ADDED, ENTRY_DELETED, ENTRY_EXISTING, type DataFileRecord, type ManifestFile } from '../format/avro.ts';
 import { deleteAfterCommit, previousVersionsMax, type SchemaJson, type Snapshot, type SnapshotOperation, type StructType, type TableMetadata } from '../format/metadata.ts';
@@ -19,14 +19,7 @@ export interface CommitOptions {
   hooks?: CommitHooks;
 }
 
-/** A safe snapshot id: random, positive, below 2^53 (JSON numbers and avsc longs stay exact). */
-export function newSnapshotId(taken: ReadonlySet<number>): number {
-  for (;;) {
-    const b = randomBytes(7);
-    const id = ((b[0] ?? 0) & 0x1f) * 2 ** 48 + b.readUIntBE(1, 6);
-    if (id > 0 && !taken.has(id)) return id;
-  }
-}
+export { newSnapshotId };
 
 /** Publishes `mutate(base)` as the next version, retrying on conflicts. `mutate` may return null to skip. */
 export async function commitMetadata(
@@ -295,7 +288,7 @@ async function makeSnapshot(files: TableFiles, parent: Snapshot | null, change: 
   return snapshot;
 }
 
-function existingOrDeleted(m: ManifestFile, e: { status: number; snapshot_id: number | null; sequence_number: number | null; file_sequence_number: number | null; data_file: DataFileRecord }, deleted: ReadonlySet<string>, snapshotId: number): ManifestWrite {
+function existingOrDeleted(m: ManifestFile, e: { status: number; snapshot_id: SnapshotId | null; sequence_number: number | null; file_sequence_number: number | null; data_file: DataFileRecord }, deleted: ReadonlySet<string>, snapshotId: SnapshotId): ManifestWrite {
   const inherit = e.status === ENTRY_ADDED;
   const seq = e.sequence_number ?? (inherit ? m.sequence_number : m.min_sequence_number);
   const fileSeq = e.file_sequence_number ?? (inherit ? m.sequence_number : m.min_sequence_number);

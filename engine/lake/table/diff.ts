@@ -66,7 +66,7 @@ function groups(added: readonly DataFileInfo[], removed: readonly DataFileInfo[]
   return [...out.values()];
 }
 
-export async function diffSnapshots(table: LakeTable, from: number, to: number): Promise<RowDiff> {
+export async function diffSnapshots(table: LakeTable, from: bigint, to: bigint): Promise<RowDiff> {
   const [before, after] = await Promise.all([table.dataFiles(from), table.dataFiles(to)]);
   const beforePaths = new Set(before.map((file) => file.path));
   const afterPaths = new Set(after.map((file) => file.path));

@@ -6,7 +6,7 @@
 import { readdir, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { EngineError } from '../../errors.ts';
-import type { Snapshot, TableMetadata } from '../format/metadata.ts';
+import type { Snapshot, SnapshotId, TableMetadata } from '../format/metadata.ts';
 import { sqlString, withConnection } from '../duckdb.ts';
 import { commitChange, commitMetadata, type AddedFile, type CommitOptions } from './commit.ts';
 import { liveFiles, localPath, readManifest, snapshotManifests, type DataFileEntry, type TableFiles } from './manifests.ts';
@@ -82,7 +82,7 @@ export async function compact(
   options: CompactOptions,
   onProgress: Progress | undefined,
   commit: CommitOptions,
-): Promise<{ filesRewritten: number; filesWritten: number; snapshotId: number | null }> {
+): Promise<{ filesRewritten: number; filesWritten: number; snapshotId: SnapshotId | null }> {
   const target = options.targetFileSizeBytes ?? DEFAULT_TARGET;
   const done = new Map<string, AddedFile>(); // bin key → rewritten file, reused when a retry sees the same bin
   let rewritten = 0;
@@ -138,9 +138,9 @@ export async function compact(
 }
 
 /** Snapshots every ref needs: each ref's head, plus the newest `retainLast` of each branch's history. */
-function retained(m: TableMetadata, retainLast: number): Set<number> {
+function retained(m: TableMetadata, retainLast: number): Set<SnapshotId> {
   const byId = new Map(m.snapshots.map((s) => [s['snapshot-id'], s]));
-  const keep = new Set<number>();
+  const keep = new Set<SnapshotId>();
   for (const ref of Object.values(m.refs)) {
     let at: Snapshot | undefined = byId.get(ref['snapshot-id']);
     const depth = ref.type === 'branch' ? Math.max(1, retainLast) : 1;

@@ -17,6 +17,7 @@ import {
   type PrimitiveType,
   type SchemaJson,
   type Snapshot,
+  type SnapshotId,
   type StructType,
   type TableMetadata,
 } from '../format/metadata.ts';
@@ -33,8 +34,8 @@ import { diffSnapshots, type RowDiff } from './diff.ts';
 import { bindSortTexts, defaultSortOrder, sortOrderTexts, withSortOrder } from './sort.ts';
 
 export interface SnapshotInfo {
-  snapshotId: number;
-  parentId: number | null;
+  snapshotId: SnapshotId;
+  parentId: SnapshotId | null;
   sequenceNumber: number;
   timestampMs: number;
   operation: string;
@@ -46,10 +47,10 @@ export interface SnapshotInfo {
 export interface RefInfo {
   name: string;
   type: 'branch' | 'tag';
-  snapshotId: number;
+  snapshotId: SnapshotId;
 }
 
-export type SnapshotRef = { snapshotId: number } | { tag: string } | { branch: string } | { asOf: number };
+export type SnapshotRef = { snapshotId: SnapshotId } | { tag: string } | { branch: string } | { asOf: number };
 
 export interface DataFileInfo {
   /** Absolute local path of the Parquet file. */
@@ -71,7 +72,7 @@ export interface DataFileInfo {
   valueCounts: Record<number, number>;
   nanCounts: Record<number, number>;
   /** Snapshot that added this file. */
-  snapshotId: number;
+  snapshotId: SnapshotId;
   sequenceNumber: number;
   /** The sort order the file was written in (manifest sort_order_id); null when unsorted or unknown. */
   sortOrderId: number | null;
@@ -116,7 +117,7 @@ export class LakeTable {
   readonly dir: string;
   private loaded: Loaded;
   private snapshotCache: SnapshotInfo[] | null = null;
-  private byId: Map<number, Snapshot> | null = null;
+  private byId: Map<SnapshotId, Snapshot> | null = null;
   clock: Clock;
   hooks: CommitHooks | undefined;
 
@@ -213,7 +214,7 @@ export class LakeTable {
   }
 
   /** The schema a snapshot was written with (falls back to the current one). */
-  schemaFor(snapshotId: number): IcebergSchema {
+  schemaFor(snapshotId: SnapshotId): IcebergSchema {
     const s = this.snapshotById(snapshotId);
     return this.schema(s['schema-id'] ?? undefined);
   }
@@ -241,10 +242,10 @@ export class LakeTable {
     return Object.entries(this.loaded.metadata.refs).map(([name, r]) => ({ name, type: r.type, snapshotId: r['snapshot-id'] }));
   }
 
-  private snapshotById(id: number): Snapshot {
+  private snapshotById(id: SnapshotId): Snapshot {
     this.byId ??= new Map(this.loaded.metadata.snapshots.map((s) => [s['snapshot-id'], s]));
     const s = this.byId.get(id);
-    if (!s) throw new EngineError('ENG_LAKE_REF', `${this.name}: no snapshot ${id}`, { table: this.name, snapshotId: id });
+    if (!s) throw new EngineError('ENG_LAKE_REF', `${this.name}: no snapshot ${id}`, { table: this.name, snapshotId: String(id) });
     return s;
   }
 
@@ -264,19 +265,19 @@ export class LakeTable {
       return snapshotInfo(this.snapshotById(r['snapshot-id']));
     }
     // as of a time: the snapshot that was main's current then (snapshot-log keeps that history)
-    let found: number | null = null;
+    let found: SnapshotId | null = null;
     for (const entry of m['snapshot-log']) if (entry['timestamp-ms'] <= ref.asOf) found = entry['snapshot-id'];
     if (found === null) throw new EngineError('ENG_LAKE_REF', `${this.name}: no snapshot at or before ${new Date(ref.asOf).toISOString()}`, { table: this.name, asOf: ref.asOf });
     return snapshotInfo(this.snapshotById(found));
   }
 
   /** Rows and files added and removed going from snapshot `from` to `to` (exact, see diff.ts). */
-  diff(from: number, to: number): Promise<RowDiff> {
+  diff(from: SnapshotId, to: SnapshotId): Promise<RowDiff> {
     return diffSnapshots(this, from, to);
   }
 
   /** Live data files of a snapshot; fails naming the file when a manifest or data file is missing. */
-  async dataFiles(snapshotId: number): Promise<DataFileInfo[]> {
+  async dataFiles(snapshotId: SnapshotId): Promise<DataFileInfo[]> {
     const m = this.loaded.metadata;
     const snapshot = this.snapshotById(snapshotId);
     const entries = await liveFiles({ tableDir: this.dir, metadata: m }, snapshot);
@@ -381,7 +382,7 @@ export class LakeTable {
     await this.commit((m) => withSortOrder(m, bindSortTexts(sortBy, currentSchema(m), this.name)));
   }
 
-  async createTag(name: string, snapshotId?: number): Promise<void> {
+  async createTag(name: string, snapshotId?: SnapshotId): Promise<void> {
     await this.commit((m) => {
       if (m.refs[name]) throw new EngineError('ENG_LAKE_REF', `${this.name}: ref "${name}" already exists`);
       const id = snapshotId ?? m['current-snapshot-id'];
@@ -400,7 +401,7 @@ export class LakeTable {
     });
   }
 
-  async createBranch(name: string, snapshotId?: number): Promise<void> {
+  async createBranch(name: string, snapshotId?: SnapshotId): Promise<void> {
     await this.commit((m) => {
       if (m.refs[name]) throw new EngineError('ENG_LAKE_REF', `${this.name}: ref "${name}" already exists`);
       const id = snapshotId ?? m['current-snapshot-id'];
@@ -434,7 +435,7 @@ export class LakeTable {
   }
 
   /** Points main back at an older snapshot of its own history. */
-  async rollback(snapshotId: number): Promise<void> {
+  async rollback(snapshotId: SnapshotId): Promise<void> {
     await this.commit((m) => {
       this.requireSnapshot(m, snapshotId);
       const current = m['current-snapshot-id'];
@@ -445,13 +446,13 @@ export class LakeTable {
     });
   }
 
-  private requireSnapshot(m: TableMetadata, id: number): void {
+  private requireSnapshot(m: TableMetadata, id: SnapshotId): void {
     if (!m.snapshots.some((s) => s['snapshot-id'] === id)) throw new EngineError('ENG_LAKE_REF', `${this.name}: no snapshot ${id}`);
   }
 
-  private isAncestor(m: TableMetadata, ancestor: number, of: number): boolean {
+  private isAncestor(m: TableMetadata, ancestor: SnapshotId, of: SnapshotId): boolean {
     const byId = new Map(m.snapshots.map((s) => [s['snapshot-id'], s]));
-    let at: number | undefined = of;
+    let at: SnapshotId | undefined = of;
     while (at !== undefined) {
       if (at === ancestor) return true;
       at = byId.get(at)?.['parent-snapshot-id'];
@@ -461,7 +462,7 @@ export class LakeTable {
 
   // ---- maintenance ----
 
-  async compact(options: CompactOptions = {}, onProgress?: Progress): Promise<{ filesRewritten: number; filesWritten: number; snapshotId: number | null }> {
+  async compact(options: CompactOptions = {}, onProgress?: Progress): Promise<{ filesRewritten: number; filesWritten: number; snapshotId: SnapshotId | null }> {
     const result = await compact(this.dir, options, onProgress, this.options());
     await this.refresh();
     return result;
@@ -478,7 +479,7 @@ export class LakeTable {
   }
 }
 
-function moveBranch(m: TableMetadata, branch: string, snapshotId: number, now: number): TableMetadata {
+function moveBranch(m: TableMetadata, branch: string, snapshotId: SnapshotId, now: number): TableMetadata {
   const refs = { ...m.refs, [branch]: { ...(m.refs[branch] ?? {}), 'snapshot-id': snapshotId, type: 'branch' as const } };
   if (branch !== 'main') return { ...m, refs };
   const ts = Math.max(now, m['last-updated-ms']);
