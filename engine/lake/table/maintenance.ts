@@ -12,6 +12,7 @@ import { commitChange, commitMetadata, type AddedFile, type CommitOptions } from
 import { liveFiles, localPath, readManifest, snapshotManifests, type DataFileEntry, type TableFiles } from './manifests.ts';
 import { compressionOf, dropTable, loadQuery, readSchemaSql, writeTable } from './parquet.ts';
 import { HINT_FILE, loadMetadata } from './store.ts';
+import { removeSidecar, sidecarTarget } from './crc.ts';
 import { writeOrder, type WriteOrder } from './sort.ts';
 import { dataFileRecord, newDataPath } from './write.ts';
 
@@ -220,13 +221,18 @@ export async function expireSnapshots(
 
 async function removeFile(file: string): Promise<boolean> {
   try {
+    // the Hadoop sidecar first: a file without one is still readable, a sidecar without its file is litter
+    await removeSidecar(file);
     await unlink(file);
-    await unlink(path.join(path.dirname(file), `.${path.basename(file)}.crc`)).catch(() => undefined);
     return true;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
     throw error;
   }
+}
+
+async function exists(file: string): Promise<boolean> {
+  return stat(file).then(() => true, () => false);
 }
 
 async function walk(dir: string, out: string[] = []): Promise<string[]> {
@@ -264,7 +270,14 @@ export async function removeOrphans(
     onProgress?.(step++, all.length, path.relative(tableDir, file));
     const name = path.basename(file);
     if (/^v\d+\.metadata\.json$/.test(name) || name === HINT_FILE) continue;
-    if (name.endsWith('.crc')) continue; // sidecars go with their file
+    const target = sidecarTarget(file);
+    if (target !== null) {
+      // a Hadoop sidecar goes with its file; one whose file is gone is an orphan itself (same age rule)
+      if (await exists(target)) continue;
+      const info = await stat(file).catch(() => null);
+      if (info && info.mtimeMs < cutoff && (await unlink(file).then(() => true, () => false))) removed.push(file);
+      continue;
+    }
     if (keep.lists.has(file) || keep.manifests.has(file) || keep.data.has(file)) continue;
     const info = await stat(file).catch(() => null);
     if (!info || info.mtimeMs >= cutoff) continue;
