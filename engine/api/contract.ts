@@ -331,8 +331,10 @@ export interface MaintenanceOptions {
   olderThan?: string;
   /** expire: always keep the last K snapshots. */
   retainLast?: number;
-  /** clean: only remove orphan files older than this duration text (default `1d`, protects in-flight writes). */
+  /** clean: only remove orphan files older than this duration text (default `3d`; below `1d` needs `force`). */
   orphanOlderThan?: string;
+  /** clean: allow `orphanOlderThan` below one day (files other engines are still writing are then at risk). */
+  force?: boolean;
 }
 
 export interface MaintenanceResult {

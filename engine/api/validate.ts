@@ -102,6 +102,7 @@ const validators: ValidatorTable = {
       olderThan: optional(string({ min: 1, max: 50 })),
       retainLast: optional(number({ integer: true, min: 1 })),
       orphanOlderThan: optional(string({ min: 1, max: 50 })),
+      force: optional(boolean()),
     })),
     jobId: optional(jobId),
   }),

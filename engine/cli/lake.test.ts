@@ -109,7 +109,10 @@ test('maintenance reports progress on stderr and keeps the data', async () => {
   const expire = await cli('expire', 'sales', '--older-than', '0s', '--retain-last', '1');
   assert.equal(expire.code, 0, expire.stderr);
   assert.match(expire.stdout, /expired \d+ snapshots/);
-  const clean = await cli('clean', 'sales', '--older-than', '0s');
+  const refused = await cli('clean', 'sales', '--older-than', '0s');
+  assert.equal(refused.code, 1, 'below the one-day floor without --force');
+  assert.match(refused.stderr, /refusing to remove orphans younger than 24 h .*pass force.* \[ENG_LAKE_UNSAFE\]/);
+  const clean = await cli('clean', 'sales', '--older-than', '0s', '--force');
   assert.equal(clean.code, 0, clean.stderr);
   assert.match(clean.stdout, /removed \d+ orphan files/);
   assert.equal((await cli('query', 'SELECT count(*) AS n, sum(amount) AS s FROM sales', '--format', 'json')).stdout, '{"n":3,"s":13.5}\n');

@@ -32,7 +32,9 @@ Subcommands:
                                           and files not in the table's sort order whatever their size
   expire <table> [--older-than 7d] [--retain-last K]
                                           Remove old snapshots (never one a tag or branch holds)
-  clean <table> [--older-than 1d]         Remove files no snapshot references (orphans)
+  clean <table> [--older-than 3d] [--force]
+                                          Remove files no snapshot references (orphans) older than 3 days;
+                                          below 1d it refuses without --force (other engines' in-flight files)
 
 Options:
   --lake DIR        The lake folder (default: $STREAMLAKE_HOME/lake, i.e. ~/.streamlake/lake)
@@ -303,10 +305,11 @@ const subcommands: Record<string, Sub> = {
   },
 
   async clean(argv) {
-    const { flags, positionals } = parseArgs(argv, { ...lakeFlag, 'older-than': { type: 'string', description: 'duration, e.g. 1d' } }, { min: 1, max: 1, names: 'the table name' });
+    const { flags, positionals } = parseArgs(argv, { ...lakeFlag, 'older-than': { type: 'string', description: 'duration, e.g. 3d' }, force: { type: 'boolean', description: 'allow --older-than below 1d' } }, { min: 1, max: 1, names: 'the table name' });
     const table = await openTable(lakeOf(flags.lake), positionals[0]!);
-    const result = await table.removeOrphans({ olderThanMs: durationFlag(flags['older-than'] ?? '1d', '--older-than') }, progress(`clean ${table.name}`));
-    process.stdout.write(`${table.name}: removed ${result.removed.length} orphan files\n`);
+    const result = await table.removeOrphans({ olderThanMs: durationFlag(flags['older-than'] ?? '3d', '--older-than'), force: flags.force === true }, progress(`clean ${table.name}`));
+    const kept = result.protectedByPending ? ` (kept ${result.protectedByPending} files writers still have pending)` : '';
+    process.stdout.write(`${table.name}: removed ${result.removed.length} orphan files${kept}\n`);
     return 0;
   },
 };

@@ -140,8 +140,8 @@ export class LakeExplorer {
         }, onProgress);
         result = { jobId: id, table: name, action, snapshotId: null, stats: { snapshotsExpired: r.expired, filesDeleted: r.filesDeleted } };
       } else {
-        const r = await table.removeOrphans(options.orphanOlderThan === undefined ? {} : { olderThanMs: durationMs(options.orphanOlderThan) }, onProgress);
-        result = { jobId: id, table: name, action, snapshotId: null, stats: { filesRemoved: r.removed.length } };
+        const r = await table.removeOrphans({ ...(options.orphanOlderThan === undefined ? {} : { olderThanMs: durationMs(options.orphanOlderThan) }), force: options.force === true }, onProgress);
+        result = { jobId: id, table: name, action, snapshotId: null, stats: { filesRemoved: r.removed.length, filesPending: r.protectedByPending } };
       }
       report(1, 1, 'done', true);
       this.events.emit({ type: 'lake.changed', table: name });

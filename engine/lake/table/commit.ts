@@ -9,6 +9,7 @@ import type { Clock } from '../../runtime/clock.ts';
 import { currentSchema, liveFiles, localPath, readManifest, snapshotManifests, writeManifest, writeManifestList, type DataFileEntry, type ManifestWrite, type TableFiles } from './manifests.ts';
 import { deleteOldVersions, loadMetadata, publish, toLocalPath, toUri, versionFile, versionOf, type CommitHooks, type Loaded } from './store.ts';
 import { maxFieldId } from './schema.ts';
+import { withPending } from './pending.ts';
 
 export const MAX_ATTEMPTS = 50;
 /** Above this many manifests, a commit folds the old ones into one (Java's manifest merge does the same). */
@@ -21,8 +22,19 @@ export interface CommitOptions {
 
 export { newSnapshotId };
 
-/** Publishes `mutate(base)` as the next version, retrying on conflicts. `mutate` may return null to skip. */
-export async function commitMetadata(
+/**
+ * Publishes `mutate(base)` as the next version, retrying on conflicts. `mutate` may return null to skip.
+ * Holds a pending marker meanwhile, so orphan removal leaves the files it writes alone (pending.ts).
+ */
+export function commitMetadata(
+  tableDir: string,
+  mutate: (base: Loaded) => Promise<TableMetadata | null> | TableMetadata | null,
+  options: CommitOptions,
+): Promise<Loaded> {
+  return withPending(tableDir, 'commit', () => publishLoop(tableDir, mutate, options));
+}
+
+async function publishLoop(
   tableDir: string,
   mutate: (base: Loaded) => Promise<TableMetadata | null> | TableMetadata | null,
   options: CommitOptions,

@@ -13,8 +13,9 @@ import { liveFiles, localPath, readManifest, snapshotManifests, type DataFileEnt
 import { compressionOf, dropTable, loadQuery, readSchemaSql, writeTable } from './parquet.ts';
 import { HINT_FILE, loadMetadata } from './store.ts';
 import { removeSidecar, sidecarTarget } from './crc.ts';
+import { listPending, missingFiles, pendingDir, protection, withPending } from './pending.ts';
 import { writeOrder, type WriteOrder } from './sort.ts';
-import { dataFileRecord, newDataPath } from './write.ts';
+import { dataFileRecord, newDataPath, requirePublished } from './write.ts';
 
 /** Progress of a long maintenance task: `done` of `total` steps, and what is happening. */
 export type Progress = (done: number, total: number, message: string) => void;
@@ -34,9 +35,20 @@ export interface ExpireOptions {
 }
 
 export interface OrphanOptions {
-  /** Only files older than this are removed (default 3 days), so commits in flight are never broken. */
+  /** Only files older than this are removed (default 3 days, like Iceberg's DeleteOrphanFiles). */
   olderThanMs?: number;
+  /** Allows `olderThanMs` below ORPHAN_MIN_AGE_MS (files of writers that do not mark pending files, e.g. Java, are then at risk). */
+  force?: boolean;
 }
+
+/** Iceberg's default minimum age of an orphan. */
+export const ORPHAN_DEFAULT_AGE_MS = 3 * 86_400_000;
+/**
+ * Below this age orphan removal refuses without `force`: our writers mark their pending files (pending.ts),
+ * but other engines sharing the table (Java, Spark, Flink) do not, and their in-flight files look like
+ * orphans until they commit.
+ */
+export const ORPHAN_MIN_AGE_MS = 86_400_000;
 
 const DEFAULT_TARGET = 128 * 1024 * 1024;
 
@@ -84,10 +96,21 @@ export async function compact(
   onProgress: Progress | undefined,
   commit: CommitOptions,
 ): Promise<{ filesRewritten: number; filesWritten: number; snapshotId: SnapshotId | null }> {
+  // the pending marker keeps orphan removal off the rewritten files until they are published (pending.ts)
+  return withPending(tableDir, 'compact', () => compactPending(tableDir, options, onProgress, commit));
+}
+
+async function compactPending(
+  tableDir: string,
+  options: CompactOptions,
+  onProgress: Progress | undefined,
+  commit: CommitOptions,
+): Promise<{ filesRewritten: number; filesWritten: number; snapshotId: SnapshotId | null }> {
   const target = options.targetFileSizeBytes ?? DEFAULT_TARGET;
   const done = new Map<string, AddedFile>(); // bin key → rewritten file, reused when a retry sees the same bin
   let rewritten = 0;
   let written = 0;
+  let lastAdded: AddedFile[] = [];
   const { snapshot } = await commitChange(
     tableDir,
     options.branch ?? 'main',
@@ -104,6 +127,7 @@ export async function compact(
         for (const bin of plan) {
           const key = `${schemaKey}|${bin.files.map((f) => f.record.file_path).sort().join('|')}`;
           let file = done.get(key);
+          if (file && (await missingFiles([localPath(ctx.files, file.record.file_path)])).length > 0) file = undefined;
           if (!file) {
             const paths = bin.files.map((f) => sqlString(localPath(ctx.files, f.record.file_path)));
             const table = await loadQuery(connection, `SELECT * FROM read_parquet([${paths.join(', ')}], schema=${readSchemaSql(ctx.schema.fields)})`);
@@ -130,11 +154,13 @@ export async function compact(
       });
       rewritten = deleted.length;
       written = added.length;
+      lastAdded = added;
       if (deleted.length === 0) return null;
       return { operation: 'replace', added, deleted };
     },
     commit,
   );
+  await requirePublished(tableDir, snapshot, lastAdded);
   return { filesRewritten: rewritten, filesWritten: written, snapshotId: snapshot?.['snapshot-id'] ?? null };
 }
 
@@ -251,20 +277,33 @@ async function walk(dir: string, out: string[] = []): Promise<string[]> {
   return out;
 }
 
-const DEFAULT_ORPHAN_AGE = 3 * 86_400_000;
-
 export async function removeOrphans(
   tableDir: string,
   options: OrphanOptions,
   onProgress: Progress | undefined,
   commit: CommitOptions,
-): Promise<{ removed: string[] }> {
-  const cutoff = commit.clock.now() - (options.olderThanMs ?? DEFAULT_ORPHAN_AGE);
+): Promise<{ removed: string[]; protectedByPending: number; staleMarkers: number }> {
+  const age = options.olderThanMs ?? ORPHAN_DEFAULT_AGE_MS;
+  if (age < ORPHAN_MIN_AGE_MS && !options.force) {
+    throw new EngineError(
+      'ENG_LAKE_UNSAFE',
+      `${path.basename(tableDir)}: refusing to remove orphans younger than ${ORPHAN_MIN_AGE_MS / 3_600_000} h (asked: ${age} ms): files another engine is still writing look like orphans until it commits; pass force to do it anyway`,
+      { table: path.basename(tableDir), olderThanMs: age, minimumMs: ORPHAN_MIN_AGE_MS },
+    );
+  }
+  const now = commit.clock.now();
+  const cutoff = now - age;
+  // Order matters (pending.ts): list files, then read the pending markers, then load the metadata. A file
+  // the listing saw is then either protected by its writer's marker or referenced by the loaded metadata.
+  const pending = pendingDir(tableDir);
+  const all = [...(await walk(path.join(tableDir, 'data'))), ...(await walk(path.join(tableDir, 'metadata')))].filter((f) => path.dirname(f) !== pending);
+  const markers = await listPending(tableDir, now);
+  const guard = protection(markers.live);
   const loaded = await loadMetadata(tableDir);
   const files: TableFiles = { tableDir, metadata: loaded.metadata };
   const keep = await reachable(files, loaded.metadata.snapshots);
-  const all = [...(await walk(path.join(tableDir, 'data'))), ...(await walk(path.join(tableDir, 'metadata')))];
   const removed: string[] = [];
+  let shielded = 0;
   let step = 0;
   for (const file of all) {
     onProgress?.(step++, all.length, path.relative(tableDir, file));
@@ -281,8 +320,14 @@ export async function removeOrphans(
     if (keep.lists.has(file) || keep.manifests.has(file) || keep.data.has(file)) continue;
     const info = await stat(file).catch(() => null);
     if (!info || info.mtimeMs >= cutoff) continue;
+    if (guard.paths.has(file) || (guard.sinceMs !== null && info.mtimeMs >= guard.sinceMs)) {
+      shielded++;
+      continue;
+    }
     if (await removeFile(file)) removed.push(file);
   }
-  onProgress?.(all.length, all.length, `removed ${removed.length} orphan files`);
-  return { removed };
+  // markers of commits whose process died, and reservations nobody renewed: they protect nothing any more
+  for (const m of markers.stale) await unlink(m.file).catch(() => undefined);
+  onProgress?.(all.length, all.length, `removed ${removed.length} orphan files${shielded ? `, kept ${shielded} files writers still have pending` : ''}`);
+  return { removed, protectedByPending: shielded, staleMarkers: markers.stale.length };
 }

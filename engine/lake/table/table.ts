@@ -30,6 +30,7 @@ import { loadMetadata, publish, toUri, type CommitHooks, type Loaded } from './s
 import { appendBatches, appendRows, type AppendOptions, type AppendResult } from './write.ts';
 import { compact, expireSnapshots, removeOrphans, type CompactOptions, type ExpireOptions, type OrphanOptions, type Progress } from './maintenance.ts';
 import { access } from 'node:fs/promises';
+import { listPending, reservationOf, reservePending, type PendingReservation } from './pending.ts';
 import { diffSnapshots, type RowDiff } from './diff.ts';
 import { bindSortTexts, defaultSortOrder, sortOrderTexts, withSortOrder } from './sort.ts';
 
@@ -474,8 +475,24 @@ export class LakeTable {
     return result;
   }
 
-  async removeOrphans(options: OrphanOptions = {}, onProgress?: Progress): Promise<{ removed: string[] }> {
+  async removeOrphans(options: OrphanOptions = {}, onProgress?: Progress): Promise<{ removed: string[]; protectedByPending: number; staleMarkers: number }> {
     return removeOrphans(this.dir, options, onProgress, this.options());
+  }
+
+  /**
+   * Marks files as pending for a writer that publishes them later, possibly after a restart (see
+   * pending.ts and the README): orphan removal leaves the named files, and any file written after this
+   * call, alone until `release()`. Call before writing the files; release after the commit that
+   * references them (or after giving them up). `owner` lets a restarted writer find its marker again.
+   */
+  reservePending(paths: readonly string[] = [], owner = ''): Promise<PendingReservation> {
+    return reservePending(this.dir, { kind: 'reservation', owner, paths });
+  }
+
+  /** The table's live pending markers (reservations and commits in flight), e.g. to resume one after a restart. */
+  async pendingReservations(): Promise<{ owner: string; paths: string[]; sinceMs: number; reservation: PendingReservation }[]> {
+    const { live } = await listPending(this.dir, this.clock.now());
+    return live.filter((m) => m.kind === 'reservation').map((m) => ({ owner: m.owner, paths: m.paths, sinceMs: m.sinceMs, reservation: reservationOf(this.dir, m) }));
   }
 }
 

@@ -133,7 +133,7 @@ function Diff({ table }: { table: LakeTableDetail }) {
 const actions: { action: MaintenanceAction; title: string; help: string }[] = [
   { action: 'compact', title: 'Compact', help: 'Rewrite small data files into larger ones.' },
   { action: 'expire', title: 'Expire snapshots', help: 'Drop old snapshots (keeps the last 5 and anything tagged).' },
-  { action: 'clean', title: 'Remove orphans', help: 'Delete files no snapshot references (older than a day).' },
+  { action: 'clean', title: 'Remove orphans', help: 'Delete files no snapshot references (older than 3 days).' },
 ];
 
 function Maintenance({ table, onDone }: { table: string; onDone: () => void }) {
