@@ -58,6 +58,10 @@ async function filesOf(table: LakeTable, snapshotId: bigint): Promise<ViewFile[]
     }
     return {
       path: file.path,
+      uri: file.uri,
+      sequenceNumber: file.sequenceNumber,
+      specId: file.specId,
+      partitionKey: file.partitionKey,
       recordCount: file.recordCount,
       identityPartition,
       lowerBounds: file.lowerBounds,
@@ -133,7 +137,8 @@ export function lakeSource(lake: LakeReader): TableSource {
       const refs = table.refs().map((ref) => ref.name);
       if (!snapshot) return { table: name, snapshotId: null, fields: table.schema().fields, files: [], refs };
       const schema = currentSchema || snapshot.schemaId === null ? table.schema() : table.schema(snapshot.schemaId);
-      return { table: name, snapshotId: snapshot.snapshotId, fields: schema.fields, files: await filesFor(table, snapshot.snapshotId), refs };
+      const deletes = await table.deleteFiles(snapshot.snapshotId);
+      return { table: name, snapshotId: snapshot.snapshotId, fields: schema.fields, files: await filesFor(table, snapshot.snapshotId), refs, ...(deletes.length ? { deletes } : {}) };
     },
   };
 }

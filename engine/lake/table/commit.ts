@@ -234,6 +234,12 @@ async function makeSnapshot(files: TableFiles, parent: Snapshot | null, change: 
   const merge = carried.length + rewrite.length + manifests.length > MANIFEST_MERGE_AT;
   if (merge) {
     for (const m of carried) {
+      if (m.content !== 0) {
+        // delete manifests (other engines' merge-on-read deletes) are carried as they are, never merged into data ones
+        manifests.push(m);
+        kept++;
+        continue;
+      }
       const entries = await readManifest(localPath(files, m.manifest_path));
       rewrite.push({ m, entries: entries.filter((e) => e.status !== ENTRY_DELETED).map((e) => existingOrDeleted(m, e, deletedPaths, snapshotId)) });
     }
@@ -278,9 +284,10 @@ async function makeSnapshot(files: TableFiles, parent: Snapshot | null, change: 
   put('total-records', (totalRecords ?? 0) + addedRecords - deletedRecords, true);
   put('total-files-size', (totalSize ?? 0) + addedSize - deletedSize, true);
   put('total-data-files', (totalFiles ?? 0) + change.added.length - change.deleted.length, true);
-  put('total-delete-files', 0, true);
-  put('total-position-deletes', 0, true);
-  put('total-equality-deletes', 0, true);
+  // delete files are only ever carried (other engines write them): their totals stay the parent's
+  put('total-delete-files', counter(ps, 'total-delete-files') ?? 0, true);
+  put('total-position-deletes', counter(ps, 'total-position-deletes') ?? 0, true);
+  put('total-equality-deletes', counter(ps, 'total-equality-deletes') ?? 0, true);
   put('manifests-created', created, true);
   put('manifests-kept', kept, true);
   put('manifests-replaced', rewrite.length);

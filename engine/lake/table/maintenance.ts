@@ -7,12 +7,13 @@ import { readdir, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { EngineError } from '../../errors.ts';
 import type { Snapshot, SnapshotId, TableMetadata } from '../format/metadata.ts';
-import { sqlString, withConnection } from '../duckdb.ts';
+import { withConnection } from '../duckdb.ts';
 import { commitChange, commitMetadata, type AddedFile, type CommitOptions } from './commit.ts';
 import { liveFiles, localPath, readManifest, snapshotManifests, type DataFileEntry, type TableFiles } from './manifests.ts';
 import { compressionOf, dropTable, loadQuery, readSchemaSql, writeTable } from './parquet.ts';
 import { HINT_FILE, loadMetadata } from './store.ts';
 import { removeSidecar, sidecarTarget } from './crc.ts';
+import { applicable, applies, liveDeleteFiles, partitionKeyOf, selectWithDeletes, type DeleteTarget } from './deletes.ts';
 import { listPending, missingFiles, pendingDir, protection, withPending } from './pending.ts';
 import { writeOrder, type WriteOrder } from './sort.ts';
 import { dataFileRecord, newDataPath, requirePublished } from './write.ts';
@@ -62,8 +63,9 @@ interface Bin {
  * sorted default order (written unsorted or in an older order) is rewritten even when it is big enough or
  * alone in its partition; with an unsorted default order only small files are, as before.
  */
-function bins(files: readonly DataFileEntry[], target: number, order: WriteOrder): Bin[] {
-  const stale = (f: DataFileEntry): boolean => order.orderId !== null && f.record.sort_order_id !== order.orderId;
+function bins(files: readonly DataFileEntry[], target: number, order: WriteOrder, deleted: (f: DataFileEntry) => boolean): Bin[] {
+  // a file with delete files applying to it is rewritten too: compaction applies the deletes
+  const stale = (f: DataFileEntry): boolean => (order.orderId !== null && f.record.sort_order_id !== order.orderId) || deleted(f);
   const worth = (group: readonly DataFileEntry[]): boolean => group.length > 1 || group.some(stale);
   const groups = new Map<string, DataFileEntry[]>();
   for (const f of files) {
@@ -116,8 +118,10 @@ async function compactPending(
     options.branch ?? 'main',
     async (ctx) => {
       const live = await liveFiles(ctx.files, ctx.parent);
+      const deletes = await liveDeleteFiles(ctx.files, ctx.parent);
+      const targetOf = (f: DataFileEntry): DeleteTarget => ({ path: localPath(ctx.files, f.record.file_path), uri: f.record.file_path, sequenceNumber: f.sequenceNumber, specId: f.specId, partitionKey: partitionKeyOf(f.record.partition) });
       const order = writeOrder(ctx.base.metadata, ctx.schema, path.basename(tableDir));
-      const plan = bins(live, target, order);
+      const plan = bins(live, target, order, (f) => deletes.some((d) => applies(d, targetOf(f))));
       const schemaKey = `${order.orderId ?? ''}|${JSON.stringify(ctx.schema.fields)}`;
       const added: AddedFile[] = [];
       const deleted: DataFileEntry[] = [];
@@ -125,12 +129,14 @@ async function compactPending(
       onProgress?.(0, plan.length, `${plan.length} groups of small files to combine`);
       await withConnection(async (connection) => {
         for (const bin of plan) {
-          const key = `${schemaKey}|${bin.files.map((f) => f.record.file_path).sort().join('|')}`;
+          const targets = bin.files.map(targetOf);
+          const binDeletes = applicable(deletes, targets);
+          const key = `${schemaKey}|${bin.files.map((f) => f.record.file_path).sort().join('|')}|${binDeletes.map((d) => d.uri).sort().join('|')}`;
           let file = done.get(key);
           if (file && (await missingFiles([localPath(ctx.files, file.record.file_path)])).length > 0) file = undefined;
           if (!file) {
-            const paths = bin.files.map((f) => sqlString(localPath(ctx.files, f.record.file_path)));
-            const table = await loadQuery(connection, `SELECT * FROM read_parquet([${paths.join(', ')}], schema=${readSchemaSql(ctx.schema.fields)})`);
+            // merge-on-read deletes of other engines are applied here, so the rewrite holds only live rows
+            const table = await loadQuery(connection, selectWithDeletes(targets, binDeletes, ctx.schema.fields, readSchemaSql(ctx.schema.fields)));
             try {
               const first = bin.files[0];
               if (!first) continue;
@@ -138,7 +144,7 @@ async function compactPending(
               const out = newDataPath(ctx.files.tableDir, folder.startsWith('..') ? '' : folder);
               const metrics = await writeTable(connection, table, ctx.schema, out, compressionOf(ctx.files.metadata.properties), order.orderBy);
               const expected = bin.files.reduce((n, f) => n + f.record.record_count, 0);
-              if (metrics.recordCount !== expected) {
+              if (binDeletes.length === 0 ? metrics.recordCount !== expected : metrics.recordCount > expected) {
                 throw new EngineError('ENG_LAKE_METADATA', `compaction read ${metrics.recordCount} rows from files whose manifests say ${expected}`, { files: bin.files.map((f) => f.record.file_path) });
               }
               file = { record: dataFileRecord(out, metrics, first.record.partition, order.orderId), specId: bin.specId };
@@ -188,6 +194,8 @@ async function reachable(files: TableFiles, snapshots: readonly Snapshot[]): Pro
     lists.add(localPath(files, s['manifest-list']));
     for (const m of await snapshotManifests(files, s)) manifests.add(localPath(files, m.manifest_path));
     for (const f of await liveFiles(files, s)) data.add(localPath(files, f.record.file_path));
+    // delete files (other engines' merge-on-read) are live files too: expiry and orphan removal keep them
+    for (const d of await liveDeleteFiles(files, s)) data.add(d.path);
   }
   return { lists, manifests, data };
 }

@@ -30,6 +30,7 @@ import { loadMetadata, publish, toUri, type CommitHooks, type Loaded } from './s
 import { appendBatches, appendRows, type AppendOptions, type AppendResult } from './write.ts';
 import { compact, expireSnapshots, removeOrphans, type CompactOptions, type ExpireOptions, type OrphanOptions, type Progress } from './maintenance.ts';
 import { access } from 'node:fs/promises';
+import { liveDeleteFiles, partitionKeyOf, type DeleteFileInfo } from './deletes.ts';
 import { listPending, reservationOf, reservePending, type PendingReservation } from './pending.ts';
 import { diffSnapshots, type RowDiff } from './diff.ts';
 import { bindSortTexts, defaultSortOrder, sortOrderTexts, withSortOrder } from './sort.ts';
@@ -77,6 +78,8 @@ export interface DataFileInfo {
   sequenceNumber: number;
   /** The sort order the file was written in (manifest sort_order_id); null when unsorted or unknown. */
   sortOrderId: number | null;
+  /** The partition tuple as comparable text (delete files apply per partition). */
+  partitionKey: string;
 }
 
 /** A sort order as the API shows it: its id and texts like "customer_id asc nulls first" (none: unsorted). */
@@ -317,6 +320,7 @@ export class LakeTable {
         snapshotId: e.snapshotId,
         sequenceNumber: e.sequenceNumber,
         sortOrderId: e.record.sort_order_id ?? null,
+        partitionKey: partitionKeyOf(e.record.partition),
       };
     });
     await Promise.all(
@@ -329,6 +333,11 @@ export class LakeTable {
       }),
     );
     return out;
+  }
+
+  /** Live delete files (format-v2 merge-on-read deletes other engines wrote) of a snapshot. */
+  async deleteFiles(snapshotId: SnapshotId): Promise<DeleteFileInfo[]> {
+    return liveDeleteFiles({ tableDir: this.dir, metadata: this.loaded.metadata }, this.snapshotById(snapshotId));
   }
 
   // ---- writes ----

@@ -31,6 +31,7 @@ import { coerceRow, evolveStruct } from './schema.ts';
 import { writeOrder, type WriteOrder } from './sort.ts';
 import { toUri } from './store.ts';
 import { missingFiles, withPending } from './pending.ts';
+import { applicable, liveDeleteFiles, partitionKeyOf, refuseDeletes } from './deletes.ts';
 import { fileURLToPath } from 'node:url';
 import type { Snapshot } from '../format/metadata.ts';
 
@@ -299,6 +300,9 @@ async function copyOnWrite(
   }
   const candidates = (await liveFiles(files, parent)).filter((f) => mayContain(f, keys, ranges));
   if (candidates.length === 0) return { deleted: [], rewrites: [] };
+  // a rewrite that ignored another engine's delete files would bring deleted rows back
+  const targets = candidates.map((f) => ({ path: localPath(files, f.record.file_path), uri: f.record.file_path, sequenceNumber: f.sequenceNumber, specId: f.specId, partitionKey: partitionKeyOf(f.record.partition) }));
+  refuseDeletes(path.basename(files.tableDir), applicable(await liveDeleteFiles(files, parent), targets), 'an upsert (copy-on-write rewrite)');
   return withConnection(async (connection) => {
     const keyStruct: StructType = { type: 'struct', fields: [...keys] };
     const keyTable = await loadRows(connection, keyStruct, incoming);
