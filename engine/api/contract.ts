@@ -593,6 +593,11 @@ export interface StudioApi {
   lakeTable(params: { table: string }): Promise<LakeTableDetail>;
   lakeCreateTag(params: { table: string; tag: string; snapshotId?: SnapshotIdText }): Promise<LakeRef>;
   lakeDeleteTag(params: { table: string; tag: string }): Promise<void>;
+  /**
+   * Partition evolution: new data files use a spec of `partitionBy` texts (`region`, `day(ts)`,
+   * `bucket(16, id)`, `truncate(4, s)`; empty: unpartitioned); older specs and their files are kept.
+   */
+  lakeSetPartitionSpec(params: { table: string; partitionBy: string[] }): Promise<LakeTableDetail['partitionSpec']>;
   lakeCreateBranch(params: { table: string; branch: string; snapshotId?: SnapshotIdText }): Promise<LakeRef>;
   /** Moves `target` (default main) forward to the head of `branch`; fails if not a fast-forward. */
   lakeFastForward(params: { table: string; branch: string; target?: string }): Promise<LakeRef>;
@@ -678,6 +683,7 @@ const methodTable: Record<StudioMethod, true> = {
   lakeTable: true,
   lakeCreateTag: true,
   lakeDeleteTag: true,
+  lakeSetPartitionSpec: true,
   lakeCreateBranch: true,
   lakeFastForward: true,
   lakeRollback: true,

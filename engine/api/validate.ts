@@ -90,6 +90,7 @@ const validators: ValidatorTable = {
   lakeTable: object({ table: tableName }),
   lakeCreateTag: object({ table: tableName, tag: refName, snapshotId: optional(snapshotId) }),
   lakeDeleteTag: object({ table: tableName, tag: refName }),
+  lakeSetPartitionSpec: object({ table: tableName, partitionBy: array(string({ min: 1, max: 200 }), { max: 100 }) }),
   lakeCreateBranch: object({ table: tableName, branch: refName, snapshotId: optional(snapshotId) }),
   lakeFastForward: object({ table: tableName, branch: refName, target: optional(refName) }),
   lakeRollback: object({ table: tableName, snapshotId }),

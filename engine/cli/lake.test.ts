@@ -165,3 +165,17 @@ test('sort shows and sets the sort order; tables lists it; compact re-sorts the 
   assert.match((await cli('sort', 'orders', 'id', '--clear')).stderr, /--clear takes only the table name/);
   assert.equal((await cli('sort', 'orders', '--clear')).stdout, 'orders: sort order is now unsorted\n');
 });
+
+test('partition shows the spec and evolves it; old files keep theirs and still count', async () => {
+  const before = (await cli('query', 'SELECT count(*) AS n FROM sales', '--format', 'json')).stdout;
+  const shown = await cli('partition', 'sales');
+  assert.equal(shown.code, 0, shown.stderr);
+  assert.match(shown.stdout, /^sales: .* \(spec \d+ of \d+\)\n$/);
+  const cleared = await cli('partition', 'sales', '--clear');
+  assert.equal(cleared.code, 0, cleared.stderr);
+  assert.match(cleared.stdout, /partition spec (is now|was already) unpartitioned/);
+  const bad = await cli('partition', 'sales', 'nope');
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /column "nope" is not in the table schema/);
+  assert.equal((await cli('query', 'SELECT count(*) AS n FROM sales', '--format', 'json')).stdout, before);
+});

@@ -23,6 +23,10 @@ Subcommands:
   branch <table> <name> [--snapshot ID]   Create a branch at a snapshot (default: main's current one)
   fast-forward <table> <branch>           Move main forward to the head of <branch>
   rollback <table> <snapshot-id>          Point main back at an older snapshot of its history
+  partition <table> [<field> ...] [--clear]
+                                          Show the partition spec, or evolve it: new files use the new
+                                          spec (region, day(ts), bucket(16, id), truncate(4, s)), older
+                                          files keep theirs; --clear: unpartitioned from now on
   sort <table> [<field> ...] [--clear]    Show the sort order data files are written in, or set it; each
                                           field is a column or transform of one, then asc|desc and
                                           nulls first|last, e.g. sort sales "region" "amount desc";
@@ -255,6 +259,22 @@ const subcommands: Record<string, Sub> = {
     return 0;
   },
 
+  async partition(argv) {
+    const { flags, positionals } = parseArgs(argv, { ...lakeFlag, clear: { type: 'boolean' } }, { min: 1, max: 100, names: 'the table and partition fields' });
+    const table = await openTable(lakeOf(flags.lake), positionals[0]!);
+    const fields = positionals.slice(1);
+    if (flags.clear && fields.length > 0) throw new UsageError('--clear takes only the table name');
+    if (flags.clear || fields.length > 0) {
+      const before = table.partitionSpec()['spec-id'];
+      await table.replacePartitionSpec(fields);
+      const changed = table.partitionSpec()['spec-id'] !== before;
+      process.stdout.write(`${table.name}: partition spec ${changed ? 'is now' : 'was already'} ${specText(table)}${changed ? '; files written before keep their spec' : ''}\n`);
+      return 0;
+    }
+    process.stdout.write(`${table.name}: ${specText(table)}\n`);
+    return 0;
+  },
+
   async sort(argv) {
     const { flags, positionals } = parseArgs(argv, { ...lakeFlag, clear: { type: 'boolean' } }, { min: 1, max: 100, names: 'the table and sort fields' });
     const table = await openTable(lakeOf(flags.lake), positionals[0]!);
@@ -313,6 +333,17 @@ const subcommands: Record<string, Sub> = {
     return 0;
   },
 };
+
+function specText(table: LakeTable): string {
+  const spec = table.partitionSpec();
+  const schema = table.schema();
+  const fields = spec.fields.map((f) => {
+    const column = schema.fields.find((c) => c.id === f['source-id'])?.name ?? `#${f['source-id']}`;
+    const m = /^(bucket|truncate)\[(\d+)\]$/.exec(f.transform);
+    return f.transform === 'identity' ? column : m ? `${m[1]}(${m[2]}, ${column})` : `${f.transform}(${column})`;
+  });
+  return `${fields.length ? fields.join(', ') : 'unpartitioned'} (spec ${spec['spec-id']} of ${table.partitionSpecs().length})`;
+}
 
 function sortOrderText(table: LakeTable): string {
   const order = table.sortOrder();

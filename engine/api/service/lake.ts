@@ -46,7 +46,6 @@ export class LakeExplorer {
     const table = await this.lake.table(name);
     const m = table.metadata();
     const current = table.schema();
-    const spec = table.partitionSpec();
     const main = mainHistory(table);
     return {
       name,
@@ -56,16 +55,7 @@ export class LakeExplorer {
       currentSchemaId: m['current-schema-id'],
       schema: schemaOf(current),
       schemas: table.schemaHistory().map(schemaOf),
-      partitionSpec: {
-        specId: spec['spec-id'],
-        fields: spec.fields.map((f) => ({
-          sourceId: f['source-id'],
-          sourceName: current.fields.find((c) => c.id === f['source-id'])?.name ?? `#${f['source-id']}`,
-          fieldId: f['field-id'],
-          name: f.name,
-          transform: f.transform,
-        })),
-      },
+      partitionSpec: specOf(table),
       sortOrder: table.sortOrder(),
       snapshots: table.snapshots().map((s): LakeSnapshot => ({
         snapshotId: String(s.snapshotId),
@@ -86,6 +76,13 @@ export class LakeExplorer {
     const table = await this.lake.table(name);
     await table.createTag(tag, snapshotId === undefined ? undefined : parseSnapshotId(snapshotId));
     return this.changed(name, tag);
+  }
+
+  async setPartitionSpec(name: string, partitionBy: string[]): Promise<LakeTableDetail['partitionSpec']> {
+    const table = await this.lake.table(name);
+    await table.replacePartitionSpec(partitionBy);
+    this.events.emit({ type: 'lake.changed', table: name });
+    return specOf(table);
   }
 
   async deleteTag(name: string, tag: string): Promise<void> {
@@ -175,6 +172,21 @@ function mainHistory(table: LakeTable): Set<SnapshotId> {
     id = byId.get(id)?.parentId ?? null;
   }
   return out;
+}
+
+function specOf(table: LakeTable): LakeTableDetail['partitionSpec'] {
+  const spec = table.partitionSpec();
+  const current = table.schema();
+  return {
+    specId: spec['spec-id'],
+    fields: spec.fields.map((f) => ({
+      sourceId: f['source-id'],
+      sourceName: current.fields.find((c) => c.id === f['source-id'])?.name ?? `#${f['source-id']}`,
+      fieldId: f['field-id'],
+      name: f.name,
+      transform: f.transform,
+    })),
+  };
 }
 
 function refsOf(table: LakeTable): LakeRef[] {

@@ -30,6 +30,7 @@ import { loadMetadata, publish, toUri, type CommitHooks, type Loaded } from './s
 import { appendBatches, appendRows, type AppendOptions, type AppendResult } from './write.ts';
 import { compact, expireSnapshots, removeOrphans, type CompactOptions, type ExpireOptions, type OrphanOptions, type Progress } from './maintenance.ts';
 import { access } from 'node:fs/promises';
+import { withPartitionSpec } from './spec-evolution.ts';
 import { liveDeleteFiles, partitionKeyOf, type DeleteFileInfo } from './deletes.ts';
 import { listPending, reservationOf, reservePending, type PendingReservation } from './pending.ts';
 import { diffSnapshots, type RowDiff } from './diff.ts';
@@ -390,6 +391,22 @@ export class LakeTable {
    */
   async replaceSortOrder(sortBy: readonly string[]): Promise<void> {
     await this.commit((m) => withSortOrder(m, bindSortTexts(sortBy, currentSchema(m), this.name)));
+  }
+
+  /**
+   * Partition evolution: new files use a spec of `partitionBy` texts (`region`, `day(ts)`, `bucket(16, id)`;
+   * none: unpartitioned); old specs and the files written with them stay as they are (spec-evolution.ts).
+   */
+  async replacePartitionSpec(partitionBy: readonly string[]): Promise<void> {
+    await this.commit((m) => {
+      const next = withPartitionSpec(m, partitionBy, this.name);
+      return next === m ? null : next;
+    });
+  }
+
+  /** Every partition spec the table has had, oldest first. */
+  partitionSpecs(): PartitionSpec[] {
+    return this.loaded.metadata['partition-specs'];
   }
 
   async createTag(name: string, snapshotId?: SnapshotId): Promise<void> {
