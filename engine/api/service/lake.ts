@@ -193,9 +193,10 @@ function refsOf(table: LakeTable): LakeRef[] {
   const refs: LakeRef[] = [];
   for (const [name, r] of Object.entries(table.metadata().refs)) {
     const ref: LakeRef = { name, type: r.type, snapshotId: String(r['snapshot-id']) };
-    if (r['max-ref-age-ms'] !== undefined) ref.maxRefAgeMs = r['max-ref-age-ms'];
-    if (r['max-snapshot-age-ms'] !== undefined) ref.maxSnapshotAgeMs = r['max-snapshot-age-ms'];
-    if (r['min-snapshots-to-keep'] !== undefined) ref.minSnapshotsToKeep = r['min-snapshots-to-keep'];
+    // Number(): another writer's long above 2^53 (e.g. Long.MAX_VALUE as "forever") parses as a bigint
+    if (r['max-ref-age-ms'] !== undefined) ref.maxRefAgeMs = Number(r['max-ref-age-ms']);
+    if (r['max-snapshot-age-ms'] !== undefined) ref.maxSnapshotAgeMs = Number(r['max-snapshot-age-ms']);
+    if (r['min-snapshots-to-keep'] !== undefined) ref.minSnapshotsToKeep = Number(r['min-snapshots-to-keep']);
     refs.push(ref);
   }
   return refs.sort((a, b) => (a.name === 'main' ? -1 : b.name === 'main' ? 1 : a.name.localeCompare(b.name)));
