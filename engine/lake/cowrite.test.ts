@@ -146,14 +146,23 @@ test('a table created entirely by Iceberg Java (partitioned, evolved, with delet
   const second = [9, 10, 11].map((id) => ({ id, ts: '2026-03-04T08:00:00Z', region: 'eu', total: id * 1.5, note: `n${id}` }));
   await java.send(['append', dir, JSON.stringify(second)]);
   await java.send(['positionDelete', dir, 'id', 3, 10]);
+  // an equality delete is scoped to its partition: id 9 is deleted in (2026-03-04, eu, bucket) only, and a
+  // row with the same id in another partition stays
+  const twin = { id: 9, ts: '2026-03-05T08:00:00Z', region: 'us', total: 99, note: 'same id, other partition' };
+  await java.send(['append', dir, JSON.stringify([twin])]);
+  await java.send(['equalityDeleteIn', dir, 'id', JSON.stringify([second[0]])]);
 
   const table = await openLake(root).table('orders');
-  const live = [...first.map((r) => ({ id: r.id, region: r.region, total: r.amount })), ...second.map((r) => ({ id: r.id, region: r.region, total: r.total }))].filter((r) => r.id !== 3 && r.id !== 10);
-  assert.deepEqual(ids(await readRows(table)), live.map((r) => r.id));
+  const live = [
+    ...first.map((r) => ({ id: r.id, region: r.region, total: r.amount })),
+    ...second.map((r) => ({ id: r.id, region: r.region, total: r.total })).filter((r) => r.id !== 9),
+    { id: twin.id, region: twin.region, total: twin.total },
+  ].filter((r) => r.id !== 3 && r.id !== 10);
+  assert.deepEqual(ids(await readRows(table)), live.map((r) => r.id).sort((a, b) => a - b));
   assert.deepEqual(table.schema().fields.map((f) => f.name), ['id', 'ts', 'region', 'total', 'note']);
   const sums = await queryRows(root, "SELECT region, sum(total) AS total, count(*) AS n FROM orders WHERE ts >= TIMESTAMPTZ '2026-03-02 00:00:00+00' GROUP BY region ORDER BY region");
-  const tsOf = new Map<number, string>([...first, ...second].map((w) => [w.id, w.ts]));
-  const since = live.filter((r) => (tsOf.get(r.id) ?? '') >= '2026-03-02');
+  const tsOf = new Map<string, string>([...first, ...second, twin].map((w) => [`${w.id}|${w.region}`, w.ts]));
+  const since = live.filter((r) => (tsOf.get(`${r.id}|${r.region}`) ?? '') >= '2026-03-02');
   const expect = ['eu', 'us'].map((region) => ({ region, total: since.filter((r) => r.region === region).reduce((n, r) => n + r.total, 0), n: since.filter((r) => r.region === region).length })).filter((g) => g.n > 0);
   assert.deepEqual(sums.map((r) => ({ region: r.region, total: Number(r.total), n: Number(r.n) })), expect);
   await compareAll(java, table, 'id');

@@ -12,6 +12,8 @@
 //   ["addPartitionField", dir, transform, column]  identity | day | hour | bucket[N] | truncate[W]
 //   ["positionDelete", dir, idColumn, id...]      merge-on-read: position deletes for the rows with these ids
 //   ["equalityDelete", dir, column, value...]     merge-on-read: equality deletes (spec 0's partition)
+//   ["equalityDeleteIn", dir, column, rowsJson]   equality deletes on `column` in the current spec, each in the
+//                                                 partition of its row (they apply to that partition only)
 //   ["tag", dir, name] / ["branch", dir, name]    at the current snapshot
 //   ["expire", dir, retainLast]                   expire all but the last N snapshots, deleting their files
 //   ["hint", dir]                                 reads metadata/version-hint.text through Hadoop's checked local FS
@@ -139,6 +141,7 @@ public class IcebergShell {
       }
       case "positionDelete": return positionDelete(dir, cmd.get(2).asText(), longs(cmd, 3));
       case "equalityDelete": return equalityDelete(dir, cmd.get(2).asText(), longs(cmd, 3));
+      case "equalityDeleteIn": return equalityDeleteIn(dir, cmd.get(2).asText(), JSON.readTree(cmd.get(3).asText()));
       case "tag": {
         Table t = TABLES.load(dir);
         t.manageSnapshots().createTag(cmd.get(2).asText(), t.currentSnapshot().snapshotId()).commit();
@@ -268,6 +271,38 @@ public class IcebergShell {
     }
     rowDelta.commit();
     return Integer.toString(count);
+  }
+
+  /** Equality deletes on `column` in the current spec, one file per partition of the given rows. */
+  static String equalityDeleteIn(String dir, String column, JsonNode rows) throws Exception {
+    Table t = TABLES.load(dir);
+    Schema schema = t.schema();
+    PartitionSpec spec = t.spec();
+    Types.NestedField field = schema.findField(column);
+    Schema deleteSchema = schema.select(column);
+    InternalRecordWrapper wrapper = new InternalRecordWrapper(schema.asStruct());
+    Map<PartitionKey, List<Record>> groups = new HashMap<>();
+    for (JsonNode row : rows) {
+      Record full = record(schema, row);
+      PartitionKey key = new PartitionKey(spec, schema);
+      key.partition(wrapper.wrap(full));
+      GenericRecord r = GenericRecord.create(deleteSchema);
+      r.setField(column, full.getField(column));
+      groups.computeIfAbsent(key, k -> new ArrayList<>()).add(r);
+    }
+    GenericAppenderFactory factory = new GenericAppenderFactory(schema, spec, new int[] {field.fieldId()}, deleteSchema, null);
+    var rowDelta = t.newRowDelta();
+    for (Map.Entry<PartitionKey, List<Record>> g : groups.entrySet()) {
+      EqualityDeleteWriter<Record> w = factory.newEqDeleteWriter(EncryptedFiles.plainAsEncryptedOutput(newFile(t, spec, g.getKey())), FileFormat.PARQUET, g.getKey());
+      try {
+        for (Record r : g.getValue()) w.write(r);
+      } finally {
+        w.close();
+      }
+      rowDelta.addDeletes(w.toDeleteFile());
+    }
+    rowDelta.commit();
+    return Long.toString(t.currentSnapshot().snapshotId());
   }
 
   /** Equality deletes on `column` in spec 0 (unpartitioned: they apply to every partition). */

@@ -164,7 +164,8 @@ export async function engineRows(table: LakeTable, ref: SnapshotRef | undefined,
 }
 
 export function sortBy(rows: Record<string, unknown>[], key: string): Record<string, unknown>[] {
-  return [...rows].sort((a, b) => String(a[key]).localeCompare(String(b[key]), 'en', { numeric: true }));
+  // ties (the same key in two partitions) are ordered by the whole row, so both sides sort alike
+  return [...rows].sort((a, b) => String(a[key]).localeCompare(String(b[key]), 'en', { numeric: true }) || JSON.stringify(a).localeCompare(JSON.stringify(b)));
 }
 
 export function engineSnapshots(table: LakeTable): JavaSnapshot[] {
