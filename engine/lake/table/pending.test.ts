@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { access, mkdir, readdir, utimes, writeFile } from 'node:fs/promises';
+import { access, mkdir, readdir, unlink, utimes, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { ManualTime } from '../../runtime/clock.ts';
@@ -63,4 +63,22 @@ test('markers of dead commits and unrenewed reservations stop protecting and are
   assert.equal(result.staleMarkers, 1);
   assert.ok(!(await exists(kept.file)));
   assert.deepEqual(await readdir(markers), []);
+});
+
+test('an append whose new file vanished after publishing fails instead of reporting the snapshot', async (t) => {
+  const dir = await tempDir(t);
+  const table = await openLake(dir).createTable('t', { fields: [{ name: 'id', required: false, type: 'long' }] });
+  await table.append([{ id: 1 }]);
+  // a cleaner that ignores pending markers (an old version, another tool) takes the file right after the link
+  table.hooks = {
+    at: async (step) => {
+      if (step !== 'after-link') return;
+      const data = path.join(dir, 't', 'data');
+      for (const name of await readdir(data)) {
+        const file = path.join(data, name);
+        if (!(await table.dataFiles(table.resolve()!.snapshotId)).some((f) => f.path === file)) await unlink(file);
+      }
+    },
+  };
+  await assert.rejects(table.append([{ id: 2 }]), (e: unknown) => (e as { code?: string }).code === 'ENG_LAKE_MISSING_FILE' && /was published but its data file .* was removed meanwhile/.test((e as Error).message));
 });
