@@ -115,10 +115,17 @@ test('Iceberg Java co-writes an engine table: appends, evolution, partitioned ap
   assert.equal(await java.send(['hint', dir]), String(table.version()), 'Java reads the hint the engine rewrote (no stale .crc)');
   const hintSidecar = path.join(dir, 'metadata', '.version-hint.text.crc');
   assert.ok(!(await exists(hintSidecar)), 'the sidecar Java left is gone with the hint it described');
+  // a copy-on-write rewrite or a diff that ignored the deletes would bring deleted rows back: refused
+  const refusesDeletes = (e: unknown): boolean => (e as { code?: string }).code === 'ENG_LAKE_DELETE_FILES' && /delete file .*\.parquet \(merge-on-read deletes from another engine\)/.test((e as Error).message);
+  await assert.rejects(table.append([{ id: 1, label: 'upserted', region: 'eu' }], { upsertKey: ['id'] }), refusesDeletes);
+  await assert.rejects(table.diff(table.snapshots()[0]!.snapshotId, table.resolve()!.snapshotId), refusesDeletes);
   const compacted = await table.compact({ targetFileSizeBytes: 64 * 1024 * 1024 });
   assert.ok(compacted.snapshotId !== null && compacted.filesRewritten > 0);
   const after = [...written.keys()].sort((a, b) => a - b);
   assert.deepEqual(ids(await readRows(table)), after, 'compaction applied the deletes: same live rows');
+  // the rewritten files are newer than every delete file, so upserts work again
+  await table.append([{ id: 1, label: 'upserted', region: 'eu', score: 0.5 }], { upsertKey: ['id'] });
+  assert.deepEqual((await readRows(table)).filter((r) => r.id === 1).map((r) => r.label), ['upserted']);
   await table.expireSnapshots({ olderThanMs: 0, retainLast: 2 });
   assert.deepEqual(ids(await readRows(table)), after);
   assert.deepEqual(ids(await readRows(table, { tag: 'java-tag' })), Array.from({ length: 12 }, (_, i) => i + 1), 'the tag Java made before its deletes still reads all 12 rows');
