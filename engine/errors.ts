@@ -27,6 +27,8 @@ export const errorCodes = {
   ENG_LAKE_QUERY: 'Query failed',
   ENG_LAKE_CANCELLED: 'Query was cancelled',
   ENG_LAKE_SORT_ORDER: 'Invalid table sort order',
+  ENG_LAKE_UNSAFE: 'Maintenance refused: it could delete files a writer still needs',
+  ENG_LAKE_DELETE_FILES: 'The table has delete files this operation cannot apply',
   // kafka
   ENG_KAFKA_CONNECT: 'Could not connect to Kafka',
   ENG_KAFKA_DNS: 'Kafka host name could not be resolved',

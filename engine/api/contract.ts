@@ -219,12 +219,18 @@ export interface LogEntry {
 // ---------------------------------------------------------------------------------------------------
 // Lake
 
+/**
+ * A snapshot id as decimal text, e.g. `"8744736658442914487"`. Iceberg ids are 64-bit and usually above
+ * 2^53 (Java draws them from the whole positive range), where a JSON number would be rounded.
+ */
+export type SnapshotIdText = string;
+
 export interface LakeTableSummary {
   name: string;
   /** Rows in the current snapshot of main (from the snapshot summary), null when unknown. */
   rows: number | null;
   snapshots: number;
-  currentSnapshotId: number | null;
+  currentSnapshotId: SnapshotIdText | null;
   lastUpdatedMs: number | null;
   /** Present when the table could not be read; other tables keep working. */
   error?: ErrorPayload;
@@ -255,8 +261,8 @@ export interface LakePartitionField {
 }
 
 export interface LakeSnapshot {
-  snapshotId: number;
-  parentId: number | null;
+  snapshotId: SnapshotIdText;
+  parentId: SnapshotIdText | null;
   sequenceNumber: number;
   timestampMs: number;
   /** `append`, `overwrite`, `replace`, `delete`. */
@@ -271,7 +277,7 @@ export interface LakeSnapshot {
 export interface LakeRef {
   name: string;
   type: 'branch' | 'tag';
-  snapshotId: number;
+  snapshotId: SnapshotIdText;
   maxRefAgeMs?: number;
   maxSnapshotAgeMs?: number;
   minSnapshotsToKeep?: number;
@@ -281,7 +287,7 @@ export interface LakeTableDetail {
   name: string;
   location: string;
   formatVersion: number;
-  currentSnapshotId: number | null;
+  currentSnapshotId: SnapshotIdText | null;
   currentSchemaId: number;
   /** Current schema. */
   schema: LakeSchema;
@@ -307,8 +313,8 @@ export interface SchemaChange {
 
 export interface SnapshotDiff {
   table: string;
-  from: number;
-  to: number;
+  from: SnapshotIdText;
+  to: SnapshotIdText;
   rowsAdded: number;
   rowsRemoved: number;
   filesAdded: number;
@@ -325,8 +331,10 @@ export interface MaintenanceOptions {
   olderThan?: string;
   /** expire: always keep the last K snapshots. */
   retainLast?: number;
-  /** clean: only remove orphan files older than this duration text (default `1d`, protects in-flight writes). */
+  /** clean: only remove orphan files older than this duration text (default `3d`; below `1d` needs `force`). */
   orphanOlderThan?: string;
+  /** clean: allow `orphanOlderThan` below one day (files other engines are still writing are then at risk). */
+  force?: boolean;
 }
 
 export interface MaintenanceResult {
@@ -334,7 +342,7 @@ export interface MaintenanceResult {
   table: string;
   action: MaintenanceAction;
   /** New snapshot created (compact), or null. */
-  snapshotId: number | null;
+  snapshotId: SnapshotIdText | null;
   /** Numbers the action reports, e.g. `filesRewritten`, `snapshotsExpired`, `filesRemoved`, `bytesRemoved`. */
   stats: Record<string, number>;
 }
@@ -358,7 +366,7 @@ export interface JobProgress {
 
 /** Which version of the lake a query reads; at most one of these. Absent = head of main. */
 export interface QueryVersion {
-  snapshot?: number;
+  snapshot?: SnapshotIdText;
   tag?: string;
   branch?: string;
   /** Epoch ms. */
@@ -615,14 +623,19 @@ export interface StudioApi {
   // lake
   lakeTables(): Promise<LakeTableSummary[]>;
   lakeTable(params: { table: string }): Promise<LakeTableDetail>;
-  lakeCreateTag(params: { table: string; tag: string; snapshotId?: number }): Promise<LakeRef>;
+  lakeCreateTag(params: { table: string; tag: string; snapshotId?: SnapshotIdText }): Promise<LakeRef>;
   lakeDeleteTag(params: { table: string; tag: string }): Promise<void>;
-  lakeCreateBranch(params: { table: string; branch: string; snapshotId?: number }): Promise<LakeRef>;
+  /**
+   * Partition evolution: new data files use a spec of `partitionBy` texts (`region`, `day(ts)`,
+   * `bucket(16, id)`, `truncate(4, s)`; empty: unpartitioned); older specs and their files are kept.
+   */
+  lakeSetPartitionSpec(params: { table: string; partitionBy: string[] }): Promise<LakeTableDetail['partitionSpec']>;
+  lakeCreateBranch(params: { table: string; branch: string; snapshotId?: SnapshotIdText }): Promise<LakeRef>;
   /** Moves `target` (default main) forward to the head of `branch`; fails if not a fast-forward. */
   lakeFastForward(params: { table: string; branch: string; target?: string }): Promise<LakeRef>;
   /** Sets main back to an older snapshot of its history. */
-  lakeRollback(params: { table: string; snapshotId: number }): Promise<LakeRef>;
-  lakeDiff(params: { table: string; from: number; to: number }): Promise<SnapshotDiff>;
+  lakeRollback(params: { table: string; snapshotId: SnapshotIdText }): Promise<LakeRef>;
+  lakeDiff(params: { table: string; from: SnapshotIdText; to: SnapshotIdText }): Promise<SnapshotDiff>;
   /** Runs to completion; `job.progress` events (kind `maintenance`) report progress meanwhile. */
   lakeMaintain(params: { table: string; action: MaintenanceAction; options?: MaintenanceOptions; jobId?: string }): Promise<MaintenanceResult>;
 
@@ -704,6 +717,7 @@ const methodTable: Record<StudioMethod, true> = {
   lakeTable: true,
   lakeCreateTag: true,
   lakeDeleteTag: true,
+  lakeSetPartitionSpec: true,
   lakeCreateBranch: true,
   lakeFastForward: true,
   lakeRollback: true,

@@ -15,8 +15,8 @@ describe('studio service over a real lake', () => {
   let home: string;
   let service: StudioService;
   const events: StudioEvent[] = [];
-  let first = 0;
-  let second = 0;
+  let first = '';
+  let second = '';
 
   async function call<M extends StudioMethod>(method: M, params?: ParamsOf<M>): Promise<ResultOf<M>> {
     const outcome = await dispatchCall(service, method, params);
@@ -38,8 +38,8 @@ describe('studio service over a real lake', () => {
     await table.append([{ id: 1, region: 'EU', amount: 10 }, { id: 2, region: 'US', amount: 20 }]);
     await table.append([{ id: 3, region: 'EU', amount: 30, channel: 'web' }]);
     const snapshots = (await lake.table('orders')).snapshots();
-    first = snapshots[0]!.snapshotId;
-    second = snapshots[1]!.snapshotId;
+    first = String(snapshots[0]!.snapshotId);
+    second = String(snapshots[1]!.snapshotId);
     service = createStudioService({ mode: 'browser', lakeDir: join(home, 'lake'), homeDir: home });
     service.subscribe((e) => events.push(e));
   });
@@ -111,7 +111,7 @@ describe('studio service over a real lake', () => {
     assert.deepEqual(after.rows, [[3]]);
     const tables = await call('lakeTables');
     assert.equal(tables[0]?.snapshots, 3);
-    const diff = await call('lakeDiff', { table: 'orders', from: second, to: result.snapshotId ?? 0 });
+    const diff = await call('lakeDiff', { table: 'orders', from: second, to: result.snapshotId ?? '0' });
     assert.deepEqual([diff.rowsAdded, diff.rowsRemoved, diff.filesAdded, diff.filesRemoved], [0, 0, 1, 2], 'the rewrite changed no row');
   });
 

@@ -139,6 +139,7 @@ export function createStudioService(options: StudioServiceOptions): StudioServic
     lakeTable: ({ table }) => lake.table(table),
     lakeCreateTag: ({ table, tag, snapshotId }) => lake.createTag(table, tag, snapshotId),
     lakeDeleteTag: ({ table, tag }) => lake.deleteTag(table, tag),
+    lakeSetPartitionSpec: ({ table, partitionBy }) => lake.setPartitionSpec(table, partitionBy),
     lakeCreateBranch: ({ table, branch, snapshotId }) => lake.createBranch(table, branch, snapshotId),
     lakeFastForward: ({ table, branch, target }) => lake.fastForward(table, branch, target),
     lakeRollback: ({ table, snapshotId }) => lake.rollback(table, snapshotId),

@@ -28,6 +28,14 @@ test('every contract method has a validator', () => {
   }
 });
 
+test('snapshot ids are decimal text up to 2^63-1 (64-bit, beyond what a JSON number keeps exact)', () => {
+  assert.deepEqual(validateCall('lakeRollback', { table: 't', snapshotId: '9223372036854775807' }).params, { table: 't', snapshotId: '9223372036854775807' });
+  assert.deepEqual(validateCall('sqlRun', { sql: 'select 1', version: { snapshot: '8744736658442914487' } }).params, { sql: 'select 1', version: { snapshot: '8744736658442914487' } });
+  refused('lakeRollback', { table: 't', snapshotId: '9223372036854775808' }, /snapshotId must be a snapshot id/);
+  refused('lakeRollback', { table: 't', snapshotId: 8744736658442914000 }, /snapshotId must be a snapshot id/);
+  refused('lakeDiff', { table: 't', from: '-1', to: '2' }, /from must be a snapshot id/);
+});
+
 test('unknown methods are refused as not found', () => {
   refused('deleteEverything', {}, /Unknown method "deleteEverything"/, 'ENG_HOST_NOT_FOUND');
   refused('__proto__', {}, /Unknown method/, 'ENG_HOST_NOT_FOUND');

@@ -12,7 +12,9 @@ const name = string({ min: 1, max: 200 });
 const nodeId = string({ min: 1, max: 200 });
 const tableName = string({ min: 1, max: 200, pattern: /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/, patternName: 'a table name (letters, digits, _ . -; not starting with . or -)' });
 const refName = string({ min: 1, max: 200, pattern: /^[A-Za-z0-9_][A-Za-z0-9_.\-]*$/, patternName: 'a ref name (letters, digits, _ . -)' });
-const snapshotId = number({ integer: true, min: 0 });
+// Decimal text: ids are 64-bit (up to 2^63-1), beyond what a JSON number carries exactly.
+const snapshotId = custom<string>('a snapshot id (decimal digits, at most 9223372036854775807)', (value) =>
+  typeof value === 'string' && /^\d{1,19}$/.test(value) && BigInt(value) <= 9223372036854775807n);
 const filePath = string({ min: 1, max: 4096 });
 const jobId = string({ min: 1, max: 100 });
 const epochMs = number({ min: 0 });
@@ -90,6 +92,7 @@ const validators: ValidatorTable = {
   lakeTable: object({ table: tableName }),
   lakeCreateTag: object({ table: tableName, tag: refName, snapshotId: optional(snapshotId) }),
   lakeDeleteTag: object({ table: tableName, tag: refName }),
+  lakeSetPartitionSpec: object({ table: tableName, partitionBy: array(string({ min: 1, max: 200 }), { max: 100 }) }),
   lakeCreateBranch: object({ table: tableName, branch: refName, snapshotId: optional(snapshotId) }),
   lakeFastForward: object({ table: tableName, branch: refName, target: optional(refName) }),
   lakeRollback: object({ table: tableName, snapshotId }),
@@ -102,6 +105,7 @@ const validators: ValidatorTable = {
       olderThan: optional(string({ min: 1, max: 50 })),
       retainLast: optional(number({ integer: true, min: 1 })),
       orphanOlderThan: optional(string({ min: 1, max: 50 })),
+      force: optional(boolean()),
     })),
     jobId: optional(jobId),
   }),

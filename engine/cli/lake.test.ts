@@ -9,7 +9,7 @@ import { openLake } from '../lake/index.ts';
 // End to end: the real `streamlake` binary against a lake the real writer produced.
 const bin = new URL('./bin.js', import.meta.url).pathname;
 let dir = '';
-let first = 0;
+let first = 0n;
 
 function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
@@ -109,7 +109,10 @@ test('maintenance reports progress on stderr and keeps the data', async () => {
   const expire = await cli('expire', 'sales', '--older-than', '0s', '--retain-last', '1');
   assert.equal(expire.code, 0, expire.stderr);
   assert.match(expire.stdout, /expired \d+ snapshots/);
-  const clean = await cli('clean', 'sales', '--older-than', '0s');
+  const refused = await cli('clean', 'sales', '--older-than', '0s');
+  assert.equal(refused.code, 1, 'below the one-day floor without --force');
+  assert.match(refused.stderr, /refusing to remove orphans younger than 24 h .*pass force.* \[ENG_LAKE_UNSAFE\]/);
+  const clean = await cli('clean', 'sales', '--older-than', '0s', '--force');
   assert.equal(clean.code, 0, clean.stderr);
   assert.match(clean.stdout, /removed \d+ orphan files/);
   assert.equal((await cli('query', 'SELECT count(*) AS n, sum(amount) AS s FROM sales', '--format', 'json')).stdout, '{"n":3,"s":13.5}\n');
@@ -161,4 +164,18 @@ test('sort shows and sets the sort order; tables lists it; compact re-sorts the 
   assert.match(bad.stderr, /no column "nope"; the table has: id, customer \[ENG_LAKE_SORT_ORDER\]/);
   assert.match((await cli('sort', 'orders', 'id', '--clear')).stderr, /--clear takes only the table name/);
   assert.equal((await cli('sort', 'orders', '--clear')).stdout, 'orders: sort order is now unsorted\n');
+});
+
+test('partition shows the spec and evolves it; old files keep theirs and still count', async () => {
+  const before = (await cli('query', 'SELECT count(*) AS n FROM sales', '--format', 'json')).stdout;
+  const shown = await cli('partition', 'sales');
+  assert.equal(shown.code, 0, shown.stderr);
+  assert.match(shown.stdout, /^sales: .* \(spec \d+ of \d+\)\n$/);
+  const cleared = await cli('partition', 'sales', '--clear');
+  assert.equal(cleared.code, 0, cleared.stderr);
+  assert.match(cleared.stdout, /partition spec (is now|was already) unpartitioned/);
+  const bad = await cli('partition', 'sales', 'nope');
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /column "nope" is not in the table schema/);
+  assert.equal((await cli('query', 'SELECT count(*) AS n FROM sales', '--format', 'json')).stdout, before);
 });

@@ -3,6 +3,7 @@
 import { EngineError } from '../errors.ts';
 import { parseDuration } from '../format/duration.ts';
 import { openLake, type Lake, type LakeTable } from '../lake/index.ts';
+import { isSnapshotIdText } from '../lake/format/ids.ts';
 import { createLakeQuery, createResultWriter, outputFormats, type ColumnInfo, type OutputFormat, type QueryHandle } from '../lake/query/index.ts';
 import type { Row } from '../runtime/types.ts';
 import { parseArgs, type FlagSpec } from './args.ts';
@@ -24,6 +25,10 @@ Subcommands:
   branch <table> <name> [--snapshot ID]   Create a branch at a snapshot (default: main's current one)
   fast-forward <table> <branch>           Move main forward to the head of <branch>
   rollback <table> <snapshot-id>          Point main back at an older snapshot of its history
+  partition <table> [<field> ...] [--clear]
+                                          Show the partition spec, or evolve it: new files use the new
+                                          spec (region, day(ts), bucket(16, id), truncate(4, s)), older
+                                          files keep theirs; --clear: unpartitioned from now on
   sort <table> [<field> ...] [--clear]    Show the sort order data files are written in, or set it; each
                                           field is a column or transform of one, then asc|desc and
                                           nulls first|last, e.g. sort sales "region" "amount desc";
@@ -33,7 +38,9 @@ Subcommands:
                                           and files not in the table's sort order whatever their size
   expire <table> [--older-than 7d] [--retain-last K]
                                           Remove old snapshots (never one a tag or branch holds)
-  clean <table> [--older-than 1d]         Remove files no snapshot references (orphans)
+  clean <table> [--older-than 3d] [--force]
+                                          Remove files no snapshot references (orphans) older than 3 days;
+                                          below 1d it refuses without --force (other engines' in-flight files)
 
 Options:
   --lake DIR        The lake folder (default: $STREAMLAKE_HOME/lake, i.e. ~/.streamlake/lake)
@@ -67,9 +74,10 @@ async function openTable(lake: Lake, name: string): Promise<LakeTable> {
   }
 }
 
-function snapshotIdOf(text: string, what = 'snapshot id'): number {
-  if (!/^\d+$/.test(text) || !Number.isSafeInteger(Number(text))) throw new UsageError(`${what} must be a whole number, got "${text}"`);
-  return Number(text);
+/** Snapshot ids are 64-bit: parsed exactly (Number() would round ids above 2^53 to a neighbour). */
+function snapshotIdOf(text: string, what = 'snapshot id'): bigint {
+  if (!isSnapshotIdText(text)) throw new UsageError(`${what} must be a whole number from 0 to 9223372036854775807, got "${text}"`);
+  return BigInt(text);
 }
 
 async function write(text: string): Promise<void> {
@@ -134,7 +142,7 @@ const subcommands: Record<string, Sub> = {
     const { flags, positionals } = parseArgs(argv, { ...lakeFlag, ...formatFlag }, { min: 1, max: 1, names: 'the table name' });
     const format = formatOf(flags.format);
     const table = await openTable(lakeOf(flags.lake), positionals[0]!);
-    const refsBySnapshot = new Map<number, string[]>();
+    const refsBySnapshot = new Map<bigint, string[]>();
     for (const ref of table.refs()) refsBySnapshot.set(ref.snapshotId, [...(refsBySnapshot.get(ref.snapshotId) ?? []), `${ref.name}${ref.type === 'tag' ? ' (tag)' : ''}`]);
     const standard = new Set(['operation', 'added-records', 'total-records', 'added-data-files', 'total-data-files']);
     const rows: Row[] = table.snapshots().map((s) => {
@@ -255,6 +263,22 @@ const subcommands: Record<string, Sub> = {
     return 0;
   },
 
+  async partition(argv) {
+    const { flags, positionals } = parseArgs(argv, { ...lakeFlag, clear: { type: 'boolean' } }, { min: 1, max: 100, names: 'the table and partition fields' });
+    const table = await openTable(lakeOf(flags.lake), positionals[0]!);
+    const fields = positionals.slice(1);
+    if (flags.clear && fields.length > 0) throw new UsageError('--clear takes only the table name');
+    if (flags.clear || fields.length > 0) {
+      const before = table.partitionSpec()['spec-id'];
+      await table.replacePartitionSpec(fields);
+      const changed = table.partitionSpec()['spec-id'] !== before;
+      process.stdout.write(`${table.name}: partition spec ${changed ? 'is now' : 'was already'} ${specText(table)}${changed ? '; files written before keep their spec' : ''}\n`);
+      return 0;
+    }
+    process.stdout.write(`${table.name}: ${specText(table)}\n`);
+    return 0;
+  },
+
   async sort(argv) {
     const { flags, positionals } = parseArgs(argv, { ...lakeFlag, clear: { type: 'boolean' } }, { min: 1, max: 100, names: 'the table and sort fields' });
     const table = await openTable(lakeOf(flags.lake), positionals[0]!);
@@ -305,13 +329,25 @@ const subcommands: Record<string, Sub> = {
   },
 
   async clean(argv) {
-    const { flags, positionals } = parseArgs(argv, { ...lakeFlag, 'older-than': { type: 'string', description: 'duration, e.g. 1d' } }, { min: 1, max: 1, names: 'the table name' });
+    const { flags, positionals } = parseArgs(argv, { ...lakeFlag, 'older-than': { type: 'string', description: 'duration, e.g. 3d' }, force: { type: 'boolean', description: 'allow --older-than below 1d' } }, { min: 1, max: 1, names: 'the table name' });
     const table = await openTable(lakeOf(flags.lake), positionals[0]!);
-    const result = await table.removeOrphans({ olderThanMs: durationFlag(flags['older-than'] ?? '1d', '--older-than') }, progress(`clean ${table.name}`));
-    process.stdout.write(`${table.name}: removed ${result.removed.length} orphan files\n`);
+    const result = await table.removeOrphans({ olderThanMs: durationFlag(flags['older-than'] ?? '3d', '--older-than'), force: flags.force === true }, progress(`clean ${table.name}`));
+    const kept = result.protectedByPending ? ` (kept ${result.protectedByPending} files writers still have pending)` : '';
+    process.stdout.write(`${table.name}: removed ${result.removed.length} orphan files${kept}\n`);
     return 0;
   },
 };
+
+function specText(table: LakeTable): string {
+  const spec = table.partitionSpec();
+  const schema = table.schema();
+  const fields = spec.fields.map((f) => {
+    const column = schema.fields.find((c) => c.id === f['source-id'])?.name ?? `#${f['source-id']}`;
+    const m = /^(bucket|truncate)\[(\d+)\]$/.exec(f.transform);
+    return f.transform === 'identity' ? column : m ? `${m[1]}(${m[2]}, ${column})` : `${f.transform}(${column})`;
+  });
+  return `${fields.length ? fields.join(', ') : 'unpartitioned'} (spec ${spec['spec-id']} of ${table.partitionSpecs().length})`;
+}
 
 function sortOrderText(table: LakeTable): string {
   const order = table.sortOrder();

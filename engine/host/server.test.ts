@@ -133,7 +133,7 @@ describe('web host', () => {
       assert.match(error.message, /nodePreview params\.nodeId must be a non-empty string/);
       return true;
     });
-    await assert.rejects(() => api.sqlRun({ sql: 'select 1', version: { snapshot: 1, tag: 'x' } }), /at most one of snapshot, tag, branch, asOf/);
+    await assert.rejects(() => api.sqlRun({ sql: 'select 1', version: { snapshot: '1', tag: 'x' } }), /at most one of snapshot, tag, branch, asOf/);
   });
 
   test('files: save, list, open, recent, autosave; paths cannot leave the pipelines folder', async () => {

@@ -6,6 +6,9 @@ export type { SnapshotInfo, RefInfo, SnapshotRef, DataFileInfo, CreateTableOptio
 export type { IcebergSchema } from './table/schema.ts';
 export type { TableMetadata, NestedField, IcebergType, PartitionSpec, PartitionField, SortOrder, SortField } from './format/metadata.ts';
 export type { Progress, CompactOptions, ExpireOptions, OrphanOptions } from './table/maintenance.ts';
+export { ORPHAN_DEFAULT_AGE_MS, ORPHAN_MIN_AGE_MS } from './table/maintenance.ts';
+export type { PendingReservation } from './table/pending.ts';
+export type { SnapshotId } from './format/ids.ts';
 export type { RowDiff } from './table/diff.ts';
 export type { AppendResult, RejectedRow, AppendOptions } from './table/write.ts';
 export { duckType, readSchemaSql } from './table/parquet.ts';

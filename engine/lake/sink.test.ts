@@ -227,7 +227,7 @@ test('sortBy orders the files of the table the sink creates, and replaces the or
   await write({ table: 'orders', sortBy: ['customer desc'] }, 1);
   let table = await openLake(dir).table('orders');
   assert.deepEqual(table.sortOrder(), { orderId: 1, fields: ['customer desc nulls last'] });
-  const first = await table.dataFiles(table.resolve()?.snapshotId ?? 0);
+  const first = await table.dataFiles(table.resolve()?.snapshotId ?? 0n);
   assert.deepEqual(await Promise.all(first.map((f) => fileIds(f.path))), [[2, 1, 3]]);
   assert.equal(first[0]?.sortOrderId, 1);
 
@@ -237,7 +237,7 @@ test('sortBy orders the files of the table the sink creates, and replaces the or
   await write({ table: 'orders' }, 3);
   table = await openLake(dir).table('orders');
   assert.deepEqual(table.sortOrder(), { orderId: 2, fields: ['id desc nulls last'] });
-  const files = await table.dataFiles(table.resolve()?.snapshotId ?? 0);
+  const files = await table.dataFiles(table.resolve()?.snapshotId ?? 0n);
   assert.deepEqual(files.map((f) => f.sortOrderId).sort(), [1, 2, 2]);
   for (const f of files.filter((x) => x.sortOrderId === 2)) assert.deepEqual(await fileIds(f.path), [3, 2, 1]);
 });

@@ -236,7 +236,7 @@ export function lastCommittedCheckpoint(table: LakeTable, branch: string, pipeli
       try {
         sources = JSON.parse(s[SUMMARY_POSITIONS] ?? '{}') as Record<string, SourcePositions>;
       } catch {
-        throw new EngineError('ENG_LAKE_METADATA', `${table.name}: snapshot ${at.snapshotId} has unreadable ${SUMMARY_POSITIONS}`, { snapshotId: at.snapshotId });
+        throw new EngineError('ENG_LAKE_METADATA', `${table.name}: snapshot ${at.snapshotId} has unreadable ${SUMMARY_POSITIONS}`, { snapshotId: String(at.snapshotId) });
       }
       return { id: Number(id), sources };
     }

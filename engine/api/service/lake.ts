@@ -7,8 +7,9 @@ import type { IcebergSchema, Lake, LakeTable, NestedField } from '../../lake/ind
 import type { IcebergType } from '../../lake/index.ts';
 import type { Clock } from '../../runtime/clock.ts';
 import type {
-  LakeField, LakeRef, LakeSchema, LakeSnapshot, LakeTableDetail, LakeTableSummary, MaintenanceAction, MaintenanceOptions, MaintenanceResult, SchemaChange, SnapshotDiff,
+  LakeField, LakeRef, LakeSchema, LakeSnapshot, LakeTableDetail, LakeTableSummary, MaintenanceAction, MaintenanceOptions, MaintenanceResult, SchemaChange, SnapshotDiff, SnapshotIdText,
 } from '../contract.ts';
+import { parseSnapshotId, type SnapshotId } from '../../lake/format/ids.ts';
 import type { EventHub } from './events.ts';
 
 export class LakeExplorer {
@@ -31,7 +32,7 @@ export class LakeExplorer {
           name: entry.name,
           rows: current === null ? 0 : total === undefined ? null : Number(total),
           snapshots: table.snapshots().length,
-          currentSnapshotId: current?.snapshotId ?? null,
+          currentSnapshotId: current === null ? null : String(current.snapshotId),
           lastUpdatedMs: table.metadata()['last-updated-ms'],
         };
       } catch (error) {
@@ -45,30 +46,20 @@ export class LakeExplorer {
     const table = await this.lake.table(name);
     const m = table.metadata();
     const current = table.schema();
-    const spec = table.partitionSpec();
     const main = mainHistory(table);
     return {
       name,
       location: m.location,
       formatVersion: m['format-version'],
-      currentSnapshotId: m['current-snapshot-id'] ?? null,
+      currentSnapshotId: idText(m['current-snapshot-id']),
       currentSchemaId: m['current-schema-id'],
       schema: schemaOf(current),
       schemas: table.schemaHistory().map(schemaOf),
-      partitionSpec: {
-        specId: spec['spec-id'],
-        fields: spec.fields.map((f) => ({
-          sourceId: f['source-id'],
-          sourceName: current.fields.find((c) => c.id === f['source-id'])?.name ?? `#${f['source-id']}`,
-          fieldId: f['field-id'],
-          name: f.name,
-          transform: f.transform,
-        })),
-      },
+      partitionSpec: specOf(table),
       sortOrder: table.sortOrder(),
       snapshots: table.snapshots().map((s): LakeSnapshot => ({
-        snapshotId: s.snapshotId,
-        parentId: s.parentId,
+        snapshotId: String(s.snapshotId),
+        parentId: idText(s.parentId),
         sequenceNumber: s.sequenceNumber,
         timestampMs: s.timestampMs,
         operation: s.operation,
@@ -81,10 +72,17 @@ export class LakeExplorer {
     };
   }
 
-  async createTag(name: string, tag: string, snapshotId?: number): Promise<LakeRef> {
+  async createTag(name: string, tag: string, snapshotId?: SnapshotIdText): Promise<LakeRef> {
     const table = await this.lake.table(name);
-    await table.createTag(tag, snapshotId);
+    await table.createTag(tag, snapshotId === undefined ? undefined : parseSnapshotId(snapshotId));
     return this.changed(name, tag);
+  }
+
+  async setPartitionSpec(name: string, partitionBy: string[]): Promise<LakeTableDetail['partitionSpec']> {
+    const table = await this.lake.table(name);
+    await table.replacePartitionSpec(partitionBy);
+    this.events.emit({ type: 'lake.changed', table: name });
+    return specOf(table);
   }
 
   async deleteTag(name: string, tag: string): Promise<void> {
@@ -93,9 +91,9 @@ export class LakeExplorer {
     this.events.emit({ type: 'lake.changed', table: name });
   }
 
-  async createBranch(name: string, branch: string, snapshotId?: number): Promise<LakeRef> {
+  async createBranch(name: string, branch: string, snapshotId?: SnapshotIdText): Promise<LakeRef> {
     const table = await this.lake.table(name);
-    await table.createBranch(branch, snapshotId);
+    await table.createBranch(branch, snapshotId === undefined ? undefined : parseSnapshotId(snapshotId));
     return this.changed(name, branch);
   }
 
@@ -105,17 +103,18 @@ export class LakeExplorer {
     return this.changed(name, target);
   }
 
-  async rollback(name: string, snapshotId: number): Promise<LakeRef> {
+  async rollback(name: string, snapshotId: SnapshotIdText): Promise<LakeRef> {
     const table = await this.lake.table(name);
-    await table.rollback(snapshotId);
+    await table.rollback(parseSnapshotId(snapshotId));
     return this.changed(name, 'main');
   }
 
   /** Exact row-level diff (engine/lake/table/diff.ts): a copy-on-write rewrite counts only the rows it changed. */
-  async diff(name: string, from: number, to: number): Promise<SnapshotDiff> {
+  async diff(name: string, from: SnapshotIdText, to: SnapshotIdText): Promise<SnapshotDiff> {
     const table = await this.lake.table(name);
-    const rows = await table.diff(from, to);
-    return { table: name, from, to, ...rows, schemaChanges: schemaChanges(table.schemaFor(from), table.schemaFor(to)) };
+    const [a, b] = [parseSnapshotId(from, 'from'), parseSnapshotId(to, 'to')];
+    const rows = await table.diff(a, b);
+    return { table: name, from, to, ...rows, schemaChanges: schemaChanges(table.schemaFor(a), table.schemaFor(b)) };
   }
 
   async maintain(name: string, action: MaintenanceAction, options: MaintenanceOptions = {}, jobId?: string): Promise<MaintenanceResult> {
@@ -130,7 +129,7 @@ export class LakeExplorer {
       let result: MaintenanceResult;
       if (action === 'compact') {
         const r = await table.compact(options.targetFileSizeBytes === undefined ? {} : { targetFileSizeBytes: options.targetFileSizeBytes }, onProgress);
-        result = { jobId: id, table: name, action, snapshotId: r.snapshotId, stats: { filesRewritten: r.filesRewritten, filesWritten: r.filesWritten } };
+        result = { jobId: id, table: name, action, snapshotId: idText(r.snapshotId), stats: { filesRewritten: r.filesRewritten, filesWritten: r.filesWritten } };
       } else if (action === 'expire') {
         const r = await table.expireSnapshots({
           ...(options.olderThan === undefined ? {} : { olderThanMs: durationMs(options.olderThan) }),
@@ -138,8 +137,8 @@ export class LakeExplorer {
         }, onProgress);
         result = { jobId: id, table: name, action, snapshotId: null, stats: { snapshotsExpired: r.expired, filesDeleted: r.filesDeleted } };
       } else {
-        const r = await table.removeOrphans(options.orphanOlderThan === undefined ? {} : { olderThanMs: durationMs(options.orphanOlderThan) }, onProgress);
-        result = { jobId: id, table: name, action, snapshotId: null, stats: { filesRemoved: r.removed.length } };
+        const r = await table.removeOrphans({ ...(options.orphanOlderThan === undefined ? {} : { olderThanMs: durationMs(options.orphanOlderThan) }), force: options.force === true }, onProgress);
+        result = { jobId: id, table: name, action, snapshotId: null, stats: { filesRemoved: r.removed.length, filesPending: r.protectedByPending } };
       }
       report(1, 1, 'done', true);
       this.events.emit({ type: 'lake.changed', table: name });
@@ -159,9 +158,14 @@ export class LakeExplorer {
   }
 }
 
-function mainHistory(table: LakeTable): Set<number> {
+/** An engine snapshot id as the API's decimal text. */
+function idText(id: SnapshotId | null | undefined): SnapshotIdText | null {
+  return id === null || id === undefined ? null : String(id);
+}
+
+function mainHistory(table: LakeTable): Set<SnapshotId> {
   const byId = new Map(table.snapshots().map((s) => [s.snapshotId, s]));
-  const out = new Set<number>();
+  const out = new Set<SnapshotId>();
   let id = table.metadata()['current-snapshot-id'] ?? null;
   while (id !== null && !out.has(id)) {
     out.add(id);
@@ -170,13 +174,29 @@ function mainHistory(table: LakeTable): Set<number> {
   return out;
 }
 
+function specOf(table: LakeTable): LakeTableDetail['partitionSpec'] {
+  const spec = table.partitionSpec();
+  const current = table.schema();
+  return {
+    specId: spec['spec-id'],
+    fields: spec.fields.map((f) => ({
+      sourceId: f['source-id'],
+      sourceName: current.fields.find((c) => c.id === f['source-id'])?.name ?? `#${f['source-id']}`,
+      fieldId: f['field-id'],
+      name: f.name,
+      transform: f.transform,
+    })),
+  };
+}
+
 function refsOf(table: LakeTable): LakeRef[] {
   const refs: LakeRef[] = [];
   for (const [name, r] of Object.entries(table.metadata().refs)) {
-    const ref: LakeRef = { name, type: r.type, snapshotId: r['snapshot-id'] };
-    if (r['max-ref-age-ms'] !== undefined) ref.maxRefAgeMs = r['max-ref-age-ms'];
-    if (r['max-snapshot-age-ms'] !== undefined) ref.maxSnapshotAgeMs = r['max-snapshot-age-ms'];
-    if (r['min-snapshots-to-keep'] !== undefined) ref.minSnapshotsToKeep = r['min-snapshots-to-keep'];
+    const ref: LakeRef = { name, type: r.type, snapshotId: String(r['snapshot-id']) };
+    // Number(): another writer's long above 2^53 (e.g. Long.MAX_VALUE as "forever") parses as a bigint
+    if (r['max-ref-age-ms'] !== undefined) ref.maxRefAgeMs = Number(r['max-ref-age-ms']);
+    if (r['max-snapshot-age-ms'] !== undefined) ref.maxSnapshotAgeMs = Number(r['max-snapshot-age-ms']);
+    if (r['min-snapshots-to-keep'] !== undefined) ref.minSnapshotsToKeep = Number(r['min-snapshots-to-keep']);
     refs.push(ref);
   }
   return refs.sort((a, b) => (a.name === 'main' ? -1 : b.name === 'main' ? 1 : a.name.localeCompare(b.name)));

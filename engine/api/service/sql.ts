@@ -6,6 +6,7 @@ import { isAbsolute } from 'node:path';
 import { EngineError, errorCodes } from '../../errors.ts';
 import type { ErrorCode } from '../../errors.ts';
 import { openLake } from '../../lake/index.ts';
+import { parseSnapshotId } from '../../lake/format/ids.ts';
 import { createLakeQuery, createResultWriter } from '../../lake/query/index.ts';
 import type { LakeQuery, QueryHandle, QueryOptions } from '../../lake/query/index.ts';
 import type { Clock } from '../../runtime/clock.ts';
@@ -185,7 +186,7 @@ function cancelledError(): EngineError {
 function options(version: QueryVersion | undefined, pageSize: number | undefined): QueryOptions {
   const out: QueryOptions = {};
   if (pageSize !== undefined) out.pageSize = pageSize;
-  if (version?.snapshot !== undefined) out.snapshot = version.snapshot;
+  if (version?.snapshot !== undefined) out.snapshot = parseSnapshotId(version.snapshot);
   if (version?.tag !== undefined) out.tag = version.tag;
   if (version?.branch !== undefined) out.branch = version.branch;
   if (version?.asOf !== undefined) out.asOf = version.asOf;

@@ -103,7 +103,7 @@ registerWorkload({
       const started = monotonicMs();
       // A reader that opens the table the way a query does and notes when each snapshot became visible.
       const lake = openLake(lakeDir);
-      const seen = new Map<number, number>();
+      const seen = new Map<bigint, number>();
       let covered = 0;
       let reading = true;
       const reader = (async () => {

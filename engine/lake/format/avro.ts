@@ -1,8 +1,10 @@
 // Avro manifest lists and manifests (Iceberg v2, spec §Manifests and §Manifest Lists). The schemas are raw
 // objects on purpose: avsc only keeps `field-id` attributes in the file header when it is given the raw
 // schema (not a parsed Type), and Java resolves every column by those ids.
+import { randomBytes } from 'node:crypto';
 import avro from 'avsc';
 import { EngineError } from '../../errors.ts';
+import type { SnapshotId } from './ids.ts';
 
 type AvroSchema = Record<string, unknown>;
 
@@ -62,7 +64,7 @@ export interface ManifestFile {
   content: number;
   sequence_number: number;
   min_sequence_number: number;
-  added_snapshot_id: number;
+  added_snapshot_id: SnapshotId;
   added_files_count: number;
   existing_files_count: number;
   deleted_files_count: number;
@@ -173,32 +175,74 @@ export const ENTRY_DELETED = 2;
 
 export interface ManifestEntry {
   status: number;
-  snapshot_id: number | null;
+  snapshot_id: SnapshotId | null;
   sequence_number: number | null;
   file_sequence_number: number | null;
   data_file: DataFileRecord;
 }
 
-/** Encodes records into an Avro object container file held in memory. */
-export async function encodeAvro(schema: AvroSchema, records: readonly unknown[], metadata: Record<string, string>): Promise<Buffer> {
-  const meta: Record<string, Buffer> = {};
-  for (const [k, v] of Object.entries(metadata)) meta[k] = Buffer.from(v, 'utf8');
-  const encoder = new avro.streams.BlockEncoder(schema as avro.Schema, { codec: 'null', metadata: meta, writeHeader: 'always' } as ConstructorParameters<typeof avro.streams.BlockEncoder>[1]);
-  const chunks: Buffer[] = [];
-  const done = new Promise<void>((resolve, reject) => {
-    encoder.on('data', (chunk: Buffer) => chunks.push(chunk));
-    encoder.on('end', () => resolve());
-    encoder.on('error', reject);
-  });
-  for (const record of records) encoder.write(record);
-  encoder.end();
-  await done;
-  return Buffer.concat(chunks);
+// Avro `long` read exactly: every long decodes as a bigint (avsc's own long type refuses values above 2^53,
+// which Java's snapshot ids usually are), and numbers or bigints both encode. `exactLongs` below then turns
+// the longs that are counts back into numbers.
+const bigLong = avro.types.LongType.__with({
+  fromBuffer: (buf: Buffer) => buf.readBigInt64LE(),
+  toBuffer: (n: number | bigint) => {
+    const buf = Buffer.alloc(8);
+    buf.writeBigInt64LE(BigInt(n));
+    return buf;
+  },
+  fromJSON: (n: number | string) => BigInt(n),
+  toJSON: (n: bigint) => Number(n),
+  isValid: (n: unknown) => typeof n === 'bigint' || (typeof n === 'number' && Number.isSafeInteger(n)),
+  compare: (a: bigint, b: bigint) => (a === b ? 0 : a < b ? -1 : 1),
+});
+
+function exactType(schema: unknown): avro.Type {
+  return avro.Type.forSchema(schema as avro.Schema, { registry: { long: bigLong } } as Parameters<typeof avro.Type.forSchema>[1]);
 }
 
-/** Decodes an Avro object container file; `file` names it in errors. */
+const MAGIC = Buffer.from([0x4f, 0x62, 0x6a, 0x01]); // "Obj" 1
+const headerMeta = avro.Type.forSchema({ type: 'map', values: 'bytes' });
+const longType = avro.Type.forSchema('long');
+
+/**
+ * Encodes records into an Avro object container file held in memory (spec §Object Container Files: magic,
+ * metadata map with the schema, sync marker, then one block). Written here rather than with avsc's
+ * BlockEncoder so the schema in the header is the raw object (with every `field-id`) while the values go
+ * through the exact long type.
+ */
+export async function encodeAvro(schema: AvroSchema, records: readonly unknown[], metadata: Record<string, string>): Promise<Buffer> {
+  const type = exactType(schema);
+  const meta: Record<string, Buffer> = { 'avro.schema': Buffer.from(JSON.stringify(schema), 'utf8'), 'avro.codec': Buffer.from('null', 'utf8') };
+  for (const [k, v] of Object.entries(metadata)) meta[k] = Buffer.from(v, 'utf8');
+  const sync = randomBytes(16);
+  const parts: Buffer[] = [MAGIC, headerMeta.toBuffer(meta), sync];
+  if (records.length > 0) {
+    const body = Buffer.concat(records.map((r) => type.toBuffer(r)));
+    parts.push(longType.toBuffer(records.length), longType.toBuffer(body.length), body, sync);
+  }
+  return Promise.resolve(Buffer.concat(parts));
+}
+
+/** Longs that fit a double become numbers again; the ones above 2^53 stay bigints (callers that need an id ask for one). */
+function exactLongs(value: unknown): unknown {
+  if (typeof value === 'bigint') return Number.isSafeInteger(Number(value)) ? Number(value) : value;
+  if (Array.isArray(value)) return value.map(exactLongs);
+  if (value === null || typeof value !== 'object' || Buffer.isBuffer(value) || value instanceof Uint8Array) return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) out[k] = exactLongs(v);
+  return out;
+}
+
+function asId(value: unknown, file: string, field: string): SnapshotId {
+  if (typeof value === 'bigint') return value;
+  if (typeof value === 'number' && Number.isSafeInteger(value)) return BigInt(value);
+  throw new EngineError('ENG_LAKE_METADATA', `${file}: field ${field} must be a long, found ${String(value)}`, { file, field });
+}
+
+/** Decodes an Avro object container file; `file` names it in errors. Longs come back exact (see exactLongs). */
 export async function decodeAvro(bytes: Buffer, file: string): Promise<{ records: unknown[]; metadata: Record<string, string> }> {
-  const decoder = new avro.streams.BlockDecoder({ noDecode: false });
+  const decoder = new avro.streams.BlockDecoder({ noDecode: false, parseHook: (schema: unknown) => exactType(schema) } as ConstructorParameters<typeof avro.streams.BlockDecoder>[0]);
   const records: unknown[] = [];
   const metadata: Record<string, string> = {};
   let sync: Buffer | null = null;
@@ -207,7 +251,7 @@ export async function decodeAvro(bytes: Buffer, file: string): Promise<{ records
       for (const [k, v] of Object.entries(header.meta)) metadata[k] = v.toString('utf8');
       sync = header.sync;
     });
-    decoder.on('data', (record: unknown) => records.push(record));
+    decoder.on('data', (record: unknown) => records.push(exactLongs(record)));
     decoder.on('end', () => resolve());
     decoder.on('error', reject);
   });
@@ -231,7 +275,7 @@ export async function decodeManifestList(bytes: Buffer, file: string): Promise<M
   const { records } = await decodeAvro(bytes, file);
   return records.map((r) => {
     const rec = r as ManifestFile;
-    return { ...rec, partitions: rec.partitions ?? null, key_metadata: rec.key_metadata ?? null };
+    return { ...rec, added_snapshot_id: asId(rec.added_snapshot_id, file, 'added_snapshot_id'), partitions: rec.partitions ?? null, key_metadata: rec.key_metadata ?? null };
   });
 }
 
@@ -241,7 +285,8 @@ export function encodeManifest(partitionFields: PartitionAvroField[], entries: r
 
 export async function decodeManifest(bytes: Buffer, file: string): Promise<{ entries: ManifestEntry[]; metadata: Record<string, string> }> {
   const { records, metadata } = await decodeAvro(bytes, file);
-  return { entries: records as ManifestEntry[], metadata };
+  const entries = (records as ManifestEntry[]).map((e) => (e.snapshot_id === null || e.snapshot_id === undefined ? { ...e, snapshot_id: null } : { ...e, snapshot_id: asId(e.snapshot_id, file, 'snapshot_id') }));
+  return { entries, metadata };
 }
 
 /** `[{key, value}]` ↔ Map helpers for the metric maps. */

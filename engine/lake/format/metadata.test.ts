@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EngineError } from '../../errors.ts';
 import { parseTableMetadata, serializeTableMetadata, type TableMetadata } from './metadata.ts';
+import { stringifyLosslessJson } from './json.ts';
 
 const FILE = '/lake/t/metadata/v3.metadata.json';
 
@@ -31,11 +32,11 @@ function valid(): TableMetadata {
     'default-sort-order-id': 0,
     'sort-orders': [{ 'order-id': 0, fields: [] }],
     properties: {},
-    'current-snapshot-id': 4391746821234567,
-    refs: { main: { 'snapshot-id': 4391746821234567, type: 'branch' } },
+    'current-snapshot-id': 4391746821234567n,
+    refs: { main: { 'snapshot-id': 4391746821234567n, type: 'branch' } },
     snapshots: [
       {
-        'snapshot-id': 4391746821234567,
+        'snapshot-id': 4391746821234567n,
         'sequence-number': 1,
         'timestamp-ms': 1767225600100,
         'schema-id': 0,
@@ -43,7 +44,7 @@ function valid(): TableMetadata {
         summary: { operation: 'append', 'added-records': '100' },
       },
     ],
-    'snapshot-log': [{ 'timestamp-ms': 1767225600100, 'snapshot-id': 4391746821234567 }],
+    'snapshot-log': [{ 'timestamp-ms': 1767225600100, 'snapshot-id': 4391746821234567n }],
     'metadata-log': [],
   };
 }
@@ -61,6 +62,33 @@ function problem(text: string): EngineError {
 test('valid metadata round-trips through serialize and parse', () => {
   const m = valid();
   assert.deepEqual(parseTableMetadata(serializeTableMetadata(m), FILE), m);
+});
+
+test('snapshot ids above 2^53 (Java draws them from the whole 63-bit range) are read and written exactly', () => {
+  const big = 8744736658442914487n;
+  const parent = 9223372036854775807n;
+  const text = JSON.stringify(valid(), (_k, v: unknown) => (typeof v === 'bigint' ? Number(v) : v))
+    .replaceAll('4391746821234567', String(big))
+    .replace('"sequence-number":1', `"parent-snapshot-id":${parent},"sequence-number":1`)
+    // another writer's long we do not model: passed through unchanged
+    .replace('"metadata-log":[]', `"metadata-log":[],"statistics":[{"snapshot-id":${big},"statistics-path":"file:/s.puffin","file-size-in-bytes":9007199254740993}]`);
+  const m = parseTableMetadata(text, FILE);
+  assert.equal(m['current-snapshot-id'], big);
+  assert.equal(m.snapshots[0]?.['snapshot-id'], big);
+  assert.equal(m.snapshots[0]?.['parent-snapshot-id'], parent);
+  assert.equal(m.refs.main?.['snapshot-id'], big);
+  assert.equal(m['snapshot-log'][0]?.['snapshot-id'], big);
+  const written = serializeTableMetadata(m);
+  assert.match(written, /"current-snapshot-id":8744736658442914487,/);
+  assert.match(written, /"parent-snapshot-id":9223372036854775807,/);
+  assert.match(written, /"file-size-in-bytes":9007199254740993\}/);
+  assert.deepEqual(parseTableMetadata(written, FILE), m);
+});
+
+test('small snapshot ids (other writers, old tables) read as the same bigints', () => {
+  const m = parseTableMetadata(JSON.stringify(valid(), (_k, v: unknown) => (typeof v === 'bigint' ? Number(v) : v)), FILE);
+  assert.equal(m['current-snapshot-id'], 4391746821234567n);
+  assert.equal(m.refs.main?.['snapshot-id'], 4391746821234567n);
 });
 
 test('a table without snapshots is written with current-snapshot-id -1 and read back without one', () => {
@@ -99,7 +127,7 @@ test('missing or mistyped fields are named with the file', () => {
   for (const [mutate, message] of cases) {
     const m = valid() as unknown as Record<string, unknown>;
     mutate(m);
-    const e = problem(JSON.stringify(m));
+    const e = problem(stringifyLosslessJson(m));
     assert.match(e.message, message);
     assert.match(e.message, /^\/lake\/t\/metadata\/v3\.metadata\.json: /);
     assert.equal((e.details as { file: string }).file, FILE);
@@ -109,8 +137,8 @@ test('missing or mistyped fields are named with the file', () => {
 test('missing refs are built from current-snapshot-id as Java does', () => {
   const m = valid() as unknown as Record<string, unknown>;
   delete m.refs;
-  const parsed = parseTableMetadata(JSON.stringify(m), FILE);
-  assert.deepEqual(parsed.refs, { main: { 'snapshot-id': 4391746821234567, type: 'branch' } });
+  const parsed = parseTableMetadata(stringifyLosslessJson(m), FILE);
+  assert.deepEqual(parsed.refs, { main: { 'snapshot-id': 4391746821234567n, type: 'branch' } });
 });
 
 test('format version 1 metadata migrates to version 2', () => {

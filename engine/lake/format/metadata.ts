@@ -2,6 +2,10 @@
 // format-version handling live together here, so a change to the saved shape is made in one place.
 // Field names are the spec's kebab-case JSON keys, so what we validate is exactly what Java reads.
 import { EngineError } from '../../errors.ts';
+import { parseLosslessJson, stringifyLosslessJson } from './json.ts';
+import { toSnapshotId, type SnapshotId } from './ids.ts';
+
+export type { SnapshotId } from './ids.ts';
 
 export type PrimitiveType =
   | 'boolean'
@@ -92,8 +96,8 @@ export const UNSORTED_ORDER_ID = 0;
 export type SnapshotOperation = 'append' | 'replace' | 'overwrite' | 'delete';
 
 export interface Snapshot {
-  'snapshot-id': number;
-  'parent-snapshot-id'?: number;
+  'snapshot-id': SnapshotId;
+  'parent-snapshot-id'?: SnapshotId;
   'sequence-number': number;
   'timestamp-ms': number;
   'manifest-list': string;
@@ -102,7 +106,7 @@ export interface Snapshot {
 }
 
 export interface SnapshotRefJson {
-  'snapshot-id': number;
+  'snapshot-id': SnapshotId;
   type: 'branch' | 'tag';
   'min-snapshots-to-keep'?: number;
   'max-snapshot-age-ms'?: number;
@@ -124,9 +128,9 @@ export interface TableMetadata {
   'sort-orders': SortOrder[];
   'default-sort-order-id': number;
   properties: Record<string, string>;
-  'current-snapshot-id'?: number;
+  'current-snapshot-id'?: SnapshotId;
   snapshots: Snapshot[];
-  'snapshot-log': { 'timestamp-ms': number; 'snapshot-id': number }[];
+  'snapshot-log': { 'timestamp-ms': number; 'snapshot-id': SnapshotId }[];
   'metadata-log': { 'timestamp-ms': number; 'metadata-file': string }[];
   refs: Record<string, SnapshotRefJson>;
 }
@@ -163,7 +167,8 @@ export function deleteAfterCommit(properties: Record<string, string>): boolean {
 export function parseTableMetadata(text: string, file: string): TableMetadata {
   let raw: unknown;
   try {
-    raw = JSON.parse(text);
+    // 64-bit longs (snapshot ids above all) must survive: JSON.parse rounds them above 2^53
+    raw = parseLosslessJson(text);
   } catch (error) {
     const why = error instanceof Error ? error.message : String(error);
     throw new EngineError('ENG_LAKE_METADATA', `${file}: not valid JSON (truncated or corrupt): ${why}`, { file });
@@ -185,7 +190,14 @@ export function validateTableMetadata(raw: unknown, file: string): TableMetadata
     if (typeof m[key] !== 'string') fail(key, 'must be a string');
   };
   const int = (key: string, value: unknown = m[key]): void => {
+    if (typeof value === 'bigint') fail(key, `is ${value}, above 2^53, which this engine does not support for this field`);
     if (typeof value !== 'number' || !Number.isSafeInteger(value)) fail(key, 'must be an integer');
+  };
+  // Snapshot ids are 64-bit: read as bigints whatever their size, so all ids compare alike.
+  const id = (key: string, value: unknown): SnapshotId => {
+    const parsed = toSnapshotId(value);
+    if (parsed === null) return fail(key, 'must be a 64-bit integer');
+    return parsed;
   };
   str('table-uuid');
   str('location');
@@ -227,27 +239,29 @@ export function validateTableMetadata(raw: unknown, file: string): TableMetadata
   if (m.snapshots === undefined) m.snapshots = [];
   const snapshots = m.snapshots;
   if (!Array.isArray(snapshots)) return fail('snapshots', 'must be an array');
-  const ids = new Set<number>();
+  const ids = new Set<SnapshotId>();
   snapshots.forEach((s, i) => {
     const at = `snapshots[${i}]`;
     if (!isObject(s)) return fail(at, 'must be an object');
-    int(`${at}.snapshot-id`, s['snapshot-id']);
+    s['snapshot-id'] = id(`${at}.snapshot-id`, s['snapshot-id']);
     int(`${at}.sequence-number`, s['sequence-number']);
     int(`${at}.timestamp-ms`, s['timestamp-ms']);
-    if (s['parent-snapshot-id'] !== undefined && s['parent-snapshot-id'] !== null) int(`${at}.parent-snapshot-id`, s['parent-snapshot-id']);
+    if (s['parent-snapshot-id'] === null) delete s['parent-snapshot-id'];
+    if (s['parent-snapshot-id'] !== undefined) s['parent-snapshot-id'] = id(`${at}.parent-snapshot-id`, s['parent-snapshot-id']);
     if (typeof s['manifest-list'] !== 'string') fail(`${at}.manifest-list`, 'must be a string');
     const summary = s.summary;
     if (!isObject(summary) || !['append', 'replace', 'overwrite', 'delete'].includes(summary.operation as string)) {
       fail(`${at}.summary.operation`, 'must be append, replace, overwrite or delete');
     }
-    ids.add(s['snapshot-id'] as number);
+    ids.add(s['snapshot-id'] as SnapshotId);
   });
 
   const current = m['current-snapshot-id'];
   if (current === -1 || current === null) delete m['current-snapshot-id'];
   else if (current !== undefined) {
-    int('current-snapshot-id');
-    if (!ids.has(current as number)) fail('current-snapshot-id', `names snapshot ${String(current)}, which is not in "snapshots"`);
+    const currentId = id('current-snapshot-id', current);
+    m['current-snapshot-id'] = currentId;
+    if (!ids.has(currentId)) fail('current-snapshot-id', `names snapshot ${String(current)}, which is not in "snapshots"`);
   }
   if (m.refs === undefined) {
     m.refs = m['current-snapshot-id'] === undefined ? {} : { main: { 'snapshot-id': m['current-snapshot-id'], type: 'branch' } };
@@ -255,8 +269,8 @@ export function validateTableMetadata(raw: unknown, file: string): TableMetadata
   if (!isObject(m.refs)) return fail('refs', 'must be an object');
   for (const [name, ref] of Object.entries(m.refs)) {
     if (!isObject(ref) || (ref.type !== 'branch' && ref.type !== 'tag')) return fail(`refs.${name}`, 'must have type "branch" or "tag"');
-    int(`refs.${name}.snapshot-id`, ref['snapshot-id']);
-    if (!ids.has(ref['snapshot-id'] as number)) fail(`refs.${name}.snapshot-id`, 'names a snapshot that is not in "snapshots"');
+    ref['snapshot-id'] = id(`refs.${name}.snapshot-id`, ref['snapshot-id']);
+    if (!ids.has(ref['snapshot-id'] as SnapshotId)) fail(`refs.${name}.snapshot-id`, 'names a snapshot that is not in "snapshots"');
   }
   const main = (m.refs as Record<string, SnapshotRefJson>).main;
   if ((main?.['snapshot-id'] ?? undefined) !== m['current-snapshot-id']) fail('refs.main', 'must equal "current-snapshot-id"');
@@ -264,6 +278,10 @@ export function validateTableMetadata(raw: unknown, file: string): TableMetadata
   if (m['snapshot-log'] === undefined) m['snapshot-log'] = [];
   if (m['metadata-log'] === undefined) m['metadata-log'] = [];
   if (!Array.isArray(m['snapshot-log'])) fail('snapshot-log', 'must be an array');
+  (m['snapshot-log'] as unknown[]).forEach((entry, i) => {
+    if (!isObject(entry)) return fail(`snapshot-log[${i}]`, 'must be an object');
+    entry['snapshot-id'] = id(`snapshot-log[${i}].snapshot-id`, entry['snapshot-id']);
+  });
   if (!Array.isArray(m['metadata-log'])) fail('metadata-log', 'must be an array');
   return m as unknown as TableMetadata;
 }
@@ -341,7 +359,7 @@ function migrateV1(raw: Record<string, unknown>): Record<string, unknown> {
 export function serializeTableMetadata(metadata: TableMetadata): string {
   const out: Record<string, unknown> = { ...metadata };
   if (metadata['current-snapshot-id'] === undefined) out['current-snapshot-id'] = -1;
-  return JSON.stringify(out);
+  return stringifyLosslessJson(out);
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

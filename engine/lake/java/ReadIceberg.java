@@ -43,23 +43,26 @@ public class ReadIceberg {
     StringBuilder out = new StringBuilder("[");
     for (int i = 0; i < args.length; i++) {
       if (i > 0) out.append(",\n");
-      String request = args[i];
-      String dir = request;
-      Long snapshotId = null;
-      String ref = null;
-      int hash = request.indexOf('#');
-      if (hash >= 0) {
-        dir = request.substring(0, hash);
-        String sel = request.substring(hash + 1);
-        if (sel.startsWith("snapshot=")) snapshotId = Long.parseLong(sel.substring(9));
-        else if (sel.startsWith("ref=")) ref = sel.substring(4);
-        else throw new IllegalArgumentException("unknown selector " + sel);
-      }
-      Table t = tables.load(dir);
-      out.append(describe(t, snapshotId, ref));
+      out.append(describeRequest(tables, args[i]));
     }
     out.append("]");
     System.out.println(out);
+  }
+
+  /** `<tableDir>[#snapshot=<id>|#ref=<name>]` described as JSON (also used by IcebergShell). */
+  static String describeRequest(HadoopTables tables, String request) throws Exception {
+    String dir = request;
+    Long snapshotId = null;
+    String ref = null;
+    int hash = request.indexOf('#');
+    if (hash >= 0) {
+      dir = request.substring(0, hash);
+      String sel = request.substring(hash + 1);
+      if (sel.startsWith("snapshot=")) snapshotId = Long.parseLong(sel.substring(9));
+      else if (sel.startsWith("ref=")) ref = sel.substring(4);
+      else throw new IllegalArgumentException("unknown selector " + sel);
+    }
+    return describe(tables.load(dir), snapshotId, ref);
   }
 
   static String describe(Table t, Long snapshotId, String ref) throws Exception {
@@ -197,8 +200,12 @@ public class ReadIceberg {
       Record r = (Record) v;
       b.append('{');
       List<Types.NestedField> fields = r.struct().fields();
+      boolean firstField = true;
       for (int i = 0; i < fields.size(); i++) {
-        if (i > 0) b.append(',');
+        // the generic reader adds _pos to rows when it applies position deletes: not table data
+        if (org.apache.iceberg.MetadataColumns.isMetadataColumn(fields.get(i).name())) continue;
+        if (!firstField) b.append(',');
+        firstField = false;
         b.append(str(fields.get(i).name())).append(':');
         value(b, r.get(i));
       }

@@ -4,6 +4,7 @@ import { readdir } from 'node:fs/promises';
 import { EngineError, type ErrorPayload } from '../../errors.ts';
 import { checkTableName, type LakeTable, type SnapshotInfo } from '../index.ts';
 import { currentVersion } from '../table/store.ts';
+import { isSnapshotIdText } from '../format/ids.ts';
 import type { SnapshotView, TableSource, VersionSelector, ViewFile } from './types.ts';
 
 /** The part of the lake API this adapter reads. */
@@ -23,8 +24,9 @@ interface Resolved {
 }
 
 function resolveRef(table: LakeTable, ref: string): Resolved {
-  if (/^\d+$/.test(ref) && table.snapshots().some((s) => s.snapshotId === Number(ref))) {
-    return { snapshot: table.resolve({ snapshotId: Number(ref) }), currentSchema: false };
+  // exact 64-bit comparison: Number(ref) would round ids above 2^53 onto their neighbours
+  if (isSnapshotIdText(ref) && table.snapshots().some((s) => s.snapshotId === BigInt(ref))) {
+    return { snapshot: table.resolve({ snapshotId: BigInt(ref) }), currentSchema: false };
   }
   if (ref === 'main') return { snapshot: table.resolve(), currentSchema: true };
   const named = table.refs().find((r) => r.name === ref);
@@ -47,7 +49,7 @@ function resolve(table: LakeTable, version: VersionSelector | undefined): Resolv
   return { snapshot: table.resolve({ asOf: version.asOf }), currentSchema: false };
 }
 
-async function filesOf(table: LakeTable, snapshotId: number): Promise<ViewFile[]> {
+async function filesOf(table: LakeTable, snapshotId: bigint): Promise<ViewFile[]> {
   const specs = new Map(table.metadata()['partition-specs'].map((spec) => [spec['spec-id'], spec]));
   return (await table.dataFiles(snapshotId)).map((file) => {
     const identityPartition: Record<number, unknown> = {};
@@ -56,6 +58,10 @@ async function filesOf(table: LakeTable, snapshotId: number): Promise<ViewFile[]
     }
     return {
       path: file.path,
+      uri: file.uri,
+      sequenceNumber: file.sequenceNumber,
+      specId: file.specId,
+      partitionKey: file.partitionKey,
       recordCount: file.recordCount,
       identityPartition,
       lowerBounds: file.lowerBounds,
@@ -99,7 +105,7 @@ export function lakeSource(lake: LakeReader): TableSource {
   // manifests once; the most recently used lists are kept.
   const files = new Map<string, ViewFile[]>();
 
-  async function filesFor(table: LakeTable, snapshotId: number): Promise<ViewFile[]> {
+  async function filesFor(table: LakeTable, snapshotId: bigint): Promise<ViewFile[]> {
     const key = `${table.dir}\u0000${snapshotId}`;
     const hit = files.get(key);
     if (hit) {
@@ -131,7 +137,8 @@ export function lakeSource(lake: LakeReader): TableSource {
       const refs = table.refs().map((ref) => ref.name);
       if (!snapshot) return { table: name, snapshotId: null, fields: table.schema().fields, files: [], refs };
       const schema = currentSchema || snapshot.schemaId === null ? table.schema() : table.schema(snapshot.schemaId);
-      return { table: name, snapshotId: snapshot.snapshotId, fields: schema.fields, files: await filesFor(table, snapshot.snapshotId), refs };
+      const deletes = await table.deleteFiles(snapshot.snapshotId);
+      return { table: name, snapshotId: snapshot.snapshotId, fields: schema.fields, files: await filesFor(table, snapshot.snapshotId), refs, ...(deletes.length ? { deletes } : {}) };
     },
   };
 }

@@ -10,7 +10,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { quoteIdentifier } from './references.ts';
 import type { SnapshotView, ViewFile } from './types.ts';
-import { viewSelect } from './view.ts';
+import { hasDeletes, viewSelect } from './view.ts';
 
 const answers = new WeakMap<readonly ViewFile[], Map<string, boolean>>();
 
@@ -57,7 +57,7 @@ async function check(connection: DuckDBConnection, view: SnapshotView): Promise<
 
 /** True when `view`'s files can be read by name with the same result as through the field-id map. */
 export async function readsByName(connection: DuckDBConnection, view: SnapshotView): Promise<boolean> {
-  if (view.files.length === 0) return false;
+  if (view.files.length === 0 || hasDeletes(view)) return false;
   const key = JSON.stringify(view.fields);
   let known = answers.get(view.files);
   if (!known) answers.set(view.files, (known = new Map()));

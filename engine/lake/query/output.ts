@@ -1,5 +1,6 @@
 // Query results as text: aligned tables for people, JSON lines and RFC 4180 CSV for programs. Each writer
 // takes pages as they come so the CLI never holds a whole result.
+import { stringifyLosslessJson } from '../format/json.ts';
 import type { Row } from '../../runtime/types.ts';
 import type { ColumnInfo } from './types.ts';
 
@@ -30,7 +31,8 @@ export function createResultWriter(format: OutputFormat, columns: ColumnInfo[]):
   switch (format) {
     case 'json':
       return {
-        page: (rows) => rows.map((row) => JSON.stringify(row) + '\n').join(''),
+        // bigints (64-bit snapshot ids, BIGINT columns) as exact JSON numbers: JSON.stringify throws on them
+        page: (rows) => rows.map((row) => stringifyLosslessJson(row) + '\n').join(''),
         end: () => '',
       };
     case 'csv': {

@@ -37,7 +37,7 @@ test('joins, ORs, CTEs, other tables and several statements give no predicates',
 
 const view: SnapshotView = {
   table: 'sales',
-  snapshotId: 1,
+  snapshotId: 1n,
   fields: [
     { id: 1, name: 'region', required: false, type: 'string' },
     { id: 2, name: 'amount', required: false, type: 'double' },

@@ -63,13 +63,13 @@ before(async () => {
     'id: 1, full_name: 2, score: 3',
   );
   const many = await writeParquet('many.parquet', 'SELECT i::BIGINT AS n FROM range(10000) t(i)', 'n: 1');
-  source.add('v1', { table: 'people', snapshotId: 1, fields: v1Fields, files: [{ path: old }] });
-  source.add('main', { table: 'people', snapshotId: 2, fields: v2Fields, files: [{ path: old }, { path: fresh }] });
-  source.add('main', { table: 'numbers', snapshotId: 7, fields: [{ id: 1, name: 'n', required: true, type: 'long' }], files: [{ path: many }] });
+  source.add('v1', { table: 'people', snapshotId: 1n, fields: v1Fields, files: [{ path: old }] });
+  source.add('main', { table: 'people', snapshotId: 2n, fields: v2Fields, files: [{ path: old }, { path: fresh }] });
+  source.add('main', { table: 'numbers', snapshotId: 7n, fields: [{ id: 1, name: 'n', required: true, type: 'long' }], files: [{ path: many }] });
   const eu = await writeParquet('eu.parquet', "SELECT 'eu' AS region, i::BIGINT AS amount FROM range(4) t(i)", 'region: 1, amount: 2');
   source.add('main', {
     table: 'regions',
-    snapshotId: 3,
+    snapshotId: 3n,
     fields: [
       { id: 1, name: 'region', required: false, type: 'string' },
       { id: 2, name: 'amount', required: false, type: 'long' },

@@ -1,5 +1,6 @@
 // The query layer's own view of a table version: what it needs to expose one snapshot to SQL. The lake
 // API (engine/lake) is adapted to this in source.ts, so the SQL side stays testable on plain Parquet.
+import type { DeleteFileInfo } from '../table/deletes.ts';
 import type { ErrorPayload } from '../../errors.ts';
 import type { Row } from '../../runtime/types.ts';
 
@@ -27,22 +28,29 @@ export interface ViewFile {
   /** Decoded column bounds by field id. */
   lowerBounds?: Record<number, unknown>;
   upperBounds?: Record<number, unknown>;
+  /** What delete files need (lake tables): the URI delete files name it by, its data sequence number, spec and partition. */
+  uri?: string;
+  sequenceNumber?: number;
+  specId?: number;
+  partitionKey?: string;
 }
 
 /** One table at one snapshot: the columns it has and exactly the files that hold its rows. */
 export interface SnapshotView {
   table: string;
   /** null for a table with no snapshot yet (zero rows). */
-  snapshotId: number | null;
+  snapshotId: bigint | null;
   fields: IcebergField[];
   files: ViewFile[];
   /** Tag and branch names of the table, usable as `table@name` (for completion). */
   refs?: string[];
+  /** Merge-on-read delete files of the snapshot (written by other engines); applied when reading. */
+  deletes?: DeleteFileInfo[];
 }
 
 /** Which version of a table: nothing means the head of main. */
 export type VersionSelector =
-  | { snapshot: number }
+  | { snapshot: bigint }
   | { tag: string }
   | { branch: string }
   | { asOf: number }
@@ -60,7 +68,8 @@ export interface TableSource {
 }
 
 export interface QueryOptions {
-  snapshot?: number;
+  /** A snapshot id (64-bit). */
+  snapshot?: bigint;
   tag?: string;
   branch?: string;
   /** Milliseconds since the epoch, or an ISO-8601 timestamp. */

@@ -3,7 +3,8 @@
 // cast and columns added after a file was written read as NULL.
 import { duckDbType } from './duckdb-type.ts';
 import { quoteIdentifier } from './references.ts';
-import type { SnapshotView } from './types.ts';
+import type { SnapshotView, ViewFile } from './types.ts';
+import { applicable, selectWithDeletes, type DeleteTarget } from '../table/deletes.ts';
 
 function sqlString(text: string): string {
   return `'${text.replaceAll("'", "''")}'`;
@@ -19,8 +20,19 @@ export function viewSelect(view: SnapshotView, files = view.files): string {
   const schema = view.fields
     .map((field) => `${field.id}: {name: ${sqlString(field.name)}, type: ${sqlString(duckDbType(field.type))}, default_value: NULL}`)
     .join(', ');
+  if (view.deletes?.length) return selectWithDeletes(files.map(deleteTarget), view.deletes, view.fields, `MAP {${schema}}`);
   const paths = files.map((file) => sqlString(file.path)).join(', ');
   return `SELECT * FROM read_parquet([${paths}], schema = MAP {${schema}})`;
+}
+
+/** A view file as delete files see it (files of lake views carry these; others get no deletes). */
+export function deleteTarget(file: ViewFile): DeleteTarget {
+  return { path: file.path, uri: file.uri ?? file.path, sequenceNumber: file.sequenceNumber ?? 0, specId: file.specId ?? 0, partitionKey: file.partitionKey ?? '{}' };
+}
+
+/** Whether delete files apply to any of `files` (then only the field-id read applies them). */
+export function hasDeletes(view: SnapshotView, files: readonly ViewFile[] = view.files): boolean {
+  return !!view.deletes?.length && applicable(view.deletes, files.map(deleteTarget)).length > 0;
 }
 
 export function createViewStatement(name: string, select: string): string {

@@ -1,7 +1,7 @@
 // Turning a change (files added and removed, maybe a new schema) into a new snapshot and publishing it.
 // A conflict (another writer published the version first) re-reads the table and calls `build` again on
 // the new base, so the change is re-applied rather than the other writer's work overwritten.
-import { randomBytes } from 'node:crypto';
+import { newSnapshotId, type SnapshotId } from '../format/ids.ts';
 import { EngineError } from '../../errors.ts';
 import { ENTRY_ADDED, ENTRY_DELETED, ENTRY_EXISTING, type DataFileRecord, type ManifestFile } from '../format/avro.ts';
 import { deleteAfterCommit, previousVersionsMax, type SchemaJson, type Snapshot, type SnapshotOperation, type StructType, type TableMetadata } from '../format/metadata.ts';
@@ -9,6 +9,7 @@ import type { Clock } from '../../runtime/clock.ts';
 import { currentSchema, liveFiles, localPath, readManifest, snapshotManifests, writeManifest, writeManifestList, type DataFileEntry, type ManifestWrite, type TableFiles } from './manifests.ts';
 import { deleteOldVersions, loadMetadata, publish, toLocalPath, toUri, versionFile, versionOf, type CommitHooks, type Loaded } from './store.ts';
 import { maxFieldId } from './schema.ts';
+import { withPending } from './pending.ts';
 
 export const MAX_ATTEMPTS = 50;
 /** Above this many manifests, a commit folds the old ones into one (Java's manifest merge does the same). */
@@ -19,17 +20,21 @@ export interface CommitOptions {
   hooks?: CommitHooks;
 }
 
-/** A safe snapshot id: random, positive, below 2^53 (JSON numbers and avsc longs stay exact). */
-export function newSnapshotId(taken: ReadonlySet<number>): number {
-  for (;;) {
-    const b = randomBytes(7);
-    const id = ((b[0] ?? 0) & 0x1f) * 2 ** 48 + b.readUIntBE(1, 6);
-    if (id > 0 && !taken.has(id)) return id;
-  }
+export { newSnapshotId };
+
+/**
+ * Publishes `mutate(base)` as the next version, retrying on conflicts. `mutate` may return null to skip.
+ * Holds a pending marker meanwhile, so orphan removal leaves the files it writes alone (pending.ts).
+ */
+export function commitMetadata(
+  tableDir: string,
+  mutate: (base: Loaded) => Promise<TableMetadata | null> | TableMetadata | null,
+  options: CommitOptions,
+): Promise<Loaded> {
+  return withPending(tableDir, 'commit', () => publishLoop(tableDir, mutate, options));
 }
 
-/** Publishes `mutate(base)` as the next version, retrying on conflicts. `mutate` may return null to skip. */
-export async function commitMetadata(
+async function publishLoop(
   tableDir: string,
   mutate: (base: Loaded) => Promise<TableMetadata | null> | TableMetadata | null,
   options: CommitOptions,
@@ -229,6 +234,12 @@ async function makeSnapshot(files: TableFiles, parent: Snapshot | null, change: 
   const merge = carried.length + rewrite.length + manifests.length > MANIFEST_MERGE_AT;
   if (merge) {
     for (const m of carried) {
+      if (m.content !== 0) {
+        // delete manifests (other engines' merge-on-read deletes) are carried as they are, never merged into data ones
+        manifests.push(m);
+        kept++;
+        continue;
+      }
       const entries = await readManifest(localPath(files, m.manifest_path));
       rewrite.push({ m, entries: entries.filter((e) => e.status !== ENTRY_DELETED).map((e) => existingOrDeleted(m, e, deletedPaths, snapshotId)) });
     }
@@ -273,9 +284,10 @@ async function makeSnapshot(files: TableFiles, parent: Snapshot | null, change: 
   put('total-records', (totalRecords ?? 0) + addedRecords - deletedRecords, true);
   put('total-files-size', (totalSize ?? 0) + addedSize - deletedSize, true);
   put('total-data-files', (totalFiles ?? 0) + change.added.length - change.deleted.length, true);
-  put('total-delete-files', 0, true);
-  put('total-position-deletes', 0, true);
-  put('total-equality-deletes', 0, true);
+  // delete files are only ever carried (other engines write them): their totals stay the parent's
+  put('total-delete-files', counter(ps, 'total-delete-files') ?? 0, true);
+  put('total-position-deletes', counter(ps, 'total-position-deletes') ?? 0, true);
+  put('total-equality-deletes', counter(ps, 'total-equality-deletes') ?? 0, true);
   put('manifests-created', created, true);
   put('manifests-kept', kept, true);
   put('manifests-replaced', rewrite.length);
@@ -295,7 +307,7 @@ async function makeSnapshot(files: TableFiles, parent: Snapshot | null, change: 
   return snapshot;
 }
 
-function existingOrDeleted(m: ManifestFile, e: { status: number; snapshot_id: number | null; sequence_number: number | null; file_sequence_number: number | null; data_file: DataFileRecord }, deleted: ReadonlySet<string>, snapshotId: number): ManifestWrite {
+function existingOrDeleted(m: ManifestFile, e: { status: number; snapshot_id: SnapshotId | null; sequence_number: number | null; file_sequence_number: number | null; data_file: DataFileRecord }, deleted: ReadonlySet<string>, snapshotId: SnapshotId): ManifestWrite {
   const inherit = e.status === ENTRY_ADDED;
   const seq = e.sequence_number ?? (inherit ? m.sequence_number : m.min_sequence_number);
   const fileSeq = e.file_sequence_number ?? (inherit ? m.sequence_number : m.min_sequence_number);

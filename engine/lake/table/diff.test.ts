@@ -5,7 +5,7 @@ import { tempDir } from '../testing/tmp.ts';
 import { windowKey, windowTable } from '../testing/windows.ts';
 import type { LakeTable } from './table.ts';
 
-function headId(table: LakeTable): number {
+function headId(table: LakeTable): bigint {
   const head = table.resolve();
   assert.ok(head, 'the table has a snapshot');
   return head.snapshotId;

@@ -8,6 +8,7 @@
 // Both sides are read with one schema keyed by field id (every id of either snapshot's schema, under a
 // synthetic column name so renames cannot collide and a dropped or renamed column still compares), so a
 // row only differs when a value does.
+import { applicable, refuseDeletes } from './deletes.ts';
 import { sqlString, withConnection } from '../duckdb.ts';
 import type { NestedField } from '../format/metadata.ts';
 import { duckType } from './parquet.ts';
@@ -66,8 +67,11 @@ function groups(added: readonly DataFileInfo[], removed: readonly DataFileInfo[]
   return [...out.values()];
 }
 
-export async function diffSnapshots(table: LakeTable, from: number, to: number): Promise<RowDiff> {
+export async function diffSnapshots(table: LakeTable, from: bigint, to: bigint): Promise<RowDiff> {
   const [before, after] = await Promise.all([table.dataFiles(from), table.dataFiles(to)]);
+  // row counts come from data files alone: merge-on-read deletes (other engines) would make them wrong
+  const [deletesBefore, deletesAfter] = await Promise.all([table.deleteFiles(from), table.deleteFiles(to)]);
+  refuseDeletes(table.name, [...applicable(deletesBefore, before), ...applicable(deletesAfter, after)], 'a snapshot diff');
   const beforePaths = new Set(before.map((file) => file.path));
   const afterPaths = new Set(after.map((file) => file.path));
   const added = after.filter((file) => !beforePaths.has(file.path));

@@ -23,7 +23,7 @@ test('new fields add optional columns with new ids; nested structs grow too', as
     { id: 2, user: { name: 'b', age: 30 }, city: 'Oslo' },
   ]);
   // the first snapshot still reads with its own schema
-  const old = await readRows(table, { snapshotId: table.snapshots()[0]?.snapshotId ?? 0 });
+  const old = await readRows(table, { snapshotId: table.snapshots()[0]?.snapshotId ?? 0n });
   assert.deepEqual(old, [{ id: 1, user: { name: 'a' } }]);
 });
 
@@ -34,7 +34,7 @@ test('int widens to long and float to double; old files read through the wider t
   assert.deepEqual(table.schema().fields.map((f) => f.type), ['long', 'double']);
   const rows = await readRows(table, undefined, { orderBy: 'n' });
   assert.deepEqual(rows, [{ n: 1, f: 0.5 }, { n: 2 ** 40, f: 0.1 }]);
-  const files = await table.dataFiles(table.resolve()?.snapshotId ?? 0);
+  const files = await table.dataFiles(table.resolve()?.snapshotId ?? 0n);
   const lower = files.map((f) => f.lowerBounds[1]).sort();
   assert.deepEqual(lower, [1, 2 ** 40], 'a 4-byte int bound still decodes in a long column');
 });

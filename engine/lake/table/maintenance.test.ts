@@ -21,7 +21,7 @@ test('compaction combines small files per partition into a replace snapshot with
   });
   for (let i = 0; i < 6; i++) await table.append([{ id: i, g: i % 2 ? 'odd' : 'even' }, { id: 100 + i, g: 'even' }]);
   const before = await readRows(table, undefined, { orderBy: 'id' });
-  assert.equal((await table.dataFiles(table.resolve()?.snapshotId ?? 0)).length, 9);
+  assert.equal((await table.dataFiles(table.resolve()?.snapshotId ?? 0n)).length, 9);
   const progress: [number, number, string][] = [];
   const result = await table.compact({ targetFileSizeBytes: 10 * 1024 * 1024 }, (done, total, message) => progress.push([done, total, message]));
   assert.equal(result.filesRewritten, 9);
@@ -30,7 +30,7 @@ test('compaction combines small files per partition into a replace snapshot with
   assert.equal(head?.operation, 'replace');
   assert.equal(head?.summary['total-records'], '12');
   assert.equal(head?.summary['added-records'], head?.summary['deleted-records']);
-  const after = await table.dataFiles(head?.snapshotId ?? 0);
+  const after = await table.dataFiles(head?.snapshotId ?? 0n);
   assert.deepEqual(after.map((f) => f.partition.g).sort(), ['even', 'odd']);
   assert.deepEqual(await readRows(table, undefined, { orderBy: 'id' }), before);
   assert.deepEqual(progress.at(-1)?.slice(0, 2), [2, 2]);

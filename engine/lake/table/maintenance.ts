@@ -6,14 +6,17 @@
 import { readdir, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { EngineError } from '../../errors.ts';
-import type { Snapshot, TableMetadata } from '../format/metadata.ts';
-import { sqlString, withConnection } from '../duckdb.ts';
+import type { Snapshot, SnapshotId, TableMetadata } from '../format/metadata.ts';
+import { withConnection } from '../duckdb.ts';
 import { commitChange, commitMetadata, type AddedFile, type CommitOptions } from './commit.ts';
 import { liveFiles, localPath, readManifest, snapshotManifests, type DataFileEntry, type TableFiles } from './manifests.ts';
 import { compressionOf, dropTable, loadQuery, readSchemaSql, writeTable } from './parquet.ts';
 import { HINT_FILE, loadMetadata } from './store.ts';
+import { removeSidecar, sidecarTarget } from './crc.ts';
+import { applicable, applies, liveDeleteFiles, partitionKeyOf, selectWithDeletes, type DeleteTarget } from './deletes.ts';
+import { listPending, missingFiles, pendingDir, protection, withPending } from './pending.ts';
 import { writeOrder, type WriteOrder } from './sort.ts';
-import { dataFileRecord, newDataPath } from './write.ts';
+import { dataFileRecord, newDataPath, requirePublished } from './write.ts';
 
 /** Progress of a long maintenance task: `done` of `total` steps, and what is happening. */
 export type Progress = (done: number, total: number, message: string) => void;
@@ -33,9 +36,20 @@ export interface ExpireOptions {
 }
 
 export interface OrphanOptions {
-  /** Only files older than this are removed (default 3 days), so commits in flight are never broken. */
+  /** Only files older than this are removed (default 3 days, like Iceberg's DeleteOrphanFiles). */
   olderThanMs?: number;
+  /** Allows `olderThanMs` below ORPHAN_MIN_AGE_MS (files of writers that do not mark pending files, e.g. Java, are then at risk). */
+  force?: boolean;
 }
+
+/** Iceberg's default minimum age of an orphan. */
+export const ORPHAN_DEFAULT_AGE_MS = 3 * 86_400_000;
+/**
+ * Below this age orphan removal refuses without `force`: our writers mark their pending files (pending.ts),
+ * but other engines sharing the table (Java, Spark, Flink) do not, and their in-flight files look like
+ * orphans until they commit.
+ */
+export const ORPHAN_MIN_AGE_MS = 86_400_000;
 
 const DEFAULT_TARGET = 128 * 1024 * 1024;
 
@@ -49,8 +63,9 @@ interface Bin {
  * sorted default order (written unsorted or in an older order) is rewritten even when it is big enough or
  * alone in its partition; with an unsorted default order only small files are, as before.
  */
-function bins(files: readonly DataFileEntry[], target: number, order: WriteOrder): Bin[] {
-  const stale = (f: DataFileEntry): boolean => order.orderId !== null && f.record.sort_order_id !== order.orderId;
+function bins(files: readonly DataFileEntry[], target: number, order: WriteOrder, deleted: (f: DataFileEntry) => boolean): Bin[] {
+  // a file with delete files applying to it is rewritten too: compaction applies the deletes
+  const stale = (f: DataFileEntry): boolean => (order.orderId !== null && f.record.sort_order_id !== order.orderId) || deleted(f);
   const worth = (group: readonly DataFileEntry[]): boolean => group.length > 1 || group.some(stale);
   const groups = new Map<string, DataFileEntry[]>();
   for (const f of files) {
@@ -82,18 +97,31 @@ export async function compact(
   options: CompactOptions,
   onProgress: Progress | undefined,
   commit: CommitOptions,
-): Promise<{ filesRewritten: number; filesWritten: number; snapshotId: number | null }> {
+): Promise<{ filesRewritten: number; filesWritten: number; snapshotId: SnapshotId | null }> {
+  // the pending marker keeps orphan removal off the rewritten files until they are published (pending.ts)
+  return withPending(tableDir, 'compact', () => compactPending(tableDir, options, onProgress, commit));
+}
+
+async function compactPending(
+  tableDir: string,
+  options: CompactOptions,
+  onProgress: Progress | undefined,
+  commit: CommitOptions,
+): Promise<{ filesRewritten: number; filesWritten: number; snapshotId: SnapshotId | null }> {
   const target = options.targetFileSizeBytes ?? DEFAULT_TARGET;
   const done = new Map<string, AddedFile>(); // bin key → rewritten file, reused when a retry sees the same bin
   let rewritten = 0;
   let written = 0;
+  let lastAdded: AddedFile[] = [];
   const { snapshot } = await commitChange(
     tableDir,
     options.branch ?? 'main',
     async (ctx) => {
       const live = await liveFiles(ctx.files, ctx.parent);
+      const deletes = await liveDeleteFiles(ctx.files, ctx.parent);
+      const targetOf = (f: DataFileEntry): DeleteTarget => ({ path: localPath(ctx.files, f.record.file_path), uri: f.record.file_path, sequenceNumber: f.sequenceNumber, specId: f.specId, partitionKey: partitionKeyOf(f.record.partition) });
       const order = writeOrder(ctx.base.metadata, ctx.schema, path.basename(tableDir));
-      const plan = bins(live, target, order);
+      const plan = bins(live, target, order, (f) => deletes.some((d) => applies(d, targetOf(f))));
       const schemaKey = `${order.orderId ?? ''}|${JSON.stringify(ctx.schema.fields)}`;
       const added: AddedFile[] = [];
       const deleted: DataFileEntry[] = [];
@@ -101,11 +129,14 @@ export async function compact(
       onProgress?.(0, plan.length, `${plan.length} groups of small files to combine`);
       await withConnection(async (connection) => {
         for (const bin of plan) {
-          const key = `${schemaKey}|${bin.files.map((f) => f.record.file_path).sort().join('|')}`;
+          const targets = bin.files.map(targetOf);
+          const binDeletes = applicable(deletes, targets);
+          const key = `${schemaKey}|${bin.files.map((f) => f.record.file_path).sort().join('|')}|${binDeletes.map((d) => d.uri).sort().join('|')}`;
           let file = done.get(key);
+          if (file && (await missingFiles([localPath(ctx.files, file.record.file_path)])).length > 0) file = undefined;
           if (!file) {
-            const paths = bin.files.map((f) => sqlString(localPath(ctx.files, f.record.file_path)));
-            const table = await loadQuery(connection, `SELECT * FROM read_parquet([${paths.join(', ')}], schema=${readSchemaSql(ctx.schema.fields)})`);
+            // merge-on-read deletes of other engines are applied here, so the rewrite holds only live rows
+            const table = await loadQuery(connection, selectWithDeletes(targets, binDeletes, ctx.schema.fields, readSchemaSql(ctx.schema.fields)));
             try {
               const first = bin.files[0];
               if (!first) continue;
@@ -113,7 +144,7 @@ export async function compact(
               const out = newDataPath(ctx.files.tableDir, folder.startsWith('..') ? '' : folder);
               const metrics = await writeTable(connection, table, ctx.schema, out, compressionOf(ctx.files.metadata.properties), order.orderBy);
               const expected = bin.files.reduce((n, f) => n + f.record.record_count, 0);
-              if (metrics.recordCount !== expected) {
+              if (binDeletes.length === 0 ? metrics.recordCount !== expected : metrics.recordCount > expected) {
                 throw new EngineError('ENG_LAKE_METADATA', `compaction read ${metrics.recordCount} rows from files whose manifests say ${expected}`, { files: bin.files.map((f) => f.record.file_path) });
               }
               file = { record: dataFileRecord(out, metrics, first.record.partition, order.orderId), specId: bin.specId };
@@ -129,18 +160,20 @@ export async function compact(
       });
       rewritten = deleted.length;
       written = added.length;
+      lastAdded = added;
       if (deleted.length === 0) return null;
       return { operation: 'replace', added, deleted };
     },
     commit,
   );
+  await requirePublished(tableDir, snapshot, lastAdded);
   return { filesRewritten: rewritten, filesWritten: written, snapshotId: snapshot?.['snapshot-id'] ?? null };
 }
 
 /** Snapshots every ref needs: each ref's head, plus the newest `retainLast` of each branch's history. */
-function retained(m: TableMetadata, retainLast: number): Set<number> {
+function retained(m: TableMetadata, retainLast: number): Set<SnapshotId> {
   const byId = new Map(m.snapshots.map((s) => [s['snapshot-id'], s]));
-  const keep = new Set<number>();
+  const keep = new Set<SnapshotId>();
   for (const ref of Object.values(m.refs)) {
     let at: Snapshot | undefined = byId.get(ref['snapshot-id']);
     const depth = ref.type === 'branch' ? Math.max(1, retainLast) : 1;
@@ -161,6 +194,8 @@ async function reachable(files: TableFiles, snapshots: readonly Snapshot[]): Pro
     lists.add(localPath(files, s['manifest-list']));
     for (const m of await snapshotManifests(files, s)) manifests.add(localPath(files, m.manifest_path));
     for (const f of await liveFiles(files, s)) data.add(localPath(files, f.record.file_path));
+    // delete files (other engines' merge-on-read) are live files too: expiry and orphan removal keep them
+    for (const d of await liveDeleteFiles(files, s)) data.add(d.path);
   }
   return { lists, manifests, data };
 }
@@ -220,13 +255,18 @@ export async function expireSnapshots(
 
 async function removeFile(file: string): Promise<boolean> {
   try {
+    // the Hadoop sidecar first: a file without one is still readable, a sidecar without its file is litter
+    await removeSidecar(file);
     await unlink(file);
-    await unlink(path.join(path.dirname(file), `.${path.basename(file)}.crc`)).catch(() => undefined);
     return true;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
     throw error;
   }
+}
+
+async function exists(file: string): Promise<boolean> {
+  return stat(file).then(() => true, () => false);
 }
 
 async function walk(dir: string, out: string[] = []): Promise<string[]> {
@@ -245,31 +285,57 @@ async function walk(dir: string, out: string[] = []): Promise<string[]> {
   return out;
 }
 
-const DEFAULT_ORPHAN_AGE = 3 * 86_400_000;
-
 export async function removeOrphans(
   tableDir: string,
   options: OrphanOptions,
   onProgress: Progress | undefined,
   commit: CommitOptions,
-): Promise<{ removed: string[] }> {
-  const cutoff = commit.clock.now() - (options.olderThanMs ?? DEFAULT_ORPHAN_AGE);
+): Promise<{ removed: string[]; protectedByPending: number; staleMarkers: number }> {
+  const age = options.olderThanMs ?? ORPHAN_DEFAULT_AGE_MS;
+  if (age < ORPHAN_MIN_AGE_MS && !options.force) {
+    throw new EngineError(
+      'ENG_LAKE_UNSAFE',
+      `${path.basename(tableDir)}: refusing to remove orphans younger than ${ORPHAN_MIN_AGE_MS / 3_600_000} h (asked: ${age} ms): files another engine is still writing look like orphans until it commits; pass force to do it anyway`,
+      { table: path.basename(tableDir), olderThanMs: age, minimumMs: ORPHAN_MIN_AGE_MS },
+    );
+  }
+  const now = commit.clock.now();
+  const cutoff = now - age;
+  // Order matters (pending.ts): list files, then read the pending markers, then load the metadata. A file
+  // the listing saw is then either protected by its writer's marker or referenced by the loaded metadata.
+  const pending = pendingDir(tableDir);
+  const all = [...(await walk(path.join(tableDir, 'data'))), ...(await walk(path.join(tableDir, 'metadata')))].filter((f) => path.dirname(f) !== pending);
+  const markers = await listPending(tableDir, now);
+  const guard = protection(markers.live);
   const loaded = await loadMetadata(tableDir);
   const files: TableFiles = { tableDir, metadata: loaded.metadata };
   const keep = await reachable(files, loaded.metadata.snapshots);
-  const all = [...(await walk(path.join(tableDir, 'data'))), ...(await walk(path.join(tableDir, 'metadata')))];
   const removed: string[] = [];
+  let shielded = 0;
   let step = 0;
   for (const file of all) {
     onProgress?.(step++, all.length, path.relative(tableDir, file));
     const name = path.basename(file);
     if (/^v\d+\.metadata\.json$/.test(name) || name === HINT_FILE) continue;
-    if (name.endsWith('.crc')) continue; // sidecars go with their file
+    const target = sidecarTarget(file);
+    if (target !== null) {
+      // a Hadoop sidecar goes with its file; one whose file is gone is an orphan itself (same age rule)
+      if (await exists(target)) continue;
+      const info = await stat(file).catch(() => null);
+      if (info && info.mtimeMs < cutoff && (await unlink(file).then(() => true, () => false))) removed.push(file);
+      continue;
+    }
     if (keep.lists.has(file) || keep.manifests.has(file) || keep.data.has(file)) continue;
     const info = await stat(file).catch(() => null);
     if (!info || info.mtimeMs >= cutoff) continue;
+    if (guard.paths.has(file) || (guard.sinceMs !== null && info.mtimeMs >= guard.sinceMs)) {
+      shielded++;
+      continue;
+    }
     if (await removeFile(file)) removed.push(file);
   }
-  onProgress?.(all.length, all.length, `removed ${removed.length} orphan files`);
-  return { removed };
+  // markers of commits whose process died, and reservations nobody renewed: they protect nothing any more
+  for (const m of markers.stale) await unlink(m.file).catch(() => undefined);
+  onProgress?.(all.length, all.length, `removed ${removed.length} orphan files${shielded ? `, kept ${shielded} files writers still have pending` : ''}`);
+  return { removed, protectedByPending: shielded, staleMarkers: markers.stale.length };
 }

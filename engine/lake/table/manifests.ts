@@ -17,7 +17,7 @@ import {
   type ManifestFile,
   type PartitionFieldSummary,
 } from '../format/avro.ts';
-import type { PartitionSpec, SchemaJson, Snapshot, TableMetadata } from '../format/metadata.ts';
+import type { PartitionSpec, SchemaJson, Snapshot, SnapshotId, TableMetadata } from '../format/metadata.ts';
 import { compareValues, encodeValue, type PrimitiveValue } from '../format/values.ts';
 import { bindSpec, fromAvroPartition, partitionAvroFields, type BoundPartitionField } from './partition.ts';
 import { metadataDir, toLocalPath, toUri, writeNewFile } from './store.ts';
@@ -26,7 +26,7 @@ import { metadataDir, toLocalPath, toUri, writeNewFile } from './store.ts';
 export interface DataFileEntry {
   record: DataFileRecord;
   specId: number;
-  snapshotId: number;
+  snapshotId: SnapshotId;
   sequenceNumber: number;
   fileSequenceNumber: number;
 }
@@ -139,7 +139,7 @@ export function bindForRead(metadata: TableMetadata, spec: PartitionSpec): Bound
 export interface ManifestWrite {
   status: number;
   /** Explicit values for EXISTING and DELETED entries; null for ADDED (inherited). */
-  snapshotId: number | null;
+  snapshotId: SnapshotId | null;
   sequenceNumber: number | null;
   fileSequenceNumber: number | null;
   record: DataFileRecord;
@@ -150,7 +150,7 @@ export async function writeManifest(
   t: TableFiles,
   specId: number,
   schema: SchemaJson,
-  snapshotId: number,
+  snapshotId: SnapshotId,
   sequenceNumber: number,
   entries: readonly ManifestWrite[],
 ): Promise<ManifestFile> {
@@ -223,8 +223,8 @@ function partitionSummaries(bound: readonly BoundPartitionField[], records: read
 
 export async function writeManifestList(
   t: TableFiles,
-  snapshotId: number,
-  parentId: number | undefined,
+  snapshotId: SnapshotId,
+  parentId: SnapshotId | undefined,
   sequenceNumber: number,
   manifests: readonly ManifestFile[],
 ): Promise<string> {

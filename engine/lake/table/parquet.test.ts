@@ -8,7 +8,7 @@ import { compressionOf } from './parquet.ts';
 import type { LakeTable } from './table.ts';
 
 async function codecs(table: LakeTable): Promise<string[]> {
-  const files = await table.dataFiles(table.resolve()?.snapshotId ?? 0);
+  const files = await table.dataFiles(table.resolve()?.snapshotId ?? 0n);
   assert.ok(files.length > 0);
   const list = files.map((file) => sqlString(file.path)).join(', ');
   return withConnection(async (connection) => {

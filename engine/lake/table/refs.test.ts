@@ -25,7 +25,7 @@ test('snapshots resolve by id, time, tag and branch; branches, fast-forward and 
   assert.deepEqual(await ids(table, { asOf: s1.timestampMs + 500 }), [1]);
   assert.deepEqual(await ids(table, { asOf: s2.timestampMs }), [1, 2]);
   assert.throws(() => table.resolve({ asOf: s1.timestampMs - 1 }), (e: unknown) => e instanceof EngineError && e.code === 'ENG_LAKE_REF');
-  assert.throws(() => table.resolve({ snapshotId: 42 }), /no snapshot 42/);
+  assert.throws(() => table.resolve({ snapshotId: 42n }), /no snapshot 42/);
 
   await table.createTag('first', s1.snapshotId);
   assert.deepEqual(await ids(table, { tag: 'first' }), [1]);
@@ -50,7 +50,7 @@ test('snapshots resolve by id, time, tag and branch; branches, fast-forward and 
   await table.rollback(s1.snapshotId);
   assert.deepEqual(await ids(table), [1]);
   assert.deepEqual(await ids(table, { tag: 'first' }), [1]);
-  await assert.rejects(table.rollback(table.resolve({ branch: 'dev' })?.snapshotId ?? 0), /not an ancestor/);
+  await assert.rejects(table.rollback(table.resolve({ branch: 'dev' })?.snapshotId ?? 0n), /not an ancestor/);
   // as-of follows main's history, including the rollback
   assert.deepEqual(await ids(table, { asOf: time.now() }), [1]);
 
@@ -70,7 +70,7 @@ test('snapshot summaries list every standard key with exact totals', async (t) =
   }
   assert.equal(s['total-records'], '3');
   assert.equal(s['total-data-files'], '2');
-  const files = await table.dataFiles(table.resolve()?.snapshotId ?? 0);
+  const files = await table.dataFiles(table.resolve()?.snapshotId ?? 0n);
   assert.equal(s['total-files-size'], String(files.reduce((n, f) => n + f.fileSizeBytes, 0)));
   assert.equal(table.snapshots()[0]?.summary['streamlake.checkpoint-id'], '9');
 });

@@ -1,7 +1,8 @@
 // Reading a snapshot's rows through DuckDB, mapping columns by field id so files written before a rename,
 // drop or widening read with the snapshot's schema. Meant for tests, tools and small tables; the query
 // layer builds its own paged views.
-import { sqlString, withConnection } from '../duckdb.ts';
+import { withConnection } from '../duckdb.ts';
+import { selectWithDeletes } from './deletes.ts';
 import type { Row } from '../../runtime/types.ts';
 import { readSchemaSql } from './parquet.ts';
 import type { LakeTable, SnapshotRef } from './table.ts';
@@ -15,9 +16,10 @@ export async function readRows(table: LakeTable, ref?: SnapshotRef, options: { o
   const branchOrMain = ref === undefined || 'branch' in ref;
   // time travel reads with the schema the snapshot was written with; main/branch heads with the current one
   const fields = branchOrMain ? schema.fields : table.schemaFor(snapshot.snapshotId).fields;
-  const list = files.map((f) => sqlString(f.path)).join(', ');
+  // merge-on-read deletes other engines wrote are applied (deletes.ts)
+  const deletes = await table.deleteFiles(snapshot.snapshotId);
   return withConnection(async (connection) => {
-    const sql = `SELECT * FROM read_parquet([${list}], schema=${readSchemaSql(fields)})${options.orderBy ? ` ORDER BY ${options.orderBy}` : ''}`;
+    const sql = `SELECT * FROM (${selectWithDeletes(files, deletes, fields, readSchemaSql(fields))})${options.orderBy ? ` ORDER BY ${options.orderBy}` : ''}`;
     const result = await connection.runAndReadAll(sql);
     return result.getRowObjectsJS().map((r) => plain(r) as Row);
   });

@@ -17,7 +17,7 @@ async function fileRows(file: string): Promise<Record<string, unknown>[]> {
 }
 
 async function headFiles(table: LakeTable): Promise<Awaited<ReturnType<LakeTable['dataFiles']>>> {
-  return table.dataFiles(table.resolve()?.snapshotId ?? 0);
+  return table.dataFiles(table.resolve()?.snapshotId ?? 0n);
 }
 
 function failure(fn: () => unknown): EngineError {

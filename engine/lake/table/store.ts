@@ -3,12 +3,13 @@
 // `link(tmp, v<N+1>.metadata.json)`, which fails with EEXIST when another writer got there first, so
 // exactly one commit wins each version and the loser re-applies its change on the new base.
 // version-hint.text is only a hint (written via temp + rename); readers probe past it, as Java does.
-import { link, mkdir, open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { link, mkdir, open, readdir, readFile, stat, unlink } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { EngineError } from '../../errors.ts';
 import { parseTableMetadata, serializeTableMetadata, type TableMetadata } from '../format/metadata.ts';
+import { removeSidecar, renameOver } from './crc.ts';
 
 export const HINT_FILE = 'version-hint.text';
 const VERSION_FILE = /^v(\d+)\.metadata\.json$/;
@@ -156,7 +157,7 @@ export async function publish(tableDir: string, version: number, metadata: Table
   await hooks?.at?.('after-link');
   const hintTmp = path.join(dir, `${randomUUID()}-version-hint.temp`);
   await writeNewFile(hintTmp, String(version + 1));
-  await rename(hintTmp, path.join(dir, HINT_FILE));
+  await renameOver(hintTmp, path.join(dir, HINT_FILE)); // drops a Hadoop .crc sidecar Java left (crc.ts)
   await hooks?.at?.('after-hint');
   return true;
 }
@@ -180,6 +181,7 @@ export async function deleteOldVersions(tableDir: string, dropped: readonly stri
   let deleted = 0;
   const remove = async (version: number): Promise<boolean> => {
     try {
+      await removeSidecar(versionFile(tableDir, version));
       await unlink(versionFile(tableDir, version));
       deleted++;
       return true;

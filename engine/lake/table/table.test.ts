@@ -173,11 +173,11 @@ test('a missing data file is an error naming it', async (t) => {
   const dir = await tempDir(t);
   const table = await openLake(dir).createTable('t', { fields: [{ name: 'n', required: false, type: 'long' }] });
   await table.append([{ n: 1 }]);
-  const [file] = await table.dataFiles(table.resolve()?.snapshotId ?? 0);
+  const [file] = await table.dataFiles(table.resolve()?.snapshotId ?? 0n);
   assert.ok(file);
   const { unlink } = await import('node:fs/promises');
   await unlink(file.path);
-  await assert.rejects(table.dataFiles(table.resolve()?.snapshotId ?? 0), (e: unknown) => e instanceof EngineError && e.code === 'ENG_LAKE_MISSING_FILE' && e.message.includes(file.path));
+  await assert.rejects(table.dataFiles(table.resolve()?.snapshotId ?? 0n), (e: unknown) => e instanceof EngineError && e.code === 'ENG_LAKE_MISSING_FILE' && e.message.includes(file.path));
 });
 
 test('metadata is never rewritten in place: each commit adds a version file', async (t) => {
@@ -208,7 +208,7 @@ test('appendBatches publishes many snapshots in one metadata version', async (t)
   }
   assert.equal(table.resolve()?.summary['total-records'], '3');
   assert.deepEqual((await readRows(table, undefined, { orderBy: 'n' })).map((r) => r.n), [0, 100, 200]);
-  assert.deepEqual((await readRows(table, { snapshotId: snaps[150]?.snapshotId ?? 0 }, { orderBy: 'n' })).map((r) => r.n), [0, 100]);
+  assert.deepEqual((await readRows(table, { snapshotId: snaps[150]?.snapshotId ?? 0n }, { orderBy: 'n' })).map((r) => r.n), [0, 100]);
   // the reopened table sees the same history
   assert.equal((await lake.table('t')).snapshots().length, 300);
 });

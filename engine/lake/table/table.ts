@@ -17,6 +17,7 @@ import {
   type PrimitiveType,
   type SchemaJson,
   type Snapshot,
+  type SnapshotId,
   type StructType,
   type TableMetadata,
 } from '../format/metadata.ts';
@@ -29,12 +30,15 @@ import { loadMetadata, publish, toUri, type CommitHooks, type Loaded } from './s
 import { appendBatches, appendRows, type AppendOptions, type AppendResult } from './write.ts';
 import { compact, expireSnapshots, removeOrphans, type CompactOptions, type ExpireOptions, type OrphanOptions, type Progress } from './maintenance.ts';
 import { access } from 'node:fs/promises';
+import { withPartitionSpec } from './spec-evolution.ts';
+import { liveDeleteFiles, partitionKeyOf, type DeleteFileInfo } from './deletes.ts';
+import { listPending, reservationOf, reservePending, type PendingReservation } from './pending.ts';
 import { diffSnapshots, type RowDiff } from './diff.ts';
 import { bindSortTexts, defaultSortOrder, sortOrderTexts, withSortOrder } from './sort.ts';
 
 export interface SnapshotInfo {
-  snapshotId: number;
-  parentId: number | null;
+  snapshotId: SnapshotId;
+  parentId: SnapshotId | null;
   sequenceNumber: number;
   timestampMs: number;
   operation: string;
@@ -46,10 +50,10 @@ export interface SnapshotInfo {
 export interface RefInfo {
   name: string;
   type: 'branch' | 'tag';
-  snapshotId: number;
+  snapshotId: SnapshotId;
 }
 
-export type SnapshotRef = { snapshotId: number } | { tag: string } | { branch: string } | { asOf: number };
+export type SnapshotRef = { snapshotId: SnapshotId } | { tag: string } | { branch: string } | { asOf: number };
 
 export interface DataFileInfo {
   /** Absolute local path of the Parquet file. */
@@ -71,10 +75,12 @@ export interface DataFileInfo {
   valueCounts: Record<number, number>;
   nanCounts: Record<number, number>;
   /** Snapshot that added this file. */
-  snapshotId: number;
+  snapshotId: SnapshotId;
   sequenceNumber: number;
   /** The sort order the file was written in (manifest sort_order_id); null when unsorted or unknown. */
   sortOrderId: number | null;
+  /** The partition tuple as comparable text (delete files apply per partition). */
+  partitionKey: string;
 }
 
 /** A sort order as the API shows it: its id and texts like "customer_id asc nulls first" (none: unsorted). */
@@ -116,7 +122,7 @@ export class LakeTable {
   readonly dir: string;
   private loaded: Loaded;
   private snapshotCache: SnapshotInfo[] | null = null;
-  private byId: Map<number, Snapshot> | null = null;
+  private byId: Map<SnapshotId, Snapshot> | null = null;
   clock: Clock;
   hooks: CommitHooks | undefined;
 
@@ -213,7 +219,7 @@ export class LakeTable {
   }
 
   /** The schema a snapshot was written with (falls back to the current one). */
-  schemaFor(snapshotId: number): IcebergSchema {
+  schemaFor(snapshotId: SnapshotId): IcebergSchema {
     const s = this.snapshotById(snapshotId);
     return this.schema(s['schema-id'] ?? undefined);
   }
@@ -241,10 +247,10 @@ export class LakeTable {
     return Object.entries(this.loaded.metadata.refs).map(([name, r]) => ({ name, type: r.type, snapshotId: r['snapshot-id'] }));
   }
 
-  private snapshotById(id: number): Snapshot {
+  private snapshotById(id: SnapshotId): Snapshot {
     this.byId ??= new Map(this.loaded.metadata.snapshots.map((s) => [s['snapshot-id'], s]));
     const s = this.byId.get(id);
-    if (!s) throw new EngineError('ENG_LAKE_REF', `${this.name}: no snapshot ${id}`, { table: this.name, snapshotId: id });
+    if (!s) throw new EngineError('ENG_LAKE_REF', `${this.name}: no snapshot ${id}`, { table: this.name, snapshotId: String(id) });
     return s;
   }
 
@@ -264,19 +270,19 @@ export class LakeTable {
       return snapshotInfo(this.snapshotById(r['snapshot-id']));
     }
     // as of a time: the snapshot that was main's current then (snapshot-log keeps that history)
-    let found: number | null = null;
+    let found: SnapshotId | null = null;
     for (const entry of m['snapshot-log']) if (entry['timestamp-ms'] <= ref.asOf) found = entry['snapshot-id'];
     if (found === null) throw new EngineError('ENG_LAKE_REF', `${this.name}: no snapshot at or before ${new Date(ref.asOf).toISOString()}`, { table: this.name, asOf: ref.asOf });
     return snapshotInfo(this.snapshotById(found));
   }
 
   /** Rows and files added and removed going from snapshot `from` to `to` (exact, see diff.ts). */
-  diff(from: number, to: number): Promise<RowDiff> {
+  diff(from: SnapshotId, to: SnapshotId): Promise<RowDiff> {
     return diffSnapshots(this, from, to);
   }
 
   /** Live data files of a snapshot; fails naming the file when a manifest or data file is missing. */
-  async dataFiles(snapshotId: number): Promise<DataFileInfo[]> {
+  async dataFiles(snapshotId: SnapshotId): Promise<DataFileInfo[]> {
     const m = this.loaded.metadata;
     const snapshot = this.snapshotById(snapshotId);
     const entries = await liveFiles({ tableDir: this.dir, metadata: m }, snapshot);
@@ -315,6 +321,7 @@ export class LakeTable {
         snapshotId: e.snapshotId,
         sequenceNumber: e.sequenceNumber,
         sortOrderId: e.record.sort_order_id ?? null,
+        partitionKey: partitionKeyOf(e.record.partition),
       };
     });
     await Promise.all(
@@ -327,6 +334,11 @@ export class LakeTable {
       }),
     );
     return out;
+  }
+
+  /** Live delete files (format-v2 merge-on-read deletes other engines wrote) of a snapshot. */
+  async deleteFiles(snapshotId: SnapshotId): Promise<DeleteFileInfo[]> {
+    return liveDeleteFiles({ tableDir: this.dir, metadata: this.loaded.metadata }, this.snapshotById(snapshotId));
   }
 
   // ---- writes ----
@@ -381,7 +393,23 @@ export class LakeTable {
     await this.commit((m) => withSortOrder(m, bindSortTexts(sortBy, currentSchema(m), this.name)));
   }
 
-  async createTag(name: string, snapshotId?: number): Promise<void> {
+  /**
+   * Partition evolution: new files use a spec of `partitionBy` texts (`region`, `day(ts)`, `bucket(16, id)`;
+   * none: unpartitioned); old specs and the files written with them stay as they are (spec-evolution.ts).
+   */
+  async replacePartitionSpec(partitionBy: readonly string[]): Promise<void> {
+    await this.commit((m) => {
+      const next = withPartitionSpec(m, partitionBy, this.name);
+      return next === m ? null : next;
+    });
+  }
+
+  /** Every partition spec the table has had, oldest first. */
+  partitionSpecs(): PartitionSpec[] {
+    return this.loaded.metadata['partition-specs'];
+  }
+
+  async createTag(name: string, snapshotId?: SnapshotId): Promise<void> {
     await this.commit((m) => {
       if (m.refs[name]) throw new EngineError('ENG_LAKE_REF', `${this.name}: ref "${name}" already exists`);
       const id = snapshotId ?? m['current-snapshot-id'];
@@ -400,7 +428,7 @@ export class LakeTable {
     });
   }
 
-  async createBranch(name: string, snapshotId?: number): Promise<void> {
+  async createBranch(name: string, snapshotId?: SnapshotId): Promise<void> {
     await this.commit((m) => {
       if (m.refs[name]) throw new EngineError('ENG_LAKE_REF', `${this.name}: ref "${name}" already exists`);
       const id = snapshotId ?? m['current-snapshot-id'];
@@ -434,7 +462,7 @@ export class LakeTable {
   }
 
   /** Points main back at an older snapshot of its own history. */
-  async rollback(snapshotId: number): Promise<void> {
+  async rollback(snapshotId: SnapshotId): Promise<void> {
     await this.commit((m) => {
       this.requireSnapshot(m, snapshotId);
       const current = m['current-snapshot-id'];
@@ -445,13 +473,13 @@ export class LakeTable {
     });
   }
 
-  private requireSnapshot(m: TableMetadata, id: number): void {
+  private requireSnapshot(m: TableMetadata, id: SnapshotId): void {
     if (!m.snapshots.some((s) => s['snapshot-id'] === id)) throw new EngineError('ENG_LAKE_REF', `${this.name}: no snapshot ${id}`);
   }
 
-  private isAncestor(m: TableMetadata, ancestor: number, of: number): boolean {
+  private isAncestor(m: TableMetadata, ancestor: SnapshotId, of: SnapshotId): boolean {
     const byId = new Map(m.snapshots.map((s) => [s['snapshot-id'], s]));
-    let at: number | undefined = of;
+    let at: SnapshotId | undefined = of;
     while (at !== undefined) {
       if (at === ancestor) return true;
       at = byId.get(at)?.['parent-snapshot-id'];
@@ -461,7 +489,7 @@ export class LakeTable {
 
   // ---- maintenance ----
 
-  async compact(options: CompactOptions = {}, onProgress?: Progress): Promise<{ filesRewritten: number; filesWritten: number; snapshotId: number | null }> {
+  async compact(options: CompactOptions = {}, onProgress?: Progress): Promise<{ filesRewritten: number; filesWritten: number; snapshotId: SnapshotId | null }> {
     const result = await compact(this.dir, options, onProgress, this.options());
     await this.refresh();
     return result;
@@ -473,12 +501,28 @@ export class LakeTable {
     return result;
   }
 
-  async removeOrphans(options: OrphanOptions = {}, onProgress?: Progress): Promise<{ removed: string[] }> {
+  async removeOrphans(options: OrphanOptions = {}, onProgress?: Progress): Promise<{ removed: string[]; protectedByPending: number; staleMarkers: number }> {
     return removeOrphans(this.dir, options, onProgress, this.options());
+  }
+
+  /**
+   * Marks files as pending for a writer that publishes them later, possibly after a restart (see
+   * pending.ts and the README): orphan removal leaves the named files, and any file written after this
+   * call, alone until `release()`. Call before writing the files; release after the commit that
+   * references them (or after giving them up). `owner` lets a restarted writer find its marker again.
+   */
+  reservePending(paths: readonly string[] = [], owner = ''): Promise<PendingReservation> {
+    return reservePending(this.dir, { kind: 'reservation', owner, paths });
+  }
+
+  /** The table's live pending markers (reservations and commits in flight), e.g. to resume one after a restart. */
+  async pendingReservations(): Promise<{ owner: string; paths: string[]; sinceMs: number; reservation: PendingReservation }[]> {
+    const { live } = await listPending(this.dir, this.clock.now());
+    return live.filter((m) => m.kind === 'reservation').map((m) => ({ owner: m.owner, paths: m.paths, sinceMs: m.sinceMs, reservation: reservationOf(this.dir, m) }));
   }
 }
 
-function moveBranch(m: TableMetadata, branch: string, snapshotId: number, now: number): TableMetadata {
+function moveBranch(m: TableMetadata, branch: string, snapshotId: SnapshotId, now: number): TableMetadata {
   const refs = { ...m.refs, [branch]: { ...(m.refs[branch] ?? {}), 'snapshot-id': snapshotId, type: 'branch' as const } };
   if (branch !== 'main') return { ...m, refs };
   const ts = Math.max(now, m['last-updated-ms']);

@@ -19,7 +19,7 @@ test('re-emitted keys replace committed rows in an overwrite snapshot; files wit
   const w = (iso: string): Date => new Date(iso);
   await table.append([{ region: 'eu', window_start: w('2026-01-01T00:00:00Z'), orders: 1 }, { region: 'us', window_start: w('2026-01-01T00:00:00Z'), orders: 1 }], { upsertKey: key });
   await table.append([{ region: 'eu', window_start: w('2026-01-05T00:00:00Z'), orders: 7 }], { upsertKey: key });
-  const untouched = (await table.dataFiles(table.resolve()?.snapshotId ?? 0)).find((f) => f.partition.window_start_day === 20458);
+  const untouched = (await table.dataFiles(table.resolve()?.snapshotId ?? 0n)).find((f) => f.partition.window_start_day === 20458);
   assert.ok(untouched);
 
   const r = await table.append([{ region: 'eu', window_start: w('2026-01-01T00:00:00Z'), orders: 2 }], { upsertKey: key });
@@ -36,11 +36,11 @@ test('re-emitted keys replace committed rows in an overwrite snapshot; files wit
     ['us', '2026-01-01', 1],
     ['eu', '2026-01-05', 7],
   ]);
-  const files = await table.dataFiles(head?.snapshotId ?? 0);
+  const files = await table.dataFiles(head?.snapshotId ?? 0n);
   assert.ok(files.some((f) => f.path === untouched.path));
 
   // time travel still shows the superseded value
-  const before = await readRows(table, { snapshotId: head?.parentId ?? 0 }, { orderBy: 'window_start, region' });
+  const before = await readRows(table, { snapshotId: head?.parentId ?? 0n }, { orderBy: 'window_start, region' });
   assert.equal(before[0]?.orders, 1);
 });
 

@@ -30,6 +30,9 @@ import { bindSpec, partitionOf, partitionPath, toAvroPartition, type BoundPartit
 import { coerceRow, evolveStruct } from './schema.ts';
 import { writeOrder, type WriteOrder } from './sort.ts';
 import { toUri } from './store.ts';
+import { missingFiles, withPending } from './pending.ts';
+import { applicable, liveDeleteFiles, partitionKeyOf, refuseDeletes } from './deletes.ts';
+import { fileURLToPath } from 'node:url';
 import type { Snapshot } from '../format/metadata.ts';
 
 export interface RejectedRow {
@@ -91,9 +94,26 @@ export function newDataPath(tableDir: string, partitionFolder: string): string {
 }
 
 export async function appendRows(tableDir: string, rows: readonly Row[], options: AppendOptions): Promise<AppendResult> {
-  const { build, result } = appendBuilder(rows, options);
-  const { snapshot } = await commitChange(tableDir, options.branch ?? 'main', build, options);
-  return result(snapshot);
+  // the pending marker keeps orphan removal off the files until the commit published them (pending.ts)
+  return withPending(tableDir, 'append', async () => {
+    const { build, result, added } = appendBuilder(rows, options);
+    const { snapshot } = await commitChange(tableDir, options.branch ?? 'main', build, options);
+    await requirePublished(tableDir, snapshot, added());
+    return result(snapshot);
+  });
+}
+
+/**
+ * After the publish, while the marker still protects them: the snapshot's new files must all be there.
+ * Only a cleaner that ignores pending markers could have removed one; then the run fails instead of
+ * reporting a snapshot that cannot be read back.
+ */
+export async function requirePublished(tableDir: string, snapshot: Snapshot | null, added: readonly AddedFile[]): Promise<void> {
+  if (!snapshot) return;
+  const gone = await missingFiles(added.map((a) => fileURLToPath(a.record.file_path.replace(/^file:\/*/, 'file:///'))));
+  if (gone.length > 0) {
+    throw new EngineError('ENG_LAKE_MISSING_FILE', `${path.basename(tableDir)}: snapshot ${snapshot['snapshot-id']} was published but its data file ${gone[0]} was removed meanwhile (by a cleaner that ignores pending markers?); the snapshot cannot be read`, { table: path.basename(tableDir), file: gone[0], snapshotId: String(snapshot['snapshot-id']) });
+  }
 }
 
 /**
@@ -101,18 +121,22 @@ export async function appendRows(tableDir: string, rows: readonly Row[], options
  * for bulk loads and benchmarks that would otherwise rewrite the growing metadata file per snapshot.
  */
 export async function appendBatches(tableDir: string, batches: readonly (readonly Row[])[], options: AppendOptions): Promise<AppendResult[]> {
-  const builders = batches.map((rows) => appendBuilder(rows, options));
-  const { snapshots } = await commitChanges(tableDir, options.branch ?? 'main', builders.map((b) => b.build), options);
-  return builders.map((b, i) => b.result(snapshots[i] ?? null));
+  return withPending(tableDir, 'append', async () => {
+    const builders = batches.map((rows) => appendBuilder(rows, options));
+    const { snapshots } = await commitChanges(tableDir, options.branch ?? 'main', builders.map((b) => b.build), options);
+    for (const [i, b] of builders.entries()) await requirePublished(tableDir, snapshots[i] ?? null, b.added());
+    return builders.map((b, i) => b.result(snapshots[i] ?? null));
+  });
 }
 
-function appendBuilder(rows: readonly Row[], options: AppendOptions): { build: (ctx: BuildContext) => Promise<Change | null>; result: (snapshot: Snapshot | null) => AppendResult } {
+function appendBuilder(rows: readonly Row[], options: AppendOptions): { build: (ctx: BuildContext) => Promise<Change | null>; result: (snapshot: Snapshot | null) => AppendResult; added: () => AddedFile[] } {
   let rejected: RejectedRow[] = [];
   let written = 0;
   let files = 0;
   let replaced = 0;
   // data files of an earlier attempt are reused when the base schema and spec did not change
   let reuse: { key: string; added: AddedFile[]; accepted: Row[]; struct: StructType } | null = null;
+  let lastAdded: AddedFile[] = [];
 
   const build = async (ctx: BuildContext): Promise<Change | null> => {
     let nextId = ctx.base.metadata['last-column-id'];
@@ -123,7 +147,9 @@ function appendBuilder(rows: readonly Row[], options: AppendOptions): { build: (
     const key = `${specId}:${order.orderId ?? ''}:${JSON.stringify(struct.fields)}`;
     let added: AddedFile[];
     let accepted: Row[];
-    if (reuse && reuse.key === key) {
+    // files of an earlier attempt are reused only while they are all still there: a commit never
+    // publishes a file it cannot see right now (a cleaner ignoring markers may have taken it)
+    if (reuse && reuse.key === key && (await missingFiles(reuse.added.map((a) => localPath(ctx.files, a.record.file_path)))).length === 0) {
       ({ added, accepted } = reuse);
     } else {
       rejected = [];
@@ -155,6 +181,7 @@ function appendBuilder(rows: readonly Row[], options: AppendOptions): { build: (
     written = accepted.length;
     files = added.length + rewrites.length;
     replaced = deleted.length;
+    lastAdded = [...added, ...rewrites];
     if (added.length === 0 && deleted.length === 0 && struct === ctx.schema && !options.allowEmpty) return null;
     return {
       operation: deleted.length > 0 ? 'overwrite' : 'append',
@@ -164,7 +191,7 @@ function appendBuilder(rows: readonly Row[], options: AppendOptions): { build: (
       summary: options.summary,
     };
   };
-  return { build, result: (snapshot) => ({ snapshot, rejected, rows: written, files, replacedFiles: replaced }) };
+  return { build, result: (snapshot) => ({ snapshot, rejected, rows: written, files, replacedFiles: replaced }), added: () => lastAdded };
 }
 
 function keyColumns(struct: StructType, names: readonly string[]): NestedField[] {
@@ -273,6 +300,9 @@ async function copyOnWrite(
   }
   const candidates = (await liveFiles(files, parent)).filter((f) => mayContain(f, keys, ranges));
   if (candidates.length === 0) return { deleted: [], rewrites: [] };
+  // a rewrite that ignored another engine's delete files would bring deleted rows back
+  const targets = candidates.map((f) => ({ path: localPath(files, f.record.file_path), uri: f.record.file_path, sequenceNumber: f.sequenceNumber, specId: f.specId, partitionKey: partitionKeyOf(f.record.partition) }));
+  refuseDeletes(path.basename(files.tableDir), applicable(await liveDeleteFiles(files, parent), targets), 'an upsert (copy-on-write rewrite)');
   return withConnection(async (connection) => {
     const keyStruct: StructType = { type: 'struct', fields: [...keys] };
     const keyTable = await loadRows(connection, keyStruct, incoming);

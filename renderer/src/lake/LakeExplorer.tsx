@@ -31,7 +31,7 @@ function Timeline({ table, onRefresh }: { table: LakeTableDetail; onRefresh: () 
   const store = useStudioStore();
   const travel = useStudio((s) => s.travel);
   const snapshots = [...table.snapshots].reverse();
-  const refsBySnapshot = new Map<number, typeof table.refs>();
+  const refsBySnapshot = new Map<string, typeof table.refs>();
   for (const r of table.refs) refsBySnapshot.set(r.snapshotId, [...(refsBySnapshot.get(r.snapshotId) ?? []), r]);
 
   const travelTo = (s: LakeSnapshot, index: number) => {
@@ -94,8 +94,9 @@ function Timeline({ table, onRefresh }: { table: LakeTableDetail; onRefresh: () 
 function Diff({ table }: { table: LakeTableDetail }) {
   const api = useApi();
   const ids = table.snapshots.map((s) => s.snapshotId);
-  const [from, setFrom] = useState<number | undefined>(ids[0]);
-  const [to, setTo] = useState<number | undefined>(ids[ids.length - 1]);
+  // ids stay decimal text: they are 64-bit, and Number() would round them
+  const [from, setFrom] = useState<string | undefined>(ids[0]);
+  const [to, setTo] = useState<string | undefined>(ids[ids.length - 1]);
   const [diff, setDiff] = useState<SnapshotDiff | null>(null);
   const [error, setError] = useState<string | null>(null);
   if (ids.length < 2) return null;
@@ -103,9 +104,9 @@ function Diff({ table }: { table: LakeTableDetail }) {
     <section className="card" aria-label="Snapshot diff">
       <h2>Compare snapshots</h2>
       <div className="row wrap">
-        <select aria-label="Diff from snapshot" value={from} onChange={(e) => setFrom(Number(e.target.value))}>{ids.map((id) => <option key={id} value={id}>{id}</option>)}</select>
+        <select aria-label="Diff from snapshot" value={from} onChange={(e) => setFrom(e.target.value)}>{ids.map((id) => <option key={id} value={id}>{id}</option>)}</select>
         <span>→</span>
-        <select aria-label="Diff to snapshot" value={to} onChange={(e) => setTo(Number(e.target.value))}>{ids.map((id) => <option key={id} value={id}>{id}</option>)}</select>
+        <select aria-label="Diff to snapshot" value={to} onChange={(e) => setTo(e.target.value)}>{ids.map((id) => <option key={id} value={id}>{id}</option>)}</select>
         <button aria-label="Compare" onClick={() => {
           if (from === undefined || to === undefined) return;
           setError(null);
@@ -132,7 +133,7 @@ function Diff({ table }: { table: LakeTableDetail }) {
 const actions: { action: MaintenanceAction; title: string; help: string }[] = [
   { action: 'compact', title: 'Compact', help: 'Rewrite small data files into larger ones.' },
   { action: 'expire', title: 'Expire snapshots', help: 'Drop old snapshots (keeps the last 5 and anything tagged).' },
-  { action: 'clean', title: 'Remove orphans', help: 'Delete files no snapshot references (older than a day).' },
+  { action: 'clean', title: 'Remove orphans', help: 'Delete files no snapshot references (older than 3 days).' },
 ];
 
 function Maintenance({ table, onDone }: { table: string; onDone: () => void }) {

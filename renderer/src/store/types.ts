@@ -116,7 +116,8 @@ export interface UiSlice {
   /** Text typed into the palette search (focused by `/`). */
   paletteQuery: string;
   /** Snapshot chosen in the lake explorer for time travel; queries run there until cleared. */
-  travel: { table: string; snapshotId: number; label: string } | undefined;
+  /** snapshotId is decimal text (64-bit ids). */
+  travel: { table: string; snapshotId: string; label: string } | undefined;
   /** The one dialog that may be open: problems of an import that was refused. */
   dialog: { kind: 'import-problems'; fileName: string; problems: Problem[] } | undefined;
   /** Validation problems of the current graph (from the engine's validator), refreshed as the user edits. */
