@@ -6,7 +6,7 @@ import { testConnection } from '../kafka/check.ts';
 import type { ConnectionConfig, SaslMechanism } from '../kafka/connections.ts';
 import { FileConnectionStore, localConnection, passwordEnvVar, redactConnection, resolveConnection } from '../kafka/connections.ts';
 import type { MessageFormat } from '../kafka/formats.ts';
-import { startRegistry } from '../kafka/registry/server.ts';
+import { startRegistry } from '../kafka/registry/apicurio.ts';
 import { parseArgs } from './args.ts';
 import { UsageError } from './command.ts';
 import type { Command } from './command.ts';
@@ -53,7 +53,7 @@ Topics (on --connection C, default "local", or --brokers B):
   groups                               Consumer groups with lag per partition
 
 Local development:
-  registry [--port P]                  Run a Confluent-compatible schema registry on 127.0.0.1
+  registry [--port P]                  Run Apicurio Registry (Confluent-compatible API) on 127.0.0.1
                                        (schemas kept in $STREAMLAKE_HOME/schemas.json)
 
 Add --json for machine-readable output.
@@ -159,10 +159,10 @@ export const kafka: Command = {
         return 0;
       }
       case 'registry': {
-        const server = await startRegistry({ port: f.port ?? 8081, file: join(streamlakeHome(), 'schemas.json') });
-        process.stdout.write(`schema registry on ${server.url} (Ctrl-C to stop); use it with: streamlake kafka add local --brokers 127.0.0.1:9092 --registry ${server.url}\n`);
+        const server = await startRegistry({ port: f.port ?? 8081, dataDir: join(streamlakeHome(), 'registry'), log: (line) => process.stderr.write(`${line}\n`) });
+        process.stdout.write(`schema registry (Apicurio) on ${server.url} (Ctrl-C to stop); use it with: streamlake kafka add local --brokers 127.0.0.1:9092 --registry ${server.url}\n`);
         await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
-        await server.close();
+        await server.stop();
         return 0;
       }
       default:
