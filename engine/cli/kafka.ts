@@ -5,7 +5,7 @@ import { TopicBrowser } from '../kafka/browser.ts';
 import { testConnection } from '../kafka/check.ts';
 import type { ConnectionConfig, SaslMechanism } from '../kafka/connections.ts';
 import { FileConnectionStore, localConnection, passwordEnvVar, redactConnection, resolveConnection } from '../kafka/connections.ts';
-import type { MessageFormat } from '../kafka/formats.ts';
+import { messageFormats, type MessageFormat } from '../kafka/formats.ts';
 import { startRegistry } from '../kafka/registry/apicurio.ts';
 import { parseArgs } from './args.ts';
 import { UsageError } from './command.ts';
@@ -28,7 +28,7 @@ const flags = {
   offset: { type: 'number', description: 'O' },
   timestamp: { type: 'string', description: 'ISO time' },
   limit: { type: 'number', description: 'N' },
-  format: { type: 'string', description: 'json|csv|string|bytes|avro' },
+  format: { type: 'string', description: 'json|csv|string|bytes|avro|protobuf|json-schema' },
   columns: { type: 'string', description: 'a,b,c' },
   port: { type: 'number', description: 'P' },
   json: { type: 'boolean' },
@@ -148,7 +148,7 @@ export const kafka: Command = {
       case 'peek': {
         if (!arg) throw new UsageError('peek needs a topic name');
         const format = (f.format ?? 'json') as MessageFormat;
-        if (!['json', 'csv', 'string', 'bytes', 'avro'].includes(format)) throw new UsageError('--format must be json, csv, string, bytes or avro');
+        if (!messageFormats.includes(format)) throw new UsageError(`--format must be one of ${messageFormats.join(', ')}`);
         const messages = await withBrowser((b) => b.peek({ topic: arg, partition: f.partition ?? 0, offset: f.offset, timestamp: f.timestamp, limit: f.limit, format, columns: f.columns?.split(',') }));
         print(f.json, messages, () => messages.map((m) => `${m.partition}:${m.offset} ${m.timestamp} key=${m.key ?? 'null'} ${m.error ? `!! ${m.error}: ${m.raw}` : JSON.stringify(m.value)}`).join('\n') || 'no messages');
         return 0;
