@@ -424,6 +424,11 @@ export interface KafkaConnectionInfo {
   hasPassword: boolean;
   hasClientKey: boolean;
   schemaRegistryUrl?: string;
+  /** Basic-auth user of the schema registry; its password is never sent to the UI. */
+  schemaRegistryUsername?: string;
+  hasSchemaRegistryPassword?: boolean;
+  /** PEM text of the CA the registry's https certificate is checked against (not secret). */
+  schemaRegistryCa?: string;
 }
 
 /** What the UI sends to save a connection. Absent secrets keep the stored ones; `null` removes them. */
@@ -438,12 +443,16 @@ export interface KafkaConnectionInput {
   clientCert?: string;
   clientKey?: string | null;
   schemaRegistryUrl?: string;
+  schemaRegistryUsername?: string;
+  /** Absent keeps the stored one; null removes it. */
+  schemaRegistryPassword?: string | null;
+  schemaRegistryCa?: string;
 }
 
 export interface KafkaTestResult {
   ok: boolean;
-  /** Which step failed, in order: dns → tcp → tls → auth → authz. */
-  failedAt?: 'dns' | 'tcp' | 'tls' | 'auth' | 'authz' | 'other';
+  /** Which step failed, in order: dns → tcp → tls → auth → authz → registry (its own layers in the message). */
+  failedAt?: 'dns' | 'tcp' | 'tls' | 'auth' | 'authz' | 'registry' | 'other';
   /** Plain words: what worked or what failed and what to check. */
   message: string;
   brokers?: number;

@@ -12,6 +12,7 @@ import type { Clock, Timers } from '../../runtime/clock.ts';
 import { systemClock, systemTimers } from '../../runtime/clock.ts';
 import { repoRoot, requireCommand } from '../broker/jars.ts';
 import { freePort } from '../broker/ports.ts';
+import { RegistryClient } from './client.ts';
 import { findJava } from './java.ts';
 
 export const APICURIO_VERSION = '3.3.3';
@@ -67,6 +68,10 @@ export interface RegistryOptions {
   detached?: boolean;
   startTimeoutMs?: number;
   log?: (line: string) => void;
+  /** Serve HTTPS only, with this PKCS12 key store (the CA's PEM is what clients trust). */
+  tls?: { keyStorePath: string; keyStorePassword: string; caPath: string };
+  /** Require HTTP basic auth from these users (name → password). */
+  users?: Record<string, string>;
   clock?: Clock;
   timers?: Timers;
 }
@@ -96,14 +101,27 @@ function hasParentDeathSignal(): boolean {
   return parentDeathSignal;
 }
 
-async function answers(url: string): Promise<boolean> {
+async function answers(client: RegistryClient): Promise<boolean> {
   try {
-    const response = await fetch(`${url}/subjects`, { signal: AbortSignal.timeout(2000) });
-    await response.text();
-    return response.status === 200;
+    return (await client.call('/subjects')).status === 200;
   } catch {
     return false;
   }
+}
+
+/** Quarkus settings for HTTPS only and for basic auth against a fixed user list. */
+function securityProperties(opts: RegistryOptions, port: number): string[] {
+  const props: string[] = [];
+  if (opts.tls) {
+    props.push(`-Dquarkus.http.ssl-port=${port}`, `-Dquarkus.http.ssl.certificate.key-store-file=${opts.tls.keyStorePath}`,
+      `-Dquarkus.http.ssl.certificate.key-store-password=${opts.tls.keyStorePassword}`, '-Dquarkus.http.insecure-requests=disabled');
+  }
+  if (opts.users && Object.keys(opts.users).length) {
+    props.push('-Dquarkus.security.users.embedded.enabled=true', '-Dquarkus.security.users.embedded.plain-text=true', '-Dquarkus.http.auth.basic=true',
+      '-Dquarkus.http.auth.permission.registry.paths=/*', '-Dquarkus.http.auth.permission.registry.policy=authenticated',
+      ...Object.entries(opts.users).map(([user, password]) => `-Dquarkus.security.users.embedded.users.${user}=${password}`));
+  }
+  return props;
 }
 
 export async function startRegistry(opts: RegistryOptions = {}): Promise<RegistryHandle> {
@@ -115,15 +133,20 @@ export async function startRegistry(opts: RegistryOptions = {}): Promise<Registr
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'streamlake-registry-'));
   mkdirSync(dataDir, { recursive: true });
   const port = opts.port || await freePort();
-  const url = `http://127.0.0.1:${port}${CCOMPAT_PATH}`;
-  if (await answers(url)) throw new EngineError('ENG_REGISTRY_START', `Port 127.0.0.1:${port} already answers as a schema registry; is one running? (npm run kafka:down stops the development one)`);
+  const url = `${opts.tls ? 'https' : 'http'}://127.0.0.1:${port}${CCOMPAT_PATH}`;
+  const [user] = Object.entries(opts.users ?? {});
+  const client = new RegistryClient({ url, username: user?.[0], password: user?.[1], tls: opts.tls && { ca: opts.tls.caPath } });
+  if (await answers(client)) throw new EngineError('ENG_REGISTRY_START', `Port 127.0.0.1:${port} already answers as a schema registry; is one running? (npm run kafka:down stops the development one)`);
 
   const logPath = join(dataDir, 'registry.out');
   const logFrom = existsSync(logPath) ? statSync(logPath).size : 0;
   const out = openSync(logPath, 'a');
   const args = [
     '-Xmx384m', '-XX:+UseSerialGC', '-Djava.awt.headless=true',
-    '-Dquarkus.http.host=127.0.0.1', `-Dquarkus.http.port=${port}`,
+    '-Dquarkus.http.host=127.0.0.1', `-Dquarkus.http.port=${opts.tls ? 0 : port}`, ...securityProperties(opts, port),
+    // Quarkus' management interface (health, metrics) would bind 0.0.0.0:9000: loopback and a free port,
+    // so several registries (tests, kafka:up) can run side by side.
+    '-Dquarkus.management.host=127.0.0.1', `-Dquarkus.management.port=${await freePort()}`,
     // Schemas survive restarts only where asked (kafka:up); tests use the default in-memory store.
     ...(opts.dataDir ? ['-Dapicurio.storage.kind=sql', '-Dapicurio.storage.sql.kind=h2', `-Dapicurio.datasource.url=jdbc:h2:file:${join(dataDir, 'registry')}`] : []),
     '-jar', join(home, 'quarkus-run.jar'),
@@ -143,7 +166,7 @@ export async function startRegistry(opts: RegistryOptions = {}): Promise<Registr
   else process.on('exit', killOnExit);
 
   const deadline = clock.now() + (opts.startTimeoutMs ?? 180_000);
-  while (!(await answers(url))) {
+  while (!(await answers(client))) {
     if (exited !== null || clock.now() > deadline) {
       if (exited === null) child.kill('SIGKILL');
       let text = '';
