@@ -3,6 +3,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { KafkaConnectionInfo, KafkaConnectionInput, KafkaGroupInfo, KafkaSecurity, KafkaTestResult, KafkaTopicInfo } from '../../../engine/api/contract.ts';
 import { useApi, useStudio, useStudioStore } from '../api/context.tsx';
+import { SchemaNav } from '../schemas/SchemaNav.tsx';
 
 function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
@@ -150,7 +151,7 @@ export function KafkaNav() {
           {topics === null ? <p className="muted small">Loading…</p> : (
             <div className="list" role="listbox" aria-label="Topics">
               {topics.filter((t) => !t.internal && t.name.includes(filter)).map((t) => (
-                <button key={t.name} role="option" aria-selected={chosen.topic === t.name} className={`list-item ${chosen.topic === t.name ? 'active' : ''}`} onClick={() => pick({ topic: t.name, group: undefined })}>
+                <button key={t.name} role="option" aria-selected={chosen.topic === t.name} className={`list-item ${chosen.topic === t.name ? 'active' : ''}`} onClick={() => pick({ topic: t.name, group: undefined, subject: undefined })}>
                   <span className="mono">{t.name}</span>
                   <span className="faint small">{t.partitions.length}p · {t.messages.toLocaleString()}</span>
                 </button>
@@ -158,10 +159,11 @@ export function KafkaNav() {
               {topics.length === 0 && !error && <p className="muted small">No topics.</p>}
             </div>
           )}
+          <SchemaNav connection={chosen.connection} chosen={chosen.subject} onPick={(subject) => pick({ subject, topic: undefined, group: undefined })} />
           <h3>Consumer groups</h3>
           <div className="list" role="listbox" aria-label="Consumer groups">
             {groups.map((g) => (
-              <button key={g.groupId} role="option" aria-selected={chosen.group === g.groupId} className={`list-item ${chosen.group === g.groupId ? 'active' : ''}`} onClick={() => pick({ group: g.groupId, topic: undefined })}>
+              <button key={g.groupId} role="option" aria-selected={chosen.group === g.groupId} className={`list-item ${chosen.group === g.groupId ? 'active' : ''}`} onClick={() => pick({ group: g.groupId, topic: undefined, subject: undefined })}>
                 <span className="mono">{g.groupId}</span>
                 <span className={`small ${g.totalLag > 0 ? '' : 'faint'}`} style={g.totalLag > 0 ? { color: 'var(--late)' } : undefined}>lag {g.totalLag.toLocaleString()}</span>
               </button>
