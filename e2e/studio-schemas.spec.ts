@@ -4,7 +4,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { FileConnectionStore } from '../engine/kafka/connections.ts';
 import { uniqueTopic, useTestBroker } from '../engine/testing/kafka.ts';
 import type { TestBroker } from '../engine/testing/kafka.ts';
 import { useTestRegistry } from '../engine/testing/registry.ts';
@@ -34,8 +33,6 @@ before(async () => {
   ]) assert.equal((await rest(`/subjects/${subject}/versions`, { method: 'POST', body: { schema: JSON.stringify(schema) } })).status, 200);
   studio = await openStudio({ kafka: true });
   page = studio.page;
-  // A second connection, with the registry: saved before the Kafka tab first lists connections.
-  await new FileConnectionStore(studio.homeDir).save({ name: 'with-registry', brokers: [broker.bootstrap], schemaRegistry: { url: registry.url } });
 });
 
 after(async () => {
@@ -44,8 +41,23 @@ after(async () => {
   await broker?.release();
 });
 
-test('browse the subjects of a connection\'s registry, and a subject\'s versions and schema text', async () => {
+test('a connection with a schema registry is added in the form and its test reaches the registry', async () => {
   await page.getByRole('tab', { name: 'Kafka' }).click();
+  await page.getByRole('button', { name: 'Add connection' }).click();
+  const form = page.getByRole('form', { name: 'Kafka connection' });
+  await form.getByLabel('Name').fill('with-registry');
+  await form.getByLabel('Brokers').fill(broker.bootstrap);
+  await form.getByLabel('Schema registry URL').fill(registry.url);
+  await form.getByRole('button', { name: 'Test connection' }).click();
+  const result = page.getByRole('status', { name: 'Connection test result' });
+  await result.waitFor();
+  assert.match(await result.innerText(), /^✓.*Schema registry: \d+ subjects?/);
+  await form.getByLabel('Registry user').waitFor();
+  await form.getByRole('button', { name: 'Save' }).click();
+  await page.getByRole('option', { name: 'Connection with-registry' }).waitFor();
+});
+
+test('browse the subjects of a connection\'s registry, and a subject\'s versions and schema text', async () => {
   await page.getByRole('option', { name: 'Connection with-registry' }).click();
   await page.getByRole('listbox', { name: 'Schema subjects' }).getByRole('option', { name: new RegExp(subject) }).click();
   const text = page.getByLabel('Schema text');

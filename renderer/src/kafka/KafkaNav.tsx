@@ -4,6 +4,7 @@ import { useCallback, useEffect, useState } from 'react';
 import type { KafkaConnectionInfo, KafkaConnectionInput, KafkaGroupInfo, KafkaSecurity, KafkaTestResult, KafkaTopicInfo } from '../../../engine/api/contract.ts';
 import { useApi, useStudio, useStudioStore } from '../api/context.tsx';
 import { SchemaNav } from '../schemas/SchemaNav.tsx';
+import { useRegistryFields } from '../schemas/RegistryFields.tsx';
 
 function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
@@ -23,8 +24,9 @@ function ConnectionForm({ initial, onDone }: { initial?: KafkaConnectionInfo; on
   const [error, setError] = useState<string | null>(null);
   const sasl = security === 'sasl_plaintext' || security === 'sasl_ssl';
   const tls = security === 'ssl' || security === 'sasl_ssl';
+  const registry = useRegistryFields(initial);
   const input = (): KafkaConnectionInput => {
-    const c: KafkaConnectionInput = { name: name.trim(), brokers: brokers.split(/[\s,]+/).filter(Boolean), security };
+    const c: KafkaConnectionInput = { name: name.trim(), brokers: brokers.split(/[\s,]+/).filter(Boolean), security, ...registry.input() };
     if (sasl) {
       c.saslMechanism = mechanism;
       c.username = username;
@@ -60,6 +62,7 @@ function ConnectionForm({ initial, onDone }: { initial?: KafkaConnectionInfo; on
         </>
       )}
       {tls && <div className="field"><label htmlFor="kc-ca">CA certificate (PEM)</label><textarea id="kc-ca" className="mono" rows={3} value={ca} onChange={(e) => setCa(e.target.value)} /></div>}
+      {registry.fields}
       {test && <div role="status" aria-label="Connection test result" className={test.ok ? '' : 'field-error'} style={test.ok ? { color: 'var(--ok)' } : undefined}>{test.ok ? '✓ ' : '✕ '}{test.message}</div>}
       {error && <div className="field-error" role="alert">{error}</div>}
       <div className="row">
