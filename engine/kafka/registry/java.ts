@@ -42,8 +42,13 @@ function candidateHomes(env: NodeJS.ProcessEnv, jvmDirs: readonly string[]): str
   return homes;
 }
 
+/** Where JDKs are installed: STREAMLAKE_JVM_DIRS (colon-separated) replaces the usual folders. */
+function defaultJvmDirs(env: NodeJS.ProcessEnv): string[] {
+  return env.STREAMLAKE_JVM_DIRS !== undefined ? env.STREAMLAKE_JVM_DIRS.split(delimiter).filter(Boolean) : ['/usr/lib/jvm', '/usr/java', '/opt/java'];
+}
+
 /** The newest Java runtime with major version ≥ `minMajor`, or undefined when none is installed. */
-export function findJava(minMajor: number, env: NodeJS.ProcessEnv = process.env, jvmDirs: readonly string[] = ['/usr/lib/jvm', '/usr/java', '/opt/java']): JavaRuntime | undefined {
+export function findJava(minMajor: number, env: NodeJS.ProcessEnv = process.env, jvmDirs: readonly string[] = defaultJvmDirs(env)): JavaRuntime | undefined {
   let best: JavaRuntime | undefined;
   const seen = new Set<string>();
   for (const home of candidateHomes(env, jvmDirs)) {
