@@ -39,6 +39,11 @@ export const errorCodes = {
   ENG_KAFKA_DECODE: 'Kafka message could not be decoded',
   ENG_KAFKA_BROKER: 'Local Kafka broker could not be started',
   ENG_KAFKA_CONNECTION_UNKNOWN: 'Unknown Kafka connection',
+  // schema registry
+  ENG_REGISTRY_JAVA: 'No Java 21 or newer for the schema registry',
+  ENG_REGISTRY_START: 'The local schema registry could not be started',
+  ENG_REGISTRY_REQUEST: 'The schema registry refused or failed a request',
+  ENG_REGISTRY_INCOMPATIBLE: 'The schema is not compatible with the subject',
   // hosts
   ENG_HOST_AUTH: 'Missing or wrong studio token',
   ENG_HOST_REQUEST: 'Malformed request',

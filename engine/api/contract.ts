@@ -434,6 +434,11 @@ export interface KafkaConnectionInfo {
   schemaRegistryUrl?: string;
   /** After a save: where its secrets went, `file` meaning a plain 0600 file because no OS keychain answered. */
   secretsIn?: 'keychain' | 'file';
+  /** Basic-auth user of the schema registry; its password is never sent to the UI. */
+  schemaRegistryUsername?: string;
+  hasSchemaRegistryPassword?: boolean;
+  /** PEM text of the CA the registry's https certificate is checked against (not secret). */
+  schemaRegistryCa?: string;
 }
 
 /** What the UI sends to save a connection. Absent secrets keep the stored ones; `null` removes them. */
@@ -448,17 +453,58 @@ export interface KafkaConnectionInput {
   clientCert?: string;
   clientKey?: string | null;
   schemaRegistryUrl?: string;
+  schemaRegistryUsername?: string;
+  /** Absent keeps the stored one; null removes it. */
+  schemaRegistryPassword?: string | null;
+  schemaRegistryCa?: string;
 }
 
 export interface KafkaTestResult {
   ok: boolean;
-  /** Which step failed, in order: dns → tcp → tls → auth → authz. */
-  failedAt?: 'dns' | 'tcp' | 'tls' | 'auth' | 'authz' | 'other';
+  /** Which step failed, in order: dns → tcp → tls → auth → authz → registry (its own layers in the message). */
+  failedAt?: 'dns' | 'tcp' | 'tls' | 'auth' | 'authz' | 'registry' | 'other';
   /** Plain words: what worked or what failed and what to check. */
   message: string;
   brokers?: number;
   clusterId?: string;
   elapsedMs: number;
+}
+
+// ---- schema registry (the schema browser)
+
+export type SchemaKind = 'AVRO' | 'PROTOBUF' | 'JSON';
+export type SchemaCompatibilityLevel = 'NONE' | 'BACKWARD' | 'BACKWARD_TRANSITIVE' | 'FORWARD' | 'FORWARD_TRANSITIVE' | 'FULL' | 'FULL_TRANSITIVE';
+/** The formats a schema can be inferred in (the pipeline's format names). */
+export type SchemaFormatName = 'avro' | 'protobuf' | 'json-schema';
+
+export interface SchemaSubjectInfo {
+  subject: string;
+  /** Oldest first. */
+  versions: number[];
+  schemaType: SchemaKind;
+}
+
+export interface SchemaVersionInfo {
+  subject: string;
+  version: number;
+  id: number;
+  schemaType: SchemaKind;
+  /** The schema text, pretty-printed when it is JSON (Avro, JSON Schema). */
+  schema: string;
+}
+
+export interface SchemaCompatibilityInfo {
+  subject: string;
+  level: SchemaCompatibilityLevel;
+  /** False when the subject has no level of its own and the registry's global one applies. */
+  own: boolean;
+}
+
+export interface InferredSchema {
+  schemaType: SchemaKind;
+  schema: string;
+  /** How many live rows it was inferred from. */
+  rows: number;
 }
 
 export interface KafkaPartitionInfo {
@@ -491,7 +537,7 @@ export interface KafkaMessage {
   /** Decoded value (JSON, Avro) or text; null for a tombstone. */
   value: WireValue;
   /** How `value` was decoded. */
-  format: 'json' | 'avro' | 'string' | 'bytes';
+  format: 'json' | 'avro' | 'protobuf' | 'json-schema' | 'string' | 'bytes';
   headers: Record<string, string>;
   sizeBytes: number;
   /** Set when the value could not be decoded with the asked format (value is then the raw text or bytes). */
@@ -662,7 +708,7 @@ export interface StudioApi {
   kafkaTopics(params: { connection: string }): Promise<KafkaTopicInfo[]>;
   kafkaCreateTopic(params: { connection: string; topic: string; partitions?: number; replicationFactor?: number; configs?: Record<string, string> }): Promise<void>;
   kafkaDeleteTopic(params: { connection: string; topic: string }): Promise<void>;
-  kafkaPeek(params: { connection: string; topic: string; partition?: number; from?: KafkaPeekFrom; limit?: number; format?: 'auto' | 'json' | 'avro' | 'string' | 'bytes' }): Promise<KafkaMessage[]>;
+  kafkaPeek(params: { connection: string; topic: string; partition?: number; from?: KafkaPeekFrom; limit?: number; format?: 'auto' | 'json' | 'avro' | 'protobuf' | 'json-schema' | 'string' | 'bytes' }): Promise<KafkaMessage[]>;
   kafkaGroups(params: { connection: string }): Promise<KafkaGroupInfo[]>;
   /** Lag sampled by the host over time (sampling starts on the first call for a group). */
   kafkaLagHistory(params: { connection: string; groupId: string; sinceMs?: number }): Promise<LagPoint[]>;
@@ -671,6 +717,16 @@ export interface StudioApi {
   kafkaProduceGenerator(params: { connection: string; topic: string; dataset: string; count: number; eventsPerSecond?: number; seed?: number; jobId?: string }): Promise<{ jobId: string; produced: number }>;
   /** Stops a running generator job early. */
   jobCancel(params: { jobId: string }): Promise<void>;
+
+  // schema registry of a connection
+  schemaSubjects(params: { connection: string }): Promise<SchemaSubjectInfo[]>;
+  schemaVersion(params: { connection: string; subject: string; version: number | 'latest' }): Promise<SchemaVersionInfo>;
+  schemaCompatibility(params: { connection: string; subject: string }): Promise<SchemaCompatibilityInfo>;
+  schemaSetCompatibility(params: { connection: string; subject: string; level: SchemaCompatibilityLevel }): Promise<SchemaCompatibilityInfo>;
+  /** Registers a schema; an incompatible one rejects with ENG_REGISTRY_INCOMPATIBLE and the registry's reason. */
+  schemaRegister(params: { connection: string; subject: string; schemaType: SchemaKind; schema: string }): Promise<SchemaVersionInfo>;
+  /** A schema derived from the latest rows a node of the current run produced. */
+  schemaInfer(params: { nodeId: string; format: SchemaFormatName; recordName?: string }): Promise<InferredSchema>;
 
   // monitoring
   /** Series kept by the host for the current or last run (~1 point/s, last 15 minutes). */
@@ -741,6 +797,12 @@ const methodTable: Record<StudioMethod, true> = {
   kafkaProduce: true,
   kafkaProduceGenerator: true,
   jobCancel: true,
+  schemaSubjects: true,
+  schemaVersion: true,
+  schemaCompatibility: true,
+  schemaSetCompatibility: true,
+  schemaRegister: true,
+  schemaInfer: true,
   metricsHistory: true,
 };
 

@@ -19,6 +19,7 @@ import { SqlWorkbench } from './service/sql.ts';
 import { studioExamples } from './service/examples.ts';
 import { KafkaScreens } from './service/kafka.ts';
 import { PipelineTrust } from './service/trust.ts';
+import { SchemaScreens } from './service/schemas.ts';
 import { FileConnectionStore } from '../kafka/connections.ts';
 import type { ConnectionStore } from '../kafka/connections.ts';
 
@@ -73,6 +74,7 @@ export function createStudioService(options: StudioServiceOptions): StudioServic
   const sql = new SqlWorkbench(lakeDir, clock, options.mode);
   const kafka = new KafkaScreens({ connections, clock, timers, events, lakeDir, homeDir });
   const runs = new RunControl({ lakeDir, homeDir, clock, timers, events, history, groupLag: (connection, group) => kafka.groupLag(connection, group) });
+  const schemas = new SchemaScreens(connections, (nodeId) => runs.liveRows(nodeId));
   const info: HostInfo = {
     mode: options.mode,
     version: appVersion(),
@@ -171,6 +173,12 @@ export function createStudioService(options: StudioServiceOptions): StudioServic
     kafkaLagHistory: ({ connection, groupId, sinceMs }) => kafka.lagHistory(connection, groupId, sinceMs),
     kafkaProduce: (params) => kafka.produce(params),
     kafkaProduceGenerator: (params) => kafka.produceGenerator(params),
+    schemaSubjects: ({ connection }) => schemas.subjects(connection),
+    schemaVersion: ({ connection, subject, version }) => schemas.version(connection, subject, version),
+    schemaCompatibility: ({ connection, subject }) => schemas.compatibility(connection, subject),
+    schemaSetCompatibility: ({ connection, subject, level }) => schemas.setCompatibility(connection, subject, level),
+    schemaRegister: ({ connection, subject, schemaType, schema }) => schemas.register(connection, subject, schemaType, schema),
+    schemaInfer: async ({ nodeId, format, recordName }) => schemas.infer(nodeId, format, recordName),
     jobCancel: async ({ jobId }) => {
       if (!(await kafka.cancel(jobId))) throw new EngineError('ENG_HOST_NOT_FOUND', `No running job "${jobId}" (maintenance jobs cannot be cancelled)`);
     },

@@ -55,7 +55,13 @@ const connectionInput: Validator<KafkaConnectionInput> = object({
   clientCert: optional(string({ max: 1_000_000 })),
   clientKey: optional(nullable(string({ max: 1_000_000 }))),
   schemaRegistryUrl: optional(string({ max: 2000, pattern: /^https?:\/\//, patternName: 'an http(s) URL' })),
+  schemaRegistryUsername: optional(string({ max: 1000 })),
+  schemaRegistryPassword: optional(nullable(string({ max: 10_000 }))),
+  schemaRegistryCa: optional(string({ max: 1_000_000 })),
 });
+
+const subject = string({ min: 1, max: 1000 });
+const compatibilityLevel = literal('NONE', 'BACKWARD', 'BACKWARD_TRANSITIVE', 'FORWARD', 'FORWARD_TRANSITIVE', 'FULL', 'FULL_TRANSITIVE');
 
 const peekFrom: Validator<KafkaPeekFrom> = union('"earliest", "latest", {offset} or {timestamp}',
   literal('earliest', 'latest'),
@@ -144,7 +150,7 @@ const validators: ValidatorTable = {
     partition: optional(number({ integer: true, min: 0 })),
     from: optional(peekFrom),
     limit: optional(number({ integer: true, min: 1, max: 1000 })),
-    format: optional(literal('auto', 'json', 'avro', 'string', 'bytes')),
+    format: optional(literal('auto', 'json', 'avro', 'protobuf', 'json-schema', 'string', 'bytes')),
   }),
   kafkaGroups: object({ connection: name }),
   kafkaLagHistory: object({ connection: name, groupId: string({ min: 1, max: 1000 }), sinceMs: optional(epochMs) }),
@@ -166,6 +172,12 @@ const validators: ValidatorTable = {
     jobId: optional(jobId),
   }),
   jobCancel: object({ jobId }),
+  schemaSubjects: object({ connection: name }),
+  schemaVersion: object({ connection: name, subject, version: union('a version number or "latest"', number({ integer: true, min: 1 }), literal('latest')) }),
+  schemaCompatibility: object({ connection: name, subject }),
+  schemaSetCompatibility: object({ connection: name, subject, level: compatibilityLevel }),
+  schemaRegister: object({ connection: name, subject, schemaType: literal('AVRO', 'PROTOBUF', 'JSON'), schema: string({ min: 1, max: 1_000_000 }) }),
+  schemaInfer: object({ nodeId, format: literal('avro', 'protobuf', 'json-schema'), recordName: optional(string({ min: 1, max: 300 })) }),
   metricsHistory: optional(object({ sinceMs: optional(epochMs), names: optional(array(string({ min: 1, max: 100 }), { max: 100 })) })),
 };
 

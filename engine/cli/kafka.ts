@@ -5,8 +5,8 @@ import { TopicBrowser } from '../kafka/browser.ts';
 import { testConnection } from '../kafka/check.ts';
 import type { ConnectionConfig, SaslMechanism } from '../kafka/connections.ts';
 import { FileConnectionStore, localConnection, passwordEnvVar, redactConnection, resolveConnection } from '../kafka/connections.ts';
-import type { MessageFormat } from '../kafka/formats.ts';
-import { startRegistry } from '../kafka/registry/server.ts';
+import { messageFormats, type MessageFormat } from '../kafka/formats.ts';
+import { startRegistry } from '../kafka/registry/apicurio.ts';
 import { parseArgs } from './args.ts';
 import { promptSecret, readStdinSecret } from './secret-input.ts';
 import { UsageError } from './command.ts';
@@ -30,7 +30,7 @@ const flags = {
   offset: { type: 'number', description: 'O' },
   timestamp: { type: 'string', description: 'ISO time' },
   limit: { type: 'number', description: 'N' },
-  format: { type: 'string', description: 'json|csv|string|bytes|avro' },
+  format: { type: 'string', description: 'json|csv|string|bytes|avro|protobuf|json-schema' },
   columns: { type: 'string', description: 'a,b,c' },
   port: { type: 'number', description: 'P' },
   json: { type: 'boolean' },
@@ -58,7 +58,7 @@ Topics (on --connection C, default "local", or --brokers B):
   groups                               Consumer groups with lag per partition
 
 Local development:
-  registry [--port P]                  Run a Confluent-compatible schema registry on 127.0.0.1
+  registry [--port P]                  Run Apicurio Registry (Confluent-compatible API) on 127.0.0.1
                                        (schemas kept in $STREAMLAKE_HOME/schemas.json)
 
 Add --json for machine-readable output.
@@ -164,7 +164,7 @@ export const kafka: Command = {
       case 'peek': {
         if (!arg) throw new UsageError('peek needs a topic name');
         const format = (f.format ?? 'json') as MessageFormat;
-        if (!['json', 'csv', 'string', 'bytes', 'avro'].includes(format)) throw new UsageError('--format must be json, csv, string, bytes or avro');
+        if (!messageFormats.includes(format)) throw new UsageError(`--format must be one of ${messageFormats.join(', ')}`);
         const messages = await withBrowser((b) => b.peek({ topic: arg, partition: f.partition ?? 0, offset: f.offset, timestamp: f.timestamp, limit: f.limit, format, columns: f.columns?.split(',') }));
         print(f.json, messages, () => messages.map((m) => `${m.partition}:${m.offset} ${m.timestamp} key=${m.key ?? 'null'} ${m.error ? `!! ${m.error}: ${m.raw}` : JSON.stringify(m.value)}`).join('\n') || 'no messages');
         return 0;
@@ -175,10 +175,10 @@ export const kafka: Command = {
         return 0;
       }
       case 'registry': {
-        const server = await startRegistry({ port: f.port ?? 8081, file: join(streamlakeHome(), 'schemas.json') });
-        process.stdout.write(`schema registry on ${server.url} (Ctrl-C to stop); use it with: streamlake kafka add local --brokers 127.0.0.1:9092 --registry ${server.url}\n`);
+        const server = await startRegistry({ port: f.port ?? 8081, dataDir: join(streamlakeHome(), 'registry'), log: (line) => process.stderr.write(`${line}\n`) });
+        process.stdout.write(`schema registry (Apicurio) on ${server.url} (Ctrl-C to stop); use it with: streamlake kafka add local --brokers 127.0.0.1:9092 --registry ${server.url}\n`);
         await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
-        await server.close();
+        await server.stop();
         return 0;
       }
       default:

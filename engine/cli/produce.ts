@@ -23,7 +23,7 @@ const flags = {
   partitions: { type: 'number', description: 'P' },
   seed: { type: 'number', description: 'S' },
   key: { type: 'string', description: 'SQL expression' },
-  format: { type: 'string', description: 'json|avro' },
+  format: { type: 'string', description: 'json|avro|protobuf|json-schema' },
   compression: { type: 'string', description: 'none|gzip|snappy|lz4|zstd' },
   'start-time': { type: 'string', description: 'ISO time' },
   'out-of-order': { type: 'number', description: 'share 0..1' },
@@ -47,7 +47,7 @@ Options:
   --connection C      Saved connection name; default "local" (STREAMLAKE_KAFKA_BROKERS or 127.0.0.1:9092)
   --partitions P      Partitions when the topic is created; default 3
   --key EXPR          SQL expression for the message key, e.g. order_id
-  --format F          json (default) or avro (needs a schema registry on the connection)
+  --format F          json (default), avro, protobuf or json-schema (these need a schema registry on the connection)
   --compression C     none (default), gzip, snappy, lz4 or zstd
   --seed S, --start-time T, --out-of-order X, --late X, --malformed X   as for streamlake generate
   --quiet             No progress lines
@@ -65,7 +65,7 @@ Examples:
     if (!Number.isInteger(count) || count < 0) throw new UsageError(`--count must be a whole number ≥ 0, got ${count}`);
     if (f.rate !== undefined && f.rate <= 0) throw new UsageError('--rate must be more than 0');
     const format = f.format ?? 'json';
-    if (format !== 'json' && format !== 'avro') throw new UsageError(`--format must be json or avro, got "${format}"`);
+    if (format !== 'json' && format !== 'avro' && format !== 'protobuf' && format !== 'json-schema') throw new UsageError(`--format must be json, avro, protobuf or json-schema, got "${format}"`);
     const compression = (f.compression ?? 'none') as CompressionName;
     if (!['none', 'gzip', 'snappy', 'lz4', 'zstd'].includes(compression)) throw new UsageError(`--compression must be none, gzip, snappy, lz4 or zstd, got "${compression}"`);
     const partitions = f.partitions ?? 3;

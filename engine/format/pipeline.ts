@@ -65,7 +65,9 @@ export interface KafkaSourceConfig {
   topicPattern?: string;
   group?: string;
   startFrom?: 'earliest' | 'latest' | { offset: number } | { timestamp: string };
-  format: 'json' | 'csv' | 'string' | 'bytes' | 'avro';
+  format: 'json' | 'csv' | 'string' | 'bytes' | 'avro' | 'protobuf' | 'json-schema';
+  /** For avro/protobuf/json-schema: the registry subject whose latest schema declares the fields (values name their own schema by id). */
+  subject?: string;
   /** For csv: column names in order. */
   columns?: string[];
   /** Finish once every partition reaches the end offset it had when the run started (drain a topic). */
@@ -151,9 +153,17 @@ export interface KafkaSinkConfig {
   topic: string;
   /** SQL expression for the message key. */
   key?: string;
-  format: 'json' | 'avro';
+  format: 'json' | 'avro' | 'protobuf' | 'json-schema';
   /** Header name → SQL expression. */
   headers?: Record<string, string>;
+  /** Registry formats: where a derived schema is registered (default topic: <topic>-value). */
+  subjectStrategy?: 'topic' | 'record' | 'topic-record';
+  /** Registry formats: the record/message name of the derived schema, with an optional namespace. */
+  recordName?: string;
+  /** Registry formats: write with this subject's schema instead of deriving one from the rows. */
+  subject?: string;
+  /** The version of `subject` to write with (default: the latest). */
+  schemaVersion?: number;
 }
 
 interface NodeOf<T extends string, C> {

@@ -10,7 +10,7 @@ import type { ConnectionConfig, KafkaLog } from './connections.ts';
 import { kafkaClient } from './connections.ts';
 import type { MessageFormat } from './formats.ts';
 import { internalCluster } from './cluster.ts';
-import { createDecoder, DecodeFailure, describePayload } from './formats.ts';
+import { createDecoder, DecodeFailure, describePayload, usesRegistry } from './formats.ts';
 import { partitionSizes } from './logdirs.ts';
 import { fetchedBatch } from './records.ts';
 import { RegistryClient } from './registry/client.ts';
@@ -160,7 +160,7 @@ export class TopicBrowser {
 
     const registry = this.connection.schemaRegistry ? new RegistryClient(this.connection.schemaRegistry) : undefined;
     const format = req.format ?? 'json';
-    const decoder = format === 'avro' && !registry ? undefined : createDecoder(format, { columns: req.columns, registry });
+    const decoder = usesRegistry(format) && !registry ? undefined : createDecoder(format, { columns: req.columns, registry });
     // Fetch from the partition's leader directly: a consumer would first join a group, which takes
     // seconds (the broker delays a new group's first rebalance), and leave a group behind.
     const cluster = internalCluster(this.kafka);
@@ -197,7 +197,7 @@ export class TopicBrowser {
             timestamp: new Date(Number(m.timestamp)).toISOString(),
             key: m.key === null ? null : m.key.toString('utf8'),
             headers,
-            ...(decoded === undefined ? { error: 'Avro needs a schema registry on the connection' } : decoded instanceof DecodeFailure ? { error: decoded.reason } : { value: decoded }),
+            ...(decoded === undefined ? { error: `${format} needs a schema registry on the connection` } : decoded instanceof DecodeFailure ? { error: decoded.reason } : { value: decoded }),
             raw: describePayload(m.value, 4096),
             sizeBytes: m.value?.length ?? 0,
           });

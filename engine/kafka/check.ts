@@ -5,11 +5,12 @@ import { connect as netConnect } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import type { ConnectionConfig } from './connections.ts';
 import { kafkaClient, tlsOptions } from './connections.ts';
+import { checkRegistry } from './registry/check.ts';
 
-export type ConnectionStage = 'dns' | 'tcp' | 'tls' | 'auth' | 'authorization' | 'unknown';
+export type ConnectionStage = 'dns' | 'tcp' | 'tls' | 'auth' | 'authorization' | 'registry' | 'unknown';
 
 export type ConnectionTestResult =
-  | { ok: true; brokers: { nodeId: number; host: string; port: number }[]; topics: string[] }
+  | { ok: true; brokers: { nodeId: number; host: string; port: number }[]; topics: string[]; registry?: { url: string; subjects: number } }
   | { ok: false; stage: ConnectionStage; message: string };
 
 const timeoutMs = 5000;
@@ -109,7 +110,12 @@ export async function testConnection(c: ConnectionConfig, opts: { topics?: strin
     const cluster = await admin.describeCluster();
     const topics = (await admin.listTopics()).filter((t) => !t.startsWith('__')).sort();
     if (opts.topics?.length) await admin.fetchTopicMetadata({ topics: opts.topics });
-    return { ok: true, brokers: cluster.brokers.map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port })), topics };
+    const brokers = cluster.brokers.map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port }));
+    // The schema registry is the last layer: its own name → TCP → TLS → credentials → API.
+    if (!c.schemaRegistry) return { ok: true, brokers, topics };
+    const registry = await checkRegistry(c.schemaRegistry);
+    if (!registry.ok) return { ok: false, stage: 'registry', message: `Kafka is fine, but the schema registry failed (${registry.layer}): ${registry.message}` };
+    return { ok: true, brokers, topics, registry: { url: registry.url, subjects: registry.subjects } };
   } catch (error) {
     return { ok: false, ...classifyKafkaError(error) };
   } finally {

@@ -19,8 +19,8 @@ export interface ConnectionConfig {
   /** PEM text or a path to a PEM file, for each of ca/cert/key. */
   tls?: { ca?: string; cert?: string; key?: string; rejectUnauthorized?: boolean };
   sasl?: { mechanism: SaslMechanism; username: string; password: string };
-  /** Confluent-compatible Schema Registry, for Avro. */
-  schemaRegistry?: { url: string; username?: string; password?: string };
+  /** Confluent-compatible Schema Registry (Avro, Protobuf, JSON Schema): basic auth and TLS of its own. */
+  schemaRegistry?: { url: string; username?: string; password?: string; tls?: { ca?: string; cert?: string; key?: string; rejectUnauthorized?: boolean } };
 }
 
 export interface ConnectionStore {
@@ -62,6 +62,12 @@ export function parseConnection(value: unknown, where = 'connection'): Connectio
     if (s.password !== undefined && typeof s.password !== 'string') fail('sasl.password must be a string');
   }
   if (v.tls !== undefined && (typeof v.tls !== 'object' || v.tls === null)) fail('tls must be an object');
+  if (v.schemaRegistry !== undefined) {
+    const r = v.schemaRegistry as Record<string, unknown> | null;
+    if (typeof r !== 'object' || r === null || typeof r.url !== 'string' || !/^https?:\/\/[^\s/]+/.test(r.url)) fail('schemaRegistry.url must be an http:// or https:// URL');
+    for (const key of ['username', 'password'] as const) if (r?.[key] !== undefined && typeof r[key] !== 'string') fail(`schemaRegistry.${key} must be a string`);
+    if (r?.tls !== undefined && (typeof r.tls !== 'object' || r.tls === null)) fail('schemaRegistry.tls must be an object');
+  }
   return value as ConnectionConfig;
 }
 
@@ -221,7 +227,11 @@ export function redactConnection(c: ConnectionConfig): ConnectionConfig {
     ...c,
     sasl: c.sasl && { ...c.sasl, password: c.sasl.password ? '••••' : '' },
     tls: c.tls && { ...c.tls, key: c.tls.key ? '••••' : undefined },
-    schemaRegistry: c.schemaRegistry && { ...c.schemaRegistry, password: c.schemaRegistry.password ? '••••' : undefined },
+    schemaRegistry: c.schemaRegistry && {
+      ...c.schemaRegistry,
+      password: c.schemaRegistry.password ? '••••' : undefined,
+      tls: c.schemaRegistry.tls && { ...c.schemaRegistry.tls, key: c.schemaRegistry.tls.key ? '••••' : undefined },
+    },
   };
 }
 

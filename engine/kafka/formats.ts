@@ -1,14 +1,21 @@
 // Message payloads ↔ rows. Decoding never throws for bad input: it returns a reason, and the source sends
-// the message to its error port. Avro uses the Confluent wire format (magic byte 0, 4-byte schema id).
+// the message to its error port. Avro, Protobuf and JSON Schema use the Confluent wire format and the
+// schema registry (schemas/decoder.ts).
 import { asUtf8, type InputEncoding } from '../sources/encoding.ts';
-import avro from 'avsc';
 import { EngineError } from '../errors.ts';
 import type { Row } from '../runtime/types.ts';
 import { ProjectedJsonDecoder } from '../sources/file/projected.ts';
 import { reviveTimestamps } from '../sources/file/values.ts';
 import type { RegistryClient } from './registry/client.ts';
+import { registryDecoder } from './schemas/decoder.ts';
 
-export type MessageFormat = 'json' | 'csv' | 'string' | 'bytes' | 'avro';
+export type MessageFormat = 'json' | 'csv' | 'string' | 'bytes' | 'avro' | 'protobuf' | 'json-schema';
+export const messageFormats: readonly MessageFormat[] = ['json', 'csv', 'string', 'bytes', 'avro', 'protobuf', 'json-schema'];
+
+/** Formats whose values name a schema in the registry (Confluent wire format). */
+export function usesRegistry(format: MessageFormat): format is 'avro' | 'protobuf' | 'json-schema' {
+  return format === 'avro' || format === 'protobuf' || format === 'json-schema';
+}
 
 /** Larger payloads go to the error port instead of being decoded (the broker may allow more). */
 export const DEFAULT_MAX_MESSAGE_BYTES = 1 << 20;
@@ -21,7 +28,7 @@ export class DecodeFailure {
 export type Decoded = Row | DecodeFailure;
 
 export interface Decoder {
-  /** Fetches whatever decoding these payloads needs (Avro schemas); call before decode. */
+  /** Fetches whatever decoding these payloads needs (registry schemas); call before decode. */
   prepare(values: readonly (Buffer | null)[]): Promise<void>;
   /**
    * The fields of the value in buf[start, end) (the whole buffer by default); null (a tombstone) decodes
@@ -120,32 +127,6 @@ export function describePayload(value: Buffer | null, limit = 512): string | nul
   return value.length > limit ? `${shown}… (${value.length} bytes)` : shown;
 }
 
-// Avro records decode to class instances with long as number; timestamps with logical types become Dates.
-class TimestampMillis extends avro.types.LogicalType {
-  override _fromValue(v: number): Date { return new Date(v); }
-  override _toValue(v: unknown): number | undefined { return v instanceof Date ? v.getTime() : typeof v === 'number' ? v : undefined; }
-  override _resolve(type: avro.Type): ((v: number) => number) | undefined { return avro.Type.isType(type, 'long', 'int') ? (v) => v : undefined; }
-}
-class TimestampMicros extends avro.types.LogicalType {
-  override _fromValue(v: number): Date { return new Date(Math.floor(v / 1000)); }
-  override _toValue(v: unknown): number | undefined { return v instanceof Date ? v.getTime() * 1000 : typeof v === 'number' ? v : undefined; }
-  override _resolve(type: avro.Type): ((v: number) => number) | undefined { return avro.Type.isType(type, 'long') ? (v) => v : undefined; }
-}
-export const avroLogicalTypes = { 'timestamp-millis': TimestampMillis, 'timestamp-micros': TimestampMicros };
-
-export function avroType(schema: string): avro.Type {
-  return avro.Type.forSchema(JSON.parse(schema) as avro.Schema, { logicalTypes: avroLogicalTypes, wrapUnions: false });
-}
-
-function plain(value: unknown): unknown {
-  if (value === null || typeof value !== 'object' || value instanceof Date) return value;
-  if (Buffer.isBuffer(value)) return new Uint8Array(value);
-  if (Array.isArray(value)) return value.map(plain);
-  const out: Row = {};
-  for (const [k, v] of Object.entries(value)) out[k] = plain(v);
-  return out;
-}
-
 /** A value's text in the chosen encoding, or why it has none (strict UTF-8 names the first bad byte). */
 function textIn(value: Buffer, encoding: InputEncoding | undefined): string | DecodeFailure {
   const range = asUtf8(value, 0, value.length, encoding);
@@ -234,86 +215,13 @@ export function createDecoder(format: MessageFormat, opts: DecoderOptions = {}):
           return { value: new Uint8Array(value.buffer, value.byteOffset, value.length).slice() };
         },
       };
-    case 'avro': {
-      const registry = opts.registry;
-      if (!registry) throw new EngineError('ENG_KAFKA_CONNECTION_UNKNOWN', 'The avro format needs a schema registry URL on the Kafka connection');
-      // Unknown ids are looked up again with the next batch: the schema may be registered meanwhile.
-      const types = new Map<number, avro.Type | 'not-avro' | 'unknown'>();
-      return {
-        async prepare(values) {
-          for (const [id, t] of types) if (t === 'unknown') types.delete(id);
-          for (const v of values) {
-            if (v === null || v.length < 5 || v[0] !== 0) continue;
-            const id = v.readUInt32BE(1);
-            if (types.has(id)) continue;
-            const found = await registry.schemaById(id);
-            types.set(id, !found ? 'unknown' : found.schemaType === 'AVRO' ? avroType(found.schema) : 'not-avro');
-          }
-        },
-        decode(buf, start, end) {
-          const value = range(buf, start, end);
-          if (value === null) return {};
-          const big = tooBig(value);
-          if (big) return big;
-          if (value.length < 5 || value[0] !== 0) return new DecodeFailure('not in the Confluent Avro wire format (magic byte 0 and a 4-byte schema id)');
-          const id = value.readUInt32BE(1);
-          const type = types.get(id);
-          if (type === 'not-avro') return new DecodeFailure(`schema id ${id} is not an Avro schema`);
-          if (type === undefined || type === 'unknown') return new DecodeFailure(`unknown schema id ${id}`);
-          let decoded: unknown;
-          try {
-            decoded = type.fromBuffer(value.subarray(5));
-          } catch (error) {
-            return new DecodeFailure(`Avro payload does not match schema ${id}: ${(error as Error).message}`);
-          }
-          const row = plain(decoded);
-          if (typeof row !== 'object' || row === null || Array.isArray(row) || row instanceof Date) return { value: row };
-          return row as Row;
-        },
-      };
+    case 'avro':
+    case 'protobuf':
+    case 'json-schema': {
+      if (!opts.registry) throw new EngineError('ENG_KAFKA_CONNECTION_UNKNOWN', `The ${format} format needs a schema registry URL on the Kafka connection`);
+      return registryDecoder(format, opts.registry, maxBytes);
     }
   }
-}
-
-/** Derives an Avro record schema from rows (nullable fields), for the Avro sink. */
-export function inferAvroSchema(rows: readonly Row[], name = 'Row'): string {
-  const fields = new Map<string, string>();
-  for (const row of rows) {
-    for (const [key, value] of Object.entries(row)) {
-      if (value === null || value === undefined) continue;
-      const known = fields.get(key);
-      // A field is long only while every value seen is an integer.
-      if (known === 'long' && typeof value === 'number' && !Number.isSafeInteger(value)) fields.set(key, 'double');
-      if (known !== undefined) continue;
-      const t = value instanceof Date ? 'timestamp'
-        : typeof value === 'number' ? (Number.isSafeInteger(value) ? 'long' : 'double')
-        : typeof value === 'boolean' ? 'boolean'
-        : value instanceof Uint8Array ? 'bytes'
-        : typeof value === 'string' ? 'string' : 'json';
-      fields.set(key, t);
-    }
-  }
-  const avroField = (t: string): unknown => t === 'timestamp' ? { type: 'long', logicalType: 'timestamp-millis' } : t === 'json' ? 'string' : t;
-  return JSON.stringify({
-    type: 'record',
-    name: name.replace(/[^A-Za-z0-9_]/g, '_').replace(/^([^A-Za-z_])/, '_$1'),
-    fields: [...fields].map(([n, t]) => ({ name: n.replace(/[^A-Za-z0-9_]/g, '_'), type: ['null', avroField(t)], default: null })),
-  });
-}
-
-/** Encodes a row in the Confluent wire format; numbers that should be longs are truncated by the schema. */
-export function encodeAvro(type: avro.Type, schemaId: number, row: Row): Buffer {
-  const record: Row = {};
-  for (const field of (type as avro.types.RecordType).fields) {
-    let v = row[field.name];
-    if (v !== null && v !== undefined && typeof v === 'object' && !(v instanceof Date) && !(v instanceof Uint8Array)) v = JSON.stringify(v);
-    if (v instanceof Uint8Array && !Buffer.isBuffer(v)) v = Buffer.from(v);
-    record[field.name] = v ?? null;
-  }
-  const body = type.toBuffer(record);
-  const head = Buffer.alloc(5);
-  head.writeUInt32BE(schemaId, 1);
-  return Buffer.concat([head, body]);
 }
 
 /** JSON text of a row; Dates as ISO-8601, bytes as base64. */

@@ -13,6 +13,6 @@ export { connectionFor, connectionStore, setConnectionStore } from './store.ts';
 export { KafkaSource } from './source.ts';
 export type { KafkaSourceOptions } from './source.ts';
 export { KafkaSink } from './sink.ts';
-export { startRegistry } from './registry/server.ts';
+export { startRegistry } from './registry/apicurio.ts';
 export { LagSampler, TopicBrowser } from './browser.ts';
 export type { GroupInfo, GroupPartitionLag, LagSample, PartitionInfo, PeekedMessage, PeekRequest, TopicInfo } from './browser.ts';

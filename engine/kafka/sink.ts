@@ -1,8 +1,8 @@
 // sink.kafka: an idempotent producer (no duplicates from its own retries), one send per batch. Keys and
-// headers come from SQL expressions evaluated per row; values are JSON or Avro (Confluent wire format,
-// schema derived from the first batch and registered under `<topic>-value`).
+// headers come from SQL expressions evaluated per row; values are JSON, or Avro, Protobuf or JSON Schema in
+// the Confluent wire format with the schema in the registry (schemas/writer.ts: derived from the rows and
+// registered under the naming strategy's subject, or a chosen subject and version).
 import type { Producer, Message } from 'kafkajs';
-import type avro from 'avsc';
 import { EngineError } from '../errors.ts';
 import { compileExpression } from '../expr/index.ts';
 import type { CompiledExpression } from '../expr/index.ts';
@@ -14,8 +14,9 @@ import { compressionType } from './codecs.ts';
 import type { ConnectionConfig } from './connections.ts';
 import { kafkaClient } from './connections.ts';
 import { Partitioners } from './kafkajs.ts';
-import { avroType, encodeAvro, encodeJson, inferAvroSchema } from './formats.ts';
+import { encodeJson } from './formats.ts';
 import { RegistryClient } from './registry/client.ts';
+import { SchemaWriter } from './schemas/writer.ts';
 import { connectionFor } from './store.ts';
 
 export interface KafkaSinkOptions {
@@ -32,7 +33,7 @@ export class KafkaSink implements SinkInstance {
   private producer: Producer | undefined;
   private readonly key: CompiledExpression | undefined;
   private readonly headers: [string, CompiledExpression][];
-  private avro: { type: avro.Type; id: number } | undefined;
+  private schema: SchemaWriter | undefined;
   private rows = 0;
 
   constructor(
@@ -56,21 +57,23 @@ export class KafkaSink implements SinkInstance {
     return producer;
   }
 
-  private async avroFor(rows: readonly Row[]): Promise<{ type: avro.Type; id: number }> {
-    if (this.avro) return this.avro;
-    const access = this.connection.schemaRegistry;
-    if (!access) throw new EngineError('ENG_KAFKA_CONNECTION_UNKNOWN', `sink.kafka "${this.nodeId}": Avro needs a schema registry URL on connection "${this.connection.name}"`);
-    const schema = inferAvroSchema(rows, `${this.config.topic}_value`);
-    const id = await new RegistryClient(access).register(`${this.config.topic}-value`, schema);
-    this.avro = { type: avroType(schema), id };
-    return this.avro;
+  private async schemaFor(rows: readonly Row[]): Promise<SchemaWriter | undefined> {
+    const { format } = this.config;
+    if (format === 'json') return undefined;
+    if (!this.schema) {
+      const access = this.connection.schemaRegistry;
+      if (!access) throw new EngineError('ENG_KAFKA_CONNECTION_UNKNOWN', `sink.kafka "${this.nodeId}": ${format} needs a schema registry URL on connection "${this.connection.name}"`);
+      this.schema = new SchemaWriter({ ...this.config, format }, new RegistryClient(access));
+    }
+    await this.schema.prepare(rows);
+    return this.schema;
   }
 
   /** The Kafka messages for these rows (exported for the produce command and tests). */
   async encode(rows: readonly Row[]): Promise<Message[]> {
-    const schema = this.config.format === 'avro' ? await this.avroFor(rows) : undefined;
+    const schema = await this.schemaFor(rows);
     return rows.map((row) => {
-      const message: Message = { value: schema ? encodeAvro(schema.type, schema.id, row) : encodeJson(row) };
+      const message: Message = { value: schema ? schema.value(row) : encodeJson(row) };
       if (this.key) message.key = text(this.key.evaluate(row));
       if (this.headers.length) {
         const headers: Record<string, string> = {};

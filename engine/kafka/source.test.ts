@@ -15,24 +15,24 @@ import '../nodes/index.ts';
 import { createRun } from '../runtime/run.ts';
 import type { Row } from '../runtime/types.ts';
 import { collect, testContext, uniqueTopic, useTestBroker, type TestBroker } from '../testing/kafka.ts';
+import { useTestRegistry, type TestRegistry } from '../testing/registry.ts';
 import type { CompressionName } from './codecs.ts';
 import type { ConnectionConfig } from './connections.ts';
 import { kafkaClient } from './connections.ts';
-import { startRegistry, type RegistryServer } from './registry/server.ts';
 import { KafkaSink } from './sink.ts';
 import { KafkaSource, type KafkaSourceOptions } from './source.ts';
 
 let broker: TestBroker;
 let local: ConnectionConfig;
-let registry: RegistryServer;
+let registry: TestRegistry;
 
 before(async () => {
   broker = await useTestBroker();
-  registry = await startRegistry();
+  registry = await useTestRegistry();
   local = { name: 'local', brokers: [broker.bootstrap], schemaRegistry: { url: registry.url } };
 });
 after(async () => {
-  await registry.close();
+  await registry.release();
   await broker.release();
 });
 

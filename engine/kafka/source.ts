@@ -12,7 +12,7 @@ import type { Batch, DeadLetter, NodeContext, Row, SourceInstance, SourcePositio
 import type { ConnectionConfig } from './connections.ts';
 import { kafkaClient } from './connections.ts';
 import type { Decoder } from './formats.ts';
-import { createDecoder, DecodeFailure, describePayload } from './formats.ts';
+import { createDecoder, DecodeFailure, describePayload, usesRegistry } from './formats.ts';
 import { KafkaRecord } from './records.ts';
 import { RegistryClient } from './registry/client.ts';
 import { connectionFor } from './store.ts';
@@ -166,7 +166,7 @@ export class KafkaSource implements SourceInstance {
     if (read) for (const [name, field] of Object.entries(metadataFields)) this.meta[name as keyof typeof metadataFields] = read.includes(field);
     const valueFields = read?.filter((f) => !Object.values(metadataFields).includes(f as MetadataField));
     this.decoder = createDecoder(this.config.format, { columns: this.config.columns, registry, maxBytes: this.maxMessageBytes, fields: valueFields, encoding: this.config.encoding });
-    this.preparing = this.config.format === 'avro';
+    this.preparing = usesRegistry(this.config.format);
     const kafka = kafkaClient(this.connection, {
       clientId: `streamlake-${this.nodeId}`,
       log: this.ctx.log,

@@ -6,6 +6,7 @@ import { startBroker } from '../kafka/broker/broker.ts';
 import { randomBytes } from 'node:crypto';
 import { systemClock, systemTimers } from '../runtime/clock.ts';
 import type { Batch, NodeContext, Row, SourceInstance } from '../runtime/types.ts';
+import { prepareRegistry } from './registry.ts';
 
 export const TEST_KAFKA_ENV = {
   bootstrap: 'STREAMLAKE_TEST_KAFKA',
@@ -26,6 +27,16 @@ function needsKafka(file: string): boolean {
 }
 
 export async function prepare(env: NodeJS.ProcessEnv, files: string[]): Promise<(() => Promise<void>) | undefined> {
+  const stopRegistry = await prepareRegistry(env, files);
+  const stopBroker = await prepareBroker(env, files);
+  if (!stopRegistry && !stopBroker) return undefined;
+  return async () => {
+    await stopBroker?.();
+    await stopRegistry?.();
+  };
+}
+
+async function prepareBroker(env: NodeJS.ProcessEnv, files: string[]): Promise<(() => Promise<void>) | undefined> {
   if (env[TEST_KAFKA_ENV.bootstrap] || !files.some(needsKafka)) return undefined;
   console.log('\n=== starting a Kafka broker for the tests');
   const broker = await startBroker({ log: (line) => console.log(line) });

@@ -48,7 +48,8 @@ export class StudioConnections {
     const result = await testConnection(config);
     const elapsedMs = this.clock.now() - started;
     if (result.ok) {
-      return { ok: true, message: `Connected to ${result.brokers.length} broker${result.brokers.length === 1 ? '' : 's'}; ${result.topics.length} topic${result.topics.length === 1 ? '' : 's'} visible.`, brokers: result.brokers.length, elapsedMs };
+      const registry = result.registry ? ` Schema registry: ${result.registry.subjects} subject${result.registry.subjects === 1 ? '' : 's'}.` : '';
+      return { ok: true, message: `Connected to ${result.brokers.length} broker${result.brokers.length === 1 ? '' : 's'}; ${result.topics.length} topic${result.topics.length === 1 ? '' : 's'} visible.${registry}`, brokers: result.brokers.length, elapsedMs };
     }
     const failedAt = result.stage === 'authorization' ? 'authz' : result.stage === 'unknown' ? 'other' : result.stage;
     return { ok: false, failedAt, message: result.message, elapsedMs };
@@ -74,7 +75,12 @@ export function toInfo(c: ConnectionConfig): KafkaConnectionInfo {
   }
   if (c.tls?.ca) info.ca = c.tls.ca;
   if (c.tls?.cert) info.clientCert = c.tls.cert;
-  if (c.schemaRegistry) info.schemaRegistryUrl = c.schemaRegistry.url;
+  if (c.schemaRegistry) {
+    info.schemaRegistryUrl = c.schemaRegistry.url;
+    if (c.schemaRegistry.username) info.schemaRegistryUsername = c.schemaRegistry.username;
+    info.hasSchemaRegistryPassword = Boolean(c.schemaRegistry.password);
+    if (c.schemaRegistry.tls?.ca) info.schemaRegistryCa = c.schemaRegistry.tls.ca;
+  }
   return info;
 }
 
@@ -94,6 +100,13 @@ export function fromInput(input: KafkaConnectionInput, existing: ConnectionConfi
     const password = input.password === undefined ? existing?.sasl?.password ?? '' : input.password ?? '';
     config.sasl = { mechanism: input.saslMechanism, username: input.username, password };
   }
-  if (input.schemaRegistryUrl) config.schemaRegistry = { ...existing?.schemaRegistry, url: input.schemaRegistryUrl };
+  if (input.schemaRegistryUrl) {
+    const kept = existing?.schemaRegistry;
+    const password = input.schemaRegistryPassword === undefined ? kept?.password : input.schemaRegistryPassword ?? undefined;
+    config.schemaRegistry = { url: input.schemaRegistryUrl };
+    if (input.schemaRegistryUsername) config.schemaRegistry.username = input.schemaRegistryUsername;
+    if (input.schemaRegistryUsername && password) config.schemaRegistry.password = password;
+    if (input.schemaRegistryCa) config.schemaRegistry.tls = { ca: input.schemaRegistryCa };
+  }
   return config;
 }

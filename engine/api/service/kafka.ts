@@ -86,7 +86,7 @@ export class KafkaScreens {
   }
 
   /** One partition, or every partition merged by time when none is given; at most `limit` messages each. */
-  async peek(params: { connection: string; topic: string; partition?: number; from?: KafkaPeekFrom; limit?: number; format?: 'auto' | 'json' | 'avro' | 'string' | 'bytes' }): Promise<KafkaMessage[]> {
+  async peek(params: { connection: string; topic: string; partition?: number; from?: KafkaPeekFrom; limit?: number; format?: 'auto' | KafkaMessage['format'] }): Promise<KafkaMessage[]> {
     const cluster = await this.cluster(params.connection);
     const limit = params.limit ?? 50;
     const format = params.format === undefined || params.format === 'auto' ? 'json' : params.format;
@@ -265,7 +265,7 @@ export class KafkaScreens {
   }
 }
 
-function message(topic: string, m: PeekedMessage, format: 'json' | 'avro' | 'string' | 'bytes'): KafkaMessage {
+function message(topic: string, m: PeekedMessage, format: KafkaMessage['format']): KafkaMessage {
   const raw = format === 'string' || format === 'bytes';
   const out: KafkaMessage = {
     topic,

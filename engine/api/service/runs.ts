@@ -12,6 +12,7 @@ import type { Clock, TimerHandle, Timers } from '../../runtime/clock.ts';
 import type { MetricsSnapshot as RuntimeSnapshot } from '../../runtime/metrics.ts';
 import { createRun } from '../../runtime/run.ts';
 import type { Run, RunEvent } from '../../runtime/run.ts';
+import type { Row } from '../../runtime/types.ts';
 import type { DeadLetterEntry, EdgeMetrics, LogEntry, MetricsSnapshot, NodePreview, PortName, RunOptions, RunState, RunStatus, WindowExplanation, WireRow } from '../contract.ts';
 import type { EventHub } from './events.ts';
 import type { MetricsHistory } from './history.ts';
@@ -166,6 +167,11 @@ export class RunControl {
     const node = current.run.metrics().nodes[nodeId];
     const seen = !node ? rows.length : node.kind === 'sink' ? node.in : node.out[port];
     return { nodeId, port, rows, seen: Math.max(seen, rows.length), at };
+  }
+
+  /** The latest rows a node of the current run produced, as engine values (for schema inference). */
+  liveRows(nodeId: string, limit = 500): Row[] {
+    return this.current ? this.current.run.preview(nodeId, 'out', limit) : [];
   }
 
   explain(nodeId: string): WindowExplanation {

@@ -12,6 +12,7 @@ import type { GraphNode } from '../graph/model.ts';
 import { AggregateEditor, DurationInput, FieldListPicker, KeyValueEditor, StartFromInput, StringListInput } from './editors.tsx';
 import { ExpressionInput } from './ExpressionInput.tsx';
 import { ConnectionPicker, TopicPicker, TopicsPicker } from './KafkaFields.tsx';
+import { SubjectPicker } from '../schemas/SubjectPicker.tsx';
 
 type Config = Record<string, unknown>;
 
@@ -32,6 +33,7 @@ function FieldEditor({ field, node, fields }: { field: ConfigField; node: GraphN
     const connection = typeof config.connection === 'string' ? config.connection : '';
     if (field.key === 'connection') return <ConnectionPicker label={field.label} value={text} onChange={set} />;
     if (field.key === 'topic') return <TopicPicker label={field.label} value={text} connection={connection} onChange={set} />;
+    if (field.key === 'subject') return <SubjectPicker label={field.label} value={text} connection={connection} onChange={set} />;
     if (field.key === 'topics') return <TopicsPicker label={field.label} value={Array.isArray(value) ? (value as string[]) : []} connection={connection} onChange={(v) => set(v.length > 0 ? v : undefined)} />;
   }
   switch (field.kind) {

@@ -7,6 +7,7 @@ import { datasets } from '../../../engine/format/datasets.ts';
 import { useApi, useStudio } from '../api/context.tsx';
 import { usePoll } from '../hooks/usePoll.ts';
 import { RowsTable, cellText } from '../ui/DataTable.tsx';
+import { SchemaView } from '../schemas/SchemaView.tsx';
 
 function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
@@ -29,7 +30,7 @@ function Peek({ connection, topic }: { connection: string; topic: KafkaTopicInfo
   const [partition, setPartition] = useState('all');
   const [mode, setMode] = useState<'earliest' | 'latest' | 'offset' | 'timestamp'>('earliest');
   const [at, setAt] = useState('');
-  const [format, setFormat] = useState<'auto' | 'json' | 'avro' | 'string' | 'bytes'>('auto');
+  const [format, setFormat] = useState<'auto' | KafkaMessage['format']>('auto');
   const [limit, setLimit] = useState(50);
   const [messages, setMessages] = useState<KafkaMessage[] | null>(null);
   const [chosen, setChosen] = useState<KafkaMessage | null>(null);
@@ -74,7 +75,7 @@ function Peek({ connection, topic }: { connection: string; topic: KafkaTopicInfo
           <input className="mono" aria-label={mode === 'offset' ? 'Offset' : 'Timestamp'} value={at} placeholder={mode === 'offset' ? '0' : '2026-01-01T00:00:00Z'} onChange={(e) => setAt(e.target.value)} style={{ width: 200 }} />
         )}
         <select aria-label="Decode as" value={format} onChange={(e) => setFormat(e.target.value as typeof format)}>
-          {['auto', 'json', 'avro', 'string', 'bytes'].map((f) => <option key={f} value={f}>{f}</option>)}
+          {['auto', 'json', 'avro', 'protobuf', 'json-schema', 'string', 'bytes'].map((f) => <option key={f} value={f}>{f}</option>)}
         </select>
         <select aria-label="Message limit" value={limit} onChange={(e) => setLimit(Number(e.target.value))}>
           {[20, 50, 200, 1000].map((n) => <option key={n} value={n}>{n}</option>)}
@@ -249,6 +250,7 @@ function GroupView({ connection, groupId }: { connection: string; groupId: strin
 
 export function KafkaBrowser() {
   const chosen = useStudio((s) => s.kafka);
+  if (chosen.connection && chosen.subject && !chosen.topic && !chosen.group) return <SchemaView key={`${chosen.connection}/${chosen.subject}`} connection={chosen.connection} subject={chosen.subject} />;
   return (
     <main className="view" aria-label="Kafka browser">
       {!chosen.connection ? (

@@ -3,6 +3,8 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { KafkaConnectionInfo, KafkaConnectionInput, KafkaGroupInfo, KafkaSecurity, KafkaTestResult, KafkaTopicInfo } from '../../../engine/api/contract.ts';
 import { useApi, useStudio, useStudioStore } from '../api/context.tsx';
+import { SchemaNav } from '../schemas/SchemaNav.tsx';
+import { useRegistryFields } from '../schemas/RegistryFields.tsx';
 
 function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
@@ -23,8 +25,9 @@ function ConnectionForm({ initial, onDone }: { initial?: KafkaConnectionInfo; on
   const [error, setError] = useState<string | null>(null);
   const sasl = security === 'sasl_plaintext' || security === 'sasl_ssl';
   const tls = security === 'ssl' || security === 'sasl_ssl';
+  const registry = useRegistryFields(initial);
   const input = (): KafkaConnectionInput => {
-    const c: KafkaConnectionInput = { name: name.trim(), brokers: brokers.split(/[\s,]+/).filter(Boolean), security };
+    const c: KafkaConnectionInput = { name: name.trim(), brokers: brokers.split(/[\s,]+/).filter(Boolean), security, ...registry.input() };
     if (sasl) {
       c.saslMechanism = mechanism;
       c.username = username;
@@ -63,6 +66,7 @@ function ConnectionForm({ initial, onDone }: { initial?: KafkaConnectionInfo; on
         </>
       )}
       {tls && <div className="field"><label htmlFor="kc-ca">CA certificate (PEM)</label><textarea id="kc-ca" className="mono" rows={3} value={ca} onChange={(e) => setCa(e.target.value)} /></div>}
+      {registry.fields}
       {test && <div role="status" aria-label="Connection test result" className={test.ok ? '' : 'field-error'} style={test.ok ? { color: 'var(--ok)' } : undefined}>{test.ok ? '✓ ' : '✕ '}{test.message}</div>}
       {error && <div className="field-error" role="alert">{error}</div>}
       <div className="row">
@@ -154,7 +158,7 @@ export function KafkaNav() {
           {topics === null ? <p className="muted small">Loading…</p> : (
             <div className="list" role="listbox" aria-label="Topics">
               {topics.filter((t) => !t.internal && t.name.includes(filter)).map((t) => (
-                <button key={t.name} role="option" aria-selected={chosen.topic === t.name} className={`list-item ${chosen.topic === t.name ? 'active' : ''}`} onClick={() => pick({ topic: t.name, group: undefined })}>
+                <button key={t.name} role="option" aria-selected={chosen.topic === t.name} className={`list-item ${chosen.topic === t.name ? 'active' : ''}`} onClick={() => pick({ topic: t.name, group: undefined, subject: undefined })}>
                   <span className="mono">{t.name}</span>
                   <span className="faint small">{t.partitions.length}p · {t.messages.toLocaleString()}</span>
                 </button>
@@ -162,10 +166,11 @@ export function KafkaNav() {
               {topics.length === 0 && !error && <p className="muted small">No topics.</p>}
             </div>
           )}
+          <SchemaNav connection={chosen.connection} chosen={chosen.subject} onPick={(subject) => pick({ subject, topic: undefined, group: undefined })} />
           <h3>Consumer groups</h3>
           <div className="list" role="listbox" aria-label="Consumer groups">
             {groups.map((g) => (
-              <button key={g.groupId} role="option" aria-selected={chosen.group === g.groupId} className={`list-item ${chosen.group === g.groupId ? 'active' : ''}`} onClick={() => pick({ group: g.groupId, topic: undefined })}>
+              <button key={g.groupId} role="option" aria-selected={chosen.group === g.groupId} className={`list-item ${chosen.group === g.groupId ? 'active' : ''}`} onClick={() => pick({ group: g.groupId, topic: undefined, subject: undefined })}>
                 <span className="mono">{g.groupId}</span>
                 <span className={`small ${g.totalLag > 0 ? '' : 'faint'}`} style={g.totalLag > 0 ? { color: 'var(--late)' } : undefined}>lag {g.totalLag.toLocaleString()}</span>
               </button>

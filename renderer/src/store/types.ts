@@ -124,8 +124,8 @@ export interface UiSlice {
   problems: Problem[];
   /** The first of those problems per node id, as one line, for the badges on the canvas. */
   nodeProblems: Record<string, string>;
-  /** Kafka connection and topic chosen in the left rail, shown by the Kafka browser. */
-  kafka: { connection: string | undefined; topic: string | undefined; group: string | undefined };
+  /** Kafka connection and topic chosen in the left rail, shown by the Kafka browser (or a registry subject, by the schema browser). */
+  kafka: { connection: string | undefined; topic: string | undefined; group: string | undefined; subject?: string | undefined };
   /** Lake table chosen in the left rail, shown by the lake explorer. */
   lakeTable: string | undefined;
   /** SQL the workbench should load (set by "query this table" buttons); consumed by the workbench. */
