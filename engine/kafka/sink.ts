@@ -100,9 +100,17 @@ export class KafkaSink implements SinkInstance {
     this.rows += messages.length;
   }
 
-  // Every write is acknowledged by all in-sync replicas before it returns, so a checkpoint has nothing
-  // left to flush.
-  async checkpoint(_info: CheckpointInfo): Promise<void> {}
+  // Minimal adaptation to the two-phase contract (H2 replaces it with transactions): every write is
+  // acknowledged by all in-sync replicas before it returns, so there is nothing left to prepare or commit.
+  async prepare(_info: CheckpointInfo): Promise<null> {
+    return null;
+  }
+
+  async commit(_info: CheckpointInfo, _pending: unknown): Promise<void> {}
+
+  async lastCommittedId(): Promise<null> {
+    return null;
+  }
 
   async close(): Promise<SinkSummary> {
     await this.producer?.disconnect();

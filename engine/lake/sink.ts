@@ -82,19 +82,23 @@ export class LakeSink implements SinkInstance {
     for (const row of batch.rows) this.buffer.push(row);
   }
 
-  async checkpoint(info: CheckpointInfo): Promise<void> {
+  async prepare(info: CheckpointInfo): Promise<null> {
     this.lastInfo = info;
     this.covered = this.buffer.length;
     this.retractsCovered = this.retracts.length;
-    const due = this.ctx.clock.now() - this.lastCommitAt >= this.intervalMs || this.buffer.length >= this.targetRows;
-    if (due) await this.commit(info);
+    return null;
+  }
+
+  async commit(info: CheckpointInfo, _pending: unknown): Promise<void> {
+    const due = info.flush || this.ctx.clock.now() - this.lastCommitAt >= this.intervalMs || this.buffer.length >= this.targetRows;
+    if (due) await this.publish(info);
   }
 
   private positionsText(info: CheckpointInfo): string {
     return JSON.stringify(info.sources);
   }
 
-  private async commit(info: CheckpointInfo): Promise<void> {
+  private async publish(info: CheckpointInfo): Promise<void> {
     const positions = this.positionsText(info);
     const covered = this.covered;
     const { rows, retract } = this.settleRetracts(this.buffer.slice(0, covered), this.retracts.slice(0, this.retractsCovered));
@@ -199,10 +203,10 @@ export class LakeSink implements SinkInstance {
     return table;
   }
 
-  async lastCommitted(): Promise<CheckpointInfo | null> {
+  async lastCommittedId(): Promise<number | null> {
     if (!(await this.lake.exists(this.config.table))) return null;
     const table = await this.lake.table(this.config.table);
-    return lastCommittedCheckpoint(table, this.branch, this.ctx.pipelineName, this.ctx.nodeId);
+    return lastCommittedCheckpoint(table, this.branch, this.ctx.pipelineName, this.ctx.nodeId)?.id ?? null;
   }
 
   /** Rows the table refused since the last call, as dead letters for the error port. */
@@ -213,7 +217,6 @@ export class LakeSink implements SinkInstance {
   }
 
   async close(): Promise<SinkSummary> {
-    if (this.lastInfo && (this.covered > 0 || this.retractsCovered > 0 || this.positionsText(this.lastInfo) !== this.committedPositions)) await this.commit(this.lastInfo);
     if (this.buffer.length > 0) {
       this.ctx.log('warn', `sink "${this.ctx.nodeId}": ${this.buffer.length} rows arrived after the last checkpoint and were not committed; a restart replays them`);
     }
