@@ -106,6 +106,11 @@ export interface RunStatus {
   eventsTotal: number;
   /** Set when state is `failed`. */
   error?: ErrorPayload;
+  /**
+   * Set when a finished run has something to say about what it did not do, e.g. it resumed a bounded input
+   * that an earlier run had already read to its end: "Nothing new since checkpoint 12; Reset to start over".
+   */
+  notice?: string;
 }
 
 export interface RunOptions {
@@ -113,6 +118,31 @@ export interface RunOptions {
   maxEvents?: number;
   /** Drop checkpointed state before starting instead of resuming from it. */
   fresh?: boolean;
+}
+
+/**
+ * What Reset does with the lake tables the pipeline writes (its sink.lake nodes' tables and branches):
+ * `replace` empties each in one Iceberg delete snapshot (history stays, time travel still sees the old rows),
+ * so the next run leaves exactly its own rows; `append` keeps them, so the next run adds its rows again.
+ */
+export type ResetTables = 'replace' | 'append';
+
+export interface ResetTableResult {
+  table: string;
+  branch: string;
+  /** emptied: a delete snapshot removed its rows; kept: left as it was (append); absent: no such table or branch yet. */
+  action: 'emptied' | 'kept' | 'absent';
+  /** Rows the delete snapshot removed (0 unless emptied). */
+  rowsRemoved: number;
+  /** The snapshot Reset committed (the delete, or the marker on a kept table); null when absent. */
+  snapshotId: number | null;
+}
+
+export interface ResetResult {
+  pipelineName: string;
+  /** Checkpoint files deleted. */
+  checkpointsRemoved: number;
+  tables: ResetTableResult[];
 }
 
 export type PortName = 'out' | 'error' | 'late';
@@ -571,8 +601,12 @@ export interface StudioApi {
   runStart(params: { doc: PipelineDoc; options?: RunOptions }): Promise<RunStatus>;
   /** Stops sources, drains, takes a final checkpoint; resolves when stopped. */
   runStop(): Promise<RunStatus>;
-  /** Deletes the checkpointed state of a pipeline (by name) so the next run starts fresh. Not while running. */
-  runReset(params: { pipelineName: string }): Promise<void>;
+  /**
+   * Deletes the checkpointed state of a pipeline (by name) so the next run starts fresh. Not while running.
+   * With `tables` (and the pipeline's `doc`, which says which tables it writes) it also replaces or keeps
+   * the contents of those tables; without, the tables are left untouched.
+   */
+  runReset(params: { pipelineName: string; doc?: PipelineDoc; tables?: ResetTables }): Promise<ResetResult>;
   runStatus(): Promise<RunStatus>;
   /** Latest metrics of the current or last run; null before any run. */
   runMetrics(): Promise<MetricsSnapshot | null>;

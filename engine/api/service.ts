@@ -117,7 +117,7 @@ export function createStudioService(options: StudioServiceOptions): StudioServic
 
     runStart: ({ doc, options: runOptions }) => runs.start(doc, runOptions),
     runStop: () => runs.stop(),
-    runReset: ({ pipelineName }) => runs.reset(pipelineName),
+    runReset: ({ pipelineName, doc, tables }) => runs.reset(pipelineName, doc === undefined || tables === undefined ? undefined : { doc, tables }),
     runStatus: async () => runs.status(),
     runMetrics: async () => runs.metrics(),
     nodePreview: async ({ nodeId, port, limit }) => runs.preview(nodeId, port, limit),

@@ -7,16 +7,17 @@ import type { ErrorPayload } from '../../errors.ts';
 import { validatePipeline } from '../../format/pipeline.ts';
 import type { PipelineDoc } from '../../format/pipeline.ts';
 import '../../nodes/index.ts';
-import { clearCheckpoints } from '../../runtime/checkpoint.ts';
+import { clearCheckpoints, listCheckpoints } from '../../runtime/checkpoint.ts';
 import type { Clock, TimerHandle, Timers } from '../../runtime/clock.ts';
 import type { MetricsSnapshot as RuntimeSnapshot } from '../../runtime/metrics.ts';
 import { createRun } from '../../runtime/run.ts';
 import type { Run, RunEvent } from '../../runtime/run.ts';
-import type { DeadLetterEntry, EdgeMetrics, LogEntry, MetricsSnapshot, NodePreview, PortName, RunOptions, RunState, RunStatus, WindowExplanation, WireRow } from '../contract.ts';
+import type { DeadLetterEntry, EdgeMetrics, LogEntry, MetricsSnapshot, NodePreview, PortName, ResetResult, ResetTables, RunOptions, RunState, RunStatus, WindowExplanation, WireRow } from '../contract.ts';
 import type { EventHub } from './events.ts';
 import type { MetricsHistory } from './history.ts';
 import { toWire, toWireRow } from './wire.ts';
 import { explainWindow } from './explain.ts';
+import { resetTables } from './reset.ts';
 
 const tickMs = 1000;
 
@@ -42,6 +43,8 @@ interface Current {
   startedAt: number;
   endedAt: number | null;
   error?: ErrorPayload;
+  /** RunStatus.notice: e.g. a resumed bounded input had nothing left to read. */
+  notice?: string;
   latest: MetricsSnapshot | null;
   previous: RuntimeSnapshot | null;
   tick: TimerHandle | null;
@@ -93,8 +96,16 @@ export class RunControl {
     this.emitStatus();
     current.done = run.start().then(
       (summary) => {
-        if (summary.status === 'failed') this.finish(current, 'failed', summary.error ?? { code: 'ENG_RUN_NODE', message: 'The run failed' });
-        else this.finish(current, 'finished');
+        if (summary.status === 'failed') {
+          this.finish(current, 'failed', summary.error ?? { code: 'ENG_RUN_NODE', message: 'The run failed' });
+          return;
+        }
+        // A bounded input an earlier run read to its end resumes at its end: say so instead of a silent 0.
+        if (summary.status === 'finished' && summary.restoredFrom !== null && summary.eventsIn === 0) {
+          current.notice = `Nothing new since checkpoint ${summary.restoredFrom}: an earlier run already read this input to its end. Reset to start over.`;
+          this.log({ at: this.options.clock.now(), level: 'warn', message: current.notice });
+        }
+        this.finish(current, 'finished');
       },
       (error: unknown) => this.finish(current, 'failed', toErrorPayload(error, 'ENG_RUN_NODE')),
     );
@@ -116,13 +127,27 @@ export class RunControl {
     return this.status();
   }
 
-  async reset(pipelineName: string): Promise<void> {
+  /** Forgets the pipeline's checkpoints and, when asked, replaces or keeps the contents of the tables it writes (see reset.ts). */
+  async reset(pipelineName: string, tables?: { doc: PipelineDoc; tables: ResetTables }): Promise<ResetResult> {
     const current = this.current;
     if (current && current.doc.name === pipelineName && (current.state === 'running' || current.state === 'starting' || current.state === 'stopping')) {
       throw new EngineError('ENG_RUN_STATE', `Pipeline "${pipelineName}" is running; stop it before resetting its state`);
     }
-    await clearCheckpoints(this.checkpointDir(pipelineName));
-    this.log({ at: this.options.clock.now(), level: 'info', message: `State of "${pipelineName}" reset: the next run starts from scratch` });
+    if (tables && tables.doc.name !== pipelineName) {
+      throw new EngineError('ENG_HOST_REQUEST', `Reset of "${pipelineName}" was sent the document of pipeline "${tables.doc.name}"`, { pipelineName });
+    }
+    const dir = this.checkpointDir(pipelineName);
+    const checkpointsRemoved = (await listCheckpoints(dir)).length;
+    // Tables first: if one cannot be emptied the checkpoints stay, so a Run resumes instead of duplicating.
+    const results = tables ? await resetTables(this.options.lakeDir, this.options.clock, tables.doc, tables.tables) : [];
+    await clearCheckpoints(dir);
+    const done = results.filter((r) => r.action !== 'absent');
+    const what = !tables ? 'its tables were left as they are'
+      : tables.tables === 'replace' ? `${done.length} table${done.length === 1 ? '' : 's'} emptied (${done.map((r) => `${r.table}: ${r.rowsRemoved} rows`).join(', ') || 'none written yet'}; history kept)`
+        : `${done.length} table${done.length === 1 ? '' : 's'} kept; the next run appends to them`;
+    this.log({ at: this.options.clock.now(), level: 'info', message: `State of "${pipelineName}" reset: the next run starts from scratch; ${what}` });
+    for (const r of done) this.options.events.emit({ type: 'lake.changed', table: r.table });
+    return { pipelineName, checkpointsRemoved, tables: results };
   }
 
   status(): RunStatus {
@@ -148,6 +173,7 @@ export class RunControl {
       eventsTotal,
     };
     if (current.error) status.error = current.error;
+    if (current.notice) status.notice = current.notice;
     return status;
   }
 
