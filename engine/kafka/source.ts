@@ -58,6 +58,14 @@ export class KafkaSource implements SourceInstance {
   private readonly pendingSeek = new Set<string>();
   /** Partitions assigned to this consumer now. */
   private assigned = new Set<string>();
+  /**
+   * Restored from a checkpoint: its positions are the only restore source. A partition missing from them
+   * (created after the checkpoint) starts at its earliest offset, never at the group's offset, which is
+   * informational only (lag tools) and may be past events no sink has.
+   */
+  private restored = false;
+  /** With `restored`: each partition's earliest offset when the run started. */
+  private readonly earliest = new Map<string, number>();
   /** The announcement of the partitions of the latest assignment: batches wait for it. */
   private announcing: Promise<void> = Promise.resolve();
   private consumer: Consumer | undefined;
@@ -97,6 +105,7 @@ export class KafkaSource implements SourceInstance {
       this.next.set(tp, offset);
       this.pendingSeek.add(tp);
     }
+    this.restored = true;
   }
 
   private group(): string {
@@ -141,12 +150,13 @@ export class KafkaSource implements SourceInstance {
     const start = new Map<string, number>();
     const from = this.config.startFrom;
     const needStart = typeof from === 'object';
-    if (!needStart && !this.stopAtEnd) return { start, end: undefined };
+    if (!needStart && !this.stopAtEnd && !this.restored) return { start, end: undefined };
     const end = this.stopAtEnd ? new Map<string, number>() : undefined;
     await this.withAdmin(async (admin) => {
       for (const topic of topics) {
         const offsets = await admin.fetchTopicOffsets(topic);
         for (const o of offsets) end?.set(`${topic}/${o.partition}`, Number(o.high));
+        if (this.restored) for (const o of offsets) this.earliest.set(`${topic}/${o.partition}`, Number(o.low));
         if (from && typeof from === 'object' && 'offset' in from) {
           for (const o of offsets) start.set(`${topic}/${o.partition}`, Math.min(Math.max(from.offset, Number(o.low)), Number(o.high)));
         } else if (from && typeof from === 'object' && 'timestamp' in from) {
@@ -234,7 +244,12 @@ export class KafkaSource implements SourceInstance {
       for (const [topic, partitions] of Object.entries(event.payload.memberAssignment)) {
         for (const partition of partitions) {
           const tp = `${topic}/${partition}`;
-          const offset = this.next.get(tp);
+          let offset = this.next.get(tp);
+          if (offset === undefined && this.restored) {
+            // Not in the checkpoint: the partition is newer than it, so all its events are still to come.
+            offset = this.earliest.get(tp) ?? 0;
+            this.next.set(tp, offset);
+          }
           if (offset !== undefined) {
             this.pendingSeek.delete(tp);
             consumer.seek({ topic, partition, offset: String(offset) });
@@ -297,17 +312,21 @@ export class KafkaSource implements SourceInstance {
       while (first < messages.length && offsetOf(messages[first]!) < position) first++;
       if (first === messages.length) return;
     }
+    // Under --max-events only the granted messages are delivered, and the position covers just those.
+    const granted = this.ctx.budget ? this.ctx.budget(messages.length - first) : messages.length - first;
+    if (granted <= 0) return;
+    const until = first + granted;
     const decoder = this.decoder!;
     if (this.preparing) {
-      const values: (Buffer | null)[] = new Array(messages.length - first);
-      for (let i = first; i < messages.length; i++) values[i - first] = messages[i]!.value;
+      const values: (Buffer | null)[] = new Array(until - first);
+      for (let i = first; i < until; i++) values[i - first] = messages[i]!.value;
       await decoder.prepare(values);
     }
 
     const meta = this.meta;
     const rows: Row[] = [];
     const errors: Row[] = [];
-    for (let i = first; i < messages.length; i++) {
+    for (let i = first; i < until; i++) {
       const m = messages[i]!;
       const lean = m instanceof KafkaRecord;
       const offset = lean ? m.offsetNumber : Number(m.offset);
@@ -334,14 +353,16 @@ export class KafkaSource implements SourceInstance {
       rows.push(row);
     }
     const partitionId = `${this.nodeId}/${topic}/${partition}`;
-    // Positions cover the batch from the moment it is handed to push (the runtime's contract).
-    const last = messages[messages.length - 1]!;
+    // Positions cover the batch from the moment it is handed to push (the runtime's contract), and push
+    // delivers synchronously: both ports are handed over in this same step, so no checkpoint can cover
+    // error rows that are still waiting for room behind the batch's good rows.
+    const last = messages[until - 1]!;
     this.next.set(tp, offsetOf(last) + 1);
-    if (rows.length) await push({ rows, partition: partitionId }, 'out');
-    if (errors.length) {
-      this.ctx.metrics.addError(errors.length);
-      await push({ rows: errors, partition: partitionId }, 'error');
-    }
+    if (errors.length) this.ctx.metrics.addError(errors.length);
+    const delivered: Promise<void>[] = [];
+    if (rows.length) delivered.push(push({ rows, partition: partitionId }, 'out'));
+    if (errors.length) delivered.push(push({ rows: errors, partition: partitionId }, 'error'));
+    await Promise.all(delivered);
     // The heartbeat keeps the membership alive through slow pushes, but its errors are not this batch's
     // (it has been pushed) nor the run's: kafkajs' own loop, whose handler for this batch returned long
     // ago, sends the next heartbeat itself, meets the same rebalance or broker fault and rejoins, or
@@ -386,6 +407,9 @@ export class KafkaSource implements SourceInstance {
         const bound = bounds.get(tp);
         if (!bound) return true;
         const start = this.next.get(tp) ?? committed.get(tp) ?? (fromBeginning ? bound.low : bound.high);
+        // Checkpoints hold every assigned partition's position, empty ones included: where this run
+        // starts reading it (what kafkajs resolves from the same group offset or reset policy).
+        if (!this.next.has(tp)) this.next.set(tp, start);
         return start < bound.high;
       });
     });

@@ -37,6 +37,16 @@ export interface CheckpointParts {
 
 const fileName = /^chk-(\d+)\.json$/;
 
+/**
+ * Where a pipeline's checkpoints live unless moved: `<home>/checkpoints/<pipeline>` (the studio uses the
+ * same folder, so a pipeline run from the CLI and from the studio resumes the same state). Pipeline names
+ * are free text: the folder name must not escape the checkpoints folder.
+ */
+export function defaultCheckpointDir(homeDir: string, pipelineName: string): string {
+  const safe = pipelineName.replace(/[^A-Za-z0-9_.-]/g, '_').replace(/^\.+/, '_') || '_';
+  return join(homeDir, 'checkpoints', safe);
+}
+
 /** Checkpoint ids present in `dir`, newest first (missing folder = none). */
 export async function listCheckpoints(dir: string): Promise<number[]> {
   let names: string[];
