@@ -35,7 +35,7 @@ import type { NestedField } from './format/metadata.ts';
 import { Lake } from './lake.ts';
 import { evolveStruct, parseDeclaredType } from './table/schema.ts';
 import type { LakeTable } from './table/table.ts';
-import { writeNewFile } from './table/store.ts';
+import { writeNewFile, type CommitHooks } from './table/store.ts';
 import { upsertKeyText } from './table/write.ts';
 
 export const SUMMARY_PIPELINE = 'streamlake.pipeline';
@@ -70,6 +70,11 @@ interface Staged {
   retracts: { position: number; keys: readonly Row[] }[];
 }
 
+export interface LakeSinkOptions {
+  /** Test seam: called between the steps of each table commit (a throw simulates a failure there). */
+  hooks?: CommitHooks;
+}
+
 export class LakeSink implements SinkInstance {
   private readonly config: LakeSinkConfig;
   private readonly ctx: NodeContext;
@@ -91,7 +96,7 @@ export class LakeSink implements SinkInstance {
   private dead: DeadLetter[] = [];
   private stats = { rows: 0, files: 0, snapshots: 0, rejected: 0, replacedFiles: 0 };
 
-  constructor(config: LakeSinkConfig, ctx: NodeContext) {
+  constructor(config: LakeSinkConfig, ctx: NodeContext, private readonly options: LakeSinkOptions = {}) {
     this.config = config;
     this.ctx = ctx;
     this.lake = new Lake(ctx.lakeDir, ctx.clock);
@@ -279,6 +284,7 @@ export class LakeSink implements SinkInstance {
     if (this.table) return this.table;
     if (await this.lake.exists(this.config.table)) {
       this.table = await this.applySortOrder(await this.lake.table(this.config.table));
+      this.table.hooks = this.options.hooks;
       return this.table;
     }
     const declared: NestedField[] = Object.entries(this.config.schema ?? {}).map(([name, type], i) => ({
@@ -300,6 +306,7 @@ export class LakeSink implements SinkInstance {
     this.ctx.log('info', `created lake table ${this.config.table} with ${struct.fields.length} columns`);
     // a concurrent creator may have won with another order
     this.table = await this.applySortOrder(table);
+    this.table.hooks = this.options.hooks;
     return this.table;
   }
 
