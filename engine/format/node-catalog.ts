@@ -233,6 +233,7 @@ export const nodeCatalog: readonly NodeTypeInfo[] = [
       { key: 'key', kind: 'expression', label: 'Key', help: 'SQL expression for the message key; absent = no key.' },
       { key: 'format', kind: 'enum', label: 'Format', required: true, options: ['json', 'avro'], help: 'How rows are encoded.' },
       { key: 'headers', kind: 'expressionMap', label: 'Headers', help: 'Header name → SQL expression.' },
+      { key: 'delivery', kind: 'enum', label: 'Delivery', options: ['exactly-once', 'at-least-once'], default: 'exactly-once', help: 'exactly-once: rows are committed in a Kafka transaction when a checkpoint completes (readers with isolation.level=read_committed see each once; the transaction timeout, 15 min, must exceed the checkpoint interval plus restart time). at-least-once: rows are visible at once; after a crash those since the last checkpoint are sent again.' },
     ],
   },
 ];
