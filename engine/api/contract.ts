@@ -138,11 +138,22 @@ export interface ResetTableResult {
   snapshotId: number | null;
 }
 
+export interface ResetGroupResult {
+  /** The source.kafka node. */
+  node: string;
+  connection: string;
+  group: string;
+  /** deleted: the group and its committed offsets are gone, so the next run starts where startFrom says. */
+  action: 'deleted' | 'absent';
+}
+
 export interface ResetResult {
   pipelineName: string;
   /** Checkpoint files deleted. */
   checkpointsRemoved: number;
   tables: ResetTableResult[];
+  /** Consumer groups of the pipeline's Kafka sources (only when the doc was sent). */
+  groups: ResetGroupResult[];
 }
 
 export type PortName = 'out' | 'error' | 'late';
@@ -603,8 +614,10 @@ export interface StudioApi {
   runStop(): Promise<RunStatus>;
   /**
    * Deletes the checkpointed state of a pipeline (by name) so the next run starts fresh. Not while running.
-   * With `tables` (and the pipeline's `doc`, which says which tables it writes) it also replaces or keeps
-   * the contents of those tables; without, the tables are left untouched.
+   * With the pipeline's `doc` it also deletes the consumer groups of its Kafka sources (without a
+   * checkpoint a source resumes from its group's offsets, which would not be a start from scratch), and
+   * with `tables` it replaces or keeps the contents of the lake tables the doc writes; without `tables`
+   * the tables are left untouched.
    */
   runReset(params: { pipelineName: string; doc?: PipelineDoc; tables?: ResetTables }): Promise<ResetResult>;
   runStatus(): Promise<RunStatus>;

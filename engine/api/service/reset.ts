@@ -17,6 +17,22 @@ import type { ResetTableResult, ResetTables } from '../contract.ts';
 
 export const SUMMARY_RESET = 'streamlake.reset';
 
+/** The consumer group a source.kafka node uses: the same default as engine/kafka/source.ts. */
+export function kafkaSourceGroup(pipelineName: string, nodeId: string, group: string | undefined): string {
+  return group ?? `streamlake-${pipelineName}-${nodeId}`.replace(/[^A-Za-z0-9._-]/g, '_');
+}
+
+/** The pipeline's Kafka sources with their connection and group, each group once. */
+export function kafkaGroups(doc: PipelineDoc): { node: string; connection: string; group: string }[] {
+  const out: { node: string; connection: string; group: string }[] = [];
+  for (const node of doc.nodes) {
+    if (node.type !== 'source.kafka') continue;
+    const group = kafkaSourceGroup(doc.name, node.id, node.config.group);
+    if (!out.some((g) => g.connection === node.config.connection && g.group === group)) out.push({ node: node.id, connection: node.config.connection, group });
+  }
+  return out;
+}
+
 interface Target {
   table: string;
   branch: string;

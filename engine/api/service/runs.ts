@@ -12,12 +12,12 @@ import type { Clock, TimerHandle, Timers } from '../../runtime/clock.ts';
 import type { MetricsSnapshot as RuntimeSnapshot } from '../../runtime/metrics.ts';
 import { createRun } from '../../runtime/run.ts';
 import type { Run, RunEvent } from '../../runtime/run.ts';
-import type { DeadLetterEntry, EdgeMetrics, LogEntry, MetricsSnapshot, NodePreview, PortName, ResetResult, ResetTables, RunOptions, RunState, RunStatus, WindowExplanation, WireRow } from '../contract.ts';
+import type { DeadLetterEntry, EdgeMetrics, LogEntry, MetricsSnapshot, NodePreview, PortName, ResetGroupResult, ResetResult, ResetTables, RunOptions, RunState, RunStatus, WindowExplanation, WireRow } from '../contract.ts';
 import type { EventHub } from './events.ts';
 import type { MetricsHistory } from './history.ts';
 import { toWire, toWireRow } from './wire.ts';
 import { explainWindow } from './explain.ts';
-import { resetTables } from './reset.ts';
+import { kafkaGroups, kafkaSourceGroup, resetTables } from './reset.ts';
 
 const tickMs = 1000;
 
@@ -30,6 +30,8 @@ export interface RunsOptions {
   history: MetricsHistory;
   /** Lag of a Kafka consumer group, for the `kafka_lag` series of pipelines that read Kafka. */
   groupLag?: (connection: string, groupId: string) => Promise<number>;
+  /** Deletes a consumer group (Reset); 'absent' when there was none. */
+  deleteGroup?: (connection: string, groupId: string) => Promise<'deleted' | 'absent'>;
 }
 
 /** Kafka lag is sampled every this many ticks (it costs broker round trips). */
@@ -128,26 +130,36 @@ export class RunControl {
   }
 
   /** Forgets the pipeline's checkpoints and, when asked, replaces or keeps the contents of the tables it writes (see reset.ts). */
-  async reset(pipelineName: string, tables?: { doc: PipelineDoc; tables: ResetTables }): Promise<ResetResult> {
+  async reset(pipelineName: string, doc?: PipelineDoc, tables?: ResetTables): Promise<ResetResult> {
     const current = this.current;
     if (current && current.doc.name === pipelineName && (current.state === 'running' || current.state === 'starting' || current.state === 'stopping')) {
       throw new EngineError('ENG_RUN_STATE', `Pipeline "${pipelineName}" is running; stop it before resetting its state`);
     }
-    if (tables && tables.doc.name !== pipelineName) {
-      throw new EngineError('ENG_HOST_REQUEST', `Reset of "${pipelineName}" was sent the document of pipeline "${tables.doc.name}"`, { pipelineName });
+    if (doc && doc.name !== pipelineName) {
+      throw new EngineError('ENG_HOST_REQUEST', `Reset of "${pipelineName}" was sent the document of pipeline "${doc.name}"`, { pipelineName });
     }
+    if (tables && !doc) throw new EngineError('ENG_HOST_REQUEST', 'Reset of tables needs the pipeline document: it says which tables the pipeline writes', { pipelineName });
     const dir = this.checkpointDir(pipelineName);
     const checkpointsRemoved = (await listCheckpoints(dir)).length;
-    // Tables first: if one cannot be emptied the checkpoints stay, so a Run resumes instead of duplicating.
-    const results = tables ? await resetTables(this.options.lakeDir, this.options.clock, tables.doc, tables.tables) : [];
+    // Groups and tables first: if one cannot be reset the checkpoints stay, so a Run resumes from them
+    // (where group offsets do not count) instead of duplicating or skipping.
+    const groups: ResetGroupResult[] = [];
+    for (const g of doc ? kafkaGroups(doc) : []) {
+      if (!this.options.deleteGroup) throw new EngineError('ENG_HOST_UNAVAILABLE', `This host cannot reach Kafka to reset consumer group "${g.group}"`);
+      groups.push({ ...g, action: await this.options.deleteGroup(g.connection, g.group) });
+    }
+    const results = doc && tables ? await resetTables(this.options.lakeDir, this.options.clock, doc, tables) : [];
     await clearCheckpoints(dir);
     const done = results.filter((r) => r.action !== 'absent');
     const what = !tables ? 'its tables were left as they are'
-      : tables.tables === 'replace' ? `${done.length} table${done.length === 1 ? '' : 's'} emptied (${done.map((r) => `${r.table}: ${r.rowsRemoved} rows`).join(', ') || 'none written yet'}; history kept)`
+      : tables === 'replace' ? `${done.length} table${done.length === 1 ? '' : 's'} emptied (${done.map((r) => `${r.table}: ${r.rowsRemoved} rows`).join(', ') || 'none written yet'}; history kept)`
         : `${done.length} table${done.length === 1 ? '' : 's'} kept; the next run appends to them`;
     this.log({ at: this.options.clock.now(), level: 'info', message: `State of "${pipelineName}" reset: the next run starts from scratch; ${what}` });
+    for (const g of groups) {
+      if (g.action === 'deleted') this.log({ at: this.options.clock.now(), level: 'info', nodeId: g.node, message: `Consumer group "${g.group}" deleted with its offsets: the next run reads from where startFrom says` });
+    }
     for (const r of done) this.options.events.emit({ type: 'lake.changed', table: r.table });
-    return { pipelineName, checkpointsRemoved, tables: results };
+    return { pipelineName, checkpointsRemoved, tables: results, groups };
   }
 
   status(): RunStatus {
@@ -265,8 +277,7 @@ export class RunControl {
     if (!groupLag) return;
     for (const node of current.doc.nodes) {
       if (node.type !== 'source.kafka') continue;
-      // The same default group id the Kafka source uses (engine/kafka/source.ts).
-      const group = node.config.group ?? `streamlake-${current.doc.name}-${node.id}`.replace(/[^A-Za-z0-9._-]/g, '_');
+      const group = kafkaSourceGroup(current.doc.name, node.id, node.config.group);
       groupLag(node.config.connection, group).then(
         (lag) => {
           current.lag.set(node.id, lag);

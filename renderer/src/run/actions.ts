@@ -69,14 +69,18 @@ export function askReset(api: StudioClient, store: StudioStore): Promise<void> {
 export async function resetRun(api: StudioClient, store: StudioStore, tables?: ResetTables): Promise<void> {
   const state = store.getState();
   try {
-    const result = await api.runReset(tables ? { pipelineName: state.graph.name, doc: docFromGraph(state.graph), tables } : { pipelineName: state.graph.name });
+    // The document goes along so the host also forgets the consumer groups of the Kafka sources.
+    const doc = docFromGraph(state.graph);
+    const result = await api.runReset(tables ? { pipelineName: state.graph.name, doc, tables } : { pipelineName: state.graph.name, doc });
     store.getState().resetRun();
     const emptied = result.tables.filter((t) => t.action === 'emptied');
     const kept = result.tables.filter((t) => t.action === 'kept');
     const what = tables === 'replace'
       ? `; ${emptied.length} table${emptied.length === 1 ? '' : 's'} emptied (${emptied.map((t) => `${t.table}: ${t.rowsRemoved.toLocaleString()} rows`).join(', ') || 'none written yet'}), history kept`
       : tables === 'append' ? `; the next run appends to ${kept.length} table${kept.length === 1 ? '' : 's'}` : '';
-    store.getState().notify('info', `State reset: the next run starts from the beginning${what}`);
+    const groups = result.groups.filter((g) => g.action === 'deleted').map((g) => g.group);
+    const offsets = groups.length ? `; consumer group${groups.length === 1 ? '' : 's'} ${groups.join(', ')} deleted` : '';
+    store.getState().notify('info', `State reset: the next run starts from the beginning${what}${offsets}`);
   } catch (error) {
     store.getState().notify('error', `Could not reset: ${message(error)}`);
   }
