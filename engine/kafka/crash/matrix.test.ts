@@ -17,7 +17,7 @@
 // from the checkpoint's positions and not re-read the topic.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -295,6 +295,27 @@ test(`crash matrix: ${randomKills} random kill -9 and every fault point on the s
 
   // Every crash point must really have been crashed at: a point the engine never reaches is not tested.
   for (const point of notReached) failures.push(`fault point ${point} was never reached in two lives`);
+  // Checkpoint files are pruned to what a restore can still need: the newest one.
+  check('checkpoint folder', () => {
+    const names = readdirSync(join(dir, 'checkpoints'));
+    const files = names.filter((n) => /^chk-\d+\.json$/.test(n));
+    assert.equal(files.length, 1, `checkpoint files left: ${files.join(', ')}`);
+    const leftovers = names.filter((n) => !files.includes(n));
+    if (leftovers.length) log(`checkpoint folder also holds ${leftovers.length} other file(s): ${leftovers.slice(0, 5).join(', ')}`);
+  });
+  // Group offsets are informational but kept current, so lag tools see a finished pipeline at the end.
+  const groupAdmin = kafkaClient({ name: 'local', brokers: [broker.bootstrap] }).admin();
+  await groupAdmin.connect();
+  try {
+    const ends = new Map((await groupAdmin.fetchTopicOffsets(topic)).map((o) => [o.partition, Number(o.high)]));
+    const [committed] = await groupAdmin.fetchOffsets({ groupId: `${topic}-life-${lives}`, topics: [topic] });
+    check(`consumer group offsets of the final life`, () => {
+      const behind = (committed?.partitions ?? []).filter((p) => Number(p.offset) !== ends.get(p.partition)).map((p) => `partition ${p.partition}: ${p.offset} of ${ends.get(p.partition)}`);
+      assert.deepEqual(behind, [], 'committed after the final checkpoint, at the end of the topic');
+    });
+  } finally {
+    await groupAdmin.disconnect();
+  }
   log(`checked ${raw.rows.length} raw rows, ${windows.rows.length} windows, ${dead.rows.length} dead letters, ${late.rows.length} late events`);
   assert.deepEqual(failures, [], `seed ${seed}: ${failures.length} output(s) wrong`);
 });
