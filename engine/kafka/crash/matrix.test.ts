@@ -1,10 +1,10 @@
 // The crash matrix (issue 9, tests 1 and 2): the sales example's shape reading a Kafka topic — a raw lake
 // table, a windowed lake table, a dead-letter table fed by malformed payloads, the window's late port into
 // its own table, and a sink.kafka output topic — with lake sinks on different commit cadences (every
-// checkpoint, 1 s, 2 s, 5 s). The engine runs as a child process (crash/worker.ts) and is killed with
-// SIGKILL at least 20 times at seeded random moments and once at every injected fault point
-// (STREAMLAKE_FAULT, engine/runtime/faults.ts), restarted each time, until the bounded input is read to
-// its end. Then every output is compared with what crash/input.ts computes from the input itself: lake
+// checkpoint, 1 s, 2 s, 5 s). The engine runs as a child process (crash/worker.ts, or `streamlake run` with
+// its default checkpoint folder) and is killed with SIGKILL at least 20 times at seeded random moments and
+// once at every injected fault point (STREAMLAKE_FAULT, engine/runtime/faults.ts), restarted each time,
+// until the bounded input is read to its end. Then every output is compared with what crash/input.ts computes from the input itself: lake
 // tables as Apache Iceberg Java reads them, the output topic as kcat reads it with read_committed.
 //
 // STREAMLAKE_CRASH_SEED=<n> replays a schedule (the seed is printed); STREAMLAKE_CRASH_KILLS sets the
@@ -28,6 +28,7 @@ import { javaTimestampMs, prepareIcebergJava, readWithIcebergJava, type JavaRow 
 import { CrashInput, expectedWindows, Seeded, windowKey, type InputEvent } from './input.ts';
 
 const worker = new URL('./worker.ts', import.meta.url).pathname;
+const cli = new URL('../../cli/bin.js', import.meta.url).pathname;
 const seed = Number(process.env.STREAMLAKE_CRASH_SEED ?? Math.floor(Math.random() * 1e9));
 const randomKills = Number(process.env.STREAMLAKE_CRASH_KILLS ?? 20);
 const firstChunk = 12_000;
@@ -86,17 +87,19 @@ interface Life {
   output: string[];
 }
 
-function startLife(args: string[], env: NodeJS.ProcessEnv): Life {
-  const child = spawn(process.execPath, ['--import', 'tsx', worker, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+/** A life runs as the crash worker or as `streamlake run`; `args` are the program's, `readyText` what it prints once started. */
+function startLife(args: string[], env: NodeJS.ProcessEnv, readyText: string): Life {
+  const child = spawn(process.execPath, ['--import', 'tsx', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   const output: string[] = [];
   let markReady!: () => void;
   const ready = new Promise<void>((r) => { markReady = r; });
-  child.stdout!.on('data', (d: Buffer) => {
+  const listen = (d: Buffer): void => {
     const text = d.toString();
     output.push(text);
-    if (text.includes('ready')) markReady();
-  });
-  child.stderr!.on('data', (d: Buffer) => output.push(d.toString()));
+    if (text.includes(readyText)) markReady();
+  };
+  child.stdout!.on('data', listen);
+  child.stderr!.on('data', listen);
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => { markReady(); resolve({ code, signal }); }));
   return { child, ready, exited, output };
 }
@@ -146,10 +149,17 @@ test(`crash matrix: ${randomKills} random kill -9 and every fault point on the s
   let lifeMs = 3000;
   const fired: string[] = [];
   const notReached: string[] = [];
-  const lifeArgs = (): string[] => {
+  // Half the lives (seeded) are `streamlake run` without --checkpoint-dir: checkpoints are on by default, in
+  // $STREAMLAKE_HOME/checkpoints/<pipeline>, the folder the worker lives are given, so both kinds resume
+  // each other's checkpoints.
+  const home = join(dir, 'home');
+  const checkpointDir = join(home, 'checkpoints', 'crash-matrix');
+  const launch = (extra: NodeJS.ProcessEnv = {}, kind: 'cli' | 'worker' = random.next() < 0.5 ? 'cli' : 'worker'): Life => {
     const docPath = join(dir, `pipeline-${lives}.json`);
     writeFileSync(docPath, JSON.stringify(pipeline(topic, `${topic}-life-${lives}`, output)));
-    return [docPath, lakeDir, join(dir, 'home'), join(dir, 'checkpoints')];
+    return kind === 'cli'
+      ? startLife([cli, 'run', docPath, '--lake', lakeDir, '--checkpoint-interval', '300ms'], { ...env, STREAMLAKE_HOME: home, ...extra }, 'running crash-matrix')
+      : startLife([worker, docPath, lakeDir, home, checkpointDir], { ...env, ...extra }, 'ready');
   };
   const finishedAlone = (life: Life, how: { code: number | null; signal: NodeJS.Signals | null }, what: string): void => {
     assert.equal(how.code, 0, `life ${lives} (${what}) failed instead of finishing (seed ${seed}):\n${tail(life)}`);
@@ -161,7 +171,7 @@ test(`crash matrix: ${randomKills} random kill -9 and every fault point on the s
       // Every life gets new events on top of what the killed one left, so kills land while it works.
       if (lives > 1) input.produce(broker.bootstrap, topic, dir, refillChunk);
       if (plan.kind === 'kill') {
-        const life = startLife(lifeArgs(), env);
+        const life = launch();
         await life.ready;
         const readyAt = Date.now();
         const wait = Math.floor(random.next() * lifeMs);
@@ -180,7 +190,7 @@ test(`crash matrix: ${randomKills} random kill -9 and every fault point on the s
       }
       // A fault point the life does not reach the n-th time is tried once more at its first time.
       const spec = `${plan.point}@${attempt === 1 ? plan.nth : 1}`;
-      const life = startLife(lifeArgs(), { ...env, STREAMLAKE_FAULT: spec });
+      const life = launch({ STREAMLAKE_FAULT: spec });
       const outcome = await Promise.race([life.exited, sleep(120_000)]);
       if (outcome === 'timeout') {
         life.child.kill('SIGKILL');
@@ -202,7 +212,7 @@ test(`crash matrix: ${randomKills} random kill -9 and every fault point on the s
   }
 
   lives++;
-  const last = startLife(lifeArgs(), env);
+  const last = launch({}, 'cli');
   const finished = await Promise.race([last.exited, sleep(180_000)]);
   if (finished === 'timeout') {
     last.child.kill('SIGKILL');
@@ -297,7 +307,7 @@ test(`crash matrix: ${randomKills} random kill -9 and every fault point on the s
   for (const point of notReached) failures.push(`fault point ${point} was never reached in two lives`);
   // Checkpoint files are pruned to what a restore can still need: the newest one.
   check('checkpoint folder', () => {
-    const names = readdirSync(join(dir, 'checkpoints'));
+    const names = readdirSync(checkpointDir);
     const files = names.filter((n) => /^chk-\d+\.json$/.test(n));
     assert.equal(files.length, 1, `checkpoint files left: ${files.join(', ')}`);
     const leftovers = names.filter((n) => !files.includes(n));
