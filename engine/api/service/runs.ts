@@ -7,7 +7,7 @@ import type { ErrorPayload } from '../../errors.ts';
 import { validatePipeline } from '../../format/pipeline.ts';
 import type { PipelineDoc } from '../../format/pipeline.ts';
 import '../../nodes/index.ts';
-import { clearCheckpoints, listCheckpoints } from '../../runtime/checkpoint.ts';
+import { clearCheckpoints, defaultCheckpointDir, listCheckpoints } from '../../runtime/checkpoint.ts';
 import type { Clock, TimerHandle, Timers } from '../../runtime/clock.ts';
 import type { MetricsSnapshot as RuntimeSnapshot } from '../../runtime/metrics.ts';
 import { createRun } from '../../runtime/run.ts';
@@ -65,9 +65,8 @@ export class RunControl {
   constructor(private readonly options: RunsOptions) {}
 
   checkpointDir(pipelineName: string): string {
-    // Pipeline names are free text; the folder name must not escape the checkpoints folder.
-    const safe = pipelineName.replace(/[^A-Za-z0-9_.-]/g, '_').replace(/^\.+/, '_') || '_';
-    return join(this.options.homeDir, 'checkpoints', safe);
+    // The folder `streamlake run` uses too, so the CLI and the studio resume each other's checkpoints.
+    return defaultCheckpointDir(this.options.homeDir, pipelineName);
   }
 
   async start(input: PipelineDoc, runOptions: RunOptions = {}): Promise<RunStatus> {
