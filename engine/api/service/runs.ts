@@ -140,15 +140,18 @@ export class RunControl {
     if (tables && !doc) throw new EngineError('ENG_HOST_REQUEST', 'Reset of tables needs the pipeline document: it says which tables the pipeline writes', { pipelineName });
     const dir = this.checkpointDir(pipelineName);
     const checkpointsRemoved = (await listCheckpoints(dir)).length;
-    // Groups and tables first: if one cannot be reset the checkpoints stay, so a Run resumes from them
-    // (where group offsets do not count) instead of duplicating or skipping.
+    // Order matters when a step fails. Groups first: deleting them is harmless while the checkpoints exist
+    // (a restore ignores group offsets), and a group still in use is refused before anything else changes.
+    // Tables last: emptied tables next to a surviving checkpoint would make the next run resume past rows
+    // that are gone; checkpoints gone but tables not emptied is what the error then tells the user, and
+    // Reset again completes it.
     const groups: ResetGroupResult[] = [];
     for (const g of doc ? kafkaGroups(doc) : []) {
       if (!this.options.deleteGroup) throw new EngineError('ENG_HOST_UNAVAILABLE', `This host cannot reach Kafka to reset consumer group "${g.group}"`);
       groups.push({ ...g, action: await this.options.deleteGroup(g.connection, g.group) });
     }
-    const results = doc && tables ? await resetTables(this.options.lakeDir, this.options.clock, doc, tables) : [];
     await clearCheckpoints(dir);
+    const results = doc && tables ? await resetTables(this.options.lakeDir, this.options.clock, doc, tables) : [];
     const done = results.filter((r) => r.action !== 'absent');
     const what = !tables ? 'its tables were left as they are'
       : tables === 'replace' ? `${done.length} table${done.length === 1 ? '' : 's'} emptied (${done.map((r) => `${r.table}: ${r.rowsRemoved} rows`).join(', ') || 'none written yet'}; history kept)`
