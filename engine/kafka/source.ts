@@ -239,7 +239,7 @@ export class KafkaSource implements SourceInstance {
       this.assigned = new Set(Object.entries(event.payload.memberAssignment).flatMap(([topic, ps]) => ps.map((p) => `${topic}/${p}`)));
       // kafkajs fetches only after this event, and every batch handler waits for the announcement.
       const assigned = [...this.assigned];
-      this.announcing = this.announcing.then(() => this.announce(assigned, fromBeginning, push)).catch(fail);
+      this.announcing = this.announcing.then(() => this.announce(topics, assigned, fromBeginning, push)).catch(fail);
       // After every (re)assignment, put each partition where our positions say, not where the group is.
       for (const [topic, partitions] of Object.entries(event.payload.memberAssignment)) {
         for (const partition of partitions) {
@@ -372,16 +372,17 @@ export class KafkaSource implements SourceInstance {
   }
 
   /**
-   * Announces the partitions of an assignment that have events to come (the position we will read from
-   * is below the partition's end), so windows wait for each before their watermark moves on. Where that
-   * cannot be told (the broker did not answer), every partition is announced: a partition without events
-   * then holds the watermark only until it goes idle.
+   * Announces every partition of the topics that has events to come (the position we will read from is
+   * below the partition's end), assigned to us or not yet: after a crash the killed member keeps some
+   * partitions until its session expires, and a window that did not wait for them would take their
+   * events for late ones once they come back. An announced partition holds the watermark until it
+   * delivers or goes idle. Where that cannot be told (the broker did not answer), the assigned
+   * partitions are announced.
    */
-  private async announce(assigned: readonly string[], fromBeginning: boolean, push: Push): Promise<void> {
-    if (assigned.length === 0) return;
+  private async announce(topics: readonly string[], assigned: readonly string[], fromBeginning: boolean, push: Push): Promise<void> {
     let pending: string[];
     try {
-      pending = await this.withEvents(assigned, fromBeginning);
+      pending = await this.withEvents(topics, fromBeginning);
     } catch (error) {
       this.ctx.log('debug', `Kafka offsets for announcing ${assigned.join(', ')}: ${(error as Error).message}; announcing them all`);
       pending = [...assigned];
@@ -389,29 +390,31 @@ export class KafkaSource implements SourceInstance {
     for (const tp of pending) await push({ rows: [], partition: `${this.nodeId}/${tp}`, announce: true });
   }
 
-  /** Of these partitions, those whose start (our position, else the group's, else earliest or latest) is below their end. */
-  private async withEvents(partitions: readonly string[], fromBeginning: boolean): Promise<string[]> {
-    const topics = [...new Set(partitions.map((tp) => tp.slice(0, tp.lastIndexOf('/'))))];
+  /**
+   * The partitions of these topics whose start is below their end. The start is our position; without
+   * one, for a restored source the earliest offset, otherwise the group's offset, else earliest or latest
+   * as configured: what the consumer resolves too. It becomes the partition's position, so checkpoints
+   * hold every partition, empty ones included.
+   */
+  private async withEvents(topics: readonly string[], fromBeginning: boolean): Promise<string[]> {
     return this.withAdmin(async (admin) => {
       const bounds = new Map<string, { low: number; high: number }>();
       for (const topic of topics) {
         for (const o of await admin.fetchTopicOffsets(topic)) bounds.set(`${topic}/${o.partition}`, { low: Number(o.low), high: Number(o.high) });
       }
       const committed = new Map<string, number>();
-      if (partitions.some((tp) => !this.next.has(tp))) {
-        for (const t of await admin.fetchOffsets({ groupId: this.group(), topics })) {
+      if (!this.restored && [...bounds.keys()].some((tp) => !this.next.has(tp))) {
+        for (const t of await admin.fetchOffsets({ groupId: this.group(), topics: [...topics] })) {
           for (const p of t.partitions) if (Number(p.offset) >= 0) committed.set(`${t.topic}/${p.partition}`, Number(p.offset));
         }
       }
-      return partitions.filter((tp) => {
-        const bound = bounds.get(tp);
-        if (!bound) return true;
-        const start = this.next.get(tp) ?? committed.get(tp) ?? (fromBeginning ? bound.low : bound.high);
-        // Checkpoints hold every assigned partition's position, empty ones included: where this run
-        // starts reading it (what kafkajs resolves from the same group offset or reset policy).
+      const pending: string[] = [];
+      for (const [tp, bound] of bounds) {
+        const start = this.next.get(tp) ?? (this.restored ? bound.low : committed.get(tp) ?? (fromBeginning ? bound.low : bound.high));
         if (!this.next.has(tp)) this.next.set(tp, start);
-        return start < bound.high;
-      });
+        if (start < bound.high) pending.push(tp);
+      }
+      return pending;
     });
   }
 
