@@ -1,0 +1,106 @@
+// file-kafka: a JSON Lines file of sales events → sink.kafka (3 partitions, no key), measured in both
+// delivery modes, and in the same run `kcat -P` (librdkafka, default settings) producing the same file to
+// a topic of its own. The engine parses every line into a row and encodes it again; kcat sends the lines
+// as they are. Checkpoints are on (a folder, the default interval), as the CLI runs, so exactly once
+// commits a transaction at each checkpoint and at the end.
+import { spawn, spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import type { PipelineDoc } from '../../format/pipeline.ts';
+import '../../nodes/index.ts';
+import type { ConnectionConfig } from '../../kafka/connections.ts';
+import { KafkaSink, type KafkaDelivery } from '../../kafka/sink.ts';
+import type { NodeFactory } from '../../nodes/registry.ts';
+import { monotonicMs } from '../../runtime/clock.ts';
+import { createRun } from '../../runtime/run.ts';
+import { registerWorkload, type BenchResult } from '../workload.ts';
+import { benchBroker, createTopic, salesFile } from './kafka-common.ts';
+
+/** Messages a read_committed consumer sees in the topic (kcat). */
+function committedCount(bootstrap: string, topic: string): number {
+  const r = spawnSync('sh', ['-c', 'kcat -C -b "$1" -t "$2" -X isolation.level=read_committed -o beginning -e -q -f "\\n" | wc -l', 'sh', bootstrap, topic], { encoding: 'utf8' });
+  return Number(r.stdout.trim());
+}
+
+interface ModeFigures { delivery: KafkaDelivery; events: number; seconds: number; cpuSeconds: number; peakRssMb: number; transactions: number; visible: number }
+
+async function engineRun(ctx: Parameters<Parameters<typeof registerWorkload>[0]['run']>[0], connection: ConnectionConfig, bootstrap: string, file: string, delivery: KafkaDelivery): Promise<ModeFigures> {
+  const topic = `bench-file-kafka-${delivery}-${process.pid}-${Math.round(monotonicMs())}`;
+  await createTopic(connection, topic, 3);
+  const doc: PipelineDoc = {
+    format: 'streamlake.pipeline',
+    version: 1,
+    name: `bench-file-kafka-${delivery}`,
+    nodes: [
+      { id: 'orders', type: 'source.file', config: { path: file, format: 'jsonl' } },
+      { id: 'out', type: 'sink.kafka', config: { connection: connection.name, topic, format: 'json', delivery } },
+    ],
+    edges: [{ from: 'orders', to: 'out' }],
+  };
+  const kafkaSink: NodeFactory<'sink.kafka'> = { kind: 'sink', create: (spec, nodeCtx) => new KafkaSink(spec.id, spec.config, connection, nodeCtx) };
+  const rss = ctx.trackRss();
+  const cpuBefore = process.cpuUsage();
+  const started = monotonicMs();
+  const run = createRun(doc, {
+    lakeDir: join(ctx.workDir, 'lake'),
+    homeDir: ctx.workDir,
+    checkpointDir: join(ctx.workDir, `checkpoints-${delivery}`),
+    nodes: { 'sink.kafka': kafkaSink },
+  });
+  const summary = await run.start();
+  const seconds = (monotonicMs() - started) / 1000;
+  const cpu = process.cpuUsage(cpuBefore);
+  const peakRssMb = rss.stop();
+  if (summary.status !== 'finished') throw new Error(`${delivery} run ${summary.status}: ${summary.error?.message ?? ''}`);
+  const sink = summary.sinks.out;
+  return { delivery, events: summary.eventsIn, seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, peakRssMb, transactions: Number(sink?.transactions ?? 0), visible: committedCount(bootstrap, topic) };
+}
+
+registerWorkload({
+  name: 'file-kafka',
+  description: '1 M sales events from a JSONL file → sink.kafka (exactly-once and at-least-once), vs kcat -P on the same file',
+  async run(ctx): Promise<BenchResult> {
+    const count = Number(process.env.STREAMLAKE_BENCH_FILE_KAFKA_EVENTS ?? process.env.STREAMLAKE_BENCH_EVENTS ?? 1_000_000);
+    const file = await salesFile(ctx, count);
+    const broker = await benchBroker(ctx);
+    try {
+      const kcatTopic = `bench-file-kafka-kcat-${process.pid}-${Math.round(monotonicMs())}`;
+      await createTopic(broker.connection, kcatTopic, 3);
+      const kcatStarted = monotonicMs();
+      const kcatCode = await new Promise<number | null>((resolve) => {
+        const child = spawn('kcat', ['-P', '-b', broker.bootstrap, '-t', kcatTopic, '-l', file], { stdio: ['ignore', 'ignore', 'inherit'] });
+        child.on('exit', resolve);
+      });
+      const kcatSeconds = (monotonicMs() - kcatStarted) / 1000;
+      if (kcatCode !== 0) throw new Error(`kcat -P exited ${kcatCode}`);
+      const kcatRate = count / kcatSeconds;
+
+      const atLeastOnce = await engineRun(ctx, broker.connection, broker.bootstrap, file, 'at-least-once');
+      const exactlyOnce = await engineRun(ctx, broker.connection, broker.bootstrap, file, 'exactly-once');
+      for (const m of [atLeastOnce, exactlyOnce]) {
+        if (m.visible !== count) throw new Error(`${m.delivery}: a read_committed reader sees ${m.visible} messages, not ${count}`);
+      }
+      const rate = (m: ModeFigures): number => m.events / m.seconds;
+      const [load1] = (await import('node:os')).loadavg();
+      return {
+        events: exactlyOnce.events,
+        seconds: exactlyOnce.seconds,
+        eventsPerSecond: rate(exactlyOnce),
+        peakRssMb: Math.max(exactlyOnce.peakRssMb, atLeastOnce.peakRssMb),
+        references: [
+          { name: 'kcat -P (librdkafka defaults), same file', eventsPerSecond: kcatRate, seconds: kcatSeconds },
+          { name: 'at-least-once (idempotent producer, no transactions)', eventsPerSecond: rate(atLeastOnce), seconds: atLeastOnce.seconds, note: `${((atLeastOnce.cpuSeconds * 1e6) / atLeastOnce.events).toFixed(2)} µs CPU per event` },
+          { name: 'exactly-once (transactions at checkpoints)', eventsPerSecond: rate(exactlyOnce), seconds: exactlyOnce.seconds, note: `${((exactlyOnce.cpuSeconds * 1e6) / exactlyOnce.events).toFixed(2)} µs CPU per event, ${exactlyOnce.transactions} transactions` },
+        ],
+        targets: { eventsPerSecond: kcatRate * 0.5 },
+        notes: [
+          `exactly-once / kcat = ${(rate(exactlyOnce) / kcatRate).toFixed(2)}, at-least-once / kcat = ${(rate(atLeastOnce) / kcatRate).toFixed(2)} (target ≥ 0.5)`,
+          `load average (1 min) at the end: ${load1?.toFixed(2)}`,
+        ],
+        ratioToKcat: rate(exactlyOnce) / kcatRate,
+        ratioToKcatAtLeastOnce: rate(atLeastOnce) / kcatRate,
+      };
+    } finally {
+      await broker.stop();
+    }
+  },
+});
