@@ -184,6 +184,10 @@ export class KafkaSource implements SourceInstance {
     });
     const consumer = kafka.consumer({
       groupId: this.group(),
+      // Committed data only (isolation level READ_COMMITTED, kafkajs' default made explicit): rows of a
+      // transaction appear once it commits, never when it aborts, as an exactly-once sink.kafka upstream
+      // requires. Positions step over the transaction markers (see handleBatch and END_BATCH_PROCESS).
+      readUncommitted: false,
       // Small fetches, as librdkafka's defaults: every record of a fetch stays alive until its batch is
       // processed, and young-generation GC time grows with what is alive. Draining 5 M events through
       // filter → window → lake, 8 MiB per partition cost 1.6 µs CPU per event, 1 MiB 1.0 µs.
@@ -260,6 +264,22 @@ export class KafkaSource implements SourceInstance {
     consumer.on(consumer.events.CRASH, (event) => {
       if (!event.payload.restart) fail(new EngineError('ENG_KAFKA_CONNECT', `The Kafka consumer stopped: ${event.payload.error.message}`));
       else this.ctx.log('warn', `Kafka consumer restarting after: ${event.payload.error.message}`);
+    });
+
+    // A fetch holding only transaction markers or aborted records never reaches eachBatch (kafkajs moves
+    // on by itself): the position steps over them here, after the partition's batch in hand, or a
+    // transactional topic would never count as drained (its end lies past its last commit marker).
+    consumer.on(consumer.events.END_BATCH_PROCESS, (event) => {
+      const { topic, partition, batchSize, lastOffset } = event.payload;
+      if (batchSize !== 0) return;
+      const tp = `${topic}/${partition}`;
+      const after = Number(lastOffset) + 1;
+      const work = (inFlight.get(tp) ?? Promise.resolve()).then(() => {
+        const position = this.next.get(tp);
+        if (position === undefined || after > position) this.next.set(tp, after);
+        if (drained()) finish();
+      }, fail);
+      inFlight.set(tp, work);
     });
 
     // Without a checkpoint or committed group offsets, the catalog's default is 'latest'.
@@ -357,7 +377,9 @@ export class KafkaSource implements SourceInstance {
     // delivers synchronously: both ports are handed over in this same step, so no checkpoint can cover
     // error rows that are still waiting for room behind the batch's good rows.
     const last = messages[until - 1]!;
-    this.next.set(tp, offsetOf(last) + 1);
+    // A whole batch also covers the transaction markers and aborted records after its last message.
+    const through = until === messages.length ? Math.max(offsetOf(last), Number(batch.lastOffset())) : offsetOf(last);
+    this.next.set(tp, through + 1);
     if (errors.length) this.ctx.metrics.addError(errors.length);
     const delivered: Promise<void>[] = [];
     if (rows.length) delivered.push(push({ rows, partition: partitionId }, 'out'));
