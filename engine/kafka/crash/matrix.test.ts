@@ -131,7 +131,7 @@ test(`crash matrix: ${randomKills} random kill -9 and every fault point on the s
   input.produce(broker.bootstrap, topic, dir, firstChunk);
 
   const lakeDir = join(dir, 'lake');
-  const env: NodeJS.ProcessEnv = { ...process.env, STREAMLAKE_KAFKA_BROKERS: broker.bootstrap, KAFKAJS_NO_PARTITIONER_WARNING: '1', STREAMLAKE_CRASH_CHECKPOINT_MS: '300' };
+  const env: NodeJS.ProcessEnv = { ...process.env, STREAMLAKE_KAFKA_BROKERS: broker.bootstrap, KAFKAJS_NO_PARTITIONER_WARNING: '1', STREAMLAKE_CRASH_CHECKPOINT_MS: '300', STREAMLAKE_CRASH_QUEUE: '2' };
   delete env.STREAMLAKE_FAULT;
 
   // The schedule: random kills and one life per fault point, interleaved by the seed.
