@@ -43,6 +43,7 @@ import { kafkaClient } from './connections.ts';
 import { avroType, encodeAvro, inferAvroSchema } from './formats.ts';
 import { RegistryClient } from './registry/client.ts';
 import { COMMITS_TOPIC, commitKey, commitMessage, ensureCommitsTopic, readLastCommitted } from './sink/commits.ts';
+import { jsonText } from './sink/json.ts';
 import { Partitioner } from './sink/partitioner.ts';
 import { commitPrepared, FENCED_ERRORS, ProducerSession, protocolErrorType } from './sink/session.ts';
 import type { TransactionIds } from './sink/session.ts';
@@ -77,15 +78,6 @@ function text(value: unknown): string | null {
   if (value === null || value === undefined) return null;
   if (value instanceof Date) return value.toISOString();
   return typeof value === 'object' ? JSON.stringify(value) : String(value);
-}
-
-/** A row as JSON text; bytes as base64 (the same text as formats.ts encodeJson, without its Buffer). */
-function jsonText(row: Row): string {
-  // A replacer makes stringify several times slower, so only rows that carry bytes pay for one.
-  for (const key in row) {
-    if (row[key] instanceof Uint8Array) return JSON.stringify(row, (_k, v: unknown) => (v instanceof Uint8Array ? Buffer.from(v).toString('base64') : v));
-  }
-  return JSON.stringify(row);
 }
 
 function parsePending(value: unknown, node: string): KafkaPendingCommit {
