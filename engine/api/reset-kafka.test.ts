@@ -98,3 +98,40 @@ test('Reset (replace) of a Kafka pipeline: the next Run reads the topic from the
   assert.equal(twice.groups[0]?.action, 'deleted');
   assert.deepEqual(twice.tables, [], 'without tables the lake is left alone');
 });
+
+test('a Run of a bounded Kafka pipeline whose group already read every partition to its end finishes with 0 events', { timeout: 60_000 }, async () => {
+  // No checkpoint, group offsets at the end (another tool, or a pipeline of the same name before): the
+  // source starts at the end of every partition, no batch ever comes, and the run must still end.
+  const topic = uniqueTopic('at-end');
+  const kafka = kafkaClient({ name: 'local', brokers: [broker.bootstrap] });
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.createTopics({ topics: [{ topic, numPartitions: 2 }], waitForLeaders: true });
+  const producer = kafka.producer();
+  await producer.connect();
+  await producer.send({ topic, messages: Array.from({ length: 20 }, (_, i) => ({ value: JSON.stringify({ id: i }) })) });
+  await producer.disconnect();
+  const group = `${topic}-group`;
+  const ends = await admin.fetchTopicOffsets(topic);
+  await admin.setOffsets({ groupId: group, topic, partitions: ends.map((o) => ({ partition: o.partition, offset: o.high })) });
+  await admin.disconnect();
+  const doc: PipelineDoc = {
+    format: 'streamlake.pipeline',
+    version: 1,
+    name: 'at-end',
+    nodes: [
+      { id: 'in', type: 'source.kafka', config: { connection: 'local', topics: [topic], group, format: 'json', startFrom: 'earliest', stopAtEnd: true } },
+      { id: 'lake', type: 'sink.lake', config: { table: 'at_end' } },
+    ],
+    edges: [{ from: 'in', to: 'lake' }],
+  };
+  await call('runStart', { doc });
+  let status = await call('runStatus');
+  const deadline = Date.now() + 30_000;
+  while (status.state !== 'finished' && status.state !== 'failed' && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 100));
+    status = await call('runStatus');
+  }
+  assert.equal(status.state, 'finished', `still ${status.state} after 30 s: the source waits for a batch that never comes`);
+  assert.equal(status.eventsTotal, 0);
+});

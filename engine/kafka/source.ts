@@ -243,7 +243,7 @@ export class KafkaSource implements SourceInstance {
       this.assigned = new Set(Object.entries(event.payload.memberAssignment).flatMap(([topic, ps]) => ps.map((p) => `${topic}/${p}`)));
       // kafkajs fetches only after this event, and every batch handler waits for the announcement.
       const assigned = [...this.assigned];
-      this.announcing = this.announcing.then(() => this.announce(topics, assigned, fromBeginning, push)).catch(fail);
+      this.announcing = this.announcing.then(() => this.announce(topics, assigned, fromBeginning, push)).then(() => { if (drained()) finish(); }).catch(fail);
       // After every (re)assignment, put each partition where our positions say, not where the group is.
       for (const [topic, partitions] of Object.entries(event.payload.memberAssignment)) {
         for (const partition of partitions) {
