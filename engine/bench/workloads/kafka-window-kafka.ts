@@ -1,7 +1,7 @@
 // kafka-window-kafka: the kafka-window-lake pipeline with a Kafka topic as its sink: a 3-partition topic
 // of sales events → filter → tumbling 1-minute window → sink.kafka, once with exactly-once delivery
 // (transactions committed at checkpoints) and once at-least-once, next to `kcat -C -e` reading the same
-// topic. Checkpoints are on (a folder, the default interval) as the CLI runs. The window emits few rows, so
+// topic. Checkpoints are on (a folder, every second). The window emits few rows, so
 // the difference between the two modes is what the transactions cost (begin, commit record, EndTxn per
 // checkpoint).
 import { spawn, spawnSync } from 'node:child_process';
@@ -49,6 +49,8 @@ async function engineRun(ctx: BenchContext, connection: ConnectionConfig, bootst
     lakeDir: join(ctx.workDir, 'lake'),
     homeDir: ctx.workDir,
     checkpointDir: join(ctx.workDir, `checkpoints-${delivery}`),
+    // A checkpoint a second (the default is 10 s): several transactions per run, so their cost shows.
+    checkpointInterval: 1000,
     nodes: { 'source.kafka': drainingSource(connection), 'sink.kafka': kafkaSink },
   });
   const summary = await run.start();
