@@ -268,7 +268,7 @@ test('staged rows survive a crash between prepare and commit: a new sink commits
   await first.commit({ id: 1, sources: { s: { next: 1 } } }, p1);
   await first.write({ partition: 'p', rows: [{ id: 3 }] });
   const p2 = await first.prepare({ id: 2, sources: { s: { next: 2 } } });
-  assert.equal(await openLake(dir).exists('orders'), false, 'nothing visible before a commit');
+  assert.equal((await openLake(dir).table('orders')).resolve(), null, 'nothing visible before a commit (the table exists, without a snapshot)');
   const staged = await readdir(join(dir, '.pending', 'orders', 'sales', 'lake'));
   assert.equal(staged.length, 2, 'one durable staging file per prepare');
   // The process dies here; the checkpoint file holds p2 (cumulative: both prepares).
@@ -281,7 +281,7 @@ test('staged rows survive a crash between prepare and commit: a new sink commits
   assert.deepEqual((await readRows(table, undefined, { orderBy: 'id' })).map((r) => r.id), [1, 2, 3]);
   assert.equal(table.snapshots().length, 1, 'one snapshot for both checkpoints');
   assert.equal(table.resolve()?.summary[SUMMARY_CHECKPOINT], '2');
-  assert.deepEqual(await readdir(dir), ['orders'], 'staging files and folders are gone once published');
+  assert.deepEqual(await readdir(dir), ['orders'], 'staging lists and folders are gone once published');
 
   // The same restore again (a crash right after that commit): the table says 2 is in, nothing is added.
   const third = new LakeSink(config, context(dir, time, { n: 0 }));
@@ -319,5 +319,9 @@ test('staging files no checkpoint refers to (a crash before the checkpoint file)
   const pending = await next.prepare({ id: 1, sources: {} });
   const files = await readdir(folder);
   assert.equal(files.length, 1);
-  assert.deepEqual(pending, { format: 'streamlake.lake-pending', segments: [{ id: 1, file: join(folder, files[0] ?? ''), rows: 1 }] });
+  assert.deepEqual(pending, { format: 'streamlake.lake-pending', segments: [{ id: 1, file: join(folder, files[0] ?? ''), rows: 1, kind: 'files' }] });
+  const table = await openLake(dir).table('t');
+  const dataFiles = async (): Promise<string[]> => (await readdir(join(dir, 't', 'data'))).filter((f) => f.endsWith('.parquet'));
+  assert.equal((await dataFiles()).length, 1, "the crashed prepare's data file went with its list");
+  assert.equal(table.resolve(), null);
 });

@@ -35,7 +35,10 @@ import type { NestedField } from './format/metadata.ts';
 import { Lake } from './lake.ts';
 import { evolveStruct, parseDeclaredType } from './table/schema.ts';
 import type { LakeTable } from './table/table.ts';
-import { writeNewFile, type CommitHooks } from './table/store.ts';
+import type { AddedFile } from './table/commit.ts';
+import { publishStaged, stageFiles, type StagedPart } from './table/staged.ts';
+import { toLocalPath, writeNewFile, type CommitHooks } from './table/store.ts';
+import type { RejectedRow } from './table/write.ts';
 import { upsertKeyText } from './table/write.ts';
 
 export const SUMMARY_PIPELINE = 'streamlake.pipeline';
@@ -48,18 +51,28 @@ const DEFAULT_TARGET_ROWS = 1_000_000;
 const MAX_KEPT_REJECTED = 10_000;
 const PENDING_FORMAT = 'streamlake.lake-pending';
 
-/** One prepare's rows, staged in a file until a commit publishes it. */
+/**
+ * One prepare's work until a commit publishes it. `files`: plain rows already written as Parquet data
+ * files of the table (no snapshot names them yet); `file` lists them. `rows`: rows with an upsert key or
+ * retractions, kept as they came (copy-on-write needs the table as it is at commit time); `file` holds them.
+ */
 interface Segment {
   /** The checkpoint whose prepare staged it. */
   id: number;
   file: string;
   rows: number;
+  kind?: 'rows' | 'files';
 }
 
 /** The pending state kept in chk-<id>.json: every segment not committed yet, oldest first. */
 interface LakePending {
   format: typeof PENDING_FORMAT;
   segments: Segment[];
+}
+
+/** What the staging list of a `files` segment holds. */
+interface StagedList {
+  added: AddedFile[];
 }
 
 /** What a staging file holds. */
@@ -126,16 +139,28 @@ export class LakeSink implements SinkInstance {
   async prepare(info: CheckpointInfo): Promise<LakePending> {
     if (!this.swept) await this.sweep();
     if (this.buffer.length > 0 || this.retracts.length > 0) {
-      const staged: Staged = { rows: this.buffer, upsertKey: this.upsertKey, retracts: this.retracts };
       const file = path.join(this.pendingDir, `chk-${info.id}-${randomUUID()}.v8`);
-      const bytes = serialize(staged);
+      let bytes: Buffer;
+      let rows = this.buffer.length;
+      let kind: Segment['kind'] = 'rows';
+      if (!this.upsertKey && this.retracts.length === 0) {
+        // Plain rows: the Parquet files are written now, the work a commit would do anyway.
+        const table = await this.openTable(this.buffer);
+        const staged = table ? await stageFiles(this.lake.tablePath(this.config.table), this.buffer, { clock: this.ctx.clock, hooks: this.options.hooks }) : { added: [], rejected: [], rows: 0 };
+        this.reject(staged.rejected);
+        bytes = serialize({ added: staged.added } satisfies StagedList);
+        rows = staged.rows;
+        kind = 'files';
+      } else {
+        bytes = serialize({ rows: this.buffer, upsertKey: this.upsertKey, retracts: this.retracts } satisfies Staged);
+      }
       // Another sink of the pipeline may remove an empty parent folder right then: one retry recreates it.
       await writeNewFile(file, bytes).catch((error: NodeJS.ErrnoException) => {
         if (error.code !== 'ENOENT') throw error;
         return writeNewFile(file, bytes);
       });
       await syncDir(this.pendingDir);
-      this.segments.push({ id: info.id, file, rows: this.buffer.length });
+      this.segments.push({ id: info.id, file, rows, kind });
       this.buffer = [];
       this.retracts = [];
     }
@@ -191,51 +216,80 @@ export class LakeSink implements SinkInstance {
       throw error;
     }
     const keep = new Set(this.segments.map((s) => path.basename(s.file)));
-    for (const name of names) if (!keep.has(name)) await rm(path.join(this.pendingDir, name), { force: true });
+    const tableDir = this.lake.tablePath(this.config.table);
+    for (const name of names) {
+      if (keep.has(name)) continue;
+      const file = path.join(this.pendingDir, name);
+      // Data files a leftover list names were never published: they go with it.
+      const list = await readFile(file).then((b) => deserialize(b) as Partial<StagedList>).catch(() => null);
+      if (list && Array.isArray(list.added)) {
+        for (const a of list.added) await rm(toLocalPath(a.record.file_path, tableDir, tableDir), { force: true });
+      }
+      await rm(file, { force: true });
+    }
   }
 
-  private async readStaged(segments: readonly Segment[]): Promise<Staged> {
-    const out: Staged = { rows: [], retracts: [] };
+  private async readSegment<T>(segment: Segment): Promise<T> {
+    try {
+      return deserialize(await readFile(segment.file)) as T;
+    } catch (error) {
+      throw new EngineError('ENG_RUN_CHECKPOINT', `sink "${this.ctx.nodeId}": staged work of checkpoint ${segment.id} cannot be read from ${segment.file}: ${(error as Error).message}`, { node: this.ctx.nodeId, file: segment.file });
+    }
+  }
+
+  /** The segments as parts to publish in order; consecutive row segments are settled together. */
+  private async stagedParts(segments: readonly Segment[]): Promise<{ parts: StagedPart[]; firstRows: Row[] }> {
+    const parts: StagedPart[] = [];
+    let firstRows: Row[] = [];
+    let group: Staged | null = null;
+    const flush = (): void => {
+      if (!group) return;
+      this.upsertKey ??= group.upsertKey;
+      const { rows, retract } = this.settleRetracts(group.rows, group.retracts);
+      if (firstRows.length === 0) firstRows = rows;
+      parts.push({ kind: 'rows', rows, upsertKey: this.upsertKey, retract });
+      group = null;
+    };
     for (const segment of segments) {
-      let staged: Staged;
-      try {
-        staged = deserialize(await readFile(segment.file)) as Staged;
-      } catch (error) {
-        throw new EngineError('ENG_RUN_CHECKPOINT', `sink "${this.ctx.nodeId}": staged rows of checkpoint ${segment.id} cannot be read from ${segment.file}: ${(error as Error).message}`, { node: this.ctx.nodeId, file: segment.file });
+      if (segment.kind === 'files') {
+        flush();
+        const list = await this.readSegment<Partial<StagedList>>(segment);
+        if (!list || !Array.isArray(list.added)) throw new EngineError('ENG_RUN_CHECKPOINT', `sink "${this.ctx.nodeId}": ${segment.file} is not a list of staged data files`, { node: this.ctx.nodeId, file: segment.file });
+        // consecutive file segments become one snapshot
+        const last = parts[parts.length - 1];
+        if (last?.kind === 'files') parts[parts.length - 1] = { kind: 'files', added: [...last.added, ...list.added] };
+        else if (list.added.length > 0) parts.push({ kind: 'files', added: list.added });
+        continue;
       }
+      const staged = await this.readSegment<Partial<Staged>>(segment);
       if (!staged || !Array.isArray(staged.rows) || !Array.isArray(staged.retracts) || staged.rows.length !== segment.rows) {
         throw new EngineError('ENG_RUN_CHECKPOINT', `sink "${this.ctx.nodeId}": ${segment.file} does not hold the ${segment.rows} staged rows of checkpoint ${segment.id}`, { node: this.ctx.nodeId, file: segment.file });
       }
-      for (const r of staged.retracts) out.retracts.push({ position: r.position + out.rows.length, keys: r.keys });
-      for (const row of staged.rows) out.rows.push(row);
-      out.upsertKey ??= staged.upsertKey;
+      const into: Staged = group ?? (group = { rows: [], retracts: [] });
+      for (const r of staged.retracts) into.retracts.push({ position: r.position + into.rows.length, keys: r.keys });
+      for (const row of staged.rows) into.rows.push(row);
+      into.upsertKey ??= staged.upsertKey;
     }
-    return out;
+    flush();
+    return { parts, firstRows };
   }
 
   private async publish(info: CheckpointInfo, segments: readonly Segment[]): Promise<void> {
-    const staged = await this.readStaged(segments);
-    this.upsertKey ??= staged.upsertKey;
-    const { rows, retract } = this.settleRetracts(staged.rows, staged.retracts);
-    const table = await this.openTable(rows);
+    const { parts, firstRows } = await this.stagedParts(segments);
+    const table = parts.length > 0 ? await this.openTable(firstRows) : null;
     if (!table) {
       await this.published(info.id, segments);
       return;
     }
-    let result: Awaited<ReturnType<LakeTable['append']>>;
+    const summary = {
+      [SUMMARY_PIPELINE]: this.ctx.pipelineName,
+      [SUMMARY_NODE]: this.ctx.nodeId,
+      [SUMMARY_CHECKPOINT]: String(info.id),
+      [SUMMARY_POSITIONS]: JSON.stringify(info.sources),
+    };
+    let result: Awaited<ReturnType<typeof publishStaged>>;
     try {
-      result = await table.append(rows, {
-        branch: this.branch,
-        upsertKey: this.upsertKey,
-        retract,
-        allowEmpty: true,
-        summary: {
-          [SUMMARY_PIPELINE]: this.ctx.pipelineName,
-          [SUMMARY_NODE]: this.ctx.nodeId,
-          [SUMMARY_CHECKPOINT]: String(info.id),
-          [SUMMARY_POSITIONS]: JSON.stringify(info.sources),
-        },
-      });
+      result = await publishStaged(this.lake.tablePath(this.config.table), this.branch, parts, summary, { clock: this.ctx.clock, hooks: this.options.hooks });
     } catch (error) {
       // The outcome is unknown (the version may be published and only a later step failed): read it.
       const now = await this.lastCommittedId().catch(() => null);
@@ -248,17 +302,21 @@ export class LakeSink implements SinkInstance {
     this.stats.rows += result.rows;
     this.stats.files += result.files;
     this.stats.replacedFiles += result.replacedFiles;
-    if (result.snapshot) this.stats.snapshots += 1;
-    if (result.rejected.length > 0) {
-      this.stats.rejected += result.rejected.length;
-      this.ctx.metrics.addError(result.rejected.length);
-      const at = new Date(this.ctx.clock.now());
-      for (const r of result.rejected) this.dead.push({ reason: r.reason, node: this.ctx.nodeId, port: 'error', payload: r.row, at });
-      if (this.dead.length > MAX_KEPT_REJECTED) {
-        // every rejected row is counted in metrics; only the newest are kept when nobody drains them
-        this.ctx.log('warn', `sink "${this.ctx.nodeId}": ${this.dead.length - MAX_KEPT_REJECTED} undrained rejected rows discarded (counted as errors)`);
-        this.dead = this.dead.slice(-MAX_KEPT_REJECTED);
-      }
+    this.stats.snapshots += result.snapshots.filter((snapshot) => snapshot !== null).length;
+    this.reject(result.rejected);
+  }
+
+  /** Rows the table refused: counted, and kept as dead letters for the error port. */
+  private reject(rejected: readonly RejectedRow[]): void {
+    if (rejected.length === 0) return;
+    this.stats.rejected += rejected.length;
+    this.ctx.metrics.addError(rejected.length);
+    const at = new Date(this.ctx.clock.now());
+    for (const r of rejected) this.dead.push({ reason: r.reason, node: this.ctx.nodeId, port: 'error', payload: r.row, at });
+    if (this.dead.length > MAX_KEPT_REJECTED) {
+      // every rejected row is counted in metrics; only the newest are kept when nobody drains them
+      this.ctx.log('warn', `sink "${this.ctx.nodeId}": ${this.dead.length - MAX_KEPT_REJECTED} undrained rejected rows discarded (counted as errors)`);
+      this.dead = this.dead.slice(-MAX_KEPT_REJECTED);
     }
   }
 
@@ -378,7 +436,8 @@ function pendingSegments(pending: unknown, node: string): Segment[] {
   if (pending === null || pending === undefined) return [];
   const p = pending as Partial<LakePending>;
   const ok = typeof p === 'object' && p.format === PENDING_FORMAT && Array.isArray(p.segments)
-    && p.segments.every((s: Partial<Segment>) => typeof s === 'object' && s !== null && Number.isInteger(s.id) && typeof s.file === 'string' && Number.isInteger(s.rows));
+    && p.segments.every((s: Partial<Segment>) => typeof s === 'object' && s !== null && Number.isInteger(s.id) && typeof s.file === 'string' && Number.isInteger(s.rows)
+      && (s.kind === undefined || s.kind === 'rows' || s.kind === 'files'));
   if (!ok) throw new EngineError('ENG_RUN_CHECKPOINT', `sink "${node}": the pending state in the checkpoint is not a lake sink's`, { node });
   return p.segments as Segment[];
 }

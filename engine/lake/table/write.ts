@@ -106,7 +106,7 @@ export async function appendBatches(tableDir: string, batches: readonly (readonl
   return builders.map((b, i) => b.result(snapshots[i] ?? null));
 }
 
-function appendBuilder(rows: readonly Row[], options: AppendOptions): { build: (ctx: BuildContext) => Promise<Change | null>; result: (snapshot: Snapshot | null) => AppendResult } {
+export function appendBuilder(rows: readonly Row[], options: AppendOptions): { build: (ctx: BuildContext) => Promise<Change | null>; result: (snapshot: Snapshot | null) => AppendResult } {
   let rejected: RejectedRow[] = [];
   let written = 0;
   let files = 0;
@@ -205,7 +205,7 @@ function lastPerKey(rows: readonly Row[], keys: readonly NestedField[]): Row[] {
   return [...last.values()];
 }
 
-async function writePartitioned(files: TableFiles, struct: StructType, bound: BoundPartitionField[], specId: number, rows: readonly Row[], order: WriteOrder): Promise<AddedFile[]> {
+export async function writePartitioned(files: TableFiles, struct: StructType, bound: BoundPartitionField[], specId: number, rows: readonly Row[], order: WriteOrder): Promise<AddedFile[]> {
   if (rows.length === 0) return [];
   const groups = new Map<string, { partition: Record<string, PrimitiveValue | null>; rows: Row[] }>();
   for (const row of rows) {
