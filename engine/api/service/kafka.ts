@@ -205,7 +205,9 @@ export class KafkaScreens {
             ...(params.eventsPerSecond === undefined ? {} : { eventsPerSecond: params.eventsPerSecond }),
           },
         },
-        { id: 'topic', type: 'sink.kafka', config: { connection: params.connection, topic: params.topic, format: 'json' } },
+        // Test data for a topic: visible as it is produced (progress, peek), and two jobs into one topic
+        // must not fence each other's transactions (one transactional id per pipeline name and node).
+        { id: 'topic', type: 'sink.kafka', config: { connection: params.connection, topic: params.topic, format: 'json', delivery: 'at-least-once' } },
       ],
       edges: [{ from: 'generator', to: 'topic' }],
     };
