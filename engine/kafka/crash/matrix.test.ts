@@ -219,6 +219,20 @@ test(`crash matrix: ${randomKills} random kill -9 and every fault point on the s
     assert.fail(`the final life did not finish in 180 s (seed ${seed}):\n${tail(last)}`);
   }
   assert.equal(finished.code, 0, `the final life failed (seed ${seed}):\n${tail(last)}`);
+  const finalLife = lives;
+
+  // One more life after the end: it restores the last checkpoint, reads nothing, and must change nothing
+  // (a restore re-commits pending work, which by now must all be committed already).
+  lives++;
+  const extra = launch({}, 'worker');
+  const extraEnd = await Promise.race([extra.exited, sleep(120_000)]);
+  if (extraEnd === 'timeout') {
+    extra.child.kill('SIGKILL');
+    assert.fail(`a life after the end did not finish in 120 s (seed ${seed}):\n${tail(extra)}`);
+  }
+  assert.equal(extraEnd.code, 0, `a life after the end failed (seed ${seed}):\n${tail(extra)}`);
+  assert.match(extra.output.join(''), /restored \d+/, 'the life after the end resumed from a checkpoint');
+  assert.match(extra.output.join(''), /"eventsIn":0/, 'and read nothing');
   log(`${input.events.length} events, ${lives} lives, ${kills} random kills, fault points fired: ${fired.join(', ') || 'none'}; never reached: ${notReached.join(', ') || 'none'}; ${Math.round((Date.now() - started) / 1000)} s`);
 
   // ---- what the outputs must hold, from the input alone ----
@@ -318,7 +332,7 @@ test(`crash matrix: ${randomKills} random kill -9 and every fault point on the s
   await groupAdmin.connect();
   try {
     const ends = new Map((await groupAdmin.fetchTopicOffsets(topic)).map((o) => [o.partition, Number(o.high)]));
-    const [committed] = await groupAdmin.fetchOffsets({ groupId: `${topic}-life-${lives}`, topics: [topic] });
+    const [committed] = await groupAdmin.fetchOffsets({ groupId: `${topic}-life-${finalLife}`, topics: [topic] });
     check(`consumer group offsets of the final life`, () => {
       const behind = (committed?.partitions ?? []).filter((p) => Number(p.offset) !== ends.get(p.partition)).map((p) => `partition ${p.partition}: ${p.offset} of ${ends.get(p.partition)}`);
       assert.deepEqual(behind, [], 'committed after the final checkpoint, at the end of the topic');
