@@ -47,11 +47,18 @@ let broker: TestBroker;
 before(async () => { broker = await useTestBroker(); });
 after(async () => { await broker.release(); });
 
+/**
+ * The pipeline's name scopes sink.kafka's transactional id and its records in the broker-wide commits topic
+ * (engine/kafka/sink/commits.ts): two runs of this file against one broker must not share it, or they fence
+ * each other's producers and each reads the other's checkpoint ids as its own.
+ */
+const pipelineName = `crash-matrix-${seed}-${process.pid}`;
+
 function pipeline(topic: string, group: string, output: string): PipelineDoc {
   const doc: PipelineDoc = {
     format: 'streamlake.pipeline',
     version: 1,
-    name: 'crash-matrix',
+    name: pipelineName,
     nodes: [
       { id: 'orders', type: 'source.kafka', config: { connection: 'local', topics: [topic], group, format: 'json', startFrom: 'earliest', stopAtEnd: true } },
       { id: 'valid', type: 'transform.filter', config: { where: 'amount > 0 AND quantity > 0 AND region IS NOT NULL AND event_time IS NOT NULL' } },
@@ -153,12 +160,12 @@ test(`crash matrix: ${randomKills} random kill -9 and every fault point on the s
   // $STREAMLAKE_HOME/checkpoints/<pipeline>, the folder the worker lives are given, so both kinds resume
   // each other's checkpoints.
   const home = join(dir, 'home');
-  const checkpointDir = join(home, 'checkpoints', 'crash-matrix');
+  const checkpointDir = join(home, 'checkpoints', pipelineName);
   const launch = (extra: NodeJS.ProcessEnv = {}, kind: 'cli' | 'worker' = random.next() < 0.5 ? 'cli' : 'worker'): Life => {
     const docPath = join(dir, `pipeline-${lives}.json`);
     writeFileSync(docPath, JSON.stringify(pipeline(topic, `${topic}-life-${lives}`, output)));
     return kind === 'cli'
-      ? startLife([cli, 'run', docPath, '--lake', lakeDir, '--checkpoint-interval', '300ms'], { ...env, STREAMLAKE_HOME: home, ...extra }, 'running crash-matrix')
+      ? startLife([cli, 'run', docPath, '--lake', lakeDir, '--checkpoint-interval', '300ms'], { ...env, STREAMLAKE_HOME: home, ...extra }, `running ${pipelineName}`)
       : startLife([worker, docPath, lakeDir, home, checkpointDir], { ...env, ...extra }, 'ready');
   };
   const finishedAlone = (life: Life, how: { code: number | null; signal: NodeJS.Signals | null }, what: string): void => {
