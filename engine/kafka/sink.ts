@@ -371,11 +371,26 @@ export class KafkaSink implements SinkInstance {
       }
       this.prepared = undefined;
       this.committed = p.checkpoint;
+      if (info.flush) await this.untilVisible(p.checkpoint);
       return;
     }
     // Committed by this session already (the commit markers may still be on their way to the partitions).
     if (this.committed !== undefined && p.checkpoint <= this.committed) return;
     await this.recover(info, p);
+  }
+
+  /**
+   * EndTxn returns once the coordinator has decided; the commit markers reach the partitions just after,
+   * and only then do read_committed readers see the rows. A run's last commit waits for that (bounded), so
+   * a finished run's rows are readable when it says finished.
+   */
+  private async untilVisible(checkpoint: number): Promise<void> {
+    for (let attempt = 0; attempt < 50; attempt++) {
+      const last = await this.lastCommittedId();
+      if (last !== null && last >= checkpoint) return;
+      await this.timers.sleep(100);
+    }
+    this.ctx.log('warn', `sink.kafka "${this.nodeId}": checkpoint ${checkpoint} is committed but its commit markers were not visible after 5 s`);
   }
 
   private async recover(info: CheckpointInfo, p: KafkaPendingCommit): Promise<void> {
@@ -392,6 +407,7 @@ export class KafkaSink implements SinkInstance {
       await commitPrepared(this.kafka, p, (ms) => this.timers.sleep(ms));
       faultPoint('kafka.after-txn-commit');
       this.committed = p.checkpoint;
+      await this.untilVisible(p.checkpoint);
       this.ctx.log('info', `sink.kafka "${this.nodeId}": committed the transaction of checkpoint ${p.checkpoint} (producer ${p.producerId}, epoch ${p.producerEpoch}) left open by an earlier run`);
     } catch (error) {
       const type = protocolErrorType(error);

@@ -94,7 +94,10 @@ test('exactly once: rows are invisible until commit, then there once; lastCommit
 
   await s.write({ rows: rows(500, 300), partition: 'p' });
   const second = await s.prepare({ id: 2, sources: {} });
-  await s.commit({ id: 2, sources: {} }, second);
+  // A run's last commit (flush) returns once read_committed readers see it.
+  await s.commit({ id: 2, sources: {}, flush: true }, second);
+  assert.equal(await s.lastCommittedId(), 2);
+  assert.deepEqual(numbers(topic), rows(0, 800).map((r) => r.n));
   // A commit repeated (the runtime's restore after a crash right after it) changes nothing.
   await s.commit({ id: 2, sources: {} }, second);
   // A barrier without rows has nothing to commit.
