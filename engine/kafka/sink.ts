@@ -21,10 +21,12 @@
 // at-least-once: an idempotent producer without transactions; rows are visible as soon as they are sent,
 // and a restore sends again everything after the restored checkpoint.
 //
-// Throughput: messages are queued per partition (the sink partitions them itself, see sink/partitioner.ts)
-// and sent as one produce request of up to ~1 MB per partition while the next rows queue up, so the
-// request size adapts to the load without a linger timer. kafkajs' idempotent send path allows one
-// produce request per broker at a time (it serialises them to keep sequence numbers in order).
+// Throughput: rows are partitioned by the sink itself (sink/partitioner.ts) and encoded at once into their
+// partition's record buffer (sink/builder.ts: the row's text is garbage immediately, queued bytes live
+// outside the JS heap); a send takes up to ~1 MB per partition as one produce request (sink/session.ts
+// sendEncoded, with the session's sequence numbers) while the next rows queue up, so the request size
+// follows the load without a linger timer. One request is in flight at a time, as in kafkajs' idempotent
+// path: measured, the JS thread is the limit, not the round trip.
 import type { Kafka, Message } from 'kafkajs';
 import type avro from 'avsc';
 import { EngineError } from '../errors.ts';
@@ -43,8 +45,10 @@ import { kafkaClient } from './connections.ts';
 import { avroType, encodeAvro, inferAvroSchema } from './formats.ts';
 import { RegistryClient } from './registry/client.ts';
 import { COMMITS_TOPIC, commitKey, commitMessage, ensureCommitsTopic, readLastCommitted } from './sink/commits.ts';
+import { RecordsBuilder } from './sink/builder.ts';
 import { jsonText } from './sink/json.ts';
 import { Partitioner } from './sink/partitioner.ts';
+import type { EncodedRecords } from './sink/produce-request.ts';
 import { commitPrepared, FENCED_ERRORS, ProducerSession, protocolErrorType } from './sink/session.ts';
 import type { TransactionIds } from './sink/session.ts';
 import { connectionFor } from './store.ts';
@@ -89,7 +93,8 @@ function parsePending(value: unknown, node: string): KafkaPendingCommit {
   return v as KafkaPendingCommit;
 }
 
-interface PartitionQueue { messages: Message[]; bytes: number }
+/** One partition's queued records: full builders sealed for sending, and the one being filled. */
+interface PartitionQueue { sealed: EncodedRecords[]; builder: RecordsBuilder }
 
 export class KafkaSink implements SinkInstance {
   readonly delivery: KafkaDelivery;
@@ -159,7 +164,7 @@ export class KafkaSink implements SinkInstance {
       });
       const partitions = await session.partitions(this.config.topic, (ms) => this.timers.sleep(ms));
       this.partitioner = new Partitioner(partitions);
-      this.queues = Array.from({ length: partitions }, () => ({ messages: [], bytes: 0 }));
+      this.queues = Array.from({ length: partitions }, () => ({ sealed: [], builder: new RecordsBuilder() }));
       this.session = session;
       return session;
     })();
@@ -188,17 +193,9 @@ export class KafkaSink implements SinkInstance {
     const out: Message[] = new Array(rows.length);
     for (let i = 0; i < rows.length; i++) {
       const row = rows[i]!;
-      // JSON stays text: the produce encoder (sink/produce-request.ts) writes it straight into the batch.
       const message: Message = { value: schema ? encodeAvro(schema.type, schema.id, row) : jsonText(row) };
       if (this.key) message.key = text(this.key.evaluate(row));
-      if (this.headers.length) {
-        const headers: Record<string, string> = {};
-        for (const [name, expr] of this.headers) {
-          const v = text(expr.evaluate(row));
-          if (v !== null) headers[name] = v;
-        }
-        message.headers = headers;
-      }
+      if (this.headers.length) message.headers = this.headerValues(row);
       out[i] = message;
     }
     return out;
@@ -210,36 +207,54 @@ export class KafkaSink implements SinkInstance {
   }
 
   async write(batch: Batch): Promise<void> {
-    if (batch.rows.length === 0) return;
+    const rows = batch.rows;
+    if (rows.length === 0) return;
     this.check();
-    await this.enqueue(await this.encode(batch.rows));
+    await this.ready();
+    const schema = this.config.format === 'avro' ? await this.avroFor(rows) : undefined;
+    for (const row of rows) {
+      this.add(
+        this.key ? text(this.key.evaluate(row)) : null,
+        // JSON stays text until the record builder writes it into the partition's buffer.
+        schema ? encodeAvro(schema.type, schema.id, row) : jsonText(row),
+        this.headers.length ? this.headerValues(row) : undefined,
+      );
+    }
+    this.rows += rows.length;
+    await this.afterQueueing();
   }
 
   /** Sends payloads exactly as given (the produce command's deliberately broken events). */
   async writeRaw(messages: Message[]): Promise<void> {
     if (messages.length === 0) return;
     this.check();
-    await this.enqueue(messages);
+    await this.ready();
+    for (const m of messages) this.add(m.key ?? null, m.value, undefined);
+    this.rows += messages.length;
+    await this.afterQueueing();
   }
 
-  private async enqueue(messages: Message[]): Promise<void> {
-    await this.ready();
-    const partitioner = this.partitioner!;
-    const queues = this.queues;
-    let bytes = 0;
-    for (const message of messages) {
-      const key = message.key ?? null;
-      const partition = partitioner.partition(key);
-      message.partition = partition;
-      // Text length for strings: close enough to bytes for sizing requests (ASCII-heavy JSON).
-      const size = (message.value === null ? 0 : message.value.length) + (key === null ? 0 : key.length) + 24;
-      const queue = queues[partition]!;
-      queue.messages.push(message);
-      queue.bytes += size;
-      bytes += size;
+  private headerValues(row: Row): Record<string, string> {
+    const headers: Record<string, string> = {};
+    for (const [name, expr] of this.headers) {
+      const v = text(expr.evaluate(row));
+      if (v !== null) headers[name] = v;
     }
-    this.queuedBytes += bytes;
-    this.rows += messages.length;
+    return headers;
+  }
+
+  /** Encodes one record into its partition's builder; a full builder is sealed as one request's worth. */
+  private add(key: string | Buffer | null, value: string | Buffer | null, headers: Record<string, string> | undefined): void {
+    const partition = this.partitioner!.partition(key);
+    const queue = this.queues[partition]!;
+    const builder = queue.builder;
+    const before = builder.bytes;
+    builder.add(key, value, headers);
+    this.queuedBytes += builder.bytes - before;
+    if (builder.bytes >= REQUEST_PARTITION_BYTES || builder.count >= REQUEST_PARTITION_MESSAGES) queue.sealed.push(builder.take());
+  }
+
+  private async afterQueueing(): Promise<void> {
     this.pump();
     // Backpressure: far more queued than one request takes, so wait for the send in flight.
     while (this.queuedBytes > QUEUE_LIMIT_BYTES && this.sending) await this.sending;
@@ -251,23 +266,17 @@ export class KafkaSink implements SinkInstance {
     if (this.sending || this.queuedBytes === 0 || this.failure !== undefined) return;
     const session = this.session;
     if (!session) return;
-    const messages: Message[] = [];
-    for (const queue of this.queues) {
-      if (queue.messages.length === 0) continue;
-      let n = 0;
-      let bytes = 0;
-      const limit = Math.min(queue.messages.length, REQUEST_PARTITION_MESSAGES);
-      while (n < limit && (n === 0 || bytes < REQUEST_PARTITION_BYTES)) {
-        const m = queue.messages[n]!;
-        bytes += (m.value === null ? 0 : m.value.length) + (m.key == null ? 0 : m.key.length) + 24;
-        n++;
-      }
-      const taken = n === queue.messages.length ? queue.messages : queue.messages.slice(0, n);
-      queue.messages = n === queue.messages.length ? [] : queue.messages.slice(n);
-      queue.bytes -= bytes;
-      this.queuedBytes -= bytes;
-      for (const m of taken) messages.push(m);
+    const chunks: (EncodedRecords & { partition: number })[] = [];
+    let count = 0;
+    for (let partition = 0; partition < this.queues.length; partition++) {
+      const queue = this.queues[partition]!;
+      const chunk = queue.sealed.shift() ?? (queue.builder.count > 0 ? queue.builder.take() : undefined);
+      if (!chunk) continue;
+      this.queuedBytes -= chunk.records.length;
+      count += chunk.count;
+      chunks.push({ ...chunk, partition });
     }
+    if (chunks.length === 0) return;
     if (this.transactionalId && !session.inTransaction()) {
       try {
         session.begin();
@@ -277,14 +286,14 @@ export class KafkaSink implements SinkInstance {
       }
       this.transactions++;
     }
-    this.sending = session.send([{ topic: this.config.topic, messages }], this.compression).then(
+    this.sending = session.sendEncoded(this.config.topic, chunks, this.compression, (ms) => this.timers.sleep(ms)).then(
       () => {
         this.sending = undefined;
         this.pump();
       },
       (error: unknown) => {
         this.sending = undefined;
-        this.failure = this.describe(error, `could not send ${messages.length} messages to topic "${this.config.topic}"`);
+        this.failure = this.describe(error, `could not send ${count} messages to topic "${this.config.topic}"`);
       },
     );
   }

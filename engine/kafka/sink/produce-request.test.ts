@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { test } from 'node:test';
 import '../kafkajs.ts';
-import { crc32c, encodeRecordBatch } from './produce-request.ts';
+import { RecordsBuilder } from './builder.ts';
+import { crc32c, encodeRecordBatch, frameRecordBatch } from './produce-request.ts';
 
 const require = createRequire(import.meta.url);
 const stockCrc = require('kafkajs/src/protocol/recordBatch/crc32C/index.js') as (buf: Buffer) => number;
@@ -35,4 +36,23 @@ test('record batches are byte-identical to kafkajs RecordBatch v0', async () => 
     const theirs = await RecordBatch({ records, firstTimestamp: now, maxTimestamp: now, producerId: '4242', producerEpoch: 3, firstSequence: 17, transactional, lastOffsetDelta: messages.length - 1 });
     assert.deepEqual(ours, theirs.buffer, `transactional ${transactional}`);
   }
+});
+
+test('records built as rows are queued frame into the same batch as kafkajs writes', async () => {
+  const messages = [
+    { key: 'k1', value: '{"a":1}' },
+    { key: null, value: Buffer.from([0, 1, 2, 255]) },
+    { key: Buffer.from('bk'), value: null },
+    { key: null, value: 'ünïcødé ✓ 日本', headers: { h: 'x', other: 'ü' } },
+    ...Array.from({ length: 300 }, (_, i) => ({ key: `key-${i}`, value: 'v'.repeat(i) })),
+  ];
+  // A small first capacity, so the builder grows several times.
+  const builder = new RecordsBuilder(64);
+  for (const m of messages) builder.add(m.key, m.value, 'headers' in m ? m.headers : undefined);
+  const now = 1_790_000_000_456;
+  const ours = await frameRecordBatch({ ...builder.take(), firstTimestamp: now, maxTimestamp: now, compression: 0, transactional: true, producerId: '7', producerEpoch: 1, firstSequence: 5 });
+  const records = messages.map((m, i) => Record({ ...m, offsetDelta: i, timestampDelta: 0 }));
+  const theirs = await RecordBatch({ records, firstTimestamp: now, maxTimestamp: now, producerId: '7', producerEpoch: 1, firstSequence: 5, transactional: true, lastOffsetDelta: messages.length - 1 });
+  assert.deepEqual(ours, theirs.buffer);
+  assert.equal(builder.count, 0, 'take() starts over');
 });

@@ -17,7 +17,9 @@ const require = createRequire(import.meta.url);
 type Bytes = Buffer | string | null | undefined;
 type HeaderValue = Buffer | string | (Buffer | string)[] | undefined;
 interface ProduceMessage { key?: Bytes; value: Bytes; headers?: Record<string, HeaderValue>; timestamp?: number | string }
-interface PartitionData { partition: number; firstSequence?: number; messages: ProduceMessage[] }
+/** Records already encoded by sink.kafka (sink/builder.ts): offset deltas from 0, timestamp deltas 0. */
+export interface EncodedRecords { records: Buffer; count: number }
+interface PartitionData { partition: number; firstSequence?: number; messages: ProduceMessage[]; encoded?: EncodedRecords }
 interface TopicData { topic: string; partitions: PartitionData[] }
 interface ProduceArgs {
   acks: number;
@@ -67,7 +69,7 @@ export function crc32c(buf: Uint8Array, start = 0, end = buf.length): number {
 // ---- varints ---------------------------------------------------------------------------------------------
 
 /** Bytes of the zigzag varint of a 32-bit signed integer. */
-function varintSize(value: number): number {
+export function varintSize(value: number): number {
   let v = ((value << 1) ^ (value >> 31)) >>> 0;
   let n = 1;
   while (v >= 0x80) {
@@ -77,7 +79,7 @@ function varintSize(value: number): number {
   return n;
 }
 
-function writeVarint(buf: Buffer, at: number, value: number): number {
+export function writeVarint(buf: Buffer, at: number, value: number): number {
   let v = ((value << 1) ^ (value >> 31)) >>> 0;
   while (v >= 0x80) {
     buf[at++] = (v & 0x7f) | 0x80;
@@ -87,12 +89,12 @@ function writeVarint(buf: Buffer, at: number, value: number): number {
   return at;
 }
 
-function byteLength(value: Bytes): number {
+export function byteLength(value: Bytes): number {
   if (value === null || value === undefined) return -1;
   return typeof value === 'string' ? Buffer.byteLength(value) : value.length;
 }
 
-function writeBytes(buf: Buffer, at: number, value: Bytes, length: number): number {
+export function writeBytes(buf: Buffer, at: number, value: Bytes, length: number): number {
   at = writeVarint(buf, at, length);
   if (length <= 0) return at;
   if (typeof value === 'string') return at + buf.write(value, at, length, 'utf8');
@@ -198,6 +200,25 @@ export async function encodeRecordBatch(args: {
   }
   // Messages without a timestamp get the batch's first one (kafkajs gives them "now").
   const records = encodeRecords(stamped ? messages.map((m) => (m.timestamp === undefined || m.timestamp === null ? { ...m, timestamp: args.now } : m)) : messages, first);
+  return frameRecordBatch({ ...args, records, count: messages.length, firstTimestamp: first, maxTimestamp: max });
+}
+
+/** The batch header, (compressed) records and CRC around encoded records. */
+export async function frameRecordBatch(args: {
+  records: Buffer;
+  count: number;
+  firstTimestamp: number;
+  maxTimestamp: number;
+  compression: number;
+  codec?: Codec;
+  transactional: boolean;
+  producerId: unknown;
+  producerEpoch: number;
+  firstSequence: number;
+}): Promise<Buffer> {
+  const { records, count } = args;
+  const first = args.firstTimestamp;
+  const max = args.maxTimestamp;
   const codecBits = args.compression & 0x07;
   if (codecBits && !args.codec) throw new Error(`no codec for compression type ${codecBits}`);
   const body = codecBits && args.codec ? await args.codec.compress({ buffer: records }) : records;
@@ -209,13 +230,13 @@ export async function encodeRecordBatch(args: {
   buf.writeInt8(2, 16);
   let at = BEFORE_ATTRIBUTES;
   buf.writeInt16BE(codecBits | (args.transactional ? 0x10 : 0), at);
-  buf.writeInt32BE(messages.length - 1, at + 2);
+  buf.writeInt32BE(count - 1, at + 2);
   buf.writeBigInt64BE(BigInt(first), at + 6);
   buf.writeBigInt64BE(BigInt(max), at + 14);
   buf.writeBigInt64BE(toBigInt(args.producerId), at + 22);
   buf.writeInt16BE(args.producerEpoch, at + 30);
   buf.writeInt32BE(args.firstSequence, at + 32);
-  buf.writeInt32BE(messages.length, at + 36);
+  buf.writeInt32BE(count, at + 36);
   at += AFTER_CRC;
   body.copy(buf, at);
   buf.writeUInt32BE(crc32c(buf, BEFORE_ATTRIBUTES, size), 17);
@@ -275,9 +296,10 @@ function install(): void {
       for (const topic of topicData) {
         parts.push(string(topic.topic), int32(topic.partitions.length));
         for (const p of topic.partitions) {
-          const batch = await encodeRecordBatch({
-            messages: p.messages, compression, codec, transactional: !!transactionalId, producerId, producerEpoch, firstSequence: p.firstSequence ?? 0, now,
-          });
+          const common = { compression, codec, transactional: !!transactionalId, producerId, producerEpoch, firstSequence: p.firstSequence ?? 0 };
+          const batch = p.encoded
+            ? await frameRecordBatch({ ...common, records: p.encoded.records, count: p.encoded.count, firstTimestamp: now, maxTimestamp: now })
+            : await encodeRecordBatch({ ...common, messages: p.messages, now });
           const header = Buffer.allocUnsafe(8);
           header.writeInt32BE(p.partition, 0);
           header.writeInt32BE(batch.length, 4);

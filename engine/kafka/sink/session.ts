@@ -11,6 +11,7 @@ import { createRequire } from 'node:module';
 import type { Kafka, Message } from 'kafkajs';
 import { EngineError } from '../../errors.ts';
 import { internalCluster, type InternalCluster } from '../cluster.ts';
+import type { EncodedRecords } from './produce-request.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -20,6 +21,9 @@ interface ProtocolError extends Error { type?: string; retriable?: boolean }
 interface EosManager {
   getProducerId(): string | number;
   getProducerEpoch(): number;
+  getSequence(topic: string, partition: number): number;
+  updateSequence(topic: string, partition: number, increment: number): void;
+  addPartitionsToTransaction(topics: { topic: string; partitions: { partition: number }[] }[]): Promise<void>;
   initProducerId(): Promise<void>;
   beginTransaction(): void;
   commit(): Promise<void>;
@@ -34,8 +38,21 @@ interface MessageProducer {
 
 type Partitioner = (args: { topic: string; partitionMetadata: unknown[]; message: Message }) => number;
 
+interface ProducingBroker {
+  produce(args: {
+    transactionalId?: string;
+    producerId: string | number;
+    producerEpoch: number;
+    acks: number;
+    timeout: number;
+    compression: number;
+    topicData: { topic: string; partitions: { partition: number; firstSequence: number; messages: never[]; encoded: EncodedRecords }[] }[];
+  }): Promise<unknown>;
+}
+
 interface SessionCluster extends InternalCluster {
   logger: unknown;
+  refreshMetadataIfNecessary(): Promise<void>;
   addMultipleTargetTopics(topics: string[]): Promise<void>;
   findTopicPartitionMetadata(topic: string): { partitionId: number; leader: number }[];
   findGroupCoordinator(args: { groupId: string; coordinatorType: number }): Promise<{
@@ -165,6 +182,59 @@ export class ProducerSession {
   /** Sends and resolves once every partition leader has the messages from all in-sync replicas. */
   async send(topicMessages: TopicMessages[], compression: number): Promise<void> {
     await this.producer.sendBatch({ acks: -1, compression, topicMessages });
+  }
+
+  /**
+   * Sends records the sink encoded itself (sink/builder.ts), one batch per partition, to each partition's
+   * leader, with the session's producer id, epoch and sequence numbers (in its transaction when
+   * transactional): kafkajs' send path without its Message objects. A retriable failure (leader moved,
+   * connection lost) re-sends what was not acknowledged with the same sequence numbers, so the broker
+   * keeps each batch once.
+   */
+  async sendEncoded(topic: string, chunks: readonly (EncodedRecords & { partition: number })[], compression: number, sleep: (ms: number) => Promise<void>): Promise<void> {
+    let pending = [...chunks];
+    for (let attempt = 1; pending.length > 0; attempt++) {
+      try {
+        await this.cluster.refreshMetadataIfNecessary();
+        const byPartition = new Map(pending.map((c) => [c.partition, c]));
+        const leaders = this.cluster.findLeaderForPartitions(topic, [...byPartition.keys()]);
+        const failures: unknown[] = [];
+        await Promise.all(Object.entries(leaders).map(async ([nodeId, partitions]) => {
+          const broker = (await this.cluster.findBroker({ nodeId })) as unknown as ProducingBroker;
+          if (this.transactionalId !== undefined) await this.eos.addPartitionsToTransaction([{ topic, partitions: partitions.map((partition) => ({ partition })) }]);
+          const entries = partitions.map((partition) => {
+            const encoded = byPartition.get(partition)!;
+            const firstSequence = this.eos.getSequence(topic, partition);
+            this.eos.updateSequence(topic, partition, encoded.count);
+            return { partition, firstSequence, messages: [] as never[], encoded };
+          });
+          try {
+            await broker.produce({
+              transactionalId: this.transactionalId,
+              producerId: this.eos.getProducerId(),
+              producerEpoch: this.eos.getProducerEpoch(),
+              acks: -1,
+              timeout: 30_000,
+              compression,
+              topicData: [{ topic, partitions: entries }],
+            });
+            for (const partition of partitions) byPartition.delete(partition);
+          } catch (error) {
+            for (const e of entries) this.eos.updateSequence(topic, e.partition, -e.encoded.count);
+            failures.push(error);
+          }
+        }));
+        pending = [...byPartition.values()];
+        if (failures.length > 0) throw failures[0];
+        if (pending.length > 0) throw Object.assign(new Error(`no leader known for partitions ${pending.map((c) => c.partition).join(', ')} of ${topic}`), { retriable: true });
+      } catch (error) {
+        const e = error as ProtocolError;
+        const retriable = e.retriable === true || /Connection|Timeout|Metadata/.test(e.name);
+        if (!retriable || attempt >= 10) throw error;
+        await this.cluster.refreshMetadata().catch(() => {});
+        await sleep(Math.min(300 * 2 ** (attempt - 1), 5000));
+      }
+    }
   }
 
   async commit(): Promise<void> {
