@@ -105,3 +105,20 @@ test('--max-events: the source delivers exactly the granted events and its posit
   next.restore(limited.positions());
   assert.deepEqual((await collect(next)).out.map((r) => r.n), [23, 24], 'offsets 23 and 24 come with the next run');
 });
+
+test('group offsets are set after the final checkpoint too, when the consumer has already left (lag tools see the end)', { timeout: 120_000 }, async () => {
+  const topic = uniqueTopic('restore-lag');
+  const group = `${topic}-group`;
+  await createTopic(topic, 2);
+  await produce(topic, 0, ['{"n":0}', '{"n":1}']);
+  const k = source(topic, group);
+  await collect(k);
+  // The runtime's final checkpoint comes after run() returned: the consumer is gone by then.
+  await k.committed(k.positions());
+  await k.close();
+  const admin = kafkaClient(connection).admin();
+  await admin.connect();
+  const [offsets] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
+  await admin.disconnect();
+  assert.deepEqual(offsets?.partitions.map((p) => [p.partition, p.offset]).sort(), [[0, '2'], [1, '0']]);
+});

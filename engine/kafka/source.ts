@@ -64,6 +64,8 @@ export class KafkaSource implements SourceInstance {
    * informational only (lag tools) and may be past events no sink has.
    */
   private restored = false;
+  /** The consumer connected at least once (group offsets can be set after it left). */
+  private connected = false;
   /** With `restored`: each partition's earliest offset when the run started. */
   private readonly earliest = new Map<string, number>();
   /** The announcement of the partitions of the latest assignment: batches wait for it. */
@@ -204,6 +206,7 @@ export class KafkaSource implements SourceInstance {
     });
     this.consumer = consumer;
     if (!(await this.connectWithRetry(consumer, signal))) return;
+    this.connected = true;
 
     let topics: string[];
     let plan: Awaited<ReturnType<KafkaSource['plan']>>;
@@ -442,18 +445,27 @@ export class KafkaSource implements SourceInstance {
 
   async committed(positions: SourcePositions): Promise<void> {
     const consumer = this.consumer;
-    if (!consumer) return;
     const offsets = Object.entries(positions).flatMap(([tp, offset]) => {
       const i = tp.lastIndexOf('/');
       return typeof offset === 'number' ? [{ topic: tp.slice(0, i), partition: Number(tp.slice(i + 1)), offset: String(offset) }] : [];
     });
-    if (offsets.length === 0) return;
+    if (offsets.length === 0 || (!consumer && !this.connected)) return;
     // The barrier (and so the next lake commit) need not wait for the broker's answer: commits are chained
     // so they land in order, and the consumer disconnects only after the last one. A failure never affects
-    // what the lake holds.
+    // what the lake holds. After the input ended (the final checkpoint comes after run() returned and the
+    // consumer left the group) the offsets are set through the admin API, so lag tools see the end too.
     this.committing = this.committing
-      .then(() => consumer.commitOffsets(offsets))
+      .then(() => (consumer ? consumer.commitOffsets(offsets) : this.setGroupOffsets(offsets)))
       .catch((error: unknown) => this.ctx.log('warn', `Kafka group offsets not committed: ${(error as Error).message}`));
+  }
+
+  private async setGroupOffsets(offsets: readonly { topic: string; partition: number; offset: string }[]): Promise<void> {
+    const topics = [...new Set(offsets.map((o) => o.topic))];
+    await this.withAdmin(async (admin) => {
+      for (const topic of topics) {
+        await admin.setOffsets({ groupId: this.group(), topic, partitions: offsets.filter((o) => o.topic === topic).map((o) => ({ partition: o.partition, offset: o.offset })) });
+      }
+    });
   }
 
   async close(): Promise<void> {
