@@ -24,15 +24,15 @@ function committedCount(bootstrap: string, topic: string): number {
   return Number(r.stdout.trim());
 }
 
-async function engineRun(ctx: BenchContext, connection: ConnectionConfig, bootstrap: string, input: string, delivery: KafkaDelivery): Promise<ModeFigures> {
-  const output = `${input}-out-${delivery}`;
+async function engineRun(ctx: BenchContext, connection: ConnectionConfig, bootstrap: string, input: string, delivery: KafkaDelivery, round: number): Promise<ModeFigures> {
+  const output = `${input}-out-${delivery}-${round}`;
   await createTopic(connection, output, 3);
   const doc: PipelineDoc = {
     format: 'streamlake.pipeline',
     version: 1,
-    name: `bench-kafka-window-kafka-${delivery}`,
+    name: `bench-kafka-window-kafka-${delivery}-${round}`,
     nodes: [
-      { id: 'orders', type: 'source.kafka', config: { connection: connection.name, topics: [input], format: 'json', startFrom: 'earliest', group: `${input}-${delivery}` } },
+      { id: 'orders', type: 'source.kafka', config: { connection: connection.name, topics: [input], format: 'json', startFrom: 'earliest', group: `${input}-${delivery}-${round}` } },
       { id: 'valid', type: 'transform.filter', config: { where: 'amount > 0 AND region IS NOT NULL' } },
       { id: 'per_min', type: 'window.tumbling', config: { time: 'event_time', size: '1m', watermarkDelay: '5s', groupBy: ['region'], aggregates: { orders: 'count(*)', revenue: 'sum(amount)', max_order: 'max(amount)' } } },
       { id: 'out', type: 'sink.kafka', config: { connection: connection.name, topic: output, format: 'json', key: 'region', delivery } },
@@ -48,7 +48,7 @@ async function engineRun(ctx: BenchContext, connection: ConnectionConfig, bootst
     onEvent: (event) => { if (event.type === 'checkpoint') checkpointMs.push(event.durationMs); },
     lakeDir: join(ctx.workDir, 'lake'),
     homeDir: ctx.workDir,
-    checkpointDir: join(ctx.workDir, `checkpoints-${delivery}`),
+    checkpointDir: join(ctx.workDir, `checkpoints-${delivery}-${round}`),
     // A checkpoint a second (the default is 10 s): several transactions per run, so their cost shows.
     checkpointInterval: 1000,
     nodes: { 'source.kafka': drainingSource(connection), 'sink.kafka': kafkaSink },
@@ -94,10 +94,16 @@ registerWorkload({
       if (kcatCode !== 0) throw new Error(`kcat -C exited ${kcatCode}`);
       const kcatRate = count / kcatSeconds;
 
-      // At least once first: it also pays for warming up the JIT, so the comparison does not favour it.
-      const atLeastOnce = await engineRun(ctx, broker.connection, broker.bootstrap, topic, 'at-least-once');
-      const exactlyOnce = await engineRun(ctx, broker.connection, broker.bootstrap, topic, 'exactly-once');
-      for (const m of [exactlyOnce, atLeastOnce]) {
+      // Each mode twice, alternating, and the faster run of each is reported: the first run in the process
+      // also warms up the JIT, and on a shared machine one run can lose seconds to other processes.
+      const runs: ModeFigures[] = [];
+      for (const [round, delivery] of (['at-least-once', 'exactly-once', 'at-least-once', 'exactly-once'] as const).entries()) {
+        runs.push(await engineRun(ctx, broker.connection, broker.bootstrap, topic, delivery, round));
+      }
+      const best = (delivery: KafkaDelivery): ModeFigures => runs.filter((r) => r.delivery === delivery).sort((a, b) => a.seconds - b.seconds)[0]!;
+      const atLeastOnce = best('at-least-once');
+      const exactlyOnce = best('exactly-once');
+      for (const m of runs) {
         if (m.visible !== m.windows) throw new Error(`${m.delivery}: a read_committed reader sees ${m.visible} window rows, the window emitted ${m.windows}`);
       }
       const rate = (m: ModeFigures): number => m.events / m.seconds;
@@ -119,6 +125,7 @@ registerWorkload({
           `exactly-once / kcat = ${(rate(exactlyOnce) / kcatRate).toFixed(2)}, at-least-once / kcat = ${(rate(atLeastOnce) / kcatRate).toFixed(2)}`,
           `exactly-once / at-least-once = ${(rate(exactlyOnce) / rate(atLeastOnce)).toFixed(2)}; checkpoint (barrier → commit) mean ${mean(exactlyOnce.checkpointMs)} ms exactly-once vs ${mean(atLeastOnce.checkpointMs)} ms at-least-once: what the transactions cost`,
           `window rows: ${exactlyOnce.windows} (each read back once with read_committed)`,
+          `all runs (s): ${runs.map((r) => `${r.delivery} ${r.seconds.toFixed(2)}`).join(', ')}`,
           `load average (1 min) at the end: ${load1?.toFixed(2)}`,
         ],
         ratioToKcat: rate(exactlyOnce) / kcatRate,
