@@ -169,17 +169,18 @@ export class LakeSink implements SinkInstance {
 
   async commit(info: CheckpointInfo, pending: unknown): Promise<void> {
     const segments = pendingSegments(pending, this.ctx.nodeId);
-    const committed = await this.lastCommittedId();
-    if (committed !== null && committed >= info.id) {
-      // Already in the table (a repeat after a crash, or a commit whose outcome was unknown).
-      await this.published(info.id, segments);
-      return;
-    }
     const rows = segments.reduce((n, segment) => n + segment.rows, 0);
     const due = info.flush || this.ctx.clock.now() - this.lastCommitAt >= this.intervalMs || rows >= this.targetRows;
     if (!due) return;
     if (segments.length === 0) {
       this.lastCommitAt = this.ctx.clock.now();
+      return;
+    }
+    // Idempotence: the table says what is in it.
+    const committed = await this.lastCommittedId();
+    if (committed !== null && committed >= info.id) {
+      // Already in the table (a repeat after a crash, or a commit whose outcome was unknown).
+      await this.published(info.id, segments);
       return;
     }
     await this.publish(info, segments);
