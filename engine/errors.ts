@@ -44,6 +44,8 @@ export const errorCodes = {
   ENG_REGISTRY_START: 'The local schema registry could not be started',
   ENG_REGISTRY_REQUEST: 'The schema registry refused or failed a request',
   ENG_REGISTRY_INCOMPATIBLE: 'The schema is not compatible with the subject',
+  ENG_KAFKA_TRANSACTION: 'A Kafka transaction could not be committed',
+  ENG_KAFKA_FENCED: 'Another producer with the same transactional id took over',
   // hosts
   ENG_HOST_AUTH: 'Missing or wrong studio token',
   ENG_HOST_REQUEST: 'Malformed request',

@@ -106,6 +106,11 @@ export interface RunStatus {
   eventsTotal: number;
   /** Set when state is `failed`. */
   error?: ErrorPayload;
+  /**
+   * Set when a finished run has something to say about what it did not do, e.g. it resumed a bounded input
+   * that an earlier run had already read to its end: "Nothing new since checkpoint 12; Reset to start over".
+   */
+  notice?: string;
 }
 
 export interface RunOptions {
@@ -113,6 +118,42 @@ export interface RunOptions {
   maxEvents?: number;
   /** Drop checkpointed state before starting instead of resuming from it. */
   fresh?: boolean;
+}
+
+/**
+ * What Reset does with the lake tables the pipeline writes (its sink.lake nodes' tables and branches):
+ * `replace` empties each in one Iceberg delete snapshot (history stays, time travel still sees the old rows),
+ * so the next run leaves exactly its own rows; `append` keeps them, so the next run adds its rows again.
+ */
+export type ResetTables = 'replace' | 'append';
+
+export interface ResetTableResult {
+  table: string;
+  branch: string;
+  /** emptied: a delete snapshot removed its rows; kept: left as it was (append); absent: no such table or branch yet. */
+  action: 'emptied' | 'kept' | 'absent';
+  /** Rows the delete snapshot removed (0 unless emptied). */
+  rowsRemoved: number;
+  /** The snapshot Reset committed (the delete, or the marker on a kept table), as decimal text; null when absent. */
+  snapshotId: SnapshotIdText | null;
+}
+
+export interface ResetGroupResult {
+  /** The source.kafka node. */
+  node: string;
+  connection: string;
+  group: string;
+  /** deleted: the group and its committed offsets are gone, so the next run starts where startFrom says. */
+  action: 'deleted' | 'absent';
+}
+
+export interface ResetResult {
+  pipelineName: string;
+  /** Checkpoint files deleted. */
+  checkpointsRemoved: number;
+  tables: ResetTableResult[];
+  /** Consumer groups of the pipeline's Kafka sources (only when the doc was sent). */
+  groups: ResetGroupResult[];
 }
 
 export type PortName = 'out' | 'error' | 'late';
@@ -657,8 +698,14 @@ export interface StudioApi {
   runStart(params: { doc: PipelineDoc; options?: RunOptions }): Promise<RunStatus>;
   /** Stops sources, drains, takes a final checkpoint; resolves when stopped. */
   runStop(): Promise<RunStatus>;
-  /** Deletes the checkpointed state of a pipeline (by name) so the next run starts fresh. Not while running. */
-  runReset(params: { pipelineName: string }): Promise<void>;
+  /**
+   * Deletes the checkpointed state of a pipeline (by name) so the next run starts fresh. Not while running.
+   * With the pipeline's `doc` it also deletes the consumer groups of its Kafka sources (without a
+   * checkpoint a source resumes from its group's offsets, which would not be a start from scratch), and
+   * with `tables` it replaces or keeps the contents of the lake tables the doc writes; without `tables`
+   * the tables are left untouched.
+   */
+  runReset(params: { pipelineName: string; doc?: PipelineDoc; tables?: ResetTables }): Promise<ResetResult>;
   runStatus(): Promise<RunStatus>;
   /** Latest metrics of the current or last run; null before any run. */
   runMetrics(): Promise<MetricsSnapshot | null>;

@@ -73,7 +73,11 @@ export function createStudioService(options: StudioServiceOptions): StudioServic
   const lake = new LakeExplorer(lakeDir, clock, events);
   const sql = new SqlWorkbench(lakeDir, clock, options.mode);
   const kafka = new KafkaScreens({ connections, clock, timers, events, lakeDir, homeDir });
-  const runs = new RunControl({ lakeDir, homeDir, clock, timers, events, history, groupLag: (connection, group) => kafka.groupLag(connection, group) });
+  const runs = new RunControl({
+    lakeDir, homeDir, clock, timers, events, history,
+    groupLag: (connection, group) => kafka.groupLag(connection, group),
+    deleteGroup: (connection, group) => kafka.deleteGroup(connection, group),
+  });
   const schemas = new SchemaScreens(connections, (nodeId) => runs.liveRows(nodeId));
   const info: HostInfo = {
     mode: options.mode,
@@ -130,7 +134,7 @@ export function createStudioService(options: StudioServiceOptions): StudioServic
       return runs.start(doc, runOptions);
     },
     runStop: () => runs.stop(),
-    runReset: ({ pipelineName }) => runs.reset(pipelineName),
+    runReset: ({ pipelineName, doc, tables }) => runs.reset(pipelineName, doc, tables),
     runStatus: async () => runs.status(),
     runMetrics: async () => runs.metrics(),
     nodePreview: async ({ nodeId, port, limit }) => runs.preview(nodeId, port, limit),

@@ -88,7 +88,18 @@ const validators: ValidatorTable = {
   autosaveRead: noParams,
   runStart: object({ doc: pipelineDoc, options: optional(runOptions) }),
   runStop: noParams,
-  runReset: object({ pipelineName: name }),
+  runReset: (() => {
+    const shape = object({ pipelineName: name, doc: optional(pipelineDoc), tables: optional(literal('replace', 'append')) });
+    return {
+      check(value: unknown, path: string) {
+        const params = shape.check(value, path);
+        if (params.tables !== undefined && params.doc === undefined) {
+          throw new EngineError('ENG_HOST_REQUEST', `${path}.tables needs ${path}.doc: the pipeline says which tables it writes`, { path });
+        }
+        return params;
+      },
+    };
+  })(),
   runStatus: noParams,
   runMetrics: noParams,
   nodePreview: object({ nodeId, port: optional(port), limit: optional(limit) }),

@@ -84,7 +84,8 @@ Examples:
       await admin.disconnect();
     }
 
-    const sink = new KafkaSink('produce', { connection: connection.name, topic: f.topic, format, key: f.key }, connection, { log: (level, message) => { if (level !== 'debug' && level !== 'info') process.stderr.write(`${message}\n`); } }, { compression });
+    // A standalone producer without checkpoints: rows are visible as soon as they are sent.
+    const sink = new KafkaSink('produce', { connection: connection.name, topic: f.topic, format, key: f.key, delivery: 'at-least-once' }, connection, { log: (level, message) => { if (level !== 'debug' && level !== 'info') process.stderr.write(`${message}\n`); } }, { compression });
     const options: GeneratorOptions = {
       count,
       seed: f.seed ?? 1,

@@ -94,3 +94,21 @@ test('--max-events ends an unbounded run; Ctrl-C stops with a final checkpoint',
   assert.match(interrupted.stdout, /stopped: [\d,]+ events/);
   assert.equal((await readdir(join(dir, 'chk'))).length, 1);
 });
+
+test('checkpoints are kept by default in $STREAMLAKE_HOME/checkpoints/<pipeline>; a finished bounded input is not read again', async () => {
+  const dir = await temp();
+  const file = join(dir, 'p.json');
+  await writeFile(file, pipeline({ count: 2000 }));
+  const first = await cli(['run', file, '--lake', join(dir, 'lake')], dir);
+  assert.equal(first.code, 0, first.stderr);
+  assert.match(first.stdout, /finished: 2,000 events/);
+  assert.match(first.stderr, new RegExp(`checkpoints ${join(dir, 'checkpoints', 'cli-run')}`));
+  const files = await readdir(join(dir, 'checkpoints', 'cli-run'));
+  assert.equal(files.length, 1, 'only the newest checkpoint is kept');
+  assert.match(files[0] ?? '', /^chk-\d+\.json$/);
+
+  const second = await cli(['run', file, '--lake', join(dir, 'lake')], dir);
+  assert.equal(second.code, 0, second.stderr);
+  assert.match(second.stdout, /finished: 0 events/);
+  assert.match(second.stdout, /resumed from checkpoint \d+/);
+});

@@ -6,6 +6,7 @@ import { resolve } from 'node:path';
 import { parseDuration } from '../format/duration.ts';
 import { parsePipelineText, type PipelineDoc } from '../format/pipeline.ts';
 import '../nodes/index.ts';
+import { defaultCheckpointDir } from '../runtime/checkpoint.ts';
 import { createRun, type Run, type RunSummary } from '../runtime/run.ts';
 import { parseArgs } from './args.ts';
 import type { Command } from './command.ts';
@@ -17,11 +18,15 @@ Validates the pipeline, then runs it headless. Bounded sources (generators with 
 run after the final checkpoint and lake commit; unbounded ones run until Ctrl-C, which stops cleanly with
 a final checkpoint (exit 130). Progress goes to stderr, the summary to stdout.
 
+Checkpoints are always kept, in $STREAMLAKE_HOME/checkpoints/<pipeline> (the studio's folder too), and a
+run resumes from the newest one: a killed or stopped run continues exactly where it was, and a bounded
+input that was read to its end is not read again (delete the folder, or Reset in the studio, to start over).
+
 Options:
   --lake DIR             Lake folder (default $STREAMLAKE_HOME/lake, STREAMLAKE_HOME defaults to ~/.streamlake)
-  --max-events N         Stop reading after N source events; the run then ends like bounded input
-  --checkpoint-dir DIR   Keep checkpoints here: a later run with the same folder resumes exactly
-  --checkpoint-interval D  Time between checkpoints, e.g. 10s (default 10s; lake sinks commit at these; state files need --checkpoint-dir)
+  --max-events N         Stop after exactly N source events; the next run continues with event N+1
+  --checkpoint-dir DIR   Keep checkpoints in DIR instead of $STREAMLAKE_HOME/checkpoints/<pipeline>
+  --checkpoint-interval D  Time between checkpoints, e.g. 10s (default 10s; lake sinks commit at these)
 `;
 
 export const run: Command = {
@@ -66,11 +71,13 @@ export const run: Command = {
     }
     const doc = checked.doc;
     const lakeDir = resolve(flags.lake ?? defaultLakeDir());
+    const home = streamlakeHome();
+    const checkpointDir = flags['checkpoint-dir'] ? resolve(flags['checkpoint-dir']) : defaultCheckpointDir(home, doc.name);
     const runner = createRun(doc, {
       lakeDir,
-      homeDir: streamlakeHome(),
+      homeDir: home,
       maxEvents,
-      checkpointDir: flags['checkpoint-dir'] ? resolve(flags['checkpoint-dir']) : undefined,
+      checkpointDir,
       checkpointInterval: interval,
       onEvent: (event) => {
         if (event.type === 'log' && (event.level === 'warn' || event.level === 'error')) progress.message(`${event.level}: ${event.node ? `${event.node}: ` : ''}${event.message}`);
@@ -89,7 +96,7 @@ export const run: Command = {
       void runner.stop();
     };
     process.on('SIGINT', onSigint);
-    progress.message(`running ${doc.name} → lake ${lakeDir}`);
+    progress.message(`running ${doc.name} → lake ${lakeDir}, checkpoints ${checkpointDir}`);
     progress.start();
     let summary: RunSummary;
     try {

@@ -241,6 +241,7 @@ export const nodeCatalog: readonly NodeTypeInfo[] = [
       { key: 'recordName', kind: 'string', label: 'Record name', when: { key: 'format', values: ['avro', 'protobuf', 'json-schema'] }, placeholder: 'com.acme.Order', help: 'Name (with an optional namespace) of the derived record; defaults to <topic>_value.' },
       { key: 'subject', kind: 'string', label: 'Use subject', when: { key: 'format', values: ['avro', 'protobuf', 'json-schema'] }, help: 'Write with this registry subject\'s schema instead of deriving one from the rows.' },
       { key: 'schemaVersion', kind: 'integer', label: 'Subject version', min: 1, when: { key: 'format', values: ['avro', 'protobuf', 'json-schema'] }, help: 'The version of the chosen subject; the latest when empty.' },
+      { key: 'delivery', kind: 'enum', label: 'Delivery', options: ['exactly-once', 'at-least-once'], default: 'exactly-once', help: 'exactly-once: rows are committed in a Kafka transaction when a checkpoint completes (readers with isolation.level=read_committed see each once; the transaction timeout, 15 min, must exceed the checkpoint interval plus restart time). at-least-once: rows are visible at once; after a crash those since the last checkpoint are sent again.' },
     ],
   },
 ];

@@ -164,6 +164,12 @@ export interface KafkaSinkConfig {
   subject?: string;
   /** The version of `subject` to write with (default: the latest). */
   schemaVersion?: number;
+  /**
+   * exactly-once (default): Kafka transactions committed when a checkpoint completes; readers with
+   * isolation.level=read_committed see each row once, after its checkpoint. at-least-once: rows are
+   * visible at once, and a restore after a crash sends the rows since the restored checkpoint again.
+   */
+  delivery?: 'exactly-once' | 'at-least-once';
 }
 
 interface NodeOf<T extends string, C> {

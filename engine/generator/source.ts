@@ -35,16 +35,26 @@ export class GeneratorSource implements SourceInstance {
         const partition = this.ids[index] ?? `${this.ctx.nodeId}/${index}`;
         const rows: Row[] = [];
         const dead: DeadLetter[] = [];
+        // Under --max-events only granted events are generated, so the position covers just those.
+        const budget = this.ctx.budget;
+        let limited = false;
         for (let i = 0; i < size && !stream.done(); i++) {
+          if (budget && budget(1) === 0) {
+            limited = true;
+            break;
+          }
           const record = stream.next();
           if ('row' in record) rows.push(record.row);
           else dead.push({ reason: record.reason, node: this.ctx.nodeId, port: 'error', payload: record.raw, source: { partition, event: record.serial }, at: new Date(this.ctx.clock.now()) });
         }
         emitted += rows.length + dead.length;
-        // The stream's state already covers both batches when they are handed over, so positions() taken
-        // at any await point below includes them.
-        if (rows.length > 0) await push({ rows, partition }, 'out');
-        if (dead.length > 0) await push({ rows: dead, partition }, 'error');
+        // The stream's state already covers both batches when they are handed over, and push delivers
+        // synchronously: both ports go in this same step, so no checkpoint covers undelivered dead letters.
+        const delivered: Promise<void>[] = [];
+        if (rows.length > 0) delivered.push(push({ rows, partition }, 'out'));
+        if (dead.length > 0) delivered.push(push({ rows: dead, partition }, 'error'));
+        await Promise.all(delivered);
+        if (limited) return;
         // push() resolves on microtasks while the sinks have room, so an unthrottled generator would never
         // let I/O, timers or the host's WebSocket run; hand the event loop a turn after every batch.
         if (!rated) await yieldToEventLoop();

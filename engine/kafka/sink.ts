@@ -1,27 +1,82 @@
-// sink.kafka: an idempotent producer (no duplicates from its own retries), one send per batch. Keys and
-// headers come from SQL expressions evaluated per row; values are JSON, or Avro, Protobuf or JSON Schema in
-// the Confluent wire format with the schema in the registry (schemas/writer.ts: derived from the rows and
-// registered under the naming strategy's subject, or a chosen subject and version).
-import type { Producer, Message } from 'kafkajs';
+// sink.kafka: rows to a Kafka topic, exactly once by default. Keys and headers come from SQL expressions
+// evaluated per row; values are JSON, or Avro, Protobuf or JSON Schema in the Confluent wire format with
+// the schema in the registry (schemas/writer.ts: derived from the rows and registered under the naming
+// strategy's subject, or a chosen subject and version).
+//
+// Exactly once (delivery: exactly-once) is Kafka transactions driven by the runtime's two-phase commit:
+// rows between two checkpoint barriers go into one transaction of a producer whose transactional id is
+// stable per pipeline and node (`streamlake:<pipeline>/<node>`). prepare() at the barrier waits until
+// every send is acknowledged, adds a record naming the checkpoint to the compacted topic
+// __streamlake_sink_commits (sink/commits.ts) in the same transaction, and returns the transaction's
+// ids; commit() after the checkpoint file is durable sends EndTxn(commit). A restarted engine commits
+// the transaction of the checkpoint it restores from with the saved ids before its own producer starts
+// (whose InitProducerId then fences the crashed one and aborts anything it left open), unless the
+// commits topic, read with read_committed, shows that checkpoint committed already.
+//
+// The transaction timeout (transaction.timeout.ms, default 15 minutes, the broker's default maximum)
+// must exceed the checkpoint interval plus the time a crashed run takes to be restarted: a transaction
+// open longer is aborted by the broker, and a restore that finds its checkpoint's transaction aborted
+// fails with ENG_KAFKA_TRANSACTION instead of losing rows quietly. Meanwhile read_committed consumers of
+// the topic wait at the open transaction, so keep it no longer than needed.
+//
+// at-least-once: an idempotent producer without transactions; rows are visible as soon as they are sent,
+// and a restore sends again everything after the restored checkpoint.
+//
+// Throughput: rows are partitioned by the sink itself (sink/partitioner.ts) and encoded at once into their
+// partition's record buffer (sink/builder.ts: the row's text is garbage immediately, queued bytes live
+// outside the JS heap); a send takes up to ~1 MB per partition as one produce request (sink/session.ts
+// sendEncoded, with the session's sequence numbers) while the next rows queue up, so the request size
+// follows the load without a linger timer. One request is in flight at a time, as in kafkajs' idempotent
+// path: measured, the JS thread is the limit, not the round trip.
+import type { Kafka, Message } from 'kafkajs';
 import { EngineError } from '../errors.ts';
 import { compileExpression } from '../expr/index.ts';
 import type { CompiledExpression } from '../expr/index.ts';
 import type { KafkaSinkConfig, NodeSpec } from '../format/pipeline.ts';
 import { registerNode } from '../nodes/registry.ts';
+import { systemTimers } from '../runtime/clock.ts';
+import { faultPoint } from '../runtime/faults.ts';
+import type { Timers } from '../runtime/clock.ts';
 import type { Batch, CheckpointInfo, NodeContext, Row, SinkInstance, SinkSummary } from '../runtime/types.ts';
 import type { CompressionName } from './codecs.ts';
 import { compressionType } from './codecs.ts';
 import type { ConnectionConfig } from './connections.ts';
 import { kafkaClient } from './connections.ts';
-import { Partitioners } from './kafkajs.ts';
-import { encodeJson } from './formats.ts';
 import { RegistryClient } from './registry/client.ts';
 import { SchemaWriter } from './schemas/writer.ts';
+import { COMMITS_TOPIC, commitKey, commitMessage, ensureCommitsTopic, readLastCommitted } from './sink/commits.ts';
+import { RecordsBuilder } from './sink/builder.ts';
+import { jsonText } from './sink/json.ts';
+import { Partitioner } from './sink/partitioner.ts';
+import type { EncodedRecords } from './sink/produce-request.ts';
+import { commitPrepared, FENCED_ERRORS, ProducerSession, protocolErrorType } from './sink/session.ts';
+import type { TransactionIds } from './sink/session.ts';
 import { connectionFor } from './store.ts';
+
+export type KafkaDelivery = 'exactly-once' | 'at-least-once';
 
 export interface KafkaSinkOptions {
   compression?: CompressionName;
+  /**
+   * transaction.timeout.ms for exactly once (default 900 000 = 15 min, the broker's default
+   * transaction.max.timeout.ms). Must exceed the checkpoint interval plus the time to restart a crashed run.
+   */
+  transactionTimeoutMs?: number;
 }
+
+/** What a checkpoint keeps of an exactly-once sink: the prepared transaction, committable from any process. */
+export interface KafkaPendingCommit extends TransactionIds {
+  checkpoint: number;
+  topic: string;
+}
+
+export const DEFAULT_TRANSACTION_TIMEOUT_MS = 900_000;
+/** Bytes of one partition's messages per produce request: under the broker's default message.max.bytes (1 MiB). */
+const REQUEST_PARTITION_BYTES = 900_000;
+/** librdkafka's batch.num.messages. */
+const REQUEST_PARTITION_MESSAGES = 10_000;
+/** Queued bytes above which write() waits for the send in flight. */
+const QUEUE_LIMIT_BYTES = 16 << 20;
 
 function text(value: unknown): string | null {
   if (value === null || value === undefined) return null;
@@ -29,32 +84,97 @@ function text(value: unknown): string | null {
   return typeof value === 'object' ? JSON.stringify(value) : String(value);
 }
 
+function parsePending(value: unknown, node: string): KafkaPendingCommit {
+  const v = value as Partial<KafkaPendingCommit> | null;
+  const ok = typeof v === 'object' && v !== null
+    && typeof v.transactionalId === 'string' && typeof v.producerId === 'string' && /^\d{1,19}$/.test(v.producerId) && Number.isInteger(v.producerEpoch)
+    && Number.isInteger(v.checkpoint) && typeof v.topic === 'string';
+  if (!ok) throw new EngineError('ENG_RUN_CHECKPOINT', `sink.kafka "${node}": the checkpoint's pending transaction ${JSON.stringify(value)} is not {transactionalId, producerId, producerEpoch, checkpoint, topic}`);
+  return v as KafkaPendingCommit;
+}
+
+/** One partition's queued records: full builders sealed for sending, and the one being filled. */
+interface PartitionQueue { sealed: EncodedRecords[]; builder: RecordsBuilder }
+
 export class KafkaSink implements SinkInstance {
-  private producer: Producer | undefined;
+  readonly delivery: KafkaDelivery;
+  private readonly kafka: Kafka;
   private readonly key: CompiledExpression | undefined;
   private readonly headers: [string, CompiledExpression][];
+  private readonly compression: number;
+  private readonly transactionalId: string | undefined;
+  private readonly commitsKey: string | undefined;
   private schema: SchemaWriter | undefined;
+  private session: ProducerSession | undefined;
+  private opening: Promise<ProducerSession> | undefined;
+  private partitioner: Partitioner | undefined;
+  private queues: PartitionQueue[] = [];
+  private queuedBytes = 0;
+  private sending: Promise<void> | undefined;
+  private failure: unknown;
+  /** The transaction prepare() closed for a checkpoint, until commit() commits it. */
+  private prepared: KafkaPendingCommit | undefined;
+  private commitsTopicReady = false;
+  /** The newest checkpoint this sink instance committed itself. */
+  private committed: number | undefined;
   private rows = 0;
+  private transactions = 0;
 
   constructor(
     private readonly nodeId: string,
     private readonly config: KafkaSinkConfig,
     private readonly connection: ConnectionConfig,
-    private readonly ctx: Pick<NodeContext, 'log'>,
+    private readonly ctx: Pick<NodeContext, 'log'> & Partial<Pick<NodeContext, 'pipelineName' | 'timers'>>,
     private readonly options: KafkaSinkOptions = {},
   ) {
     if (!config.topic) throw new EngineError('ENG_FORMAT_INVALID', `sink.kafka "${nodeId}" needs a topic`);
+    this.delivery = config.delivery ?? 'exactly-once';
+    if (this.delivery !== 'exactly-once' && this.delivery !== 'at-least-once') {
+      throw new EngineError('ENG_FORMAT_INVALID', `sink.kafka "${nodeId}": delivery must be exactly-once or at-least-once, not ${JSON.stringify(config.delivery)}`);
+    }
+    if (this.delivery === 'exactly-once') {
+      if (!ctx.pipelineName) throw new EngineError('ENG_FORMAT_INVALID', `sink.kafka "${nodeId}": exactly-once delivery needs the pipeline's name (its transactional id is per pipeline and node)`);
+      this.commitsKey = commitKey(ctx.pipelineName, nodeId);
+      this.transactionalId = `streamlake:${this.commitsKey}`;
+    }
     this.key = config.key ? compileExpression(config.key) : undefined;
     this.headers = Object.entries(config.headers ?? {}).map(([name, expr]) => [name, compileExpression(expr)]);
+    this.compression = compressionType(options.compression);
+    this.kafka = kafkaClient(connection, { clientId: `streamlake-${nodeId}`, log: ctx.log, retry: { initialRetryTime: 300, maxRetryTime: 5000 } });
   }
 
-  private async ready(): Promise<Producer> {
-    if (this.producer) return this.producer;
-    const producer = kafkaClient(this.connection, { clientId: `streamlake-${this.nodeId}`, log: this.ctx.log, retry: { initialRetryTime: 300, maxRetryTime: 5000 } })
-      .producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: true, createPartitioner: Partitioners.DefaultPartitioner });
-    await producer.connect();
-    this.producer = producer;
-    return producer;
+  private get timers(): Timers {
+    return this.ctx.timers ?? systemTimers;
+  }
+
+  private get transactionTimeoutMs(): number {
+    return this.options.transactionTimeoutMs ?? DEFAULT_TRANSACTION_TIMEOUT_MS;
+  }
+
+  /** The producer session, opened on first use (for exactly once that fences older producers of this sink). */
+  private ready(): Promise<ProducerSession> {
+    if (this.session) return Promise.resolve(this.session);
+    this.opening ??= (async () => {
+      if (this.transactionalId) await this.commitsTopic();
+      const session = await ProducerSession.open(this.kafka, {
+        transactionalId: this.transactionalId,
+        transactionTimeoutMs: this.transactionTimeoutMs,
+        // Every message carries its partition (queued per partition).
+        partitioner: ({ message }) => message.partition ?? 0,
+      });
+      const partitions = await session.partitions(this.config.topic, (ms) => this.timers.sleep(ms));
+      this.partitioner = new Partitioner(partitions);
+      this.queues = Array.from({ length: partitions }, () => ({ sealed: [], builder: new RecordsBuilder() }));
+      this.session = session;
+      return session;
+    })();
+    return this.opening;
+  }
+
+  private async commitsTopic(): Promise<void> {
+    if (this.commitsTopicReady) return;
+    await ensureCommitsTopic(this.kafka);
+    this.commitsTopicReady = true;
   }
 
   private async schemaFor(rows: readonly Row[]): Promise<SchemaWriter | undefined> {
@@ -72,45 +192,278 @@ export class KafkaSink implements SinkInstance {
   /** The Kafka messages for these rows (exported for the produce command and tests). */
   async encode(rows: readonly Row[]): Promise<Message[]> {
     const schema = await this.schemaFor(rows);
-    return rows.map((row) => {
-      const message: Message = { value: schema ? schema.value(row) : encodeJson(row) };
+    const out: Message[] = new Array(rows.length);
+    for (let i = 0; i < rows.length; i++) {
+      const row = rows[i]!;
+      const message: Message = { value: schema ? schema.value(row) : jsonText(row) };
       if (this.key) message.key = text(this.key.evaluate(row));
-      if (this.headers.length) {
-        const headers: Record<string, string> = {};
-        for (const [name, expr] of this.headers) {
-          const v = text(expr.evaluate(row));
-          if (v !== null) headers[name] = v;
-        }
-        message.headers = headers;
-      }
-      return message;
-    });
+      if (this.headers.length) message.headers = this.headerValues(row);
+      out[i] = message;
+    }
+    return out;
+  }
+
+  private check(): void {
+    if (this.failure !== undefined) throw this.failure;
+    if (this.prepared) throw new EngineError('ENG_RUN_STATE', `sink.kafka "${this.nodeId}" got rows between prepare and commit of checkpoint ${this.prepared.checkpoint}`);
   }
 
   async write(batch: Batch): Promise<void> {
-    if (batch.rows.length === 0) return;
-    const messages = await this.encode(batch.rows);
-    const producer = await this.ready();
-    await producer.send({ topic: this.config.topic, messages, acks: -1, compression: compressionType(this.options.compression) });
-    this.rows += messages.length;
+    const rows = batch.rows;
+    if (rows.length === 0) return;
+    this.check();
+    await this.ready();
+    const schema = await this.schemaFor(rows);
+    for (const row of rows) {
+      this.add(
+        this.key ? text(this.key.evaluate(row)) : null,
+        // JSON stays text until the record builder writes it into the partition's buffer.
+        schema ? schema.value(row) : jsonText(row),
+        this.headers.length ? this.headerValues(row) : undefined,
+      );
+    }
+    this.rows += rows.length;
+    await this.afterQueueing();
   }
 
   /** Sends payloads exactly as given (the produce command's deliberately broken events). */
   async writeRaw(messages: Message[]): Promise<void> {
     if (messages.length === 0) return;
-    const producer = await this.ready();
-    await producer.send({ topic: this.config.topic, messages, acks: -1, compression: compressionType(this.options.compression) });
+    this.check();
+    await this.ready();
+    for (const m of messages) this.add(m.key ?? null, m.value, undefined);
     this.rows += messages.length;
+    await this.afterQueueing();
   }
 
-  // Every write is acknowledged by all in-sync replicas before it returns, so a checkpoint has nothing
-  // left to flush.
-  async checkpoint(_info: CheckpointInfo): Promise<void> {}
+  private headerValues(row: Row): Record<string, string> {
+    const headers: Record<string, string> = {};
+    for (const [name, expr] of this.headers) {
+      const v = text(expr.evaluate(row));
+      if (v !== null) headers[name] = v;
+    }
+    return headers;
+  }
 
+  /** Encodes one record into its partition's builder; a full builder is sealed as one request's worth. */
+  private add(key: string | Buffer | null, value: string | Buffer | null, headers: Record<string, string> | undefined): void {
+    const partition = this.partitioner!.partition(key);
+    const queue = this.queues[partition]!;
+    const builder = queue.builder;
+    const before = builder.bytes;
+    builder.add(key, value, headers);
+    this.queuedBytes += builder.bytes - before;
+    if (builder.bytes >= REQUEST_PARTITION_BYTES || builder.count >= REQUEST_PARTITION_MESSAGES) queue.sealed.push(builder.take());
+  }
+
+  private async afterQueueing(): Promise<void> {
+    this.pump();
+    // Backpressure: far more queued than one request takes, so wait for the send in flight.
+    while (this.queuedBytes > QUEUE_LIMIT_BYTES && this.sending) await this.sending;
+    if (this.failure !== undefined) throw this.failure;
+  }
+
+  /** Starts the next send unless one is in flight; each send takes up to a request's worth per partition. */
+  private pump(): void {
+    if (this.sending || this.queuedBytes === 0 || this.failure !== undefined) return;
+    const session = this.session;
+    if (!session) return;
+    const chunks: (EncodedRecords & { partition: number })[] = [];
+    let count = 0;
+    for (let partition = 0; partition < this.queues.length; partition++) {
+      const queue = this.queues[partition]!;
+      const chunk = queue.sealed.shift() ?? (queue.builder.count > 0 ? queue.builder.take() : undefined);
+      if (!chunk) continue;
+      this.queuedBytes -= chunk.records.length;
+      count += chunk.count;
+      chunks.push({ ...chunk, partition });
+    }
+    if (chunks.length === 0) return;
+    if (this.transactionalId && !session.inTransaction()) {
+      try {
+        session.begin();
+      } catch (error) {
+        this.failure = this.describe(error, 'could not begin a transaction');
+        return;
+      }
+      this.transactions++;
+    }
+    this.sending = session.sendEncoded(this.config.topic, chunks, this.compression, (ms) => this.timers.sleep(ms)).then(
+      () => {
+        this.sending = undefined;
+        this.pump();
+      },
+      (error: unknown) => {
+        this.sending = undefined;
+        this.failure = this.describe(error, `could not send ${count} messages to topic "${this.config.topic}"`);
+      },
+    );
+  }
+
+  private describe(error: unknown, what: string): Error {
+    if (error instanceof EngineError) return error;
+    const type = protocolErrorType(error);
+    if (type === 'PRODUCER_FENCED' || type === 'INVALID_PRODUCER_EPOCH') {
+      return new EngineError('ENG_KAFKA_FENCED', `sink.kafka "${this.nodeId}" ${what}: another producer with transactional id "${this.transactionalId}" (a newer run of pipeline "${this.ctx.pipelineName}") took over, so this run stops; its open transaction is aborted.`);
+    }
+    return new EngineError('ENG_KAFKA_CONNECT', `sink.kafka "${this.nodeId}" ${what}: ${(error as Error).message}`);
+  }
+
+  private async dropSession(): Promise<void> {
+    const session = this.session;
+    this.session = undefined;
+    this.opening = undefined;
+    await session?.close().catch(() => {});
+  }
+
+  /** Resolves once everything queued has been sent and acknowledged. */
+  private async drain(): Promise<void> {
+    for (;;) {
+      if (this.failure !== undefined) throw this.failure;
+      this.pump();
+      if (!this.sending) return;
+      await this.sending;
+    }
+  }
+
+  /**
+   * Phase one: every row written so far is acknowledged by the broker. Exactly once: inside the open
+   * transaction, with this checkpoint's record on the commits topic; returns the transaction's ids, or
+   * null when no row came since the last commit (nothing to commit). At least once: null.
+   */
+  async prepare(info: CheckpointInfo): Promise<KafkaPendingCommit | null> {
+    if (this.prepared) throw new EngineError('ENG_RUN_STATE', `sink.kafka "${this.nodeId}": checkpoint ${this.prepared.checkpoint} was prepared and never committed`);
+    await this.drain();
+    const session = this.session;
+    if (!this.transactionalId || !session?.inTransaction()) return null;
+    const record = commitMessage(this.commitsKey!, { checkpoint: info.id, topic: this.config.topic, at: new Date().toISOString() });
+    try {
+      await session.send([{ topic: COMMITS_TOPIC, messages: [record] }], 0);
+    } catch (error) {
+      this.failure = this.describe(error, `could not prepare checkpoint ${info.id}`);
+      throw this.failure;
+    }
+    const ids = session.ids()!;
+    this.prepared = { ...ids, checkpoint: info.id, topic: this.config.topic };
+    return this.prepared;
+  }
+
+  /**
+   * Phase two, after the checkpoint file is durable: commits the transaction prepared for info.id. On a
+   * restore (a new sink, or a session that never prepared it) the transaction is an earlier process's:
+   * unless the commits topic shows it committed, it is committed with the saved ids before this sink
+   * starts a producer of its own.
+   */
+  async commit(info: CheckpointInfo, pending: unknown): Promise<void> {
+    if (pending === null || pending === undefined) return;
+    const p = parsePending(pending, this.nodeId);
+    const prepared = this.prepared;
+    if (prepared && prepared.checkpoint === p.checkpoint && this.session) {
+      try {
+        faultPoint('kafka.before-txn-commit');
+        await this.session.commit();
+        faultPoint('kafka.after-txn-commit');
+      } catch (error) {
+        // An unknown outcome is settled by reading what the broker made visible.
+        const last = await this.lastCommittedId();
+        this.prepared = undefined;
+        const failure = this.describe(error, `could not commit checkpoint ${p.checkpoint}`);
+        if (last !== null && last >= p.checkpoint) {
+          this.committed = p.checkpoint;
+          // Committed, by this session or by a newer run that restored the checkpoint. A fenced session
+          // must not send again; any other failure leaves kafkajs' transaction state unusable, so the
+          // next write starts a new session.
+          if ((failure as EngineError).code === 'ENG_KAFKA_FENCED') this.failure = failure;
+          else await this.dropSession();
+          return;
+        }
+        this.failure = failure;
+        throw failure;
+      }
+      this.prepared = undefined;
+      this.committed = p.checkpoint;
+      if (info.flush) await this.untilVisible(p.checkpoint);
+      return;
+    }
+    // Committed by this session already (the commit markers may still be on their way to the partitions).
+    if (this.committed !== undefined && p.checkpoint <= this.committed) return;
+    await this.recover(info, p);
+  }
+
+  /**
+   * EndTxn returns once the coordinator has decided; the commit markers reach the partitions just after,
+   * and only then do read_committed readers see the rows. A run's last commit waits for that (bounded), so
+   * a finished run's rows are readable when it says finished.
+   */
+  private async untilVisible(checkpoint: number): Promise<void> {
+    for (let attempt = 0; attempt < 50; attempt++) {
+      const last = await this.lastCommittedId();
+      if (last !== null && last >= checkpoint) return;
+      await this.timers.sleep(100);
+    }
+    this.ctx.log('warn', `sink.kafka "${this.nodeId}": checkpoint ${checkpoint} is committed but its commit markers were not visible after 5 s`);
+  }
+
+  private async recover(info: CheckpointInfo, p: KafkaPendingCommit): Promise<void> {
+    const last = await this.lastCommittedId();
+    if (last !== null && last >= p.checkpoint) {
+      this.ctx.log('info', `sink.kafka "${this.nodeId}": checkpoint ${p.checkpoint} is already committed to "${p.topic}"`);
+      return;
+    }
+    if (this.session) {
+      throw new EngineError('ENG_KAFKA_TRANSACTION', `sink.kafka "${this.nodeId}": the transaction of checkpoint ${p.checkpoint} must be committed before this sink starts producing (its producer start aborted it)`);
+    }
+    try {
+      faultPoint('kafka.before-txn-commit');
+      await commitPrepared(this.kafka, p, (ms) => this.timers.sleep(ms));
+      faultPoint('kafka.after-txn-commit');
+      this.committed = p.checkpoint;
+      await this.untilVisible(p.checkpoint);
+      this.ctx.log('info', `sink.kafka "${this.nodeId}": committed the transaction of checkpoint ${p.checkpoint} (producer ${p.producerId}, epoch ${p.producerEpoch}) left open by an earlier run`);
+    } catch (error) {
+      const type = protocolErrorType(error);
+      if (!type || !FENCED_ERRORS.has(type)) throw this.describe(error, `could not commit the transaction of checkpoint ${p.checkpoint} while restoring`);
+      const again = await this.lastCommittedId();
+      if (again !== null && again >= p.checkpoint) return;
+      throw new EngineError(
+        'ENG_KAFKA_TRANSACTION',
+        `sink.kafka "${this.nodeId}": the transaction of checkpoint ${info.id} (transactional id "${p.transactionalId}", producer ${p.producerId}, epoch ${p.producerEpoch}) can no longer be committed (${type}): ` +
+          `the broker aborted it, most likely because it stayed open longer than its transaction.timeout.ms (${this.transactionTimeoutMs} ms). ` +
+          `That time must cover the checkpoint interval plus the time until a crashed run is restarted. The rows of that checkpoint are not in topic "${p.topic}"; ` +
+          'raise the transaction timeout (up to the broker\'s transaction.max.timeout.ms) well above the checkpoint interval, and Reset the pipeline to produce them again.',
+      );
+    }
+  }
+
+  /** The newest checkpoint this pipeline and node committed, read back from Kafka (at least once: null, it cannot tell). */
+  async lastCommittedId(): Promise<number | null> {
+    if (!this.commitsKey) return null;
+    await this.commitsTopic();
+    return readLastCommitted(this.kafka, this.commitsKey);
+  }
+
+  /**
+   * Commits nothing. At least once: sends what is queued (a run's final checkpoint already did; code that
+   * embeds the sink without checkpoints relies on it). Exactly once: a transaction with rows after the last
+   * prepare is aborted (the next run produces them again from the checkpoint); a prepared one stays open
+   * for the restore to commit.
+   */
   async close(): Promise<SinkSummary> {
-    await this.producer?.disconnect();
-    this.producer = undefined;
-    return { rows: this.rows, topic: this.config.topic };
+    let error: unknown;
+    const session = this.session;
+    if (session) {
+      if (!this.transactionalId) {
+        await this.drain().catch((e: unknown) => { error = e; });
+      } else {
+        await this.sending;
+        if (session.inTransaction() && !this.prepared) await session.abort().catch((e: unknown) => this.ctx.log('warn', `sink.kafka "${this.nodeId}": the open transaction was not aborted (${(e as Error).message}); the broker aborts it after transaction.timeout.ms or when the pipeline runs again`));
+      }
+      await session.close().catch(() => {});
+    }
+    this.session = undefined;
+    this.opening = undefined;
+    if (error !== undefined) throw error;
+    return { rows: this.rows, topic: this.config.topic, delivery: this.delivery, transactions: this.transactions };
   }
 }
 

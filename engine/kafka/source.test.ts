@@ -48,7 +48,7 @@ function source(config: Partial<KafkaSourceConfig> & Pick<KafkaSourceConfig, 'fo
 }
 
 async function sink(topic: string, format: 'json' | 'avro', rows: Row[], extra: { key?: string; headers?: Record<string, string>; compression?: CompressionName } = {}): Promise<void> {
-  const s = new KafkaSink('out', { connection: 'local', topic, format, key: extra.key, headers: extra.headers }, local, testContext('out'), { compression: extra.compression });
+  const s = new KafkaSink('out', { connection: 'local', topic, format, key: extra.key, headers: extra.headers, delivery: 'at-least-once' }, local, testContext('out'), { compression: extra.compression });
   await s.write({ rows, partition: 'test/0' });
   await s.close();
 }

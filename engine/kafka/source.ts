@@ -58,6 +58,16 @@ export class KafkaSource implements SourceInstance {
   private readonly pendingSeek = new Set<string>();
   /** Partitions assigned to this consumer now. */
   private assigned = new Set<string>();
+  /**
+   * Restored from a checkpoint: its positions are the only restore source. A partition missing from them
+   * (created after the checkpoint) starts at its earliest offset, never at the group's offset, which is
+   * informational only (lag tools) and may be past events no sink has.
+   */
+  private restored = false;
+  /** The consumer connected at least once (group offsets can be set after it left). */
+  private connected = false;
+  /** With `restored`: each partition's earliest offset when the run started. */
+  private readonly earliest = new Map<string, number>();
   /** The announcement of the partitions of the latest assignment: batches wait for it. */
   private announcing: Promise<void> = Promise.resolve();
   private consumer: Consumer | undefined;
@@ -97,6 +107,7 @@ export class KafkaSource implements SourceInstance {
       this.next.set(tp, offset);
       this.pendingSeek.add(tp);
     }
+    this.restored = true;
   }
 
   private group(): string {
@@ -141,12 +152,13 @@ export class KafkaSource implements SourceInstance {
     const start = new Map<string, number>();
     const from = this.config.startFrom;
     const needStart = typeof from === 'object';
-    if (!needStart && !this.stopAtEnd) return { start, end: undefined };
+    if (!needStart && !this.stopAtEnd && !this.restored) return { start, end: undefined };
     const end = this.stopAtEnd ? new Map<string, number>() : undefined;
     await this.withAdmin(async (admin) => {
       for (const topic of topics) {
         const offsets = await admin.fetchTopicOffsets(topic);
         for (const o of offsets) end?.set(`${topic}/${o.partition}`, Number(o.high));
+        if (this.restored) for (const o of offsets) this.earliest.set(`${topic}/${o.partition}`, Number(o.low));
         if (from && typeof from === 'object' && 'offset' in from) {
           for (const o of offsets) start.set(`${topic}/${o.partition}`, Math.min(Math.max(from.offset, Number(o.low)), Number(o.high)));
         } else if (from && typeof from === 'object' && 'timestamp' in from) {
@@ -174,6 +186,10 @@ export class KafkaSource implements SourceInstance {
     });
     const consumer = kafka.consumer({
       groupId: this.group(),
+      // Committed data only (isolation level READ_COMMITTED, kafkajs' default made explicit): rows of a
+      // transaction appear once it commits, never when it aborts, as an exactly-once sink.kafka upstream
+      // requires. Positions step over the transaction markers (see handleBatch and END_BATCH_PROCESS).
+      readUncommitted: false,
       // Small fetches, as librdkafka's defaults: every record of a fetch stays alive until its batch is
       // processed, and young-generation GC time grows with what is alive. Draining 5 M events through
       // filter → window → lake, 8 MiB per partition cost 1.6 µs CPU per event, 1 MiB 1.0 µs.
@@ -190,6 +206,7 @@ export class KafkaSource implements SourceInstance {
     });
     this.consumer = consumer;
     if (!(await this.connectWithRetry(consumer, signal))) return;
+    this.connected = true;
 
     let topics: string[];
     let plan: Awaited<ReturnType<KafkaSource['plan']>>;
@@ -229,12 +246,17 @@ export class KafkaSource implements SourceInstance {
       this.assigned = new Set(Object.entries(event.payload.memberAssignment).flatMap(([topic, ps]) => ps.map((p) => `${topic}/${p}`)));
       // kafkajs fetches only after this event, and every batch handler waits for the announcement.
       const assigned = [...this.assigned];
-      this.announcing = this.announcing.then(() => this.announce(assigned, fromBeginning, push)).catch(fail);
+      this.announcing = this.announcing.then(() => this.announce(topics, assigned, fromBeginning, push)).then(() => { if (drained()) finish(); }).catch(fail);
       // After every (re)assignment, put each partition where our positions say, not where the group is.
       for (const [topic, partitions] of Object.entries(event.payload.memberAssignment)) {
         for (const partition of partitions) {
           const tp = `${topic}/${partition}`;
-          const offset = this.next.get(tp);
+          let offset = this.next.get(tp);
+          if (offset === undefined && this.restored) {
+            // Not in the checkpoint: the partition is newer than it, so all its events are still to come.
+            offset = this.earliest.get(tp) ?? 0;
+            this.next.set(tp, offset);
+          }
           if (offset !== undefined) {
             this.pendingSeek.delete(tp);
             consumer.seek({ topic, partition, offset: String(offset) });
@@ -245,6 +267,22 @@ export class KafkaSource implements SourceInstance {
     consumer.on(consumer.events.CRASH, (event) => {
       if (!event.payload.restart) fail(new EngineError('ENG_KAFKA_CONNECT', `The Kafka consumer stopped: ${event.payload.error.message}`));
       else this.ctx.log('warn', `Kafka consumer restarting after: ${event.payload.error.message}`);
+    });
+
+    // A fetch holding only transaction markers or aborted records never reaches eachBatch (kafkajs moves
+    // on by itself): the position steps over them here, after the partition's batch in hand, or a
+    // transactional topic would never count as drained (its end lies past its last commit marker).
+    consumer.on(consumer.events.END_BATCH_PROCESS, (event) => {
+      const { topic, partition, batchSize, lastOffset } = event.payload;
+      if (batchSize !== 0) return;
+      const tp = `${topic}/${partition}`;
+      const after = Number(lastOffset) + 1;
+      const work = (inFlight.get(tp) ?? Promise.resolve()).then(() => {
+        const position = this.next.get(tp);
+        if (position === undefined || after > position) this.next.set(tp, after);
+        if (drained()) finish();
+      }, fail);
+      inFlight.set(tp, work);
     });
 
     // Without a checkpoint or committed group offsets, the catalog's default is 'latest'.
@@ -297,17 +335,21 @@ export class KafkaSource implements SourceInstance {
       while (first < messages.length && offsetOf(messages[first]!) < position) first++;
       if (first === messages.length) return;
     }
+    // Under --max-events only the granted messages are delivered, and the position covers just those.
+    const granted = this.ctx.budget ? this.ctx.budget(messages.length - first) : messages.length - first;
+    if (granted <= 0) return;
+    const until = first + granted;
     const decoder = this.decoder!;
     if (this.preparing) {
-      const values: (Buffer | null)[] = new Array(messages.length - first);
-      for (let i = first; i < messages.length; i++) values[i - first] = messages[i]!.value;
+      const values: (Buffer | null)[] = new Array(until - first);
+      for (let i = first; i < until; i++) values[i - first] = messages[i]!.value;
       await decoder.prepare(values);
     }
 
     const meta = this.meta;
     const rows: Row[] = [];
     const errors: Row[] = [];
-    for (let i = first; i < messages.length; i++) {
+    for (let i = first; i < until; i++) {
       const m = messages[i]!;
       const lean = m instanceof KafkaRecord;
       const offset = lean ? m.offsetNumber : Number(m.offset);
@@ -334,14 +376,18 @@ export class KafkaSource implements SourceInstance {
       rows.push(row);
     }
     const partitionId = `${this.nodeId}/${topic}/${partition}`;
-    // Positions cover the batch from the moment it is handed to push (the runtime's contract).
-    const last = messages[messages.length - 1]!;
-    this.next.set(tp, offsetOf(last) + 1);
-    if (rows.length) await push({ rows, partition: partitionId }, 'out');
-    if (errors.length) {
-      this.ctx.metrics.addError(errors.length);
-      await push({ rows: errors, partition: partitionId }, 'error');
-    }
+    // Positions cover the batch from the moment it is handed to push (the runtime's contract), and push
+    // delivers synchronously: both ports are handed over in this same step, so no checkpoint can cover
+    // error rows that are still waiting for room behind the batch's good rows.
+    const last = messages[until - 1]!;
+    // A whole batch also covers the transaction markers and aborted records after its last message.
+    const through = until === messages.length ? Math.max(offsetOf(last), Number(batch.lastOffset())) : offsetOf(last);
+    this.next.set(tp, through + 1);
+    if (errors.length) this.ctx.metrics.addError(errors.length);
+    const delivered: Promise<void>[] = [];
+    if (rows.length) delivered.push(push({ rows, partition: partitionId }, 'out'));
+    if (errors.length) delivered.push(push({ rows: errors, partition: partitionId }, 'error'));
+    await Promise.all(delivered);
     // The heartbeat keeps the membership alive through slow pushes, but its errors are not this batch's
     // (it has been pushed) nor the run's: kafkajs' own loop, whose handler for this batch returned long
     // ago, sends the next heartbeat itself, meets the same rebalance or broker fault and rejoins, or
@@ -351,16 +397,17 @@ export class KafkaSource implements SourceInstance {
   }
 
   /**
-   * Announces the partitions of an assignment that have events to come (the position we will read from
-   * is below the partition's end), so windows wait for each before their watermark moves on. Where that
-   * cannot be told (the broker did not answer), every partition is announced: a partition without events
-   * then holds the watermark only until it goes idle.
+   * Announces every partition of the topics that has events to come (the position we will read from is
+   * below the partition's end), assigned to us or not yet: after a crash the killed member keeps some
+   * partitions until its session expires, and a window that did not wait for them would take their
+   * events for late ones once they come back. An announced partition holds the watermark until it
+   * delivers or goes idle. Where that cannot be told (the broker did not answer), the assigned
+   * partitions are announced.
    */
-  private async announce(assigned: readonly string[], fromBeginning: boolean, push: Push): Promise<void> {
-    if (assigned.length === 0) return;
+  private async announce(topics: readonly string[], assigned: readonly string[], fromBeginning: boolean, push: Push): Promise<void> {
     let pending: string[];
     try {
-      pending = await this.withEvents(assigned, fromBeginning);
+      pending = await this.withEvents(topics, fromBeginning);
     } catch (error) {
       this.ctx.log('debug', `Kafka offsets for announcing ${assigned.join(', ')}: ${(error as Error).message}; announcing them all`);
       pending = [...assigned];
@@ -368,43 +415,57 @@ export class KafkaSource implements SourceInstance {
     for (const tp of pending) await push({ rows: [], partition: `${this.nodeId}/${tp}`, announce: true });
   }
 
-  /** Of these partitions, those whose start (our position, else the group's, else earliest or latest) is below their end. */
-  private async withEvents(partitions: readonly string[], fromBeginning: boolean): Promise<string[]> {
-    const topics = [...new Set(partitions.map((tp) => tp.slice(0, tp.lastIndexOf('/'))))];
+  /**
+   * The partitions of these topics whose start is below their end. The start is our position; without
+   * one, for a restored source the earliest offset, otherwise the group's offset, else earliest or latest
+   * as configured: what the consumer resolves too. It becomes the partition's position, so checkpoints
+   * hold every partition, empty ones included.
+   */
+  private async withEvents(topics: readonly string[], fromBeginning: boolean): Promise<string[]> {
     return this.withAdmin(async (admin) => {
       const bounds = new Map<string, { low: number; high: number }>();
       for (const topic of topics) {
         for (const o of await admin.fetchTopicOffsets(topic)) bounds.set(`${topic}/${o.partition}`, { low: Number(o.low), high: Number(o.high) });
       }
       const committed = new Map<string, number>();
-      if (partitions.some((tp) => !this.next.has(tp))) {
-        for (const t of await admin.fetchOffsets({ groupId: this.group(), topics })) {
+      if (!this.restored && [...bounds.keys()].some((tp) => !this.next.has(tp))) {
+        for (const t of await admin.fetchOffsets({ groupId: this.group(), topics: [...topics] })) {
           for (const p of t.partitions) if (Number(p.offset) >= 0) committed.set(`${t.topic}/${p.partition}`, Number(p.offset));
         }
       }
-      return partitions.filter((tp) => {
-        const bound = bounds.get(tp);
-        if (!bound) return true;
-        const start = this.next.get(tp) ?? committed.get(tp) ?? (fromBeginning ? bound.low : bound.high);
-        return start < bound.high;
-      });
+      const pending: string[] = [];
+      for (const [tp, bound] of bounds) {
+        const start = this.next.get(tp) ?? (this.restored ? bound.low : committed.get(tp) ?? (fromBeginning ? bound.low : bound.high));
+        if (!this.next.has(tp)) this.next.set(tp, start);
+        if (start < bound.high) pending.push(tp);
+      }
+      return pending;
     });
   }
 
   async committed(positions: SourcePositions): Promise<void> {
     const consumer = this.consumer;
-    if (!consumer) return;
     const offsets = Object.entries(positions).flatMap(([tp, offset]) => {
       const i = tp.lastIndexOf('/');
       return typeof offset === 'number' ? [{ topic: tp.slice(0, i), partition: Number(tp.slice(i + 1)), offset: String(offset) }] : [];
     });
-    if (offsets.length === 0) return;
+    if (offsets.length === 0 || (!consumer && !this.connected)) return;
     // The barrier (and so the next lake commit) need not wait for the broker's answer: commits are chained
     // so they land in order, and the consumer disconnects only after the last one. A failure never affects
-    // what the lake holds.
+    // what the lake holds. After the input ended (the final checkpoint comes after run() returned and the
+    // consumer left the group) the offsets are set through the admin API, so lag tools see the end too.
     this.committing = this.committing
-      .then(() => consumer.commitOffsets(offsets))
+      .then(() => (consumer ? consumer.commitOffsets(offsets) : this.setGroupOffsets(offsets)))
       .catch((error: unknown) => this.ctx.log('warn', `Kafka group offsets not committed: ${(error as Error).message}`));
+  }
+
+  private async setGroupOffsets(offsets: readonly { topic: string; partition: number; offset: string }[]): Promise<void> {
+    const topics = [...new Set(offsets.map((o) => o.topic))];
+    await this.withAdmin(async (admin) => {
+      for (const topic of topics) {
+        await admin.setOffsets({ groupId: this.group(), topic, partitions: offsets.filter((o) => o.topic === topic).map((o) => ({ partition: o.partition, offset: o.offset })) });
+      }
+    });
   }
 
   async close(): Promise<void> {

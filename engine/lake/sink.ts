@@ -1,21 +1,31 @@
-// `sink.lake`: buffers rows and commits them as Iceberg snapshots at checkpoint barriers, on its own
-// cadence (commitInterval, or when targetRows are buffered) so a fast checkpoint interval does not flood
-// the table with small files. Every snapshot carries the pipeline, node, checkpoint id and source
-// positions, atomically with the data, so a restart resumes exactly after the last committed snapshot.
+// `sink.lake`: the lake side of the runtime's two-phase checkpoint protocol (engine/runtime/README.md).
 //
-// What the runtime must know:
-// - `lastCommitted()` may be OLDER than the newest checkpoint (the sink skipped commits in between), so
-//   checkpoint files must be kept back to the sinks' last committed id for restores to be exact.
-// - rows this sink cannot write (a value that does not fit the column type) are kept as DeadLetters and
-//   drained with `rejected()`; the runtime forwards them to the node's error port.
-// - at close(), rows covered by the last checkpoint that were not committed yet are committed with that
-//   checkpoint's id; rows that arrived after the last checkpoint (a failed run) are not committed, since a
-//   restart replays them from that checkpoint.
-// - retracted keys (Batch.retract: a late event merged emitted session windows) drop buffered rows of
-//   those keys that came before them and are removed from the table in the same snapshot as the rows.
-// - `sortBy` is the table's sort order: set when the sink creates the table, and made the default order
-//   (logged, metadata only) of a table that exists with another one, since the pipeline is where the user
-//   said how the table should be clustered; files already written keep their order until a compaction.
+// - prepare(checkpoint N): the rows (and retracted keys) written since the last prepare are written to a
+//   staging file, fsynced, and added to the pending segments; the cumulative list of segments is the
+//   pending state the runtime keeps in chk-N.json. Nothing is visible in the table yet.
+// - commit(N, pending): if the table's snapshots on the target branch already carry a checkpoint id >= N
+//   for this pipeline and node, there is nothing to do (a repeat after a crash, or an earlier commit whose
+//   outcome was unknown). Otherwise, once the sink's own cadence is due (commitInterval, targetRows) or
+//   the runtime asks for a flush (final checkpoint, restore), every pending segment is published in ONE
+//   snapshot whose summary carries checkpoint id N and the source positions, and the staging files are
+//   deleted. Upserts and retractions go through the table's copy-on-write append as before: the staged
+//   rows are replayed in order and settled exactly as if they had been buffered in memory.
+// - a commit that throws after maybe publishing (e.g. the version-hint write failed) is resolved by
+//   reading the table again, never by committing a second time.
+//
+// Staging files live in `<lake>/.pending/<table>/<pipeline>/<node>/chk-<id>-<uuid>.v8` (v8 serialisation:
+// Dates, byte arrays and bigints survive). They are outside every table folder, so `lake clean` (which
+// walks a table's data/ and metadata/) never sees them and no half-created table shows up in the lake.
+// The sink deletes them once published, and at its first prepare of a run deletes leftovers no
+// checkpoint refers to (a crash between prepare and the checkpoint write).
+//
+// Also: rows this sink cannot write (a value that does not fit the column type) become DeadLetters
+// drained with `rejected()`; `sortBy` is the table's sort order: set when the sink creates the table,
+// and made the default order (logged, metadata only) of a table that exists with another one.
+import { randomUUID } from 'node:crypto';
+import { mkdir, open, readdir, readFile, rm, rmdir } from 'node:fs/promises';
+import path from 'node:path';
+import { deserialize, serialize } from 'node:v8';
 import { EngineError } from '../errors.ts';
 import { durationMs } from '../format/duration.ts';
 import type { LakeSinkConfig, NodeSpec } from '../format/pipeline.ts';
@@ -25,6 +35,10 @@ import type { NestedField } from './format/metadata.ts';
 import { Lake } from './lake.ts';
 import { evolveStruct, parseDeclaredType } from './table/schema.ts';
 import type { LakeTable } from './table/table.ts';
+import type { AddedFile } from './table/commit.ts';
+import { publishStaged, stageFiles, type StagedPart } from './table/staged.ts';
+import { toLocalPath, writeNewFile, type CommitHooks } from './table/store.ts';
+import type { RejectedRow } from './table/write.ts';
 import { upsertKeyText } from './table/write.ts';
 
 export const SUMMARY_PIPELINE = 'streamlake.pipeline';
@@ -35,6 +49,44 @@ export const SUMMARY_POSITIONS = 'streamlake.source-positions';
 const DEFAULT_INTERVAL_MS = 10_000;
 const DEFAULT_TARGET_ROWS = 1_000_000;
 const MAX_KEPT_REJECTED = 10_000;
+const PENDING_FORMAT = 'streamlake.lake-pending';
+
+/**
+ * One prepare's work until a commit publishes it. `files`: plain rows already written as Parquet data
+ * files of the table (no snapshot names them yet); `file` lists them. `rows`: rows with an upsert key or
+ * retractions, kept as they came (copy-on-write needs the table as it is at commit time); `file` holds them.
+ */
+interface Segment {
+  /** The checkpoint whose prepare staged it. */
+  id: number;
+  file: string;
+  rows: number;
+  kind?: 'rows' | 'files';
+}
+
+/** The pending state kept in chk-<id>.json: every segment not committed yet, oldest first. */
+interface LakePending {
+  format: typeof PENDING_FORMAT;
+  segments: Segment[];
+}
+
+/** What the staging list of a `files` segment holds. */
+interface StagedList {
+  added: AddedFile[];
+}
+
+/** What a staging file holds. */
+interface Staged {
+  rows: Row[];
+  upsertKey?: readonly string[];
+  /** Retracted keys; `position` counts the rows of this segment that came before them. */
+  retracts: { position: number; keys: readonly Row[] }[];
+}
+
+export interface LakeSinkOptions {
+  /** Test seam: called between the steps of each table commit (a throw simulates a failure there). */
+  hooks?: CommitHooks;
+}
 
 export class LakeSink implements SinkInstance {
   private readonly config: LakeSinkConfig;
@@ -44,20 +96,20 @@ export class LakeSink implements SinkInstance {
   private readonly intervalMs: number;
   private readonly targetRows: number;
   private table: LakeTable | null = null;
-  /** Rows not yet committed; `covered` of them came before the last checkpoint call. */
+  /** Rows written since the last prepare. */
   private buffer: Row[] = [];
-  private covered = 0;
   private upsertKey: readonly string[] | undefined;
   /** Retracted keys in arrival order; `position` counts the buffered rows that came before them. */
   private retracts: { position: number; keys: readonly Row[] }[] = [];
-  private retractsCovered = 0;
-  private lastInfo: CheckpointInfo | null = null;
-  private committedPositions = '';
+  /** Staged and not committed yet (what the next prepare returns again). */
+  private segments: Segment[] = [];
+  private readonly pendingDir: string;
+  private swept = false;
   private lastCommitAt: number;
   private dead: DeadLetter[] = [];
   private stats = { rows: 0, files: 0, snapshots: 0, rejected: 0, replacedFiles: 0 };
 
-  constructor(config: LakeSinkConfig, ctx: NodeContext) {
+  constructor(config: LakeSinkConfig, ctx: NodeContext, private readonly options: LakeSinkOptions = {}) {
     this.config = config;
     this.ctx = ctx;
     this.lake = new Lake(ctx.lakeDir, ctx.clock);
@@ -66,6 +118,8 @@ export class LakeSink implements SinkInstance {
     this.intervalMs = config.commitInterval ? durationMs(config.commitInterval) : DEFAULT_INTERVAL_MS;
     this.targetRows = config.targetRows ?? DEFAULT_TARGET_ROWS;
     this.lastCommitAt = ctx.clock.now();
+    const safe = (text: string): string => text.replace(/[^A-Za-z0-9._-]/g, '_');
+    this.pendingDir = path.join(path.resolve(ctx.lakeDir), '.pending', config.table, safe(ctx.pipelineName), safe(ctx.nodeId));
     for (const [column, type] of Object.entries(config.schema ?? {})) {
       if (!parseDeclaredType(type)) throw new EngineError('ENG_LAKE_SCHEMA', `sink "${ctx.nodeId}": column "${column}" has unknown type "${type}"`, { node: ctx.nodeId, column });
     }
@@ -82,60 +136,188 @@ export class LakeSink implements SinkInstance {
     for (const row of batch.rows) this.buffer.push(row);
   }
 
-  async checkpoint(info: CheckpointInfo): Promise<void> {
-    this.lastInfo = info;
-    this.covered = this.buffer.length;
-    this.retractsCovered = this.retracts.length;
-    const due = this.ctx.clock.now() - this.lastCommitAt >= this.intervalMs || this.buffer.length >= this.targetRows;
-    if (due) await this.commit(info);
+  async prepare(info: CheckpointInfo): Promise<LakePending> {
+    if (!this.swept) await this.sweep();
+    if (this.buffer.length > 0 || this.retracts.length > 0) {
+      const file = path.join(this.pendingDir, `chk-${info.id}-${randomUUID()}.v8`);
+      let bytes: Buffer;
+      let rows = this.buffer.length;
+      let kind: Segment['kind'] = 'rows';
+      if (!this.upsertKey && this.retracts.length === 0) {
+        // Plain rows: the Parquet files are written now, the work a commit would do anyway.
+        const table = await this.openTable(this.buffer);
+        const staged = table ? await stageFiles(this.lake.tablePath(this.config.table), this.buffer, { clock: this.ctx.clock, hooks: this.options.hooks }) : { added: [], rejected: [], rows: 0 };
+        this.reject(staged.rejected);
+        bytes = serialize({ added: staged.added } satisfies StagedList);
+        rows = staged.rows;
+        kind = 'files';
+      } else {
+        bytes = serialize({ rows: this.buffer, upsertKey: this.upsertKey, retracts: this.retracts } satisfies Staged);
+      }
+      // Another sink of the pipeline may remove an empty parent folder right then: one retry recreates it.
+      await writeNewFile(file, bytes).catch((error: NodeJS.ErrnoException) => {
+        if (error.code !== 'ENOENT') throw error;
+        return writeNewFile(file, bytes);
+      });
+      await syncDir(this.pendingDir);
+      this.segments.push({ id: info.id, file, rows, kind });
+      this.buffer = [];
+      this.retracts = [];
+    }
+    return { format: PENDING_FORMAT, segments: this.segments.slice() };
   }
 
-  private positionsText(info: CheckpointInfo): string {
-    return JSON.stringify(info.sources);
-  }
-
-  private async commit(info: CheckpointInfo): Promise<void> {
-    const positions = this.positionsText(info);
-    const covered = this.covered;
-    const { rows, retract } = this.settleRetracts(this.buffer.slice(0, covered), this.retracts.slice(0, this.retractsCovered));
-    if (rows.length === 0 && retract.length === 0 && positions === this.committedPositions) {
+  async commit(info: CheckpointInfo, pending: unknown): Promise<void> {
+    const segments = pendingSegments(pending, this.ctx.nodeId);
+    const rows = segments.reduce((n, segment) => n + segment.rows, 0);
+    const due = info.flush || this.ctx.clock.now() - this.lastCommitAt >= this.intervalMs || rows >= this.targetRows;
+    if (!due) return;
+    if (segments.length === 0) {
       this.lastCommitAt = this.ctx.clock.now();
       return;
     }
-    const table = await this.openTable(rows);
-    if (!table) return;
-    const result = await table.append(rows, {
-      branch: this.branch,
-      upsertKey: this.upsertKey,
-      retract,
-      allowEmpty: true,
-      summary: {
-        [SUMMARY_PIPELINE]: this.ctx.pipelineName,
-        [SUMMARY_NODE]: this.ctx.nodeId,
-        [SUMMARY_CHECKPOINT]: String(info.id),
-        [SUMMARY_POSITIONS]: positions,
-      },
-    });
-    this.buffer = this.buffer.slice(covered);
-    this.covered = 0;
-    this.retracts = this.retracts.slice(this.retractsCovered).map((r) => ({ position: r.position - covered, keys: r.keys }));
-    this.retractsCovered = 0;
-    this.committedPositions = positions;
+    // Idempotence: the table says what is in it.
+    const committed = await this.lastCommittedId();
+    if (committed !== null && committed >= info.id) {
+      // Already in the table (a repeat after a crash, or a commit whose outcome was unknown).
+      await this.published(info.id, segments);
+      return;
+    }
+    await this.publish(info, segments);
+  }
+
+  /** Segments at or below `id` are in the table: forget them and delete their staging files. */
+  private async published(id: number, segments: readonly Segment[]): Promise<void> {
+    this.segments = this.segments.filter((s) => s.id > id);
     this.lastCommitAt = this.ctx.clock.now();
+    for (const segment of segments) if (segment.id <= id) await rm(segment.file, { force: true });
+    if (this.segments.length === 0) await this.removeEmptyFolders();
+  }
+
+  /** The staging folders, once empty, up to `<lake>/.pending`: nothing is left behind in the lake. */
+  private async removeEmptyFolders(): Promise<void> {
+    const top = path.join(path.resolve(this.ctx.lakeDir), '.pending');
+    for (let dir = this.pendingDir; dir.startsWith(top); dir = path.dirname(dir)) {
+      try {
+        await rmdir(dir);
+      } catch {
+        return; // not empty (another sink's work) or already gone
+      }
+    }
+  }
+
+  /** Staging files in this sink's folder that no pending segment refers to: left by a crash before a checkpoint was written. */
+  private async sweep(): Promise<void> {
+    this.swept = true;
+    let names: string[];
+    try {
+      names = await readdir(this.pendingDir);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw error;
+    }
+    const keep = new Set(this.segments.map((s) => path.basename(s.file)));
+    const tableDir = this.lake.tablePath(this.config.table);
+    for (const name of names) {
+      if (keep.has(name)) continue;
+      const file = path.join(this.pendingDir, name);
+      // Data files a leftover list names were never published: they go with it.
+      const list = await readFile(file).then((b) => deserialize(b) as Partial<StagedList>).catch(() => null);
+      if (list && Array.isArray(list.added)) {
+        for (const a of list.added) await rm(toLocalPath(a.record.file_path, tableDir, tableDir), { force: true });
+      }
+      await rm(file, { force: true });
+    }
+  }
+
+  private async readSegment<T>(segment: Segment): Promise<T> {
+    try {
+      return deserialize(await readFile(segment.file)) as T;
+    } catch (error) {
+      throw new EngineError('ENG_RUN_CHECKPOINT', `sink "${this.ctx.nodeId}": staged work of checkpoint ${segment.id} cannot be read from ${segment.file}: ${(error as Error).message}`, { node: this.ctx.nodeId, file: segment.file });
+    }
+  }
+
+  /** The segments as parts to publish in order; consecutive row segments are settled together. */
+  private async stagedParts(segments: readonly Segment[]): Promise<{ parts: StagedPart[]; firstRows: Row[] }> {
+    const parts: StagedPart[] = [];
+    let firstRows: Row[] = [];
+    let group: Staged | null = null;
+    const flush = (): void => {
+      if (!group) return;
+      this.upsertKey ??= group.upsertKey;
+      const { rows, retract } = this.settleRetracts(group.rows, group.retracts);
+      if (firstRows.length === 0) firstRows = rows;
+      parts.push({ kind: 'rows', rows, upsertKey: this.upsertKey, retract });
+      group = null;
+    };
+    for (const segment of segments) {
+      if (segment.kind === 'files') {
+        flush();
+        const list = await this.readSegment<Partial<StagedList>>(segment);
+        if (!list || !Array.isArray(list.added)) throw new EngineError('ENG_RUN_CHECKPOINT', `sink "${this.ctx.nodeId}": ${segment.file} is not a list of staged data files`, { node: this.ctx.nodeId, file: segment.file });
+        // consecutive file segments become one snapshot
+        const last = parts[parts.length - 1];
+        if (last?.kind === 'files') parts[parts.length - 1] = { kind: 'files', added: [...last.added, ...list.added] };
+        else if (list.added.length > 0) parts.push({ kind: 'files', added: list.added });
+        continue;
+      }
+      const staged = await this.readSegment<Partial<Staged>>(segment);
+      if (!staged || !Array.isArray(staged.rows) || !Array.isArray(staged.retracts) || staged.rows.length !== segment.rows) {
+        throw new EngineError('ENG_RUN_CHECKPOINT', `sink "${this.ctx.nodeId}": ${segment.file} does not hold the ${segment.rows} staged rows of checkpoint ${segment.id}`, { node: this.ctx.nodeId, file: segment.file });
+      }
+      const into: Staged = group ?? (group = { rows: [], retracts: [] });
+      for (const r of staged.retracts) into.retracts.push({ position: r.position + into.rows.length, keys: r.keys });
+      for (const row of staged.rows) into.rows.push(row);
+      into.upsertKey ??= staged.upsertKey;
+    }
+    flush();
+    return { parts, firstRows };
+  }
+
+  private async publish(info: CheckpointInfo, segments: readonly Segment[]): Promise<void> {
+    const { parts, firstRows } = await this.stagedParts(segments);
+    const table = parts.length > 0 ? await this.openTable(firstRows) : null;
+    if (!table) {
+      await this.published(info.id, segments);
+      return;
+    }
+    const summary = {
+      [SUMMARY_PIPELINE]: this.ctx.pipelineName,
+      [SUMMARY_NODE]: this.ctx.nodeId,
+      [SUMMARY_CHECKPOINT]: String(info.id),
+      [SUMMARY_POSITIONS]: JSON.stringify(info.sources),
+    };
+    let result: Awaited<ReturnType<typeof publishStaged>>;
+    try {
+      result = await publishStaged(this.lake.tablePath(this.config.table), this.branch, parts, summary, { clock: this.ctx.clock, hooks: this.options.hooks });
+    } catch (error) {
+      // The outcome is unknown (the version may be published and only a later step failed): read it.
+      const now = await this.lastCommittedId().catch(() => null);
+      if (now === null || now < info.id) throw error;
+      this.ctx.log('warn', `sink "${this.ctx.nodeId}": checkpoint ${info.id} is in table ${this.config.table} although its commit reported: ${(error as Error).message}`);
+      await this.published(info.id, segments);
+      return;
+    }
+    await this.published(info.id, segments);
     this.stats.rows += result.rows;
     this.stats.files += result.files;
     this.stats.replacedFiles += result.replacedFiles;
-    if (result.snapshot) this.stats.snapshots += 1;
-    if (result.rejected.length > 0) {
-      this.stats.rejected += result.rejected.length;
-      this.ctx.metrics.addError(result.rejected.length);
-      const at = new Date(this.ctx.clock.now());
-      for (const r of result.rejected) this.dead.push({ reason: r.reason, node: this.ctx.nodeId, port: 'error', payload: r.row, at });
-      if (this.dead.length > MAX_KEPT_REJECTED) {
-        // every rejected row is counted in metrics; only the newest are kept when nobody drains them
-        this.ctx.log('warn', `sink "${this.ctx.nodeId}": ${this.dead.length - MAX_KEPT_REJECTED} undrained rejected rows discarded (counted as errors)`);
-        this.dead = this.dead.slice(-MAX_KEPT_REJECTED);
-      }
+    this.stats.snapshots += result.snapshots.filter((snapshot) => snapshot !== null).length;
+    this.reject(result.rejected);
+  }
+
+  /** Rows the table refused: counted, and kept as dead letters for the error port. */
+  private reject(rejected: readonly RejectedRow[]): void {
+    if (rejected.length === 0) return;
+    this.stats.rejected += rejected.length;
+    this.ctx.metrics.addError(rejected.length);
+    const at = new Date(this.ctx.clock.now());
+    for (const r of rejected) this.dead.push({ reason: r.reason, node: this.ctx.nodeId, port: 'error', payload: r.row, at });
+    if (this.dead.length > MAX_KEPT_REJECTED) {
+      // every rejected row is counted in metrics; only the newest are kept when nobody drains them
+      this.ctx.log('warn', `sink "${this.ctx.nodeId}": ${this.dead.length - MAX_KEPT_REJECTED} undrained rejected rows discarded (counted as errors)`);
+      this.dead = this.dead.slice(-MAX_KEPT_REJECTED);
     }
   }
 
@@ -161,6 +343,7 @@ export class LakeSink implements SinkInstance {
     if (this.table) return this.table;
     if (await this.lake.exists(this.config.table)) {
       this.table = await this.applySortOrder(await this.lake.table(this.config.table));
+      this.table.hooks = this.options.hooks;
       return this.table;
     }
     const declared: NestedField[] = Object.entries(this.config.schema ?? {}).map(([name, type], i) => ({
@@ -182,6 +365,7 @@ export class LakeSink implements SinkInstance {
     this.ctx.log('info', `created lake table ${this.config.table} with ${struct.fields.length} columns`);
     // a concurrent creator may have won with another order
     this.table = await this.applySortOrder(table);
+    this.table.hooks = this.options.hooks;
     return this.table;
   }
 
@@ -199,10 +383,10 @@ export class LakeSink implements SinkInstance {
     return table;
   }
 
-  async lastCommitted(): Promise<CheckpointInfo | null> {
+  async lastCommittedId(): Promise<number | null> {
     if (!(await this.lake.exists(this.config.table))) return null;
     const table = await this.lake.table(this.config.table);
-    return lastCommittedCheckpoint(table, this.branch, this.ctx.pipelineName, this.ctx.nodeId);
+    return lastCommittedCheckpoint(table, this.branch, this.ctx.pipelineName, this.ctx.nodeId)?.id ?? null;
   }
 
   /** Rows the table refused since the last call, as dead letters for the error port. */
@@ -213,9 +397,12 @@ export class LakeSink implements SinkInstance {
   }
 
   async close(): Promise<SinkSummary> {
-    if (this.lastInfo && (this.covered > 0 || this.retractsCovered > 0 || this.positionsText(this.lastInfo) !== this.committedPositions)) await this.commit(this.lastInfo);
     if (this.buffer.length > 0) {
       this.ctx.log('warn', `sink "${this.ctx.nodeId}": ${this.buffer.length} rows arrived after the last checkpoint and were not committed; a restart replays them`);
+    }
+    if (this.segments.length > 0) {
+      const rows = this.segments.reduce((n, segment) => n + segment.rows, 0);
+      this.ctx.log('warn', `sink "${this.ctx.nodeId}": ${rows} staged rows of checkpoint ${this.segments[this.segments.length - 1]?.id} are not committed yet; the next run commits them when it restores`);
     }
     return { ...this.stats };
   }
@@ -243,6 +430,27 @@ export function lastCommittedCheckpoint(table: LakeTable, branch: string, pipeli
     at = at.parentId === null ? null : (byId.get(at.parentId) ?? null);
   }
   return null;
+}
+
+/** The segments of a pending state read back from a checkpoint file (it crossed a storage boundary). */
+function pendingSegments(pending: unknown, node: string): Segment[] {
+  if (pending === null || pending === undefined) return [];
+  const p = pending as Partial<LakePending>;
+  const ok = typeof p === 'object' && p.format === PENDING_FORMAT && Array.isArray(p.segments)
+    && p.segments.every((s: Partial<Segment>) => typeof s === 'object' && s !== null && Number.isInteger(s.id) && typeof s.file === 'string' && Number.isInteger(s.rows)
+      && (s.kind === undefined || s.kind === 'rows' || s.kind === 'files'));
+  if (!ok) throw new EngineError('ENG_RUN_CHECKPOINT', `sink "${node}": the pending state in the checkpoint is not a lake sink's`, { node });
+  return p.segments as Segment[];
+}
+
+async function syncDir(dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
 }
 
 registerNode('sink.lake', {

@@ -82,7 +82,7 @@ test('preview sink keeps a bounded ring and replaces upserted rows by key', asyn
   assert.deepEqual(sink.preview(), [{ k: 'a', v: 2 }, { k: 'b', v: 1 }]);
   await sink.write({ rows: [{ k: 'c', v: 1 }, { k: 'd', v: 1 }], partition: 'p' });
   assert.deepEqual(sink.preview().map((r) => r.k), ['b', 'c', 'd']);
-  await sink.checkpoint({ id: 4, sources: {} });
+  await sink.commit({ id: 4, sources: {} }, await sink.prepare({ id: 4, sources: {} }));
   assert.deepEqual(await sink.close(), { rows: 5, replaced: 1, retracted: 0, lastCheckpointId: 4 });
 });
 

@@ -41,8 +41,17 @@ export class PreviewSink implements SinkInstance {
     if (this.rows.length > this.capacity) this.rows.splice(0, this.rows.length - this.capacity);
   }
 
-  async checkpoint(info: CheckpointInfo): Promise<void> {
+  // The preview is memory only: nothing to make durable, nothing to restore.
+  async prepare(_info: CheckpointInfo): Promise<null> {
+    return null;
+  }
+
+  async commit(info: CheckpointInfo, _pending: unknown): Promise<void> {
     this.lastCheckpoint = info;
+  }
+
+  async lastCommittedId(): Promise<null> {
+    return null;
   }
 
   async close(): Promise<SinkSummary> {

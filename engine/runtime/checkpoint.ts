@@ -1,6 +1,7 @@
 // Checkpoint files: `<dir>/chk-<id>.json`, one per completed barrier, written atomically (temp file, fsync,
 // rename, fsync of the folder) so a crash leaves either the old set or the new file, never half a file.
-// A checkpoint is only trusted once every sink has committed it; older files stay until then.
+// A file exists only once every sink has prepared: it is complete the moment it is durable, and restores
+// always start from the newest one (its sink pending state is cumulative, so older files are pruned).
 import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { EngineError } from '../errors.ts';
@@ -10,7 +11,8 @@ export const CHECKPOINT_FORMAT = 'streamlake.checkpoint';
 
 export interface CheckpointFile {
   format: typeof CHECKPOINT_FORMAT;
-  version: 1;
+  /** 1: before the two-phase sink protocol (no `sinks`); 2: with it. */
+  version: 1 | 2;
   id: number;
   pipeline: string;
   /** Clock time the barrier completed (epoch ms). */
@@ -19,9 +21,31 @@ export interface CheckpointFile {
   operators: Record<string, unknown>;
   /** Source node id → its positions(). */
   sources: Record<string, SourcePositions>;
+  /** Sink node id → the pending state its prepare() returned (version 2; empty when read from version 1). */
+  sinks: Record<string, unknown>;
+}
+
+/** The parts of a checkpoint file; the state parts are already encoded (encodeState) at the barrier's cut. */
+export interface CheckpointParts {
+  id: number;
+  pipeline: string;
+  createdAt: number;
+  operators: string;
+  sources: string;
+  sinks: string;
 }
 
 const fileName = /^chk-(\d+)\.json$/;
+
+/**
+ * Where a pipeline's checkpoints live unless moved: `<home>/checkpoints/<pipeline>` (the studio uses the
+ * same folder, so a pipeline run from the CLI and from the studio resumes the same state). Pipeline names
+ * are free text: the folder name must not escape the checkpoints folder.
+ */
+export function defaultCheckpointDir(homeDir: string, pipelineName: string): string {
+  const safe = pipelineName.replace(/[^A-Za-z0-9_.-]/g, '_').replace(/^\.+/, '_') || '_';
+  return join(homeDir, 'checkpoints', safe);
+}
 
 /** Checkpoint ids present in `dir`, newest first (missing folder = none). */
 export async function listCheckpoints(dir: string): Promise<number[]> {
@@ -44,9 +68,13 @@ export function checkpointPath(dir: string, id: number): string {
   return join(dir, `chk-${id}.json`);
 }
 
-/** Encodes a checkpoint at the barrier's synchronous cut, so later state changes cannot leak into it. */
-export function encodeCheckpoint(file: CheckpointFile): string {
-  return encodeState(file);
+/**
+ * The text of a version 2 checkpoint file. Operator state and positions are encoded at the barrier's
+ * synchronous cut and the sinks' pending state once they prepared, so the pieces are joined as text.
+ */
+export function encodeCheckpoint(parts: CheckpointParts): string {
+  const head = JSON.stringify({ format: CHECKPOINT_FORMAT, version: 2, id: parts.id, pipeline: parts.pipeline, createdAt: parts.createdAt });
+  return `${head.slice(0, -1)},"operators":${parts.operators},"sources":${parts.sources},"sinks":${parts.sinks}}`;
 }
 
 /** Writes already-encoded checkpoint text as `chk-<id>.json`; returns the path. */
@@ -86,14 +114,18 @@ export async function readCheckpoint(dir: string, id: number): Promise<Checkpoin
   }
   // The file crossed a storage boundary: check its shape before anything restores from it.
   const file = value as Partial<CheckpointFile> | null;
-  if (!file || typeof file !== 'object' || file.format !== CHECKPOINT_FORMAT || file.version !== 1 || file.id !== id
-    || typeof file.operators !== 'object' || file.operators === null || typeof file.sources !== 'object' || file.sources === null) {
+  const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  if (!file || typeof file !== 'object' || file.format !== CHECKPOINT_FORMAT || (file.version !== 1 && file.version !== 2) || file.id !== id
+    || !isObject(file.operators) || !isObject(file.sources) || (file.version === 2 && !isObject(file.sinks))) {
     throw new EngineError('ENG_RUN_CHECKPOINT', `checkpoint ${path} is not a streamlake checkpoint of id ${id}`, { path });
   }
-  return file as CheckpointFile;
+  for (const [node, positions] of Object.entries(file.sources)) {
+    if (!isObject(positions)) throw new EngineError('ENG_RUN_CHECKPOINT', `checkpoint ${path}: positions of source "${node}" are not an object`, { path, node });
+  }
+  return { ...file, sinks: file.sinks ?? {} } as CheckpointFile;
 }
 
-/** Removes checkpoint files older than `keepFrom` (they are superseded once `keepFrom` is committed everywhere). */
+/** Removes checkpoint files older than `keepFrom` (a durable newer file supersedes them: restores read only the newest). */
 export async function pruneCheckpoints(dir: string, keepFrom: number): Promise<void> {
   for (const id of await listCheckpoints(dir)) {
     if (id < keepFrom) await rm(checkpointPath(dir, id), { force: true });
@@ -103,17 +135,6 @@ export async function pruneCheckpoints(dir: string, keepFrom: number): Promise<v
 /** Deletes every checkpoint file, so the next run starts from the beginning. */
 export async function clearCheckpoints(dir: string): Promise<void> {
   for (const id of await listCheckpoints(dir)) await rm(checkpointPath(dir, id), { force: true });
-}
-
-/**
- * The checkpoint to restore: the newest file whose id every sink has committed. `committed` holds each
- * sink's lastCommitted id (null = nothing committed); sinks that cannot tell are left out. With no sink
- * able to tell, the newest file wins.
- */
-export function chooseCheckpoint(available: readonly number[], committed: readonly (number | null)[]): number | null {
-  const ceiling = committed.length === 0 ? Infinity : Math.min(...committed.map((c) => c ?? 0));
-  for (const id of available) if (id <= ceiling) return id;
-  return null;
 }
 
 // Operator state holds row values, which include Dates and byte arrays: JSON alone would turn them into

@@ -11,7 +11,7 @@ import '../windows/index.ts';
 import { ManualTime, monotonicMs } from './clock.ts';
 import { MemorySource } from './memory-source.ts';
 import { createRun, type RunEvent, type RunOptions } from './run.ts';
-import type { Batch, Emit, OperatorInstance, Row, SinkInstance } from './types.ts';
+import type { Batch, CheckpointInfo, Emit, OperatorInstance, Row, SinkInstance } from './types.ts';
 
 const temps: string[] = [];
 after(async () => {
@@ -128,7 +128,9 @@ test('a slow sink bounds the batches in flight and slows the source', async () =
   let writes = 0;
   const slow: SinkInstance = {
     write: () => new Promise<void>((resolve) => { writes++; released.push(resolve); }),
-    checkpoint: async () => undefined,
+    prepare: async () => null,
+    commit: async () => undefined,
+    lastCommittedId: async () => null,
     close: async () => ({ rows: writes }),
   };
   let pushed = 0;
@@ -217,19 +219,22 @@ test('a restart from the checkpoint taken at stop gives the output of one uninte
   assert.deepEqual(await readdir(dir), []);
 });
 
-test('restore picks the newest checkpoint every sink has committed', async () => {
+test('restore starts from the newest checkpoint even when a sink says it never committed; that sink commits it then', async () => {
   const dir = await tempDir();
   const batches = batchesOf(10, 2);
   const run1 = createRun(countDoc, options({ checkpointDir: dir, nodes: countNodes(() => new MemorySource(batches), { out: new PreviewSink() }) }));
   const s1 = await run1.start();
-  // A sink that says it never committed anything: resuming from the file would skip data it never got.
+  // A sink that says it never committed anything does not veto the restore: it is handed the pending
+  // state of the checkpoint to commit, and its own commit is what makes it converge.
   const forgetful = new PreviewSink();
-  Object.assign(forgetful, { lastCommitted: async () => null });
+  const commits: { id: number; flush: boolean | undefined }[] = [];
+  Object.assign(forgetful, { lastCommittedId: async () => null, commit: async (info: CheckpointInfo) => { commits.push({ id: info.id, flush: info.flush }); } });
   const run2 = createRun(countDoc, options({ checkpointDir: dir, nodes: countNodes(() => new MemorySource(batches), { out: forgetful }) }));
   const s2 = await run2.start();
   assert.equal(s1.restoredFrom, null);
-  assert.equal(s2.restoredFrom, null);
-  assert.equal(forgetful.preview().length, 20);
+  assert.equal(s2.restoredFrom, s1.lastCheckpointId);
+  assert.deepEqual(commits[0], { id: s1.lastCheckpointId, flush: true });
+  assert.equal(forgetful.preview().length, 0, 'the input was finished at the checkpoint: nothing is read again');
 });
 
 test('periodic checkpoints follow the injected timers', async () => {
@@ -330,7 +335,9 @@ test('rows a sink rejects leave through its error port and stay visible when unc
     async write(batch) {
       for (const row of batch.rows) if (row.key === 'k1') pending.push({ reason: 'does not fit', node: 'out', port: 'error', payload: row, at: new Date(0) });
     },
-    checkpoint: async () => undefined,
+    prepare: async () => null,
+    commit: async () => undefined,
+    lastCommittedId: async () => null,
     close: async () => ({ rows: 0 }),
     rejected() {
       const out = pending as never;
@@ -346,15 +353,17 @@ test('rows a sink rejects leave through its error port and stay visible when unc
   assert.equal(run.preview('out', 'error').length, 3);
 });
 
-test('checkpoint files stay back to the oldest checkpoint a sink committed', async () => {
+test('only the newest checkpoint file stays, also while a sink keeps its work pending', async () => {
   const dir = await tempDir();
   const time = new ManualTime(0);
   let committed: number | null = null;
   const lazy: SinkInstance = {
     write: async () => undefined,
-    // Commits only odd checkpoints, like a lake sink with a commit interval longer than the checkpoint interval.
-    checkpoint: async (info) => { if (info.id % 2 === 1) committed = info.id; },
-    lastCommitted: async () => (committed === null ? null : { id: committed, sources: {} }),
+    // Commits only odd checkpoints, like a lake sink with a commit interval longer than the checkpoint
+    // interval; its pending state is cumulative, so the newest file alone lets a restore catch it up.
+    prepare: async () => ({ since: committed }),
+    commit: async (info) => { if (info.id % 2 === 1) committed = info.id; },
+    lastCommittedId: async () => committed,
     close: async () => ({ rows: 0 }),
   };
   const seen: number[] = [];
@@ -391,7 +400,7 @@ test('checkpoint files stay back to the oldest checkpoint a sink committed', asy
   assert.deepEqual((await readdir(dir)).sort(), ['chk-1.json']);
   time.advance(1000);
   await waitFor(2);
-  assert.deepEqual((await readdir(dir)).sort(), ['chk-1.json', 'chk-2.json'], 'the sink still rests on 1');
+  assert.deepEqual((await readdir(dir)).sort(), ['chk-2.json'], 'chk-2 holds the pending work the sink did not commit');
   time.advance(1000);
   await waitFor(3);
   assert.deepEqual((await readdir(dir)).sort(), ['chk-3.json']);
@@ -423,7 +432,7 @@ test('sources learn which fields the pipeline reads, unless whole rows leave it'
   assert.deepEqual(seen, ['amount', 'customer', 'event_time', 'quantity', 'region']);
 });
 
-test('without a checkpoint folder, periodic barriers still let a lake sink commit before the source ends', async () => {
+test('without a checkpoint folder every barrier flushes the sinks, so source offsets never run ahead of the lake', async () => {
   const { LakeSink, openLake } = await import('../lake/index.ts');
   const lakeDir = await tempDir();
   const stateDir = await tempDir();
@@ -478,31 +487,26 @@ test('without a checkpoint folder, periodic barriers still let a lake sink commi
   await waitFor(async () => pushed === 1, 'the source never started');
   time.advance(1000);
   await waitFor(async () => checkpoints.length === 1, 'no barrier after the interval');
-  assert.equal(await snapshots(), 0, "the sink's own 2 s cadence is not due yet");
-  assert.deepEqual(offsets, [], 'no source position is committed before the lake has it');
+  // Nothing could restore pending work without a folder, so the sink's own 2 s cadence does not apply.
+  assert.equal(await snapshots(), 1, 'a snapshot while the source is still running');
+  assert.equal((await openLake(lakeDir).table('live')).resolve()?.summary['streamlake.checkpoint-id'], '1');
+  assert.deepEqual(offsets, [1], 'the position is committed once the lake has the rows it covers');
   step();
   await waitFor(async () => pushed === 2, 'the source did not go on');
   time.advance(1000);
   await waitFor(async () => checkpoints.length === 2, 'no second barrier');
-  assert.equal(await snapshots(), 1, 'a snapshot while the source is still running');
-  const table = await openLake(lakeDir).table('live');
-  assert.equal(table.resolve()?.summary['streamlake.checkpoint-id'], '2');
+  assert.equal(await snapshots(), 2);
   assert.equal(pushed, 2);
   assert.equal(ended, false);
-  assert.deepEqual(offsets, [2]);
-  step();
-  await waitFor(async () => pushed === 3, 'the source did not go on again');
-  time.advance(1000);
-  await waitFor(async () => checkpoints.length === 3, 'no third barrier');
-  assert.equal(await snapshots(), 1, 'not due again yet');
-  assert.deepEqual(offsets, [2, 2], 'the source commits only what the lake committed, not the barrier position 3');
+  assert.deepEqual(offsets, [1, 2]);
   assert.deepEqual(await readdir(stateDir), [], 'no state file is written without a checkpoint folder');
   ended = true;
   step();
   const summary = await done;
   assert.equal(summary.status, 'finished');
-  assert.equal(summary.sinks.out?.rows, 3);
-  assert.deepEqual(offsets, [2, 2, 3], 'the final barrier is followed by the closing commit');
+  assert.equal(summary.sinks.out?.rows, 2);
+  assert.deepEqual(offsets, [1, 2, 2]);
+  assert.equal(await snapshots(), 2, 'the final barrier found nothing new to publish');
 });
 
 test('a re-emitted window row that a filter after the window now drops is retracted from the sink', async () => {
@@ -545,7 +549,9 @@ test('a partition a source announces reaches the window through filter and map, 
   const raw = new PreviewSink(100);
   const watching: SinkInstance = {
     write: (batch) => { seen.push(batch); return raw.write(batch); },
-    checkpoint: (info) => raw.checkpoint(info),
+    prepare: (info) => raw.prepare(info),
+    commit: (info, pending) => raw.commit(info, pending),
+    lastCommittedId: () => raw.lastCommittedId(),
     close: () => raw.close(),
   };
   const pipeline = doc(

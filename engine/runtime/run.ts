@@ -3,108 +3,31 @@
 // resolves only when every sink queue has room again: a slow sink therefore slows every source, and at
 // most one batch per source plus the queues is ever in memory.
 //
-// Checkpoints are aligned barriers: at one synchronous point the runtime snapshots every operator and
-// every source position, then drops a marker into every sink queue. Each sink writes what came before
-// its marker, waits for the checkpoint file to be durable and then commits it (sink.checkpoint); what
-// came after the marker is written after the commit. Sources never have to stop for a checkpoint.
+// Checkpoints are aligned barriers with a two-phase commit (see README.md): at one synchronous point the
+// runtime snapshots every operator and every source position, then drops a marker into every sink
+// queue. At its marker each sink prepares (what came before it becomes durable, not visible, and its
+// pending state comes back); once every sink has prepared, the checkpoint file with operator state,
+// positions and pending state is written durably, and only then does each sink commit that checkpoint
+// id. What came after the marker is written after the commit. Sources never stop for a checkpoint.
 //
-// Contract for sources: positions() must cover a batch from the moment push() is called for it.
+// Contract for sources: positions() must cover a batch from the moment push() is called for it, and
+// push() delivers synchronously before its first await, so a source whose batch has rows for several
+// ports calls push for all of them in the same synchronous step as its position update.
 import { EngineError, toErrorPayload, type ErrorPayload } from '../errors.ts';
-import type { NodeSpec, NodeType, PipelineDoc } from '../format/pipeline.ts';
-import { nodeFactory, type NodeFactory } from '../nodes/registry.ts';
-import { CHECKPOINT_FORMAT, checkpointPath, chooseCheckpoint, clearCheckpoints, encodeCheckpoint, listCheckpoints, pruneCheckpoints, readCheckpoint, writeCheckpoint } from './checkpoint.ts';
+import type { NodeSpec, PipelineDoc } from '../format/pipeline.ts';
+import { nodeFactory } from '../nodes/registry.ts';
+import { checkpointPath, clearCheckpoints, encodeCheckpoint, encodeState, listCheckpoints, pruneCheckpoints, readCheckpoint, writeCheckpoint } from './checkpoint.ts';
+import { faultPoint } from './faults.ts';
 import { monotonicMs, systemClock, systemTimers, type Clock, type TimerHandle, type Timers } from './clock.ts';
 import { buildGraph, type Graph } from './graph.ts';
 import { sourceProjection } from './projection.ts';
 import { MetricsRegistry, type MetricsSnapshot, type NodeCounters } from './metrics.ts';
 import { SinkQueue } from './queue.ts';
 import { RowRing } from './ring.ts';
+import type { NodeExplanation, NodeSummary, Run, RunEvent, RunOptions, RunStatus, RunSummary } from './run-types.ts';
 import type { Batch, CheckpointInfo, Emit, NodeContext, OperatorInstance, PortName, Row, SinkInstance, SinkSummary, SourceInstance, SourcePositions } from './types.ts';
 
-export interface RunOptions {
-  /** Root folder of the lake. */
-  lakeDir: string;
-  /** STREAMLAKE_HOME. */
-  homeDir: string;
-  clock?: Clock;
-  timers?: Timers;
-  /** Stop reading after this many source events (all ports, all sources); the run then ends like bounded input. */
-  maxEvents?: number;
-  /** Where chk-<id>.json files go; with it the run restores on start. Without it barriers still happen (sinks commit at them) but no state is kept. */
-  checkpointDir?: string;
-  /** Ms between periodic checkpoint barriers, with or without checkpointDir (default 10 000; 0 = only the final one). */
-  checkpointInterval?: number;
-  /** Batches each sink queue holds before sources wait (default 16). */
-  queueCapacity?: number;
-  /** Rows kept per node port for previews (default 200). */
-  previewCapacity?: number;
-  /** Ms of processing time between operator ticks and metric samples (default 1000). */
-  tickInterval?: number;
-  onEvent?: (event: RunEvent) => void;
-  /** Node implementations that take precedence over the registry (tests, benchmarks, embedding hosts). */
-  nodes?: Partial<Record<NodeType, NodeFactory>>;
-}
-
-export type RunStatus = 'idle' | 'running' | 'stopping' | 'finished' | 'failed';
-
-export type RunEvent =
-  | { type: 'status'; status: RunStatus; at: number }
-  | { type: 'restored'; checkpointId: number; at: number }
-  | { type: 'checkpoint'; checkpointId: number; path: string | null; durationMs: number; at: number }
-  | { type: 'log'; level: 'debug' | 'info' | 'warn' | 'error'; node: string | null; message: string; at: number }
-  | { type: 'error'; node: string | null; error: ErrorPayload; at: number }
-  | { type: 'finished'; summary: RunSummary; at: number };
-
-export interface NodeSummary {
-  type: string;
-  kind: 'source' | 'operator' | 'sink';
-  in: number;
-  out: Record<PortName, number>;
-  errors: number;
-  late: number;
-}
-
-export interface RunSummary {
-  pipeline: string;
-  /** finished: input ended; stopped: stop() was called; failed: see `error`. */
-  status: 'finished' | 'stopped' | 'failed';
-  startedAt: number;
-  endedAt: number;
-  /** Events the sources produced (every port). */
-  eventsIn: number;
-  nodes: Record<string, NodeSummary>;
-  /** What each sink reported on close. */
-  sinks: Record<string, SinkSummary>;
-  checkpoints: number;
-  lastCheckpointId: number | null;
-  restoredFrom: number | null;
-  error?: ErrorPayload & { node: string | null };
-}
-
-export interface NodeExplanation {
-  node: string;
-  type: string;
-  watermark: number | null;
-  /** What the operator says about itself (windows: watermark vs open window ends). */
-  details: unknown;
-}
-
-export interface Run {
-  readonly pipeline: PipelineDoc;
-  /** Runs until bounded sources end (after the final checkpoint and commit) or stop() is called. Never rejects for node failures: see summary.status. */
-  start(): Promise<RunSummary>;
-  /** Stops the sources, takes a final checkpoint (open windows are kept in it, not emitted) and closes the sinks. */
-  stop(): Promise<void>;
-  status(): RunStatus;
-  metrics(): MetricsSnapshot;
-  /** Metrics in Prometheus text exposition format. */
-  prometheus(): string;
-  /** The latest rows a node emitted on a port (sinks: rows received, on 'out'). */
-  preview(nodeId: string, port?: PortName, limit?: number): Row[];
-  explain(nodeId: string): NodeExplanation;
-  /** Deletes the checkpoints, so the next run of this pipeline starts from scratch (not while running). */
-  resetState(): Promise<void>;
-}
+export type { NodeExplanation, NodeSummary, Run, RunEvent, RunOptions, RunStatus, RunSummary } from './run-types.ts';
 
 export function createRun(doc: PipelineDoc, options: RunOptions): Run {
   return new PipelineRun(doc, options);
@@ -139,10 +62,10 @@ class PipelineRun implements Run {
   private readonly failed: Promise<never>;
   private rejectFailed: (error: Error) => void = () => undefined;
   private produced = 0;
+  /** Events sources may still take under maxEvents (NodeContext.budget). */
+  private budgetLeft = Infinity;
   private limitReached = false;
   private nextCheckpointId = 1;
-  /** The first checkpoint id this run takes: sinks' commits below it are from earlier runs. */
-  private firstCheckpointId = 1;
   private restoredFrom: number | null = null;
   private barrierInFlight: Promise<void> | null = null;
   private roomWaiters: (() => void)[] = [];
@@ -159,6 +82,7 @@ class PipelineRun implements Run {
     this.previewCapacity = Math.max(0, options.previewCapacity ?? 200);
     this.failed = new Promise<never>((_resolve, reject) => { this.rejectFailed = reject; });
     this.failed.catch(() => undefined);
+    if (options.maxEvents !== undefined) this.budgetLeft = Math.max(0, options.maxEvents);
   }
 
   status(): RunStatus {
@@ -292,25 +216,28 @@ class PipelineRun implements Run {
       homeDir: this.options.homeDir,
       metrics: counters,
       signal: this.runAbort.signal,
+      budget: (wanted) => this.take(wanted),
       log: (level, message) => this.emitEvent({ type: 'log', level, node: nodeId, message, at: this.clock.now() }),
     };
   }
 
+  /**
+   * Restores from the newest checkpoint file, whatever each sink committed: sinks that are behind commit
+   * the pending work the file holds for them (their commit skips ids they already have), so every sink
+   * converges on that checkpoint before any source starts. A sink that never committed vetoes nothing.
+   */
   private async restore(): Promise<void> {
-    const committed: (number | null)[] = [];
+    const committed: number[] = [];
     for (const node of this.live.values()) {
-      if (node.sink?.lastCommitted) {
-        const info = await node.sink.lastCommitted();
-        committed.push(info ? info.id : null);
-      }
+      const id = await node.sink?.lastCommittedId();
+      if (typeof id === 'number') committed.push(id);
     }
     const dir = this.options.checkpointDir;
     const available = dir ? await listCheckpoints(dir) : [];
-    this.nextCheckpointId = Math.max(0, available[0] ?? 0, ...committed.map((c) => c ?? 0)) + 1;
-    this.firstCheckpointId = this.nextCheckpointId;
-    if (!dir) return;
-    const chosen = chooseCheckpoint(available, committed);
-    if (chosen === null) return;
+    // New ids stay above every id a sink committed, also after the checkpoint files were deleted (Reset).
+    this.nextCheckpointId = Math.max(0, available[0] ?? 0, ...committed) + 1;
+    const chosen = available[0];
+    if (!dir || chosen === undefined) return;
     const file = await readCheckpoint(dir, chosen);
     for (const [id, node] of this.live) {
       try {
@@ -321,8 +248,25 @@ class PipelineRun implements Run {
         throw new EngineError('ENG_RUN_CHECKPOINT', `node "${id}" could not restore from ${checkpointPath(dir, chosen)}: ${(error as Error).message}`, { node: id, checkpoint: chosen });
       }
     }
+    const info: CheckpointInfo = { id: chosen, sources: file.sources, flush: true };
+    for (const [id, node] of this.live) {
+      if (!node.sink || !(id in file.sinks)) continue;
+      try {
+        await this.commitSink(node.sink, info, file.sinks[id]);
+      } catch (error) {
+        throw nodeError(error, id, `sink "${id}" could not commit checkpoint ${chosen} while restoring`);
+      }
+      this.drainRejected(node);
+    }
     this.restoredFrom = chosen;
     this.emitEvent({ type: 'restored', checkpointId: chosen, at: this.clock.now() });
+  }
+
+  /** Phase two for one sink, between the fault points the crash tests kill the process at. */
+  private async commitSink(sink: SinkInstance, info: CheckpointInfo, pending: unknown): Promise<void> {
+    faultPoint('sink.before-commit');
+    await sink.commit(info, pending);
+    faultPoint('sink.after-commit');
   }
 
   private async runSources(): Promise<void> {
@@ -392,19 +336,27 @@ class PipelineRun implements Run {
     let rows = batch.rows;
     if (rows.length === 0) return;
     const max = this.options.maxEvents;
-    if (max !== undefined) {
-      const left = max - this.produced;
-      if (rows.length >= left) {
-        rows = rows.slice(0, Math.max(0, left));
-        batch = { ...batch, rows };
-        this.limitReached = true;
-        this.sourceAbort.abort();
-      }
+    if (max !== undefined && this.produced + rows.length > max) {
+      // A source that does not take its events from the budget: cut here (its positions may then cover
+      // more than was delivered; every built-in source uses the budget instead).
+      rows = rows.slice(0, Math.max(0, max - this.produced));
+      batch = { ...batch, rows };
     }
     this.produced += rows.length;
     node.counters.addIn(rows.length);
     if (rows.length > 0) this.emitFrom(node, port, batch);
+    if (max !== undefined && this.produced >= max) {
+      this.limitReached = true;
+      this.sourceAbort.abort();
+    }
     await this.room();
+  }
+
+  /** NodeContext.budget: how many of `wanted` events a source may still deliver under maxEvents. */
+  private take(wanted: number): number {
+    const granted = Math.max(0, Math.min(wanted, this.budgetLeft));
+    this.budgetLeft -= granted;
+    return granted;
   }
 
   /** A node emitted a batch on a port: count it, keep it for previews, hand it downstream. */
@@ -564,74 +516,69 @@ class PipelineRun implements Run {
     const started = monotonicMs();
     const id = this.nextCheckpointId++;
     const dir = this.options.checkpointDir;
-    // The synchronous cut: everything pushed so far has been processed, nothing after it has.
+    // The synchronous cut: everything pushed so far has been processed, nothing after it has. Operator
+    // state is encoded now, so later changes cannot leak into it.
     const sources: Record<string, SourcePositions> = {};
     const operators: Record<string, unknown> = {};
     for (const [nodeId, node] of this.live) {
       if (node.source) sources[nodeId] = node.source.positions();
       if (dir && node.operator) operators[nodeId] = node.operator.snapshot();
     }
-    const text = dir ? encodeCheckpoint({ format: CHECKPOINT_FORMAT, version: 1, id, pipeline: this.pipeline.name, createdAt: this.clock.now(), operators, sources }) : '';
-    const info: CheckpointInfo = { id, sources };
+    const cut = dir ? { operators: encodeState(operators), sources: encodeState(sources) } : null;
+    // Without a folder nothing could restore pending work, so every barrier publishes everything.
+    const info: CheckpointInfo = { id, sources, flush: final || !dir };
     let path: string | null = null;
-    const durable = dir ? writeCheckpoint(dir, id, text).then((p) => { path = p; }) : Promise.resolve();
-    durable.catch(() => undefined);
+    let openGate: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => { openGate = resolve; });
+    const gated = Promise.race([gate, this.failed]);
+    gated.catch(() => undefined);
+    const prepared: Promise<[string, unknown]>[] = [];
     const commits: Promise<void>[] = [];
     for (const node of this.live.values()) {
       const queue = node.queue;
       const sink = node.sink;
       if (!queue || !sink) continue;
-      commits.push(new Promise<void>((resolve, reject) => {
-        queue.enqueueBarrier(async () => {
-          try {
-            await durable;
-            await sink.checkpoint(info);
-            resolve();
-          } catch (error) {
-            reject(error instanceof EngineError ? error : nodeError(error, node.spec.id, `sink "${node.spec.id}" could not commit checkpoint ${id}`));
-            throw error;
-          }
-        });
-      }));
+      const nodeId = node.spec.id;
+      let prepareDone: (value: [string, unknown]) => void = () => undefined;
+      let prepareFailed: (error: Error) => void = () => undefined;
+      let commitDone: () => void = () => undefined;
+      let commitFailed: (error: Error) => void = () => undefined;
+      prepared.push(new Promise((resolve, reject) => { prepareDone = resolve; prepareFailed = reject; }));
+      commits.push(new Promise((resolve, reject) => { commitDone = resolve; commitFailed = reject; }));
+      queue.enqueueBarrier(async () => {
+        try {
+          const pending = await sink.prepare(info);
+          prepareDone([nodeId, pending]);
+          this.drainRejected(node);
+          await gated;
+          await this.commitSink(sink, info, pending);
+          commitDone();
+        } catch (error) {
+          const wrapped = error instanceof EngineError ? error : nodeError(error, nodeId, `sink "${nodeId}" could not take part in checkpoint ${id}`);
+          prepareFailed(wrapped);
+          commitFailed(wrapped);
+          throw wrapped;
+        }
+      });
     }
-    await Promise.race([Promise.all([durable, ...commits]), this.failed]);
-    // Without a checkpoint folder nothing restores from these positions: what a source commits (Kafka
-    // group offsets) is where the next run starts, so a periodic barrier must not move it past what every
-    // sink has committed (the lake sink commits on its own, slower cadence). The final barrier is followed
-    // by the sinks' close(), which commits everything it covers, as before.
-    const settled = dir || final ? sources : await this.settledPositions(id, sources);
-    if (settled) for (const node of this.live.values()) await node.source?.committed?.(settled[node.spec.id] ?? {});
-    // Sinks may commit less often than checkpoints are taken: keep every file back to the oldest
-    // checkpoint some sink still rests on, so a restart can restore exactly what that sink committed.
-    if (dir) await pruneCheckpoints(dir, await this.oldestCommitted(id));
+    for (const p of [...prepared, ...commits]) p.catch(() => undefined);
+    const pendings = await Promise.race([Promise.all(prepared), this.failed]);
+    if (dir && cut) {
+      const text = encodeCheckpoint({ id, pipeline: this.pipeline.name, createdAt: this.clock.now(), ...cut, sinks: encodeState(Object.fromEntries(pendings)) });
+      faultPoint('checkpoint.before-write');
+      path = await writeCheckpoint(dir, id, text);
+      faultPoint('checkpoint.after-write');
+    }
+    openGate();
+    await Promise.race([Promise.all(commits), this.failed]);
+    // Group offsets are informational (lag tools): restores read the checkpoint file. Without a folder
+    // every sink has just published everything, so the offsets are where the next run may start.
+    for (const node of this.live.values()) await node.source?.committed?.(sources[node.spec.id] ?? {});
+    // A restore needs only the newest complete checkpoint: its pending state is cumulative.
+    if (dir) await pruneCheckpoints(dir, id);
     const durationMs = monotonicMs() - started;
     this.registry.recordCheckpoint(id, this.clock.now(), durationMs);
     this.emitEvent({ type: 'checkpoint', checkpointId: id, path, durationMs, at: this.clock.now() });
-  }
-
-  /**
-   * Source positions every sink has committed by barrier `latest` (whose positions are `sources`), or
-   * null when some sink has committed nothing in this run yet. Sinks that cannot tell commit at every barrier.
-   */
-  private async settledPositions(latest: number, sources: Record<string, SourcePositions>): Promise<Record<string, SourcePositions> | null> {
-    let oldest: CheckpointInfo | null = null;
-    for (const node of this.live.values()) {
-      if (!node.sink?.lastCommitted) continue;
-      const info = await node.sink.lastCommitted();
-      if (!info || info.id < this.firstCheckpointId) return null;
-      if (!oldest || info.id < oldest.id) oldest = info;
-    }
-    return !oldest || oldest.id >= latest ? sources : oldest.sources;
-  }
-
-  private async oldestCommitted(latest: number): Promise<number> {
-    let oldest = latest;
-    for (const node of this.live.values()) {
-      if (!node.sink?.lastCommitted) continue;
-      const info = await node.sink.lastCommitted();
-      oldest = Math.min(oldest, info ? info.id : 0);
-    }
-    return oldest;
   }
 
   // ---- failure and reporting -------------------------------------------------------------------------

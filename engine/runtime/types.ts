@@ -78,6 +78,12 @@ export interface NodeContext {
    */
   fields?: readonly string[];
   signal: AbortSignal;
+  /**
+   * Sources only: before delivering a batch, a source asks how many of its next `wanted` events (all
+   * ports) it may deliver; under `--max-events` it delivers exactly that many and its positions cover
+   * just those (the rest are read again by the next run). Without a limit it returns `wanted`.
+   */
+  budget?(wanted: number): number;
   log(level: 'debug' | 'info' | 'warn' | 'error', message: string): void;
 }
 
@@ -111,7 +117,12 @@ export interface SourceInstance {
    * port 'error' as DeadLetter rows.
    */
   run(push: (batch: Batch, port?: 'out' | 'error') => Promise<void>, signal: AbortSignal): Promise<void>;
-  /** Positions covering every batch already pushed. */
+  /**
+   * Positions covering every batch already pushed. push() delivers synchronously before its first
+   * await: a batch with rows for several ports is pushed to all of them in the same synchronous step as
+   * the position update (call push for each port, then await them together), so no checkpoint can cover
+   * rows of one port that were not delivered yet.
+   */
   positions(): SourcePositions;
   /** Resume after these positions (called before run). */
   restore(positions: SourcePositions): void;
@@ -122,8 +133,13 @@ export interface SourceInstance {
 
 export interface CheckpointInfo {
   id: number;
-  /** Source node id → positions at this checkpoint. */
+  /** Source node id → positions at this checkpoint (every assigned partition, empty ones included). */
   sources: Record<string, SourcePositions>;
+  /**
+   * Set on commit() when nothing may stay pending after it: the run's last checkpoint (end of input or
+   * stop), a re-commit while restoring, and every checkpoint of a run without a checkpoint folder.
+   */
+  flush?: boolean;
 }
 
 export interface SinkSummary {
@@ -133,21 +149,51 @@ export interface SinkSummary {
   [key: string]: unknown;
 }
 
+/**
+ * A sink takes part in checkpoints with a two-phase commit keyed by checkpoint id (like Flink's
+ * TwoPhaseCommitSinkFunction and its Iceberg committer). See engine/runtime/README.md for the protocol.
+ *
+ * 1. write(): rows arrive between barriers, in order.
+ * 2. prepare(info) at the barrier, after every batch before it was written and before any after it:
+ *    everything written so far becomes DURABLE but NOT VISIBLE (lake: Parquet files not in any snapshot;
+ *    Kafka: sent inside an open transaction). It returns JSON-serialisable pending state, CUMULATIVE:
+ *    all work not committed yet, including work an earlier prepare returned that is still pending. The
+ *    runtime stores it in chk-<id>.json under `sinks[nodeId]`. Values go through the checkpoint encoding
+ *    (Date and Uint8Array survive).
+ * 3. commit(info, pending) only after chk-<id>.json is durable, with the pending state prepare returned
+ *    for that id (or, when restoring, the one read back from the file, on a new sink instance that may
+ *    never have seen a write). It must be IDEMPOTENT: it reads the highest checkpoint id this pipeline
+ *    and node already committed to the target (lastCommittedId) and does nothing for ids at or below it.
+ *    An outcome it cannot know (the commit call threw after maybe publishing) is resolved by reading the
+ *    target again, never by committing twice. Without `info.flush` a sink with its own slower cadence
+ *    (lake commitInterval) may keep the work pending: its next prepare returns it again. With `flush`
+ *    it must publish everything pending.
+ * 4. lastCommittedId(): the highest checkpoint id this pipeline and node committed, read from the
+ *    target itself (lake: snapshot summaries on the target branch), null when it never committed.
+ *
+ * The runtime restores from the newest durable checkpoint and calls commit({...info, flush: true},
+ * pending) for every sink with pending state in it before any source starts, so sinks that were behind
+ * converge; a sink that never committed does not hold the restore back. Between prepare and commit of
+ * one checkpoint the runtime calls nothing else on the sink (its queue waits).
+ */
 export interface SinkInstance {
   write(batch: Batch): Promise<void>;
+  /** Phase one at the barrier: make what was written durable, not visible; return cumulative pending state. */
+  prepare(info: CheckpointInfo): Promise<unknown>;
+  /** Phase two once chk-<id>.json is durable: publish `pending` tagged with info.id, idempotently. */
+  commit(info: CheckpointInfo, pending: unknown): Promise<void>;
+  /** The highest checkpoint id this pipeline and node committed to the target (null = never). */
+  lastCommittedId(): Promise<number | null>;
   /**
-   * Make everything written so far durable, tagged with this checkpoint. The lake sink commits a
-   * snapshot whose summary carries the checkpoint id and source positions.
+   * Releases resources. Commits nothing: the run's final checkpoint flushed what it covers, and what
+   * came after it (a failed run) is replayed from the checkpoint by the next run.
    */
-  checkpoint(info: CheckpointInfo): Promise<void>;
-  /** The last checkpoint this sink made durable, for exactly-once restarts. */
-  lastCommitted?(): Promise<CheckpointInfo | null>;
   close(): Promise<SinkSummary>;
   /** Rows kept for the UI (sink.preview). */
   preview?(): Row[];
   /**
    * Rows the sink could not write since the last call (e.g. a value that does not fit the table schema).
-   * The runtime drains this after every write, checkpoint and close and routes them out of the sink's
+   * The runtime drains this after every write, prepare, commit and close and routes them out of the sink's
    * `error` port (kept for the UI when unconnected). The sink counts them itself (metrics.addError).
    */
   rejected?(): DeadLetter[];

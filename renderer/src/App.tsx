@@ -8,6 +8,7 @@ import { Dock } from './dock/Dock.tsx';
 import { save } from './files/actions.ts';
 import { useAutosave } from './files/useAutosave.ts';
 import { ImportProblemsDialog, Notices } from './frame/Overlays.tsx';
+import { ResetDialog } from './frame/ResetDialog.tsx';
 import { Splitter } from './frame/Splitter.tsx';
 import { TopBar } from './frame/TopBar.tsx';
 import { useRunEvents } from './hooks/useRunEvents.ts';
@@ -98,6 +99,7 @@ function Layout() {
       <Notices />
       <ImportProblemsDialog />
       <TrustDialog />
+      <ResetDialog />
     </div>
   );
 }

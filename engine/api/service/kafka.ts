@@ -17,6 +17,10 @@ import type { StudioConnections } from './connections.ts';
 import type { EventHub } from './events.ts';
 import { toWire } from './wire.ts';
 
+/** Kafka protocol error codes of DeleteGroups. */
+const NON_EMPTY_GROUP = 68;
+const GROUP_ID_NOT_FOUND = 69;
+
 const lagEveryMs = 5000;
 /** Lag sampling of a connection stops when nobody asked for it for this long. */
 const lagIdleMs = 10 * 60 * 1000;
@@ -127,6 +131,26 @@ export class KafkaScreens {
   }
 
   /** Total lag of one consumer group over the topics it committed offsets for. */
+  /**
+   * Deletes a consumer group with its committed offsets (Reset: without a checkpoint the Kafka source
+   * resumes from those offsets, so a reset pipeline would not start from the beginning). 'absent' when the
+   * group does not exist; a group that still has members is refused, since someone is consuming with it.
+   */
+  async deleteGroup(connection: string, groupId: string): Promise<'deleted' | 'absent'> {
+    const cluster = await this.cluster(connection);
+    try {
+      await cluster.admin.deleteGroups([groupId]);
+      return 'deleted';
+    } catch (error) {
+      const codes = ((error as { groups?: { errorCode?: number }[] }).groups ?? []).map((g) => g.errorCode);
+      if (codes.length > 0 && codes.every((c) => c === GROUP_ID_NOT_FOUND)) return 'absent';
+      if (codes.includes(NON_EMPTY_GROUP)) {
+        throw new EngineError('ENG_RUN_STATE', `Consumer group "${groupId}" on connection "${connection}" still has active members; stop what consumes with it before resetting`, { group: groupId });
+      }
+      throw new EngineError('ENG_KAFKA_CONNECT', `Consumer group "${groupId}" on connection "${connection}" could not be deleted: ${(error as Error).message}`, { group: groupId });
+    }
+  }
+
   async groupLag(connection: string, groupId: string): Promise<number> {
     const cluster = await this.cluster(connection);
     const committed = await cluster.admin.fetchOffsets({ groupId });
@@ -181,7 +205,9 @@ export class KafkaScreens {
             ...(params.eventsPerSecond === undefined ? {} : { eventsPerSecond: params.eventsPerSecond }),
           },
         },
-        { id: 'topic', type: 'sink.kafka', config: { connection: params.connection, topic: params.topic, format: 'json' } },
+        // Test data for a topic: visible as it is produced (progress, peek), and two jobs into one topic
+        // must not fence each other's transactions (one transactional id per pipeline name and node).
+        { id: 'topic', type: 'sink.kafka', config: { connection: params.connection, topic: params.topic, format: 'json', delivery: 'at-least-once' } },
       ],
       edges: [{ from: 'generator', to: 'topic' }],
     };

@@ -7,17 +7,18 @@ import type { ErrorPayload } from '../../errors.ts';
 import { validatePipeline } from '../../format/pipeline.ts';
 import type { PipelineDoc } from '../../format/pipeline.ts';
 import '../../nodes/index.ts';
-import { clearCheckpoints } from '../../runtime/checkpoint.ts';
+import { clearCheckpoints, defaultCheckpointDir, listCheckpoints } from '../../runtime/checkpoint.ts';
 import type { Clock, TimerHandle, Timers } from '../../runtime/clock.ts';
 import type { MetricsSnapshot as RuntimeSnapshot } from '../../runtime/metrics.ts';
 import { createRun } from '../../runtime/run.ts';
 import type { Run, RunEvent } from '../../runtime/run.ts';
 import type { Row } from '../../runtime/types.ts';
-import type { DeadLetterEntry, EdgeMetrics, LogEntry, MetricsSnapshot, NodePreview, PortName, RunOptions, RunState, RunStatus, WindowExplanation, WireRow } from '../contract.ts';
+import type { DeadLetterEntry, EdgeMetrics, LogEntry, MetricsSnapshot, NodePreview, PortName, ResetGroupResult, ResetResult, ResetTables, RunOptions, RunState, RunStatus, WindowExplanation, WireRow } from '../contract.ts';
 import type { EventHub } from './events.ts';
 import type { MetricsHistory } from './history.ts';
 import { toWire, toWireRow } from './wire.ts';
 import { explainWindow } from './explain.ts';
+import { kafkaGroups, kafkaSourceGroup, resetTables } from './reset.ts';
 
 const tickMs = 1000;
 
@@ -30,6 +31,8 @@ export interface RunsOptions {
   history: MetricsHistory;
   /** Lag of a Kafka consumer group, for the `kafka_lag` series of pipelines that read Kafka. */
   groupLag?: (connection: string, groupId: string) => Promise<number>;
+  /** Deletes a consumer group (Reset); 'absent' when there was none. */
+  deleteGroup?: (connection: string, groupId: string) => Promise<'deleted' | 'absent'>;
 }
 
 /** Kafka lag is sampled every this many ticks (it costs broker round trips). */
@@ -43,6 +46,8 @@ interface Current {
   startedAt: number;
   endedAt: number | null;
   error?: ErrorPayload;
+  /** RunStatus.notice: e.g. a resumed bounded input had nothing left to read. */
+  notice?: string;
   latest: MetricsSnapshot | null;
   previous: RuntimeSnapshot | null;
   tick: TimerHandle | null;
@@ -61,9 +66,8 @@ export class RunControl {
   constructor(private readonly options: RunsOptions) {}
 
   checkpointDir(pipelineName: string): string {
-    // Pipeline names are free text; the folder name must not escape the checkpoints folder.
-    const safe = pipelineName.replace(/[^A-Za-z0-9_.-]/g, '_').replace(/^\.+/, '_') || '_';
-    return join(this.options.homeDir, 'checkpoints', safe);
+    // The folder `streamlake run` uses too, so the CLI and the studio resume each other's checkpoints.
+    return defaultCheckpointDir(this.options.homeDir, pipelineName);
   }
 
   async start(input: PipelineDoc, runOptions: RunOptions = {}): Promise<RunStatus> {
@@ -94,8 +98,16 @@ export class RunControl {
     this.emitStatus();
     current.done = run.start().then(
       (summary) => {
-        if (summary.status === 'failed') this.finish(current, 'failed', summary.error ?? { code: 'ENG_RUN_NODE', message: 'The run failed' });
-        else this.finish(current, 'finished');
+        if (summary.status === 'failed') {
+          this.finish(current, 'failed', summary.error ?? { code: 'ENG_RUN_NODE', message: 'The run failed' });
+          return;
+        }
+        // A bounded input an earlier run read to its end resumes at its end: say so instead of a silent 0.
+        if (summary.status === 'finished' && summary.restoredFrom !== null && summary.eventsIn === 0) {
+          current.notice = `Nothing new since checkpoint ${summary.restoredFrom}: an earlier run already read this input to its end. Reset to start over.`;
+          this.log({ at: this.options.clock.now(), level: 'warn', message: current.notice });
+        }
+        this.finish(current, 'finished');
       },
       (error: unknown) => this.finish(current, 'failed', toErrorPayload(error, 'ENG_RUN_NODE')),
     );
@@ -117,13 +129,40 @@ export class RunControl {
     return this.status();
   }
 
-  async reset(pipelineName: string): Promise<void> {
+  /** Forgets the pipeline's checkpoints and, when asked, replaces or keeps the contents of the tables it writes (see reset.ts). */
+  async reset(pipelineName: string, doc?: PipelineDoc, tables?: ResetTables): Promise<ResetResult> {
     const current = this.current;
     if (current && current.doc.name === pipelineName && (current.state === 'running' || current.state === 'starting' || current.state === 'stopping')) {
       throw new EngineError('ENG_RUN_STATE', `Pipeline "${pipelineName}" is running; stop it before resetting its state`);
     }
-    await clearCheckpoints(this.checkpointDir(pipelineName));
-    this.log({ at: this.options.clock.now(), level: 'info', message: `State of "${pipelineName}" reset: the next run starts from scratch` });
+    if (doc && doc.name !== pipelineName) {
+      throw new EngineError('ENG_HOST_REQUEST', `Reset of "${pipelineName}" was sent the document of pipeline "${doc.name}"`, { pipelineName });
+    }
+    if (tables && !doc) throw new EngineError('ENG_HOST_REQUEST', 'Reset of tables needs the pipeline document: it says which tables the pipeline writes', { pipelineName });
+    const dir = this.checkpointDir(pipelineName);
+    const checkpointsRemoved = (await listCheckpoints(dir)).length;
+    // Order matters when a step fails. Groups first: deleting them is harmless while the checkpoints exist
+    // (a restore ignores group offsets), and a group still in use is refused before anything else changes.
+    // Tables last: emptied tables next to a surviving checkpoint would make the next run resume past rows
+    // that are gone; checkpoints gone but tables not emptied is what the error then tells the user, and
+    // Reset again completes it.
+    const groups: ResetGroupResult[] = [];
+    for (const g of doc ? kafkaGroups(doc) : []) {
+      if (!this.options.deleteGroup) throw new EngineError('ENG_HOST_UNAVAILABLE', `This host cannot reach Kafka to reset consumer group "${g.group}"`);
+      groups.push({ ...g, action: await this.options.deleteGroup(g.connection, g.group) });
+    }
+    await clearCheckpoints(dir);
+    const results = doc && tables ? await resetTables(this.options.lakeDir, this.options.clock, doc, tables) : [];
+    const done = results.filter((r) => r.action !== 'absent');
+    const what = !tables ? 'its tables were left as they are'
+      : tables === 'replace' ? `${done.length} table${done.length === 1 ? '' : 's'} emptied (${done.map((r) => `${r.table}: ${r.rowsRemoved} rows`).join(', ') || 'none written yet'}; history kept)`
+        : `${done.length} table${done.length === 1 ? '' : 's'} kept; the next run appends to them`;
+    this.log({ at: this.options.clock.now(), level: 'info', message: `State of "${pipelineName}" reset: the next run starts from scratch; ${what}` });
+    for (const g of groups) {
+      if (g.action === 'deleted') this.log({ at: this.options.clock.now(), level: 'info', nodeId: g.node, message: `Consumer group "${g.group}" deleted with its offsets: the next run reads from where startFrom says` });
+    }
+    for (const r of done) this.options.events.emit({ type: 'lake.changed', table: r.table });
+    return { pipelineName, checkpointsRemoved, tables: results, groups };
   }
 
   status(): RunStatus {
@@ -149,6 +188,7 @@ export class RunControl {
       eventsTotal,
     };
     if (current.error) status.error = current.error;
+    if (current.notice) status.notice = current.notice;
     return status;
   }
 
@@ -245,8 +285,7 @@ export class RunControl {
     if (!groupLag) return;
     for (const node of current.doc.nodes) {
       if (node.type !== 'source.kafka') continue;
-      // The same default group id the Kafka source uses (engine/kafka/source.ts).
-      const group = node.config.group ?? `streamlake-${current.doc.name}-${node.id}`.replace(/[^A-Za-z0-9._-]/g, '_');
+      const group = kafkaSourceGroup(current.doc.name, node.id, node.config.group);
       groupLag(node.config.connection, group).then(
         (lag) => {
           current.lag.set(node.id, lag);

@@ -17,6 +17,9 @@ const run = createRun(doc, {
   homeDir,
   checkpointDir,
   checkpointInterval: Number(process.env.STREAMLAKE_CRASH_CHECKPOINT_MS ?? 1000),
+  // Small sink queues put sources under backpressure often, where checkpoints must still cover only what
+  // every port delivered.
+  queueCapacity: Number(process.env.STREAMLAKE_CRASH_QUEUE ?? 16),
   onEvent: (event) => {
     if (event.type === 'status' && event.status === 'running') process.stdout.write('ready\n');
     else if (event.type === 'checkpoint') process.stdout.write(`checkpoint ${event.checkpointId}\n`);

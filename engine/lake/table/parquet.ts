@@ -2,6 +2,7 @@
 // rewrites), the exact metrics Iceberg keeps in manifests are computed by one aggregate query over that
 // table, and COPY … (FIELD_IDS …) writes the file with the Iceberg field ids Java resolves columns by.
 import { stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import {
   DuckDBDataChunk,
@@ -20,6 +21,7 @@ import { COMPRESSION_CODEC, type IcebergType, type NestedField, type PrimitiveTy
 import { decimalScale, encodeValue, isPrimitive, type PrimitiveValue } from '../format/values.ts';
 import { sqlIdent, sqlString } from '../duckdb.ts';
 import type { Row } from '../../runtime/types.ts';
+import { syncPath } from './store.ts';
 
 export interface FileMetrics {
   recordCount: number;
@@ -239,6 +241,9 @@ export async function writeTable(connection: DuckDBConnection, table: string, st
   // DuckDB keeps a query's order in the file it copies to (preserve_insertion_order, on by default)
   const source = orderBy === null ? table : `(SELECT * FROM ${table} ORDER BY ${orderBy})`;
   await connection.run(`COPY ${source} TO ${sqlString(path)} (FORMAT PARQUET, COMPRESSION ${compression}, FIELD_IDS ${fieldIdsSql(struct.fields)})`);
+  // Durable before any metadata version can name it: the file's bytes and its entry in the folder.
+  await syncPath(path);
+  await syncPath(dirname(path));
   metrics.fileSizeBytes = (await stat(path)).size;
   return metrics;
 }

@@ -3,11 +3,15 @@
 // `link(tmp, v<N+1>.metadata.json)`, which fails with EEXIST when another writer got there first, so
 // exactly one commit wins each version and the loser re-applies its change on the new base.
 // version-hint.text is only a hint (written via temp + rename); readers probe past it, as Java does.
+// Durability: data files are fsynced with their folder when written (parquet.ts), manifests when
+// written; the metadata folder is fsynced before the link (so everything the version names is on disk
+// first) and after it (so the published version survives a power cut).
 import { link, mkdir, open, readdir, readFile, stat, unlink } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { EngineError } from '../../errors.ts';
+import { faultPoint } from '../../runtime/faults.ts';
 import { parseTableMetadata, serializeTableMetadata, type TableMetadata } from '../format/metadata.ts';
 import { removeSidecar, renameOver } from './crc.ts';
 
@@ -112,6 +116,16 @@ export async function loadMetadata(tableDir: string): Promise<Loaded> {
   return loaded;
 }
 
+/** fsync of a file or folder (a folder: the entries created in it, e.g. after a link or rename). */
+export async function syncPath(file: string): Promise<void> {
+  const handle = await open(file, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
 /** Writes bytes to a new file and fsyncs it; fails if the file exists. */
 export async function writeNewFile(file: string, bytes: string | Uint8Array): Promise<void> {
   await mkdir(path.dirname(file), { recursive: true });
@@ -139,6 +153,9 @@ export async function publish(tableDir: string, version: number, metadata: Table
   const dir = metadataDir(tableDir);
   const tmp = path.join(dir, `${randomUUID()}.metadata.json`);
   await writeNewFile(tmp, serializeTableMetadata(metadata));
+  // Manifests, the manifest list and the temp file are in this folder: their entries are on disk before
+  // the version that names them is.
+  await syncPath(dir);
   try {
     await hooks?.at?.('before-link');
     try {
@@ -151,13 +168,16 @@ export async function publish(tableDir: string, version: number, metadata: Table
     await unlink(tmp).catch(() => undefined);
   }
   const published = versionFile(tableDir, version + 1);
+  await syncPath(dir);
   const info = await stat(published);
   if (parsed.size >= PARSED_MAX) parsed.delete(parsed.keys().next().value as string);
   parsed.set(published, { key: `${info.ino}:${info.size}:${info.mtimeMs}`, loaded: { version: version + 1, metadata, file: published } });
   await hooks?.at?.('after-link');
+  faultPoint('lake.before-version-hint');
   const hintTmp = path.join(dir, `${randomUUID()}-version-hint.temp`);
   await writeNewFile(hintTmp, String(version + 1));
   await renameOver(hintTmp, path.join(dir, HINT_FILE)); // drops a Hadoop .crc sidecar Java left (crc.ts)
+  faultPoint('lake.after-version-hint');
   await hooks?.at?.('after-hint');
   return true;
 }

@@ -28,6 +28,7 @@ import { bindSpec, fromAvroPartition, parsePartitionText, partitionFieldName } f
 import { findField, maxFieldId, schemaView, type IcebergSchema } from './schema.ts';
 import { loadMetadata, publish, toUri, type CommitHooks, type Loaded } from './store.ts';
 import { appendBatches, appendRows, type AppendOptions, type AppendResult } from './write.ts';
+import { truncateBranch, type TruncateOptions, type TruncateResult } from './truncate.ts';
 import { compact, expireSnapshots, removeOrphans, type CompactOptions, type ExpireOptions, type OrphanOptions, type Progress } from './maintenance.ts';
 import { access } from 'node:fs/promises';
 import { withPartitionSpec } from './spec-evolution.ts';
@@ -354,6 +355,13 @@ export class LakeTable {
     const results = await appendBatches(this.dir, batches, { ...this.options(), ...options });
     await this.refresh();
     return results;
+  }
+
+  /** Removes every row of a branch in one `delete` snapshot; earlier snapshots keep theirs (see truncate.ts). */
+  async truncate(options: Omit<TruncateOptions, 'clock' | 'hooks'> = {}): Promise<TruncateResult> {
+    const result = await truncateBranch(this.dir, { ...this.options(), ...options });
+    await this.refresh();
+    return result;
   }
 
   private async commit(mutate: (m: TableMetadata) => TableMetadata | null): Promise<void> {

@@ -129,7 +129,7 @@ export async function appendBatches(tableDir: string, batches: readonly (readonl
   });
 }
 
-function appendBuilder(rows: readonly Row[], options: AppendOptions): { build: (ctx: BuildContext) => Promise<Change | null>; result: (snapshot: Snapshot | null) => AppendResult; added: () => AddedFile[] } {
+export function appendBuilder(rows: readonly Row[], options: AppendOptions): { build: (ctx: BuildContext) => Promise<Change | null>; result: (snapshot: Snapshot | null) => AppendResult; added: () => AddedFile[] } {
   let rejected: RejectedRow[] = [];
   let written = 0;
   let files = 0;
@@ -232,7 +232,7 @@ function lastPerKey(rows: readonly Row[], keys: readonly NestedField[]): Row[] {
   return [...last.values()];
 }
 
-async function writePartitioned(files: TableFiles, struct: StructType, bound: BoundPartitionField[], specId: number, rows: readonly Row[], order: WriteOrder): Promise<AddedFile[]> {
+export async function writePartitioned(files: TableFiles, struct: StructType, bound: BoundPartitionField[], specId: number, rows: readonly Row[], order: WriteOrder): Promise<AddedFile[]> {
   if (rows.length === 0) return [];
   const groups = new Map<string, { partition: Record<string, PrimitiveValue | null>; rows: Row[] }>();
   for (const row of rows) {

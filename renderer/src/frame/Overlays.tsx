@@ -26,7 +26,7 @@ export function Notices() {
 export function ImportProblemsDialog() {
   const store = useStudioStore();
   const dialog = useStudio((s) => s.dialog);
-  if (!dialog) return null;
+  if (dialog?.kind !== 'import-problems') return null;
   const close = () => store.getState().setUi({ dialog: undefined });
   return (
     <div className="backdrop" onClick={close}>

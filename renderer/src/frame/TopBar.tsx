@@ -3,7 +3,7 @@ import type { PipelineFileInfo } from '../../../engine/api/contract.ts';
 import { useApi, useHost, useStudio, useStudioStore } from '../api/context.tsx';
 import { exportJson, importText, newPipeline, openExample, openFile, save } from '../files/actions.ts';
 import { formatRate } from '../graph/catalog.ts';
-import { resetRun, startRun, stopRun } from '../run/actions.ts';
+import { askReset, startRun, stopRun } from '../run/actions.ts';
 
 function uptime(ms: number): string {
   const s = Math.floor(ms / 1000);
@@ -33,6 +33,13 @@ function RunStatusPill() {
       {running && <span className="mono">{formatRate(rate)}</span>}
     </span>
   );
+}
+
+/** The engine's word on a run that had nothing to do ("Nothing new since checkpoint N…"), until the next run. */
+function RunNotice() {
+  const notice = useStudio((s) => s.notice);
+  if (!notice) return null;
+  return <span className="run-notice" role="note" aria-label="Run notice" title={notice}>{notice}</span>;
 }
 
 function FileMenu({ onClose }: { onClose: () => void }) {
@@ -125,8 +132,9 @@ export function TopBar() {
       <span className="spacer" />
       <button className="primary" aria-label="Run pipeline" disabled={busy} onClick={() => void startRun(api, store)} title="Run (Ctrl+Enter)">▶ Run</button>
       <button aria-label="Stop pipeline" disabled={status !== 'running' && status !== 'starting'} onClick={() => void stopRun(api, store)}>■ Stop</button>
-      <button aria-label="Reset state" disabled={busy} onClick={() => void resetRun(api, store)} title="Forget checkpointed state so the next run starts fresh">↺ Reset</button>
+      <button aria-label="Reset state" disabled={busy} onClick={() => void askReset(api, store)} title="Forget checkpointed state so the next run starts fresh (asks what to do with the tables it wrote)">↺ Reset</button>
       <RunStatusPill />
+      <RunNotice />
       <span className="spacer" />
       <span className="host-mode" aria-label="Host mode">{host.mode === 'desktop' ? 'desktop' : 'browser'}</span>
       <button

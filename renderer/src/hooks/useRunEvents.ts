@@ -10,11 +10,14 @@ export function useRunEvents(): void {
   const store = useStudioStore();
   useEffect(() => {
     const applyStatus = (status: WireRunStatus) => {
-      const details: { runId?: string; startedAt?: number; failure?: string } = {};
+      const details: { runId?: string; startedAt?: number; failure?: string; notice?: string } = {};
       if (status.runId !== null) details.runId = status.runId;
       if (status.startedAt !== null) details.startedAt = status.startedAt;
       if (status.error) details.failure = status.error.message;
+      if (status.notice) details.notice = status.notice;
+      const before = store.getState().notice;
       store.getState().setStatus(status.state, details);
+      if (status.notice && status.notice !== before) store.getState().notify('info', status.notice);
       if (status.state === 'failed' && status.error) store.getState().notify('error', `The run failed: ${status.error.message}`);
     };
     const applyMetrics = (snapshot: MetricsSnapshot) => {

@@ -1,4 +1,4 @@
-import type { StudioClient } from '../../../engine/api/contract.ts';
+import type { ResetTables, StudioClient } from '../../../engine/api/contract.ts';
 import { docFromGraph } from '../graph/model.ts';
 import type { StudioStore } from '../store/index.ts';
 import { askTrust, trustReportOf } from './trust.ts';
@@ -55,12 +55,46 @@ export async function stopRun(api: StudioClient, store: StudioStore): Promise<vo
   }
 }
 
-/** Drops the checkpointed state of this pipeline so the next run starts from the beginning. */
-export async function resetRun(api: StudioClient, store: StudioStore): Promise<void> {
+/** The lake tables (and branches) the pipeline's sink.lake nodes write, each once. */
+export function pipelineTables(store: StudioStore): { table: string; branch: string }[] {
+  const out: { table: string; branch: string }[] = [];
+  for (const node of store.getState().graph.nodes) {
+    if (node.type !== 'sink.lake') continue;
+    const config = node.config as { table?: unknown; branch?: unknown };
+    if (typeof config.table !== 'string' || config.table === '') continue;
+    const branch = typeof config.branch === 'string' && config.branch !== '' ? config.branch : 'main';
+    if (!out.some((t) => t.table === config.table && t.branch === branch)) out.push({ table: config.table, branch });
+  }
+  return out;
+}
+
+/**
+ * Reset starts with a question when the pipeline writes lake tables: forgetting the checkpoints makes the
+ * next run read its input again, so the rows already in those tables would be written twice.
+ */
+export function askReset(api: StudioClient, store: StudioStore): Promise<void> {
+  const tables = pipelineTables(store);
+  if (tables.length === 0) return resetRun(api, store);
+  store.getState().setUi({ dialog: { kind: 'reset', pipelineName: store.getState().graph.name, tables } });
+  return Promise.resolve();
+}
+
+/** Drops the checkpointed state of this pipeline so the next run starts from the beginning; `tables` says what happens to its lake tables. */
+export async function resetRun(api: StudioClient, store: StudioStore, tables?: ResetTables): Promise<void> {
+  const state = store.getState();
   try {
-    await api.runReset({ pipelineName: store.getState().graph.name });
+    // The document goes along so the host also forgets the consumer groups of the Kafka sources.
+    const doc = docFromGraph(state.graph);
+    const result = await api.runReset(tables ? { pipelineName: state.graph.name, doc, tables } : { pipelineName: state.graph.name, doc });
     store.getState().resetRun();
-    store.getState().notify('info', 'State reset: the next run starts from the beginning');
+    const emptied = result.tables.filter((t) => t.action === 'emptied');
+    const kept = result.tables.filter((t) => t.action === 'kept');
+    const what = tables === 'replace'
+      ? `; ${emptied.length} table${emptied.length === 1 ? '' : 's'} emptied (${emptied.map((t) => `${t.table}: ${t.rowsRemoved.toLocaleString()} rows`).join(', ') || 'none written yet'}), history kept`
+      : tables === 'append' ? `; the next run appends to ${kept.length} table${kept.length === 1 ? '' : 's'}` : '';
+    const groups = result.groups.filter((g) => g.action === 'deleted').map((g) => g.group);
+    const offsets = groups.length ? `; consumer group${groups.length === 1 ? '' : 's'} ${groups.join(', ')} deleted` : '';
+    store.getState().notify('info', `State reset: the next run starts from the beginning${what}${offsets}`);
   } catch (error) {
     store.getState().notify('error', `Could not reset: ${message(error)}`);
   }

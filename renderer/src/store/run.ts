@@ -9,6 +9,7 @@ export const createRunSlice: StateCreator<StudioState, [], [], RunSlice> = (set)
   runId: undefined,
   startedAt: undefined,
   failure: undefined,
+  notice: undefined,
   nodes: {},
   edges: {},
   eventsPerSecond: 0,
@@ -19,6 +20,8 @@ export const createRunSlice: StateCreator<StudioState, [], [], RunSlice> = (set)
       runId: details.runId ?? s.runId,
       startedAt: details.startedAt ?? (status === 'starting' ? undefined : s.startedAt),
       failure: status === 'failed' ? (details.failure ?? s.failure) : undefined,
+      // A new run starts without the last one's notice.
+      notice: status === 'starting' || status === 'running' ? undefined : (details.notice ?? s.notice),
     })),
   setMetrics: ({ t, nodes, edges, lag }) =>
     set((s) => {
@@ -44,5 +47,5 @@ export const createRunSlice: StateCreator<StudioState, [], [], RunSlice> = (set)
       };
       return { nodes, edges, eventsPerSecond: rate, series: [...s.series, point].slice(-seriesLimit) };
     }),
-  resetRun: () => set({ status: 'idle', runId: undefined, startedAt: undefined, failure: undefined, nodes: {}, edges: {}, eventsPerSecond: 0, series: [] }),
+  resetRun: () => set({ status: 'idle', runId: undefined, startedAt: undefined, failure: undefined, notice: undefined, nodes: {}, edges: {}, eventsPerSecond: 0, series: [] }),
 });

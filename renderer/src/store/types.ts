@@ -84,11 +84,13 @@ export interface RunSlice {
   startedAt: number | undefined;
   /** Message of the failure that ended the run, if any. */
   failure: string | undefined;
+  /** What the engine said about a finished run it had nothing to do for (RunStatus.notice). */
+  notice: string | undefined;
   nodes: Record<string, NodeLive>;
   edges: Record<string, EdgeLive>;
   eventsPerSecond: number;
   series: MetricsPoint[];
-  setStatus: (status: RunStatus, details?: { runId?: string; startedAt?: number; failure?: string }) => void;
+  setStatus: (status: RunStatus, details?: { runId?: string; startedAt?: number; failure?: string; notice?: string }) => void;
   setMetrics: (metrics: { t: number; nodes: Record<string, NodeLive>; edges: Record<string, EdgeLive>; lag?: number | null }) => void;
   resetRun: () => void;
 }
@@ -102,6 +104,11 @@ export interface Notice {
   tone: 'info' | 'error' | 'success';
   text: string;
 }
+
+export type StudioDialog =
+  | { kind: 'import-problems'; fileName: string; problems: Problem[] }
+  /** Reset asks what to do with the lake tables the pipeline writes before it forgets the checkpoints. */
+  | { kind: 'reset'; pipelineName: string; tables: { table: string; branch: string }[] };
 
 export interface UiSlice {
   theme: Theme;
@@ -118,8 +125,8 @@ export interface UiSlice {
   /** Snapshot chosen in the lake explorer for time travel; queries run there until cleared. */
   /** snapshotId is decimal text (64-bit ids). */
   travel: { table: string; snapshotId: string; label: string } | undefined;
-  /** The one dialog that may be open: problems of an import that was refused. */
-  dialog: { kind: 'import-problems'; fileName: string; problems: Problem[] } | undefined;
+  /** The one dialog that may be open: problems of an import that was refused, or Reset's question. */
+  dialog: StudioDialog | undefined;
   /** Validation problems of the current graph (from the engine's validator), refreshed as the user edits. */
   problems: Problem[];
   /** The first of those problems per node id, as one line, for the badges on the canvas. */
