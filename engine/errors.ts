@@ -39,6 +39,10 @@ export const errorCodes = {
   ENG_KAFKA_CONNECTION_UNKNOWN: 'Unknown Kafka connection',
   ENG_KAFKA_TRANSACTION: 'A Kafka transaction could not be committed',
   ENG_KAFKA_FENCED: 'Another producer with the same transactional id took over',
+  // PostgreSQL sink (engine/sinks/postgres)
+  ENG_POSTGRES_CONNECTION_UNKNOWN: 'Unknown or malformed PostgreSQL connection',
+  ENG_POSTGRES_UNAVAILABLE: 'PostgreSQL could not be reached',
+  ENG_POSTGRES_WRITE: 'PostgreSQL refused a write',
   // hosts
   ENG_HOST_AUTH: 'Missing or wrong studio token',
   ENG_HOST_REQUEST: 'Malformed request',

@@ -121,6 +121,7 @@ function nodeOutput(node: NodeSpec, input: () => FieldInfo[] | null): FieldInfo[
     case 'sink.lake':
     case 'sink.preview':
     case 'sink.kafka':
+    case 'sink.postgres':
       return [];
     default:
       return null;

@@ -236,6 +236,18 @@ export const nodeCatalog: readonly NodeTypeInfo[] = [
       { key: 'delivery', kind: 'enum', label: 'Delivery', options: ['exactly-once', 'at-least-once'], default: 'exactly-once', help: 'exactly-once: rows are committed in a Kafka transaction when a checkpoint completes (readers with isolation.level=read_committed see each once; the transaction timeout, 15 min, must exceed the checkpoint interval plus restart time). at-least-once: rows are visible at once; after a crash those since the last checkpoint are sent again.' },
     ],
   },
+  {
+    type: 'sink.postgres',
+    title: 'PostgreSQL table',
+    category: 'Sinks',
+    description: 'Writes rows to a PostgreSQL table exactly once: each checkpoint in one transaction with its id in streamlake_commits. Windowed results are upserted by window and group keys; other rows are appended with COPY. Values the table refuses go to the error port with the server\'s message.',
+    ports: ['in', 'error'],
+    fields: [
+      { key: 'connection', kind: 'string', label: 'Connection', required: true, help: 'Name of a saved PostgreSQL connection.' },
+      { key: 'table', kind: 'string', label: 'Table', required: true, pattern: '^[A-Za-z_][A-Za-z0-9_$]*(\\.[A-Za-z_][A-Za-z0-9_$]*)?$', patternHint: 'a table name or schema.table', help: 'Target table (table or schema.table); created from the rows\' fields when missing, with new columns added as events grow.' },
+      { key: 'retries', kind: 'integer', label: 'Retries', min: 0, max: 100, default: 5, help: 'Attempts after a lost connection before the run fails (backoff doubling from 200 ms); the checkpoint keeps the rows for the next run.' },
+    ],
+  },
 ];
 
 const byType = new Map<string, NodeTypeInfo>(nodeCatalog.map((info) => [info.type, info]));

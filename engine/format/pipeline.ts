@@ -155,6 +155,15 @@ export interface KafkaSinkConfig {
   delivery?: 'exactly-once' | 'at-least-once';
 }
 
+export interface PostgresSinkConfig {
+  /** Name of a saved PostgreSQL connection (the password never lives in the pipeline). */
+  connection: string;
+  /** Target table, `table` or `schema.table`; created from the rows' fields when missing. */
+  table: string;
+  /** Attempts after a connection error before the run fails (default 5, backoff doubling from 200 ms). */
+  retries?: number;
+}
+
 interface NodeOf<T extends string, C> {
   id: string;
   type: T;
@@ -175,7 +184,8 @@ export type NodeSpec =
   | NodeOf<'window.session', SessionConfig>
   | NodeOf<'sink.lake', LakeSinkConfig>
   | NodeOf<'sink.preview', PreviewSinkConfig>
-  | NodeOf<'sink.kafka', KafkaSinkConfig>;
+  | NodeOf<'sink.kafka', KafkaSinkConfig>
+  | NodeOf<'sink.postgres', PostgresSinkConfig>;
 
 export type NodeType = NodeSpec['type'];
 export type NodeConfigOf<T extends NodeType> = Extract<NodeSpec, { type: T }>['config'];

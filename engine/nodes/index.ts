@@ -5,4 +5,5 @@ import '../generator/index.ts';
 import '../sources/file/index.ts';
 import '../lake/sink.ts';
 import '../kafka/index.ts';
+import '../sinks/postgres/sink.ts';
 export {};
