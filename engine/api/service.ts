@@ -14,6 +14,7 @@ import { PipelineFiles } from './service/files.ts';
 import { MetricsHistory } from './service/history.ts';
 import { RunControl } from './service/runs.ts';
 import { StudioConnections } from './service/connections.ts';
+import { StudioPostgresConnections } from './service/postgres.ts';
 import { LakeExplorer } from './service/lake.ts';
 import { SqlWorkbench } from './service/sql.ts';
 import { studioExamples } from './service/examples.ts';
@@ -66,6 +67,7 @@ export function createStudioService(options: StudioServiceOptions): StudioServic
   const history = new MetricsHistory();
   const files = new PipelineFiles({ mode: options.mode, pipelinesDir, stateDir: join(homeDir, 'studio'), now: () => clock.now() });
   const connections = new StudioConnections(options.connections ?? new FileConnectionStore(homeDir), clock);
+  const postgres = new StudioPostgresConnections(homeDir, clock);
   const lake = new LakeExplorer(lakeDir, clock, events);
   const sql = new SqlWorkbench(lakeDir, clock, options.mode);
   const kafka = new KafkaScreens({ connections, clock, timers, events, lakeDir, homeDir });
@@ -155,6 +157,10 @@ export function createStudioService(options: StudioServiceOptions): StudioServic
       await kafka.forget(name);
     },
     kafkaTestConnection: (params) => connections.test(params),
+    postgresConnections: () => postgres.list(),
+    postgresSaveConnection: ({ connection }) => postgres.save(connection),
+    postgresDeleteConnection: ({ name }) => postgres.remove(name),
+    postgresTestConnection: (params) => postgres.test(params),
     kafkaTopics: ({ connection }) => kafka.topics(connection),
     kafkaCreateTopic: ({ connection, topic, partitions, replicationFactor, configs }) => kafka.createTopic(connection, topic, partitions, replicationFactor, configs),
     kafkaDeleteTopic: ({ connection, topic }) => kafka.deleteTopic(connection, topic),
