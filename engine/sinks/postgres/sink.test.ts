@@ -10,6 +10,7 @@ import type { NodeSpec, PipelineDoc } from '../../format/pipeline.ts';
 import '../../nodes/index.ts';
 import { createRun, type RunEvent } from '../../runtime/run.ts';
 import type { Row } from '../../runtime/types.ts';
+import { sinkMetricsText } from '../metrics.ts';
 import { PostgresConnectionStore } from './connections.ts';
 import { startPostgres, type PostgresServer } from './server.ts';
 
@@ -107,6 +108,12 @@ test('append: every row once with its values, new columns added when events grow
   });
   const commits = await query<{ n: string }>("SELECT count(*) AS n FROM streamlake_commits WHERE pipeline = 'append_rt' AND node = 'pg'");
   assert.ok(Number(commits[0]?.n) >= 2);
+  // /metrics: rows and transactions equal what the server holds
+  const metrics = sinkMetricsText('append_rt');
+  assert.match(metrics, new RegExp(`^streamlake_sink_rows_total\\{pipeline="append_rt",node="pg",sink="postgres"\\} ${all.length}$`, 'm'));
+  assert.match(metrics, new RegExp(`^streamlake_sink_batches_total\\{[^}]*\\} ${Number(commits[0]?.n)}$`, 'm'));
+  // commit calls include restores that found their checkpoint already committed
+  assert.ok(Number(/^streamlake_sink_commit_seconds_count\{[^}]*\} (\d+)$/m.exec(metrics)?.[1]) >= Number(commits[0]?.n));
 });
 
 /** Final (region, window_start) → count and sum, computed from the events in plain TypeScript. */
@@ -229,6 +236,7 @@ test('server stopped mid-run: a clear failure, then a restart resumes with nothi
   assert.equal(one.summary.status, 'failed');
   assert.equal(one.summary.error?.code, 'ENG_POSTGRES_UNAVAILABLE', JSON.stringify(one.summary.error));
   assert.match(one.summary.error?.message ?? '', /did not answer after 3 attempts/);
+  assert.match(sinkMetricsText('outage'), /^streamlake_sink_retries_total\{[^}]*\} 2$/m);
   const midway = await query<{ n: string }>('SELECT count(*) AS n FROM outage');
   assert.ok(Number(midway[0]?.n) < n, 'the outage came after every row was written');
   const two = await run(d, chk);

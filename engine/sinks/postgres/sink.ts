@@ -27,6 +27,7 @@ import { Readable } from 'node:stream';
 import { EngineError } from '../../errors.ts';
 import type { NodeSpec, PostgresSinkConfig } from '../../format/pipeline.ts';
 import { registerNode } from '../../nodes/registry.ts';
+import { sinkStats, type SinkStats } from '../metrics.ts';
 import type { Batch, CheckpointInfo, DeadLetter, NodeContext, Row, SinkInstance, SinkSummary } from '../../runtime/types.ts';
 import { postgresConnectionFor, postgresTls, type PostgresConnection } from './connections.ts';
 import { copyLines, inferColumns, paramValue, qualifiedName, quoteIdent } from './sql.ts';
@@ -63,11 +64,14 @@ export class PostgresSink implements SinkInstance {
   private dead: DeadLetter[] = [];
   private readonly target: ReturnType<typeof qualifiedName>;
   private readonly maxRetries: number;
+  /** Process-wide counters for /metrics (the summary below is per run). */
+  private readonly counters: SinkStats;
   private stats = { rows: 0, batches: 0, commits: 0, retries: 0, rejected: 0, deleted: 0, commitMs: 0, maxCommitMs: 0 };
 
   constructor(private readonly config: PostgresSinkConfig, private readonly ctx: NodeContext, private readonly options: PostgresSinkOptions = {}) {
     this.target = qualifiedName(config.table);
     this.maxRetries = config.retries ?? 5;
+    this.counters = sinkStats(ctx.pipelineName, ctx.nodeId, 'postgres');
   }
 
   async write(batch: Batch): Promise<void> {
@@ -93,9 +97,11 @@ export class PostgresSink implements SinkInstance {
     const ms = this.ctx.clock.now() - started;
     this.stats.commitMs += ms;
     this.stats.maxCommitMs = Math.max(this.stats.maxCommitMs, ms);
+    this.counters.observeCommit(ms);
     this.segments = this.segments.filter((s) => s.id > info.id);
     if (rejected.length > 0) {
       this.stats.rejected += rejected.length;
+      this.counters.rejected += rejected.length;
       this.ctx.metrics.addError(rejected.length);
       this.dead.push(...rejected);
       if (this.dead.length > MAX_KEPT_REJECTED) this.dead = this.dead.slice(-MAX_KEPT_REJECTED);
@@ -151,6 +157,8 @@ export class PostgresSink implements SinkInstance {
       await client.query('COMMIT');
       this.stats.rows += merged.rows.length - rejected.length;
       this.stats.batches += 1;
+      this.counters.rows += merged.rows.length - rejected.length;
+      this.counters.batches += 1;
       this.stats.commits += 1;
       return rejected;
     } catch (error) {
@@ -251,6 +259,7 @@ export class PostgresSink implements SinkInstance {
           throw new EngineError('ENG_POSTGRES_UNAVAILABLE', `sink "${this.ctx.nodeId}" could not ${what}: PostgreSQL did not answer after ${n + 1} attempts (${(error as Error).message}). Nothing of this checkpoint is lost: it is written when the pipeline runs again.`, { node: this.ctx.nodeId }, { cause: error });
         }
         this.stats.retries += 1;
+        this.counters.retries += 1;
         const wait = BASE_BACKOFF_MS * 2 ** n;
         this.ctx.log('warn', `sink "${this.ctx.nodeId}": could not ${what} (${(error as Error).message}); retry ${n + 1} of ${this.maxRetries} in ${wait} ms`);
         await this.ctx.timers.sleep(wait, this.ctx.signal);
