@@ -28,6 +28,7 @@ import { EngineError } from '../../errors.ts';
 import type { NodeSpec, PostgresSinkConfig } from '../../format/pipeline.ts';
 import { registerNode } from '../../nodes/registry.ts';
 import { sinkStats, type SinkStats } from '../metrics.ts';
+import { mergeSegments, pendingSegments, type Segment } from '../pending.ts';
 import type { Batch, CheckpointInfo, DeadLetter, NodeContext, Row, SinkInstance, SinkSummary } from '../../runtime/types.ts';
 import { postgresConnectionFor, postgresTls, type PostgresConnection } from './connections.ts';
 import { copyLines, inferColumns, paramValue, qualifiedName, quoteIdent } from './sql.ts';
@@ -37,13 +38,6 @@ const COMMITS_TABLE = 'streamlake_commits';
 const MAX_PARAMS = 30_000;
 const MAX_KEPT_REJECTED = 10_000;
 const BASE_BACKOFF_MS = 200;
-
-interface Segment {
-  id: number;
-  rows: Row[];
-  upsertKey?: string[];
-  retracts: { position: number; keys: Row[] }[];
-}
 
 interface PostgresPending {
   format: typeof PENDING_FORMAT;
@@ -90,7 +84,7 @@ export class PostgresSink implements SinkInstance {
   }
 
   async commit(info: CheckpointInfo, pending: unknown): Promise<void> {
-    const segments = pendingSegments(pending, this.ctx.nodeId).filter((s) => s.id <= info.id);
+    const segments = pendingSegments(pending, PENDING_FORMAT, this.ctx.nodeId).filter((s) => s.id <= info.id);
     if (segments.length === 0) return;
     const started = this.ctx.clock.now();
     const rejected = await this.withRetry(`commit checkpoint ${info.id}`, () => this.commitOnce(info.id, segments));
@@ -268,32 +262,6 @@ export class PostgresSink implements SinkInstance {
   }
 }
 
-/** Rows in order after retractions, the keys to delete, and the upsert key, over all segments. */
-function mergeSegments(segments: readonly Segment[]): { rows: Row[]; retract: Row[]; upsertKey?: string[] } {
-  const rows: Row[] = [];
-  const retracts: { position: number; keys: Row[] }[] = [];
-  let upsertKey: string[] | undefined;
-  for (const s of segments) {
-    upsertKey ??= s.upsertKey;
-    for (const r of s.retracts) retracts.push({ position: r.position + rows.length, keys: r.keys });
-    for (const row of s.rows) rows.push(row);
-  }
-  if (!upsertKey) return { rows, retract: [] };
-  const key = upsertKey;
-  const text = (row: Row): string => JSON.stringify(key.map((k) => { const v = row[k]; return v instanceof Date ? v.getTime() : v ?? null; }));
-  // A row retracted by a later key is gone; of several rows per key the last one wins.
-  const lastRetractAt = new Map<string, number>();
-  const retract = new Map<string, Row>();
-  for (const r of retracts) for (const k of r.keys) { lastRetractAt.set(text(k), r.position); retract.set(text(k), k); }
-  const last = new Map<string, Row>();
-  rows.forEach((row, i) => {
-    const t = text(row);
-    if ((lastRetractAt.get(t) ?? -1) <= i) last.set(t, row);
-    else last.delete(t);
-  });
-  return { rows: [...last.values()], retract: [...retract.values()], upsertKey };
-}
-
 async function copyRows(client: Client, table: string, columns: readonly string[], rows: readonly Row[]): Promise<void> {
   const stream = client.query(copyFrom(`COPY ${table} (${columns.map(quoteIdent).join(', ')}) FROM STDIN`));
   const chunk = 5_000;
@@ -374,17 +342,6 @@ function isTransient(error: unknown): boolean {
   }
   // node errors (ECONNREFUSED, ECONNRESET, ETIMEDOUT, EPIPE …) and node-postgres' own connection messages
   return typeof code === 'string' || /connection|terminated|timeout|ECONN|closed/i.test((error as Error).message ?? '');
-}
-
-/** The pending state read back from a checkpoint file (it crossed a storage boundary). */
-function pendingSegments(pending: unknown, node: string): Segment[] {
-  if (pending === null || pending === undefined) return [];
-  const p = pending as Partial<PostgresPending>;
-  const ok = typeof p === 'object' && p.format === PENDING_FORMAT && Array.isArray(p.segments)
-    && p.segments.every((s: Partial<Segment>) => typeof s === 'object' && s !== null && Number.isInteger(s.id) && Array.isArray(s.rows) && Array.isArray(s.retracts)
-      && (s.upsertKey === undefined || (Array.isArray(s.upsertKey) && s.upsertKey.every((k) => typeof k === 'string'))));
-  if (!ok) throw new EngineError('ENG_RUN_CHECKPOINT', `sink "${node}": the pending state in the checkpoint is not a PostgreSQL sink's`, { node });
-  return p.segments as Segment[];
 }
 
 registerNode('sink.postgres', {
