@@ -122,6 +122,7 @@ function nodeOutput(node: NodeSpec, input: () => FieldInfo[] | null): FieldInfo[
     case 'sink.preview':
     case 'sink.kafka':
     case 'sink.postgres':
+    case 'sink.clickhouse':
       return [];
     default:
       return null;

@@ -248,6 +248,18 @@ export const nodeCatalog: readonly NodeTypeInfo[] = [
       { key: 'retries', kind: 'integer', label: 'Retries', min: 0, max: 100, default: 5, help: 'Attempts after a lost connection before the run fails (backoff doubling from 200 ms); the checkpoint keeps the rows for the next run.' },
     ],
   },
+  {
+    type: 'sink.clickhouse',
+    title: 'ClickHouse table',
+    category: 'Sinks',
+    description: 'Writes rows to a ClickHouse table over HTTP, committed at checkpoints with a commit log. Windowed results go to a ReplacingMergeTree keyed by window and group keys (read with FINAL WHERE _deleted = 0); appends are deduplicated per checkpoint. Values the table refuses go to the error port with the server\'s message.',
+    ports: ['in', 'error'],
+    fields: [
+      { key: 'connection', kind: 'string', label: 'Connection', required: true, help: 'Name of a saved ClickHouse connection.' },
+      { key: 'table', kind: 'string', label: 'Table', required: true, ...tableName, help: 'Target table in the connection\'s database; created from the rows\' fields when missing, with new columns added as events grow.' },
+      { key: 'retries', kind: 'integer', label: 'Retries', min: 0, max: 100, default: 5, help: 'Attempts after a lost connection before the run fails (backoff doubling from 200 ms); the checkpoint keeps the rows for the next run.' },
+    ],
+  },
 ];
 
 const byType = new Map<string, NodeTypeInfo>(nodeCatalog.map((info) => [info.type, info]));

@@ -164,6 +164,15 @@ export interface PostgresSinkConfig {
   retries?: number;
 }
 
+export interface ClickHouseSinkConfig {
+  /** Name of a saved ClickHouse connection (the password never lives in the pipeline). */
+  connection: string;
+  /** Target table in the connection's database; created from the rows' fields when missing. */
+  table: string;
+  /** Attempts after a connection error before the run fails (default 5, backoff doubling from 200 ms). */
+  retries?: number;
+}
+
 interface NodeOf<T extends string, C> {
   id: string;
   type: T;
@@ -185,7 +194,8 @@ export type NodeSpec =
   | NodeOf<'sink.lake', LakeSinkConfig>
   | NodeOf<'sink.preview', PreviewSinkConfig>
   | NodeOf<'sink.kafka', KafkaSinkConfig>
-  | NodeOf<'sink.postgres', PostgresSinkConfig>;
+  | NodeOf<'sink.postgres', PostgresSinkConfig>
+  | NodeOf<'sink.clickhouse', ClickHouseSinkConfig>;
 
 export type NodeType = NodeSpec['type'];
 export type NodeConfigOf<T extends NodeType> = Extract<NodeSpec, { type: T }>['config'];

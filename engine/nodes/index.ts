@@ -6,4 +6,5 @@ import '../sources/file/index.ts';
 import '../lake/sink.ts';
 import '../kafka/index.ts';
 import '../sinks/postgres/sink.ts';
+import '../sinks/clickhouse/sink.ts';
 export {};

@@ -32,6 +32,7 @@ const icons: Record<string, string> = {
   'sink.preview': '◧',
   'sink.kafka': 'K',
   'sink.postgres': 'P',
+  'sink.clickhouse': 'C',
 };
 
 export function iconOf(type: string): string {
@@ -66,6 +67,8 @@ export function defaultConfig(type: NodeType): GraphNode['config'] {
     case 'sink.kafka':
       return { connection: '', topic: '', format: 'json' };
     case 'sink.postgres':
+      return { connection: '', table: '' };
+    case 'sink.clickhouse':
       return { connection: '', table: '' };
   }
 }
@@ -115,6 +118,7 @@ export function summarize(node: GraphNode): string {
     case 'sink.kafka':
       return `→ ${String(c.topic ?? '') || '(no topic)'} · ${String(c.format ?? '')}`;
     case 'sink.postgres':
+    case 'sink.clickhouse':
       return `→ ${String(c.table ?? '') || '(no table)'} · ${String(c.connection ?? '') || '(no connection)'}`;
   }
 }
