@@ -6,6 +6,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { systemClock, systemTimers } from '../../runtime/clock.ts';
 import { freePort } from '../postgres/server.ts';
 
 export interface ClickHouseServer {
@@ -72,7 +73,7 @@ export async function startClickHouse(options: { password?: string } = {}): Prom
     const c = spawn(program, [`--config-file=${path.join(dir, 'config.xml')}`], { cwd: dir, stdio: 'ignore' });
     child = c;
     c.once('exit', () => { if (child === c) child = null; });
-    const deadline = Date.now() + 60_000;
+    const deadline = systemClock.now() + 60_000;
     for (;;) {
       try {
         const response = await fetch(`${url}/ping`);
@@ -81,8 +82,8 @@ export async function startClickHouse(options: { password?: string } = {}): Prom
         // not listening yet
       }
       if (!child) throw new Error(`clickhouse-server exited while starting; see ${dir}/error.log`);
-      if (Date.now() > deadline) throw new Error(`clickhouse-server did not answer /ping within 60 s; see ${dir}/error.log`);
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      if (systemClock.now() > deadline) throw new Error(`clickhouse-server did not answer /ping within 60 s; see ${dir}/error.log`);
+      await systemTimers.sleep(200);
     }
   };
   const stop = async (): Promise<void> => {
