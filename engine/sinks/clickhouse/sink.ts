@@ -56,11 +56,17 @@ export class ClickHouseSink implements SinkInstance {
 
   constructor(private readonly config: ClickHouseSinkConfig, private readonly ctx: NodeContext, private readonly options: ClickHouseSinkOptions = {}) {
     this.maxRetries = config.retries ?? 5;
+    if (config.key && config.key.length > 0) this.upsertKey = [...config.key];
     this.counters = sinkStats(ctx.pipelineName, ctx.nodeId, 'clickhouse');
   }
 
   async write(batch: Batch): Promise<void> {
-    if (batch.upsertKey) this.upsertKey ??= [...batch.upsertKey];
+    if (batch.upsertKey) {
+      if (this.upsertKey && this.upsertKey.join('\0') !== batch.upsertKey.join('\0')) {
+        this.ctx.log('warn', `sink "${this.ctx.nodeId}": rows keyed by ${batch.upsertKey.join(', ')} but the sink's key is ${this.upsertKey.join(', ')}; using the sink's`);
+      }
+      this.upsertKey ??= [...batch.upsertKey];
+    }
     if (batch.retract && batch.retract.length > 0) this.retracts.push({ position: this.buffer.length, keys: [...batch.retract] });
     for (const row of batch.rows) this.buffer.push(row);
   }
@@ -218,7 +224,7 @@ export class ClickHouseSink implements SinkInstance {
       throw new EngineError('ENG_CLICKHOUSE_WRITE', `sink "${this.ctx.nodeId}": table ${this.config.table} has no ${BATCH_COLUMN} column, which appends need to stay exactly once; let the sink create the table, or add the column (String)`, { node: this.ctx.nodeId });
     }
     if (upsertKey && !have.has(VERSION_COLUMN)) {
-      throw new EngineError('ENG_CLICKHOUSE_WRITE', `sink "${this.ctx.nodeId}": table ${this.config.table} has no ${VERSION_COLUMN} column; windowed output needs a ReplacingMergeTree(${VERSION_COLUMN}) ordered by ${upsertKey.join(', ')}`, { node: this.ctx.nodeId });
+      throw new EngineError('ENG_CLICKHOUSE_WRITE', `sink "${this.ctx.nodeId}": table ${this.config.table} has no ${VERSION_COLUMN} column; windowed output needs a ReplacingMergeTree(${VERSION_COLUMN}) ordered by ${upsertKey.join(', ')}. Set the sink's "key" to ${JSON.stringify(upsertKey)} so the table is created keyed from the first commit (a window marks its rows as keyed only once it re-emits), and drop the table made for appends`, { node: this.ctx.nodeId });
     }
     for (const [name, type] of inferred) {
       const had = have.get(name);
