@@ -527,6 +527,32 @@ export interface PostgresTestResult {
   elapsedMs: number;
 }
 
+/** A saved ClickHouse connection as the UI sees it: never the password. */
+export interface ClickHouseConnectionInfo {
+  name: string;
+  url: string;
+  user: string;
+  database?: string;
+  hasPassword: boolean;
+}
+
+/** What the UI sends to save a ClickHouse connection. An absent password keeps the stored one; `null` removes it. */
+export interface ClickHouseConnectionInput {
+  name: string;
+  url: string;
+  user: string;
+  database?: string;
+  password?: string | null;
+}
+
+export interface ClickHouseTestResult {
+  ok: boolean;
+  failedAt?: 'dns' | 'tcp' | 'tls' | 'auth' | 'permission' | 'unknown';
+  message: string;
+  version?: string;
+  elapsedMs: number;
+}
+
 export interface KafkaPartitionInfo {
   partition: number;
   leader: number;
@@ -698,6 +724,12 @@ export interface StudioApi {
   kafkaTestConnection(params: { name?: string; connection?: KafkaConnectionInput }): Promise<KafkaTestResult>;
   kafkaTopics(params: { connection: string }): Promise<KafkaTopicInfo[]>;
 
+  // ClickHouse (sink.clickhouse connections)
+  clickhouseConnections(): Promise<ClickHouseConnectionInfo[]>;
+  clickhouseSaveConnection(params: { connection: ClickHouseConnectionInput }): Promise<ClickHouseConnectionInfo>;
+  /** Tests a saved connection by name, or an unsaved one as typed in the form. */
+  clickhouseTestConnection(params: { name?: string; connection?: ClickHouseConnectionInput }): Promise<ClickHouseTestResult>;
+
   // PostgreSQL (sink.postgres connections)
   postgresConnections(): Promise<PostgresConnectionInfo[]>;
   postgresSaveConnection(params: { connection: PostgresConnectionInput }): Promise<PostgresConnectionInfo>;
@@ -777,6 +809,9 @@ const methodTable: Record<StudioMethod, true> = {
   postgresSaveConnection: true,
   postgresDeleteConnection: true,
   postgresTestConnection: true,
+  clickhouseConnections: true,
+  clickhouseSaveConnection: true,
+  clickhouseTestConnection: true,
   kafkaTopics: true,
   kafkaCreateTopic: true,
   kafkaDeleteTopic: true,

@@ -15,6 +15,7 @@ import { MetricsHistory } from './service/history.ts';
 import { RunControl } from './service/runs.ts';
 import { StudioConnections } from './service/connections.ts';
 import { StudioPostgresConnections } from './service/postgres.ts';
+import { StudioClickHouseConnections } from './service/clickhouse.ts';
 import { LakeExplorer } from './service/lake.ts';
 import { SqlWorkbench } from './service/sql.ts';
 import { studioExamples } from './service/examples.ts';
@@ -68,6 +69,7 @@ export function createStudioService(options: StudioServiceOptions): StudioServic
   const files = new PipelineFiles({ mode: options.mode, pipelinesDir, stateDir: join(homeDir, 'studio'), now: () => clock.now() });
   const connections = new StudioConnections(options.connections ?? new FileConnectionStore(homeDir), clock);
   const postgres = new StudioPostgresConnections(homeDir, clock);
+  const clickhouseConnections = new StudioClickHouseConnections(homeDir, clock);
   const lake = new LakeExplorer(lakeDir, clock, events);
   const sql = new SqlWorkbench(lakeDir, clock, options.mode);
   const kafka = new KafkaScreens({ connections, clock, timers, events, lakeDir, homeDir });
@@ -161,6 +163,9 @@ export function createStudioService(options: StudioServiceOptions): StudioServic
     postgresSaveConnection: ({ connection }) => postgres.save(connection),
     postgresDeleteConnection: ({ name }) => postgres.remove(name),
     postgresTestConnection: (params) => postgres.test(params),
+    clickhouseConnections: () => clickhouseConnections.list(),
+    clickhouseSaveConnection: ({ connection }) => clickhouseConnections.save(connection),
+    clickhouseTestConnection: (params) => clickhouseConnections.test(params),
     kafkaTopics: ({ connection }) => kafka.topics(connection),
     kafkaCreateTopic: ({ connection, topic, partitions, replicationFactor, configs }) => kafka.createTopic(connection, topic, partitions, replicationFactor, configs),
     kafkaDeleteTopic: ({ connection, topic }) => kafka.deleteTopic(connection, topic),

@@ -4,7 +4,7 @@
 import type { PipelineDoc } from '../format/pipeline.ts';
 import { EngineError } from '../errors.ts';
 import { isStudioMethod } from './contract.ts';
-import type { KafkaConnectionInput, KafkaPeekFrom, PostgresConnectionInput, ParamsOf, QueryVersion, RunOptions, StudioMethod } from './contract.ts';
+import type { ClickHouseConnectionInput, KafkaConnectionInput, KafkaPeekFrom, PostgresConnectionInput, ParamsOf, QueryVersion, RunOptions, StudioMethod } from './contract.ts';
 import { array, boolean, custom, isPlainObject, literal, nullable, number, object, optional, record, string, union } from './schema.ts';
 import type { Validator } from './schema.ts';
 
@@ -63,6 +63,14 @@ const postgresConnectionInput: Validator<PostgresConnectionInput> = object({
   user: string({ min: 1, max: 200 }),
   tls: optional(literal('disable', 'require', 'verify-full')),
   ca: optional(string({ max: 1_000_000 })),
+  password: optional(nullable(string({ max: 10_000 }))),
+});
+
+const clickhouseConnectionInput: Validator<ClickHouseConnectionInput> = object({
+  name: string({ min: 1, max: 100, pattern: /^[A-Za-z0-9][A-Za-z0-9_.-]*$/, patternName: 'a connection name (letters, digits, _ . -, starting with a letter or digit)' }),
+  url: string({ min: 1, max: 300, pattern: /^https?:\/\/[^\s/]+(:\d{1,5})?\/?$/, patternName: 'http(s)://host:port' }),
+  user: string({ min: 1, max: 200 }),
+  database: optional(string({ min: 1, max: 200, pattern: /^[A-Za-z_][A-Za-z0-9_]*$/, patternName: 'a database name' })),
   password: optional(nullable(string({ max: 10_000 }))),
 });
 
@@ -150,6 +158,20 @@ const validators: ValidatorTable = {
   postgresDeleteConnection: object({ name }),
   postgresTestConnection: (() => {
     const shape = object({ name: optional(name), connection: optional(postgresConnectionInput), table: optional(string({ min: 1, max: 200 })) });
+    return {
+      check(value: unknown, path: string) {
+        const params = shape.check(value, path);
+        if ((params.name === undefined) === (params.connection === undefined)) {
+          throw new EngineError('ENG_HOST_REQUEST', `${path} must have exactly one of "name" (a saved connection) or "connection" (an unsaved one)`, { path });
+        }
+        return params;
+      },
+    };
+  })(),
+  clickhouseConnections: noParams,
+  clickhouseSaveConnection: object({ connection: clickhouseConnectionInput }),
+  clickhouseTestConnection: (() => {
+    const shape = object({ name: optional(name), connection: optional(clickhouseConnectionInput) });
     return {
       check(value: unknown, path: string) {
         const params = shape.check(value, path);
