@@ -1,7 +1,6 @@
 // What the database sinks keep between prepare and commit: the rows (and retracted keys) of each
-// checkpoint not committed yet, stored by the runtime in chk-<id>.json, and how several checkpoints'
+// checkpoint not committed yet (staged in files, see staging.ts), and how several checkpoints'
 // rows settle into one commit (the last row per upsert key wins; a key retracted after its row is gone).
-import { EngineError } from '../errors.ts';
 import type { Row } from '../runtime/types.ts';
 
 export interface Segment {
@@ -10,22 +9,6 @@ export interface Segment {
   upsertKey?: string[];
   /** Retracted keys; `position` counts the rows of this segment that came before them. */
   retracts: { position: number; keys: Row[] }[];
-}
-
-export interface Pending {
-  format: string;
-  segments: Segment[];
-}
-
-/** The pending state read back from a checkpoint file (it crossed a storage boundary). */
-export function pendingSegments(pending: unknown, format: string, node: string): Segment[] {
-  if (pending === null || pending === undefined) return [];
-  const p = pending as Partial<Pending>;
-  const ok = typeof p === 'object' && p.format === format && Array.isArray(p.segments)
-    && p.segments.every((s: Partial<Segment>) => typeof s === 'object' && s !== null && Number.isInteger(s.id) && Array.isArray(s.rows) && Array.isArray(s.retracts)
-      && (s.upsertKey === undefined || (Array.isArray(s.upsertKey) && s.upsertKey.every((k) => typeof k === 'string'))));
-  if (!ok) throw new EngineError('ENG_RUN_CHECKPOINT', `sink "${node}": the pending state in the checkpoint is not this sink's (${format})`, { node });
-  return p.segments as Segment[];
 }
 
 /** Text identity of a row's key values (timestamps by their instant). */

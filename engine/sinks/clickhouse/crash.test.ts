@@ -73,7 +73,7 @@ test('kill -9 loop: raw and windowed ClickHouse tables equal the generated event
   let rand = 424242;
   const random = (): number => ((rand = (rand * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
   // fault points, and kills at random moments once the CLI is up (start-up takes ~1.5 s here)
-  const plan: (string | number)[] = ['sink.before-commit@3', 2500, 'sink.after-commit@4', 2000, 'checkpoint.after-write@2', 2200, 2600];
+  const plan: (string | number)[] = ['sink.before-commit@3', 2500, 'clickhouse.before-commit-log@3', 'sink.after-commit@4', 2000, 'clickhouse.before-commit-log@2', 'checkpoint.after-write@2', 2200, 2600];
   let kills = 0;
   for (const step of plan) {
     const l = typeof step === 'string' ? life(args, home, step) : life(args, home);
@@ -84,7 +84,7 @@ test('kill -9 loop: raw and windowed ClickHouse tables equal the generated event
     if (outcome.signal === 'SIGKILL') kills++;
     if (outcome.code === 0) break;
   }
-  assert.ok(kills >= 6, `only ${kills} lives were killed`);
+  assert.ok(kills >= 8, `only ${kills} lives were killed`);
   const last = life(args, home);
   const outcome = await last.exit;
   assert.equal(outcome.code, 0, last.output.join(''));

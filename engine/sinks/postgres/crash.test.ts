@@ -16,7 +16,7 @@ import { PostgresConnectionStore } from './connections.ts';
 import { startPostgres, type PostgresServer } from './server.ts';
 
 const cli = new URL('../../cli/bin.js', import.meta.url).pathname;
-const count = 12_000;
+const count = 25_000;
 const seed = 11;
 /** Events per second; the generator spaces event times by it too. */
 const rate = 2500;

@@ -28,7 +28,8 @@ import { EngineError } from '../../errors.ts';
 import type { NodeSpec, PostgresSinkConfig } from '../../format/pipeline.ts';
 import { registerNode } from '../../nodes/registry.ts';
 import { sinkStats, type SinkStats } from '../metrics.ts';
-import { mergeSegments, pendingSegments, type Segment } from '../pending.ts';
+import { mergeSegments, type Segment } from '../pending.ts';
+import { pendingRefs, Staging, type StagedRef } from '../staging.ts';
 import type { Batch, CheckpointInfo, DeadLetter, NodeContext, Row, SinkInstance, SinkSummary } from '../../runtime/types.ts';
 import { postgresConnectionFor, postgresTls, type PostgresConnection } from './connections.ts';
 import { copyLines, inferColumns, paramValue, qualifiedName, quoteIdent } from './sql.ts';
@@ -41,7 +42,7 @@ const BASE_BACKOFF_MS = 200;
 
 interface PostgresPending {
   format: typeof PENDING_FORMAT;
-  segments: Segment[];
+  segments: StagedRef[];
 }
 
 export interface PostgresSinkOptions {
@@ -54,7 +55,9 @@ export class PostgresSink implements SinkInstance {
   private buffer: Row[] = [];
   private upsertKey: string[] | undefined;
   private retracts: { position: number; keys: Row[] }[] = [];
-  private segments: Segment[] = [];
+  /** Staged and not committed yet (what the next prepare returns again). */
+  private segments: StagedRef[] = [];
+  private readonly staging: Staging;
   private dead: DeadLetter[] = [];
   private readonly target: ReturnType<typeof qualifiedName>;
   private readonly maxRetries: number;
@@ -66,6 +69,7 @@ export class PostgresSink implements SinkInstance {
     this.target = qualifiedName(config.table);
     this.maxRetries = config.retries ?? 5;
     this.counters = sinkStats(ctx.pipelineName, ctx.nodeId, 'postgres');
+    this.staging = new Staging(ctx.homeDir, ctx.pipelineName, ctx.nodeId);
   }
 
   async write(batch: Batch): Promise<void> {
@@ -75,8 +79,9 @@ export class PostgresSink implements SinkInstance {
   }
 
   async prepare(info: CheckpointInfo): Promise<PostgresPending> {
+    await this.staging.sweep(this.segments);
     if (this.buffer.length > 0 || this.retracts.length > 0) {
-      this.segments.push({ id: info.id, rows: this.buffer, retracts: this.retracts, ...(this.upsertKey ? { upsertKey: this.upsertKey } : {}) });
+      this.segments.push(await this.staging.write({ id: info.id, rows: this.buffer, retracts: this.retracts, ...(this.upsertKey ? { upsertKey: this.upsertKey } : {}) }));
       this.buffer = [];
       this.retracts = [];
     }
@@ -84,8 +89,16 @@ export class PostgresSink implements SinkInstance {
   }
 
   async commit(info: CheckpointInfo, pending: unknown): Promise<void> {
-    const segments = pendingSegments(pending, PENDING_FORMAT, this.ctx.nodeId).filter((s) => s.id <= info.id);
-    if (segments.length === 0) return;
+    const refs = pendingRefs(pending, PENDING_FORMAT, this.ctx.nodeId).filter((s) => s.id <= info.id);
+    if (refs.length === 0) return;
+    // Already in the target (a restore repeating the last commit): its staging files are gone, nothing to read.
+    const committed = await this.lastCommittedId();
+    if (committed !== null && committed >= info.id) {
+      this.segments = this.segments.filter((s) => s.id > info.id);
+      await this.staging.remove(refs);
+      return;
+    }
+    const segments = await this.staging.read(refs, this.ctx.nodeId);
     const started = this.ctx.clock.now();
     const rejected = await this.withRetry(`commit checkpoint ${info.id}`, () => this.commitOnce(info.id, segments));
     const ms = this.ctx.clock.now() - started;
@@ -93,6 +106,7 @@ export class PostgresSink implements SinkInstance {
     this.stats.maxCommitMs = Math.max(this.stats.maxCommitMs, ms);
     this.counters.observeCommit(ms);
     this.segments = this.segments.filter((s) => s.id > info.id);
+    await this.staging.remove(refs);
     if (rejected.length > 0) {
       this.stats.rejected += rejected.length;
       this.counters.rejected += rejected.length;
