@@ -28,6 +28,8 @@ interface StagedFile {
 export class Staging {
   readonly dir: string;
   private swept = false;
+  /** Segments this process staged and still holds: a commit in the same run needs no file read. */
+  private readonly held = new Map<string, Segment>();
 
   constructor(homeDir: string, pipeline: string, node: string) {
     const safe = (text: string): string => text.replace(/[^A-Za-z0-9._-]/g, '_');
@@ -51,12 +53,18 @@ export class Staging {
     } finally {
       await folder.close();
     }
+    this.held.set(file, segment);
     return { id: segment.id, file, rows: segment.rows.length };
   }
 
   async read(refs: readonly StagedRef[], node: string): Promise<Segment[]> {
     const out: Segment[] = [];
     for (const ref of refs) {
+      const held = this.held.get(ref.file);
+      if (held) {
+        out.push(held);
+        continue;
+      }
       let staged: StagedFile;
       try {
         staged = deserialize(await readFile(ref.file)) as StagedFile;
@@ -72,7 +80,10 @@ export class Staging {
   }
 
   async remove(refs: readonly StagedRef[]): Promise<void> {
-    for (const ref of refs) await rm(ref.file, { force: true });
+    for (const ref of refs) {
+      this.held.delete(ref.file);
+      await rm(ref.file, { force: true });
+    }
   }
 
   /** Once per run, before the first write: files no pending segment names are left over from a crash. */
