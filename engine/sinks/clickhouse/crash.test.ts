@@ -84,7 +84,9 @@ test('kill -9 loop: raw and windowed ClickHouse tables equal the generated event
     if (outcome.signal === 'SIGKILL') kills++;
     if (outcome.code === 0) break;
   }
-  assert.ok(kills >= 8, `only ${kills} lives were killed`);
+  // every fault-point life dies (the points are reached many times in a run); timed kills add more when they land before the end
+  const faults = plan.filter((step) => typeof step === 'string').length;
+  assert.ok(kills >= faults, `only ${kills} lives were killed, fewer than the ${faults} fault points`);
   const last = life(args, home);
   const outcome = await last.exit;
   assert.equal(outcome.code, 0, last.output.join(''));
