@@ -11,6 +11,8 @@ import { freePort } from '../postgres/server.ts';
 
 export interface ClickHouseServer {
   url: string;
+  /** Native protocol port (clickhouse-client). */
+  tcpPort: number;
   user: string;
   password: string;
   dir: string;
@@ -96,7 +98,7 @@ export async function startClickHouse(options: { password?: string } = {}): Prom
   };
   await start();
   return {
-    url, user: 'default', password, dir, stop, start,
+    url, tcpPort: tcp, user: 'default', password, dir, stop, start,
     destroy: async () => {
       await stop();
       rmSync(dir, { recursive: true, force: true });

@@ -14,9 +14,9 @@
 //     (session merge) is written as a tombstone row with `_deleted` = 1.
 //   Readers see exactly one row per key with `SELECT … FROM t FINAL WHERE _deleted = 0` (or
 //   `argMax(col, _version)` grouped by the key, then dropping keys whose argMax(_deleted, _version) is 1).
-// - a value a column cannot take fails the insert before anything lands; the rows are then parsed one by
-//   one into a Null-engine twin of the table, each refused row goes to the error port with the server's
-//   message, and the others are inserted as one block.
+// - a value a column cannot take fails the insert before anything lands (one block); the rows are then
+//   parsed one by one into a Null-engine twin of the table, each refused row goes to the error port with
+//   the server's message, and the others are inserted as one block.
 // - connection errors are retried with backoff; then the run fails with ENG_CLICKHOUSE_UNAVAILABLE and the
 //   rows stay in the checkpoint for the next run.
 import { EngineError } from '../../errors.ts';
@@ -145,18 +145,14 @@ export class ClickHouseSink implements SinkInstance {
       const table = quoteIdent(this.config.table);
       if (merged.upsertKey) {
         const extra = { [VERSION_COLUMN]: id, [DELETED_COLUMN]: 0 };
-        const good = await this.screen(ep, merged.rows, columns, extra, rejected);
-        const body = jsonEachRow(good, columns, extra) + jsonEachRow(merged.retract, columns, { [VERSION_COLUMN]: id, [DELETED_COLUMN]: 1 });
-        await this.insert(ep, table, good.length + merged.retract.length, body);
-        written = good.length;
+        const tombstones = jsonEachRow(merged.retract, columns, { [VERSION_COLUMN]: id, [DELETED_COLUMN]: 1 });
+        written = await this.insertScreened(ep, table, merged.rows, columns, extra, rejected, tombstones, merged.retract.length);
         this.stats.tombstones += merged.retract.length;
       } else {
         const extra = { [BATCH_COLUMN]: this.batchId(id) };
         const landed = await clickhouseJson<{ n: string }>(ep, `SELECT count() AS n FROM ${table} WHERE ${quoteIdent(BATCH_COLUMN)} = ${quoteString(this.batchId(id))}`);
         if (Number(landed[0]?.n ?? 0) === 0) {
-          const good = await this.screen(ep, merged.rows, columns, extra, rejected);
-          await this.insert(ep, table, good.length, jsonEachRow(good, columns, extra));
-          written = good.length;
+          written = await this.insertScreened(ep, table, merged.rows, columns, extra, rejected);
         } else {
           // the block landed before a crash kept the log row from being written; rows refused then went out then
           this.ctx.log('info', `sink "${this.ctx.nodeId}": checkpoint ${id}'s rows are already in ${this.config.table}; recording the commit only`);
@@ -175,6 +171,22 @@ export class ClickHouseSink implements SinkInstance {
     return rejected;
   }
 
+  /**
+   * Inserts the rows (and `tail`, tombstones) as one block. When the server refuses a value, nothing
+   * landed: the refused rows are found through the Null twin and the rest is inserted. Returns rows written.
+   */
+  private async insertScreened(ep: ClickHouseEndpoint, table: string, rows: Row[], columns: ReadonlyMap<string, string>, extra: Row, rejected: DeadLetter[], tail = '', tailRows = 0): Promise<number> {
+    try {
+      await this.insert(ep, table, rows.length + tailRows, jsonEachRow(rows, columns, extra) + tail);
+      return rows.length;
+    } catch (error) {
+      if (!isDataError(error)) throw error;
+    }
+    const good = await this.screen(ep, rows, columns, extra, rejected);
+    await this.insert(ep, table, good.length + tailRows, jsonEachRow(good, columns, extra) + tail);
+    return good.length;
+  }
+
   /** One block: the insert lands whole or not at all. */
   private async insert(ep: ClickHouseEndpoint, table: string, rows: number, body: string): Promise<void> {
     if (rows === 0) return;
@@ -182,8 +194,8 @@ export class ClickHouseSink implements SinkInstance {
   }
 
   /**
-   * The rows the table can take. Parsing them into a Null-engine twin of the table writes nothing; when the
-   * whole batch fails, each row is tried alone and the refused ones become dead letters with the server's message.
+   * The rows the table can take: each row is parsed alone into a Null-engine twin of the table (which
+   * writes nothing), and the refused ones become dead letters with the server's message.
    */
   private async screen(ep: ClickHouseEndpoint, rows: Row[], columns: ReadonlyMap<string, string>, extra: Row, rejected: DeadLetter[]): Promise<Row[]> {
     if (rows.length === 0) return rows;
@@ -191,12 +203,6 @@ export class ClickHouseSink implements SinkInstance {
     await clickhouse(ep, `DROP TABLE IF EXISTS ${twin}`);
     await clickhouse(ep, `CREATE TABLE ${twin} AS ${quoteIdent(this.config.table)} ENGINE = Null`);
     try {
-      try {
-        await clickhouse(ep, `INSERT INTO ${twin} FORMAT JSONEachRow`, { body: jsonEachRow(rows, columns, extra) });
-        return rows;
-      } catch (error) {
-        if (!isDataError(error)) throw error;
-      }
       const good: Row[] = [];
       const at = new Date(this.ctx.clock.now());
       for (const row of rows) {
