@@ -113,6 +113,9 @@ test('kill -9 loop: raw and windowed PostgreSQL tables equal the generated event
     t.revenue += Number(e.amount);
     totals.set(key, t);
   }
+  // the window's first emissions carry no upsert key, so the table starts without one; the first keyed batch adds it
+  const unique = await query<{ n: string }>("SELECT count(*) AS n FROM pg_indexes WHERE tablename = 'crash_totals' AND indexdef LIKE 'CREATE UNIQUE INDEX%(region, window_start)'");
+  assert.equal(Number(unique[0]?.n), 1);
   const rows = await query<{ region: string; window_start: Date; n: string; revenue: number }>('SELECT region, window_start, n, revenue FROM crash_totals');
   assert.equal(rows.length, totals.size);
   for (const row of rows) {
