@@ -46,6 +46,14 @@ export const errorCodes = {
   ENG_REGISTRY_INCOMPATIBLE: 'The schema is not compatible with the subject',
   ENG_KAFKA_TRANSACTION: 'A Kafka transaction could not be committed',
   ENG_KAFKA_FENCED: 'Another producer with the same transactional id took over',
+  // PostgreSQL sink (engine/sinks/postgres)
+  ENG_POSTGRES_CONNECTION_UNKNOWN: 'Unknown or malformed PostgreSQL connection',
+  ENG_POSTGRES_UNAVAILABLE: 'PostgreSQL could not be reached',
+  ENG_POSTGRES_WRITE: 'PostgreSQL refused a write',
+  // ClickHouse sink (engine/sinks/clickhouse)
+  ENG_CLICKHOUSE_CONNECTION_UNKNOWN: 'Unknown or malformed ClickHouse connection',
+  ENG_CLICKHOUSE_UNAVAILABLE: 'ClickHouse could not be reached',
+  ENG_CLICKHOUSE_WRITE: 'ClickHouse refused a write',
   // hosts
   ENG_HOST_AUTH: 'Missing or wrong studio token',
   ENG_HOST_REQUEST: 'Malformed request',

@@ -548,6 +548,67 @@ export interface InferredSchema {
   rows: number;
 }
 
+/** A saved PostgreSQL connection as the UI sees it: never the password, only whether one is stored. */
+export interface PostgresConnectionInfo {
+  name: string;
+  host: string;
+  port: number;
+  database: string;
+  user: string;
+  tls: 'disable' | 'require' | 'verify-full';
+  /** PEM text or path of a private CA (not secret). */
+  ca?: string;
+  hasPassword: boolean;
+}
+
+/** What the UI sends to save a PostgreSQL connection. An absent password keeps the stored one; `null` removes it. */
+export interface PostgresConnectionInput {
+  name: string;
+  host: string;
+  port: number;
+  database: string;
+  user: string;
+  tls?: 'disable' | 'require' | 'verify-full';
+  ca?: string;
+  password?: string | null;
+}
+
+export interface PostgresTestResult {
+  ok: boolean;
+  /** Which step failed, in order: dns → tcp → tls → auth → permission. */
+  failedAt?: 'dns' | 'tcp' | 'tls' | 'auth' | 'permission' | 'unknown';
+  /** Plain words: what worked or what failed and what to check. */
+  message: string;
+  server?: string;
+  elapsedMs: number;
+}
+
+/** A saved ClickHouse connection as the UI sees it: never the password. */
+export interface ClickHouseConnectionInfo {
+  name: string;
+  url: string;
+  user: string;
+  database?: string;
+  hasPassword: boolean;
+}
+
+/** What the UI sends to save a ClickHouse connection. An absent password keeps the stored one; `null` removes it. */
+export interface ClickHouseConnectionInput {
+  name: string;
+  url: string;
+  user: string;
+  database?: string;
+  password?: string | null;
+}
+
+export interface ClickHouseTestResult {
+  ok: boolean;
+  failedAt?: 'dns' | 'tcp' | 'tls' | 'auth' | 'permission' | 'unknown';
+  message: string;
+  version?: string;
+  elapsedMs: number;
+}
+
 export interface KafkaPartitionInfo {
   partition: number;
   leader: number;
@@ -753,6 +814,19 @@ export interface StudioApi {
   /** Tests a saved connection by name, or an unsaved one as typed in the form. */
   kafkaTestConnection(params: { name?: string; connection?: KafkaConnectionInput }): Promise<KafkaTestResult>;
   kafkaTopics(params: { connection: string }): Promise<KafkaTopicInfo[]>;
+
+  // ClickHouse (sink.clickhouse connections)
+  clickhouseConnections(): Promise<ClickHouseConnectionInfo[]>;
+  clickhouseSaveConnection(params: { connection: ClickHouseConnectionInput }): Promise<ClickHouseConnectionInfo>;
+  /** Tests a saved connection by name, or an unsaved one as typed in the form. */
+  clickhouseTestConnection(params: { name?: string; connection?: ClickHouseConnectionInput }): Promise<ClickHouseTestResult>;
+
+  // PostgreSQL (sink.postgres connections)
+  postgresConnections(): Promise<PostgresConnectionInfo[]>;
+  postgresSaveConnection(params: { connection: PostgresConnectionInput }): Promise<PostgresConnectionInfo>;
+  postgresDeleteConnection(params: { name: string }): Promise<void>;
+  /** Tests a saved connection by name, or an unsaved one as typed; with `table`, also the rights to write it. */
+  postgresTestConnection(params: { name?: string; connection?: PostgresConnectionInput; table?: string }): Promise<PostgresTestResult>;
   kafkaCreateTopic(params: { connection: string; topic: string; partitions?: number; replicationFactor?: number; configs?: Record<string, string> }): Promise<void>;
   kafkaDeleteTopic(params: { connection: string; topic: string }): Promise<void>;
   kafkaPeek(params: { connection: string; topic: string; partition?: number; from?: KafkaPeekFrom; limit?: number; format?: 'auto' | 'json' | 'avro' | 'protobuf' | 'json-schema' | 'string' | 'bytes' }): Promise<KafkaMessage[]>;
@@ -835,6 +909,13 @@ const methodTable: Record<StudioMethod, true> = {
   kafkaSaveConnection: true,
   kafkaDeleteConnection: true,
   kafkaTestConnection: true,
+  postgresConnections: true,
+  postgresSaveConnection: true,
+  postgresDeleteConnection: true,
+  postgresTestConnection: true,
+  clickhouseConnections: true,
+  clickhouseSaveConnection: true,
+  clickhouseTestConnection: true,
   kafkaTopics: true,
   kafkaCreateTopic: true,
   kafkaDeleteTopic: true,

@@ -14,6 +14,8 @@ import { PipelineFiles } from './service/files.ts';
 import { MetricsHistory } from './service/history.ts';
 import { RunControl } from './service/runs.ts';
 import { StudioConnections } from './service/connections.ts';
+import { StudioPostgresConnections } from './service/postgres.ts';
+import { StudioClickHouseConnections } from './service/clickhouse.ts';
 import { LakeExplorer } from './service/lake.ts';
 import { SqlWorkbench } from './service/sql.ts';
 import { studioExamples } from './service/examples.ts';
@@ -70,6 +72,8 @@ export function createStudioService(options: StudioServiceOptions): StudioServic
   const connectionStore = options.connections ?? new FileConnectionStore(homeDir);
   const connections = new StudioConnections(connectionStore, clock);
   const trust = new PipelineTrust({ homeDir, lakeDir, connections: connectionStore, clock });
+  const postgres = new StudioPostgresConnections(homeDir, clock);
+  const clickhouseConnections = new StudioClickHouseConnections(homeDir, clock);
   const lake = new LakeExplorer(lakeDir, clock, events);
   const sql = new SqlWorkbench(lakeDir, clock, options.mode);
   const kafka = new KafkaScreens({ connections, clock, timers, events, lakeDir, homeDir });
@@ -169,6 +173,13 @@ export function createStudioService(options: StudioServiceOptions): StudioServic
       await kafka.forget(name);
     },
     kafkaTestConnection: (params) => connections.test(params),
+    postgresConnections: () => postgres.list(),
+    postgresSaveConnection: ({ connection }) => postgres.save(connection),
+    postgresDeleteConnection: ({ name }) => postgres.remove(name),
+    postgresTestConnection: (params) => postgres.test(params),
+    clickhouseConnections: () => clickhouseConnections.list(),
+    clickhouseSaveConnection: ({ connection }) => clickhouseConnections.save(connection),
+    clickhouseTestConnection: (params) => clickhouseConnections.test(params),
     kafkaTopics: ({ connection }) => kafka.topics(connection),
     kafkaCreateTopic: ({ connection, topic, partitions, replicationFactor, configs }) => kafka.createTopic(connection, topic, partitions, replicationFactor, configs),
     kafkaDeleteTopic: ({ connection, topic }) => kafka.deleteTopic(connection, topic),

@@ -4,7 +4,7 @@
 import type { PipelineDoc } from '../format/pipeline.ts';
 import { EngineError } from '../errors.ts';
 import { isStudioMethod } from './contract.ts';
-import type { KafkaConnectionInput, KafkaPeekFrom, ParamsOf, QueryVersion, RunOptions, StudioMethod } from './contract.ts';
+import type { ClickHouseConnectionInput, KafkaConnectionInput, KafkaPeekFrom, PostgresConnectionInput, ParamsOf, QueryVersion, RunOptions, StudioMethod } from './contract.ts';
 import { array, boolean, custom, isPlainObject, literal, nullable, number, object, optional, record, string, union } from './schema.ts';
 import type { Validator } from './schema.ts';
 
@@ -62,6 +62,25 @@ const connectionInput: Validator<KafkaConnectionInput> = object({
 
 const subject = string({ min: 1, max: 1000 });
 const compatibilityLevel = literal('NONE', 'BACKWARD', 'BACKWARD_TRANSITIVE', 'FORWARD', 'FORWARD_TRANSITIVE', 'FULL', 'FULL_TRANSITIVE');
+
+const postgresConnectionInput: Validator<PostgresConnectionInput> = object({
+  name: string({ min: 1, max: 100, pattern: /^[A-Za-z0-9][A-Za-z0-9_.-]*$/, patternName: 'a connection name (letters, digits, _ . -, starting with a letter or digit)' }),
+  host: string({ min: 1, max: 300, pattern: /^\S+$/, patternName: 'a host name or address' }),
+  port: number({ integer: true, min: 1, max: 65535 }),
+  database: string({ min: 1, max: 200 }),
+  user: string({ min: 1, max: 200 }),
+  tls: optional(literal('disable', 'require', 'verify-full')),
+  ca: optional(string({ max: 1_000_000 })),
+  password: optional(nullable(string({ max: 10_000 }))),
+});
+
+const clickhouseConnectionInput: Validator<ClickHouseConnectionInput> = object({
+  name: string({ min: 1, max: 100, pattern: /^[A-Za-z0-9][A-Za-z0-9_.-]*$/, patternName: 'a connection name (letters, digits, _ . -, starting with a letter or digit)' }),
+  url: string({ min: 1, max: 300, pattern: /^https?:\/\/[^\s/]+(:\d{1,5})?\/?$/, patternName: 'http(s)://host:port' }),
+  user: string({ min: 1, max: 200 }),
+  database: optional(string({ min: 1, max: 200, pattern: /^[A-Za-z_][A-Za-z0-9_]*$/, patternName: 'a database name' })),
+  password: optional(nullable(string({ max: 10_000 }))),
+});
 
 const peekFrom: Validator<KafkaPeekFrom> = union('"earliest", "latest", {offset} or {timestamp}',
   literal('earliest', 'latest'),
@@ -136,6 +155,35 @@ const validators: ValidatorTable = {
   kafkaDeleteConnection: object({ name }),
   kafkaTestConnection: (() => {
     const shape = object({ name: optional(name), connection: optional(connectionInput) });
+    return {
+      check(value: unknown, path: string) {
+        const params = shape.check(value, path);
+        if ((params.name === undefined) === (params.connection === undefined)) {
+          throw new EngineError('ENG_HOST_REQUEST', `${path} must have exactly one of "name" (a saved connection) or "connection" (an unsaved one)`, { path });
+        }
+        return params;
+      },
+    };
+  })(),
+  postgresConnections: noParams,
+  postgresSaveConnection: object({ connection: postgresConnectionInput }),
+  postgresDeleteConnection: object({ name }),
+  postgresTestConnection: (() => {
+    const shape = object({ name: optional(name), connection: optional(postgresConnectionInput), table: optional(string({ min: 1, max: 200 })) });
+    return {
+      check(value: unknown, path: string) {
+        const params = shape.check(value, path);
+        if ((params.name === undefined) === (params.connection === undefined)) {
+          throw new EngineError('ENG_HOST_REQUEST', `${path} must have exactly one of "name" (a saved connection) or "connection" (an unsaved one)`, { path });
+        }
+        return params;
+      },
+    };
+  })(),
+  clickhouseConnections: noParams,
+  clickhouseSaveConnection: object({ connection: clickhouseConnectionInput }),
+  clickhouseTestConnection: (() => {
+    const shape = object({ name: optional(name), connection: optional(clickhouseConnectionInput) });
     return {
       check(value: unknown, path: string) {
         const params = shape.check(value, path);

@@ -121,6 +121,8 @@ function nodeOutput(node: NodeSpec, input: () => FieldInfo[] | null): FieldInfo[
     case 'sink.lake':
     case 'sink.preview':
     case 'sink.kafka':
+    case 'sink.postgres':
+    case 'sink.clickhouse':
       return [];
     default:
       return null;

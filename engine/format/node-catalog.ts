@@ -244,6 +244,31 @@ export const nodeCatalog: readonly NodeTypeInfo[] = [
       { key: 'delivery', kind: 'enum', label: 'Delivery', options: ['exactly-once', 'at-least-once'], default: 'exactly-once', help: 'exactly-once: rows are committed in a Kafka transaction when a checkpoint completes (readers with isolation.level=read_committed see each once; the transaction timeout, 15 min, must exceed the checkpoint interval plus restart time). at-least-once: rows are visible at once; after a crash those since the last checkpoint are sent again.' },
     ],
   },
+  {
+    type: 'sink.postgres',
+    title: 'PostgreSQL table',
+    category: 'Sinks',
+    description: 'Writes rows to a PostgreSQL table exactly once: each checkpoint in one transaction with its id in streamlake_commits. Windowed results are upserted by window and group keys; other rows are appended with COPY. Values the table refuses go to the error port with the server\'s message.',
+    ports: ['in', 'error'],
+    fields: [
+      { key: 'connection', kind: 'string', label: 'Connection', required: true, help: 'Name of a saved PostgreSQL connection.' },
+      { key: 'table', kind: 'string', label: 'Table', required: true, pattern: '^[A-Za-z_][A-Za-z0-9_$]*(\\.[A-Za-z_][A-Za-z0-9_$]*)?$', patternHint: 'a table name or schema.table', help: 'Target table (table or schema.table); created from the rows\' fields when missing, with new columns added as events grow.' },
+      { key: 'retries', kind: 'integer', label: 'Retries', min: 0, max: 100, default: 5, help: 'Attempts after a lost connection before the run fails (backoff doubling from 200 ms); the checkpoint keeps the rows for the next run.' },
+    ],
+  },
+  {
+    type: 'sink.clickhouse',
+    title: 'ClickHouse table',
+    category: 'Sinks',
+    description: 'Writes rows to a ClickHouse table over HTTP, committed at checkpoints with a commit log. Windowed results go to a ReplacingMergeTree keyed by window and group keys (read with FINAL WHERE _deleted = 0); appends are deduplicated per checkpoint. Values the table refuses go to the error port with the server\'s message.',
+    ports: ['in', 'error'],
+    fields: [
+      { key: 'connection', kind: 'string', label: 'Connection', required: true, help: 'Name of a saved ClickHouse connection.' },
+      { key: 'table', kind: 'string', label: 'Table', required: true, ...tableName, help: 'Target table in the connection\'s database; created from the rows\' fields when missing, with new columns added as events grow.' },
+      { key: 'key', kind: 'fieldList', label: 'Upsert key', help: 'For windowed input: the group-by fields and window_start. The table is then a ReplacingMergeTree keyed by them from the first commit (a window marks its rows as keyed only once it re-emits).' },
+      { key: 'retries', kind: 'integer', label: 'Retries', min: 0, max: 100, default: 5, help: 'Attempts after a lost connection before the run fails (backoff doubling from 200 ms); the checkpoint keeps the rows for the next run.' },
+    ],
+  },
 ];
 
 const byType = new Map<string, NodeTypeInfo>(nodeCatalog.map((info) => [info.type, info]));

@@ -172,6 +172,30 @@ export interface KafkaSinkConfig {
   delivery?: 'exactly-once' | 'at-least-once';
 }
 
+export interface PostgresSinkConfig {
+  /** Name of a saved PostgreSQL connection (the password never lives in the pipeline). */
+  connection: string;
+  /** Target table, `table` or `schema.table`; created from the rows' fields when missing. */
+  table: string;
+  /** Attempts after a connection error before the run fails (default 5, backoff doubling from 200 ms). */
+  retries?: number;
+}
+
+export interface ClickHouseSinkConfig {
+  /** Name of a saved ClickHouse connection (the password never lives in the pipeline). */
+  connection: string;
+  /** Target table in the connection's database; created from the rows' fields when missing. */
+  table: string;
+  /**
+   * Upsert key of windowed input: its group-by fields and `window_start`. A window marks its output as
+   * keyed only once it re-emits, and a ClickHouse table's engine is fixed when it is created, so give the
+   * key to have a ReplacingMergeTree from the first commit. Absent: the first batch decides.
+   */
+  key?: string[];
+  /** Attempts after a connection error before the run fails (default 5, backoff doubling from 200 ms). */
+  retries?: number;
+}
+
 interface NodeOf<T extends string, C> {
   id: string;
   type: T;
@@ -192,7 +216,9 @@ export type NodeSpec =
   | NodeOf<'window.session', SessionConfig>
   | NodeOf<'sink.lake', LakeSinkConfig>
   | NodeOf<'sink.preview', PreviewSinkConfig>
-  | NodeOf<'sink.kafka', KafkaSinkConfig>;
+  | NodeOf<'sink.kafka', KafkaSinkConfig>
+  | NodeOf<'sink.postgres', PostgresSinkConfig>
+  | NodeOf<'sink.clickhouse', ClickHouseSinkConfig>;
 
 export type NodeType = NodeSpec['type'];
 export type NodeConfigOf<T extends NodeType> = Extract<NodeSpec, { type: T }>['config'];

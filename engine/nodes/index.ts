@@ -5,4 +5,6 @@ import '../generator/index.ts';
 import '../sources/file/index.ts';
 import '../lake/sink.ts';
 import '../kafka/index.ts';
+import '../sinks/postgres/sink.ts';
+import '../sinks/clickhouse/sink.ts';
 export {};

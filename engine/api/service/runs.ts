@@ -19,6 +19,7 @@ import type { MetricsHistory } from './history.ts';
 import { toWire, toWireRow } from './wire.ts';
 import { explainWindow } from './explain.ts';
 import { kafkaGroups, kafkaSourceGroup, resetTables } from './reset.ts';
+import { sinkMetricsText } from '../../sinks/metrics.ts';
 
 const tickMs = 1000;
 
@@ -246,7 +247,7 @@ export class RunControl {
     lines.push(`streamlake_run_up{pipeline="${label}"} ${up}`);
     lines.push('# HELP streamlake_kafka_consumer_lag Messages a Kafka source\'s consumer group is behind (committed offsets vs log end), sampled every few seconds.', '# TYPE streamlake_kafka_consumer_lag gauge');
     for (const [node, lag] of current.lag) lines.push(`streamlake_kafka_consumer_lag{pipeline="${label}",node="${escape(node)}"} ${lag}`);
-    return lines.join('\n') + '\n' + current.run.prometheus();
+    return lines.join('\n') + '\n' + current.run.prometheus() + sinkMetricsText(current.doc.name);
   }
 
   async close(): Promise<void> {

@@ -31,6 +31,8 @@ const icons: Record<string, string> = {
   'sink.lake': '◉',
   'sink.preview': '◧',
   'sink.kafka': 'K',
+  'sink.postgres': 'P',
+  'sink.clickhouse': 'C',
 };
 
 export function iconOf(type: string): string {
@@ -64,6 +66,10 @@ export function defaultConfig(type: NodeType): GraphNode['config'] {
       return { capacity: 500 };
     case 'sink.kafka':
       return { connection: '', topic: '', format: 'json' };
+    case 'sink.postgres':
+      return { connection: '', table: '' };
+    case 'sink.clickhouse':
+      return { connection: '', table: '' };
   }
 }
 
@@ -111,6 +117,9 @@ export function summarize(node: GraphNode): string {
       return `keeps ${compact(Number(c.capacity ?? 500))} rows`;
     case 'sink.kafka':
       return `→ ${String(c.topic ?? '') || '(no topic)'} · ${String(c.format ?? '')}`;
+    case 'sink.postgres':
+    case 'sink.clickhouse':
+      return `→ ${String(c.table ?? '') || '(no table)'} · ${String(c.connection ?? '') || '(no connection)'}`;
   }
 }
 

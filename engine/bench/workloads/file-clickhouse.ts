@@ -1,0 +1,101 @@
+// file-append-clickhouse / file-window-clickhouse: a JSON Lines file of sales events → sink.clickhouse
+// (one JSONEachRow block per checkpoint over HTTP, or filter → tumbling 1-minute window by region →
+// ReplacingMergeTree), checkpoints on as the CLI runs them; next to ClickHouse's own bulk path in the same
+// run: `clickhouse-client --query "INSERT … FORMAT JSONEachRow" < file` of the same file into a table of
+// the same shape. The server is Debian's clickhouse-server (engine/sinks/clickhouse/server.ts).
+import { spawnSync } from 'node:child_process';
+import { openSync, closeSync } from 'node:fs';
+import { join } from 'node:path';
+import type { PipelineDoc } from '../../format/pipeline.ts';
+import '../../nodes/index.ts';
+import { monotonicMs } from '../../runtime/clock.ts';
+import { createRun } from '../../runtime/run.ts';
+import { ClickHouseConnectionStore } from '../../sinks/clickhouse/connections.ts';
+import { clickhouse } from '../../sinks/clickhouse/http.ts';
+import { startClickHouse, type ClickHouseServer } from '../../sinks/clickhouse/server.ts';
+import { registerWorkload, type BenchContext, type BenchResult } from '../workload.ts';
+import { salesFile } from './kafka-common.ts';
+
+const defaultCount = 1_000_000;
+
+async function clientReference(server: ClickHouseServer, file: string, events: number): Promise<number> {
+  const ep = { url: server.url, user: server.user, password: server.password };
+  await clickhouse(ep, "CREATE TABLE copy_reference (order_id Nullable(String), customer_id Nullable(String), product Nullable(String), category Nullable(String), region Nullable(String), quantity Nullable(Int64), unit_price Nullable(Float64), amount Nullable(Float64), event_time Nullable(DateTime('UTC'))) ENGINE = MergeTree ORDER BY tuple()");
+  const input = openSync(file, 'r');
+  try {
+    const started = monotonicMs();
+    const r = spawnSync('clickhouse-client', ['--host', '127.0.0.1', '--port', String(server.tcpPort), '--user', server.user, '--password', server.password,
+      '--date_time_input_format', 'best_effort', '--query', 'INSERT INTO copy_reference FORMAT JSONEachRow'], { stdio: [input, 'pipe', 'pipe'], encoding: 'utf8' });
+    const seconds = (monotonicMs() - started) / 1000;
+    if (r.status !== 0) throw new Error(`clickhouse-client failed: ${r.stderr}`);
+    return events / seconds;
+  } finally {
+    closeSync(input);
+  }
+}
+
+function doc(file: string, windowed: boolean): PipelineDoc {
+  const source = { id: 'orders', type: 'source.file' as const, config: { path: file, format: 'jsonl' as const } };
+  return windowed
+    ? {
+      format: 'streamlake.pipeline', version: 1, name: 'bench-file-window-clickhouse',
+      nodes: [
+        source,
+        { id: 'valid', type: 'transform.filter', config: { where: 'amount > 0 AND region IS NOT NULL' } },
+        { id: 'per_min', type: 'window.tumbling', config: { time: 'event_time', size: '1m', watermarkDelay: '5s', groupBy: ['region'], aggregates: { orders: 'count(*)', revenue: 'sum(amount)', max_order: 'max(amount)' } } },
+        { id: 'out', type: 'sink.clickhouse', config: { connection: 'bench', table: 'sales_by_region', key: ['region', 'window_start'] } },
+      ],
+      edges: [{ from: 'orders', to: 'valid' }, { from: 'valid', to: 'per_min' }, { from: 'per_min', to: 'out' }],
+    }
+    : {
+      format: 'streamlake.pipeline', version: 1, name: 'bench-file-append-clickhouse',
+      nodes: [source, { id: 'out', type: 'sink.clickhouse', config: { connection: 'bench', table: 'orders' } }],
+      edges: [{ from: 'orders', to: 'out' }],
+    };
+}
+
+async function measure(ctx: BenchContext, windowed: boolean): Promise<BenchResult> {
+  const count = Number(process.env.STREAMLAKE_BENCH_EVENTS ?? defaultCount);
+  const file = await salesFile(ctx, count);
+  const server = await startClickHouse();
+  try {
+    const home = join(ctx.workDir, 'home');
+    await new ClickHouseConnectionStore(home).save({ name: 'bench', url: server.url, user: server.user, password: server.password });
+    const rss = ctx.trackRss();
+    const started = monotonicMs();
+    const run = createRun(doc(file, windowed), { lakeDir: join(ctx.workDir, 'lake'), homeDir: home, checkpointDir: join(ctx.workDir, 'chk') });
+    const summary = await run.start();
+    const seconds = (monotonicMs() - started) / 1000;
+    const peakRssMb = rss.stop();
+    if (summary.status !== 'finished') throw new Error(`the run ${summary.status}: ${summary.error?.message ?? ''}`);
+    const sink = summary.sinks.out ?? { rows: 0 };
+    const eventsPerSecond = summary.eventsIn / seconds;
+    const clientRate = await clientReference(server, file, summary.eventsIn);
+    return {
+      events: summary.eventsIn,
+      seconds,
+      eventsPerSecond,
+      peakRssMb,
+      references: [{ name: 'clickhouse-client INSERT … FORMAT JSONEachRow < the same file', eventsPerSecond: clientRate }],
+      targets: { eventsPerSecond: clientRate * 0.5 },
+      notes: [
+        `${String(sink.rows)} rows committed in ${String(sink.batches ?? '?')} inserts (${summary.checkpoints} checkpoints), ${((sink.commitMs as number | undefined) ?? 0) / 1000} s in commits`,
+        `ratio to clickhouse-client: ${(eventsPerSecond / clientRate).toFixed(2)}x`,
+      ],
+    };
+  } finally {
+    await server.destroy();
+  }
+}
+
+registerWorkload({
+  name: 'file-append-clickhouse',
+  description: '1 M sales events from JSONL → sink.clickhouse (one block per checkpoint), next to clickhouse-client INSERT of the same file',
+  run: (ctx) => measure(ctx, false),
+});
+
+registerWorkload({
+  name: 'file-window-clickhouse',
+  description: '1 M sales events from JSONL → filter → tumbling 1-minute window by region → sink.clickhouse, next to clickhouse-client INSERT of the file',
+  run: (ctx) => measure(ctx, true),
+});

@@ -1,0 +1,84 @@
+// The ClickHouse connection test: name → TCP → TLS (https) → login → write rights, one layer at a time,
+// each failure in plain words.
+import { lookup } from 'node:dns/promises';
+import { connect as netConnect } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
+import type { ClickHouseConnection } from './connections.ts';
+import { clickhouseJson, ClickHouseError } from './http.ts';
+
+export type ClickHouseCheckStage = 'dns' | 'tcp' | 'tls' | 'auth' | 'permission' | 'unknown';
+
+export type ClickHouseCheckResult =
+  | { ok: true; version: string; user: string }
+  | { ok: false; stage: ClickHouseCheckStage; message: string };
+
+const timeoutMs = 5000;
+
+function target(c: ClickHouseConnection): { host: string; port: number; tls: boolean } {
+  const url = new URL(c.url);
+  const tls = url.protocol === 'https:';
+  return { host: url.hostname.replace(/^\[|\]$/g, ''), port: url.port ? Number(url.port) : tls ? 8443 : 8123, tls };
+}
+
+function tcp(host: string, port: number): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const socket = netConnect({ host, port });
+    socket.setTimeout(timeoutMs);
+    socket.once('connect', () => { socket.destroy(); resolve(undefined); });
+    socket.once('timeout', () => { socket.destroy(); resolve(`No answer from ${host}:${port} within ${timeoutMs / 1000} s: a firewall may be dropping the connection, or the address is wrong.`); });
+    socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'ECONNREFUSED'
+      ? `Nothing is listening on ${host}:${port} (connection refused). Is ClickHouse running, and is this its HTTP port (8123, or 8443 for https)?`
+      : `Could not open a TCP connection to ${host}:${port} (${error.code ?? error.message}).`));
+  });
+}
+
+function tls(host: string, port: number): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const socket = tlsConnect({ host, port, servername: /^[\d.]+$|:/.test(host) ? undefined : host });
+    socket.setTimeout(timeoutMs, () => { socket.destroy(); resolve(`The TLS handshake with ${host}:${port} did not finish within ${timeoutMs / 1000} s. Is this an https port?`); });
+    socket.once('secureConnect', () => { socket.destroy(); resolve(undefined); });
+    socket.once('error', (error: NodeJS.ErrnoException) => {
+      socket.destroy();
+      if (/wrong version number|packet length|ECONNRESET/i.test(`${error.code} ${error.message}`)) resolve(`${host}:${port} did not speak TLS (${error.code ?? error.message}). Use http:// for a plain HTTP port.`);
+      else resolve(`TLS handshake with ${host}:${port} failed: ${error.code ? `${error.code}: ` : ''}${error.message}`);
+    });
+  });
+}
+
+export async function checkClickHouseConnection(c: ClickHouseConnection): Promise<ClickHouseCheckResult> {
+  let t: ReturnType<typeof target>;
+  try {
+    t = target(c);
+  } catch {
+    return { ok: false, stage: 'unknown', message: `"${c.url}" is not a URL like http://host:8123.` };
+  }
+  try {
+    await lookup(t.host);
+  } catch (error) {
+    return { ok: false, stage: 'dns', message: `The host name "${t.host}" could not be resolved (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}). Check the spelling, or your DNS/VPN.` };
+  }
+  const closed = await tcp(t.host, t.port);
+  if (closed) return { ok: false, stage: 'tcp', message: closed };
+  if (t.tls) {
+    const failed = await tls(t.host, t.port);
+    if (failed) return { ok: false, stage: 'tls', message: failed };
+  }
+  const endpoint = { url: c.url, user: c.user, ...(c.password === undefined ? {} : { password: c.password }), ...(c.database ? { database: c.database } : {}) };
+  try {
+    const rows = await clickhouseJson<{ version: string; readonly: string }>(endpoint, "SELECT version() AS version, (SELECT value FROM system.settings WHERE name = 'readonly') AS readonly");
+    const row = rows[0];
+    if (!row) return { ok: false, stage: 'unknown', message: 'The server answered the check with no row.' };
+    if (row.readonly !== '0') return { ok: false, stage: 'permission', message: `Signed in as "${c.user}", but this user is read-only (readonly = ${row.readonly}); the sink needs to create tables and insert. Use a user whose profile has readonly = 0.` };
+    return { ok: true, version: row.version, user: c.user };
+  } catch (error) {
+    if (error instanceof ClickHouseError) {
+      // 192 UNKNOWN_USER, 193 WRONG_PASSWORD, 516 AUTHENTICATION_FAILED (current versions), 195 IP_ADDRESS_NOT_ALLOWED
+      if ([192, 193, 516].includes(error.code ?? -1)) return { ok: false, stage: 'auth', message: `ClickHouse rejected the user name or password for "${c.user}" (${error.message}).` };
+      if (error.code === 195) return { ok: false, stage: 'auth', message: `ClickHouse does not let "${c.user}" in from this address (${error.message}). Check the user's <networks>.` };
+      if (error.code === 81) return { ok: false, stage: 'permission', message: `Signed in, but the database "${c.database ?? ''}" does not exist (${error.message}).` };
+      if (error.status === null) return { ok: false, stage: 'tcp', message: `The connection to ${c.url} failed: ${error.message}` };
+      return { ok: false, stage: 'unknown', message: `ClickHouse answered with an error: ${error.message}${error.code === null ? '' : ` (code ${error.code})`}` };
+    }
+    return { ok: false, stage: 'unknown', message: (error as Error).message };
+  }
+}

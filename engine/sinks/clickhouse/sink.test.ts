@@ -1,0 +1,221 @@
+// sink.clickhouse against a real ClickHouse server (Debian's clickhouse-server, 18.16 on bookworm, started
+// here). Every expectation is computed from the input file in plain TypeScript. Windowed tables are read
+// the way engine/sinks/README.md tells readers to: FINAL, without tombstones.
+import assert from 'node:assert/strict';
+import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import type { NodeSpec, PipelineDoc } from '../../format/pipeline.ts';
+import '../../nodes/index.ts';
+import { createRun, type RunEvent } from '../../runtime/run.ts';
+import type { Row } from '../../runtime/types.ts';
+import { sinkMetricsText } from '../metrics.ts';
+import { ClickHouseConnectionStore } from './connections.ts';
+import { clickhouse, clickhouseJson } from './http.ts';
+import { startClickHouse, type ClickHouseServer } from './server.ts';
+
+let server: ClickHouseServer;
+const temps: string[] = [];
+let home: string;
+
+before(async () => {
+  server = await startClickHouse();
+  home = temp();
+  await new ClickHouseConnectionStore(home).save({ name: 'test', url: server.url, user: server.user, password: server.password });
+});
+
+after(async () => {
+  await server?.destroy();
+  for (const dir of temps) rmSync(dir, { recursive: true, force: true });
+});
+
+function temp(): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'streamlake-chsink-'));
+  temps.push(dir);
+  return dir;
+}
+
+const ep = (): { url: string; user: string; password: string } => ({ url: server.url, user: server.user, password: server.password });
+const query = <R>(sql: string): Promise<R[]> => clickhouseJson<R>(ep(), sql);
+
+function doc(name: string, file: string, middle: NodeSpec[], sink: Partial<{ table: string; retries: number }> = {}, extra: NodeSpec[] = [], edges: PipelineDoc['edges'] = []): PipelineDoc {
+  const chain = ['in', ...middle.map((n) => n.id), 'ch'];
+  return {
+    format: 'streamlake.pipeline',
+    version: 1,
+    name,
+    nodes: [
+      { id: 'in', type: 'source.file', config: { path: file, format: 'jsonl' } },
+      ...middle,
+      { id: 'ch', type: 'sink.clickhouse', config: { connection: 'test', table: sink.table ?? name, ...(sink.retries === undefined ? {} : { retries: sink.retries }) } },
+      ...extra,
+    ],
+    edges: [...chain.slice(1).map((to, i) => ({ from: chain[i] as string, to })), ...edges],
+  };
+}
+
+async function run(d: PipelineDoc, checkpointDir: string, opts: { interval?: number; onEvent?: (e: RunEvent) => void } = {}) {
+  const r = createRun(d, { lakeDir: path.join(home, 'lake'), homeDir: home, checkpointDir, checkpointInterval: opts.interval ?? 50, onEvent: opts.onEvent });
+  const summary = await r.start();
+  return { summary, r };
+}
+
+const jsonl = (rows: readonly Row[]): string => rows.map((r) => JSON.stringify(r)).join('\n') + '\n';
+
+test('append: every row once with its values, new columns added when events grow, a rerun adds nothing', async () => {
+  const texts = ['plain', 'tab\there', 'line\nbreak', 'back\\slash', "quote\"'", 'ünïcødé ✓', ''];
+  const input: Row[] = Array.from({ length: 6000 }, (_, i) => ({
+    id: i, name: texts[i % texts.length] as string, amount: i % 3 === 0 ? null : i * 1.25, ok: i % 2 === 0,
+    tags: i % 5 === 0 ? ['a', { b: i }] : null, at: new Date(Date.UTC(2026, 0, 1) + i * 1000).toISOString(),
+  }));
+  const dir = temp();
+  const file = path.join(dir, 'in.jsonl');
+  writeFileSync(file, jsonl(input));
+  const d = doc('append_rt', file, []);
+  const chk = path.join(dir, 'chk');
+  const first = await run(d, chk);
+  assert.equal(first.summary.status, 'finished', JSON.stringify(first.summary.error));
+  const more: Row[] = Array.from({ length: 500 }, (_, i) => ({ id: 6000 + i, name: 'grown', amount: 1.5, ok: true, tags: null, at: new Date(Date.UTC(2026, 1, 1)).toISOString(), note: `n${i}` }));
+  appendFileSync(file, jsonl(more));
+  { const again = await run(d, chk); assert.equal(again.summary.status, "finished", JSON.stringify(again.summary.error)); }
+  { const again = await run(d, chk); assert.equal(again.summary.status, "finished", JSON.stringify(again.summary.error)); }
+  const rows = await query<{ id: string; name: string; amount: number | null; ok: number; tags: string | null; at: string; note: string | null }>('SELECT id, name, amount, ok, tags, at, note FROM append_rt ORDER BY id');
+  const all = [...input, ...more];
+  assert.equal(rows.length, all.length);
+  rows.forEach((row, i) => {
+    const want = all[i] as Row;
+    assert.equal(Number(row.id), want.id);
+    assert.equal(row.name, want.name);
+    assert.equal(row.amount, want.amount);
+    assert.equal(row.ok, want.ok ? 1 : 0);
+    assert.deepEqual(row.tags === null ? null : JSON.parse(row.tags), want.tags);
+    // DateTime holds whole seconds (18.16 has no DateTime64); these inputs are whole seconds
+    assert.equal(Date.parse(`${row.at.replace(' ', 'T')}Z`), Date.parse(want.at as string));
+    assert.equal(row.note, want.note ?? null);
+  });
+  const types = await query<{ name: string; type: string }>("SELECT name, type FROM system.columns WHERE database = currentDatabase() AND table = 'append_rt'");
+  assert.deepEqual(Object.fromEntries(types.map((t) => [t.name, t.type])), {
+    id: 'Nullable(Int64)', name: 'Nullable(String)', amount: 'Nullable(Float64)', ok: 'Nullable(UInt8)', tags: 'Nullable(String)',
+    at: "Nullable(DateTime('UTC'))", _streamlake_batch: 'String', note: 'Nullable(String)',
+  });
+  const commits = await query<{ n: string }>("SELECT count() AS n FROM streamlake_commits WHERE pipeline = 'append_rt'");
+  assert.match(sinkMetricsText('append_rt'), new RegExp(`^streamlake_sink_rows_total\\{[^}]*sink="clickhouse"\\} ${all.length}$`, 'm'));
+  assert.match(sinkMetricsText('append_rt'), new RegExp(`^streamlake_sink_batches_total\\{[^}]*\\} ${Number(commits[0]?.n)}$`, 'm'));
+});
+
+test('windowed upsert: one row per window and region (FINAL), equal to a plain computation, late updates applied', async () => {
+  const regions = ['eu', 'us', 'apac', 'latam'];
+  let seed = 7;
+  const random = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const base = Date.UTC(2026, 0, 1);
+  const events: Row[] = [];
+  for (let i = 0; i < 30_000; i++) {
+    const ts = base + i * 100 - (i % 50 === 0 ? 90_000 : Math.floor(random() * 2000));
+    events.push({ region: regions[Math.floor(random() * regions.length)], amount: Math.floor(random() * 1000), ts: Math.max(base, ts) });
+  }
+  const dir = temp();
+  const file = path.join(dir, 'in.jsonl');
+  writeFileSync(file, jsonl(events));
+  const d = doc('window_rt', file, [
+    { id: 'w', type: 'window.tumbling', config: { time: 'ts', size: '1m', watermarkDelay: '3s', allowedLateness: '10m', groupBy: ['region'], aggregates: { n: 'count(*)', total: 'sum(amount)' } } },
+  ]);
+  const { summary } = await run(d, path.join(dir, 'chk'), { interval: 20 });
+  assert.equal(summary.status, 'finished', JSON.stringify(summary.error));
+  assert.equal(summary.nodes.w?.late, 0);
+  const expected = new Map<string, { n: number; total: number }>();
+  for (const e of events) {
+    const key = `${String(e.region)}@${Math.floor((e.ts as number) / 60_000) * 60_000}`;
+    const had = expected.get(key) ?? { n: 0, total: 0 };
+    had.n += 1;
+    had.total += e.amount as number;
+    expected.set(key, had);
+  }
+  const rows = await query<{ region: string; window_start: string; n: string; total: string }>('SELECT region, window_start, n, total FROM window_rt FINAL WHERE _deleted = 0');
+  assert.equal(rows.length, expected.size);
+  for (const row of rows) {
+    const want = expected.get(`${row.region}@${Date.parse(`${row.window_start.replace(' ', 'T')}Z`)}`);
+    assert.ok(want, `unexpected window ${row.region} ${row.window_start}`);
+    assert.equal(Number(row.n), want.n);
+    assert.equal(Number(row.total), want.total);
+  }
+  // argMax gives the same answer without FINAL
+  const viaArgMax = await query<{ k: string }>('SELECT count() AS k FROM (SELECT region, window_start, argMax(n, _version) AS n FROM window_rt GROUP BY region, window_start HAVING argMax(_deleted, _version) = 0)');
+  assert.equal(Number(viaArgMax[0]?.k), expected.size);
+  const engine = await query<{ engine: string }>("SELECT engine FROM system.tables WHERE database = currentDatabase() AND name = 'window_rt'");
+  assert.equal(engine[0]?.engine, 'ReplacingMergeTree');
+});
+
+test('session retraction: a late event merging two committed sessions leaves one row (tombstones for the old keys)', async () => {
+  const dir = temp();
+  const file = path.join(dir, 'in.jsonl');
+  const m = 60_000;
+  const base = Date.UTC(2026, 0, 1);
+  writeFileSync(file, jsonl([{ user: 'a', ts: base }, { user: 'a', ts: base + 8 * m }, { user: 'b', ts: base + 11 * m }, { user: 'c', ts: base + 40 * m }]));
+  const d = doc('session_rt', file, [
+    { id: 's', type: 'window.session', config: { time: 'ts', gap: '5m', watermarkDelay: '0s', allowedLateness: '1h', groupBy: ['user'], aggregates: { n: 'count(*)' } } },
+  ]);
+  const chk = path.join(dir, 'chk');
+  { const again = await run(d, chk); assert.equal(again.summary.status, "finished", JSON.stringify(again.summary.error)); }
+  const live = 'SELECT user, window_start, window_end, n FROM session_rt FINAL WHERE _deleted = 0 ORDER BY user, window_start';
+  assert.deepEqual((await query<{ user: string; n: string }>(live)).filter((r) => r.user === 'a').map((r) => Number(r.n)), [1, 1]);
+  appendFileSync(file, jsonl([{ user: 'a', ts: base + 4 * m }, { user: 'd', ts: base + 90 * m }]));
+  const two = await run(d, chk);
+  assert.equal(two.summary.status, 'finished', JSON.stringify(two.summary.error));
+  const rows = await query<{ user: string; window_start: string; window_end: string; n: string }>(live);
+  assert.deepEqual(rows.map((r) => [r.user, r.window_start, r.window_end, Number(r.n)]), [
+    ['a', '2026-01-01 00:00:00', '2026-01-01 00:13:00', 3],
+    ['b', '2026-01-01 00:11:00', '2026-01-01 00:16:00', 1],
+    ['c', '2026-01-01 00:40:00', '2026-01-01 00:45:00', 1],
+    ['d', '2026-01-01 01:30:00', '2026-01-01 01:35:00', 1],
+  ]);
+});
+
+test('values the table cannot take go to the error port with the server message; the other rows are written', async () => {
+  await clickhouse(ep(), 'CREATE TABLE typed (id Int64, code FixedString(3), amount Nullable(Int32), _streamlake_batch String) ENGINE = MergeTree ORDER BY id');
+  const dir = temp();
+  const file = path.join(dir, 'in.jsonl');
+  const input: Row[] = Array.from({ length: 300 }, (_, i) => ({ id: i, code: i % 100 === 7 ? 'toolong' : 'ok', amount: i % 100 === 42 ? 'abc' : i }));
+  writeFileSync(file, jsonl(input));
+  const d = doc('typed', file, [], {}, [{ id: 'dead', type: 'sink.preview', config: { capacity: 1000 } }], [{ from: 'ch', port: 'error', to: 'dead' }]);
+  const { summary, r } = await run(d, path.join(dir, 'chk'));
+  assert.equal(summary.status, 'finished', JSON.stringify(summary.error));
+  const bad = input.filter((row) => row.code === 'toolong' || row.amount === 'abc');
+  const dead = r.preview('dead', 'out', 1000);
+  assert.equal(dead.length, bad.length, JSON.stringify(dead.slice(0, 2)));
+  for (const x of dead) assert.match(String(x.reason), /^ClickHouse refused the row for typed: .+ \(code \d+\)$/);
+  assert.equal(dead.filter((x) => /too large for FixedString|Too large value for FixedString/i.test(String(x.reason))).length, 3, JSON.stringify(dead.map((x) => x.reason)));
+  assert.deepEqual(dead.map((x) => (x.payload as Row).id).sort((p, q) => Number(p) - Number(q)), bad.map((row) => row.id));
+  const ids = (await query<{ id: string }>('SELECT id FROM typed ORDER BY id')).map((x) => Number(x.id));
+  assert.deepEqual(ids, input.filter((row) => !bad.includes(row)).map((row) => row.id));
+  assert.equal(summary.nodes.ch?.errors, bad.length);
+});
+
+test('server killed mid-run: a clear failure, then a restart resumes with nothing lost or repeated', async () => {
+  const dir = temp();
+  const file = path.join(dir, 'in.jsonl');
+  const n = 300_000;
+  writeFileSync(file, jsonl(Array.from({ length: n }, (_, i) => ({ id: i, v: `row ${i}` }))));
+  const d = doc('outage', file, [], { retries: 2 });
+  const chk = path.join(dir, 'chk');
+  let stopping: Promise<void> | null = null;
+  const one = await run(d, chk, {
+    interval: 10,
+    onEvent: (e) => {
+      if (e.type === 'checkpoint' && e.checkpointId >= 1 && !stopping) stopping = server.stop();
+    },
+  });
+  assert.ok(stopping, 'the run ended before its first checkpoint');
+  await stopping;
+  await server.start();
+  assert.equal(one.summary.status, 'failed');
+  assert.equal(one.summary.error?.code, 'ENG_CLICKHOUSE_UNAVAILABLE', JSON.stringify(one.summary.error));
+  assert.match(one.summary.error?.message ?? '', /did not answer after 3 attempts/);
+  // the kill may come before the first rows (and the table) reached the server
+  const midway = await query<{ n: string }>("SELECT count() AS n FROM outage").catch(() => [{ n: '0' }]);
+  assert.ok(Number(midway[0]?.n) < n, 'the outage came after every row was written');
+  const two = await run(d, chk);
+  assert.equal(two.summary.status, 'finished', JSON.stringify(two.summary.error));
+  const stats = await query<{ n: string; d: string; lo: string; hi: string }>('SELECT count() AS n, uniqExact(id) AS d, min(id) AS lo, max(id) AS hi FROM outage');
+  assert.deepEqual(stats[0], { n: String(n), d: String(n), lo: '0', hi: String(n - 1) });
+});

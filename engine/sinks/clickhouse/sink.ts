@@ -1,0 +1,319 @@
+// `sink.clickhouse`: ClickHouse over its HTTP interface, on the runtime's two-phase checkpoint protocol
+// (engine/runtime/README.md). ClickHouse has no multi-statement transactions, so exactly-once comes from
+// idempotent writes plus a commit log:
+//
+// - prepare(N): the rows since the last barrier become a pending segment stored in chk-N.json.
+// - commit(N): read max(checkpoint_id) of this pipeline and node in `streamlake_commits` (a MergeTree log);
+//   at or above N nothing is done. Otherwise the rows go in ONE insert (one block: max_insert_block_size
+//   is raised above the row count, so the block lands whole or not at all), then the log row is inserted.
+//   A crash between the two is caught by the next attempt:
+//   - appends (MergeTree) carry `_streamlake_batch` = "<pipeline>/<node>/<N>"; if rows of that batch are
+//     already in the table, the insert is skipped and only the log row is written;
+//   - windowed output (ReplacingMergeTree(_version) ORDER BY the upsert key) carries `_version` = N, so a
+//     replayed block holds the same rows with the same version and collapses with them; a retracted key
+//     (session merge) is written as a tombstone row with `_deleted` = 1.
+//   Readers see exactly one row per key with `SELECT … FROM t FINAL WHERE _deleted = 0` (or
+//   `argMax(col, _version)` grouped by the key, then dropping keys whose argMax(_deleted, _version) is 1).
+// - a value a column cannot take fails the insert before anything lands (one block); the rows are then
+//   parsed one by one into a Null-engine twin of the table, each refused row goes to the error port with
+//   the server's message, and the others are inserted as one block.
+// - connection errors are retried with backoff; then the run fails with ENG_CLICKHOUSE_UNAVAILABLE and the
+//   rows stay in the checkpoint for the next run.
+import { EngineError } from '../../errors.ts';
+import type { ClickHouseSinkConfig, NodeSpec } from '../../format/pipeline.ts';
+import { registerNode } from '../../nodes/registry.ts';
+import { faultPoint } from '../../runtime/faults.ts';
+import type { Batch, CheckpointInfo, DeadLetter, NodeContext, Row, SinkInstance, SinkSummary } from '../../runtime/types.ts';
+import { sinkStats, type SinkStats } from '../metrics.ts';
+import { mergeSegments, type Segment } from '../pending.ts';
+import { pendingRefs, Staging, type StagedRef } from '../staging.ts';
+import { clickhouseConnectionFor, type ClickHouseConnection } from './connections.ts';
+import { clickhouse, clickhouseJson, ClickHouseError, isTransientClickHouse, type ClickHouseEndpoint } from './http.ts';
+import { inferColumns, jsonEachRow, quoteIdent, quoteString } from './sql.ts';
+
+const PENDING_FORMAT = 'streamlake.clickhouse-pending';
+const COMMITS_TABLE = 'streamlake_commits';
+const BATCH_COLUMN = '_streamlake_batch';
+const VERSION_COLUMN = '_version';
+const DELETED_COLUMN = '_deleted';
+const MAX_KEPT_REJECTED = 10_000;
+const BASE_BACKOFF_MS = 200;
+/** ClickHouse error codes of a value that does not parse or fit (the row goes to the error port). */
+const DATA_ERRORS = new Set([6, 26, 27, 32, 38, 41, 53, 69, 70, 72, 117, 130, 131, 190, 321]);
+
+export interface ClickHouseSinkOptions {
+  connection?: ClickHouseConnection;
+}
+
+export class ClickHouseSink implements SinkInstance {
+  private buffer: Row[] = [];
+  private upsertKey: string[] | undefined;
+  private retracts: { position: number; keys: Row[] }[] = [];
+  /** Staged and not committed yet (what the next prepare returns again). */
+  private segments: StagedRef[] = [];
+  private readonly staging: Staging;
+  private dead: DeadLetter[] = [];
+  private endpoint: ClickHouseEndpoint | null = null;
+  private readonly maxRetries: number;
+  private readonly counters: SinkStats;
+  private stats = { rows: 0, batches: 0, retries: 0, rejected: 0, tombstones: 0, commitMs: 0 };
+
+  constructor(private readonly config: ClickHouseSinkConfig, private readonly ctx: NodeContext, private readonly options: ClickHouseSinkOptions = {}) {
+    this.maxRetries = config.retries ?? 5;
+    if (config.key && config.key.length > 0) this.upsertKey = [...config.key];
+    this.counters = sinkStats(ctx.pipelineName, ctx.nodeId, 'clickhouse');
+    this.staging = new Staging(ctx.homeDir, ctx.pipelineName, ctx.nodeId);
+  }
+
+  async write(batch: Batch): Promise<void> {
+    if (batch.upsertKey) {
+      if (this.upsertKey && this.upsertKey.join('\0') !== batch.upsertKey.join('\0')) {
+        this.ctx.log('warn', `sink "${this.ctx.nodeId}": rows keyed by ${batch.upsertKey.join(', ')} but the sink's key is ${this.upsertKey.join(', ')}; using the sink's`);
+      }
+      this.upsertKey ??= [...batch.upsertKey];
+    }
+    if (batch.retract && batch.retract.length > 0) this.retracts.push({ position: this.buffer.length, keys: [...batch.retract] });
+    for (const row of batch.rows) this.buffer.push(row);
+  }
+
+  async prepare(info: CheckpointInfo): Promise<{ format: string; segments: StagedRef[] }> {
+    await this.staging.sweep(this.segments);
+    if (this.buffer.length > 0 || this.retracts.length > 0) {
+      this.segments.push(await this.staging.write({ id: info.id, rows: this.buffer, retracts: this.retracts, ...(this.upsertKey ? { upsertKey: this.upsertKey } : {}) }));
+      this.buffer = [];
+      this.retracts = [];
+    }
+    return { format: PENDING_FORMAT, segments: this.segments.slice() };
+  }
+
+  async commit(info: CheckpointInfo, pending: unknown): Promise<void> {
+    const refs = pendingRefs(pending, PENDING_FORMAT, this.ctx.nodeId).filter((s) => s.id <= info.id);
+    if (refs.length === 0) return;
+    // Already in the target (a restore repeating the last commit): its staging files are gone, nothing to read.
+    const committed = await this.lastCommittedId();
+    if (committed !== null && committed >= info.id) {
+      this.segments = this.segments.filter((s) => s.id > info.id);
+      await this.staging.remove(refs);
+      return;
+    }
+    const segments = await this.staging.read(refs, this.ctx.nodeId);
+    const started = this.ctx.clock.now();
+    const rejected = await this.withRetry(`commit checkpoint ${info.id}`, () => this.commitOnce(info.id, segments));
+    const ms = this.ctx.clock.now() - started;
+    this.stats.commitMs += ms;
+    this.counters.observeCommit(ms);
+    this.segments = this.segments.filter((s) => s.id > info.id);
+    await this.staging.remove(refs);
+    if (rejected.length > 0) {
+      this.stats.rejected += rejected.length;
+      this.counters.rejected += rejected.length;
+      this.ctx.metrics.addError(rejected.length);
+      this.dead.push(...rejected);
+      if (this.dead.length > MAX_KEPT_REJECTED) this.dead = this.dead.slice(-MAX_KEPT_REJECTED);
+    }
+  }
+
+  async lastCommittedId(): Promise<number | null> {
+    return this.withRetry('read its last commit', async () => this.readLastCommitted(await this.connect()));
+  }
+
+  rejected(): DeadLetter[] {
+    const out = this.dead;
+    this.dead = [];
+    return out;
+  }
+
+  async close(): Promise<SinkSummary> {
+    if (this.buffer.length > 0) this.ctx.log('warn', `sink "${this.ctx.nodeId}": ${this.buffer.length} rows arrived after the last checkpoint and were not committed; a restart replays them`);
+    return { ...this.stats };
+  }
+
+  private batchId(id: number): string {
+    return `${this.ctx.pipelineName}/${this.ctx.nodeId}/${id}`;
+  }
+
+  private async commitOnce(id: number, segments: readonly Segment[]): Promise<DeadLetter[]> {
+    const ep = await this.connect();
+    await this.ensureCommitLog(ep);
+    const last = await this.readLastCommitted(ep);
+    if (last !== null && last >= id) return [];
+    const merged = mergeSegments(segments);
+    const rejected: DeadLetter[] = [];
+    let written = 0;
+    if (merged.rows.length > 0 || merged.retract.length > 0) {
+      const columns = await this.ensureTable(ep, [...merged.rows, ...merged.retract], merged.upsertKey);
+      const table = quoteIdent(this.config.table);
+      if (merged.upsertKey) {
+        const extra = { [VERSION_COLUMN]: id, [DELETED_COLUMN]: 0 };
+        const tombstones = jsonEachRow(merged.retract, columns, { [VERSION_COLUMN]: id, [DELETED_COLUMN]: 1 });
+        written = await this.insertScreened(ep, table, merged.rows, columns, extra, rejected, tombstones, merged.retract.length);
+        this.stats.tombstones += merged.retract.length;
+      } else {
+        const extra = { [BATCH_COLUMN]: this.batchId(id) };
+        const landed = await clickhouseJson<{ n: string }>(ep, `SELECT count() AS n FROM ${table} WHERE ${quoteIdent(BATCH_COLUMN)} = ${quoteString(this.batchId(id))}`);
+        if (Number(landed[0]?.n ?? 0) === 0) {
+          written = await this.insertScreened(ep, table, merged.rows, columns, extra, rejected);
+        } else {
+          // the block landed before a crash kept the log row from being written; rows refused then went out then
+          this.ctx.log('info', `sink "${this.ctx.nodeId}": checkpoint ${id}'s rows are already in ${this.config.table}; recording the commit only`);
+          written = Number(landed[0]?.n ?? 0);
+        }
+      }
+    }
+    // crash tests die here: the rows landed, the log row did not (STREAMLAKE_FAULT=clickhouse.before-commit-log)
+    faultPoint('clickhouse.before-commit-log');
+    const log = JSON.stringify({ pipeline: this.ctx.pipelineName, node: this.ctx.nodeId, checkpoint_id: id, table_name: this.config.table, row_count: written });
+    await clickhouse(ep, `INSERT INTO ${COMMITS_TABLE} (pipeline, node, checkpoint_id, table_name, row_count) FORMAT JSONEachRow`, { body: log + '\n' });
+    this.stats.rows += written;
+    this.stats.batches += 1;
+    this.counters.rows += written;
+    this.counters.batches += 1;
+    return rejected;
+  }
+
+  /**
+   * Inserts the rows (and `tail`, tombstones) as one block. When the server refuses a value, nothing
+   * landed: the refused rows are found through the Null twin and the rest is inserted. Returns rows written.
+   */
+  private async insertScreened(ep: ClickHouseEndpoint, table: string, rows: Row[], columns: ReadonlyMap<string, string>, extra: Row, rejected: DeadLetter[], tail = '', tailRows = 0): Promise<number> {
+    try {
+      await this.insert(ep, table, rows.length + tailRows, jsonEachRow(rows, columns, extra) + tail);
+      return rows.length;
+    } catch (error) {
+      if (!isDataError(error)) throw error;
+    }
+    const good = await this.screen(ep, rows, columns, extra, rejected);
+    await this.insert(ep, table, good.length + tailRows, jsonEachRow(good, columns, extra) + tail);
+    return good.length;
+  }
+
+  /** One block: the insert lands whole or not at all. */
+  private async insert(ep: ClickHouseEndpoint, table: string, rows: number, body: string): Promise<void> {
+    if (rows === 0) return;
+    await clickhouse(ep, `INSERT INTO ${table} FORMAT JSONEachRow`, { body, settings: { max_insert_block_size: Math.max(rows + 1, 1_048_576) } });
+  }
+
+  /**
+   * The rows the table can take: each row is parsed alone into a Null-engine twin of the table (which
+   * writes nothing), and the refused ones become dead letters with the server's message.
+   */
+  private async screen(ep: ClickHouseEndpoint, rows: Row[], columns: ReadonlyMap<string, string>, extra: Row, rejected: DeadLetter[]): Promise<Row[]> {
+    if (rows.length === 0) return rows;
+    const twin = quoteIdent(`${this.config.table}_streamlake_check`);
+    await clickhouse(ep, `DROP TABLE IF EXISTS ${twin}`);
+    await clickhouse(ep, `CREATE TABLE ${twin} AS ${quoteIdent(this.config.table)} ENGINE = Null`);
+    try {
+      const good: Row[] = [];
+      const at = new Date(this.ctx.clock.now());
+      for (const row of rows) {
+        try {
+          await clickhouse(ep, `INSERT INTO ${twin} FORMAT JSONEachRow`, { body: jsonEachRow([row], columns, extra) });
+          good.push(row);
+        } catch (error) {
+          if (!isDataError(error)) throw error;
+          const e = error as ClickHouseError;
+          rejected.push({ reason: `ClickHouse refused the row for ${this.config.table}: ${e.message} (code ${e.code})`, node: this.ctx.nodeId, port: 'error', payload: row, at });
+        }
+      }
+      return good;
+    } finally {
+      await clickhouse(ep, `DROP TABLE IF EXISTS ${twin}`).catch(() => undefined);
+    }
+  }
+
+  /** Creates the table or adds missing columns; returns name → type of the columns rows are written to. */
+  private async ensureTable(ep: ClickHouseEndpoint, rows: readonly Row[], upsertKey: string[] | undefined): Promise<Map<string, string>> {
+    const inferred = inferColumns(rows);
+    for (const k of upsertKey ?? []) if (!inferred.has(k)) inferred.set(k, 'String');
+    const existing = await clickhouseJson<{ name: string; type: string }>(ep, `SELECT name, type FROM system.columns WHERE database = currentDatabase() AND table = ${quoteString(this.config.table)}`);
+    const table = quoteIdent(this.config.table);
+    const types = new Map<string, string>();
+    if (existing.length === 0) {
+      const key = new Set(upsertKey ?? []);
+      const defs = [...inferred].map(([name, type]) => {
+        const full = key.has(name) ? type : `Nullable(${type})`;
+        types.set(name, full);
+        return `${quoteIdent(name)} ${full}`;
+      });
+      const ddl = upsertKey
+        ? `CREATE TABLE IF NOT EXISTS ${table} (${defs.join(', ')}, ${VERSION_COLUMN} UInt64, ${DELETED_COLUMN} UInt8) ENGINE = ReplacingMergeTree(${VERSION_COLUMN}) ORDER BY (${upsertKey.map(quoteIdent).join(', ')})`
+        : `CREATE TABLE IF NOT EXISTS ${table} (${defs.join(', ')}, ${BATCH_COLUMN} String) ENGINE = MergeTree ORDER BY tuple()`;
+      await clickhouse(ep, ddl);
+      this.ctx.log('info', `sink "${this.ctx.nodeId}": created ClickHouse table ${this.config.table} with ${inferred.size} columns`);
+      return types;
+    }
+    const have = new Map(existing.map((c) => [c.name, c.type]));
+    if (!upsertKey && !have.has(BATCH_COLUMN)) {
+      throw new EngineError('ENG_CLICKHOUSE_WRITE', `sink "${this.ctx.nodeId}": table ${this.config.table} has no ${BATCH_COLUMN} column, which appends need to stay exactly once; let the sink create the table, or add the column (String)`, { node: this.ctx.nodeId });
+    }
+    if (upsertKey && !have.has(VERSION_COLUMN)) {
+      throw new EngineError('ENG_CLICKHOUSE_WRITE', `sink "${this.ctx.nodeId}": table ${this.config.table} has no ${VERSION_COLUMN} column; windowed output needs a ReplacingMergeTree(${VERSION_COLUMN}) ordered by ${upsertKey.join(', ')}. Set the sink's "key" to ${JSON.stringify(upsertKey)} so the table is created keyed from the first commit (a window marks its rows as keyed only once it re-emits), and drop the table made for appends`, { node: this.ctx.nodeId });
+    }
+    for (const [name, type] of inferred) {
+      const had = have.get(name);
+      if (had) {
+        types.set(name, had);
+        continue;
+      }
+      // 18.16 has no ADD COLUMN IF NOT EXISTS; a concurrent add shows as code 44 (duplicate column)
+      await clickhouse(ep, `ALTER TABLE ${table} ADD COLUMN ${quoteIdent(name)} Nullable(${type})`).catch((error: unknown) => {
+        if (!(error instanceof ClickHouseError && error.code === 44)) throw error;
+      });
+      types.set(name, `Nullable(${type})`);
+      this.ctx.log('info', `sink "${this.ctx.nodeId}": added column ${name} Nullable(${type}) to ${this.config.table}`);
+    }
+    return types;
+  }
+
+  private async ensureCommitLog(ep: ClickHouseEndpoint): Promise<void> {
+    await clickhouse(ep, `CREATE TABLE IF NOT EXISTS ${COMMITS_TABLE} (pipeline String, node String, checkpoint_id UInt64, table_name String, row_count UInt64, committed_at DateTime DEFAULT now()) ENGINE = MergeTree ORDER BY (pipeline, node, checkpoint_id)`);
+  }
+
+  private async readLastCommitted(ep: ClickHouseEndpoint): Promise<number | null> {
+    try {
+      const rows = await clickhouseJson<{ n: string; id: string }>(ep, `SELECT count() AS n, max(checkpoint_id) AS id FROM ${COMMITS_TABLE} WHERE pipeline = ${quoteString(this.ctx.pipelineName)} AND node = ${quoteString(this.ctx.nodeId)}`);
+      return Number(rows[0]?.n ?? 0) === 0 ? null : Number(rows[0]?.id);
+    } catch (error) {
+      if (error instanceof ClickHouseError && error.code === 60) return null; // UNKNOWN_TABLE: never committed
+      throw error;
+    }
+  }
+
+  private async connect(): Promise<ClickHouseEndpoint> {
+    if (this.endpoint) return this.endpoint;
+    const c = this.options.connection ?? (await clickhouseConnectionFor(this.config.connection, this.ctx.homeDir));
+    this.endpoint = { url: c.url, user: c.user, ...(c.password === undefined ? {} : { password: c.password }), ...(c.database ? { database: c.database } : {}) };
+    return this.endpoint;
+  }
+
+  private async withRetry<T>(what: string, attempt: () => Promise<T>): Promise<T> {
+    for (let n = 0; ; n++) {
+      try {
+        return await attempt();
+      } catch (error) {
+        if (error instanceof EngineError) throw error;
+        if (!isTransientClickHouse(error)) {
+          const e = error as ClickHouseError;
+          throw new EngineError('ENG_CLICKHOUSE_WRITE', `sink "${this.ctx.nodeId}" could not ${what} in ${this.config.table}: ${e.message}${e.code === null || e.code === undefined ? '' : ` (code ${e.code})`}`, { node: this.ctx.nodeId, code: e.code }, { cause: error });
+        }
+        if (n >= this.maxRetries || this.ctx.signal.aborted) {
+          throw new EngineError('ENG_CLICKHOUSE_UNAVAILABLE', `sink "${this.ctx.nodeId}" could not ${what}: ClickHouse did not answer after ${n + 1} attempts (${(error as Error).message}). Nothing of this checkpoint is lost: it is written when the pipeline runs again.`, { node: this.ctx.nodeId }, { cause: error });
+        }
+        this.stats.retries += 1;
+        this.counters.retries += 1;
+        const wait = BASE_BACKOFF_MS * 2 ** n;
+        this.ctx.log('warn', `sink "${this.ctx.nodeId}": could not ${what} (${(error as Error).message}); retry ${n + 1} of ${this.maxRetries} in ${wait} ms`);
+        await this.ctx.timers.sleep(wait, this.ctx.signal);
+      }
+    }
+  }
+}
+
+function isDataError(error: unknown): boolean {
+  return error instanceof ClickHouseError && error.code !== null && DATA_ERRORS.has(error.code);
+}
+
+registerNode('sink.clickhouse', {
+  kind: 'sink',
+  create: (spec: Extract<NodeSpec, { type: 'sink.clickhouse' }>, ctx) => new ClickHouseSink(spec.config, ctx),
+});

@@ -1,0 +1,364 @@
+// `sink.postgres`: exactly-once delivery into a PostgreSQL table on the runtime's two-phase checkpoint
+// protocol (engine/runtime/README.md).
+//
+// - write(): rows (and retracted keys) are buffered in memory until the next barrier; the runtime's bounded
+//   sink queue is the backpressure, and one transaction at a time is in flight.
+// - prepare(N): the buffered rows become a segment of the pending state, which the runtime stores in
+//   chk-N.json (durable, not visible: nothing has reached the server yet).
+// - commit(N, pending): ONE transaction holds every pending segment and the row (pipeline, node, N) in
+//   `streamlake_commits` of the table's schema. It first takes an advisory lock for the pipeline and node
+//   and reads the highest id committed there; at or above N it does nothing. So a commit whose outcome was
+//   unknown (the connection died during COMMIT) is resolved by the next attempt reading that table, never
+//   by writing the rows twice. Appends go through COPY; windowed output (Batch.upsertKey) through
+//   INSERT … ON CONFLICT (key) DO UPDATE, with the keys a session merge retracted deleted first.
+// - the table is created from the rows' fields when missing (with the upsert key as primary key), and
+//   columns are added when rows grow new fields, inside the same transaction (PostgreSQL DDL is
+//   transactional). A value the column cannot take (SQLSTATE class 22 or 23) fails a savepoint; the
+//   batch is then written row by row under savepoints and each refused row goes to the error port with
+//   the server's own message.
+// - connection errors are retried with exponential backoff (a fresh connection and transaction each time,
+//   idempotent by the commit table); after the last attempt the run fails with ENG_POSTGRES_UNAVAILABLE
+//   and the rows stay in the checkpoint, written by the next run's restore.
+import pg from 'pg';
+import type { Client, DatabaseError } from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { pipeline as streamPipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
+import { EngineError } from '../../errors.ts';
+import type { NodeSpec, PostgresSinkConfig } from '../../format/pipeline.ts';
+import { registerNode } from '../../nodes/registry.ts';
+import { sinkStats, type SinkStats } from '../metrics.ts';
+import { mergeSegments, type Segment } from '../pending.ts';
+import { pendingRefs, Staging, type StagedRef } from '../staging.ts';
+import type { Batch, CheckpointInfo, DeadLetter, NodeContext, Row, SinkInstance, SinkSummary } from '../../runtime/types.ts';
+import { postgresConnectionFor, postgresTls, type PostgresConnection } from './connections.ts';
+import { copyLines, inferColumns, paramValue, qualifiedName, quoteIdent } from './sql.ts';
+
+const PENDING_FORMAT = 'streamlake.postgres-pending';
+const COMMITS_TABLE = 'streamlake_commits';
+const MAX_PARAMS = 30_000;
+const MAX_KEPT_REJECTED = 10_000;
+const BASE_BACKOFF_MS = 200;
+
+interface PostgresPending {
+  format: typeof PENDING_FORMAT;
+  segments: StagedRef[];
+}
+
+export interface PostgresSinkOptions {
+  /** Resolved connection (tests); otherwise looked up by the config's name under ctx.homeDir. */
+  connection?: PostgresConnection;
+}
+
+export class PostgresSink implements SinkInstance {
+  private client: Client | null = null;
+  private buffer: Row[] = [];
+  private upsertKey: string[] | undefined;
+  private retracts: { position: number; keys: Row[] }[] = [];
+  /** Staged and not committed yet (what the next prepare returns again). */
+  private segments: StagedRef[] = [];
+  private readonly staging: Staging;
+  private dead: DeadLetter[] = [];
+  private readonly target: ReturnType<typeof qualifiedName>;
+  private readonly maxRetries: number;
+  /** Process-wide counters for /metrics (the summary below is per run). */
+  private readonly counters: SinkStats;
+  private stats = { rows: 0, batches: 0, commits: 0, retries: 0, rejected: 0, deleted: 0, commitMs: 0, maxCommitMs: 0 };
+
+  constructor(private readonly config: PostgresSinkConfig, private readonly ctx: NodeContext, private readonly options: PostgresSinkOptions = {}) {
+    this.target = qualifiedName(config.table);
+    this.maxRetries = config.retries ?? 5;
+    this.counters = sinkStats(ctx.pipelineName, ctx.nodeId, 'postgres');
+    this.staging = new Staging(ctx.homeDir, ctx.pipelineName, ctx.nodeId);
+  }
+
+  async write(batch: Batch): Promise<void> {
+    if (batch.upsertKey) this.upsertKey ??= [...batch.upsertKey];
+    if (batch.retract && batch.retract.length > 0) this.retracts.push({ position: this.buffer.length, keys: [...batch.retract] });
+    for (const row of batch.rows) this.buffer.push(row);
+  }
+
+  async prepare(info: CheckpointInfo): Promise<PostgresPending> {
+    await this.staging.sweep(this.segments);
+    if (this.buffer.length > 0 || this.retracts.length > 0) {
+      this.segments.push(await this.staging.write({ id: info.id, rows: this.buffer, retracts: this.retracts, ...(this.upsertKey ? { upsertKey: this.upsertKey } : {}) }));
+      this.buffer = [];
+      this.retracts = [];
+    }
+    return { format: PENDING_FORMAT, segments: this.segments.slice() };
+  }
+
+  async commit(info: CheckpointInfo, pending: unknown): Promise<void> {
+    const refs = pendingRefs(pending, PENDING_FORMAT, this.ctx.nodeId).filter((s) => s.id <= info.id);
+    if (refs.length === 0) return;
+    // Already in the target (a restore repeating the last commit): its staging files are gone, nothing to read.
+    const committed = await this.lastCommittedId();
+    if (committed !== null && committed >= info.id) {
+      this.segments = this.segments.filter((s) => s.id > info.id);
+      await this.staging.remove(refs);
+      return;
+    }
+    const segments = await this.staging.read(refs, this.ctx.nodeId);
+    const started = this.ctx.clock.now();
+    const rejected = await this.withRetry(`commit checkpoint ${info.id}`, () => this.commitOnce(info.id, segments));
+    const ms = this.ctx.clock.now() - started;
+    this.stats.commitMs += ms;
+    this.stats.maxCommitMs = Math.max(this.stats.maxCommitMs, ms);
+    this.counters.observeCommit(ms);
+    this.segments = this.segments.filter((s) => s.id > info.id);
+    await this.staging.remove(refs);
+    if (rejected.length > 0) {
+      this.stats.rejected += rejected.length;
+      this.counters.rejected += rejected.length;
+      this.ctx.metrics.addError(rejected.length);
+      this.dead.push(...rejected);
+      if (this.dead.length > MAX_KEPT_REJECTED) this.dead = this.dead.slice(-MAX_KEPT_REJECTED);
+    }
+  }
+
+  async lastCommittedId(): Promise<number | null> {
+    return this.withRetry('read its last commit', async () => {
+      const client = await this.connect();
+      return readLastCommitted(client, this.target.schema, this.ctx.pipelineName, this.ctx.nodeId);
+    });
+  }
+
+  rejected(): DeadLetter[] {
+    const out = this.dead;
+    this.dead = [];
+    return out;
+  }
+
+  async close(): Promise<SinkSummary> {
+    if (this.buffer.length > 0) this.ctx.log('warn', `sink "${this.ctx.nodeId}": ${this.buffer.length} rows arrived after the last checkpoint and were not committed; a restart replays them`);
+    const client = this.client;
+    this.client = null;
+    await client?.end().catch(() => undefined);
+    return { ...this.stats };
+  }
+
+  /** One transaction: skip if committed, else table, rows, retractions and the commit row. Returns refused rows. */
+  private async commitOnce(id: number, segments: readonly Segment[]): Promise<DeadLetter[]> {
+    const client = await this.connect();
+    const { schema, sql: table } = this.target;
+    await ensureCommitsTable(client, schema);
+    await client.query('BEGIN');
+    try {
+      await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`${schema}/${this.ctx.pipelineName}/${this.ctx.nodeId}`]);
+      const last = await readLastCommitted(client, schema, this.ctx.pipelineName, this.ctx.nodeId);
+      if (last !== null && last >= id) {
+        await client.query('ROLLBACK');
+        return [];
+      }
+      const merged = mergeSegments(segments);
+      const rejected: DeadLetter[] = [];
+      if (merged.rows.length > 0 || merged.retract.length > 0) {
+        const columns = await this.ensureTable(client, merged.rows, merged.upsertKey);
+        if (merged.upsertKey && merged.retract.length > 0) this.stats.deleted += await deleteKeys(client, table, merged.upsertKey, merged.retract);
+        if (merged.rows.length > 0) {
+          if (merged.upsertKey) await this.guarded(client, merged.rows, rejected, (rows) => upsert(client, table, columns, merged.upsertKey as string[], rows));
+          else await this.guarded(client, merged.rows, rejected, (rows) => copyRows(client, table, columns, rows));
+        }
+      }
+      await client.query(`INSERT INTO ${quoteIdent(schema)}.${COMMITS_TABLE} (pipeline, node, checkpoint_id, table_name, row_count) VALUES ($1, $2, $3, $4, $5)`,
+        [this.ctx.pipelineName, this.ctx.nodeId, id, this.config.table, merged.rows.length - rejected.length]);
+      await client.query('COMMIT');
+      this.stats.rows += merged.rows.length - rejected.length;
+      this.stats.batches += 1;
+      this.counters.rows += merged.rows.length - rejected.length;
+      this.counters.batches += 1;
+      this.stats.commits += 1;
+      return rejected;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /**
+   * Writes rows under a savepoint; when the server refuses a value, writes them one by one under a
+   * savepoint each and turns the refused ones into dead letters with the server's message.
+   */
+  private async guarded(client: Client, rows: Row[], rejected: DeadLetter[], write: (rows: Row[]) => Promise<void>): Promise<void> {
+    await client.query('SAVEPOINT streamlake_batch');
+    try {
+      await write(rows);
+      await client.query('RELEASE SAVEPOINT streamlake_batch');
+      return;
+    } catch (error) {
+      if (!isDataError(error)) throw error;
+      await client.query('ROLLBACK TO SAVEPOINT streamlake_batch');
+    }
+    const at = new Date(this.ctx.clock.now());
+    for (const row of rows) {
+      await client.query('SAVEPOINT streamlake_row');
+      try {
+        await write([row]);
+        await client.query('RELEASE SAVEPOINT streamlake_row');
+      } catch (error) {
+        if (!isDataError(error)) throw error;
+        await client.query('ROLLBACK TO SAVEPOINT streamlake_row');
+        const e = error as DatabaseError;
+        rejected.push({ reason: `PostgreSQL refused the row for ${this.config.table}: ${e.message}${e.code ? ` (SQLSTATE ${e.code})` : ''}`, node: this.ctx.nodeId, port: 'error', payload: row, at });
+      }
+    }
+  }
+
+  /** Creates the table or adds missing columns; returns the columns the rows are written to. */
+  private async ensureTable(client: Client, rows: readonly Row[], upsertKey: string[] | undefined): Promise<string[]> {
+    const { schema, table, sql } = this.target;
+    const inferred = inferColumns(rows);
+    for (const k of upsertKey ?? []) if (!inferred.has(k)) inferred.set(k, 'text');
+    const existing = await client.query<{ column_name: string }>('SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2', [schema, table]);
+    if (existing.rows.length === 0) {
+      await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
+      const defs = [...inferred].map(([name, type]) => `${quoteIdent(name)} ${type}`);
+      if (upsertKey) defs.push(`PRIMARY KEY (${upsertKey.map(quoteIdent).join(', ')})`);
+      await client.query(`CREATE TABLE IF NOT EXISTS ${sql} (${defs.join(', ')})`);
+      this.ctx.log('info', `sink "${this.ctx.nodeId}": created PostgreSQL table ${this.config.table} with ${inferred.size} columns`);
+    } else {
+      const have = new Set(existing.rows.map((r) => r.column_name));
+      for (const [name, type] of inferred) {
+        if (have.has(name)) continue;
+        await client.query(`ALTER TABLE ${sql} ADD COLUMN IF NOT EXISTS ${quoteIdent(name)} ${type}`);
+        this.ctx.log('info', `sink "${this.ctx.nodeId}": added column ${name} ${type} to ${this.config.table}`);
+      }
+      if (upsertKey) await ensureUniqueKey(client, schema, table, sql, upsertKey);
+    }
+    return [...inferred.keys()];
+  }
+
+  private async connect(): Promise<Client> {
+    if (this.client) return this.client;
+    const c = this.options.connection ?? (await postgresConnectionFor(this.config.connection, this.ctx.homeDir));
+    const client = new pg.Client({
+      host: c.host, port: c.port, user: c.user, password: c.password, database: c.database, ssl: postgresTls(c),
+      connectionTimeoutMillis: 10_000, query_timeout: 300_000, keepAlive: true, application_name: `streamlake ${this.ctx.pipelineName}/${this.ctx.nodeId}`,
+    });
+    // A dropped connection is reported here too; the next call reconnects.
+    client.on('error', (error: Error) => {
+      this.ctx.log('warn', `sink "${this.ctx.nodeId}": PostgreSQL connection lost: ${error.message}`);
+      if (this.client === client) this.client = null;
+    });
+    try {
+      await client.connect();
+    } catch (error) {
+      await client.end().catch(() => undefined);
+      throw error;
+    }
+    this.client = client;
+    return client;
+  }
+
+  private async withRetry<T>(what: string, attempt: () => Promise<T>): Promise<T> {
+    for (let n = 0; ; n++) {
+      try {
+        return await attempt();
+      } catch (error) {
+        if (!isTransient(error)) {
+          if (error instanceof EngineError) throw error;
+          const e = error as DatabaseError;
+          throw new EngineError('ENG_POSTGRES_WRITE', `sink "${this.ctx.nodeId}" could not ${what} in ${this.config.table}: ${e.message}${e.code ? ` (SQLSTATE ${e.code})` : ''}`, { node: this.ctx.nodeId, sqlstate: e.code }, { cause: error });
+        }
+        const broken = this.client;
+        this.client = null;
+        await broken?.end().catch(() => undefined);
+        if (n >= this.maxRetries || this.ctx.signal.aborted) {
+          throw new EngineError('ENG_POSTGRES_UNAVAILABLE', `sink "${this.ctx.nodeId}" could not ${what}: PostgreSQL did not answer after ${n + 1} attempts (${(error as Error).message}). Nothing of this checkpoint is lost: it is written when the pipeline runs again.`, { node: this.ctx.nodeId }, { cause: error });
+        }
+        this.stats.retries += 1;
+        this.counters.retries += 1;
+        const wait = BASE_BACKOFF_MS * 2 ** n;
+        this.ctx.log('warn', `sink "${this.ctx.nodeId}": could not ${what} (${(error as Error).message}); retry ${n + 1} of ${this.maxRetries} in ${wait} ms`);
+        await this.ctx.timers.sleep(wait, this.ctx.signal);
+      }
+    }
+  }
+}
+
+async function copyRows(client: Client, table: string, columns: readonly string[], rows: readonly Row[]): Promise<void> {
+  const stream = client.query(copyFrom(`COPY ${table} (${columns.map(quoteIdent).join(', ')}) FROM STDIN`));
+  const chunk = 5_000;
+  async function* lines(): AsyncGenerator<string> {
+    for (let i = 0; i < rows.length; i += chunk) yield copyLines(rows.slice(i, i + chunk), columns);
+  }
+  await streamPipeline(Readable.from(lines()), stream);
+}
+
+async function upsert(client: Client, table: string, columns: readonly string[], key: readonly string[], rows: readonly Row[]): Promise<void> {
+  const rest = columns.filter((c) => !key.includes(c));
+  const action = rest.length === 0 ? 'DO NOTHING' : `DO UPDATE SET ${rest.map((c) => `${quoteIdent(c)} = EXCLUDED.${quoteIdent(c)}`).join(', ')}`;
+  const per = Math.max(1, Math.floor(MAX_PARAMS / columns.length));
+  for (let i = 0; i < rows.length; i += per) {
+    const slice = rows.slice(i, i + per);
+    const values: unknown[] = [];
+    const tuples = slice.map((row) => `(${columns.map((c) => { values.push(paramValue(row[c])); return `$${values.length}`; }).join(', ')})`);
+    await client.query(`INSERT INTO ${table} (${columns.map(quoteIdent).join(', ')}) VALUES ${tuples.join(', ')} ON CONFLICT (${key.map(quoteIdent).join(', ')}) ${action}`, values);
+  }
+}
+
+async function deleteKeys(client: Client, table: string, key: readonly string[], keys: readonly Row[]): Promise<number> {
+  let deleted = 0;
+  const per = Math.max(1, Math.floor(MAX_PARAMS / key.length));
+  for (let i = 0; i < keys.length; i += per) {
+    const values: unknown[] = [];
+    const tuples = keys.slice(i, i + per).map((k) => `(${key.map((c) => { values.push(paramValue(k[c])); return `$${values.length}`; }).join(', ')})`);
+    const result = await client.query(`DELETE FROM ${table} WHERE (${key.map(quoteIdent).join(', ')}) IN (${tuples.join(', ')})`, values);
+    deleted += result.rowCount ?? 0;
+  }
+  return deleted;
+}
+
+async function ensureCommitsTable(client: Client, schema: string): Promise<void> {
+  const exists = await client.query('SELECT 1 FROM information_schema.tables WHERE table_schema = $1 AND table_name = $2', [schema, COMMITS_TABLE]);
+  if (exists.rows.length > 0) return;
+  await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`).catch(() => undefined);
+  try {
+    await client.query(`CREATE TABLE IF NOT EXISTS ${quoteIdent(schema)}.${COMMITS_TABLE} (pipeline text NOT NULL, node text NOT NULL, checkpoint_id bigint NOT NULL, table_name text, row_count bigint, committed_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (pipeline, node, checkpoint_id))`);
+  } catch (error) {
+    // two sinks creating it at once: one wins with a unique violation on the catalog
+    if ((error as DatabaseError).code !== '23505') throw error;
+  }
+}
+
+async function readLastCommitted(client: Client, schema: string, pipeline: string, node: string): Promise<number | null> {
+  try {
+    const result = await client.query<{ id: string | null }>(`SELECT max(checkpoint_id)::text AS id FROM ${quoteIdent(schema)}.${COMMITS_TABLE} WHERE pipeline = $1 AND node = $2`, [pipeline, node]);
+    const id = result.rows[0]?.id;
+    return id === null || id === undefined ? null : Number(id);
+  } catch (error) {
+    if ((error as DatabaseError).code === '42P01') return null; // no commit table: never committed
+    throw error;
+  }
+}
+
+/** ON CONFLICT needs a unique index on exactly the key; a table made elsewhere may lack one. */
+async function ensureUniqueKey(client: Client, schema: string, table: string, sql: string, key: readonly string[]): Promise<void> {
+  const found = await client.query(`SELECT 1 FROM pg_index i WHERE i.indrelid = to_regclass($1) AND i.indisunique
+    AND (SELECT array_agg(a.attname::text ORDER BY a.attname::text) FROM pg_attribute a WHERE a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey)) = $2::text[]`,
+  [`${quoteIdent(schema)}.${quoteIdent(table)}`, [...key].sort()]);
+  if (found.rows.length > 0) return;
+  await client.query(`CREATE UNIQUE INDEX IF NOT EXISTS ${quoteIdent(`${table}_streamlake_key`)} ON ${sql} (${key.map(quoteIdent).join(', ')})`);
+}
+
+/** A value or row the table cannot take (SQLSTATE class 22 data exception, 23 integrity constraint). */
+function isDataError(error: unknown): boolean {
+  const code = (error as DatabaseError).code;
+  return typeof code === 'string' && (code.startsWith('22') || code.startsWith('23'));
+}
+
+/** Errors a new connection may not see again: the server or network went away, or a conflict to retry. */
+function isTransient(error: unknown): boolean {
+  if (error instanceof EngineError) return false;
+  const code = (error as DatabaseError).code;
+  if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) {
+    return code.startsWith('08') || ['57P01', '57P02', '57P03', '40001', '40P01', '53300'].includes(code);
+  }
+  // node errors (ECONNREFUSED, ECONNRESET, ETIMEDOUT, EPIPE …) and node-postgres' own connection messages
+  return typeof code === 'string' || /connection|terminated|timeout|ECONN|closed/i.test((error as Error).message ?? '');
+}
+
+registerNode('sink.postgres', {
+  kind: 'sink',
+  create: (spec: Extract<NodeSpec, { type: 'sink.postgres' }>, ctx) => new PostgresSink(spec.config, ctx),
+});
