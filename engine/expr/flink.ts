@@ -109,6 +109,11 @@ const renamed: Readonly<Record<string, string>> = {
   ceiling: 'CEIL',
 };
 
+/** Calcite allows only an atomic needle before IN (`POSITION(a || b IN s)` does not parse); LOCATE takes any. */
+function position(needle: Expr, haystack: Expr): string {
+  return precedence(needle) >= atom ? `POSITION(${render(needle)} IN ${render(haystack)})` : `LOCATE(${render(needle)}, ${render(haystack)})`;
+}
+
 function call(node: Extract<Expr, { kind: 'call' }>): string {
   const [a, b, c] = node.args;
   switch (node.name) {
@@ -118,10 +123,10 @@ function call(node: Extract<Expr, { kind: 'call' }>): string {
       break;
     case 'position':
     case 'locate':
-      if (a && b) return `POSITION(${wrap(a, 33)} IN ${render(b)})`;
+      if (a && b) return position(a, b);
       break;
     case 'strpos':
-      if (a && b) return `POSITION(${wrap(b, 33)} IN ${render(a)})`;
+      if (a && b) return position(b, a);
       break;
   }
   return `${renamed[node.name] ?? node.name.toUpperCase()}(${args(node.args)})`;
