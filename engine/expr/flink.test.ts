@@ -46,6 +46,8 @@ test('quotes identifiers only where needed', () => {
   assert.equal(flink('"1st"'), '`1st`');
   assert.equal(flink('Événement'), '`Événement`');
   assert.equal(flink('customer.address.city'), 'customer.address.city');
+  // Flink's own keywords (a column named views failed to parse in real Flink)
+  assert.equal(flink('views + tables'), '`views` + `tables`');
 });
 
 test('adds parentheses only where precedence needs them', () => {

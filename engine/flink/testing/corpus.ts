@@ -26,7 +26,7 @@ function environment(scalars: Record<string, FlinkType>): Environment {
 const common: Record<string, FlinkType> = {
   amount: 'DOUBLE', qty: 'INT', region: 'STRING', t: 'TIMESTAMP', missing: 'INT', 'weird col': 'INT', s: 'STRING', name: 'STRING',
   event_time: 'TIMESTAMP', ts: 'TIMESTAMP', timestamp: 'TIMESTAMP', date: 'DATE', '1st': 'INT', 'Événement': 'STRING',
-  'order id': 'STRING', 'a`b': 'STRING',
+  'order id': 'STRING', 'a`b': 'STRING', views: 'INT', tables: 'INT',
 };
 
 export const events = environment({ ...common, a: 'BOOLEAN', b: 'BOOLEAN', c: 'BOOLEAN', x: 'BOOLEAN' });
@@ -62,5 +62,5 @@ export const forms: readonly (readonly [string, Environment])[] = [
   ['a - (b - c)', numbers], ['(a - b) - c', numbers], ['(a OR b) AND c', events], ['NOT (a AND b)', events], ['-(a + 1)', numbers],
   ['- -a', numbers], ['(a = b) = c', events], ['(a > 1) IS TRUE', numbers], ['(a IS NULL) = TRUE', events],
   ['x BETWEEN (a AND b) AND c', events], ['POSITION((s || region) IN name)', events], ['POSITION((a IN (b)) IN s)', events],
-  ['strpos(s, upper(name))', events],
+  ['strpos(s, upper(name))', events], ['views + tables', numbers],
 ];
