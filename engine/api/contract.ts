@@ -8,6 +8,7 @@
 //   metadata and ISO-8601 strings inside data rows (`WireValue`), bytes are `{ $bytes: base64 }`;
 // - a failure rejects with an `EngineError` rebuilt from the `ErrorPayload {code, message, details?}`.
 // Types only, plus the const table of method names used for runtime checks on both sides.
+import type { FlinkProblem, FlinkProblemSeverity } from '../flink/problems.ts';
 import type { ErrorPayload } from '../errors.ts';
 import type { PipelineDoc, Problem } from '../format/pipeline.ts';
 
@@ -57,6 +58,15 @@ export interface ExampleInfo {
 export interface ValidationResult {
   ok: boolean;
   problems: Problem[];
+}
+
+export type { FlinkProblem, FlinkProblemSeverity };
+
+/** A Flink SQL export: the script, each difference on its node, and the environment placeholders it needs. */
+export interface FlinkExportResult {
+  sql: string;
+  problems: FlinkProblem[];
+  placeholders: string[];
 }
 
 export type ImportResult = { ok: true; doc: PipelineDoc } | { ok: false; problems: Problem[] };
@@ -562,6 +572,8 @@ export interface StudioApi {
   /** Canonical text (stable key order, 2-space JSON, trailing newline). Throws ENG_FORMAT_INVALID for an invalid doc. */
   pipelineExport(params: { doc: PipelineDoc }): Promise<{ text: string }>;
   pipelineImport(params: { text: string }): Promise<ImportResult>;
+  /** The pipeline as one Flink SQL script for Flink 1.20, writing into this studio's lake, with what does not carry over. Throws ENG_FORMAT_INVALID for an invalid doc. */
+  pipelineExportFlink(params: { doc: PipelineDoc }): Promise<FlinkExportResult>;
 
   // files
   fileList(): Promise<PipelineFileInfo[]>;
@@ -663,6 +675,7 @@ const methodTable: Record<StudioMethod, true> = {
   pipelineValidate: true,
   pipelineExport: true,
   pipelineImport: true,
+  pipelineExportFlink: true,
   fileList: true,
   fileOpen: true,
   fileSave: true,

@@ -18,6 +18,7 @@ import { LakeExplorer } from './service/lake.ts';
 import { SqlWorkbench } from './service/sql.ts';
 import { studioExamples } from './service/examples.ts';
 import { KafkaScreens } from './service/kafka.ts';
+import { flinkExport } from './service/flink.ts';
 import { FileConnectionStore } from '../kafka/connections.ts';
 import type { ConnectionStore } from '../kafka/connections.ts';
 
@@ -65,7 +66,8 @@ export function createStudioService(options: StudioServiceOptions): StudioServic
   const events = new EventHub();
   const history = new MetricsHistory();
   const files = new PipelineFiles({ mode: options.mode, pipelinesDir, stateDir: join(homeDir, 'studio'), now: () => clock.now() });
-  const connections = new StudioConnections(options.connections ?? new FileConnectionStore(homeDir), clock);
+  const connectionStore = options.connections ?? new FileConnectionStore(homeDir);
+  const connections = new StudioConnections(connectionStore, clock);
   const lake = new LakeExplorer(lakeDir, clock, events);
   const sql = new SqlWorkbench(lakeDir, clock, options.mode);
   const kafka = new KafkaScreens({ connections, clock, timers, events, lakeDir, homeDir });
@@ -98,6 +100,7 @@ export function createStudioService(options: StudioServiceOptions): StudioServic
       return { ok: result.ok, problems: result.problems };
     },
     pipelineExport: async ({ doc }) => ({ text: exportPipeline(requireValid(doc)) }),
+    pipelineExportFlink: ({ doc }) => flinkExport(requireValid(doc), lakeDir, connectionStore),
     pipelineImport: async ({ text }) => {
       const result = parsePipelineText(text);
       return result.ok ? { ok: true, doc: result.doc } : { ok: false, problems: result.problems };

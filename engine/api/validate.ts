@@ -70,6 +70,7 @@ const validators: ValidatorTable = {
   pipelineValidate: object({ doc: custom<unknown>('a value', () => true) }),
   pipelineExport: object({ doc: pipelineDoc }),
   pipelineImport: object({ text: string({ max: 50_000_000 }) }),
+  pipelineExportFlink: object({ doc: pipelineDoc }),
   fileList: noParams,
   fileOpen: object({ path: filePath }),
   fileSave: object({ path: filePath, doc: pipelineDoc, overwrite: optional(boolean()) }),
