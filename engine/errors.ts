@@ -39,6 +39,9 @@ export const errorCodes = {
   ENG_KAFKA_DECODE: 'Kafka message could not be decoded',
   ENG_KAFKA_BROKER: 'Local Kafka broker could not be started',
   ENG_KAFKA_CONNECTION_UNKNOWN: 'Unknown Kafka connection',
+  // flink
+  ENG_FLINK_GATEWAY: 'The Flink SQL Gateway refused a request or could not be reached',
+  ENG_FLINK_PLACEHOLDER: 'An environment placeholder of the Flink job has no value',
   // hosts
   ENG_HOST_AUTH: 'Missing or wrong studio token',
   ENG_HOST_REQUEST: 'Malformed request',

@@ -6,6 +6,8 @@
 //   mode run:     runs every statement and waits for the job of the last one to finish (a bounded job)
 //   mode query:   runs SET/CREATE statements, then collects the rows of the last one (a SELECT) in batch mode
 //   mode plan:    each statement is EXPLAINed on its own after the first (a CREATE); one answer per statement
+//   mode gateway: starts (once) a MiniCluster with its REST endpoint and a SQL Gateway (REST) submitting to
+//                 it, and answers their ports: {"gateway":…,"cluster":…}
 // One JSON line per request on stdout: {"id":…,"ok":true,"result":…} or {"id":…,"ok":false,"error":"…"}.
 // Every request gets a fresh TableEnvironment so names never collide between cases.
 import java.io.BufferedReader;
@@ -48,9 +50,48 @@ public final class FlinkShell {
       }
       out.println(answer);
     }
+    // stdin closed: the test is done. A MiniCluster or gateway keeps non-daemon threads alive, so exit.
+    System.exit(0);
+  }
+
+  private static String gatewayPorts;
+
+  /** A MiniCluster plus a SQL Gateway in this JVM, as a "Flink connection" for the submit tests. */
+  private static synchronized String gateway() throws Exception {
+    if (gatewayPorts != null) return gatewayPorts;
+    org.apache.flink.configuration.Configuration cluster = new org.apache.flink.configuration.Configuration();
+    cluster.setString("rest.bind-port", "0");
+    cluster.setString("rest.address", "127.0.0.1");
+    cluster.setString("rest.bind-address", "127.0.0.1");
+    cluster.setString("restart-strategy.type", "none");
+    cluster.setString("taskmanager.numberOfTaskSlots", "4");
+    org.apache.flink.runtime.minicluster.MiniCluster mini = new org.apache.flink.runtime.minicluster.MiniCluster(
+        new org.apache.flink.runtime.minicluster.MiniClusterConfiguration.Builder().setConfiguration(cluster).setNumTaskManagers(1).setNumSlotsPerTaskManager(4).build());
+    mini.start();
+    int clusterPort = mini.getRestAddress().get().getPort();
+    int gatewayPort;
+    try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+      gatewayPort = free.getLocalPort();
+    }
+    org.apache.flink.configuration.Configuration config = new org.apache.flink.configuration.Configuration();
+    config.setString("execution.target", "remote");
+    config.setString("rest.address", "127.0.0.1");
+    config.setString("rest.port", String.valueOf(clusterPort));
+    config.setString("restart-strategy.type", "none");
+    config.setString("table.local-time-zone", "UTC");
+    config.setString("sql-gateway.endpoint.rest.address", "127.0.0.1");
+    config.setString("sql-gateway.endpoint.rest.bind-address", "127.0.0.1");
+    config.setString("sql-gateway.endpoint.rest.port", String.valueOf(gatewayPort));
+    org.apache.flink.table.gateway.service.session.SessionManager sessions = org.apache.flink.table.gateway.service.session.SessionManager.create(
+        new org.apache.flink.table.gateway.service.context.DefaultContext(config, new ArrayList<>()));
+    org.apache.flink.table.gateway.SqlGateway gateway = new org.apache.flink.table.gateway.SqlGateway(config, sessions);
+    gateway.start();
+    gatewayPorts = "{\"gateway\":" + gatewayPort + ",\"cluster\":" + clusterPort + "}";
+    return gatewayPorts;
   }
 
   private static String handle(String mode, List<String> statements) throws Exception {
+    if (mode.equals("gateway")) return gateway();
     if (statements.isEmpty()) throw new IllegalArgumentException("no statements");
     boolean batch = mode.equals("query") || mode.equals("plan");
     TableEnvironment env = TableEnvironment.create(batch ? EnvironmentSettings.inBatchMode() : EnvironmentSettings.inStreamingMode());

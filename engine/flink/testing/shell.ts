@@ -3,7 +3,8 @@
 // JVM answers every request of a test file over stdin/stdout (see FlinkShell.java for the protocol).
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { access, mkdir, stat, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { access, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -50,13 +51,15 @@ export function prepareFlink(log: (line: string) => void = () => undefined): Pro
   ready ??= (async () => {
     const missing = ['mvn', 'java', 'javac'].filter((tool) => spawnSync(tool, ['-version'], { stdio: 'ignore' }).error !== undefined);
     if (missing.length) assert.fail(`the Flink tests need Java 17 and Maven on PATH; missing: ${missing.join(', ')}`);
+    // The marker holds the pom's hash, so a changed dependency list downloads again.
     const marker = path.join(LIB, '.complete');
-    if (!(await exists(marker))) {
+    const pomHash = createHash('sha256').update(await readFile(path.join(JAVA_DIR, 'pom.xml'))).digest('hex');
+    if (!(await exists(marker)) || (await readFile(marker, 'utf8')) !== pomHash) {
       log(`downloading Apache Flink 1.20.3 + Kafka connector + Iceberg runtime into ${LIB} (first run only, about 250 MB)…`);
       await mkdir(LIB, { recursive: true });
       const r = await run('mvn', ['-B', '-q', 'dependency:copy-dependencies', `-DoutputDirectory=${LIB}`, '-DincludeScope=runtime'], JAVA_DIR);
       if (r.code !== 0) assert.fail(`mvn dependency:copy-dependencies failed (exit ${r.code}): ${r.stderr.slice(-2000)}`);
-      await writeFile(marker, 'ok');
+      await writeFile(marker, pomHash);
     }
     const compiled = path.join(CLASSES, 'FlinkShell.class');
     if (!(await exists(compiled)) || (await stat(compiled)).mtimeMs < (await stat(SOURCE)).mtimeMs) {
@@ -86,6 +89,8 @@ export interface FlinkShell {
   query(statements: readonly string[]): Promise<QueryResult>;
   /** Batch mode: runs `setup`, then plans each query alone; null where Flink accepted it, else Flink's error. */
   plan(setup: string, queries: readonly string[]): Promise<(string | null)[]>;
+  /** Starts (once) a MiniCluster and a SQL Gateway in the JVM; their REST ports on 127.0.0.1. */
+  gateway(): Promise<{ gateway: number; cluster: number }>;
   close(): Promise<void>;
 }
 
@@ -131,6 +136,9 @@ export async function startFlink(log?: (line: string) => void): Promise<FlinkShe
     },
     async plan(setup, queries) {
       return (await send('plan', [setup, ...queries])) as (string | null)[];
+    },
+    async gateway() {
+      return (await send('gateway', [])) as { gateway: number; cluster: number };
     },
     async close() {
       child.stdin.end();
