@@ -69,6 +69,12 @@ export interface FlinkExportResult {
   placeholders: string[];
 }
 
+/** A job submitted through a SQL Gateway session. */
+export interface FlinkJobRef {
+  session: string;
+  jobId: string;
+}
+
 export type ImportResult = { ok: true; doc: PipelineDoc } | { ok: false; problems: Problem[] };
 
 export interface PipelineFileInfo {
@@ -574,6 +580,10 @@ export interface StudioApi {
   pipelineImport(params: { text: string }): Promise<ImportResult>;
   /** The pipeline as one Flink SQL script for Flink 1.20, writing into this studio's lake, with what does not carry over. Throws ENG_FORMAT_INVALID for an invalid doc. */
   pipelineExportFlink(params: { doc: PipelineDoc }): Promise<FlinkExportResult>;
+  /** Submits the exported job to a Flink SQL Gateway (placeholders filled from the host's environment, never the renderer). Flink's errors reject with ENG_FLINK_GATEWAY. */
+  flinkSubmit(params: { endpoint: string; doc: PipelineDoc }): Promise<FlinkJobRef>;
+  flinkJobStatus(params: FlinkJobRef & { endpoint: string }): Promise<{ status: string }>;
+  flinkJobStop(params: FlinkJobRef & { endpoint: string }): Promise<void>;
 
   // files
   fileList(): Promise<PipelineFileInfo[]>;
@@ -676,6 +686,9 @@ const methodTable: Record<StudioMethod, true> = {
   pipelineExport: true,
   pipelineImport: true,
   pipelineExportFlink: true,
+  flinkSubmit: true,
+  flinkJobStatus: true,
+  flinkJobStop: true,
   fileList: true,
   fileOpen: true,
   fileSave: true,
