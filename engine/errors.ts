@@ -54,6 +54,9 @@ export const errorCodes = {
   ENG_CLICKHOUSE_CONNECTION_UNKNOWN: 'Unknown or malformed ClickHouse connection',
   ENG_CLICKHOUSE_UNAVAILABLE: 'ClickHouse could not be reached',
   ENG_CLICKHOUSE_WRITE: 'ClickHouse refused a write',
+  // flink
+  ENG_FLINK_GATEWAY: 'The Flink SQL Gateway refused a request or could not be reached',
+  ENG_FLINK_PLACEHOLDER: 'An environment placeholder of the Flink job has no value',
   // hosts
   ENG_HOST_AUTH: 'Missing or wrong studio token',
   ENG_HOST_REQUEST: 'Malformed request',

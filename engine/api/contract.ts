@@ -8,6 +8,7 @@
 //   metadata and ISO-8601 strings inside data rows (`WireValue`), bytes are `{ $bytes: base64 }`;
 // - a failure rejects with an `EngineError` rebuilt from the `ErrorPayload {code, message, details?}`.
 // Types only, plus the const table of method names used for runtime checks on both sides.
+import type { FlinkProblem, FlinkProblemSeverity } from '../flink/problems.ts';
 import type { ErrorPayload } from '../errors.ts';
 import type { PipelineDoc, Problem } from '../format/pipeline.ts';
 
@@ -57,6 +58,21 @@ export interface ExampleInfo {
 export interface ValidationResult {
   ok: boolean;
   problems: Problem[];
+}
+
+export type { FlinkProblem, FlinkProblemSeverity };
+
+/** A Flink SQL export: the script, each difference on its node, and the environment placeholders it needs. */
+export interface FlinkExportResult {
+  sql: string;
+  problems: FlinkProblem[];
+  placeholders: string[];
+}
+
+/** A job submitted through a SQL Gateway session. */
+export interface FlinkJobRef {
+  session: string;
+  jobId: string;
 }
 
 export type ImportResult = { ok: true; doc: PipelineDoc } | { ok: false; problems: Problem[] };
@@ -742,6 +758,12 @@ export interface StudioApi {
   pipelineTrustCheck(params: { doc: PipelineDoc }): Promise<PipelineTrustReport>;
   /** The user confirmed the report's reach in a dialog: remember it and allow runStart. */
   pipelineTrust(params: { doc: PipelineDoc; hash: string }): Promise<PipelineTrustReport>;
+  /** The pipeline as one Flink SQL script for Flink 1.20, writing into this studio's lake, with what does not carry over. Throws ENG_FORMAT_INVALID for an invalid doc. */
+  pipelineExportFlink(params: { doc: PipelineDoc }): Promise<FlinkExportResult>;
+  /** Submits the exported job to a Flink SQL Gateway (placeholders filled from the host's environment, never the renderer). Flink's errors reject with ENG_FLINK_GATEWAY. */
+  flinkSubmit(params: { endpoint: string; doc: PipelineDoc }): Promise<FlinkJobRef>;
+  flinkJobStatus(params: FlinkJobRef & { endpoint: string }): Promise<{ status: string }>;
+  flinkJobStop(params: FlinkJobRef & { endpoint: string }): Promise<void>;
 
   // files
   fileList(): Promise<PipelineFileInfo[]>;
@@ -874,6 +896,10 @@ const methodTable: Record<StudioMethod, true> = {
   pipelineImport: true,
   pipelineTrustCheck: true,
   pipelineTrust: true,
+  pipelineExportFlink: true,
+  flinkSubmit: true,
+  flinkJobStatus: true,
+  flinkJobStop: true,
   fileList: true,
   fileOpen: true,
   fileSave: true,

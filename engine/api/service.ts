@@ -22,6 +22,7 @@ import { studioExamples } from './service/examples.ts';
 import { KafkaScreens } from './service/kafka.ts';
 import { PipelineTrust } from './service/trust.ts';
 import { SchemaScreens } from './service/schemas.ts';
+import { flinkExport, flinkStatus, flinkStop, flinkSubmit } from './service/flink.ts';
 import { FileConnectionStore } from '../kafka/connections.ts';
 import type { ConnectionStore } from '../kafka/connections.ts';
 
@@ -111,6 +112,10 @@ export function createStudioService(options: StudioServiceOptions): StudioServic
       return { ok: result.ok, problems: result.problems };
     },
     pipelineExport: async ({ doc }) => ({ text: exportPipeline(requireValid(doc)) }),
+    pipelineExportFlink: ({ doc }) => flinkExport(requireValid(doc), lakeDir, connectionStore),
+    flinkSubmit: ({ endpoint, doc }) => flinkSubmit(endpoint, requireValid(doc), lakeDir, connectionStore),
+    flinkJobStatus: ({ endpoint, session, jobId }) => flinkStatus(endpoint, session, jobId),
+    flinkJobStop: ({ endpoint, session, jobId }) => flinkStop(endpoint, session, jobId),
     pipelineImport: async ({ text }) => {
       const result = parsePipelineText(text);
       return result.ok ? { ok: true, doc: result.doc } : { ok: false, problems: result.problems };

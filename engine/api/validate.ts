@@ -16,6 +16,7 @@ const refName = string({ min: 1, max: 200, pattern: /^[A-Za-z0-9_][A-Za-z0-9_.\-
 const snapshotId = custom<string>('a snapshot id (decimal digits, at most 9223372036854775807)', (value) =>
   typeof value === 'string' && /^\d{1,19}$/.test(value) && BigInt(value) <= 9223372036854775807n);
 const filePath = string({ min: 1, max: 4096 });
+const flinkEndpoint = string({ min: 1, max: 2000 });
 const jobId = string({ min: 1, max: 100 });
 const epochMs = number({ min: 0 });
 const port = literal('out', 'error', 'late');
@@ -97,6 +98,10 @@ const validators: ValidatorTable = {
   pipelineTrustCheck: object({ doc: pipelineDoc }),
   pipelineTrust: object({ doc: pipelineDoc, hash: string({ min: 64, max: 64 }) }),
   pipelineImport: object({ text: string({ max: 50_000_000 }) }),
+  pipelineExportFlink: object({ doc: pipelineDoc }),
+  flinkSubmit: object({ endpoint: flinkEndpoint, doc: pipelineDoc }),
+  flinkJobStatus: object({ endpoint: flinkEndpoint, session: string({ min: 1, max: 200 }), jobId: string({ min: 1, max: 64 }) }),
+  flinkJobStop: object({ endpoint: flinkEndpoint, session: string({ min: 1, max: 200 }), jobId: string({ min: 1, max: 64 }) }),
   fileList: noParams,
   fileOpen: object({ path: filePath }),
   fileSave: object({ path: filePath, doc: pipelineDoc, overwrite: optional(boolean()) }),

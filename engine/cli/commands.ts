@@ -1,6 +1,7 @@
 // Every CLI command, one file each. Add yours with one import and one entry.
 import type { Command } from './command.ts';
 import { examples } from './examples.ts';
+import { exportCommand } from './export.ts';
 import { generate } from './generate.ts';
 import { help } from './help.ts';
 import { kafka } from './kafka.ts';
@@ -17,6 +18,7 @@ export const commands: Command[] = [
   generate,
   run,
   examples,
+  exportCommand,
   lake,
   produce,
   kafka,

@@ -46,6 +46,8 @@ test('quotes identifiers only where needed', () => {
   assert.equal(flink('"1st"'), '`1st`');
   assert.equal(flink('Événement'), '`Événement`');
   assert.equal(flink('customer.address.city'), 'customer.address.city');
+  // Flink's own keywords (a column named views failed to parse in real Flink)
+  assert.equal(flink('views + tables'), '`views` + `tables`');
 });
 
 test('adds parentheses only where precedence needs them', () => {
@@ -61,8 +63,10 @@ test('adds parentheses only where precedence needs them', () => {
   assert.equal(flink('(a > 1) IS TRUE'), 'a > 1 IS TRUE');
   assert.equal(flink('(a IS NULL) = TRUE'), '(a IS NULL) = TRUE');
   assert.equal(flink('x BETWEEN (a AND b) AND c'), 'x BETWEEN (a AND b) AND c');
-  assert.equal(flink("POSITION((a || b) IN s)"), 'POSITION(a || b IN s)');
-  assert.equal(flink("POSITION((a IN (b)) IN s)"), 'POSITION((a IN (b)) IN s)');
+  // Calcite parses only an atomic needle before IN
+  assert.equal(flink("POSITION((a || b) IN s)"), 'LOCATE(a || b, s)');
+  assert.equal(flink("POSITION((a IN (b)) IN s)"), 'LOCATE(a IN (b), s)');
+  assert.equal(flink("strpos(s, upper(x))"), 'POSITION(UPPER(x) IN s)');
 });
 
 const corpus = [

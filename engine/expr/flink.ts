@@ -5,7 +5,7 @@
 import type { Expr, LiteralValue } from './ast.ts';
 import { formatDate, formatTimestamp } from './values.ts';
 
-/** SQL reserved words in Flink (Calcite) that commonly clash with column names; these get backticks. */
+/** SQL reserved words in Flink (Calcite's, then Flink's own parser keywords such as VIEWS) that clash with column names; these get backticks. */
 const flinkReserved: ReadonlySet<string> = new Set(`
 ALL ALLOCATE ALTER AND ANY ARE ARRAY AS ASYMMETRIC AT AUTHORIZATION AVG BEGIN BETWEEN BIGINT BINARY BIT BLOB
 BOOLEAN BOTH BY CALL CALLED CARDINALITY CASCADED CASE CAST CEIL CEILING CHAR CHARACTER CHAR_LENGTH CHECK CLOB
@@ -26,6 +26,10 @@ SUBMULTISET SUBSTRING SUM SYMMETRIC SYSTEM SYSTEM_USER TABLE TABLESAMPLE THEN TI
 TIMEZONE_MINUTE TINYINT TO TRAILING TRANSLATE TRANSLATION TREAT TRIGGER TRIM TRUE TRUNCATE UESCAPE UNION UNIQUE
 UNKNOWN UNNEST UPDATE UPPER USER USING VALUE VALUES VARBINARY VARCHAR VARYING WHEN WHENEVER WHERE WINDOW WITH
 WITHIN WITHOUT YEAR
+ANALYZE BYTES CATALOGS CHANGELOG_MODE COLUMNS COMMENT COMPILE COMPUTE DATABASES DISTRIBUTED DISTRIBUTION ENFORCED
+ESTIMATED_COST EXTENDED FUNCTIONS IF JAR JARS JSON_EXECUTION_PLAN LOAD METADATA MODULES OVERWRITE OVERWRITING
+PARTITIONED PARTITIONS PLAN PYTHON RAW REMOVE RENAME SCALA STATEMENT STATISTICS TABLES TIMESTAMP_LTZ TRY_CAST
+UNLOAD USE VIEWS VIRTUAL WATERMARK WATERMARKS
 `.trim().split(/\s+/));
 
 export function quoteIdentifier(name: string): string {
@@ -109,6 +113,11 @@ const renamed: Readonly<Record<string, string>> = {
   ceiling: 'CEIL',
 };
 
+/** Calcite allows only an atomic needle before IN (`POSITION(a || b IN s)` does not parse); LOCATE takes any. */
+function position(needle: Expr, haystack: Expr): string {
+  return precedence(needle) >= atom ? `POSITION(${render(needle)} IN ${render(haystack)})` : `LOCATE(${render(needle)}, ${render(haystack)})`;
+}
+
 function call(node: Extract<Expr, { kind: 'call' }>): string {
   const [a, b, c] = node.args;
   switch (node.name) {
@@ -118,10 +127,10 @@ function call(node: Extract<Expr, { kind: 'call' }>): string {
       break;
     case 'position':
     case 'locate':
-      if (a && b) return `POSITION(${wrap(a, 33)} IN ${render(b)})`;
+      if (a && b) return position(a, b);
       break;
     case 'strpos':
-      if (a && b) return `POSITION(${wrap(b, 33)} IN ${render(a)})`;
+      if (a && b) return position(b, a);
       break;
   }
   return `${renamed[node.name] ?? node.name.toUpperCase()}(${args(node.args)})`;

@@ -4,6 +4,7 @@ import { useApi, useHost, useStudio, useStudioStore } from '../api/context.tsx';
 import { exportJson, importText, newPipeline, openExample, openFile, save } from '../files/actions.ts';
 import { formatRate } from '../graph/catalog.ts';
 import { askReset, startRun, stopRun } from '../run/actions.ts';
+import { FlinkExportDialog } from '../flink/FlinkExportDialog.tsx';
 
 function uptime(ms: number): string {
   const s = Math.floor(ms / 1000);
@@ -42,7 +43,7 @@ function RunNotice() {
   return <span className="run-notice" role="note" aria-label="Run notice" title={notice}>{notice}</span>;
 }
 
-function FileMenu({ onClose }: { onClose: () => void }) {
+function FileMenu({ onClose, onExportFlink }: { onClose: () => void; onExportFlink: () => void }) {
   const api = useApi();
   const store = useStudioStore();
   const host = useHost();
@@ -71,6 +72,7 @@ function FileMenu({ onClose }: { onClose: () => void }) {
       <button role="menuitem" onClick={run(() => save(api, store, { as: true, nativeDialogs: host.nativeDialogs }))}>Save as…</button>
       <hr />
       <button role="menuitem" onClick={run(() => exportJson(api, store))}>Export JSON</button>
+      <button role="menuitem" onClick={run(onExportFlink)}>Export Flink SQL…</button>
       <button role="menuitem" onClick={() => input.current?.click()}>Import JSON…</button>
       <input
         ref={input}
@@ -112,13 +114,15 @@ export function TopBar() {
   const status = useStudio((s) => s.status);
   const theme = useStudio((s) => s.theme);
   const [menu, setMenu] = useState(false);
+  const [flink, setFlink] = useState(false);
   const busy = status === 'running' || status === 'starting' || status === 'stopping';
   return (
     <header className="topbar">
       <span className="brand"><span className="brand-mark" aria-hidden />Streamlake</span>
       <div style={{ position: 'relative' }}>
         <button className="ghost" aria-label="File menu" aria-haspopup="menu" aria-expanded={menu} onClick={() => setMenu((m) => !m)}>File ▾</button>
-        {menu && <FileMenu onClose={() => setMenu(false)} />}
+        {menu && <FileMenu onClose={() => setMenu(false)} onExportFlink={() => setFlink(true)} />}
+        {flink && <FlinkExportDialog onClose={() => setFlink(false)} />}
       </div>
       <input
         className="name-input"

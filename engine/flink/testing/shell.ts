@@ -1,0 +1,148 @@
+// Apache Flink 1.20.3 in one JVM for the Flink tests: Maven copies the jars once into a cache outside the
+// repo (~/.cache/streamlake/flink, or STREAMLAKE_FLINK_CACHE), javac compiles java/FlinkShell.java, and one
+// JVM answers every request of a test file over stdin/stdout (see FlinkShell.java for the protocol).
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { access, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+
+const JAVA_DIR = path.join(import.meta.dirname, '..', 'java');
+const CACHE = process.env.STREAMLAKE_FLINK_CACHE ?? path.join(os.homedir(), '.cache', 'streamlake', 'flink');
+const LIB = path.join(CACHE, 'lib');
+const CLASSES = path.join(CACHE, 'classes');
+const SOURCE = path.join(JAVA_DIR, 'FlinkShell.java');
+
+/** Flink's own JVM options for Java 17 (flink-dist config.yaml, env.java.opts.all), plus a cheap JIT and GC for short test jobs. */
+const JVM_OPTIONS = [
+  '-XX:TieredStopAtLevel=1', '-XX:+UseSerialGC', '-Xmx1500m',
+  ...['java.lang', 'java.lang.reflect', 'java.lang.invoke', 'java.util', 'java.util.concurrent', 'java.util.concurrent.atomic',
+    'java.util.concurrent.locks', 'java.nio', 'java.net', 'java.io', 'java.text', 'java.time', 'java.math', 'java.sql',
+  ].map((pkg) => `--add-opens=java.base/${pkg}=ALL-UNNAMED`),
+  '--add-opens=java.base/sun.nio.ch=ALL-UNNAMED',
+  '--add-exports=java.base/sun.net.util=ALL-UNNAMED',
+  '--add-exports=java.rmi/sun.rmi.registry=ALL-UNNAMED',
+  '--add-exports=java.security.jgss/sun.security.krb5=ALL-UNNAMED',
+  '-Dlog4j2.level=WARN', '-Dlog4j.configurationFile=', '-Dorg.slf4j.simpleLogger.defaultLogLevel=warn',
+];
+
+function run(cmd: string, args: string[], cwd: string): Promise<{ code: number; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => {
+      stderr = (stderr + d.toString()).slice(-20_000);
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? 1, stderr }));
+  });
+}
+
+async function exists(file: string): Promise<boolean> {
+  return access(file).then(() => true, () => false);
+}
+
+let ready: Promise<void> | null = null;
+
+/** Downloads Flink with Maven (once) and compiles the shell (when the source changed). */
+export function prepareFlink(log: (line: string) => void = () => undefined): Promise<void> {
+  ready ??= (async () => {
+    const missing = ['mvn', 'java', 'javac'].filter((tool) => spawnSync(tool, ['-version'], { stdio: 'ignore' }).error !== undefined);
+    if (missing.length) assert.fail(`the Flink tests need Java 17 and Maven on PATH; missing: ${missing.join(', ')}`);
+    // The marker holds the pom's hash, so a changed dependency list downloads again.
+    const marker = path.join(LIB, '.complete');
+    const pomHash = createHash('sha256').update(await readFile(path.join(JAVA_DIR, 'pom.xml'))).digest('hex');
+    if (!(await exists(marker)) || (await readFile(marker, 'utf8')) !== pomHash) {
+      log(`downloading Apache Flink 1.20.3 + Kafka connector + Iceberg runtime into ${LIB} (first run only, about 250 MB)…`);
+      await mkdir(LIB, { recursive: true });
+      const r = await run('mvn', ['-B', '-q', 'dependency:copy-dependencies', `-DoutputDirectory=${LIB}`, '-DincludeScope=runtime'], JAVA_DIR);
+      if (r.code !== 0) assert.fail(`mvn dependency:copy-dependencies failed (exit ${r.code}): ${r.stderr.slice(-2000)}`);
+      await writeFile(marker, pomHash);
+    }
+    const compiled = path.join(CLASSES, 'FlinkShell.class');
+    if (!(await exists(compiled)) || (await stat(compiled)).mtimeMs < (await stat(SOURCE)).mtimeMs) {
+      await mkdir(CLASSES, { recursive: true });
+      const r = await run('javac', ['-cp', `${LIB}/*`, '-d', CLASSES, SOURCE], JAVA_DIR);
+      if (r.code !== 0) assert.fail(`javac FlinkShell.java failed: ${r.stderr}`);
+    }
+  })();
+  return ready;
+}
+
+export interface QueryResult {
+  types: string[];
+  /** Values as Java's toString, null for NULL. */
+  rows: (string | null)[][];
+}
+
+export class FlinkError extends Error {}
+
+/** One JVM running FlinkShell. Requests are answered in order; a Flink error rejects with FlinkError. */
+export interface FlinkShell {
+  /** Runs the statements before the last, then EXPLAINs the last (an INSERT or EXECUTE STATEMENT SET). */
+  explain(statements: readonly string[]): Promise<string>;
+  /** Runs every statement and waits for the last one's job to finish (bounded sources). */
+  run(statements: readonly string[]): Promise<{ job: string }>;
+  /** Batch mode: runs setup statements and collects the rows of the final SELECT. */
+  query(statements: readonly string[]): Promise<QueryResult>;
+  /** Batch mode: runs `setup`, then plans each query alone; null where Flink accepted it, else Flink's error. */
+  plan(setup: string, queries: readonly string[]): Promise<(string | null)[]>;
+  /** Starts (once) a MiniCluster and a SQL Gateway in the JVM; their REST ports on 127.0.0.1. */
+  gateway(): Promise<{ gateway: number; cluster: number }>;
+  close(): Promise<void>;
+}
+
+export async function startFlink(log?: (line: string) => void): Promise<FlinkShell> {
+  await prepareFlink(log);
+  const child = spawn('java', [...JVM_OPTIONS, '-cp', `${CLASSES}:${LIB}/*`, 'FlinkShell'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => {
+    stderr = (stderr + d.toString()).slice(-20_000);
+  });
+  const lines = createInterface({ input: child.stdout });
+  const waiting: { resolve: (line: string) => void; reject: (error: Error) => void }[] = [];
+  lines.on('line', (line) => waiting.shift()?.resolve(line));
+  const exited = new Promise<void>((resolve) =>
+    child.on('close', () => {
+      const error = new Error(`FlinkShell exited: ${stderr.split('\n').slice(-30).join('\n')}`);
+      for (const w of waiting.splice(0)) w.reject(error);
+      resolve();
+    }),
+  );
+  const next = (): Promise<string> => new Promise<string>((resolve, reject) => waiting.push({ resolve, reject }));
+  const hello = await next();
+  assert.equal(hello, '{"ready":true}', 'FlinkShell greeting');
+  let counter = 0;
+  const send = async (mode: string, statements: readonly string[]): Promise<unknown> => {
+    const id = ++counter;
+    const answer = next();
+    child.stdin.write(`${id} ${mode} ${statements.map((s) => Buffer.from(s, 'utf8').toString('base64')).join(' ')}\n`);
+    const parsed = JSON.parse(await answer) as { id: number; ok: boolean; result?: unknown; error?: string };
+    assert.equal(parsed.id, id, 'FlinkShell answered out of order');
+    if (!parsed.ok) throw new FlinkError(parsed.error ?? 'unknown Flink error');
+    return parsed.result;
+  };
+  return {
+    async explain(statements) {
+      return (await send('explain', statements)) as string;
+    },
+    async run(statements) {
+      return (await send('run', statements)) as { job: string };
+    },
+    async query(statements) {
+      return (await send('query', statements)) as QueryResult;
+    },
+    async plan(setup, queries) {
+      return (await send('plan', [setup, ...queries])) as (string | null)[];
+    },
+    async gateway() {
+      return (await send('gateway', [])) as { gateway: number; cluster: number };
+    },
+    async close() {
+      child.stdin.end();
+      await exited;
+    },
+  };
+}
