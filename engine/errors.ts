@@ -17,6 +17,7 @@ export const errorCodes = {
   ENG_RUN_CHECKPOINT: 'Checkpoint could not be written or restored',
   ENG_SOURCE_FILE: 'The source file could not be read',
   ENG_GENERATOR_DATASET: 'Unknown generator dataset',
+  ENG_SOURCE_WORKER: 'A decoding worker thread failed',
   // lake
   ENG_LAKE_NOT_TABLE: 'The folder is not an Iceberg table',
   ENG_LAKE_METADATA: 'Table metadata is corrupt or unreadable',

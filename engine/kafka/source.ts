@@ -11,11 +11,13 @@ import { registerNode } from '../nodes/registry.ts';
 import type { Batch, DeadLetter, NodeContext, Row, SourceInstance, SourcePositions } from '../runtime/types.ts';
 import type { ConnectionConfig } from './connections.ts';
 import { kafkaClient } from './connections.ts';
-import type { Decoder } from './formats.ts';
+import type { Decoded, Decoder } from './formats.ts';
 import { createDecoder, DecodeFailure, describePayload, usesRegistry } from './formats.ts';
 import { KafkaRecord } from './records.ts';
 import { RegistryClient } from './registry/client.ts';
 import { connectionFor } from './store.ts';
+import { decodeValuesPooled } from '../workers/kafka-values.ts';
+import { DecodePool, decodeWorkers, workersAvailable } from '../workers/pool.ts';
 
 /** Overrides of the pipeline config's stopAtEnd and maxMessageBytes, for code that embeds the source. */
 export type KafkaSourceOptions = Pick<KafkaSourceConfig, 'stopAtEnd' | 'maxMessageBytes'>;
@@ -76,6 +78,7 @@ export class KafkaSource implements SourceInstance {
   /** The group offset commits in flight, in order. */
   private committing: Promise<void> = Promise.resolve();
   private decoder: Decoder | undefined;
+  private pool: DecodePool | undefined;
   /** Only Avro needs a look at a batch's payloads before decoding them (schema ids). */
   private preparing = false;
   /** The message metadata fields to set: all of them unless the pipeline is known to read only some. */
@@ -179,6 +182,10 @@ export class KafkaSource implements SourceInstance {
     const valueFields = read?.filter((f) => !Object.values(metadataFields).includes(f as MetadataField));
     this.decoder = createDecoder(this.config.format, { columns: this.config.columns, registry, maxBytes: this.maxMessageBytes, fields: valueFields, encoding: this.config.encoding });
     this.preparing = usesRegistry(this.config.format);
+    // JSON values can be decoded on worker threads (engine/workers; off unless STREAMLAKE_WORKERS says).
+    // Workers decode with the default encoding (strict UTF-8) only, so another encoding stays inline.
+    const workers = this.config.format === 'json' && (this.config.encoding ?? 'utf-8') === 'utf-8' ? decodeWorkers() : 0;
+    if (workers > 0 && workersAvailable()) this.pool = new DecodePool(workers, { format: 'kafka-json', fields: valueFields, maxBytes: this.maxMessageBytes });
     const kafka = kafkaClient(this.connection, {
       clientId: `streamlake-${this.nodeId}`,
       log: this.ctx.log,
@@ -321,6 +328,8 @@ export class KafkaSource implements SourceInstance {
       await consumer.disconnect().catch(() => {});
       await Promise.all(inFlight.values());
       this.consumer = undefined;
+      await this.pool?.close();
+      this.pool = undefined;
     }
   }
 
@@ -346,6 +355,7 @@ export class KafkaSource implements SourceInstance {
       await decoder.prepare(values);
     }
 
+    const pooled = this.pool ? await decodeValuesPooled(this.pool, messages, first, until) : undefined;
     const meta = this.meta;
     const rows: Row[] = [];
     const errors: Row[] = [];
@@ -353,7 +363,7 @@ export class KafkaSource implements SourceInstance {
       const m = messages[i]!;
       const lean = m instanceof KafkaRecord;
       const offset = lean ? m.offsetNumber : Number(m.offset);
-      const decoded = lean ? decoder.decode(m.valueStart < 0 ? null : m.buffer, m.valueStart, m.valueEnd) : decoder.decode(m.value);
+      const decoded = pooled ? (pooled[i - first] as Decoded) : lean ? decoder.decode(m.valueStart < 0 ? null : m.buffer, m.valueStart, m.valueEnd) : decoder.decode(m.value);
       if (decoded instanceof DecodeFailure) {
         const letter: DeadLetter = {
           reason: decoded.reason,

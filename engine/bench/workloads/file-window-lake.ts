@@ -1,8 +1,9 @@
 // file-window-lake: 5 M generated sales events from a JSON Lines file → filter → tumbling 1-minute window
-// by region → lake. Also measures, side by side on the same file, what the file source alone costs (it
-// decodes only the fields the pipeline reads), what JSON.parse of whole lines would cost, and what the
-// operators alone cost, so the figure says where the time goes. CPU time is reported next to wall time:
-// on a shared machine wall time mostly measures the neighbours.
+// by region → lake, next to its peer: DuckDB's batch query on the same file (read_json → time_bucket
+// group-by → Parquet), and the same pipeline with a decode worker. Also measures, side by side on the same
+// file, what the file source alone costs (it decodes only the fields the pipeline reads), what JSON.parse
+// of whole lines would cost, and what the operators alone cost, so the figure says where the time goes.
+// CPU time is reported next to wall time: on a shared machine wall time mostly measures the neighbours.
 import { createReadStream, createWriteStream } from 'node:fs';
 import { rename, stat } from 'node:fs/promises';
 import { availableParallelism, loadavg } from 'node:os';
@@ -10,6 +11,8 @@ import { join } from 'node:path';
 import { once } from 'node:events';
 import type { PipelineDoc } from '../../format/pipeline.ts';
 import { generateEvents } from '../../generator/index.ts';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { sqlString } from '../../lake/duckdb.ts';
 import '../../nodes/index.ts';
 import { nodeFactory } from '../../nodes/registry.ts';
 import { ManualTime, monotonicMs } from '../../runtime/clock.ts';
@@ -63,6 +66,31 @@ function pipeline(path: string, sink: 'sink.lake' | 'sink.preview'): PipelineDoc
     ],
     edges: [{ from: 'orders', to: 'valid' }, { from: 'valid', to: 'per_min' }, { from: 'per_min', to: 'out' }],
   };
+}
+
+/**
+ * The peer: DuckDB's batch query on the same file, the same filter, 1-minute buckets by region and the same
+ * aggregates, written as Parquet; its own instance with its default threads (both cores). It reads the
+ * three fields the pipeline reads (`columns`), as the engine's projection does.
+ */
+async function duckDbReference(path: string, outDir: string): Promise<Part & { windows: number }> {
+  const instance = await DuckDBInstance.create(':memory:');
+  const connection = await instance.connect();
+  const out = join(outDir, 'duckdb-reference.parquet');
+  const started = monotonicMs();
+  const cpu = process.cpuUsage();
+  try {
+    const source = `read_json(${sqlString(path)}, format = 'newline_delimited', columns = {event_time: 'TIMESTAMPTZ', region: 'VARCHAR', amount: 'DOUBLE'})`;
+    await connection.run(`COPY (SELECT region, time_bucket(INTERVAL 1 minute, event_time) AS window_start, count(*) AS orders, sum(amount) AS revenue, max(amount) AS max_order FROM ${source} WHERE amount > 0 AND region IS NOT NULL GROUP BY ALL) TO ${sqlString(out)} (FORMAT parquet)`);
+    const seconds = (monotonicMs() - started) / 1000;
+    const cpuSeconds = cpuSince(cpu);
+    const counted = await connection.runAndReadAll(`SELECT count(*)::INTEGER, (SELECT sum(orders) FROM read_parquet(${sqlString(out)}))::BIGINT FROM read_parquet(${sqlString(out)})`);
+    const [windows, events] = (counted.getRows()[0] ?? [0, 0]) as [number, bigint];
+    return { events: Number(events), seconds, cpuSeconds, windows };
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+  }
 }
 
 /** Reading the file and JSON.parse of every line, nothing else: the floor for a JSON-decoding source. */
@@ -153,6 +181,23 @@ registerWorkload({
     const events = summary.eventsIn;
     const windows = metrics.nodes.per_min?.out.out ?? 0;
     notes.push(`${windows} window rows written; filter passed ${metrics.nodes.valid?.out.out ?? 0}, errors ${metrics.nodes.orders?.errors ?? 0}`);
+    // The same pipeline with one decode worker (engine/workers), unless STREAMLAKE_WORKERS already chose.
+    let pooled: Part | undefined;
+    if (process.env.STREAMLAKE_WORKERS === undefined) {
+      process.env.STREAMLAKE_WORKERS = '1';
+      try {
+        const cpu = process.cpuUsage();
+        const at = monotonicMs();
+        const again = await createRun(pipeline(path, sink), { lakeDir: join(ctx.workDir, 'lake-workers'), homeDir: ctx.workDir, checkpointInterval: 0 }).start();
+        if (again.status !== 'finished') throw new Error(`run with a decode worker ${again.status}: ${again.error?.message ?? ''}`);
+        pooled = { events: again.eventsIn, seconds: (monotonicMs() - at) / 1000, cpuSeconds: cpuSince(cpu) };
+      } finally {
+        delete process.env.STREAMLAKE_WORKERS;
+      }
+    } else notes.push(`STREAMLAKE_WORKERS=${process.env.STREAMLAKE_WORKERS} for the run above`);
+    const duck = await duckDbReference(path, ctx.workDir);
+    const duckRate = duck.events / duck.seconds;
+    notes.push(`engine / DuckDB = ${(events / seconds / duckRate).toFixed(2)} in wall time (target ≥ 0.5); in CPU per event (load-independent) ${((duck.cpuSeconds / duck.events) / (cpuSeconds / events)).toFixed(2)}; DuckDB wrote ${duck.windows} window rows over ${duck.events.toLocaleString('en-US')} events (the engine ${windows})`);
     const fields = sourceProjection(buildGraph(pipeline(path, sink)), 'orders');
     const parse = await parseOnly(path, Math.min(count, 1_000_000));
     const decoded = await sourceOnly(path, fields, Math.min(count, 1_000_000), 0);
@@ -169,6 +214,8 @@ registerWorkload({
       latencyMs: metrics.nodes.out?.latency.count ? { p50: metrics.nodes.out.latency.p50 ?? 0, p95: metrics.nodes.out.latency.p95 ?? 0, p99: metrics.nodes.out.latency.p99 ?? 0 } : undefined,
       peakRssMb,
       references: [
+        { name: 'DuckDB read_json → time_bucket group-by → Parquet, same file', eventsPerSecond: duckRate, seconds: duck.seconds, note: `${((duck.cpuSeconds * 1e6) / duck.events).toFixed(2)} µs CPU per event, all DuckDB threads` },
+        ...(pooled ? [{ name: 'end to end with 1 decode worker (STREAMLAKE_WORKERS=1)', eventsPerSecond: pooled.events / pooled.seconds, seconds: pooled.seconds, note: `${((pooled.cpuSeconds * 1e6) / pooled.events).toFixed(2)} µs CPU per event, all threads` }] : []),
         { name: 'end to end, per CPU-second (load-independent)', eventsPerSecond: events / cpuSeconds, note: `${((cpuSeconds * 1e6) / events).toFixed(2)} µs CPU per event, all threads` },
         { name: 'file source only (projected decode)', eventsPerSecond: decoded.part.events / decoded.part.seconds, note: `${decoded.part.events.toLocaleString('en-US')} lines, ${Math.round(decoded.part.events / decoded.part.cpuSeconds).toLocaleString('en-US')} per CPU-second` },
         { name: 'read + JSON.parse only', eventsPerSecond: parse.events / parse.seconds, note: `${parse.events.toLocaleString('en-US')} lines, ${Math.round(parse.events / parse.cpuSeconds).toLocaleString('en-US')} per CPU-second` },
@@ -180,6 +227,7 @@ registerWorkload({
       windowRows: windows,
       cpuSeconds,
       eventsPerCpuSecond: events / cpuSeconds,
+      ratioToDuckDb: events / seconds / duckRate,
     };
   },
 });

@@ -4,6 +4,7 @@
 // event (load-independent; kcat's from the shell's `times`), and the Kafka source alone with the
 // projection the runtime gives it (fetch + decode of the fields the pipeline reads).
 import { spawn } from 'node:child_process';
+import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import type { PipelineDoc } from '../../format/pipeline.ts';
 import '../../nodes/index.ts';
@@ -92,6 +93,23 @@ registerWorkload({
       const events = summary.eventsIn;
       const rate = events / seconds;
       const kcatRate = count / kcatSeconds;
+      // The same pipeline with one decode worker (engine/workers), its own group and checkpoints, unless
+      // STREAMLAKE_WORKERS already chose for the run above.
+      let pooled: { events: number; seconds: number; cpuSeconds: number } | undefined;
+      if (process.env.STREAMLAKE_WORKERS === undefined) {
+        process.env.STREAMLAKE_WORKERS = '1';
+        try {
+          const workersDoc: PipelineDoc = { ...doc, nodes: doc.nodes.map((n) => (n.type === 'source.kafka' ? { ...n, config: { ...n.config, group: 'bench-kafka-window-lake-workers' } } : n)) };
+          const cpuAt = process.cpuUsage();
+          const at = monotonicMs();
+          const again = await createRun(workersDoc, { lakeDir: join(ctx.workDir, 'lake-workers'), homeDir: ctx.workDir, checkpointDir: join(ctx.workDir, 'checkpoints-workers'), nodes: { 'source.kafka': drainingSource(broker.connection) } }).start();
+          if (again.status !== 'finished') throw new Error(`run with a decode worker ${again.status}: ${again.error?.message ?? ''}`);
+          const used = process.cpuUsage(cpuAt);
+          pooled = { events: again.eventsIn, seconds: (monotonicMs() - at) / 1000, cpuSeconds: (used.user + used.system) / 1e6 };
+        } finally {
+          delete process.env.STREAMLAKE_WORKERS;
+        }
+      }
       return {
         events,
         seconds,
@@ -100,11 +118,12 @@ registerWorkload({
         references: [
           { name: 'end to end, per CPU-second (load-independent)', eventsPerSecond: events / cpuSeconds, note: `${((cpuSeconds * 1e6) / events).toFixed(2)} µs CPU per event` },
           { name: 'kcat -C -e (librdkafka), same topic', eventsPerSecond: kcatRate, seconds: kcatSeconds, note: kcatCpuSeconds === undefined ? undefined : `${((kcatCpuSeconds * 1e6) / count).toFixed(2)} µs CPU per message` },
+          ...(pooled ? [{ name: 'end to end with 1 decode worker (STREAMLAKE_WORKERS=1)', eventsPerSecond: pooled.events / pooled.seconds, seconds: pooled.seconds, note: `${((pooled.cpuSeconds * 1e6) / pooled.events).toFixed(2)} µs CPU per event, all threads; / kcat ${((pooled.events / pooled.seconds) / kcatRate).toFixed(2)}` }] : []),
           { name: 'Kafka source alone (projected decode)', eventsPerSecond: alone.events / alone.seconds, seconds: alone.seconds, note: `${((alone.cpuSeconds * 1e6) / alone.events).toFixed(2)} µs CPU per event; fields ${alone.fields}` },
           { name: 'kcat -P load', eventsPerSecond: count / loadSeconds, seconds: loadSeconds },
         ],
-        targets: { eventsPerSecond: kcatRate * 0.5 },
-        notes: [`engine / kcat = ${(rate / kcatRate).toFixed(2)} (target ≥ 0.5)`, `window rows: ${run.metrics().nodes.per_min?.out.out ?? 0}`, `checkpoints: ${summary.checkpoints} (default interval, with a checkpoint folder)`],
+        targets: { eventsPerSecond: kcatRate },
+        notes: [`engine / kcat = ${(rate / kcatRate).toFixed(2)} (target ≥ 1.0, issue 16)`, `machine load (1-minute average) ${(loadavg()[0] ?? 0).toFixed(1)} at the end, on ${availableParallelism()} cores`, `window rows: ${run.metrics().nodes.per_min?.out.out ?? 0}`, `checkpoints: ${summary.checkpoints} (default interval, with a checkpoint folder)`],
         ratioToKcat: rate / kcatRate,
       };
     } finally {

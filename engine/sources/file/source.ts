@@ -10,7 +10,10 @@ import type { Batch, DeadLetter, NodeContext, Row, SourceInstance, SourcePositio
 import { asUtf8 } from '../encoding.ts';
 import { QuoteScanner, splitCsvRecord } from './csv.ts';
 import { ProjectedJsonDecoder } from './projected.ts';
-import { csvValue, reviveTimestamps } from './values.ts';
+import { decodeJsonRecord, JsonRejection } from './json-record.ts';
+import { csvValue } from './values.ts';
+import { readLinesPooled } from '../../workers/file-lines.ts';
+import { DecodePool, decodeWorkers, workersAvailable } from '../../workers/pool.ts';
 
 export const fileBatchSize = 1024;
 const chunkBytes = 1 << 20;
@@ -28,6 +31,14 @@ export interface FilePosition {
 
 type Push = (batch: Batch, port?: 'out' | 'error') => Promise<void>;
 
+export interface FileSourceOptions {
+  /**
+   * Worker threads decoding JSON Lines (0, the default = on the run's thread); `STREAMLAKE_WORKERS`
+   * overrides it (engine/workers/README.md has the measurements behind the default).
+   */
+  workers?: number;
+}
+
 export class FileSource implements SourceInstance {
   private readonly path: string;
   private readonly partition: string;
@@ -38,7 +49,7 @@ export class FileSource implements SourceInstance {
   private readonly projected: ProjectedJsonDecoder | undefined;
   private readonly fields: readonly string[] | undefined;
 
-  constructor(private readonly config: FileSourceConfig, private readonly ctx: Pick<NodeContext, 'nodeId' | 'clock' | 'fields' | 'budget'>) {
+  constructor(private readonly config: FileSourceConfig, private readonly ctx: Pick<NodeContext, 'nodeId' | 'clock' | 'fields' | 'budget'>, private readonly options: FileSourceOptions = {}) {
     this.path = resolve(config.path);
     // An empty list (nothing read) keeps whole rows: the saving would be nil and rows stay as they were.
     // `__proto__` cannot be assigned like other keys, so such a pipeline keeps JSON.parse's rows.
@@ -62,6 +73,10 @@ export class FileSource implements SourceInstance {
       await opened;
     } catch (error) {
       throw new EngineError('ENG_SOURCE_FILE', `cannot read ${this.path}: ${(error as Error).message}`, { path: this.path }, { cause: error });
+    }
+    if (this.config.format !== 'csv') {
+      const pooled = await this.runPooled(stream, push, signal);
+      if (pooled) return;
     }
     const rows: Row[] = [];
     const dead: DeadLetter[] = [];
@@ -173,32 +188,52 @@ export class FileSource implements SourceInstance {
     }
   }
 
+  /** JSON Lines decoded on worker threads (engine/workers); false when this run decodes inline. */
+  private async runPooled(stream: ReturnType<typeof createReadStream>, push: Push, signal: AbortSignal): Promise<boolean> {
+    const workers = decodeWorkers(this.options.workers);
+    if (workers === 0 || !workersAvailable()) return false;
+    // The workers decode lines as they are (invalid bytes become U+FFFD), which is only what
+    // `utf-8-replace` asks for; strict UTF-8 and latin1 are checked line by line on this thread.
+    if (this.config.encoding !== 'utf-8-replace') return false;
+    const pool = new DecodePool(workers, { format: 'jsonl', fields: this.fields });
+    try {
+      await readLinesPooled({
+        stream,
+        from: this.position,
+        pool,
+        batchSize: fileBatchSize,
+        maxRecordBytes,
+        tooLong: (line) => new EngineError('ENG_SOURCE_FILE', `${this.path}: line ${line} is longer than ${maxRecordBytes >> 20} MiB`, { path: this.path, line }),
+        budget: this.ctx.budget,
+        signal,
+        deadLetter: (reason, payload, line) => this.deadLetter(reason, payload, line),
+        deliver: async (position, rows, dead) => {
+          this.position = position;
+          // Both ports in the step that moves the position (see flush in run()).
+          const delivered: Promise<void>[] = [];
+          if (rows.length > 0) delivered.push(push({ rows, partition: this.partition }, 'out'));
+          if (dead.length > 0) delivered.push(push({ rows: dead, partition: this.partition }, 'error'));
+          await Promise.all(delivered);
+        },
+      });
+    } catch (error) {
+      if (error instanceof EngineError) throw error;
+      throw new EngineError('ENG_SOURCE_FILE', `cannot read ${this.path}: ${(error as Error).message}`, { path: this.path }, { cause: error });
+    } finally {
+      stream.destroy();
+      await pool.close();
+    }
+    return true;
+  }
+
   private deadLetter(reason: string, payload: string, line: number): DeadLetter {
     return { reason, node: this.ctx.nodeId, port: 'error', payload, source: { path: this.path, line }, at: new Date(this.ctx.clock.now()) };
   }
 
   private decodeJson(buf: Buffer, start: number, end: number, line: number, rows: Row[], dead: DeadLetter[]): void {
-    if (this.projected) {
-      const row = this.projected.decode(buf, start, end);
-      if (row) {
-        rows.push(row);
-        return;
-      }
-    }
-    const text = buf.toString('utf8', start, end);
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch (error) {
-      if (text.trim() === '') return;
-      dead.push(this.deadLetter(`line ${line}: invalid JSON: ${(error as Error).message}`, text, line));
-      return;
-    }
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-      dead.push(this.deadLetter(`line ${line}: expected a JSON object, got ${Array.isArray(value) ? 'an array' : value === null ? 'null' : typeof value}`, text, line));
-      return;
-    }
-    rows.push(this.fields ? pick(value as Row, this.fields) : reviveTimestamps(value as Row));
+    const decoded = decodeJsonRecord(buf, start, end, this.projected, this.fields);
+    if (decoded instanceof JsonRejection) dead.push(this.deadLetter(`line ${line}: ${decoded.problem}`, decoded.text, line));
+    else if (decoded) rows.push(decoded);
   }
 
   private decodeCsv(text: string, line: number, rows: Row[], dead: DeadLetter[], unterminated: boolean): void {
@@ -259,11 +294,4 @@ export class FileSource implements SourceInstance {
   }
 
   async close(): Promise<void> {}
-}
-
-/** The read fields of a fully decoded row, timestamps revived, as the projected decoder would give them. */
-function pick(value: Row, fields: readonly string[]): Row {
-  const row: Row = {};
-  for (const name of fields) if (Object.hasOwn(value, name)) row[name] = value[name];
-  return reviveTimestamps(row);
 }

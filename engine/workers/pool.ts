@@ -1,0 +1,177 @@
+// Decode workers for one source. Tasks go to the worker with the fewest in hand; every task's answer comes
+// back as a promise, and the source awaits them in the order it submitted them, so rows reach the runtime
+// in file (or partition) order whatever worker finished first. A worker that fails rejects its tasks with
+// ENG_SOURCE_WORKER, and the source fails the run with it: nothing is skipped silently.
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { EngineError } from '../errors.ts';
+import type { Row } from '../runtime/types.ts';
+import { fromColumns } from './columns.ts';
+import type { DecodeAnswer, DecodeTask, Rejected, WorkerSetup } from './protocol.ts';
+
+const entry = new URL('./entry.js', import.meta.url);
+
+/** A task's outcome on the source's thread: rows in record order, the rest by record index. */
+export interface Decoded {
+  /**
+   * The rows, built when taken (once): built as answers arrived, every run in hand had its rows alive
+   * and the main thread's collections cost a quarter of its time.
+   */
+  rows(): Row[];
+  rejected: Rejected[];
+  skipped: number[];
+}
+
+/**
+ * How many decode workers a source uses: `STREAMLAKE_WORKERS` (0 = decode on the run's own thread), else
+ * the option, else none. Measured on the 2-core build machine (README.md): one worker cost ~0.6 µs CPU per
+ * row more than it saved the run's thread (columns out and back, copies, a worker start of ~0.3 s CPU), so
+ * runs on a loaded machine were slower with it; it is there for machines with cores to spare.
+ */
+export function decodeWorkers(option?: number): number {
+  const env = process.env.STREAMLAKE_WORKERS;
+  if (env !== undefined && env.trim() !== '') {
+    const n = Number(env);
+    if (!Number.isInteger(n) || n < 0 || n > 64) throw new EngineError('ENG_SOURCE_WORKER', `STREAMLAKE_WORKERS must be a whole number from 0 to 64, got "${env}"`, { value: env });
+    return n;
+  }
+  return option ?? 0;
+}
+
+/** Whether the worker's entry file is there (a bundle without it, e.g. Electron's, decodes inline). */
+export function workersAvailable(): boolean {
+  return entry.protocol === 'file:' && existsSync(fileURLToPath(entry));
+}
+
+interface Slot {
+  worker: Worker;
+  pending: Map<number, { resolve: (d: Decoded) => void; reject: (e: Error) => void; space: TaskSpace }>;
+  /** Space id → the version of its views this worker has. */
+  seen: Map<number, number>;
+  failed: Error | undefined;
+}
+
+function shared<T>(make: (buffer: SharedArrayBuffer) => T, bytes: number): T {
+  return make(new SharedArrayBuffer(Math.max(bytes, 8)));
+}
+
+let spaces = 0;
+
+/** Shared memory for one task in hand: the records' bytes and ranges, and the columns of the answer. */
+export class TaskSpace {
+  readonly id = spaces++;
+  /** Bumped when it grows: the worker must be sent the new views. */
+  version = 0;
+  bytes: Uint8Array<ArrayBufferLike> = new Uint8Array(0);
+  starts: Int32Array<ArrayBufferLike> = new Int32Array(0);
+  ends: Int32Array<ArrayBufferLike> = new Int32Array(0);
+  tags: Uint8Array<ArrayBufferLike> = new Uint8Array(0);
+  values: Float64Array<ArrayBufferLike> = new Float64Array(0);
+
+  /** Grows (never shrinks) to hold `byteLength` bytes of `count` records of `width` fields. */
+  fit(byteLength: number, count: number, width: number): this {
+    const before = this.bytes;
+    const tags = this.tags;
+    const starts = this.starts;
+    if (this.bytes.length < byteLength) this.bytes = shared((b) => new Uint8Array(b), Math.max(byteLength, 256 << 10));
+    if (this.starts.length < count) {
+      this.starts = shared((b) => new Int32Array(b), count * 4);
+      this.ends = shared((b) => new Int32Array(b), count * 4);
+    }
+    if (this.tags.length < count * width) {
+      this.tags = shared((b) => new Uint8Array(b), count * width);
+      this.values = shared((b) => new Float64Array(b), count * width * 8);
+    }
+    if (before !== this.bytes || tags !== this.tags || starts !== this.starts) this.version++;
+    return this;
+  }
+}
+
+export class DecodePool {
+  private readonly slots: Slot[] = [];
+  private nextId = 0;
+  private closed = false;
+  private readonly free: TaskSpace[] = [];
+  private readonly width: number;
+
+  constructor(size: number, setup: WorkerSetup) {
+    this.width = setup.fields?.length ?? 0;
+    for (let i = 0; i < size; i++) this.slots.push(this.spawn(setup));
+  }
+
+  get size(): number {
+    return this.slots.length;
+  }
+
+  private spawn(setup: WorkerSetup): Slot {
+    const worker = new Worker(entry, { workerData: setup, name: 'streamlake-decode' });
+    const slot: Slot = { worker, pending: new Map(), seen: new Map(), failed: undefined };
+    const fail = (error: Error): void => {
+      if (this.closed) return;
+      slot.failed ??= new EngineError('ENG_SOURCE_WORKER', `a decode worker failed: ${error.message}`, {}, { cause: error });
+      for (const p of slot.pending.values()) p.reject(slot.failed);
+      slot.pending.clear();
+    };
+    worker.on('message', (message: DecodeAnswer | 'ready') => {
+      if (message === 'ready') return;
+      const p = slot.pending.get(message.id);
+      if (!p) return;
+      slot.pending.delete(message.id);
+      if (message.failure !== undefined) {
+        p.reject(new EngineError('ENG_SOURCE_WORKER', `a decode worker failed: ${message.failure}`, {}));
+        return;
+      }
+      const { columns, rejected, skipped } = message;
+      let rows = message.rows;
+      if (!columns) this.free.push(p.space);
+      p.resolve({
+        rows: () => {
+          if (!rows && columns) {
+            // The columns live in the space: it is reused only once they are rows.
+            rows = fromColumns({ ...columns, tags: p.space.tags, values: p.space.values });
+            this.free.push(p.space);
+          }
+          return rows ?? [];
+        },
+        rejected,
+        skipped,
+      });
+    });
+    worker.on('error', fail);
+    worker.on('exit', (code) => fail(new Error(`the worker exited with code ${code}`)));
+    return slot;
+  }
+
+  /** Space for a task of `byteLength` bytes and `count` records; fill it and hand it to decode(). */
+  reserve(byteLength: number, count: number): TaskSpace {
+    return (this.free.pop() ?? new TaskSpace()).fit(byteLength, count, this.width);
+  }
+
+  /** Decodes the `count` records space.bytes[starts[i], ends[i]); the space returns to the pool with the answer. */
+  decode(space: TaskSpace, count: number): Promise<Decoded> {
+    if (this.closed) return Promise.reject(new EngineError('ENG_SOURCE_WORKER', 'the decode workers are closed', {}));
+    let slot = this.slots[0] as Slot;
+    for (const s of this.slots) if (s.pending.size < slot.pending.size) slot = s;
+    if (slot.failed) return Promise.reject(slot.failed);
+    const id = this.nextId++;
+    const task: DecodeTask = { id, space: space.id, count };
+    if (slot.seen.get(space.id) !== space.version) {
+      task.views = { bytes: space.bytes, starts: space.starts, ends: space.ends, tags: space.tags, values: space.values };
+      slot.seen.set(space.id, space.version);
+    }
+    const answer = new Promise<Decoded>((resolve, reject) => {
+      slot.pending.set(id, { resolve, reject, space });
+      slot.worker.postMessage(task);
+    });
+    // Answers wait in the source's queue before it awaits them; a failure meanwhile is not unhandled.
+    answer.catch(() => {});
+    return answer;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.all(this.slots.map((s) => s.worker.terminate()));
+  }
+}

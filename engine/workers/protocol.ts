@@ -1,0 +1,64 @@
+// Messages between a source and its decode workers. A task is a run of records: their bytes copied into one
+// transferable buffer with each record's [start, end) in it. The answer keeps the records' order: the rows
+// of the records that decoded (in order), and the others by record index with the reason.
+import type { Row } from '../runtime/types.ts';
+import type { ColumnBatch } from './columns.ts';
+
+/**
+ * What a worker decodes: JSON Lines records as the file source does (blank records skipped), or JSON
+ * message values as source.kafka does (formats.ts: size limit, strict UTF-8, a tombstone is an empty row).
+ */
+export type DecodeFormat = 'jsonl' | 'kafka-json';
+
+export interface WorkerSetup {
+  format: DecodeFormat;
+  /** The projection: rows carry only these fields and travel as columns; undefined = whole rows, cloned. */
+  fields: readonly string[] | undefined;
+  /** kafka-json: larger values are rejected (formats.ts maxBytes). */
+  maxBytes?: number;
+}
+
+/** Shared memory of one task space: the records' bytes and ranges, and where the worker writes the columns. */
+export interface SharedViews {
+  bytes: Uint8Array;
+  /** A negative start marks a null value (a Kafka tombstone). */
+  starts: Int32Array;
+  ends: Int32Array;
+  tags: Uint8Array;
+  values: Float64Array;
+}
+
+/**
+ * A task names a space of SharedArrayBuffers the pool reuses; its views travel only when the worker has
+ * not seen that space (or it grew). Copying every run into fresh transferable buffers allocated ~200 MB
+ * of external memory per million lines, and passing shared views with every message made each side wrap
+ * and track them again: in both cases the main thread's GC share doubled or worse.
+ */
+export interface DecodeTask {
+  id: number;
+  space: number;
+  count: number;
+  views?: SharedViews;
+}
+
+export interface Rejected {
+  /** The record's index in its task. */
+  index: number;
+  /** What is wrong: file records without their line (the source adds it), Kafka values as formats.ts says. */
+  problem: string;
+  /** The record's text (file records; a Kafka source describes the payload itself). */
+  text: string;
+}
+
+export interface DecodeAnswer {
+  id: number;
+  /** With a projection: the columns except tags and values, which are in the task's space. */
+  columns?: Omit<ColumnBatch, 'tags' | 'values'>;
+  /** Without one. */
+  rows?: Row[];
+  rejected: Rejected[];
+  /** Records that gave neither a row nor a rejection (blank lines), by index. */
+  skipped: number[];
+  /** Set when the worker itself failed on this task. */
+  failure?: string;
+}
