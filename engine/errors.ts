@@ -37,6 +37,7 @@ export const errorCodes = {
   ENG_KAFKA_DECODE: 'Kafka message could not be decoded',
   ENG_KAFKA_BROKER: 'Local Kafka broker could not be started',
   ENG_KAFKA_CONNECTION_UNKNOWN: 'Unknown Kafka connection',
+  ENG_KAFKA_GROUP_ACTIVE: 'The consumer group has active members',
   // hosts
   ENG_HOST_AUTH: 'Missing or wrong studio token',
   ENG_HOST_REQUEST: 'Malformed request',

@@ -509,6 +509,63 @@ export interface LagPoint {
   lag: number;
 }
 
+/** One configuration entry of a topic, as the broker reports it. */
+export interface KafkaTopicConfigEntry {
+  name: string;
+  /** Null for a sensitive value, which the broker never returns. */
+  value: string | null;
+  /** Set on the topic itself, as opposed to inherited from the broker or Kafka's default. */
+  overridden: boolean;
+  readOnly: boolean;
+  sensitive: boolean;
+}
+
+/** Where a consumer group's offsets go: the earliest or latest offset, or the first message at/after a time (epoch ms). */
+export type KafkaOffsetTarget = 'earliest' | 'latest' | { timestamp: number };
+
+export interface KafkaOffsetReset {
+  groupId: string;
+  target: KafkaOffsetTarget;
+  /** Per partition: committed offset now (null: never committed), where it goes, and the lag before and after. */
+  moves: { topic: string; partition: number; from: number | null; to: number; lagBefore: number; lagAfter: number }[];
+  lagBefore: number;
+  lagAfter: number;
+  /** False for a dry run (the plan a confirmation dialog shows). */
+  applied: boolean;
+}
+
+export interface KafkaSearchParams {
+  connection: string;
+  topic: string;
+  partition?: number;
+  /** Epoch ms, inclusive. */
+  fromMs?: number;
+  /** Epoch ms, exclusive. */
+  toMs?: number;
+  /** Text the key contains (case-insensitive). */
+  key?: string;
+  /** Text the value contains (case-insensitive). */
+  text?: string;
+  /** `$.customer.city`, `items[0].sku`: the value has this path… */
+  jsonPath?: string;
+  /** …and, when given, the value there written as text equals this. */
+  jsonValue?: string;
+  /** Text a header's name or value contains (case-insensitive). */
+  header?: string;
+  limit?: number;
+  /** Most messages read in all (default 100,000). */
+  maxScan?: number;
+  format?: 'auto' | 'json' | 'avro' | 'string' | 'bytes';
+}
+
+export interface KafkaSearchResult {
+  /** Oldest first. */
+  messages: KafkaMessage[];
+  scanned: number;
+  /** The limit or maxScan stopped the search before the end of the range. */
+  truncated: boolean;
+}
+
 export interface KafkaProduceResult {
   topic: string;
   partition: number;
@@ -618,7 +675,17 @@ export interface StudioApi {
   kafkaCreateTopic(params: { connection: string; topic: string; partitions?: number; replicationFactor?: number; configs?: Record<string, string> }): Promise<void>;
   kafkaDeleteTopic(params: { connection: string; topic: string }): Promise<void>;
   kafkaPeek(params: { connection: string; topic: string; partition?: number; from?: KafkaPeekFrom; limit?: number; format?: 'auto' | 'json' | 'avro' | 'string' | 'bytes' }): Promise<KafkaMessage[]>;
+  /** Finds messages by key, value text, JSON path and value, header and time range; reads at most maxScan messages. */
+  kafkaSearch(params: KafkaSearchParams): Promise<KafkaSearchResult>;
+  kafkaTopicConfig(params: { connection: string; topic: string }): Promise<KafkaTopicConfigEntry[]>;
+  /** Sets (text) or removes (null, back to the default) topic-level overrides; returns the configuration after. */
+  kafkaAlterTopicConfig(params: { connection: string; topic: string; set: Record<string, string | null> }): Promise<KafkaTopicConfigEntry[]>;
   kafkaGroups(params: { connection: string }): Promise<KafkaGroupInfo[]>;
+  /**
+   * Moves a consumer group's committed offsets (every topic it committed on, or `topic`). `dryRun` only
+   * returns the plan. Fails with ENG_KAFKA_GROUP_ACTIVE while the group has members.
+   */
+  kafkaResetOffsets(params: { connection: string; groupId: string; to: KafkaOffsetTarget; topic?: string; dryRun?: boolean }): Promise<KafkaOffsetReset>;
   /** Lag sampled by the host over time (sampling starts on the first call for a group). */
   kafkaLagHistory(params: { connection: string; groupId: string; sinceMs?: number }): Promise<LagPoint[]>;
   kafkaProduce(params: { connection: string; topic: string; key?: string | null; value: string | null; headers?: Record<string, string>; partition?: number }): Promise<KafkaProduceResult>;
@@ -688,7 +755,11 @@ const methodTable: Record<StudioMethod, true> = {
   kafkaCreateTopic: true,
   kafkaDeleteTopic: true,
   kafkaPeek: true,
+  kafkaSearch: true,
+  kafkaTopicConfig: true,
+  kafkaAlterTopicConfig: true,
   kafkaGroups: true,
+  kafkaResetOffsets: true,
   kafkaLagHistory: true,
   kafkaProduce: true,
   kafkaProduceGenerator: true,

@@ -8,11 +8,14 @@ import type { GeneratorDataset, PipelineDoc } from '../../format/pipeline.ts';
 import { LagSampler, TopicBrowser } from '../../kafka/browser.ts';
 import type { PeekedMessage, PeekRequest } from '../../kafka/browser.ts';
 import { kafkaClient } from '../../kafka/connections.ts';
+import { planOffsetReset, resetOffsets } from '../../kafka/offsets.ts';
+import { searchMessages } from '../../kafka/search.ts';
+import { alterTopicConfig, describeTopicConfig } from '../../kafka/topic-config.ts';
 import '../../nodes/index.ts';
 import type { Clock, TimerHandle, Timers } from '../../runtime/clock.ts';
 import { createRun } from '../../runtime/run.ts';
 import type { Run } from '../../runtime/run.ts';
-import type { KafkaGroupInfo, KafkaMessage, KafkaPeekFrom, KafkaProduceResult, KafkaTopicInfo, LagPoint } from '../contract.ts';
+import type { KafkaGroupInfo, KafkaMessage, KafkaOffsetReset, KafkaOffsetTarget, KafkaPeekFrom, KafkaProduceResult, KafkaSearchParams, KafkaSearchResult, KafkaTopicConfigEntry, KafkaTopicInfo, LagPoint } from '../contract.ts';
 import type { StudioConnections } from './connections.ts';
 import type { EventHub } from './events.ts';
 import { toWire } from './wire.ts';
@@ -111,6 +114,30 @@ export class KafkaScreens {
     const merged = batches.flat().sort((a, b) => a.timestamp - b.timestamp || a.partition - b.partition || a.offset - b.offset);
     // Across partitions keep the window the user asked for: the first messages from a start, the last ones for "latest".
     return from === 'latest' ? merged.slice(-limit) : merged.slice(0, limit);
+  }
+
+  async search(params: KafkaSearchParams): Promise<KafkaSearchResult> {
+    const cluster = await this.cluster(params.connection);
+    const format = params.format === undefined || params.format === 'auto' ? 'json' : params.format;
+    const { connection: _connection, format: _format, ...request } = params;
+    const found = await searchMessages(cluster.browser, cluster.admin, { ...request, format });
+    return { messages: found.matches.map((m) => message(params.topic, m, format)), scanned: found.scanned, truncated: found.truncated };
+  }
+
+  async topicConfig(connection: string, topic: string): Promise<KafkaTopicConfigEntry[]> {
+    return describeTopicConfig((await this.cluster(connection)).admin, topic);
+  }
+
+  async alterTopicConfig(connection: string, topic: string, set: Record<string, string | null>): Promise<KafkaTopicConfigEntry[]> {
+    return alterTopicConfig((await this.cluster(connection)).admin, topic, set);
+  }
+
+  async resetOffsets(connection: string, groupId: string, to: KafkaOffsetTarget, topic: string | undefined, dryRun: boolean): Promise<KafkaOffsetReset> {
+    const cluster = await this.cluster(connection);
+    const plan = dryRun ? await planOffsetReset(cluster.admin, groupId, to, topic) : await resetOffsets(cluster.admin, groupId, to, topic);
+    // The lag chart should show the jump at once rather than at the next 5-second sample.
+    if (!dryRun) await cluster.lag.sample().catch(() => undefined);
+    return { ...plan, moves: plan.moves.map((m) => ({ ...m })), applied: !dryRun };
   }
 
   async groups(connection: string): Promise<KafkaGroupInfo[]> {
