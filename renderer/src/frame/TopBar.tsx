@@ -1,8 +1,9 @@
-import { useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import type { PipelineFileInfo } from '../../../engine/api/contract.ts';
 import { useApi, useHost, useStudio, useStudioStore } from '../api/context.tsx';
 import { exportJson, importText, newPipeline, openExample, openFile, save } from '../files/actions.ts';
 import { formatRate } from '../graph/catalog.ts';
+import { useDismiss } from '../hooks/useDismiss.ts';
 import { resetRun, startRun, stopRun } from '../run/actions.ts';
 
 function uptime(ms: number): string {
@@ -105,11 +106,14 @@ export function TopBar() {
   const status = useStudio((s) => s.status);
   const theme = useStudio((s) => s.theme);
   const [menu, setMenu] = useState(false);
+  const menuArea = useRef<HTMLDivElement>(null);
+  const closeMenu = useCallback(() => setMenu(false), []);
+  useDismiss(menuArea, menu, closeMenu);
   const busy = status === 'running' || status === 'starting' || status === 'stopping';
   return (
     <header className="topbar">
       <span className="brand"><span className="brand-mark" aria-hidden />Streamlake</span>
-      <div style={{ position: 'relative' }}>
+      <div ref={menuArea} style={{ position: 'relative' }}>
         <button className="ghost" aria-label="File menu" aria-haspopup="menu" aria-expanded={menu} onClick={() => setMenu((m) => !m)}>File ▾</button>
         {menu && <FileMenu onClose={() => setMenu(false)} />}
       </div>
