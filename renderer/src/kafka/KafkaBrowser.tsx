@@ -1,28 +1,19 @@
-// The Kafka browser: a topic's partitions and messages (seek by offset or time, decoded), producing a
-// test message or a generator's events, and a consumer group's lag per partition with its history.
+// The Kafka browser: a topic's partitions, configuration and messages (seek by offset or time, search,
+// decoded, with headers), deleting it, producing a test message or a generator's events, and a consumer
+// group's lag per partition with its history and an offset reset.
 import { useEffect, useState } from 'react';
 import { Area, AreaChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { JobProgress, KafkaGroupInfo, KafkaMessage, KafkaPeekFrom, KafkaTopicInfo, LagPoint } from '../../../engine/api/contract.ts';
 import { datasets } from '../../../engine/format/datasets.ts';
-import { useApi, useStudio } from '../api/context.tsx';
+import { useApi, useStudio, useStudioStore } from '../api/context.tsx';
 import { usePoll } from '../hooks/usePoll.ts';
-import { RowsTable, cellText } from '../ui/DataTable.tsx';
-
-function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-function bytes(n: number | null): string {
-  if (n === null) return '—';
-  if (n >= 1 << 30) return `${(n / (1 << 30)).toFixed(1)} GiB`;
-  if (n >= 1 << 20) return `${(n / (1 << 20)).toFixed(1)} MiB`;
-  if (n >= 1 << 10) return `${(n / (1 << 10)).toFixed(1)} KiB`;
-  return `${n} B`;
-}
-
-function clock(ms: number): string {
-  return new Date(ms).toISOString().replace('T', ' ').slice(0, 23);
-}
+import { ConfirmDialog } from '../ui/ConfirmDialog.tsx';
+import { RowsTable } from '../ui/DataTable.tsx';
+import { bytes, clock, message } from './format.ts';
+import { MessageTable } from './MessageTable.tsx';
+import { OffsetReset } from './OffsetReset.tsx';
+import { Search } from './Search.tsx';
+import { TopicConfig } from './TopicConfig.tsx';
 
 function Peek({ connection, topic }: { connection: string; topic: KafkaTopicInfo }) {
   const api = useApi();
@@ -32,7 +23,6 @@ function Peek({ connection, topic }: { connection: string; topic: KafkaTopicInfo
   const [format, setFormat] = useState<'auto' | 'json' | 'avro' | 'string' | 'bytes'>('auto');
   const [limit, setLimit] = useState(50);
   const [messages, setMessages] = useState<KafkaMessage[] | null>(null);
-  const [chosen, setChosen] = useState<KafkaMessage | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const peek = async () => {
@@ -48,7 +38,6 @@ function Peek({ connection, topic }: { connection: string; topic: KafkaTopicInfo
       }
       const list = await api.kafkaPeek({ connection, topic: topic.name, from, limit, format, ...(partition === 'all' ? {} : { partition: Number(partition) }) });
       setMessages(list);
-      setChosen(null);
     } catch (e) {
       setError(message(e));
     } finally {
@@ -57,7 +46,6 @@ function Peek({ connection, topic }: { connection: string; topic: KafkaTopicInfo
   };
   useEffect(() => {
     setMessages(null);
-    setChosen(null);
   }, [topic.name]);
   return (
     <div className="card" aria-label="Messages">
@@ -83,35 +71,7 @@ function Peek({ connection, topic }: { connection: string; topic: KafkaTopicInfo
       </div>
       {error && <div className="field-error" role="alert">{error}</div>}
       {messages && messages.length === 0 && <p className="empty">No messages at that position.</p>}
-      {messages && messages.length > 0 && (
-        <div style={{ display: 'grid', gridTemplateColumns: chosen ? '1fr 340px' : '1fr', gap: 10, minHeight: 0 }}>
-          <div className="grid-wrap" style={{ maxHeight: 380 }}>
-            <table className="grid" aria-label="Topic messages">
-              <thead><tr><th>partition</th><th>offset</th><th>time</th><th>key</th><th>value</th><th>size</th></tr></thead>
-              <tbody>
-                {messages.map((m) => (
-                  <tr key={`${m.partition}:${m.offset}`} onClick={() => setChosen(m)} style={{ cursor: 'pointer' }} aria-selected={chosen === m}>
-                    <td className="num">{m.partition}</td>
-                    <td className="num">{m.offset}</td>
-                    <td>{clock(m.timestamp)}</td>
-                    <td>{m.key ?? <span className="faint">null</span>}</td>
-                    <td title={cellText(m.value)} style={m.decodeError ? { color: 'var(--error)' } : undefined}>{cellText(m.value)}</td>
-                    <td className="num">{bytes(m.sizeBytes)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-          {chosen && (
-            <div className="col" aria-label="Message detail">
-              <div className="row"><span className="muted small grow">partition {chosen.partition} · offset {chosen.offset} · {chosen.format}</span><button className="ghost small" aria-label="Close message" onClick={() => setChosen(null)}>✕</button></div>
-              {chosen.decodeError && <div className="field-error">{chosen.decodeError}</div>}
-              <pre className="json mono">{JSON.stringify(chosen.value, null, 2)}</pre>
-              {Object.keys(chosen.headers).length > 0 && <pre className="json mono">{JSON.stringify(chosen.headers, null, 2)}</pre>}
-            </div>
-          )}
-        </div>
-      )}
+      {messages && messages.length > 0 && <MessageTable messages={messages} label="Topic messages" />}
     </div>
   );
 }
@@ -178,8 +138,11 @@ function Produce({ connection, topic, onSent }: { connection: string; topic: str
 
 function TopicView({ connection, name }: { connection: string; name: string }) {
   const api = useApi();
+  const store = useStudioStore();
   const [topic, setTopic] = useState<KafkaTopicInfo | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [deleting, setDeleting] = useState(false);
+  const [busy, setBusy] = useState(false);
   const load = () => {
     api.kafkaTopics({ connection }).then((all) => setTopic(all.find((t) => t.name === name) ?? null), (e: unknown) => setError(message(e)));
   };
@@ -189,7 +152,13 @@ function TopicView({ connection, name }: { connection: string; name: string }) {
   return (
     <>
       <div className="card" aria-label={`Topic ${name}`}>
-        <div className="section-head"><h2 className="mono">{topic.name}</h2><button className="ghost small" aria-label="Refresh topic" onClick={load}>↻</button></div>
+        <div className="section-head">
+          <h2 className="mono">{topic.name}</h2>
+          <span className="row">
+            <button className="ghost small" aria-label="Refresh topic" onClick={load}>↻</button>
+            <button className="small danger" aria-label="Delete topic" onClick={() => setDeleting(true)}>Delete…</button>
+          </span>
+        </div>
         <div className="stat-row">
           <div className="stat"><span className="v">{topic.partitions.length}</span><span className="k">partitions</span></div>
           <div className="stat"><span className="v">{topic.messages.toLocaleString()}</span><span className="k">messages</span></div>
@@ -202,7 +171,24 @@ function TopicView({ connection, name }: { connection: string; name: string }) {
         />
       </div>
       <Peek connection={connection} topic={topic} />
+      <Search connection={connection} topic={topic} />
+      <TopicConfig connection={connection} topic={topic.name} />
       <Produce connection={connection} topic={topic.name} onSent={load} />
+      {deleting && (
+        <ConfirmDialog title={`Delete topic ${topic.name}?`} confirmLabel="Delete topic" danger busy={busy} onCancel={() => setDeleting(false)} onConfirm={() => {
+          setBusy(true);
+          api.kafkaDeleteTopic({ connection, topic: topic.name }).then(() => {
+            store.getState().notify('success', `Deleted topic ${topic.name}`);
+            store.getState().setUi({ kafka: { connection, topic: undefined, group: undefined } });
+          }, (e: unknown) => {
+            setError(message(e));
+            setDeleting(false);
+            setBusy(false);
+          });
+        }}>
+          <p>Its {topic.messages.toLocaleString()} messages in {topic.partitions.length} partition{topic.partitions.length === 1 ? '' : 's'} are removed from the broker for good; consumers and pipelines reading it will stop getting data.</p>
+        </ConfirmDialog>
+      )}
     </>
   );
 }
@@ -211,11 +197,12 @@ function GroupView({ connection, groupId }: { connection: string; groupId: strin
   const api = useApi();
   const [group, setGroup] = useState<KafkaGroupInfo | null>(null);
   const [history, setHistory] = useState<LagPoint[]>([]);
+  const [refresh, setRefresh] = useState(0);
   usePoll(async () => {
     const [groups, points] = await Promise.all([api.kafkaGroups({ connection }).catch(() => []), api.kafkaLagHistory({ connection, groupId }).catch(() => [])]);
     setGroup(groups.find((g) => g.groupId === groupId) ?? null);
     setHistory(points);
-  }, 3000, true, [connection, groupId]);
+  }, 3000, true, [connection, groupId, refresh]);
   if (!group) return <p className="empty">Loading {groupId}…</p>;
   return (
     <>
@@ -228,6 +215,7 @@ function GroupView({ connection, groupId }: { connection: string; groupId: strin
         </div>
         <RowsTable label="Lag per partition" columns={['topic', 'partition', 'committed', 'latest', 'lag']} rows={group.partitions.map((p) => [p.topic, p.partition, p.committedOffset, p.latestOffset, p.lag])} />
       </div>
+      <OffsetReset connection={connection} groupId={groupId} topics={[...new Set(group.partitions.map((p) => p.topic))]} onDone={() => setRefresh((n) => n + 1)} />
       <div className="card" role="figure" aria-label="Lag history">
         <h2>Lag over time</h2>
         <div style={{ height: 180 }}>

@@ -3,6 +3,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { KafkaConnectionInfo, KafkaConnectionInput, KafkaGroupInfo, KafkaSecurity, KafkaTestResult, KafkaTopicInfo } from '../../../engine/api/contract.ts';
 import { useApi, useStudio, useStudioStore } from '../api/context.tsx';
+import { usePoll } from '../hooks/usePoll.ts';
 
 function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
@@ -75,6 +76,36 @@ function ConnectionForm({ initial, onDone }: { initial?: KafkaConnectionInfo; on
   );
 }
 
+function TopicForm({ connection, onDone }: { connection: string; onDone: (created?: string) => void }) {
+  const api = useApi();
+  const [name, setName] = useState('');
+  const [partitions, setPartitions] = useState(3);
+  const [retention, setRetention] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  return (
+    <form className="card" aria-label="New topic" onSubmit={(e) => {
+      e.preventDefault();
+      setBusy(true);
+      setError(null);
+      const topic = name.trim();
+      api.kafkaCreateTopic({ connection, topic, partitions, ...(retention.trim() === '' ? {} : { configs: { 'retention.ms': retention.trim() } }) })
+        .then(() => onDone(topic), (err: unknown) => setError(message(err)))
+        .finally(() => setBusy(false));
+    }}>
+      <div className="field"><label htmlFor="kt-name">Topic name</label><input id="kt-name" className="mono" value={name} onChange={(e) => setName(e.target.value)} placeholder="orders" autoFocus /></div>
+      <div className="field"><label htmlFor="kt-partitions">Partitions</label><input id="kt-partitions" type="number" min={1} className="mono" value={partitions} onChange={(e) => setPartitions(Number(e.target.value))} /></div>
+      <div className="field"><label htmlFor="kt-retention">Retention (ms, optional)</label><input id="kt-retention" className="mono" value={retention} onChange={(e) => setRetention(e.target.value)} placeholder="broker default" /></div>
+      {error && <div className="field-error" role="alert">{error}</div>}
+      <div className="row">
+        <span className="grow" />
+        <button type="button" className="ghost" onClick={() => onDone()}>Cancel</button>
+        <button type="submit" className="primary" disabled={busy || name.trim() === ''}>Create</button>
+      </div>
+    </form>
+  );
+}
+
 export function KafkaNav() {
   const api = useApi();
   const store = useStudioStore();
@@ -85,6 +116,7 @@ export function KafkaNav() {
   const [groups, setGroups] = useState<KafkaGroupInfo[]>([]);
   const [error, setError] = useState<string | null>(null);
   const [filter, setFilter] = useState('');
+  const [creating, setCreating] = useState(false);
 
   const reload = useCallback(() => {
     void api.kafkaConnections().then((list) => {
@@ -95,14 +127,17 @@ export function KafkaNav() {
   }, [api, store]);
   useEffect(reload, [reload]);
 
-  const refreshTopics = useCallback(() => {
+  const refreshTopics = useCallback(async () => {
     if (!chosen.connection) return;
-    setError(null);
-    setTopics(null);
-    api.kafkaTopics({ connection: chosen.connection }).then(setTopics, (e: unknown) => { setTopics([]); setError(message(e)); });
-    api.kafkaGroups({ connection: chosen.connection }).then(setGroups, () => setGroups([]));
+    const connection = chosen.connection;
+    await Promise.all([
+      api.kafkaTopics({ connection }).then((list) => { setTopics(list); setError(null); }, (e: unknown) => { setTopics([]); setError(message(e)); }),
+      api.kafkaGroups({ connection }).then(setGroups, () => setGroups([])),
+    ]);
   }, [api, chosen.connection]);
-  useEffect(refreshTopics, [refreshTopics]);
+  useEffect(() => setTopics(null), [chosen.connection]);
+  // Counts and lag change while pipelines and producers run: keep them live, not as of the first look.
+  usePoll(refreshTopics, 5000, chosen.connection !== undefined, [refreshTopics, chosen.topic, chosen.group]);
 
   const pick = (patch: Partial<typeof chosen>) => store.getState().setUi({ kafka: { ...store.getState().kafka, ...patch } });
 
@@ -143,8 +178,20 @@ export function KafkaNav() {
         <>
           <div className="section-head">
             <h3>Topics</h3>
-            <button className="ghost small" aria-label="Refresh topics" onClick={refreshTopics}>↻</button>
+            <span className="row">
+              <button className="small" aria-label="New topic" onClick={() => setCreating(true)}>+ New</button>
+              <button className="ghost small" aria-label="Refresh topics" onClick={() => void refreshTopics()}>↻</button>
+            </span>
           </div>
+          {creating && chosen.connection && (
+            <TopicForm connection={chosen.connection} onDone={(created) => {
+              setCreating(false);
+              if (created) {
+                void refreshTopics();
+                pick({ topic: created, group: undefined });
+              }
+            }} />
+          )}
           <input type="search" aria-label="Filter topics" placeholder="Filter topics" value={filter} onChange={(e) => setFilter(e.target.value)} />
           {error && <div className="field-error" role="alert">{error}</div>}
           {topics === null ? <p className="muted small">Loading…</p> : (
