@@ -90,7 +90,8 @@ export interface AutosaveSlot {
 // ---------------------------------------------------------------------------------------------------
 // Running
 
-export type RunState = 'idle' | 'starting' | 'running' | 'stopping' | 'finished' | 'failed';
+/** `paused`: the sources wait after their last batch (runPause); everything downstream keeps draining. */
+export type RunState = 'idle' | 'starting' | 'running' | 'paused' | 'stopping' | 'finished' | 'failed';
 
 export interface RunStatus {
   state: RunState;
@@ -106,6 +107,17 @@ export interface RunStatus {
   eventsTotal: number;
   /** Set when state is `failed`. */
   error?: ErrorPayload;
+  /** Trouble a node reports while the run goes on (e.g. its broker cannot be reached), by node id. */
+  nodeAlerts?: Record<string, string>;
+}
+
+/** What `runApply` did with an edited pipeline. */
+export interface ApplyResult {
+  /** True when the run was restarted from its last checkpoint with the edited pipeline. */
+  applied: boolean;
+  /** Why the edit cannot take over the running pipeline's state (when not applied). */
+  reasons: string[];
+  status: RunStatus;
 }
 
 export interface RunOptions {
@@ -593,7 +605,9 @@ export type StudioEvent =
   | { type: 'job.progress'; progress: JobProgress }
   | { type: 'log'; entry: LogEntry }
   /** A table got a new snapshot or ref (pipeline commit, maintenance, tag): lake views and live SQL refresh. */
-  | { type: 'lake.changed'; table: string };
+  | { type: 'lake.changed'; table: string }
+  /** A node of the current run reports trouble (message) or that it is over (null). */
+  | { type: 'node.alert'; runId: string; nodeId: string; message: string | null; at: number };
 
 export type StudioEventType = StudioEvent['type'];
 export type StudioListener = (event: StudioEvent) => void;
@@ -631,6 +645,14 @@ export interface StudioApi {
   /** Deletes the checkpointed state of a pipeline (by name) so the next run starts fresh. Not while running. */
   runReset(params: { pipelineName: string }): Promise<void>;
   runStatus(): Promise<RunStatus>;
+  /** Holds the sources after their current batch (their backpressure path); the rest drains. */
+  runPause(): Promise<RunStatus>;
+  runResume(): Promise<RunStatus>;
+  /**
+   * Takes an edited pipeline into the running one: stops with a final checkpoint and starts the edit from
+   * it, when the edit keeps the checkpointed state meaningful; otherwise leaves the run alone and says why.
+   */
+  runApply(params: { doc: PipelineDoc }): Promise<ApplyResult>;
   /** Latest metrics of the current or last run; null before any run. */
   runMetrics(): Promise<MetricsSnapshot | null>;
   nodePreview(params: { nodeId: string; port?: PortName; limit?: number }): Promise<NodePreview>;
@@ -643,6 +665,8 @@ export interface StudioApi {
   lakeCreateTag(params: { table: string; tag: string; snapshotId?: number }): Promise<LakeRef>;
   lakeDeleteTag(params: { table: string; tag: string }): Promise<void>;
   lakeCreateBranch(params: { table: string; branch: string; snapshotId?: number }): Promise<LakeRef>;
+  /** Deletes a branch other than main (its snapshots stay until expired). */
+  lakeDeleteBranch(params: { table: string; branch: string }): Promise<void>;
   /** Moves `target` (default main) forward to the head of `branch`; fails if not a fast-forward. */
   lakeFastForward(params: { table: string; branch: string; target?: string }): Promise<LakeRef>;
   /** Sets main back to an older snapshot of its history. */
@@ -729,6 +753,9 @@ const methodTable: Record<StudioMethod, true> = {
   runStop: true,
   runReset: true,
   runStatus: true,
+  runPause: true,
+  runResume: true,
+  runApply: true,
   runMetrics: true,
   nodePreview: true,
   windowExplain: true,
@@ -738,6 +765,7 @@ const methodTable: Record<StudioMethod, true> = {
   lakeCreateTag: true,
   lakeDeleteTag: true,
   lakeCreateBranch: true,
+  lakeDeleteBranch: true,
   lakeFastForward: true,
   lakeRollback: true,
   lakeDiff: true,

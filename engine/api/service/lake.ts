@@ -93,6 +93,12 @@ export class LakeExplorer {
     this.events.emit({ type: 'lake.changed', table: name });
   }
 
+  async deleteBranch(name: string, branch: string): Promise<void> {
+    const table = await this.lake.table(name);
+    await table.deleteBranch(branch);
+    this.events.emit({ type: 'lake.changed', table: name });
+  }
+
   async createBranch(name: string, branch: string, snapshotId?: number): Promise<LakeRef> {
     const table = await this.lake.table(name);
     await table.createBranch(branch, snapshotId);

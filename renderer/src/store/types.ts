@@ -48,7 +48,7 @@ export interface HistorySlice {
   redo: () => void;
 }
 
-export type RunStatus = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped' | 'finished' | 'failed';
+export type RunStatus = 'idle' | 'starting' | 'running' | 'paused' | 'stopping' | 'stopped' | 'finished' | 'failed';
 
 export interface NodeLive {
   eventsIn: number;
