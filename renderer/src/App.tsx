@@ -4,11 +4,14 @@ import { lazy, Suspense, useEffect, useRef } from 'react';
 import { useApi, useHost, useStudio, useStudioStore } from './api/context.tsx';
 import { Canvas } from './canvas/Canvas.tsx';
 import { isTyping } from './canvas/shortcuts.ts';
+import { Modals } from './dialogs/Modals.tsx';
 import { Dock } from './dock/Dock.tsx';
 import { save } from './files/actions.ts';
 import { useAutosave } from './files/useAutosave.ts';
+import { EngineBanner } from './frame/EngineBanner.tsx';
 import { ImportProblemsDialog, Notices } from './frame/Overlays.tsx';
 import { Splitter } from './frame/Splitter.tsx';
+import { TokenPage } from './frame/TokenPage.tsx';
 import { TopBar } from './frame/TopBar.tsx';
 import { useRunEvents } from './hooks/useRunEvents.ts';
 import { useValidation } from './hooks/useValidation.ts';
@@ -64,6 +67,7 @@ function Layout() {
     <div className="app">
       <Effects />
       <TopBar />
+      <EngineBanner />
       <div className="body" style={{ gridTemplateColumns: leftOpen ? `${leftWidth + 44}px 4px 1fr` : '44px 0 1fr' }}>
         <LeftRail />
         {leftOpen ? (
@@ -96,6 +100,7 @@ function Layout() {
       </div>
       <Notices />
       <ImportProblemsDialog />
+      <Modals />
     </div>
   );
 }
@@ -104,6 +109,8 @@ function Layout() {
 Layout.displayName = 'Layout';
 
 export function App() {
+  const tokenRejected = useStudio((s) => s.tokenRejected);
+  if (tokenRejected) return <TokenPage reason={tokenRejected} />;
   return (
     <ReactFlowProvider>
       <Layout />

@@ -1,10 +1,10 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { PipelineFileInfo } from '../../../engine/api/contract.ts';
 import { useApi, useHost, useStudio, useStudioStore } from '../api/context.tsx';
-import { exportJson, importText, newPipeline, openExample, openFile, save } from '../files/actions.ts';
+import { exportJson, importText, newPipeline, openDialog, openExample, openFile, save } from '../files/actions.ts';
 import { formatRate } from '../graph/catalog.ts';
 import { useDismiss } from '../hooks/useDismiss.ts';
-import { resetRun, startRun, stopRun } from '../run/actions.ts';
+import { RunControls } from '../run/RunControls.tsx';
 
 function uptime(ms: number): string {
   const s = Math.floor(ms / 1000);
@@ -54,13 +54,8 @@ function FileMenu({ onClose }: { onClose: () => void }) {
   return (
     <div className="menu" role="menu" aria-label="File">
       <button role="menuitem" onClick={run(() => newPipeline(store))}>New pipeline</button>
+      <button role="menuitem" onClick={run(() => openDialog(api, store))}>Open…</button>
       <button role="menuitem" onClick={run(() => openExample(api, store))}>Open the sales example</button>
-      {host.nativeDialogs && (
-        <button role="menuitem" onClick={run(async () => {
-          const picked = await api.filePick({ purpose: 'open' });
-          if (picked.path) await openFile(api, store, picked.path);
-        })}>Open…</button>
-      )}
       <button role="menuitem" onClick={run(() => save(api, store, { nativeDialogs: host.nativeDialogs }))}>Save <kbd>Ctrl+S</kbd></button>
       <button role="menuitem" onClick={run(() => save(api, store, { as: true, nativeDialogs: host.nativeDialogs }))}>Save as…</button>
       <hr />
@@ -97,19 +92,16 @@ function FileMenu({ onClose }: { onClose: () => void }) {
 }
 
 export function TopBar() {
-  const api = useApi();
   const store = useStudioStore();
   const host = useHost();
   const name = useStudio((s) => s.graph.name);
   const dirty = useStudio((s) => s.revision !== s.savedRevision);
   const fileName = useStudio((s) => s.fileName);
-  const status = useStudio((s) => s.status);
   const theme = useStudio((s) => s.theme);
   const [menu, setMenu] = useState(false);
   const menuArea = useRef<HTMLDivElement>(null);
   const closeMenu = useCallback(() => setMenu(false), []);
   useDismiss(menuArea, menu, closeMenu);
-  const busy = status === 'running' || status === 'starting' || status === 'stopping';
   return (
     <header className="topbar">
       <span className="brand"><span className="brand-mark" aria-hidden />Streamlake</span>
@@ -127,9 +119,7 @@ export function TopBar() {
         {dirty ? 'unsaved changes' : fileName ? `saved · ${fileName}` : 'saved'}
       </span>
       <span className="spacer" />
-      <button className="primary" aria-label="Run pipeline" disabled={busy} onClick={() => void startRun(api, store)} title="Run (Ctrl+Enter)">▶ Run</button>
-      <button aria-label="Stop pipeline" disabled={status !== 'running' && status !== 'starting'} onClick={() => void stopRun(api, store)}>■ Stop</button>
-      <button aria-label="Reset state" disabled={busy} onClick={() => void resetRun(api, store)} title="Forget checkpointed state so the next run starts fresh">↺ Reset</button>
+      <RunControls />
       <RunStatusPill />
       <span className="spacer" />
       <span className="host-mode" aria-label="Host mode">{host.mode === 'desktop' ? 'desktop' : 'browser'}</span>

@@ -15,6 +15,8 @@ export function useRunEvents(): void {
       if (status.startedAt !== null) details.startedAt = status.startedAt;
       if (status.error) details.failure = status.error.message;
       store.getState().setStatus(status.state, details);
+      // Every status carries the run's whole set of node alerts; an ended run has none.
+      store.setState({ nodeAlerts: status.nodeAlerts ?? {} });
       if (status.state === 'failed' && status.error) store.getState().notify('error', `The run failed: ${status.error.message}`);
     };
     const applyMetrics = (snapshot: MetricsSnapshot) => {
@@ -41,6 +43,7 @@ export function useRunEvents(): void {
     const unsubscribe = api.subscribe((event) => {
       if (event.type === 'run.status') applyStatus(event.status);
       else if (event.type === 'metrics.tick') applyMetrics(event.snapshot);
+      else if (event.type === 'node.alert' && event.runId === store.getState().runId) store.getState().setNodeAlert(event.nodeId, event.message);
     });
     // A reload while a run is going must pick it up where it is.
     void api.runStatus().then(applyStatus, () => undefined);

@@ -9,6 +9,8 @@ export const createRunSlice: StateCreator<StudioState, [], [], RunSlice> = (set)
   runId: undefined,
   startedAt: undefined,
   failure: undefined,
+  runningMeaning: undefined,
+  nodeAlerts: {},
   nodes: {},
   edges: {},
   eventsPerSecond: 0,
@@ -20,6 +22,14 @@ export const createRunSlice: StateCreator<StudioState, [], [], RunSlice> = (set)
       startedAt: details.startedAt ?? (status === 'starting' ? undefined : s.startedAt),
       failure: status === 'failed' ? (details.failure ?? s.failure) : undefined,
     })),
+  setNodeAlert: (nodeId, message) =>
+    set((s) => {
+      if ((s.nodeAlerts[nodeId] ?? null) === message) return {};
+      const nodeAlerts = { ...s.nodeAlerts };
+      if (message === null) delete nodeAlerts[nodeId];
+      else nodeAlerts[nodeId] = message;
+      return { nodeAlerts };
+    }),
   setMetrics: ({ t, nodes, edges, lag }) =>
     set((s) => {
       // Throughput of the run is what its sources emit; sinks and transforms would count events twice.
@@ -44,5 +54,5 @@ export const createRunSlice: StateCreator<StudioState, [], [], RunSlice> = (set)
       };
       return { nodes, edges, eventsPerSecond: rate, series: [...s.series, point].slice(-seriesLimit) };
     }),
-  resetRun: () => set({ status: 'idle', runId: undefined, startedAt: undefined, failure: undefined, nodes: {}, edges: {}, eventsPerSecond: 0, series: [] }),
+  resetRun: () => set({ status: 'idle', runId: undefined, startedAt: undefined, failure: undefined, nodeAlerts: {}, nodes: {}, edges: {}, eventsPerSecond: 0, series: [] }),
 });

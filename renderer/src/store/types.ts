@@ -3,6 +3,8 @@
 import type { Position, Problem } from '../../../engine/format/pipeline.ts';
 import type { GraphChange } from '../graph/changes.ts';
 import type { Graph, GraphEdge, GraphNode } from '../graph/model.ts';
+import type { HostSlice } from './host.ts';
+import type { ModalSlice } from './modal.ts';
 
 export interface GraphSlice {
   graph: Graph;
@@ -21,10 +23,12 @@ export interface GraphSlice {
   moveLive: (positions: Record<string, Position>) => void;
   finishMove: () => void;
   /** Replace the whole pipeline (open, import, new): clears history and marks it saved or not. */
-  load: (graph: Graph, options: { fileName?: string; saved: boolean }) => void;
+  load: (graph: Graph, options: { fileName?: string; saved: boolean; edited?: boolean }) => void;
   markSaved: (fileName: string, revision: number) => void;
   /** Bumped by `load`, so the canvas knows to fit the new pipeline into view. */
   loads: number;
+  /** The revision `load` left, unless what it loaded was already unsaved work (an autosave restore). */
+  pristineRevision: number;
 }
 
 export interface SelectionSlice {
@@ -84,11 +88,16 @@ export interface RunSlice {
   startedAt: number | undefined;
   /** Message of the failure that ended the run, if any. */
   failure: string | undefined;
+  /** What the running pipeline means (run/meaning.ts), to flag edits made since it started. */
+  runningMeaning: string | undefined;
+  /** Trouble nodes of the run report now (cannot reach a broker…), by node id. */
+  nodeAlerts: Record<string, string>;
   nodes: Record<string, NodeLive>;
   edges: Record<string, EdgeLive>;
   eventsPerSecond: number;
   series: MetricsPoint[];
   setStatus: (status: RunStatus, details?: { runId?: string; startedAt?: number; failure?: string }) => void;
+  setNodeAlert: (nodeId: string, message: string | null) => void;
   setMetrics: (metrics: { t: number; nodes: Record<string, NodeLive>; edges: Record<string, EdgeLive>; lag?: number | null }) => void;
   resetRun: () => void;
 }
@@ -134,4 +143,4 @@ export interface UiSlice {
   dismiss: (id: number) => void;
 }
 
-export type StudioState = GraphSlice & SelectionSlice & HistorySlice & RunSlice & UiSlice;
+export type StudioState = GraphSlice & SelectionSlice & HistorySlice & RunSlice & UiSlice & ModalSlice & HostSlice;
