@@ -59,6 +59,7 @@ function Layout() {
   const leftOpen = useStudio((s) => s.leftOpen);
   const leftWidth = useStudio((s) => s.leftWidth);
   const rightWidth = useStudio((s) => s.rightWidth);
+  const rightOpen = useStudio((s) => s.rightOpen);
   const dockOpen = useStudio((s) => s.dockOpen);
   const dockHeight = useStudio((s) => s.dockHeight);
   const start = useRef(0);
@@ -77,17 +78,21 @@ function Layout() {
           }} />
         ) : <span />}
         <div className="main-col" style={{ gridTemplateRows: dockOpen ? `1fr 4px ${dockHeight}px` : '1fr 0 32px' }}>
-          <div className="center-row" style={{ gridTemplateColumns: showRight ? `1fr 4px ${rightWidth}px` : '1fr' }}>
+          <div className="center-row" style={{ gridTemplateColumns: showRight ? (rightOpen ? `1fr 4px ${rightWidth}px` : '1fr 0 28px') : '1fr' }}>
             {leftTab === 'pipeline' && <Canvas />}
             {leftTab === 'kafka' && <Suspense fallback={<Loading what="the Kafka browser" />}><KafkaBrowser /></Suspense>}
             {leftTab === 'lake' && <Suspense fallback={<Loading what="the lake explorer" />}><LakeExplorer /></Suspense>}
-            {showRight && (
+            {showRight && !rightOpen && <span />}
+            {showRight && !rightOpen && (
+              <button className="side-strip" aria-label="Show inspector" title="Show the inspector" onClick={() => store.getState().setUi({ rightOpen: true })}>◂</button>
+            )}
+            {showRight && rightOpen && (
               <Splitter direction="v" label="Resize inspector" onDrag={(d, begin) => {
                 if (begin) start.current = store.getState().rightWidth;
                 store.getState().setUi({ rightWidth: Math.min(760, Math.max(260, start.current - d)) });
               }} />
             )}
-            {showRight && <RightPanel />}
+            {showRight && rightOpen && <RightPanel />}
           </div>
           {dockOpen ? (
             <Splitter direction="h" label="Resize dock" onDrag={(d, begin) => {

@@ -24,6 +24,10 @@ async function boot(): Promise<void> {
   const root = createRoot(rootElement);
   const store = createStudioStore({ theme: savedTheme() });
   document.documentElement.dataset.theme = store.getState().theme;
+  // A small window starts with the canvas first: the inspector folded away (its strip brings it back)
+  // and a lower dock, so the pipeline is not squeezed into a third of the screen.
+  if (window.innerWidth < 1200) store.setState({ rightOpen: false });
+  if (window.innerHeight < 800) store.setState({ dockHeight: Math.max(160, Math.round(window.innerHeight * 0.3)) });
   store.subscribe((s, previous) => {
     if (s.theme === previous.theme) return;
     document.documentElement.dataset.theme = s.theme;

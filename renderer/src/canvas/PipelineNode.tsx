@@ -46,7 +46,7 @@ function PipelineNodeView({ data, selected }: NodeProps<FlowNode>) {
       {ports.input && <Handle type="target" position={Position.Left} id="in" aria-label={`${title} input`} />}
       <div className="flow-node-head">
         <span className={`icon cat-${info?.category ?? 'Transforms'}`} aria-hidden>{iconOf(node.type)}</span>
-        <span className="flow-node-title">{title}</span>
+        <span className="flow-node-title" title={title}>{title}</span>
         <span className="flow-node-type">{info?.title ?? node.type}</span>
       </div>
       <div className="flow-node-summary mono" title={summarize(node)}>{summarize(node)}</div>

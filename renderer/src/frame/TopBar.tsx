@@ -96,6 +96,8 @@ export function TopBar() {
   const host = useHost();
   const name = useStudio((s) => s.graph.name);
   const dirty = useStudio((s) => s.revision !== s.savedRevision);
+  // Opened (an example, an import) and not touched since: nothing would be lost, but nothing is on disk.
+  const pristine = useStudio((s) => s.revision === s.pristineRevision);
   const fileName = useStudio((s) => s.fileName);
   const theme = useStudio((s) => s.theme);
   const [menu, setMenu] = useState(false);
@@ -115,8 +117,8 @@ export function TopBar() {
         value={name}
         onChange={(e) => store.getState().apply({ kind: 'renamePipeline', name: e.target.value }, 'pipeline.name')}
       />
-      <span className={`save-state ${dirty ? 'dirty' : ''}`} aria-label="Save state">
-        {dirty ? 'unsaved changes' : fileName ? `saved · ${fileName}` : 'saved'}
+      <span className={`save-state ${dirty && !pristine ? 'dirty' : ''}`} aria-label="Save state">
+        {dirty ? (pristine ? 'not saved yet' : 'unsaved changes') : fileName ? `saved · ${fileName}` : 'saved'}
       </span>
       <span className="spacer" />
       <RunControls />

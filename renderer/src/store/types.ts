@@ -116,6 +116,8 @@ export interface UiSlice {
   theme: Theme;
   leftTab: LeftTab;
   leftOpen: boolean;
+  /** The inspector beside the canvas; collapsed, the canvas takes its room. */
+  rightOpen: boolean;
   dockTab: DockTab;
   dockOpen: boolean;
   dockHeight: number;
@@ -138,7 +140,7 @@ export interface UiSlice {
   lakeTable: string | undefined;
   /** SQL the workbench should load (set by "query this table" buttons); consumed by the workbench. */
   sqlRequest: { sql: string; run: boolean; nonce: number } | undefined;
-  setUi: (patch: Partial<Pick<UiSlice, 'theme' | 'leftTab' | 'leftOpen' | 'dockTab' | 'dockOpen' | 'dockHeight' | 'leftWidth' | 'rightWidth' | 'paletteQuery' | 'travel' | 'dialog' | 'problems' | 'nodeProblems' | 'kafka' | 'lakeTable' | 'sqlRequest'>>) => void;
+  setUi: (patch: Partial<Pick<UiSlice, 'theme' | 'leftTab' | 'leftOpen' | 'rightOpen' | 'dockTab' | 'dockOpen' | 'dockHeight' | 'leftWidth' | 'rightWidth' | 'paletteQuery' | 'travel' | 'dialog' | 'problems' | 'nodeProblems' | 'kafka' | 'lakeTable' | 'sqlRequest'>>) => void;
   notify: (tone: Notice['tone'], text: string) => void;
   dismiss: (id: number) => void;
 }
