@@ -168,7 +168,8 @@ export function KafkaNav() {
               <button className="ghost small" aria-label={`Edit ${c.name}`} onClick={(e) => { e.stopPropagation(); setEditing(c); }}>✎</button>
               <button className="ghost small danger" aria-label={`Delete ${c.name}`} onClick={(e) => {
                 e.stopPropagation();
-                if (window.confirm(`Delete the connection ${c.name}?`)) void api.kafkaDeleteConnection({ name: c.name }).then(reload);
+                void store.getState().ask({ kind: 'confirm', title: `Delete the connection ${c.name}?`, body: `Its brokers and stored secrets are forgotten; pipelines that use "${c.name}" stop finding it. Topics on the brokers are not touched.`, confirmLabel: 'Delete connection', danger: true })
+                  .then((ok) => (ok ? api.kafkaDeleteConnection({ name: c.name }).then(reload) : undefined));
               }}>✕</button>
             </span>
           </div>
