@@ -120,4 +120,19 @@ test('Save as and Open are dialogs with the saved pipelines and the examples', a
   await eventually(page, 'the saved pipeline', name, (n) => n === 'kept-across-reload');
   assert.equal(await nodes(), 6);
   assert.equal(await saveState(), 'saved · first save.json');
+
+  // Saved and untouched, a reload asks nothing and restores it as saved (the autosave matches the file).
+  let asked = false;
+  page.once('dialog', (dialog) => {
+    asked = true;
+    void dialog.accept();
+  });
+  await eventually(page, 'the autosave of the opened file', async () => {
+    const slot = await studio.service.autosaveRead();
+    return `${slot?.path} ${slot?.doc.name}`;
+  }, (t) => t === 'first save.json kept-across-reload');
+  await page.reload();
+  await page.getByRole('group', { name: /^Node / }).first().waitFor();
+  await eventually(page, 'the saved state', saveState, (t) => t === 'saved · first save.json');
+  assert.equal(asked, false);
 });

@@ -3,7 +3,7 @@
 // keeps it); the first screen restores the newer of the two as unsaved work. With nothing to restore it
 // opens the featured example, ready to run. Closing or reloading the window with unsaved work asks first.
 import { useEffect, useRef } from 'react';
-import type { AutosaveSlot } from '../../../engine/api/contract.ts';
+import type { AutosaveSlot, StudioClient } from '../../../engine/api/contract.ts';
 import type { PipelineDoc } from '../../../engine/format/pipeline.ts';
 import { useApi, useStudio, useStudioStore } from '../api/context.tsx';
 import { withLayout } from '../graph/layout.ts';
@@ -41,6 +41,19 @@ function writeLocal(store: StudioStore): AutosaveSlot {
   return slot;
 }
 
+/** Is the autosaved copy exactly its file as saved (then a reload has nothing unsaved to restore)? */
+async function matchesFile(api: StudioClient, slot: AutosaveSlot): Promise<boolean> {
+  if (!slot.path) return false;
+  try {
+    const opened = await api.fileOpen({ path: slot.path });
+    if (!opened.doc) return false;
+    const [saved, autosaved] = await Promise.all([api.pipelineExport({ doc: opened.doc }), api.pipelineExport({ doc: slot.doc })]);
+    return saved.text === autosaved.text;
+  } catch {
+    return false;
+  }
+}
+
 export function useAutosave(): void {
   const api = useApi();
   const store = useStudioStore();
@@ -58,7 +71,8 @@ export function useAutosave(): void {
       const slot = local && (!remote || local.savedAt > remote.savedAt) ? local : remote;
       if (slot && slot.doc.nodes.length > 0) {
         const graph = withLayout(graphFromDoc(slot.doc), (id) => slot.doc.layout?.[id] !== undefined);
-        store.getState().load(graph, slot.path ? { fileName: slot.path, saved: false, edited: true } : { saved: false, edited: true });
+        const saved = await matchesFile(api, slot);
+        store.getState().load(graph, slot.path ? { fileName: slot.path, saved, edited: !saved } : { saved: false, edited: true });
         return;
       }
       await openExample(api, store, undefined, true);
