@@ -63,7 +63,7 @@ export function gatedSources(doc: PipelineDoc, gate: PauseGate, report: (nodeId:
       kind: 'source',
       create: async (spec: NodeSpec, ctx: NodeContext) => {
         const withReport: NodeContext = { ...ctx, report: (problem) => report(ctx.nodeId, problem) };
-        return gated(await base.create(spec as never, withReport), gate);
+        return gated(await base.create(spec, withReport), gate);
       },
     };
   }

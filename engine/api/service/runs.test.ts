@@ -6,7 +6,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { Kafka } from 'kafkajs';
 import type { PipelineDoc } from '../../format/pipeline.ts';
+import { uniqueTopic, useTestBroker } from '../../testing/kafka.ts';
+import type { TestBroker } from '../../testing/kafka.ts';
 import type { ParamsOf, ResultOf, StudioEvent, StudioMethod } from '../contract.ts';
 import { dispatchCall } from '../dispatch.ts';
 import { createStudioService } from '../service.ts';
@@ -127,5 +130,65 @@ describe('run control', () => {
     assert.match(status.nodeAlerts?.orders ?? '', /^cannot reach 127\.0\.0\.1:1: connection refused; retrying, attempt \d+$/);
     await call('runStop');
     assert.equal((await call('runStatus')).nodeAlerts, undefined, 'an ended run has no alerts');
+  });
+});
+
+describe('pausing a Kafka source', () => {
+  let home: string;
+  let service: StudioService;
+  let broker: TestBroker;
+
+  before(async () => {
+    broker = await useTestBroker();
+    home = await mkdtemp(join(tmpdir(), 'streamlake-runs-kafka-'));
+    service = createStudioService({ mode: 'browser', lakeDir: join(home, 'lake'), homeDir: home });
+  });
+
+  after(async () => {
+    await service.close();
+    await rm(home, { recursive: true, force: true });
+    await broker.release();
+  });
+
+  test('a pause longer than the session timeout loses and repeats nothing', async () => {
+    const topic = uniqueTopic('paused-orders');
+    const kafka = new Kafka({ clientId: 'runs-test', brokers: [broker.bootstrap], logLevel: 0 });
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic, numPartitions: 2 }], waitForLeaders: true });
+    await admin.disconnect();
+    const producer = kafka.producer();
+    await producer.connect();
+    const send = async (from: number, count: number) => {
+      await producer.send({ topic, messages: Array.from({ length: count }, (_, i) => ({ key: String(from + i), value: JSON.stringify({ n: from + i }) })) });
+    };
+    await send(0, 3000);
+    await service.kafkaSaveConnection({ connection: { name: 'test', brokers: [broker.bootstrap], security: 'plaintext' } });
+    const doc = {
+      format: 'streamlake.pipeline',
+      version: 1,
+      name: 'paused-kafka',
+      nodes: [
+        { id: 'orders', type: 'source.kafka', config: { connection: 'test', topics: [topic], format: 'json', startFrom: 'earliest' } },
+        { id: 'out', type: 'sink.preview', config: {} },
+      ],
+      edges: [{ from: 'orders', to: 'out' }],
+    } as PipelineDoc;
+    const received = async () => (await service.runMetrics())?.nodes.out?.in ?? 0;
+    await service.runStart({ doc });
+    await until(received, (n) => n > 0, 'the first messages', 60_000);
+    await service.runPause();
+    // Longer than the consumer's 10 s session: the group drops the member while its batch waits.
+    await sleep(14_000);
+    await send(3000, 1000);
+    await service.runResume();
+    // Exactly what was produced, once each, as the topic holds it (the preview sink counts rows in).
+    const total = await until(received, (n) => n >= 4000, 'every message after the resume', 90_000);
+    await sleep(2000);
+    assert.equal(await received(), 4000, `received ${total}, then ${await received()}`);
+    const keys = new Set((await service.nodePreview({ nodeId: 'out', limit: 10_000 })).rows.map((r) => r.n));
+    assert.equal(keys.size, (await service.nodePreview({ nodeId: 'out', limit: 10_000 })).rows.length, 'no message twice in the preview');
+    await service.runStop();
+    await producer.disconnect();
   });
 });
