@@ -48,7 +48,7 @@ export function OffsetReset({ connection, groupId, topics, onDone }: { connectio
     }
   };
   return (
-    <div className="card" aria-label="Reset offsets">
+    <section className="card" aria-label="Reset offsets">
       <h2>Reset offsets</h2>
       <div className="row wrap">
         <select aria-label="Reset to" value={mode} onChange={(e) => setMode(e.target.value as typeof mode)}>
@@ -86,6 +86,6 @@ export function OffsetReset({ connection, groupId, topics, onDone }: { connectio
           </div>
         </ConfirmDialog>
       )}
-    </div>
+    </section>
   );
 }

@@ -25,7 +25,7 @@ export function TopicConfig({ connection, topic }: { connection: string; topic: 
   };
   const shown = (entries ?? []).filter((e) => e.name.includes(filter.trim()));
   return (
-    <div className="card" aria-label="Topic configuration">
+    <section className="card" aria-label="Topic configuration">
       <div className="section-head"><h2>Configuration</h2><span className="faint small">{entries ? `${entries.filter((e) => e.overridden).length} set on this topic` : ''}</span></div>
       <form className="row wrap" onSubmit={(e) => {
         e.preventDefault();
@@ -62,6 +62,6 @@ export function TopicConfig({ connection, topic }: { connection: string; topic: 
           </table>
         </div>
       )}
-    </div>
+    </section>
   );
 }
