@@ -5,12 +5,14 @@ import { walk } from './ast.ts';
 import { compileTree } from './compile.ts';
 import { parse } from './parser.ts';
 import { closest } from './suggest.ts';
+import type { StaticType } from './types.ts';
+import { typeIssues } from './types.ts';
 
 export interface ExpressionIssue {
   message: string;
   position: number;
   length?: number;
-  /** ENG_EXPR_SYNTAX, ENG_EXPR_UNKNOWN_FUNCTION or ENG_EXPR_UNKNOWN_COLUMN. */
+  /** ENG_EXPR_SYNTAX, ENG_EXPR_UNKNOWN_FUNCTION, ENG_EXPR_UNKNOWN_COLUMN or ENG_EXPR_TYPE. */
   code?: ErrorCode;
 }
 
@@ -24,13 +26,15 @@ function positionOf(details: unknown): { position: number; length?: number } {
 
 /**
  * Problems in `text`: [] when it compiles. With `knownColumns`, a column whose top-level name is not among
- * them is an issue too (for `a.b` only `a` is checked: nested shapes are not known upstream).
+ * them is an issue too (for `a.b` only `a` is checked: nested shapes are not known upstream). With
+ * `columnTypes`, operands whose types can never work together (`amount > 'abc'`) are issues as well.
  */
-export function checkExpression(text: string, knownColumns?: readonly string[]): ExpressionIssue[] {
+export function checkExpression(text: string, knownColumns?: readonly string[], columnTypes?: ReadonlyMap<string, StaticType>): ExpressionIssue[] {
   try {
     const tree = parse(text);
     compileTree(tree, text);
-    if (!knownColumns) return [];
+    const typed = columnTypes ? typeIssues(tree, text, columnTypes) : [];
+    if (!knownColumns) return typed;
     const known = new Set(knownColumns);
     const issues: ExpressionIssue[] = [];
     walk(tree, (node) => {
@@ -44,7 +48,7 @@ export function checkExpression(text: string, knownColumns?: readonly string[]):
         issues.push({ message: `unknown column '${top}'${hint}`, position: node.start, length: node.end - node.start, code: 'ENG_EXPR_UNKNOWN_COLUMN' });
       }
     });
-    return issues;
+    return issues.length > 0 ? issues : typed;
   } catch (error) {
     if (isEngineError(error)) {
       // The message ends with "at position N" for logs; the editor shows the position itself.

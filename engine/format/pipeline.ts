@@ -1,7 +1,8 @@
 // The saved pipeline format: its type, its runtime validator and its version migrations, in one file.
 // Documents are untrusted input (imported files, the UI, the CLI): nothing here evaluates user text.
 import type { ErrorCode } from '../errors.ts';
-import { checkExpression, parseAggregate } from '../expr/index.ts';
+import { checkExpression, parseAggregate, staticTypeOf } from '../expr/index.ts';
+import type { StaticType } from '../expr/index.ts';
 import { parseDuration } from './duration.ts';
 import { inferFields, inputFields } from './fields.ts';
 import type { FieldInfo } from './fields.ts';
@@ -558,10 +559,12 @@ class DocumentCheck {
 class NodeCheck {
   private readonly path: string;
   private readonly names: string[] | undefined;
+  private readonly types: Map<string, StaticType> | undefined;
 
   constructor(private readonly node: CheckedNode, private readonly input: FieldInfo[] | null, private readonly problems: Problem[]) {
     this.path = `${pointer('nodes', node.index)}/config`;
     this.names = input?.map((f) => f.name);
+    this.types = input ? new Map(input.map((f) => [f.name, staticTypeOf(f.type)])) : undefined;
   }
 
   run(): void {
@@ -630,7 +633,7 @@ class NodeCheck {
   }
 
   private checkText(text: string, sub: string, label: string, offset = 0): void {
-    for (const issue of checkExpression(text, this.names)) {
+    for (const issue of checkExpression(text, this.names, this.types)) {
       const code = (issue as { code?: ErrorCode }).code ?? 'ENG_EXPR_SYNTAX';
       const position = issue.position + offset;
       this.problems.push({
