@@ -2,7 +2,7 @@
 // Each refusal is checked against the compiled expression on a row of those types: the run fails too.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { checkExpression } from './check.ts';
+import { checkAggregate, checkExpression } from './check.ts';
 import { compileExpression } from './expression.ts';
 import type { StaticType } from './types.ts';
 
@@ -60,4 +60,18 @@ test('without column types only literal mismatches are known; unknown columns ar
   assert.match(checkExpression("amout > 'abc'", names, columns)[0]?.message ?? '', /unknown column 'amout' \(did you mean amount\?\)/);
   const found = checkExpression("amount > 'abc'", names, columns)[0];
   assert.deepEqual([found?.position, found?.length], [0, 14]);
+});
+
+test('window aggregates take any expression, checked like one; sum and avg need numbers', () => {
+  const aggregate = (text: string) => checkAggregate(text, names, columns).map((i) => i.message);
+  for (const ok of ["sum(CASE WHEN region = 'europe' THEN amount ELSE 0 END)", 'count(*)', 'count(distinct region)', 'avg(amount * 1.2)', 'max(ts)', "min(lower(region))", 'sum(payload)']) {
+    assert.deepEqual(aggregate(ok), [], ok);
+  }
+  assert.match(aggregate('sum(region)')[0] ?? '', /sum\(\) needs numbers, but region is text/);
+  assert.match(aggregate("sum(CASE WHEN region = 'eu' THEN region END)")[0] ?? '', /sum\(\) needs numbers/);
+  assert.match(aggregate("avg(CASE WHEN amount > 'x' THEN amount END)")[0] ?? '', /cannot compare amount \(a number\) with 'x'/);
+  assert.match(aggregate('sum(amout)')[0] ?? '', /unknown column 'amout' \(did you mean amount\?\)/);
+  assert.match(aggregate('median(amount)')[0] ?? '', /unknown aggregate 'median'/);
+  const issue = checkAggregate("avg(CASE WHEN amount > 'x' THEN amount END)", names, columns)[0];
+  assert.equal(issue?.position, 14, 'positions are in the whole aggregate text');
 });

@@ -4,6 +4,7 @@
 // `unknown`, which is compatible with everything, so the checker never refuses an expression a run accepts.
 import type { ExpressionIssue } from './check.ts';
 import type { Expr } from './ast.ts';
+import { parse } from './parser.ts';
 import { parseTimestamp } from './values.ts';
 
 export type StaticType = 'number' | 'string' | 'boolean' | 'timestamp' | 'interval' | 'unknown';
@@ -38,6 +39,11 @@ const numberFunctions = new Set(['abs', 'floor', 'ceil', 'ceiling', 'sqrt', 'sig
  * `text` is the expression's source, used to quote operands in messages.
  */
 export function typeIssues(tree: Expr, text: string, columns: ReadonlyMap<string, StaticType>): ExpressionIssue[] {
+  return analyseTypes(tree, text, columns).issues;
+}
+
+/** The expression's static type and its mismatches. */
+export function analyseTypes(tree: Expr, text: string, columns: ReadonlyMap<string, StaticType>): { type: StaticType; issues: ExpressionIssue[] } {
   const issues: ExpressionIssue[] = [];
   const quote = (node: Expr): string => text.slice(node.start, node.end).trim();
   const report = (node: Expr, message: string): void => {
@@ -197,6 +203,15 @@ export function typeIssues(tree: Expr, text: string, columns: ReadonlyMap<string
       }
     }
   };
-  visit(tree);
-  return issues;
+  const type = visit(tree);
+  return { type, issues };
+}
+
+/** The static type of an expression's text, `unknown` when it does not parse. */
+export function expressionStaticType(text: string, columns: ReadonlyMap<string, StaticType>): StaticType {
+  try {
+    return analyseTypes(parse(text), text, columns).type;
+  } catch {
+    return 'unknown';
+  }
 }
