@@ -59,6 +59,13 @@ export interface ValidationResult {
   problems: Problem[];
 }
 
+/** Rows arriving at a node, from a short run of what is upstream of it (for editors' sample values). */
+export interface NodeSample {
+  rows: WireRow[];
+  /** Why there are no (or only some) rows, in plain words. */
+  note?: string;
+}
+
 export type ImportResult = { ok: true; doc: PipelineDoc } | { ok: false; problems: Problem[] };
 
 export interface PipelineFileInfo {
@@ -625,6 +632,8 @@ export interface StudioApi {
   /** Canonical text (stable key order, 2-space JSON, trailing newline). Throws ENG_FORMAT_INVALID for an invalid doc. */
   pipelineExport(params: { doc: PipelineDoc }): Promise<{ text: string }>;
   pipelineImport(params: { text: string }): Promise<ImportResult>;
+  /** Runs the part upstream of `nodeId` briefly on its own (generators capped, nothing written) and returns the rows reaching the node. */
+  pipelineSample(params: { doc: PipelineDoc; nodeId: string; limit?: number }): Promise<NodeSample>;
 
   // files
   fileList(): Promise<PipelineFileInfo[]>;
@@ -741,6 +750,7 @@ const methodTable: Record<StudioMethod, true> = {
   pipelineValidate: true,
   pipelineExport: true,
   pipelineImport: true,
+  pipelineSample: true,
   fileList: true,
   fileOpen: true,
   fileSave: true,

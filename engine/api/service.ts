@@ -18,6 +18,7 @@ import { LakeExplorer } from './service/lake.ts';
 import { SqlWorkbench } from './service/sql.ts';
 import { studioExamples } from './service/examples.ts';
 import { KafkaScreens } from './service/kafka.ts';
+import { sampleNode } from './service/sample.ts';
 import { FileConnectionStore } from '../kafka/connections.ts';
 import type { ConnectionStore } from '../kafka/connections.ts';
 
@@ -101,6 +102,11 @@ export function createStudioService(options: StudioServiceOptions): StudioServic
     pipelineImport: async ({ text }) => {
       const result = parsePipelineText(text);
       return result.ok ? { ok: true, doc: result.doc } : { ok: false, problems: result.problems };
+    },
+    pipelineSample: async ({ doc, nodeId, limit }) => {
+      const checked = validatePipeline(doc);
+      // An invalid document may still have a valid upstream part: sample from the document as sent.
+      return sampleNode(checked.ok ? checked.doc : doc, nodeId, limit ?? 100, clock, timers);
     },
 
     fileList: () => files.list(),

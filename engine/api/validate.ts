@@ -68,6 +68,7 @@ const validators: ValidatorTable = {
   pipelineValidate: object({ doc: custom<unknown>('a value', () => true) }),
   pipelineExport: object({ doc: pipelineDoc }),
   pipelineImport: object({ text: string({ max: 50_000_000 }) }),
+  pipelineSample: object({ doc: pipelineDoc, nodeId, limit: optional(number({ integer: true, min: 1, max: 500 })) }),
   fileList: noParams,
   fileOpen: object({ path: filePath }),
   fileSave: object({ path: filePath, doc: pipelineDoc, overwrite: optional(boolean()) }),
