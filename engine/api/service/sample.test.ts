@@ -19,6 +19,8 @@ const doc: PipelineDoc = {
     { id: 'lake', type: 'sink.lake', config: { table: 'never_written' } },
   ],
   edges: [{ from: 'orders', to: 'valid' }, { from: 'valid', to: 'shape' }, { from: 'shape', to: 'lake' }],
+  // The layout names nodes outside any upstream part: the sample must not trip over it.
+  layout: { orders: { x: 0, y: 0 }, valid: { x: 300, y: 0 }, shape: { x: 600, y: 0 }, lake: { x: 900, y: 0 } },
 };
 
 test('the rows reaching a node are the upstream events, transformed as the pipeline says', async () => {
@@ -45,7 +47,7 @@ test('the rows reaching a node are the upstream events, transformed as the pipel
 });
 
 test('a Kafka source, a node with no input and an unknown node say why there are no rows', async () => {
-  const kafka: PipelineDoc = { ...doc, nodes: [{ id: 'orders', type: 'source.kafka', config: { connection: 'local', topics: ['orders'] } }, ...doc.nodes.slice(1)] };
+  const kafka: PipelineDoc = { ...doc, nodes: [{ id: 'orders', type: 'source.kafka', config: { connection: 'local', topics: ['orders'], format: 'json' } }, ...doc.nodes.slice(1)] };
   assert.match((await sampleNode(kafka, 'valid', 10, systemClock, systemTimers)).note ?? '', /Kafka input is sampled while the pipeline runs/);
   assert.match((await sampleNode(doc, 'orders', 10, systemClock, systemTimers)).note ?? '', /nothing flows into this node/);
   assert.match((await sampleNode(doc, 'nope', 10, systemClock, systemTimers)).note ?? '', /no node "nope"/);

@@ -43,9 +43,10 @@ export async function sampleNode(doc: PipelineDoc, nodeId: string, limit: number
       nodes.push({ ...node, config: { ...config, count } } as NodeSpec);
     } else nodes.push(node);
   }
-  const sub: PipelineDoc = { ...doc, name: `${doc.name}-sample`, nodes, edges: doc.edges.filter((e) => upstream.has(e.from) && upstream.has(e.to)) };
+  // Only the upstream part: the layout (and anything else naming other nodes) stays behind.
+  const sub: PipelineDoc = { format: doc.format, version: doc.version, name: `${doc.name}-sample`, nodes, edges: doc.edges.filter((e) => upstream.has(e.from) && upstream.has(e.to)) };
   const checked = validatePipeline(sub);
-  if (!checked.ok) return { rows: [], note: 'fix the problems upstream to see sample values' };
+  if (!checked.ok) return { rows: [], note: `fix the problems upstream to see sample values (${checked.problems[0]?.message ?? 'invalid'})` };
   const home = await mkdtemp(join(tmpdir(), 'streamlake-sample-'));
   try {
     const run = createRun(checked.doc, { lakeDir: join(home, 'lake'), homeDir: home, clock, timers, maxEvents: sampleEvents, checkpointInterval: 0, previewCapacity: limit });

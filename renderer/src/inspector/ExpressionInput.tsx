@@ -1,9 +1,14 @@
 // A one-or-few-line SQL expression editor: a transparent textarea over a highlighted copy of the same
-// text (no heavy editor), inline errors as you type, and completion of upstream field names.
+// text (no heavy editor), inline errors as you type (syntax, unknown columns, type mismatches), and
+// completion of upstream fields with their types and sample values. The error sits between the input and
+// the completion list, so the list never covers it; the sample values of the columns in use show below.
 import { useId, useMemo, useRef, useState } from 'react';
 import type { KeyboardEvent } from 'react';
 import type { FieldInfo } from '../../../engine/format/fields.ts';
-import { checkExpressionText, highlight, wordAt } from './expression.ts';
+import { checkExpressionText, columnsUsed, highlight, wordAt } from './expression.ts';
+
+/** Sample values per upstream field, already formatted (`'europe'`, `42`). */
+export type Samples = ReadonlyMap<string, readonly string[]>;
 
 interface Props {
   label: string;
@@ -11,15 +16,20 @@ interface Props {
   onChange: (value: string) => void;
   fields: readonly FieldInfo[] | null;
   placeholder?: string;
-  /** Aggregate inputs are checked by the caller; this only highlights them. */
-  check?: boolean;
+  /** A window aggregate (`sum(CASE WHEN … END)`) rather than a plain expression. */
+  aggregate?: boolean;
   rows?: number;
+  /** A problem the pipeline validator found here, shown when the editor's own check finds none. */
+  error?: string;
+  samples?: Samples;
 }
 
-export function ExpressionInput({ label, value, onChange, fields, placeholder, check = true, rows = 1 }: Props) {
+export function ExpressionInput({ label, value, onChange, fields, placeholder, aggregate = false, rows = 1, error, samples }: Props) {
   const known = useMemo(() => (fields ? new Set(fields.map((f) => f.name)) : undefined), [fields]);
   const tokens = useMemo(() => highlight(value, known), [value, known]);
-  const problem = useMemo(() => (check ? checkExpressionText(value, known) : undefined), [check, value, known]);
+  const own = useMemo(() => checkExpressionText(value, fields, aggregate), [value, fields, aggregate]);
+  const problem = own ?? (error ? { message: error, position: 0, length: 0 } : undefined);
+  const used = useMemo(() => (known && samples ? columnsUsed(value, known).filter((c) => (samples.get(c)?.length ?? 0) > 0).slice(0, 3) : []), [value, known, samples]);
   const [caret, setCaret] = useState<number | null>(null);
   const [active, setActive] = useState(0);
   const area = useRef<HTMLTextAreaElement>(null);
@@ -97,19 +107,24 @@ export function ExpressionInput({ label, value, onChange, fields, placeholder, c
         onClick={(e) => setCaret(e.currentTarget.selectionStart)}
         onBlur={() => window.setTimeout(() => setCaret(null), 150)}
       />
+      {problem && value !== '' && (
+        <div className="field-error" id={errorId} role="alert">
+          {problem.message}
+        </div>
+      )}
+      {used.length > 0 && (
+        <div className="samples faint small" aria-label={`${label} sample values`}>
+          {used.map((c) => <span key={c}><span className="mono">{c}</span>: {samples?.get(c)?.join(', ')}</span>)}
+        </div>
+      )}
       {suggestions.length > 0 && (
         <div className="completion" role="listbox" id={listId} aria-label={`${label} completions`}>
           {suggestions.map((f, i) => (
             <button key={f.name} role="option" aria-selected={i === active} onMouseDown={(e) => { e.preventDefault(); accept(f.name); }}>
               <span className="mono">{f.name}</span>
-              <span className="faint small">{f.type}</span>
+              <span className="faint small">{f.type}{samples?.get(f.name)?.length ? ` · ${samples.get(f.name)?.slice(0, 3).join(', ')}` : ''}</span>
             </button>
           ))}
-        </div>
-      )}
-      {problem && value !== '' && (
-        <div className="field-error" id={errorId} role="alert">
-          {problem.message}
         </div>
       )}
     </div>
