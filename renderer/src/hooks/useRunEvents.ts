@@ -16,7 +16,8 @@ export function useRunEvents(): void {
       if (status.error) details.failure = status.error.message;
       store.getState().setStatus(status.state, details);
       // Every status carries the run's whole set of node alerts; an ended run has none.
-      store.setState({ nodeAlerts: status.nodeAlerts ?? {} });
+      const alerts = status.nodeAlerts ?? {};
+      if (JSON.stringify(alerts) !== JSON.stringify(store.getState().nodeAlerts)) store.setState({ nodeAlerts: alerts });
       if (status.state === 'failed' && status.error) store.getState().notify('error', `The run failed: ${status.error.message}`);
     };
     const applyMetrics = (snapshot: MetricsSnapshot) => {
