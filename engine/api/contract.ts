@@ -594,7 +594,7 @@ export interface KafkaProduceResult {
 // ---------------------------------------------------------------------------------------------------
 // Monitoring
 
-/** Series names: `events_per_second`, `errors`, `late`, `watermark_delay_ms`, `kafka_lag`, `queued`. */
+/** Series names: `events_per_second`, `errors`, `late`, `watermark` (event time, epoch ms), `watermark_delay_ms`, `kafka_lag`, `queued`. */
 export interface MetricsSeries {
   name: string;
   /** Node id for per-node series; absent for run-wide series. */
