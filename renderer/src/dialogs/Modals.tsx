@@ -7,6 +7,9 @@ import type { ExampleInfo, PipelineFileInfo } from '../../../engine/api/contract
 import { useApi, useHost, useStudio } from '../api/context.tsx';
 import type { Modal } from '../store/modal.ts';
 
+/** A description that takes the room left beside the title and is cut there (the title never is). */
+const clipped = { flex: '1 1 auto', minWidth: 0, overflow: 'hidden', textOverflow: 'ellipsis', whiteSpace: 'nowrap', textAlign: 'right' } as const;
+
 function when(ms: number): string {
   return new Date(ms).toLocaleString();
 }
@@ -168,8 +171,8 @@ function OpenDialog({ modal }: { modal: Extract<Modal, { kind: 'open' }> }) {
         <div className="list" role="listbox" aria-label="Examples">
           {shownExamples.map((e) => (
             <button key={e.id} role="option" aria-selected={false} aria-label={`Open example ${e.title}`} className="list-item" onClick={() => modal.resolve({ kind: 'example', id: e.id })}>
-              <span>{e.title}</span>
-              <span className="faint small">{e.description}</span>
+              <span style={{ flex: 'none' }}>{e.title}</span>
+              <span className="faint small" style={clipped} title={e.description}>{e.description}</span>
             </button>
           ))}
         </div>
