@@ -7,7 +7,7 @@ import { Area, AreaChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YA
 import type { MetricsSeries } from '../../../engine/api/contract.ts';
 import { useApi, useHost, useStudio, useStudioStore } from '../api/context.tsx';
 import { usePoll } from '../hooks/usePoll.ts';
-import { clockTick, compact, humanDuration, utc } from './units.ts';
+import { clockTick, compact, durationTick, humanDuration, utc } from './units.ts';
 
 interface Panel {
   name: string;
@@ -24,7 +24,7 @@ interface Panel {
 const panels: Panel[] = [
   { name: 'events_per_second', title: 'Throughput', unit: 'events/s', value: (v) => `${Math.round(v).toLocaleString()} events/s`, tick: compact, colour: 'var(--accent)', additive: true },
   { name: 'kafka_lag', title: 'Kafka lag', unit: 'messages', value: (v) => `${Math.round(v).toLocaleString()} messages`, tick: compact, colour: '#a07bff', additive: true },
-  { name: 'watermark_delay_ms', title: 'Watermark behind now', unit: 'behind wall clock', value: humanDuration, tick: humanDuration, colour: '#2ec4c4', additive: false },
+  { name: 'watermark_delay_ms', title: 'Watermark behind now', unit: 'behind wall clock', value: humanDuration, tick: durationTick, colour: '#2ec4c4', additive: false },
   { name: 'late', title: 'Late events', unit: 'events (total)', value: (v) => Math.round(v).toLocaleString(), tick: compact, colour: 'var(--late)', additive: true },
   { name: 'errors', title: 'Errors', unit: 'events (total)', value: (v) => Math.round(v).toLocaleString(), tick: compact, colour: 'var(--error)', additive: true },
   { name: 'queued', title: 'Queued batches', unit: 'batches', value: (v) => Math.round(v).toLocaleString(), tick: compact, colour: 'var(--muted)', additive: true },

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 // eslint-disable-next-line no-restricted-imports
 import { test } from 'node:test';
-import { compact, humanDuration, utc } from './units.ts';
+import { compact, durationTick, humanDuration, utc } from './units.ts';
 
 test('durations read in human units, whatever their size', () => {
   assert.equal(humanDuration(850), '850 ms');
@@ -19,4 +19,8 @@ test('durations read in human units, whatever their size', () => {
 test('counts and instants', () => {
   assert.deepEqual([compact(950), compact(12_500), compact(3_200_000), compact(2.25)], ['950', '13k', '3.2M', '2.3']);
   assert.equal(utc(Date.UTC(2026, 0, 1, 0, 12, 3)), '2026-01-01 00:12:03');
+});
+
+test('duration ticks stay short', () => {
+  assert.deepEqual([durationTick(850), durationTick(12_400), durationTick(252_000), durationTick(29_320_577_400)], ['850 ms', '12 s', '4 min', '339 d']);
 });

@@ -16,6 +16,13 @@ export function humanDuration(ms: number): string {
   return `${sign}${d.toLocaleString('en-US')} d${h ? ` ${h} h` : ''}`;
 }
 
+/** An axis tick for a duration: one unit, rounded (850 ms, 12 s, 4 min, 3 h, 347 d). */
+export function durationTick(ms: number): string {
+  const a = Math.abs(ms);
+  const [unit, size] = a < 1000 ? ['ms', 1] : a < 60_000 ? ['s', 1000] : a < 3_600_000 ? ['min', 60_000] : a < 86_400_000 ? ['h', 3_600_000] : ['d', 86_400_000];
+  return `${Math.round(ms / (size as number)).toLocaleString('en-US')} ${unit as string}`;
+}
+
 /** Short axis tick for a count or rate: 950, 12.5k, 3.2M. */
 export function compact(n: number): string {
   const a = Math.abs(n);
