@@ -2,7 +2,7 @@
 // text (no heavy editor), inline errors as you type (syntax, unknown columns, type mismatches), and
 // completion of upstream fields with their types and sample values. The error sits between the input and
 // the completion list, so the list never covers it; the sample values of the columns in use show below.
-import { useId, useMemo, useRef, useState } from 'react';
+import { useEffect, useId, useMemo, useRef, useState } from 'react';
 import type { KeyboardEvent } from 'react';
 import type { FieldInfo } from '../../../engine/format/fields.ts';
 import { checkExpressionText, columnsUsed, highlight, wordAt } from './expression.ts';
@@ -28,7 +28,13 @@ export function ExpressionInput({ label, value, onChange, fields, placeholder, a
   const known = useMemo(() => (fields ? new Set(fields.map((f) => f.name)) : undefined), [fields]);
   const tokens = useMemo(() => highlight(value, known), [value, known]);
   const own = useMemo(() => checkExpressionText(value, fields, aggregate), [value, fields, aggregate]);
-  const problem = own ?? (error ? { message: error, position: 0, length: 0 } : undefined);
+  // The validator answers a moment after each edit: its problem belongs to the text it was given, so it is
+  // not shown against newer text (the editor's own check covers that text at once).
+  const [errorFor, setErrorFor] = useState<{ error: string | undefined; value: string }>({ error, value });
+  // Only a new answer from the validator re-pairs it with the text as it is now.
+  useEffect(() => setErrorFor({ error, value }), [error]);
+  const external = error !== undefined && errorFor.error === error && errorFor.value === value ? error : undefined;
+  const problem = own ?? (external ? { message: external, position: 0, length: 0 } : undefined);
   const used = useMemo(() => (known && samples ? columnsUsed(value, known).filter((c) => (samples.get(c)?.length ?? 0) > 0).slice(0, 3) : []), [value, known, samples]);
   const [caret, setCaret] = useState<number | null>(null);
   const [active, setActive] = useState(0);
