@@ -220,10 +220,12 @@ function GroupView({ connection, groupId }: { connection: string; groupId: strin
         <h2>Lag over time</h2>
         <div style={{ height: 180 }}>
           <ResponsiveContainer width="100%" height="100%">
-            <AreaChart data={history.map((p) => ({ t: p.at, lag: p.lag }))} margin={{ top: 6, right: 12, bottom: 0, left: 0 }}>
+            <AreaChart data={history.map((p) => ({ t: p.at, lag: p.lag }))} margin={{ top: 6, right: 12, bottom: 14, left: 4 }}>
               <CartesianGrid stroke="var(--grid)" strokeDasharray="3 3" />
-              <XAxis dataKey="t" tickFormatter={(t) => new Date(Number(t)).toISOString().slice(11, 19)} tick={{ fill: 'var(--muted)', fontSize: 10 }} stroke="var(--border)" />
-              <YAxis tick={{ fill: 'var(--muted)', fontSize: 10 }} stroke="var(--border)" width={56} />
+              <XAxis dataKey="t" tickFormatter={(t) => new Date(Number(t)).toISOString().slice(11, 19)} tick={{ fill: 'var(--muted)', fontSize: 10 }} stroke="var(--border)"
+                label={{ value: 'time (UTC)', position: 'insideBottom', offset: -10, fill: 'var(--faint)', fontSize: 10 }} />
+              <YAxis tick={{ fill: 'var(--muted)', fontSize: 10 }} stroke="var(--border)" width={62}
+                label={{ value: 'messages behind', angle: -90, position: 'insideLeft', offset: 10, fill: 'var(--faint)', fontSize: 10, style: { textAnchor: 'middle' } }} />
               <Tooltip labelFormatter={(t) => clock(Number(t))} contentStyle={{ background: 'var(--panel)', border: '1px solid var(--border)', fontSize: 11 }} />
               <Area dataKey="lag" stroke="#a07bff" fill="#a07bff" fillOpacity={0.15} isAnimationActive={false} />
             </AreaChart>
