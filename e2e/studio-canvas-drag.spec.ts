@@ -64,6 +64,8 @@ test('dragging one node of 200 re-renders only that node', async () => {
   // Select it first, so the drag measures moving, not the one-off cost of a new selection.
   await target.click({ position: { x: 10, y: 6 } });
   await page.locator(`.react-flow__node.selected[data-id="${dragged}"]`).waitFor();
+  // The form fetches sample values of its input once per selection; let that land before measuring.
+  await page.getByRole('note', { name: 'Sample source' }).waitFor();
   await canvasSettled(page);
 
   const box = await target.boundingBox();

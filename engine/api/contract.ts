@@ -704,7 +704,8 @@ export interface StudioApi {
   kafkaDeleteConnection(params: { name: string }): Promise<void>;
   /** Tests a saved connection by name, or an unsaved one as typed in the form. */
   kafkaTestConnection(params: { name?: string; connection?: KafkaConnectionInput }): Promise<KafkaTestResult>;
-  kafkaTopics(params: { connection: string }): Promise<KafkaTopicInfo[]>;
+  /** Every topic of the connection, or only those named in `topics` (missing ones are left out). */
+  kafkaTopics(params: { connection: string; topics?: string[] }): Promise<KafkaTopicInfo[]>;
   kafkaCreateTopic(params: { connection: string; topic: string; partitions?: number; replicationFactor?: number; configs?: Record<string, string> }): Promise<void>;
   kafkaDeleteTopic(params: { connection: string; topic: string }): Promise<void>;
   kafkaPeek(params: { connection: string; topic: string; partition?: number; from?: KafkaPeekFrom; limit?: number; format?: 'auto' | 'json' | 'avro' | 'string' | 'bytes' }): Promise<KafkaMessage[]>;

@@ -161,7 +161,7 @@ export function createStudioService(options: StudioServiceOptions): StudioServic
       await kafka.forget(name);
     },
     kafkaTestConnection: (params) => connections.test(params),
-    kafkaTopics: ({ connection }) => kafka.topics(connection),
+    kafkaTopics: ({ connection, topics }) => kafka.topics(connection, topics),
     kafkaCreateTopic: ({ connection, topic, partitions, replicationFactor, configs }) => kafka.createTopic(connection, topic, partitions, replicationFactor, configs),
     kafkaDeleteTopic: ({ connection, topic }) => kafka.deleteTopic(connection, topic),
     kafkaPeek: (params) => kafka.peek(params),

@@ -128,7 +128,7 @@ const validators: ValidatorTable = {
       },
     };
   })(),
-  kafkaTopics: object({ connection: name }),
+  kafkaTopics: object({ connection: name, topics: optional(array(string({ min: 1, max: 249 }), { max: 1000 })) }),
   kafkaCreateTopic: object({
     connection: name,
     topic: string({ min: 1, max: 249, pattern: /^[A-Za-z0-9._-]+$/, patternName: 'a topic name (letters, digits, . _ -)' }),

@@ -149,3 +149,8 @@ test('search: key, value text, JSON path and value, headers, time range, and the
   assert.equal(limited.matches.length, 3);
   assert.equal(limited.truncated, true);
 });
+
+test('listing only named topics leaves the others and the missing ones out', async () => {
+  const listed = await browser.listTopics({ only: [topic, uniqueTopic('missing')] });
+  assert.deepEqual(listed.map((t) => [t.name, t.messages]), [[topic, 2 * perPartition]]);
+});

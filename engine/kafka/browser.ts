@@ -92,9 +92,12 @@ export class TopicBrowser {
     return this.admin;
   }
 
-  async listTopics(opts: { includeInternal?: boolean } = {}): Promise<TopicInfo[]> {
+  /** Every topic, or only those named in `only` (ones that do not exist are left out). */
+  async listTopics(opts: { includeInternal?: boolean; only?: readonly string[] } = {}): Promise<TopicInfo[]> {
     const admin = await this.client();
-    const names = (await admin.listTopics()).filter((t) => opts.includeInternal || !t.startsWith('__')).sort();
+    const existing = await admin.listTopics();
+    const wanted = opts.only ? new Set(opts.only) : undefined;
+    const names = existing.filter((t) => (opts.includeInternal || !t.startsWith('__')) && (!wanted || wanted.has(t))).sort();
     if (names.length === 0) return [];
     const [{ topics }, sizes] = await Promise.all([admin.fetchTopicMetadata({ topics: names }), partitionSizes(this.kafka)]);
     const result: TopicInfo[] = [];

@@ -55,9 +55,9 @@ export class KafkaScreens {
     if (cluster) await close(await cluster.catch(() => null));
   }
 
-  async topics(connection: string): Promise<KafkaTopicInfo[]> {
+  async topics(connection: string, only?: readonly string[]): Promise<KafkaTopicInfo[]> {
     const cluster = await this.cluster(connection);
-    const topics = await cluster.browser.listTopics();
+    const topics = await cluster.browser.listTopics(only ? { only } : {});
     if (topics.length === 0) return [];
     // The browser reports leaders only; replicas come from the same metadata request clients use.
     const metadata = await cluster.admin.fetchTopicMetadata({ topics: topics.map((t) => t.name) });

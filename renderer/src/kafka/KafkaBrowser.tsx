@@ -144,7 +144,10 @@ function TopicView({ connection, name }: { connection: string; name: string }) {
   const [deleting, setDeleting] = useState(false);
   const [busy, setBusy] = useState(false);
   const load = () => {
-    api.kafkaTopics({ connection }).then((all) => setTopic(all.find((t) => t.name === name) ?? null), (e: unknown) => setError(message(e)));
+    api.kafkaTopics({ connection, topics: [name] }).then((found) => {
+      setTopic(found[0] ?? null);
+      if (found.length === 0) setError(`Topic ${name} does not exist (any more) on ${connection}`);
+    }, (e: unknown) => setError(message(e)));
   };
   useEffect(load, [api, connection, name]); // load is re-created each render; these are its inputs
   if (error) return <div className="field-error" role="alert">{error}</div>;

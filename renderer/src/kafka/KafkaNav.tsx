@@ -137,7 +137,7 @@ export function KafkaNav() {
   }, [api, chosen.connection]);
   useEffect(() => setTopics(null), [chosen.connection]);
   // Counts and lag change while pipelines and producers run: keep them live, not as of the first look.
-  usePoll(refreshTopics, 5000, chosen.connection !== undefined, [refreshTopics, chosen.topic, chosen.group]);
+  usePoll(refreshTopics, 10_000, chosen.connection !== undefined, [refreshTopics]);
 
   const pick = (patch: Partial<typeof chosen>) => store.getState().setUi({ kafka: { ...store.getState().kafka, ...patch } });
 
