@@ -21,7 +21,11 @@ let admin: Admin;
 const topic = uniqueTopic('manager-orders');
 const group = `${topic}-billing`;
 const perPartition = 20;
-const base = Date.UTC(2026, 2, 1, 12, 0, 0);
+// Message times start three hours ago on a whole minute: recent enough that the broker's time-based
+// retention (7 days) keeps them for the whole spec, old enough to be before "now".
+const base = Math.floor((Date.now() - 3 * 3_600_000) / 60_000) * 60_000;
+/** `YYYY-MM-DD HH:MM` (UTC), as a user types a time into the studio. */
+const minuteText = (minutes: number): string => new Date(base + minutes * 60_000).toISOString().slice(0, 16).replace('T', ' ');
 
 async function produce(partition: number, from: number, count: number): Promise<void> {
   const producer = kafka.producer();
@@ -131,8 +135,8 @@ test('messages are found by JSON path and value, key, header and time range, wit
 
   await search.getByLabel('Header contains').fill('');
   await search.getByLabel('Key contains').fill('order-1-');
-  await search.getByLabel('From time').fill('2026-03-01 12:10');
-  await search.getByLabel('To time').fill('2026-03-01 12:13');
+  await search.getByLabel('From time').fill(minuteText(10));
+  await search.getByLabel('To time').fill(minuteText(13));
   assert.match(await run(), /^3 matches/);
   assert.deepEqual(await results.locator('td:nth-child(4)').allInnerTexts(), ['order-1-10', 'order-1-11', 'order-1-12']);
   await search.getByLabel('From time').fill('yesterday-ish');
@@ -141,17 +145,19 @@ test('messages are found by JSON path and value, key, header and time range, wit
 });
 
 test('a topic configuration override is set and reset', async () => {
+  // A retention far longer than the test messages' age: a short one would let the broker delete them,
+  // and the offset-reset test below needs them.
   const config = page.getByRole('region', { name: 'Topic configuration' });
   await config.getByRole('table', { name: 'Topic configs' }).waitFor();
   await config.getByLabel('Config name').fill('retention.ms');
-  await config.getByLabel('Config value').fill('7200000');
+  await config.getByLabel('Config value').fill('999999999999');
   await config.getByRole('button', { name: 'Set config' }).click();
   await config.getByRole('status', { name: 'Config status' }).waitFor();
   const read = async () => {
     const { resources } = await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: 2, name: topic, configNames: ['retention.ms'] }] });
     return resources[0]?.configEntries[0];
   };
-  assert.equal((await read())?.configValue, '7200000');
+  assert.equal((await read())?.configValue, '999999999999');
   await config.getByRole('button', { name: 'Reset retention.ms to default' }).click();
   await config.getByRole('status', { name: 'Config status' }).filter({ hasText: 'back to default' }).waitFor();
   assert.equal((await read())?.isDefault, true);
@@ -186,9 +192,9 @@ test('resetting a group to earliest, after a confirmation, moves its lag', async
   assert.deepEqual(await committed(), [0, 0]);
   await page.waitForFunction(() => document.querySelector('[aria-label="Total lag"]')?.textContent === '45');
 
-  // To a time: the first message at or after 12:15 is i = 15 in both partitions → lag 5 + 10.
+  // To a time: the first message at or after minute 15 is i = 15 in both partitions → lag 5 + 10.
   await reset.getByRole('combobox', { name: 'Reset to', exact: true }).selectOption('time');
-  await reset.getByLabel('Reset time').fill('2026-03-01 12:15');
+  await reset.getByLabel('Reset time').fill(minuteText(15));
   await reset.getByRole('button', { name: 'Reset offsets…' }).click();
   await dialog.getByRole('button', { name: 'Reset offsets' }).click();
   await page.waitForFunction(() => document.querySelector('[aria-label="Total lag"]')?.textContent === '15');
