@@ -9,7 +9,7 @@ import { useApi, useStudio, useStudioStore } from '../api/context.tsx';
 import { usePoll } from '../hooks/usePoll.ts';
 import { ConfirmDialog } from '../ui/ConfirmDialog.tsx';
 import { RowsTable } from '../ui/DataTable.tsx';
-import { bytes, clock, message } from './format.ts';
+import { announceTopics, bytes, clock, message } from './format.ts';
 import { MessageTable } from './MessageTable.tsx';
 import { OffsetReset } from './OffsetReset.tsx';
 import { Search } from './Search.tsx';
@@ -182,6 +182,7 @@ function TopicView({ connection, name }: { connection: string; name: string }) {
           setBusy(true);
           api.kafkaDeleteTopic({ connection, topic: topic.name }).then(() => {
             store.getState().notify('success', `Deleted topic ${topic.name}`);
+            announceTopics({ connection, removed: topic.name });
             store.getState().setUi({ kafka: { connection, topic: undefined, group: undefined } });
           }, (e: unknown) => {
             setError(message(e));

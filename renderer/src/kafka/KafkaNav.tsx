@@ -4,6 +4,8 @@ import { useCallback, useEffect, useState } from 'react';
 import type { KafkaConnectionInfo, KafkaConnectionInput, KafkaGroupInfo, KafkaSecurity, KafkaTestResult, KafkaTopicInfo } from '../../../engine/api/contract.ts';
 import { useApi, useStudio, useStudioStore } from '../api/context.tsx';
 import { usePoll } from '../hooks/usePoll.ts';
+import { announceTopics, topicsChanged } from './format.ts';
+import type { TopicsChange } from './format.ts';
 
 function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
@@ -136,6 +138,21 @@ export function KafkaNav() {
     ]);
   }, [api, chosen.connection]);
   useEffect(() => setTopics(null), [chosen.connection]);
+  // A topic created or deleted here or in the browser shows at once; the next listing confirms it.
+  useEffect(() => {
+    const onChange = (event: Event) => {
+      const change = (event as CustomEvent<TopicsChange>).detail;
+      if (change.connection !== chosen.connection) return;
+      if (change.removed) setTopics((list) => list && list.filter((t) => t.name !== change.removed));
+      if (change.created) {
+        void api.kafkaTopics({ connection: change.connection, topics: [change.created] }).then((found) => {
+          setTopics((list) => (list ? [...list.filter((t) => !found.some((f) => f.name === t.name)), ...found].sort((a, b) => a.name.localeCompare(b.name)) : found));
+        }, () => undefined);
+      }
+    };
+    window.addEventListener(topicsChanged, onChange);
+    return () => window.removeEventListener(topicsChanged, onChange);
+  }, [api, chosen.connection]);
   // Counts and lag change while pipelines and producers run: keep them live, not as of the first look.
   usePoll(refreshTopics, 10_000, chosen.connection !== undefined, [refreshTopics]);
 
@@ -187,8 +204,8 @@ export function KafkaNav() {
           {creating && chosen.connection && (
             <TopicForm connection={chosen.connection} onDone={(created) => {
               setCreating(false);
-              if (created) {
-                void refreshTopics();
+              if (created && chosen.connection) {
+                announceTopics({ connection: chosen.connection, created });
                 pick({ topic: created, group: undefined });
               }
             }} />

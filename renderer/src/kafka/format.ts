@@ -27,3 +27,16 @@ export function parseTime(text: string): number | undefined {
 export function headerText(headers: Record<string, string>): string {
   return Object.entries(headers).map(([k, v]) => `${k}=${v}`).join(' ');
 }
+
+/** Told by a screen that created or deleted a topic, so the sidebar shows it at once (a full listing of a big cluster takes seconds). */
+export const topicsChanged = 'streamlake:kafka-topics-changed';
+
+export interface TopicsChange {
+  connection: string;
+  created?: string;
+  removed?: string;
+}
+
+export function announceTopics(change: TopicsChange): void {
+  window.dispatchEvent(new CustomEvent<TopicsChange>(topicsChanged, { detail: change }));
+}
