@@ -156,3 +156,13 @@ test('listing only named topics leaves the others and the missing ones out', asy
   const listed = await browser.listTopics({ only: [topic, uniqueTopic('missing')] });
   assert.deepEqual(listed.map((t) => [t.name, t.messages]), [[topic, 2 * perPartition]]);
 });
+
+test('calls made at once share one admin client, and close leaves no connection open', async () => {
+  const fresh = new TopicBrowser({ name: 'local', brokers: [broker.bootstrap] });
+  const port = Number(broker.bootstrap.split(':')[1]);
+  const sockets = (): number => (process as unknown as { _getActiveHandles(): { remotePort?: number }[] })._getActiveHandles().filter((h) => h.remotePort === port).length;
+  const before = sockets();
+  await Promise.all([fresh.listTopics({ only: [topic] }), fresh.groups(), fresh.listTopics({ only: [topic] })]);
+  await fresh.close();
+  assert.equal(sockets(), before, 'every socket the browser opened is closed');
+});

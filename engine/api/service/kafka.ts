@@ -45,8 +45,21 @@ export class KafkaScreens {
   private readonly clusters = new Map<string, Promise<Cluster>>();
   private readonly jobs = new Map<string, Run>();
   private jobCount = 0;
+  /** Calls still running: close() waits for them, since a kafkajs admin call that outlives its client's disconnect reconnects it and keeps the process alive. */
+  private readonly inflight = new Set<Promise<unknown>>();
+  private closed = false;
 
   constructor(private readonly options: KafkaPartOptions) {}
+
+  /** Runs one call of the Kafka screens so that close() can wait for it. */
+  track<T>(work: () => Promise<T>): Promise<T> {
+    if (this.closed) return Promise.reject(new EngineError('ENG_HOST_UNAVAILABLE', 'The studio host is shutting down'));
+    const running = work();
+    this.inflight.add(running);
+    const done = (): void => void this.inflight.delete(running);
+    running.then(done, done);
+    return running;
+  }
 
   /** Drops cached clients of a connection (after it was edited or deleted). */
   async forget(name: string): Promise<void> {
@@ -251,7 +264,10 @@ export class KafkaScreens {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     await Promise.all([...this.jobs.values()].map((run) => run.stop().catch(() => undefined)));
+    // Let calls in flight finish (bounded) before their clients go: see `inflight`.
+    await Promise.race([Promise.allSettled([...this.inflight]), this.options.timers.sleep(15_000)]);
     const clusters = [...this.clusters.values()];
     this.clusters.clear();
     await Promise.all(clusters.map(async (c) => close(await c.catch(() => null))));
@@ -285,7 +301,13 @@ export class KafkaScreens {
           cluster.lagTimer = null;
           return;
         }
-        cluster.lag.sample().catch(() => undefined).finally(loop);
+        if (this.closed) {
+          cluster.lagTimer = null;
+          return;
+        }
+        void this.track(() => cluster.lag.sample()).catch(() => undefined).finally(() => {
+          if (!this.closed) loop();
+        });
       });
     };
     loop();
