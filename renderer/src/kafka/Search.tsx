@@ -48,7 +48,7 @@ export function Search({ connection, topic }: { connection: string; topic: Kafka
     <form className="card" aria-label="Search messages" onSubmit={(e) => { e.preventDefault(); void search(); }}>
       <div className="section-head"><h2>Search messages</h2></div>
       <div className="row wrap">
-        <select aria-label="Search partition" value={partition} onChange={(e) => setPartition(e.target.value)}>
+        <select aria-label="Search scope" value={partition} onChange={(e) => setPartition(e.target.value)}>
           <option value="all">all partitions</option>
           {topic.partitions.map((p) => <option key={p.partition} value={p.partition}>partition {p.partition}</option>)}
         </select>
