@@ -45,6 +45,17 @@ studioPerFile((opened) => {
 
 test('dragging one node of 200 re-renders only that node', async () => {
   await importPipelineFile(page, 'two-hundred-nodes.json', JSON.stringify(bigPipeline()));
+  await canvasNode(page, 'orders_0').waitFor();
+  await canvasSettled(page);
+  // Fit stops at a readable zoom, so 200 nodes do not all fit: zoom out with the wheel, anchored at the
+  // pipeline's top left corner, until every node is drawn (only nodes in view are drawn past 120).
+  const canvasBox = await page.getByRole('region', { name: 'Pipeline canvas' }).boundingBox();
+  assert.ok(canvasBox);
+  for (let i = 0; i < 30 && (await page.getByRole('group', { name: /^Node / }).count()) < 200; i++) {
+    await page.mouse.move(canvasBox.x + 70, canvasBox.y + 70);
+    await page.mouse.wheel(0, 400);
+    await canvasSettled(page);
+  }
   const dragged = 'valid_20';
   const target = canvasNode(page, dragged);
   await target.waitFor();
@@ -53,6 +64,8 @@ test('dragging one node of 200 re-renders only that node', async () => {
   // Select it first, so the drag measures moving, not the one-off cost of a new selection.
   await target.click({ position: { x: 10, y: 6 } });
   await page.locator(`.react-flow__node.selected[data-id="${dragged}"]`).waitFor();
+  // The form fetches sample values of its input once per selection; let that land before measuring.
+  await page.getByRole('note', { name: 'Sample source' }).waitFor();
   await canvasSettled(page);
 
   const box = await target.boundingBox();

@@ -50,7 +50,7 @@ test('an older snapshot gives a different answer than now', async () => {
   await runOnce();
 
   await page.getByRole('tab', { name: 'Lake' }).click();
-  await page.getByRole('option', { name: /orders_history/ }).click();
+  await page.getByRole('listbox', { name: 'Lake tables' }).getByRole('option', { name: /orders_history/ }).click();
   const snapshots = page.getByRole('list', { name: 'Snapshot timeline' }).getByRole('listitem');
   await eventually(page, 'two snapshots', () => snapshots.count(), (n) => n >= 2);
   const oldest = snapshots.last();

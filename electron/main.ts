@@ -170,6 +170,20 @@ function createWindow(): void {
   });
   windows.add(window);
   window.on('closed', () => windows.delete(window));
+  // With unsaved work the renderer refuses to unload (beforeunload); a browser then asks "Leave site?",
+  // Electron only cancels the close and asks nothing, so the question is asked here.
+  window.webContents.on('will-prevent-unload', (event) => {
+    const choice = dialog.showMessageBoxSync(window, {
+      type: 'question',
+      buttons: ['Discard changes', 'Cancel'],
+      defaultId: 1,
+      cancelId: 1,
+      title: 'Discard unsaved changes?',
+      message: 'The pipeline has changes that are not saved.',
+      detail: 'Closing throws them away (the last autosave is offered again at the next start).',
+    });
+    if (choice === 0) event.preventDefault();
+  });
   window.once('ready-to-show', () => window.show());
   void window.loadURL(`${origin}/index.html`);
 }

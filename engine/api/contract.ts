@@ -75,6 +75,13 @@ export interface FlinkJobRef {
   jobId: string;
 }
 
+/** Rows arriving at a node, from a short run of what is upstream of it (for editors' sample values). */
+export interface NodeSample {
+  rows: WireRow[];
+  /** Why there are no (or only some) rows, in plain words. */
+  note?: string;
+}
+
 export type ImportResult = { ok: true; doc: PipelineDoc } | { ok: false; problems: Problem[] };
 
 export interface PipelineFileInfo {
@@ -106,7 +113,8 @@ export interface AutosaveSlot {
 // ---------------------------------------------------------------------------------------------------
 // Running
 
-export type RunState = 'idle' | 'starting' | 'running' | 'stopping' | 'finished' | 'failed';
+/** `paused`: the sources wait after their last batch (runPause); everything downstream keeps draining. */
+export type RunState = 'idle' | 'starting' | 'running' | 'paused' | 'stopping' | 'finished' | 'failed';
 
 export interface RunStatus {
   state: RunState;
@@ -127,6 +135,17 @@ export interface RunStatus {
    * that an earlier run had already read to its end: "Nothing new since checkpoint 12; Reset to start over".
    */
   notice?: string;
+  /** Trouble a node reports while the run goes on (e.g. its broker cannot be reached), by node id. */
+  nodeAlerts?: Record<string, string>;
+}
+
+/** What `runApply` did with an edited pipeline. */
+export interface ApplyResult {
+  /** True when the run was restarted from its last checkpoint with the edited pipeline. */
+  applied: boolean;
+  /** Why the edit cannot take over the running pipeline's state (when not applied). */
+  reasons: string[];
+  status: RunStatus;
 }
 
 export interface RunOptions {
@@ -683,6 +702,63 @@ export interface LagPoint {
   lag: number;
 }
 
+/** One configuration entry of a topic, as the broker reports it. */
+export interface KafkaTopicConfigEntry {
+  name: string;
+  /** Null for a sensitive value, which the broker never returns. */
+  value: string | null;
+  /** Set on the topic itself, as opposed to inherited from the broker or Kafka's default. */
+  overridden: boolean;
+  readOnly: boolean;
+  sensitive: boolean;
+}
+
+/** Where a consumer group's offsets go: the earliest or latest offset, or the first message at/after a time (epoch ms). */
+export type KafkaOffsetTarget = 'earliest' | 'latest' | { timestamp: number };
+
+export interface KafkaOffsetReset {
+  groupId: string;
+  target: KafkaOffsetTarget;
+  /** Per partition: committed offset now (null: never committed), where it goes, and the lag before and after. */
+  moves: { topic: string; partition: number; from: number | null; to: number; lagBefore: number; lagAfter: number }[];
+  lagBefore: number;
+  lagAfter: number;
+  /** False for a dry run (the plan a confirmation dialog shows). */
+  applied: boolean;
+}
+
+export interface KafkaSearchParams {
+  connection: string;
+  topic: string;
+  partition?: number;
+  /** Epoch ms, inclusive. */
+  fromMs?: number;
+  /** Epoch ms, exclusive. */
+  toMs?: number;
+  /** Text the key contains (case-insensitive). */
+  key?: string;
+  /** Text the value contains (case-insensitive). */
+  text?: string;
+  /** `$.customer.city`, `items[0].sku`: the value has this path… */
+  jsonPath?: string;
+  /** …and, when given, the value there written as text equals this. */
+  jsonValue?: string;
+  /** Text a header's name or value contains (case-insensitive). */
+  header?: string;
+  limit?: number;
+  /** Most messages read in all (default 100,000). */
+  maxScan?: number;
+  format?: 'auto' | 'json' | 'avro' | 'string' | 'bytes';
+}
+
+export interface KafkaSearchResult {
+  /** Oldest first. */
+  messages: KafkaMessage[];
+  scanned: number;
+  /** The limit or maxScan stopped the search before the end of the range. */
+  truncated: boolean;
+}
+
 export interface KafkaProduceResult {
   topic: string;
   partition: number;
@@ -692,7 +768,7 @@ export interface KafkaProduceResult {
 // ---------------------------------------------------------------------------------------------------
 // Monitoring
 
-/** Series names: `events_per_second`, `errors`, `late`, `watermark_delay_ms`, `kafka_lag`, `queued`. */
+/** Series names: `events_per_second`, `errors`, `late`, `watermark` (event time, epoch ms), `watermark_delay_ms`, `kafka_lag`, `queued`. */
 export interface MetricsSeries {
   name: string;
   /** Node id for per-node series; absent for run-wide series. */
@@ -736,7 +812,9 @@ export type StudioEvent =
   | { type: 'job.progress'; progress: JobProgress }
   | { type: 'log'; entry: LogEntry }
   /** A table got a new snapshot or ref (pipeline commit, maintenance, tag): lake views and live SQL refresh. */
-  | { type: 'lake.changed'; table: string };
+  | { type: 'lake.changed'; table: string }
+  /** A node of the current run reports trouble (message) or that it is over (null). */
+  | { type: 'node.alert'; runId: string; nodeId: string; message: string | null; at: number };
 
 export type StudioEventType = StudioEvent['type'];
 export type StudioListener = (event: StudioEvent) => void;
@@ -764,6 +842,8 @@ export interface StudioApi {
   flinkSubmit(params: { endpoint: string; doc: PipelineDoc }): Promise<FlinkJobRef>;
   flinkJobStatus(params: FlinkJobRef & { endpoint: string }): Promise<{ status: string }>;
   flinkJobStop(params: FlinkJobRef & { endpoint: string }): Promise<void>;
+  /** Runs the part upstream of `nodeId` briefly on its own (generators capped, nothing written) and returns the rows reaching the node. */
+  pipelineSample(params: { doc: PipelineDoc; nodeId: string; limit?: number }): Promise<NodeSample>;
 
   // files
   fileList(): Promise<PipelineFileInfo[]>;
@@ -790,6 +870,14 @@ export interface StudioApi {
    */
   runReset(params: { pipelineName: string; doc?: PipelineDoc; tables?: ResetTables }): Promise<ResetResult>;
   runStatus(): Promise<RunStatus>;
+  /** Holds the sources after their current batch (their backpressure path); the rest drains. */
+  runPause(): Promise<RunStatus>;
+  runResume(): Promise<RunStatus>;
+  /**
+   * Takes an edited pipeline into the running one: stops with a final checkpoint and starts the edit from
+   * it, when the edit keeps the checkpointed state meaningful; otherwise leaves the run alone and says why.
+   */
+  runApply(params: { doc: PipelineDoc }): Promise<ApplyResult>;
   /** Latest metrics of the current or last run; null before any run. */
   runMetrics(): Promise<MetricsSnapshot | null>;
   nodePreview(params: { nodeId: string; port?: PortName; limit?: number }): Promise<NodePreview>;
@@ -807,6 +895,8 @@ export interface StudioApi {
    */
   lakeSetPartitionSpec(params: { table: string; partitionBy: string[] }): Promise<LakeTableDetail['partitionSpec']>;
   lakeCreateBranch(params: { table: string; branch: string; snapshotId?: SnapshotIdText }): Promise<LakeRef>;
+  /** Deletes a branch other than main (its snapshots stay until expired). */
+  lakeDeleteBranch(params: { table: string; branch: string }): Promise<void>;
   /** Moves `target` (default main) forward to the head of `branch`; fails if not a fast-forward. */
   lakeFastForward(params: { table: string; branch: string; target?: string }): Promise<LakeRef>;
   /** Sets main back to an older snapshot of its history. */
@@ -835,7 +925,8 @@ export interface StudioApi {
   kafkaDeleteConnection(params: { name: string }): Promise<void>;
   /** Tests a saved connection by name, or an unsaved one as typed in the form. */
   kafkaTestConnection(params: { name?: string; connection?: KafkaConnectionInput }): Promise<KafkaTestResult>;
-  kafkaTopics(params: { connection: string }): Promise<KafkaTopicInfo[]>;
+  /** Every topic of the connection, or only those named in `topics` (missing ones are left out). */
+  kafkaTopics(params: { connection: string; topics?: string[] }): Promise<KafkaTopicInfo[]>;
 
   // ClickHouse (sink.clickhouse connections)
   clickhouseConnections(): Promise<ClickHouseConnectionInfo[]>;
@@ -852,7 +943,17 @@ export interface StudioApi {
   kafkaCreateTopic(params: { connection: string; topic: string; partitions?: number; replicationFactor?: number; configs?: Record<string, string> }): Promise<void>;
   kafkaDeleteTopic(params: { connection: string; topic: string }): Promise<void>;
   kafkaPeek(params: { connection: string; topic: string; partition?: number; from?: KafkaPeekFrom; limit?: number; format?: 'auto' | 'json' | 'avro' | 'protobuf' | 'json-schema' | 'string' | 'bytes' }): Promise<KafkaMessage[]>;
+  /** Finds messages by key, value text, JSON path and value, header and time range; reads at most maxScan messages. */
+  kafkaSearch(params: KafkaSearchParams): Promise<KafkaSearchResult>;
+  kafkaTopicConfig(params: { connection: string; topic: string }): Promise<KafkaTopicConfigEntry[]>;
+  /** Sets (text) or removes (null, back to the default) topic-level overrides; returns the configuration after. */
+  kafkaAlterTopicConfig(params: { connection: string; topic: string; set: Record<string, string | null> }): Promise<KafkaTopicConfigEntry[]>;
   kafkaGroups(params: { connection: string }): Promise<KafkaGroupInfo[]>;
+  /**
+   * Moves a consumer group's committed offsets (every topic it committed on, or `topic`). `dryRun` only
+   * returns the plan. Fails with ENG_KAFKA_GROUP_ACTIVE while the group has members.
+   */
+  kafkaResetOffsets(params: { connection: string; groupId: string; to: KafkaOffsetTarget; topic?: string; dryRun?: boolean }): Promise<KafkaOffsetReset>;
   /** Lag sampled by the host over time (sampling starts on the first call for a group). */
   kafkaLagHistory(params: { connection: string; groupId: string; sinceMs?: number }): Promise<LagPoint[]>;
   kafkaProduce(params: { connection: string; topic: string; key?: string | null; value: string | null; headers?: Record<string, string>; partition?: number }): Promise<KafkaProduceResult>;
@@ -900,6 +1001,7 @@ const methodTable: Record<StudioMethod, true> = {
   flinkSubmit: true,
   flinkJobStatus: true,
   flinkJobStop: true,
+  pipelineSample: true,
   fileList: true,
   fileOpen: true,
   fileSave: true,
@@ -912,6 +1014,9 @@ const methodTable: Record<StudioMethod, true> = {
   runStop: true,
   runReset: true,
   runStatus: true,
+  runPause: true,
+  runResume: true,
+  runApply: true,
   runMetrics: true,
   nodePreview: true,
   windowExplain: true,
@@ -922,6 +1027,7 @@ const methodTable: Record<StudioMethod, true> = {
   lakeDeleteTag: true,
   lakeSetPartitionSpec: true,
   lakeCreateBranch: true,
+  lakeDeleteBranch: true,
   lakeFastForward: true,
   lakeRollback: true,
   lakeDiff: true,
@@ -946,7 +1052,11 @@ const methodTable: Record<StudioMethod, true> = {
   kafkaCreateTopic: true,
   kafkaDeleteTopic: true,
   kafkaPeek: true,
+  kafkaSearch: true,
+  kafkaTopicConfig: true,
+  kafkaAlterTopicConfig: true,
   kafkaGroups: true,
+  kafkaResetOffsets: true,
   kafkaLagHistory: true,
   kafkaProduce: true,
   kafkaProduceGenerator: true,

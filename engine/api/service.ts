@@ -23,6 +23,7 @@ import { KafkaScreens } from './service/kafka.ts';
 import { PipelineTrust } from './service/trust.ts';
 import { SchemaScreens } from './service/schemas.ts';
 import { flinkExport, flinkStatus, flinkStop, flinkSubmit } from './service/flink.ts';
+import { sampleNode } from './service/sample.ts';
 import { FileConnectionStore } from '../kafka/connections.ts';
 import type { ConnectionStore } from '../kafka/connections.ts';
 
@@ -120,6 +121,11 @@ export function createStudioService(options: StudioServiceOptions): StudioServic
       const result = parsePipelineText(text);
       return result.ok ? { ok: true, doc: result.doc } : { ok: false, problems: result.problems };
     },
+    pipelineSample: async ({ doc, nodeId, limit }) => {
+      const checked = validatePipeline(doc);
+      // An invalid document may still have a valid upstream part: sample from the document as sent.
+      return sampleNode(checked.ok ? checked.doc : doc, nodeId, limit ?? 100, clock, timers);
+    },
 
     fileList: () => files.list(),
     fileOpen: ({ path }) => files.open(path),
@@ -145,6 +151,9 @@ export function createStudioService(options: StudioServiceOptions): StudioServic
     runStop: () => runs.stop(),
     runReset: ({ pipelineName, doc, tables }) => runs.reset(pipelineName, doc, tables),
     runStatus: async () => runs.status(),
+    runPause: async () => runs.pause(),
+    runResume: async () => runs.resume(),
+    runApply: ({ doc }) => runs.apply(doc),
     runMetrics: async () => runs.metrics(),
     nodePreview: async ({ nodeId, port, limit }) => runs.preview(nodeId, port, limit),
     windowExplain: async ({ nodeId }) => runs.explain(nodeId),
@@ -156,6 +165,7 @@ export function createStudioService(options: StudioServiceOptions): StudioServic
     lakeDeleteTag: ({ table, tag }) => lake.deleteTag(table, tag),
     lakeSetPartitionSpec: ({ table, partitionBy }) => lake.setPartitionSpec(table, partitionBy),
     lakeCreateBranch: ({ table, branch, snapshotId }) => lake.createBranch(table, branch, snapshotId),
+    lakeDeleteBranch: ({ table, branch }) => lake.deleteBranch(table, branch),
     lakeFastForward: ({ table, branch, target }) => lake.fastForward(table, branch, target),
     lakeRollback: ({ table, snapshotId }) => lake.rollback(table, snapshotId),
     lakeDiff: ({ table, from, to }) => lake.diff(table, from, to),
@@ -185,13 +195,17 @@ export function createStudioService(options: StudioServiceOptions): StudioServic
     clickhouseConnections: () => clickhouseConnections.list(),
     clickhouseSaveConnection: ({ connection }) => clickhouseConnections.save(connection),
     clickhouseTestConnection: (params) => clickhouseConnections.test(params),
-    kafkaTopics: ({ connection }) => kafka.topics(connection),
-    kafkaCreateTopic: ({ connection, topic, partitions, replicationFactor, configs }) => kafka.createTopic(connection, topic, partitions, replicationFactor, configs),
-    kafkaDeleteTopic: ({ connection, topic }) => kafka.deleteTopic(connection, topic),
-    kafkaPeek: (params) => kafka.peek(params),
-    kafkaGroups: ({ connection }) => kafka.groups(connection),
-    kafkaLagHistory: ({ connection, groupId, sinceMs }) => kafka.lagHistory(connection, groupId, sinceMs),
-    kafkaProduce: (params) => kafka.produce(params),
+    kafkaTopics: ({ connection, topics }) => kafka.track(() => kafka.topics(connection, topics)),
+    kafkaCreateTopic: ({ connection, topic, partitions, replicationFactor, configs }) => kafka.track(() => kafka.createTopic(connection, topic, partitions, replicationFactor, configs)),
+    kafkaDeleteTopic: ({ connection, topic }) => kafka.track(() => kafka.deleteTopic(connection, topic)),
+    kafkaPeek: (params) => kafka.track(() => kafka.peek(params)),
+    kafkaSearch: (params) => kafka.track(() => kafka.search(params)),
+    kafkaTopicConfig: ({ connection, topic }) => kafka.track(() => kafka.topicConfig(connection, topic)),
+    kafkaAlterTopicConfig: ({ connection, topic, set }) => kafka.track(() => kafka.alterTopicConfig(connection, topic, set)),
+    kafkaGroups: ({ connection }) => kafka.track(() => kafka.groups(connection)),
+    kafkaResetOffsets: ({ connection, groupId, to, topic, dryRun }) => kafka.track(() => kafka.resetOffsets(connection, groupId, to, topic, dryRun ?? false)),
+    kafkaLagHistory: ({ connection, groupId, sinceMs }) => kafka.track(() => kafka.lagHistory(connection, groupId, sinceMs)),
+    kafkaProduce: (params) => kafka.track(() => kafka.produce(params)),
     kafkaProduceGenerator: (params) => kafka.produceGenerator(params),
     schemaSubjects: ({ connection }) => schemas.subjects(connection),
     schemaVersion: ({ connection, subject, version }) => schemas.version(connection, subject, version),

@@ -39,6 +39,8 @@ export interface WsTransport extends Transport {
   /** Resolves once connected (or at once when already connected). */
   ready(): Promise<void>;
   connected(): boolean;
+  /** Tries to connect now instead of at the next backoff step (a "Reconnect" button). */
+  reconnect(): void;
   close(): void;
 }
 
@@ -171,6 +173,13 @@ export function createWsTransport(options: WsTransportOptions): WsTransport {
       return new Promise((resolve, reject) => waiting.push({ run: resolve, fail: reject }));
     },
     connected: () => isOpen,
+    reconnect() {
+      if (closed || socket) return;
+      retry?.cancel();
+      retry = null;
+      delay = minDelay;
+      connect();
+    },
     close() {
       closed = true;
       retry?.cancel();

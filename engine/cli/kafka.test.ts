@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { uniqueTopic, useTestBroker, type TestBroker } from '../testing/kafka.ts';
+import { kcat } from '../testing/kcat.ts';
 
 const bin = new URL('./bin.js', import.meta.url).pathname;
 let broker: TestBroker;
@@ -25,8 +26,7 @@ test('produce publishes generated events that kcat reads back', () => {
   const topic = uniqueTopic('produce');
   const r = cli('produce', 'sales_orders', '--topic', topic, '--count', '500', '--brokers', broker.bootstrap, '--key', 'order_id', '--partitions', '2', '--quiet');
   assert.equal(r.status, 0, r.stderr);
-  const read = spawnSync('kcat', ['-C', '-b', broker.bootstrap, '-t', topic, '-e', '-q', '-f', '%k\t%s\n'], { encoding: 'utf8' });
-  const lines = read.stdout.trim().split('\n');
+  const lines = kcat(['-C', '-b', broker.bootstrap, '-t', topic, '-e', '-q', '-f', '%k\t%s\n']).trim().split('\n');
   assert.equal(lines.length, 500);
   const [key, value] = lines[0]!.split('\t');
   assert.equal((JSON.parse(value!) as { order_id: string }).order_id, key);

@@ -3,7 +3,9 @@
 export type { CompiledExpression } from './expression.ts';
 export { compileExpression, isTruthy } from './expression.ts';
 export type { ExpressionIssue } from './check.ts';
-export { checkExpression } from './check.ts';
+export { checkAggregate, checkExpression } from './check.ts';
+export type { StaticType } from './types.ts';
+export { expressionStaticType, staticTypeOf, typeIssues } from './types.ts';
 export type { AggregateFunction, AggregateSpec } from './aggregate.ts';
 export { parseAggregate } from './aggregate.ts';
 export type { Token, TokenKind } from './highlight.ts';

@@ -1,5 +1,6 @@
 // Which fields each node's output rows have, where that can be known without running anything. The
 // validator uses it to catch references to fields that do not exist; the studio uses it for completion.
+import { expressionStaticType, staticTypeOf } from '../expr/index.ts';
 import { datasetInfo } from './datasets.ts';
 import type { FieldInfo, FieldType } from './datasets.ts';
 import type { EdgeSpec, NodeSpec, PipelineDoc } from './pipeline.ts';
@@ -152,7 +153,9 @@ export function expressionType(text: string, columns: Map<string, FieldType>): F
   if (/^'([^']|'')*'$/.test(trimmed)) return 'string';
   const cast = castType.exec(text);
   if (cast?.[1] !== undefined) return sqlTypes[cast[1].toLowerCase()] ?? 'unknown';
-  return 'unknown';
+  // Anything else: what the expression checker infers (upper(region) is text, amount * 2 a number).
+  const inferred = expressionStaticType(text, new Map([...columns].map(([name, type]) => [name, staticTypeOf(type)])));
+  return inferred === 'number' ? 'double' : inferred === 'string' || inferred === 'boolean' || inferred === 'timestamp' ? inferred : 'unknown';
 }
 
 const aggregateCall = /^\s*([A-Za-z_]+)\s*\(\s*(?:distinct\s+)?(.*?)\s*\)\s*$/is;

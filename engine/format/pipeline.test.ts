@@ -222,6 +222,11 @@ test('window rules: missing time field, durations, slide longer than size, aggre
   expectProblem(doc, '/nodes/3/config/aggregates/bad', /unknown aggregate 'median'/, 'ENG_EXPR_UNKNOWN_FUNCTION');
   expectProblem(doc, '/nodes/3/config/aggregates/star', /only count\(\*\) takes \*/, 'ENG_EXPR_SYNTAX');
   doc = salesDoc();
+  config(doc, 3).aggregates = { text_total: 'sum(region)', europe: "sum(CASE WHEN region = 'europe' THEN amount ELSE 0 END)" };
+  const typed = expectProblem(doc, '/nodes/3/config/aggregates/text_total', /sum\(\) needs numbers, but region is text/, 'ENG_EXPR_TYPE');
+  assert.equal(typed.position, 4);
+  assert.equal(validatePipeline(doc).problems.some((p) => p.path.endsWith('/aggregates/europe')), false, 'an aggregate over a CASE expression is valid');
+
   config(doc, 3).aggregates = {};
   expectProblem(doc, '/nodes/3/config/aggregates', /at least one aggregate/);
 });
@@ -343,15 +348,15 @@ test('bad JSON gives one parse problem with line and column', () => {
   assert.equal(truncated.problems[0]?.line, 1);
 });
 
-test('field inference follows generators, maps, filters and windows', () => {
+test('field inference follows generators, maps (types of computed columns too), filters and windows', () => {
   const result = validatePipeline(salesDoc());
   assert.ok(result.ok);
   const fields = inferFields(result.doc);
   assert.deepEqual(fields.get('orders')?.map((f) => f.name), ['order_id', 'customer_id', 'product', 'category', 'region', 'quantity', 'unit_price', 'amount', 'event_time']);
   assert.deepEqual(fields.get('valid'), fields.get('orders'));
-  assert.deepEqual(fields.get('shape'), [{ name: 'region', type: 'unknown' }, { name: 'amount', type: 'double' }, { name: 'event_time', type: 'timestamp' }, { name: 'is_big', type: 'unknown' }]);
+  assert.deepEqual(fields.get('shape'), [{ name: 'region', type: 'string' }, { name: 'amount', type: 'double' }, { name: 'event_time', type: 'timestamp' }, { name: 'is_big', type: 'boolean' }]);
   assert.deepEqual(fields.get('per_min'), [
-    { name: 'region', type: 'unknown' }, { name: 'window_start', type: 'timestamp' }, { name: 'window_end', type: 'timestamp' },
+    { name: 'region', type: 'string' }, { name: 'window_start', type: 'timestamp' }, { name: 'window_end', type: 'timestamp' },
     { name: 'orders', type: 'long' }, { name: 'revenue', type: 'double' }, { name: 'avg_order', type: 'double' }, { name: 'max_order', type: 'double' },
   ]);
   assert.deepEqual(fields.get('lake'), []);

@@ -2,7 +2,8 @@
 // Documents are untrusted input (imported files, the UI, the CLI): nothing here evaluates user text.
 import type { InputEncoding } from './encodings.ts';
 import type { ErrorCode } from '../errors.ts';
-import { checkExpression, parseAggregate } from '../expr/index.ts';
+import { checkAggregate, checkExpression, staticTypeOf } from '../expr/index.ts';
+import type { ExpressionIssue, StaticType } from '../expr/index.ts';
 import { parseDuration } from './duration.ts';
 import { inferFields, inputFields } from './fields.ts';
 import type { FieldInfo } from './fields.ts';
@@ -357,7 +358,6 @@ const portNames = ['out', 'error', 'late'] as const;
 export const lakeTypePattern = /^(string|int|long|double|float|boolean|timestamp|timestamptz|date|binary|uuid|decimal\(\s*\d+\s*,\s*\d+\s*\))$/;
 const partitionTransform = /^(?:([A-Za-z_][A-Za-z0-9_]*)|(?:year|month|day|hour)\(\s*([A-Za-z_][A-Za-z0-9_]*)\s*\)|(?:bucket|truncate)\(\s*\d+\s*,\s*([A-Za-z_][A-Za-z0-9_]*)\s*\))$/;
 const sortKey = /^(?:([A-Za-z_][A-Za-z0-9_]*)|(?:year|month|day|hour)\(\s*([A-Za-z_][A-Za-z0-9_]*)\s*\)|truncate\(\s*\d+\s*,\s*([A-Za-z_][A-Za-z0-9_]*)\s*\))(?:\s+(?:asc|desc|ASC|DESC))?(?:\s+(?:nulls|NULLS)\s+(?:first|last|FIRST|LAST))?$/;
-const aggregateArgument = /^(\s*[A-Za-z_]+\s*\(\s*(?:distinct\s+)?)(.*?)\s*\)\s*$/is;
 
 interface CheckedNode {
   index: number;
@@ -622,10 +622,12 @@ class DocumentCheck {
 class NodeCheck {
   private readonly path: string;
   private readonly names: string[] | undefined;
+  private readonly types: Map<string, StaticType> | undefined;
 
   constructor(private readonly node: CheckedNode, private readonly input: FieldInfo[] | null, private readonly problems: Problem[]) {
     this.path = `${pointer('nodes', node.index)}/config`;
     this.names = input?.map((f) => f.name);
+    this.types = input ? new Map(input.map((f) => [f.name, staticTypeOf(f.type)])) : undefined;
   }
 
   run(): void {
@@ -693,10 +695,14 @@ class NodeCheck {
     for (const [name, text] of Object.entries(this.node.config[key] as Record<string, string>)) this.checkText(text, pointer(key, name), `"${key}.${name}"`);
   }
 
-  private checkText(text: string, sub: string, label: string, offset = 0): void {
-    for (const issue of checkExpression(text, this.names)) {
-      const code = (issue as { code?: ErrorCode }).code ?? 'ENG_EXPR_SYNTAX';
-      const position = issue.position + offset;
+  private checkText(text: string, sub: string, label: string): void {
+    this.report(checkExpression(text, this.names, this.types), sub, label);
+  }
+
+  private report(issues: readonly ExpressionIssue[], sub: string, label: string): void {
+    for (const issue of issues) {
+      const code = issue.code ?? 'ENG_EXPR_SYNTAX';
+      const position = issue.position;
       this.problems.push({
         path: this.path + sub,
         code,
@@ -749,24 +755,7 @@ class NodeCheck {
     for (const [name, text] of Object.entries(config.aggregates as Record<string, string>)) {
       const sub = pointer('aggregates', name);
       if (taken.has(name)) this.add(sub, `aggregate "${name}" has the same name as ${name.startsWith('window_') ? 'a window bound' : 'a group-by field'}; output columns must be unique`);
-      try {
-        parseAggregate(text);
-      } catch (error) {
-        const details = (error as { details?: { position?: number; length?: number } }).details;
-        const code = (error as { code?: ErrorCode }).code ?? 'ENG_EXPR_SYNTAX';
-        const position = details?.position;
-        this.problems.push({
-          path: this.path + sub,
-          code,
-          message: `"aggregates.${name}"${position === undefined ? '' : ` at character ${position}`}: ${(error as Error).message}`,
-          ...(position === undefined ? {} : { position }),
-          ...(details?.length === undefined ? {} : { length: details.length }),
-        });
-        continue;
-      }
-      const call = aggregateArgument.exec(text);
-      const argument = call?.[2];
-      if (call && argument !== undefined && argument.trim() !== '*') this.checkText(argument, sub, `"aggregates.${name}"`, (call[1] ?? '').length);
+      this.report(checkAggregate(text, this.names, this.types), sub, `"aggregates.${name}"`);
     }
   }
 

@@ -77,24 +77,32 @@ function headerText(value: unknown): string {
 
 export class TopicBrowser {
   private readonly kafka: Kafka;
-  private admin: Admin | undefined;
+  /** One admin client, created by the first call; a promise so calls made at once share it (two would leak one). */
+  private admin: Promise<Admin> | undefined;
 
   constructor(private readonly connection: ConnectionConfig, private readonly log?: KafkaLog, private readonly timers: Timers = systemTimers) {
     this.kafka = kafkaClient(connection, { clientId: 'streamlake-browser', log, retry: { retries: 2 } });
   }
 
-  private async client(): Promise<Admin> {
+  private client(): Promise<Admin> {
     if (!this.admin) {
       const admin = this.kafka.admin();
-      await admin.connect();
-      this.admin = admin;
+      const connected = admin.connect().then(() => admin);
+      this.admin = connected;
+      // A failed connect is not kept: the next call tries again.
+      connected.catch(() => {
+        if (this.admin === connected) this.admin = undefined;
+      });
     }
     return this.admin;
   }
 
-  async listTopics(opts: { includeInternal?: boolean } = {}): Promise<TopicInfo[]> {
+  /** Every topic, or only those named in `only` (ones that do not exist are left out). */
+  async listTopics(opts: { includeInternal?: boolean; only?: readonly string[] } = {}): Promise<TopicInfo[]> {
     const admin = await this.client();
-    const names = (await admin.listTopics()).filter((t) => opts.includeInternal || !t.startsWith('__')).sort();
+    const existing = await admin.listTopics();
+    const wanted = opts.only ? new Set(opts.only) : undefined;
+    const names = existing.filter((t) => (opts.includeInternal || !t.startsWith('__')) && (!wanted || wanted.has(t))).sort();
     if (names.length === 0) return [];
     const [{ topics }, sizes] = await Promise.all([admin.fetchTopicMetadata({ topics: names }), partitionSizes(this.kafka)]);
     const result: TopicInfo[] = [];
@@ -254,8 +262,9 @@ export class TopicBrowser {
   }
 
   async close(): Promise<void> {
-    await this.admin?.disconnect();
+    const admin = this.admin;
     this.admin = undefined;
+    await (await admin?.catch(() => undefined))?.disconnect();
   }
 }
 

@@ -4,7 +4,7 @@
 // computed independently from the topic (read back with kcat). STREAMLAKE_CRASH_EVENTS sets the topic
 // size (default 1 000 000, as the issue asks; about two minutes on our 2-core machines).
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +14,7 @@ import { openLake, readRows } from '../lake/index.ts';
 import type { PipelineDoc } from '../format/pipeline.ts';
 import type { Row } from '../runtime/types.ts';
 import { uniqueTopic, useTestBroker, type TestBroker } from '../testing/kafka.ts';
+import { kcat } from '../testing/kcat.ts';
 import { kafkaClient } from './connections.ts';
 
 const worker = new URL('./crash/worker.ts', import.meta.url).pathname;
@@ -35,8 +36,7 @@ function produceChunk(topic: string, dir: string, count: number): void {
   }
   const file = join(dir, `chunk-${produced}.jsonl`);
   writeFileSync(file, lines.join('\n') + '\n');
-  const r = spawnSync('kcat', ['-P', '-b', broker.bootstrap, '-t', topic, '-l', file], { encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stderr);
+  kcat(['-P', '-b', broker.bootstrap, '-t', topic, '-l', file]);
   produced += lines.length;
 }
 
@@ -117,8 +117,7 @@ test(`kill -9 at least ${minKills} times while draining into a raw and a window 
   assert.equal(code, 0, `the final run failed:\n${last.output.join('')}`);
 
   // Independent truth: the topic as kcat reads it.
-  const read = spawnSync('kcat', ['-C', '-b', broker.bootstrap, '-t', topic, '-e', '-q', '-f', '%s\n'], { encoding: 'utf8', maxBuffer: 1 << 30 });
-  const events = read.stdout.trim().split('\n').map((l) => JSON.parse(l) as Row);
+  const events = kcat(['-C', '-b', broker.bootstrap, '-t', topic, '-e', '-q', '-f', '%s\n']).trim().split('\n').map((l) => JSON.parse(l) as Row);
   assert.equal(events.length, produced);
 
   const lake = openLake(lakeDir);

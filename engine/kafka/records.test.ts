@@ -3,9 +3,9 @@
 // with keys, null keys and values, repeated headers and timestamps before and after the batch's first;
 // log-append time; and aborted transactions with their control records left out.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { after, before, test } from 'node:test';
 import { uniqueTopic, useTestBroker, type TestBroker } from '../testing/kafka.ts';
+import { kcat } from '../testing/kcat.ts';
 import { internalCluster } from './cluster.ts';
 import { compressionType, registerCodecs, type CompressionName } from './codecs.ts';
 import { kafkaClient } from './connections.ts';
@@ -55,9 +55,7 @@ async function fetchAll(topic: string, from = 0): Promise<ReturnType<typeof fetc
 interface KcatRecord { offset: number; ts: number; key: string | null; payload: string | null; headers?: string[] }
 
 function kcatRead(topic: string): KcatRecord[] {
-  const r = spawnSync('kcat', ['-C', '-b', broker.bootstrap, '-t', topic, '-J', '-e', '-q'], { encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stderr);
-  return r.stdout.trim().split('\n').map((line) => JSON.parse(line) as KcatRecord);
+  return kcat(['-C', '-b', broker.bootstrap, '-t', topic, '-J', '-e', '-q']).trim().split('\n').map((line) => JSON.parse(line) as KcatRecord);
 }
 
 /** kafkajs' header object in kcat's flat [name, value, …] form. */

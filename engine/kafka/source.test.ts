@@ -2,7 +2,6 @@
 // (an independent librdkafka client) with keys, headers, nulls and every codec, malformed input to the
 // error port, start positions, exactly-once restore, a rebalance and the SASL_SSL path.
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +15,7 @@ import { createRun } from '../runtime/run.ts';
 import type { Row } from '../runtime/types.ts';
 import { collect, testContext, uniqueTopic, useTestBroker, type TestBroker } from '../testing/kafka.ts';
 import { useTestRegistry, type TestRegistry } from '../testing/registry.ts';
+import { kcat } from '../testing/kcat.ts';
 import type { CompressionName } from './codecs.ts';
 import type { ConnectionConfig } from './connections.ts';
 import { kafkaClient } from './connections.ts';
@@ -54,7 +54,7 @@ async function sink(topic: string, format: 'json' | 'avro', rows: Row[], extra: 
 }
 
 function kcatProduce(topic: string, input: string, args: string[]): void {
-  execFileSync('kcat', ['-P', '-b', broker.bootstrap, '-t', topic, ...args], { input });
+  kcat(['-P', '-b', broker.bootstrap, '-t', topic, ...args], { input });
 }
 
 const sample: Row[] = Array.from({ length: 20 }, (_, i) => ({
@@ -133,9 +133,7 @@ test('our producer compresses with every codec in a form kcat reads', async () =
     const topic = uniqueTopic(`ours-${codec}`);
     await createTopic(topic);
     await sink(topic, 'json', many, { compression: codec });
-    const read = spawnSync('kcat', ['-C', '-b', broker.bootstrap, '-t', topic, '-e', '-q', '-f', '%s\n'], { encoding: 'utf8' });
-    assert.equal(read.status, 0, read.stderr);
-    const lines = read.stdout.trim().split('\n');
+    const lines = kcat(['-C', '-b', broker.bootstrap, '-t', topic, '-e', '-q', '-f', '%s\n']).trim().split('\n');
     assert.equal(lines.length, many.length, codec);
     assert.equal((JSON.parse(lines[2999]!) as Row).order_id, 'o-2999', codec);
     const ours = await collect(source({ topics: [topic], format: 'json' }));

@@ -13,6 +13,7 @@ import type { ConnectionConfig } from './connections.ts';
 import { kafkaClient } from './connections.ts';
 import type { Decoded, Decoder } from './formats.ts';
 import { createDecoder, DecodeFailure, describePayload, usesRegistry } from './formats.ts';
+import { Reachability } from './reachability.ts';
 import { KafkaRecord } from './records.ts';
 import { RegistryClient } from './registry/client.ts';
 import { connectionFor } from './store.ts';
@@ -83,6 +84,8 @@ export class KafkaSource implements SourceInstance {
   private preparing = false;
   /** The message metadata fields to set: all of them unless the pipeline is known to read only some. */
   private meta: Record<keyof typeof metadataFields, boolean> = { key: true, headers: true, topic: true, partition: true, offset: true, timestamp: true };
+  /** Failed connection attempts, shown on the node while they last (NodeContext.report). */
+  private readonly reach: Reachability;
 
   constructor(
     private readonly nodeId: string,
@@ -93,6 +96,7 @@ export class KafkaSource implements SourceInstance {
   ) {
     this.stopAtEnd = options.stopAtEnd ?? config.stopAtEnd ?? false;
     this.maxMessageBytes = options.maxMessageBytes ?? config.maxMessageBytes;
+    this.reach = new Reachability(connection.brokers, ctx.report?.bind(ctx));
     if (!config.topics?.length && !config.topicPattern) {
       throw new EngineError('ENG_FORMAT_INVALID', `source.kafka "${nodeId}" needs "topics" or "topicPattern"`);
     }
@@ -122,6 +126,7 @@ export class KafkaSource implements SourceInstance {
     for (let attempt = 1; ; attempt++) {
       try {
         await consumer.connect();
+        this.reach.reached();
         return true;
       } catch (error) {
         if (signal.aborted) return false;
@@ -135,7 +140,7 @@ export class KafkaSource implements SourceInstance {
 
   /** Runs `use` with a connected admin client of this source's connection, disconnected afterwards. */
   private async withAdmin<T>(use: (admin: Admin) => Promise<T>): Promise<T> {
-    const admin = kafkaClient(this.connection, { log: this.ctx.log }).admin();
+    const admin = kafkaClient(this.connection, { log: this.reach.wrap(this.ctx.log) }).admin();
     await admin.connect();
     try {
       return await use(admin);
@@ -188,7 +193,7 @@ export class KafkaSource implements SourceInstance {
     if (workers > 0 && workersAvailable()) this.pool = new DecodePool(workers, { format: 'kafka-json', fields: valueFields, maxBytes: this.maxMessageBytes });
     const kafka = kafkaClient(this.connection, {
       clientId: `streamlake-${this.nodeId}`,
-      log: this.ctx.log,
+      log: this.reach.wrap(this.ctx.log),
       retry: { initialRetryTime: 300, maxRetryTime: 3000, retries: 4, restartOnFailure: async () => true },
     });
     const consumer = kafka.consumer({
@@ -250,6 +255,7 @@ export class KafkaSource implements SourceInstance {
     const from = this.config.startFrom;
     const fromBeginning = from === 'earliest' || typeof from === 'object';
     consumer.on(consumer.events.GROUP_JOIN, (event) => {
+      this.reach.reached();
       this.assigned = new Set(Object.entries(event.payload.memberAssignment).flatMap(([topic, ps]) => ps.map((p) => `${topic}/${p}`)));
       // kafkajs fetches only after this event, and every batch handler waits for the announcement.
       const assigned = [...this.assigned];
@@ -304,6 +310,7 @@ export class KafkaSource implements SourceInstance {
       eachBatch: async (payload) => {
         const { batch, resolveOffset, isStale } = payload;
         const tp = `${batch.topic}/${batch.partition}`;
+        this.reach.reached();
         // kafkajs fetches again only once every handler of the last fetch has returned. Returning while
         // this batch is still being processed (one batch in hand per partition) lets the next fetch travel
         // meanwhile; partitions stay in order because a handler first waits for its partition's previous one.

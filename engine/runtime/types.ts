@@ -85,6 +85,11 @@ export interface NodeContext {
    */
   budget?(wanted: number): number;
   log(level: 'debug' | 'info' | 'warn' | 'error', message: string): void;
+  /**
+   * The node's current trouble in one line (its broker cannot be reached, and which retry this is), or
+   * null once it is over. Hosts show it on the node; absent where nobody shows it (the CLI reads the log).
+   */
+  report?(problem: string | null): void;
 }
 
 /** An operator is synchronous per batch; its state must be serialisable for checkpoints. */

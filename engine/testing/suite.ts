@@ -3,6 +3,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { ensureTools, toolsFor } from './tools.ts';
 
 const root = new URL('../../', import.meta.url).pathname;
 const args = new Set(process.argv.slice(2));
@@ -52,6 +53,14 @@ async function main(): Promise<void> {
   const all = [...unit, ...e2e];
   if (all.length === 0) {
     console.error('no test files matched');
+    process.exit(1);
+  }
+
+  // Every program the chosen tests shell out to, before any of them runs: installed when missing and we
+  // are root, otherwise one clear line each and no test run (they would fail later, less clearly).
+  const missing = await ensureTools(toolsFor(all.map((file) => join(root, file))), { log: (line) => console.log(line) });
+  if (missing.length > 0) {
+    for (const line of missing) console.error(line);
     process.exit(1);
   }
 

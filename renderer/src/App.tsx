@@ -4,12 +4,15 @@ import { lazy, Suspense, useEffect, useRef } from 'react';
 import { useApi, useHost, useStudio, useStudioStore } from './api/context.tsx';
 import { Canvas } from './canvas/Canvas.tsx';
 import { isTyping } from './canvas/shortcuts.ts';
+import { Modals } from './dialogs/Modals.tsx';
 import { Dock } from './dock/Dock.tsx';
 import { save } from './files/actions.ts';
 import { useAutosave } from './files/useAutosave.ts';
+import { EngineBanner } from './frame/EngineBanner.tsx';
 import { ImportProblemsDialog, Notices } from './frame/Overlays.tsx';
 import { ResetDialog } from './frame/ResetDialog.tsx';
 import { Splitter } from './frame/Splitter.tsx';
+import { TokenPage } from './frame/TokenPage.tsx';
 import { TopBar } from './frame/TopBar.tsx';
 import { useRunEvents } from './hooks/useRunEvents.ts';
 import { useValidation } from './hooks/useValidation.ts';
@@ -58,6 +61,7 @@ function Layout() {
   const leftOpen = useStudio((s) => s.leftOpen);
   const leftWidth = useStudio((s) => s.leftWidth);
   const rightWidth = useStudio((s) => s.rightWidth);
+  const rightOpen = useStudio((s) => s.rightOpen);
   const dockOpen = useStudio((s) => s.dockOpen);
   const dockHeight = useStudio((s) => s.dockHeight);
   const start = useRef(0);
@@ -66,6 +70,7 @@ function Layout() {
     <div className="app">
       <Effects />
       <TopBar />
+      <EngineBanner />
       <div className="body" style={{ gridTemplateColumns: leftOpen ? `${leftWidth + 44}px 4px 1fr` : '44px 0 1fr' }}>
         <LeftRail />
         {leftOpen ? (
@@ -75,17 +80,21 @@ function Layout() {
           }} />
         ) : <span />}
         <div className="main-col" style={{ gridTemplateRows: dockOpen ? `1fr 4px ${dockHeight}px` : '1fr 0 32px' }}>
-          <div className="center-row" style={{ gridTemplateColumns: showRight ? `1fr 4px ${rightWidth}px` : '1fr' }}>
+          <div className="center-row" style={{ gridTemplateColumns: showRight ? (rightOpen ? `1fr 4px ${rightWidth}px` : '1fr 0 28px') : '1fr' }}>
             {leftTab === 'pipeline' && <Canvas />}
             {leftTab === 'kafka' && <Suspense fallback={<Loading what="the Kafka browser" />}><KafkaBrowser /></Suspense>}
             {leftTab === 'lake' && <Suspense fallback={<Loading what="the lake explorer" />}><LakeExplorer /></Suspense>}
-            {showRight && (
+            {showRight && !rightOpen && <span />}
+            {showRight && !rightOpen && (
+              <button className="side-strip" aria-label="Show inspector" title="Show the inspector" onClick={() => store.getState().setUi({ rightOpen: true })}>◂</button>
+            )}
+            {showRight && rightOpen && (
               <Splitter direction="v" label="Resize inspector" onDrag={(d, begin) => {
                 if (begin) start.current = store.getState().rightWidth;
                 store.getState().setUi({ rightWidth: Math.min(760, Math.max(260, start.current - d)) });
               }} />
             )}
-            {showRight && <RightPanel />}
+            {showRight && rightOpen && <RightPanel />}
           </div>
           {dockOpen ? (
             <Splitter direction="h" label="Resize dock" onDrag={(d, begin) => {
@@ -100,6 +109,7 @@ function Layout() {
       <ImportProblemsDialog />
       <TrustDialog />
       <ResetDialog />
+      <Modals />
     </div>
   );
 }
@@ -108,6 +118,8 @@ function Layout() {
 Layout.displayName = 'Layout';
 
 export function App() {
+  const tokenRejected = useStudio((s) => s.tokenRejected);
+  if (tokenRejected) return <TokenPage reason={tokenRejected} />;
   return (
     <ReactFlowProvider>
       <Layout />

@@ -23,7 +23,11 @@ export class MetricsHistory {
       this.add('events_per_second', node.id, at, node.kind === 'source' ? node.rateIn : node.rateOut);
       this.add('errors', node.id, at, node.errors);
       this.add('late', node.id, at, node.late);
-      if (node.watermark !== null) this.add('watermark_delay_ms', node.id, at, Math.max(0, wallClock - node.watermark));
+      if (node.watermark !== null) {
+        this.add('watermark_delay_ms', node.id, at, Math.max(0, wallClock - node.watermark));
+        // The event time itself, so the studio can say "events of 1 Jan 00:12" rather than only how far behind.
+        this.add('watermark', node.id, at, node.watermark);
+      }
       if (node.kind === 'sink') this.add('queued', node.id, at, node.queued);
     }
     this.add('events_per_second', undefined, at, sourceRate);

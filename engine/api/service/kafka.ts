@@ -8,11 +8,14 @@ import type { GeneratorDataset, PipelineDoc } from '../../format/pipeline.ts';
 import { LagSampler, TopicBrowser } from '../../kafka/browser.ts';
 import type { PeekedMessage, PeekRequest } from '../../kafka/browser.ts';
 import { kafkaClient } from '../../kafka/connections.ts';
+import { planOffsetReset, resetOffsets } from '../../kafka/offsets.ts';
+import { searchMessages } from '../../kafka/search.ts';
+import { alterTopicConfig, describeTopicConfig } from '../../kafka/topic-config.ts';
 import '../../nodes/index.ts';
 import type { Clock, TimerHandle, Timers } from '../../runtime/clock.ts';
 import { createRun } from '../../runtime/run.ts';
 import type { Run } from '../../runtime/run.ts';
-import type { KafkaGroupInfo, KafkaMessage, KafkaPeekFrom, KafkaProduceResult, KafkaTopicInfo, LagPoint } from '../contract.ts';
+import type { KafkaGroupInfo, KafkaMessage, KafkaOffsetReset, KafkaOffsetTarget, KafkaPeekFrom, KafkaProduceResult, KafkaSearchParams, KafkaSearchResult, KafkaTopicConfigEntry, KafkaTopicInfo, LagPoint } from '../contract.ts';
 import type { StudioConnections } from './connections.ts';
 import type { EventHub } from './events.ts';
 import { toWire } from './wire.ts';
@@ -46,8 +49,21 @@ export class KafkaScreens {
   private readonly clusters = new Map<string, Promise<Cluster>>();
   private readonly jobs = new Map<string, Run>();
   private jobCount = 0;
+  /** Calls still running: close() waits for them, since a kafkajs admin call that outlives its client's disconnect reconnects it and keeps the process alive. */
+  private readonly inflight = new Set<Promise<unknown>>();
+  private closed = false;
 
   constructor(private readonly options: KafkaPartOptions) {}
+
+  /** Runs one call of the Kafka screens so that close() can wait for it. */
+  track<T>(work: () => Promise<T>): Promise<T> {
+    if (this.closed) return Promise.reject(new EngineError('ENG_HOST_UNAVAILABLE', 'The studio host is shutting down'));
+    const running = work();
+    this.inflight.add(running);
+    const done = (): void => void this.inflight.delete(running);
+    running.then(done, done);
+    return running;
+  }
 
   /** Drops cached clients of a connection (after it was edited or deleted). */
   async forget(name: string): Promise<void> {
@@ -56,9 +72,9 @@ export class KafkaScreens {
     if (cluster) await close(await cluster.catch(() => null));
   }
 
-  async topics(connection: string): Promise<KafkaTopicInfo[]> {
+  async topics(connection: string, only?: readonly string[]): Promise<KafkaTopicInfo[]> {
     const cluster = await this.cluster(connection);
-    const topics = await cluster.browser.listTopics();
+    const topics = await cluster.browser.listTopics(only ? { only } : {});
     if (topics.length === 0) return [];
     // The browser reports leaders only; replicas come from the same metadata request clients use.
     const metadata = await cluster.admin.fetchTopicMetadata({ topics: topics.map((t) => t.name) });
@@ -115,6 +131,30 @@ export class KafkaScreens {
     const merged = batches.flat().sort((a, b) => a.timestamp - b.timestamp || a.partition - b.partition || a.offset - b.offset);
     // Across partitions keep the window the user asked for: the first messages from a start, the last ones for "latest".
     return from === 'latest' ? merged.slice(-limit) : merged.slice(0, limit);
+  }
+
+  async search(params: KafkaSearchParams): Promise<KafkaSearchResult> {
+    const cluster = await this.cluster(params.connection);
+    const format = params.format === undefined || params.format === 'auto' ? 'json' : params.format;
+    const { connection: _connection, format: _format, ...request } = params;
+    const found = await searchMessages(cluster.browser, cluster.admin, { ...request, format });
+    return { messages: found.matches.map((m) => message(params.topic, m, format)), scanned: found.scanned, truncated: found.truncated };
+  }
+
+  async topicConfig(connection: string, topic: string): Promise<KafkaTopicConfigEntry[]> {
+    return describeTopicConfig((await this.cluster(connection)).admin, topic);
+  }
+
+  async alterTopicConfig(connection: string, topic: string, set: Record<string, string | null>): Promise<KafkaTopicConfigEntry[]> {
+    return alterTopicConfig((await this.cluster(connection)).admin, topic, set);
+  }
+
+  async resetOffsets(connection: string, groupId: string, to: KafkaOffsetTarget, topic: string | undefined, dryRun: boolean): Promise<KafkaOffsetReset> {
+    const cluster = await this.cluster(connection);
+    const plan = dryRun ? await planOffsetReset(cluster.admin, groupId, to, topic) : await resetOffsets(cluster.admin, groupId, to, topic);
+    // The lag chart should show the jump at once rather than at the next 5-second sample.
+    if (!dryRun) await cluster.lag.sample().catch(() => undefined);
+    return { ...plan, moves: plan.moves.map((m) => ({ ...m })), applied: !dryRun };
   }
 
   async groups(connection: string): Promise<KafkaGroupInfo[]> {
@@ -250,7 +290,10 @@ export class KafkaScreens {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     await Promise.all([...this.jobs.values()].map((run) => run.stop().catch(() => undefined)));
+    // Let calls in flight finish (bounded) before their clients go: see `inflight`.
+    await Promise.race([Promise.allSettled([...this.inflight]), this.options.timers.sleep(15_000)]);
     const clusters = [...this.clusters.values()];
     this.clusters.clear();
     await Promise.all(clusters.map(async (c) => close(await c.catch(() => null))));
@@ -284,7 +327,13 @@ export class KafkaScreens {
           cluster.lagTimer = null;
           return;
         }
-        cluster.lag.sample().catch(() => undefined).finally(loop);
+        if (this.closed) {
+          cluster.lagTimer = null;
+          return;
+        }
+        void this.track(() => cluster.lag.sample()).catch(() => undefined).finally(() => {
+          if (!this.closed) loop();
+        });
       });
     };
     loop();

@@ -91,6 +91,12 @@ export class LakeExplorer {
     this.events.emit({ type: 'lake.changed', table: name });
   }
 
+  async deleteBranch(name: string, branch: string): Promise<void> {
+    const table = await this.lake.table(name);
+    await table.deleteBranch(branch);
+    this.events.emit({ type: 'lake.changed', table: name });
+  }
+
   async createBranch(name: string, branch: string, snapshotId?: SnapshotIdText): Promise<LakeRef> {
     const table = await this.lake.table(name);
     await table.createBranch(branch, snapshotId === undefined ? undefined : parseSnapshotId(snapshotId));

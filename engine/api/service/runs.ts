@@ -13,13 +13,15 @@ import type { MetricsSnapshot as RuntimeSnapshot } from '../../runtime/metrics.t
 import { createRun } from '../../runtime/run.ts';
 import type { Run, RunEvent } from '../../runtime/run.ts';
 import type { Row } from '../../runtime/types.ts';
-import type { DeadLetterEntry, EdgeMetrics, LogEntry, MetricsSnapshot, NodePreview, PortName, ResetGroupResult, ResetResult, ResetTables, RunOptions, RunState, RunStatus, WindowExplanation, WireRow } from '../contract.ts';
+import type { ApplyResult, DeadLetterEntry, EdgeMetrics, LogEntry, MetricsSnapshot, NodePreview, PortName, ResetGroupResult, ResetResult, ResetTables, RunOptions, RunState, RunStatus, WindowExplanation, WireRow } from '../contract.ts';
 import type { EventHub } from './events.ts';
 import type { MetricsHistory } from './history.ts';
 import { toWire, toWireRow } from './wire.ts';
 import { explainWindow } from './explain.ts';
 import { kafkaGroups, kafkaSourceGroup, resetTables } from './reset.ts';
 import { sinkMetricsText } from '../../sinks/metrics.ts';
+import { checkRestart } from './apply.ts';
+import { gatedSources, PauseGate } from './gate.ts';
 
 const tickMs = 1000;
 
@@ -57,7 +59,16 @@ interface Current {
   lakeVersions: Map<string, string>;
   /** Latest consumer lag per Kafka source node. */
   lag: Map<string, number>;
+  /** Closed while the run is paused: sources wait there after each push. */
+  gate: PauseGate;
+  /** Trouble nodes report now, by node id (shown on the node until they report it over). */
+  alerts: Map<string, string>;
   done: Promise<void>;
+}
+
+/** States in which a run holds the host's one run slot. */
+function active(state: RunState): boolean {
+  return state === 'starting' || state === 'running' || state === 'paused' || state === 'stopping';
 }
 
 export class RunControl {
@@ -72,7 +83,7 @@ export class RunControl {
   }
 
   async start(input: PipelineDoc, runOptions: RunOptions = {}): Promise<RunStatus> {
-    if (this.current && (this.current.state === 'running' || this.current.state === 'starting' || this.current.state === 'stopping')) {
+    if (this.current && active(this.current.state)) {
       throw new EngineError('ENG_RUN_STATE', `Pipeline "${this.current.doc.name}" is ${this.current.state}; stop it before starting another run`);
     }
     const checked = validatePipeline(input);
@@ -84,7 +95,16 @@ export class RunControl {
     const checkpointDir = this.checkpointDir(doc.name);
     if (runOptions.fresh) await clearCheckpoints(checkpointDir);
     const id = `run-${++this.sequence}-${this.options.clock.now().toString(36)}`;
+    const gate = new PauseGate();
+    const alerts = new Map<string, string>();
+    const report = (nodeId: string, problem: string | null): void => {
+      if (this.current?.id !== id || (problem === null && !alerts.has(nodeId)) || alerts.get(nodeId) === problem) return;
+      if (problem === null) alerts.delete(nodeId);
+      else alerts.set(nodeId, problem);
+      this.options.events.emit({ type: 'node.alert', runId: id, nodeId, message: problem, at: this.options.clock.now() });
+    };
     const run = createRun(doc, {
+      nodes: gatedSources(doc, gate, report),
       lakeDir: this.options.lakeDir,
       homeDir: this.options.homeDir,
       clock: this.options.clock,
@@ -93,7 +113,7 @@ export class RunControl {
       ...(runOptions.maxEvents === undefined ? {} : { maxEvents: runOptions.maxEvents }),
       onEvent: (event) => this.onRunEvent(id, event),
     });
-    const current: Current = { id, run, doc, state: 'starting', startedAt: this.options.clock.now(), endedAt: null, latest: null, previous: null, tick: null, ticks: 0, lakeVersions: new Map(), lag: new Map(), done: Promise.resolve() };
+    const current: Current = { id, run, doc, state: 'starting', startedAt: this.options.clock.now(), endedAt: null, latest: null, previous: null, tick: null, ticks: 0, lakeVersions: new Map(), lag: new Map(), gate, alerts, done: Promise.resolve() };
     this.current = current;
     this.options.history.clear();
     this.emitStatus();
@@ -121,19 +141,60 @@ export class RunControl {
   async stop(): Promise<RunStatus> {
     const current = this.current;
     if (!current) return this.status();
-    if (current.state === 'running' || current.state === 'starting') {
+    if (current.state === 'running' || current.state === 'starting' || current.state === 'paused') {
       current.state = 'stopping';
       this.emitStatus();
+      // Stopping aborts the sources' signal, which also lets paused sources through their gate.
       await current.run.stop();
     }
     await current.done;
     return this.status();
   }
 
+  pause(): RunStatus {
+    const current = this.current;
+    if (!current || current.state !== 'running') throw new EngineError('ENG_RUN_STATE', `Nothing to pause: the pipeline is ${current?.state ?? 'idle'}`);
+    current.gate.close();
+    current.state = 'paused';
+    this.emitStatus();
+    return this.status();
+  }
+
+  resume(): RunStatus {
+    const current = this.current;
+    if (!current || current.state !== 'paused') throw new EngineError('ENG_RUN_STATE', `Nothing to resume: the pipeline is ${current?.state ?? 'idle'}`);
+    current.gate.open();
+    current.state = 'running';
+    this.emitStatus();
+    return this.status();
+  }
+
+  /**
+   * Restarts the running pipeline as edited, from the checkpoint its stop takes, when the edit keeps that
+   * state meaningful (engine/api/service/apply.ts); otherwise the run goes on untouched.
+   */
+  async apply(edited: PipelineDoc): Promise<ApplyResult> {
+    const current = this.current;
+    if (!current || !active(current.state) || current.state === 'stopping') {
+      throw new EngineError('ENG_RUN_STATE', `Nothing to apply to: the pipeline is ${current?.state ?? 'idle'}; start it instead`);
+    }
+    const checked = validatePipeline(edited);
+    if (!checked.ok) {
+      const reasons = checked.problems.slice(0, 5).map((p) => `${p.path || '/'}: ${p.message}`);
+      return { applied: false, reasons, status: this.status() };
+    }
+    const check = checkRestart(current.doc, checked.doc);
+    if (!check.compatible) return { applied: false, reasons: check.reasons, status: this.status() };
+    await this.stop();
+    const status = await this.start(checked.doc);
+    this.log({ at: this.options.clock.now(), level: 'info', message: `Applied the edited pipeline "${checked.doc.name}": restarted from its last checkpoint` });
+    return { applied: true, reasons: [], status };
+  }
+
   /** Forgets the pipeline's checkpoints and, when asked, replaces or keeps the contents of the tables it writes (see reset.ts). */
   async reset(pipelineName: string, doc?: PipelineDoc, tables?: ResetTables): Promise<ResetResult> {
     const current = this.current;
-    if (current && current.doc.name === pipelineName && (current.state === 'running' || current.state === 'starting' || current.state === 'stopping')) {
+    if (current && current.doc.name === pipelineName && active(current.state)) {
       throw new EngineError('ENG_RUN_STATE', `Pipeline "${pipelineName}" is running; stop it before resetting its state`);
     }
     if (doc && doc.name !== pipelineName) {
@@ -190,13 +251,14 @@ export class RunControl {
     };
     if (current.error) status.error = current.error;
     if (current.notice) status.notice = current.notice;
+    if (current.alerts.size > 0) status.nodeAlerts = Object.fromEntries(current.alerts);
     return status;
   }
 
   metrics(): MetricsSnapshot | null {
     const current = this.current;
     if (!current) return null;
-    if (current.state === 'running' || current.state === 'stopping' || !current.latest) this.sample(current);
+    if (current.state === 'running' || current.state === 'paused' || current.state === 'stopping' || !current.latest) this.sample(current);
     return current.latest;
   }
 
@@ -243,7 +305,7 @@ export class RunControl {
     if (!current) return lines.concat('streamlake_run_up 0', '').join('\n');
     const escape = (text: string): string => text.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
     const label = escape(current.doc.name);
-    const up = current.state === 'running' || current.state === 'stopping' ? 1 : 0;
+    const up = current.state === 'running' || current.state === 'paused' || current.state === 'stopping' ? 1 : 0;
     lines.push(`streamlake_run_up{pipeline="${label}"} ${up}`);
     lines.push('# HELP streamlake_kafka_consumer_lag Messages a Kafka source\'s consumer group is behind (committed offsets vs log end), sampled every few seconds.', '# TYPE streamlake_kafka_consumer_lag gauge');
     for (const [node, lag] of current.lag) lines.push(`streamlake_kafka_consumer_lag{pipeline="${label}",node="${escape(node)}"} ${lag}`);
@@ -330,6 +392,7 @@ export class RunControl {
 
   private finish(current: Current, state: 'finished' | 'failed', error?: ErrorPayload): void {
     current.state = state;
+    current.alerts.clear();
     current.endedAt = this.options.clock.now();
     if (error) current.error = error;
     current.tick?.cancel();

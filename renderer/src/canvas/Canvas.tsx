@@ -1,7 +1,7 @@
 // The pipeline canvas. React Flow draws; the studio store owns the graph. Flow nodes are derived from
 // graph nodes and cached by identity, so React Flow sees unchanged objects for unchanged nodes.
 import { Background, BackgroundVariant, Controls, MiniMap, ReactFlow, useReactFlow } from '@xyflow/react';
-import type { Connection, EdgeChange, FinalConnectionState, FitViewOptions, NodeChange, OnConnectEnd, ProOptions } from '@xyflow/react';
+import type { Connection, EdgeChange, FinalConnectionState, FitViewOptions, NodeChange, OnConnectEnd, ProOptions, ReactFlowInstance } from '@xyflow/react';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { DragEvent } from 'react';
 import type { NodeType } from '../../../engine/format/pipeline.ts';
@@ -12,6 +12,7 @@ import { checkConnection } from '../graph/connection.ts';
 import type { ConnectionCheck } from '../graph/connection.ts';
 import { autoLayout } from '../graph/layout.ts';
 import { edgeId, freshNodeId } from '../graph/model.ts';
+import { freePosition } from '../graph/placement.ts';
 import type { GraphEdge, GraphNode, Port } from '../graph/model.ts';
 import type { StudioStore } from '../store/index.ts';
 import { LiveEdge } from './LiveEdge.tsx';
@@ -26,11 +27,45 @@ export const paletteMime = 'application/x-streamlake-node';
 // tick) does not re-render React Flow's whole view.
 const nodeTypes = { pipeline: PipelineNode };
 const edgeTypes = { live: LiveEdge };
-const initialFit: FitViewOptions = { padding: 0.2, maxZoom: 1.1 };
-const loadFit: FitViewOptions = { padding: 0.2, maxZoom: 1.1, duration: 150 };
-const layoutFit: FitViewOptions = { padding: 0.15, maxZoom: 1.1, duration: 200 };
-const buttonFit: FitViewOptions = { padding: 0.15, duration: 200 };
+/**
+ * Fit never zooms out below this: node text stays readable (12 px × 0.8), and a pipeline too big for
+ * the canvas at this size is centred and explored with the minimap instead of shrunk to specks.
+ */
+export const readableZoom = 0.8;
+/** Room a fit leaves free: the toolbar above, the zoom controls left, the minimap right (when shown). */
+function fitFrame(minimap: boolean): Pick<FitViewOptions, 'padding' | 'minZoom' | 'maxZoom'> {
+  return { padding: { top: '64px', left: '64px', bottom: '24px', right: minimap ? '212px' : '32px' }, minZoom: readableZoom, maxZoom: 1.1 };
+}
+/** Pixels of a padding value as fitFrame writes them (`'64px'`). */
+function px(value: unknown): number {
+  return typeof value === 'string' ? Number.parseFloat(value) : typeof value === 'number' ? value : 0;
+}
+
+/**
+ * fitView, except that a pipeline too big to fit at the readable zoom starts at its left edge (where
+ * its sources are) rather than centred with both ends cut off.
+ */
+async function readableFit(flow: ReactFlowInstance<FlowNode, FlowEdge>, wrap: HTMLElement | null, options: FitViewOptions): Promise<void> {
+  await flow.fitView(options);
+  const box = wrap?.getBoundingClientRect();
+  const padding = options.padding;
+  if (!box || typeof padding !== 'object' || flow.getViewport().zoom > readableZoom + 1e-6) return;
+  const bounds = flow.getNodesBounds(flow.getNodes());
+  const zoom = readableZoom;
+  const [top, right, bottom, left] = [px(padding.top), px(padding.right), px(padding.bottom), px(padding.left)];
+  const fitsAcross = bounds.width * zoom <= box.width - left - right;
+  const fitsDown = bounds.height * zoom <= box.height - top - bottom;
+  const x = fitsAcross ? (box.width - bounds.width * zoom) / 2 - bounds.x * zoom : left - bounds.x * zoom;
+  const y = fitsDown ? top + (box.height - top - bottom - bounds.height * zoom) / 2 - bounds.y * zoom : top - bounds.y * zoom;
+  await flow.setViewport({ x, y, zoom }, options.duration === undefined ? {} : { duration: options.duration });
+}
+
+const loadFit: FitViewOptions = { duration: 150 };
+const layoutFit: FitViewOptions = { duration: 200 };
+const buttonFit: FitViewOptions = { duration: 200 };
+const minimapKey = 'streamlake.minimap';
 const multiSelectionKeys = ['Meta', 'Control'];
+const minimapStyle = { width: 180, height: 120 };
 const proOptions: ProOptions = { hideAttribution: true };
 /** Beyond this many nodes, only those in view are drawn. */
 const visibleOnlyFrom = 120;
@@ -49,8 +84,9 @@ function asPort(handle: string | null | undefined): Port {
 
 /** Adds a node of a type at a flow position and selects it (drop from the palette, or Enter on an item). */
 export function addNodeAt(store: StudioStore, type: NodeType, position: { x: number; y: number }): string {
-  const id = freshNodeId(store.getState().graph, type);
-  const node: GraphNode = { id, type, config: defaultConfig(type), position };
+  const graph = store.getState().graph;
+  const id = freshNodeId(graph, type);
+  const node: GraphNode = { id, type, config: defaultConfig(type), position: freePosition(graph, position) };
   store.getState().apply({ kind: 'addNodes', nodes: [node] });
   store.getState().select([id]);
   return id;
@@ -88,7 +124,18 @@ export function Canvas() {
   const theme = useStudio((s) => s.theme);
   const flow = useReactFlow<FlowNode, FlowEdge>();
   const sizes = useRef(new Map<string, Size>());
-  const [, setMeasured] = useState(0);
+  const [measured, setMeasured] = useState(0);
+  const wrap = useRef<HTMLDivElement>(null);
+  // Shown unless the user hid it, or the canvas is too narrow for it to sit beside the nodes.
+  const [minimap, setMinimap] = useState(() => {
+    const chosen = window.localStorage.getItem(minimapKey);
+    return chosen === null ? window.innerWidth >= 1200 : chosen === 'shown';
+  });
+  const toggleMinimap = () => setMinimap((shown) => {
+    window.localStorage.setItem(minimapKey, shown ? 'hidden' : 'shown');
+    return !shown;
+  });
+  const frame = useMemo(() => fitFrame(minimap), [minimap]);
   const nodeCache = useRef(new WeakMap<GraphNode, FlowNode>());
   const edgeCache = useRef(new WeakMap<GraphEdge, FlowEdge>());
 
@@ -105,18 +152,19 @@ export function Canvas() {
       return undefined;
     }
     let current = true;
-    void flow.fitView(loadFit).finally(() => {
+    void readableFit(flow, wrap.current, { ...frame, ...loadFit }).finally(() => {
       if (current) setFittedLoads(loads);
     });
     return () => {
       current = false;
     };
+    // frame is left out on purpose: showing or hiding the minimap must not refit the view.
   }, [loads, flow, store]);
   const fit = useCallback((options: FitViewOptions) => {
     if (store.getState().graph.nodes.length === 0) return;
     setFitting((n) => n + 1);
-    void flow.fitView(options).finally(() => setFitting((n) => n - 1));
-  }, [flow, store]);
+    void readableFit(flow, wrap.current, { ...frame, ...options }).finally(() => setFitting((n) => n - 1));
+  }, [flow, store, frame]);
   const busy = fitting > 0 || (loads > 0 && fittedLoads !== loads);
   useCanvasShortcuts(fit);
 
@@ -132,8 +180,9 @@ export function Canvas() {
       nodeCache.current.set(n, fresh);
       return fresh;
     });
-    // sizes is a ref: setMeasured bumps a render and the cache check picks the new size up
-  }, [graph.nodes, selectedNodes]);
+    // sizes is a ref: `measured` changes with it, so the nodes are rebuilt with their sizes; without them
+    // the minimap (which draws measured nodes only) stayed empty until the selection changed.
+  }, [graph.nodes, selectedNodes, measured]);
 
   const edges = useMemo(() => {
     const selected = new Set(selectedEdges);
@@ -238,7 +287,7 @@ export function Canvas() {
   };
 
   return (
-    <div className="canvas-wrap" onDragOver={onDragOver} onDrop={onDrop} aria-label="Pipeline canvas" role="region" aria-busy={busy}>
+    <div ref={wrap} className="canvas-wrap" onDragOver={onDragOver} onDrop={onDrop} aria-label="Pipeline canvas" role="region" aria-busy={busy}>
       <ReactFlow<FlowNode, FlowEdge>
         nodes={nodes}
         edges={edges}
@@ -253,14 +302,14 @@ export function Canvas() {
         selectionKeyCode="Shift"
         multiSelectionKeyCode={multiSelectionKeys}
         fitView
-        fitViewOptions={initialFit}
+        fitViewOptions={frame}
         minZoom={0.1}
         colorMode={theme}
         onlyRenderVisibleElements={graph.nodes.length > visibleOnlyFrom}
         proOptions={proOptions}
       >
         <Background variant={BackgroundVariant.Dots} gap={18} size={1.2} color="var(--grid)" />
-        <MiniMap pannable zoomable ariaLabel="Minimap" nodeStrokeWidth={2} nodeColor={minimapColour} nodeBorderRadius={3} />
+        {minimap && <MiniMap position="top-right" pannable zoomable ariaLabel="Minimap" nodeStrokeWidth={2} nodeColor={minimapColour} nodeBorderRadius={3} style={minimapStyle} />}
         <Controls showInteractive={false} aria-label="Zoom controls" />
       </ReactFlow>
       <div className="canvas-toolbar" role="toolbar" aria-label="Canvas tools">
@@ -269,6 +318,7 @@ export function Canvas() {
         <button className="ghost small" aria-label="Delete selection" onClick={() => store.getState().deleteSelection()} title="Delete (Del)">✕ Delete</button>
         <button className="ghost small" aria-label="Auto layout" onClick={layout} title="Lay out left to right">⇶ Layout</button>
         <button className="ghost small" aria-label="Zoom to fit" onClick={() => fit(buttonFit)} title="Fit (F)">⤢ Fit</button>
+        <button className="ghost small" aria-label={minimap ? 'Hide minimap' : 'Show minimap'} aria-pressed={minimap} onClick={toggleMinimap} title="The minimap sits top right; fitting keeps nodes clear of it">▣ Map</button>
       </div>
       {graph.nodes.length === 0 && <Welcome />}
     </div>

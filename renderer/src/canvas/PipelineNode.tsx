@@ -34,10 +34,11 @@ function PipelineNodeView({ data, selected }: NodeProps<FlowNode>) {
   const info = nodeTypeInfo(node.type);
   const ports = portsOf(node.type);
   const problem = useStudio((s) => s.nodeProblems[node.id]);
+  const alert = useStudio((s) => s.nodeAlerts[node.id]);
   const title = node.label ?? node.id;
   return (
     <div
-      className={`flow-node ${selected ? 'selected' : ''} ${problem ? 'invalid' : ''}`}
+      className={`flow-node ${selected ? 'selected' : ''} ${problem || alert ? 'invalid' : ''}`}
       role="group"
       aria-label={`Node ${title}`}
       data-node-id={node.id}
@@ -45,13 +46,14 @@ function PipelineNodeView({ data, selected }: NodeProps<FlowNode>) {
       {ports.input && <Handle type="target" position={Position.Left} id="in" aria-label={`${title} input`} />}
       <div className="flow-node-head">
         <span className={`icon cat-${info?.category ?? 'Transforms'}`} aria-hidden>{iconOf(node.type)}</span>
-        <span className="flow-node-title">{title}</span>
+        <span className="flow-node-title" title={title}>{title}</span>
         <span className="flow-node-type">{info?.title ?? node.type}</span>
       </div>
       <div className="flow-node-summary mono" title={summarize(node)}>{summarize(node)}</div>
       <LiveBadges id={node.id} sink={node.type.startsWith('sink.')} />
       {problem && <div className="node-problem" role="note" aria-label={`Problem in ${title}`}>{problem}</div>}
-      {problem && <span className="problem-mark" title={problem} aria-hidden>!</span>}
+      {alert && <div className="node-problem" role="status" aria-label={`Alert on ${title}`}>{alert}</div>}
+      {(problem || alert) && <span className="problem-mark" title={problem ?? alert} aria-hidden>!</span>}
       {ports.outputs.map((port) => (
         <Handle
           key={port}

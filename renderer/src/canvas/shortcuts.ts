@@ -8,7 +8,8 @@ export function isTyping(target: EventTarget | null): boolean {
   return target.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName);
 }
 
-const keyFit: FitViewOptions = { padding: 0.15, duration: 200 };
+/** The canvas adds its padding and readable minimum zoom (Canvas.tsx fitFrame). */
+const keyFit: FitViewOptions = { duration: 200 };
 
 /** Canvas keys; `fit` zooms to fit the way the canvas tracks it (busy until the animation ends). */
 export function useCanvasShortcuts(fit: (options: FitViewOptions) => void): void {

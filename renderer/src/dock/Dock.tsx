@@ -15,10 +15,23 @@ function Problems() {
   const problems = useStudio((s) => s.problems);
   const nodes = useStudioWith((s) => s.graph, sameMeaning).nodes;
   const failure = useStudio((s) => s.failure);
-  if (problems.length === 0 && !failure) return <p className="empty">No problems: the pipeline is valid.</p>;
+  // Trouble nodes of the running pipeline report (a broker nobody answers at), next to validation problems.
+  const alerts = useStudio((s) => s.nodeAlerts);
+  const alerted = Object.entries(alerts);
+  if (problems.length === 0 && !failure && alerted.length === 0) return <p className="empty">No problems: the pipeline is valid.</p>;
   return (
     <div className="list" aria-label="Problems list">
       {failure && <div className="problem-row"><span className="sev">run</span><span>{failure}</span></div>}
+      {alerted.map(([id, message]) => {
+        const node = nodes.find((n) => n.id === id);
+        return (
+          <button key={`alert:${id}`} className="problem-row" onClick={() => store.getState().select([id])} aria-label={`Run problem: ${message}`}>
+            <span className="sev">run</span>
+            <span className="mono">{node?.label ?? id}</span>
+            <span className="grow">{message}</span>
+          </button>
+        );
+      })}
       {problems.map((p, i) => {
         const index = /^\/nodes\/(\d+)/.exec(p.path)?.[1];
         const node = index === undefined ? undefined : nodes[Number(index)];
@@ -75,7 +88,7 @@ export function Dock() {
   const store = useStudioStore();
   const tab = useStudio((s) => s.dockTab);
   const open = useStudio((s) => s.dockOpen);
-  const problemCount = useStudio((s) => s.problems.length);
+  const problemCount = useStudio((s) => s.problems.length + Object.keys(s.nodeAlerts).length);
   return (
     <section className={`dock ${open ? '' : 'closed'}`} aria-label="Dock">
       <div className="tabs" role="tablist" aria-label="Dock tabs">

@@ -18,9 +18,40 @@ function laidOut(doc: PipelineDoc): Graph {
   return withLayout(graphFromDoc(doc), (id) => doc.layout?.[id] !== undefined);
 }
 
-export function newPipeline(store: StudioStore): void {
+/** Edits since the pipeline was loaded or saved, which replacing it would throw away. */
+export function hasUnsavedWork(store: StudioStore): boolean {
+  const s = store.getState();
+  return s.revision !== s.savedRevision && s.revision !== s.pristineRevision;
+}
+
+/** True when the canvas may be replaced: nothing unsaved, or the user chose to discard it. */
+export async function mayReplace(store: StudioStore, what: string): Promise<boolean> {
+  if (!hasUnsavedWork(store)) return true;
+  return store.getState().ask({
+    kind: 'confirm',
+    title: 'Discard unsaved changes?',
+    body: `"${store.getState().graph.name}" has changes that are not saved. ${what} replaces them, and undo cannot bring them back.`,
+    confirmLabel: 'Discard changes',
+    danger: true,
+  });
+}
+
+export async function newPipeline(store: StudioStore): Promise<void> {
+  if (!(await mayReplace(store, 'A new pipeline'))) return;
   store.getState().resetRun();
   store.getState().load(emptyGraph('untitled'), { saved: true });
+}
+
+/** The Open dialog: saved pipelines (recent ones on desktop, with Browse…) and the examples. */
+export async function openDialog(api: StudioClient, store: StudioStore): Promise<void> {
+  const choice = await store.getState().ask({ kind: 'open' });
+  if (!choice) return;
+  if (choice.kind === 'example') await openExample(api, store, choice.id);
+  else if (choice.kind === 'file') await openFile(api, store, choice.path);
+  else {
+    const picked = await api.filePick({ purpose: 'open' });
+    if (picked.path) await openFile(api, store, picked.path);
+  }
 }
 
 export async function openExample(api: StudioClient, store: StudioStore, id?: string, quiet = false): Promise<void> {
@@ -37,6 +68,7 @@ export async function openExample(api: StudioClient, store: StudioStore, id?: st
     return;
   }
   const graph = laidOut(example.doc);
+  if (!(await mayReplace(store, `Opening the example "${example.title}"`))) return;
   store.getState().resetRun();
   store.getState().load(graph, { saved: false });
 }
@@ -45,6 +77,7 @@ export async function openFile(api: StudioClient, store: StudioStore, path: stri
   try {
     const opened = await api.fileOpen({ path });
     if (opened.doc) {
+      if (!(await mayReplace(store, `Opening ${opened.path}`))) return;
       store.getState().resetRun();
       store.getState().load(laidOut(opened.doc), { fileName: opened.path, saved: true });
       store.getState().notify('success', `Opened ${opened.path}`);
@@ -70,14 +103,14 @@ export async function save(api: StudioClient, store: StudioStore, options: { as?
       if (!picked.path) return;
       path = picked.path;
     } else {
-      const typed = window.prompt('Save pipeline as (a file name in the pipelines folder)', path ?? fileNameFor(state.graph.name));
+      const typed = await store.getState().ask({ kind: 'save-as', initial: path ?? fileNameFor(state.graph.name) });
       if (!typed) return;
-      path = typed.endsWith('.json') ? typed : `${typed}.json`;
+      path = typed;
     }
   }
-  const revision = state.revision;
+  const revision = store.getState().revision;
   try {
-    await api.fileSave({ path, doc: docFromGraph(state.graph), overwrite: true });
+    await api.fileSave({ path, doc: docFromGraph(store.getState().graph), overwrite: true });
     store.getState().markSaved(path, revision);
     store.getState().notify('success', `Saved ${path}`);
   } catch (error) {
@@ -108,6 +141,7 @@ export async function importText(api: StudioClient, store: StudioStore, fileName
   try {
     const result = await api.pipelineImport({ text });
     if (result.ok) {
+      if (!(await mayReplace(store, `Importing ${fileName}`))) return;
       store.getState().resetRun();
       store.getState().load(laidOut(result.doc), { saved: false });
       store.getState().notify('success', `Imported ${fileName}`);

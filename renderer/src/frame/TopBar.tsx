@@ -1,10 +1,11 @@
-import { useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import type { PipelineFileInfo } from '../../../engine/api/contract.ts';
 import { useApi, useHost, useStudio, useStudioStore } from '../api/context.tsx';
-import { exportJson, importText, newPipeline, openExample, openFile, save } from '../files/actions.ts';
+import { exportJson, importText, newPipeline, openDialog, openExample, openFile, save } from '../files/actions.ts';
 import { formatRate } from '../graph/catalog.ts';
-import { askReset, startRun, stopRun } from '../run/actions.ts';
 import { FlinkExportDialog } from '../flink/FlinkExportDialog.tsx';
+import { useDismiss } from '../hooks/useDismiss.ts';
+import { RunControls } from '../run/RunControls.tsx';
 
 function uptime(ms: number): string {
   const s = Math.floor(ms / 1000);
@@ -61,13 +62,8 @@ function FileMenu({ onClose, onExportFlink }: { onClose: () => void; onExportFli
   return (
     <div className="menu" role="menu" aria-label="File">
       <button role="menuitem" onClick={run(() => newPipeline(store))}>New pipeline</button>
+      <button role="menuitem" onClick={run(() => openDialog(api, store))}>Open…</button>
       <button role="menuitem" onClick={run(() => openExample(api, store))}>Open the sales example</button>
-      {host.nativeDialogs && (
-        <button role="menuitem" onClick={run(async () => {
-          const picked = await api.filePick({ purpose: 'open' });
-          if (picked.path) await openFile(api, store, picked.path);
-        })}>Open…</button>
-      )}
       <button role="menuitem" onClick={run(() => save(api, store, { nativeDialogs: host.nativeDialogs }))}>Save <kbd>Ctrl+S</kbd></button>
       <button role="menuitem" onClick={run(() => save(api, store, { as: true, nativeDialogs: host.nativeDialogs }))}>Save as…</button>
       <hr />
@@ -105,21 +101,23 @@ function FileMenu({ onClose, onExportFlink }: { onClose: () => void; onExportFli
 }
 
 export function TopBar() {
-  const api = useApi();
   const store = useStudioStore();
   const host = useHost();
   const name = useStudio((s) => s.graph.name);
   const dirty = useStudio((s) => s.revision !== s.savedRevision);
+  // Opened (an example, an import) and not touched since: nothing would be lost, but nothing is on disk.
+  const pristine = useStudio((s) => s.revision === s.pristineRevision);
   const fileName = useStudio((s) => s.fileName);
-  const status = useStudio((s) => s.status);
   const theme = useStudio((s) => s.theme);
   const [menu, setMenu] = useState(false);
   const [flink, setFlink] = useState(false);
-  const busy = status === 'running' || status === 'starting' || status === 'stopping';
+  const menuArea = useRef<HTMLDivElement>(null);
+  const closeMenu = useCallback(() => setMenu(false), []);
+  useDismiss(menuArea, menu, closeMenu);
   return (
     <header className="topbar">
       <span className="brand"><span className="brand-mark" aria-hidden />Streamlake</span>
-      <div style={{ position: 'relative' }}>
+      <div ref={menuArea} style={{ position: 'relative' }}>
         <button className="ghost" aria-label="File menu" aria-haspopup="menu" aria-expanded={menu} onClick={() => setMenu((m) => !m)}>File ▾</button>
         {menu && <FileMenu onClose={() => setMenu(false)} onExportFlink={() => setFlink(true)} />}
         {flink && <FlinkExportDialog onClose={() => setFlink(false)} />}
@@ -130,13 +128,11 @@ export function TopBar() {
         value={name}
         onChange={(e) => store.getState().apply({ kind: 'renamePipeline', name: e.target.value }, 'pipeline.name')}
       />
-      <span className={`save-state ${dirty ? 'dirty' : ''}`} aria-label="Save state">
-        {dirty ? 'unsaved changes' : fileName ? `saved · ${fileName}` : 'saved'}
+      <span className={`save-state ${dirty && !pristine ? 'dirty' : ''}`} aria-label="Save state">
+        {dirty ? (pristine ? 'not saved yet' : 'unsaved changes') : fileName ? `saved · ${fileName}` : 'saved'}
       </span>
       <span className="spacer" />
-      <button className="primary" aria-label="Run pipeline" disabled={busy} onClick={() => void startRun(api, store)} title="Run (Ctrl+Enter)">▶ Run</button>
-      <button aria-label="Stop pipeline" disabled={status !== 'running' && status !== 'starting'} onClick={() => void stopRun(api, store)}>■ Stop</button>
-      <button aria-label="Reset state" disabled={busy} onClick={() => void askReset(api, store)} title="Forget checkpointed state so the next run starts fresh (asks what to do with the tables it wrote)">↺ Reset</button>
+      <RunControls />
       <RunStatusPill />
       <RunNotice />
       <span className="spacer" />

@@ -41,5 +41,7 @@ test('problems are given to their nodes by the validated graph, first problem fi
     { path: '/edges/0', code: 'ENG_FORMAT_INVALID', message: 'not a node' },
     { path: '/nodes/7/type', code: 'ENG_FORMAT_INVALID', message: 'beyond the graph' },
   ]);
-  assert.deepEqual(byNode, { b: "where: unknown column 'x'", a: 'needs a dataset' });
+  assert.deepEqual(byNode, { b: "Condition: unknown column 'x'", a: 'needs a dataset' });
+  const quoted = problemsByNode(graph, [{ path: '/nodes/1/config/where', code: 'ENG_EXPR_TYPE', message: '"where" at character 0: cannot compare' }]);
+  assert.deepEqual(quoted, { b: 'Condition at character 0: cannot compare' }, 'the JSON key becomes the label');
 });

@@ -1,7 +1,9 @@
 // Layout is kept apart from meaning: moving a node changes where it is drawn, not what the pipeline does.
 // Whatever depends only on meaning (validation, inferred schemas, the inspector's form) compares graphs
 // with these, so a drag does not redo that work on every pointer move.
+import { nodeTypeInfo } from '../../../engine/format/node-catalog.ts';
 import type { Problem } from '../../../engine/format/pipeline.ts';
+import { labelledProblem } from '../inspector/expression.ts';
 import type { Graph, GraphNode } from './model.ts';
 
 /** Same node but for its position (config is compared by identity: edits always make a new object). */
@@ -30,7 +32,15 @@ export function problemsByNode(graph: Graph, problems: readonly Problem[]): Reco
     const id = match ? graph.nodes[Number(match[1])]?.id : undefined;
     if (!match || id === undefined || byNode[id] !== undefined) continue;
     const field = (match[2] ?? '').replace(/^config\//, '');
-    byNode[id] = field ? `${field}: ${p.message}` : p.message;
+    // Worded with the form's label ("Condition"), as the inspector shows it, not the JSON key.
+    const key = field.split('/')[0] ?? '';
+    const node = graph.nodes[Number(match[1])];
+    const label = node ? nodeTypeInfo(node.type)?.fields.find((f) => f.key === key)?.label : undefined;
+    if (!field || !label) byNode[id] = field ? `${field}: ${p.message}` : p.message;
+    else {
+      const worded = labelledProblem(p.message, key, label);
+      byNode[id] = worded === p.message ? `${label}: ${p.message}` : worded;
+    }
   }
   return byNode;
 }

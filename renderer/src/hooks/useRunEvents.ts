@@ -17,6 +17,9 @@ export function useRunEvents(): void {
       if (status.notice) details.notice = status.notice;
       const before = store.getState().notice;
       store.getState().setStatus(status.state, details);
+      // Every status carries the run's whole set of node alerts; an ended run has none.
+      const alerts = status.nodeAlerts ?? {};
+      if (JSON.stringify(alerts) !== JSON.stringify(store.getState().nodeAlerts)) store.setState({ nodeAlerts: alerts });
       if (status.notice && status.notice !== before) store.getState().notify('info', status.notice);
       if (status.state === 'failed' && status.error) store.getState().notify('error', `The run failed: ${status.error.message}`);
     };
@@ -44,6 +47,7 @@ export function useRunEvents(): void {
     const unsubscribe = api.subscribe((event) => {
       if (event.type === 'run.status') applyStatus(event.status);
       else if (event.type === 'metrics.tick') applyMetrics(event.snapshot);
+      else if (event.type === 'node.alert' && event.runId === store.getState().runId) store.getState().setNodeAlert(event.nodeId, event.message);
     });
     // A reload while a run is going must pick it up where it is.
     void api.runStatus().then(applyStatus, () => undefined);

@@ -1,9 +1,14 @@
 // A one-or-few-line SQL expression editor: a transparent textarea over a highlighted copy of the same
-// text (no heavy editor), inline errors as you type, and completion of upstream field names.
-import { useId, useMemo, useRef, useState } from 'react';
+// text (no heavy editor), inline errors as you type (syntax, unknown columns, type mismatches), and
+// completion of upstream fields with their types and sample values. The error sits between the input and
+// the completion list, so the list never covers it; the sample values of the columns in use show below.
+import { useEffect, useId, useMemo, useRef, useState } from 'react';
 import type { KeyboardEvent } from 'react';
 import type { FieldInfo } from '../../../engine/format/fields.ts';
-import { checkExpressionText, highlight, wordAt } from './expression.ts';
+import { checkExpressionText, columnsUsed, highlight, wordAt } from './expression.ts';
+
+/** Sample values per upstream field, already formatted (`'europe'`, `42`). */
+export type Samples = ReadonlyMap<string, readonly string[]>;
 
 interface Props {
   label: string;
@@ -11,15 +16,26 @@ interface Props {
   onChange: (value: string) => void;
   fields: readonly FieldInfo[] | null;
   placeholder?: string;
-  /** Aggregate inputs are checked by the caller; this only highlights them. */
-  check?: boolean;
+  /** A window aggregate (`sum(CASE WHEN … END)`) rather than a plain expression. */
+  aggregate?: boolean;
   rows?: number;
+  /** A problem the pipeline validator found here, shown when the editor's own check finds none. */
+  error?: string;
+  samples?: Samples;
 }
 
-export function ExpressionInput({ label, value, onChange, fields, placeholder, check = true, rows = 1 }: Props) {
+export function ExpressionInput({ label, value, onChange, fields, placeholder, aggregate = false, rows = 1, error, samples }: Props) {
   const known = useMemo(() => (fields ? new Set(fields.map((f) => f.name)) : undefined), [fields]);
   const tokens = useMemo(() => highlight(value, known), [value, known]);
-  const problem = useMemo(() => (check ? checkExpressionText(value, known) : undefined), [check, value, known]);
+  const own = useMemo(() => checkExpressionText(value, fields, aggregate), [value, fields, aggregate]);
+  // The validator answers a moment after each edit: its problem belongs to the text it was given, so it is
+  // not shown against newer text (the editor's own check covers that text at once).
+  const [errorFor, setErrorFor] = useState<{ error: string | undefined; value: string }>({ error, value });
+  // Only a new answer from the validator re-pairs it with the text as it is now.
+  useEffect(() => setErrorFor({ error, value }), [error]);
+  const external = error !== undefined && errorFor.error === error && errorFor.value === value ? error : undefined;
+  const problem = own ?? (external ? { message: external, position: 0, length: 0 } : undefined);
+  const used = useMemo(() => (known && samples ? columnsUsed(value, known).filter((c) => (samples.get(c)?.length ?? 0) > 0).slice(0, 3) : []), [value, known, samples]);
   const [caret, setCaret] = useState<number | null>(null);
   const [active, setActive] = useState(0);
   const area = useRef<HTMLTextAreaElement>(null);
@@ -97,19 +113,24 @@ export function ExpressionInput({ label, value, onChange, fields, placeholder, c
         onClick={(e) => setCaret(e.currentTarget.selectionStart)}
         onBlur={() => window.setTimeout(() => setCaret(null), 150)}
       />
+      {problem && value !== '' && (
+        <div className="field-error" id={errorId} role="alert">
+          {problem.message}
+        </div>
+      )}
+      {used.length > 0 && (
+        <div className="samples faint small" aria-label={`${label} sample values`}>
+          {used.map((c) => <span key={c}><span className="mono">{c}</span>: {samples?.get(c)?.join(', ')}</span>)}
+        </div>
+      )}
       {suggestions.length > 0 && (
         <div className="completion" role="listbox" id={listId} aria-label={`${label} completions`}>
           {suggestions.map((f, i) => (
             <button key={f.name} role="option" aria-selected={i === active} onMouseDown={(e) => { e.preventDefault(); accept(f.name); }}>
               <span className="mono">{f.name}</span>
-              <span className="faint small">{f.type}</span>
+              <span className="faint small">{f.type}{samples?.get(f.name)?.length ? ` · ${samples.get(f.name)?.slice(0, 3).join(', ')}` : ''}</span>
             </button>
           ))}
-        </div>
-      )}
-      {problem && value !== '' && (
-        <div className="field-error" id={errorId} role="alert">
-          {problem.message}
         </div>
       )}
     </div>

@@ -4,19 +4,32 @@ import { useMemo } from 'react';
 import type { ConfigField } from '../../../engine/format/node-catalog.ts';
 import { inferFields, inputFields } from '../../../engine/format/fields.ts';
 import type { FieldInfo } from '../../../engine/format/fields.ts';
+import type { Problem } from '../../../engine/format/pipeline.ts';
 import { useStudio, useStudioStore, useStudioWith } from '../api/context.tsx';
 import { iconOf, nodeTypeInfo } from '../graph/catalog.ts';
 import { sameMeaning } from '../graph/meaning.ts';
 import { docFromGraph } from '../graph/model.ts';
 import type { GraphNode } from '../graph/model.ts';
 import { AggregateEditor, DurationInput, FieldListPicker, KeyValueEditor, StartFromInput, StringListInput } from './editors.tsx';
+import { labelledProblem } from './expression.ts';
 import { ExpressionInput } from './ExpressionInput.tsx';
+import type { Samples } from './ExpressionInput.tsx';
+import { useSamples } from './useSamples.ts';
 import { ConnectionPicker, TopicPicker, TopicsPicker } from './KafkaFields.tsx';
 import { SubjectPicker } from '../schemas/SubjectPicker.tsx';
 
 type Config = Record<string, unknown>;
 
-function FieldEditor({ field, node, fields }: { field: ConfigField; node: GraphNode; fields: readonly FieldInfo[] | null }) {
+interface FieldEditorProps {
+  field: ConfigField;
+  node: GraphNode;
+  fields: readonly FieldInfo[] | null;
+  /** The validator's problems for this field, already worded with the field's label. */
+  problems: readonly Problem[];
+  samples: Samples;
+}
+
+function FieldEditor({ field, node, fields, problems, samples }: FieldEditorProps) {
   const store = useStudioStore();
   const config = node.config as unknown as Config;
   const value = config[field.key];
@@ -38,7 +51,7 @@ function FieldEditor({ field, node, fields }: { field: ConfigField; node: GraphN
   }
   switch (field.kind) {
     case 'expression':
-      return <ExpressionInput label={field.label} value={text} onChange={set} fields={fields} {...(placeholder ? { placeholder } : {})} rows={field.key === 'where' ? 2 : 1} />;
+      return <ExpressionInput label={field.label} value={text} onChange={set} fields={fields} samples={samples} {...(problems[0] ? { error: problems[0].message } : {})} {...(placeholder ? { placeholder } : {})} rows={field.key === 'where' ? 2 : 1} />;
     case 'duration':
       return <DurationInput label={field.label} value={text} onChange={set} {...(placeholder ? { placeholder } : {})} />;
     case 'enum':
@@ -80,10 +93,10 @@ function FieldEditor({ field, node, fields }: { field: ConfigField; node: GraphN
     case 'fieldList':
       return <FieldListPicker label={field.label} value={value} onChange={(v) => set(v.length > 0 ? v : undefined)} fields={fields} />;
     case 'aggregateMap':
-      return <AggregateEditor value={value} onChange={set} fields={fields} />;
+      return <AggregateEditor value={value} onChange={set} fields={fields} samples={samples} error={(name) => problems.find((p) => p.path.endsWith(`/${field.key}/${name}`))?.message} />;
     case 'selectMap':
     case 'expressionMap':
-      return <KeyValueEditor label={field.label} value={value} onChange={set} fields={fields} kind="expression" />;
+      return <KeyValueEditor label={field.label} value={value} onChange={set} fields={fields} kind="expression" samples={samples} />;
     case 'typeMap':
       return <KeyValueEditor label={field.label} value={value} onChange={(v) => set(Object.keys(v).length > 0 ? v : undefined)} fields={fields} kind="type" />;
     case 'stringList':
@@ -110,6 +123,7 @@ export function Inspector({ node }: { node: GraphNode }) {
     const doc = docFromGraph(graph);
     return inputFields(doc, inferFields(doc), node.id);
   }, [graph, node.id]);
+  const samples = useSamples(node.id);
   const index = graph.nodes.findIndex((n) => n.id === node.id);
   const mine = problems.filter((p) => p.path === `/nodes/${index}` || p.path.startsWith(`/nodes/${index}/`));
   if (!info) return <p className="empty">Unknown node type {node.type}</p>;
@@ -129,7 +143,12 @@ export function Inspector({ node }: { node: GraphNode }) {
         <input id={`label-${node.id}`} value={node.label ?? ''} placeholder={node.id} onChange={(e) => store.getState().apply({ kind: 'renameNode', id: node.id, label: e.target.value }, `${node.id}.label`)} />
       </div>
       {info.fields.filter((f) => visible(f, config)).map((f) => {
-        const problem = mine.find((p) => p.path.endsWith(`/config/${f.key}`) || p.path.includes(`/config/${f.key}/`));
+        const problems = mine
+          .filter((p) => p.path.endsWith(`/config/${f.key}`) || p.path.includes(`/config/${f.key}/`))
+          .map((p) => ({ ...p, message: labelledProblem(p.message, f.key, f.label) }));
+        // Expression editors show the problem inside themselves, above their completion list.
+        const inside = f.kind === 'expression' || f.kind === 'aggregateMap';
+        const problem = inside ? undefined : problems[0];
         return (
           <div key={f.key} className="field">
             {f.kind !== 'boolean' && (
@@ -138,12 +157,14 @@ export function Inspector({ node }: { node: GraphNode }) {
                 {f.required && <span className="req" aria-hidden>*</span>}
               </span>
             )}
-            <FieldEditor field={f} node={node} fields={fields} />
+            <FieldEditor field={f} node={node} fields={fields} problems={problems} samples={samples.values} />
             {problem && <div className="field-error" role="note">{problem.message}</div>}
             <span className="field-help">{f.help}</span>
           </div>
         );
       })}
+      {samples.from && samples.values.size > 0 && <span className="faint small" role="note" aria-label="Sample source">Sample values {samples.from === 'live' ? 'from the running pipeline' : 'from a short sample run of the nodes upstream'}</span>}
+      {samples.note && <span className="faint small" role="note">{samples.note}</span>}
       {fields && (
         <details>
           <summary className="muted small">Input fields ({fields.length})</summary>

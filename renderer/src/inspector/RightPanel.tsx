@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import { useStudio, useStudioWith } from '../api/context.tsx';
+import { useStudio, useStudioStore, useStudioWith } from '../api/context.tsx';
 import { sameNodeMeaning } from '../graph/meaning.ts';
 import { Inspector } from './Inspector.tsx';
 import { LiveOutput } from './LiveOutput.tsx';
@@ -40,8 +40,10 @@ export function RightPanel() {
   useEffect(() => {
     if (running) setTab('output');
   }, [running]);
+  const store = useStudioStore();
   return (
     <aside className="side" aria-label="Right panel">
+      <button className="ghost small side-collapse" aria-label="Hide inspector" title="Hide the inspector; the canvas takes its room" onClick={() => store.getState().setUi({ rightOpen: false })}>▸</button>
       {node ? (
         <>
           <div className="tabs" role="tablist" aria-label="Node panel" style={{ minHeight: 32 }}>

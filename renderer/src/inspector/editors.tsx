@@ -4,6 +4,7 @@ import { useState } from 'react';
 import type { FieldInfo } from '../../../engine/format/fields.ts';
 import { parseDuration } from '../../../engine/format/duration.ts';
 import { ExpressionInput } from './ExpressionInput.tsx';
+import type { Samples } from './ExpressionInput.tsx';
 
 export function DurationInput({ label, value, onChange, placeholder }: { label: string; value: string; onChange: (v: string | undefined) => void; placeholder?: string }) {
   const parsed = value === '' ? undefined : parseDuration(value);
@@ -34,7 +35,7 @@ function fromEntries(rows: [string, string][]): Record<string, string> {
 }
 
 /** Output column → expression rows (map's select, Kafka headers, lake schema types). */
-export function KeyValueEditor({ label, value, onChange, fields, kind }: { label: string; value: unknown; onChange: (v: Record<string, string>) => void; fields: readonly FieldInfo[] | null; kind: 'expression' | 'type' }) {
+export function KeyValueEditor({ label, value, onChange, fields, kind, samples }: { label: string; value: unknown; onChange: (v: Record<string, string>) => void; fields: readonly FieldInfo[] | null; kind: 'expression' | 'type'; samples?: Samples }) {
   const rows = entriesOf(value);
   const update = (i: number, k: string, v: string) => onChange(fromEntries(rows.map((r, j) => (j === i ? [k, v] : r))));
   const remove = (i: number) => onChange(fromEntries(rows.filter((_, j) => j !== i)));
@@ -51,7 +52,7 @@ export function KeyValueEditor({ label, value, onChange, fields, kind }: { label
         <div key={i} className="map-row kv">
           <input className="mono" aria-label={`${label} ${i + 1} name`} value={k} onChange={(e) => update(i, e.target.value, v)} />
           {kind === 'expression' ? (
-            <ExpressionInput label={`${label} ${k} expression`} value={v} fields={fields} onChange={(nv) => update(i, k, nv)} />
+            <ExpressionInput label={`${label} ${k} expression`} value={v} fields={fields} onChange={(nv) => update(i, k, nv)} {...(samples ? { samples } : {})} />
           ) : (
             <input className="mono" aria-label={`${label} ${k} type`} value={v} list="lake-types" onChange={(e) => update(i, k, e.target.value)} />
           )}
@@ -66,61 +67,43 @@ export function KeyValueEditor({ label, value, onChange, fields, kind }: { label
   );
 }
 
-const aggregateFns = ['count(*)', 'count', 'count distinct', 'sum', 'avg', 'min', 'max', 'first', 'last'] as const;
-
-/** `sum(amount)` → fn `sum`, field `amount`; `count(distinct x)` → `count distinct`, `x`. */
-export function splitAggregate(text: string): { fn: string; field: string } {
-  const t = text.trim();
-  if (/^count\s*\(\s*\*\s*\)$/i.test(t)) return { fn: 'count(*)', field: '' };
-  const distinct = /^count\s*\(\s*distinct\s+(.+)\)$/i.exec(t);
-  if (distinct) return { fn: 'count distinct', field: distinct[1]?.trim() ?? '' };
-  const call = /^([a-z_]+)\s*\((.*)\)$/i.exec(t);
-  if (call) return { fn: (call[1] ?? '').toLowerCase(), field: call[2]?.trim() ?? '' };
-  return { fn: 'sum', field: t };
+/** Starting points offered when adding an aggregate; any aggregate expression can be typed instead. */
+function aggregateTemplates(column: string): string[] {
+  return ['count(*)', `sum(${column})`, `avg(${column})`, `min(${column})`, `max(${column})`, `count(distinct ${column})`, `sum(CASE WHEN ${column} > 0 THEN ${column} ELSE 0 END)`, `first(${column})`, `last(${column})`];
 }
 
-export function joinAggregate(fn: string, field: string): string {
-  if (fn === 'count(*)') return 'count(*)';
-  if (fn === 'count distinct') return `count(distinct ${field})`;
-  return `${fn}(${field})`;
-}
-
-/** Rows of output name + function + field. */
-export function AggregateEditor({ value, onChange, fields }: { value: unknown; onChange: (v: Record<string, string>) => void; fields: readonly FieldInfo[] | null }) {
+/** Rows of output name + aggregate expression (`sum(amount)`, `sum(CASE WHEN status = 'paid' THEN amount END)`). */
+export function AggregateEditor({ value, onChange, fields, error, samples }: { value: unknown; onChange: (v: Record<string, string>) => void; fields: readonly FieldInfo[] | null; error?: (name: string) => string | undefined; samples?: Samples }) {
   const rows = entriesOf(value);
   const set = (next: [string, string][]) => onChange(fromEntries(next));
-  const numeric = fields?.filter((f) => f.type === 'double' || f.type === 'long');
+  const numeric = fields?.find((f) => f.type === 'double' || f.type === 'long')?.name ?? 'amount';
   return (
     <div className="map-rows" role="group" aria-label="Aggregates">
       {rows.map(([name, text], i) => {
-        const { fn, field } = splitAggregate(text);
+        const problem = error?.(name);
         return (
-          <div key={i} className="map-row agg">
+          <div key={i} className="map-row kv">
             <input className="mono" aria-label={`Aggregate ${i + 1} name`} value={name} onChange={(e) => set(rows.map((r, j) => (j === i ? [e.target.value, text] : r)))} />
-            <select aria-label={`Aggregate ${name} function`} value={fn} onChange={(e) => set(rows.map((r, j) => (j === i ? [name, joinAggregate(e.target.value, field || (numeric?.[0]?.name ?? ''))] : r)))}>
-              {aggregateFns.map((f) => <option key={f} value={f}>{f}</option>)}
-            </select>
-            {fn === 'count(*)' ? (
-              <span className="faint small" style={{ alignSelf: 'center' }}>every event</span>
-            ) : fields ? (
-              <select aria-label={`Aggregate ${name} field`} value={field} onChange={(e) => set(rows.map((r, j) => (j === i ? [name, joinAggregate(fn, e.target.value)] : r)))}>
-                {!fields.some((f) => f.name === field) && <option value={field}>{field || '(choose)'}</option>}
-                {fields.map((f) => <option key={f.name} value={f.name}>{f.name}</option>)}
-              </select>
-            ) : (
-              <input className="mono" aria-label={`Aggregate ${name} field`} value={field} onChange={(e) => set(rows.map((r, j) => (j === i ? [name, joinAggregate(fn, e.target.value)] : r)))} />
-            )}
+            <ExpressionInput label={`Aggregate ${name}`} aggregate value={text} fields={fields} onChange={(next) => set(rows.map((r, j) => (j === i ? [name, next] : r)))} placeholder="sum(amount)" {...(problem ? { error: problem } : {})} {...(samples ? { samples } : {})} />
             <button className="ghost small" aria-label={`Remove aggregate ${name}`} onClick={() => set(rows.filter((_, j) => j !== i))}>✕</button>
           </div>
         );
       })}
-      <div>
+      <div className="row">
         <button className="small" aria-label="Add aggregate" onClick={() => {
-          const field = numeric?.[0]?.name ?? 'amount';
           let n = rows.length + 1;
           while (rows.some(([k]) => k === `agg_${n}`)) n++;
-          set([...rows, [`agg_${n}`, `sum(${field})`]]);
+          set([...rows, [`agg_${n}`, `sum(${numeric})`]]);
         }}>+ Add aggregate</button>
+        <select aria-label="Add aggregate from a template" value="" onChange={(e) => {
+          if (!e.target.value) return;
+          let n = rows.length + 1;
+          while (rows.some(([k]) => k === `agg_${n}`)) n++;
+          set([...rows, [`agg_${n}`, e.target.value]]);
+        }}>
+          <option value="">template…</option>
+          {aggregateTemplates(numeric).map((t) => <option key={t} value={t}>{t}</option>)}
+        </select>
       </div>
     </div>
   );

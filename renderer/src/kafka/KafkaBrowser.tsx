@@ -1,29 +1,20 @@
-// The Kafka browser: a topic's partitions and messages (seek by offset or time, decoded), producing a
-// test message or a generator's events, and a consumer group's lag per partition with its history.
+// The Kafka browser: a topic's partitions, configuration and messages (seek by offset or time, search,
+// decoded, with headers), deleting it, producing a test message or a generator's events, and a consumer
+// group's lag per partition with its history and an offset reset.
 import { useEffect, useState } from 'react';
 import { Area, AreaChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { JobProgress, KafkaGroupInfo, KafkaMessage, KafkaPeekFrom, KafkaTopicInfo, LagPoint } from '../../../engine/api/contract.ts';
 import { datasets } from '../../../engine/format/datasets.ts';
-import { useApi, useStudio } from '../api/context.tsx';
+import { useApi, useStudio, useStudioStore } from '../api/context.tsx';
 import { usePoll } from '../hooks/usePoll.ts';
-import { RowsTable, cellText } from '../ui/DataTable.tsx';
+import { ConfirmDialog } from '../ui/ConfirmDialog.tsx';
+import { RowsTable } from '../ui/DataTable.tsx';
+import { announceTopics, bytes, clock, message } from './format.ts';
+import { MessageTable } from './MessageTable.tsx';
+import { OffsetReset } from './OffsetReset.tsx';
+import { Search } from './Search.tsx';
+import { TopicConfig } from './TopicConfig.tsx';
 import { SchemaView } from '../schemas/SchemaView.tsx';
-
-function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-function bytes(n: number | null): string {
-  if (n === null) return '—';
-  if (n >= 1 << 30) return `${(n / (1 << 30)).toFixed(1)} GiB`;
-  if (n >= 1 << 20) return `${(n / (1 << 20)).toFixed(1)} MiB`;
-  if (n >= 1 << 10) return `${(n / (1 << 10)).toFixed(1)} KiB`;
-  return `${n} B`;
-}
-
-function clock(ms: number): string {
-  return new Date(ms).toISOString().replace('T', ' ').slice(0, 23);
-}
 
 function Peek({ connection, topic }: { connection: string; topic: KafkaTopicInfo }) {
   const api = useApi();
@@ -33,7 +24,6 @@ function Peek({ connection, topic }: { connection: string; topic: KafkaTopicInfo
   const [format, setFormat] = useState<'auto' | KafkaMessage['format']>('auto');
   const [limit, setLimit] = useState(50);
   const [messages, setMessages] = useState<KafkaMessage[] | null>(null);
-  const [chosen, setChosen] = useState<KafkaMessage | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const peek = async () => {
@@ -49,7 +39,6 @@ function Peek({ connection, topic }: { connection: string; topic: KafkaTopicInfo
       }
       const list = await api.kafkaPeek({ connection, topic: topic.name, from, limit, format, ...(partition === 'all' ? {} : { partition: Number(partition) }) });
       setMessages(list);
-      setChosen(null);
     } catch (e) {
       setError(message(e));
     } finally {
@@ -58,7 +47,6 @@ function Peek({ connection, topic }: { connection: string; topic: KafkaTopicInfo
   };
   useEffect(() => {
     setMessages(null);
-    setChosen(null);
   }, [topic.name]);
   return (
     <div className="card" aria-label="Messages">
@@ -84,35 +72,7 @@ function Peek({ connection, topic }: { connection: string; topic: KafkaTopicInfo
       </div>
       {error && <div className="field-error" role="alert">{error}</div>}
       {messages && messages.length === 0 && <p className="empty">No messages at that position.</p>}
-      {messages && messages.length > 0 && (
-        <div style={{ display: 'grid', gridTemplateColumns: chosen ? '1fr 340px' : '1fr', gap: 10, minHeight: 0 }}>
-          <div className="grid-wrap" style={{ maxHeight: 380 }}>
-            <table className="grid" aria-label="Topic messages">
-              <thead><tr><th>partition</th><th>offset</th><th>time</th><th>key</th><th>value</th><th>size</th></tr></thead>
-              <tbody>
-                {messages.map((m) => (
-                  <tr key={`${m.partition}:${m.offset}`} onClick={() => setChosen(m)} style={{ cursor: 'pointer' }} aria-selected={chosen === m}>
-                    <td className="num">{m.partition}</td>
-                    <td className="num">{m.offset}</td>
-                    <td>{clock(m.timestamp)}</td>
-                    <td>{m.key ?? <span className="faint">null</span>}</td>
-                    <td title={cellText(m.value)} style={m.decodeError ? { color: 'var(--error)' } : undefined}>{cellText(m.value)}</td>
-                    <td className="num">{bytes(m.sizeBytes)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-          {chosen && (
-            <div className="col" aria-label="Message detail">
-              <div className="row"><span className="muted small grow">partition {chosen.partition} · offset {chosen.offset} · {chosen.format}</span><button className="ghost small" aria-label="Close message" onClick={() => setChosen(null)}>✕</button></div>
-              {chosen.decodeError && <div className="field-error">{chosen.decodeError}</div>}
-              <pre className="json mono">{JSON.stringify(chosen.value, null, 2)}</pre>
-              {Object.keys(chosen.headers).length > 0 && <pre className="json mono">{JSON.stringify(chosen.headers, null, 2)}</pre>}
-            </div>
-          )}
-        </div>
-      )}
+      {messages && messages.length > 0 && <MessageTable messages={messages} label="Topic messages" />}
     </div>
   );
 }
@@ -179,10 +139,16 @@ function Produce({ connection, topic, onSent }: { connection: string; topic: str
 
 function TopicView({ connection, name }: { connection: string; name: string }) {
   const api = useApi();
+  const store = useStudioStore();
   const [topic, setTopic] = useState<KafkaTopicInfo | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [deleting, setDeleting] = useState(false);
+  const [busy, setBusy] = useState(false);
   const load = () => {
-    api.kafkaTopics({ connection }).then((all) => setTopic(all.find((t) => t.name === name) ?? null), (e: unknown) => setError(message(e)));
+    api.kafkaTopics({ connection, topics: [name] }).then((found) => {
+      setTopic(found[0] ?? null);
+      if (found.length === 0) setError(`Topic ${name} does not exist (any more) on ${connection}`);
+    }, (e: unknown) => setError(message(e)));
   };
   useEffect(load, [api, connection, name]); // load is re-created each render; these are its inputs
   if (error) return <div className="field-error" role="alert">{error}</div>;
@@ -190,7 +156,13 @@ function TopicView({ connection, name }: { connection: string; name: string }) {
   return (
     <>
       <div className="card" aria-label={`Topic ${name}`}>
-        <div className="section-head"><h2 className="mono">{topic.name}</h2><button className="ghost small" aria-label="Refresh topic" onClick={load}>↻</button></div>
+        <div className="section-head">
+          <h2 className="mono">{topic.name}</h2>
+          <span className="row">
+            <button className="ghost small" aria-label="Refresh topic" onClick={load}>↻</button>
+            <button className="small danger" aria-label="Delete topic" onClick={() => setDeleting(true)}>Delete…</button>
+          </span>
+        </div>
         <div className="stat-row">
           <div className="stat"><span className="v">{topic.partitions.length}</span><span className="k">partitions</span></div>
           <div className="stat"><span className="v">{topic.messages.toLocaleString()}</span><span className="k">messages</span></div>
@@ -203,7 +175,25 @@ function TopicView({ connection, name }: { connection: string; name: string }) {
         />
       </div>
       <Peek connection={connection} topic={topic} />
+      <Search connection={connection} topic={topic} />
+      <TopicConfig connection={connection} topic={topic.name} />
       <Produce connection={connection} topic={topic.name} onSent={load} />
+      {deleting && (
+        <ConfirmDialog title={`Delete topic ${topic.name}?`} confirmLabel="Delete topic" danger busy={busy} onCancel={() => setDeleting(false)} onConfirm={() => {
+          setBusy(true);
+          api.kafkaDeleteTopic({ connection, topic: topic.name }).then(() => {
+            store.getState().notify('success', `Deleted topic ${topic.name}`);
+            announceTopics({ connection, removed: topic.name });
+            store.getState().setUi({ kafka: { connection, topic: undefined, group: undefined } });
+          }, (e: unknown) => {
+            setError(message(e));
+            setDeleting(false);
+            setBusy(false);
+          });
+        }}>
+          <p>Its {topic.messages.toLocaleString()} messages in {topic.partitions.length} partition{topic.partitions.length === 1 ? '' : 's'} are removed from the broker for good; consumers and pipelines reading it will stop getting data.</p>
+        </ConfirmDialog>
+      )}
     </>
   );
 }
@@ -212,11 +202,12 @@ function GroupView({ connection, groupId }: { connection: string; groupId: strin
   const api = useApi();
   const [group, setGroup] = useState<KafkaGroupInfo | null>(null);
   const [history, setHistory] = useState<LagPoint[]>([]);
+  const [refresh, setRefresh] = useState(0);
   usePoll(async () => {
     const [groups, points] = await Promise.all([api.kafkaGroups({ connection }).catch(() => []), api.kafkaLagHistory({ connection, groupId }).catch(() => [])]);
     setGroup(groups.find((g) => g.groupId === groupId) ?? null);
     setHistory(points);
-  }, 3000, true, [connection, groupId]);
+  }, 3000, true, [connection, groupId, refresh]);
   if (!group) return <p className="empty">Loading {groupId}…</p>;
   return (
     <>
@@ -229,14 +220,17 @@ function GroupView({ connection, groupId }: { connection: string; groupId: strin
         </div>
         <RowsTable label="Lag per partition" columns={['topic', 'partition', 'committed', 'latest', 'lag']} rows={group.partitions.map((p) => [p.topic, p.partition, p.committedOffset, p.latestOffset, p.lag])} />
       </div>
+      <OffsetReset connection={connection} groupId={groupId} topics={[...new Set(group.partitions.map((p) => p.topic))]} onDone={() => setRefresh((n) => n + 1)} />
       <div className="card" role="figure" aria-label="Lag history">
         <h2>Lag over time</h2>
         <div style={{ height: 180 }}>
           <ResponsiveContainer width="100%" height="100%">
-            <AreaChart data={history.map((p) => ({ t: p.at, lag: p.lag }))} margin={{ top: 6, right: 12, bottom: 0, left: 0 }}>
+            <AreaChart data={history.map((p) => ({ t: p.at, lag: p.lag }))} margin={{ top: 6, right: 12, bottom: 14, left: 4 }}>
               <CartesianGrid stroke="var(--grid)" strokeDasharray="3 3" />
-              <XAxis dataKey="t" tickFormatter={(t) => new Date(Number(t)).toISOString().slice(11, 19)} tick={{ fill: 'var(--muted)', fontSize: 10 }} stroke="var(--border)" />
-              <YAxis tick={{ fill: 'var(--muted)', fontSize: 10 }} stroke="var(--border)" width={56} />
+              <XAxis dataKey="t" tickFormatter={(t) => new Date(Number(t)).toISOString().slice(11, 19)} tick={{ fill: 'var(--muted)', fontSize: 10 }} stroke="var(--border)"
+                label={{ value: 'time (UTC)', position: 'insideBottom', offset: -10, fill: 'var(--faint)', fontSize: 10 }} />
+              <YAxis tick={{ fill: 'var(--muted)', fontSize: 10 }} stroke="var(--border)" width={62}
+                label={{ value: 'messages behind', angle: -90, position: 'insideLeft', offset: 10, fill: 'var(--faint)', fontSize: 10, style: { textAnchor: 'middle' } }} />
               <Tooltip labelFormatter={(t) => clock(Number(t))} contentStyle={{ background: 'var(--panel)', border: '1px solid var(--border)', fontSize: 11 }} />
               <Area dataKey="lag" stroke="#a07bff" fill="#a07bff" fillOpacity={0.15} isAnimationActive={false} />
             </AreaChart>

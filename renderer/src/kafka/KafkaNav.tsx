@@ -5,6 +5,9 @@ import type { KafkaConnectionInfo, KafkaConnectionInput, KafkaGroupInfo, KafkaSe
 import { useApi, useStudio, useStudioStore } from '../api/context.tsx';
 import { SchemaNav } from '../schemas/SchemaNav.tsx';
 import { useRegistryFields } from '../schemas/RegistryFields.tsx';
+import { usePoll } from '../hooks/usePoll.ts';
+import { announceTopics, topicsChanged } from './format.ts';
+import type { TopicsChange } from './format.ts';
 
 function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
@@ -83,6 +86,36 @@ function ConnectionForm({ initial, onDone }: { initial?: KafkaConnectionInfo; on
   );
 }
 
+function TopicForm({ connection, onDone }: { connection: string; onDone: (created?: string) => void }) {
+  const api = useApi();
+  const [name, setName] = useState('');
+  const [partitions, setPartitions] = useState(3);
+  const [retention, setRetention] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  return (
+    <form className="card" aria-label="New topic" onSubmit={(e) => {
+      e.preventDefault();
+      setBusy(true);
+      setError(null);
+      const topic = name.trim();
+      api.kafkaCreateTopic({ connection, topic, partitions, ...(retention.trim() === '' ? {} : { configs: { 'retention.ms': retention.trim() } }) })
+        .then(() => onDone(topic), (err: unknown) => setError(message(err)))
+        .finally(() => setBusy(false));
+    }}>
+      <div className="field"><label htmlFor="kt-name">Topic name</label><input id="kt-name" className="mono" value={name} onChange={(e) => setName(e.target.value)} placeholder="orders" autoFocus /></div>
+      <div className="field"><label htmlFor="kt-partitions">Partitions</label><input id="kt-partitions" type="number" min={1} className="mono" value={partitions} onChange={(e) => setPartitions(Number(e.target.value))} /></div>
+      <div className="field"><label htmlFor="kt-retention">Retention (ms, optional)</label><input id="kt-retention" className="mono" value={retention} onChange={(e) => setRetention(e.target.value)} placeholder="broker default" /></div>
+      {error && <div className="field-error" role="alert">{error}</div>}
+      <div className="row">
+        <span className="grow" />
+        <button type="button" className="ghost" onClick={() => onDone()}>Cancel</button>
+        <button type="submit" className="primary" disabled={busy || name.trim() === ''}>Create</button>
+      </div>
+    </form>
+  );
+}
+
 export function KafkaNav() {
   const api = useApi();
   const store = useStudioStore();
@@ -93,6 +126,7 @@ export function KafkaNav() {
   const [groups, setGroups] = useState<KafkaGroupInfo[]>([]);
   const [error, setError] = useState<string | null>(null);
   const [filter, setFilter] = useState('');
+  const [creating, setCreating] = useState(false);
 
   const reload = useCallback(() => {
     void api.kafkaConnections().then((list) => {
@@ -103,14 +137,32 @@ export function KafkaNav() {
   }, [api, store]);
   useEffect(reload, [reload]);
 
-  const refreshTopics = useCallback(() => {
+  const refreshTopics = useCallback(async () => {
     if (!chosen.connection) return;
-    setError(null);
-    setTopics(null);
-    api.kafkaTopics({ connection: chosen.connection }).then(setTopics, (e: unknown) => { setTopics([]); setError(message(e)); });
-    api.kafkaGroups({ connection: chosen.connection }).then(setGroups, () => setGroups([]));
+    const connection = chosen.connection;
+    await Promise.all([
+      api.kafkaTopics({ connection }).then((list) => { setTopics(list); setError(null); }, (e: unknown) => { setTopics([]); setError(message(e)); }),
+      api.kafkaGroups({ connection }).then(setGroups, () => setGroups([])),
+    ]);
   }, [api, chosen.connection]);
-  useEffect(refreshTopics, [refreshTopics]);
+  useEffect(() => setTopics(null), [chosen.connection]);
+  // A topic created or deleted here or in the browser shows at once; the next listing confirms it.
+  useEffect(() => {
+    const onChange = (event: Event) => {
+      const change = (event as CustomEvent<TopicsChange>).detail;
+      if (change.connection !== chosen.connection) return;
+      if (change.removed) setTopics((list) => list && list.filter((t) => t.name !== change.removed));
+      if (change.created) {
+        void api.kafkaTopics({ connection: change.connection, topics: [change.created] }).then((found) => {
+          setTopics((list) => (list ? [...list.filter((t) => !found.some((f) => f.name === t.name)), ...found].sort((a, b) => a.name.localeCompare(b.name)) : found));
+        }, () => undefined);
+      }
+    };
+    window.addEventListener(topicsChanged, onChange);
+    return () => window.removeEventListener(topicsChanged, onChange);
+  }, [api, chosen.connection]);
+  // Counts and lag change while pipelines and producers run: keep them live, not as of the first look.
+  usePoll(refreshTopics, 10_000, chosen.connection !== undefined, [refreshTopics]);
 
   const pick = (patch: Partial<typeof chosen>) => store.getState().setUi({ kafka: { ...store.getState().kafka, ...patch } });
 
@@ -141,7 +193,8 @@ export function KafkaNav() {
               <button className="ghost small" aria-label={`Edit ${c.name}`} onClick={(e) => { e.stopPropagation(); setEditing(c); }}>✎</button>
               <button className="ghost small danger" aria-label={`Delete ${c.name}`} onClick={(e) => {
                 e.stopPropagation();
-                if (window.confirm(`Delete the connection ${c.name}?`)) void api.kafkaDeleteConnection({ name: c.name }).then(reload);
+                void store.getState().ask({ kind: 'confirm', title: `Delete the connection ${c.name}?`, body: `Its brokers and stored secrets are forgotten; pipelines that use "${c.name}" stop finding it. Topics on the brokers are not touched.`, confirmLabel: 'Delete connection', danger: true })
+                  .then((ok) => (ok ? api.kafkaDeleteConnection({ name: c.name }).then(reload) : undefined));
               }}>✕</button>
             </span>
           </div>
@@ -151,8 +204,20 @@ export function KafkaNav() {
         <>
           <div className="section-head">
             <h3>Topics</h3>
-            <button className="ghost small" aria-label="Refresh topics" onClick={refreshTopics}>↻</button>
+            <span className="row">
+              <button className="small" aria-label="New topic" onClick={() => setCreating(true)}>+ New</button>
+              <button className="ghost small" aria-label="Refresh topics" onClick={() => void refreshTopics()}>↻</button>
+            </span>
           </div>
+          {creating && chosen.connection && (
+            <TopicForm connection={chosen.connection} onDone={(created) => {
+              setCreating(false);
+              if (created && chosen.connection) {
+                announceTopics({ connection: chosen.connection, created });
+                pick({ topic: created, group: undefined });
+              }
+            }} />
+          )}
           <input type="search" aria-label="Filter topics" placeholder="Filter topics" value={filter} onChange={(e) => setFilter(e.target.value)} />
           {error && <div className="field-error" role="alert">{error}</div>}
           {topics === null ? <p className="muted small">Loading…</p> : (

@@ -2,9 +2,11 @@
 // summaries, tags and branches, time travel into the SQL workbench, a diff of two snapshots, and
 // maintenance with progress.
 import { useCallback, useEffect, useState } from 'react';
-import type { JobProgress, LakeSnapshot, LakeTableDetail, MaintenanceAction, SnapshotDiff } from '../../../engine/api/contract.ts';
+import type { JobProgress, LakeRef, LakeSnapshot, LakeTableDetail, MaintenanceAction, SnapshotDiff } from '../../../engine/api/contract.ts';
 import { useApi, useStudio, useStudioStore } from '../api/context.tsx';
+import type { StudioStore } from '../store/index.ts';
 import { RowsTable } from '../ui/DataTable.tsx';
+import { describeMaintenance } from './results.ts';
 
 function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
@@ -43,11 +45,25 @@ function Timeline({ table, onRefresh }: { table: LakeTableDetail; onRefresh: () 
     });
   };
 
-  const tag = (s: LakeSnapshot, kind: 'tag' | 'branch') => {
-    const name = window.prompt(`Name of the new ${kind} at snapshot ${s.snapshotId}`);
+  const tag = async (s: LakeSnapshot, kind: 'tag' | 'branch') => {
+    const taken = new Set(table.refs.map((r) => r.name));
+    const name = await store.getState().ask({
+      kind: 'text',
+      title: kind === 'tag' ? `Tag snapshot ${s.snapshotId}` : `Branch from snapshot ${s.snapshotId}`,
+      label: kind === 'tag' ? 'Tag name' : 'Branch name',
+      initial: '',
+      confirmLabel: kind === 'tag' ? 'Create tag' : 'Create branch',
+      hint: kind === 'tag'
+        ? `Query it as ${table.name}@<name>; a tagged snapshot is never expired.`
+        : `A branch starts at this snapshot; query it as ${table.name}@<name>.`,
+      check: (value) => refNameProblem(value, taken),
+    });
     if (!name) return;
     const call = kind === 'tag' ? api.lakeCreateTag({ table: table.name, tag: name, snapshotId: s.snapshotId }) : api.lakeCreateBranch({ table: table.name, branch: name, snapshotId: s.snapshotId });
-    call.then(onRefresh, (e: unknown) => store.getState().notify('error', message(e)));
+    call.then(() => {
+      store.getState().notify('success', `Created ${kind} ${name} at snapshot ${s.snapshotId}`);
+      onRefresh();
+    }, (e: unknown) => store.getState().notify('error', message(e)));
   };
 
   return (
@@ -80,14 +96,67 @@ function Timeline({ table, onRefresh }: { table: LakeTableDetail; onRefresh: () 
               </div>
               <div className="row">
                 <button className="small" aria-label={`Query at snapshot ${s.snapshotId}`} onClick={() => travelTo(s, i)}>Time travel</button>
-                <button className="ghost small" aria-label={`Tag snapshot ${s.snapshotId}`} onClick={() => tag(s, 'tag')}>Tag</button>
-                <button className="ghost small" aria-label={`Branch from snapshot ${s.snapshotId}`} onClick={() => tag(s, 'branch')}>Branch</button>
+                <button className="ghost small" aria-label={`Tag snapshot ${s.snapshotId}`} onClick={() => void tag(s, 'tag')}>Tag</button>
+                <button className="ghost small" aria-label={`Branch from snapshot ${s.snapshotId}`} onClick={() => void tag(s, 'branch')}>Branch</button>
               </div>
             </li>
           );
         })}
       </ol>
     </section>
+  );
+}
+
+/** Why a typed tag or branch name cannot be used, or null (the engine checks the same pattern). */
+function refNameProblem(value: string, taken: ReadonlySet<string>): string | null {
+  const name = value.trim();
+  if (!name) return 'Type a name';
+  if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(name)) return 'Use letters, digits and _ . - (starting with a letter, digit or _)';
+  if (taken.has(name)) return `${name} already exists in this table`;
+  return null;
+}
+
+async function deleteRef(api: ReturnType<typeof useApi>, store: StudioStore, table: string, ref: LakeRef, onDone: () => void): Promise<void> {
+  const ok = await store.getState().ask({
+    kind: 'confirm',
+    title: `Delete ${ref.type} ${ref.name}?`,
+    body: ref.type === 'tag'
+      ? `Queries of ${table}@${ref.name} stop working, and snapshot ${ref.snapshotId} may be expired later. The table's data does not change.`
+      : `The branch ${ref.name} goes away; its snapshots stay until they are expired. Main does not change.`,
+    confirmLabel: `Delete ${ref.type}`,
+    danger: true,
+  });
+  if (!ok) return;
+  const call = ref.type === 'tag' ? api.lakeDeleteTag({ table, tag: ref.name }) : api.lakeDeleteBranch({ table, branch: ref.name });
+  await call.then(() => {
+    store.getState().notify('success', `Deleted ${ref.type} ${ref.name}`);
+    onDone();
+  }, (e: unknown) => store.getState().notify('error', message(e)));
+}
+
+function Refs({ table, onRefresh }: { table: LakeTableDetail; onRefresh: () => void }) {
+  const api = useApi();
+  const store = useStudioStore();
+  return (
+    <div className="grid-wrap">
+    <table className="grid" aria-label="Refs">
+      <thead><tr><th>name</th><th>type</th><th>snapshot</th><th aria-label="actions" /></tr></thead>
+      <tbody>
+        {table.refs.map((r) => (
+          <tr key={r.name}>
+            <td className="mono">{r.name}</td>
+            <td>{r.type}</td>
+            <td className="mono">{r.snapshotId}</td>
+            <td>
+              {r.name !== 'main' && (
+                <button className="ghost small" aria-label={`Delete ${r.type} ${r.name}`} onClick={() => void deleteRef(api, store, table.name, r, onRefresh)}>Delete</button>
+              )}
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+    </div>
   );
 }
 
@@ -160,7 +229,7 @@ function Maintenance({ table, onDone }: { table: string; onDone: () => void }) {
                 setResults((r) => ({ ...r, [action]: '' }));
                 const options = action === 'expire' ? { retainLast: 5 } : {};
                 api.lakeMaintain({ table, action, options, jobId: id }).then(
-                  (res) => setResults((r) => ({ ...r, [action]: Object.entries(res.stats).map(([k, v]) => `${k} ${v}`).join(' · ') || 'done' })),
+                  (res) => setResults((r) => ({ ...r, [action]: describeMaintenance(res) })),
                   (err: unknown) => setResults((r) => ({ ...r, [action]: `failed: ${message(err)}` })),
                 ).finally(() => {
                   setRunning((r) => {
@@ -245,12 +314,13 @@ export function LakeExplorer() {
             <span className="small" aria-label="Sort order">{table.sortOrder.fields.join(', ')} <span className="muted">(order {table.sortOrder.orderId}; compact to re-sort older files)</span></span>
           )}
           <h3>Tags and branches</h3>
-          <RowsTable label="Refs" columns={['name', 'type', 'snapshot']} rows={table.refs.map((r) => [r.name, r.type, r.snapshotId])} />
+          <Refs table={table} onRefresh={load} />
         </section>
         <Timeline table={table} onRefresh={load} />
       </div>
       <div className="cards">
-        <Diff table={table} />
+        {/* Keyed by the newest snapshot: after a commit or Compact the choices start from the new head. */}
+        <Diff key={`${table.name}:${table.snapshots.at(-1)?.snapshotId ?? 'none'}`} table={table} />
         <Maintenance table={table.name} onDone={load} />
       </div>
     </main>

@@ -1,286 +1,143 @@
-// SQL over the lake: an editor with table/column completion, run (Ctrl+Enter) and cancel, a paged grid,
-// CSV/JSON export, a chart suggested from the result's shape, and live refresh while a pipeline writes.
-import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import type { KeyboardEvent } from 'react';
-import type { QueryVersion, SqlCatalogTable, SqlColumn, WireValue } from '../../../engine/api/contract.ts';
-import { isEngineError } from '../../../engine/errors.ts';
+// SQL over the lake: several query tabs (each with its own text, results and chart), a persisted query
+// history to re-open or re-run from, and a maximised mode that gives the workbench the whole window.
+// Completion metadata (tables, columns, tags and branches) comes from the host's lake listing.
+import { useCallback, useEffect, useState } from 'react';
+import type { SqlCatalogTable } from '../../../engine/api/contract.ts';
 import { useApi, useStudio, useStudioStore } from '../api/context.tsx';
-import { wordAt } from '../inspector/expression.ts';
-import { RowsTable } from '../ui/DataTable.tsx';
-import { Loading } from '../ui/Loading.tsx';
+import { addHistory, readHistory } from './history.ts';
+import type { HistoryEntry } from './history.ts';
+import { QueryTab } from './QueryTab.tsx';
+import type { RunOutcome } from './QueryTab.tsx';
 
-// recharts is most of the workbench's weight: it loads with the first result to chart.
-const ResultChart = lazy(() => import('./ResultChart.tsx').then((m) => ({ default: m.ResultChart })));
-
-const pageSize = 200;
-const shownPerPage = 100;
-
-interface Result {
-  queryId: string;
-  columns: SqlColumn[];
-  rows: WireValue[][];
-  done: boolean;
-  elapsedMs: number;
+interface Tab {
+  id: number;
   sql: string;
+  /** Bumped to make the tab run its text. */
+  runTicket: number;
 }
 
-function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+const firstQuery = 'SELECT * FROM sales_by_region ORDER BY window_start DESC LIMIT 100';
+
+function storage(): Storage | null {
+  try {
+    return window.localStorage;
+  } catch {
+    return null;
+  }
 }
 
-/** Named before the run starts, so Cancel can reach the query while sqlRun is still pending. */
-function newQueryId(): string {
-  if (typeof crypto.randomUUID === 'function') return crypto.randomUUID();
-  // randomUUID exists only in secure contexts; a page served over plain http from another host lacks it.
-  return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('');
+function title(sql: string): string {
+  const from = /\bfrom\s+([A-Za-z_][\w.]*(?:@[\w.-]+)?)/i.exec(sql)?.[1];
+  return from ?? (sql.trim().slice(0, 18) || 'empty');
 }
 
 export function Workbench() {
   const api = useApi();
   const store = useStudioStore();
-  const travel = useStudio((s) => s.travel);
   const request = useStudio((s) => s.sqlRequest);
-  const [sql, setSql] = useState('SELECT * FROM sales_by_region ORDER BY window_start DESC LIMIT 100');
   const [catalog, setCatalog] = useState<SqlCatalogTable[]>([]);
-  const [result, setResult] = useState<Result | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [running, setRunning] = useState(false);
-  const [cancelled, setCancelled] = useState(false);
-  const [page, setPage] = useState(0);
-  const [live, setLive] = useState(false);
-  const [caret, setCaret] = useState<number | null>(null);
-  const ticket = useRef(0);
-  /** The id of the query whose sqlRun is pending, if any. */
-  const pending = useRef<string | null>(null);
-  const area = useRef<HTMLTextAreaElement>(null);
+  const [tabs, setTabs] = useState<Tab[]>([{ id: 1, sql: firstQuery, runTicket: 0 }]);
+  const [active, setActive] = useState(1);
+  const [history, setHistory] = useState<HistoryEntry[]>(() => {
+    const s = storage();
+    return s ? readHistory(s) : [];
+  });
+  const [showHistory, setShowHistory] = useState(false);
+  const [maximised, setMaximised] = useState(false);
 
   const loadCatalog = useCallback(() => {
     void api.sqlCatalog().then(setCatalog, () => undefined);
   }, [api]);
   useEffect(loadCatalog, [loadCatalog]);
-
-  const version: QueryVersion | undefined = travel ? { snapshot: travel.snapshotId } : undefined;
-
-  const run = useCallback(async (text: string) => {
-    const mine = ++ticket.current;
-    // A new run supersedes one still running: stop it on the host rather than let it finish unseen.
-    if (pending.current) void api.sqlCancel({ queryId: pending.current }).catch(() => undefined);
-    const queryId = newQueryId();
-    pending.current = queryId;
-    setRunning(true);
-    setCancelled(false);
-    setError(null);
-    try {
-      const r = await api.sqlRun(version ? { sql: text, version, pageSize, queryId } : { sql: text, pageSize, queryId });
-      if (mine !== ticket.current) {
-        // Cancelled or superseded while running: close what the host still holds.
-        if (!r.done) void api.sqlCancel({ queryId: r.queryId }).catch(() => undefined);
-        return;
-      }
-      setResult({ queryId: r.queryId, columns: r.columns, rows: r.rows, done: r.done, elapsedMs: r.elapsedMs, sql: text });
-      setPage(0);
-    } catch (e) {
-      if (mine !== ticket.current) return;
-      if (isEngineError(e) && e.code === 'ENG_LAKE_CANCELLED') {
-        setResult(null);
-        setCancelled(true);
-      } else setError(message(e));
-    } finally {
-      if (pending.current === queryId) pending.current = null;
-      if (mine === ticket.current) setRunning(false);
-    }
-  }, [api, version?.snapshot]);
-
-  const cancel = () => {
-    ticket.current++;
-    setRunning(false);
-    setError(null);
-    setCancelled(true);
-    // The running query is interrupted on the host; its sqlRun then rejects with ENG_LAKE_CANCELLED (ignored
-    // here, as the ticket moved on).
-    if (pending.current) void api.sqlCancel({ queryId: pending.current }).catch(() => undefined);
-    pending.current = null;
-    // The grid no longer shows the previous result, so close it on the host too.
-    if (result && !result.done) void api.sqlCancel({ queryId: result.queryId }).catch(() => undefined);
-    setResult(null);
-  };
-
+  // New tables, tags and branches become completions as they appear.
   useEffect(() => {
-    if (!request) return;
-    setSql(request.sql);
-    if (request.run) void run(request.sql);
-    store.getState().setUi({ sqlRequest: undefined });
-  }, [request, run, store]);
-
-  // Re-run on time travel changes so the grid always matches the banner.
-  useEffect(() => {
-    if (result) void run(result.sql);
-  }, [travel?.snapshotId]);
-
-  useEffect(() => {
-    if (!live) return undefined;
-    let last = 0;
     let timer: number | undefined;
     const unsubscribe = api.subscribe((event) => {
       if (event.type !== 'lake.changed') return;
-      const wait = Math.max(0, last + 2000 - Date.now());
       window.clearTimeout(timer);
-      timer = window.setTimeout(() => {
-        last = Date.now();
-        if (result) void run(result.sql);
-        loadCatalog();
-      }, wait);
+      timer = window.setTimeout(loadCatalog, 1000);
     });
     return () => {
       unsubscribe();
       window.clearTimeout(timer);
     };
-  }, [api, live, result, run, loadCatalog]);
+  }, [api, loadCatalog]);
 
-  const loadMore = async () => {
-    if (!result || result.done) return;
-    try {
-      const next = await api.sqlNext({ queryId: result.queryId });
-      setResult({ ...result, rows: [...result.rows, ...next.rows], done: next.done });
-    } catch (e) {
-      setError(message(e));
-    }
+  const update = (id: number, patch: Partial<Tab>) => setTabs((list) => list.map((t) => (t.id === id ? { ...t, ...patch } : t)));
+  const runIn = (id: number, sql: string) => setTabs((list) => list.map((t) => (t.id === id ? { ...t, sql, runTicket: t.runTicket + 1 } : t)));
+  const addTab = (sql = '') => {
+    const id = Math.max(0, ...tabs.map((t) => t.id)) + 1;
+    setTabs((list) => [...list, { id, sql, runTicket: 0 }]);
+    setActive(id);
+    return id;
+  };
+  const closeTab = (id: number) => {
+    const rest = tabs.filter((t) => t.id !== id);
+    if (rest.length === 0) return;
+    setTabs(rest);
+    if (active === id) setActive(rest[rest.length - 1]?.id ?? rest[0]?.id ?? 1);
   };
 
-  const exportAs = async (format: 'csv' | 'json') => {
-    if (!result) return;
-    try {
-      const file = await api.sqlExport(version ? { sql: result.sql, version, format } : { sql: result.sql, format });
-      if (file.path) {
-        store.getState().notify('success', `Exported ${file.rows} rows to ${file.path}`);
-        return;
-      }
-      const url = URL.createObjectURL(new Blob([file.content], { type: file.mimeType }));
-      const link = document.createElement('a');
-      link.href = url;
-      link.download = file.fileName;
-      document.body.append(link);
-      link.click();
-      link.remove();
-      URL.revokeObjectURL(url);
-    } catch (e) {
-      store.getState().notify('error', `Export failed: ${message(e)}`);
-    }
-  };
+  const onRan = useCallback((outcome: RunOutcome) => {
+    const s = storage();
+    const entry = { sql: outcome.sql, at: Date.now(), outcome: outcome.outcome, ok: outcome.ok };
+    setHistory(s ? addHistory(s, entry) : (list) => [entry, ...list]);
+  }, []);
 
-  const typed = caret === null ? undefined : wordAt(sql, caret);
-  const suggestions = useMemo(() => {
-    if (!typed || typed.word.length < 1) return [];
-    const w = typed.word.toLowerCase();
-    const names: { name: string; kind: string }[] = [];
-    for (const t of catalog) {
-      names.push({ name: t.table, kind: 'table' });
-      for (const c of t.columns) names.push({ name: c.name, kind: `${t.table} · ${c.type.toLowerCase()}` });
-    }
-    const seen = new Set<string>();
-    return names.filter((n) => n.name.toLowerCase().startsWith(w) && n.name !== typed.word && !seen.has(n.name) && seen.add(n.name)).slice(0, 8);
-  }, [typed, catalog]);
+  // A query asked for elsewhere (the lake explorer) goes into the current tab.
+  useEffect(() => {
+    if (!request) return;
+    if (request.run) runIn(active, request.sql);
+    else update(active, { sql: request.sql });
+    store.getState().setUi({ sqlRequest: undefined });
+  }, [request, store]);
 
-  const accept = (name: string) => {
-    if (!typed || caret === null) return;
-    const next = sql.slice(0, typed.start) + name + sql.slice(caret);
-    setSql(next);
-    const at = typed.start + name.length;
-    window.requestAnimationFrame(() => {
-      area.current?.setSelectionRange(at, at);
-      setCaret(null);
-    });
-  };
+  useEffect(() => {
+    if (!maximised) return undefined;
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === 'Escape' && !(e.target instanceof HTMLElement && e.target.closest('.cm-tooltip-autocomplete'))) setMaximised(false);
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [maximised]);
 
-  const onKeyDown = (e: KeyboardEvent<HTMLTextAreaElement>) => {
-    if ((e.ctrlKey || e.metaKey) && e.key === 'Enter') {
-      e.preventDefault();
-      e.stopPropagation();
-      void run(sql);
-      return;
-    }
-    if (suggestions.length > 0 && (e.key === 'Tab' || (e.key === 'Enter' && !e.shiftKey))) {
-      e.preventDefault();
-      accept(suggestions[0]?.name ?? '');
-    } else if (e.key === 'Escape') setCaret(null);
-  };
-
-  const pages = result ? Math.max(1, Math.ceil(result.rows.length / shownPerPage)) : 0;
-  const shown = result ? result.rows.slice(page * shownPerPage, (page + 1) * shownPerPage) : [];
   return (
-    <div className="workbench" aria-label="SQL workbench">
-      <div className="editor-col">
-        {travel && (
-          <div className="travel-banner" role="status" aria-label="Time travel">
-            <span className="grow">Time travel: {travel.label}</span>
-            <button className="small" onClick={() => store.getState().setUi({ travel: undefined })}>Back to now</button>
-          </div>
-        )}
-        <div className="expr sql-editor" style={{ position: 'relative' }}>
-          <textarea
-            ref={area}
-            aria-label="SQL query"
-            spellCheck={false}
-            className="mono"
-            style={{ color: 'var(--text)' }}
-            value={sql}
-            onChange={(e) => {
-              setSql(e.target.value);
-              setCaret(e.target.selectionStart);
-            }}
-            onKeyDown={onKeyDown}
-            onBlur={() => window.setTimeout(() => setCaret(null), 150)}
-          />
-          {suggestions.length > 0 && (
-            <div className="completion" role="listbox" aria-label="SQL completions" style={{ top: 'auto', bottom: 4, left: 4 }}>
-              {suggestions.map((s) => (
-                <button key={s.name} role="option" aria-selected={false} onMouseDown={(e) => { e.preventDefault(); accept(s.name); }}>
-                  <span className="mono">{s.name}</span><span className="faint small">{s.kind}</span>
-                </button>
-              ))}
-            </div>
-          )}
+    <div className={`sql-workbench ${maximised ? 'maximised' : ''}`} aria-label="SQL workbench" role="region">
+      <div className="row sql-tabs">
+        <div className="tabs" role="tablist" aria-label="Query tabs">
+          {tabs.map((t, i) => (
+            <span key={t.id} className="row" style={{ gap: 0 }}>
+              <button role="tab" className="tab" aria-selected={t.id === active} aria-label={`Query ${i + 1}`} title={t.sql} onClick={() => setActive(t.id)}>
+                <span className="mono small">{i + 1} · {title(t.sql)}</span>
+              </button>
+              {tabs.length > 1 && <button className="ghost small" aria-label={`Close query ${i + 1}`} onClick={() => closeTab(t.id)}>✕</button>}
+            </span>
+          ))}
+          <button className="ghost small" aria-label="New query tab" onClick={() => addTab()}>+</button>
         </div>
-        <div className="row wrap">
-          <button className="primary" aria-label="Run query" disabled={running} onClick={() => void run(sql)} title="Ctrl+Enter">▶ Run</button>
-          <button aria-label="Cancel query" disabled={!running} onClick={cancel}>Cancel</button>
-          <label className="row"><input type="checkbox" aria-label="Live refresh" checked={live} onChange={(e) => setLive(e.target.checked)} /> live</label>
-          <span className="spacer grow" />
-          <select aria-label="Insert table" value="" onChange={(e) => e.target.value && setSql(`SELECT * FROM ${e.target.value} LIMIT 100`)}>
-            <option value="">tables…</option>
-            {catalog.map((t) => <option key={t.table} value={t.table}>{t.table}</option>)}
-          </select>
+        <span className="grow" />
+        <button className="ghost small" aria-label="Query history" aria-expanded={showHistory} onClick={() => setShowHistory((v) => !v)}>History ({history.length})</button>
+        <button className="ghost small" aria-label={maximised ? 'Restore workbench' : 'Maximise workbench'} aria-pressed={maximised} onClick={() => setMaximised((v) => !v)}>{maximised ? '⤡' : '⤢'}</button>
+      </div>
+      {showHistory && (
+        <div className="sql-history" role="list" aria-label="Query history list">
+          {history.length === 0 && <p className="empty">Queries you run are kept here, also after a restart.</p>}
+          {history.map((h) => (
+            <div key={`${h.at}-${h.sql}`} role="listitem" className="sql-history-item">
+              <span className={`small ${h.ok ? 'faint' : ''}`} style={h.ok ? undefined : { color: 'var(--error)' }}>{new Date(h.at).toLocaleTimeString()} · {h.outcome}</span>
+              <code className="mono grow" title={h.sql}>{h.sql}</code>
+              <button className="ghost small" aria-label={`Open in a new tab: ${h.sql}`} onClick={() => addTab(h.sql)}>Open</button>
+              <button className="small" aria-label={`Run again: ${h.sql}`} onClick={() => {
+                runIn(active, h.sql);
+                setShowHistory(false);
+              }}>Run</button>
+            </div>
+          ))}
         </div>
-        {error && <div className="field-error" role="alert">{error}</div>}
-      </div>
-      <div className="results-col">
-        {!result ? (
-          cancelled && !running
-            ? <p className="empty" role="status" aria-label="Query status">Query cancelled</p>
-            : <p className="empty">{running ? 'Running…' : 'Run a query to see results and a chart.'}</p>
-        ) : (
-          <>
-            <div className="row wrap small">
-              <span className="muted" role="status" aria-label="Result summary">
-                {result.rows.length.toLocaleString()}{result.done ? '' : '+'} rows · {result.elapsedMs} ms{running ? ' · refreshing…' : ''}
-              </span>
-              <span className="grow" />
-              <button className="small" aria-label="Previous page" disabled={page === 0} onClick={() => setPage((p) => p - 1)}>‹</button>
-              <span className="muted">page {page + 1} / {pages}{result.done ? '' : '+'}</span>
-              <button className="small" aria-label="Next page" disabled={page + 1 >= pages && result.done} onClick={async () => {
-                if (page + 1 >= pages) await loadMore();
-                setPage((p) => p + 1);
-              }}>›</button>
-              <button className="small" aria-label="Export CSV" onClick={() => void exportAs('csv')}>CSV</button>
-              <button className="small" aria-label="Export JSON" onClick={() => void exportAs('json')}>JSON</button>
-            </div>
-            <div className="results-split">
-              <RowsTable label="Query results" columns={result.columns.map((c) => c.name)} types={result.columns.map((c) => c.type.toLowerCase())} rows={shown} />
-              <Suspense fallback={<Loading what="the chart" />}><ResultChart columns={result.columns} rows={result.rows} /></Suspense>
-            </div>
-          </>
-        )}
-      </div>
+      )}
+      {tabs.map((t) => (
+        <QueryTab key={t.id} hidden={t.id !== active} sql={t.sql} onSql={(sql) => update(t.id, { sql })} catalog={catalog} loadCatalog={loadCatalog} onRan={onRan} runTicket={t.runTicket} />
+      ))}
     </div>
   );
 }

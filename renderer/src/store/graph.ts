@@ -12,6 +12,7 @@ export const createGraphSlice: StateCreator<StudioState, [], [], GraphSlice> = (
   fileName: undefined,
   lastMergeKey: undefined,
   loads: 0,
+  pristineRevision: 0,
   apply: (change, mergeKey) => {
     const before = get().graph;
     const after = applyGraphChange(before, change);
@@ -52,6 +53,7 @@ export const createGraphSlice: StateCreator<StudioState, [], [], GraphSlice> = (
         savedRevision: options.saved ? revision : s.savedRevision,
         fileName: options.fileName,
         loads: s.loads + 1,
+        pristineRevision: options.edited ? -1 : revision,
         past: [],
         future: [],
         selectedNodes: [],

@@ -4,6 +4,8 @@ import { createStore } from 'zustand/vanilla';
 import type { StoreApi } from 'zustand/vanilla';
 import { createGraphSlice } from './graph.ts';
 import { createHistorySlice } from './history.ts';
+import { createHostSlice } from './host.ts';
+import { createModalSlice } from './modal.ts';
 import { createRunSlice } from './run.ts';
 import { createSelectionSlice } from './selection.ts';
 import type { StudioState } from './types.ts';
@@ -18,6 +20,8 @@ export function createStudioStore(initial: Partial<Pick<StudioState, 'theme'>> =
     ...createHistorySlice(...a),
     ...createRunSlice(...a),
     ...createUiSlice(...a),
+    ...createModalSlice(...a),
+    ...createHostSlice(...a),
   }));
   if (initial.theme) store.setState({ theme: initial.theme });
   return store;

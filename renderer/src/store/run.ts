@@ -10,6 +10,8 @@ export const createRunSlice: StateCreator<StudioState, [], [], RunSlice> = (set)
   startedAt: undefined,
   failure: undefined,
   notice: undefined,
+  runningMeaning: undefined,
+  nodeAlerts: {},
   nodes: {},
   edges: {},
   eventsPerSecond: 0,
@@ -23,6 +25,14 @@ export const createRunSlice: StateCreator<StudioState, [], [], RunSlice> = (set)
       // A new run starts without the last one's notice.
       notice: status === 'starting' || status === 'running' ? undefined : (details.notice ?? s.notice),
     })),
+  setNodeAlert: (nodeId, message) =>
+    set((s) => {
+      if ((s.nodeAlerts[nodeId] ?? null) === message) return {};
+      const nodeAlerts = { ...s.nodeAlerts };
+      if (message === null) delete nodeAlerts[nodeId];
+      else nodeAlerts[nodeId] = message;
+      return { nodeAlerts };
+    }),
   setMetrics: ({ t, nodes, edges, lag }) =>
     set((s) => {
       // Throughput of the run is what its sources emit; sinks and transforms would count events twice.
@@ -47,5 +57,5 @@ export const createRunSlice: StateCreator<StudioState, [], [], RunSlice> = (set)
       };
       return { nodes, edges, eventsPerSecond: rate, series: [...s.series, point].slice(-seriesLimit) };
     }),
-  resetRun: () => set({ status: 'idle', runId: undefined, startedAt: undefined, failure: undefined, notice: undefined, nodes: {}, edges: {}, eventsPerSecond: 0, series: [] }),
+  resetRun: () => set({ status: 'idle', runId: undefined, startedAt: undefined, failure: undefined, notice: undefined, nodeAlerts: {}, nodes: {}, edges: {}, eventsPerSecond: 0, series: [] }),
 });

@@ -3,6 +3,8 @@
 import type { Position, Problem } from '../../../engine/format/pipeline.ts';
 import type { GraphChange } from '../graph/changes.ts';
 import type { Graph, GraphEdge, GraphNode } from '../graph/model.ts';
+import type { HostSlice } from './host.ts';
+import type { ModalSlice } from './modal.ts';
 
 export interface GraphSlice {
   graph: Graph;
@@ -21,10 +23,12 @@ export interface GraphSlice {
   moveLive: (positions: Record<string, Position>) => void;
   finishMove: () => void;
   /** Replace the whole pipeline (open, import, new): clears history and marks it saved or not. */
-  load: (graph: Graph, options: { fileName?: string; saved: boolean }) => void;
+  load: (graph: Graph, options: { fileName?: string; saved: boolean; edited?: boolean }) => void;
   markSaved: (fileName: string, revision: number) => void;
   /** Bumped by `load`, so the canvas knows to fit the new pipeline into view. */
   loads: number;
+  /** The revision `load` left, unless what it loaded was already unsaved work (an autosave restore). */
+  pristineRevision: number;
 }
 
 export interface SelectionSlice {
@@ -48,7 +52,7 @@ export interface HistorySlice {
   redo: () => void;
 }
 
-export type RunStatus = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped' | 'finished' | 'failed';
+export type RunStatus = 'idle' | 'starting' | 'running' | 'paused' | 'stopping' | 'stopped' | 'finished' | 'failed';
 
 export interface NodeLive {
   eventsIn: number;
@@ -86,11 +90,16 @@ export interface RunSlice {
   failure: string | undefined;
   /** What the engine said about a finished run it had nothing to do for (RunStatus.notice). */
   notice: string | undefined;
+  /** What the running pipeline means (run/meaning.ts), to flag edits made since it started. */
+  runningMeaning: string | undefined;
+  /** Trouble nodes of the run report now (cannot reach a broker…), by node id. */
+  nodeAlerts: Record<string, string>;
   nodes: Record<string, NodeLive>;
   edges: Record<string, EdgeLive>;
   eventsPerSecond: number;
   series: MetricsPoint[];
   setStatus: (status: RunStatus, details?: { runId?: string; startedAt?: number; failure?: string; notice?: string }) => void;
+  setNodeAlert: (nodeId: string, message: string | null) => void;
   setMetrics: (metrics: { t: number; nodes: Record<string, NodeLive>; edges: Record<string, EdgeLive>; lag?: number | null }) => void;
   resetRun: () => void;
 }
@@ -114,6 +123,8 @@ export interface UiSlice {
   theme: Theme;
   leftTab: LeftTab;
   leftOpen: boolean;
+  /** The inspector beside the canvas; collapsed, the canvas takes its room. */
+  rightOpen: boolean;
   dockTab: DockTab;
   dockOpen: boolean;
   dockHeight: number;
@@ -137,9 +148,9 @@ export interface UiSlice {
   lakeTable: string | undefined;
   /** SQL the workbench should load (set by "query this table" buttons); consumed by the workbench. */
   sqlRequest: { sql: string; run: boolean; nonce: number } | undefined;
-  setUi: (patch: Partial<Pick<UiSlice, 'theme' | 'leftTab' | 'leftOpen' | 'dockTab' | 'dockOpen' | 'dockHeight' | 'leftWidth' | 'rightWidth' | 'paletteQuery' | 'travel' | 'dialog' | 'problems' | 'nodeProblems' | 'kafka' | 'lakeTable' | 'sqlRequest'>>) => void;
+  setUi: (patch: Partial<Pick<UiSlice, 'theme' | 'leftTab' | 'leftOpen' | 'rightOpen' | 'dockTab' | 'dockOpen' | 'dockHeight' | 'leftWidth' | 'rightWidth' | 'paletteQuery' | 'travel' | 'dialog' | 'problems' | 'nodeProblems' | 'kafka' | 'lakeTable' | 'sqlRequest'>>) => void;
   notify: (tone: Notice['tone'], text: string) => void;
   dismiss: (id: number) => void;
 }
 
-export type StudioState = GraphSlice & SelectionSlice & HistorySlice & RunSlice & UiSlice;
+export type StudioState = GraphSlice & SelectionSlice & HistorySlice & RunSlice & UiSlice & ModalSlice & HostSlice;

@@ -7,6 +7,7 @@ export const createUiSlice: StateCreator<StudioState, [], [], UiSlice> = (set) =
   theme: 'dark',
   leftTab: 'pipeline',
   leftOpen: true,
+  rightOpen: true,
   dockTab: 'sql',
   dockOpen: true,
   dockHeight: 280,

@@ -7,14 +7,29 @@ export function cellText(v: WireValue | undefined): string {
   return String(v);
 }
 
+/** Columns whose values are all numbers (nulls aside): their header sits right, over right-aligned figures. */
+export function numericColumns(count: number, rows: readonly (readonly WireValue[])[]): boolean[] {
+  return Array.from({ length: count }, (_, j) => {
+    let seen = false;
+    for (const r of rows) {
+      const v = r[j];
+      if (v === null || v === undefined) continue;
+      if (typeof v !== 'number') return false;
+      seen = true;
+    }
+    return seen;
+  });
+}
+
 export function RowsTable({ columns, rows, label, types }: { columns: readonly string[]; rows: readonly (readonly WireValue[])[]; label: string; types?: readonly string[] }) {
+  const numeric = numericColumns(columns.length, rows);
   return (
     <div className="grid-wrap">
       <table className="grid" aria-label={label}>
         <thead>
           <tr>
             {columns.map((c, i) => (
-              <th key={`${c}-${i}`} scope="col">{c}{types?.[i] && <span className="type">{types[i]}</span>}</th>
+              <th key={`${c}-${i}`} scope="col" className={numeric[i] ? 'num' : undefined}>{c}{types?.[i] && <span className="type">{types[i]}</span>}</th>
             ))}
           </tr>
         </thead>
