@@ -112,7 +112,10 @@ test('a pipeline reading Kafka gets a kafka_lag series in the metrics history', 
     options: { fresh: true },
   });
   try {
+    // Bounded: a lag series that never appears fails the test instead of holding the suite until its timeout.
+    const deadline = Date.now() + 120_000;
     for (;;) {
+      assert.ok(Date.now() < deadline, 'no kafka_lag point with data read within 120 s');
       const series = await call('metricsHistory', { names: ['kafka_lag'] });
       const lag = series.find((s) => s.nodeId === 'readings');
       // A consumer group join takes seconds on a busy machine: wait for data as well as for a lag point.

@@ -195,7 +195,11 @@ export class KafkaScreens {
     const cluster = await this.cluster(connection);
     const committed = await cluster.admin.fetchOffsets({ groupId });
     let lag = 0;
+    const existing = new Set(await cluster.admin.listTopics());
     for (const topic of committed) {
+      // A group keeps the offsets of topics deleted since; asking for their end offsets fails the whole
+      // sample ("This server does not host this topic-partition"), and they have no lag to show.
+      if (!existing.has(topic.topic)) continue;
       const highs = new Map((await cluster.admin.fetchTopicOffsets(topic.topic)).map((o) => [o.partition, Number(o.high)]));
       for (const p of topic.partitions) {
         const high = highs.get(p.partition) ?? 0;
