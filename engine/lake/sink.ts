@@ -16,6 +16,9 @@
 // Staging files live in `<lake>/.pending/<table>/<pipeline>/<node>/chk-<id>-<uuid>.v8` (v8 serialisation:
 // Dates, byte arrays and bigints survive). They are outside every table folder, so `lake clean` (which
 // walks a table's data/ and metadata/) never sees them and no half-created table shows up in the lake.
+// The Parquet files staged for plain rows are inside the table's data/ folder, unreferenced until the
+// commit: a pending reservation of the table owned by `sink:<pipeline>/<node>` keeps `lake clean` off
+// them until they are published (table/staged.ts, table/pending.ts).
 // The sink deletes them once published, and at its first prepare of a run deletes leftovers no
 // checkpoint refers to (a crash between prepare and the checkpoint write).
 //
@@ -104,6 +107,8 @@ export class LakeSink implements SinkInstance {
   /** Staged and not committed yet (what the next prepare returns again). */
   private segments: Segment[] = [];
   private readonly pendingDir: string;
+  /** Owner of the table's pending reservation for staged data files (table/staged.ts). */
+  private readonly owner: string;
   private swept = false;
   private lastCommitAt: number;
   private dead: DeadLetter[] = [];
@@ -120,6 +125,7 @@ export class LakeSink implements SinkInstance {
     this.lastCommitAt = ctx.clock.now();
     const safe = (text: string): string => text.replace(/[^A-Za-z0-9._-]/g, '_');
     this.pendingDir = path.join(path.resolve(ctx.lakeDir), '.pending', config.table, safe(ctx.pipelineName), safe(ctx.nodeId));
+    this.owner = `sink:${ctx.pipelineName}/${ctx.nodeId}`;
     for (const [column, type] of Object.entries(config.schema ?? {})) {
       if (!parseDeclaredType(type)) throw new EngineError('ENG_LAKE_SCHEMA', `sink "${ctx.nodeId}": column "${column}" has unknown type "${type}"`, { node: ctx.nodeId, column });
     }
@@ -146,7 +152,7 @@ export class LakeSink implements SinkInstance {
       if (!this.upsertKey && this.retracts.length === 0) {
         // Plain rows: the Parquet files are written now, the work a commit would do anyway.
         const table = await this.openTable(this.buffer);
-        const staged = table ? await stageFiles(this.lake.tablePath(this.config.table), this.buffer, { clock: this.ctx.clock, hooks: this.options.hooks }) : { added: [], rejected: [], rows: 0 };
+        const staged = table ? await stageFiles(this.lake.tablePath(this.config.table), this.buffer, { clock: this.ctx.clock, hooks: this.options.hooks, owner: this.owner }) : { added: [], rejected: [], rows: 0 };
         this.reject(staged.rejected);
         bytes = serialize({ added: staged.added } satisfies StagedList);
         rows = staged.rows;
@@ -290,7 +296,7 @@ export class LakeSink implements SinkInstance {
     };
     let result: Awaited<ReturnType<typeof publishStaged>>;
     try {
-      result = await publishStaged(this.lake.tablePath(this.config.table), this.branch, parts, summary, { clock: this.ctx.clock, hooks: this.options.hooks });
+      result = await publishStaged(this.lake.tablePath(this.config.table), this.branch, parts, summary, { clock: this.ctx.clock, hooks: this.options.hooks, owner: this.owner });
     } catch (error) {
       // The outcome is unknown (the version may be published and only a later step failed): read it.
       const now = await this.lastCommittedId().catch(() => null);

@@ -4,8 +4,10 @@
 // metadata version, so a checkpoint's work becomes visible all at once or not at all.
 //
 // Staged files sit in the table's data folder under their final names. Until published they are
-// unreferenced: `lake clean` must leave alone every file listed in `<lake>/.pending/<table>/**/*.v8`
-// (the sink's staging lists), and only deletes unreferenced files older than its safety age anyway.
+// unreferenced, possibly for long (a crash, then a restart days later), so `stageFiles` holds a pending
+// reservation of the table (pending.ts) for them, taken BEFORE the first file is written and named by
+// `owner`; orphan removal keeps every file such a reservation covers, and `publishStaged` releases the
+// owner's reservations once the files are referenced by a published version.
 import { access } from 'node:fs/promises';
 import path from 'node:path';
 import { EngineError } from '../../errors.ts';
@@ -18,6 +20,7 @@ import { coerceRow, evolveStruct } from './schema.ts';
 import { writeOrder } from './sort.ts';
 import { appendBuilder, writePartitioned, type RejectedRow } from './write.ts';
 import { loadMetadata } from './store.ts';
+import { listPending, reservationOf, reservePending } from './pending.ts';
 
 export interface StagedFiles {
   added: AddedFile[];
@@ -31,7 +34,9 @@ export interface StagedFiles {
  * committing them. New columns are added to the schema first (a metadata-only commit), so the files are
  * written with the field ids they will be read by.
  */
-export async function stageFiles(tableDir: string, rows: readonly Row[], options: CommitOptions): Promise<StagedFiles> {
+export async function stageFiles(tableDir: string, rows: readonly Row[], options: CommitOptions & { owner: string }): Promise<StagedFiles> {
+  // Marker first, files after (pending.ts): a clean that lists a staged file then also sees this marker.
+  const reservation = await reservePending(tableDir, { kind: 'reservation', owner: options.owner });
   const evolved = await commitMetadata(tableDir, (base) => {
     let next = base.metadata['last-column-id'];
     const schema = currentSchema(base.metadata);
@@ -51,6 +56,7 @@ export async function stageFiles(tableDir: string, rows: readonly Row[], options
   const bound = bindSpec(specById(metadata, specId), struct);
   const order = writeOrder(metadata, struct, path.basename(tableDir));
   const added = await writePartitioned({ tableDir, metadata }, struct, bound, specId, accepted, order);
+  await reservation.add(added.map((a) => localPath({ tableDir, metadata }, a.record.file_path)));
   return { added, rejected, rows: accepted.length };
 }
 
@@ -67,7 +73,7 @@ export interface PublishResult {
 }
 
 /** Publishes the parts in order as consecutive snapshots of one metadata version, each with `summary`. */
-export async function publishStaged(tableDir: string, branch: string, parts: readonly StagedPart[], summary: Record<string, string>, options: CommitOptions): Promise<PublishResult> {
+export async function publishStaged(tableDir: string, branch: string, parts: readonly StagedPart[], summary: Record<string, string>, options: CommitOptions & { owner: string }): Promise<PublishResult> {
   let files = 0;
   let rows = 0;
   const base = await loadMetadata(tableDir);
@@ -91,6 +97,7 @@ export async function publishStaged(tableDir: string, branch: string, parts: rea
     return builder.build;
   });
   const { snapshots } = await commitChanges(tableDir, branch, builds, options);
+  await releaseReservations(tableDir, options.owner, options.clock.now());
   const out: PublishResult = { snapshots, rejected: [], rows, files, replacedFiles: 0 };
   for (const r of results) {
     const result = r.result(null);
@@ -100,4 +107,12 @@ export async function publishStaged(tableDir: string, branch: string, parts: rea
     out.replacedFiles += result.replacedFiles;
   }
   return out;
+}
+
+/** Releases the owner's reservations: everything it staged is now referenced by a published version. */
+async function releaseReservations(tableDir: string, owner: string, nowMs: number): Promise<void> {
+  const { live } = await listPending(tableDir, nowMs);
+  for (const marker of live) {
+    if (marker.kind === 'reservation' && marker.owner === owner) await reservationOf(tableDir, marker).release();
+  }
 }
