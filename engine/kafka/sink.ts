@@ -5,7 +5,7 @@
 //
 // Exactly once (delivery: exactly-once) is Kafka transactions driven by the runtime's two-phase commit:
 // rows between two checkpoint barriers go into one transaction of a producer whose transactional id is
-// stable per pipeline and node (`streamlake:<pipeline>/<node>`). prepare() at the barrier waits until
+// stable per pipeline and node (`streamlake:<installation>/<pipeline>/<node>`, sink/scope.ts). prepare() at the barrier waits until
 // every send is acknowledged, adds a record naming the checkpoint to the compacted topic
 // __streamlake_sink_commits (sink/commits.ts) in the same transaction, and returns the transaction's
 // ids; commit() after the checkpoint file is durable sends EndTxn(commit). A restarted engine commits
@@ -52,6 +52,7 @@ import type { EncodedRecords } from './sink/produce-request.ts';
 import { commitPrepared, FENCED_ERRORS, ProducerSession, protocolErrorType } from './sink/session.ts';
 import type { TransactionIds } from './sink/session.ts';
 import { connectionFor } from './store.ts';
+import { installationId } from './sink/scope.ts';
 
 export type KafkaDelivery = 'exactly-once' | 'at-least-once';
 
@@ -62,6 +63,11 @@ export interface KafkaSinkOptions {
    * transaction.max.timeout.ms). Must exceed the checkpoint interval plus the time to restart a crashed run.
    */
   transactionTimeoutMs?: number;
+  /**
+   * Scopes the transactional id and the commit records (sink/scope.ts: the STREAMLAKE_HOME's installation
+   * id), so pipelines of the same name from two homes on one broker never fence or read each other.
+   */
+  scope?: string;
 }
 
 /** What a checkpoint keeps of an exactly-once sink: the prepared transaction, committable from any process. */
@@ -134,7 +140,7 @@ export class KafkaSink implements SinkInstance {
     }
     if (this.delivery === 'exactly-once') {
       if (!ctx.pipelineName) throw new EngineError('ENG_FORMAT_INVALID', `sink.kafka "${nodeId}": exactly-once delivery needs the pipeline's name (its transactional id is per pipeline and node)`);
-      this.commitsKey = commitKey(ctx.pipelineName, nodeId);
+      this.commitsKey = options.scope ? `${options.scope}/${commitKey(ctx.pipelineName, nodeId)}` : commitKey(ctx.pipelineName, nodeId);
       this.transactionalId = `streamlake:${this.commitsKey}`;
     }
     this.key = config.key ? compileExpression(config.key) : undefined;
@@ -469,7 +475,8 @@ export class KafkaSink implements SinkInstance {
 
 export async function createKafkaSink(spec: Extract<NodeSpec, { type: 'sink.kafka' }>, ctx: NodeContext): Promise<KafkaSink> {
   const connection = await connectionFor(spec.config.connection, ctx.homeDir);
-  return new KafkaSink(spec.id, spec.config, connection, ctx);
+  const scope = (spec.config.delivery ?? 'exactly-once') === 'exactly-once' ? await installationId(ctx.homeDir) : undefined;
+  return new KafkaSink(spec.id, spec.config, connection, ctx, { scope });
 }
 
 registerNode('sink.kafka', { kind: 'sink', create: (spec, ctx) => createKafkaSink(spec, ctx) });

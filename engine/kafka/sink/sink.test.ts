@@ -223,3 +223,34 @@ test('the commits topic is compacted and keyed by pipeline/node', async () => {
   await admin.disconnect();
   assert.equal(configs.resources[0]?.configEntries[0]?.configValue, 'compact');
 });
+
+test('two homes running a pipeline of the same name on one broker neither fence each other nor share commits', async (t) => {
+  const { mkdtemp, rm } = await import('node:fs/promises');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { installationId } = await import('./scope.ts');
+  const homes = [await mkdtemp(join(tmpdir(), 'streamlake-home-')), await mkdtemp(join(tmpdir(), 'streamlake-home-'))];
+  t.after(async () => { for (const home of homes) await rm(home, { recursive: true, force: true }); });
+  const [first, second] = await Promise.all(homes.map((home) => installationId(home)));
+  assert.notEqual(first, second);
+  assert.equal(await installationId(homes[0]!), first, 'a home keeps its id');
+
+  const topic = uniqueTopic('homes');
+  await createTopic(topic);
+  const pipeline = uniqueTopic('same-name');
+  const a = sink(topic, pipeline, { scope: first });
+  const b = sink(topic, pipeline, { scope: second });
+  await a.write({ rows: rows(0, 100), partition: 'p' });
+  // b's producer starts while a's transaction is open: with one transactional id it would fence a.
+  await b.write({ rows: rows(100, 50), partition: 'p' });
+  const pendingA = await a.prepare({ id: 7, sources: {} });
+  await a.commit({ id: 7, sources: {}, flush: true }, pendingA);
+  assert.equal(await a.lastCommittedId(), 7);
+  assert.equal(await b.lastCommittedId(), null, "b must not take a's checkpoint 7 for its own");
+  const pendingB = await b.prepare({ id: 1, sources: {} });
+  await b.commit({ id: 1, sources: {}, flush: true }, pendingB);
+  assert.equal(await b.lastCommittedId(), 1);
+  await a.close();
+  await b.close();
+  await eventually(() => numbers(topic), rows(0, 150).map((r) => r.n));
+});
