@@ -191,7 +191,13 @@ export class KafkaScreens {
     }
   }
 
-  async groupLag(connection: string, groupId: string): Promise<number> {
+  groupLag(connection: string, groupId: string): Promise<number> {
+    // Tracked like the screens' calls: a run's lag sample still in flight when the host closes would
+    // otherwise open a new client after close() dropped them, and keep the process alive.
+    return this.track(() => this.readGroupLag(connection, groupId));
+  }
+
+  private async readGroupLag(connection: string, groupId: string): Promise<number> {
     const cluster = await this.cluster(connection);
     const committed = await cluster.admin.fetchOffsets({ groupId });
     let lag = 0;
