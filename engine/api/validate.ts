@@ -64,6 +64,19 @@ const connectionInput: Validator<KafkaConnectionInput> = object({
 const subject = string({ min: 1, max: 1000 });
 const compatibilityLevel = literal('NONE', 'BACKWARD', 'BACKWARD_TRANSITIVE', 'FORWARD', 'FORWARD_TRANSITIVE', 'FULL', 'FULL_TRANSITIVE');
 
+/** A connection test's params: a saved connection by `name`, or one as typed in the form, never both. */
+function savedOrTyped<T extends { name?: unknown; connection?: unknown }>(shape: Validator<T>): Validator<T> {
+  return {
+    check(value: unknown, path: string) {
+      const params = shape.check(value, path);
+      if ((params.name === undefined) === (params.connection === undefined)) {
+        throw new EngineError('ENG_HOST_REQUEST', `${path} must have exactly one of "name" (a saved connection) or "connection" (an unsaved one)`, { path });
+      }
+      return params;
+    },
+  };
+}
+
 const postgresConnectionInput: Validator<PostgresConnectionInput> = object({
   name: string({ min: 1, max: 100, pattern: /^[A-Za-z0-9][A-Za-z0-9_.-]*$/, patternName: 'a connection name (letters, digits, _ . -, starting with a letter or digit)' }),
   host: string({ min: 1, max: 300, pattern: /^\S+$/, patternName: 'a host name or address' }),
@@ -163,47 +176,14 @@ const validators: ValidatorTable = {
   kafkaConnections: noParams,
   kafkaSaveConnection: object({ connection: connectionInput }),
   kafkaDeleteConnection: object({ name }),
-  kafkaTestConnection: (() => {
-    const shape = object({ name: optional(name), connection: optional(connectionInput) });
-    return {
-      check(value: unknown, path: string) {
-        const params = shape.check(value, path);
-        if ((params.name === undefined) === (params.connection === undefined)) {
-          throw new EngineError('ENG_HOST_REQUEST', `${path} must have exactly one of "name" (a saved connection) or "connection" (an unsaved one)`, { path });
-        }
-        return params;
-      },
-    };
-  })(),
+  kafkaTestConnection: savedOrTyped(object({ name: optional(name), connection: optional(connectionInput) })),
   postgresConnections: noParams,
   postgresSaveConnection: object({ connection: postgresConnectionInput }),
   postgresDeleteConnection: object({ name }),
-  postgresTestConnection: (() => {
-    const shape = object({ name: optional(name), connection: optional(postgresConnectionInput), table: optional(string({ min: 1, max: 200 })) });
-    return {
-      check(value: unknown, path: string) {
-        const params = shape.check(value, path);
-        if ((params.name === undefined) === (params.connection === undefined)) {
-          throw new EngineError('ENG_HOST_REQUEST', `${path} must have exactly one of "name" (a saved connection) or "connection" (an unsaved one)`, { path });
-        }
-        return params;
-      },
-    };
-  })(),
+  postgresTestConnection: savedOrTyped(object({ name: optional(name), connection: optional(postgresConnectionInput), table: optional(string({ min: 1, max: 200 })) })),
   clickhouseConnections: noParams,
   clickhouseSaveConnection: object({ connection: clickhouseConnectionInput }),
-  clickhouseTestConnection: (() => {
-    const shape = object({ name: optional(name), connection: optional(clickhouseConnectionInput) });
-    return {
-      check(value: unknown, path: string) {
-        const params = shape.check(value, path);
-        if ((params.name === undefined) === (params.connection === undefined)) {
-          throw new EngineError('ENG_HOST_REQUEST', `${path} must have exactly one of "name" (a saved connection) or "connection" (an unsaved one)`, { path });
-        }
-        return params;
-      },
-    };
-  })(),
+  clickhouseTestConnection: savedOrTyped(object({ name: optional(name), connection: optional(clickhouseConnectionInput) })),
   kafkaTopics: object({ connection: name, topics: optional(array(string({ min: 1, max: 249 }), { max: 1000 })) }),
   kafkaCreateTopic: object({
     connection: name,
