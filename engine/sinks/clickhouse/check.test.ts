@@ -1,5 +1,6 @@
 // The layered ClickHouse connection test against a real server (Debian's clickhouse-server).
 import assert from 'node:assert/strict';
+import { createServer } from 'node:net';
 import { after, before, test } from 'node:test';
 import { freePort } from '../postgres/server.ts';
 import { checkClickHouseConnection } from './check.ts';
@@ -29,6 +30,8 @@ test('each layer that fails is named', async () => {
   assert.match(!tcp.ok ? tcp.message : '', /connection refused/);
   const tls = await checkClickHouseConnection({ ...good, url: server.url.replace('http:', 'https:') });
   assert.equal(!tls.ok && tls.stage, 'tls', JSON.stringify(tls));
+  // Whether ClickHouse answers the ClientHello at once or waits for more depends on the hello's random bytes;
+  // both must end in the same plain words.
   assert.match(!tls.ok ? tls.message : '', /did not speak TLS/);
   const password = await checkClickHouseConnection({ ...good, password: 'wrong' });
   assert.equal(!password.ok && password.stage, 'auth');
@@ -36,4 +39,23 @@ test('each layer that fails is named', async () => {
   const reader = await checkClickHouseConnection({ ...good, user: 'reader', password: 'reader-pw' });
   assert.equal(!reader.ok && reader.stage, 'permission', JSON.stringify(reader));
   assert.match(!reader.ok ? reader.message : '', /read-only/);
+});
+
+test('a plain HTTP port that waits silently on a TLS hello is still named as plain HTTP', async () => {
+  // Answers only what starts like an HTTP request and holds anything else open, like ClickHouse does when a
+  // ClientHello's random bytes contain a space.
+  const silent = createServer((socket) => {
+    socket.once('data', (chunk: Buffer) => { if (chunk.toString('latin1').startsWith('GET ')) socket.end('HTTP/1.0 200 OK\r\n\r\nOk.\n'); });
+    socket.on('error', () => undefined);
+  });
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+  const address = silent.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  try {
+    const result = await checkClickHouseConnection({ ...good, url: `https://127.0.0.1:${port}` }, 300);
+    assert.equal(!result.ok && result.stage, 'tls');
+    assert.match(!result.ok ? result.message : '', /did not speak TLS: it answers plain HTTP/);
+  } finally {
+    silent.close();
+  }
 });

@@ -12,7 +12,7 @@ export type ClickHouseCheckResult =
   | { ok: true; version: string; user: string }
   | { ok: false; stage: ClickHouseCheckStage; message: string };
 
-const timeoutMs = 5000;
+const defaultTimeoutMs = 5000;
 
 function target(c: ClickHouseConnection): { host: string; port: number; tls: boolean } {
   const url = new URL(c.url);
@@ -20,7 +20,7 @@ function target(c: ClickHouseConnection): { host: string; port: number; tls: boo
   return { host: url.hostname.replace(/^\[|\]$/g, ''), port: url.port ? Number(url.port) : tls ? 8443 : 8123, tls };
 }
 
-function tcp(host: string, port: number): Promise<string | undefined> {
+function tcp(host: string, port: number, timeoutMs: number): Promise<string | undefined> {
   return new Promise((resolve) => {
     const socket = netConnect({ host, port });
     socket.setTimeout(timeoutMs);
@@ -32,10 +32,18 @@ function tcp(host: string, port: number): Promise<string | undefined> {
   });
 }
 
-function tls(host: string, port: number): Promise<string | undefined> {
+function tls(host: string, port: number, timeoutMs: number): Promise<string | undefined> {
   return new Promise((resolve) => {
     const socket = tlsConnect({ host, port, servername: /^[\d.]+$|:/.test(host) ? undefined : host });
-    socket.setTimeout(timeoutMs, () => { socket.destroy(); resolve(`The TLS handshake with ${host}:${port} did not finish within ${timeoutMs / 1000} s. Is this an https port?`); });
+    // ClickHouse's plain HTTP port sometimes answers a ClientHello with 400 at once and sometimes waits for
+    // the rest of a request line that never comes (it depends on whether the hello's random bytes hold a
+    // space), so a silent handshake is followed by a plain HTTP probe before blaming the network.
+    socket.setTimeout(timeoutMs, () => {
+      socket.destroy();
+      void speaksPlainHttp(host, port, timeoutMs).then((plain) => resolve(plain
+        ? `${host}:${port} did not speak TLS: it answers plain HTTP. Use http:// for this port.`
+        : `The TLS handshake with ${host}:${port} did not finish within ${timeoutMs / 1000} s. Is this an https port?`));
+    });
     socket.once('secureConnect', () => { socket.destroy(); resolve(undefined); });
     socket.once('error', (error: NodeJS.ErrnoException) => {
       socket.destroy();
@@ -45,7 +53,20 @@ function tls(host: string, port: number): Promise<string | undefined> {
   });
 }
 
-export async function checkClickHouseConnection(c: ClickHouseConnection): Promise<ClickHouseCheckResult> {
+function speaksPlainHttp(host: string, port: number, timeoutMs: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = netConnect({ host, port });
+    let head = '';
+    const done = (plain: boolean): void => { socket.destroy(); resolve(plain); };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once('connect', () => socket.write(`GET /ping HTTP/1.0\r\nHost: ${host}\r\n\r\n`));
+    socket.on('data', (chunk: Buffer) => { head += chunk.toString('latin1'); if (head.length >= 5) done(head.startsWith('HTTP/')); });
+    socket.once('error', () => done(false));
+    socket.once('end', () => done(head.startsWith('HTTP/')));
+  });
+}
+
+export async function checkClickHouseConnection(c: ClickHouseConnection, timeoutMs = defaultTimeoutMs): Promise<ClickHouseCheckResult> {
   let t: ReturnType<typeof target>;
   try {
     t = target(c);
@@ -57,10 +78,10 @@ export async function checkClickHouseConnection(c: ClickHouseConnection): Promis
   } catch (error) {
     return { ok: false, stage: 'dns', message: `The host name "${t.host}" could not be resolved (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}). Check the spelling, or your DNS/VPN.` };
   }
-  const closed = await tcp(t.host, t.port);
+  const closed = await tcp(t.host, t.port, timeoutMs);
   if (closed) return { ok: false, stage: 'tcp', message: closed };
   if (t.tls) {
-    const failed = await tls(t.host, t.port);
+    const failed = await tls(t.host, t.port, timeoutMs);
     if (failed) return { ok: false, stage: 'tls', message: failed };
   }
   const endpoint = { url: c.url, user: c.user, ...(c.password === undefined ? {} : { password: c.password }), ...(c.database ? { database: c.database } : {}) };
