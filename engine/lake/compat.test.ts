@@ -1,7 +1,7 @@
 // Compatibility is tested, not assumed: tables the engine writes are read by Apache Iceberg Java 1.10.0
 // (engine/lake/java/ReadIceberg.java) and what Java sees must equal what the engine reports: rows,
 // snapshots with summaries, refs, schemas after evolution, partition values, file metrics and sort orders.
-// The first run downloads the jars with Maven into engine/lake/java/.cache (several minutes); later runs
+// The first run downloads the jars with Maven into ~/.cache/streamlake/iceberg-java (several minutes); later runs
 // reuse them.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

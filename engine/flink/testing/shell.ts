@@ -4,16 +4,17 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { access, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+import { cacheDir, contentKey } from '../../cache.ts';
 
 const JAVA_DIR = path.join(import.meta.dirname, '..', 'java');
-const CACHE = process.env.STREAMLAKE_FLINK_CACHE ?? path.join(os.homedir(), '.cache', 'streamlake', 'flink');
+const CACHE = process.env.STREAMLAKE_FLINK_CACHE ?? cacheDir('flink');
 const LIB = path.join(CACHE, 'lib');
-const CLASSES = path.join(CACHE, 'classes');
 const SOURCE = path.join(JAVA_DIR, 'FlinkShell.java');
+// Classes follow the source's content: worktrees sharing the cache must not run each other's shell.
+const CLASSES = path.join(CACHE, `classes-${contentKey([SOURCE])}`);
 
 /** Flink's own JVM options for Java 17 (flink-dist config.yaml, env.java.opts.all), plus a cheap JIT and GC for short test jobs. */
 const JVM_OPTIONS = [
@@ -62,7 +63,7 @@ export function prepareFlink(log: (line: string) => void = () => undefined): Pro
       await writeFile(marker, pomHash);
     }
     const compiled = path.join(CLASSES, 'FlinkShell.class');
-    if (!(await exists(compiled)) || (await stat(compiled)).mtimeMs < (await stat(SOURCE)).mtimeMs) {
+    if (!(await exists(compiled))) {
       await mkdir(CLASSES, { recursive: true });
       const r = await run('javac', ['-cp', `${LIB}/*`, '-d', CLASSES, SOURCE], JAVA_DIR);
       if (r.code !== 0) assert.fail(`javac FlinkShell.java failed: ${r.stderr}`);

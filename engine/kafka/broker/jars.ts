@@ -5,13 +5,14 @@ import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { cacheDir } from '../../cache.ts';
 import { EngineError } from '../../errors.ts';
 
 export const repoRoot = new URL('../../../', import.meta.url).pathname;
 const pomPath = new URL('./pom.xml', import.meta.url).pathname;
 
 export function libsDir(): string {
-  return join(process.env.STREAMLAKE_KAFKA_CACHE ?? join(repoRoot, '.cache', 'kafka'), 'libs');
+  return join(process.env.STREAMLAKE_KAFKA_CACHE ?? cacheDir('kafka'), 'libs');
 }
 
 /** Throws one clear line when a required command is not installed. */

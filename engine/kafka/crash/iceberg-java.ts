@@ -2,13 +2,15 @@
 // compatibility test uses, sharing its Maven cache), so the crash matrix checks what another engine sees
 // rather than what our own scan returns. The first use downloads the jars (several minutes, once).
 import { spawn, spawnSync } from 'node:child_process';
-import { access, mkdir, stat, writeFile } from 'node:fs/promises';
+import { access, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { cacheDir, contentKey } from '../../cache.ts';
 
 const JAVA_DIR = path.join(import.meta.dirname, '..', '..', 'lake', 'java');
-const LIB = path.join(JAVA_DIR, '.cache', 'lib');
-const CLASSES = path.join(JAVA_DIR, '.cache', 'classes');
 const SOURCE = path.join(JAVA_DIR, 'ReadIceberg.java');
+// Shares the jar folder of the compatibility test (same pom, same hash); classes follow this one source.
+const LIB = cacheDir('iceberg-java', `lib-${contentKey([path.join(JAVA_DIR, 'pom.xml')])}`);
+const CLASSES = cacheDir('iceberg-java', `reader-${contentKey([SOURCE])}`);
 
 /** A row as ReadIceberg prints it: timestamps as {timestampMicros}, longs and doubles as numbers. */
 export type JavaRow = Record<string, unknown>;
@@ -47,7 +49,7 @@ export function prepareIcebergJava(log: (line: string) => void): Promise<void> {
       await writeFile(marker, 'ok');
     }
     const compiled = path.join(CLASSES, 'ReadIceberg.class');
-    if (!(await exists(compiled)) || (await stat(compiled)).mtimeMs < (await stat(SOURCE)).mtimeMs) {
+    if (!(await exists(compiled))) {
       await mkdir(CLASSES, { recursive: true });
       const r = await exec('javac', ['-cp', `${LIB}/*`, '-d', CLASSES, SOURCE]);
       if (r.code !== 0) throw new Error(`javac ReadIceberg.java failed: ${r.stderr}`);

@@ -10,10 +10,11 @@ import { join } from 'node:path';
 import { EngineError } from '../../errors.ts';
 import type { Clock, Timers } from '../../runtime/clock.ts';
 import { systemClock, systemTimers } from '../../runtime/clock.ts';
-import { repoRoot, requireCommand } from '../broker/jars.ts';
+import { requireCommand } from '../broker/jars.ts';
 import { freePort } from '../broker/ports.ts';
 import { RegistryClient } from './client.ts';
 import { findJava } from './java.ts';
+import { cacheDir } from '../../cache.ts';
 
 export const APICURIO_VERSION = '3.3.3';
 const artifact = `io.apicurio:apicurio-registry-app:${APICURIO_VERSION}:tar.gz:all`;
@@ -21,7 +22,7 @@ const artifact = `io.apicurio:apicurio-registry-app:${APICURIO_VERSION}:tar.gz:a
 export const CCOMPAT_PATH = '/apis/ccompat/v7';
 
 export function apicurioDir(): string {
-  return join(process.env.STREAMLAKE_APICURIO_CACHE ?? join(repoRoot, '.cache', 'apicurio'), APICURIO_VERSION);
+  return join(process.env.STREAMLAKE_APICURIO_CACHE ?? cacheDir('apicurio'), APICURIO_VERSION);
 }
 
 async function run(command: string, args: string[], cwd?: string): Promise<{ code: number; output: string }> {

@@ -1,22 +1,24 @@
 // Iceberg Java 1.10 for the compatibility tests: builds the reader and the co-writer shell (Maven fetches
-// the jars once into engine/lake/java/.cache), runs them, and compares what Java sees with what the engine
+// the jars once into ~/.cache/streamlake/iceberg-java), runs them, and compares what Java sees with what the engine
 // reports (rows, snapshots, refs, schemas, files and their metrics).
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { access, mkdir, stat, writeFile } from 'node:fs/promises';
+import { access, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { IcebergType, NestedField, SortOrder } from '../format/metadata.ts';
 import { decimalScale, isPrimitive } from '../format/values.ts';
 import { parseLosslessJson } from '../format/json.ts';
 import { readRows } from '../table/scan.ts';
+import { cacheDir, contentKey } from '../../cache.ts';
 import type { LakeTable, SnapshotRef } from '../table/table.ts';
 
 const JAVA_DIR = path.join(import.meta.dirname, '..', 'java');
-const CACHE = path.join(JAVA_DIR, '.cache');
-const LIB = path.join(CACHE, 'lib');
-const CLASSES = path.join(CACHE, 'classes');
+// Jars and compiled classes live in the user's cache, outside the checkout (engine/cache.ts).
 const SOURCES = ['ReadIceberg.java', 'IcebergShell.java'].map((name) => path.join(JAVA_DIR, name));
+// The jars follow the pom and the classes follow the sources, each in a folder named by their hash.
+const LIB = cacheDir('iceberg-java', `lib-${contentKey([path.join(JAVA_DIR, 'pom.xml')])}`);
+const CLASSES = cacheDir('iceberg-java', `classes-${contentKey(SOURCES)}`);
 
 export interface JavaSnapshot {
   snapshotId: bigint;
@@ -99,8 +101,7 @@ export function prepareReader(log: (line: string) => void): Promise<void> {
       log('jars ready');
     }
     const compiled = path.join(CLASSES, 'IcebergShell.class');
-    const newest = Math.max(...(await Promise.all(SOURCES.map(async (s) => (await stat(s)).mtimeMs))));
-    if (!(await exists(compiled)) || (await stat(compiled)).mtimeMs < newest) {
+    if (!(await exists(compiled))) {
       await mkdir(CLASSES, { recursive: true });
       const r = await run('javac', ['-cp', `${LIB}/*`, '-d', CLASSES, ...SOURCES], JAVA_DIR, log);
       if (r.code !== 0) assert.fail(`javac ReadIceberg.java IcebergShell.java failed: ${r.stderr}`);
