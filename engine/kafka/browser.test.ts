@@ -23,7 +23,9 @@ test('create, list with offsets and sizes, peek, groups with lag, delete', async
   const topic = uniqueTopic('browse');
   await browser.createTopic({ name: topic, partitions: 2 });
   await assert.rejects(browser.createTopic({ name: topic }), /already exists/);
-  const base = Date.UTC(2026, 0, 1);
+  // Record timestamps an hour back, on a whole second: a fixed date would fall outside the broker's
+  // retention (7 days) and be deleted while the test reads.
+  const base = Math.floor(Date.now() / 1000) * 1000 - 3_600_000;
   const producer = kafkaClient({ name: 'local', brokers: [broker.bootstrap] }).producer();
   await producer.connect();
   await producer.send({ topic, messages: Array.from({ length: 30 }, (_, i) => ({ partition: 0, key: `k${i}`, value: i === 4 ? 'not json' : JSON.stringify({ i }), timestamp: String(base + i * 1000) })) });

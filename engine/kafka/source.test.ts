@@ -264,7 +264,9 @@ test('start positions: earliest, latest, an offset and a timestamp', async () =>
   await createTopic(topic);
   const producer = kafkaClient(local).producer();
   await producer.connect();
-  const base = Date.UTC(2026, 0, 1);
+  // Record timestamps an hour back, on a whole second: a fixed date would fall outside the broker's
+  // retention (7 days) and be deleted while the test reads.
+  const base = Math.floor(Date.now() / 1000) * 1000 - 3_600_000;
   await producer.send({ topic, messages: Array.from({ length: 10 }, (_, i) => ({ value: JSON.stringify({ i }), timestamp: String(base + i * 1000) })) });
   const all = await collect(source({ topics: [topic], format: 'json', startFrom: 'earliest' }));
   assert.equal(all.out.length, 10);
