@@ -30,6 +30,8 @@ export interface FlinkExportOptions {
   generatorTopics?: Readonly<Record<string, { topic: string; connection?: string }>>;
   /** Fields of Kafka sources (node id → fields); a Kafka source without them cannot be declared. */
   sourceFields?: Readonly<Record<string, readonly FieldInfo[]>>;
+  /** Why a Kafka source's fields could not be learned (node id → reason), for its problem. */
+  sourceFieldNotes?: Readonly<Record<string, string>>;
   /** Read every Kafka source from the earliest offset up to the end it has at start, then finish (backfills, tests). */
   bounded?: boolean;
   /** Job parallelism (`parallelism.default`); absent = the cluster's default. */
@@ -207,7 +209,8 @@ export function exportFlink(doc: PipelineDoc, options: FlinkExportOptions = {}):
       case 'source.kafka': {
         const fields = options.sourceFields?.[node.id];
         if (!fields) {
-          problems.unsupported(node.id, 'the fields of this topic are not declared; a Flink table needs its schema', 'declare the fields (export with sourceFields)');
+          const note = options.sourceFieldNotes?.[node.id];
+          problems.unsupported(node.id, `the fields of this topic are not known${note ? ` (${note})` : ''}; a Flink table needs its schema`, 'produce a few events to the topic and export again, or declare the columns in CREATE TABLE');
           return null;
         }
         if (node.config.format !== 'json') {

@@ -6,9 +6,10 @@ import { checkFlinkConnection } from '../../flink/check.ts';
 import { FlinkConnectionStore, flinkAuthHeaders, flinkConnectionFor, parseFlinkConnection } from '../../flink/connections.ts';
 import type { FlinkConnection } from '../../flink/connections.ts';
 import { exportFlink } from '../../flink/export.ts';
+import { kafkaSourceFields } from '../../flink/fields.ts';
 import { FlinkGateway, substitute } from '../../flink/gateway.ts';
 import type { PipelineDoc } from '../../format/pipeline.ts';
-import { localConnection } from '../../kafka/connections.ts';
+import { localConnection, resolveConnection } from '../../kafka/connections.ts';
 import type { ConnectionStore } from '../../kafka/connections.ts';
 import type { Clock } from '../../runtime/clock.ts';
 import type { FlinkConnectionInfo, FlinkConnectionInput, FlinkExportResult, FlinkJobRef, FlinkTarget, FlinkTestResult } from '../contract.ts';
@@ -16,7 +17,9 @@ import type { FlinkConnectionInfo, FlinkConnectionInput, FlinkExportResult, Flin
 async function exported(doc: PipelineDoc, lakeDir: string, store: ConnectionStore): Promise<ReturnType<typeof exportFlink>> {
   const saved = await store.list();
   const connections = saved.some((c) => c.name === 'local') ? saved : [localConnection(), ...saved];
-  return exportFlink(doc, { lakeDir, connections });
+  // A Flink table declares its columns; the engine learns a topic's from its events, so read the newest ones.
+  const learned = await kafkaSourceFields(doc, (name) => resolveConnection(name, store));
+  return exportFlink(doc, { lakeDir, connections, sourceFields: learned.fields, sourceFieldNotes: learned.notes });
 }
 
 export async function flinkExport(doc: PipelineDoc, lakeDir: string, store: ConnectionStore): Promise<FlinkExportResult> {
