@@ -114,7 +114,7 @@ export function createStudioService(options: StudioServiceOptions): StudioServic
       return { ok: result.ok, problems: result.problems };
     },
     pipelineExport: async ({ doc }) => ({ text: exportPipeline(requireValid(doc)) }),
-    pipelineExportFlink: ({ doc }) => flinkExport(requireValid(doc), lakeDir, connectionStore),
+    pipelineExportFlink: ({ doc }) => flinkExport(requireValid(doc), lakeDir, connectionStore, homeDir),
     flinkSubmit: ({ doc, ...target }) => flink.submit(target, requireValid(doc), lakeDir, connectionStore),
     flinkJobStatus: ({ session, jobId, ...target }) => flink.status(target, { session, jobId }),
     flinkJobStop: ({ session, jobId, ...target }) => flink.stop(target, { session, jobId }),

@@ -3,6 +3,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { exportFlink } from '../flink/export.ts';
 import { kafkaSourceFields } from '../flink/fields.ts';
+import { PostgresConnectionStore } from '../sinks/postgres/connections.ts';
 import { parsePipelineText } from '../format/pipeline.ts';
 import { FileConnectionStore, localConnection, resolveConnection } from '../kafka/connections.ts';
 import { parseArgs } from './args.ts';
@@ -57,6 +58,7 @@ Options:
     const learned = await kafkaSourceFields(parsed.doc, (name) => resolveConnection(name, store));
     const result = exportFlink(parsed.doc, {
       sourceFields: learned.fields,
+      postgresConnections: await new PostgresConnectionStore(streamlakeHome()).list(),
       sourceFieldNotes: learned.notes,
       lakeDir: flags.lake ?? defaultLakeDir(),
       ...(flags.warehouse ? { warehouse: flags.warehouse } : {}),

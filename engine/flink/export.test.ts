@@ -160,3 +160,40 @@ test('streamlake export flink: an example with a Kafka source learns its fields 
     rmSync(home, { recursive: true, force: true });
   }
 });
+
+test('sink.postgres becomes a JDBC table Flink plans: windowed input upserts on the window key, the rest appends; unknown sinks are named', async () => {
+  const example = load('sales-by-region.json');
+  const nodes = [
+    ...example.nodes.filter((n) => n.id !== 'lake' && n.id !== 'dead'),
+    { id: 'pg', type: 'sink.postgres', config: { connection: 'reporting', table: 'public.sales_by_region' } },
+    { id: 'raw_pg', type: 'sink.postgres', config: { connection: 'elsewhere', table: 'orders' } },
+    { id: 'ch', type: 'sink.clickhouse', config: { connection: 'analytics', table: 'sales' } },
+    { id: 'os', type: 'sink.opensearch', config: { connection: 'search', index: 'sales' } },
+  ] as PipelineDoc['nodes'];
+  const edges = [...example.edges.filter((e) => e.to !== 'lake' && e.to !== 'dead' && e.port === undefined), { from: 'per_min', to: 'pg' }, { from: 'valid', to: 'raw_pg' }, { from: 'per_min', to: 'ch' }, { from: 'per_min', to: 'os' }];
+  const secret = 'pg-pass-never-written';
+  const out = exportFlink({ ...example, nodes, edges }, {
+    lakeDir: '/tmp/streamlake-flink-export/lake', connections: [{ name: 'local', brokers: ['127.0.0.1:9092'] }],
+    postgresConnections: [{ name: 'reporting', host: 'db.internal', port: 5433, database: 'metrics', user: 'writer', password: secret, tls: 'verify-full', ca: '/etc/pg/ca.pem' }],
+  });
+  assert.ok(!out.sql.includes(secret));
+  assert.match(out.sql, /CREATE TABLE pg \([^]*PRIMARY KEY \(region, window_start\) NOT ENFORCED\n\) WITH \(\n  'connector' = 'jdbc',\n  'url' = 'jdbc:postgresql:\/\/db\.internal:5433\/metrics\?sslmode=verify-full&sslrootcert=%2Fetc%2Fpg%2Fca\.pem',\n  'table-name' = 'public\.sales_by_region',\n  'username' = 'writer',\n  'password' = '\$\{STREAMLAKE_POSTGRES_REPORTING_PASSWORD\}'/);
+  const rawTable = /CREATE TABLE raw_pg \(([^]*?)\) WITH/.exec(out.sql)?.[1] ?? '';
+  assert.doesNotMatch(rawTable, /PRIMARY KEY/, 'a filter feeds it: appends');
+  assert.match(out.sql, /'url' = 'jdbc:postgresql:\/\/\$\{STREAMLAKE_POSTGRES_ELSEWHERE_HOST\}\/\$\{STREAMLAKE_POSTGRES_ELSEWHERE_DATABASE\}'/);
+  assert.deepEqual(out.placeholders.filter((p) => p.startsWith('STREAMLAKE_POSTGRES')).sort(), ['STREAMLAKE_POSTGRES_ELSEWHERE_DATABASE', 'STREAMLAKE_POSTGRES_ELSEWHERE_HOST', 'STREAMLAKE_POSTGRES_ELSEWHERE_PASSWORD', 'STREAMLAKE_POSTGRES_ELSEWHERE_USER', 'STREAMLAKE_POSTGRES_REPORTING_PASSWORD']);
+  const pg = out.problems.find((p) => p.node === 'pg');
+  assert.equal(pg?.severity, 'differs');
+  assert.match(pg?.flink ?? '', /^CREATE TABLE IF NOT EXISTS "public"\."sales_by_region" \("region" text, "window_start" timestamptz, "window_end" timestamptz, "orders" bigint, "revenue" double precision, [^]*PRIMARY KEY \("region", "window_start"\)\)$/);
+  const ch = out.problems.find((p) => p.node === 'ch');
+  assert.equal(ch?.severity, 'unsupported');
+  assert.match(ch?.message ?? '', /no official Flink SQL connector for ClickHouse/);
+  assert.match(ch?.flink ?? '', /ENGINE = Kafka/);
+  assert.deepEqual(out.problems.filter((p) => p.node === 'os').map((p) => [p.severity, p.message]), [['unsupported', 'not exportable: sink.opensearch has no Flink mapping']]);
+  assert.match(out.sql, /-- PostgreSQL sinks need org\.apache\.flink:flink-connector-jdbc:3\.3\.0-1\.20/);
+  // Flink plans both JDBC sinks (placeholders in place: nothing connects while planning), upsert and append
+  const inserts = out.statements.at(-1) ?? '';
+  const changelog = await flink.explain([...out.statements.slice(0, -1), `EXPLAIN CHANGELOG_MODE ${inserts.replace(/^EXECUTE /, '')}`]);
+  assert.match(changelog, /Sink\(table=\[default_catalog\.default_database\.pg\], fields=\[region, window_start, window_end, orders/);
+  assert.match(changelog, /Sink\(table=\[default_catalog\.default_database\.raw_pg\]/);
+});

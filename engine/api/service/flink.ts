@@ -7,6 +7,7 @@ import { FlinkConnectionStore, flinkAuthHeaders, flinkConnectionFor, parseFlinkC
 import type { FlinkConnection } from '../../flink/connections.ts';
 import { exportFlink } from '../../flink/export.ts';
 import { kafkaSourceFields } from '../../flink/fields.ts';
+import { PostgresConnectionStore } from '../../sinks/postgres/connections.ts';
 import { FlinkGateway, substitute } from '../../flink/gateway.ts';
 import type { PipelineDoc } from '../../format/pipeline.ts';
 import { localConnection, resolveConnection } from '../../kafka/connections.ts';
@@ -14,16 +15,16 @@ import type { ConnectionStore } from '../../kafka/connections.ts';
 import type { Clock } from '../../runtime/clock.ts';
 import type { FlinkConnectionInfo, FlinkConnectionInput, FlinkExportResult, FlinkJobRef, FlinkTarget, FlinkTestResult } from '../contract.ts';
 
-async function exported(doc: PipelineDoc, lakeDir: string, store: ConnectionStore): Promise<ReturnType<typeof exportFlink>> {
+async function exported(doc: PipelineDoc, lakeDir: string, store: ConnectionStore, homeDir: string): Promise<ReturnType<typeof exportFlink>> {
   const saved = await store.list();
   const connections = saved.some((c) => c.name === 'local') ? saved : [localConnection(), ...saved];
   // A Flink table declares its columns; the engine learns a topic's from its events, so read the newest ones.
   const learned = await kafkaSourceFields(doc, (name) => resolveConnection(name, store));
-  return exportFlink(doc, { lakeDir, connections, sourceFields: learned.fields, sourceFieldNotes: learned.notes });
+  return exportFlink(doc, { lakeDir, connections, sourceFields: learned.fields, sourceFieldNotes: learned.notes, postgresConnections: await new PostgresConnectionStore(homeDir).list() });
 }
 
-export async function flinkExport(doc: PipelineDoc, lakeDir: string, store: ConnectionStore): Promise<FlinkExportResult> {
-  const out = await exported(doc, lakeDir, store);
+export async function flinkExport(doc: PipelineDoc, lakeDir: string, store: ConnectionStore, homeDir: string): Promise<FlinkExportResult> {
+  const out = await exported(doc, lakeDir, store, homeDir);
   return { sql: out.sql, problems: out.problems, placeholders: out.placeholders };
 }
 
@@ -35,7 +36,7 @@ export function flinkInfo(c: FlinkConnection): FlinkConnectionInfo {
 export class StudioFlink {
   private readonly store: FlinkConnectionStore;
 
-  constructor(homeDir: string, private readonly clock: Clock, private readonly env: NodeJS.ProcessEnv = process.env) {
+  constructor(private readonly homeDir: string, private readonly clock: Clock, private readonly env: NodeJS.ProcessEnv = process.env) {
     this.store = new FlinkConnectionStore(homeDir, env);
   }
 
@@ -80,7 +81,7 @@ export class StudioFlink {
 
   /** Secrets come from this host's environment at submit time; they go to the gateway, never back to the UI. */
   async submit(target: FlinkTarget, doc: PipelineDoc, lakeDir: string, kafka: ConnectionStore): Promise<FlinkJobRef> {
-    const out = await exported(doc, lakeDir, kafka);
+    const out = await exported(doc, lakeDir, kafka, this.homeDir);
     const statements = substitute(out.statements, this.env);
     return (await this.gateway(target)).submit(statements);
   }
