@@ -177,10 +177,10 @@ test('sink.postgres becomes a JDBC table Flink plans: windowed input upserts on 
     postgresConnections: [{ name: 'reporting', host: 'db.internal', port: 5433, database: 'metrics', user: 'writer', password: secret, tls: 'verify-full', ca: '/etc/pg/ca.pem' }],
   });
   assert.ok(!out.sql.includes(secret));
-  assert.match(out.sql, /CREATE TABLE pg \([^]*PRIMARY KEY \(region, window_start\) NOT ENFORCED\n\) WITH \(\n  'connector' = 'jdbc',\n  'url' = 'jdbc:postgresql:\/\/db\.internal:5433\/metrics\?sslmode=verify-full&sslrootcert=%2Fetc%2Fpg%2Fca\.pem',\n  'table-name' = 'public\.sales_by_region',\n  'username' = 'writer',\n  'password' = '\$\{STREAMLAKE_POSTGRES_REPORTING_PASSWORD\}'/);
+  assert.match(out.sql, /CREATE TABLE pg \([^]*PRIMARY KEY \(region, window_start\) NOT ENFORCED\n\) WITH \(\n  'connector' = 'jdbc',\n  'url' = 'jdbc:postgresql:\/\/db\.internal:5433\/metrics\?stringtype=unspecified&sslmode=verify-full&sslrootcert=%2Fetc%2Fpg%2Fca\.pem',\n  'table-name' = 'public\.sales_by_region',\n  'username' = 'writer',\n  'password' = '\$\{STREAMLAKE_POSTGRES_REPORTING_PASSWORD\}'/);
   const rawTable = /CREATE TABLE raw_pg \(([^]*?)\) WITH/.exec(out.sql)?.[1] ?? '';
   assert.doesNotMatch(rawTable, /PRIMARY KEY/, 'a filter feeds it: appends');
-  assert.match(out.sql, /'url' = 'jdbc:postgresql:\/\/\$\{STREAMLAKE_POSTGRES_ELSEWHERE_HOST\}\/\$\{STREAMLAKE_POSTGRES_ELSEWHERE_DATABASE\}'/);
+  assert.match(out.sql, /'url' = 'jdbc:postgresql:\/\/\$\{STREAMLAKE_POSTGRES_ELSEWHERE_HOST\}\/\$\{STREAMLAKE_POSTGRES_ELSEWHERE_DATABASE\}\?stringtype=unspecified'/);
   assert.deepEqual(out.placeholders.filter((p) => p.startsWith('STREAMLAKE_POSTGRES')).sort(), ['STREAMLAKE_POSTGRES_ELSEWHERE_DATABASE', 'STREAMLAKE_POSTGRES_ELSEWHERE_HOST', 'STREAMLAKE_POSTGRES_ELSEWHERE_PASSWORD', 'STREAMLAKE_POSTGRES_ELSEWHERE_USER', 'STREAMLAKE_POSTGRES_REPORTING_PASSWORD']);
   const pg = out.problems.find((p) => p.node === 'pg');
   assert.equal(pg?.severity, 'differs');

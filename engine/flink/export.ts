@@ -15,7 +15,7 @@ import type { Column } from './ddl.ts';
 import { catalogStatements, columnList, ddlType, interval, kafkaOptions, toDdl, withOptions } from './ddl.ts';
 import type { FlinkType } from './expressions.ts';
 import { translate } from './expressions.ts';
-import { JDBC_CONNECTOR, jdbcSink, primaryKeyClause } from './jdbc.ts';
+import { JDBC_CONNECTOR, jdbcColumn, jdbcSink, primaryKeyClause } from './jdbc.ts';
 import type { FlinkProblem } from './problems.ts';
 import { Problems } from './problems.ts';
 import { windowQuery } from './windows.ts';
@@ -356,13 +356,10 @@ export function exportFlink(doc: PipelineDoc, options: FlinkExportOptions = {}):
       usesJdbc = true;
       problems.differs(node.id, `Flink's JDBC connector does not create ${node.config.table}; the engine creates it from the first rows. Create it in PostgreSQL before the job starts`, jdbc.postgresDdl);
       const name = quoteIdentifier(node.id);
-      const lines = [columnList(input.columns), ...(key ? [primaryKeyClause(key)] : [])];
+      const mapped = input.columns.map((c) => jdbcColumn(c.name, c.type));
+      const lines = [columnList(mapped.map((m) => m.column)), ...(key ? [primaryKeyClause(key)] : [])];
       sinks.push(`CREATE TABLE ${name} (\n${lines.join(',\n')}\n) ${withOptions(jdbc.options)}`);
-      const items = input.columns.map((c) => {
-        const q = quoteIdentifier(c.name);
-        const converted = toDdl(q, c.type);
-        return converted === q ? q : `${converted} AS ${q}`;
-      });
+      const items = mapped.map((m) => m.item);
       inserts.push(`INSERT INTO ${name}\nSELECT ${items.join(', ')}\nFROM ${input.name}`);
     } else if (node.type === 'sink.clickhouse') {
       problems.unsupported(node.id, 'not exportable: there is no official Flink SQL connector for ClickHouse on Maven Central, and the JDBC connector has no ClickHouse dialect', `a Kafka sink (JSON) to a topic that a ClickHouse table with ENGINE = Kafka reads into ${node.config.table} through a materialized view`);

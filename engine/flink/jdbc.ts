@@ -8,6 +8,20 @@ import type { PostgresSinkConfig } from '../format/pipeline.ts';
 import type { PostgresConnection } from '../sinks/postgres/connections.ts';
 import { postgresPasswordEnvVar } from '../sinks/postgres/connections.ts';
 import type { Column } from './ddl.ts';
+import { toDdl } from './ddl.ts';
+
+// The JDBC connector cannot write TIMESTAMP_LTZ, and a TIMESTAMP it writes as the TaskManager's local time.
+// So instants travel as ISO-8601 text with a `Z` (the script's session time zone is UTC) and PostgreSQL
+// reads them into timestamptz itself: `stringtype=unspecified` lets it type text parameters by column.
+const TEXT_PARAMETERS = 'stringtype=unspecified';
+
+/** A column as the JDBC table declares it and the SELECT item that fills it. */
+export function jdbcColumn(name: string, type: Column['type']): { column: Column; item: string } {
+  const q = quoteIdentifier(name);
+  if (type === 'TIMESTAMP') return { column: { name, type: 'STRING' }, item: `DATE_FORMAT(CAST(${q} AS TIMESTAMP(3)), 'yyyy-MM-dd''T''HH:mm:ss.SSS''Z''') AS ${q}` };
+  const converted = toDdl(q, type);
+  return { column: { name, type }, item: converted === q ? q : `${converted} AS ${q}` };
+}
 
 export const JDBC_CONNECTOR = 'org.apache.flink:flink-connector-jdbc:3.3.0-1.20 (shaded) + org.postgresql:postgresql:42.7.8';
 
@@ -60,14 +74,14 @@ export function jdbcSink(config: PostgresSinkConfig, columns: readonly Column[],
   let user: string;
   if (connection) {
     const host = connection.host.includes(':') ? `[${connection.host}]` : connection.host;
-    const params = connection.tls === 'require' ? '?sslmode=require'
-      : connection.tls === 'verify-full' ? `?sslmode=verify-full${connection.ca && !connection.ca.includes('-----BEGIN') ? `&sslrootcert=${encodeURIComponent(connection.ca)}` : ''}`
+    const tls = connection.tls === 'require' ? '&sslmode=require'
+      : connection.tls === 'verify-full' ? `&sslmode=verify-full${connection.ca && !connection.ca.includes('-----BEGIN') ? `&sslrootcert=${encodeURIComponent(connection.ca)}` : ''}`
         : '';
-    url = `jdbc:postgresql://${host}:${connection.port}/${encodeURIComponent(connection.database)}${params}`;
+    url = `jdbc:postgresql://${host}:${connection.port}/${encodeURIComponent(connection.database)}?${TEXT_PARAMETERS}${tls}`;
     user = connection.user;
   } else {
     // Flink picks the dialect from the URL's scheme while planning, so only its parts are placeholders.
-    url = `jdbc:postgresql://\${STREAMLAKE_POSTGRES_${name}_HOST}/\${STREAMLAKE_POSTGRES_${name}_DATABASE}`;
+    url = `jdbc:postgresql://\${STREAMLAKE_POSTGRES_${name}_HOST}/\${STREAMLAKE_POSTGRES_${name}_DATABASE}?${TEXT_PARAMETERS}`;
     user = `\${STREAMLAKE_POSTGRES_${name}_USER}`;
     placeholders.push(`STREAMLAKE_POSTGRES_${name}_HOST`, `STREAMLAKE_POSTGRES_${name}_DATABASE`, `STREAMLAKE_POSTGRES_${name}_USER`);
   }
