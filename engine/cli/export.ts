@@ -1,11 +1,9 @@
 // `streamlake export flink <pipeline.json>`: the pipeline as one Flink SQL script (engine/flink/export.ts),
 // with what does not carry over listed on stderr (and in the script's header).
 import { readFile, writeFile } from 'node:fs/promises';
-import { exportFlink } from '../flink/export.ts';
-import { kafkaSourceFields } from '../flink/fields.ts';
-import { PostgresConnectionStore } from '../sinks/postgres/connections.ts';
+import { exportFromHome } from '../flink/job.ts';
 import { parsePipelineText } from '../format/pipeline.ts';
-import { FileConnectionStore, localConnection, resolveConnection } from '../kafka/connections.ts';
+import { FileConnectionStore } from '../kafka/connections.ts';
 import { parseArgs } from './args.ts';
 import type { Command } from './command.ts';
 import { UsageError } from './command.ts';
@@ -51,18 +49,11 @@ Options:
       process.stderr.write(`${file} is not a valid pipeline:\n${parsed.problems.map((p) => `  ${p.path || '/'}  ${p.message}`).join('\n')}\n`);
       return 1;
     }
-    const store = new FileConnectionStore(streamlakeHome());
-    const saved = await store.list();
-    const connections = saved.some((c) => c.name === 'local') ? saved : [localConnection(), ...saved];
-    // A Flink table declares its columns; the engine learns a topic's from its events, so read the newest ones.
-    const learned = await kafkaSourceFields(parsed.doc, (name) => resolveConnection(name, store));
-    const result = exportFlink(parsed.doc, {
-      sourceFields: learned.fields,
-      postgresConnections: await new PostgresConnectionStore(streamlakeHome()).list(),
-      sourceFieldNotes: learned.notes,
+    const result = await exportFromHome(parsed.doc, {
+      homeDir: streamlakeHome(),
+      kafka: new FileConnectionStore(streamlakeHome()),
       lakeDir: flags.lake ?? defaultLakeDir(),
       ...(flags.warehouse ? { warehouse: flags.warehouse } : {}),
-      connections,
       bounded: flags.bounded === true,
     });
     const empty = result.problems.some((p) => p.node === '' && p.severity === 'unsupported');

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { createServer, request } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -192,6 +193,60 @@ test('saved Flink connections through the studio API: 0600 file, no secret retur
     assert.deepEqual(await call('flinkConnections'), []);
   } finally {
     await service.close();
+    rmSync(home, { recursive: true, force: true });
+  }
+});
+
+function cli(args: string[], env: Record<string, string>, stdin = ''): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const root = path.join(import.meta.dirname, '..', '..');
+    const child = spawn(process.execPath, [path.join(root, 'engine', 'cli', 'bin.js'), ...args], { cwd: root, env: { ...process.env, ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => { stdout += chunk; });
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk; });
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(stdin);
+  });
+}
+
+test('streamlake flink: add a connection (token from stdin), test it, submit an example through it, status and stop by job id', async () => {
+  const home = mkdtempSync(path.join(tmpdir(), 'streamlake-flink-cli-'));
+  const env = { STREAMLAKE_HOME: home, STREAMLAKE_KAFKA_BROKERS: broker.bootstrap };
+  try {
+    const added = await cli(['flink', 'add', 'gw', '--url', proxyUrl, '--token-stdin'], env, `${TOKEN}\n`);
+    assert.equal(added.code, 0, added.stderr);
+    assert.equal(statSync(path.join(home, 'flink.json')).mode & 0o777, 0o600);
+    const listed = await cli(['flink', 'connections', '--json'], env);
+    assert.deepEqual(JSON.parse(listed.stdout), [{ name: 'gw', url: proxyUrl, hasPassword: false, hasToken: true }]);
+    assert.ok(!listed.stdout.includes(TOKEN));
+    const good = await cli(['flink', 'test', 'gw'], env);
+    assert.equal(good.code, 0, good.stderr);
+    assert.match(good.stdout, /✓ Apache Flink 1\.20\.3 SQL Gateway/);
+    const jobManager = await cli(['flink', 'test', `http://127.0.0.1:${ports.cluster}`], env);
+    assert.equal(jobManager.code, 1);
+    assert.match(jobManager.stderr, /✕ http: .*JobManager, not a SQL Gateway/);
+
+    const admin = kafkaClient({ name: 'local', brokers: [broker.bootstrap] }).admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic: 'sales_orders', numPartitions: 1 }], waitForLeaders: true }).catch(() => false);
+    await admin.disconnect();
+    const example = path.join(import.meta.dirname, '..', '..', 'resources', 'examples', 'sales-by-region.json');
+    const submitted = await cli(['flink', 'submit', example, '--connection', 'gw', '--lake', path.join(home, 'lake'), '--json'], env);
+    assert.equal(submitted.code, 0, submitted.stderr);
+    const { jobId } = JSON.parse(submitted.stdout) as { jobId: string };
+    assert.match(jobId, /^[0-9a-f]{32}$/);
+    let status = '';
+    for (let i = 0; i < 30 && status !== 'RUNNING'; i++) status = (await cli(['flink', 'status', jobId, '--connection', 'gw'], env)).stdout.trim();
+    assert.equal(status, 'RUNNING');
+    const stopped = await cli(['flink', 'stop', jobId, '--connection', 'gw'], env);
+    assert.equal(stopped.code, 0, stopped.stderr);
+    for (let i = 0; i < 30 && status === 'RUNNING'; i++) status = (await cli(['flink', 'status', jobId, '--connection', 'gw'], env)).stdout.trim();
+    assert.match(status, /^(CANCELED|CANCELLING|FINISHED)$/);
+    const unknown = await cli(['flink', 'status', jobId, '--connection', 'nope'], env);
+    assert.notEqual(unknown.code, 0);
+    assert.match(unknown.stderr, /no Flink connection named "nope"/);
+  } finally {
     rmSync(home, { recursive: true, force: true });
   }
 });

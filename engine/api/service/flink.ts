@@ -5,22 +5,16 @@ import { EngineError } from '../../errors.ts';
 import { checkFlinkConnection } from '../../flink/check.ts';
 import { FlinkConnectionStore, flinkAuthHeaders, flinkConnectionFor, parseFlinkConnection } from '../../flink/connections.ts';
 import type { FlinkConnection } from '../../flink/connections.ts';
-import { exportFlink } from '../../flink/export.ts';
-import { kafkaSourceFields } from '../../flink/fields.ts';
-import { PostgresConnectionStore } from '../../sinks/postgres/connections.ts';
+import type { FlinkExport } from '../../flink/export.ts';
+import { exportFromHome } from '../../flink/job.ts';
 import { FlinkGateway, substitute } from '../../flink/gateway.ts';
 import type { PipelineDoc } from '../../format/pipeline.ts';
-import { localConnection, resolveConnection } from '../../kafka/connections.ts';
 import type { ConnectionStore } from '../../kafka/connections.ts';
 import type { Clock } from '../../runtime/clock.ts';
 import type { FlinkConnectionInfo, FlinkConnectionInput, FlinkExportResult, FlinkJobRef, FlinkTarget, FlinkTestResult } from '../contract.ts';
 
-async function exported(doc: PipelineDoc, lakeDir: string, store: ConnectionStore, homeDir: string): Promise<ReturnType<typeof exportFlink>> {
-  const saved = await store.list();
-  const connections = saved.some((c) => c.name === 'local') ? saved : [localConnection(), ...saved];
-  // A Flink table declares its columns; the engine learns a topic's from its events, so read the newest ones.
-  const learned = await kafkaSourceFields(doc, (name) => resolveConnection(name, store));
-  return exportFlink(doc, { lakeDir, connections, sourceFields: learned.fields, sourceFieldNotes: learned.notes, postgresConnections: await new PostgresConnectionStore(homeDir).list() });
+function exported(doc: PipelineDoc, lakeDir: string, kafka: ConnectionStore, homeDir: string): Promise<FlinkExport> {
+  return exportFromHome(doc, { lakeDir, homeDir, kafka });
 }
 
 export async function flinkExport(doc: PipelineDoc, lakeDir: string, store: ConnectionStore, homeDir: string): Promise<FlinkExportResult> {
