@@ -236,13 +236,17 @@ test('streamlake flink: add a connection (token from stdin), test it, submit an 
     assert.equal(submitted.code, 0, submitted.stderr);
     const { jobId } = JSON.parse(submitted.stdout) as { jobId: string };
     assert.match(jobId, /^[0-9a-f]{32}$/);
-    let status = '';
-    for (let i = 0; i < 30 && status !== 'RUNNING'; i++) status = (await cli(['flink', 'status', jobId, '--connection', 'gw'], env)).stdout.trim();
-    assert.equal(status, 'RUNNING');
+    // Waiting happens in process (each CLI call is a Node start); the CLI reads the status once per state.
+    const direct = new FlinkGateway({ endpoint: `http://127.0.0.1:${ports.gateway}` });
+    const settle = async (until: (status: string) => boolean): Promise<void> => {
+      for (let i = 0; i < 100 && !until(await direct.inSession((session) => direct.status(session, jobId))); i++) await new Promise((resolve) => setTimeout(resolve, 100));
+    };
+    await settle((status) => status === 'RUNNING');
+    assert.equal((await cli(['flink', 'status', jobId, '--connection', 'gw'], env)).stdout.trim(), 'RUNNING');
     const stopped = await cli(['flink', 'stop', jobId, '--connection', 'gw'], env);
     assert.equal(stopped.code, 0, stopped.stderr);
-    for (let i = 0; i < 30 && status === 'RUNNING'; i++) status = (await cli(['flink', 'status', jobId, '--connection', 'gw'], env)).stdout.trim();
-    assert.match(status, /^(CANCELED|CANCELLING|FINISHED)$/);
+    await settle((status) => status !== 'RUNNING');
+    assert.match((await cli(['flink', 'status', jobId, '--connection', 'gw'], env)).stdout.trim(), /^(CANCELED|CANCELLING|FINISHED)$/);
     const unknown = await cli(['flink', 'status', jobId, '--connection', 'nope'], env);
     assert.notEqual(unknown.code, 0);
     assert.match(unknown.stderr, /no Flink connection named "nope"/);
