@@ -58,6 +58,7 @@ export const errorCodes = {
   // flink
   ENG_FLINK_GATEWAY: 'The Flink SQL Gateway refused a request or could not be reached',
   ENG_FLINK_PLACEHOLDER: 'An environment placeholder of the Flink job has no value',
+  ENG_FLINK_CONNECTION_UNKNOWN: 'Unknown or malformed Flink connection',
   ENG_KAFKA_GROUP_ACTIVE: 'The consumer group has active members',
   // hosts
   ENG_HOST_AUTH: 'Missing or wrong studio token',

@@ -75,6 +75,40 @@ export interface FlinkJobRef {
   jobId: string;
 }
 
+/** Which SQL Gateway: a saved Flink connection by name, or a typed http(s) URL (no auth); exactly one. */
+export interface FlinkTarget {
+  connection?: string;
+  endpoint?: string;
+}
+
+/** A saved Flink connection (SQL Gateway REST endpoint) as the UI sees it: never the password or token. */
+export interface FlinkConnectionInfo {
+  name: string;
+  url: string;
+  /** Basic auth user of a proxy in front of the gateway. */
+  user?: string;
+  hasPassword: boolean;
+  hasToken: boolean;
+}
+
+/** What the UI sends to save a Flink connection. With `user`: basic auth; else an optional bearer token. An absent password/token keeps the stored one; `null` removes it. */
+export interface FlinkConnectionInput {
+  name: string;
+  url: string;
+  user?: string;
+  password?: string | null;
+  token?: string | null;
+}
+
+export interface FlinkTestResult {
+  ok: boolean;
+  /** Which step failed, in order: dns → tcp → tls → http (is it a SQL Gateway?) → auth. */
+  failedAt?: 'dns' | 'tcp' | 'tls' | 'http' | 'auth';
+  message: string;
+  version?: string;
+  elapsedMs: number;
+}
+
 /** Rows arriving at a node, from a short run of what is upstream of it (for editors' sample values). */
 export interface NodeSample {
   rows: WireRow[];
@@ -839,9 +873,15 @@ export interface StudioApi {
   /** The pipeline as one Flink SQL script for Flink 1.20, writing into this studio's lake, with what does not carry over. Throws ENG_FORMAT_INVALID for an invalid doc. */
   pipelineExportFlink(params: { doc: PipelineDoc }): Promise<FlinkExportResult>;
   /** Submits the exported job to a Flink SQL Gateway (placeholders filled from the host's environment, never the renderer). Flink's errors reject with ENG_FLINK_GATEWAY. */
-  flinkSubmit(params: { endpoint: string; doc: PipelineDoc }): Promise<FlinkJobRef>;
-  flinkJobStatus(params: FlinkJobRef & { endpoint: string }): Promise<{ status: string }>;
-  flinkJobStop(params: FlinkJobRef & { endpoint: string }): Promise<void>;
+  flinkSubmit(params: FlinkTarget & { doc: PipelineDoc }): Promise<FlinkJobRef>;
+  flinkJobStatus(params: FlinkJobRef & FlinkTarget): Promise<{ status: string }>;
+  flinkJobStop(params: FlinkJobRef & FlinkTarget): Promise<void>;
+  // Flink connections (SQL Gateway REST endpoints, $STREAMLAKE_HOME/flink.json)
+  flinkConnections(): Promise<FlinkConnectionInfo[]>;
+  flinkSaveConnection(params: { connection: FlinkConnectionInput }): Promise<FlinkConnectionInfo>;
+  flinkDeleteConnection(params: { name: string }): Promise<void>;
+  /** Tests a saved connection by name, or an unsaved one as typed in the form: DNS, TCP, TLS, is it a SQL Gateway, auth. */
+  flinkTestConnection(params: { name?: string; connection?: FlinkConnectionInput }): Promise<FlinkTestResult>;
   /** Runs the part upstream of `nodeId` briefly on its own (generators capped, nothing written) and returns the rows reaching the node. */
   pipelineSample(params: { doc: PipelineDoc; nodeId: string; limit?: number }): Promise<NodeSample>;
 
@@ -1001,6 +1041,10 @@ const methodTable: Record<StudioMethod, true> = {
   flinkSubmit: true,
   flinkJobStatus: true,
   flinkJobStop: true,
+  flinkConnections: true,
+  flinkSaveConnection: true,
+  flinkDeleteConnection: true,
+  flinkTestConnection: true,
   pipelineSample: true,
   fileList: true,
   fileOpen: true,

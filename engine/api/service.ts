@@ -22,7 +22,7 @@ import { studioExamples } from './service/examples.ts';
 import { KafkaScreens } from './service/kafka.ts';
 import { PipelineTrust } from './service/trust.ts';
 import { SchemaScreens } from './service/schemas.ts';
-import { flinkExport, flinkStatus, flinkStop, flinkSubmit } from './service/flink.ts';
+import { flinkExport, StudioFlink } from './service/flink.ts';
 import { sampleNode } from './service/sample.ts';
 import { FileConnectionStore } from '../kafka/connections.ts';
 import type { ConnectionStore } from '../kafka/connections.ts';
@@ -76,6 +76,7 @@ export function createStudioService(options: StudioServiceOptions): StudioServic
   const trust = new PipelineTrust({ homeDir, lakeDir, connections: connectionStore, clock });
   const postgres = new StudioPostgresConnections(homeDir, clock);
   const clickhouseConnections = new StudioClickHouseConnections(homeDir, clock);
+  const flink = new StudioFlink(homeDir, clock);
   const lake = new LakeExplorer(lakeDir, clock, events);
   const sql = new SqlWorkbench(lakeDir, clock, options.mode);
   const kafka = new KafkaScreens({ connections, clock, timers, events, lakeDir, homeDir });
@@ -113,10 +114,14 @@ export function createStudioService(options: StudioServiceOptions): StudioServic
       return { ok: result.ok, problems: result.problems };
     },
     pipelineExport: async ({ doc }) => ({ text: exportPipeline(requireValid(doc)) }),
-    pipelineExportFlink: ({ doc }) => flinkExport(requireValid(doc), lakeDir, connectionStore),
-    flinkSubmit: ({ endpoint, doc }) => flinkSubmit(endpoint, requireValid(doc), lakeDir, connectionStore),
-    flinkJobStatus: ({ endpoint, session, jobId }) => flinkStatus(endpoint, session, jobId),
-    flinkJobStop: ({ endpoint, session, jobId }) => flinkStop(endpoint, session, jobId),
+    pipelineExportFlink: ({ doc }) => flinkExport(requireValid(doc), lakeDir, connectionStore, homeDir),
+    flinkSubmit: ({ doc, ...target }) => flink.submit(target, requireValid(doc), lakeDir, connectionStore),
+    flinkJobStatus: ({ session, jobId, ...target }) => flink.status(target, { session, jobId }),
+    flinkJobStop: ({ session, jobId, ...target }) => flink.stop(target, { session, jobId }),
+    flinkConnections: () => flink.list(),
+    flinkSaveConnection: ({ connection }) => flink.save(connection),
+    flinkDeleteConnection: ({ name }) => flink.remove(name),
+    flinkTestConnection: (params) => flink.test(params),
     pipelineImport: async ({ text }) => {
       const result = parsePipelineText(text);
       return result.ok ? { ok: true, doc: result.doc } : { ok: false, problems: result.problems };

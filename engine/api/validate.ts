@@ -4,7 +4,7 @@
 import type { PipelineDoc } from '../format/pipeline.ts';
 import { EngineError } from '../errors.ts';
 import { isStudioMethod } from './contract.ts';
-import type { ClickHouseConnectionInput, KafkaConnectionInput, KafkaPeekFrom, PostgresConnectionInput, ParamsOf, QueryVersion, RunOptions, StudioMethod } from './contract.ts';
+import type { ClickHouseConnectionInput, FlinkConnectionInput, FlinkTarget, KafkaConnectionInput, KafkaPeekFrom, PostgresConnectionInput, ParamsOf, QueryVersion, RunOptions, StudioMethod } from './contract.ts';
 import { array, boolean, custom, isPlainObject, literal, nullable, number, object, optional, record, string, union } from './schema.ts';
 import type { Validator } from './schema.ts';
 
@@ -16,7 +16,9 @@ const refName = string({ min: 1, max: 200, pattern: /^[A-Za-z0-9_][A-Za-z0-9_.\-
 const snapshotId = custom<string>('a snapshot id (decimal digits, at most 9223372036854775807)', (value) =>
   typeof value === 'string' && /^\d{1,19}$/.test(value) && BigInt(value) <= 9223372036854775807n);
 const filePath = string({ min: 1, max: 4096 });
-const flinkEndpoint = string({ min: 1, max: 2000 });
+const flinkEndpoint = string({ min: 1, max: 2000, pattern: /^https?:\/\/\S+$/, patternName: 'an http(s) URL' });
+const flinkSession = string({ min: 1, max: 200 });
+const flinkJobId = string({ min: 1, max: 64 });
 const jobId = string({ min: 1, max: 100 });
 const epochMs = number({ min: 0 });
 const port = literal('out', 'error', 'late');
@@ -96,6 +98,27 @@ const clickhouseConnectionInput: Validator<ClickHouseConnectionInput> = object({
   password: optional(nullable(string({ max: 10_000 }))),
 });
 
+const flinkConnectionInput: Validator<FlinkConnectionInput> = object({
+  name: string({ min: 1, max: 100, pattern: /^[A-Za-z0-9][A-Za-z0-9_.-]*$/, patternName: 'a connection name (letters, digits, _ . -, starting with a letter or digit)' }),
+  url: string({ min: 1, max: 2000, pattern: /^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/, patternName: 'http(s)://host:port of the SQL Gateway' }),
+  user: optional(string({ max: 200 })),
+  password: optional(nullable(string({ max: 10_000 }))),
+  token: optional(nullable(string({ max: 10_000 }))),
+});
+
+/** A gateway call's target: a saved Flink connection by name or a typed URL, never both. */
+function flinkTarget<T extends FlinkTarget>(shape: Validator<T>): Validator<T> {
+  return {
+    check(value: unknown, path: string) {
+      const params = shape.check(value, path);
+      if ((params.connection === undefined) === (params.endpoint === undefined)) {
+        throw new EngineError('ENG_HOST_REQUEST', `${path} must have exactly one of "connection" (a saved Flink connection) or "endpoint" (a SQL Gateway URL)`, { path });
+      }
+      return params;
+    },
+  };
+}
+
 const peekFrom: Validator<KafkaPeekFrom> = union('"earliest", "latest", {offset} or {timestamp}',
   literal('earliest', 'latest'),
   object({ offset: number({ integer: true, min: 0 }) }),
@@ -112,9 +135,13 @@ const validators: ValidatorTable = {
   pipelineTrust: object({ doc: pipelineDoc, hash: string({ min: 64, max: 64 }) }),
   pipelineImport: object({ text: string({ max: 50_000_000 }) }),
   pipelineExportFlink: object({ doc: pipelineDoc }),
-  flinkSubmit: object({ endpoint: flinkEndpoint, doc: pipelineDoc }),
-  flinkJobStatus: object({ endpoint: flinkEndpoint, session: string({ min: 1, max: 200 }), jobId: string({ min: 1, max: 64 }) }),
-  flinkJobStop: object({ endpoint: flinkEndpoint, session: string({ min: 1, max: 200 }), jobId: string({ min: 1, max: 64 }) }),
+  flinkSubmit: flinkTarget(object({ connection: optional(name), endpoint: optional(flinkEndpoint), doc: pipelineDoc })),
+  flinkJobStatus: flinkTarget(object({ connection: optional(name), endpoint: optional(flinkEndpoint), session: flinkSession, jobId: flinkJobId })),
+  flinkJobStop: flinkTarget(object({ connection: optional(name), endpoint: optional(flinkEndpoint), session: flinkSession, jobId: flinkJobId })),
+  flinkConnections: noParams,
+  flinkSaveConnection: object({ connection: flinkConnectionInput }),
+  flinkDeleteConnection: object({ name }),
+  flinkTestConnection: savedOrTyped(object({ name: optional(name), connection: optional(flinkConnectionInput) })),
   pipelineSample: object({ doc: pipelineDoc, nodeId, limit: optional(number({ integer: true, min: 1, max: 500 })) }),
   fileList: noParams,
   fileOpen: object({ path: filePath }),

@@ -2,6 +2,7 @@
 import type { Command } from './command.ts';
 import { examples } from './examples.ts';
 import { exportCommand } from './export.ts';
+import { flink } from './flink.ts';
 import { generate } from './generate.ts';
 import { help } from './help.ts';
 import { kafka } from './kafka.ts';
@@ -19,6 +20,7 @@ export const commands: Command[] = [
   run,
   examples,
   exportCommand,
+  flink,
   lake,
   produce,
   kafka,

@@ -1,9 +1,9 @@
 // `streamlake export flink <pipeline.json>`: the pipeline as one Flink SQL script (engine/flink/export.ts),
 // with what does not carry over listed on stderr (and in the script's header).
 import { readFile, writeFile } from 'node:fs/promises';
-import { exportFlink } from '../flink/export.ts';
+import { exportFromHome } from '../flink/job.ts';
 import { parsePipelineText } from '../format/pipeline.ts';
-import { FileConnectionStore, localConnection } from '../kafka/connections.ts';
+import { FileConnectionStore } from '../kafka/connections.ts';
 import { parseArgs } from './args.ts';
 import type { Command } from './command.ts';
 import { UsageError } from './command.ts';
@@ -16,7 +16,9 @@ export const exportCommand: Command = {
 
 Writes one self-contained Flink SQL script for Apache Flink 1.20 (Kafka connector 3.4, Iceberg 1.10):
 SET options, Kafka source tables with their schema and WATERMARK, views for filters, maps, dedupes and
-windows, an Iceberg catalog for lake sinks and every INSERT in one statement set. Lake sinks write into the
+windows, an Iceberg catalog for lake sinks and every INSERT in one statement set. The columns of a JSON
+Kafka source are learned from the newest events of its topics (read without joining a consumer group),
+typed as the engine types them. Lake sinks write into the
 same lake: a Hadoop catalog whose warehouse is the lake's parent folder and whose database is the lake folder.
 Secrets are never written: they appear as \${ENV} placeholders to substitute before submitting.
 What Flink cannot do the same way is listed on stderr and in the script's header (~ exported with the
@@ -27,7 +29,7 @@ Options:
   --warehouse URI  Iceberg warehouse instead of the lake's parent folder (e.g. s3://bucket/warehouse)
   --lake DIR       The lake (default $STREAMLAKE_HOME/lake)
   --bounded        Read the Kafka sources from the earliest offset to their current end, then finish
-  --json           Print {"sql", "problems", "placeholders"} as JSON
+  --json           Print {"sql", "statements", "problems", "placeholders"} as JSON
 `,
   async run(argv) {
     const { flags, positionals } = parseArgs(argv, {
@@ -47,16 +49,16 @@ Options:
       process.stderr.write(`${file} is not a valid pipeline:\n${parsed.problems.map((p) => `  ${p.path || '/'}  ${p.message}`).join('\n')}\n`);
       return 1;
     }
-    const connections = [localConnection(), ...(await new FileConnectionStore(streamlakeHome()).list())];
-    const result = exportFlink(parsed.doc, {
+    const result = await exportFromHome(parsed.doc, {
+      homeDir: streamlakeHome(),
+      kafka: new FileConnectionStore(streamlakeHome()),
       lakeDir: flags.lake ?? defaultLakeDir(),
       ...(flags.warehouse ? { warehouse: flags.warehouse } : {}),
-      connections,
       bounded: flags.bounded === true,
     });
     const empty = result.problems.some((p) => p.node === '' && p.severity === 'unsupported');
     if (flags.json) {
-      process.stdout.write(`${JSON.stringify({ sql: result.sql, problems: result.problems, placeholders: result.placeholders }, null, 2)}\n`);
+      process.stdout.write(`${JSON.stringify({ sql: result.sql, statements: result.statements, problems: result.problems, placeholders: result.placeholders }, null, 2)}\n`);
       return empty ? 1 : 0;
     }
     if (flags.out) await writeFile(flags.out, result.sql);

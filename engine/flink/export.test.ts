@@ -2,13 +2,19 @@
 // of the whole statement set) or says why not, differences are listed on their nodes, and secrets never
 // appear in the text.
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
+import type { FieldInfo } from '../format/datasets.ts';
 import type { PipelineDoc } from '../format/pipeline.ts';
+import { uniqueTopic, useTestBroker } from '../testing/kafka.ts';
+import { fieldsOfRows } from './fields.ts';
 import { exportFlink } from './export.ts';
 import { startFlink } from './testing/shell.ts';
 import type { FlinkShell } from './testing/shell.ts';
+import type { FlinkProblem } from './problems.ts';
 
 let flink: FlinkShell;
 before(async () => {
@@ -74,7 +80,7 @@ test('security settings come by reference: a secret never appears in the text, a
   const key = `-----BEGIN PRIVATE KEY-----\n${secret}\n-----END PRIVATE KEY-----`;
   const connections = [{ name: 'prod-eu', brokers: ['b1:9093', 'b2:9093'], sasl: { mechanism: 'scram-sha-512' as const, username: 'svc', password: secret }, tls: { ca: '/etc/ca.pem', key, cert: key } }];
   const missing = exportFlink(doc, { connections });
-  assert.match(missing.problems.map((p) => `${p.node} ${p.severity}: ${p.message}`).join('\n'), /in unsupported: the fields of this topic are not declared/);
+  assert.match(missing.problems.map((p) => `${p.node} ${p.severity}: ${p.message}`).join('\n'), /in unsupported: the fields of this topic are not known/);
   const out = exportFlink(doc, { connections, sourceFields: { in: [{ name: 'region', type: 'string' }, { name: 'amount', type: 'double' }] } });
   assert.ok(!out.sql.includes(secret), 'no secret in the script');
   assert.match(out.sql, /'properties.sasl.jaas.config' = 'org.apache.kafka.common.security.scram.ScramLoginModule required username="svc" password="\$\{STREAMLAKE_KAFKA_PROD_EU_PASSWORD\}";'/);
@@ -93,4 +99,101 @@ test('user text cannot escape a comment or a string in the script', () => {
   const out = exportFlink(tricky, { lakeDir: '/tmp/l' });
   assert.ok(out.sql.split('\n').filter((l) => l.startsWith('--')).every((l) => !l.includes('\n')));
   assert.match(out.sql, /streamlake\.l\.`x'; DROP TABLE y; --`/);
+});
+
+const root = path.join(import.meta.dirname, '..', '..');
+
+function cli(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [path.join(root, 'engine', 'cli', 'bin.js'), ...args], { cwd: root, env: { ...process.env, ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => { stdout += chunk; });
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk; });
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+test('fields learned from JSON events are typed as the engine types them', () => {
+  const fields = fieldsOfRows([
+    { id: 1, amount: 2, t: '2026-01-01T00:00:00.000Z', label: 'a', ok: true, nested: { x: 1 } },
+    { id: 2, amount: 2.5, t: '2026-01-01T00:00:01Z', label: '2026-01-01T00:00:00Z', ok: null },
+    { id: 3, label: 'b' },
+  ]);
+  assert.deepEqual(fields, [
+    { name: 'id', type: 'long' }, { name: 'amount', type: 'double' }, { name: 't', type: 'timestamp' },
+    { name: 'label', type: 'string' }, { name: 'ok', type: 'boolean' }, { name: 'nested', type: 'json' },
+  ] satisfies FieldInfo[]);
+});
+
+test('streamlake export flink: an example with a Kafka source learns its fields from the topic and Flink plans it', async () => {
+  const broker = await useTestBroker();
+  const home = mkdtempSync(path.join(tmpdir(), 'streamlake-flink-kafka-'));
+  try {
+    const topic = uniqueTopic('flink-fields');
+    const env = { STREAMLAKE_HOME: home, STREAMLAKE_KAFKA_BROKERS: broker.bootstrap };
+    const produced = await cli(['produce', 'sales_orders', '--topic', topic, '--count', '50', '--partitions', '2', '--quiet'], env);
+    assert.equal(produced.code, 0, produced.stderr);
+    // sales-by-region with its generator replaced by the topic the events went to
+    const example = load('sales-by-region.json');
+    const doc = { ...example, nodes: example.nodes.map((n) => (n.type === 'source.generator' ? { id: n.id, type: 'source.kafka', config: { connection: 'local', topics: [topic], format: 'json', startFrom: 'earliest' } } : n)) };
+    const file = path.join(home, 'kafka-sales.json');
+    writeFileSync(file, JSON.stringify(doc));
+    const r = await cli(['export', 'flink', file, '--json', '--lake', path.join(home, 'lake')], env);
+    assert.equal(r.code, 0, r.stderr);
+    const out = JSON.parse(r.stdout) as { sql: string; statements: string[]; problems: FlinkProblem[] };
+    assert.deepEqual(out.problems.filter((p) => p.node === 'orders' && p.severity === 'unsupported'), []);
+    assert.match(out.sql, /CREATE TABLE orders \(\n[^]*`?event_time`? TIMESTAMP_LTZ\(3\)[^]*WATERMARK FOR event_time/);
+    assert.match(out.sql, new RegExp(`'topic' = '${topic}'`));
+    const plan = await flink.explain(out.statements);
+    assert.match(plan, /Sink\(table=\[streamlake\.lake\.sales_by_region\]/);
+
+    // An empty topic: left out, saying why.
+    const empty = uniqueTopic('flink-empty');
+    await cli(['kafka', 'create-topic', empty, '--partitions', '1'], env);
+    writeFileSync(file, JSON.stringify({ ...doc, nodes: doc.nodes.map((n) => (n.type === 'source.kafka' ? { ...n, config: { ...n.config, topics: [empty] } } : n)) }));
+    const none = await cli(['export', 'flink', file, '--json'], env);
+    const problems = (JSON.parse(none.stdout) as { problems: FlinkProblem[] }).problems;
+    assert.match(problems.find((p) => p.node === 'orders' && p.severity === 'unsupported')?.message ?? '', new RegExp(`not known \\(no JSON events on ${empty} to learn the fields from yet\\)`));
+  } finally {
+    await broker.release();
+    rmSync(home, { recursive: true, force: true });
+  }
+});
+
+test('sink.postgres becomes a JDBC table Flink plans: windowed input upserts on the window key, the rest appends; unknown sinks are named', async () => {
+  const example = load('sales-by-region.json');
+  const nodes = [
+    ...example.nodes.filter((n) => n.id !== 'lake' && n.id !== 'dead'),
+    { id: 'pg', type: 'sink.postgres', config: { connection: 'reporting', table: 'public.sales_by_region' } },
+    { id: 'raw_pg', type: 'sink.postgres', config: { connection: 'elsewhere', table: 'orders' } },
+    { id: 'ch', type: 'sink.clickhouse', config: { connection: 'analytics', table: 'sales' } },
+    { id: 'os', type: 'sink.opensearch', config: { connection: 'search', index: 'sales' } },
+  ] as PipelineDoc['nodes'];
+  const edges = [...example.edges.filter((e) => e.to !== 'lake' && e.to !== 'dead' && e.port === undefined), { from: 'per_min', to: 'pg' }, { from: 'valid', to: 'raw_pg' }, { from: 'per_min', to: 'ch' }, { from: 'per_min', to: 'os' }];
+  const secret = 'pg-pass-never-written';
+  const out = exportFlink({ ...example, nodes, edges }, {
+    lakeDir: '/tmp/streamlake-flink-export/lake', connections: [{ name: 'local', brokers: ['127.0.0.1:9092'] }],
+    postgresConnections: [{ name: 'reporting', host: 'db.internal', port: 5433, database: 'metrics', user: 'writer', password: secret, tls: 'verify-full', ca: '/etc/pg/ca.pem' }],
+  });
+  assert.ok(!out.sql.includes(secret));
+  assert.match(out.sql, /CREATE TABLE pg \([^]*PRIMARY KEY \(region, window_start\) NOT ENFORCED\n\) WITH \(\n  'connector' = 'jdbc',\n  'url' = 'jdbc:postgresql:\/\/db\.internal:5433\/metrics\?stringtype=unspecified&sslmode=verify-full&sslrootcert=%2Fetc%2Fpg%2Fca\.pem',\n  'table-name' = 'public\.sales_by_region',\n  'username' = 'writer',\n  'password' = '\$\{STREAMLAKE_POSTGRES_REPORTING_PASSWORD\}'/);
+  const rawTable = /CREATE TABLE raw_pg \(([^]*?)\) WITH/.exec(out.sql)?.[1] ?? '';
+  assert.doesNotMatch(rawTable, /PRIMARY KEY/, 'a filter feeds it: appends');
+  assert.match(out.sql, /'url' = 'jdbc:postgresql:\/\/\$\{STREAMLAKE_POSTGRES_ELSEWHERE_HOST\}\/\$\{STREAMLAKE_POSTGRES_ELSEWHERE_DATABASE\}\?stringtype=unspecified'/);
+  assert.deepEqual(out.placeholders.filter((p) => p.startsWith('STREAMLAKE_POSTGRES')).sort(), ['STREAMLAKE_POSTGRES_ELSEWHERE_DATABASE', 'STREAMLAKE_POSTGRES_ELSEWHERE_HOST', 'STREAMLAKE_POSTGRES_ELSEWHERE_PASSWORD', 'STREAMLAKE_POSTGRES_ELSEWHERE_USER', 'STREAMLAKE_POSTGRES_REPORTING_PASSWORD']);
+  const pg = out.problems.find((p) => p.node === 'pg');
+  assert.equal(pg?.severity, 'differs');
+  assert.match(pg?.flink ?? '', /^CREATE TABLE IF NOT EXISTS "public"\."sales_by_region" \("region" text, "window_start" timestamptz, "window_end" timestamptz, "orders" bigint, "revenue" double precision, [^]*PRIMARY KEY \("region", "window_start"\)\)$/);
+  const ch = out.problems.find((p) => p.node === 'ch');
+  assert.equal(ch?.severity, 'unsupported');
+  assert.match(ch?.message ?? '', /no official Flink SQL connector for ClickHouse/);
+  assert.match(ch?.flink ?? '', /ENGINE = Kafka/);
+  assert.deepEqual(out.problems.filter((p) => p.node === 'os').map((p) => [p.severity, p.message]), [['unsupported', 'not exportable: sink.opensearch has no Flink mapping']]);
+  assert.match(out.sql, /-- PostgreSQL sinks need org\.apache\.flink:flink-connector-jdbc:3\.3\.0-1\.20/);
+  // Flink plans both JDBC sinks (placeholders in place: nothing connects while planning), upsert and append
+  const inserts = out.statements.at(-1) ?? '';
+  const changelog = await flink.explain([...out.statements.slice(0, -1), `EXPLAIN CHANGELOG_MODE ${inserts.replace(/^EXECUTE /, '')}`]);
+  assert.match(changelog, /Sink\(table=\[default_catalog\.default_database\.pg\], fields=\[region, window_start, window_end, orders/);
+  assert.match(changelog, /Sink\(table=\[default_catalog\.default_database\.raw_pg\]/);
 });

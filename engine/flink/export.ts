@@ -10,10 +10,12 @@ import type { FieldInfo } from '../format/datasets.ts';
 import { durationMs } from '../format/duration.ts';
 import type { EdgeSpec, KafkaSinkConfig, KafkaSourceConfig, LakeSinkConfig, NodeSpec, PipelineDoc } from '../format/pipeline.ts';
 import type { ConnectionConfig } from '../kafka/connections.ts';
+import type { PostgresConnection } from '../sinks/postgres/connections.ts';
 import type { Column } from './ddl.ts';
 import { catalogStatements, columnList, ddlType, interval, kafkaOptions, toDdl, withOptions } from './ddl.ts';
 import type { FlinkType } from './expressions.ts';
 import { translate } from './expressions.ts';
+import { JDBC_CONNECTOR, jdbcColumn, jdbcSink, primaryKeyClause } from './jdbc.ts';
 import type { FlinkProblem } from './problems.ts';
 import { Problems } from './problems.ts';
 import { windowQuery } from './windows.ts';
@@ -26,10 +28,14 @@ export interface FlinkExportOptions {
   database?: string;
   /** Saved Kafka connections by name; only brokers, user names and file paths are written, never secrets. */
   connections?: readonly ConnectionConfig[];
+  /** Saved PostgreSQL connections by name (sink.postgres); host, database and user are written, the password never. */
+  postgresConnections?: readonly PostgresConnection[];
   /** Generator sources read from these topics instead (node id → topic and connection); default: the dataset's name on `local`. */
   generatorTopics?: Readonly<Record<string, { topic: string; connection?: string }>>;
   /** Fields of Kafka sources (node id → fields); a Kafka source without them cannot be declared. */
   sourceFields?: Readonly<Record<string, readonly FieldInfo[]>>;
+  /** Why a Kafka source's fields could not be learned (node id → reason), for its problem. */
+  sourceFieldNotes?: Readonly<Record<string, string>>;
   /** Read every Kafka source from the earliest offset up to the end it has at start, then finish (backfills, tests). */
   bounded?: boolean;
   /** Job parallelism (`parallelism.default`); absent = the cluster's default. */
@@ -85,6 +91,7 @@ export function exportFlink(doc: PipelineDoc, options: FlinkExportOptions = {}):
   const nodes = new Map(doc.nodes.map((n) => [n.id, n]));
   const inEdges = (id: string): EdgeSpec[] => doc.edges.filter((e) => e.to === id && (e.port ?? 'out') === 'out');
   const connections = new Map((options.connections ?? []).map((c) => [c.name, c]));
+  const postgresConnections = new Map((options.postgresConnections ?? []).map((c) => [c.name, c]));
 
   for (const edge of doc.edges) {
     if (edge.port === 'error') problems.differs(edge.from, `the error port (to ${edge.to}) has no Flink equivalent: an event that fails an expression or does not parse fails the job instead`, "'json.ignore-parse-errors' = 'true' skips unparsable events; TRY_CAST avoids failing casts");
@@ -115,6 +122,7 @@ export function exportFlink(doc: PipelineDoc, options: FlinkExportOptions = {}):
   const views: string[] = [];
   const relations = new Map<string, Relation>();
   let usesCatalog = false;
+  let usesJdbc = false;
   let idleMs = 0;
   let checkpointMs = 0;
   let stateTtlMs = 0;
@@ -207,7 +215,8 @@ export function exportFlink(doc: PipelineDoc, options: FlinkExportOptions = {}):
       case 'source.kafka': {
         const fields = options.sourceFields?.[node.id];
         if (!fields) {
-          problems.unsupported(node.id, 'the fields of this topic are not declared; a Flink table needs its schema', 'declare the fields (export with sourceFields)');
+          const note = options.sourceFieldNotes?.[node.id];
+          problems.unsupported(node.id, `the fields of this topic are not known${note ? ` (${note})` : ''}; a Flink table needs its schema`, 'produce a few events to the topic and export again, or declare the columns in CREATE TABLE');
           return null;
         }
         if (node.config.format !== 'json') {
@@ -272,6 +281,7 @@ export function exportFlink(doc: PipelineDoc, options: FlinkExportOptions = {}):
         return q ? view(node, q.sql, q.columns) : null;
       }
       default:
+        problems.unsupported(node.id, `not exportable: ${node.type} has no Flink mapping`, 'none in this exporter');
         return null;
     }
   }
@@ -335,6 +345,26 @@ export function exportFlink(doc: PipelineDoc, options: FlinkExportOptions = {}):
       const name = quoteIdentifier(node.id);
       sinks.push(`CREATE TABLE ${name} (\n${columnList(columns)}\n) ${withOptions([['connector', 'kafka'], ['topic', config.topic], ...kafkaOpts, ...keyOptions, ['format', 'json'], ['json.timestamp-format.standard', 'ISO-8601'], ['sink.delivery-guarantee', 'at-least-once']])}`);
       inserts.push(`INSERT INTO ${name}\nSELECT ${items.join(', ')}\nFROM ${input.name}`);
+    } else if (node.type === 'sink.postgres') {
+      // The engine upserts a window's rows on its key (group-by fields + window_start) and appends the rest.
+      const feeders = inEdges(node.id).map((e) => nodes.get(e.from));
+      const windows = feeders.filter((n): n is NodeSpec => n !== undefined && n.type.startsWith('window.'));
+      const groupBy = (n: NodeSpec): string[] => (n.config as { groupBy?: string[] }).groupBy ?? [];
+      const key = windows.length === feeders.length && windows.every((w) => groupBy(w).join() === groupBy(windows[0] as NodeSpec).join()) ? [...groupBy(windows[0] as NodeSpec), 'window_start'] : undefined;
+      const jdbc = jdbcSink(node.config, input.columns, key, postgresConnections.get(node.config.connection));
+      for (const p of jdbc.placeholders) placeholders.add(p);
+      usesJdbc = true;
+      problems.differs(node.id, `Flink's JDBC connector does not create ${node.config.table}; the engine creates it from the first rows. Create it in PostgreSQL before the job starts`, jdbc.postgresDdl);
+      const name = quoteIdentifier(node.id);
+      const mapped = input.columns.map((c) => jdbcColumn(c.name, c.type));
+      const lines = [columnList(mapped.map((m) => m.column)), ...(key ? [primaryKeyClause(key)] : [])];
+      sinks.push(`CREATE TABLE ${name} (\n${lines.join(',\n')}\n) ${withOptions(jdbc.options)}`);
+      const items = mapped.map((m) => m.item);
+      inserts.push(`INSERT INTO ${name}\nSELECT ${items.join(', ')}\nFROM ${input.name}`);
+    } else if (node.type === 'sink.clickhouse') {
+      problems.unsupported(node.id, 'not exportable: there is no official Flink SQL connector for ClickHouse on Maven Central, and the JDBC connector has no ClickHouse dialect', `a Kafka sink (JSON) to a topic that a ClickHouse table with ENGINE = Kafka reads into ${node.config.table} through a materialized view`);
+    } else {
+      problems.unsupported(node.id, `not exportable: ${node.type} has no Flink mapping`, 'none in this exporter');
     }
   }
 
@@ -355,6 +385,7 @@ export function exportFlink(doc: PipelineDoc, options: FlinkExportOptions = {}):
   const header = [
     `-- Flink SQL job for pipeline ${doc.name}, exported by Streamlake for Apache Flink 1.20.`,
     `-- Needs flink-connector-kafka 3.4.0-1.20 and iceberg-flink-runtime-1.20 (with Hadoop) on the classpath.`,
+    ...(usesJdbc ? [`-- PostgreSQL sinks need ${JDBC_CONNECTOR} too.`] : []),
     ...(placeholders.size ? [`-- Substitute the environment placeholders before submitting (e.g. envsubst): ${[...placeholders].join(', ')}.`] : []),
     // one line each: user text (expressions, names) must not end the comment
     ...problems.list.map((p) => `-- ${p.severity === 'differs' ? 'DIFFERS' : 'NOT EXPORTED'} ${p.node || 'pipeline'}: ${p.message} (Flink: ${p.flink})`.replace(/\s+/g, ' ')),

@@ -10,6 +10,8 @@ type Fetch = (url: string, init: { method: string; headers?: Record<string, stri
 export interface GatewayOptions {
   /** Base URL, e.g. http://flink-gateway:8083 */
   endpoint: string;
+  /** Sent with every request, e.g. the Authorization a proxy in front of the gateway wants. */
+  headers?: Record<string, string>;
   fetch?: Fetch;
   /** Polls an operation until it ends (ms between polls, and the limit). */
   pollMs?: number;
@@ -54,6 +56,7 @@ export class FlinkGateway {
   private readonly pollMs: number;
   private readonly timeoutMs: number;
   private readonly timers: Timers;
+  private readonly headers: Record<string, string>;
 
   constructor(options: GatewayOptions) {
     if (!/^https?:\/\/[^\s/]+(\/[^\s]*)?$/.test(options.endpoint)) throw new EngineError('ENG_FLINK_GATEWAY', `not an http(s) URL: ${options.endpoint}`);
@@ -62,16 +65,20 @@ export class FlinkGateway {
     this.pollMs = options.pollMs ?? 250;
     this.timeoutMs = options.timeoutMs ?? 120_000;
     this.timers = options.timers ?? systemTimers;
+    this.headers = options.headers ?? {};
   }
 
   private async call(method: string, path: string, body?: unknown): Promise<Record<string, unknown>> {
     let response: { status: number; text(): Promise<string> };
     try {
-      response = await this.fetch(`${this.base}${path}`, { method, headers: { 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+      response = await this.fetch(`${this.base}${path}`, { method, headers: { ...this.headers, 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
     } catch (error) {
       throw new EngineError('ENG_FLINK_GATEWAY', `cannot reach the Flink SQL Gateway at ${this.base}: ${error instanceof Error ? error.message : String(error)}`);
     }
     const raw = await response.text();
+    if (response.status === 401 || response.status === 403) {
+      throw new EngineError('ENG_FLINK_GATEWAY', `${this.base} refused the request (HTTP ${response.status}): check the connection's token or user and password`, { status: response.status });
+    }
     let parsed: unknown = {};
     try {
       parsed = raw ? JSON.parse(raw) : {};
@@ -97,6 +104,16 @@ export class FlinkGateway {
 
   async closeSession(session: string): Promise<void> {
     await this.call('DELETE', `/v2/sessions/${encodeURIComponent(session)}`);
+  }
+
+  /** Runs `task` in a fresh session, closed afterwards (jobs are the cluster's, not the session's). */
+  async inSession<T>(task: (session: string) => Promise<T>): Promise<T> {
+    const session = await this.openSession();
+    try {
+      return await task(session);
+    } finally {
+      await this.closeSession(session).catch(() => undefined);
+    }
   }
 
   /** Runs one statement to the end of its operation; the first page of its result. */

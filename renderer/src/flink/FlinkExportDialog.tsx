@@ -1,10 +1,11 @@
 // File → Export → Flink SQL: a preview of the script the engine exports for Flink 1.20 and, first, what
 // does not carry over (per node: exported with the nearest Flink equivalent, or left out), so nothing
-// changes meaning unseen. Copy or download the script from here.
+// changes meaning unseen. Copy or download the script from here, or run it on Flink (FlinkSubmit.tsx).
 import { useEffect, useState } from 'react';
-import type { FlinkExportResult, FlinkJobRef } from '../../../engine/api/contract.ts';
+import type { FlinkExportResult } from '../../../engine/api/contract.ts';
 import { useApi, useStudio } from '../api/context.tsx';
 import { docFromGraph } from '../graph/model.ts';
+import { FlinkSubmit } from './FlinkSubmit.tsx';
 
 type Loaded = { state: 'loading' } | { state: 'ready'; result: FlinkExportResult } | { state: 'failed'; message: string };
 
@@ -17,56 +18,6 @@ function download(name: string, text: string): void {
   link.click();
   link.remove();
   URL.revokeObjectURL(url);
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-/** Submit to a Flink SQL Gateway: the job id, its status (refreshed while the dialog is open), Flink's errors, Stop. */
-function SubmitToFlink({ disabled }: { disabled: boolean }) {
-  const api = useApi();
-  const graph = useStudio((s) => s.graph);
-  const [endpoint, setEndpoint] = useState('http://127.0.0.1:8083');
-  const [job, setJob] = useState<FlinkJobRef>();
-  const [status, setStatus] = useState('');
-  const [error, setError] = useState('');
-  const [busy, setBusy] = useState(false);
-  useEffect(() => {
-    if (!job) return undefined;
-    let live = true;
-    const refresh = () => api.flinkJobStatus({ endpoint, ...job }).then((r) => live && setStatus(r.status), (e: unknown) => live && setError(errorText(e)));
-    void refresh();
-    const timer = window.setInterval(() => void refresh(), 2000);
-    return () => {
-      live = false;
-      window.clearInterval(timer);
-    };
-  }, [api, endpoint, job]);
-  const act = (task: () => Promise<void>) => () => {
-    setBusy(true);
-    setError('');
-    task().catch((e: unknown) => setError(errorText(e))).finally(() => setBusy(false));
-  };
-  return (
-    <div className="row" style={{ gap: 8, flexWrap: 'wrap', alignItems: 'center' }}>
-      <label className="small" style={{ display: 'flex', gap: 6, alignItems: 'center' }}>
-        Flink SQL Gateway
-        <input aria-label="Flink SQL Gateway URL" value={endpoint} onChange={(e) => setEndpoint(e.target.value)} style={{ width: 260 }} />
-      </label>
-      <button disabled={disabled || busy} onClick={act(async () => {
-        setJob(undefined);
-        setStatus('');
-        setJob(await api.flinkSubmit({ endpoint, doc: docFromGraph(graph) }));
-      })}>Submit to Flink</button>
-      {job && <span role="status" aria-label="Flink job" className="mono small">job {job.jobId}: {status || 'submitted'}</span>}
-      {job && <button disabled={busy || status !== 'RUNNING'} onClick={act(async () => {
-        await api.flinkJobStop({ endpoint, ...job });
-        setStatus('stopping');
-      })}>Stop job</button>}
-      {error && <p role="alert" className="small" style={{ margin: 0, width: '100%' }}>{error}</p>}
-    </div>
-  );
 }
 
 export function FlinkExportDialog({ onClose }: { onClose: () => void }) {
@@ -116,7 +67,7 @@ export function FlinkExportDialog({ onClose }: { onClose: () => void }) {
             <pre className="mono small" aria-label="Flink SQL preview" style={{ maxHeight: '40vh', overflow: 'auto', margin: 0, padding: 8, background: 'var(--raise)', borderRadius: 6 }}>{result.sql}</pre>
           </>
         )}
-        <SubmitToFlink disabled={!result} />
+        <FlinkSubmit disabled={!result} />
         <div className="row" style={{ justifyContent: 'flex-end', gap: 8 }}>
           <button disabled={!result} onClick={() => {
             if (result) void navigator.clipboard?.writeText(result.sql).then(() => setCopied(true), () => setCopied(false));
