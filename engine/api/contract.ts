@@ -931,6 +931,7 @@ export interface StudioApi {
   // ClickHouse (sink.clickhouse connections)
   clickhouseConnections(): Promise<ClickHouseConnectionInfo[]>;
   clickhouseSaveConnection(params: { connection: ClickHouseConnectionInput }): Promise<ClickHouseConnectionInfo>;
+  clickhouseDeleteConnection(params: { name: string }): Promise<void>;
   /** Tests a saved connection by name, or an unsaved one as typed in the form. */
   clickhouseTestConnection(params: { name?: string; connection?: ClickHouseConnectionInput }): Promise<ClickHouseTestResult>;
 
@@ -1047,6 +1048,7 @@ const methodTable: Record<StudioMethod, true> = {
   postgresTestConnection: true,
   clickhouseConnections: true,
   clickhouseSaveConnection: true,
+  clickhouseDeleteConnection: true,
   clickhouseTestConnection: true,
   kafkaTopics: true,
   kafkaCreateTopic: true,
