@@ -202,6 +202,24 @@ export interface LatencyStats {
   maxMs: number | null;
 }
 
+/**
+ * What a database sink (sink.postgres, sink.clickhouse, …) delivered to its target during this run: counted
+ * at its checkpoint commits, so `rows` is what the target holds from this run, not what reached the node.
+ */
+export interface SinkDelivery {
+  /** Rows committed to the target. */
+  rows: number;
+  /** Commits (one transaction or block per checkpoint). */
+  batches: number;
+  /** Attempts repeated after a connection error. */
+  retries: number;
+  /** Rows the target refused (they leave through the error port). */
+  rejected: number;
+  /** Commit timings observed, retries included; their mean is commitMsTotal / commits. */
+  commits: number;
+  commitMsTotal: number;
+}
+
 export interface NodeMetrics {
   id: string;
   type: string;
@@ -216,6 +234,8 @@ export interface NodeMetrics {
   rateIn: number;
   rateOut: number;
   queued: number;
+  /** Database sinks, once they have counters: what reached the target in this run. */
+  delivery?: SinkDelivery;
 }
 
 export interface EdgeMetrics {
