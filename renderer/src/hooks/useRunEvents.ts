@@ -34,6 +34,10 @@ export function useRunEvents(): void {
           rate: m.kind === 'sink' ? m.rateIn : m.rateOut,
         };
         if (m.watermark !== null) live.watermark = m.watermark;
+        if (m.delivery) {
+          const d = m.delivery;
+          live.delivery = { rows: d.rows, batches: d.batches, retries: d.retries, rejected: d.rejected, commitMsAvg: d.commits > 0 ? d.commitMsTotal / d.commits : null };
+        }
         nodes[id] = live;
       }
       const edges: Record<string, EdgeLive> = {};
