@@ -8,7 +8,8 @@ const marks: Record<LayerState, string> = { passed: '✓', failed: '✕', unused
 export function TestResult({ kind, result, values }: { kind: ConnectionKind; result: ConnectionTest; values: ConnectionValues }) {
   const outcomes = layerOutcomes(kind, result, values);
   const failed = outcomes.find((o) => o.state === 'failed');
-  const headline = result.ok ? result.message : failed ? `${failed.layer.label} failed` : result.message;
+  // The engine's sentence can be long (server version and all); the headline stays short and it goes below.
+  const headline = result.ok ? 'Connection works' : failed ? `${failed.layer.label} failed` : 'The test failed';
   return (
     <div role="status" aria-label="Connection test result" className={`test-result ${result.ok ? 'ok' : 'bad'}`}>
       <div className="test-headline">
@@ -16,6 +17,7 @@ export function TestResult({ kind, result, values }: { kind: ConnectionKind; res
         <span className="grow">{headline}</span>
         <span className="faint small">{Math.round(result.elapsedMs)} ms</span>
       </div>
+      {result.ok && <div className="test-detail">{result.message}</div>}
       <ul className="test-layers" aria-label="Connection test layers">
         {outcomes.map((o) => (
           <li key={o.layer.id} className={`layer ${o.state.replace(' ', '-')}`} aria-label={`${o.layer.label}: ${o.state}`}>

@@ -25,7 +25,7 @@ test('a failed test reads layer by layer: passed before the failure, its message
   const outcomes = layerOutcomes(postgresKind, { ok: false, failedAt: 'auth', message: 'The server rejected the password for user "postgres".', elapsedMs: 3 }, values);
   assert.deepEqual(outcomes.map((o) => [o.layer.id, o.state]), [['dns', 'passed'], ['tcp', 'passed'], ['tls', 'unused'], ['auth', 'failed'], ['permission', 'not tried']]);
   assert.equal(outcomes[3]?.words, 'The server rejected the password for user "postgres".');
-  assert.equal(outcomes[2]?.words, 'not used (TLS off)');
+  assert.equal(outcomes[2]?.words, 'not used (off)');
 
   const ok = layerOutcomes(clickhouseKind, { ok: true, message: 'Signed in', elapsedMs: 1 }, { ...initialValues(clickhouseKind), url: 'https://ch:8443' });
   assert.deepEqual(ok.map((o) => o.state), ['passed', 'passed', 'passed', 'passed', 'passed']);

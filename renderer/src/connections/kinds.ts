@@ -123,10 +123,10 @@ export const postgresKind: ConnectionKind = {
   ],
   layers: [
     { id: 'dns', label: 'Host name', passed: 'resolves' },
-    { id: 'tcp', label: 'Network', passed: 'the port accepts connections' },
-    { id: 'tls', label: 'TLS', passed: 'encrypted, certificate accepted', unused: (v) => (tlsMode(v.tls) === 'disable' ? 'not used (TLS off)' : undefined) },
-    { id: 'auth', label: 'Sign-in', passed: 'user and password accepted, database found' },
-    { id: 'permission', label: 'Rights', passed: 'may create tables and write them' },
+    { id: 'tcp', label: 'Network', passed: 'the port answers' },
+    { id: 'tls', label: 'TLS', passed: 'handshake done, encrypted', unused: (v) => (tlsMode(v.tls) === 'disable' ? 'not used (off)' : undefined) },
+    { id: 'auth', label: 'Sign-in', passed: 'user, password and database OK' },
+    { id: 'permission', label: 'Rights', passed: 'may create and write tables' },
   ],
   async list(api) {
     return (await api.postgresConnections()).map((c) => ({
@@ -172,10 +172,10 @@ export const clickhouseKind: ConnectionKind = {
   ],
   layers: [
     { id: 'dns', label: 'Host name', passed: 'resolves' },
-    { id: 'tcp', label: 'Network', passed: 'the port accepts connections' },
+    { id: 'tcp', label: 'Network', passed: 'the port answers' },
     { id: 'tls', label: 'TLS', passed: 'https handshake done', unused: (v) => ((v.url ?? '').startsWith('https:') ? undefined : 'not used (http://)') },
-    { id: 'auth', label: 'Sign-in', passed: 'user and password accepted' },
-    { id: 'permission', label: 'Rights', passed: 'not read-only: may create tables and insert' },
+    { id: 'auth', label: 'Sign-in', passed: 'user and password OK' },
+    { id: 'permission', label: 'Rights', passed: 'may create tables and insert' },
   ],
   async list(api) {
     return (await api.clickhouseConnections()).map((c) => ({
