@@ -109,7 +109,7 @@ test('a ClickHouse connection: a bad password refused at sign-in, a good one pas
   assert.deepEqual(await testTyped('ClickHouse'), ['Host name: passed', 'Network: passed', 'TLS: unused', 'Sign-in: passed', 'Rights: passed']);
   await studio.screenshot('sinks-03-clickhouse-good-password');
   await f.getByRole('button', { name: 'Save' }).click();
-  await page.getByRole('listitem', { name: 'ClickHouse connection analytics' }).waitFor();
+  await page.getByRole('listitem', { name: 'ClickHouse connection analytics', exact: true }).waitFor();
   await studio.screenshot('sinks-04-connections');
 });
 
@@ -151,8 +151,16 @@ test('both sinks after a generator: connections picked and tested on the nodes, 
   assert.deepEqual(await layers(inspector), ['Host name: passed', 'Network: passed', 'TLS: unused', 'Sign-in: passed', 'Rights: passed']);
   await studio.screenshot('sinks-05-postgres-node');
 
+  // A connection made on the node itself is saved and chosen at once.
   await clickhouseNode!.click();
-  await inspector.getByRole('combobox', { name: 'Connection' }).selectOption('analytics');
+  await inspector.getByRole('button', { name: 'New ClickHouse connection' }).click();
+  const inline = inspector.getByRole('form', { name: 'ClickHouse connection' });
+  await inline.getByLabel('Name').fill('analytics-node');
+  await inline.getByLabel('HTTP URL').fill(clickhouse.url);
+  await inline.getByLabel('Password').fill(clickhouse.password);
+  await inline.getByRole('button', { name: 'Save' }).click();
+  await inline.waitFor({ state: 'detached' });
+  assert.equal(await inspector.getByRole('combobox', { name: 'Connection' }).inputValue(), 'analytics-node');
   await inspector.getByRole('textbox', { name: 'Table' }).fill('e2e_orders');
   await inspector.getByRole('button', { name: 'Test connection' }).click();
   assert.deepEqual(await layers(inspector), ['Host name: passed', 'Network: passed', 'TLS: unused', 'Sign-in: passed', 'Rights: passed']);
@@ -210,5 +218,13 @@ test('both sinks after a generator: connections picked and tested on the nodes, 
   await page.getByRole('figure', { name: 'Rows committed over time' }).waitFor();
   await page.getByRole('figure', { name: 'Commit time over time' }).scrollIntoViewIfNeeded();
   await studio.screenshot('sinks-07-metrics');
+
+  // The rail lists the inline one too; a connection no node uses is deleted after a confirmation.
+  await page.getByRole('tab', { name: 'Connections' }).click();
+  await page.getByRole('listitem', { name: 'ClickHouse connection analytics-node', exact: true }).waitFor();
+  await page.getByRole('listitem', { name: 'ClickHouse connection analytics', exact: true }).getByRole('button', { name: 'Delete analytics' }).click();
+  await page.getByRole('alertdialog', { name: 'Delete the ClickHouse connection analytics?' }).getByRole('button', { name: 'Delete connection' }).click();
+  await page.getByRole('listitem', { name: 'ClickHouse connection analytics', exact: true }).waitFor({ state: 'detached' });
+  assert.deepEqual((await studio.service.clickhouseConnections()).map((c) => c.name), ['analytics-node']);
   assert.deepEqual(studio.pageErrors, []);
 });
