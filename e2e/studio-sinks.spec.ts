@@ -228,3 +228,36 @@ test('both sinks after a generator: connections picked and tested on the nodes, 
   assert.deepEqual((await studio.service.clickhouseConnections()).map((c) => c.name), ['analytics-node']);
   assert.deepEqual(studio.pageErrors, []);
 });
+
+test('a database that stops answering fails the run with the reason on its node; after a restart the table has every row once', async () => {
+  postgres.stop();
+  await page.getByRole('tab', { name: 'Pipeline' }).click();
+  await page.getByRole('button', { name: 'Run pipeline' }).click();
+  const status = page.getByRole('status', { name: 'Run status' });
+  await eventually(page, 'the run fails', () => status.innerText(), (t) => t.includes('failed'), 120_000);
+  const alert = page.getByRole('status', { name: 'Alert on postgres' });
+  assert.match(await alert.innerText(), /PostgreSQL did not answer after \d+ attempts/);
+  await studio.screenshot('sinks-08-postgres-gone');
+
+  postgres.start();
+  await page.getByRole('button', { name: 'Run pipeline' }).click();
+  await eventually(page, 'the red mark leaves the node', () => alert.count(), (n) => n === 0);
+  const committed = page.getByLabel('Rows committed by postgres');
+  await eventually(page, 'rows committed again', async () => ((await committed.count()) > 0 ? committed.innerText() : ''), (t) => /^[\d.]+k? rows$/.test(t) && t !== '0 rows', 90_000);
+  await page.getByRole('button', { name: 'Stop pipeline' }).click();
+  await eventually(page, 'the run stops', () => status.innerText(), (t) => /finished|stopped/.test(t));
+
+  // Exactly the first N generated events, each once: no gap and no duplicate across the failed run.
+  const client = new pg.Client({ host: postgres.host, port: postgres.port, user: postgres.user, password: postgres.password, database: postgres.database });
+  await client.connect();
+  try {
+    const got = (await client.query<{ n: string; total: string; ids: string }>('SELECT count(*) AS n, round(sum(amount)::numeric, 2) AS total, count(DISTINCT order_id) AS ids FROM e2e_orders')).rows[0];
+    const n = Number(got?.n);
+    const expected = [...generateEvents('sales_orders', { count: n, seed, eventsPerSecond: rate })];
+    const expectedSum = Math.round(expected.reduce((s, r) => s + Number(r.amount), 0) * 100) / 100;
+    assert.deepEqual([Number(got?.total), Number(got?.ids)], [expectedSum, n]);
+  } finally {
+    await client.end();
+  }
+  assert.deepEqual(studio.pageErrors, []);
+});
