@@ -1,40 +1,15 @@
 // The Connections rail: every kind of saved database connection (one section per descriptor in kinds.ts)
 // with add, edit, test and delete. The canvas stays beside it, so a connection can be made while building.
-import { useCallback, useEffect, useState } from 'react';
+import { useState } from 'react';
 import { useApi, useStudioStore } from '../api/context.tsx';
 import { connectionKinds } from './kinds.ts';
 import type { ConnectionKind, ConnectionTest, SavedConnection } from './kinds.ts';
 import { ConnectionForm } from './ConnectionForm.tsx';
 import { TestResult } from './TestResult.tsx';
+import { announceConnections, useSavedConnections } from './useSavedConnections.ts';
 
 function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
-}
-
-/** Tells every open list and picker of a kind that its saved connections changed. */
-export const connectionsChanged = 'streamlake:connections-changed';
-
-export function announceConnections(kind: string): void {
-  window.dispatchEvent(new CustomEvent(connectionsChanged, { detail: kind }));
-}
-
-/** The saved connections of a kind, reloaded whenever any screen changes them; null while loading. */
-export function useSavedConnections(kind: ConnectionKind): { list: SavedConnection[] | null; error: string | null; reload: () => void } {
-  const api = useApi();
-  const [list, setList] = useState<SavedConnection[] | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const reload = useCallback(() => {
-    kind.list(api).then((found) => { setList(found); setError(null); }, (e: unknown) => { setList([]); setError(message(e)); });
-  }, [api, kind]);
-  useEffect(() => {
-    reload();
-    const onChange = (event: Event) => {
-      if ((event as CustomEvent<string>).detail === kind.id) reload();
-    };
-    window.addEventListener(connectionsChanged, onChange);
-    return () => window.removeEventListener(connectionsChanged, onChange);
-  }, [reload, kind.id]);
-  return { list, error, reload };
 }
 
 function KindSection({ kind }: { kind: ConnectionKind }) {

@@ -4,7 +4,7 @@
 import { useState } from 'react';
 import { useApi, useStudioStore } from '../api/context.tsx';
 import { ConnectionForm } from '../connections/ConnectionForm.tsx';
-import { announceConnections, useSavedConnections } from '../connections/ConnectionsNav.tsx';
+import { announceConnections, useSavedConnections } from '../connections/useSavedConnections.ts';
 import type { ConnectionKind, ConnectionTest, ConnectionValues } from '../connections/kinds.ts';
 import { TestResult } from '../connections/TestResult.tsx';
 
