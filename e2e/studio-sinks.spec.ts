@@ -123,9 +123,9 @@ test('both sinks after a generator: connections picked and tested on the nodes, 
   await page.getByRole('menuitem', { name: 'New pipeline' }).click();
   await page.getByRole('textbox', { name: 'Pipeline name' }).fill('orders-to-databases');
   await page.getByRole('tab', { name: 'Pipeline' }).click();
-  await drop('Generator', 140, 200);
-  await drop('PostgreSQL table', 520, 110);
-  await drop('ClickHouse table', 520, 330);
+  await drop('Generator', 120, 220);
+  await drop('PostgreSQL table', 360, 110);
+  await drop('ClickHouse table', 360, 330);
   const [generator, postgresNode, clickhouseNode] = ['generator', 'postgres', 'clickhouse'].map((id) => canvasNode(page, id));
   for (const n of [generator, postgresNode, clickhouseNode]) await n!.waitFor();
   await connectPorts(page, 'generator', 'out', 'postgres');
@@ -140,13 +140,16 @@ test('both sinks after a generator: connections picked and tested on the nodes, 
   // Required fields are named by their label until filled.
   await postgresNode!.click();
   const inspector = page.getByRole('region', { name: 'Inspector' });
-  await inspector.getByRole('note').filter({ hasText: /Connection/ }).first().waitFor();
+  await inspector.getByRole('note').filter({ hasText: 'Connection must not be empty' }).waitFor();
   const connection = inspector.getByRole('combobox', { name: 'Connection' });
   assert.ok((await connection.locator('option').allInnerTexts()).some((o) => o.startsWith('warehouse — postgres@')));
   await connection.selectOption('warehouse');
   await inspector.getByRole('textbox', { name: 'Table' }).fill('e2e orders');
-  await inspector.getByRole('note').filter({ hasText: /Table/ }).waitFor();
+  const badTable = inspector.getByRole('note').filter({ hasText: 'Table "e2e orders" is not valid: use a table name or schema.table' });
+  await badTable.waitFor();
   await inspector.getByRole('textbox', { name: 'Table' }).fill('e2e_orders');
+  await badTable.waitFor({ state: 'detached' });
+  await eventually(page, 'the node is valid', () => inspector.getByRole('note').filter({ hasText: /must not be empty|is not valid/ }).count(), (n) => n === 0);
   await inspector.getByRole('button', { name: 'Test connection' }).click();
   assert.deepEqual(await layers(inspector), ['Host name: passed', 'Network: passed', 'TLS: unused', 'Sign-in: passed', 'Rights: passed']);
   await studio.screenshot('sinks-05-postgres-node');
