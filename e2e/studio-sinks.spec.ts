@@ -67,12 +67,12 @@ test('a PostgreSQL connection: form problems by label, a bad password refused at
   await f.getByLabel('Port').fill(String(postgres.port));
   await f.getByLabel('Database').fill(postgres.database);
   await f.getByLabel('User').fill(postgres.user);
-  await f.getByLabel('Password').fill('not-the-password');
+  await f.getByLabel('Password', { exact: true }).fill('not-the-password');
   assert.deepEqual(await testTyped('PostgreSQL'), ['Host name: passed', 'Network: passed', 'TLS: unused', 'Sign-in: failed', 'Rights: not tried']);
   assert.match(await f.getByRole('status', { name: 'Connection test result' }).innerText(), /rejected the password for user "postgres"/);
   await studio.screenshot('sinks-01-postgres-bad-password');
 
-  await f.getByLabel('Password').fill(postgres.password);
+  await f.getByLabel('Password', { exact: true }).fill(postgres.password);
   assert.deepEqual(await testTyped('PostgreSQL'), ['Host name: passed', 'Network: passed', 'TLS: unused', 'Sign-in: passed', 'Rights: passed']);
   assert.match(await f.getByRole('status', { name: 'Connection test result' }).innerText(), /Signed in to PostgreSQL \d+/);
   await studio.screenshot('sinks-02-postgres-good-password');
@@ -82,7 +82,7 @@ test('a PostgreSQL connection: form problems by label, a bad password refused at
 
   // Edited later, the form never shows the password back: it only says one is stored.
   await saved.getByRole('button', { name: 'Edit warehouse' }).click();
-  const password = form('PostgreSQL').getByLabel('Password');
+  const password = form('PostgreSQL').getByLabel('Password', { exact: true });
   assert.equal(await password.inputValue(), '');
   assert.equal(await password.getAttribute('placeholder'), '(stored; type to replace)');
   assert.ok(!(await page.content()).includes(postgres.password), 'the password is nowhere in the page');
@@ -102,10 +102,10 @@ test('a ClickHouse connection: a bad password refused at sign-in, a good one pas
 
   await f.getByLabel('HTTP URL').fill(clickhouse.url);
   await f.getByLabel('User').fill(clickhouse.user);
-  await f.getByLabel('Password').fill('not-the-password');
+  await f.getByLabel('Password', { exact: true }).fill('not-the-password');
   assert.deepEqual(await testTyped('ClickHouse'), ['Host name: passed', 'Network: passed', 'TLS: unused', 'Sign-in: failed', 'Rights: not tried']);
   assert.match(await f.getByRole('status', { name: 'Connection test result' }).innerText(), /rejected the user name or password for "default"/);
-  await f.getByLabel('Password').fill(clickhouse.password);
+  await f.getByLabel('Password', { exact: true }).fill(clickhouse.password);
   assert.deepEqual(await testTyped('ClickHouse'), ['Host name: passed', 'Network: passed', 'TLS: unused', 'Sign-in: passed', 'Rights: passed']);
   await studio.screenshot('sinks-03-clickhouse-good-password');
   await f.getByRole('button', { name: 'Save' }).click();
@@ -160,7 +160,7 @@ test('both sinks after a generator: connections picked and tested on the nodes, 
   const inline = inspector.getByRole('form', { name: 'ClickHouse connection' });
   await inline.getByLabel('Name').fill('analytics-node');
   await inline.getByLabel('HTTP URL').fill(clickhouse.url);
-  await inline.getByLabel('Password').fill(clickhouse.password);
+  await inline.getByLabel('Password', { exact: true }).fill(clickhouse.password);
   await inline.getByRole('button', { name: 'Save' }).click();
   await inline.waitFor({ state: 'detached' });
   assert.equal(await inspector.getByRole('combobox', { name: 'Connection' }).inputValue(), 'analytics-node');
@@ -225,6 +225,20 @@ test('both sinks after a generator: connections picked and tested on the nodes, 
   // The rail lists the inline one too; a connection no node uses is deleted after a confirmation.
   await page.getByRole('tab', { name: 'Connections' }).click();
   await page.getByRole('listitem', { name: 'ClickHouse connection analytics-node', exact: true }).waitFor();
+  // A stored password can be forgotten: then the sign-in fails.
+  const analytics = page.getByRole('listitem', { name: 'ClickHouse connection analytics', exact: true });
+  await analytics.getByRole('button', { name: 'Edit analytics' }).click();
+  await form('ClickHouse').getByRole('checkbox', { name: 'Forget the stored password' }).check();
+  await form('ClickHouse').getByRole('button', { name: 'Save' }).click();
+  await form('ClickHouse').waitFor({ state: 'detached' });
+  assert.equal((await studio.service.clickhouseConnections()).find((c) => c.name === 'analytics')?.hasPassword, false);
+  await analytics.getByRole('button', { name: 'Test analytics' }).click();
+  // ClickHouse 18.16 answers code 194 (password required), which the engine's check does not place at a
+  // layer yet: the result then says so in the server's words instead of guessing a layer.
+  const refused = analytics.getByRole('status', { name: 'Connection test result' });
+  await refused.waitFor();
+  assert.match(await refused.innerText(), /^✕[\s\S]*Password required for user default/);
+  await studio.screenshot('sinks-08-password-forgotten');
   await page.getByRole('listitem', { name: 'ClickHouse connection analytics', exact: true }).getByRole('button', { name: 'Delete analytics' }).click();
   await page.getByRole('alertdialog', { name: 'Delete the ClickHouse connection analytics?' }).getByRole('button', { name: 'Delete connection' }).click();
   await page.getByRole('listitem', { name: 'ClickHouse connection analytics', exact: true }).waitFor({ state: 'detached' });
@@ -240,7 +254,7 @@ test('a database that stops answering fails the run with the reason on its node;
   await eventually(page, 'the run fails', () => status.innerText(), (t) => t.includes('failed'), 120_000);
   const alert = page.getByRole('status', { name: 'Alert on postgres' });
   assert.match(await alert.innerText(), /PostgreSQL did not answer after \d+ attempts/);
-  await studio.screenshot('sinks-08-postgres-gone');
+  await studio.screenshot('sinks-09-postgres-gone');
 
   postgres.start();
   await page.getByRole('button', { name: 'Run pipeline' }).click();

@@ -3,7 +3,7 @@
 // Test (the layered result of the connection as typed) and Save.
 import { useId, useState } from 'react';
 import { useApi } from '../api/context.tsx';
-import { fieldShown, formProblems, initialValues } from './kinds.ts';
+import { fieldShown, forgetPassword, formProblems, initialValues } from './kinds.ts';
 import type { ConnectionField, ConnectionKind, ConnectionTest, ConnectionValues, SavedConnection, TestTarget } from './kinds.ts';
 import { TestResult } from './TestResult.tsx';
 
@@ -57,8 +57,14 @@ export function ConnectionForm({ kind, initial, onDone, target }: { kind: Connec
         return (
           <div key={f.key} className="field">
             <span className="field-label"><label htmlFor={id}>{f.label}</label>{f.required && <span className="req" aria-hidden>*</span>}</span>
-            <FieldInput id={id} field={f} value={values[f.key] ?? ''} stored={initial?.hasPassword ?? false} disabled={f.key === 'name' && initial !== undefined}
+            <FieldInput id={id} field={f} value={values[f.key] ?? ''} stored={(initial?.hasPassword ?? false) && values[forgetPassword] !== 'yes'} disabled={(f.key === 'name' && initial !== undefined) || (f.kind === 'password' && values[forgetPassword] === 'yes')}
               onChange={(v) => { setValues((old) => ({ ...old, [f.key]: v })); setTest(null); }} />
+            {f.kind === 'password' && initial?.hasPassword && (
+              <label className="row small muted">
+                <input type="checkbox" checked={values[forgetPassword] === 'yes'} onChange={(e) => { setValues((old) => ({ ...old, [forgetPassword]: e.target.checked ? 'yes' : '', [f.key]: '' })); setTest(null); }} />
+                Forget the stored password
+              </label>
+            )}
             {problem && <div className="field-error" role="note">{problem}</div>}
             {f.help && <span className="field-help">{f.help}</span>}
           </div>

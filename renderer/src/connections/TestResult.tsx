@@ -8,6 +8,8 @@ const marks: Record<LayerState, string> = { passed: '✓', failed: '✕', unused
 export function TestResult({ kind, result, values }: { kind: ConnectionKind; result: ConnectionTest; values: ConnectionValues }) {
   const outcomes = layerOutcomes(kind, result, values);
   const failed = outcomes.find((o) => o.state === 'failed');
+  // A failure the engine cannot place at a layer says so in the server's words, without a row of "?".
+  const placed = result.ok || failed !== undefined;
   // The engine's sentence can be long (server version and all); the headline stays short and it goes below.
   const headline = result.ok ? 'Connection works' : failed ? `${failed.layer.label} failed` : 'The test failed';
   return (
@@ -18,7 +20,7 @@ export function TestResult({ kind, result, values }: { kind: ConnectionKind; res
         <span className="faint small">{Math.round(result.elapsedMs)} ms</span>
       </div>
       {result.ok && <div className="test-detail">{result.message}</div>}
-      <ul className="test-layers" aria-label="Connection test layers">
+      {placed && <ul className="test-layers" aria-label="Connection test layers">
         {outcomes.map((o) => (
           <li key={o.layer.id} className={`layer ${o.state.replace(' ', '-')}`} aria-label={`${o.layer.label}: ${o.state}`}>
             <span className="layer-mark" aria-hidden>{marks[o.state]}</span>
@@ -26,8 +28,8 @@ export function TestResult({ kind, result, values }: { kind: ConnectionKind; res
             <span className="layer-words">{o.words}</span>
           </li>
         ))}
-      </ul>
-      {!result.ok && !failed && <div className="field-error">{result.message}</div>}
+      </ul>}
+      {!placed && <div className="field-error">{result.message}</div>}
     </div>
   );
 }

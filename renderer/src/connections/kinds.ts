@@ -85,8 +85,12 @@ function port(label: string): (v: string) => string | undefined {
   return (v) => (/^\d+$/.test(v) && Number(v) >= 1 && Number(v) <= 65535 ? undefined : `${label}: a number from 1 to 65535`);
 }
 
-/** An empty password keeps the stored one: the field is then left out of the input. */
-function password(values: ConnectionValues): { password?: string } {
+/** The form value that asks to forget a stored password (the form's "Forget the stored password"). */
+export const forgetPassword = 'password:forget';
+
+/** An empty password keeps the stored one (the field is left out); "forget" sends null, which removes it. */
+function password(values: ConnectionValues): { password?: string | null } {
+  if (values[forgetPassword] === 'yes') return { password: null };
   const typed = values.password ?? '';
   return typed === '' ? {} : { password: typed };
 }
