@@ -236,6 +236,24 @@ export interface LatencyStats {
   maxMs: number | null;
 }
 
+/**
+ * What a database sink (sink.postgres, sink.clickhouse, …) delivered to its target during this run: counted
+ * at its checkpoint commits, so `rows` is what the target holds from this run, not what reached the node.
+ */
+export interface SinkDelivery {
+  /** Rows committed to the target. */
+  rows: number;
+  /** Commits (one transaction or block per checkpoint). */
+  batches: number;
+  /** Attempts repeated after a connection error. */
+  retries: number;
+  /** Rows the target refused (they leave through the error port). */
+  rejected: number;
+  /** Commit timings observed, retries included; their mean is commitMsTotal / commits. */
+  commits: number;
+  commitMsTotal: number;
+}
+
 export interface NodeMetrics {
   id: string;
   type: string;
@@ -250,6 +268,8 @@ export interface NodeMetrics {
   rateIn: number;
   rateOut: number;
   queued: number;
+  /** Database sinks, once they have counters: what reached the target in this run. */
+  delivery?: SinkDelivery;
 }
 
 export interface EdgeMetrics {
@@ -971,6 +991,7 @@ export interface StudioApi {
   // ClickHouse (sink.clickhouse connections)
   clickhouseConnections(): Promise<ClickHouseConnectionInfo[]>;
   clickhouseSaveConnection(params: { connection: ClickHouseConnectionInput }): Promise<ClickHouseConnectionInfo>;
+  clickhouseDeleteConnection(params: { name: string }): Promise<void>;
   /** Tests a saved connection by name, or an unsaved one as typed in the form. */
   clickhouseTestConnection(params: { name?: string; connection?: ClickHouseConnectionInput }): Promise<ClickHouseTestResult>;
 
@@ -1091,6 +1112,7 @@ const methodTable: Record<StudioMethod, true> = {
   postgresTestConnection: true,
   clickhouseConnections: true,
   clickhouseSaveConnection: true,
+  clickhouseDeleteConnection: true,
   clickhouseTestConnection: true,
   kafkaTopics: true,
   kafkaCreateTopic: true,

@@ -199,6 +199,7 @@ export function createStudioService(options: StudioServiceOptions): StudioServic
     postgresTestConnection: (params) => postgres.test(params),
     clickhouseConnections: () => clickhouseConnections.list(),
     clickhouseSaveConnection: ({ connection }) => clickhouseConnections.save(connection),
+    clickhouseDeleteConnection: ({ name }) => clickhouseConnections.remove(name),
     clickhouseTestConnection: (params) => clickhouseConnections.test(params),
     kafkaTopics: ({ connection, topics }) => kafka.track(() => kafka.topics(connection, topics)),
     kafkaCreateTopic: ({ connection, topic, partitions, replicationFactor, configs }) => kafka.track(() => kafka.createTopic(connection, topic, partitions, replicationFactor, configs)),

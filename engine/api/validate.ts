@@ -210,6 +210,7 @@ const validators: ValidatorTable = {
   postgresTestConnection: savedOrTyped(object({ name: optional(name), connection: optional(postgresConnectionInput), table: optional(string({ min: 1, max: 200 })) })),
   clickhouseConnections: noParams,
   clickhouseSaveConnection: object({ connection: clickhouseConnectionInput }),
+  clickhouseDeleteConnection: object({ name }),
   clickhouseTestConnection: savedOrTyped(object({ name: optional(name), connection: optional(clickhouseConnectionInput) })),
   kafkaTopics: object({ connection: name, topics: optional(array(string({ min: 1, max: 249 }), { max: 1000 })) }),
   kafkaCreateTopic: object({

@@ -43,6 +43,11 @@ function escape(text: string): string {
   return text.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 }
 
+/** The counters of a sink node when it has any yet (the studio reads them without creating them). */
+export function findSinkStats(pipeline: string, node: string): SinkStats | undefined {
+  return all.get(JSON.stringify([pipeline, node]));
+}
+
 /** Prometheus text for the sinks of one pipeline ('' when it has none). */
 export function sinkMetricsText(pipeline: string): string {
   const mine = [...all.values()].filter((s) => s.pipeline === pipeline);

@@ -65,7 +65,9 @@ function Layout() {
   const dockOpen = useStudio((s) => s.dockOpen);
   const dockHeight = useStudio((s) => s.dockHeight);
   const start = useRef(0);
-  const showRight = leftTab === 'pipeline';
+  // The Connections rail keeps the canvas and inspector beside it: connections are made while building.
+  const onCanvas = leftTab === 'pipeline' || leftTab === 'connections';
+  const showRight = onCanvas;
   return (
     <div className="app">
       <Effects />
@@ -81,7 +83,7 @@ function Layout() {
         ) : <span />}
         <div className="main-col" style={{ gridTemplateRows: dockOpen ? `1fr 4px ${dockHeight}px` : '1fr 0 32px' }}>
           <div className="center-row" style={{ gridTemplateColumns: showRight ? (rightOpen ? `1fr 4px ${rightWidth}px` : '1fr 0 28px') : '1fr' }}>
-            {leftTab === 'pipeline' && <Canvas />}
+            {onCanvas && <Canvas />}
             {leftTab === 'kafka' && <Suspense fallback={<Loading what="the Kafka browser" />}><KafkaBrowser /></Suspense>}
             {leftTab === 'lake' && <Suspense fallback={<Loading what="the lake explorer" />}><LakeExplorer /></Suspense>}
             {showRight && !rightOpen && <span />}

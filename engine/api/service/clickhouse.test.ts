@@ -42,4 +42,9 @@ test('save, list, test (good and bad password)', async () => {
   assert.deepEqual([bad.ok, bad.failedAt], [false, 'auth']);
   const refused = await dispatchCall(service, 'clickhouseSaveConnection', { connection: { ...input, url: 'ftp://x' } });
   assert.equal(!refused.ok && refused.error.code, 'ENG_HOST_REQUEST');
+  await call('clickhouseDeleteConnection', { name: 'analytics' });
+  assert.deepEqual(await call('clickhouseConnections'), []);
+  assert.ok(!readFileSync(join(home, 'clickhouse.json'), 'utf8').includes(server.password), 'the password is gone from the file');
+  const again = await dispatchCall(service, 'clickhouseDeleteConnection', { name: 'analytics' });
+  assert.equal(!again.ok && again.error.code, 'ENG_CLICKHOUSE_CONNECTION_UNKNOWN');
 });

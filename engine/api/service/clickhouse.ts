@@ -1,4 +1,4 @@
-// The studio's ClickHouse connections: list, save (the password kept when the form leaves it out), test.
+// The studio's ClickHouse connections: list, save (the password kept when the form leaves it out), delete, test.
 // The UI only ever sees whether a password is stored.
 import type { Clock } from '../../runtime/clock.ts';
 import { EngineError } from '../../errors.ts';
@@ -31,6 +31,10 @@ export class StudioClickHouseConnections {
     const connection = await this.merged(input);
     await this.store.save(connection);
     return clickhouseInfo(connection);
+  }
+
+  async remove(name: string): Promise<void> {
+    if (!(await this.store.delete(name))) throw new EngineError('ENG_CLICKHOUSE_CONNECTION_UNKNOWN', `There is no ClickHouse connection named "${name}"`);
   }
 
   async test(params: { name?: string; connection?: ClickHouseConnectionInput }): Promise<ClickHouseTestResult> {

@@ -5,9 +5,12 @@ const keepMs = 15 * 60 * 1000;
 
 export class MetricsHistory {
   private readonly series = new Map<string, MetricsSeries>();
+  /** Per database sink: commits and their total time at the previous snapshot, for the interval's mean. */
+  private readonly commitsSeen = new Map<string, { commits: number; ms: number }>();
 
   clear(): void {
     this.series.clear();
+    this.commitsSeen.clear();
   }
 
   /** Records the run-wide and per-node series of one metrics snapshot. */
@@ -29,6 +32,16 @@ export class MetricsHistory {
         this.add('watermark', node.id, at, node.watermark);
       }
       if (node.kind === 'sink') this.add('queued', node.id, at, node.queued);
+      if (node.delivery) {
+        const d = node.delivery;
+        this.add('sink_rows', node.id, at, d.rows);
+        this.add('sink_batches', node.id, at, d.batches);
+        this.add('sink_retries', node.id, at, d.retries);
+        // The mean commit time of the commits since the last point (none: no point, not a zero).
+        const seen = this.commitsSeen.get(node.id) ?? { commits: 0, ms: 0 };
+        if (d.commits > seen.commits) this.add('sink_commit_ms', node.id, at, (d.commitMsTotal - seen.ms) / (d.commits - seen.commits));
+        this.commitsSeen.set(node.id, { commits: d.commits, ms: d.commitMsTotal });
+      }
     }
     this.add('events_per_second', undefined, at, sourceRate);
     this.add('errors', undefined, at, errors);

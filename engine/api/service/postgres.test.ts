@@ -6,6 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import pg from 'pg';
 import { startPostgres, type PostgresServer } from '../../sinks/postgres/server.ts';
 import { dispatchCall } from '../dispatch.ts';
 import { createStudioService } from '../service.ts';
@@ -53,4 +54,55 @@ test('save, list, test (good and bad password), delete', async () => {
   assert.equal(!refused.ok && refused.error.code, 'ENG_HOST_REQUEST');
   await call('postgresDeleteConnection', { name: 'reporting' });
   assert.deepEqual(await call('postgresConnections'), []);
+});
+
+test('a run into a PostgreSQL table reports its rows, commits and commit time on the sink node and in the history', async () => {
+  const service = createStudioService({ mode: 'browser', lakeDir: join(home, 'lake'), homeDir: home });
+  const call = async (method: string, params?: unknown): Promise<unknown> => {
+    const outcome = await dispatchCall(service, method, params);
+    if (!outcome.ok) throw new Error(`${outcome.error.code}: ${outcome.error.message}`);
+    return outcome.result;
+  };
+  try {
+    await call('postgresSaveConnection', { connection: { name: 'warehouse', host: server.host, port: server.port, database: server.database, user: server.user, password: server.password } });
+    const doc = {
+      format: 'streamlake.pipeline', version: 1, name: 'api-delivery',
+      nodes: [
+        { id: 'orders', type: 'source.generator', config: { dataset: 'sales_orders', seed: 5, count: 1234 } },
+        { id: 'store', type: 'sink.postgres', config: { connection: 'warehouse', table: 'api_delivery' } },
+      ],
+      edges: [{ from: 'orders', to: 'store' }],
+    };
+    // Twice, so the second run's figures are its own and not the process-wide counters /metrics keeps.
+    for (const run of [1, 2]) {
+      await call('runStart', { doc, options: run === 2 ? { fresh: true } : {} });
+      for (let i = 0; i < 600 && ((await call('runStatus')) as { state: string }).state !== 'finished'; i++) await new Promise((resolve) => setTimeout(resolve, 100));
+      const status = (await call('runStatus')) as { state: string; error?: { message: string } };
+      assert.equal(status.state, 'finished', status.error?.message);
+      const inTable = await (async () => {
+        const client = new pg.Client({ host: server.host, port: server.port, user: server.user, password: server.password, database: server.database });
+        await client.connect();
+        try {
+          return Number((await client.query<{ n: string }>('SELECT count(*) AS n FROM api_delivery')).rows[0]?.n);
+        } finally {
+          await client.end();
+        }
+      })();
+      assert.equal(inTable, 1234 * run, 'the generator\'s rows are in the table (the second run appends them again)');
+      const metrics = (await call('runMetrics')) as { nodes: Record<string, { delivery?: { rows: number; batches: number; commits: number; commitMsTotal: number; retries: number; rejected: number } }> };
+      const delivery = metrics.nodes.store?.delivery;
+      assert.ok(delivery, 'the sink node carries its delivery figures');
+      assert.equal(delivery.rows, 1234, `run ${run}: this run's rows only`);
+      assert.ok(delivery.batches >= 1 && delivery.commits >= delivery.batches, JSON.stringify(delivery));
+      assert.ok(delivery.commitMsTotal > 0);
+      assert.deepEqual([delivery.retries, delivery.rejected], [0, 0]);
+      assert.equal(metrics.nodes.orders?.delivery, undefined, 'a source has no delivery figures');
+      const history = (await call('metricsHistory', { names: ['sink_rows', 'sink_commit_ms'] })) as { name: string; nodeId?: string; points: [number, number][] }[];
+      const rows = history.find((s) => s.name === 'sink_rows' && s.nodeId === 'store');
+      assert.equal(rows?.points.at(-1)?.[1], 1234);
+      assert.ok(history.some((s) => s.name === 'sink_commit_ms' && s.nodeId === 'store' && s.points.length > 0));
+    }
+  } finally {
+    await service.close();
+  }
 });

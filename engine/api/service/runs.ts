@@ -13,7 +13,7 @@ import type { MetricsSnapshot as RuntimeSnapshot } from '../../runtime/metrics.t
 import { createRun } from '../../runtime/run.ts';
 import type { Run, RunEvent } from '../../runtime/run.ts';
 import type { Row } from '../../runtime/types.ts';
-import type { ApplyResult, DeadLetterEntry, EdgeMetrics, LogEntry, MetricsSnapshot, NodePreview, PortName, ResetGroupResult, ResetResult, ResetTables, RunOptions, RunState, RunStatus, WindowExplanation, WireRow } from '../contract.ts';
+import type { ApplyResult, DeadLetterEntry, EdgeMetrics, LogEntry, MetricsSnapshot, NodeMetrics, NodePreview, PortName, ResetGroupResult, ResetResult, ResetTables, RunOptions, RunState, RunStatus, SinkDelivery, WindowExplanation, WireRow } from '../contract.ts';
 import type { EventHub } from './events.ts';
 import type { MetricsHistory } from './history.ts';
 import { toWire, toWireRow } from './wire.ts';
@@ -21,6 +21,7 @@ import { explainWindow } from './explain.ts';
 import { kafkaGroups, kafkaSourceGroup, resetTables } from './reset.ts';
 import { sinkMetricsText } from '../../sinks/metrics.ts';
 import { checkRestart } from './apply.ts';
+import { deliveryBaseline, deliverySince } from './delivery.ts';
 import { gatedSources, PauseGate } from './gate.ts';
 
 const tickMs = 1000;
@@ -63,6 +64,8 @@ interface Current {
   gate: PauseGate;
   /** Trouble nodes report now, by node id (shown on the node until they report it over). */
   alerts: Map<string, string>;
+  /** The database sinks' process-wide counters when the run started, to report this run's share. */
+  deliveryBase: Map<string, SinkDelivery>;
   done: Promise<void>;
 }
 
@@ -113,7 +116,7 @@ export class RunControl {
       ...(runOptions.maxEvents === undefined ? {} : { maxEvents: runOptions.maxEvents }),
       onEvent: (event) => this.onRunEvent(id, event),
     });
-    const current: Current = { id, run, doc, state: 'starting', startedAt: this.options.clock.now(), endedAt: null, latest: null, previous: null, tick: null, ticks: 0, lakeVersions: new Map(), lag: new Map(), gate, alerts, done: Promise.resolve() };
+    const current: Current = { id, run, doc, state: 'starting', startedAt: this.options.clock.now(), endedAt: null, latest: null, previous: null, tick: null, ticks: 0, lakeVersions: new Map(), lag: new Map(), gate, alerts, deliveryBase: deliveryBaseline(doc.name, doc.nodes.map((n) => n.id)), done: Promise.resolve() };
     this.current = current;
     this.options.history.clear();
     this.emitStatus();
@@ -384,7 +387,11 @@ export class RunControl {
     // Once a run has ended nothing flows: rates left from its last sampling interval would show a
     // finished pipeline as busy.
     const ended = current.endedAt !== null;
-    const nodes = ended ? Object.fromEntries(Object.entries(raw.nodes).map(([id, n]) => [id, { ...n, rateIn: 0, rateOut: 0 }])) : raw.nodes;
+    const nodes: Record<string, NodeMetrics> = {};
+    for (const [id, n] of Object.entries(raw.nodes)) {
+      const delivery = n.kind === 'sink' ? deliverySince(current.doc.name, id, current.deliveryBase) : undefined;
+      nodes[id] = { ...n, ...(ended ? { rateIn: 0, rateOut: 0 } : {}), ...(delivery ? { delivery } : {}) };
+    }
     if (ended) for (const edge of edges) edge.eventsPerSecond = 0;
     current.latest = { runId: current.id, pipeline: raw.pipeline, at: raw.at, nodes, edges, checkpoints: raw.checkpoints };
     this.options.history.record(current.latest, this.options.clock.now());

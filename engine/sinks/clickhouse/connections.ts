@@ -71,6 +71,17 @@ export class ClickHouseConnectionStore {
     writeFileSync(this.path, JSON.stringify({ connections: list }, null, 2) + '\n', { mode: 0o600 });
     chmodSync(this.path, 0o600);
   }
+
+  /** Forgets a connection; false when there was none of that name. */
+  async delete(name: string): Promise<boolean> {
+    const list = this.read();
+    const rest = list.filter((c) => c.name !== name);
+    if (rest.length === list.length) return false;
+    mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 });
+    writeFileSync(this.path, JSON.stringify({ connections: rest }, null, 2) + '\n', { mode: 0o600 });
+    chmodSync(this.path, 0o600);
+    return true;
+  }
 }
 
 export async function clickhouseConnectionFor(name: string, homeDir: string): Promise<ClickHouseConnection> {

@@ -20,7 +20,13 @@ function LiveBadges({ id, sink }: { id: string; sink: boolean }) {
   return (
     <div className="flow-node-badges" aria-label={`Live metrics of ${id}`}>
       <span className="badge rate">{formatRate(rate)}</span>
-      <span className="badge">{formatCount(count)} ev</span>
+      <span className="badge" title={sink ? 'events received' : 'events out'}>{formatCount(count)} ev</span>
+      {live.delivery && (
+        <span className="badge rows" aria-label={`Rows committed by ${id}`} title={`rows committed to the table in ${live.delivery.batches} commit${live.delivery.batches === 1 ? '' : 's'} (counted at each checkpoint)`}>
+          {formatCount(live.delivery.rows)} rows
+        </span>
+      )}
+      {live.delivery && live.delivery.retries > 0 && <span className="badge retry" title="attempts repeated after a connection error">{formatCount(live.delivery.retries)} retries</span>}
       {errors > 0 && <span className="badge err">{formatCount(errors)} err</span>}
       {late > 0 && <span className="badge late">{formatCount(late)} late</span>}
     </div>

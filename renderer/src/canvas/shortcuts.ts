@@ -19,7 +19,7 @@ export function useCanvasShortcuts(fit: (options: FitViewOptions) => void): void
       if (isTyping(e.target)) return;
       const mod = e.ctrlKey || e.metaKey;
       const s = store.getState();
-      if (s.leftTab !== 'pipeline') return;
+      if (s.leftTab !== 'pipeline' && s.leftTab !== 'connections') return;
       const key = e.key.toLowerCase();
       if ((e.key === 'Delete' || e.key === 'Backspace') && !mod) {
         s.deleteSelection();

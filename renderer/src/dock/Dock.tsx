@@ -21,7 +21,8 @@ function Problems() {
   if (problems.length === 0 && !failure && alerted.length === 0) return <p className="empty">No problems: the pipeline is valid.</p>;
   return (
     <div className="list" aria-label="Problems list">
-      {failure && <div className="problem-row"><span className="sev">run</span><span>{failure}</span></div>}
+      {/* A failure that names its node is listed once, on that node's row below. */}
+      {failure && !alerted.some(([, message]) => message === failure) && <div className="problem-row"><span className="sev">run</span><span>{failure}</span></div>}
       {alerted.map(([id, message]) => {
         const node = nodes.find((n) => n.id === id);
         return (

@@ -5,6 +5,13 @@ import { useApi, useStudioStore } from '../api/context.tsx';
 import { edgeId } from '../graph/model.ts';
 import type { EdgeLive, NodeLive } from '../store/types.ts';
 
+/** The node an engine error names in its details (`{ node }`), if any. */
+function nodeOf(details: unknown): string | undefined {
+  if (typeof details !== 'object' || details === null || !('node' in details)) return undefined;
+  const node = (details as { node: unknown }).node;
+  return typeof node === 'string' ? node : undefined;
+}
+
 export function useRunEvents(): void {
   const api = useApi();
   const store = useStudioStore();
@@ -17,8 +24,11 @@ export function useRunEvents(): void {
       if (status.notice) details.notice = status.notice;
       const before = store.getState().notice;
       store.getState().setStatus(status.state, details);
-      // Every status carries the run's whole set of node alerts; an ended run has none.
-      const alerts = status.nodeAlerts ?? {};
+      // Every status carries the run's whole set of node alerts; an ended run has none, except the node
+      // whose failure ended it (a sink whose database stopped answering), which stays red with the reason.
+      const alerts = { ...(status.nodeAlerts ?? {}) };
+      const failedNode = status.state === 'failed' ? nodeOf(status.error?.details) : undefined;
+      if (failedNode !== undefined && status.error) alerts[failedNode] = status.error.message;
       if (JSON.stringify(alerts) !== JSON.stringify(store.getState().nodeAlerts)) store.setState({ nodeAlerts: alerts });
       if (status.notice && status.notice !== before) store.getState().notify('info', status.notice);
       if (status.state === 'failed' && status.error) store.getState().notify('error', `The run failed: ${status.error.message}`);
@@ -34,6 +44,10 @@ export function useRunEvents(): void {
           rate: m.kind === 'sink' ? m.rateIn : m.rateOut,
         };
         if (m.watermark !== null) live.watermark = m.watermark;
+        if (m.delivery) {
+          const d = m.delivery;
+          live.delivery = { rows: d.rows, batches: d.batches, retries: d.retries, rejected: d.rejected, commitMsAvg: d.commits > 0 ? d.commitMsTotal / d.commits : null };
+        }
         nodes[id] = live;
       }
       const edges: Record<string, EdgeLive> = {};

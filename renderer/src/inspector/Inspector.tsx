@@ -16,6 +16,8 @@ import { ExpressionInput } from './ExpressionInput.tsx';
 import type { Samples } from './ExpressionInput.tsx';
 import { useSamples } from './useSamples.ts';
 import { ConnectionPicker, TopicPicker, TopicsPicker } from './KafkaFields.tsx';
+import { SinkConnectionPicker } from './SinkConnectionFields.tsx';
+import { connectionKindFor } from '../connections/kinds.ts';
 import { SubjectPicker } from '../schemas/SubjectPicker.tsx';
 
 type Config = Record<string, unknown>;
@@ -48,6 +50,10 @@ function FieldEditor({ field, node, fields, problems, samples }: FieldEditorProp
     if (field.key === 'topic') return <TopicPicker label={field.label} value={text} connection={connection} onChange={set} />;
     if (field.key === 'subject') return <SubjectPicker label={field.label} value={text} connection={connection} onChange={set} />;
     if (field.key === 'topics') return <TopicsPicker label={field.label} value={Array.isArray(value) ? (value as string[]) : []} connection={connection} onChange={(v) => set(v.length > 0 ? v : undefined)} />;
+  }
+  const kind = connectionKindFor(node.type);
+  if (kind && field.key === 'connection') {
+    return <SinkConnectionPicker kind={kind} label={field.label} value={text} table={typeof config.table === 'string' ? config.table : ''} onChange={set} />;
   }
   switch (field.kind) {
     case 'expression':

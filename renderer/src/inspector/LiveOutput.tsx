@@ -37,6 +37,26 @@ function WindowWhy({ nodeId, live }: { nodeId: string; live: boolean }) {
   );
 }
 
+/** A database sink's delivery in this run: what its table holds from it, and how the commits went. */
+function Delivery({ nodeId }: { nodeId: string }) {
+  const delivery = useStudio((s) => s.nodes[nodeId]?.delivery);
+  if (!delivery) return null;
+  const stat = (label: string, value: string) => <div className="stat" role="group" aria-label={label}><span className="v">{value}</span><span className="k">{label}</span></div>;
+  return (
+    <div className="card" aria-label="Delivery" style={{ padding: 10 }}>
+      <h3>Delivered to the table</h3>
+      <div className="stat-row">
+        {stat('rows committed', delivery.rows.toLocaleString())}
+        {stat('commits', delivery.batches.toLocaleString())}
+        {stat('commit time (mean)', delivery.commitMsAvg === null ? '—' : `${delivery.commitMsAvg < 10 ? delivery.commitMsAvg.toFixed(1) : Math.round(delivery.commitMsAvg)} ms`)}
+        {stat('retries', delivery.retries.toLocaleString())}
+        {stat('refused', delivery.rejected.toLocaleString())}
+      </div>
+      <span className="faint small">Rows count once their checkpoint commits; refused rows leave through the error port with the server's message.</span>
+    </div>
+  );
+}
+
 function DeadLetterList({ nodeId, port, live }: { nodeId: string; port: 'error' | 'late'; live: boolean }) {
   const api = useApi();
   const [entries, setEntries] = useState<DeadLetterEntry[]>([]);
@@ -105,6 +125,7 @@ export function LiveOutput({ node }: { node: GraphNode }) {
             <button className="small" aria-label={view === 'table' ? 'Show JSON' : 'Show table'} onClick={() => setView((v) => (v === 'table' ? 'json' : 'table'))}>{view === 'table' ? '{ } JSON' : '▦ Table'}</button>
             <button className="small" aria-label={pinned ? 'Unpin sample' : 'Pin sample'} onClick={() => setPinned(pinned ? null : (preview?.rows ?? []))}>{pinned ? 'Unpin' : 'Pin'}</button>
           </div>
+          <Delivery nodeId={node.id} />
           {pinned && <span className="travel-banner">Pinned sample of {pinned.length} rows</span>}
           {shownPort === 'out' ? (
             rows.length === 0 ? (

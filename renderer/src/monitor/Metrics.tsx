@@ -19,6 +19,8 @@ interface Panel {
   colour: string;
   /** Per-node values add up to the run's (rates, counts); the others are shown per node only. */
   additive: boolean;
+  /** Shown only when the run has the series (the database sinks' panels). */
+  optional?: boolean;
 }
 
 const panels: Panel[] = [
@@ -28,6 +30,10 @@ const panels: Panel[] = [
   { name: 'late', title: 'Late events', unit: 'events (total)', value: (v) => Math.round(v).toLocaleString(), tick: compact, colour: 'var(--late)', additive: true },
   { name: 'errors', title: 'Errors', unit: 'events (total)', value: (v) => Math.round(v).toLocaleString(), tick: compact, colour: 'var(--error)', additive: true },
   { name: 'queued', title: 'Queued batches', unit: 'batches', value: (v) => Math.round(v).toLocaleString(), tick: compact, colour: 'var(--muted)', additive: true },
+  { name: 'sink_rows', title: 'Rows committed', unit: 'rows (total)', value: (v) => `${Math.round(v).toLocaleString()} rows`, tick: compact, colour: 'var(--ok)', additive: true, optional: true },
+  { name: 'sink_batches', title: 'Sink commits', unit: 'commits (total)', value: (v) => Math.round(v).toLocaleString(), tick: compact, colour: '#7aa2f7', additive: true, optional: true },
+  { name: 'sink_commit_ms', title: 'Commit time', unit: 'ms per commit', value: (v) => `${v < 10 ? v.toFixed(1) : Math.round(v)} ms`, tick: compact, colour: '#e0af68', additive: false, optional: true },
+  { name: 'sink_retries', title: 'Sink retries', unit: 'attempts (total)', value: (v) => Math.round(v).toLocaleString(), tick: compact, colour: 'var(--late)', additive: true, optional: true },
 ];
 
 const ranges: { label: string; ms: number }[] = [
@@ -123,7 +129,7 @@ export function Metrics() {
         )}
       </div>
       <div className="charts" aria-label="Metrics">
-        {panels.map((p) => {
+        {panels.filter((p) => !p.optional || series.some((s) => s.name === p.name)).map((p) => {
           const points = pick(p.name);
           const last = points[points.length - 1]?.[1];
           return (

@@ -1,5 +1,6 @@
 import { useStudio, useStudioStore } from '../api/context.tsx';
 import type { LeftTab } from '../store/types.ts';
+import { ConnectionsNav } from '../connections/ConnectionsNav.tsx';
 import { KafkaNav } from '../kafka/KafkaNav.tsx';
 import { LakeNav } from '../lake/LakeNav.tsx';
 import { Palette } from './Palette.tsx';
@@ -8,6 +9,7 @@ const tabs: { id: LeftTab; label: string; icon: string }[] = [
   { id: 'pipeline', label: 'Pipeline', icon: '⬡' },
   { id: 'kafka', label: 'Kafka', icon: 'K' },
   { id: 'lake', label: 'Lake', icon: '◉' },
+  { id: 'connections', label: 'Connections', icon: '⛁' },
 ];
 
 export function LeftRail() {
@@ -36,6 +38,7 @@ export function LeftRail() {
           {tab === 'pipeline' && <Palette />}
           {tab === 'kafka' && <KafkaNav />}
           {tab === 'lake' && <LakeNav />}
+          {tab === 'connections' && <ConnectionsNav />}
         </div>
       )}
     </aside>

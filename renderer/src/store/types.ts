@@ -63,6 +63,17 @@ export interface NodeLive {
   rate: number;
   /** Event-time watermark (ms since epoch), when the node tracks one. */
   watermark?: number;
+  /** Database sinks: what this run committed to the target (rows only count once their checkpoint commits). */
+  delivery?: SinkLive;
+}
+
+export interface SinkLive {
+  rows: number;
+  batches: number;
+  retries: number;
+  rejected: number;
+  /** Mean time of one commit in this run, null before the first. */
+  commitMsAvg: number | null;
 }
 
 export interface EdgeLive {
@@ -105,7 +116,7 @@ export interface RunSlice {
 }
 
 export type Theme = 'dark' | 'light';
-export type LeftTab = 'pipeline' | 'kafka' | 'lake';
+export type LeftTab = 'pipeline' | 'kafka' | 'lake' | 'connections';
 export type DockTab = 'sql' | 'metrics' | 'problems' | 'dead';
 
 export interface Notice {

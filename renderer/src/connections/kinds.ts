@@ -1,0 +1,256 @@
+// The kinds of saved connection the database sinks use, one descriptor each: its form fields, the layers
+// its connection test walks, and the API calls behind list / save / delete / test. The Connections rail,
+// the connection form and the sink nodes' pickers are generated from these, so a new kind (OpenSearch,
+// Cassandra, …) plugs in with one more descriptor in `connectionKinds`.
+import type { StudioApi } from '../../../engine/api/contract.ts';
+
+/** How a form field is edited. `password` is never filled from the engine: empty keeps what is stored. */
+export type ConnectionFieldKind = 'text' | 'number' | 'password' | 'select' | 'textarea';
+
+export interface ConnectionField {
+  key: string;
+  label: string;
+  kind: ConnectionFieldKind;
+  /** Value of a new connection's form. */
+  initial?: string;
+  placeholder?: string;
+  options?: readonly { value: string; label: string }[];
+  required?: boolean;
+  /** Shown only while another field has one of these values. */
+  when?: { key: string; values: readonly string[] };
+  /** Data-like text (hosts, URLs) in the monospace face. */
+  mono?: boolean;
+  /** A problem with the value in plain words, checked before anything is sent. */
+  check?: (value: string) => string | undefined;
+  help?: string;
+}
+
+/** The form's values by field key (text as typed; numbers too). */
+export type ConnectionValues = Record<string, string>;
+
+/** A saved connection as the rail and the pickers show it. */
+export interface SavedConnection {
+  name: string;
+  /** One line: where it points ("postgres@127.0.0.1:5432/app"). */
+  detail: string;
+  hasPassword: boolean;
+  /** The form's values to edit it (no password). */
+  values: ConnectionValues;
+}
+
+/** The layered test result every kind's API returns. */
+export interface ConnectionTest {
+  ok: boolean;
+  failedAt?: string;
+  message: string;
+  elapsedMs: number;
+}
+
+export interface TestLayer {
+  id: string;
+  label: string;
+  /** Plain words for a layer that passed. */
+  passed: string;
+  /** Why the layer is not part of this connection (e.g. TLS off), or undefined when it is. */
+  unused?: (values: ConnectionValues) => string | undefined;
+}
+
+/** What a sink node can add to its connection test (the table it writes). */
+export interface TestTarget {
+  table?: string;
+}
+
+export interface ConnectionKind {
+  id: string;
+  /** Product name: "PostgreSQL". */
+  title: string;
+  /** The node types whose `connection` field names a connection of this kind. */
+  nodeTypes: readonly string[];
+  fields: readonly ConnectionField[];
+  layers: readonly TestLayer[];
+  list(api: StudioApi): Promise<SavedConnection[]>;
+  save(api: StudioApi, values: ConnectionValues): Promise<SavedConnection>;
+  remove(api: StudioApi, name: string): Promise<void>;
+  /** Tests a saved connection by name, or the form's values (an empty password: the stored one). */
+  test(api: StudioApi, what: { name: string } | { values: ConnectionValues }, target?: TestTarget): Promise<ConnectionTest>;
+}
+
+const nameField: ConnectionField = {
+  key: 'name', label: 'Name', kind: 'text', required: true, placeholder: 'warehouse',
+  check: (v) => (/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(v) ? undefined : 'Name: letters, digits, ".", "_" or "-", starting with a letter or digit'),
+  help: 'What sink nodes refer to; pipelines never hold the password.',
+};
+
+function port(label: string): (v: string) => string | undefined {
+  return (v) => (/^\d+$/.test(v) && Number(v) >= 1 && Number(v) <= 65535 ? undefined : `${label}: a number from 1 to 65535`);
+}
+
+/** The form value that asks to forget a stored password (the form's "Forget the stored password"). */
+export const forgetPassword = 'password:forget';
+
+/** An empty password keeps the stored one (the field is left out); "forget" sends null, which removes it. */
+function password(values: ConnectionValues): { password?: string | null } {
+  if (values[forgetPassword] === 'yes') return { password: null };
+  const typed = values.password ?? '';
+  return typed === '' ? {} : { password: typed };
+}
+
+const tlsModes = ['disable', 'require', 'verify-full'] as const;
+type TlsMode = (typeof tlsModes)[number];
+
+function tlsMode(value: string | undefined): TlsMode {
+  return tlsModes.find((m) => m === value) ?? 'disable';
+}
+
+function postgresInput(values: ConnectionValues) {
+  const tls = tlsMode(values.tls);
+  const ca = (values.ca ?? '').trim();
+  return {
+    name: (values.name ?? '').trim(), host: (values.host ?? '').trim(), port: Number(values.port), database: (values.database ?? '').trim(), user: (values.user ?? '').trim(),
+    tls, ...(tls !== 'disable' && ca !== '' ? { ca } : {}), ...password(values),
+  };
+}
+
+export const postgresKind: ConnectionKind = {
+  id: 'postgres',
+  title: 'PostgreSQL',
+  nodeTypes: ['sink.postgres'],
+  fields: [
+    nameField,
+    { key: 'host', label: 'Host', kind: 'text', required: true, initial: '127.0.0.1', mono: true },
+    { key: 'port', label: 'Port', kind: 'number', required: true, initial: '5432', mono: true, check: port('Port') },
+    { key: 'database', label: 'Database', kind: 'text', required: true, initial: 'postgres', mono: true },
+    { key: 'user', label: 'User', kind: 'text', required: true, initial: 'postgres', mono: true },
+    { key: 'password', label: 'Password', kind: 'password' },
+    { key: 'tls', label: 'TLS', kind: 'select', initial: 'disable', options: [{ value: 'disable', label: 'off' }, { value: 'require', label: 'require (encrypt, any certificate)' }, { value: 'verify-full', label: 'verify-full (check certificate and host name)' }] },
+    { key: 'ca', label: 'CA certificate (PEM)', kind: 'textarea', mono: true, when: { key: 'tls', values: ['require', 'verify-full'] }, help: 'Only for a server whose certificate a private CA signed.' },
+  ],
+  layers: [
+    { id: 'dns', label: 'Host name', passed: 'resolves' },
+    { id: 'tcp', label: 'Network', passed: 'the port answers' },
+    { id: 'tls', label: 'TLS', passed: 'handshake done, encrypted', unused: (v) => (tlsMode(v.tls) === 'disable' ? 'not used (off)' : undefined) },
+    { id: 'auth', label: 'Sign-in', passed: 'user, password and database OK' },
+    { id: 'permission', label: 'Rights', passed: 'may create and write tables' },
+  ],
+  async list(api) {
+    return (await api.postgresConnections()).map((c) => ({
+      name: c.name,
+      detail: `${c.user}@${c.host}:${c.port}/${c.database}${c.tls === 'disable' ? '' : ' · TLS'}`,
+      hasPassword: c.hasPassword,
+      values: { name: c.name, host: c.host, port: String(c.port), database: c.database, user: c.user, tls: c.tls, ca: c.ca ?? '', password: '' },
+    }));
+  },
+  async save(api, values) {
+    const c = await api.postgresSaveConnection({ connection: postgresInput(values) });
+    return { name: c.name, detail: `${c.user}@${c.host}:${c.port}/${c.database}`, hasPassword: c.hasPassword, values: { ...values, password: '' } };
+  },
+  remove: (api, name) => api.postgresDeleteConnection({ name }),
+  test: (api, what, target) => api.postgresTestConnection({
+    ...('name' in what ? { name: what.name } : { connection: postgresInput(what.values) }),
+    ...(target?.table ? { table: target.table } : {}),
+  }),
+};
+
+function clickhouseInput(values: ConnectionValues) {
+  const database = (values.database ?? '').trim();
+  return { name: (values.name ?? '').trim(), url: (values.url ?? '').trim(), user: (values.user ?? '').trim(), ...(database === '' ? {} : { database }), ...password(values) };
+}
+
+export const clickhouseKind: ConnectionKind = {
+  id: 'clickhouse',
+  title: 'ClickHouse',
+  nodeTypes: ['sink.clickhouse'],
+  fields: [
+    nameField,
+    {
+      key: 'url', label: 'HTTP URL', kind: 'text', required: true, initial: 'http://127.0.0.1:8123', mono: true,
+      check: (v) => (/^https?:\/\/[^\s/]+(:\d{1,5})?\/?$/.test(v) ? undefined : 'HTTP URL: http://host:port or https://host:port (the HTTP interface, 8123 or 8443)'),
+      help: 'The HTTP interface; https:// for TLS.',
+    },
+    { key: 'user', label: 'User', kind: 'text', required: true, initial: 'default', mono: true },
+    { key: 'password', label: 'Password', kind: 'password' },
+    {
+      key: 'database', label: 'Database', kind: 'text', mono: true, placeholder: 'default',
+      check: (v) => (v === '' || /^[A-Za-z_][A-Za-z0-9_]*$/.test(v) ? undefined : 'Database: letters, digits and "_", not starting with a digit'),
+    },
+  ],
+  layers: [
+    { id: 'dns', label: 'Host name', passed: 'resolves' },
+    { id: 'tcp', label: 'Network', passed: 'the port answers' },
+    { id: 'tls', label: 'TLS', passed: 'https handshake done', unused: (v) => ((v.url ?? '').startsWith('https:') ? undefined : 'not used (http://)') },
+    { id: 'auth', label: 'Sign-in', passed: 'user and password OK' },
+    { id: 'permission', label: 'Rights', passed: 'may create tables and insert' },
+  ],
+  async list(api) {
+    return (await api.clickhouseConnections()).map((c) => ({
+      name: c.name,
+      detail: `${c.user}@${c.url.replace(/^https?:\/\//, '')}${c.database ? `/${c.database}` : ''}${c.url.startsWith('https:') ? ' · TLS' : ''}`,
+      hasPassword: c.hasPassword,
+      values: { name: c.name, url: c.url, user: c.user, database: c.database ?? '', password: '' },
+    }));
+  },
+  async save(api, values) {
+    const c = await api.clickhouseSaveConnection({ connection: clickhouseInput(values) });
+    return { name: c.name, detail: `${c.user}@${c.url}`, hasPassword: c.hasPassword, values: { ...values, password: '' } };
+  },
+  remove: (api, name) => api.clickhouseDeleteConnection({ name }),
+  test: (api, what) => api.clickhouseTestConnection('name' in what ? { name: what.name } : { connection: clickhouseInput(what.values) }),
+};
+
+/** Every kind, in the order the Connections rail lists them. */
+export const connectionKinds: readonly ConnectionKind[] = [postgresKind, clickhouseKind];
+
+/** The kind whose connections a node type's `connection` field names (undefined: not a database node). */
+export function connectionKindFor(nodeType: string): ConnectionKind | undefined {
+  return connectionKinds.find((k) => k.nodeTypes.includes(nodeType));
+}
+
+/** The form's values for a new connection of a kind. */
+export function initialValues(kind: ConnectionKind): ConnectionValues {
+  return Object.fromEntries(kind.fields.map((f) => [f.key, f.initial ?? '']));
+}
+
+export function fieldShown(field: ConnectionField, values: ConnectionValues): boolean {
+  return !field.when || field.when.values.includes(values[field.when.key] ?? '');
+}
+
+/** Problems of the form's values by field key, worded with the field's label ("Host is required"). */
+export function formProblems(kind: ConnectionKind, values: ConnectionValues): Record<string, string> {
+  const problems: Record<string, string> = {};
+  for (const field of kind.fields) {
+    if (!fieldShown(field, values)) continue;
+    const value = (values[field.key] ?? '').trim();
+    if (value === '') {
+      if (field.required) problems[field.key] = `${field.label} is required`;
+      continue;
+    }
+    const problem = field.check?.(value);
+    if (problem) problems[field.key] = problem;
+  }
+  return problems;
+}
+
+export type LayerState = 'passed' | 'failed' | 'unused' | 'not tried' | 'unknown';
+
+export interface LayerOutcome {
+  layer: TestLayer;
+  state: LayerState;
+  /** Plain words for this layer: what passed, the engine's message where it failed, or why it was not tried. */
+  words: string;
+}
+
+/**
+ * The test result per layer. The layers are tried in order and the test stops at the first failure, so the
+ * ones before it passed and the ones after it were not tried. A failure the engine cannot place
+ * (`unknown`) leaves every layer unknown; its message is shown on its own.
+ */
+export function layerOutcomes(kind: ConnectionKind, result: ConnectionTest, values: ConnectionValues): LayerOutcome[] {
+  const failedAt = result.ok ? -1 : kind.layers.findIndex((l) => l.id === result.failedAt);
+  return kind.layers.map((layer, i) => {
+    const unused = layer.unused?.(values);
+    if (!result.ok && failedAt === -1) return { layer, state: 'unknown', words: 'not known' };
+    if (result.ok || i < failedAt) return unused ? { layer, state: 'unused', words: unused } : { layer, state: 'passed', words: layer.passed };
+    if (i === failedAt) return { layer, state: 'failed', words: result.message };
+    return { layer, state: unused ? 'unused' : 'not tried', words: unused ?? 'not tried' };
+  });
+}
