@@ -36,6 +36,9 @@ test('each layer that fails is named', async () => {
   const password = await checkClickHouseConnection({ ...good, password: 'wrong' });
   assert.equal(!password.ok && password.stage, 'auth');
   assert.match(!password.ok ? password.message : '', /rejected the user name or password for "default" \(Wrong password for user default\)/);
+  const { password: _password, ...withoutPassword } = good;
+  const missing = await checkClickHouseConnection(withoutPassword);
+  assert.equal(!missing.ok && missing.stage, 'auth', JSON.stringify(missing));
   const reader = await checkClickHouseConnection({ ...good, user: 'reader', password: 'reader-pw' });
   assert.equal(!reader.ok && reader.stage, 'permission', JSON.stringify(reader));
   assert.match(!reader.ok ? reader.message : '', /read-only/);

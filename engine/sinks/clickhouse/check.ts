@@ -93,8 +93,9 @@ export async function checkClickHouseConnection(c: ClickHouseConnection, timeout
     return { ok: true, version: row.version, user: c.user };
   } catch (error) {
     if (error instanceof ClickHouseError) {
-      // 192 UNKNOWN_USER, 193 WRONG_PASSWORD, 516 AUTHENTICATION_FAILED (current versions), 195 IP_ADDRESS_NOT_ALLOWED
-      if ([192, 193, 516].includes(error.code ?? -1)) return { ok: false, stage: 'auth', message: `ClickHouse rejected the user name or password for "${c.user}" (${error.message}).` };
+      // 192 UNKNOWN_USER, 193 WRONG_PASSWORD, 194 REQUIRED_PASSWORD, 516 AUTHENTICATION_FAILED (current versions),
+      // 195 IP_ADDRESS_NOT_ALLOWED
+      if ([192, 193, 194, 516].includes(error.code ?? -1)) return { ok: false, stage: 'auth', message: `ClickHouse rejected the user name or password for "${c.user}" (${error.message}).` };
       if (error.code === 195) return { ok: false, stage: 'auth', message: `ClickHouse does not let "${c.user}" in from this address (${error.message}). Check the user's <networks>.` };
       if (error.code === 81) return { ok: false, stage: 'permission', message: `Signed in, but the database "${c.database ?? ''}" does not exist (${error.message}).` };
       if (error.status === null) return { ok: false, stage: 'tcp', message: `The connection to ${c.url} failed: ${error.message}` };
