@@ -3,6 +3,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { createDecoder, DecodeFailure, type Decoder } from '../kafka/formats.ts';
 import type { Row } from '../runtime/types.ts';
+import { asUtf8 } from '../sources/encoding.ts';
 import { decodeJsonRecord, JsonRejection } from '../sources/file/json-record.ts';
 import { ProjectedJsonDecoder } from '../sources/file/projected.ts';
 import { type ColumnBatch, toColumns } from './columns.ts';
@@ -45,7 +46,13 @@ function decode(task: DecodeTask): DecodeAnswer {
       else rows.push(decoded);
       continue;
     }
-    const decoded = decodeJsonRecord(buf, start, end, projected, fields);
+    // The file's encoding, checked or converted per record as the source does inline (source.ts handle).
+    const text = asUtf8(buf, start, end, setup.encoding);
+    if (!text.ok) {
+      rejected.push({ index: i, problem: '', text: buf.toString('utf8', start, end), invalidByte: text.invalidAt - start });
+      continue;
+    }
+    const decoded = decodeJsonRecord(text.buf, text.start, text.end, projected, fields);
     if (decoded instanceof JsonRejection) rejected.push({ index: i, problem: decoded.problem, text: decoded.text });
     else if (decoded) rows.push(decoded);
     else skipped.push(i);

@@ -39,6 +39,11 @@ export interface FileSourceOptions {
   workers?: number;
 }
 
+/** Why a line that is not UTF-8 is a dead letter (inline and worker decoding word it alike). */
+function invalidUtf8(line: number, offset: number, byteInLine: number): string {
+  return `line ${line}: invalid UTF-8 at byte offset ${offset} (byte ${byteInLine} of the line); set the source's encoding to latin1 or utf-8-replace to read such text`;
+}
+
 export class FileSource implements SourceInstance {
   private readonly path: string;
   private readonly partition: string;
@@ -48,6 +53,8 @@ export class FileSource implements SourceInstance {
   /** JSON Lines when the pipeline reads only some fields: rows carry just those (see runtime/projection.ts). */
   private readonly projected: ProjectedJsonDecoder | undefined;
   private readonly fields: readonly string[] | undefined;
+  /** Decode workers the last run() used (0: decoded on the run's thread). */
+  workersUsed = 0;
 
   constructor(private readonly config: FileSourceConfig, private readonly ctx: Pick<NodeContext, 'nodeId' | 'clock' | 'fields' | 'budget'>, private readonly options: FileSourceOptions = {}) {
     this.path = resolve(config.path);
@@ -107,7 +114,7 @@ export class FileSource implements SourceInstance {
       if (end === start) return;
       const text = asUtf8(buf, start, end, this.config.encoding);
       if (!text.ok) {
-        const reason = `line ${firstLine}: invalid UTF-8 at byte offset ${base + text.invalidAt} (byte ${text.invalidAt - start} of the line); set the source's encoding to latin1 or utf-8-replace to read such text`;
+        const reason = invalidUtf8(firstLine, base + text.invalidAt, text.invalidAt - start);
         // Without its header a CSV file cannot be read at all: taking the next line as the header would shift every column.
         if (csv && !this.columns) throw new EngineError('ENG_SOURCE_FILE', `${this.path}: the header ${reason}`, { path: this.path, line: firstLine, offset: base + text.invalidAt });
         dead.push(this.deadLetter(reason, buf.toString('utf8', start, end), firstLine));
@@ -192,10 +199,9 @@ export class FileSource implements SourceInstance {
   private async runPooled(stream: ReturnType<typeof createReadStream>, push: Push, signal: AbortSignal): Promise<boolean> {
     const workers = decodeWorkers(this.options.workers);
     if (workers === 0 || !workersAvailable()) return false;
-    // The workers decode lines as they are (invalid bytes become U+FFFD), which is only what
-    // `utf-8-replace` asks for; strict UTF-8 and latin1 are checked line by line on this thread.
-    if (this.config.encoding !== 'utf-8-replace') return false;
-    const pool = new DecodePool(workers, { format: 'jsonl', fields: this.fields });
+    // The workers check or convert each line as the encoding says, as handle() does inline.
+    const pool = new DecodePool(workers, { format: 'jsonl', fields: this.fields, encoding: this.config.encoding });
+    this.workersUsed = workers;
     try {
       await readLinesPooled({
         stream,
@@ -207,6 +213,7 @@ export class FileSource implements SourceInstance {
         budget: this.ctx.budget,
         signal,
         deadLetter: (reason, payload, line) => this.deadLetter(reason, payload, line),
+        invalidUtf8,
         deliver: async (position, rows, dead) => {
           this.position = position;
           // Both ports in the step that moves the position (see flush in run()).
