@@ -4,14 +4,13 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { createDecoder, DecodeFailure, type Decoder } from '../kafka/formats.ts';
 import type { Row } from '../runtime/types.ts';
 import { asUtf8 } from '../sources/encoding.ts';
-import { decodeJsonRecord, JsonRejection } from '../sources/file/json-record.ts';
-import { ProjectedJsonDecoder } from '../sources/file/projected.ts';
+import { JsonLinesDecoder, JsonRejection } from '../sources/file/json-record.ts';
 import { type ColumnBatch, toColumns } from './columns.ts';
 import type { DecodeAnswer, DecodeTask, Rejected, SharedViews, WorkerSetup } from './protocol.ts';
 
 const setup = workerData as WorkerSetup;
 const fields = setup.fields;
-const projected = setup.format === 'jsonl' && fields ? new ProjectedJsonDecoder(fields) : undefined;
+const lines = setup.format === 'jsonl' ? new JsonLinesDecoder(fields) : undefined;
 /** `__proto__` cannot be set like other keys: such rows are cloned whole. */
 const columnar = fields !== undefined && !fields.includes('__proto__');
 const kafka: Decoder | undefined = setup.format === 'kafka-json' ? createDecoder('json', { fields, maxBytes: setup.maxBytes }) : undefined;
@@ -52,7 +51,7 @@ function decode(task: DecodeTask): DecodeAnswer {
       rejected.push({ index: i, problem: '', text: buf.toString('utf8', start, end), invalidByte: text.invalidAt - start });
       continue;
     }
-    const decoded = decodeJsonRecord(text.buf, text.start, text.end, projected, fields);
+    const decoded = lines!.decode(text.buf, text.start, text.end);
     if (decoded instanceof JsonRejection) rejected.push({ index: i, problem: decoded.problem, text: decoded.text });
     else if (decoded) rows.push(decoded);
     else skipped.push(i);

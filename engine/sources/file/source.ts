@@ -9,8 +9,7 @@ import type { FileSourceConfig } from '../../format/pipeline.ts';
 import type { Batch, DeadLetter, NodeContext, Row, SourceInstance, SourcePositions } from '../../runtime/types.ts';
 import { asUtf8 } from '../encoding.ts';
 import { QuoteScanner, splitCsvRecord } from './csv.ts';
-import { ProjectedJsonDecoder } from './projected.ts';
-import { decodeJsonRecord, JsonRejection } from './json-record.ts';
+import { JsonLinesDecoder, JsonRejection } from './json-record.ts';
 import { csvValue } from './values.ts';
 import { readLinesPooled } from '../../workers/file-lines.ts';
 import { DecodePool, decodeWorkers, workersAvailable } from '../../workers/pool.ts';
@@ -51,8 +50,8 @@ export class FileSource implements SourceInstance {
   private position: FilePosition = { offset: 0, line: 0 };
   private columns: string[] | undefined;
   /** JSON Lines when the pipeline reads only some fields: rows carry just those (see runtime/projection.ts). */
-  private readonly projected: ProjectedJsonDecoder | undefined;
   private readonly fields: readonly string[] | undefined;
+  private readonly json: JsonLinesDecoder;
   /** Decode workers the last run() used (0: decoded on the run's thread). */
   workersUsed = 0;
 
@@ -60,10 +59,8 @@ export class FileSource implements SourceInstance {
     this.path = resolve(config.path);
     // An empty list (nothing read) keeps whole rows: the saving would be nil and rows stay as they were.
     // `__proto__` cannot be assigned like other keys, so such a pipeline keeps JSON.parse's rows.
-    if (config.format !== 'csv' && ctx.fields && ctx.fields.length > 0 && !ctx.fields.includes('__proto__')) {
-      this.fields = ctx.fields;
-      this.projected = new ProjectedJsonDecoder(ctx.fields);
-    }
+    if (config.format !== 'csv' && ctx.fields && ctx.fields.length > 0 && !ctx.fields.includes('__proto__')) this.fields = ctx.fields;
+    this.json = new JsonLinesDecoder(this.fields);
     this.partition = `${ctx.nodeId}/0`;
     this.delimiter = (config.delimiter ?? ',').charCodeAt(0);
     // Without a header the declared columns are the names; with one, the file's header wins.
@@ -238,7 +235,7 @@ export class FileSource implements SourceInstance {
   }
 
   private decodeJson(buf: Buffer, start: number, end: number, line: number, rows: Row[], dead: DeadLetter[]): void {
-    const decoded = decodeJsonRecord(buf, start, end, this.projected, this.fields);
+    const decoded = this.json.decode(buf, start, end);
     if (decoded instanceof JsonRejection) dead.push(this.deadLetter(`line ${line}: ${decoded.problem}`, decoded.text, line));
     else if (decoded) rows.push(decoded);
   }
