@@ -171,21 +171,22 @@ export class JsonRowWriter {
     const buf = out.buf;
     const dayBytes = this.dayBytes;
     for (let k = 0; k < 12; k++) buf[at++] = dayBytes[k]!;
-    let rest = ms - day * DAY_MS;
+    // Milliseconds into the day fit 32 bits: integer arithmetic (% on doubles is a call to fmod).
+    let rest = (ms - day * DAY_MS) | 0;
     const milli = rest % 1000;
-    rest = (rest - milli) / 1000;
+    rest = ((rest - milli) / 1000) | 0;
     const second = rest % 60;
-    rest = (rest - second) / 60;
+    rest = ((rest - second) / 60) | 0;
     const minute = rest % 60;
-    const hour = (rest - minute) / 60;
+    const hour = ((rest - minute) / 60) | 0;
     at = two(buf, at, hour);
     buf[at++] = 0x3a;
     at = two(buf, at, minute);
     buf[at++] = 0x3a;
     at = two(buf, at, second);
     buf[at++] = 0x2e;
-    buf[at++] = 0x30 + Math.floor(milli / 100);
-    buf[at++] = 0x30 + (Math.floor(milli / 10) % 10);
+    buf[at++] = 0x30 + ((milli / 100) | 0);
+    buf[at++] = 0x30 + (((milli / 10) | 0) % 10);
     buf[at++] = 0x30 + (milli % 10);
     buf[at++] = 0x5a; // Z
     buf[at++] = 0x22;
@@ -266,6 +267,7 @@ function writeCents(m: number, out: ByteOutput, at: number): number {
     buf[at++] = 0x2d;
     m = -m;
   }
+  if (m <= 0x7fffffff) return writeSmallCents(m | 0, buf, at);
   const cents = m % 100;
   let whole = (m - cents) / 100;
   let digits = 1;
@@ -328,6 +330,27 @@ function writeString(s: string, out: ByteOutput, at: number): number {
     }
   }
   buf[at++] = 0x22;
+  return at;
+}
+
+/** writeCents for m < 2^31 (amounts below 21 million): integer arithmetic only. */
+function writeSmallCents(m: number, buf: Buffer, at: number): number {
+  const cents = m % 100;
+  let whole = ((m - cents) / 100) | 0;
+  let digits = 1;
+  for (let p = 10; p <= whole; p *= 10) digits++;
+  at += digits;
+  let end = at;
+  do {
+    const next = (whole / 10) | 0;
+    buf[--end] = 0x30 + (whole - next * 10);
+    whole = next;
+  } while (whole > 0);
+  if (cents !== 0) {
+    buf[at++] = 0x2e;
+    buf[at++] = 0x30 + ((cents / 10) | 0);
+    if (cents % 10 !== 0) buf[at++] = 0x30 + (cents % 10);
+  }
   return at;
 }
 
