@@ -7,14 +7,16 @@
 // each key are prepared once per key list (the shape) and reused while rows keep it. Values are written
 // by type: short strings character by character (escaping and UTF-8 done here, exactly as JSON.stringify
 // escapes: the two-character escapes, \u00XX for other control characters and for lone surrogates),
-// integers digit by digit, Dates as ISO text from their milliseconds. Long strings, non-integral numbers
-// and anything nested go through V8's own JSON.stringify for that one value, so the rules stay V8's.
+// integers and values with up to two decimals digit by digit, Dates as ISO text from their milliseconds.
+// Other numbers go through String(n) (JSON's number text), long strings and anything nested through V8's
+// own JSON.stringify for that one value, so the rules stay V8's.
 import { isoText } from './json.ts';
 
-/** Where the bytes go: a buffer, the next free index, and growth that keeps what was written. */
+/** Where the bytes go: a buffer, and growth that keeps everything written so far. */
 export interface ByteOutput {
   buf: Buffer;
-  ensure(bytes: number): void;
+  /** Makes buf at least `end` bytes long. */
+  ensure(end: number): void;
 }
 
 /** Strings up to this many characters are written here; longer ones through JSON.stringify and buf.write. */
@@ -40,7 +42,7 @@ function bytesReplacer(this: Record<string, unknown>, key: string, value: unknow
   return original instanceof Uint8Array ? Buffer.from(original.buffer, original.byteOffset, original.byteLength).toString('base64') : value;
 }
 
-/** One key list and the bytes written before each value: `{"a":`, `,"b":`… (the first without a comma). */
+/** One key list and the bytes of each key as written before its value: `"a":`, `"b":`… */
 class Shape {
   readonly prefixes: Uint8Array[];
   constructor(readonly keys: readonly string[]) {
