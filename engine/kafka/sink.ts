@@ -23,9 +23,9 @@
 // and a restore sends again everything after the restored checkpoint.
 //
 // Throughput: rows are partitioned by the sink itself (sink/partitioner.ts) and encoded at once into their
-// partition's record buffer (sink/builder.ts: the row's text is garbage immediately, queued bytes live
-// outside the JS heap); a send takes up to ~1 MB per partition as one produce request (sink/session.ts
-// sendEncoded, with the session's sequence numbers) while the next rows queue up, so the request size
+// partition's record buffer (sink/builder.ts; JSON rows are written there as bytes by sink/json-bytes.ts,
+// without building their text; queued bytes live outside the JS heap); a send takes up to ~1 MB per
+// partition as one produce request (sink/session.ts sendEncoded, with the session's sequence numbers) while the next rows queue up, so the request size
 // follows the load without a linger timer. One request is in flight at a time, as in kafkajs' idempotent
 // path: measured, the JS thread is the limit, not the round trip.
 import type { Kafka, Message } from 'kafkajs';
@@ -46,6 +46,7 @@ import { RegistryClient } from './registry/client.ts';
 import { SchemaWriter } from './schemas/writer.ts';
 import { COMMITS_TOPIC, commitKey, commitMessage, ensureCommitsTopic, readLastCommitted } from './sink/commits.ts';
 import { RecordsBuilder } from './sink/builder.ts';
+import { JsonRowWriter } from './sink/json-bytes.ts';
 import { jsonText } from './sink/json.ts';
 import { Partitioner } from './sink/partitioner.ts';
 import type { EncodedRecords } from './sink/produce-request.ts';
@@ -125,6 +126,7 @@ export class KafkaSink implements SinkInstance {
   private committed: number | undefined;
   private rows = 0;
   private transactions = 0;
+  private readonly json = new JsonRowWriter();
 
   constructor(
     private readonly nodeId: string,
@@ -221,12 +223,10 @@ export class KafkaSink implements SinkInstance {
     await this.ready();
     const schema = await this.schemaFor(rows);
     for (const row of rows) {
-      this.add(
-        this.key ? text(this.key.evaluate(row)) : null,
-        // JSON stays text until the record builder writes it into the partition's buffer.
-        schema ? schema.value(row) : jsonText(row),
-        this.headers.length ? this.headerValues(row) : undefined,
-      );
+      const key = this.key ? text(this.key.evaluate(row)) : null;
+      const headers = this.headers.length ? this.headerValues(row) : undefined;
+      if (schema) this.add(key, schema.value(row), headers);
+      else this.addJson(key, row, headers);
     }
     this.rows += rows.length;
     await this.afterQueueing();
@@ -258,6 +258,17 @@ export class KafkaSink implements SinkInstance {
     const builder = queue.builder;
     const before = builder.bytes;
     builder.add(key, value, headers);
+    this.queuedBytes += builder.bytes - before;
+    if (builder.bytes >= REQUEST_PARTITION_BYTES || builder.count >= REQUEST_PARTITION_MESSAGES) queue.sealed.push(builder.take());
+  }
+
+  /** add() for a JSON value: the row's JSON is written straight into its partition's buffer (sink/json-bytes.ts). */
+  private addJson(key: string | null, row: Row, headers: Record<string, string> | undefined): void {
+    const partition = this.partitioner!.partition(key);
+    const queue = this.queues[partition]!;
+    const builder = queue.builder;
+    const before = builder.bytes;
+    builder.addJson(key, row, this.json, headers);
     this.queuedBytes += builder.bytes - before;
     if (builder.bytes >= REQUEST_PARTITION_BYTES || builder.count >= REQUEST_PARTITION_MESSAGES) queue.sealed.push(builder.take());
   }

@@ -44,6 +44,30 @@ test('file source, utf-8 (the default): a line with an invalid byte goes to the 
   assert.deepEqual(dead[0]!.source, { path, line: 2 });
 });
 
+test('file source, utf-8 over several read chunks: valid chunks are checked whole, a chunk with a bad line line by line', async () => {
+  // ~3 MiB: the 1 MiB read chunks of the first MiB are all valid, later ones hold Latin-1 lines at known lines.
+  const parts: Buffer[] = [];
+  const bad = new Map<number, number>();
+  let offset = 0;
+  for (let line = 1; offset < 3 << 20; line++) {
+    const part = line > 6000 && line % 2500 === 0 ? latin : Buffer.from(`{"id":${line},"name":"Zoë ${'x'.repeat(line % 200)}"}\n`);
+    if (part === latin) bad.set(line, offset + latin.indexOf(0xe9));
+    parts.push(part);
+    offset += part.length;
+  }
+  const path = join(dir, 'chunks.jsonl');
+  writeFileSync(path, Buffer.concat(parts));
+  const { rows, dead } = await read({ path, format: 'jsonl' });
+  assert.ok(bad.size > 3);
+  assert.equal(rows.length, parts.length - bad.size);
+  assert.deepEqual(dead.map((d) => (d.source as { line: number }).line), [...bad.keys()]);
+  for (const d of dead) {
+    const line = (d.source as { line: number }).line;
+    assert.match(d.reason, new RegExp(`^line ${line}: invalid UTF-8 at byte offset ${bad.get(line)} \\(byte ${latin.indexOf(0xe9)} of the line\\)`));
+  }
+  assert.ok(rows.every((r, i) => i === 0 || (r.id as number) > (rows[i - 1]!.id as number)));
+});
+
 test('file source, latin1 and utf-8-replace', async () => {
   const path = join(dir, 'latin.csv');
   writeFileSync(path, Buffer.concat([Buffer.from('id,name\n1,Ana\n2,Jos'), Buffer.from([0xe9]), Buffer.from('\n')]));

@@ -3,14 +3,14 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { createDecoder, DecodeFailure, type Decoder } from '../kafka/formats.ts';
 import type { Row } from '../runtime/types.ts';
-import { decodeJsonRecord, JsonRejection } from '../sources/file/json-record.ts';
-import { ProjectedJsonDecoder } from '../sources/file/projected.ts';
+import { asUtf8 } from '../sources/encoding.ts';
+import { JsonLinesDecoder, JsonRejection } from '../sources/file/json-record.ts';
 import { type ColumnBatch, toColumns } from './columns.ts';
 import type { DecodeAnswer, DecodeTask, Rejected, SharedViews, WorkerSetup } from './protocol.ts';
 
 const setup = workerData as WorkerSetup;
 const fields = setup.fields;
-const projected = setup.format === 'jsonl' && fields ? new ProjectedJsonDecoder(fields) : undefined;
+const lines = setup.format === 'jsonl' ? new JsonLinesDecoder(fields) : undefined;
 /** `__proto__` cannot be set like other keys: such rows are cloned whole. */
 const columnar = fields !== undefined && !fields.includes('__proto__');
 const kafka: Decoder | undefined = setup.format === 'kafka-json' ? createDecoder('json', { fields, maxBytes: setup.maxBytes }) : undefined;
@@ -45,7 +45,13 @@ function decode(task: DecodeTask): DecodeAnswer {
       else rows.push(decoded);
       continue;
     }
-    const decoded = decodeJsonRecord(buf, start, end, projected, fields);
+    // The file's encoding, checked or converted per record as the source does inline (source.ts handle).
+    const text = asUtf8(buf, start, end, setup.encoding);
+    if (!text.ok) {
+      rejected.push({ index: i, problem: '', text: buf.toString('utf8', start, end), invalidByte: text.invalidAt - start });
+      continue;
+    }
+    const decoded = lines!.decode(text.buf, text.start, text.end);
     if (decoded instanceof JsonRejection) rejected.push({ index: i, problem: decoded.problem, text: decoded.text });
     else if (decoded) rows.push(decoded);
     else skipped.push(i);

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { ManualTime } from '../runtime/clock.ts';
 import type { DeadLetter, Row, SourcePositions } from '../runtime/types.ts';
+import type { InputEncoding } from '../sources/encoding.ts';
 import { FileSource, type FileSourceOptions } from '../sources/file/source.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'streamlake-workers-'));
@@ -65,17 +66,20 @@ interface Read {
   positions: SourcePositions;
   /** positions() seen in each push, with the rows delivered on `out` up to and including that push. */
   seen: { line: number; offset: number; rows: number }[];
+  /** Decode workers the source used. */
+  workers: number;
 }
 
-async function read(path: string, options: FileSourceOptions & { fields?: string[]; stopAfter?: number; restore?: SourcePositions; budget?: number; slow?: boolean }): Promise<Read> {
+async function read(path: string, options: FileSourceOptions & { fields?: string[]; stopAfter?: number; restore?: SourcePositions; budget?: number; slow?: boolean; encoding?: InputEncoding }): Promise<Read> {
   let left = options.budget ?? Infinity;
   const budget = options.budget === undefined ? undefined : (wanted: number): number => {
     const granted = Math.min(wanted, left);
     left -= granted;
     return granted;
   };
-  // Worker mode decodes lines as utf-8-replace does (source.ts), so both modes are compared under it.
-  const source = new FileSource({ path, format: 'jsonl', encoding: 'utf-8-replace' }, { nodeId: 'src', clock: new ManualTime(5), fields: options.fields, budget }, { workers: options.workers });
+  // The random lines hold invalid UTF-8 ('\u00ff\u00fe' written as latin1 below is not): they are compared
+  // under utf-8-replace unless a test asks for another encoding.
+  const source = new FileSource({ path, format: 'jsonl', encoding: options.encoding ?? 'utf-8-replace' }, { nodeId: 'src', clock: new ManualTime(5), fields: options.fields, budget }, { workers: options.workers });
   if (options.restore) source.restore(options.restore);
   const rows: Row[] = [];
   const dead: DeadLetter[] = [];
@@ -92,7 +96,7 @@ async function read(path: string, options: FileSourceOptions & { fields?: string
     // Backpressure: the runtime makes a source wait for room; workers keep decoding meanwhile.
     if (options.slow) await new Promise((resolve) => setTimeout(resolve, Math.floor(next() * 3)));
   }, controller.signal);
-  return { rows, dead, positions: source.positions(), seen };
+  return { rows, dead, positions: source.positions(), seen, workers: source.workersUsed };
 }
 
 /** What the test expects from the text alone: rows per line (JSON.parse), the bad lines, and line end offsets. */
@@ -195,5 +199,89 @@ test('STREAMLAKE_WORKERS overrides the option and must be a whole number', async
   } finally {
     if (before === undefined) delete process.env.STREAMLAKE_WORKERS;
     else process.env.STREAMLAKE_WORKERS = before;
+  }
+});
+
+test('workers read every encoding as inline does: strict UTF-8 sends bad lines to the error port with their offset, latin1 converts', async () => {
+  // Lines as bytes: ASCII, valid UTF-8 (ü = c3 bc), Latin-1 bytes that are not UTF-8 (ü = fc, at a known
+  // index), a stray continuation byte, and malformed JSON; the test knows each line's start and bad byte.
+  const next = random(42);
+  const parts: Buffer[] = [];
+  const lineStart: number[] = [];
+  const badByte: (number | undefined)[] = [];
+  let offset = 3;
+  parts.push(Buffer.from([0xef, 0xbb, 0xbf]));
+  for (let i = 0; i < 5000; i++) {
+    const amount = Math.round(next() * 1e5) / 100;
+    const kind = next();
+    let line: Buffer;
+    let bad: number | undefined;
+    if (kind < 0.2) {
+      const head = Buffer.from(`{"amount":${amount},"region":"Z`);
+      line = Buffer.concat([head, Buffer.from([0xfc]), Buffer.from('rich"}')]);
+      bad = head.length;
+    } else if (kind < 0.25) {
+      const head = Buffer.from(`{"region":"a`);
+      line = Buffer.concat([head, Buffer.from([0x80]), Buffer.from(`","amount":${amount}}`)]);
+      bad = head.length;
+    } else if (kind < 0.45) line = Buffer.from(`{"amount":${amount},"region":"Zürich 東京"}`);
+    else if (kind < 0.48) line = Buffer.from(next() < 0.5 ? '{"amount":' : '[1]');
+    else line = Buffer.from(`{"region":"europe","amount":${amount},"note":"x"}`);
+    lineStart.push(offset);
+    badByte.push(bad);
+    parts.push(line, Buffer.from(i % 13 === 0 ? '\r\n' : '\n'));
+    offset += line.length + (i % 13 === 0 ? 2 : 1);
+  }
+  const bytes = Buffer.concat(parts);
+  const path = join(dir, 'encodings.jsonl');
+  writeFileSync(path, bytes);
+  /** Each line's bytes without its CR (and the first line without the BOM), computed from the offsets. */
+  const lineBytes = lineStart.map((start, i) => {
+    let end = (lineStart[i + 1] ?? bytes.length) - 1;
+    if (bytes[end - 1] === 13) end--;
+    return bytes.subarray(start, end);
+  });
+  const strict = new TextDecoder('utf-8', { fatal: true });
+  for (const encoding of ['utf-8', 'latin1', 'utf-8-replace'] as const) {
+    // Independently of the source: what each line is under this encoding.
+    const want: Row[] = [];
+    const wantDead: { line: number; reason: RegExp }[] = [];
+    lineBytes.forEach((b, i) => {
+      let text: string;
+      if (encoding === 'latin1') text = b.toString('latin1');
+      else if (encoding === 'utf-8-replace') text = b.toString('utf8');
+      else {
+        try {
+          text = strict.decode(b);
+        } catch {
+          const bad = badByte[i] as number;
+          wantDead.push({ line: i + 1, reason: new RegExp(`^line ${i + 1}: invalid UTF-8 at byte offset ${lineStart[i]! + bad} \\(byte ${bad} of the line\\)`) });
+          return;
+        }
+      }
+      try {
+        const v = JSON.parse(text) as unknown;
+        if (typeof v === 'object' && v !== null && !Array.isArray(v)) want.push(v as Row);
+        else wantDead.push({ line: i + 1, reason: /expected a JSON object/ });
+      } catch {
+        wantDead.push({ line: i + 1, reason: /invalid JSON/ });
+      }
+    });
+    for (const fields of [['amount', 'region'], undefined]) {
+      const inline = await read(path, { workers: 0, fields, encoding });
+      const pooled = await read(path, { workers: 2, fields, encoding });
+      assert.equal(pooled.workers, 2, `${encoding}: decoded on the workers`);
+      assert.equal(inline.workers, 0);
+      assert.deepEqual(pooled.rows, inline.rows, encoding);
+      assert.deepEqual(pooled.dead, inline.dead, encoding);
+      assert.deepEqual(pooled.positions, inline.positions, encoding);
+      const project = (row: Row): Row => (fields ? Object.fromEntries(fields.filter((f) => f in row).map((f) => [f, row[f]])) : row);
+      assert.deepEqual(pooled.rows, want.map(project), encoding);
+      assert.equal(pooled.dead.length, wantDead.length, encoding);
+      pooled.dead.forEach((d, k) => {
+        assert.equal((d.source as { line: number }).line, wantDead[k]!.line);
+        assert.match(d.reason, wantDead[k]!.reason);
+      });
+    }
   }
 });

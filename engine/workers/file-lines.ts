@@ -25,6 +25,8 @@ export interface PooledLines {
   budget: ((wanted: number) => number) | undefined;
   signal: AbortSignal;
   deadLetter(reason: string, payload: string, line: number): DeadLetter;
+  /** The reason for a line that is not UTF-8: its line, the file offset of the bad byte, and its index in the line. */
+  invalidUtf8(line: number, offset: number, byteInLine: number): string;
   /** Moves the source's position and pushes both ports in one synchronous step, then waits for room. */
   deliver(position: LinesPosition, rows: Row[], dead: DeadLetter[]): Promise<void>;
 }
@@ -32,6 +34,8 @@ export interface PooledLines {
 interface Run {
   answer: Promise<Decoded> | undefined;
   lines: Int32Array;
+  /** File offset of each record's first byte (for the reasons of records that are not UTF-8). */
+  offsets: Float64Array;
   end: LinesPosition;
 }
 
@@ -131,17 +135,19 @@ export async function readLinesPooled(o: PooledLines): Promise<void> {
     const end = { offset: scanner.base + to, line: scanner.line };
     const n = scanner.count;
     if (n === 0) {
-      queue.push({ answer: undefined, lines: new Int32Array(0), end });
+      queue.push({ answer: undefined, lines: new Int32Array(0), offsets: new Float64Array(0), end });
       return;
     }
     const space = pool.reserve(to - from, n);
     space.bytes.set(buf.subarray(from, to));
     const { starts, ends } = space;
+    const offsets = new Float64Array(n);
     for (let i = 0; i < n; i++) {
       starts[i] = (scanner.starts[i] as number) - from;
       ends[i] = (scanner.ends[i] as number) - from;
+      offsets[i] = scanner.base + (scanner.starts[i] as number);
     }
-    queue.push({ answer: pool.decode(space, n), lines: scanner.lines.slice(0, n), end });
+    queue.push({ answer: pool.decode(space, n), lines: scanner.lines.slice(0, n), offsets, end });
     scanner.count = 0;
   };
   /** Delivers runs until at most `keep` are in hand; false once aborted. */
@@ -153,7 +159,8 @@ export async function readLinesPooled(o: PooledLines): Promise<void> {
       const dead: DeadLetter[] = [];
       for (const r of decoded.rejected) {
         const at = run.lines[r.index] as number;
-        dead.push(o.deadLetter(`line ${at}: ${r.problem}`, r.text, at));
+        const reason = r.invalidByte === undefined ? `line ${at}: ${r.problem}` : o.invalidUtf8(at, (run.offsets[r.index] as number) + r.invalidByte, r.invalidByte);
+        dead.push(o.deadLetter(reason, r.text, at));
       }
       await o.deliver(run.end, decoded.rows(), dead);
       if (signal.aborted) return false;

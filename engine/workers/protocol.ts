@@ -1,6 +1,7 @@
 // Messages between a source and its decode workers. A task is a run of records: their bytes copied into one
 // transferable buffer with each record's [start, end) in it. The answer keeps the records' order: the rows
 // of the records that decoded (in order), and the others by record index with the reason.
+import type { InputEncoding } from '../sources/encoding.ts';
 import type { Row } from '../runtime/types.ts';
 import type { ColumnBatch } from './columns.ts';
 
@@ -16,6 +17,8 @@ export interface WorkerSetup {
   fields: readonly string[] | undefined;
   /** kafka-json: larger values are rejected (formats.ts maxBytes). */
   maxBytes?: number;
+  /** jsonl: how the file's bytes become text (sources/encoding.ts), as the file source says; default utf-8. */
+  encoding?: InputEncoding;
 }
 
 /** Shared memory of one task space: the records' bytes and ranges, and where the worker writes the columns. */
@@ -48,6 +51,11 @@ export interface Rejected {
   problem: string;
   /** The record's text (file records; a Kafka source describes the payload itself). */
   text: string;
+  /**
+   * A file record that is not UTF-8 (strict encoding): its first invalid byte, counted from the record's
+   * start. The source words the reason, since only it knows the record's offset in the file.
+   */
+  invalidByte?: number;
 }
 
 export interface DecodeAnswer {

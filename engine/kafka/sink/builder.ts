@@ -3,14 +3,23 @@
 // time as kafkajs gives it), and the text is garbage at once. A queue of Message objects kept every
 // message's text alive on the JavaScript heap until its request was answered, so the garbage collector
 // copied each of them once or twice; queued bytes now live outside the heap.
+//
+// JSON rows are written in place by JsonRowWriter (sink/json-bytes.ts): the record's length prefixes are
+// reserved with the sizes the previous record needed, and the value moved only when its length needs
+// other varint sizes (rare: events of one stream have similar lengths).
+import type { JsonRowWriter } from './json-bytes.ts';
 import { byteLength, varintSize, writeBytes, writeVarint, type EncodedRecords } from './produce-request.ts';
 
 type Bytes = Buffer | string | null;
 
 export class RecordsBuilder {
-  private buf: Buffer;
+  /** The records so far in buf[0, bytes); public for JsonRowWriter, which writes values in place. */
+  buf: Buffer;
   private at = 0;
   private n = 0;
+  /** Varint bytes of the last JSON record's body length and value length: the guess for the next one. */
+  private bodyVarint = 2;
+  private valueVarint = 2;
 
   constructor(capacity = 64 << 10) {
     this.buf = Buffer.allocUnsafe(capacity);
@@ -58,11 +67,69 @@ export class RecordsBuilder {
     this.n++;
   }
 
+  /**
+   * Appends one record whose value is the JSON of `row`, written by `json` straight into the buffer
+   * (the same bytes as add(key, jsonText(row), headers)).
+   */
+  addJson(key: Bytes, row: Record<string, unknown>, json: JsonRowWriter, headers?: Record<string, string>): void {
+    const keyLength = byteLength(key);
+    const keyPart = varintSize(keyLength) + Math.max(0, keyLength);
+    const fixed = 1 + 1 + varintSize(this.n) + keyPart;
+    const start = this.at;
+    const guess = this.bodyVarint + fixed + this.valueVarint;
+    const valueStart = start + guess;
+    const valueEnd = json.write(row, this, valueStart);
+    const valueLength = valueEnd - valueStart;
+    const names = headers ? Object.keys(headers) : undefined;
+    let headerPart = varintSize(names?.length ?? 0);
+    if (names) {
+      for (const name of names) {
+        const k = Buffer.byteLength(name);
+        const v = Buffer.byteLength(headers![name]!);
+        headerPart += varintSize(k) + k + varintSize(v) + v;
+      }
+    }
+    const valueVarint = varintSize(valueLength);
+    const body = fixed + valueVarint + valueLength + headerPart;
+    const bodyVarint = varintSize(body);
+    const prefix = bodyVarint + fixed + valueVarint;
+    this.ensure(start + prefix + valueLength + headerPart);
+    const buf = this.buf;
+    if (prefix !== guess) {
+      buf.copyWithin(start + prefix, valueStart, valueEnd);
+      this.bodyVarint = bodyVarint;
+      this.valueVarint = valueVarint;
+    }
+    let at = writeVarint(buf, start, body);
+    buf[at++] = 0; // attributes
+    buf[at++] = 0; // timestamp delta (zigzag 0)
+    at = writeVarint(buf, at, this.n);
+    at = writeBytes(buf, at, key, keyLength);
+    at = writeVarint(buf, at, valueLength);
+    at += valueLength;
+    at = writeVarint(buf, at, names?.length ?? 0);
+    if (names) {
+      for (const name of names) {
+        at = writeBytes(buf, at, name, Buffer.byteLength(name));
+        const v = headers![name]!;
+        at = writeBytes(buf, at, v, Buffer.byteLength(v));
+      }
+    }
+    this.at = at;
+    this.n++;
+  }
+
+  /** Makes room for buf[0, end) (JsonRowWriter's ByteOutput). */
+  ensure(end: number): void {
+    if (end > this.buf.length) this.grow(end);
+  }
+
   private grow(needed: number): void {
     let capacity = this.buf.length * 2;
     while (capacity < needed) capacity *= 2;
     const next = Buffer.allocUnsafe(capacity);
-    this.buf.copy(next, 0, 0, this.at);
+    // Everything up to the buffer's end: a JSON value being written in place lies past `at`.
+    this.buf.copy(next, 0, 0, this.buf.length);
     this.buf = next;
   }
 

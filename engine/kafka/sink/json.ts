@@ -31,8 +31,10 @@ export function isoText(date: Date): string {
   return `${cachedDayText}${twoDigits[hour]}:${twoDigits[minute]}:${twoDigits[second]}.${threeDigits[milli]}Z"`;
 }
 
-function bytesReplacer(_key: string, value: unknown): unknown {
-  return value instanceof Uint8Array ? Buffer.from(value).toString('base64') : value;
+/** Bytes as base64, Buffers included: the value is looked up before its toJSON (which makes {type, data} of a Buffer). */
+function bytesReplacer(this: Record<string, unknown>, key: string, value: unknown): unknown {
+  const original = this[key];
+  return original instanceof Uint8Array ? Buffer.from(original.buffer, original.byteOffset, original.byteLength).toString('base64') : value;
 }
 
 function nested(value: unknown): boolean {

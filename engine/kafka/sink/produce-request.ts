@@ -280,12 +280,9 @@ function install(): void {
     return out;
   };
 
-  const produceV3 = ({ acks, timeout, transactionalId = null, producerId, producerEpoch = 0, compression = 0, topicData }: ProduceArgs) => ({
-    apiKey,
-    apiVersion: 3,
-    apiName: 'Produce',
-    expectResponse: () => acks !== 0,
-    encode: async (): Promise<EncoderLike> => {
+  const produceV3 = ({ acks, timeout, transactionalId = null, producerId, producerEpoch = 0, compression = 0, topicData }: ProduceArgs) => {
+    /** The payload as parts, so the request framing below copies the record batches once, not twice. */
+    const encodeParts = async (): Promise<Buffer[]> => {
       const codec = compression ? (lookupCodec(compression) ?? undefined) : undefined;
       const now = systemClock.now();
       const parts: Buffer[] = [];
@@ -306,20 +303,30 @@ function install(): void {
           parts.push(header, batch);
         }
       }
-      return wrap(Buffer.concat(parts));
-    },
-  });
+      return parts;
+    };
+    return {
+      apiKey,
+      apiVersion: 3,
+      apiName: 'Produce',
+      expectResponse: () => acks !== 0,
+      encode: async (): Promise<EncoderLike> => wrap(Buffer.concat(await encodeParts())),
+      encodeParts,
+    };
+  };
 
   // Request = Size ApiKey ApiVersion CorrelationId ClientId Payload, written once.
-  const createRequest = async ({ correlationId, clientId, request }: { correlationId: number; clientId: string | null; request: { apiKey: number; apiVersion: number; encode(): Promise<EncoderLike> } }): Promise<EncoderLike> => {
-    const payload = (await request.encode()).buffer;
+  const createRequest = async ({ correlationId, clientId, request }: { correlationId: number; clientId: string | null; request: { apiKey: number; apiVersion: number; encode(): Promise<EncoderLike>; encodeParts?: () => Promise<Buffer[]> } }): Promise<EncoderLike> => {
+    const payload = request.encodeParts ? await request.encodeParts() : [(await request.encode()).buffer];
     const client = string(clientId);
     const header = Buffer.allocUnsafe(4 + 2 + 2 + 4);
-    header.writeInt32BE(8 + client.length + payload.length, 0);
+    let size = 8 + client.length;
+    for (const part of payload) size += part.length;
+    header.writeInt32BE(size, 0);
     header.writeInt16BE(request.apiKey, 4);
     header.writeInt16BE(request.apiVersion, 6);
     header.writeInt32BE(correlationId, 8);
-    return wrap(Buffer.concat([header, client, payload]));
+    return wrap(Buffer.concat([header, client, ...payload]));
   };
 
   for (const [path, exports] of [[producePath, produceV3], [requestPath, createRequest]] as const) {

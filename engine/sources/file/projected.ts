@@ -36,7 +36,7 @@ interface Wanted {
 }
 
 /** Fields up to this many get rows of one fixed shape, stored through one property site each. */
-const maxSlots = 8;
+const maxSlots = 16;
 
 /**
  * Bytes to recognise, such as a key from its opening quote to the colon (`"region":`) or a cached value
@@ -84,15 +84,25 @@ class LayoutKey extends Run {
   }
 }
 
+export interface ProjectedOptions {
+  /**
+   * The fields are all the row has, in this order: a line with another key, or its keys in another order,
+   * is left to JSON.parse. Whole rows are then decoded here with JSON.parse's keys, order and values.
+   */
+  complete?: boolean;
+}
+
 export class ProjectedJsonDecoder {
   private readonly byLength: (Wanted[] | undefined)[] = [];
+  private readonly complete: boolean;
   private readonly wanted: Wanted[];
   /** Every wanted field, undefined: copying it gives every row the same hidden class. */
   private readonly template: Row | undefined;
   private readonly allSeen: number;
   private readonly names: string[];
 
-  constructor(fields: readonly string[]) {
+  constructor(fields: readonly string[], options: ProjectedOptions = {}) {
+    this.complete = options.complete === true;
     this.wanted = [...new Set(fields)].map((name, slot) => ({ name, slot, bytes: Buffer.from(name, 'utf8'), cached: [] as Run[], values: [] as string[], misses: 0 }));
     for (const w of this.wanted) (this.byLength[w.bytes.length] ??= []).push(w);
     this.names = this.wanted.map((w) => w.name);
@@ -151,6 +161,8 @@ export class ProjectedJsonDecoder {
       }
       if (p < end && (buf[p] as number) <= 0x20) p = space(buf, p, end);
       if (p >= end) return undefined;
+      // Whole rows: the k-th key must be the k-th field (no other key, no repeat, JSON.parse's order).
+      if (this.complete && (field === undefined || field.slot !== k)) return undefined;
       if (field !== undefined) {
         p = value(field, buf, view, p, end);
         if (p < 0) return undefined;
@@ -171,7 +183,7 @@ export class ProjectedJsonDecoder {
         }
       } else {
         const c = buf[p];
-        if (c === 0x22) p = skipString(buf, p + 1, end);
+        if (c === 0x22) p = skipString(buf, skipPlainWords(view, p + 1, end), end);
         else if (c === 0x2d || (c !== undefined && c >= 0x30 && c <= 0x39)) p = skipNumber(buf, p, end);
         else p = skip(buf, p, end, 0);
         if (p < 0) return undefined;
@@ -210,6 +222,14 @@ function store(row: Row, slot: number, names: readonly string[], value: unknown)
     case 5: row[names[5] as string] = value; break;
     case 6: row[names[6] as string] = value; break;
     case 7: row[names[7] as string] = value; break;
+    case 8: row[names[8] as string] = value; break;
+    case 9: row[names[9] as string] = value; break;
+    case 10: row[names[10] as string] = value; break;
+    case 11: row[names[11] as string] = value; break;
+    case 12: row[names[12] as string] = value; break;
+    case 13: row[names[13] as string] = value; break;
+    case 14: row[names[14] as string] = value; break;
+    case 15: row[names[15] as string] = value; break;
     default: row[names[slot] as string] = value;
   }
 }
@@ -470,6 +490,22 @@ function skip(buf: Buffer, p: number, end: number, depth: number): number {
     }
   }
   return -1;
+}
+
+/**
+ * Moves p past 4-byte words holding no quote, backslash or control byte (where skipString goes on byte by
+ * byte): the strings of fields nobody reads (ids, names) are most of a line's bytes.
+ */
+function skipPlainWords(view: DataView, p: number, end: number): number {
+  while (p + 4 <= end) {
+    const w = view.getUint32(p, true);
+    const quote = w ^ 0x22222222;
+    const backslash = w ^ 0x5c5c5c5c;
+    // A zero byte in `quote` or `backslash`, or a byte below 0x20 in w (exact tests for any such byte).
+    if ((((quote - 0x01010101) & ~quote) | ((backslash - 0x01010101) & ~backslash) | ((w - 0x20202020) & ~w)) & 0x80808080) break;
+    p += 4;
+  }
+  return p;
 }
 
 /** Skips the rest of a string whose opening quote is just before p (escapes allowed, validated). */

@@ -7,10 +7,10 @@ import { resolve } from 'node:path';
 import { EngineError } from '../../errors.ts';
 import type { FileSourceConfig } from '../../format/pipeline.ts';
 import type { Batch, DeadLetter, NodeContext, Row, SourceInstance, SourcePositions } from '../../runtime/types.ts';
+import { isUtf8 } from 'node:buffer';
 import { asUtf8 } from '../encoding.ts';
 import { QuoteScanner, splitCsvRecord } from './csv.ts';
-import { ProjectedJsonDecoder } from './projected.ts';
-import { decodeJsonRecord, JsonRejection } from './json-record.ts';
+import { JsonLinesDecoder, JsonRejection } from './json-record.ts';
 import { csvValue } from './values.ts';
 import { readLinesPooled } from '../../workers/file-lines.ts';
 import { DecodePool, decodeWorkers, workersAvailable } from '../../workers/pool.ts';
@@ -39,6 +39,11 @@ export interface FileSourceOptions {
   workers?: number;
 }
 
+/** Why a line that is not UTF-8 is a dead letter (inline and worker decoding word it alike). */
+function invalidUtf8(line: number, offset: number, byteInLine: number): string {
+  return `line ${line}: invalid UTF-8 at byte offset ${offset} (byte ${byteInLine} of the line); set the source's encoding to latin1 or utf-8-replace to read such text`;
+}
+
 export class FileSource implements SourceInstance {
   private readonly path: string;
   private readonly partition: string;
@@ -46,17 +51,17 @@ export class FileSource implements SourceInstance {
   private position: FilePosition = { offset: 0, line: 0 };
   private columns: string[] | undefined;
   /** JSON Lines when the pipeline reads only some fields: rows carry just those (see runtime/projection.ts). */
-  private readonly projected: ProjectedJsonDecoder | undefined;
   private readonly fields: readonly string[] | undefined;
+  private readonly json: JsonLinesDecoder;
+  /** Decode workers the last run() used (0: decoded on the run's thread). */
+  workersUsed = 0;
 
   constructor(private readonly config: FileSourceConfig, private readonly ctx: Pick<NodeContext, 'nodeId' | 'clock' | 'fields' | 'budget'>, private readonly options: FileSourceOptions = {}) {
     this.path = resolve(config.path);
     // An empty list (nothing read) keeps whole rows: the saving would be nil and rows stay as they were.
     // `__proto__` cannot be assigned like other keys, so such a pipeline keeps JSON.parse's rows.
-    if (config.format !== 'csv' && ctx.fields && ctx.fields.length > 0 && !ctx.fields.includes('__proto__')) {
-      this.fields = ctx.fields;
-      this.projected = new ProjectedJsonDecoder(ctx.fields);
-    }
+    if (config.format !== 'csv' && ctx.fields && ctx.fields.length > 0 && !ctx.fields.includes('__proto__')) this.fields = ctx.fields;
+    this.json = new JsonLinesDecoder(this.fields);
     this.partition = `${ctx.nodeId}/0`;
     this.delimiter = (config.delimiter ?? ',').charCodeAt(0);
     // Without a header the declared columns are the names; with one, the file's header wins.
@@ -101,13 +106,22 @@ export class FileSource implements SourceInstance {
     // Under --max-events a record is decoded only once granted; the position then stops before the first
     // record that was not, so the next run reads it.
     const budget = this.ctx.budget;
+    const strict = (this.config.encoding ?? 'utf-8') === 'utf-8';
+    /** Strict UTF-8: buf[0, verifiedEnd) is known to be valid, so its records skip their own check. */
+    let verifiedBuf: Buffer | undefined;
+    let verifiedEnd = 0;
     const handle = (buf: Buffer, start: number, end: number, firstLine: number, eof: boolean): void => {
       if (base + start === 0 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) start += 3;
       if (end > start && buf[end - 1] === 13) end--;
       if (end === start) return;
+      if (buf === verifiedBuf && end <= verifiedEnd) {
+        if (csv) this.decodeCsv(buf.toString('utf8', start, end), firstLine, rows, dead, eof && quotes.open);
+        else this.decodeJson(buf, start, end, firstLine, rows, dead);
+        return;
+      }
       const text = asUtf8(buf, start, end, this.config.encoding);
       if (!text.ok) {
-        const reason = `line ${firstLine}: invalid UTF-8 at byte offset ${base + text.invalidAt} (byte ${text.invalidAt - start} of the line); set the source's encoding to latin1 or utf-8-replace to read such text`;
+        const reason = invalidUtf8(firstLine, base + text.invalidAt, text.invalidAt - start);
         // Without its header a CSV file cannot be read at all: taking the next line as the header would shift every column.
         if (csv && !this.columns) throw new EngineError('ENG_SOURCE_FILE', `${this.path}: the header ${reason}`, { path: this.path, line: firstLine, offset: base + text.invalidAt });
         dead.push(this.deadLetter(reason, buf.toString('utf8', start, end), firstLine));
@@ -119,6 +133,13 @@ export class FileSource implements SourceInstance {
     /** Decodes the complete records of buf; where its unfinished tail starts, or -1 once aborted. */
     const records = async (buf: Buffer): Promise<number> => {
       let start = 0;
+      if (strict) {
+        // One check for all complete lines of the buffer instead of one per line (a call and a view each):
+        // a newline byte is never inside a UTF-8 sequence, so the lines are valid exactly when they all are.
+        const last = buf.lastIndexOf(10);
+        verifiedBuf = last > 0 && isUtf8(buf.subarray(0, last)) ? buf : undefined;
+        verifiedEnd = last;
+      }
       for (;;) {
         const nl = buf.indexOf(10, scanFrom);
         if (nl < 0) break;
@@ -192,10 +213,9 @@ export class FileSource implements SourceInstance {
   private async runPooled(stream: ReturnType<typeof createReadStream>, push: Push, signal: AbortSignal): Promise<boolean> {
     const workers = decodeWorkers(this.options.workers);
     if (workers === 0 || !workersAvailable()) return false;
-    // The workers decode lines as they are (invalid bytes become U+FFFD), which is only what
-    // `utf-8-replace` asks for; strict UTF-8 and latin1 are checked line by line on this thread.
-    if (this.config.encoding !== 'utf-8-replace') return false;
-    const pool = new DecodePool(workers, { format: 'jsonl', fields: this.fields });
+    // The workers check or convert each line as the encoding says, as handle() does inline.
+    const pool = new DecodePool(workers, { format: 'jsonl', fields: this.fields, encoding: this.config.encoding });
+    this.workersUsed = workers;
     try {
       await readLinesPooled({
         stream,
@@ -207,6 +227,7 @@ export class FileSource implements SourceInstance {
         budget: this.ctx.budget,
         signal,
         deadLetter: (reason, payload, line) => this.deadLetter(reason, payload, line),
+        invalidUtf8,
         deliver: async (position, rows, dead) => {
           this.position = position;
           // Both ports in the step that moves the position (see flush in run()).
@@ -231,7 +252,7 @@ export class FileSource implements SourceInstance {
   }
 
   private decodeJson(buf: Buffer, start: number, end: number, line: number, rows: Row[], dead: DeadLetter[]): void {
-    const decoded = decodeJsonRecord(buf, start, end, this.projected, this.fields);
+    const decoded = this.json.decode(buf, start, end);
     if (decoded instanceof JsonRejection) dead.push(this.deadLetter(`line ${line}: ${decoded.problem}`, decoded.text, line));
     else if (decoded) rows.push(decoded);
   }
