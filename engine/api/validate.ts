@@ -4,7 +4,7 @@
 import type { PipelineDoc } from '../format/pipeline.ts';
 import { EngineError } from '../errors.ts';
 import { isStudioMethod } from './contract.ts';
-import type { ClickHouseConnectionInput, KafkaConnectionInput, KafkaPeekFrom, PostgresConnectionInput, ParamsOf, QueryVersion, RunOptions, StudioMethod } from './contract.ts';
+import type { ClickHouseConnectionInput, KafkaConnectionInput, KafkaPeekFrom, OpenSearchConnectionInput, PostgresConnectionInput, ParamsOf, QueryVersion, RunOptions, StudioMethod } from './contract.ts';
 import { array, boolean, custom, isPlainObject, literal, nullable, number, object, optional, record, string, union } from './schema.ts';
 import type { Validator } from './schema.ts';
 
@@ -96,6 +96,15 @@ const clickhouseConnectionInput: Validator<ClickHouseConnectionInput> = object({
   password: optional(nullable(string({ max: 10_000 }))),
 });
 
+// sink.opensearch connections
+const opensearchConnectionInput: Validator<OpenSearchConnectionInput> = object({
+  name: string({ min: 1, max: 100, pattern: /^[A-Za-z0-9][A-Za-z0-9_.-]*$/, patternName: 'a connection name (letters, digits, _ . -, starting with a letter or digit)' }),
+  url: string({ min: 1, max: 300, pattern: /^https?:\/\/[^\s/]+(:\d{1,5})?\/?$/, patternName: 'http(s)://host:port' }),
+  user: optional(string({ min: 1, max: 200 })),
+  tlsInsecure: optional(boolean()),
+  password: optional(nullable(string({ max: 10_000 }))),
+});
+
 const peekFrom: Validator<KafkaPeekFrom> = union('"earliest", "latest", {offset} or {timestamp}',
   literal('earliest', 'latest'),
   object({ offset: number({ integer: true, min: 0 }) }),
@@ -184,6 +193,11 @@ const validators: ValidatorTable = {
   clickhouseConnections: noParams,
   clickhouseSaveConnection: object({ connection: clickhouseConnectionInput }),
   clickhouseTestConnection: savedOrTyped(object({ name: optional(name), connection: optional(clickhouseConnectionInput) })),
+  // sink.opensearch connections
+  opensearchConnections: noParams,
+  opensearchSaveConnection: object({ connection: opensearchConnectionInput }),
+  opensearchDeleteConnection: object({ name }),
+  opensearchTestConnection: savedOrTyped(object({ name: optional(name), connection: optional(opensearchConnectionInput) })),
   kafkaTopics: object({ connection: name, topics: optional(array(string({ min: 1, max: 249 }), { max: 1000 })) }),
   kafkaCreateTopic: object({
     connection: name,
