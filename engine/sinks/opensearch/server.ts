@@ -6,7 +6,7 @@
 // missing), like PostgreSQL runs as `postgres`. OpenSearch 2.x needs Java 17 to 21 (it still uses the
 // security manager, which Java 24 removed); the JDK is found at run time.
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import path from 'node:path';
 import { systemClock, systemTimers } from '../../runtime/clock.ts';
@@ -39,9 +39,16 @@ export function ensureOpenSearchZip(log: (line: string) => void = () => {}): str
   if (spawnSync('mvn', ['-v'], { stdio: 'ignore' }).error) throw new Error('Maven (mvn) is needed once to fetch OpenSearch from Maven Central; install the Debian package `maven`');
   mkdirSync(dir, { recursive: true });
   log(`fetching ${artifact} from Maven Central (about 56 MB, once) into ${dir}`);
-  // dependency:copy writes the file whole under its final name only once downloaded (from ~/.m2)
-  const result = spawnSync('mvn', ['-B', '-q', 'dependency:copy', `-Dartifact=${artifact}`, `-DoutputDirectory=${dir}`], { encoding: 'utf8', timeout: 600_000 });
-  if (result.status !== 0 || !existsSync(zip)) throw new Error(`Maven could not fetch ${artifact} (exit ${result.status}): ${(result.stdout + result.stderr).trim().split('\n').slice(-10).join('\n')}`);
+  // into a folder of its own, then renamed: test files starting servers at once never see half a zip
+  const download = mkdtempSync(path.join(dir, '.download-'));
+  try {
+    const result = spawnSync('mvn', ['-B', '-q', 'dependency:copy', `-Dartifact=${artifact}`, `-DoutputDirectory=${download}`], { encoding: 'utf8', timeout: 600_000 });
+    const fetched = path.join(download, path.basename(zip));
+    if (result.status !== 0 || !existsSync(fetched)) throw new Error(`Maven could not fetch ${artifact} (exit ${result.status}): ${(result.stdout + result.stderr).trim().split('\n').slice(-10).join('\n')}`);
+    renameSync(fetched, zip);
+  } finally {
+    rmSync(download, { recursive: true, force: true });
+  }
   return zip;
 }
 
