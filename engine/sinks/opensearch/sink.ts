@@ -237,14 +237,14 @@ export class OpenSearchSink implements SinkInstance {
     for (let attempt = 0; ; attempt++) {
       const again: Action[] = [];
       let lastReason = '';
+      // bodies are built as workers need them: a commit of a million rows never holds them all as text
       const chunks = chunk(todo, this.config.index);
-      let next = 0;
       const worker = async (): Promise<void> => {
-        while (next < chunks.length) {
-          const c = chunks[next++] as { actions: readonly Action[]; body: string };
-          const reply = await osRequest<BulkReply>(client, 'POST', '/_bulk', { ndjson: c.body, query: { refresh: this.refresh } });
+        for (let c = chunks.next(); !c.done; c = chunks.next()) {
+          const { actions: sent, body } = c.value;
+          const reply = await osRequest<BulkReply>(client, 'POST', '/_bulk', { ndjson: body, query: { refresh: this.refresh } });
           reply.body.items.forEach((item, i) => {
-            const action = c.actions[i] as Action;
+            const action = sent[i] as Action;
             const result = item.index ?? item.delete ?? Object.values(item)[0];
             if (!result) return;
             if (!result.error) {
@@ -264,7 +264,7 @@ export class OpenSearchSink implements SinkInstance {
           });
         }
       };
-      await Promise.all(Array.from({ length: Math.min(IN_FLIGHT, chunks.length) }, worker));
+      await Promise.all(Array.from({ length: IN_FLIGHT }, worker));
       if (again.length === 0) return { indexed, deleted };
       if (attempt >= this.maxRetries || this.ctx.signal.aborted) {
         throw new EngineError('ENG_OPENSEARCH_UNAVAILABLE', `sink "${this.ctx.nodeId}": OpenSearch still refused ${again.length} documents after ${attempt + 1} attempts (${lastReason}). Nothing of this checkpoint is lost: it is written when the pipeline runs again.`, { node: this.ctx.nodeId });
@@ -372,30 +372,27 @@ export class OpenSearchSink implements SinkInstance {
   }
 }
 
-/** Bulk bodies of at most CHUNK_ACTIONS actions / about CHUNK_BYTES each. */
-function chunk(actions: readonly Action[], index: string): { actions: Action[]; body: string }[] {
-  const out: { actions: Action[]; body: string }[] = [];
+/** Bulk bodies of at most CHUNK_ACTIONS actions / about CHUNK_BYTES each, one at a time. */
+function* chunk(actions: readonly Action[], index: string): Generator<{ actions: Action[]; body: string }> {
+  const target = `"_index":${JSON.stringify(index)}`;
   let current: Action[] = [];
   let parts: string[] = [];
   let bytes = 0;
-  const flush = (): void => {
-    if (current.length === 0) return;
-    out.push({ actions: current, body: parts.join('') });
-    current = [];
-    parts = [];
-    bytes = 0;
-  };
   for (const action of actions) {
     const line = action.row
-      ? `{"index":{"_index":${JSON.stringify(index)},"_id":${JSON.stringify(action.id)}}}\n${documentJson(action.row)}\n`
-      : `{"delete":{"_index":${JSON.stringify(index)},"_id":${JSON.stringify(action.id)}}}\n`;
+      ? `{"index":{${target},"_id":${JSON.stringify(action.id)}}}\n${documentJson(action.row)}\n`
+      : `{"delete":{${target},"_id":${JSON.stringify(action.id)}}}\n`;
     current.push(action);
     parts.push(line);
     bytes += line.length;
-    if (current.length >= CHUNK_ACTIONS || bytes >= CHUNK_BYTES) flush();
+    if (current.length >= CHUNK_ACTIONS || bytes >= CHUNK_BYTES) {
+      yield { actions: current, body: parts.join('') };
+      current = [];
+      parts = [];
+      bytes = 0;
+    }
   }
-  flush();
-  return out;
+  if (current.length > 0) yield { actions: current, body: parts.join('') };
 }
 
 registerNode('sink.opensearch', {
