@@ -198,6 +198,21 @@ test('documents the mapping refuses go to the error port with OpenSearch\'s reas
   assert.equal(summary.nodes.os?.errors, bad.length);
 });
 
+test('rows whose id expression gives nothing go to the error port; the others are indexed under their ids', async () => {
+  const dir = temp();
+  const file = path.join(dir, 'in.jsonl');
+  const input: Row[] = Array.from({ length: 50 }, (_, i) => (i % 10 === 3 ? { v: i } : i % 10 === 4 ? { order_id: '', v: i } : { order_id: `o-${i}`, v: i }));
+  writeFileSync(file, jsonl(input));
+  const d = doc('ids', file, [], { id: 'order_id' }, [{ id: 'dead', type: 'sink.preview', config: { capacity: 100 } }], [{ from: 'os', port: 'error', to: 'dead' }]);
+  const { summary, r } = await run(d, path.join(dir, 'chk'));
+  assert.equal(summary.status, 'finished', JSON.stringify(summary.error));
+  const dead = r.preview('dead', 'out', 100);
+  assert.deepEqual(dead.map((x) => (x.payload as Row).v), input.filter((row) => !row.order_id).map((row) => row.v));
+  for (const x of dead) assert.equal(x.reason, 'the document id expression "order_id" gave no value (null or empty) for this row');
+  const ids = (await allDocs(server.url, 'ids')).map((x) => x._id).sort();
+  assert.deepEqual(ids, input.filter((row) => row.order_id).map((row) => String(row.order_id)).sort());
+});
+
 test('server killed mid-run: a clear failure, then a restart resumes with nothing lost or repeated', async () => {
   const dir = temp();
   const file = path.join(dir, 'in.jsonl');

@@ -75,6 +75,8 @@ export class OpenSearchSink implements SinkInstance {
   private readonly counters: SinkStats;
   private readonly refresh: string;
   private connection: OpenSearchConnection | undefined;
+  /** Rows without an upsert key arrived (a window's first emission looks like that). */
+  private unkeyedSeen = false;
   private stats = { rows: 0, batches: 0, retries: 0, rejected: 0, deleted: 0, commitMs: 0 };
 
   constructor(private readonly config: OpenSearchSinkConfig, private readonly ctx: NodeContext, private readonly options: OpenSearchSinkOptions = {}) {
@@ -88,6 +90,10 @@ export class OpenSearchSink implements SinkInstance {
   }
 
   async write(batch: Batch): Promise<void> {
+    if (batch.upsertKey && !this.upsertKey && this.unkeyedSeen) {
+      this.ctx.log('warn', `sink "${this.ctx.nodeId}": rows now arrive keyed by ${batch.upsertKey.join(', ')} (a window's update) after rows without a key were indexed under positional ids; set the sink's "key" to ${JSON.stringify(batch.upsertKey)} so a window's first emission and its updates land on one document`);
+    }
+    if (!batch.upsertKey && batch.rows.length > 0) this.unkeyedSeen = true;
     if (batch.upsertKey) {
       if (this.upsertKey && this.upsertKey.join('\0') !== batch.upsertKey.join('\0')) {
         this.ctx.log('warn', `sink "${this.ctx.nodeId}": rows keyed by ${batch.upsertKey.join(', ')} but the sink's key is ${this.upsertKey.join(', ')}; using the sink's`);
