@@ -49,9 +49,14 @@ export function inferMappings(rows: readonly Row[]): Map<string, FieldMapping> {
   return out;
 }
 
-function jsonValue(_key: string, value: unknown): unknown {
+/**
+ * JSON.stringify replacer. It reads the holder's own value, because a Buffer's toJSON runs before the
+ * replacer sees it ({type: 'Buffer', data: [...]}) and bytes must be base64 for a `binary` field.
+ */
+function jsonValue(this: unknown, key: string, value: unknown): unknown {
+  const original = (this as Record<string, unknown>)[key];
+  if (original instanceof Uint8Array) return Buffer.from(original.buffer, original.byteOffset, original.byteLength).toString('base64');
   if (typeof value === 'bigint') return Number.isSafeInteger(Number(value)) ? Number(value) : value.toString();
-  if (value instanceof Uint8Array) return Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64');
   return value;
 }
 
