@@ -213,6 +213,27 @@ test('rows whose id expression gives nothing go to the error port; the others ar
   assert.deepEqual(ids, input.filter((row) => row.order_id).map((row) => String(row.order_id)).sort());
 });
 
+test('documents refused with 429 (the read-only-allow-delete block of a full disk) are sent again after a backoff', async () => {
+  await rest(server.url, 'PUT', '/blocked', { mappings: { properties: { seq: { type: 'long' } } } });
+  await rest(server.url, 'PUT', '/blocked/_settings', { 'index.blocks.read_only_allow_delete': true });
+  const dir = temp();
+  const file = path.join(dir, 'in.jsonl');
+  const n = 2000;
+  writeFileSync(file, jsonl(Array.from({ length: n }, (_, i) => ({ seq: i }))));
+  const d = doc('blocked', file, [], { id: 'seq', retries: 10 });
+  const running = run(d, path.join(dir, 'chk'));
+  // lift the block once the sink has been refused and is waiting to try again
+  const retried = (): boolean => /^streamlake_sink_retries_total\{[^}]*\} [1-9]/m.test(sinkMetricsText('blocked'));
+  for (let i = 0; i < 600 && !retried(); i++) await new Promise((resolve) => setTimeout(resolve, 100));
+  assert.ok(retried(), 'the sink never retried');
+  await rest(server.url, 'PUT', '/blocked/_settings', { 'index.blocks.read_only_allow_delete': null });
+  const { summary } = await running;
+  assert.equal(summary.status, 'finished', JSON.stringify(summary.error));
+  assert.ok(Number(summary.sinks.os?.retries) >= 1);
+  const seqs = (await allDocs(server.url, 'blocked')).map((x) => Number(x._id)).sort((p, q) => p - q);
+  assert.deepEqual(seqs, Array.from({ length: n }, (_, i) => i));
+});
+
 test('server killed mid-run: a clear failure, then a restart resumes with nothing lost or repeated', async () => {
   const dir = temp();
   const file = path.join(dir, 'in.jsonl');
