@@ -77,6 +77,8 @@ export class OpenSearchSink implements SinkInstance {
   private connection: OpenSearchConnection | undefined;
   /** Rows without an upsert key arrived (a window's first emission looks like that). */
   private unkeyedSeen = false;
+  /** The commit-log index is known to exist (checked once per client). */
+  private commitLogReady = false;
   private stats = { rows: 0, batches: 0, retries: 0, rejected: 0, deleted: 0, commitMs: 0 };
 
   constructor(private readonly config: OpenSearchSinkConfig, private readonly ctx: NodeContext, private readonly options: OpenSearchSinkOptions = {}) {
@@ -310,8 +312,12 @@ export class OpenSearchSink implements SinkInstance {
   }
 
   private async ensureCommitLog(client: Client): Promise<void> {
+    if (this.commitLogReady) return;
     const exists = await osRequest(client, 'HEAD', `/${COMMITS_INDEX}`, { ignore: [404] });
-    if (exists.status === 200) return;
+    if (exists.status === 200) {
+      this.commitLogReady = true;
+      return;
+    }
     await osRequest(client, 'PUT', `/${COMMITS_INDEX}`, {
       body: {
         settings: { number_of_shards: 1, 'auto_expand_replicas': '0-1' },
@@ -319,6 +325,7 @@ export class OpenSearchSink implements SinkInstance {
       },
       ignore: [400],
     });
+    this.commitLogReady = true;
   }
 
   private async readLastCommitted(client: Client): Promise<number | null> {
@@ -371,6 +378,7 @@ export class OpenSearchSink implements SinkInstance {
         const old = this.client;
         this.client = null;
         this.mapped = null;
+        this.commitLogReady = false;
         await old?.close().catch(() => undefined);
         await this.backoff(n, `could not ${what} (${describeError(error)})`);
       }
