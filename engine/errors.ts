@@ -55,6 +55,10 @@ export const errorCodes = {
   ENG_CLICKHOUSE_CONNECTION_UNKNOWN: 'Unknown or malformed ClickHouse connection',
   ENG_CLICKHOUSE_UNAVAILABLE: 'ClickHouse could not be reached',
   ENG_CLICKHOUSE_WRITE: 'ClickHouse refused a write',
+  // OpenSearch sink (engine/sinks/opensearch)
+  ENG_OPENSEARCH_CONNECTION_UNKNOWN: 'Unknown or malformed OpenSearch connection',
+  ENG_OPENSEARCH_UNAVAILABLE: 'OpenSearch could not be reached',
+  ENG_OPENSEARCH_WRITE: 'OpenSearch refused a write',
   // flink
   ENG_FLINK_GATEWAY: 'The Flink SQL Gateway refused a request or could not be reached',
   ENG_FLINK_PLACEHOLDER: 'An environment placeholder of the Flink job has no value',

@@ -698,6 +698,33 @@ export interface ClickHouseTestResult {
   elapsedMs: number;
 }
 
+// sink.opensearch connections
+/** A saved OpenSearch connection as the UI sees it: never the password. */
+export interface OpenSearchConnectionInfo {
+  name: string;
+  url: string;
+  user?: string;
+  tlsInsecure?: boolean;
+  hasPassword: boolean;
+}
+
+/** What the UI sends to save an OpenSearch connection. An absent password keeps the stored one; `null` removes it. */
+export interface OpenSearchConnectionInput {
+  name: string;
+  url: string;
+  user?: string;
+  tlsInsecure?: boolean;
+  password?: string | null;
+}
+
+export interface OpenSearchTestResult {
+  ok: boolean;
+  failedAt?: 'dns' | 'tcp' | 'tls' | 'auth' | 'permission' | 'unknown';
+  message: string;
+  version?: string;
+  elapsedMs: number;
+}
+
 export interface KafkaPartitionInfo {
   partition: number;
   leader: number;
@@ -995,6 +1022,13 @@ export interface StudioApi {
   /** Tests a saved connection by name, or an unsaved one as typed in the form. */
   clickhouseTestConnection(params: { name?: string; connection?: ClickHouseConnectionInput }): Promise<ClickHouseTestResult>;
 
+  // OpenSearch (sink.opensearch connections)
+  opensearchConnections(): Promise<OpenSearchConnectionInfo[]>;
+  opensearchSaveConnection(params: { connection: OpenSearchConnectionInput }): Promise<OpenSearchConnectionInfo>;
+  opensearchDeleteConnection(params: { name: string }): Promise<void>;
+  /** Tests a saved connection by name, or an unsaved one as typed in the form. */
+  opensearchTestConnection(params: { name?: string; connection?: OpenSearchConnectionInput }): Promise<OpenSearchTestResult>;
+
   // PostgreSQL (sink.postgres connections)
   postgresConnections(): Promise<PostgresConnectionInfo[]>;
   postgresSaveConnection(params: { connection: PostgresConnectionInput }): Promise<PostgresConnectionInfo>;
@@ -1114,6 +1148,11 @@ const methodTable: Record<StudioMethod, true> = {
   clickhouseSaveConnection: true,
   clickhouseDeleteConnection: true,
   clickhouseTestConnection: true,
+  // sink.opensearch connections
+  opensearchConnections: true,
+  opensearchSaveConnection: true,
+  opensearchDeleteConnection: true,
+  opensearchTestConnection: true,
   kafkaTopics: true,
   kafkaCreateTopic: true,
   kafkaDeleteTopic: true,

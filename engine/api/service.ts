@@ -16,6 +16,8 @@ import { RunControl } from './service/runs.ts';
 import { StudioConnections } from './service/connections.ts';
 import { StudioPostgresConnections } from './service/postgres.ts';
 import { StudioClickHouseConnections } from './service/clickhouse.ts';
+// sink.opensearch connections
+import { StudioOpenSearchConnections } from './service/opensearch.ts';
 import { LakeExplorer } from './service/lake.ts';
 import { SqlWorkbench } from './service/sql.ts';
 import { studioExamples } from './service/examples.ts';
@@ -77,6 +79,8 @@ export function createStudioService(options: StudioServiceOptions): StudioServic
   const postgres = new StudioPostgresConnections(homeDir, clock);
   const clickhouseConnections = new StudioClickHouseConnections(homeDir, clock);
   const flink = new StudioFlink(homeDir, clock);
+  // sink.opensearch connections
+  const opensearchConnections = new StudioOpenSearchConnections(homeDir, clock);
   const lake = new LakeExplorer(lakeDir, clock, events);
   const sql = new SqlWorkbench(lakeDir, clock, options.mode);
   const kafka = new KafkaScreens({ connections, clock, timers, events, lakeDir, homeDir });
@@ -201,6 +205,11 @@ export function createStudioService(options: StudioServiceOptions): StudioServic
     clickhouseSaveConnection: ({ connection }) => clickhouseConnections.save(connection),
     clickhouseDeleteConnection: ({ name }) => clickhouseConnections.remove(name),
     clickhouseTestConnection: (params) => clickhouseConnections.test(params),
+    // sink.opensearch connections
+    opensearchConnections: () => opensearchConnections.list(),
+    opensearchSaveConnection: ({ connection }) => opensearchConnections.save(connection),
+    opensearchDeleteConnection: ({ name }) => opensearchConnections.remove(name),
+    opensearchTestConnection: (params) => opensearchConnections.test(params),
     kafkaTopics: ({ connection, topics }) => kafka.track(() => kafka.topics(connection, topics)),
     kafkaCreateTopic: ({ connection, topic, partitions, replicationFactor, configs }) => kafka.track(() => kafka.createTopic(connection, topic, partitions, replicationFactor, configs)),
     kafkaDeleteTopic: ({ connection, topic }) => kafka.track(() => kafka.deleteTopic(connection, topic)),

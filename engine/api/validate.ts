@@ -4,7 +4,7 @@
 import type { PipelineDoc } from '../format/pipeline.ts';
 import { EngineError } from '../errors.ts';
 import { isStudioMethod } from './contract.ts';
-import type { ClickHouseConnectionInput, FlinkConnectionInput, FlinkTarget, KafkaConnectionInput, KafkaPeekFrom, PostgresConnectionInput, ParamsOf, QueryVersion, RunOptions, StudioMethod } from './contract.ts';
+import type { ClickHouseConnectionInput, FlinkConnectionInput, FlinkTarget, KafkaConnectionInput, KafkaPeekFrom, OpenSearchConnectionInput, PostgresConnectionInput, ParamsOf, QueryVersion, RunOptions, StudioMethod } from './contract.ts';
 import { array, boolean, custom, isPlainObject, literal, nullable, number, object, optional, record, string, union } from './schema.ts';
 import type { Validator } from './schema.ts';
 
@@ -119,6 +119,15 @@ function flinkTarget<T extends FlinkTarget>(shape: Validator<T>): Validator<T> {
   };
 }
 
+// sink.opensearch connections
+const opensearchConnectionInput: Validator<OpenSearchConnectionInput> = object({
+  name: string({ min: 1, max: 100, pattern: /^[A-Za-z0-9][A-Za-z0-9_.-]*$/, patternName: 'a connection name (letters, digits, _ . -, starting with a letter or digit)' }),
+  url: string({ min: 1, max: 300, pattern: /^https?:\/\/[^\s/]+(:\d{1,5})?\/?$/, patternName: 'http(s)://host:port' }),
+  user: optional(string({ min: 1, max: 200 })),
+  tlsInsecure: optional(boolean()),
+  password: optional(nullable(string({ max: 10_000 }))),
+});
+
 const peekFrom: Validator<KafkaPeekFrom> = union('"earliest", "latest", {offset} or {timestamp}',
   literal('earliest', 'latest'),
   object({ offset: number({ integer: true, min: 0 }) }),
@@ -212,6 +221,11 @@ const validators: ValidatorTable = {
   clickhouseSaveConnection: object({ connection: clickhouseConnectionInput }),
   clickhouseDeleteConnection: object({ name }),
   clickhouseTestConnection: savedOrTyped(object({ name: optional(name), connection: optional(clickhouseConnectionInput) })),
+  // sink.opensearch connections
+  opensearchConnections: noParams,
+  opensearchSaveConnection: object({ connection: opensearchConnectionInput }),
+  opensearchDeleteConnection: object({ name }),
+  opensearchTestConnection: savedOrTyped(object({ name: optional(name), connection: optional(opensearchConnectionInput) })),
   kafkaTopics: object({ connection: name, topics: optional(array(string({ min: 1, max: 249 }), { max: 1000 })) }),
   kafkaCreateTopic: object({
     connection: name,

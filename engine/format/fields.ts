@@ -124,6 +124,8 @@ function nodeOutput(node: NodeSpec, input: () => FieldInfo[] | null): FieldInfo[
     case 'sink.kafka':
     case 'sink.postgres':
     case 'sink.clickhouse':
+    // sink.opensearch
+    case 'sink.opensearch':
       return [];
     default:
       return null;

@@ -269,6 +269,22 @@ export const nodeCatalog: readonly NodeTypeInfo[] = [
       { key: 'retries', kind: 'integer', label: 'Retries', min: 0, max: 100, default: 5, help: 'Attempts after a lost connection before the run fails (backoff doubling from 200 ms); the checkpoint keeps the rows for the next run.' },
     ],
   },
+  // sink.opensearch
+  {
+    type: 'sink.opensearch',
+    title: 'OpenSearch index',
+    category: 'Sinks',
+    description: 'Writes rows to an OpenSearch index with the _bulk API at checkpoints. Document ids come from the upsert key (windowed results) or the id expression, so a replay after a crash overwrites instead of duplicating; session keys a merge retracts are deleted in the same bulk. The index is created with a mapping from the rows. Documents OpenSearch refuses go to the error port with its reason.',
+    ports: ['in', 'error'],
+    fields: [
+      { key: 'connection', kind: 'string', label: 'Connection', required: true, help: 'Name of a saved OpenSearch connection.' },
+      { key: 'index', kind: 'string', label: 'Index', required: true, pattern: '^[a-z0-9][a-z0-9_.+-]*$', patternHint: 'lower-case letters, digits, _ . + -, not starting with _ . + or -', help: 'Target index (or an alias with a write index); created with a mapping from the rows\' fields when missing, new fields added to the mapping as events grow.' },
+      { key: 'id', kind: 'expression', label: 'Document id', help: 'SQL expression for the id of appended rows, e.g. order_id. Absent: pipeline/node/checkpoint/position, which is stable across replays of a checkpoint. Windowed results use their key instead.' },
+      { key: 'key', kind: 'fieldList', label: 'Upsert key', help: 'For windowed input: the group-by fields and window_start. Every row of the window then lands on one document from its first emission (a window marks its rows as keyed only once it re-emits).' },
+      { key: 'refresh', kind: 'enum', label: 'Refresh', options: ['false', 'true', 'wait_for'], default: 'false', help: 'Refresh policy of each bulk request. false: documents become searchable at the next index refresh (1 s by default). true: refresh at once (costly). wait_for: each bulk waits until its documents are searchable.' },
+      { key: 'retries', kind: 'integer', label: 'Retries', min: 0, max: 100, default: 5, help: 'Attempts after a lost connection, 429 or 5xx before the run fails (backoff doubling from 200 ms); the checkpoint keeps the rows for the next run.' },
+    ],
+  },
 ];
 
 const byType = new Map<string, NodeTypeInfo>(nodeCatalog.map((info) => [info.type, info]));

@@ -197,6 +197,25 @@ export interface ClickHouseSinkConfig {
   retries?: number;
 }
 
+export interface OpenSearchSinkConfig {
+  /** Name of a saved OpenSearch connection (the password never lives in the pipeline). */
+  connection: string;
+  /** Target index (or an alias with one write index); created with a mapping from the rows when missing. */
+  index: string;
+  /** SQL expression for the document id of appended rows; absent = pipeline/node/checkpoint/position. */
+  id?: string;
+  /**
+   * Upsert key of windowed input (its group-by fields and `window_start`): the document id. A window marks
+   * its output as keyed only once it re-emits, so give the key to have the first emission of a window land
+   * on the same document as its updates. Absent: rows that arrive keyed use their key.
+   */
+  key?: string[];
+  /** Refresh policy of each bulk request: 'false' (default), 'true' or 'wait_for'. */
+  refresh?: 'false' | 'true' | 'wait_for';
+  /** Attempts after a connection error, 429 or 5xx before the run fails (default 5, backoff doubling from 200 ms). */
+  retries?: number;
+}
+
 interface NodeOf<T extends string, C> {
   id: string;
   type: T;
@@ -219,7 +238,8 @@ export type NodeSpec =
   | NodeOf<'sink.preview', PreviewSinkConfig>
   | NodeOf<'sink.kafka', KafkaSinkConfig>
   | NodeOf<'sink.postgres', PostgresSinkConfig>
-  | NodeOf<'sink.clickhouse', ClickHouseSinkConfig>;
+  | NodeOf<'sink.clickhouse', ClickHouseSinkConfig>
+  | NodeOf<'sink.opensearch', OpenSearchSinkConfig>;
 
 export type NodeType = NodeSpec['type'];
 export type NodeConfigOf<T extends NodeType> = Extract<NodeSpec, { type: T }>['config'];
@@ -672,6 +692,9 @@ class NodeCheck {
       case 'sink.kafka':
         this.expression('key');
         this.expressionMap('headers');
+        break;
+      case 'sink.opensearch':
+        this.expression('id');
         break;
       default:
         break;

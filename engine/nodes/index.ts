@@ -7,4 +7,6 @@ import '../lake/sink.ts';
 import '../kafka/index.ts';
 import '../sinks/postgres/sink.ts';
 import '../sinks/clickhouse/sink.ts';
+// sink.opensearch
+import '../sinks/opensearch/sink.ts';
 export {};

@@ -23,12 +23,21 @@ function usesBroker(file: string, text: string): boolean {
   return /kafka/i.test(file) || /testing\/kafka(\.ts)?['"]/.test(text);
 }
 
+/** A file that starts an OpenSearch test node. */
+function usesOpenSearch(text: string): boolean {
+  return /startOpenSearch\(/.test(text);
+}
+
 export const suiteTools: readonly Tool[] = [
   { command: 'kcat', probe: ['-V'], debianPackage: 'kcat', neededFor: 'the Kafka tests (an independent reader and writer of topics)', needed: (_f, text) => /['"]kcat['"]|testing\/kcat(\.ts)?['"]/.test(text) },
   { command: 'java', probe: ['-version'], debianPackage: 'openjdk-17-jdk-headless', neededFor: 'the Kafka broker and the Iceberg Java reader', needed: (file, text) => usesBroker(file, text) || /compat\.test\.ts$/.test(file) },
   { command: 'javac', probe: ['-version'], debianPackage: 'openjdk-17-jdk-headless', neededFor: 'the Iceberg Java reader', needed: (file) => /compat\.test\.ts$/.test(file) },
   { command: 'mvn', probe: ['-v'], debianPackage: 'maven', neededFor: 'the Kafka broker jars and the Iceberg Java reader (from Maven Central)', needed: (file, text) => usesBroker(file, text) || /compat\.test\.ts$/.test(file) },
   { command: 'openssl', probe: ['version'], debianPackage: 'openssl', neededFor: 'the TLS certificates of the test broker', needed: (file, text) => usesBroker(file, text) || /['"]openssl['"]/.test(text) },
+  // sink.opensearch: the test node comes from Maven Central as a zip and runs on Java 17 (engine/sinks/opensearch/server.ts)
+  { command: 'mvn', probe: ['-v'], debianPackage: 'maven', neededFor: 'the OpenSearch test node (from Maven Central)', needed: (_f, text) => usesOpenSearch(text) },
+  { command: 'java', probe: ['-version'], debianPackage: 'openjdk-17-jdk-headless', neededFor: 'the OpenSearch test node', needed: (_f, text) => usesOpenSearch(text) },
+  { command: 'unzip', probe: ['-v'], debianPackage: 'unzip', neededFor: 'unpacking the OpenSearch test node', needed: (_f, text) => usesOpenSearch(text) },
 ];
 
 /** Is the command on PATH and runnable? */

@@ -33,6 +33,8 @@ const icons: Record<string, string> = {
   'sink.kafka': 'K',
   'sink.postgres': 'P',
   'sink.clickhouse': 'C',
+  // sink.opensearch
+  'sink.opensearch': 'O',
 };
 
 export function iconOf(type: string): string {
@@ -70,6 +72,9 @@ export function defaultConfig(type: NodeType): GraphNode['config'] {
       return { connection: '', table: '' };
     case 'sink.clickhouse':
       return { connection: '', table: '' };
+    // sink.opensearch
+    case 'sink.opensearch':
+      return { connection: '', index: '' };
   }
 }
 
@@ -120,6 +125,9 @@ export function summarize(node: GraphNode): string {
     case 'sink.postgres':
     case 'sink.clickhouse':
       return `→ ${String(c.table ?? '') || '(no table)'} · ${String(c.connection ?? '') || '(no connection)'}`;
+    // sink.opensearch
+    case 'sink.opensearch':
+      return `→ ${String(c.index ?? '') || '(no index)'} · ${String(c.connection ?? '') || '(no connection)'}`;
   }
 }
 

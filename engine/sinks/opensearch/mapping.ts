@@ -1,0 +1,88 @@
+// Field types and documents for the OpenSearch sink (engine/sinks/README.md, "sink.opensearch"):
+//   string → text with a `keyword` sub-field (ignore_above 256), as OpenSearch's own dynamic mapping does,
+//   whole number → long, other number → double (a field that sees both in one commit is double),
+//   boolean → boolean, timestamp → date (ISO 8601 with milliseconds), bytes → binary (base64),
+//   object → object (its sub-fields mapped dynamically), array → the type of its first non-null element,
+//   only nulls → not mapped until a value comes.
+// Document ids: windowed rows by their upsert key (window bounds' start plus group keys), appends by the
+// sink's `id` expression or, without one, by pipeline, node, checkpoint and position, so a commit that is
+// repeated after a crash overwrites the same documents.
+import { createHash } from 'node:crypto';
+import type { Row } from '../../runtime/types.ts';
+
+export type FieldMapping = Record<string, unknown>;
+
+const textMapping: FieldMapping = { type: 'text', fields: { keyword: { type: 'keyword', ignore_above: 256 } } };
+const dateMapping: FieldMapping = { type: 'date', format: 'strict_date_optional_time||epoch_millis' };
+
+/** The mapping of one value, or null for null (nothing to map yet). */
+export function mappingOf(value: unknown): FieldMapping | null {
+  if (value === null || value === undefined) return null;
+  if (typeof value === 'string') return textMapping;
+  if (typeof value === 'number') return { type: Number.isInteger(value) ? 'long' : 'double' };
+  if (typeof value === 'bigint') return { type: 'long' };
+  if (typeof value === 'boolean') return { type: 'boolean' };
+  if (value instanceof Date) return dateMapping;
+  if (value instanceof Uint8Array) return { type: 'binary' };
+  if (Array.isArray(value)) {
+    for (const item of value) {
+      const m = mappingOf(item);
+      if (m) return m;
+    }
+    return null;
+  }
+  if (typeof value === 'object') return { type: 'object' };
+  return null;
+}
+
+/** Top-level field → mapping for these rows, first-seen order; long widened to double. */
+export function inferMappings(rows: readonly Row[]): Map<string, FieldMapping> {
+  const out = new Map<string, FieldMapping>();
+  for (const row of rows) {
+    for (const [name, value] of Object.entries(row)) {
+      const m = mappingOf(value);
+      if (!m) continue;
+      const had = out.get(name);
+      if (!had || (had.type === 'long' && m.type === 'double')) out.set(name, m);
+    }
+  }
+  return out;
+}
+
+/**
+ * JSON.stringify replacer. It reads the holder's own value, because a Buffer's toJSON runs before the
+ * replacer sees it ({type: 'Buffer', data: [...]}) and bytes must be base64 for a `binary` field.
+ */
+function jsonValue(this: unknown, key: string, value: unknown): unknown {
+  const original = (this as Record<string, unknown>)[key];
+  if (original instanceof Uint8Array) return Buffer.from(original.buffer, original.byteOffset, original.byteLength).toString('base64');
+  if (typeof value === 'bigint') return Number.isSafeInteger(Number(value)) ? Number(value) : value.toString();
+  return value;
+}
+
+/** The JSON source of a row (Dates as ISO 8601 through toJSON, bytes as base64, big integers exact). */
+export function documentJson(row: Row): string {
+  return JSON.stringify(row, jsonValue);
+}
+
+/** OpenSearch keeps ids up to 512 bytes; longer ones are replaced by a hash of the text. */
+function fitId(text: string): string {
+  return Buffer.byteLength(text) <= 512 ? text : `sha256:${createHash('sha256').update(text).digest('hex')}`;
+}
+
+/** The document id of a keyed row: its key values as a JSON array (timestamps as ISO 8601). */
+export function keyId(row: Row, key: readonly string[]): string {
+  return fitId(JSON.stringify(key.map((k) => row[k] ?? null), jsonValue));
+}
+
+/** The document id an `id` expression gave, or null when it gave nothing usable. */
+export function expressionId(value: unknown): string | null {
+  if (value === null || value === undefined) return null;
+  const text = value instanceof Date ? value.toISOString() : typeof value === 'object' ? JSON.stringify(value, jsonValue) : String(value);
+  return text === '' ? null : fitId(text);
+}
+
+/** The id of an append without an `id` expression: stable for a checkpoint's staged rows. */
+export function positionId(pipeline: string, node: string, checkpoint: number, position: number): string {
+  return fitId(`${pipeline}/${node}/${checkpoint}/${position}`);
+}

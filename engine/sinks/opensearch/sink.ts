@@ -1,0 +1,415 @@
+// `sink.opensearch`: an OpenSearch index through the `_bulk` API, on the runtime's two-phase checkpoint
+// protocol (engine/runtime/README.md). OpenSearch has no transactions; exactly-once comes from document ids
+// that are the same every time a checkpoint is committed, plus a commit log:
+//
+// - prepare(N): the rows since the last barrier are staged in a file (staging.ts) and named in chk-N.json.
+// - commit(N): read this pipeline and node's document in the `streamlake_commits` index (a realtime GET);
+//   at or above N nothing is done. Otherwise: create the index with a mapping from the rows, or add the
+//   new fields with a put-mapping; send the rows as `index` actions with their ids and the retracted keys
+//   as `delete` actions in the same `_bulk`; then write N to the commit log. A crash between the bulk and
+//   the log (fault point `opensearch.before-commit-log`) repeats the bulk, which overwrites the same
+//   documents instead of adding copies.
+// - ids: windowed rows by their upsert key, appends by the `id` expression or by pipeline/node/checkpoint/
+//   position of the staged row (the same rows in the same order every time the checkpoint is committed).
+// - a document OpenSearch refuses (mapper_parsing_exception, …) goes to the error port with OpenSearch's
+//   reason; the others are committed. Items refused with 429/5xx are sent again after a backoff.
+// - connection errors, 429 and 5xx are retried with backoff; then the run fails with
+//   ENG_OPENSEARCH_UNAVAILABLE and the rows stay in the checkpoint for the next run.
+import { EngineError } from '../../errors.ts';
+import { compileExpression, type CompiledExpression } from '../../expr/expression.ts';
+import type { NodeSpec, OpenSearchSinkConfig } from '../../format/pipeline.ts';
+import { registerNode } from '../../nodes/registry.ts';
+import { faultPoint } from '../../runtime/faults.ts';
+import type { Batch, CheckpointInfo, DeadLetter, NodeContext, Row, SinkInstance, SinkSummary } from '../../runtime/types.ts';
+import { sinkStats, type SinkStats } from '../metrics.ts';
+import { mergeSegments, type Segment } from '../pending.ts';
+import { pendingRefs, Staging, type StagedRef } from '../staging.ts';
+import { describeError, isTransientOpenSearch, openSearchClient, osRequest, reasonOf, statusOf, type Client } from './client.ts';
+import { openSearchConnectionFor, type OpenSearchConnection } from './connections.ts';
+import { documentJson, expressionId, inferMappings, keyId, positionId, type FieldMapping } from './mapping.ts';
+
+const PENDING_FORMAT = 'streamlake.opensearch-pending';
+export const COMMITS_INDEX = 'streamlake_commits';
+const MAX_KEPT_REJECTED = 10_000;
+const BASE_BACKOFF_MS = 200;
+/** One `_bulk` request carries at most this many actions or about this many bytes (servers take 100 MB). */
+const CHUNK_ACTIONS = 5000;
+const CHUNK_BYTES = 8 * 1024 * 1024;
+/** Bulk requests of one commit in flight at once. */
+const IN_FLIGHT = 2;
+
+export interface OpenSearchSinkOptions {
+  connection?: OpenSearchConnection;
+}
+
+/** One action of a commit's bulk: a row to index under an id, or an id to delete. */
+interface Action {
+  id: string;
+  row?: Row;
+}
+
+interface BulkItemResult {
+  _id?: string;
+  status: number;
+  result?: string;
+  error?: unknown;
+}
+
+interface BulkReply {
+  errors: boolean;
+  items: Record<string, BulkItemResult>[];
+}
+
+export class OpenSearchSink implements SinkInstance {
+  private buffer: Row[] = [];
+  private upsertKey: string[] | undefined;
+  private retracts: { position: number; keys: Row[] }[] = [];
+  private segments: StagedRef[] = [];
+  private readonly staging: Staging;
+  private dead: DeadLetter[] = [];
+  private client: Client | null = null;
+  /** Top-level fields the index is known to map (filled from the server, then kept). */
+  private mapped: Set<string> | null = null;
+  private readonly idExpr: CompiledExpression | undefined;
+  private readonly maxRetries: number;
+  private readonly counters: SinkStats;
+  private readonly refresh: string;
+  private connection: OpenSearchConnection | undefined;
+  /** Rows without an upsert key arrived (a window's first emission looks like that). */
+  private unkeyedSeen = false;
+  /** The commit-log index is known to exist (checked once per client). */
+  private commitLogReady = false;
+  private stats = { rows: 0, batches: 0, retries: 0, rejected: 0, deleted: 0, commitMs: 0 };
+
+  constructor(private readonly config: OpenSearchSinkConfig, private readonly ctx: NodeContext, private readonly options: OpenSearchSinkOptions = {}) {
+    this.maxRetries = config.retries ?? 5;
+    this.connection = options.connection;
+    this.refresh = config.refresh ?? 'false';
+    if (config.key && config.key.length > 0) this.upsertKey = [...config.key];
+    this.idExpr = config.id ? compileExpression(config.id) : undefined;
+    this.counters = sinkStats(ctx.pipelineName, ctx.nodeId, 'opensearch');
+    this.staging = new Staging(ctx.homeDir, ctx.pipelineName, ctx.nodeId);
+  }
+
+  async write(batch: Batch): Promise<void> {
+    if (batch.upsertKey && !this.upsertKey && this.unkeyedSeen) {
+      this.ctx.log('warn', `sink "${this.ctx.nodeId}": rows now arrive keyed by ${batch.upsertKey.join(', ')} (a window's update) after rows without a key were indexed under positional ids; set the sink's "key" to ${JSON.stringify(batch.upsertKey)} so a window's first emission and its updates land on one document`);
+    }
+    if (!batch.upsertKey && batch.rows.length > 0) this.unkeyedSeen = true;
+    if (batch.upsertKey) {
+      if (this.upsertKey && this.upsertKey.join('\0') !== batch.upsertKey.join('\0')) {
+        this.ctx.log('warn', `sink "${this.ctx.nodeId}": rows keyed by ${batch.upsertKey.join(', ')} but the sink's key is ${this.upsertKey.join(', ')}; using the sink's`);
+      }
+      this.upsertKey ??= [...batch.upsertKey];
+    }
+    if (batch.retract && batch.retract.length > 0) this.retracts.push({ position: this.buffer.length, keys: [...batch.retract] });
+    for (const row of batch.rows) this.buffer.push(row);
+  }
+
+  async prepare(info: CheckpointInfo): Promise<{ format: string; segments: StagedRef[] }> {
+    await this.staging.sweep(this.segments);
+    if (this.buffer.length > 0 || this.retracts.length > 0) {
+      this.segments.push(await this.staging.write({ id: info.id, rows: this.buffer, retracts: this.retracts, ...(this.upsertKey ? { upsertKey: this.upsertKey } : {}) }));
+      this.buffer = [];
+      this.retracts = [];
+    }
+    return { format: PENDING_FORMAT, segments: this.segments.slice() };
+  }
+
+  async commit(info: CheckpointInfo, pending: unknown): Promise<void> {
+    const refs = pendingRefs(pending, PENDING_FORMAT, this.ctx.nodeId).filter((s) => s.id <= info.id);
+    if (refs.length === 0) return;
+    // Already in the index (a restore repeating the last commit): its staging files are gone, nothing to read.
+    const committed = await this.lastCommittedId();
+    if (committed !== null && committed >= info.id) {
+      this.segments = this.segments.filter((s) => s.id > info.id);
+      await this.staging.remove(refs);
+      return;
+    }
+    const segments = await this.staging.read(refs, this.ctx.nodeId);
+    const started = this.ctx.clock.now();
+    const rejected = await this.withRetry(`commit checkpoint ${info.id}`, () => this.commitOnce(info.id, segments));
+    const ms = this.ctx.clock.now() - started;
+    this.stats.commitMs += ms;
+    this.counters.observeCommit(ms);
+    this.segments = this.segments.filter((s) => s.id > info.id);
+    await this.staging.remove(refs);
+    if (rejected.length > 0) {
+      this.stats.rejected += rejected.length;
+      this.counters.rejected += rejected.length;
+      this.ctx.metrics.addError(rejected.length);
+      this.dead.push(...rejected);
+      if (this.dead.length > MAX_KEPT_REJECTED) this.dead = this.dead.slice(-MAX_KEPT_REJECTED);
+    }
+  }
+
+  async lastCommittedId(): Promise<number | null> {
+    return this.withRetry('read its last commit', async () => this.readLastCommitted(this.connect()));
+  }
+
+  rejected(): DeadLetter[] {
+    const out = this.dead;
+    this.dead = [];
+    return out;
+  }
+
+  async close(): Promise<SinkSummary> {
+    if (this.buffer.length > 0) this.ctx.log('warn', `sink "${this.ctx.nodeId}": ${this.buffer.length} rows arrived after the last checkpoint and were not committed; a restart replays them`);
+    const client = this.client;
+    this.client = null;
+    await client?.close().catch(() => undefined);
+    return { ...this.stats };
+  }
+
+  private commitDocId(): string {
+    return encodeURIComponent(`${this.ctx.pipelineName}/${this.ctx.nodeId}`);
+  }
+
+  private async commitOnce(id: number, segments: readonly Segment[]): Promise<DeadLetter[]> {
+    const client = this.connect();
+    const last = await this.readLastCommitted(client);
+    if (last !== null && last >= id) return [];
+    const rejected: DeadLetter[] = [];
+    const { actions, rows } = this.actionsOf(segments, rejected);
+    let written = 0;
+    let deleted = 0;
+    if (actions.length > 0) {
+      await this.ensureIndex(client, rows);
+      const outcome = await this.bulk(client, actions, rejected);
+      written = outcome.indexed;
+      deleted = outcome.deleted;
+    }
+    // crash tests die here: the documents landed, the log entry did not (STREAMLAKE_FAULT=opensearch.before-commit-log)
+    faultPoint('opensearch.before-commit-log');
+    await this.ensureCommitLog(client);
+    await osRequest(client, 'PUT', `/${COMMITS_INDEX}/_doc/${this.commitDocId()}`, {
+      body: { pipeline: this.ctx.pipelineName, node: this.ctx.nodeId, checkpoint_id: id, index: this.config.index, rows: written, deleted, committed_at: new Date(this.ctx.clock.now()).toISOString() },
+    });
+    this.stats.rows += written;
+    this.stats.deleted += deleted;
+    this.stats.batches += 1;
+    this.counters.rows += written;
+    this.counters.batches += 1;
+    return rejected;
+  }
+
+  /** The bulk actions of these segments (rows with ids, retracted keys as deletes); rows without an id are refused. */
+  private actionsOf(segments: readonly Segment[], rejected: DeadLetter[]): { actions: Action[]; rows: Row[] } {
+    const at = new Date(this.ctx.clock.now());
+    const keyed = segments.some((s) => s.upsertKey) || this.upsertKey !== undefined;
+    if (keyed) {
+      const merged = mergeSegments(this.upsertKey ? segments.map((s) => ({ ...s, upsertKey: this.upsertKey })) : segments);
+      const key = merged.upsertKey ?? [];
+      const rows = merged.rows.filter((row) => {
+        const absent = key.filter((k) => !(k in row));
+        if (absent.length === 0) return true;
+        rejected.push({ reason: `the row has no ${absent.join(', ')}, part of the sink's key (${key.join(', ')}) that makes its document id`, node: this.ctx.nodeId, port: 'error', payload: row, at });
+        return false;
+      });
+      return { actions: [...merged.retract.map((k) => ({ id: keyId(k, key) })), ...rows.map((row) => ({ id: keyId(row, key), row }))], rows };
+    }
+    const actions: Action[] = [];
+    const rows: Row[] = [];
+    for (const s of segments) {
+      s.rows.forEach((row, i) => {
+        let id: string | null;
+        if (!this.idExpr) id = positionId(this.ctx.pipelineName, this.ctx.nodeId, s.id, i);
+        else {
+          try {
+            id = expressionId(this.idExpr.evaluate(row));
+          } catch (error) {
+            rejected.push({ reason: `the document id expression "${this.config.id}" failed: ${(error as Error).message}`, node: this.ctx.nodeId, port: 'error', payload: row, at });
+            return;
+          }
+          if (id === null) {
+            rejected.push({ reason: `the document id expression "${this.config.id}" gave no value (null or empty) for this row`, node: this.ctx.nodeId, port: 'error', payload: row, at });
+            return;
+          }
+        }
+        actions.push({ id, row });
+        rows.push(row);
+      });
+    }
+    return { actions, rows };
+  }
+
+  /**
+   * Sends the actions in chunks (IN_FLIGHT at a time). Items refused for their content become dead letters;
+   * items refused with 429/5xx are sent again after a backoff, `retries` times.
+   */
+  private async bulk(client: Client, actions: readonly Action[], rejected: DeadLetter[]): Promise<{ indexed: number; deleted: number }> {
+    let indexed = 0;
+    let deleted = 0;
+    let todo = actions;
+    const at = new Date(this.ctx.clock.now());
+    for (let attempt = 0; ; attempt++) {
+      const again: Action[] = [];
+      let lastReason = '';
+      // bodies are built as workers need them: a commit of a million rows never holds them all as text
+      const chunks = chunk(todo, this.config.index);
+      const worker = async (): Promise<void> => {
+        for (let c = chunks.next(); !c.done; c = chunks.next()) {
+          const { actions: sent, body } = c.value;
+          const reply = await osRequest<BulkReply>(client, 'POST', '/_bulk', { ndjson: body, query: { refresh: this.refresh } });
+          reply.body.items.forEach((item, i) => {
+            const action = sent[i] as Action;
+            const result = item.index ?? item.delete ?? Object.values(item)[0];
+            if (!result) return;
+            if (!result.error) {
+              if (action.row) indexed++;
+              else deleted++; // a key that was never written answers 404 not_found: gone either way
+              return;
+            }
+            const reason = reasonOf(result.error);
+            if (result.status === 429 || result.status >= 500) {
+              again.push(action);
+              lastReason = `HTTP ${result.status}: ${reason}`;
+            } else if (action.row && (result.status === 400 || result.status === 409)) {
+              rejected.push({ reason: `OpenSearch refused the document for ${this.config.index}: ${reason}`, node: this.ctx.nodeId, port: 'error', payload: action.row, at });
+            } else {
+              throw new EngineError('ENG_OPENSEARCH_WRITE', `sink "${this.ctx.nodeId}": OpenSearch refused to ${action.row ? 'index' : 'delete'} document ${action.id} in ${this.config.index} (HTTP ${result.status}): ${reason}`, { node: this.ctx.nodeId, status: result.status });
+            }
+          });
+        }
+      };
+      await Promise.all(Array.from({ length: IN_FLIGHT }, worker));
+      if (again.length === 0) return { indexed, deleted };
+      if (attempt >= this.maxRetries || this.ctx.signal.aborted) {
+        throw new EngineError('ENG_OPENSEARCH_UNAVAILABLE', `sink "${this.ctx.nodeId}": OpenSearch still refused ${again.length} documents after ${attempt + 1} attempts (${lastReason}). Nothing of this checkpoint is lost: it is written when the pipeline runs again.`, { node: this.ctx.nodeId });
+      }
+      await this.backoff(attempt, `${again.length} documents were refused for now (${lastReason})`);
+      todo = again;
+    }
+  }
+
+  /** Creates the index with a mapping from the rows, or adds the fields it does not map yet. */
+  private async ensureIndex(client: Client, rows: readonly Row[]): Promise<void> {
+    const inferred = inferMappings(rows);
+    if (this.mapped && [...inferred.keys()].every((f) => this.mapped?.has(f))) return;
+    const index = encodeURIComponent(this.config.index);
+    const current = await osRequest<Record<string, { mappings?: { properties?: Record<string, unknown> } }>>(client, 'GET', `/${index}/_mapping`, { ignore: [404] });
+    if (current.status === 404) {
+      const created = await osRequest<{ error?: unknown }>(client, 'PUT', `/${index}`, { body: { mappings: { properties: Object.fromEntries(inferred) } }, ignore: [400] });
+      if (created.status === 200) {
+        this.ctx.log('info', `sink "${this.ctx.nodeId}": created OpenSearch index ${this.config.index} with ${inferred.size} mapped fields`);
+        this.mapped = new Set(inferred.keys());
+        return;
+      }
+      const text = reasonOf(created.body.error);
+      // another writer created it first: fall through to add what is missing
+      if (!/resource_already_exists_exception/.test(text)) throw new EngineError('ENG_OPENSEARCH_WRITE', `sink "${this.ctx.nodeId}": OpenSearch would not create index ${this.config.index}: ${text}`, { node: this.ctx.nodeId });
+      return this.ensureIndex(client, rows);
+    }
+    const have = new Set<string>();
+    for (const entry of Object.values(current.body)) for (const name of Object.keys(entry.mappings?.properties ?? {})) have.add(name);
+    const missing: [string, FieldMapping][] = [...inferred].filter(([name]) => !have.has(name));
+    if (missing.length > 0) {
+      await osRequest(client, 'PUT', `/${index}/_mapping`, { body: { properties: Object.fromEntries(missing) } });
+      this.ctx.log('info', `sink "${this.ctx.nodeId}": added ${missing.map(([name, m]) => `${name} (${String(m.type)})`).join(', ')} to the mapping of ${this.config.index}`);
+      for (const [name] of missing) have.add(name);
+    }
+    this.mapped = have;
+  }
+
+  private async ensureCommitLog(client: Client): Promise<void> {
+    if (this.commitLogReady) return;
+    const exists = await osRequest(client, 'HEAD', `/${COMMITS_INDEX}`, { ignore: [404] });
+    if (exists.status === 200) {
+      this.commitLogReady = true;
+      return;
+    }
+    await osRequest(client, 'PUT', `/${COMMITS_INDEX}`, {
+      body: {
+        settings: { number_of_shards: 1, 'auto_expand_replicas': '0-1' },
+        mappings: { dynamic: false, properties: { pipeline: { type: 'keyword' }, node: { type: 'keyword' }, checkpoint_id: { type: 'long' }, index: { type: 'keyword' }, rows: { type: 'long' }, deleted: { type: 'long' }, committed_at: { type: 'date' } } },
+      },
+      ignore: [400],
+    });
+    this.commitLogReady = true;
+  }
+
+  private async readLastCommitted(client: Client): Promise<number | null> {
+    // GET by id is realtime: it sees the entry written by the last commit without a refresh
+    const reply = await osRequest<{ found?: boolean; _source?: { checkpoint_id?: unknown } }>(client, 'GET', `/${COMMITS_INDEX}/_doc/${this.commitDocId()}`, { ignore: [404] });
+    if (reply.status === 404 || !reply.body.found) return null;
+    const id = reply.body._source?.checkpoint_id;
+    if (typeof id !== 'number' || !Number.isInteger(id)) {
+      throw new EngineError('ENG_OPENSEARCH_WRITE', `sink "${this.ctx.nodeId}": the commit log entry ${COMMITS_INDEX}/${decodeURIComponent(this.commitDocId())} has no whole checkpoint_id (${JSON.stringify(id)})`, { node: this.ctx.nodeId });
+    }
+    return id;
+  }
+
+  private connect(): Client {
+    if (this.client) return this.client;
+    this.client = openSearchClient(this.connection ?? this.fail());
+    return this.client;
+  }
+
+  private fail(): never {
+    throw new EngineError('ENG_OPENSEARCH_CONNECTION_UNKNOWN', `sink "${this.ctx.nodeId}": connection "${this.config.connection}" was not loaded`);
+  }
+
+  private async backoff(n: number, why: string): Promise<void> {
+    this.stats.retries += 1;
+    this.counters.retries += 1;
+    const wait = BASE_BACKOFF_MS * 2 ** n;
+    const line = `sink "${this.ctx.nodeId}": ${why}; retry ${n + 1} of ${this.maxRetries} in ${wait} ms`;
+    this.ctx.log('warn', line);
+    this.ctx.report?.(line);
+    await this.ctx.timers.sleep(wait, this.ctx.signal);
+  }
+
+  private async withRetry<T>(what: string, attempt: () => Promise<T>): Promise<T> {
+    this.connection ??= (await openSearchConnectionFor(this.config.connection, this.ctx.homeDir));
+    for (let n = 0; ; n++) {
+      try {
+        const result = await attempt();
+        if (n > 0) this.ctx.report?.(null);
+        return result;
+      } catch (error) {
+        if (error instanceof EngineError) throw error;
+        if (!isTransientOpenSearch(error)) {
+          throw new EngineError('ENG_OPENSEARCH_WRITE', `sink "${this.ctx.nodeId}" could not ${what} in ${this.config.index}: ${describeError(error)}`, { node: this.ctx.nodeId, status: statusOf(error) }, { cause: error });
+        }
+        if (n >= this.maxRetries || this.ctx.signal.aborted) {
+          throw new EngineError('ENG_OPENSEARCH_UNAVAILABLE', `sink "${this.ctx.nodeId}" could not ${what}: OpenSearch did not answer after ${n + 1} attempts (${describeError(error)}). Nothing of this checkpoint is lost: it is written when the pipeline runs again.`, { node: this.ctx.nodeId }, { cause: error });
+        }
+        // a fresh client: the old one's pool may hold the dead connection
+        const old = this.client;
+        this.client = null;
+        this.mapped = null;
+        this.commitLogReady = false;
+        await old?.close().catch(() => undefined);
+        await this.backoff(n, `could not ${what} (${describeError(error)})`);
+      }
+    }
+  }
+}
+
+/** Bulk bodies of at most CHUNK_ACTIONS actions / about CHUNK_BYTES each, one at a time. */
+function* chunk(actions: readonly Action[], index: string): Generator<{ actions: Action[]; body: string }> {
+  const target = `"_index":${JSON.stringify(index)}`;
+  let current: Action[] = [];
+  let parts: string[] = [];
+  let bytes = 0;
+  for (const action of actions) {
+    const line = action.row
+      ? `{"index":{${target},"_id":${JSON.stringify(action.id)}}}\n${documentJson(action.row)}\n`
+      : `{"delete":{${target},"_id":${JSON.stringify(action.id)}}}\n`;
+    current.push(action);
+    parts.push(line);
+    bytes += line.length;
+    if (current.length >= CHUNK_ACTIONS || bytes >= CHUNK_BYTES) {
+      yield { actions: current, body: parts.join('') };
+      current = [];
+      parts = [];
+      bytes = 0;
+    }
+  }
+  if (current.length > 0) yield { actions: current, body: parts.join('') };
+}
+
+registerNode('sink.opensearch', {
+  kind: 'sink',
+  create: (spec: Extract<NodeSpec, { type: 'sink.opensearch' }>, ctx) => new OpenSearchSink(spec.config, ctx),
+});
