@@ -62,10 +62,12 @@ async function measure(ctx: BenchContext, windowed: boolean): Promise<BenchResul
     const home = join(ctx.workDir, 'home');
     await new ClickHouseConnectionStore(home).save({ name: 'bench', url: server.url, user: server.user, password: server.password });
     const rss = ctx.trackRss();
+    const cpu = process.cpuUsage();
     const started = monotonicMs();
     const run = createRun(doc(file, windowed), { lakeDir: join(ctx.workDir, 'lake'), homeDir: home, checkpointDir: join(ctx.workDir, 'chk') });
     const summary = await run.start();
     const seconds = (monotonicMs() - started) / 1000;
+    const used = process.cpuUsage(cpu);
     const peakRssMb = rss.stop();
     if (summary.status !== 'finished') throw new Error(`the run ${summary.status}: ${summary.error?.message ?? ''}`);
     const sink = summary.sinks.out ?? { rows: 0 };
@@ -79,6 +81,7 @@ async function measure(ctx: BenchContext, windowed: boolean): Promise<BenchResul
       references: [{ name: 'clickhouse-client INSERT … FORMAT JSONEachRow < the same file', eventsPerSecond: clientRate }],
       targets: { eventsPerSecond: clientRate * 0.5 },
       notes: [
+        `CPU of this process ${((used.user + used.system) / Math.max(1, summary.eventsIn)).toFixed(2)} µs per event (${((used.user + used.system) / 1e6).toFixed(2)} s)`,
         `${String(sink.rows)} rows committed in ${String(sink.batches ?? '?')} inserts (${summary.checkpoints} checkpoints), ${((sink.commitMs as number | undefined) ?? 0) / 1000} s in commits`,
         `ratio to clickhouse-client: ${(eventsPerSecond / clientRate).toFixed(2)}x`,
       ],

@@ -80,10 +80,12 @@ async function measure(ctx: BenchContext, windowed: boolean): Promise<BenchResul
     const home = join(ctx.workDir, 'home');
     await new PostgresConnectionStore(home).save({ name: 'bench', host: server.host, port: server.port, database: server.database, user: server.user, password: server.password });
     const rss = ctx.trackRss();
+    const cpu = process.cpuUsage();
     const started = monotonicMs();
     const run = createRun(doc(file, windowed), { lakeDir: join(ctx.workDir, 'lake'), homeDir: home, checkpointDir: join(ctx.workDir, 'chk'), onEvent: (e) => { if (e.type === 'checkpoint') ctx.log(`checkpoint ${e.checkpointId}: ${Math.round(e.durationMs)} ms`); } });
     const summary = await run.start();
     const seconds = (monotonicMs() - started) / 1000;
+    const used = process.cpuUsage(cpu);
     const peakRssMb = rss.stop();
     if (summary.status !== 'finished') throw new Error(`the run ${summary.status}: ${summary.error?.message ?? ''}`);
     const sink = summary.sinks.out ?? { rows: 0 };
@@ -98,6 +100,7 @@ async function measure(ctx: BenchContext, windowed: boolean): Promise<BenchResul
       references: [{ name: 'psql \\copy of the same events (COPY text, server bulk path)', eventsPerSecond: copyRate, seconds: reference.seconds }],
       targets: { eventsPerSecond: copyRate * 0.5 },
       notes: [
+        `CPU of this process ${((used.user + used.system) / Math.max(1, summary.eventsIn)).toFixed(2)} µs per event (${((used.user + used.system) / 1e6).toFixed(2)} s)`,
         `${String(sink.rows)} rows committed in ${String(sink.batches ?? '?')} transactions (${summary.checkpoints} checkpoints), ${((sink.commitMs as number | undefined) ?? 0) / 1000} s in commits`,
         `ratio to psql \\copy: ${(eventsPerSecond / copyRate).toFixed(2)}x`,
       ],

@@ -2,7 +2,9 @@
 // (engine/runtime/README.md). ClickHouse has no multi-statement transactions, so exactly-once comes from
 // idempotent writes plus a commit log:
 //
-// - prepare(N): the rows since the last barrier become a pending segment stored in chk-N.json.
+// - write(): rows go to the staging file of the coming checkpoint as they arrive (staging.ts append);
+//   appends are turned into TabSeparated text right away (encoder.ts), windowed rows kept in memory.
+// - prepare(N): the staging file is made durable; chk-N.json names it as the pending segment.
 // - commit(N): read max(checkpoint_id) of this pipeline and node in `streamlake_commits` (a MergeTree log);
 //   at or above N nothing is done. Otherwise the rows go in ONE insert (one block: max_insert_block_size
 //   is raised above the row count, so the block lands whole or not at all), then the log row is inserted.
@@ -29,6 +31,7 @@ import { mergeSegments, type Segment } from '../pending.ts';
 import { pendingRefs, Staging, type StagedRef } from '../staging.ts';
 import { clickhouseConnectionFor, type ClickHouseConnection } from './connections.ts';
 import { clickhouse, clickhouseJson, ClickHouseError, isTransientClickHouse, type ClickHouseEndpoint } from './http.ts';
+import { TsvEncoder } from './encoder.ts';
 import { inferColumns, jsonEachRow, quoteIdent, quoteString } from './sql.ts';
 
 const PENDING_FORMAT = 'streamlake.clickhouse-pending';
@@ -46,9 +49,13 @@ export interface ClickHouseSinkOptions {
 }
 
 export class ClickHouseSink implements SinkInstance {
-  private buffer: Row[] = [];
+  /** Rows of this interval kept for the commit (windowed output only; null: read the staging file). */
+  private held: Row[] | null = null;
   private upsertKey: string[] | undefined;
   private retracts: { position: number; keys: Row[] }[] = [];
+  /** TSV of this interval's appends; by checkpoint id once staged. */
+  private encoder = new TsvEncoder();
+  private readonly encoded = new Map<number, TsvEncoder>();
   /** Staged and not committed yet (what the next prepare returns again). */
   private segments: StagedRef[] = [];
   private readonly staging: Staging;
@@ -72,17 +79,30 @@ export class ClickHouseSink implements SinkInstance {
       }
       this.upsertKey ??= [...batch.upsertKey];
     }
-    if (batch.retract && batch.retract.length > 0) this.retracts.push({ position: this.buffer.length, keys: [...batch.retract] });
-    for (const row of batch.rows) this.buffer.push(row);
+    const first = this.staging.appended === 0 && this.retracts.length === 0;
+    if (first && this.upsertKey) this.held = [];
+    const retract = batch.retract && batch.retract.length > 0 ? [{ position: this.staging.appended, keys: [...batch.retract] }] : [];
+    await this.staging.append({ rows: batch.rows, retracts: retract, ...(this.upsertKey ? { upsertKey: this.upsertKey } : {}) });
+    this.retracts.push(...retract);
+    if (this.upsertKey || this.retracts.length > 0) {
+      this.encoder.spoil();
+      if (this.held) for (const row of batch.rows) this.held.push(row);
+    } else {
+      this.encoder.add(batch.rows);
+    }
   }
 
   async prepare(info: CheckpointInfo): Promise<{ format: string; segments: StagedRef[] }> {
     await this.staging.sweep(this.segments);
-    if (this.buffer.length > 0 || this.retracts.length > 0) {
-      this.segments.push(await this.staging.write({ id: info.id, rows: this.buffer, retracts: this.retracts, ...(this.upsertKey ? { upsertKey: this.upsertKey } : {}) }));
-      this.buffer = [];
-      this.retracts = [];
+    const hold = this.held ? { id: info.id, rows: this.held, retracts: this.retracts, ...(this.upsertKey ? { upsertKey: this.upsertKey } : {}) } : undefined;
+    const ref = await this.staging.seal(info.id, hold);
+    if (ref) {
+      this.segments.push(ref);
+      if (!this.encoder.spoiled && this.encoder.rows === ref.rows && this.encoder.rows > 0) this.encoded.set(info.id, this.encoder);
     }
+    this.held = null;
+    this.retracts = [];
+    this.encoder = new TsvEncoder();
     return { format: PENDING_FORMAT, segments: this.segments.slice() };
   }
 
@@ -92,17 +112,19 @@ export class ClickHouseSink implements SinkInstance {
     // Already in the target (a restore repeating the last commit): its staging files are gone, nothing to read.
     const committed = await this.lastCommittedId();
     if (committed !== null && committed >= info.id) {
-      this.segments = this.segments.filter((s) => s.id > info.id);
+      this.forget(info.id);
       await this.staging.remove(refs);
       return;
     }
-    const segments = await this.staging.read(refs, this.ctx.nodeId);
+    // one append-only segment staged by this process: its TSV is ready; otherwise the staged rows
+    const encoded = refs.length === 1 ? this.encoded.get(refs[0]?.id ?? -1) : undefined;
+    const load = (): Promise<Segment[]> => this.staging.read(refs, this.ctx.nodeId);
     const started = this.ctx.clock.now();
-    const rejected = await this.withRetry(`commit checkpoint ${info.id}`, () => this.commitOnce(info.id, segments));
+    const rejected = await this.withRetry(`commit checkpoint ${info.id}`, () => this.commitOnce(info.id, load, encoded));
     const ms = this.ctx.clock.now() - started;
     this.stats.commitMs += ms;
     this.counters.observeCommit(ms);
-    this.segments = this.segments.filter((s) => s.id > info.id);
+    this.forget(info.id);
     await this.staging.remove(refs);
     if (rejected.length > 0) {
       this.stats.rejected += rejected.length;
@@ -111,6 +133,12 @@ export class ClickHouseSink implements SinkInstance {
       this.dead.push(...rejected);
       if (this.dead.length > MAX_KEPT_REJECTED) this.dead = this.dead.slice(-MAX_KEPT_REJECTED);
     }
+  }
+
+  /** Segments up to this id are in the target. */
+  private forget(id: number): void {
+    this.segments = this.segments.filter((s) => s.id > id);
+    for (const staged of this.encoded.keys()) if (staged <= id) this.encoded.delete(staged);
   }
 
   async lastCommittedId(): Promise<number | null> {
@@ -124,7 +152,9 @@ export class ClickHouseSink implements SinkInstance {
   }
 
   async close(): Promise<SinkSummary> {
-    if (this.buffer.length > 0) this.ctx.log('warn', `sink "${this.ctx.nodeId}": ${this.buffer.length} rows arrived after the last checkpoint and were not committed; a restart replays them`);
+    const late = this.staging.appended;
+    if (late > 0) this.ctx.log('warn', `sink "${this.ctx.nodeId}": ${late} rows arrived after the last checkpoint and were not committed; a restart replays them`);
+    await this.staging.discard().catch(() => undefined);
     return { ...this.stats };
   }
 
@@ -132,34 +162,13 @@ export class ClickHouseSink implements SinkInstance {
     return `${this.ctx.pipelineName}/${this.ctx.nodeId}/${id}`;
   }
 
-  private async commitOnce(id: number, segments: readonly Segment[]): Promise<DeadLetter[]> {
+  private async commitOnce(id: number, load: () => Promise<Segment[]>, encoded: TsvEncoder | undefined): Promise<DeadLetter[]> {
     const ep = await this.connect();
     await this.ensureCommitLog(ep);
     const last = await this.readLastCommitted(ep);
     if (last !== null && last >= id) return [];
-    const merged = mergeSegments(segments);
     const rejected: DeadLetter[] = [];
-    let written = 0;
-    if (merged.rows.length > 0 || merged.retract.length > 0) {
-      const columns = await this.ensureTable(ep, [...merged.rows, ...merged.retract], merged.upsertKey);
-      const table = quoteIdent(this.config.table);
-      if (merged.upsertKey) {
-        const extra = { [VERSION_COLUMN]: id, [DELETED_COLUMN]: 0 };
-        const tombstones = jsonEachRow(merged.retract, columns, { [VERSION_COLUMN]: id, [DELETED_COLUMN]: 1 });
-        written = await this.insertScreened(ep, table, merged.rows, columns, extra, rejected, tombstones, merged.retract.length);
-        this.stats.tombstones += merged.retract.length;
-      } else {
-        const extra = { [BATCH_COLUMN]: this.batchId(id) };
-        const landed = await clickhouseJson<{ n: string }>(ep, `SELECT count() AS n FROM ${table} WHERE ${quoteIdent(BATCH_COLUMN)} = ${quoteString(this.batchId(id))}`);
-        if (Number(landed[0]?.n ?? 0) === 0) {
-          written = await this.insertScreened(ep, table, merged.rows, columns, extra, rejected);
-        } else {
-          // the block landed before a crash kept the log row from being written; rows refused then went out then
-          this.ctx.log('info', `sink "${this.ctx.nodeId}": checkpoint ${id}'s rows are already in ${this.config.table}; recording the commit only`);
-          written = Number(landed[0]?.n ?? 0);
-        }
-      }
-    }
+    const written = encoded ? await this.commitEncoded(ep, id, encoded, load, rejected) : await this.commitRows(ep, id, mergeSegments(await load()), rejected);
     // crash tests die here: the rows landed, the log row did not (STREAMLAKE_FAULT=clickhouse.before-commit-log)
     faultPoint('clickhouse.before-commit-log');
     const log = JSON.stringify({ pipeline: this.ctx.pipelineName, node: this.ctx.nodeId, checkpoint_id: id, table_name: this.config.table, row_count: written });
@@ -169,6 +178,59 @@ export class ClickHouseSink implements SinkInstance {
     this.counters.rows += written;
     this.counters.batches += 1;
     return rejected;
+  }
+
+  /**
+   * Appends from the TSV built while they arrived: the same table, batch check and one block as for the
+   * rows, sent as TabSeparated. A refused value, or a table whose columns are not the types the text was
+   * written for, sends the staged rows as JSONEachRow instead (finding the refused ones). Returns rows written.
+   */
+  private async commitEncoded(ep: ClickHouseEndpoint, id: number, encoded: TsvEncoder, load: () => Promise<Segment[]>, rejected: DeadLetter[]): Promise<number> {
+    const columns = await this.ensureTable(ep, encoded.types(), undefined);
+    const table = quoteIdent(this.config.table);
+    const landed = await this.landedRows(ep, table, id);
+    if (landed !== null) return landed;
+    const names = encoded.fits(columns);
+    if (names) {
+      try {
+        const list = [...names, BATCH_COLUMN].map(quoteIdent).join(', ');
+        await clickhouse(ep, `INSERT INTO ${table} (${list}) FORMAT TabSeparated`, { body: encoded.body(this.batchId(id)), settings: { max_insert_block_size: Math.max(encoded.rows + 1, 1_048_576) } });
+        return encoded.rows;
+      } catch (error) {
+        if (!isDataError(error)) throw error;
+      }
+    }
+    const { rows } = mergeSegments(await load());
+    return this.insertScreened(ep, table, rows, columns, { [BATCH_COLUMN]: this.batchId(id) }, rejected);
+  }
+
+  /** Rows of this checkpoint's batch already in the table (a crash before the log row), or null. */
+  private async landedRows(ep: ClickHouseEndpoint, table: string, id: number): Promise<number | null> {
+    const landed = await clickhouseJson<{ n: string }>(ep, `SELECT count() AS n FROM ${table} WHERE ${quoteIdent(BATCH_COLUMN)} = ${quoteString(this.batchId(id))}`);
+    const n = Number(landed[0]?.n ?? 0);
+    if (n === 0) return null;
+    // the block landed before a crash kept the log row from being written; rows refused then went out then
+    this.ctx.log('info', `sink "${this.ctx.nodeId}": checkpoint ${id}'s rows are already in ${this.config.table}; recording the commit only`);
+    return n;
+  }
+
+  /** Windowed rows, several segments, or appends without their TSV. Returns rows written. */
+  private async commitRows(ep: ClickHouseEndpoint, id: number, merged: ReturnType<typeof mergeSegments>, rejected: DeadLetter[]): Promise<number> {
+    let written = 0;
+    if (merged.rows.length > 0 || merged.retract.length > 0) {
+      const columns = await this.ensureTable(ep, inferColumns([...merged.rows, ...merged.retract]), merged.upsertKey);
+      const table = quoteIdent(this.config.table);
+      if (merged.upsertKey) {
+        const extra = { [VERSION_COLUMN]: id, [DELETED_COLUMN]: 0 };
+        const tombstones = jsonEachRow(merged.retract, columns, { [VERSION_COLUMN]: id, [DELETED_COLUMN]: 1 });
+        written = await this.insertScreened(ep, table, merged.rows, columns, extra, rejected, tombstones, merged.retract.length);
+        this.stats.tombstones += merged.retract.length;
+      } else {
+        const extra = { [BATCH_COLUMN]: this.batchId(id) };
+        written = (await this.landedRows(ep, table, id)) ?? await this.insertScreened(ep, table, merged.rows, columns, extra, rejected);
+      }
+    }
+    return written;
   }
 
   /**
@@ -222,8 +284,7 @@ export class ClickHouseSink implements SinkInstance {
   }
 
   /** Creates the table or adds missing columns; returns name → type of the columns rows are written to. */
-  private async ensureTable(ep: ClickHouseEndpoint, rows: readonly Row[], upsertKey: string[] | undefined): Promise<Map<string, string>> {
-    const inferred = inferColumns(rows);
+  private async ensureTable(ep: ClickHouseEndpoint, inferred: Map<string, string>, upsertKey: string[] | undefined): Promise<Map<string, string>> {
     for (const k of upsertKey ?? []) if (!inferred.has(k)) inferred.set(k, 'String');
     const existing = await clickhouseJson<{ name: string; type: string }>(ep, `SELECT name, type FROM system.columns WHERE database = currentDatabase() AND table = ${quoteString(this.config.table)}`);
     const table = quoteIdent(this.config.table);

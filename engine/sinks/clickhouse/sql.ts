@@ -24,15 +24,26 @@ export function chTypeOf(value: unknown): string | null {
 
 /** Column → base type for these rows, first-seen order (Int64 widened to Float64; only nulls → String). */
 export function inferColumns(rows: readonly Row[]): Map<string, string> {
-  const out = new Map<string, string>();
+  return finishColumns(foldColumns(new Map(), rows));
+}
+
+/** inferColumns one batch at a time (a column only null so far is 'null'); the folds add up to inferColumns. */
+export function foldColumns(seen: Map<string, string>, rows: readonly Row[]): Map<string, string> {
   for (const row of rows) {
-    for (const [name, value] of Object.entries(row)) {
-      const type = chTypeOf(value);
-      const had = out.get(name);
-      if (had === undefined || had === 'null') out.set(name, type ?? 'null');
-      else if (had === 'Int64' && type === 'Float64') out.set(name, type);
+    for (const name in row) {
+      if (!Object.hasOwn(row, name)) continue;
+      const type = chTypeOf(row[name]);
+      const had = seen.get(name);
+      if (had === undefined || had === 'null') seen.set(name, type ?? 'null');
+      else if (had === 'Int64' && type === 'Float64') seen.set(name, type);
     }
   }
+  return seen;
+}
+
+/** The types of a fold, columns only ever null as String. */
+export function finishColumns(seen: ReadonlyMap<string, string>): Map<string, string> {
+  const out = new Map(seen);
   for (const [name, type] of out) if (type === 'null') out.set(name, 'String');
   return out;
 }
