@@ -8,6 +8,7 @@
 //   sink.before-commit        sink.after-commit                (runtime: around each sink's commit)
 //   lake.before-version-hint  lake.after-version-hint          (lake: publishing a new metadata version)
 //   kafka.before-txn-commit   kafka.after-txn-commit           (sink.kafka: committing its transaction)
+//   clickhouse.before-commit-log                               (sink.clickhouse: rows inserted, log row not yet)
 const spec = process.env.STREAMLAKE_FAULT ?? '';
 const armed = new Map<string, number>();
 for (const part of spec.split(',').map((s) => s.trim()).filter(Boolean)) {

@@ -67,7 +67,10 @@ export class ClickHouseSink implements SinkInstance {
 
   constructor(private readonly config: ClickHouseSinkConfig, private readonly ctx: NodeContext, private readonly options: ClickHouseSinkOptions = {}) {
     this.maxRetries = config.retries ?? 5;
-    if (config.key && config.key.length > 0) this.upsertKey = [...config.key];
+    // the table's engine is fixed at creation, and a window's first emission carries no key: the sink's
+    // own setting, else what the graph tells (a window upstream), decides from the first row
+    const key = config.key && config.key.length > 0 ? config.key : ctx.upsertKey;
+    if (key && key.length > 0) this.upsertKey = [...key];
     this.counters = sinkStats(ctx.pipelineName, ctx.nodeId, 'clickhouse');
     this.staging = new Staging(ctx.homeDir, ctx.pipelineName, ctx.nodeId);
   }
@@ -308,7 +311,7 @@ export class ClickHouseSink implements SinkInstance {
       throw new EngineError('ENG_CLICKHOUSE_WRITE', `sink "${this.ctx.nodeId}": table ${this.config.table} has no ${BATCH_COLUMN} column, which appends need to stay exactly once; let the sink create the table, or add the column (String)`, { node: this.ctx.nodeId });
     }
     if (upsertKey && !have.has(VERSION_COLUMN)) {
-      throw new EngineError('ENG_CLICKHOUSE_WRITE', `sink "${this.ctx.nodeId}": table ${this.config.table} has no ${VERSION_COLUMN} column; windowed output needs a ReplacingMergeTree(${VERSION_COLUMN}) ordered by ${upsertKey.join(', ')}. Set the sink's "key" to ${JSON.stringify(upsertKey)} so the table is created keyed from the first commit (a window marks its rows as keyed only once it re-emits), and drop the table made for appends`, { node: this.ctx.nodeId });
+      throw new EngineError('ENG_CLICKHOUSE_WRITE', `sink "${this.ctx.nodeId}": table ${this.config.table} has no ${VERSION_COLUMN} column; windowed output needs a ReplacingMergeTree(${VERSION_COLUMN}) ordered by ${upsertKey.join(', ')}. Drop the table made for appends; with a window feeding the sink directly or through filters the new one is keyed from the first commit, otherwise set the sink's "key" to ${JSON.stringify(upsertKey)} (a window marks its rows as keyed only once it re-emits)`, { node: this.ctx.nodeId });
     }
     for (const [name, type] of inferred) {
       const had = have.get(name);
