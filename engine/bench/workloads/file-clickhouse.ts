@@ -58,7 +58,8 @@ function doc(file: string, windowed: boolean): PipelineDoc {
         source,
         { id: 'valid', type: 'transform.filter', config: { where: 'amount > 0 AND region IS NOT NULL' } },
         { id: 'per_min', type: 'window.tumbling', config: { time: 'event_time', size: '1m', watermarkDelay: '5s', groupBy: ['region'], aggregates: { orders: 'count(*)', revenue: 'sum(amount)', max_order: 'max(amount)' } } },
-        { id: 'out', type: 'sink.clickhouse', config: { connection: 'bench', table: 'sales_by_region', key: ['region', 'window_start'] } },
+        // no "key": the sink takes it from the window (NodeContext.upsertKey)
+        { id: 'out', type: 'sink.clickhouse', config: { connection: 'bench', table: 'sales_by_region' } },
       ],
       edges: [{ from: 'orders', to: 'valid' }, { from: 'valid', to: 'per_min' }, { from: 'per_min', to: 'out' }],
     }
