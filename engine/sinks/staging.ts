@@ -97,7 +97,7 @@ export class Staging {
     if (!current) {
       await mkdir(this.dir, { recursive: true });
       const file = path.join(this.dir, `open-${randomUUID()}.v8`);
-      const handle = open(file, 'wx');
+      const handle = Promise.resolve(await open(file, 'wx'));
       current = { file, handle, written: handle.then((h) => h.writeFile(MAGIC)).then(() => undefined), unwritten: 0, rows: 0, failed: null };
       this.current = current;
     }

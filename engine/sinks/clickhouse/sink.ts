@@ -26,9 +26,10 @@ import type { ClickHouseSinkConfig, NodeSpec } from '../../format/pipeline.ts';
 import { registerNode } from '../../nodes/registry.ts';
 import { faultPoint } from '../../runtime/faults.ts';
 import type { Batch, CheckpointInfo, DeadLetter, NodeContext, Row, SinkInstance, SinkSummary } from '../../runtime/types.ts';
-import { sinkStats, type SinkStats } from '../metrics.ts';
 import { mergeSegments, type Segment } from '../pending.ts';
-import { pendingRefs, Staging, type StagedRef } from '../staging.ts';
+import { withRetry, type RetryPolicy } from '../retry.ts';
+import { StagedSink, type CommitWork } from '../staged.ts';
+import type { StagedRef } from '../staging.ts';
 import { clickhouseConnectionFor, type ClickHouseConnection } from './connections.ts';
 import { clickhouse, clickhouseJson, ClickHouseError, isTransientClickHouse, type ClickHouseEndpoint } from './http.ts';
 import { TsvEncoder } from './encoder.ts';
@@ -39,8 +40,6 @@ const COMMITS_TABLE = 'streamlake_commits';
 const BATCH_COLUMN = '_streamlake_batch';
 const VERSION_COLUMN = '_version';
 const DELETED_COLUMN = '_deleted';
-const MAX_KEPT_REJECTED = 10_000;
-const BASE_BACKOFF_MS = 200;
 /** ClickHouse error codes of a value that does not parse or fit (the row goes to the error port). */
 const DATA_ERRORS = new Set([6, 26, 27, 32, 38, 41, 53, 69, 70, 72, 117, 130, 131, 190, 321]);
 
@@ -49,123 +48,70 @@ export interface ClickHouseSinkOptions {
 }
 
 export class ClickHouseSink implements SinkInstance {
-  /** Rows of this interval kept for the commit (windowed output only; null: read the staging file). */
-  private held: Row[] | null = null;
-  private upsertKey: string[] | undefined;
-  private retracts: { position: number; keys: Row[] }[] = [];
-  /** TSV of this interval's appends; by checkpoint id once staged. */
-  private encoder = new TsvEncoder();
-  private readonly encoded = new Map<number, TsvEncoder>();
-  /** Staged and not committed yet (what the next prepare returns again). */
-  private segments: StagedRef[] = [];
-  private readonly staging: Staging;
-  private dead: DeadLetter[] = [];
+  /** Staging, segments, figures and refused rows (staged.ts); TSV of the appends (encoder.ts). */
+  private readonly staged: StagedSink<TsvEncoder>;
+  private readonly retry: RetryPolicy;
   private endpoint: ClickHouseEndpoint | null = null;
-  private readonly maxRetries: number;
-  private readonly counters: SinkStats;
-  private stats = { rows: 0, batches: 0, retries: 0, rejected: 0, tombstones: 0, commitMs: 0 };
+  private tombstones = 0;
 
   constructor(private readonly config: ClickHouseSinkConfig, private readonly ctx: NodeContext, private readonly options: ClickHouseSinkOptions = {}) {
-    this.maxRetries = config.retries ?? 5;
     // the table's engine is fixed at creation, and a window's first emission carries no key: the sink's
     // own setting, else what the graph tells (a window upstream), decides from the first row
     const key = config.key && config.key.length > 0 ? config.key : ctx.upsertKey;
-    if (key && key.length > 0) this.upsertKey = [...key];
-    this.counters = sinkStats(ctx.pipelineName, ctx.nodeId, 'clickhouse');
-    this.staging = new Staging(ctx.homeDir, ctx.pipelineName, ctx.nodeId);
+    this.staged = new StagedSink(ctx, 'clickhouse', PENDING_FORMAT, () => new TsvEncoder(), key);
+    this.retry = {
+      ctx, retries: config.retries ?? 5, transient: isTransientClickHouse,
+      fatal: (error, what) => {
+        const e = error as ClickHouseError;
+        return new EngineError('ENG_CLICKHOUSE_WRITE', `sink "${ctx.nodeId}" could not ${what} in ${config.table}: ${e.message}${e.code === null || e.code === undefined ? '' : ` (code ${e.code})`}`, { node: ctx.nodeId, code: e.code }, { cause: error });
+      },
+      exhausted: (error, what, attempts) => new EngineError('ENG_CLICKHOUSE_UNAVAILABLE', `sink "${ctx.nodeId}" could not ${what}: ClickHouse did not answer after ${attempts} attempts (${(error as Error).message}). Nothing of this checkpoint is lost: it is written when the pipeline runs again.`, { node: ctx.nodeId }, { cause: error }),
+      retried: () => this.staged.retried(),
+    };
   }
 
   async write(batch: Batch): Promise<void> {
-    if (batch.upsertKey) {
-      if (this.upsertKey && this.upsertKey.join('\0') !== batch.upsertKey.join('\0')) {
-        this.ctx.log('warn', `sink "${this.ctx.nodeId}": rows keyed by ${batch.upsertKey.join(', ')} but the sink's key is ${this.upsertKey.join(', ')}; using the sink's`);
-      }
-      this.upsertKey ??= [...batch.upsertKey];
-    }
-    const first = this.staging.appended === 0 && this.retracts.length === 0;
-    if (first && this.upsertKey) this.held = [];
-    const retract = batch.retract && batch.retract.length > 0 ? [{ position: this.staging.appended, keys: [...batch.retract] }] : [];
-    await this.staging.append({ rows: batch.rows, retracts: retract, ...(this.upsertKey ? { upsertKey: this.upsertKey } : {}) });
-    this.retracts.push(...retract);
-    if (this.upsertKey || this.retracts.length > 0) {
-      this.encoder.spoil();
-      if (this.held) for (const row of batch.rows) this.held.push(row);
-    } else {
-      this.encoder.add(batch.rows);
-    }
+    await this.staged.write(batch);
   }
 
   async prepare(info: CheckpointInfo): Promise<{ format: string; segments: StagedRef[] }> {
-    await this.staging.sweep(this.segments);
-    const hold = this.held ? { id: info.id, rows: this.held, retracts: this.retracts, ...(this.upsertKey ? { upsertKey: this.upsertKey } : {}) } : undefined;
-    const ref = await this.staging.seal(info.id, hold);
-    if (ref) {
-      this.segments.push(ref);
-      if (!this.encoder.spoiled && this.encoder.rows === ref.rows && this.encoder.rows > 0) this.encoded.set(info.id, this.encoder);
-    }
-    this.held = null;
-    this.retracts = [];
-    this.encoder = new TsvEncoder();
-    return { format: PENDING_FORMAT, segments: this.segments.slice() };
+    return (await this.staged.prepare(info)).pending;
   }
 
   async commit(info: CheckpointInfo, pending: unknown): Promise<void> {
-    const refs = pendingRefs(pending, PENDING_FORMAT, this.ctx.nodeId).filter((s) => s.id <= info.id);
+    const refs = this.staged.refs(info, pending);
     if (refs.length === 0) return;
     // Already in the target (a restore repeating the last commit): its staging files are gone, nothing to read.
     const committed = await this.lastCommittedId();
     if (committed !== null && committed >= info.id) {
-      this.forget(info.id);
-      await this.staging.remove(refs);
+      await this.staged.committed(info.id, refs);
       return;
     }
     // one append-only segment staged by this process: its TSV is ready; otherwise the staged rows
-    const encoded = refs.length === 1 ? this.encoded.get(refs[0]?.id ?? -1) : undefined;
-    const load = (): Promise<Segment[]> => this.staging.read(refs, this.ctx.nodeId);
-    const started = this.ctx.clock.now();
-    const rejected = await this.withRetry(`commit checkpoint ${info.id}`, () => this.commitOnce(info.id, load, encoded));
-    const ms = this.ctx.clock.now() - started;
-    this.stats.commitMs += ms;
-    this.counters.observeCommit(ms);
-    this.forget(info.id);
-    await this.staging.remove(refs);
-    if (rejected.length > 0) {
-      this.stats.rejected += rejected.length;
-      this.counters.rejected += rejected.length;
-      this.ctx.metrics.addError(rejected.length);
-      this.dead.push(...rejected);
-      if (this.dead.length > MAX_KEPT_REJECTED) this.dead = this.dead.slice(-MAX_KEPT_REJECTED);
-    }
-  }
-
-  /** Segments up to this id are in the target. */
-  private forget(id: number): void {
-    this.segments = this.segments.filter((s) => s.id > id);
-    for (const staged of this.encoded.keys()) if (staged <= id) this.encoded.delete(staged);
+    const work = this.staged.work(info.id, refs);
+    await this.staged.commit(this.retry, info.id, () => this.commitOnce(work));
+    await this.staged.committed(info.id, refs);
   }
 
   async lastCommittedId(): Promise<number | null> {
-    return this.withRetry('read its last commit', async () => this.readLastCommitted(await this.connect()));
+    return withRetry(this.retry, 'read its last commit', async () => this.readLastCommitted(await this.connect()));
   }
 
   rejected(): DeadLetter[] {
-    const out = this.dead;
-    this.dead = [];
-    return out;
+    return this.staged.rejected();
   }
 
   async close(): Promise<SinkSummary> {
-    const late = this.staging.appended;
-    if (late > 0) this.ctx.log('warn', `sink "${this.ctx.nodeId}": ${late} rows arrived after the last checkpoint and were not committed; a restart replays them`);
-    await this.staging.discard().catch(() => undefined);
-    return { ...this.stats };
+    await this.staged.close();
+    const f = this.staged.figures;
+    return { rows: f.rows, batches: f.batches, retries: f.retries, rejected: f.rejected, tombstones: this.tombstones, commitMs: f.commitMs };
   }
 
   private batchId(id: number): string {
     return `${this.ctx.pipelineName}/${this.ctx.nodeId}/${id}`;
   }
 
-  private async commitOnce(id: number, load: () => Promise<Segment[]>, encoded: TsvEncoder | undefined): Promise<DeadLetter[]> {
+  private async commitOnce({ id, load, encoded }: CommitWork<TsvEncoder>): Promise<DeadLetter[]> {
     const ep = await this.connect();
     await this.ensureCommitLog(ep);
     const last = await this.readLastCommitted(ep);
@@ -176,10 +122,7 @@ export class ClickHouseSink implements SinkInstance {
     faultPoint('clickhouse.before-commit-log');
     const log = JSON.stringify({ pipeline: this.ctx.pipelineName, node: this.ctx.nodeId, checkpoint_id: id, table_name: this.config.table, row_count: written });
     await clickhouse(ep, `INSERT INTO ${COMMITS_TABLE} (pipeline, node, checkpoint_id, table_name, row_count) FORMAT JSONEachRow`, { body: log + '\n' });
-    this.stats.rows += written;
-    this.stats.batches += 1;
-    this.counters.rows += written;
-    this.counters.batches += 1;
+    this.staged.wrote(written);
     return rejected;
   }
 
@@ -227,7 +170,7 @@ export class ClickHouseSink implements SinkInstance {
         const extra = { [VERSION_COLUMN]: id, [DELETED_COLUMN]: 0 };
         const tombstones = jsonEachRow(merged.retract, columns, { [VERSION_COLUMN]: id, [DELETED_COLUMN]: 1 });
         written = await this.insertScreened(ep, table, merged.rows, columns, extra, rejected, tombstones, merged.retract.length);
-        this.stats.tombstones += merged.retract.length;
+        this.tombstones += merged.retract.length;
       } else {
         const extra = { [BATCH_COLUMN]: this.batchId(id) };
         written = (await this.landedRows(ep, table, id)) ?? await this.insertScreened(ep, table, merged.rows, columns, extra, rejected);
@@ -348,28 +291,6 @@ export class ClickHouseSink implements SinkInstance {
     const c = this.options.connection ?? (await clickhouseConnectionFor(this.config.connection, this.ctx.homeDir));
     this.endpoint = { url: c.url, user: c.user, ...(c.password === undefined ? {} : { password: c.password }), ...(c.database ? { database: c.database } : {}) };
     return this.endpoint;
-  }
-
-  private async withRetry<T>(what: string, attempt: () => Promise<T>): Promise<T> {
-    for (let n = 0; ; n++) {
-      try {
-        return await attempt();
-      } catch (error) {
-        if (error instanceof EngineError) throw error;
-        if (!isTransientClickHouse(error)) {
-          const e = error as ClickHouseError;
-          throw new EngineError('ENG_CLICKHOUSE_WRITE', `sink "${this.ctx.nodeId}" could not ${what} in ${this.config.table}: ${e.message}${e.code === null || e.code === undefined ? '' : ` (code ${e.code})`}`, { node: this.ctx.nodeId, code: e.code }, { cause: error });
-        }
-        if (n >= this.maxRetries || this.ctx.signal.aborted) {
-          throw new EngineError('ENG_CLICKHOUSE_UNAVAILABLE', `sink "${this.ctx.nodeId}" could not ${what}: ClickHouse did not answer after ${n + 1} attempts (${(error as Error).message}). Nothing of this checkpoint is lost: it is written when the pipeline runs again.`, { node: this.ctx.nodeId }, { cause: error });
-        }
-        this.stats.retries += 1;
-        this.counters.retries += 1;
-        const wait = BASE_BACKOFF_MS * 2 ** n;
-        this.ctx.log('warn', `sink "${this.ctx.nodeId}": could not ${what} (${(error as Error).message}); retry ${n + 1} of ${this.maxRetries} in ${wait} ms`);
-        await this.ctx.timers.sleep(wait, this.ctx.signal);
-      }
-    }
   }
 }
 

@@ -29,9 +29,10 @@ import { Readable } from 'node:stream';
 import { EngineError } from '../../errors.ts';
 import type { NodeSpec, PostgresSinkConfig } from '../../format/pipeline.ts';
 import { registerNode } from '../../nodes/registry.ts';
-import { sinkStats, type SinkStats } from '../metrics.ts';
-import { mergeSegments, type Segment } from '../pending.ts';
-import { pendingRefs, Staging, type StagedRef } from '../staging.ts';
+import { mergeSegments } from '../pending.ts';
+import { withRetry, type RetryPolicy } from '../retry.ts';
+import { StagedSink, type CommitWork } from '../staged.ts';
+import type { StagedRef } from '../staging.ts';
 import type { Batch, CheckpointInfo, DeadLetter, NodeContext, Row, SinkInstance, SinkSummary } from '../../runtime/types.ts';
 import { postgresConnectionFor, postgresTls, type PostgresConnection } from './connections.ts';
 import { CopyEncoder } from './encoder.ts';
@@ -41,8 +42,6 @@ import { copyLines, inferColumns, paramValue, qualifiedName, quoteIdent } from '
 const PENDING_FORMAT = 'streamlake.postgres-pending';
 const COMMITS_TABLE = 'streamlake_commits';
 const MAX_PARAMS = 30_000;
-const MAX_KEPT_REJECTED = 10_000;
-const BASE_BACKOFF_MS = 200;
 
 interface PostgresPending {
   format: typeof PENDING_FORMAT;
@@ -56,47 +55,34 @@ export interface PostgresSinkOptions {
 
 export class PostgresSink implements SinkInstance {
   private client: Client | null = null;
-  /** Rows of this interval kept for the commit (windowed output only; null: read the staging file). */
-  private held: Row[] | null = null;
-  private upsertKey: string[] | undefined;
-  private retracts: { position: number; keys: Row[] }[] = [];
-  /** COPY text of this interval's appends; by checkpoint id once staged. */
-  private encoder = new CopyEncoder();
-  private readonly encoded = new Map<number, CopyEncoder>();
+  /** Staging, segments, figures and refused rows (staged.ts); COPY text of the appends (encoder.ts). */
+  private readonly staged: StagedSink<CopyEncoder>;
+  private readonly retry: RetryPolicy;
   /** The transaction this interval's appends stream into (live.ts); refused: not this interval. */
   private live: LiveCopy | null = null;
   private liveRefused = false;
-  /** Staged and not committed yet (what the next prepare returns again). */
-  private segments: StagedRef[] = [];
-  private readonly staging: Staging;
-  private dead: DeadLetter[] = [];
   private readonly target: ReturnType<typeof qualifiedName>;
-  private readonly maxRetries: number;
-  /** Process-wide counters for /metrics (the summary below is per run). */
-  private readonly counters: SinkStats;
-  private stats = { rows: 0, batches: 0, commits: 0, retries: 0, rejected: 0, deleted: 0, commitMs: 0, maxCommitMs: 0 };
+  private deleted = 0;
 
   constructor(private readonly config: PostgresSinkConfig, private readonly ctx: NodeContext, private readonly options: PostgresSinkOptions = {}) {
     this.target = qualifiedName(config.table);
-    this.maxRetries = config.retries ?? 5;
-    this.counters = sinkStats(ctx.pipelineName, ctx.nodeId, 'postgres');
-    this.staging = new Staging(ctx.homeDir, ctx.pipelineName, ctx.nodeId);
+    this.staged = new StagedSink(ctx, 'postgres', PENDING_FORMAT, () => new CopyEncoder());
+    this.retry = {
+      ctx, retries: config.retries ?? 5, transient: isTransient,
+      fatal: (error, what) => {
+        const e = error as DatabaseError;
+        return new EngineError('ENG_POSTGRES_WRITE', `sink "${ctx.nodeId}" could not ${what} in ${config.table}: ${e.message}${e.code ? ` (SQLSTATE ${e.code})` : ''}`, { node: ctx.nodeId, sqlstate: e.code }, { cause: error });
+      },
+      exhausted: (error, what, attempts) => new EngineError('ENG_POSTGRES_UNAVAILABLE', `sink "${ctx.nodeId}" could not ${what}: PostgreSQL did not answer after ${attempts} attempts (${(error as Error).message}). Nothing of this checkpoint is lost: it is written when the pipeline runs again.`, { node: ctx.nodeId }, { cause: error }),
+      reset: () => this.dropClient(),
+      retried: () => this.staged.retried(),
+    };
   }
 
   async write(batch: Batch): Promise<void> {
-    if (batch.upsertKey) this.upsertKey ??= [...batch.upsertKey];
-    const first = this.staging.appended === 0 && this.retracts.length === 0;
-    if (first && this.upsertKey) this.held = [];
-    const retract = batch.retract && batch.retract.length > 0 ? [{ position: this.staging.appended, keys: [...batch.retract] }] : [];
-    await this.staging.append({ rows: batch.rows, retracts: retract, ...(this.upsertKey ? { upsertKey: this.upsertKey } : {}) });
-    this.retracts.push(...retract);
-    if (this.upsertKey || this.retracts.length > 0) {
-      this.encoder.spoil();
-      if (this.held) for (const row of batch.rows) this.held.push(row);
-    } else {
-      this.encoder.add(batch.rows);
-    }
-    if (!this.encoder.spoiled && this.encoder.rows > 0) await this.stream();
+    await this.staged.write(batch);
+    const encoder = this.staged.encoder;
+    if (!encoder.spoiled && encoder.rows > 0) await this.stream();
     else if (this.live) await this.dropLive();
   }
 
@@ -116,7 +102,7 @@ export class PostgresSink implements SinkInstance {
         return;
       }
     }
-    await this.live.send(this.encoder.chunks);
+    await this.live.send(this.staged.encoder.chunks);
   }
 
   /** The transaction of commitOnce up to its COPY, begun for the interval's first rows; null when the table lacks columns. */
@@ -128,7 +114,7 @@ export class PostgresSink implements SinkInstance {
     try {
       await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`${schema}/${this.ctx.pipelineName}/${this.ctx.nodeId}`]);
       const last = await readLastCommitted(client, schema, this.ctx.pipelineName, this.ctx.nodeId);
-      const types = this.encoder.types();
+      const types = this.staged.encoder.types();
       const existing = await client.query<{ column_name: string }>('SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2', [schema, table]);
       const have = new Set(existing.rows.map((r) => r.column_name));
       if (have.size > 0 && [...types.keys()].some((c) => !have.has(c))) {
@@ -188,108 +174,68 @@ export class PostgresSink implements SinkInstance {
     await client.query(`INSERT INTO ${quoteIdent(schema)}.${COMMITS_TABLE} (pipeline, node, checkpoint_id, table_name, row_count) VALUES ($1, $2, $3, $4, $5)`,
       [this.ctx.pipelineName, this.ctx.nodeId, id, this.config.table, encoded.rows]);
     await client.query('COMMIT');
-    this.stats.rows += encoded.rows;
-    this.stats.batches += 1;
-    this.counters.rows += encoded.rows;
-    this.counters.batches += 1;
-    this.stats.commits += 1;
+    this.staged.wrote(encoded.rows);
     return [];
   }
 
   async prepare(info: CheckpointInfo): Promise<PostgresPending> {
-    await this.staging.sweep(this.segments);
-    const hold = this.held ? { id: info.id, rows: this.held, retracts: this.retracts, ...(this.upsertKey ? { upsertKey: this.upsertKey } : {}) } : undefined;
-    const ref = await this.staging.seal(info.id, hold);
-    if (ref) {
-      this.segments.push(ref);
-      if (!this.encoder.spoiled && this.encoder.rows === ref.rows) this.encoded.set(info.id, this.encoder);
-    }
-    if (this.live && this.encoded.has(info.id) && this.live.id === null) this.live.id = info.id;
+    const { pending, encoded } = await this.staged.prepare(info);
+    if (this.live && encoded && this.live.id === null) this.live.id = info.id;
     else await this.dropLive();
     this.liveRefused = false;
-    this.held = null;
-    this.retracts = [];
-    this.encoder = new CopyEncoder();
-    return { format: PENDING_FORMAT, segments: this.segments.slice() };
+    return { format: PENDING_FORMAT, segments: pending.segments };
   }
 
   async commit(info: CheckpointInfo, pending: unknown): Promise<void> {
-    const refs = pendingRefs(pending, PENDING_FORMAT, this.ctx.nodeId).filter((s) => s.id <= info.id);
+    const refs = this.staged.refs(info, pending);
     if (refs.length === 0) return;
     // one append-only segment staged by this process: its COPY text is ready, maybe already sent
-    const only = refs.length === 1 ? refs[0] : undefined;
-    const encoded = only ? this.encoded.get(only.id) : undefined;
-    let live = encoded && this.live && this.live.id === only?.id ? this.live : null;
+    const work = this.staged.work(info.id, refs);
+    let live = work.encoded && this.live && this.live.id === refs[0]?.id ? this.live : null;
     if (!live) await this.dropLive();
     // Already in the target (a restore repeating the last commit): its staging files are gone, nothing to read.
     const committed = await this.lastCommittedId();
     if (committed !== null && committed >= info.id) {
       await this.dropLive();
-      this.forget(info.id);
-      await this.staging.remove(refs);
+      await this.staged.committed(info.id, refs);
       return;
     }
-    const load = (): Promise<Segment[]> => this.staging.read(refs, this.ctx.nodeId);
-    const started = this.ctx.clock.now();
-    const rejected = await this.withRetry(`commit checkpoint ${info.id}`, async () => {
-      if (live && encoded) {
+    await this.staged.commit(this.retry, info.id, async () => {
+      if (live && work.encoded) {
         const use = live;
         live = null;
         this.live = null;
-        const done = await this.commitLive(info.id, use, encoded);
+        const done = await this.commitLive(info.id, use, work.encoded);
         if (done) return done;
       }
-      return this.commitOnce(info.id, load, encoded);
+      return this.commitOnce(work);
     });
-    const ms = this.ctx.clock.now() - started;
-    this.stats.commitMs += ms;
-    this.stats.maxCommitMs = Math.max(this.stats.maxCommitMs, ms);
-    this.counters.observeCommit(ms);
-    this.forget(info.id);
-    await this.staging.remove(refs);
-    if (rejected.length > 0) {
-      this.stats.rejected += rejected.length;
-      this.counters.rejected += rejected.length;
-      this.ctx.metrics.addError(rejected.length);
-      this.dead.push(...rejected);
-      if (this.dead.length > MAX_KEPT_REJECTED) this.dead = this.dead.slice(-MAX_KEPT_REJECTED);
-    }
-  }
-
-  /** Segments up to this id are in the target. */
-  private forget(id: number): void {
-    this.segments = this.segments.filter((s) => s.id > id);
-    for (const staged of this.encoded.keys()) if (staged <= id) this.encoded.delete(staged);
+    await this.staged.committed(info.id, refs);
   }
 
   async lastCommittedId(): Promise<number | null> {
     // the live transaction read it under the advisory lock it holds, and its COPY has the connection
     if (this.live) return this.live.last;
-    return this.withRetry('read its last commit', async () => {
+    return withRetry(this.retry, 'read its last commit', async () => {
       const client = await this.connect();
       return readLastCommitted(client, this.target.schema, this.ctx.pipelineName, this.ctx.nodeId);
     });
   }
 
   rejected(): DeadLetter[] {
-    const out = this.dead;
-    this.dead = [];
-    return out;
+    return this.staged.rejected();
   }
 
   async close(): Promise<SinkSummary> {
-    const late = this.staging.appended;
-    if (late > 0) this.ctx.log('warn', `sink "${this.ctx.nodeId}": ${late} rows arrived after the last checkpoint and were not committed; a restart replays them`);
-    await this.staging.discard().catch(() => undefined);
+    await this.staged.close();
     await this.dropLive();
-    const client = this.client;
-    this.client = null;
-    await client?.end().catch(() => undefined);
-    return { ...this.stats };
+    await this.dropClient();
+    const f = this.staged.figures;
+    return { rows: f.rows, batches: f.batches, commits: f.batches, retries: f.retries, rejected: f.rejected, deleted: this.deleted, commitMs: f.commitMs, maxCommitMs: f.maxCommitMs };
   }
 
   /** One transaction: skip if committed, else table, rows, retractions and the commit row. Returns refused rows. */
-  private async commitOnce(id: number, load: () => Promise<Segment[]>, encoded: CopyEncoder | undefined): Promise<DeadLetter[]> {
+  private async commitOnce({ id, load, encoded }: CommitWork<CopyEncoder>): Promise<DeadLetter[]> {
     const client = await this.connect();
     const { schema, sql: table } = this.target;
     await ensureCommitsTable(client, schema);
@@ -308,7 +254,7 @@ export class PostgresSink implements SinkInstance {
         const merged = mergeSegments(await load());
         if (merged.rows.length > 0 || merged.retract.length > 0) {
           const columns = await this.ensureTable(client, inferColumns(merged.rows), merged.upsertKey);
-          if (merged.upsertKey && merged.retract.length > 0) this.stats.deleted += await deleteKeys(client, table, merged.upsertKey, merged.retract);
+          if (merged.upsertKey && merged.retract.length > 0) this.deleted += await deleteKeys(client, table, merged.upsertKey, merged.retract);
           if (merged.rows.length > 0) {
             if (merged.upsertKey) await this.guarded(client, merged.rows, rejected, (rows) => upsert(client, table, columns, merged.upsertKey as string[], rows));
             else await this.guarded(client, merged.rows, rejected, (rows) => copyRows(client, table, columns, rows));
@@ -319,11 +265,7 @@ export class PostgresSink implements SinkInstance {
       await client.query(`INSERT INTO ${quoteIdent(schema)}.${COMMITS_TABLE} (pipeline, node, checkpoint_id, table_name, row_count) VALUES ($1, $2, $3, $4, $5)`,
         [this.ctx.pipelineName, this.ctx.nodeId, id, this.config.table, written]);
       await client.query('COMMIT');
-      this.stats.rows += written;
-      this.stats.batches += 1;
-      this.counters.rows += written;
-      this.counters.batches += 1;
-      this.stats.commits += 1;
+      this.staged.wrote(written);
       return rejected;
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
@@ -424,31 +366,6 @@ export class PostgresSink implements SinkInstance {
     }
     this.client = client;
     return client;
-  }
-
-  private async withRetry<T>(what: string, attempt: () => Promise<T>): Promise<T> {
-    for (let n = 0; ; n++) {
-      try {
-        return await attempt();
-      } catch (error) {
-        if (!isTransient(error)) {
-          if (error instanceof EngineError) throw error;
-          const e = error as DatabaseError;
-          throw new EngineError('ENG_POSTGRES_WRITE', `sink "${this.ctx.nodeId}" could not ${what} in ${this.config.table}: ${e.message}${e.code ? ` (SQLSTATE ${e.code})` : ''}`, { node: this.ctx.nodeId, sqlstate: e.code }, { cause: error });
-        }
-        const broken = this.client;
-        this.client = null;
-        await broken?.end().catch(() => undefined);
-        if (n >= this.maxRetries || this.ctx.signal.aborted) {
-          throw new EngineError('ENG_POSTGRES_UNAVAILABLE', `sink "${this.ctx.nodeId}" could not ${what}: PostgreSQL did not answer after ${n + 1} attempts (${(error as Error).message}). Nothing of this checkpoint is lost: it is written when the pipeline runs again.`, { node: this.ctx.nodeId }, { cause: error });
-        }
-        this.stats.retries += 1;
-        this.counters.retries += 1;
-        const wait = BASE_BACKOFF_MS * 2 ** n;
-        this.ctx.log('warn', `sink "${this.ctx.nodeId}": could not ${what} (${(error as Error).message}); retry ${n + 1} of ${this.maxRetries} in ${wait} ms`);
-        await this.ctx.timers.sleep(wait, this.ctx.signal);
-      }
-    }
   }
 }
 

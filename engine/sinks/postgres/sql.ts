@@ -5,6 +5,7 @@
 // A column keeps the type it was created with; a value that does not fit it (text in a bigint column)
 // is refused by the server and the row goes to the error port with the server's message.
 import type { Row } from '../../runtime/types.ts';
+import { finishColumns as finishTypes, foldColumns as foldTypes, type TypeNames } from '../columns.ts';
 import { isoText } from '../timestamps.ts';
 
 export function quoteIdent(name: string): string {
@@ -39,28 +40,16 @@ export function inferColumns(rows: readonly Row[]): Map<string, string> {
   return finishColumns(foldColumns(new Map(), rows));
 }
 
-/**
- * inferColumns one batch at a time: folds these rows into `seen` (a column only null so far is 'null').
- * Folding batch after batch gives what inferColumns gives for all the rows at once.
- */
+const typeNames: TypeNames = { of: pgTypeOf, integer: 'bigint', fraction: 'double precision', text: 'text' };
+
+/** inferColumns one batch at a time (columns.ts): folding batch after batch gives inferColumns of all rows. */
 export function foldColumns(seen: Map<string, string>, rows: readonly Row[]): Map<string, string> {
-  for (const row of rows) {
-    for (const name in row) {
-      if (!Object.hasOwn(row, name)) continue;
-      const type = pgTypeOf(row[name]);
-      const had = seen.get(name);
-      if (had === undefined || had === 'null') seen.set(name, type ?? 'null');
-      else if (had === 'bigint' && type === 'double precision') seen.set(name, type);
-    }
-  }
-  return seen;
+  return foldTypes(typeNames, seen, rows);
 }
 
 /** The types of a fold, columns only ever null as text. */
 export function finishColumns(seen: ReadonlyMap<string, string>): Map<string, string> {
-  const out = new Map(seen);
-  for (const [name, type] of out) if (type === 'null') out.set(name, 'text');
-  return out;
+  return finishTypes(typeNames, seen);
 }
 
 /** A value as node-postgres sends it as a query parameter. */
