@@ -108,3 +108,24 @@ test('a refused value, a new column, or a crash before the commit: the staged ro
   assert.deepEqual(await query('SELECT count(*)::int AS n, count(DISTINCT id)::int AS d FROM live_d'), [{ n: 300, d: 300 }]);
   await restored.close();
 });
+
+test('two sinks of one process writing the same table do not stream (a commit could wait on the other one\'s open transaction)', async () => {
+  const a = sink('live-e', 'live_e');
+  const b = sink('live-f', 'live_e');
+  await a.write({ rows: orders(0, 100), partition: 'p' });
+  await b.write({ rows: orders(100, 100), partition: 'p' });
+  assert.equal(await copying('live-e') + await copying('live-f'), 0);
+  const pa = await a.prepare({ id: 1, sources: {} });
+  const pb = await b.prepare({ id: 1, sources: {} });
+  await b.commit({ id: 1, sources: {} }, pb);
+  await a.commit({ id: 1, sources: {} }, pa);
+  assert.deepEqual(await query('SELECT count(*)::int AS n, count(DISTINCT id)::int AS d FROM live_e'), [{ n: 200, d: 200 }]);
+  await a.close();
+  await b.close();
+  // alone again: the next sink on the table streams
+  const c = sink('live-g', 'live_e');
+  await c.write({ rows: orders(200, 10), partition: 'p' });
+  assert.equal(await copying('live-g'), 1);
+  await c.commit({ id: 1, sources: {} }, await c.prepare({ id: 1, sources: {} }));
+  await c.close();
+});

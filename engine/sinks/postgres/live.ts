@@ -7,11 +7,34 @@
 // next attempt. Whatever the live transaction cannot take (a refused value, a column that appears or
 // changes type mid-interval) makes the sink drop it and commit from the COPY text or the staged rows as
 // before. It is not used when the table exists without some of the columns: the ALTER would hold an
-// exclusive lock on a table readers use for the whole interval.
+// exclusive lock on a table readers use for the whole interval. Nor when another sink of this process
+// writes the same table: its commit may need a lock the live transaction holds (a CREATE TABLE not
+// committed yet, a row lock against an ALTER or a unique index) while this one waits for the barrier that
+// commit belongs to — within one pipeline that would never end.
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import type { Client } from 'pg';
+
+const writers = new Map<string, number>();
+
+/** Registers a sink writing this table (server and qualified name); returns its release. */
+export function claimTable(key: string): () => void {
+  writers.set(key, (writers.get(key) ?? 0) + 1);
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    const left = (writers.get(key) ?? 1) - 1;
+    if (left > 0) writers.set(key, left);
+    else writers.delete(key);
+  };
+}
+
+/** True when only one sink of this process writes the table. */
+export function aloneOn(key: string): boolean {
+  return (writers.get(key) ?? 0) <= 1;
+}
 
 export class LiveCopy {
   /** The checkpoint these rows were staged for (set at prepare). */

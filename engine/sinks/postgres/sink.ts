@@ -36,7 +36,7 @@ import type { StagedRef } from '../staging.ts';
 import type { Batch, CheckpointInfo, DeadLetter, NodeContext, Row, SinkInstance, SinkSummary } from '../../runtime/types.ts';
 import { postgresConnectionFor, postgresTls, type PostgresConnection } from './connections.ts';
 import { CopyEncoder } from './encoder.ts';
-import { LiveCopy } from './live.ts';
+import { aloneOn, claimTable, LiveCopy } from './live.ts';
 import { copyLines, inferColumns, paramValue, qualifiedName, quoteIdent } from './sql.ts';
 
 const PENDING_FORMAT = 'streamlake.postgres-pending';
@@ -62,10 +62,16 @@ export class PostgresSink implements SinkInstance {
   private live: LiveCopy | null = null;
   private liveRefused = false;
   private readonly target: ReturnType<typeof qualifiedName>;
+  /** The table as other sinks of this process name it (live transactions only for a lone writer). */
+  private readonly tableKey: string;
+  private readonly release: () => void;
   private deleted = 0;
 
   constructor(private readonly config: PostgresSinkConfig, private readonly ctx: NodeContext, private readonly options: PostgresSinkOptions = {}) {
     this.target = qualifiedName(config.table);
+    const c = options.connection;
+    this.tableKey = `${c ? `${c.host}:${c.port}/${c.database}` : `connection ${config.connection}`}|${this.target.sql}`;
+    this.release = claimTable(this.tableKey);
     this.staged = new StagedSink(ctx, 'postgres', PENDING_FORMAT, () => new CopyEncoder());
     this.retry = {
       ctx, retries: config.retries ?? 5, transient: isTransient,
@@ -90,7 +96,7 @@ export class PostgresSink implements SinkInstance {
   private async stream(): Promise<void> {
     if (this.live && this.live.id !== null) await this.dropLive(); // prepared and never committed: not for these rows
     if (!this.live) {
-      if (this.liveRefused) return;
+      if (this.liveRefused || !aloneOn(this.tableKey)) return;
       try {
         this.live = await this.beginLive();
       } catch (error) {
@@ -227,6 +233,7 @@ export class PostgresSink implements SinkInstance {
   }
 
   async close(): Promise<SinkSummary> {
+    this.release();
     await this.staged.close();
     await this.dropLive();
     await this.dropClient();
