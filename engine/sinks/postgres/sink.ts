@@ -96,7 +96,8 @@ export class PostgresSink implements SinkInstance {
   private async stream(): Promise<void> {
     if (this.live && this.live.id !== null) await this.dropLive(); // prepared and never committed: not for these rows
     if (!this.live) {
-      if (this.liveRefused || !aloneOn(this.tableKey)) return;
+      // a window feeds this sink (ctx.upsertKey): its rows become keyed, and keyed rows are not streamed
+      if (this.liveRefused || this.ctx.upsertKey || !aloneOn(this.tableKey)) return;
       try {
         this.live = await this.beginLive();
       } catch (error) {
