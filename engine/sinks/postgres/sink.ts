@@ -42,6 +42,12 @@ import { copyLines, inferColumns, paramValue, qualifiedName, quoteIdent } from '
 const PENDING_FORMAT = 'streamlake.postgres-pending';
 const COMMITS_TABLE = 'streamlake_commits';
 const MAX_PARAMS = 30_000;
+/**
+ * COPY text a live transaction may have queued for the socket before write() waits: waiting at the
+ * stream's default 16 KiB made every batch wait for the server, so reading and the server's parsing
+ * took turns instead of overlapping.
+ */
+const LIVE_BUFFER_BYTES = 8 << 20;
 
 interface PostgresPending {
   format: typeof PENDING_FORMAT;
@@ -129,7 +135,7 @@ export class PostgresSink implements SinkInstance {
         return null;
       }
       const columns = have.size > 0 ? [...types.keys()] : await this.ensureTable(client, types, undefined);
-      const stream = client.query(copyFrom(`COPY ${sql} (${columns.map(quoteIdent).join(', ')}) FROM STDIN`));
+      const stream = client.query(copyFrom(`COPY ${sql} (${columns.map(quoteIdent).join(', ')}) FROM STDIN`, { highWaterMark: LIVE_BUFFER_BYTES }));
       return new LiveCopy(client, last, have.size > 0 ? null : types, stream);
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
