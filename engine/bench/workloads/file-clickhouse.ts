@@ -14,7 +14,7 @@ import { ClickHouseConnectionStore } from '../../sinks/clickhouse/connections.ts
 import { clickhouse } from '../../sinks/clickhouse/http.ts';
 import { startClickHouse, type ClickHouseServer } from '../../sinks/clickhouse/server.ts';
 import { processCpuMs, registerWorkload, waitedChildrenCpuMs, type BenchContext, type BenchResult } from '../workload.ts';
-import { cpuNote } from './file-postgres.ts';
+import { cpuNote, engineAlone } from './file-postgres.ts';
 import { salesFile } from './kafka-common.ts';
 
 const defaultCount = 1_000_000;
@@ -35,18 +35,6 @@ async function clientReference(server: ClickHouseServer, file: string, events: n
   } finally {
     closeSync(input);
   }
-}
-
-/** The same pipeline into sink.preview: what the engine's reading and operators alone allow (the ceiling for the sink). */
-async function engineAlone(ctx: BenchContext, pipeline: PipelineDoc): Promise<{ rate: number; cpuMs: number }> {
-  const out = pipeline.nodes.find((n) => n.id === 'out');
-  const nodes = pipeline.nodes.map((n) => (n === out ? { id: 'out', type: 'sink.preview' as const, config: { capacity: 10 } } : n));
-  const cpu = process.cpuUsage();
-  const started = monotonicMs();
-  const summary = await createRun({ ...pipeline, name: `${pipeline.name}-alone`, nodes }, { lakeDir: join(ctx.workDir, 'lake'), homeDir: join(ctx.workDir, 'home-alone'), checkpointDir: join(ctx.workDir, 'chk-alone') }).start();
-  if (summary.status !== 'finished') throw new Error(`the run into sink.preview ${summary.status}: ${summary.error?.message ?? ''}`);
-  const used = process.cpuUsage(cpu);
-  return { rate: summary.eventsIn / ((monotonicMs() - started) / 1000), cpuMs: (used.user + used.system) / 1000 };
 }
 
 function doc(file: string, windowed: boolean): PipelineDoc {

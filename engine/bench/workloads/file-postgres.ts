@@ -53,7 +53,7 @@ async function copyReference(ctx: BenchContext, server: PostgresServer, file: st
 }
 
 /** The same pipeline into sink.preview: what the engine's reading and operators alone allow (the ceiling for the sink). */
-async function engineAlone(ctx: BenchContext, pipeline: PipelineDoc): Promise<{ rate: number; cpuMs: number }> {
+export async function engineAlone(ctx: BenchContext, pipeline: PipelineDoc): Promise<{ rate: number; cpuMs: number }> {
   const out = pipeline.nodes.find((n) => n.id === 'out');
   const nodes = pipeline.nodes.map((n) => (n === out ? { id: 'out', type: 'sink.preview' as const, config: { capacity: 10 } } : n));
   const cpu = process.cpuUsage();
