@@ -265,7 +265,7 @@ export const nodeCatalog: readonly NodeTypeInfo[] = [
     fields: [
       { key: 'connection', kind: 'string', label: 'Connection', required: true, help: 'Name of a saved ClickHouse connection.' },
       { key: 'table', kind: 'string', label: 'Table', required: true, ...tableName, help: 'Target table in the connection\'s database; created from the rows\' fields when missing, with new columns added as events grow.' },
-      { key: 'key', kind: 'fieldList', label: 'Upsert key', help: 'For windowed input: the group-by fields and window_start. The table is then a ReplacingMergeTree keyed by them from the first commit (a window marks its rows as keyed only once it re-emits).' },
+      { key: 'key', kind: 'fieldList', label: 'Upsert key', help: 'Optional. Taken from the window when one feeds this sink directly or through filters (its group-by fields and window_start). Set it when a map sits between them; the table is then a ReplacingMergeTree keyed by these fields from the first commit.' },
       { key: 'retries', kind: 'integer', label: 'Retries', min: 0, max: 100, default: 5, help: 'Attempts after a lost connection before the run fails (backoff doubling from 200 ms); the checkpoint keeps the rows for the next run.' },
     ],
   },

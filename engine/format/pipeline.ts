@@ -188,9 +188,10 @@ export interface ClickHouseSinkConfig {
   /** Target table in the connection's database; created from the rows' fields when missing. */
   table: string;
   /**
-   * Upsert key of windowed input: its group-by fields and `window_start`. A window marks its output as
-   * keyed only once it re-emits, and a ClickHouse table's engine is fixed when it is created, so give the
-   * key to have a ReplacingMergeTree from the first commit. Absent: the first batch decides.
+   * Upsert key of windowed input: its group-by fields and `window_start`. Optional: when a window feeds
+   * the sink directly or through filters, the key is taken from the window (NodeContext.upsertKey), so
+   * the table is a ReplacingMergeTree from the first commit. Set it only when the graph does not tell (a
+   * map between window and sink); absent and unknown, the first batch decides.
    */
   key?: string[];
   /** Attempts after a connection error before the run fails (default 5, backoff doubling from 200 ms). */
