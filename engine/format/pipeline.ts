@@ -207,8 +207,8 @@ export interface OpenSearchSinkConfig {
   id?: string;
   /**
    * Upsert key of windowed input (its group-by fields and `window_start`): the document id. A window marks
-   * its output as keyed only once it re-emits, so give the key to have the first emission of a window land
-   * on the same document as its updates. Absent: rows that arrive keyed use their key.
+   * its output as keyed only once it re-emits; absent, the key the graph gives (a window upstream, directly
+   * or through filters) is used from the first row, else rows that arrive keyed use their key.
    */
   key?: string[];
   /** Refresh policy of each bulk request: 'false' (default), 'true' or 'wait_for'. */
