@@ -11,10 +11,12 @@ import { cacheDir, contentKey } from '../../cache.ts';
 
 const JAVA_DIR = path.join(import.meta.dirname, '..', 'java');
 const CACHE = process.env.STREAMLAKE_FLINK_CACHE ?? cacheDir('flink');
-const LIB = path.join(CACHE, 'lib');
 const SOURCE = path.join(JAVA_DIR, 'FlinkShell.java');
-// Classes follow the source's content: worktrees sharing the cache must not run each other's shell.
-const CLASSES = path.join(CACHE, `classes-${contentKey([SOURCE])}`);
+const POM = path.join(JAVA_DIR, 'pom.xml');
+// Jars follow the pom's content and classes the source's (and the jars they compile against): worktrees
+// sharing the cache must not run each other's shell or put each other's connectors on the classpath.
+const LIB = path.join(CACHE, `lib-${contentKey([POM])}`);
+const CLASSES = path.join(CACHE, `classes-${contentKey([SOURCE, POM])}`);
 
 /** Flink's own JVM options for Java 17 (flink-dist config.yaml, env.java.opts.all), plus a cheap JIT and GC for short test jobs. */
 const JVM_OPTIONS = [
@@ -52,9 +54,9 @@ export function prepareFlink(log: (line: string) => void = () => undefined): Pro
   ready ??= (async () => {
     const missing = ['mvn', 'java', 'javac'].filter((tool) => spawnSync(tool, ['-version'], { stdio: 'ignore' }).error !== undefined);
     if (missing.length) assert.fail(`the Flink tests need Java 17 and Maven on PATH; missing: ${missing.join(', ')}`);
-    // The marker holds the pom's hash, so a changed dependency list downloads again.
+    // The folder is named by the pom's hash; the marker says the copy finished.
     const marker = path.join(LIB, '.complete');
-    const pomHash = createHash('sha256').update(await readFile(path.join(JAVA_DIR, 'pom.xml'))).digest('hex');
+    const pomHash = createHash('sha256').update(await readFile(POM)).digest('hex');
     if (!(await exists(marker)) || (await readFile(marker, 'utf8')) !== pomHash) {
       log(`downloading Apache Flink 1.20.3 + Kafka connector + Iceberg runtime into ${LIB} (first run only, about 250 MB)…`);
       await mkdir(LIB, { recursive: true });
