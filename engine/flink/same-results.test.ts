@@ -23,6 +23,9 @@ import { createRun } from '../runtime/run.ts';
 import type { Row } from '../runtime/types.ts';
 import { uniqueTopic, useTestBroker } from '../testing/kafka.ts';
 import type { TestBroker } from '../testing/kafka.ts';
+import { OpenSearchConnectionStore } from '../sinks/opensearch/connections.ts';
+import { startOpenSearch } from '../sinks/opensearch/server.ts';
+import { allDocs, rest } from '../sinks/opensearch/testing.ts';
 import { PostgresConnectionStore } from '../sinks/postgres/connections.ts';
 import { startPostgres } from '../sinks/postgres/server.ts';
 import pg from 'pg';
@@ -293,5 +296,47 @@ test('a windowed pipeline into PostgreSQL: the JDBC table Flink writes equals th
   } finally {
     await client.end().catch(() => undefined);
     server.destroy();
+  }
+});
+
+// ---- sink.opensearch through Flink's OpenSearch 2 connector ----
+
+test('a windowed pipeline into OpenSearch: the documents Flink indexes equal the ones the engine indexes', async () => {
+  const server = await startOpenSearch({ log: (line) => console.log(line) });
+  try {
+    await new OpenSearchConnectionStore(root).save({ name: 'os', url: server.url });
+    const topic = uniqueTopic('flink-os');
+    const events = matrixEvents();
+    await produce(topic, events);
+    const lake = matrixPipeline('m_os', topic, { type: 'window.tumbling', config: { size: '1m' } });
+    const doc = (index: string): PipelineDoc => ({ ...lake, name: index.replaceAll('-', '_'), nodes: lake.nodes.map((n) => (n.id === 'out' ? { id: 'out', type: 'sink.opensearch', config: { connection: 'os', index, key: ['region', 'window_start'] } } : n)) });
+    const out = exportFlink(doc('flink-m-os'), {
+      connections: [local], bounded: true, parallelism: 1, sourceFields: { in: matrixFields },
+      openSearchConnections: await new OpenSearchConnectionStore(root).list(),
+    });
+    assert.deepEqual(out.placeholders, [], 'no sign-in: nothing to substitute');
+    // The connector does not create the index: create it with the mapping the exporter offers, as a user would.
+    const put = /^PUT \/(\S+) (\{.*\})$/.exec(out.problems.find((p) => p.node === 'out' && p.flink.startsWith('PUT '))?.flink ?? '');
+    assert.ok(put, 'the index mapping is offered');
+    await rest(server.url, 'PUT', `/${put[1] ?? ''}`, JSON.parse(put[2] ?? '{}'));
+    const started = Date.now();
+    await Promise.all([runEngine(doc('engine-m-os')), flink.run(out.statements)]);
+    flinkMs += Date.now() - started;
+    const documents = async (index: string): Promise<Map<string, string>> => {
+      const hits = await allDocs(server.url, index);
+      return new Map(hits.map((h) => [`${String(h._source.region)} ${normal(h._source.window_start)}`, Object.keys(h._source).sort().map((k) => `${k}=${normal(h._source[k])}`).join(' | ')]));
+    };
+    const [engine, flinkDocs] = [await documents('engine-m-os'), await documents('flink-m-os')];
+    assert.equal(engine.size, 6 * 3, 'a document per minute and region');
+    assert.deepEqual([...flinkDocs.entries()].sort(), [...engine.entries()].sort());
+    // from the input alone: the counts add up to the events the filter keeps; Flink's ids are the key joined by _
+    const kept = events.filter((e) => (e.amount as number) > 10 && e.qty !== 4).length;
+    const hits = await allDocs(server.url, 'flink-m-os');
+    assert.equal(hits.reduce((s, h) => s + Number(h._source.n), 0), kept);
+    assert.ok(hits.every((h) => h._id === `${String(h._source.region)}_${String(h._source.window_start)}`), hits.map((h) => h._id).join(', '));
+    const mapping = await rest<Record<string, { mappings: { properties: Record<string, { type: string }> } }>>(server.url, 'GET', '/flink-m-os/_mapping');
+    assert.equal(mapping['flink-m-os']?.mappings.properties.mean?.type, 'double');
+  } finally {
+    await server.destroy();
   }
 });
