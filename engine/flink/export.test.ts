@@ -209,7 +209,7 @@ test('sink.opensearch becomes an OpenSearch 2 table Flink plans: window key or i
   const edges = [...example.edges.filter((e) => e.to !== 'lake' && e.to !== 'dead' && e.port === undefined), { from: 'per_min', to: 'os' }, { from: 'valid', to: 'os_id' }, { from: 'valid', to: 'os_raw' }];
   const secret = 'os-pass-never-written';
   const out = exportFlink({ ...example, nodes, edges }, {
-    connections: [{ name: 'local', brokers: ['127.0.0.1:9092'] }],
+    lakeDir: '/tmp/streamlake-flink-export/lake', connections: [{ name: 'local', brokers: ['127.0.0.1:9092'] }],
     openSearchConnections: [{ name: 'search', url: 'https://search.internal:9200', user: 'writer', password: secret, tlsInsecure: true }],
   });
   assert.ok(!out.sql.includes(secret));
