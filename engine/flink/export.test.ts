@@ -225,7 +225,7 @@ test('sink.opensearch becomes an OpenSearch 2 table Flink plans: window key or i
   assert.match(on('os'), /document ids are the key values joined by "_"/);
   assert.match(on('os'), /PUT \/sales-by-region \{"mappings":\{"properties":\{"region":\{"type":"text","fields":\{"keyword":\{"type":"keyword","ignore_above":256\}\}\},"window_start":\{"type":"date"/);
   assert.match(on('os_raw'), /differs: the id expression region \|\| '\/' \|\| order_id is not a text or integer column[^]*appends with ids OpenSearch generates, and a replay after a failure indexes the same rows again/);
-  assert.match(out.sql, /-- OpenSearch sinks need org\.apache\.flink:flink-connector-opensearch2:2\.0\.0-1\.19/);
+  assert.match(out.sql, /-- OpenSearch sinks also need org\.apache\.flink:flink-connector-opensearch2:2\.0\.0-1\.19/);
   // Flink 1.20.3 plans the connector built for 1.19: upserts on the keyed tables, appends on the other.
   // It parses hosts while planning, so the unknown connection's URL is substituted first.
   const statements = out.statements.map((s) => s.replaceAll('${STREAMLAKE_OPENSEARCH_ELSEWHERE_URL}', 'http://127.0.0.1:9200'));

@@ -405,7 +405,7 @@ export function exportFlink(doc: PipelineDoc, options: FlinkExportOptions = {}):
     `-- Flink SQL job for pipeline ${doc.name}, exported by Streamlake for Apache Flink 1.20.`,
     `-- Needs flink-connector-kafka 3.4.0-1.20 and iceberg-flink-runtime-1.20 (with Hadoop) on the classpath.`,
     ...(usesJdbc ? [`-- PostgreSQL sinks need ${JDBC_CONNECTOR} too.`] : []),
-    ...(usesOpenSearch ? [`-- OpenSearch sinks need ${OPENSEARCH_CONNECTOR} too.`] : []),
+    ...(usesOpenSearch ? [`-- OpenSearch sinks also need ${OPENSEARCH_CONNECTOR}.`] : []),
     ...(placeholders.size ? [`-- Substitute the environment placeholders before submitting (e.g. envsubst): ${[...placeholders].join(', ')}.`] : []),
     // one line each: user text (expressions, names) must not end the comment
     ...problems.list.map((p) => `-- ${p.severity === 'differs' ? 'DIFFERS' : 'NOT EXPORTED'} ${p.node || 'pipeline'}: ${p.message} (Flink: ${p.flink})`.replace(/\s+/g, ' ')),
