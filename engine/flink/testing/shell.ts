@@ -154,10 +154,16 @@ function readTail(file: string): string {
   }
 }
 
+/** The shared JVM's port, when its file names a live process (a killed JVM's port may belong to another by now). */
 async function sharedPort(): Promise<number | null> {
-  const text = await readFile(PORT_FILE, 'utf8').catch(() => '');
-  const port = Number(text.split(' ')[0]);
-  return Number.isInteger(port) && port > 0 ? port : null;
+  const [port, pid] = (await readFile(PORT_FILE, 'utf8').catch(() => '')).split(' ').map(Number);
+  if (!Number.isInteger(port) || !port || !Number.isInteger(pid) || !pid) return null;
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return null;
+  }
+  return port;
 }
 
 /**
