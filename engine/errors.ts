@@ -55,6 +55,10 @@ export const errorCodes = {
   ENG_CLICKHOUSE_CONNECTION_UNKNOWN: 'Unknown or malformed ClickHouse connection',
   ENG_CLICKHOUSE_UNAVAILABLE: 'ClickHouse could not be reached',
   ENG_CLICKHOUSE_WRITE: 'ClickHouse refused a write',
+  // Cassandra sink (engine/sinks/cassandra)
+  ENG_CASSANDRA_CONNECTION_UNKNOWN: 'Unknown or malformed Cassandra connection',
+  ENG_CASSANDRA_UNAVAILABLE: 'Cassandra could not be reached',
+  ENG_CASSANDRA_WRITE: 'Cassandra refused a write',
   // flink
   ENG_FLINK_GATEWAY: 'The Flink SQL Gateway refused a request or could not be reached',
   ENG_FLINK_PLACEHOLDER: 'An environment placeholder of the Flink job has no value',

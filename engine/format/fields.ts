@@ -124,6 +124,7 @@ function nodeOutput(node: NodeSpec, input: () => FieldInfo[] | null): FieldInfo[
     case 'sink.kafka':
     case 'sink.postgres':
     case 'sink.clickhouse':
+    case 'sink.cassandra':
       return [];
     default:
       return null;

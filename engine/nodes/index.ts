@@ -7,4 +7,5 @@ import '../lake/sink.ts';
 import '../kafka/index.ts';
 import '../sinks/postgres/sink.ts';
 import '../sinks/clickhouse/sink.ts';
+import '../sinks/cassandra/sink.ts';
 export {};

@@ -33,6 +33,7 @@ const icons: Record<string, string> = {
   'sink.kafka': 'K',
   'sink.postgres': 'P',
   'sink.clickhouse': 'C',
+  'sink.cassandra': 'Ca',
 };
 
 export function iconOf(type: string): string {
@@ -70,6 +71,8 @@ export function defaultConfig(type: NodeType): GraphNode['config'] {
       return { connection: '', table: '' };
     case 'sink.clickhouse':
       return { connection: '', table: '' };
+    case 'sink.cassandra':
+      return { connection: '', keyspace: '', table: '' };
   }
 }
 
@@ -120,6 +123,8 @@ export function summarize(node: GraphNode): string {
     case 'sink.postgres':
     case 'sink.clickhouse':
       return `→ ${String(c.table ?? '') || '(no table)'} · ${String(c.connection ?? '') || '(no connection)'}`;
+    case 'sink.cassandra':
+      return `→ ${String(c.keyspace ?? '') || '?'}.${String(c.table ?? '') || '(no table)'} · ${String(c.connection ?? '') || '(no connection)'}`;
   }
 }
 
