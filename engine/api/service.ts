@@ -15,6 +15,7 @@ import { MetricsHistory } from './service/history.ts';
 import { RunControl } from './service/runs.ts';
 import { StudioConnections } from './service/connections.ts';
 import { StudioPostgresConnections } from './service/postgres.ts';
+import { StudioCassandraConnections } from './service/cassandra.ts';
 import { StudioClickHouseConnections } from './service/clickhouse.ts';
 import { LakeExplorer } from './service/lake.ts';
 import { SqlWorkbench } from './service/sql.ts';
@@ -76,6 +77,7 @@ export function createStudioService(options: StudioServiceOptions): StudioServic
   const trust = new PipelineTrust({ homeDir, lakeDir, connections: connectionStore, clock });
   const postgres = new StudioPostgresConnections(homeDir, clock);
   const clickhouseConnections = new StudioClickHouseConnections(homeDir, clock);
+  const cassandraConnections = new StudioCassandraConnections(homeDir, clock);
   const lake = new LakeExplorer(lakeDir, clock, events);
   const sql = new SqlWorkbench(lakeDir, clock, options.mode);
   const kafka = new KafkaScreens({ connections, clock, timers, events, lakeDir, homeDir });
@@ -195,6 +197,9 @@ export function createStudioService(options: StudioServiceOptions): StudioServic
     clickhouseConnections: () => clickhouseConnections.list(),
     clickhouseSaveConnection: ({ connection }) => clickhouseConnections.save(connection),
     clickhouseTestConnection: (params) => clickhouseConnections.test(params),
+    cassandraConnections: () => cassandraConnections.list(),
+    cassandraSaveConnection: ({ connection }) => cassandraConnections.save(connection),
+    cassandraTestConnection: (params) => cassandraConnections.test(params),
     kafkaTopics: ({ connection, topics }) => kafka.track(() => kafka.topics(connection, topics)),
     kafkaCreateTopic: ({ connection, topic, partitions, replicationFactor, configs }) => kafka.track(() => kafka.createTopic(connection, topic, partitions, replicationFactor, configs)),
     kafkaDeleteTopic: ({ connection, topic }) => kafka.track(() => kafka.deleteTopic(connection, topic)),
