@@ -3,7 +3,8 @@
 // (~/.cache/streamlake/cassandra, or STREAMLAKE_CASSANDRA_CACHE), and CassandraDaemon runs on the Java 17
 // found at run time with our own cassandra.yaml and logback.xml in a temp folder: 127.0.0.1, free ports,
 // ring delay 0, group commit-log sync (a write is acknowledged once on disk, so a SIGKILL of the server
-// loses nothing it acknowledged; the default periodic mode may), PasswordAuthenticator + CassandraAuthorizer (so a wrong password and a user without
+// loses nothing it acknowledged; the default periodic mode may; benchmarks choose periodic, production's
+// default), PasswordAuthenticator + CassandraAuthorizer (so a wrong password and a user without
 // rights are refused by the server itself, as in production), a modest heap.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -100,7 +101,7 @@ function portOpen(host: string, port: number): Promise<boolean> {
   });
 }
 
-export async function startCassandra(options: { heapMb?: number; log?: (line: string) => void } = {}): Promise<CassandraServer> {
+export async function startCassandra(options: { heapMb?: number; log?: (line: string) => void; commitlog?: 'group' | 'periodic' } = {}): Promise<CassandraServer> {
   const java = findJava17();
   const lib = ensureCassandraJars(options.log);
   const dir = mkdtempSync(path.join(tmpdir(), 'streamlake-cass-'));
@@ -134,8 +135,7 @@ commitlog_directory: ${dir}/data/commitlog
 saved_caches_directory: ${dir}/data/saved_caches
 hints_directory: ${dir}/data/hints
 cdc_raw_directory: ${dir}/data/cdc_raw
-commitlog_sync: group
-commitlog_sync_group_window: 15ms
+${options.commitlog === 'periodic' ? 'commitlog_sync: periodic\ncommitlog_sync_period: 10000ms' : 'commitlog_sync: group\ncommitlog_sync_group_window: 15ms'}
 disk_failure_policy: stop
 commit_failure_policy: stop
 concurrent_reads: 8
