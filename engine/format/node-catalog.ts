@@ -285,6 +285,21 @@ export const nodeCatalog: readonly NodeTypeInfo[] = [
       { key: 'retries', kind: 'integer', label: 'Retries', min: 0, max: 100, default: 5, help: 'Attempts after a lost connection, 429 or 5xx before the run fails (backoff doubling from 200 ms); the checkpoint keeps the rows for the next run.' },
     ],
   },
+  {
+    type: 'sink.cassandra',
+    title: 'Cassandra table',
+    category: 'Sinks',
+    description: 'Writes rows to a Cassandra table at checkpoints with prepared statements, idempotent by primary key (a replay overwrites), then records the checkpoint in streamlake_commits. Windowed results are upserted by window and group keys and retracted keys deleted; appends are keyed by `key` or a per-row id. Values the table refuses go to the error port with the server\'s message.',
+    ports: ['in', 'error'],
+    fields: [
+      { key: 'connection', kind: 'string', label: 'Connection', required: true, help: 'Name of a saved Cassandra connection.' },
+      { key: 'keyspace', kind: 'string', label: 'Keyspace', required: true, pattern: '^[A-Za-z0-9_]{1,48}$', patternHint: 'letters, digits and underscores (at most 48)', help: 'Keyspace of the table; it must exist (its replication is yours to choose).' },
+      { key: 'table', kind: 'string', label: 'Table', required: true, pattern: '^[A-Za-z0-9_]{1,48}$', patternHint: 'letters, digits and underscores (at most 48)', help: 'Target table; created from the rows\' fields when missing, with new columns added as events grow.' },
+      { key: 'key', kind: 'fieldList', label: 'Primary key', help: 'Primary key of a new table. For windowed input: the group-by fields and window_start. For appends: fields that identify an event; empty, each row gets a streamlake_id so a replay overwrites its own rows.' },
+      { key: 'consistency', kind: 'enum', label: 'Consistency', options: ['LOCAL_QUORUM', 'QUORUM', 'LOCAL_ONE', 'ONE', 'TWO', 'THREE', 'EACH_QUORUM', 'ALL', 'ANY'], default: 'LOCAL_QUORUM', help: 'Consistency level of the writes and of the commit record. Below a quorum, a replica that missed a commit record can make a restart write that checkpoint again (the same rows, overwritten).' },
+      { key: 'retries', kind: 'integer', label: 'Retries', min: 0, max: 100, default: 5, help: 'Attempts after a timeout, too few replicas or a lost connection before the run fails (backoff doubling from 200 ms); the checkpoint keeps the rows for the next run.' },
+    ],
+  },
 ];
 
 const byType = new Map<string, NodeTypeInfo>(nodeCatalog.map((info) => [info.type, info]));

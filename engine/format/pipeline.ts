@@ -217,6 +217,28 @@ export interface OpenSearchSinkConfig {
   retries?: number;
 }
 
+export type CassandraConsistency = 'ONE' | 'TWO' | 'THREE' | 'QUORUM' | 'ALL' | 'LOCAL_QUORUM' | 'EACH_QUORUM' | 'LOCAL_ONE' | 'ANY';
+
+export interface CassandraSinkConfig {
+  /** Name of a saved Cassandra connection (the password never lives in the pipeline). */
+  connection: string;
+  /** Keyspace of the table (it must exist: its replication is the operator's choice). */
+  keyspace: string;
+  /** Target table; created from the rows' fields when missing. */
+  table: string;
+  /**
+   * Primary key of a new table. Windowed input: its group-by fields and window_start (the upsert key; a
+   * window marks its rows as keyed only once it re-emits, and a Cassandra primary key is fixed when the
+   * table is created). Appends: fields that identify an event; absent, each row gets `streamlake_id`
+   * (pipeline/node/checkpoint/position), so a replayed checkpoint overwrites its own rows.
+   */
+  key?: string[];
+  /** Consistency level of every write and of the commit record (default LOCAL_QUORUM). */
+  consistency?: CassandraConsistency;
+  /** Attempts after a timeout, unavailable replicas or a lost connection before the run fails (default 5, backoff doubling from 200 ms). */
+  retries?: number;
+}
+
 interface NodeOf<T extends string, C> {
   id: string;
   type: T;
@@ -240,7 +262,8 @@ export type NodeSpec =
   | NodeOf<'sink.kafka', KafkaSinkConfig>
   | NodeOf<'sink.postgres', PostgresSinkConfig>
   | NodeOf<'sink.clickhouse', ClickHouseSinkConfig>
-  | NodeOf<'sink.opensearch', OpenSearchSinkConfig>;
+  | NodeOf<'sink.opensearch', OpenSearchSinkConfig>
+  | NodeOf<'sink.cassandra', CassandraSinkConfig>;
 
 export type NodeType = NodeSpec['type'];
 export type NodeConfigOf<T extends NodeType> = Extract<NodeSpec, { type: T }>['config'];
