@@ -64,6 +64,8 @@ type Write = { kind: 'upsert'; row: Row; id?: string } | { kind: 'delete'; key: 
 export class CassandraSink implements SinkInstance {
   private buffer: Row[] = [];
   private upsertKey: string[] | undefined;
+  /** The sink's `key`, else the key the graph gives (NodeContext.upsertKey). */
+  private readonly configuredKey: string[] | undefined;
   private retracts: { position: number; keys: Row[] }[] = [];
   private segments: StagedRef[] = [];
   private readonly staging: Staging;
@@ -88,11 +90,16 @@ export class CassandraSink implements SinkInstance {
     this.counters = sinkStats(ctx.pipelineName, ctx.nodeId, 'cassandra');
     this.staging = new Staging(ctx.homeDir, ctx.pipelineName, ctx.nodeId);
     this.target = `${quoteIdent(config.keyspace)}.${quoteIdent(config.table)}`;
+    // A primary key is fixed when the table is created and a window's first emission carries no key: the
+    // sink's own setting, else what the graph tells (a window upstream, runtime/upsert-key.ts), decides
+    // from the first row, like sink.clickhouse.
+    this.configuredKey = config.key && config.key.length > 0 ? [...config.key] : ctx.upsertKey && ctx.upsertKey.length > 0 ? [...ctx.upsertKey] : undefined;
+    if (!config.key?.length && this.configuredKey) this.upsertKey = [...this.configuredKey];
   }
 
   async write(batch: Batch): Promise<void> {
     if (batch.upsertKey) {
-      const key = this.config.key && this.config.key.length > 0 ? this.config.key : undefined;
+      const key = this.configuredKey;
       if (key && [...key].sort().join('\0') !== [...batch.upsertKey].sort().join('\0')) {
         this.ctx.log('warn', `sink "${this.ctx.nodeId}": rows keyed by ${batch.upsertKey.join(', ')} but the sink's key is ${key.join(', ')}`);
       }
@@ -291,7 +298,7 @@ export class CassandraSink implements SinkInstance {
     const inferred = inferColumns(rows);
     const cached = this.shape;
     if (cached && [...inferred.keys()].every((c) => cached.columns.has(c)) && (upsertKey ? sameSet(cached.primaryKey, upsertKey) && !cached.withId : true)) return cached;
-    const configured = this.config.key && this.config.key.length > 0 ? this.config.key : undefined;
+    const configured = this.configuredKey;
     let existing = await this.readColumns(client);
     if (existing.columns.size === 0) {
       const keyspaces = await client.execute('SELECT keyspace_name FROM system_schema.keyspaces WHERE keyspace_name = ?', [this.config.keyspace], { prepare: true });
