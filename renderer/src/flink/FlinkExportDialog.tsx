@@ -7,6 +7,7 @@ import { useApi, useStudio } from '../api/context.tsx';
 import { docFromGraph } from '../graph/model.ts';
 import { FlinkSubmit } from './FlinkSubmit.tsx';
 import { GeneratorToKafka } from './GeneratorToKafka.tsx';
+import { isGeneratorProblem } from './replaceGenerator.ts';
 
 type Loaded = { state: 'loading' } | { state: 'ready'; result: FlinkExportResult } | { state: 'failed'; message: string };
 
@@ -56,7 +57,7 @@ export function FlinkExportDialog({ onClose }: { onClose: () => void }) {
                     <span className={`badge ${p.severity === 'unsupported' ? 'err' : ''}`}>{p.severity === 'differs' ? 'differs' : 'left out'}</span>{' '}
                     <code>{p.node || 'pipeline'}</code> {p.message}
                     <div className="faint small">Flink: {p.flink}</div>
-                    {p.node !== '' && p.severity === 'differs' && <GeneratorToKafka nodeId={p.node} />}
+                    {isGeneratorProblem(p, graph) && <GeneratorToKafka nodeId={p.node} />}
                   </li>
                 ))}
               </ul>

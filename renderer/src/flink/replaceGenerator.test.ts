@@ -5,11 +5,13 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 // eslint-disable-next-line no-restricted-imports
 import { test } from 'node:test';
+// eslint-disable-next-line no-restricted-imports -- the test pins the action to the exporter's own problem text
+import { exportFlink } from '../../../engine/flink/export.ts';
 import { validatePipeline } from '../../../engine/format/pipeline.ts';
 import type { PipelineDoc } from '../../../engine/format/pipeline.ts';
 import { docFromGraph, graphFromDoc } from '../graph/model.ts';
 import { createStudioStore } from '../store/index.ts';
-import { defaultEventCount, replaceGenerator, unboundedDefaultCount } from './replaceGenerator.ts';
+import { defaultEventCount, isGeneratorProblem, replaceGenerator, unboundedDefaultCount } from './replaceGenerator.ts';
 
 const sales = JSON.parse(readFileSync(new URL('../../../resources/examples/sales-by-region.json', import.meta.url), 'utf8')) as PipelineDoc;
 
@@ -51,4 +53,14 @@ test('a node that is no generator is left alone; the count defaults to the bound
   assert.equal(defaultEventCount({ dataset: 'sales_orders', count: 2500 }), 2500);
   assert.equal(defaultEventCount({ dataset: 'sales_orders', count: 0 }), unboundedDefaultCount);
   assert.equal(defaultEventCount({ dataset: 'sales_orders' }), unboundedDefaultCount);
+});
+
+test('exactly the exporter’s generator problem offers the action, and after the swap none does', () => {
+  const graph = graphFromDoc(sales);
+  const problems = exportFlink(sales, { lakeDir: '/tmp/lake' }).problems;
+  assert.ok(problems.filter((p) => p.node === 'orders').length > 1, 'the generator node has other problems too');
+  const offered = problems.filter((p) => isGeneratorProblem(p, graph));
+  assert.deepEqual(offered.map((p) => p.node), ['orders']);
+  const after = replaceGenerator(graph, 'orders', { connection: 'local', topic: 't' });
+  assert.deepEqual(exportFlink(docFromGraph(after), { lakeDir: '/tmp/lake' }).problems.filter((p) => isGeneratorProblem(p, after)), []);
 });

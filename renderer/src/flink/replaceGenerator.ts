@@ -3,6 +3,7 @@
 // node keeps its id, label and position, so its edges stay as they are and the edit is one undo step.
 import { nodeTypeInfo, outputPorts } from '../../../engine/format/node-catalog.ts';
 import type { GeneratorConfig, KafkaSourceConfig } from '../../../engine/format/pipeline.ts';
+import type { FlinkProblem } from '../../../engine/api/contract.ts';
 import type { Graph, GraphNode } from '../graph/model.ts';
 
 /** Events to produce for an unbounded generator: enough for a meaningful first Flink run, quick to produce. */
@@ -22,6 +23,15 @@ export function defaultEventCount(config: GeneratorConfig): number {
 export function generatorNode(graph: Graph, id: string): (GraphNode & { config: GeneratorConfig }) | undefined {
   const node = graph.nodes.find((n) => n.id === id);
   return node?.type === 'source.generator' ? (node as GraphNode & { config: GeneratorConfig }) : undefined;
+}
+
+/**
+ * Whether this export problem is the generator's own (a generator node also has others, e.g. its error
+ * port), so the action shows once, on the line that says the job reads a topic instead. Problems carry no
+ * code, so this keys on the exporter's wording; the unit test pins it to what the exporter writes.
+ */
+export function isGeneratorProblem(problem: FlinkProblem, graph: Graph): boolean {
+  return generatorNode(graph, problem.node) !== undefined && problem.message.startsWith('the built-in generator ');
 }
 
 /** The graph with generator `id` replaced by a Kafka source on the stand-in topic; unchanged when `id` is no generator. */
