@@ -54,6 +54,15 @@ test('a generator is replaced by a Kafka topic holding its events in one action,
   assert.equal(await form.getByLabel('Topic').inputValue(), 'sales_orders');
   assert.equal(await form.getByLabel('Events').inputValue(), '100000');
   // a unique topic on the shared broker, and a count small enough to keep the spec short
+  // a name Kafka refuses: the error is shown in words and the generator stays
+  await form.getByLabel('Topic').fill('no spaces allowed!');
+  await form.getByRole('button', { name: 'Produce and replace' }).click();
+  const refused = form.getByRole('alert');
+  await refused.waitFor({ timeout: 60_000 });
+  assert.match(await refused.innerText(), /^Could not produce to no spaces allowed! on local: .+\. The generator is unchanged\.$/);
+  assert.equal(await node.locator('.flow-node-type').innerText(), 'Generator');
+  await studio.screenshot('flink-generator-refused');
+
   const topic = `flink-generator-${Date.now().toString(36)}`;
   const count = 3000;
   await form.getByLabel('Topic').fill(topic);

@@ -50,7 +50,7 @@ export function GeneratorToKafka({ nodeId }: { nodeId: string }) {
         const { graph, apply } = store.getState();
         apply({ kind: 'replace', graph: replaceGenerator(graph, nodeId, target) });
       },
-      (error: unknown) => setFailure(`Could not produce to ${target.topic} on ${target.connection}: ${message(error)}. The generator is unchanged.`),
+      (error: unknown) => setFailure(`Could not produce to ${target.topic} on ${target.connection}: ${message(error).replace(/\.$/, '')}. The generator is unchanged.`),
     );
   };
   if (!open) {
