@@ -1,11 +1,13 @@
 // File → Export → Flink SQL: a preview of the script the engine exports for Flink 1.20 and, first, what
 // does not carry over (per node: exported with the nearest Flink equivalent, or left out), so nothing
-// changes meaning unseen. Copy or download the script from here, or run it on Flink (FlinkSubmit.tsx).
+// changes meaning unseen; a generator can be swapped for a Kafka topic from here (GeneratorToKafka.tsx). Copy or download the script from here, or run it on Flink (FlinkSubmit.tsx).
 import { useEffect, useState } from 'react';
 import type { FlinkExportResult } from '../../../engine/api/contract.ts';
 import { useApi, useStudio } from '../api/context.tsx';
 import { docFromGraph } from '../graph/model.ts';
 import { FlinkSubmit } from './FlinkSubmit.tsx';
+import { GeneratorToKafka } from './GeneratorToKafka.tsx';
+import { isGeneratorProblem } from './replaceGenerator.ts';
 
 type Loaded = { state: 'loading' } | { state: 'ready'; result: FlinkExportResult } | { state: 'failed'; message: string };
 
@@ -55,6 +57,7 @@ export function FlinkExportDialog({ onClose }: { onClose: () => void }) {
                     <span className={`badge ${p.severity === 'unsupported' ? 'err' : ''}`}>{p.severity === 'differs' ? 'differs' : 'left out'}</span>{' '}
                     <code>{p.node || 'pipeline'}</code> {p.message}
                     <div className="faint small">Flink: {p.flink}</div>
+                    {isGeneratorProblem(p, graph) && <GeneratorToKafka nodeId={p.node} />}
                   </li>
                 ))}
               </ul>
