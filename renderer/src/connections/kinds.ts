@@ -64,6 +64,10 @@ export interface ConnectionKind {
   id: string;
   /** Product name: "PostgreSQL". */
   title: string;
+  /** What the rail says while none is saved (default: one is needed for the kind's sink). */
+  none?: string;
+  /** What deleting one leaves alone, in the confirmation (default: the tables in the database). */
+  deleteNote?: string;
   /** The node types whose `connection` field names a connection of this kind. */
   nodeTypes: readonly string[];
   fields: readonly ConnectionField[];
@@ -197,8 +201,131 @@ export const clickhouseKind: ConnectionKind = {
   test: (api, what) => api.clickhouseTestConnection('name' in what ? { name: what.name } : { connection: clickhouseInput(what.values) }),
 };
 
+function httpUrl(label: string, example: string): (v: string) => string | undefined {
+  return (v) => (/^https?:\/\/[^\s/]+(:\d{1,5})?\/?$/.test(v) ? undefined : `${label}: http://host:port or https://host:port (${example})`);
+}
+
+// sink.opensearch
+function opensearchInput(values: ConnectionValues) {
+  const user = (values.user ?? '').trim();
+  return {
+    name: (values.name ?? '').trim(), url: (values.url ?? '').trim(), ...(user === '' ? {} : { user }),
+    ...(values.tlsInsecure === 'yes' ? { tlsInsecure: true } : {}), ...password(values),
+  };
+}
+
+export const opensearchKind: ConnectionKind = {
+  id: 'opensearch',
+  title: 'OpenSearch',
+  nodeTypes: ['sink.opensearch'],
+  fields: [
+    nameField,
+    { key: 'url', label: 'URL', kind: 'text', required: true, initial: 'http://127.0.0.1:9200', mono: true, check: httpUrl('URL', 'the REST port, 9200'), help: 'The REST interface; https:// for TLS (the security plugin\'s default).' },
+    { key: 'user', label: 'User', kind: 'text', mono: true, placeholder: '(no sign-in)', help: 'Basic auth, e.g. admin with the security plugin; empty for a cluster without it.' },
+    { key: 'password', label: 'Password', kind: 'password' },
+    {
+      key: 'tlsInsecure', label: 'Certificate', kind: 'select', initial: 'no',
+      options: [{ value: 'no', label: 'check it (a CA this system trusts)' }, { value: 'yes', label: 'accept any (self-signed demo certificate only)' }],
+      help: 'Only matters for https://.',
+    },
+  ],
+  layers: [
+    { id: 'dns', label: 'Host name', passed: 'resolves' },
+    { id: 'tcp', label: 'Network', passed: 'the port answers' },
+    { id: 'tls', label: 'TLS', passed: 'https handshake done', unused: (v) => ((v.url ?? '').trim().startsWith('https:') ? undefined : 'not used (http://)') },
+    { id: 'auth', label: 'Sign-in', passed: 'the cluster answered' },
+    { id: 'permission', label: 'Rights', passed: 'may create and delete an index' },
+  ],
+  async list(api) {
+    return (await api.opensearchConnections()).map((c) => ({
+      name: c.name,
+      detail: `${c.user ? `${c.user}@` : ''}${c.url.replace(/^https?:\/\//, '')}${c.url.startsWith('https:') ? ` · TLS${c.tlsInsecure ? ' (any certificate)' : ''}` : ''}`,
+      hasPassword: c.hasPassword,
+      values: { name: c.name, url: c.url, user: c.user ?? '', tlsInsecure: c.tlsInsecure ? 'yes' : 'no', password: '' },
+    }));
+  },
+  async save(api, values) {
+    const c = await api.opensearchSaveConnection({ connection: opensearchInput(values) });
+    return { name: c.name, detail: `${c.user ? `${c.user}@` : ''}${c.url}`, hasPassword: c.hasPassword, values: { ...values, password: '' } };
+  },
+  remove: (api, name) => api.opensearchDeleteConnection({ name }),
+  test: (api, what) => api.opensearchTestConnection('name' in what ? { name: what.name } : { connection: opensearchInput(what.values) }),
+};
+
+// Flink: the SQL Gateway that File → Export Flink SQL… submits to (no sink node names it).
+type FlinkAuth = 'none' | 'token' | 'basic';
+
+function flinkAuth(value: string | undefined): FlinkAuth {
+  return value === 'token' || value === 'basic' ? value : 'none';
+}
+
+/** A secret field: empty keeps the stored one (left out), "forget" sends null. */
+function secret(values: ConnectionValues, key: string): string | null | undefined {
+  if (values[forgetPassword] === 'yes') return null;
+  const typed = values[key] ?? '';
+  return typed === '' ? undefined : typed;
+}
+
+function flinkInput(values: ConnectionValues) {
+  const base = { name: (values.name ?? '').trim(), url: (values.url ?? '').trim() };
+  const auth = flinkAuth(values.auth);
+  if (auth === 'basic') {
+    const typed = secret(values, 'password');
+    return { ...base, user: (values.user ?? '').trim(), ...(typed === undefined ? {} : { password: typed }) };
+  }
+  if (auth === 'token') {
+    const typed = secret(values, 'token');
+    return { ...base, ...(typed === undefined ? {} : { token: typed }) };
+  }
+  return { ...base, token: null };
+}
+
+export const flinkKind: ConnectionKind = {
+  id: 'flink',
+  title: 'Flink',
+  none: 'None yet. Add a SQL Gateway to submit exported jobs (File → Export Flink SQL…).',
+  deleteNote: 'Jobs already running on Flink are not stopped.',
+  nodeTypes: [],
+  fields: [
+    { ...nameField, placeholder: 'flink', help: 'What File → Export Flink SQL… submits through.' },
+    { key: 'url', label: 'SQL Gateway URL', kind: 'text', required: true, initial: 'http://127.0.0.1:8083', mono: true, check: httpUrl('SQL Gateway URL', 'the gateway\'s REST port, 8083') },
+    {
+      key: 'auth', label: 'Authentication', kind: 'select', initial: 'none',
+      options: [{ value: 'none', label: 'none' }, { value: 'token', label: 'bearer token' }, { value: 'basic', label: 'user and password' }],
+      help: 'The gateway has no login of its own; a token or user is for a proxy in front of it.',
+    },
+    { key: 'user', label: 'User', kind: 'text', required: true, mono: true, when: { key: 'auth', values: ['basic'] } },
+    { key: 'password', label: 'Password', kind: 'password', when: { key: 'auth', values: ['basic'] } },
+    { key: 'token', label: 'Token', kind: 'password', when: { key: 'auth', values: ['token'] } },
+  ],
+  layers: [
+    { id: 'dns', label: 'Host name', passed: 'resolves' },
+    { id: 'tcp', label: 'Network', passed: 'the port answers' },
+    { id: 'tls', label: 'TLS', passed: 'https handshake done', unused: (v) => ((v.url ?? '').trim().startsWith('https:') ? undefined : 'not used (http://)') },
+    { id: 'http', label: 'SQL Gateway', passed: 'answers as a Flink SQL Gateway' },
+    { id: 'auth', label: 'Sign-in', passed: 'accepted', unused: (v) => (flinkAuth(v.auth) === 'none' ? 'not used (no authentication)' : undefined) },
+  ],
+  async list(api) {
+    return (await api.flinkConnections()).map((c) => {
+      const auth: FlinkAuth = c.user !== undefined ? 'basic' : c.hasToken ? 'token' : 'none';
+      return {
+        name: c.name,
+        detail: `${c.url.replace(/^https?:\/\//, '')}${c.url.startsWith('https:') ? ' · TLS' : ''}${auth === 'basic' ? ` · user ${c.user ?? ''}` : auth === 'token' ? ' · token' : ''}`,
+        hasPassword: auth === 'basic' ? c.hasPassword : c.hasToken,
+        values: { name: c.name, url: c.url, auth, user: c.user ?? '', password: '', token: '' },
+      };
+    });
+  },
+  async save(api, values) {
+    const c = await api.flinkSaveConnection({ connection: flinkInput(values) });
+    return { name: c.name, detail: c.url, hasPassword: c.hasPassword || c.hasToken, values: { ...values, password: '', token: '' } };
+  },
+  remove: (api, name) => api.flinkDeleteConnection({ name }),
+  test: (api, what) => api.flinkTestConnection('name' in what ? { name: what.name } : { connection: flinkInput(what.values) }),
+};
+
 /** Every kind, in the order the Connections rail lists them. */
-export const connectionKinds: readonly ConnectionKind[] = [postgresKind, clickhouseKind];
+export const connectionKinds: readonly ConnectionKind[] = [postgresKind, clickhouseKind, opensearchKind, flinkKind];
 
 /** The kind whose connections a node type's `connection` field names (undefined: not a database node). */
 export function connectionKindFor(nodeType: string): ConnectionKind | undefined {
