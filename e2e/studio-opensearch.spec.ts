@@ -99,17 +99,23 @@ test('an OpenSearch connection: problems by label, a closed port, https on the p
   await f.getByLabel('URL').fill(server.url.replace('http:', 'https:'));
   assert.deepEqual(await testTyped('OpenSearch'), ['Host name: passed', 'Network: passed', 'TLS: failed', 'Sign-in: not tried', 'Rights: not tried']);
   const tls = await f.getByRole('status', { name: 'Connection test result' }).innerText();
+  // The certificate choice is offered for https:// only.
+  await f.getByLabel('Certificate').waitFor();
+  await f.getByRole('status', { name: 'Connection test result' }).scrollIntoViewIfNeeded();
   await studio.screenshot('opensearch-01-https-on-plain-port');
 
   await f.getByLabel('URL').fill(proxyUrl);
   await f.getByLabel('User').fill(user);
   await f.getByLabel('Password', { exact: true }).fill('not-the-password');
   assert.deepEqual(await testTyped('OpenSearch'), ['Host name: passed', 'Network: passed', 'TLS: unused', 'Sign-in: failed', 'Rights: not tried']);
+  assert.equal(await f.getByLabel('Certificate').count(), 0);
+  await f.getByRole('status', { name: 'Connection test result' }).scrollIntoViewIfNeeded();
   await studio.screenshot('opensearch-02-bad-password');
 
   await f.getByLabel('Password', { exact: true }).fill(password);
   assert.deepEqual(await testTyped('OpenSearch'), ['Host name: passed', 'Network: passed', 'TLS: unused', 'Sign-in: passed', 'Rights: passed']);
   assert.match(await f.getByRole('status', { name: 'Connection test result' }).innerText(), /2\.19/);
+  await f.getByRole('status', { name: 'Connection test result' }).scrollIntoViewIfNeeded();
   await studio.screenshot('opensearch-03-good-password');
   await f.getByRole('button', { name: 'Save' }).click();
   const saved = page.getByRole('listitem', { name: 'OpenSearch connection search', exact: true });
@@ -183,6 +189,7 @@ test('an OpenSearch sink after a generator: its form checked by label, connectio
   const committed = Number((await delivery.getByRole('group', { name: 'rows committed' }).locator('.v').innerText()).replace(/,/g, ''));
   assert.ok(committed > 0);
   assert.equal(committed, produced, 'every generated event reached the index');
+  await delivery.getByRole('heading', { name: 'Delivered to the index' }).waitFor();
   await studio.screenshot('opensearch-07-delivery');
 
   // What the generator produced, computed here from the same dataset, seed and rate.

@@ -12,6 +12,12 @@ function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** A connection's address, allowed to wrap after "user@" before anywhere else (the rail is narrow). */
+function breakable(detail: string) {
+  const at = detail.indexOf('@');
+  return at < 0 ? detail : <>{detail.slice(0, at + 1)}<wbr />{detail.slice(at + 1)}</>;
+}
+
 function KindSection({ kind }: { kind: ConnectionKind }) {
   const api = useApi();
   const store = useStudioStore();
@@ -52,7 +58,7 @@ function KindSection({ kind }: { kind: ConnectionKind }) {
           return (
             <div key={c.name} className="col" style={{ gap: 4 }} role="listitem" aria-label={`${kind.title} connection ${c.name}`}>
               <div className="list-item">
-                <span className="col" style={{ gap: 0 }}><span>{c.name}</span><span className="faint small mono" title={c.detail}>{c.detail}</span></span>
+                <span className="col" style={{ gap: 0 }}><span>{c.name}</span><span className="faint small mono" style={{ whiteSpace: 'normal', overflowWrap: 'anywhere' }}>{breakable(c.detail)}</span></span>
                 <span className="row" style={{ gap: 2 }}>
                   <button className="ghost small" aria-label={`Test ${c.name}`} title="Test this connection" disabled={result === 'testing'} onClick={() => test(c)}>{result === 'testing' ? '…' : '⚡'}</button>
                   <button className="ghost small" aria-label={`Edit ${c.name}`} title="Edit" onClick={() => setEditing(c)}>✎</button>

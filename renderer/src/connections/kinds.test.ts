@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 // eslint-disable-next-line no-restricted-imports
 import path from 'node:path';
 import { createStudioService, type StudioService } from '../../../engine/api/service.ts';
-import { clickhouseKind, connectionKindFor, connectionKinds, flinkKind, forgetPassword, formProblems, initialValues, layerOutcomes, opensearchKind, postgresKind } from './kinds.ts';
+import { clickhouseKind, connectionKindFor, connectionKinds, fieldShown, flinkKind, forgetPassword, formProblems, initialValues, layerOutcomes, opensearchKind, postgresKind } from './kinds.ts';
 
 test('each database sink type finds its connection kind; other nodes none', () => {
   assert.equal(connectionKindFor('sink.postgres'), postgresKind);
@@ -48,6 +48,10 @@ test('OpenSearch and Flink are kinds of the rail; only sink.opensearch names one
   assert.ok(connectionKinds.includes(flinkKind));
   assert.deepEqual(flinkKind.nodeTypes, []);
   assert.match(formProblems(opensearchKind, { ...initialValues(opensearchKind), name: 'search', url: 'localhost:9200' }).url ?? '', /^URL: http:\/\/host:port/);
+  // The certificate choice is only for https://.
+  const certificate = opensearchKind.fields.find((f) => f.key === 'tlsInsecure');
+  assert.ok(certificate);
+  assert.deepEqual([fieldShown(certificate, { url: 'http://a:9200' }), fieldShown(certificate, { url: 'https://a:9200' })], [false, true]);
   // The user of a Flink proxy counts only with basic auth.
   const flink = { ...initialValues(flinkKind), name: 'gw' };
   assert.deepEqual(formProblems(flinkKind, flink), {});

@@ -18,6 +18,8 @@ export interface ConnectionField {
   required?: boolean;
   /** Shown only while another field has one of these values. */
   when?: { key: string; values: readonly string[] };
+  /** Shown only while this holds of the form's values (e.g. a URL starting with https://). */
+  shown?: (values: ConnectionValues) => boolean;
   /** Data-like text (hosts, URLs) in the monospace face. */
   mono?: boolean;
   /** A problem with the value in plain words, checked before anything is sent. */
@@ -208,9 +210,11 @@ function httpUrl(label: string, example: string): (v: string) => string | undefi
 // sink.opensearch
 function opensearchInput(values: ConnectionValues) {
   const user = (values.user ?? '').trim();
+  const url = (values.url ?? '').trim();
   return {
-    name: (values.name ?? '').trim(), url: (values.url ?? '').trim(), ...(user === '' ? {} : { user }),
-    ...(values.tlsInsecure === 'yes' ? { tlsInsecure: true } : {}), ...password(values),
+    name: (values.name ?? '').trim(), url, ...(user === '' ? {} : { user }),
+    // the choice is only offered (and only means something) for https://
+    ...(values.tlsInsecure === 'yes' && url.startsWith('https:') ? { tlsInsecure: true } : {}), ...password(values),
   };
 }
 
@@ -220,13 +224,13 @@ export const opensearchKind: ConnectionKind = {
   nodeTypes: ['sink.opensearch'],
   fields: [
     nameField,
-    { key: 'url', label: 'URL', kind: 'text', required: true, initial: 'http://127.0.0.1:9200', mono: true, check: httpUrl('URL', 'the REST port, 9200'), help: 'The REST interface; https:// for TLS (the security plugin\'s default).' },
-    { key: 'user', label: 'User', kind: 'text', mono: true, placeholder: '(no sign-in)', help: 'Basic auth, e.g. admin with the security plugin; empty for a cluster without it.' },
+    { key: 'url', label: 'URL', kind: 'text', required: true, initial: 'http://127.0.0.1:9200', mono: true, check: httpUrl('URL', 'the REST port, 9200'), help: 'The REST port; https:// for TLS.' },
+    { key: 'user', label: 'User', kind: 'text', mono: true, placeholder: '(no sign-in)', help: 'Basic auth; empty for a cluster without the security plugin.' },
     { key: 'password', label: 'Password', kind: 'password' },
     {
-      key: 'tlsInsecure', label: 'Certificate', kind: 'select', initial: 'no',
-      options: [{ value: 'no', label: 'check it (a CA this system trusts)' }, { value: 'yes', label: 'accept any (self-signed demo certificate only)' }],
-      help: 'Only matters for https://.',
+      key: 'tlsInsecure', label: 'Certificate', kind: 'select', initial: 'no', shown: (v) => (v.url ?? '').trim().startsWith('https:'),
+      options: [{ value: 'no', label: 'verify (trusted CA)' }, { value: 'yes', label: 'accept any (demo only)' }],
+      help: 'Accept any only for a self-signed demo certificate.',
     },
   ],
   layers: [
@@ -338,7 +342,7 @@ export function initialValues(kind: ConnectionKind): ConnectionValues {
 }
 
 export function fieldShown(field: ConnectionField, values: ConnectionValues): boolean {
-  return !field.when || field.when.values.includes(values[field.when.key] ?? '');
+  return (!field.when || field.when.values.includes(values[field.when.key] ?? '')) && (field.shown?.(values) ?? true);
 }
 
 /** Problems of the form's values by field key, worded with the field's label ("Host is required"). */
