@@ -59,6 +59,10 @@ export const errorCodes = {
   ENG_OPENSEARCH_CONNECTION_UNKNOWN: 'Unknown or malformed OpenSearch connection',
   ENG_OPENSEARCH_UNAVAILABLE: 'OpenSearch could not be reached',
   ENG_OPENSEARCH_WRITE: 'OpenSearch refused a write',
+  // Cassandra sink (engine/sinks/cassandra)
+  ENG_CASSANDRA_CONNECTION_UNKNOWN: 'Unknown or malformed Cassandra connection',
+  ENG_CASSANDRA_UNAVAILABLE: 'Cassandra could not be reached',
+  ENG_CASSANDRA_WRITE: 'Cassandra refused a write',
   // flink
   ENG_FLINK_GATEWAY: 'The Flink SQL Gateway refused a request or could not be reached',
   ENG_FLINK_PLACEHOLDER: 'An environment placeholder of the Flink job has no value',

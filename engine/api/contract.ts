@@ -725,6 +725,38 @@ export interface OpenSearchTestResult {
   elapsedMs: number;
 }
 
+/** A saved Cassandra connection as the UI sees it: never the password. */
+export interface CassandraConnectionInfo {
+  name: string;
+  host: string;
+  port: number;
+  localDataCenter?: string;
+  user?: string;
+  keyspace?: string;
+  tls?: 'disable' | 'require' | 'verify-full';
+  hasPassword: boolean;
+}
+
+/** What the UI sends to save a Cassandra connection. An absent password keeps the stored one; `null` removes it. */
+export interface CassandraConnectionInput {
+  name: string;
+  host: string;
+  port: number;
+  localDataCenter?: string;
+  user?: string;
+  keyspace?: string;
+  tls?: 'disable' | 'require' | 'verify-full';
+  password?: string | null;
+}
+
+export interface CassandraTestResult {
+  ok: boolean;
+  failedAt?: 'dns' | 'tcp' | 'tls' | 'auth' | 'permission' | 'unknown';
+  message: string;
+  version?: string;
+  elapsedMs: number;
+}
+
 export interface KafkaPartitionInfo {
   partition: number;
   leader: number;
@@ -1028,6 +1060,11 @@ export interface StudioApi {
   opensearchDeleteConnection(params: { name: string }): Promise<void>;
   /** Tests a saved connection by name, or an unsaved one as typed in the form. */
   opensearchTestConnection(params: { name?: string; connection?: OpenSearchConnectionInput }): Promise<OpenSearchTestResult>;
+  // Cassandra (sink.cassandra connections)
+  cassandraConnections(): Promise<CassandraConnectionInfo[]>;
+  cassandraSaveConnection(params: { connection: CassandraConnectionInput }): Promise<CassandraConnectionInfo>;
+  /** Tests a saved connection by name, or an unsaved one as typed in the form. */
+  cassandraTestConnection(params: { name?: string; connection?: CassandraConnectionInput }): Promise<CassandraTestResult>;
 
   // PostgreSQL (sink.postgres connections)
   postgresConnections(): Promise<PostgresConnectionInfo[]>;
@@ -1153,6 +1190,9 @@ const methodTable: Record<StudioMethod, true> = {
   opensearchSaveConnection: true,
   opensearchDeleteConnection: true,
   opensearchTestConnection: true,
+  cassandraConnections: true,
+  cassandraSaveConnection: true,
+  cassandraTestConnection: true,
   kafkaTopics: true,
   kafkaCreateTopic: true,
   kafkaDeleteTopic: true,

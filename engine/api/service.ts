@@ -15,6 +15,7 @@ import { MetricsHistory } from './service/history.ts';
 import { RunControl } from './service/runs.ts';
 import { StudioConnections } from './service/connections.ts';
 import { StudioPostgresConnections } from './service/postgres.ts';
+import { StudioCassandraConnections } from './service/cassandra.ts';
 import { StudioClickHouseConnections } from './service/clickhouse.ts';
 // sink.opensearch connections
 import { StudioOpenSearchConnections } from './service/opensearch.ts';
@@ -81,6 +82,7 @@ export function createStudioService(options: StudioServiceOptions): StudioServic
   const flink = new StudioFlink(homeDir, clock);
   // sink.opensearch connections
   const opensearchConnections = new StudioOpenSearchConnections(homeDir, clock);
+  const cassandraConnections = new StudioCassandraConnections(homeDir, clock);
   const lake = new LakeExplorer(lakeDir, clock, events);
   const sql = new SqlWorkbench(lakeDir, clock, options.mode);
   const kafka = new KafkaScreens({ connections, clock, timers, events, lakeDir, homeDir });
@@ -210,6 +212,9 @@ export function createStudioService(options: StudioServiceOptions): StudioServic
     opensearchSaveConnection: ({ connection }) => opensearchConnections.save(connection),
     opensearchDeleteConnection: ({ name }) => opensearchConnections.remove(name),
     opensearchTestConnection: (params) => opensearchConnections.test(params),
+    cassandraConnections: () => cassandraConnections.list(),
+    cassandraSaveConnection: ({ connection }) => cassandraConnections.save(connection),
+    cassandraTestConnection: (params) => cassandraConnections.test(params),
     kafkaTopics: ({ connection, topics }) => kafka.track(() => kafka.topics(connection, topics)),
     kafkaCreateTopic: ({ connection, topic, partitions, replicationFactor, configs }) => kafka.track(() => kafka.createTopic(connection, topic, partitions, replicationFactor, configs)),
     kafkaDeleteTopic: ({ connection, topic }) => kafka.track(() => kafka.deleteTopic(connection, topic)),

@@ -4,7 +4,7 @@
 import type { PipelineDoc } from '../format/pipeline.ts';
 import { EngineError } from '../errors.ts';
 import { isStudioMethod } from './contract.ts';
-import type { ClickHouseConnectionInput, FlinkConnectionInput, FlinkTarget, KafkaConnectionInput, KafkaPeekFrom, OpenSearchConnectionInput, PostgresConnectionInput, ParamsOf, QueryVersion, RunOptions, StudioMethod } from './contract.ts';
+import type { CassandraConnectionInput, ClickHouseConnectionInput, FlinkConnectionInput, FlinkTarget, KafkaConnectionInput, KafkaPeekFrom, OpenSearchConnectionInput, PostgresConnectionInput, ParamsOf, QueryVersion, RunOptions, StudioMethod } from './contract.ts';
 import { array, boolean, custom, isPlainObject, literal, nullable, number, object, optional, record, string, union } from './schema.ts';
 import type { Validator } from './schema.ts';
 
@@ -128,6 +128,17 @@ const opensearchConnectionInput: Validator<OpenSearchConnectionInput> = object({
   password: optional(nullable(string({ max: 10_000 }))),
 });
 
+const cassandraConnectionInput: Validator<CassandraConnectionInput> = object({
+  name: string({ min: 1, max: 100, pattern: /^[A-Za-z0-9][A-Za-z0-9_.-]*$/, patternName: 'a connection name (letters, digits, _ . -, starting with a letter or digit)' }),
+  host: string({ min: 1, max: 300, pattern: /^\S+$/, patternName: 'a host name or address' }),
+  port: number({ integer: true, min: 1, max: 65535 }),
+  localDataCenter: optional(string({ min: 1, max: 200 })),
+  user: optional(string({ min: 1, max: 200 })),
+  keyspace: optional(string({ min: 1, max: 48, pattern: /^[A-Za-z0-9_]+$/, patternName: 'a keyspace name (letters, digits, _)' })),
+  tls: optional(literal('disable', 'require', 'verify-full')),
+  password: optional(nullable(string({ max: 10_000 }))),
+});
+
 const peekFrom: Validator<KafkaPeekFrom> = union('"earliest", "latest", {offset} or {timestamp}',
   literal('earliest', 'latest'),
   object({ offset: number({ integer: true, min: 0 }) }),
@@ -226,6 +237,9 @@ const validators: ValidatorTable = {
   opensearchSaveConnection: object({ connection: opensearchConnectionInput }),
   opensearchDeleteConnection: object({ name }),
   opensearchTestConnection: savedOrTyped(object({ name: optional(name), connection: optional(opensearchConnectionInput) })),
+  cassandraConnections: noParams,
+  cassandraSaveConnection: object({ connection: cassandraConnectionInput }),
+  cassandraTestConnection: savedOrTyped(object({ name: optional(name), connection: optional(cassandraConnectionInput) })),
   kafkaTopics: object({ connection: name, topics: optional(array(string({ min: 1, max: 249 }), { max: 1000 })) }),
   kafkaCreateTopic: object({
     connection: name,

@@ -1,6 +1,6 @@
 // The benchmark registry. A workload is a name, a sentence and a run function returning its figures;
 // areas add theirs as files in engine/bench/workloads/ (main.ts imports every file there).
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 export interface LatencyFigures {
   p50: number;
@@ -86,4 +86,49 @@ export function percentiles(values: number[]): LatencyFigures {
   const sorted = values.slice().sort((a, b) => a - b);
   const at = (q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
   return { p50: at(0.5), p95: at(0.95), p99: at(0.99), max: sorted[sorted.length - 1] ?? 0 };
+}
+
+/**
+ * CPU milliseconds used so far by the processes whose command line contains `match` (a server started
+ * for a workload, found by its folder), their exited children (cutime/cstime) and their live children
+ * (PostgreSQL backends). With this process's own CPU it gives CPU per event for a pipeline and a
+ * server's bulk path alike, which a shared machine's load distorts far less than wall time.
+ */
+export function processCpuMs(match: string): number {
+  const tick = 10; // ms per clock tick (CLK_TCK 100 on Linux)
+  const stats = new Map<number, { ppid: number; own: number; children: number; cmdline: string }>();
+  let pids: string[] = [];
+  try {
+    pids = readdirSync('/proc').filter((name) => /^\d+$/.test(name));
+  } catch {
+    return 0;
+  }
+  for (const pid of pids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const num = (i: number): number => Number(fields[i - 3] ?? 0);
+      stats.set(Number(pid), { ppid: num(4), own: num(14) + num(15), children: num(16) + num(17), cmdline: readFileSync(`/proc/${pid}/cmdline`, 'utf8') });
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const roots = new Set([...stats].filter(([, s]) => s.cmdline.includes(match)).map(([pid]) => pid));
+  let ticks = 0;
+  for (const [pid, s] of stats) {
+    if (roots.has(pid)) ticks += s.own + s.children;
+    else if (roots.has(s.ppid)) ticks += s.own;
+  }
+  return ticks * tick;
+}
+
+/** CPU milliseconds of the children this process has waited for (spawnSync'd clients). */
+export function waitedChildrenCpuMs(): number {
+  try {
+    const stat = readFileSync('/proc/self/stat', 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[16 - 3] ?? 0) + Number(fields[17 - 3] ?? 0)) * 10;
+  } catch {
+    return 0;
+  }
 }

@@ -10,12 +10,14 @@ import type { FieldInfo } from '../format/datasets.ts';
 import { durationMs } from '../format/duration.ts';
 import type { EdgeSpec, KafkaSinkConfig, KafkaSourceConfig, LakeSinkConfig, NodeSpec, PipelineDoc } from '../format/pipeline.ts';
 import type { ConnectionConfig } from '../kafka/connections.ts';
+import type { OpenSearchConnection } from '../sinks/opensearch/connections.ts';
 import type { PostgresConnection } from '../sinks/postgres/connections.ts';
 import type { Column } from './ddl.ts';
 import { catalogStatements, columnList, ddlType, interval, kafkaOptions, toDdl, withOptions } from './ddl.ts';
 import type { FlinkType } from './expressions.ts';
 import { translate } from './expressions.ts';
 import { JDBC_CONNECTOR, jdbcColumn, jdbcSink, primaryKeyClause } from './jdbc.ts';
+import { OPENSEARCH_CONNECTOR, openSearchSink } from './opensearch.ts';
 import type { FlinkProblem } from './problems.ts';
 import { Problems } from './problems.ts';
 import { windowQuery } from './windows.ts';
@@ -30,6 +32,8 @@ export interface FlinkExportOptions {
   connections?: readonly ConnectionConfig[];
   /** Saved PostgreSQL connections by name (sink.postgres); host, database and user are written, the password never. */
   postgresConnections?: readonly PostgresConnection[];
+  /** Saved OpenSearch connections by name (sink.opensearch); the URL and user are written, the password never. */
+  openSearchConnections?: readonly OpenSearchConnection[];
   /** Generator sources read from these topics instead (node id → topic and connection); default: the dataset's name on `local`. */
   generatorTopics?: Readonly<Record<string, { topic: string; connection?: string }>>;
   /** Fields of Kafka sources (node id → fields); a Kafka source without them cannot be declared. */
@@ -92,6 +96,7 @@ export function exportFlink(doc: PipelineDoc, options: FlinkExportOptions = {}):
   const inEdges = (id: string): EdgeSpec[] => doc.edges.filter((e) => e.to === id && (e.port ?? 'out') === 'out');
   const connections = new Map((options.connections ?? []).map((c) => [c.name, c]));
   const postgresConnections = new Map((options.postgresConnections ?? []).map((c) => [c.name, c]));
+  const openSearchConnections = new Map((options.openSearchConnections ?? []).map((c) => [c.name, c]));
 
   for (const edge of doc.edges) {
     if (edge.port === 'error') problems.differs(edge.from, `the error port (to ${edge.to}) has no Flink equivalent: an event that fails an expression or does not parse fails the job instead`, "'json.ignore-parse-errors' = 'true' skips unparsable events; TRY_CAST avoids failing casts");
@@ -123,6 +128,7 @@ export function exportFlink(doc: PipelineDoc, options: FlinkExportOptions = {}):
   const relations = new Map<string, Relation>();
   let usesCatalog = false;
   let usesJdbc = false;
+  let usesOpenSearch = false;
   let idleMs = 0;
   let checkpointMs = 0;
   let stateTtlMs = 0;
@@ -286,6 +292,15 @@ export function exportFlink(doc: PipelineDoc, options: FlinkExportOptions = {}):
     }
   }
 
+  // The engine's database sinks upsert a window's rows on its key (group-by fields + window_start) when every
+  // input is a window with the same group-by; anything else appends.
+  const windowKey = (node: NodeSpec): string[] | undefined => {
+    const feeders = inEdges(node.id).map((e) => nodes.get(e.from));
+    const windows = feeders.filter((n): n is NodeSpec => n !== undefined && n.type.startsWith('window.'));
+    const groupBy = (n: NodeSpec): string[] => (n.config as { groupBy?: string[] }).groupBy ?? [];
+    return windows.length === feeders.length && windows.every((w) => groupBy(w).join() === groupBy(windows[0] as NodeSpec).join()) ? [...groupBy(windows[0] as NodeSpec), 'window_start'] : undefined;
+  };
+
   const lakeTarget = (): { warehouse: string; database: string } => {
     const lakeDir = options.lakeDir;
     const database = options.database ?? (lakeDir ? path.basename(path.resolve(lakeDir)) : 'lake');
@@ -346,11 +361,7 @@ export function exportFlink(doc: PipelineDoc, options: FlinkExportOptions = {}):
       sinks.push(`CREATE TABLE ${name} (\n${columnList(columns)}\n) ${withOptions([['connector', 'kafka'], ['topic', config.topic], ...kafkaOpts, ...keyOptions, ['format', 'json'], ['json.timestamp-format.standard', 'ISO-8601'], ['sink.delivery-guarantee', 'at-least-once']])}`);
       inserts.push(`INSERT INTO ${name}\nSELECT ${items.join(', ')}\nFROM ${input.name}`);
     } else if (node.type === 'sink.postgres') {
-      // The engine upserts a window's rows on its key (group-by fields + window_start) and appends the rest.
-      const feeders = inEdges(node.id).map((e) => nodes.get(e.from));
-      const windows = feeders.filter((n): n is NodeSpec => n !== undefined && n.type.startsWith('window.'));
-      const groupBy = (n: NodeSpec): string[] => (n.config as { groupBy?: string[] }).groupBy ?? [];
-      const key = windows.length === feeders.length && windows.every((w) => groupBy(w).join() === groupBy(windows[0] as NodeSpec).join()) ? [...groupBy(windows[0] as NodeSpec), 'window_start'] : undefined;
+      const key = windowKey(node);
       const jdbc = jdbcSink(node.config, input.columns, key, postgresConnections.get(node.config.connection));
       for (const p of jdbc.placeholders) placeholders.add(p);
       usesJdbc = true;
@@ -361,10 +372,18 @@ export function exportFlink(doc: PipelineDoc, options: FlinkExportOptions = {}):
       sinks.push(`CREATE TABLE ${name} (\n${lines.join(',\n')}\n) ${withOptions(jdbc.options)}`);
       const items = mapped.map((m) => m.item);
       inserts.push(`INSERT INTO ${name}\nSELECT ${items.join(', ')}\nFROM ${input.name}`);
-    } else if (node.type === 'sink.clickhouse') {
-      problems.unsupported(node.id, 'not exportable: there is no official Flink SQL connector for ClickHouse on Maven Central, and the JDBC connector has no ClickHouse dialect', `a Kafka sink (JSON) to a topic that a ClickHouse table with ENGINE = Kafka reads into ${node.config.table} through a materialized view`);
+    } else if (node.type === 'sink.opensearch') {
+      const os = openSearchSink(node.config, input.columns, windowKey(node), openSearchConnections.get(node.config.connection));
+      for (const p of os.placeholders) placeholders.add(p);
+      for (const d of os.differences) problems.differs(node.id, d.message, d.flink);
+      usesOpenSearch = true;
+      const name = quoteIdentifier(node.id);
+      const lines = [columnList(os.columns), ...(os.key ? [primaryKeyClause(os.key)] : [])];
+      sinks.push(`CREATE TABLE ${name} (\n${lines.join(',\n')}\n) ${withOptions(os.options)}`);
+      inserts.push(`INSERT INTO ${name}\nSELECT ${os.items.join(', ')}\nFROM ${input.name}`);
     } else {
-      problems.unsupported(node.id, `not exportable: ${node.type} has no Flink mapping`, 'none in this exporter');
+      const reason = notExportable(node);
+      problems.unsupported(node.id, reason.message, reason.flink);
     }
   }
 
@@ -386,9 +405,23 @@ export function exportFlink(doc: PipelineDoc, options: FlinkExportOptions = {}):
     `-- Flink SQL job for pipeline ${doc.name}, exported by Streamlake for Apache Flink 1.20.`,
     `-- Needs flink-connector-kafka 3.4.0-1.20 and iceberg-flink-runtime-1.20 (with Hadoop) on the classpath.`,
     ...(usesJdbc ? [`-- PostgreSQL sinks need ${JDBC_CONNECTOR} too.`] : []),
+    ...(usesOpenSearch ? [`-- OpenSearch sinks also need ${OPENSEARCH_CONNECTOR}.`] : []),
     ...(placeholders.size ? [`-- Substitute the environment placeholders before submitting (e.g. envsubst): ${[...placeholders].join(', ')}.`] : []),
     // one line each: user text (expressions, names) must not end the comment
     ...problems.list.map((p) => `-- ${p.severity === 'differs' ? 'DIFFERS' : 'NOT EXPORTED'} ${p.node || 'pipeline'}: ${p.message} (Flink: ${p.flink})`.replace(/\s+/g, ' ')),
   ];
   return { sql: `${header.join('\n')}\n\n${statements.map((s) => `${s};`).join('\n\n')}\n`, statements, problems: problems.list, placeholders: [...placeholders] };
+}
+
+/** Why a sink has no Flink table, keyed on the type string (so types added later are covered as they land). */
+export function notExportable(node: { type: string; config?: unknown }): { message: string; flink: string } {
+  const table = (node.config as { table?: unknown } | undefined)?.table;
+  switch (node.type) {
+    case 'sink.clickhouse':
+      return { message: 'not exportable: there is no official Flink SQL connector for ClickHouse on Maven Central, and the JDBC connector has no ClickHouse dialect', flink: `a Kafka sink (JSON) to a topic that a ClickHouse table with ENGINE = Kafka reads into ${String(table)} through a materialized view` };
+    case 'sink.cassandra':
+      return { message: "not exportable: Flink's Cassandra connector (org.apache.flink:flink-connector-cassandra_2.12:3.0.0-1.16, the newest) has no SQL table factory, only a DataStream sink", flink: `a DataStream job: the query's table through toDataStream into CassandraSink.addSink(…) with an INSERT INTO ${String(table)}; or a Kafka sink (JSON) that the DataStax Kafka connector for Cassandra writes into the table` };
+    default:
+      return { message: `not exportable: ${node.type} has no Flink mapping`, flink: 'none in this exporter' };
+  }
 }

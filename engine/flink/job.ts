@@ -1,10 +1,11 @@
-// The export as the CLI and the studio run it: the saved Kafka and PostgreSQL connections of a home
+// The export as the CLI and the studio run it: the saved Kafka, PostgreSQL and OpenSearch connections of a home
 // (brokers, hosts and user names are written, secrets only as placeholders) and the fields of each Kafka
 // source learned from its topic (fields.ts), so `streamlake export flink`, `streamlake flink submit` and
 // File → Export Flink SQL… produce the same script.
 import type { PipelineDoc } from '../format/pipeline.ts';
 import type { ConnectionStore } from '../kafka/connections.ts';
 import { localConnection, resolveConnection } from '../kafka/connections.ts';
+import { OpenSearchConnectionStore } from '../sinks/opensearch/connections.ts';
 import { PostgresConnectionStore } from '../sinks/postgres/connections.ts';
 import { exportFlink } from './export.ts';
 import type { FlinkExport, FlinkExportOptions } from './export.ts';
@@ -23,6 +24,7 @@ export async function exportFromHome(doc: PipelineDoc, options: HomeExportOption
   return exportFlink(doc, {
     connections,
     postgresConnections: await new PostgresConnectionStore(options.homeDir).list(),
+    openSearchConnections: await new OpenSearchConnectionStore(options.homeDir).list(),
     sourceFields: learned.fields,
     sourceFieldNotes: learned.notes,
     ...(options.lakeDir === undefined ? {} : { lakeDir: options.lakeDir }),

@@ -126,6 +126,7 @@ function nodeOutput(node: NodeSpec, input: () => FieldInfo[] | null): FieldInfo[
     case 'sink.clickhouse':
     // sink.opensearch
     case 'sink.opensearch':
+    case 'sink.cassandra':
       return [];
     default:
       return null;

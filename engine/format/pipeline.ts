@@ -188,9 +188,10 @@ export interface ClickHouseSinkConfig {
   /** Target table in the connection's database; created from the rows' fields when missing. */
   table: string;
   /**
-   * Upsert key of windowed input: its group-by fields and `window_start`. A window marks its output as
-   * keyed only once it re-emits, and a ClickHouse table's engine is fixed when it is created, so give the
-   * key to have a ReplacingMergeTree from the first commit. Absent: the first batch decides.
+   * Upsert key of windowed input: its group-by fields and `window_start`. Optional: when a window feeds
+   * the sink directly or through filters, the key is taken from the window (NodeContext.upsertKey), so
+   * the table is a ReplacingMergeTree from the first commit. Set it only when the graph does not tell (a
+   * map between window and sink); absent and unknown, the first batch decides.
    */
   key?: string[];
   /** Attempts after a connection error before the run fails (default 5, backoff doubling from 200 ms). */
@@ -206,13 +207,35 @@ export interface OpenSearchSinkConfig {
   id?: string;
   /**
    * Upsert key of windowed input (its group-by fields and `window_start`): the document id. A window marks
-   * its output as keyed only once it re-emits, so give the key to have the first emission of a window land
-   * on the same document as its updates. Absent: rows that arrive keyed use their key.
+   * its output as keyed only once it re-emits; absent, the key the graph gives (a window upstream, directly
+   * or through filters) is used from the first row, else rows that arrive keyed use their key.
    */
   key?: string[];
   /** Refresh policy of each bulk request: 'false' (default), 'true' or 'wait_for'. */
   refresh?: 'false' | 'true' | 'wait_for';
   /** Attempts after a connection error, 429 or 5xx before the run fails (default 5, backoff doubling from 200 ms). */
+  retries?: number;
+}
+
+export type CassandraConsistency = 'ONE' | 'TWO' | 'THREE' | 'QUORUM' | 'ALL' | 'LOCAL_QUORUM' | 'EACH_QUORUM' | 'LOCAL_ONE' | 'ANY';
+
+export interface CassandraSinkConfig {
+  /** Name of a saved Cassandra connection (the password never lives in the pipeline). */
+  connection: string;
+  /** Keyspace of the table (it must exist: its replication is the operator's choice). */
+  keyspace: string;
+  /** Target table; created from the rows' fields when missing. */
+  table: string;
+  /**
+   * Primary key of a new table. Windowed input: its group-by fields and window_start (the upsert key; a
+   * window marks its rows as keyed only once it re-emits, and a Cassandra primary key is fixed when the
+   * table is created). Appends: fields that identify an event; absent, each row gets `streamlake_id`
+   * (pipeline/node/checkpoint/position), so a replayed checkpoint overwrites its own rows.
+   */
+  key?: string[];
+  /** Consistency level of every write and of the commit record (default LOCAL_QUORUM). */
+  consistency?: CassandraConsistency;
+  /** Attempts after a timeout, unavailable replicas or a lost connection before the run fails (default 5, backoff doubling from 200 ms). */
   retries?: number;
 }
 
@@ -239,7 +262,8 @@ export type NodeSpec =
   | NodeOf<'sink.kafka', KafkaSinkConfig>
   | NodeOf<'sink.postgres', PostgresSinkConfig>
   | NodeOf<'sink.clickhouse', ClickHouseSinkConfig>
-  | NodeOf<'sink.opensearch', OpenSearchSinkConfig>;
+  | NodeOf<'sink.opensearch', OpenSearchSinkConfig>
+  | NodeOf<'sink.cassandra', CassandraSinkConfig>;
 
 export type NodeType = NodeSpec['type'];
 export type NodeConfigOf<T extends NodeType> = Extract<NodeSpec, { type: T }>['config'];

@@ -16,6 +16,7 @@ import { createDecoder, DecodeFailure, describePayload, usesRegistry } from './f
 import { Reachability } from './reachability.ts';
 import { KafkaRecord } from './records.ts';
 import { RegistryClient } from './registry/client.ts';
+import { commitEmptyGroupOffsets, type GroupOffset } from './source/group-offsets.ts';
 import { connectionFor } from './store.ts';
 import { decodeValuesPooled } from '../workers/kafka-values.ts';
 import { DecodePool, decodeWorkers, workersAvailable } from '../workers/pool.ts';
@@ -476,7 +477,11 @@ export class KafkaSource implements SourceInstance {
       .catch((error: unknown) => this.ctx.log('warn', `Kafka group offsets not committed: ${(error as Error).message}`));
   }
 
-  private async setGroupOffsets(offsets: readonly { topic: string; partition: number; offset: string }[]): Promise<void> {
+  private async setGroupOffsets(offsets: readonly GroupOffset[]): Promise<void> {
+    // One OffsetCommit for the now empty group, as Kafka's AdminClient does; kafkajs' admin.setOffsets
+    // (the fallback) joins the group and takes ~5 s, which every run used to wait for at its end.
+    const kafka = kafkaClient(this.connection, { log: this.reach.wrap(this.ctx.log) });
+    if (await commitEmptyGroupOffsets(kafka, this.group(), offsets)) return;
     const topics = [...new Set(offsets.map((o) => o.topic))];
     await this.withAdmin(async (admin) => {
       for (const topic of topics) {

@@ -9,4 +9,5 @@ import '../sinks/postgres/sink.ts';
 import '../sinks/clickhouse/sink.ts';
 // sink.opensearch
 import '../sinks/opensearch/sink.ts';
+import '../sinks/cassandra/sink.ts';
 export {};

@@ -21,6 +21,7 @@ import { faultPoint } from './faults.ts';
 import { monotonicMs, systemClock, systemTimers, type Clock, type TimerHandle, type Timers } from './clock.ts';
 import { buildGraph, type Graph } from './graph.ts';
 import { sourceProjection } from './projection.ts';
+import { inputUpsertKey } from './upsert-key.ts';
 import { MetricsRegistry, type MetricsSnapshot, type NodeCounters } from './metrics.ts';
 import { SinkQueue } from './queue.ts';
 import { RowRing } from './ring.ts';
@@ -192,6 +193,7 @@ class PipelineRun implements Run {
       if (!factory) throw new EngineError('ENG_FORMAT_INVALID', `no implementation is registered for node type "${spec.type}" (node "${id}")`, { node: id });
       const ctx = this.context(id, counters);
       if (gnode.kind === 'source') ctx.fields = sourceProjection(graph, id);
+      if (gnode.kind === 'sink') ctx.upsertKey = inputUpsertKey(graph, id);
       try {
         // The factory union is discriminated by kind; the registry keeps kind and create together.
         if (factory.kind === 'source') node.source = await factory.create(spec as never, ctx);

@@ -84,6 +84,12 @@ export interface NodeContext {
    * just those (the rest are read again by the next run). Without a limit it returns `wanted`.
    */
   budget?(wanted: number): number;
+  /**
+   * Sinks only: the upsert key their input carries once a window upstream re-emits (its group-by fields
+   * and window_start; upsert-key.ts), known from the graph before the first row; undefined = not keyed
+   * or not known.
+   */
+  upsertKey?: readonly string[];
   log(level: 'debug' | 'info' | 'warn' | 'error', message: string): void;
   /**
    * The node's current trouble in one line (its broker cannot be reached, and which retry this is), or

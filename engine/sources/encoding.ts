@@ -19,13 +19,38 @@ export function asUtf8(buf: Buffer, start: number, end: number, encoding: InputE
     const converted = Buffer.from(buf.toString('latin1', start, end), 'utf8');
     return { ok: true, buf: converted, start: 0, end: converted.length };
   }
-  if (isUtf8(buf.subarray(start, end))) return { ok: true, buf, start, end };
+  // Most records are ASCII, which is valid UTF-8: a word-wise scan settles them without allocating,
+  // where isUtf8 needs a Buffer view per record. At Kafka rates (5 M events, source.kafka alone) that
+  // view and its garbage were ~0.1-0.2 µs of ~1.0 µs CPU per event and a quarter of the scavenges.
+  if (isAscii(buf, start, end) || isUtf8(buf.subarray(start, end))) return { ok: true, buf, start, end };
   return { ok: false, invalidAt: firstInvalidUtf8(buf, start, end) };
 }
 
-function isAscii(buf: Buffer, start: number, end: number): boolean {
-  for (let i = start; i < end; i++) if (buf[i]! > 0x7f) return false;
-  return true;
+/**
+ * 4-byte words over the whole memory the last scanned buffer lives in (a fetch, a file chunk): one view
+ * per backing store, reused for every record in it. It keeps that one store alive until the next scan.
+ */
+let wordsOf: ArrayBufferLike | undefined;
+let words: Int32Array<ArrayBufferLike> = new Int32Array(0);
+
+/** Whether buf[start, end) has no byte above 0x7f, read a word at a time where the words align. */
+export function isAscii(buf: Buffer, start: number, end: number): boolean {
+  const store = buf.buffer;
+  if (store !== wordsOf) {
+    wordsOf = store;
+    words = new Int32Array(store, 0, store.byteLength >> 2);
+  }
+  const w = words;
+  const base = buf.byteOffset;
+  // Positions in the backing store, where every fourth byte starts a word.
+  const stop = base + end;
+  let i = base + start;
+  let high = 0;
+  for (; i < stop && (i & 3) !== 0; i++) high |= buf[i - base] as number;
+  let k = i >> 2;
+  for (const lastWord = stop >> 2; k < lastWord; k++) high |= w[k] as number;
+  for (i = Math.max(i, k << 2); i < stop; i++) high |= buf[i - base] as number;
+  return (high & 0x80808080) === 0;
 }
 
 /**

@@ -17,7 +17,11 @@ export interface BenchBroker { connection: ConnectionConfig; bootstrap: string; 
 
 export async function benchBroker(ctx: BenchContext): Promise<BenchBroker> {
   const given = process.env.STREAMLAKE_BENCH_KAFKA;
-  if (given) return { connection: { name: 'bench', brokers: [given] }, bootstrap: given, pid: null, stop: async () => {} };
+  if (given) {
+    const connection: ConnectionConfig = { name: 'bench', brokers: [given] };
+    // A broker shared with others keeps what the workload loaded (5 M events, ~1 GB a run) unless removed.
+    return { connection, bootstrap: given, pid: null, stop: () => deleteCreatedTopics(connection) };
+  }
   ctx.log('starting a Kafka broker for the benchmark');
   const broker = await startBroker({ dataDir: join(ctx.workDir, 'kafka'), saslSsl: false, heap: '1g' });
   return { connection: { name: 'bench', brokers: [broker.bootstrap] }, bootstrap: broker.bootstrap, pid: broker.pid, stop: () => broker.stop() };
@@ -49,12 +53,29 @@ export async function salesFile(ctx: BenchContext, count: number, seed = 7): Pro
   return path;
 }
 
+/** Topics this process created, deleted again when a given (shared) broker is released. */
+const createdTopics = new Set<string>();
+
 export async function createTopic(connection: ConnectionConfig, topic: string, partitions: number): Promise<void> {
   const admin = kafkaClient(connection).admin();
   await admin.connect();
   try {
     if ((await admin.listTopics()).includes(topic)) await admin.deleteTopics({ topics: [topic] });
     await admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true });
+    createdTopics.add(topic);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+async function deleteCreatedTopics(connection: ConnectionConfig): Promise<void> {
+  const topics = [...createdTopics];
+  createdTopics.clear();
+  if (topics.length === 0) return;
+  const admin = kafkaClient(connection).admin();
+  await admin.connect();
+  try {
+    await admin.deleteTopics({ topics });
   } finally {
     await admin.disconnect();
   }

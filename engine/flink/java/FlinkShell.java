@@ -1,5 +1,5 @@
 // Apache Flink 1.20.3 in one JVM for the tests: plans (EXPLAIN), runs bounded jobs and evaluates queries
-// for the TypeScript side (engine/flink/verifier.ts), so every case of a test file shares one warm JVM.
+// for the TypeScript side (engine/flink/testing/shell.ts), so the Flink tests share one warm JVM.
 //
 // Protocol, one request per stdin line: `<id> <mode> <base64 statement> <base64 statement> …`
 //   mode explain: runs SET/CREATE statements, then EXPLAINs the last one (an INSERT or EXECUTE STATEMENT SET)
@@ -8,6 +8,8 @@
 //   mode plan:    each statement is EXPLAINed on its own after the first (a CREATE); one answer per statement
 //   mode gateway: starts (once) a MiniCluster with its REST endpoint and a SQL Gateway (REST) submitting to
 //                 it, and answers their ports: {"gateway":…,"cluster":…}
+// `FlinkShell serve <port file> <idle ms>` speaks the same protocol on each connection to a local port
+// instead (testing/shell.ts: one JVM shared by all the Flink test files of a run).
 // One JSON line per request on stdout: {"id":…,"ok":true,"result":…} or {"id":…,"ok":false,"error":"…"}.
 // Every request gets a fresh TableEnvironment so names never collide between cases.
 import java.io.BufferedReader;
@@ -32,7 +34,97 @@ public final class FlinkShell {
     // stdout carries the protocol only; Flink's own logging goes to stderr (log4j2 defaults there)
     PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true, StandardCharsets.UTF_8);
     System.setOut(new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.err), true, StandardCharsets.UTF_8));
+    if (args.length >= 3 && args[0].equals("serve")) {
+      serve(java.nio.file.Path.of(args[1]), Long.parseLong(args[2]));
+      return;
+    }
     BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+    converse(in, out);
+    // stdin closed: the test is done. A MiniCluster or gateway keeps non-daemon threads alive, so exit.
+    System.exit(0);
+  }
+
+  private static final java.util.concurrent.atomic.AtomicInteger clients = new java.util.concurrent.atomic.AtomicInteger();
+  private static volatile long lastActive = System.currentTimeMillis();
+
+  /**
+   * Shared mode: one JVM for every Flink test file of a run. Listens on 127.0.0.1 (an ephemeral port, written
+   * to `portFile` once listening), serves each connection in its own thread with the stdin protocol, and
+   * exits when no client has been connected for `idleMs` (removing the port file first, so no new client
+   * picks a JVM that is going away).
+   */
+  private static void serve(java.nio.file.Path portFile, long idleMs) throws Exception {
+    java.net.ServerSocket server = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+    java.nio.file.Path tmp = portFile.resolveSibling(portFile.getFileName() + ".tmp" + ProcessHandle.current().pid());
+    java.nio.file.Files.writeString(tmp, server.getLocalPort() + " " + ProcessHandle.current().pid());
+    java.nio.file.Files.move(tmp, portFile, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    Thread idle = new Thread(() -> {
+      while (true) {
+        try {
+          Thread.sleep(500);
+        } catch (InterruptedException e) {
+          return;
+        }
+        synchronized (clients) {
+          if (clients.get() == 0 && System.currentTimeMillis() - lastActive > idleMs) {
+            try {
+              String mine = java.nio.file.Files.readString(portFile);
+              if (mine.startsWith(server.getLocalPort() + " ")) java.nio.file.Files.deleteIfExists(portFile);
+              server.close();
+            } catch (Exception ignored) {
+              // exiting anyway
+            }
+            cpuLog();
+            System.exit(0);
+          }
+        }
+      }
+    });
+    idle.setDaemon(true);
+    idle.start();
+    while (true) {
+      java.net.Socket socket;
+      try {
+        socket = server.accept();
+      } catch (java.io.IOException closed) {
+        return;
+      }
+      synchronized (clients) {
+        clients.incrementAndGet();
+      }
+      Thread t = new Thread(() -> {
+        try (socket) {
+          BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
+          PrintStream out = new PrintStream(socket.getOutputStream(), true, StandardCharsets.UTF_8);
+          converse(in, out);
+        } catch (Exception ignored) {
+          // the client went away
+        } finally {
+          synchronized (clients) {
+            clients.decrementAndGet();
+            lastActive = System.currentTimeMillis();
+          }
+        }
+      });
+      t.setDaemon(true);
+      t.start();
+    }
+  }
+
+  /** With STREAMLAKE_FLINK_CPU_LOG set, appends this JVM's CPU seconds there (a detached JVM is nobody's child to time). */
+  private static void cpuLog() {
+    String file = System.getenv("STREAMLAKE_FLINK_CPU_LOG");
+    if (file == null || file.isEmpty()) return;
+    try {
+      long nanos = ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
+      java.nio.file.Files.writeString(java.nio.file.Path.of(file), String.format("%.2f%n", nanos / 1e9), java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+    } catch (Exception ignored) {
+      // measurement only
+    }
+  }
+
+  /** The line protocol over one pair of streams, until the input ends. */
+  private static void converse(BufferedReader in, PrintStream out) throws java.io.IOException {
     out.println("{\"ready\":true}");
     String line;
     while ((line = in.readLine()) != null) {
@@ -50,8 +142,6 @@ public final class FlinkShell {
       }
       out.println(answer);
     }
-    // stdin closed: the test is done. A MiniCluster or gateway keeps non-daemon threads alive, so exit.
-    System.exit(0);
   }
 
   private static String gatewayPorts;

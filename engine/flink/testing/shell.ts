@@ -4,17 +4,23 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { closeSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
+import net from 'node:net';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Readable } from 'node:stream';
 import { cacheDir, contentKey } from '../../cache.ts';
 
 const JAVA_DIR = path.join(import.meta.dirname, '..', 'java');
 const CACHE = process.env.STREAMLAKE_FLINK_CACHE ?? cacheDir('flink');
-const LIB = path.join(CACHE, 'lib');
 const SOURCE = path.join(JAVA_DIR, 'FlinkShell.java');
-// Classes follow the source's content: worktrees sharing the cache must not run each other's shell.
-const CLASSES = path.join(CACHE, `classes-${contentKey([SOURCE])}`);
+const POM = path.join(JAVA_DIR, 'pom.xml');
+// Jars follow the pom's content and classes the source's (and the jars they compile against): worktrees
+// sharing the cache must not run each other's shell or put each other's connectors on the classpath.
+const LIB = path.join(CACHE, `lib-${contentKey([POM])}`);
+const CLASSES = path.join(CACHE, `classes-${contentKey([SOURCE, POM])}`);
 
 /** Flink's own JVM options for Java 17 (flink-dist config.yaml, env.java.opts.all), plus a cheap JIT and GC for short test jobs. */
 const JVM_OPTIONS = [
@@ -52,9 +58,9 @@ export function prepareFlink(log: (line: string) => void = () => undefined): Pro
   ready ??= (async () => {
     const missing = ['mvn', 'java', 'javac'].filter((tool) => spawnSync(tool, ['-version'], { stdio: 'ignore' }).error !== undefined);
     if (missing.length) assert.fail(`the Flink tests need Java 17 and Maven on PATH; missing: ${missing.join(', ')}`);
-    // The marker holds the pom's hash, so a changed dependency list downloads again.
+    // The folder is named by the pom's hash; the marker says the copy finished.
     const marker = path.join(LIB, '.complete');
-    const pomHash = createHash('sha256').update(await readFile(path.join(JAVA_DIR, 'pom.xml'))).digest('hex');
+    const pomHash = createHash('sha256').update(await readFile(POM)).digest('hex');
     if (!(await exists(marker)) || (await readFile(marker, 'utf8')) !== pomHash) {
       log(`downloading Apache Flink 1.20.3 + Kafka connector + Iceberg runtime into ${LIB} (first run only, about 250 MB)…`);
       await mkdir(LIB, { recursive: true });
@@ -95,23 +101,137 @@ export interface FlinkShell {
   close(): Promise<void>;
 }
 
-export async function startFlink(log?: (line: string) => void): Promise<FlinkShell> {
-  await prepareFlink(log);
+/** How long a shared JVM waits for the next client before it exits (files of one run start within this). */
+const SHARED_IDLE_MS = 30_000;
+const PORT_FILE = path.join(CACHE, `shell-${contentKey([SOURCE, POM])}.port`);
+const LOCK_FILE = `${PORT_FILE}.lock`;
+const SERVER_LOG = `${PORT_FILE}.log`;
+
+/** A line-protocol channel to a FlinkShell: its stdin/stdout, or a socket to a shared one. */
+interface Channel {
+  input: Readable;
+  write: (line: string) => void;
+  end: () => void;
+  closed: Promise<void>;
+  /** Why it closed, for the error of pending requests. */
+  detail: () => string;
+}
+
+function ownJvm(): Channel {
   const child = spawn('java', [...JVM_OPTIONS, '-cp', `${CLASSES}:${LIB}/*`, 'FlinkShell'], { stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => {
     stderr = (stderr + d.toString()).slice(-20_000);
   });
-  const lines = createInterface({ input: child.stdout });
+  return {
+    input: child.stdout, write: (line) => child.stdin.write(line), end: () => child.stdin.end(),
+    closed: new Promise((resolve) => child.on('close', () => resolve())),
+    detail: () => stderr.split('\n').slice(-30).join('\n'),
+  };
+}
+
+function connect(port: number): Promise<Channel | null> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: '127.0.0.1', port });
+    socket.once('error', () => resolve(null));
+    socket.once('connect', () => {
+      socket.removeAllListeners('error');
+      socket.on('error', () => undefined);
+      resolve({
+        input: socket, write: (line) => socket.write(line), end: () => socket.end(),
+        closed: new Promise((done) => socket.on('close', () => done())),
+        detail: () => `the shared FlinkShell closed the connection; its log: ${SERVER_LOG}\n${readTail(SERVER_LOG)}`,
+      });
+    });
+  });
+}
+
+function readTail(file: string): string {
+  try {
+    return readFileSync(file, 'utf8').split('\n').slice(-30).join('\n');
+  } catch {
+    return '';
+  }
+}
+
+/** The shared JVM's port, when its file names a live process (a killed JVM's port may belong to another by now). */
+async function sharedPort(): Promise<number | null> {
+  const [port, pid] = (await readFile(PORT_FILE, 'utf8').catch(() => '')).split(' ').map(Number);
+  if (!Number.isInteger(port) || !port || !Number.isInteger(pid) || !pid) return null;
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return null;
+  }
+  return port;
+}
+
+/**
+ * A connection to the JVM shared by the Flink test files of a run (one JVM start and one warm-up instead of
+ * one per file): the first file starts it detached, the others find its port in the cache; it exits once
+ * no file has been connected for SHARED_IDLE_MS. A lock file keeps two files from starting two JVMs.
+ */
+async function sharedJvm(): Promise<Channel> {
+  for (let attempt = 0; attempt < 600; attempt++) {
+    const port = await sharedPort();
+    const channel = port === null ? null : await connect(port);
+    if (channel) return channel;
+    let lock: number | null = null;
+    try {
+      lock = openSync(LOCK_FILE, 'wx');
+    } catch {
+      // another file is starting it; a lock left by a killed run is taken over after two minutes
+      const now = Date.now(); // eslint-disable-line no-restricted-properties -- a lock file's age, by the file system's clock
+      const age = now - (statSync(LOCK_FILE, { throwIfNoEntry: false })?.mtimeMs ?? now);
+      if (age > 120_000) rmSync(LOCK_FILE, { force: true });
+      await sleep(200);
+      continue;
+    }
+    try {
+      if (port !== null && (await sharedPort()) === port) rmSync(PORT_FILE, { force: true });
+      const log = openSync(SERVER_LOG, 'w');
+      const child = spawn('java', [...JVM_OPTIONS, '-cp', `${CLASSES}:${LIB}/*`, 'FlinkShell', 'serve', PORT_FILE, String(SHARED_IDLE_MS)], { stdio: ['ignore', 'ignore', log], detached: true });
+      closeSync(log);
+      child.unref();
+      let gone = false;
+      child.once('exit', () => {
+        gone = true;
+      });
+      for (let i = 0; i < 600 && !gone && (await sharedPort()) === null; i++) await sleep(100);
+      if (gone || (await sharedPort()) === null) assert.fail(`the shared FlinkShell did not start: ${readTail(SERVER_LOG)}`);
+    } finally {
+      closeSync(lock);
+      rmSync(LOCK_FILE, { force: true });
+    }
+  }
+  return assert.fail('could not reach a shared FlinkShell');
+}
+
+/**
+ * A FlinkShell for a test file. By default a connection to the JVM all Flink test files share;
+ * STREAMLAKE_FLINK_SHARED=0 gives the file a JVM of its own (its stdin/stdout), ended by close().
+ */
+export async function startFlink(log?: (line: string) => void): Promise<FlinkShell> {
+  await prepareFlink(log);
+  for (let attempt = 0; ; attempt++) {
+    const channel = process.env.STREAMLAKE_FLINK_SHARED === '0' ? ownJvm() : await sharedJvm();
+    try {
+      return await speak(channel);
+    } catch (error) {
+      // a shared JVM that was just going idle closes the connection before greeting: start another
+      if (attempt >= 2 || process.env.STREAMLAKE_FLINK_SHARED === '0') throw error;
+    }
+  }
+}
+
+async function speak(channel: Channel): Promise<FlinkShell> {
+  const lines = createInterface({ input: channel.input });
   const waiting: { resolve: (line: string) => void; reject: (error: Error) => void }[] = [];
   lines.on('line', (line) => waiting.shift()?.resolve(line));
-  const exited = new Promise<void>((resolve) =>
-    child.on('close', () => {
-      const error = new Error(`FlinkShell exited: ${stderr.split('\n').slice(-30).join('\n')}`);
-      for (const w of waiting.splice(0)) w.reject(error);
-      resolve();
-    }),
-  );
+  const exited = channel.closed.then(() => {
+    const error = new Error(`FlinkShell exited: ${channel.detail()}`);
+    for (const w of waiting.splice(0)) w.reject(error);
+  });
   const next = (): Promise<string> => new Promise<string>((resolve, reject) => waiting.push({ resolve, reject }));
   const hello = await next();
   assert.equal(hello, '{"ready":true}', 'FlinkShell greeting');
@@ -119,7 +239,7 @@ export async function startFlink(log?: (line: string) => void): Promise<FlinkShe
   const send = async (mode: string, statements: readonly string[]): Promise<unknown> => {
     const id = ++counter;
     const answer = next();
-    child.stdin.write(`${id} ${mode} ${statements.map((s) => Buffer.from(s, 'utf8').toString('base64')).join(' ')}\n`);
+    channel.write(`${id} ${mode} ${statements.map((s) => Buffer.from(s, 'utf8').toString('base64')).join(' ')}\n`);
     const parsed = JSON.parse(await answer) as { id: number; ok: boolean; result?: unknown; error?: string };
     assert.equal(parsed.id, id, 'FlinkShell answered out of order');
     if (!parsed.ok) throw new FlinkError(parsed.error ?? 'unknown Flink error');
@@ -142,7 +262,7 @@ export async function startFlink(log?: (line: string) => void): Promise<FlinkShe
       return (await send('gateway', [])) as { gateway: number; cluster: number };
     },
     async close() {
-      child.stdin.end();
+      channel.end();
       await exited;
     },
   };

@@ -1,9 +1,9 @@
 // ClickHouse connections: the HTTP(S) endpoint and how to log in. A pipeline only names a connection, so
 // exported pipeline JSON never carries a password. Connections live in $STREAMLAKE_HOME/clickhouse.json
 // (mode 0600); a password may instead come from STREAMLAKE_CLICKHOUSE_<NAME>_PASSWORD.
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { EngineError } from '../../errors.ts';
+import { ConnectionFile } from '../connections.ts';
 
 export interface ClickHouseConnection {
   name: string;
@@ -34,53 +34,10 @@ export function parseClickHouseConnection(value: unknown, where = 'ClickHouse co
   };
 }
 
-export class ClickHouseConnectionStore {
-  readonly path: string;
-
-  constructor(homeDir: string, private readonly env: NodeJS.ProcessEnv = process.env) {
-    this.path = join(homeDir, 'clickhouse.json');
-  }
-
-  private read(): ClickHouseConnection[] {
-    if (!existsSync(this.path)) return [];
-    let raw: unknown;
-    try {
-      raw = JSON.parse(readFileSync(this.path, 'utf8'));
-    } catch (error) {
-      throw new EngineError('ENG_CLICKHOUSE_CONNECTION_UNKNOWN', `${this.path} is not valid JSON: ${(error as Error).message}`);
-    }
-    const list = (raw as { connections?: unknown }).connections;
-    if (!Array.isArray(list)) throw new EngineError('ENG_CLICKHOUSE_CONNECTION_UNKNOWN', `${this.path}: expected {"connections": [...]}`);
-    return list.map((c, i) => parseClickHouseConnection(c, `${this.path} connections[${i}]`));
-  }
-
-  async get(name: string): Promise<ClickHouseConnection | undefined> {
-    const found = this.read().find((c) => c.name === name);
-    const password = found && this.env[clickhousePasswordEnvVar(found.name)];
-    return found && (password === undefined ? found : { ...found, password });
-  }
-
-  async list(): Promise<ClickHouseConnection[]> {
-    return this.read();
-  }
-
-  async save(config: ClickHouseConnection): Promise<void> {
-    const checked = parseClickHouseConnection(config);
-    const list = [...this.read().filter((c) => c.name !== checked.name), checked];
-    mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 });
-    writeFileSync(this.path, JSON.stringify({ connections: list }, null, 2) + '\n', { mode: 0o600 });
-    chmodSync(this.path, 0o600);
-  }
-
-  /** Forgets a connection; false when there was none of that name. */
-  async delete(name: string): Promise<boolean> {
-    const list = this.read();
-    const rest = list.filter((c) => c.name !== name);
-    if (rest.length === list.length) return false;
-    mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 });
-    writeFileSync(this.path, JSON.stringify({ connections: rest }, null, 2) + '\n', { mode: 0o600 });
-    chmodSync(this.path, 0o600);
-    return true;
+/** $STREAMLAKE_HOME/clickhouse.json, created with mode 0600 (../connections.ts). */
+export class ClickHouseConnectionStore extends ConnectionFile<ClickHouseConnection> {
+  constructor(homeDir: string, env: NodeJS.ProcessEnv = process.env) {
+    super(homeDir, { file: 'clickhouse.json', parse: parseClickHouseConnection, passwordEnvVar: clickhousePasswordEnvVar, code: 'ENG_CLICKHOUSE_CONNECTION_UNKNOWN', listWithEnvPasswords: false }, env);
   }
 }
 

@@ -8,12 +8,14 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { NodeSpec, PipelineDoc } from '../../format/pipeline.ts';
 import '../../nodes/index.ts';
+import { systemClock, systemTimers } from '../../runtime/clock.ts';
 import { createRun, type RunEvent } from '../../runtime/run.ts';
-import type { Row } from '../../runtime/types.ts';
+import type { NodeContext, Row } from '../../runtime/types.ts';
 import { sinkMetricsText } from '../metrics.ts';
 import { ClickHouseConnectionStore } from './connections.ts';
 import { clickhouse, clickhouseJson } from './http.ts';
 import { startClickHouse, type ClickHouseServer } from './server.ts';
+import { ClickHouseSink } from './sink.ts';
 
 let server: ClickHouseServer;
 const temps: string[] = [];
@@ -144,6 +146,27 @@ test('windowed upsert: one row per window and region (FINAL), equal to a plain c
   assert.equal(Number(viaArgMax[0]?.k), expected.size);
   const engine = await query<{ engine: string }>("SELECT engine FROM system.tables WHERE database = currentDatabase() AND name = 'window_rt'");
   assert.equal(engine[0]?.engine, 'ReplacingMergeTree');
+});
+
+test('without a "key" setting, the key the graph gives makes the first commit of unkeyed first emissions a ReplacingMergeTree that a re-emit updates', async () => {
+  const ctx: NodeContext = {
+    nodeId: 'ch', pipelineName: 'derived', clock: systemClock, timers: systemTimers, lakeDir: home, homeDir: home, upsertKey: ['region', 'window_start'],
+    metrics: { addIn() {}, addOut() {}, addError() {}, addLate() {}, setWatermark() {}, observeLatency() {} },
+    signal: new AbortController().signal, log: () => undefined,
+  };
+  const sink = new ClickHouseSink({ connection: 'test', table: 'derived_key' }, ctx);
+  const at = (m: number): Date => new Date(Date.UTC(2026, 0, 1, 0, m));
+  // a window's first emission: no Batch.upsertKey
+  await sink.write({ rows: [{ region: 'eu', window_start: at(0), window_end: at(1), n: 2 }, { region: 'us', window_start: at(0), window_end: at(1), n: 1 }], partition: 'w' });
+  await sink.commit({ id: 1, sources: {} }, await sink.prepare({ id: 1, sources: {} }));
+  const engine = await query<{ engine: string }>("SELECT engine FROM system.tables WHERE database = currentDatabase() AND name = 'derived_key'");
+  assert.equal(engine[0]?.engine, 'ReplacingMergeTree');
+  // a late event re-emits eu's window
+  await sink.write({ rows: [{ region: 'eu', window_start: at(0), window_end: at(1), n: 3 }], partition: 'w', upsertKey: ['region', 'window_start'] });
+  await sink.commit({ id: 2, sources: {} }, await sink.prepare({ id: 2, sources: {} }));
+  const rows = await query<{ region: string; n: string }>('SELECT region, n FROM derived_key FINAL WHERE _deleted = 0 ORDER BY region');
+  assert.deepEqual(rows.map((r) => [r.region, Number(r.n)]), [['eu', 3], ['us', 1]]);
+  await sink.close();
 });
 
 test('session retraction: a late event merging two committed sessions leaves one row (tombstones for the old keys)', async () => {

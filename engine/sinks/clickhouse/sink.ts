@@ -2,7 +2,9 @@
 // (engine/runtime/README.md). ClickHouse has no multi-statement transactions, so exactly-once comes from
 // idempotent writes plus a commit log:
 //
-// - prepare(N): the rows since the last barrier become a pending segment stored in chk-N.json.
+// - write(): rows go to the staging file of the coming checkpoint as they arrive (staging.ts append);
+//   appends are turned into TabSeparated text right away (encoder.ts), windowed rows kept in memory.
+// - prepare(N): the staging file is made durable; chk-N.json names it as the pending segment.
 // - commit(N): read max(checkpoint_id) of this pipeline and node in `streamlake_commits` (a MergeTree log);
 //   at or above N nothing is done. Otherwise the rows go in ONE insert (one block: max_insert_block_size
 //   is raised above the row count, so the block lands whole or not at all), then the log row is inserted.
@@ -24,11 +26,13 @@ import type { ClickHouseSinkConfig, NodeSpec } from '../../format/pipeline.ts';
 import { registerNode } from '../../nodes/registry.ts';
 import { faultPoint } from '../../runtime/faults.ts';
 import type { Batch, CheckpointInfo, DeadLetter, NodeContext, Row, SinkInstance, SinkSummary } from '../../runtime/types.ts';
-import { sinkStats, type SinkStats } from '../metrics.ts';
 import { mergeSegments, type Segment } from '../pending.ts';
-import { pendingRefs, Staging, type StagedRef } from '../staging.ts';
+import { withRetry, type RetryPolicy } from '../retry.ts';
+import { StagedSink, type CommitWork } from '../staged.ts';
+import type { StagedRef } from '../staging.ts';
 import { clickhouseConnectionFor, type ClickHouseConnection } from './connections.ts';
 import { clickhouse, clickhouseJson, ClickHouseError, isTransientClickHouse, type ClickHouseEndpoint } from './http.ts';
+import { TsvEncoder } from './encoder.ts';
 import { inferColumns, jsonEachRow, quoteIdent, quoteString } from './sql.ts';
 
 const PENDING_FORMAT = 'streamlake.clickhouse-pending';
@@ -36,8 +40,6 @@ const COMMITS_TABLE = 'streamlake_commits';
 const BATCH_COLUMN = '_streamlake_batch';
 const VERSION_COLUMN = '_version';
 const DELETED_COLUMN = '_deleted';
-const MAX_KEPT_REJECTED = 10_000;
-const BASE_BACKOFF_MS = 200;
 /** ClickHouse error codes of a value that does not parse or fit (the row goes to the error port). */
 const DATA_ERRORS = new Set([6, 26, 27, 32, 38, 41, 53, 69, 70, 72, 117, 130, 131, 190, 321]);
 
@@ -46,129 +48,135 @@ export interface ClickHouseSinkOptions {
 }
 
 export class ClickHouseSink implements SinkInstance {
-  private buffer: Row[] = [];
-  private upsertKey: string[] | undefined;
-  private retracts: { position: number; keys: Row[] }[] = [];
-  /** Staged and not committed yet (what the next prepare returns again). */
-  private segments: StagedRef[] = [];
-  private readonly staging: Staging;
-  private dead: DeadLetter[] = [];
+  /** Staging, segments, figures and refused rows (staged.ts); TSV of the appends (encoder.ts). */
+  private readonly staged: StagedSink<TsvEncoder>;
+  private readonly retry: RetryPolicy;
   private endpoint: ClickHouseEndpoint | null = null;
-  private readonly maxRetries: number;
-  private readonly counters: SinkStats;
-  private stats = { rows: 0, batches: 0, retries: 0, rejected: 0, tombstones: 0, commitMs: 0 };
+  private tombstones = 0;
 
   constructor(private readonly config: ClickHouseSinkConfig, private readonly ctx: NodeContext, private readonly options: ClickHouseSinkOptions = {}) {
-    this.maxRetries = config.retries ?? 5;
-    if (config.key && config.key.length > 0) this.upsertKey = [...config.key];
-    this.counters = sinkStats(ctx.pipelineName, ctx.nodeId, 'clickhouse');
-    this.staging = new Staging(ctx.homeDir, ctx.pipelineName, ctx.nodeId);
+    // the table's engine is fixed at creation, and a window's first emission carries no key: the sink's
+    // own setting, else what the graph tells (a window upstream), decides from the first row
+    const key = config.key && config.key.length > 0 ? config.key : ctx.upsertKey;
+    this.staged = new StagedSink(ctx, 'clickhouse', PENDING_FORMAT, () => new TsvEncoder(), key);
+    this.retry = {
+      ctx, retries: config.retries ?? 5, transient: isTransientClickHouse,
+      fatal: (error, what) => {
+        const e = error as ClickHouseError;
+        return new EngineError('ENG_CLICKHOUSE_WRITE', `sink "${ctx.nodeId}" could not ${what} in ${config.table}: ${e.message}${e.code === null || e.code === undefined ? '' : ` (code ${e.code})`}`, { node: ctx.nodeId, code: e.code }, { cause: error });
+      },
+      exhausted: (error, what, attempts) => new EngineError('ENG_CLICKHOUSE_UNAVAILABLE', `sink "${ctx.nodeId}" could not ${what}: ClickHouse did not answer after ${attempts} attempts (${(error as Error).message}). Nothing of this checkpoint is lost: it is written when the pipeline runs again.`, { node: ctx.nodeId }, { cause: error }),
+      retried: () => this.staged.retried(),
+    };
   }
 
   async write(batch: Batch): Promise<void> {
-    if (batch.upsertKey) {
-      if (this.upsertKey && this.upsertKey.join('\0') !== batch.upsertKey.join('\0')) {
-        this.ctx.log('warn', `sink "${this.ctx.nodeId}": rows keyed by ${batch.upsertKey.join(', ')} but the sink's key is ${this.upsertKey.join(', ')}; using the sink's`);
-      }
-      this.upsertKey ??= [...batch.upsertKey];
-    }
-    if (batch.retract && batch.retract.length > 0) this.retracts.push({ position: this.buffer.length, keys: [...batch.retract] });
-    for (const row of batch.rows) this.buffer.push(row);
+    await this.staged.write(batch);
   }
 
   async prepare(info: CheckpointInfo): Promise<{ format: string; segments: StagedRef[] }> {
-    await this.staging.sweep(this.segments);
-    if (this.buffer.length > 0 || this.retracts.length > 0) {
-      this.segments.push(await this.staging.write({ id: info.id, rows: this.buffer, retracts: this.retracts, ...(this.upsertKey ? { upsertKey: this.upsertKey } : {}) }));
-      this.buffer = [];
-      this.retracts = [];
-    }
-    return { format: PENDING_FORMAT, segments: this.segments.slice() };
+    return (await this.staged.prepare(info)).pending;
   }
 
   async commit(info: CheckpointInfo, pending: unknown): Promise<void> {
-    const refs = pendingRefs(pending, PENDING_FORMAT, this.ctx.nodeId).filter((s) => s.id <= info.id);
+    const refs = this.staged.refs(info, pending);
     if (refs.length === 0) return;
     // Already in the target (a restore repeating the last commit): its staging files are gone, nothing to read.
     const committed = await this.lastCommittedId();
     if (committed !== null && committed >= info.id) {
-      this.segments = this.segments.filter((s) => s.id > info.id);
-      await this.staging.remove(refs);
+      await this.staged.committed(info.id, refs);
       return;
     }
-    const segments = await this.staging.read(refs, this.ctx.nodeId);
-    const started = this.ctx.clock.now();
-    const rejected = await this.withRetry(`commit checkpoint ${info.id}`, () => this.commitOnce(info.id, segments));
-    const ms = this.ctx.clock.now() - started;
-    this.stats.commitMs += ms;
-    this.counters.observeCommit(ms);
-    this.segments = this.segments.filter((s) => s.id > info.id);
-    await this.staging.remove(refs);
-    if (rejected.length > 0) {
-      this.stats.rejected += rejected.length;
-      this.counters.rejected += rejected.length;
-      this.ctx.metrics.addError(rejected.length);
-      this.dead.push(...rejected);
-      if (this.dead.length > MAX_KEPT_REJECTED) this.dead = this.dead.slice(-MAX_KEPT_REJECTED);
-    }
+    // one append-only segment staged by this process: its TSV is ready; otherwise the staged rows
+    const work = this.staged.work(info.id, refs);
+    await this.staged.commit(this.retry, info.id, () => this.commitOnce(work));
+    await this.staged.committed(info.id, refs);
   }
 
   async lastCommittedId(): Promise<number | null> {
-    return this.withRetry('read its last commit', async () => this.readLastCommitted(await this.connect()));
+    return withRetry(this.retry, 'read its last commit', async () => this.readLastCommitted(await this.connect()));
   }
 
   rejected(): DeadLetter[] {
-    const out = this.dead;
-    this.dead = [];
-    return out;
+    return this.staged.rejected();
   }
 
   async close(): Promise<SinkSummary> {
-    if (this.buffer.length > 0) this.ctx.log('warn', `sink "${this.ctx.nodeId}": ${this.buffer.length} rows arrived after the last checkpoint and were not committed; a restart replays them`);
-    return { ...this.stats };
+    await this.staged.close();
+    const f = this.staged.figures;
+    return { rows: f.rows, batches: f.batches, retries: f.retries, rejected: f.rejected, tombstones: this.tombstones, commitMs: f.commitMs };
   }
 
   private batchId(id: number): string {
     return `${this.ctx.pipelineName}/${this.ctx.nodeId}/${id}`;
   }
 
-  private async commitOnce(id: number, segments: readonly Segment[]): Promise<DeadLetter[]> {
+  private async commitOnce({ id, load, encoded }: CommitWork<TsvEncoder>): Promise<DeadLetter[]> {
     const ep = await this.connect();
     await this.ensureCommitLog(ep);
     const last = await this.readLastCommitted(ep);
     if (last !== null && last >= id) return [];
-    const merged = mergeSegments(segments);
     const rejected: DeadLetter[] = [];
+    const written = encoded ? await this.commitEncoded(ep, id, encoded, load, rejected) : await this.commitRows(ep, id, mergeSegments(await load()), rejected);
+    // crash tests die here: the rows landed, the log row did not (STREAMLAKE_FAULT=clickhouse.before-commit-log)
+    faultPoint('clickhouse.before-commit-log');
+    const log = JSON.stringify({ pipeline: this.ctx.pipelineName, node: this.ctx.nodeId, checkpoint_id: id, table_name: this.config.table, row_count: written });
+    await clickhouse(ep, `INSERT INTO ${COMMITS_TABLE} (pipeline, node, checkpoint_id, table_name, row_count) FORMAT JSONEachRow`, { body: log + '\n' });
+    this.staged.wrote(written);
+    return rejected;
+  }
+
+  /**
+   * Appends from the TSV built while they arrived: the same table, batch check and one block as for the
+   * rows, sent as TabSeparated. A refused value, or a table whose columns are not the types the text was
+   * written for, sends the staged rows as JSONEachRow instead (finding the refused ones). Returns rows written.
+   */
+  private async commitEncoded(ep: ClickHouseEndpoint, id: number, encoded: TsvEncoder, load: () => Promise<Segment[]>, rejected: DeadLetter[]): Promise<number> {
+    const columns = await this.ensureTable(ep, encoded.types(), undefined);
+    const table = quoteIdent(this.config.table);
+    const landed = await this.landedRows(ep, table, id);
+    if (landed !== null) return landed;
+    const names = encoded.fits(columns);
+    if (names) {
+      try {
+        const list = [...names, BATCH_COLUMN].map(quoteIdent).join(', ');
+        await clickhouse(ep, `INSERT INTO ${table} (${list}) FORMAT TabSeparated`, { body: encoded.body(this.batchId(id)), settings: { max_insert_block_size: Math.max(encoded.rows + 1, 1_048_576) } });
+        return encoded.rows;
+      } catch (error) {
+        if (!isDataError(error)) throw error;
+      }
+    }
+    const { rows } = mergeSegments(await load());
+    return this.insertScreened(ep, table, rows, columns, { [BATCH_COLUMN]: this.batchId(id) }, rejected);
+  }
+
+  /** Rows of this checkpoint's batch already in the table (a crash before the log row), or null. */
+  private async landedRows(ep: ClickHouseEndpoint, table: string, id: number): Promise<number | null> {
+    const landed = await clickhouseJson<{ n: string }>(ep, `SELECT count() AS n FROM ${table} WHERE ${quoteIdent(BATCH_COLUMN)} = ${quoteString(this.batchId(id))}`);
+    const n = Number(landed[0]?.n ?? 0);
+    if (n === 0) return null;
+    // the block landed before a crash kept the log row from being written; rows refused then went out then
+    this.ctx.log('info', `sink "${this.ctx.nodeId}": checkpoint ${id}'s rows are already in ${this.config.table}; recording the commit only`);
+    return n;
+  }
+
+  /** Windowed rows, several segments, or appends without their TSV. Returns rows written. */
+  private async commitRows(ep: ClickHouseEndpoint, id: number, merged: ReturnType<typeof mergeSegments>, rejected: DeadLetter[]): Promise<number> {
     let written = 0;
     if (merged.rows.length > 0 || merged.retract.length > 0) {
-      const columns = await this.ensureTable(ep, [...merged.rows, ...merged.retract], merged.upsertKey);
+      const columns = await this.ensureTable(ep, inferColumns([...merged.rows, ...merged.retract]), merged.upsertKey);
       const table = quoteIdent(this.config.table);
       if (merged.upsertKey) {
         const extra = { [VERSION_COLUMN]: id, [DELETED_COLUMN]: 0 };
         const tombstones = jsonEachRow(merged.retract, columns, { [VERSION_COLUMN]: id, [DELETED_COLUMN]: 1 });
         written = await this.insertScreened(ep, table, merged.rows, columns, extra, rejected, tombstones, merged.retract.length);
-        this.stats.tombstones += merged.retract.length;
+        this.tombstones += merged.retract.length;
       } else {
         const extra = { [BATCH_COLUMN]: this.batchId(id) };
-        const landed = await clickhouseJson<{ n: string }>(ep, `SELECT count() AS n FROM ${table} WHERE ${quoteIdent(BATCH_COLUMN)} = ${quoteString(this.batchId(id))}`);
-        if (Number(landed[0]?.n ?? 0) === 0) {
-          written = await this.insertScreened(ep, table, merged.rows, columns, extra, rejected);
-        } else {
-          // the block landed before a crash kept the log row from being written; rows refused then went out then
-          this.ctx.log('info', `sink "${this.ctx.nodeId}": checkpoint ${id}'s rows are already in ${this.config.table}; recording the commit only`);
-          written = Number(landed[0]?.n ?? 0);
-        }
+        written = (await this.landedRows(ep, table, id)) ?? await this.insertScreened(ep, table, merged.rows, columns, extra, rejected);
       }
     }
-    // crash tests die here: the rows landed, the log row did not (STREAMLAKE_FAULT=clickhouse.before-commit-log)
-    faultPoint('clickhouse.before-commit-log');
-    const log = JSON.stringify({ pipeline: this.ctx.pipelineName, node: this.ctx.nodeId, checkpoint_id: id, table_name: this.config.table, row_count: written });
-    await clickhouse(ep, `INSERT INTO ${COMMITS_TABLE} (pipeline, node, checkpoint_id, table_name, row_count) FORMAT JSONEachRow`, { body: log + '\n' });
-    this.stats.rows += written;
-    this.stats.batches += 1;
-    this.counters.rows += written;
-    this.counters.batches += 1;
-    return rejected;
+    return written;
   }
 
   /**
@@ -222,8 +230,7 @@ export class ClickHouseSink implements SinkInstance {
   }
 
   /** Creates the table or adds missing columns; returns name → type of the columns rows are written to. */
-  private async ensureTable(ep: ClickHouseEndpoint, rows: readonly Row[], upsertKey: string[] | undefined): Promise<Map<string, string>> {
-    const inferred = inferColumns(rows);
+  private async ensureTable(ep: ClickHouseEndpoint, inferred: Map<string, string>, upsertKey: string[] | undefined): Promise<Map<string, string>> {
     for (const k of upsertKey ?? []) if (!inferred.has(k)) inferred.set(k, 'String');
     const existing = await clickhouseJson<{ name: string; type: string }>(ep, `SELECT name, type FROM system.columns WHERE database = currentDatabase() AND table = ${quoteString(this.config.table)}`);
     const table = quoteIdent(this.config.table);
@@ -247,7 +254,7 @@ export class ClickHouseSink implements SinkInstance {
       throw new EngineError('ENG_CLICKHOUSE_WRITE', `sink "${this.ctx.nodeId}": table ${this.config.table} has no ${BATCH_COLUMN} column, which appends need to stay exactly once; let the sink create the table, or add the column (String)`, { node: this.ctx.nodeId });
     }
     if (upsertKey && !have.has(VERSION_COLUMN)) {
-      throw new EngineError('ENG_CLICKHOUSE_WRITE', `sink "${this.ctx.nodeId}": table ${this.config.table} has no ${VERSION_COLUMN} column; windowed output needs a ReplacingMergeTree(${VERSION_COLUMN}) ordered by ${upsertKey.join(', ')}. Set the sink's "key" to ${JSON.stringify(upsertKey)} so the table is created keyed from the first commit (a window marks its rows as keyed only once it re-emits), and drop the table made for appends`, { node: this.ctx.nodeId });
+      throw new EngineError('ENG_CLICKHOUSE_WRITE', `sink "${this.ctx.nodeId}": table ${this.config.table} has no ${VERSION_COLUMN} column; windowed output needs a ReplacingMergeTree(${VERSION_COLUMN}) ordered by ${upsertKey.join(', ')}. Drop the table made for appends; with a window feeding the sink directly or through filters the new one is keyed from the first commit, otherwise set the sink's "key" to ${JSON.stringify(upsertKey)} (a window marks its rows as keyed only once it re-emits)`, { node: this.ctx.nodeId });
     }
     for (const [name, type] of inferred) {
       const had = have.get(name);
@@ -284,28 +291,6 @@ export class ClickHouseSink implements SinkInstance {
     const c = this.options.connection ?? (await clickhouseConnectionFor(this.config.connection, this.ctx.homeDir));
     this.endpoint = { url: c.url, user: c.user, ...(c.password === undefined ? {} : { password: c.password }), ...(c.database ? { database: c.database } : {}) };
     return this.endpoint;
-  }
-
-  private async withRetry<T>(what: string, attempt: () => Promise<T>): Promise<T> {
-    for (let n = 0; ; n++) {
-      try {
-        return await attempt();
-      } catch (error) {
-        if (error instanceof EngineError) throw error;
-        if (!isTransientClickHouse(error)) {
-          const e = error as ClickHouseError;
-          throw new EngineError('ENG_CLICKHOUSE_WRITE', `sink "${this.ctx.nodeId}" could not ${what} in ${this.config.table}: ${e.message}${e.code === null || e.code === undefined ? '' : ` (code ${e.code})`}`, { node: this.ctx.nodeId, code: e.code }, { cause: error });
-        }
-        if (n >= this.maxRetries || this.ctx.signal.aborted) {
-          throw new EngineError('ENG_CLICKHOUSE_UNAVAILABLE', `sink "${this.ctx.nodeId}" could not ${what}: ClickHouse did not answer after ${n + 1} attempts (${(error as Error).message}). Nothing of this checkpoint is lost: it is written when the pipeline runs again.`, { node: this.ctx.nodeId }, { cause: error });
-        }
-        this.stats.retries += 1;
-        this.counters.retries += 1;
-        const wait = BASE_BACKOFF_MS * 2 ** n;
-        this.ctx.log('warn', `sink "${this.ctx.nodeId}": could not ${what} (${(error as Error).message}); retry ${n + 1} of ${this.maxRetries} in ${wait} ms`);
-        await this.ctx.timers.sleep(wait, this.ctx.signal);
-      }
-    }
   }
 }
 

@@ -4,6 +4,7 @@
 //   DateTime('UTC') (whole seconds: 18.16 has no DateTime64), bytes → String (base64), object or array →
 //   String (JSON text). Columns outside the key are Nullable.
 import type { Row } from '../../runtime/types.ts';
+import { finishColumns as finishTypes, foldColumns as foldTypes, type TypeNames } from '../columns.ts';
 
 export function quoteIdent(name: string): string {
   return '`' + name.replace(/\\/g, '\\\\').replace(/`/g, '\\`') + '`';
@@ -24,17 +25,19 @@ export function chTypeOf(value: unknown): string | null {
 
 /** Column → base type for these rows, first-seen order (Int64 widened to Float64; only nulls → String). */
 export function inferColumns(rows: readonly Row[]): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const row of rows) {
-    for (const [name, value] of Object.entries(row)) {
-      const type = chTypeOf(value);
-      const had = out.get(name);
-      if (had === undefined || had === 'null') out.set(name, type ?? 'null');
-      else if (had === 'Int64' && type === 'Float64') out.set(name, type);
-    }
-  }
-  for (const [name, type] of out) if (type === 'null') out.set(name, 'String');
-  return out;
+  return finishColumns(foldColumns(new Map(), rows));
+}
+
+const typeNames: TypeNames = { of: chTypeOf, integer: 'Int64', fraction: 'Float64', text: 'String' };
+
+/** inferColumns one batch at a time (columns.ts): folding batch after batch gives inferColumns of all rows. */
+export function foldColumns(seen: Map<string, string>, rows: readonly Row[]): Map<string, string> {
+  return foldTypes(typeNames, seen, rows);
+}
+
+/** The types of a fold, columns only ever null as String. */
+export function finishColumns(seen: ReadonlyMap<string, string>): Map<string, string> {
+  return finishTypes(typeNames, seen);
 }
 
 const pad = (n: number, w = 2): string => String(n).padStart(w, '0');

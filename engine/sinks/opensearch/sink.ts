@@ -85,7 +85,10 @@ export class OpenSearchSink implements SinkInstance {
     this.maxRetries = config.retries ?? 5;
     this.connection = options.connection;
     this.refresh = config.refresh ?? 'false';
-    if (config.key && config.key.length > 0) this.upsertKey = [...config.key];
+    // A window's first emission carries no key: the sink's own setting, else what the graph tells (a window
+    // upstream, runtime/upsert-key.ts), keys every document from the first row on.
+    const key = config.key && config.key.length > 0 ? config.key : ctx.upsertKey;
+    if (key && key.length > 0) this.upsertKey = [...key];
     this.idExpr = config.id ? compileExpression(config.id) : undefined;
     this.counters = sinkStats(ctx.pipelineName, ctx.nodeId, 'opensearch');
     this.staging = new Staging(ctx.homeDir, ctx.pipelineName, ctx.nodeId);

@@ -1,10 +1,11 @@
 // PostgreSQL connections: where a server is and how to log in. A pipeline only names a connection, so
 // exported pipeline JSON never carries a password. Connections live in $STREAMLAKE_HOME/postgres.json
 // (mode 0600), and a password may instead come from STREAMLAKE_POSTGRES_<NAME>_PASSWORD.
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { ConnectionOptions } from 'node:tls';
 import { EngineError } from '../../errors.ts';
+import { ConnectionFile } from '../connections.ts';
 
 export interface PostgresConnection {
   name: string;
@@ -59,58 +60,10 @@ export function redactPostgresConnection(c: PostgresConnection): PostgresConnect
   return { ...c, ...(c.password === undefined ? {} : { password: c.password ? '••••' : '' }) };
 }
 
-/** $STREAMLAKE_HOME/postgres.json, created with mode 0600. */
-export class PostgresConnectionStore {
-  readonly path: string;
-
-  constructor(homeDir: string, private readonly env: NodeJS.ProcessEnv = process.env) {
-    this.path = join(homeDir, 'postgres.json');
-  }
-
-  private read(): PostgresConnection[] {
-    if (!existsSync(this.path)) return [];
-    let raw: unknown;
-    try {
-      raw = JSON.parse(readFileSync(this.path, 'utf8'));
-    } catch (error) {
-      throw new EngineError('ENG_POSTGRES_CONNECTION_UNKNOWN', `${this.path} is not valid JSON: ${(error as Error).message}`);
-    }
-    const list = (raw as { connections?: unknown }).connections;
-    if (!Array.isArray(list)) throw new EngineError('ENG_POSTGRES_CONNECTION_UNKNOWN', `${this.path}: expected {"connections": [...]}`);
-    return list.map((c, i) => parsePostgresConnection(c, `${this.path} connections[${i}]`));
-  }
-
-  private write(list: PostgresConnection[]): void {
-    mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 });
-    writeFileSync(this.path, JSON.stringify({ connections: list }, null, 2) + '\n', { mode: 0o600 });
-    chmodSync(this.path, 0o600);
-  }
-
-  private withEnvSecret(c: PostgresConnection): PostgresConnection {
-    const password = this.env[postgresPasswordEnvVar(c.name)];
-    return password === undefined ? c : { ...c, password };
-  }
-
-  async list(): Promise<PostgresConnection[]> {
-    return this.read().map((c) => this.withEnvSecret(c));
-  }
-
-  async get(name: string): Promise<PostgresConnection | undefined> {
-    const found = this.read().find((c) => c.name === name);
-    return found && this.withEnvSecret(found);
-  }
-
-  async save(config: PostgresConnection): Promise<void> {
-    const checked = parsePostgresConnection(config);
-    this.write([...this.read().filter((c) => c.name !== checked.name), checked]);
-  }
-
-  async delete(name: string): Promise<boolean> {
-    const list = this.read();
-    const rest = list.filter((c) => c.name !== name);
-    if (rest.length === list.length) return false;
-    this.write(rest);
-    return true;
+/** $STREAMLAKE_HOME/postgres.json, created with mode 0600 (../connections.ts). */
+export class PostgresConnectionStore extends ConnectionFile<PostgresConnection> {
+  constructor(homeDir: string, env: NodeJS.ProcessEnv = process.env) {
+    super(homeDir, { file: 'postgres.json', parse: parsePostgresConnection, passwordEnvVar: postgresPasswordEnvVar, code: 'ENG_POSTGRES_CONNECTION_UNKNOWN', listWithEnvPasswords: true }, env);
   }
 }
 

@@ -1,10 +1,12 @@
 // `sink.postgres`: exactly-once delivery into a PostgreSQL table on the runtime's two-phase checkpoint
 // protocol (engine/runtime/README.md).
 //
-// - write(): rows (and retracted keys) are buffered in memory until the next barrier; the runtime's bounded
-//   sink queue is the backpressure, and one transaction at a time is in flight.
-// - prepare(N): the buffered rows become a segment of the pending state, which the runtime stores in
-//   chk-N.json (durable, not visible: nothing has reached the server yet).
+// - write(): rows (and retracted keys) go to the staging file of the coming checkpoint as they arrive
+//   (staging.ts append), and appends are turned into COPY text right away (encoder.ts); windowed rows
+//   are also kept in memory. The runtime's bounded sink queue is the backpressure, and one transaction at
+//   a time is in flight.
+// - prepare(N): the staging file is made durable; the pending state the runtime stores in chk-N.json
+//   names it (durable, not visible: nothing has reached the server yet).
 // - commit(N, pending): ONE transaction holds every pending segment and the row (pipeline, node, N) in
 //   `streamlake_commits` of the table's schema. It first takes an advisory lock for the pipeline and node
 //   and reads the highest id committed there; at or above N it does nothing. So a commit whose outcome was
@@ -27,18 +29,25 @@ import { Readable } from 'node:stream';
 import { EngineError } from '../../errors.ts';
 import type { NodeSpec, PostgresSinkConfig } from '../../format/pipeline.ts';
 import { registerNode } from '../../nodes/registry.ts';
-import { sinkStats, type SinkStats } from '../metrics.ts';
-import { mergeSegments, type Segment } from '../pending.ts';
-import { pendingRefs, Staging, type StagedRef } from '../staging.ts';
+import { mergeSegments } from '../pending.ts';
+import { withRetry, type RetryPolicy } from '../retry.ts';
+import { StagedSink, type CommitWork } from '../staged.ts';
+import type { StagedRef } from '../staging.ts';
 import type { Batch, CheckpointInfo, DeadLetter, NodeContext, Row, SinkInstance, SinkSummary } from '../../runtime/types.ts';
 import { postgresConnectionFor, postgresTls, type PostgresConnection } from './connections.ts';
+import { CopyEncoder } from './encoder.ts';
+import { aloneOn, claimTable, LiveCopy } from './live.ts';
 import { copyLines, inferColumns, paramValue, qualifiedName, quoteIdent } from './sql.ts';
 
 const PENDING_FORMAT = 'streamlake.postgres-pending';
 const COMMITS_TABLE = 'streamlake_commits';
 const MAX_PARAMS = 30_000;
-const MAX_KEPT_REJECTED = 10_000;
-const BASE_BACKOFF_MS = 200;
+/**
+ * COPY text a live transaction may have queued for the socket before write() waits: waiting at the
+ * stream's default 16 KiB made every batch wait for the server, so reading and the server's parsing
+ * took turns instead of overlapping.
+ */
+const LIVE_BUFFER_BYTES = 8 << 20;
 
 interface PostgresPending {
   format: typeof PENDING_FORMAT;
@@ -52,93 +61,195 @@ export interface PostgresSinkOptions {
 
 export class PostgresSink implements SinkInstance {
   private client: Client | null = null;
-  private buffer: Row[] = [];
-  private upsertKey: string[] | undefined;
-  private retracts: { position: number; keys: Row[] }[] = [];
-  /** Staged and not committed yet (what the next prepare returns again). */
-  private segments: StagedRef[] = [];
-  private readonly staging: Staging;
-  private dead: DeadLetter[] = [];
+  /** Staging, segments, figures and refused rows (staged.ts); COPY text of the appends (encoder.ts). */
+  private readonly staged: StagedSink<CopyEncoder>;
+  private readonly retry: RetryPolicy;
+  /** The transaction this interval's appends stream into (live.ts); refused: not this interval. */
+  private live: LiveCopy | null = null;
+  private liveRefused = false;
   private readonly target: ReturnType<typeof qualifiedName>;
-  private readonly maxRetries: number;
-  /** Process-wide counters for /metrics (the summary below is per run). */
-  private readonly counters: SinkStats;
-  private stats = { rows: 0, batches: 0, commits: 0, retries: 0, rejected: 0, deleted: 0, commitMs: 0, maxCommitMs: 0 };
+  /** The table as other sinks of this process name it (live transactions only for a lone writer). */
+  private readonly tableKey: string;
+  private readonly release: () => void;
+  private deleted = 0;
 
   constructor(private readonly config: PostgresSinkConfig, private readonly ctx: NodeContext, private readonly options: PostgresSinkOptions = {}) {
     this.target = qualifiedName(config.table);
-    this.maxRetries = config.retries ?? 5;
-    this.counters = sinkStats(ctx.pipelineName, ctx.nodeId, 'postgres');
-    this.staging = new Staging(ctx.homeDir, ctx.pipelineName, ctx.nodeId);
+    const c = options.connection;
+    this.tableKey = `${c ? `${c.host}:${c.port}/${c.database}` : `connection ${config.connection}`}|${this.target.sql}`;
+    this.release = claimTable(this.tableKey);
+    this.staged = new StagedSink(ctx, 'postgres', PENDING_FORMAT, () => new CopyEncoder());
+    this.retry = {
+      ctx, retries: config.retries ?? 5, transient: isTransient,
+      fatal: (error, what) => {
+        const e = error as DatabaseError;
+        return new EngineError('ENG_POSTGRES_WRITE', `sink "${ctx.nodeId}" could not ${what} in ${config.table}: ${e.message}${e.code ? ` (SQLSTATE ${e.code})` : ''}`, { node: ctx.nodeId, sqlstate: e.code }, { cause: error });
+      },
+      exhausted: (error, what, attempts) => new EngineError('ENG_POSTGRES_UNAVAILABLE', `sink "${ctx.nodeId}" could not ${what}: PostgreSQL did not answer after ${attempts} attempts (${(error as Error).message}). Nothing of this checkpoint is lost: it is written when the pipeline runs again.`, { node: ctx.nodeId }, { cause: error }),
+      reset: () => this.dropClient(),
+      retried: () => this.staged.retried(),
+    };
   }
 
   async write(batch: Batch): Promise<void> {
-    if (batch.upsertKey) this.upsertKey ??= [...batch.upsertKey];
-    if (batch.retract && batch.retract.length > 0) this.retracts.push({ position: this.buffer.length, keys: [...batch.retract] });
-    for (const row of batch.rows) this.buffer.push(row);
+    await this.staged.write(batch);
+    const encoder = this.staged.encoder;
+    if (!encoder.spoiled && encoder.rows > 0) await this.stream();
+    else if (this.live) await this.dropLive();
+  }
+
+  /** Sends the interval's new COPY text into the live transaction, beginning it on the first rows. */
+  private async stream(): Promise<void> {
+    if (this.live && this.live.id !== null) await this.dropLive(); // prepared and never committed: not for these rows
+    if (!this.live) {
+      // a window feeds this sink (ctx.upsertKey): its rows become keyed, and keyed rows are not streamed
+      if (this.liveRefused || this.ctx.upsertKey || !aloneOn(this.tableKey)) return;
+      try {
+        this.live = await this.beginLive();
+      } catch (error) {
+        this.ctx.log('debug', `sink "${this.ctx.nodeId}": appends wait for the checkpoint (${(error as Error).message})`);
+        await this.dropClient();
+      }
+      if (!this.live) {
+        this.liveRefused = true;
+        return;
+      }
+    }
+    await this.live.send(this.staged.encoder.chunks);
+  }
+
+  /** The transaction of commitOnce up to its COPY, begun for the interval's first rows; null when the table lacks columns. */
+  private async beginLive(): Promise<LiveCopy | null> {
+    const client = await this.connect();
+    const { schema, table, sql } = this.target;
+    await ensureCommitsTable(client, schema);
+    await client.query('BEGIN');
+    try {
+      await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`${schema}/${this.ctx.pipelineName}/${this.ctx.nodeId}`]);
+      const last = await readLastCommitted(client, schema, this.ctx.pipelineName, this.ctx.nodeId);
+      const types = this.staged.encoder.types();
+      const existing = await client.query<{ column_name: string }>('SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2', [schema, table]);
+      const have = new Set(existing.rows.map((r) => r.column_name));
+      if (have.size > 0 && [...types.keys()].some((c) => !have.has(c))) {
+        await client.query('ROLLBACK');
+        return null;
+      }
+      const columns = have.size > 0 ? [...types.keys()] : await this.ensureTable(client, types, undefined);
+      const stream = client.query(copyFrom(`COPY ${sql} (${columns.map(quoteIdent).join(', ')}) FROM STDIN`, { highWaterMark: LIVE_BUFFER_BYTES }));
+      return new LiveCopy(client, last, have.size > 0 ? null : types, stream);
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /** Ends the live transaction's connection: the server rolls it back. */
+  private async dropLive(): Promise<void> {
+    const live = this.live;
+    this.live = null;
+    if (!live) return;
+    if (this.client === live.client) this.client = null;
+    await live.client.end().catch(() => undefined);
+  }
+
+  private async dropClient(): Promise<void> {
+    const client = this.client;
+    this.client = null;
+    await client?.end().catch(() => undefined);
+  }
+
+  /**
+   * Commits the live transaction for checkpoint `id`: ends its COPY, adds the commit row, COMMIT.
+   * Null when it cannot be used (a value refused, the columns changed): it is dropped and the caller
+   * writes the rows as before.
+   */
+  private async commitLive(id: number, live: LiveCopy, encoded: CopyEncoder): Promise<DeadLetter[] | null> {
+    const sameColumns = live.created === null || sameTypes(live.created, encoded.types());
+    if (live.broken || !sameColumns || live.sent !== encoded.chunks.length || this.client !== live.client) {
+      this.live = live;
+      await this.dropLive();
+      return null;
+    }
+    const client = live.client;
+    try {
+      await live.finish();
+    } catch (error) {
+      if (!isDataError(error)) throw error;
+      this.live = live;
+      await this.dropLive();
+      return null;
+    }
+    if (live.last !== null && live.last >= id) {
+      await client.query('ROLLBACK');
+      return [];
+    }
+    const { schema } = this.target;
+    await client.query(`INSERT INTO ${quoteIdent(schema)}.${COMMITS_TABLE} (pipeline, node, checkpoint_id, table_name, row_count) VALUES ($1, $2, $3, $4, $5)`,
+      [this.ctx.pipelineName, this.ctx.nodeId, id, this.config.table, encoded.rows]);
+    await client.query('COMMIT');
+    this.staged.wrote(encoded.rows);
+    return [];
   }
 
   async prepare(info: CheckpointInfo): Promise<PostgresPending> {
-    await this.staging.sweep(this.segments);
-    if (this.buffer.length > 0 || this.retracts.length > 0) {
-      this.segments.push(await this.staging.write({ id: info.id, rows: this.buffer, retracts: this.retracts, ...(this.upsertKey ? { upsertKey: this.upsertKey } : {}) }));
-      this.buffer = [];
-      this.retracts = [];
-    }
-    return { format: PENDING_FORMAT, segments: this.segments.slice() };
+    const { pending, encoded } = await this.staged.prepare(info);
+    if (this.live && encoded && this.live.id === null) this.live.id = info.id;
+    else await this.dropLive();
+    this.liveRefused = false;
+    return { format: PENDING_FORMAT, segments: pending.segments };
   }
 
   async commit(info: CheckpointInfo, pending: unknown): Promise<void> {
-    const refs = pendingRefs(pending, PENDING_FORMAT, this.ctx.nodeId).filter((s) => s.id <= info.id);
+    const refs = this.staged.refs(info, pending);
     if (refs.length === 0) return;
+    // one append-only segment staged by this process: its COPY text is ready, maybe already sent
+    const work = this.staged.work(info.id, refs);
+    let live = work.encoded && this.live && this.live.id === refs[0]?.id ? this.live : null;
+    if (!live) await this.dropLive();
     // Already in the target (a restore repeating the last commit): its staging files are gone, nothing to read.
     const committed = await this.lastCommittedId();
     if (committed !== null && committed >= info.id) {
-      this.segments = this.segments.filter((s) => s.id > info.id);
-      await this.staging.remove(refs);
+      await this.dropLive();
+      await this.staged.committed(info.id, refs);
       return;
     }
-    const segments = await this.staging.read(refs, this.ctx.nodeId);
-    const started = this.ctx.clock.now();
-    const rejected = await this.withRetry(`commit checkpoint ${info.id}`, () => this.commitOnce(info.id, segments));
-    const ms = this.ctx.clock.now() - started;
-    this.stats.commitMs += ms;
-    this.stats.maxCommitMs = Math.max(this.stats.maxCommitMs, ms);
-    this.counters.observeCommit(ms);
-    this.segments = this.segments.filter((s) => s.id > info.id);
-    await this.staging.remove(refs);
-    if (rejected.length > 0) {
-      this.stats.rejected += rejected.length;
-      this.counters.rejected += rejected.length;
-      this.ctx.metrics.addError(rejected.length);
-      this.dead.push(...rejected);
-      if (this.dead.length > MAX_KEPT_REJECTED) this.dead = this.dead.slice(-MAX_KEPT_REJECTED);
-    }
+    await this.staged.commit(this.retry, info.id, async () => {
+      if (live && work.encoded) {
+        const use = live;
+        live = null;
+        this.live = null;
+        const done = await this.commitLive(info.id, use, work.encoded);
+        if (done) return done;
+      }
+      return this.commitOnce(work);
+    });
+    await this.staged.committed(info.id, refs);
   }
 
   async lastCommittedId(): Promise<number | null> {
-    return this.withRetry('read its last commit', async () => {
+    // the live transaction read it under the advisory lock it holds, and its COPY has the connection
+    if (this.live) return this.live.last;
+    return withRetry(this.retry, 'read its last commit', async () => {
       const client = await this.connect();
       return readLastCommitted(client, this.target.schema, this.ctx.pipelineName, this.ctx.nodeId);
     });
   }
 
   rejected(): DeadLetter[] {
-    const out = this.dead;
-    this.dead = [];
-    return out;
+    return this.staged.rejected();
   }
 
   async close(): Promise<SinkSummary> {
-    if (this.buffer.length > 0) this.ctx.log('warn', `sink "${this.ctx.nodeId}": ${this.buffer.length} rows arrived after the last checkpoint and were not committed; a restart replays them`);
-    const client = this.client;
-    this.client = null;
-    await client?.end().catch(() => undefined);
-    return { ...this.stats };
+    this.release();
+    await this.staged.close();
+    await this.dropLive();
+    await this.dropClient();
+    const f = this.staged.figures;
+    return { rows: f.rows, batches: f.batches, commits: f.batches, retries: f.retries, rejected: f.rejected, deleted: this.deleted, commitMs: f.commitMs, maxCommitMs: f.maxCommitMs };
   }
 
   /** One transaction: skip if committed, else table, rows, retractions and the commit row. Returns refused rows. */
-  private async commitOnce(id: number, segments: readonly Segment[]): Promise<DeadLetter[]> {
+  private async commitOnce({ id, load, encoded }: CommitWork<CopyEncoder>): Promise<DeadLetter[]> {
     const client = await this.connect();
     const { schema, sql: table } = this.target;
     await ensureCommitsTable(client, schema);
@@ -150,28 +261,50 @@ export class PostgresSink implements SinkInstance {
         await client.query('ROLLBACK');
         return [];
       }
-      const merged = mergeSegments(segments);
       const rejected: DeadLetter[] = [];
-      if (merged.rows.length > 0 || merged.retract.length > 0) {
-        const columns = await this.ensureTable(client, merged.rows, merged.upsertKey);
-        if (merged.upsertKey && merged.retract.length > 0) this.stats.deleted += await deleteKeys(client, table, merged.upsertKey, merged.retract);
-        if (merged.rows.length > 0) {
-          if (merged.upsertKey) await this.guarded(client, merged.rows, rejected, (rows) => upsert(client, table, columns, merged.upsertKey as string[], rows));
-          else await this.guarded(client, merged.rows, rejected, (rows) => copyRows(client, table, columns, rows));
+      let written = encoded ? await this.copyEncoded(client, encoded) : null;
+      if (written === null) {
+        // the rows themselves: windowed output, several segments, or a value the COPY text could not take
+        const merged = mergeSegments(await load());
+        if (merged.rows.length > 0 || merged.retract.length > 0) {
+          const columns = await this.ensureTable(client, inferColumns(merged.rows), merged.upsertKey);
+          if (merged.upsertKey && merged.retract.length > 0) this.deleted += await deleteKeys(client, table, merged.upsertKey, merged.retract);
+          if (merged.rows.length > 0) {
+            if (merged.upsertKey) await this.guarded(client, merged.rows, rejected, (rows) => upsert(client, table, columns, merged.upsertKey as string[], rows));
+            else await this.guarded(client, merged.rows, rejected, (rows) => copyRows(client, table, columns, rows));
+          }
         }
+        written = merged.rows.length - rejected.length;
       }
       await client.query(`INSERT INTO ${quoteIdent(schema)}.${COMMITS_TABLE} (pipeline, node, checkpoint_id, table_name, row_count) VALUES ($1, $2, $3, $4, $5)`,
-        [this.ctx.pipelineName, this.ctx.nodeId, id, this.config.table, merged.rows.length - rejected.length]);
+        [this.ctx.pipelineName, this.ctx.nodeId, id, this.config.table, written]);
       await client.query('COMMIT');
-      this.stats.rows += merged.rows.length - rejected.length;
-      this.stats.batches += 1;
-      this.counters.rows += merged.rows.length - rejected.length;
-      this.counters.batches += 1;
-      this.stats.commits += 1;
+      this.staged.wrote(written);
       return rejected;
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
       throw error;
+    }
+  }
+
+  /**
+   * Appends as COPY text built while the rows arrived: the table made or grown for its columns, the text
+   * streamed under a savepoint. Null when the server refused a value (rolled back to the savepoint; the
+   * caller then writes the staged rows, finding the refused ones).
+   */
+  private async copyEncoded(client: Client, encoded: CopyEncoder): Promise<number | null> {
+    if (encoded.rows === 0) return 0;
+    const columns = await this.ensureTable(client, encoded.types(), undefined);
+    await client.query('SAVEPOINT streamlake_batch');
+    try {
+      const stream = client.query(copyFrom(`COPY ${this.target.sql} (${columns.map(quoteIdent).join(', ')}) FROM STDIN`));
+      await streamPipeline(Readable.from(encoded.chunks, { objectMode: false }), stream);
+      await client.query('RELEASE SAVEPOINT streamlake_batch');
+      return encoded.rows;
+    } catch (error) {
+      if (!isDataError(error)) throw error;
+      await client.query('ROLLBACK TO SAVEPOINT streamlake_batch');
+      return null;
     }
   }
 
@@ -205,9 +338,8 @@ export class PostgresSink implements SinkInstance {
   }
 
   /** Creates the table or adds missing columns; returns the columns the rows are written to. */
-  private async ensureTable(client: Client, rows: readonly Row[], upsertKey: string[] | undefined): Promise<string[]> {
+  private async ensureTable(client: Client, inferred: Map<string, string>, upsertKey: string[] | undefined): Promise<string[]> {
     const { schema, table, sql } = this.target;
-    const inferred = inferColumns(rows);
     for (const k of upsertKey ?? []) if (!inferred.has(k)) inferred.set(k, 'text');
     const existing = await client.query<{ column_name: string }>('SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2', [schema, table]);
     if (existing.rows.length === 0) {
@@ -248,31 +380,6 @@ export class PostgresSink implements SinkInstance {
     }
     this.client = client;
     return client;
-  }
-
-  private async withRetry<T>(what: string, attempt: () => Promise<T>): Promise<T> {
-    for (let n = 0; ; n++) {
-      try {
-        return await attempt();
-      } catch (error) {
-        if (!isTransient(error)) {
-          if (error instanceof EngineError) throw error;
-          const e = error as DatabaseError;
-          throw new EngineError('ENG_POSTGRES_WRITE', `sink "${this.ctx.nodeId}" could not ${what} in ${this.config.table}: ${e.message}${e.code ? ` (SQLSTATE ${e.code})` : ''}`, { node: this.ctx.nodeId, sqlstate: e.code }, { cause: error });
-        }
-        const broken = this.client;
-        this.client = null;
-        await broken?.end().catch(() => undefined);
-        if (n >= this.maxRetries || this.ctx.signal.aborted) {
-          throw new EngineError('ENG_POSTGRES_UNAVAILABLE', `sink "${this.ctx.nodeId}" could not ${what}: PostgreSQL did not answer after ${n + 1} attempts (${(error as Error).message}). Nothing of this checkpoint is lost: it is written when the pipeline runs again.`, { node: this.ctx.nodeId }, { cause: error });
-        }
-        this.stats.retries += 1;
-        this.counters.retries += 1;
-        const wait = BASE_BACKOFF_MS * 2 ** n;
-        this.ctx.log('warn', `sink "${this.ctx.nodeId}": could not ${what} (${(error as Error).message}); retry ${n + 1} of ${this.maxRetries} in ${wait} ms`);
-        await this.ctx.timers.sleep(wait, this.ctx.signal);
-      }
-    }
   }
 }
 
@@ -339,6 +446,10 @@ async function ensureUniqueKey(client: Client, schema: string, table: string, sq
   [`${quoteIdent(schema)}.${quoteIdent(table)}`, [...key].sort()]);
   if (found.rows.length > 0) return;
   await client.query(`CREATE UNIQUE INDEX IF NOT EXISTS ${quoteIdent(`${table}_streamlake_key`)} ON ${sql} (${key.map(quoteIdent).join(', ')})`);
+}
+
+function sameTypes(a: ReadonlyMap<string, string>, b: ReadonlyMap<string, string>): boolean {
+  return a.size === b.size && [...a].every(([name, type]) => b.get(name) === type);
 }
 
 /** A value or row the table cannot take (SQLSTATE class 22 data exception, 23 integrity constraint). */

@@ -35,6 +35,7 @@ const icons: Record<string, string> = {
   'sink.clickhouse': 'C',
   // sink.opensearch
   'sink.opensearch': 'O',
+  'sink.cassandra': 'Ca',
 };
 
 /** What a database sink writes into, for the words of its delivery figures ("rows committed to the index"). */
@@ -80,6 +81,8 @@ export function defaultConfig(type: NodeType): GraphNode['config'] {
     // sink.opensearch
     case 'sink.opensearch':
       return { connection: '', index: '' };
+    case 'sink.cassandra':
+      return { connection: '', keyspace: '', table: '' };
   }
 }
 
@@ -133,6 +136,8 @@ export function summarize(node: GraphNode): string {
     // sink.opensearch
     case 'sink.opensearch':
       return `→ ${String(c.index ?? '') || '(no index)'} · ${String(c.connection ?? '') || '(no connection)'}`;
+    case 'sink.cassandra':
+      return `→ ${String(c.keyspace ?? '') || '?'}.${String(c.table ?? '') || '(no table)'} · ${String(c.connection ?? '') || '(no connection)'}`;
   }
 }
 

@@ -1,0 +1,427 @@
+// `sink.cassandra`: Apache Cassandra through cassandra-driver, on the runtime's two-phase checkpoint
+// protocol (engine/runtime/README.md). Cassandra has no multi-statement transactions; exactly-once comes
+// from writes that are idempotent by primary key plus a commit record:
+//
+// - prepare(N): the rows since the last barrier become a staged segment named in chk-N.json.
+// - commit(N): read the highest checkpoint id of this pipeline and node in `<keyspace>.streamlake_commits`;
+//   at or above N nothing is done. Otherwise every row is written with a prepared INSERT (bounded
+//   concurrent executes: each row is its own partition, so batches would not save round trips), retracted
+//   keys are deleted, and only then the commit record is written. A crash in between (fault point
+//   `cassandra.before-commit-log`) makes the next attempt write the same rows under the same primary keys:
+//   they overwrite themselves. Windowed rows are keyed by the upsert key; appends by the sink's `key`, or by
+//   `streamlake_id` = pipeline/node/<checkpoint of its segment>/<position>, fixed once the segment is staged.
+// - a value a column cannot take is sent alone as a CQL literal, so Cassandra refuses it with its own
+//   message; that row goes to the error port and the others are written.
+// - timeouts, too few replicas and lost connections are retried with backoff; then the run fails with
+//   ENG_CASSANDRA_UNAVAILABLE and the rows stay in the checkpoint for the next run.
+import { types, type Client } from 'cassandra-driver';
+import { EngineError } from '../../errors.ts';
+import type { CassandraConsistency, CassandraSinkConfig, NodeSpec } from '../../format/pipeline.ts';
+import { registerNode } from '../../nodes/registry.ts';
+import { faultPoint } from '../../runtime/faults.ts';
+import type { Batch, CheckpointInfo, DeadLetter, NodeContext, Row, SinkInstance, SinkSummary } from '../../runtime/types.ts';
+import { sinkStats, type SinkStats } from '../metrics.ts';
+import { mergeSegments, type Segment } from '../pending.ts';
+import { pendingRefs, Staging, type StagedRef } from '../staging.ts';
+import { cassandraClient, cassandraMessage, closeClient, errorCodeText, isRefusal, isTransientCassandra } from './client.ts';
+import { cassandraConnectionFor, type CassandraConnection } from './connections.ts';
+import { boundValue, fits, inferColumns, literal, quoteIdent } from './cql.ts';
+
+const PENDING_FORMAT = 'streamlake.cassandra-pending';
+const COMMITS_TABLE = 'streamlake_commits';
+export const ID_COLUMN = 'streamlake_id';
+const MAX_KEPT_REJECTED = 10_000;
+const BASE_BACKOFF_MS = 200;
+/** Batches (or single writes) in flight at once per sink: the bound on what one commit asks of the cluster. */
+const IN_FLIGHT = 16;
+/**
+ * Statements per unlogged batch, and its rough size: well under Cassandra's batch_size_fail_threshold
+ * (50 KiB by default), above its warn threshold (5 KiB), which only logs.
+ */
+const BATCH_ROWS = 32;
+const BATCH_BYTES = 24 * 1024;
+
+const levels: Record<CassandraConsistency, number> = {
+  ANY: types.consistencies.any, ONE: types.consistencies.one, TWO: types.consistencies.two, THREE: types.consistencies.three,
+  QUORUM: types.consistencies.quorum, ALL: types.consistencies.all, LOCAL_QUORUM: types.consistencies.localQuorum,
+  EACH_QUORUM: types.consistencies.eachQuorum, LOCAL_ONE: types.consistencies.localOne,
+};
+
+export interface CassandraSinkOptions {
+  connection?: CassandraConnection;
+}
+
+interface TableShape {
+  /** name → CQL type of the columns rows are written to. */
+  columns: Map<string, string>;
+  primaryKey: string[];
+  /** Appends keyed by the sink's own row id. */
+  withId: boolean;
+}
+
+type Write = { kind: 'upsert'; row: Row; id?: string } | { kind: 'delete'; key: Row };
+
+export class CassandraSink implements SinkInstance {
+  private buffer: Row[] = [];
+  private upsertKey: string[] | undefined;
+  private retracts: { position: number; keys: Row[] }[] = [];
+  private segments: StagedRef[] = [];
+  private readonly staging: Staging;
+  private dead: DeadLetter[] = [];
+  private client: Client | null = null;
+  private commitTableReady = false;
+  /** The table as last read or made (saves reading the schema on every commit). */
+  private shape: TableShape | null = null;
+  private readonly maxRetries: number;
+  private readonly writeLevel: number;
+  private readonly readLevel: number;
+  private readonly counters: SinkStats;
+  private readonly target: string;
+  private stats = { rows: 0, batches: 0, retries: 0, rejected: 0, deleted: 0, commitMs: 0 };
+
+  constructor(private readonly config: CassandraSinkConfig, private readonly ctx: NodeContext, private readonly options: CassandraSinkOptions = {}) {
+    this.maxRetries = config.retries ?? 5;
+    const level = config.consistency ?? 'LOCAL_QUORUM';
+    this.writeLevel = levels[level];
+    // ANY is a write-only level; EACH_QUORUM reads are refused by current servers
+    this.readLevel = level === 'ANY' ? types.consistencies.one : level === 'EACH_QUORUM' ? types.consistencies.quorum : levels[level];
+    this.counters = sinkStats(ctx.pipelineName, ctx.nodeId, 'cassandra');
+    this.staging = new Staging(ctx.homeDir, ctx.pipelineName, ctx.nodeId);
+    this.target = `${quoteIdent(config.keyspace)}.${quoteIdent(config.table)}`;
+  }
+
+  async write(batch: Batch): Promise<void> {
+    if (batch.upsertKey) {
+      const key = this.config.key && this.config.key.length > 0 ? this.config.key : undefined;
+      if (key && [...key].sort().join('\0') !== [...batch.upsertKey].sort().join('\0')) {
+        this.ctx.log('warn', `sink "${this.ctx.nodeId}": rows keyed by ${batch.upsertKey.join(', ')} but the sink's key is ${key.join(', ')}`);
+      }
+      this.upsertKey ??= [...batch.upsertKey];
+    }
+    if (batch.retract && batch.retract.length > 0) this.retracts.push({ position: this.buffer.length, keys: [...batch.retract] });
+    for (const row of batch.rows) this.buffer.push(row);
+  }
+
+  async prepare(info: CheckpointInfo): Promise<{ format: string; segments: StagedRef[] }> {
+    await this.staging.sweep(this.segments);
+    if (this.buffer.length > 0 || this.retracts.length > 0) {
+      this.segments.push(await this.staging.write({ id: info.id, rows: this.buffer, retracts: this.retracts, ...(this.upsertKey ? { upsertKey: this.upsertKey } : {}) }));
+      this.buffer = [];
+      this.retracts = [];
+    }
+    return { format: PENDING_FORMAT, segments: this.segments.slice() };
+  }
+
+  async commit(info: CheckpointInfo, pending: unknown): Promise<void> {
+    const refs = pendingRefs(pending, PENDING_FORMAT, this.ctx.nodeId).filter((s) => s.id <= info.id);
+    if (refs.length === 0) return;
+    const committed = await this.lastCommittedId();
+    if (committed !== null && committed >= info.id) {
+      this.segments = this.segments.filter((s) => s.id > info.id);
+      await this.staging.remove(refs);
+      return;
+    }
+    const segments = await this.staging.read(refs, this.ctx.nodeId);
+    const started = this.ctx.clock.now();
+    let attempt = 0;
+    const rejected = await this.withRetry(`commit checkpoint ${info.id}`, () => this.commitOnce(info.id, segments, attempt++ > 0));
+    const ms = this.ctx.clock.now() - started;
+    this.stats.commitMs += ms;
+    this.counters.observeCommit(ms);
+    this.segments = this.segments.filter((s) => s.id > info.id);
+    await this.staging.remove(refs);
+    if (rejected.length > 0) {
+      this.stats.rejected += rejected.length;
+      this.counters.rejected += rejected.length;
+      this.ctx.metrics.addError(rejected.length);
+      this.dead.push(...rejected);
+      if (this.dead.length > MAX_KEPT_REJECTED) this.dead = this.dead.slice(-MAX_KEPT_REJECTED);
+    }
+  }
+
+  async lastCommittedId(): Promise<number | null> {
+    return this.withRetry('read its last commit', async () => this.readLastCommitted(await this.connect()));
+  }
+
+  rejected(): DeadLetter[] {
+    const out = this.dead;
+    this.dead = [];
+    return out;
+  }
+
+  async close(): Promise<SinkSummary> {
+    if (this.buffer.length > 0) this.ctx.log('warn', `sink "${this.ctx.nodeId}": ${this.buffer.length} rows arrived after the last checkpoint and were not committed; a restart replays them`);
+    const client = this.client;
+    this.client = null;
+    if (client) await closeClient(client);
+    return { ...this.stats };
+  }
+
+  /** `recheck`: a repeated attempt, whose predecessor may have written the commit record before failing. */
+  private async commitOnce(id: number, segments: readonly Segment[], recheck: boolean): Promise<DeadLetter[]> {
+    const client = await this.connect();
+    await this.ensureCommitTable(client);
+    if (recheck) {
+      const last = await this.readLastCommitted(client);
+      if (last !== null && last >= id) return [];
+    }
+    const merged = mergeSegments(segments);
+    const rejected: DeadLetter[] = [];
+    let written = 0;
+    if (merged.rows.length > 0 || merged.retract.length > 0) {
+      const shape = await this.ensureTable(client, [...merged.rows, ...merged.retract], merged.upsertKey);
+      const writes: Write[] = [];
+      if (merged.upsertKey) {
+        for (const key of merged.retract) writes.push({ kind: 'delete', key });
+        for (const row of merged.rows) writes.push({ kind: 'upsert', row });
+      } else {
+        // per segment: a segment's rows and positions are fixed once staged, whichever commit writes them
+        for (const s of segments) s.rows.forEach((row, i) => writes.push({ kind: 'upsert', row, ...(shape.withId ? { id: `${this.ctx.pipelineName}/${this.ctx.nodeId}/${s.id}/${i}` } : {}) }));
+      }
+      written = await this.writeAll(client, shape, writes, rejected);
+      this.stats.deleted += merged.retract.length;
+    }
+    // crash tests die here: the rows landed, the commit record did not (STREAMLAKE_FAULT=cassandra.before-commit-log)
+    faultPoint('cassandra.before-commit-log');
+    await client.execute(
+      `INSERT INTO ${quoteIdent(this.config.keyspace)}.${COMMITS_TABLE} (pipeline, node, checkpoint_id, table_name, row_count, committed_at) VALUES (?, ?, ?, ?, ?, ?)`,
+      [this.ctx.pipelineName, this.ctx.nodeId, types.Long.fromNumber(id), this.config.table, types.Long.fromNumber(written), new Date(this.ctx.clock.now())],
+      { prepare: true, consistency: this.writeLevel },
+    );
+    this.stats.rows += written;
+    this.stats.batches += 1;
+    this.counters.rows += written;
+    this.counters.batches += 1;
+    return rejected;
+  }
+
+  /**
+   * Every write: those whose values plainly fit go in unlogged batches (at most BATCH_ROWS statements and
+   * about BATCH_BYTES, IN_FLIGHT batches at once); a batch the server or driver refuses, and every other
+   * write, goes alone. A transient error stops the rest and is thrown (the whole commit is then repeated:
+   * each write overwrites itself). Returns the rows written.
+   */
+  private async writeAll(client: Client, shape: TableShape, writes: readonly Write[], rejected: DeadLetter[]): Promise<number> {
+    const columns = [...shape.columns.keys()];
+    const insert = `INSERT INTO ${this.target} (${columns.map(quoteIdent).join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`;
+    const del = `DELETE FROM ${this.target} WHERE ${shape.primaryKey.map((k) => `${quoteIdent(k)} = ?`).join(' AND ')}`;
+    const typeOf = (c: string): string => shape.columns.get(c) ?? 'text';
+    const at = new Date(this.ctx.clock.now());
+    let refused = 0;
+    const rowOf = (w: Write): Row => (w.kind === 'upsert' ? (w.id === undefined ? w.row : { ...w.row, [ID_COLUMN]: w.id }) : w.key);
+    const namesOf = (w: Write): string[] => (w.kind === 'upsert' ? columns : shape.primaryKey);
+    const statement = (w: Write): { query: string; params: unknown[] } => {
+      const row = rowOf(w);
+      return { query: w.kind === 'upsert' ? insert : del, params: namesOf(w).map((c) => (c in row ? boundValue(row[c], typeOf(c)) : w.kind === 'upsert' ? types.unset : null)) };
+    };
+    // alone: prepared when the values fit, else (or when refused) as literals, so Cassandra judges the values as they are
+    const alone = async (w: Write, plain: boolean): Promise<void> => {
+      if (plain) {
+        const { query, params } = statement(w);
+        try {
+          await client.execute(query, params, { prepare: true, consistency: this.writeLevel });
+          return;
+        } catch (error) {
+          if (!isRefusal(error) && !(error instanceof TypeError) && !(error instanceof RangeError)) throw error;
+        }
+      }
+      const row = rowOf(w);
+      const names = namesOf(w);
+      const present = names.filter((c) => c in row);
+      const cql = w.kind === 'upsert'
+        ? `INSERT INTO ${this.target} (${present.map(quoteIdent).join(', ')}) VALUES (${present.map((c) => literal(row[c])).join(', ')})`
+        : `DELETE FROM ${this.target} WHERE ${names.map((k) => `${quoteIdent(k)} = ${literal(row[k])}`).join(' AND ')}`;
+      try {
+        await client.execute(cql, [], { consistency: this.writeLevel });
+      } catch (error) {
+        if (!isRefusal(error)) throw error;
+        refused++;
+        rejected.push({ reason: `Cassandra refused the ${w.kind === 'upsert' ? 'row' : 'deletion of the key'} for ${this.config.keyspace}.${this.config.table}: ${error.message} (code ${errorCodeText(error)})`, node: this.ctx.nodeId, port: 'error', payload: w.kind === 'upsert' ? w.row : w.key, at });
+      }
+    };
+    const jobs: (() => Promise<void>)[] = [];
+    let group: Write[] = [];
+    let bytes = 0;
+    const flush = (): void => {
+      if (group.length === 0) return;
+      const mine = group;
+      group = [];
+      bytes = 0;
+      jobs.push(async () => {
+        if (mine.length === 1) return alone(mine[0] as Write, true);
+        try {
+          await client.batch(mine.map(statement), { prepare: true, logged: false, consistency: this.writeLevel });
+        } catch (error) {
+          if (!isRefusal(error) && !(error instanceof TypeError) && !(error instanceof RangeError)) throw error;
+          for (const w of mine) await alone(w, true);
+        }
+      });
+    };
+    for (const w of writes) {
+      const row = rowOf(w);
+      if (!namesOf(w).every((c) => fits(row[c], typeOf(c)))) {
+        jobs.push(() => alone(w, false));
+        continue;
+      }
+      const size = sizeOf(row);
+      if (group.length >= BATCH_ROWS || (group.length > 0 && bytes + size > BATCH_BYTES)) flush();
+      group.push(w);
+      bytes += size;
+    }
+    flush();
+    let next = 0;
+    let failure: unknown = null;
+    const worker = async (): Promise<void> => {
+      while (failure === null && next < jobs.length) {
+        const job = jobs[next++] as () => Promise<void>;
+        try {
+          await job();
+        } catch (error) {
+          failure ??= error;
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(IN_FLIGHT, jobs.length) }, worker));
+    if (failure !== null) throw failure;
+    return writes.filter((w) => w.kind === 'upsert').length - refused;
+  }
+
+  /** Creates the table or adds missing columns; returns the columns rows are written to and the primary key. */
+  private async ensureTable(client: Client, rows: readonly Row[], upsertKey: string[] | undefined): Promise<TableShape> {
+    const inferred = inferColumns(rows);
+    const cached = this.shape;
+    if (cached && [...inferred.keys()].every((c) => cached.columns.has(c)) && (upsertKey ? sameSet(cached.primaryKey, upsertKey) && !cached.withId : true)) return cached;
+    const configured = this.config.key && this.config.key.length > 0 ? this.config.key : undefined;
+    let existing = await this.readColumns(client);
+    if (existing.columns.size === 0) {
+      const keyspaces = await client.execute('SELECT keyspace_name FROM system_schema.keyspaces WHERE keyspace_name = ?', [this.config.keyspace], { prepare: true });
+      if (keyspaces.rowLength === 0) {
+        throw new EngineError('ENG_CASSANDRA_WRITE', `sink "${this.ctx.nodeId}": keyspace ${this.config.keyspace} does not exist. Create it first (its replication is yours to choose), e.g. CREATE KEYSPACE ${this.config.keyspace} WITH replication = {'class': 'NetworkTopologyStrategy', 'datacenter1': 3}`, { node: this.ctx.nodeId });
+      }
+      const primaryKey = configured ?? upsertKey ?? [ID_COLUMN];
+      const defs = new Map(inferred);
+      for (const k of primaryKey) if (!defs.has(k)) defs.set(k, 'text');
+      // every key column in the partition key: each key is its own partition, spread over the ring
+      await client.execute(`CREATE TABLE IF NOT EXISTS ${this.target} (${[...defs].map(([n, t]) => `${quoteIdent(n)} ${t}`).join(', ')}, PRIMARY KEY ((${primaryKey.map(quoteIdent).join(', ')})))`);
+      this.ctx.log('info', `sink "${this.ctx.nodeId}": created Cassandra table ${this.config.keyspace}.${this.config.table} with primary key (${primaryKey.join(', ')})`);
+      existing = await this.readColumns(client);
+    }
+    const { columns: have, primaryKey } = existing;
+    if (upsertKey && !sameSet(primaryKey, upsertKey)) {
+      throw new EngineError('ENG_CASSANDRA_WRITE', `sink "${this.ctx.nodeId}": table ${this.config.keyspace}.${this.config.table} has the primary key (${primaryKey.join(', ')}), but these windowed rows are upserted by (${upsertKey.join(', ')}). Set the sink's "key" to ${JSON.stringify(upsertKey)} so the table is created with that key from the first commit (a window marks its rows as keyed only once it re-emits), and drop the table made without it`, { node: this.ctx.nodeId });
+    }
+    const withId = !upsertKey && primaryKey.length === 1 && primaryKey[0] === ID_COLUMN;
+    const columns = new Map<string, string>();
+    for (const k of primaryKey) columns.set(k, have.get(k) ?? 'text');
+    for (const [name, type] of inferred) {
+      const had = have.get(name);
+      if (had) {
+        columns.set(name, had);
+        continue;
+      }
+      try {
+        await client.execute(`ALTER TABLE ${this.target} ADD ${quoteIdent(name)} ${type}`);
+        this.ctx.log('info', `sink "${this.ctx.nodeId}": added column ${name} ${type} to ${this.config.keyspace}.${this.config.table}`);
+        columns.set(name, type);
+      } catch (error) {
+        // added meanwhile by another writer: use the type it got
+        if (!(isRefusal(error) && /already exist/i.test(error.message))) throw error;
+        columns.set(name, (await this.readColumns(client)).columns.get(name) ?? type);
+      }
+    }
+    this.shape = { columns, primaryKey, withId };
+    return this.shape;
+  }
+
+  private async readColumns(client: Client): Promise<{ columns: Map<string, string>; primaryKey: string[] }> {
+    const result = await client.execute('SELECT column_name, type, kind, position FROM system_schema.columns WHERE keyspace_name = ? AND table_name = ?', [this.config.keyspace, this.config.table], { prepare: true });
+    const columns = new Map<string, string>();
+    const keyParts: { name: string; kind: string; position: number }[] = [];
+    for (const r of result.rows) {
+      const name = String(r.column_name);
+      columns.set(name, String(r.type));
+      if (r.kind === 'partition_key' || r.kind === 'clustering') keyParts.push({ name, kind: String(r.kind), position: Number(r.position) });
+    }
+    keyParts.sort((a, b) => (a.kind === b.kind ? a.position - b.position : a.kind === 'partition_key' ? -1 : 1));
+    return { columns, primaryKey: keyParts.map((p) => p.name) };
+  }
+
+  private async ensureCommitTable(client: Client): Promise<void> {
+    if (this.commitTableReady) return;
+    await client.execute(`CREATE TABLE IF NOT EXISTS ${quoteIdent(this.config.keyspace)}.${COMMITS_TABLE} (pipeline text, node text, checkpoint_id bigint, table_name text, row_count bigint, committed_at timestamp, PRIMARY KEY ((pipeline, node), checkpoint_id)) WITH CLUSTERING ORDER BY (checkpoint_id DESC)`);
+    this.commitTableReady = true;
+  }
+
+  private async readLastCommitted(client: Client): Promise<number | null> {
+    try {
+      const result = await client.execute(`SELECT checkpoint_id FROM ${quoteIdent(this.config.keyspace)}.${COMMITS_TABLE} WHERE pipeline = ? AND node = ? LIMIT 1`, [this.ctx.pipelineName, this.ctx.nodeId], { prepare: true, consistency: this.readLevel });
+      const row = result.first();
+      return row ? Number(row.checkpoint_id) : null;
+    } catch (error) {
+      // never committed: the keyspace has no commit table yet
+      if (isRefusal(error) && /unconfigured table|does not exist/i.test(error.message)) return null;
+      throw error;
+    }
+  }
+
+  private async connect(): Promise<Client> {
+    if (this.client) return this.client;
+    const c = this.options.connection ?? (await cassandraConnectionFor(this.config.connection, this.ctx.homeDir));
+    const client = cassandraClient(c);
+    try {
+      await client.connect();
+    } catch (error) {
+      await closeClient(client);
+      throw error;
+    }
+    this.client = client;
+    return client;
+  }
+
+  private async withRetry<T>(what: string, attempt: () => Promise<T>): Promise<T> {
+    for (let n = 0; ; n++) {
+      try {
+        const out = await attempt();
+        if (n > 0) this.ctx.report?.(null);
+        return out;
+      } catch (error) {
+        if (error instanceof EngineError) throw error;
+        if (!isTransientCassandra(error)) {
+          throw new EngineError('ENG_CASSANDRA_WRITE', `sink "${this.ctx.nodeId}" could not ${what} in ${this.config.keyspace}.${this.config.table}: ${cassandraMessage(error)} (${errorCodeText(error)})`, { node: this.ctx.nodeId }, { cause: error });
+        }
+        if (n >= this.maxRetries || this.ctx.signal.aborted) {
+          this.ctx.report?.(null);
+          throw new EngineError('ENG_CASSANDRA_UNAVAILABLE', `sink "${this.ctx.nodeId}" could not ${what}: Cassandra did not answer after ${n + 1} attempts (${cassandraMessage(error)}). Nothing of this checkpoint is lost: it is written when the pipeline runs again.`, { node: this.ctx.nodeId }, { cause: error });
+        }
+        this.stats.retries += 1;
+        this.counters.retries += 1;
+        const wait = BASE_BACKOFF_MS * 2 ** n;
+        this.ctx.log('warn', `sink "${this.ctx.nodeId}": could not ${what} (${cassandraMessage(error)}); retry ${n + 1} of ${this.maxRetries} in ${wait} ms`);
+        this.ctx.report?.(`Cassandra is not answering (${cassandraMessage(error)}); retry ${n + 1} of ${this.maxRetries}`);
+        await this.ctx.timers.sleep(wait, this.ctx.signal);
+      }
+    }
+  }
+}
+
+function sameSet(a: readonly string[], b: readonly string[]): boolean {
+  return [...a].sort().join('\0') === [...b].sort().join('\0');
+}
+
+/** About how many bytes a row takes in a batch (strings by length, other values a few bytes). */
+function sizeOf(row: Row): number {
+  let n = 0;
+  for (const [k, v] of Object.entries(row)) {
+    n += k.length + 4;
+    if (typeof v === 'string') n += v.length * 2;
+    else if (v instanceof Uint8Array) n += v.byteLength;
+    else if (typeof v === 'object' && v !== null && !(v instanceof Date)) n += JSON.stringify(v).length;
+    else n += 8;
+  }
+  return n;
+}
+
+registerNode('sink.cassandra', {
+  kind: 'sink',
+  create: (spec: Extract<NodeSpec, { type: 'sink.cassandra' }>, ctx) => new CassandraSink(spec.config, ctx),
+});

@@ -1,0 +1,19 @@
+// The sinks' timestamp text against the built-in formatting, over the edges of its fast range.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { dateTimeText, isoText } from './timestamps.ts';
+
+test('isoText equals toISOString, dateTimeText its first 19 characters with a space', () => {
+  const edges = [0, -1, 1, -86_400_001, 951_782_400_000, 951_868_799_999, 4_107_542_400_000, -30_610_224_000_000, -30_610_224_000_001,
+    253_402_300_799_999, 253_402_300_800_000, -62_135_596_800_000, 8.64e15, -8.64e15];
+  const random = Array.from({ length: 20_000 }, (_, i) => Math.round(Math.sin(i + 1) * 2.6e14));
+  for (const ms of [...edges, ...random]) {
+    const date = new Date(ms);
+    assert.equal(isoText(date), date.toISOString(), String(ms));
+    const text = dateTimeText(date);
+    if (text !== null) assert.equal(text, date.toISOString().slice(0, 19).replace('T', ' '), String(ms));
+    else assert.ok(ms < -30_610_224_000_000 || ms >= 253_402_300_800_000, String(ms));
+  }
+  assert.throws(() => isoText(new Date(Number.NaN)), RangeError);
+  assert.equal(dateTimeText(new Date(Number.NaN)), null);
+});
