@@ -62,10 +62,10 @@ function KindSection({ kind }: { kind: ConnectionKind }) {
                 <span className="row" style={{ gap: 2 }}>
                   <button className="ghost small" aria-label={`Test ${c.name}`} title="Test this connection" disabled={result === 'testing'} onClick={() => test(c)}>{result === 'testing' ? '…' : '⚡'}</button>
                   <button className="ghost small" aria-label={`Edit ${c.name}`} title="Edit" onClick={() => setEditing(c)}>✎</button>
-                  <button className="ghost small danger" aria-label={`Delete ${c.name}`} title="Delete" onClick={() => {
+                  {kind.remove && <button className="ghost small danger" aria-label={`Delete ${c.name}`} title="Delete" onClick={() => {
                     void store.getState().ask({ kind: 'confirm', title: `Delete the ${kind.title} connection ${c.name}?`, body: `Its address and stored password are forgotten; ${kind.nodeTypes.length > 0 ? `sink nodes that use "${c.name}" stop finding it. ` : ''}${kind.deleteNote ?? 'Tables in the database are not touched.'}`, confirmLabel: 'Delete connection', danger: true })
-                      .then((ok) => (ok ? kind.remove(api, c.name).then(() => announceConnections(kind.id), (e: unknown) => setFailure(message(e))) : undefined));
-                  }}>✕</button>
+                      .then((ok) => (ok ? kind.remove?.(api, c.name).then(() => announceConnections(kind.id), (e: unknown) => setFailure(message(e))) : undefined));
+                  }}>✕</button>}
                 </span>
               </div>
               {result && result !== 'testing' && <TestResult kind={kind} result={result} values={c.values} />}

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 // eslint-disable-next-line no-restricted-imports
 import path from 'node:path';
 import { createStudioService, type StudioService } from '../../../engine/api/service.ts';
-import { clickhouseKind, connectionKindFor, connectionKinds, fieldShown, flinkKind, forgetPassword, formProblems, initialValues, layerOutcomes, opensearchKind, postgresKind } from './kinds.ts';
+import { cassandraKind, clickhouseKind, connectionKindFor, connectionKinds, fieldShown, flinkKind, forgetPassword, formProblems, initialValues, layerOutcomes, opensearchKind, postgresKind } from './kinds.ts';
 
 test('each database sink type finds its connection kind; other nodes none', () => {
   assert.equal(connectionKindFor('sink.postgres'), postgresKind);
@@ -100,6 +100,7 @@ test('an OpenSearch connection saved from the form comes back as the form left i
     const closed = await opensearchKind.test(api, { name: 'search' });
     assert.deepEqual([closed.ok, closed.failedAt], [false, 'tcp']);
     assert.equal(layerOutcomes(opensearchKind, closed, values).find((o) => o.state === 'failed')?.layer.label, 'Network');
+    assert.ok(opensearchKind.remove);
     await opensearchKind.remove(api, 'search');
     assert.deepEqual(await opensearchKind.list(api), []);
   });
@@ -123,7 +124,24 @@ test('a Flink connection keeps its kind of authentication; an empty secret keeps
     assert.deepEqual(await api.flinkConnections(), [{ name: 'gw', url: `http://127.0.0.1:${port}`, hasPassword: false, hasToken: false }]);
     const closed = await flinkKind.test(api, { name: 'gw' });
     assert.deepEqual([closed.ok, closed.failedAt], [false, 'tcp']);
+    assert.ok(flinkKind.remove);
     await flinkKind.remove(api, 'gw');
     assert.deepEqual(await flinkKind.list(api), []);
+  });
+});
+
+test('a Cassandra connection saved from the form comes back as the form left it; a closed port fails at Network; no delete is offered (the API has none)', async () => {
+  assert.equal(connectionKindFor('sink.cassandra'), cassandraKind);
+  assert.equal(cassandraKind.remove, undefined);
+  assert.match(formProblems(cassandraKind, { ...initialValues(cassandraKind), name: 'serving', keyspace: 'bad-name' }).keyspace ?? '', /^Keyspace: letters, digits and underscores/);
+  await withService(async (api) => {
+    const port = await freePort();
+    const values = { ...initialValues(cassandraKind), name: 'serving', port: String(port), localDataCenter: 'dc1', user: 'app', password: 'pw', keyspace: 'shop' };
+    await cassandraKind.save(api, values);
+    const [saved] = await cassandraKind.list(api);
+    assert.deepEqual(saved?.values, { name: 'serving', host: '127.0.0.1', port: String(port), localDataCenter: 'dc1', user: 'app', keyspace: 'shop', tls: 'disable', password: '' });
+    assert.deepEqual([saved?.hasPassword, saved?.detail], [true, `app@127.0.0.1:${port}/shop`]);
+    const closed = await cassandraKind.test(api, { name: 'serving' });
+    assert.deepEqual([closed.ok, closed.failedAt], [false, 'tcp']);
   });
 });

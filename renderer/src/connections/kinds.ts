@@ -76,7 +76,8 @@ export interface ConnectionKind {
   layers: readonly TestLayer[];
   list(api: StudioApi): Promise<SavedConnection[]>;
   save(api: StudioApi, values: ConnectionValues): Promise<SavedConnection>;
-  remove(api: StudioApi, name: string): Promise<void>;
+  /** Absent where the API has no delete for the kind (Cassandra so far): the rail then offers none. */
+  remove?: (api: StudioApi, name: string) => Promise<void>;
   /** Tests a saved connection by name, or the form's values (an empty password: the stored one). */
   test(api: StudioApi, what: { name: string } | { values: ConnectionValues }, target?: TestTarget): Promise<ConnectionTest>;
 }
@@ -328,8 +329,60 @@ export const flinkKind: ConnectionKind = {
   test: (api, what) => api.flinkTestConnection('name' in what ? { name: what.name } : { connection: flinkInput(what.values) }),
 };
 
+// sink.cassandra
+function cassandraInput(values: ConnectionValues) {
+  const tls = tlsMode(values.tls);
+  const optional = (key: string) => {
+    const v = (values[key] ?? '').trim();
+    return v === '' ? {} : { [key]: v };
+  };
+  return {
+    name: (values.name ?? '').trim(), host: (values.host ?? '').trim(), port: Number(values.port),
+    ...optional('localDataCenter'), ...optional('user'), ...optional('keyspace'), tls, ...password(values),
+  };
+}
+
+export const cassandraKind: ConnectionKind = {
+  id: 'cassandra',
+  title: 'Cassandra',
+  nodeTypes: ['sink.cassandra'],
+  fields: [
+    nameField,
+    { key: 'host', label: 'Host', kind: 'text', required: true, initial: '127.0.0.1', mono: true },
+    { key: 'port', label: 'Port', kind: 'number', required: true, initial: '9042', mono: true, check: port('Port'), help: 'The native protocol port (CQL), 9042 by default.' },
+    { key: 'localDataCenter', label: 'Data centre', kind: 'text', mono: true, placeholder: 'datacenter1' },
+    { key: 'user', label: 'User', kind: 'text', mono: true, placeholder: '(no sign-in)' },
+    { key: 'password', label: 'Password', kind: 'password' },
+    {
+      key: 'keyspace', label: 'Keyspace', kind: 'text', mono: true, help: 'With a keyspace, the test also checks the rights to create tables and write in it.',
+      check: (v) => (/^[A-Za-z0-9_]{1,48}$/.test(v) ? undefined : 'Keyspace: letters, digits and underscores (at most 48)'),
+    },
+    { key: 'tls', label: 'TLS', kind: 'select', initial: 'disable', options: [{ value: 'disable', label: 'off' }, { value: 'require', label: 'require (encrypt, any certificate)' }, { value: 'verify-full', label: 'verify-full (check certificate and host name)' }] },
+  ],
+  layers: [
+    { id: 'dns', label: 'Host name', passed: 'resolves' },
+    { id: 'tcp', label: 'Network', passed: 'the port answers' },
+    { id: 'tls', label: 'TLS', passed: 'handshake done, encrypted', unused: (v) => (tlsMode(v.tls) === 'disable' ? 'not used (off)' : undefined) },
+    { id: 'auth', label: 'Sign-in', passed: 'the cluster let us in' },
+    { id: 'permission', label: 'Rights', passed: 'may create tables and write', unused: (v) => ((v.keyspace ?? '').trim() === '' ? 'not checked (no keyspace)' : undefined) },
+  ],
+  async list(api) {
+    return (await api.cassandraConnections()).map((c) => ({
+      name: c.name,
+      detail: `${c.user ? `${c.user}@` : ''}${c.host}:${c.port}${c.keyspace ? `/${c.keyspace}` : ''}${c.tls && c.tls !== 'disable' ? ' · TLS' : ''}`,
+      hasPassword: c.hasPassword,
+      values: { name: c.name, host: c.host, port: String(c.port), localDataCenter: c.localDataCenter ?? '', user: c.user ?? '', keyspace: c.keyspace ?? '', tls: c.tls ?? 'disable', password: '' },
+    }));
+  },
+  async save(api, values) {
+    const c = await api.cassandraSaveConnection({ connection: cassandraInput(values) });
+    return { name: c.name, detail: `${c.user ? `${c.user}@` : ''}${c.host}:${c.port}`, hasPassword: c.hasPassword, values: { ...values, password: '' } };
+  },
+  test: (api, what) => api.cassandraTestConnection('name' in what ? { name: what.name } : { connection: cassandraInput(what.values) }),
+};
+
 /** Every kind, in the order the Connections rail lists them. */
-export const connectionKinds: readonly ConnectionKind[] = [postgresKind, clickhouseKind, opensearchKind, flinkKind];
+export const connectionKinds: readonly ConnectionKind[] = [postgresKind, clickhouseKind, opensearchKind, cassandraKind, flinkKind];
 
 /** The kind whose connections a node type's `connection` field names (undefined: not a database node). */
 export function connectionKindFor(nodeType: string): ConnectionKind | undefined {
