@@ -4,7 +4,7 @@ import { Handle, Position } from '@xyflow/react';
 import type { Node, NodeProps } from '@xyflow/react';
 import { memo } from 'react';
 import { useStudio } from '../api/context.tsx';
-import { formatCount, formatRate, iconOf, nodeTypeInfo, portsOf, summarize } from '../graph/catalog.ts';
+import { deliveryTarget, formatCount, formatRate, iconOf, nodeTypeInfo, portsOf, summarize } from '../graph/catalog.ts';
 import type { GraphNode } from '../graph/model.ts';
 
 export type FlowNodeData = { node: GraphNode };
@@ -12,7 +12,7 @@ export type FlowNode = Node<FlowNodeData, 'pipeline'>;
 
 // One subscription per node (not one per number): every store change, a drag tick included, asks each
 // subscriber whether its value changed, and 200 nodes make that the hot path.
-function LiveBadges({ id, sink }: { id: string; sink: boolean }) {
+function LiveBadges({ id, sink, target }: { id: string; sink: boolean; target: string }) {
   const live = useStudio((s) => s.nodes[id]);
   if (live === undefined) return null;
   const { rate, errors, late } = live;
@@ -22,7 +22,7 @@ function LiveBadges({ id, sink }: { id: string; sink: boolean }) {
       <span className="badge rate">{formatRate(rate)}</span>
       <span className="badge" title={sink ? 'events received' : 'events out'}>{formatCount(count)} ev</span>
       {live.delivery && (
-        <span className="badge rows" aria-label={`Rows committed by ${id}`} title={`rows committed to the table in ${live.delivery.batches} commit${live.delivery.batches === 1 ? '' : 's'} (counted at each checkpoint)`}>
+        <span className="badge rows" aria-label={`Rows committed by ${id}`} title={`rows committed to the ${target} in ${live.delivery.batches} commit${live.delivery.batches === 1 ? '' : 's'} (counted at each checkpoint)`}>
           {formatCount(live.delivery.rows)} rows
         </span>
       )}
@@ -56,7 +56,7 @@ function PipelineNodeView({ data, selected }: NodeProps<FlowNode>) {
         <span className="flow-node-type">{info?.title ?? node.type}</span>
       </div>
       <div className="flow-node-summary mono" title={summarize(node)}>{summarize(node)}</div>
-      <LiveBadges id={node.id} sink={node.type.startsWith('sink.')} />
+      <LiveBadges id={node.id} sink={node.type.startsWith('sink.')} target={deliveryTarget(node.type)} />
       {problem && <div className="node-problem" role="note" aria-label={`Problem in ${title}`}>{problem}</div>}
       {alert && <div className="node-problem" role="status" aria-label={`Alert on ${title}`}>{alert}</div>}
       {(problem || alert) && <span className="problem-mark" title={problem ?? alert} aria-hidden>!</span>}

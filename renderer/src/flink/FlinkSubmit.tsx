@@ -1,10 +1,14 @@
 // Submit the exported job to a Flink SQL Gateway through a saved Flink connection: pick one (or create one,
 // test it layer by layer and save it), submit, then the job id, its status (refreshed while the dialog is
 // open), Flink's own error text when it refuses, and Stop. Secrets typed here go to the host once and
-// never come back (the list only says whether a token or password is stored).
+// never come back (the list only says whether a token or password is stored). The connections are the same
+// ones the Connections rail lists (its Flink section): each side announces a change and reloads on the
+// other's, so neither shows a deleted connection or misses a new one.
 import { useCallback, useEffect, useState } from 'react';
 import type { FlinkConnectionInfo, FlinkConnectionInput, FlinkJobRef, FlinkTestResult } from '../../../engine/api/contract.ts';
 import { useApi, useStudio } from '../api/context.tsx';
+import { flinkKind } from '../connections/kinds.ts';
+import { announceConnections, connectionsChanged } from '../connections/useSavedConnections.ts';
 import { docFromGraph } from '../graph/model.ts';
 
 function errorText(error: unknown): string {
@@ -98,7 +102,14 @@ export function FlinkSubmit({ disabled }: { disabled: boolean }) {
       setChosen((current) => select ?? (list.some((c) => c.name === current) ? current : list[0]?.name ?? NEW));
     }, (e: unknown) => setError(errorText(e)));
   }, [api]);
-  useEffect(() => reload(), [reload]);
+  useEffect(() => {
+    reload();
+    const onChange = (event: Event) => {
+      if ((event as CustomEvent<string>).detail === flinkKind.id) reload();
+    };
+    window.addEventListener(connectionsChanged, onChange);
+    return () => window.removeEventListener(connectionsChanged, onChange);
+  }, [reload]);
   useEffect(() => {
     if (!job) return undefined;
     let live = true;
@@ -144,7 +155,7 @@ export function FlinkSubmit({ disabled }: { disabled: boolean }) {
             <button className="ghost" disabled={busy} onClick={act(async () => {
               await api.flinkDeleteConnection({ name: selected.name });
               setTest(undefined);
-              reload();
+              announceConnections(flinkKind.id);
             })}>Delete</button>
             <button className="primary" disabled={disabled || busy} onClick={act(async () => {
               setJob(undefined);
@@ -163,6 +174,7 @@ export function FlinkSubmit({ disabled }: { disabled: boolean }) {
             setEditing(false);
             setTest(undefined);
             reload(name);
+            announceConnections(flinkKind.id);
           }}
           {...(connections.length > 0 ? { onCancel: () => {
             setEditing(false);

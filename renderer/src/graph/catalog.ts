@@ -38,6 +38,11 @@ const icons: Record<string, string> = {
   'sink.cassandra': 'Ca',
 };
 
+/** What a database sink writes into, for the words of its delivery figures ("rows committed to the index"). */
+export function deliveryTarget(type: string): string {
+  return type === 'sink.opensearch' ? 'index' : 'table';
+}
+
 export function iconOf(type: string): string {
   return icons[type] ?? '•';
 }

@@ -3,7 +3,7 @@
 import { useState } from 'react';
 import type { DeadLetterEntry, NodePreview, PortName, WindowExplanation, WireRow } from '../../../engine/api/contract.ts';
 import { useApi, useStudio } from '../api/context.tsx';
-import { portsOf } from '../graph/catalog.ts';
+import { deliveryTarget, portsOf } from '../graph/catalog.ts';
 import type { GraphNode } from '../graph/model.ts';
 import { usePoll } from '../hooks/usePoll.ts';
 import { ObjectTable } from '../ui/DataTable.tsx';
@@ -38,13 +38,13 @@ function WindowWhy({ nodeId, live }: { nodeId: string; live: boolean }) {
 }
 
 /** A database sink's delivery in this run: what its table holds from it, and how the commits went. */
-function Delivery({ nodeId }: { nodeId: string }) {
+function Delivery({ nodeId, target }: { nodeId: string; target: string }) {
   const delivery = useStudio((s) => s.nodes[nodeId]?.delivery);
   if (!delivery) return null;
   const stat = (label: string, value: string) => <div className="stat" role="group" aria-label={label}><span className="v">{value}</span><span className="k">{label}</span></div>;
   return (
     <div className="card" aria-label="Delivery" style={{ padding: 10 }}>
-      <h3>Delivered to the table</h3>
+      <h3>Delivered to the {target}</h3>
       <div className="stat-row">
         {stat('rows committed', delivery.rows.toLocaleString())}
         {stat('commits', delivery.batches.toLocaleString())}
@@ -125,7 +125,7 @@ export function LiveOutput({ node }: { node: GraphNode }) {
             <button className="small" aria-label={view === 'table' ? 'Show JSON' : 'Show table'} onClick={() => setView((v) => (v === 'table' ? 'json' : 'table'))}>{view === 'table' ? '{ } JSON' : '▦ Table'}</button>
             <button className="small" aria-label={pinned ? 'Unpin sample' : 'Pin sample'} onClick={() => setPinned(pinned ? null : (preview?.rows ?? []))}>{pinned ? 'Unpin' : 'Pin'}</button>
           </div>
-          <Delivery nodeId={node.id} />
+          <Delivery nodeId={node.id} target={deliveryTarget(node.type)} />
           {pinned && <span className="travel-banner">Pinned sample of {pinned.length} rows</span>}
           {shownPort === 'out' ? (
             rows.length === 0 ? (
