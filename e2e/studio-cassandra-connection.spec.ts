@@ -42,7 +42,7 @@ test('a Cassandra connection from the rail: a closed port fails at Network, save
   await form.getByRole('button', { name: 'Save' }).click();
   const saved = page.getByRole('listitem', { name: 'Cassandra connection serving', exact: true });
   await saved.waitFor();
-  assert.equal(await saved.getByRole('button', { name: 'Delete serving' }).count(), 0, 'no delete without an API for it');
+  assert.equal(await saved.getByRole('button', { name: 'Delete serving' }).count(), 1, 'a saved Cassandra connection can be deleted from the rail');
 
   await page.getByRole('tab', { name: 'Pipeline' }).click();
   await canvasSettled(page);

@@ -1063,6 +1063,7 @@ export interface StudioApi {
   // Cassandra (sink.cassandra connections)
   cassandraConnections(): Promise<CassandraConnectionInfo[]>;
   cassandraSaveConnection(params: { connection: CassandraConnectionInput }): Promise<CassandraConnectionInfo>;
+  cassandraDeleteConnection(params: { name: string }): Promise<void>;
   /** Tests a saved connection by name, or an unsaved one as typed in the form. */
   cassandraTestConnection(params: { name?: string; connection?: CassandraConnectionInput }): Promise<CassandraTestResult>;
 
@@ -1192,6 +1193,7 @@ const methodTable: Record<StudioMethod, true> = {
   opensearchTestConnection: true,
   cassandraConnections: true,
   cassandraSaveConnection: true,
+  cassandraDeleteConnection: true,
   cassandraTestConnection: true,
   kafkaTopics: true,
   kafkaCreateTopic: true,

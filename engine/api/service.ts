@@ -214,6 +214,7 @@ export function createStudioService(options: StudioServiceOptions): StudioServic
     opensearchTestConnection: (params) => opensearchConnections.test(params),
     cassandraConnections: () => cassandraConnections.list(),
     cassandraSaveConnection: ({ connection }) => cassandraConnections.save(connection),
+    cassandraDeleteConnection: ({ name }) => cassandraConnections.remove(name),
     cassandraTestConnection: (params) => cassandraConnections.test(params),
     kafkaTopics: ({ connection, topics }) => kafka.track(() => kafka.topics(connection, topics)),
     kafkaCreateTopic: ({ connection, topic, partitions, replicationFactor, configs }) => kafka.track(() => kafka.createTopic(connection, topic, partitions, replicationFactor, configs)),

@@ -239,6 +239,7 @@ const validators: ValidatorTable = {
   opensearchTestConnection: savedOrTyped(object({ name: optional(name), connection: optional(opensearchConnectionInput) })),
   cassandraConnections: noParams,
   cassandraSaveConnection: object({ connection: cassandraConnectionInput }),
+  cassandraDeleteConnection: object({ name }),
   cassandraTestConnection: savedOrTyped(object({ name: optional(name), connection: optional(cassandraConnectionInput) })),
   kafkaTopics: object({ connection: name, topics: optional(array(string({ min: 1, max: 249 }), { max: 1000 })) }),
   kafkaCreateTopic: object({

@@ -47,6 +47,10 @@ export class StudioCassandraConnections {
     return cassandraInfo(connection);
   }
 
+  async remove(name: string): Promise<void> {
+    if (!(await this.store.delete(name))) throw new EngineError('ENG_CASSANDRA_CONNECTION_UNKNOWN', `There is no Cassandra connection named "${name}"`);
+  }
+
   async test(params: { name?: string; connection?: CassandraConnectionInput }): Promise<CassandraTestResult> {
     const started = this.clock.now();
     let connection: CassandraConnection;

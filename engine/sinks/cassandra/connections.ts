@@ -2,9 +2,9 @@
 // centre, and how to log in. A pipeline only names a connection, so exported pipeline JSON never carries a
 // password. Connections live in $STREAMLAKE_HOME/cassandra.json (mode 0600); a password may instead come
 // from STREAMLAKE_CASSANDRA_<NAME>_PASSWORD.
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { EngineError } from '../../errors.ts';
+import { ConnectionFile } from '../connections.ts';
 
 export interface CassandraConnection {
   name: string;
@@ -55,42 +55,10 @@ export function parseCassandraConnection(value: unknown, where = 'Cassandra conn
   };
 }
 
-export class CassandraConnectionStore {
-  readonly path: string;
-
-  constructor(homeDir: string, private readonly env: NodeJS.ProcessEnv = process.env) {
-    this.path = join(homeDir, 'cassandra.json');
-  }
-
-  private read(): CassandraConnection[] {
-    if (!existsSync(this.path)) return [];
-    let raw: unknown;
-    try {
-      raw = JSON.parse(readFileSync(this.path, 'utf8'));
-    } catch (error) {
-      throw new EngineError('ENG_CASSANDRA_CONNECTION_UNKNOWN', `${this.path} is not valid JSON: ${(error as Error).message}`);
-    }
-    const list = (raw as { connections?: unknown }).connections;
-    if (!Array.isArray(list)) throw new EngineError('ENG_CASSANDRA_CONNECTION_UNKNOWN', `${this.path}: expected {"connections": [...]}`);
-    return list.map((c, i) => parseCassandraConnection(c, `${this.path} connections[${i}]`));
-  }
-
-  async get(name: string): Promise<CassandraConnection | undefined> {
-    const found = this.read().find((c) => c.name === name);
-    const password = found && this.env[cassandraPasswordEnvVar(found.name)];
-    return found && (password === undefined ? found : { ...found, password });
-  }
-
-  async list(): Promise<CassandraConnection[]> {
-    return this.read();
-  }
-
-  async save(config: CassandraConnection): Promise<void> {
-    const checked = parseCassandraConnection(config);
-    const list = [...this.read().filter((c) => c.name !== checked.name), checked];
-    mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 });
-    writeFileSync(this.path, JSON.stringify({ connections: list }, null, 2) + '\n', { mode: 0o600 });
-    chmodSync(this.path, 0o600);
+/** $STREAMLAKE_HOME/cassandra.json, created with mode 0600 (../connections.ts). */
+export class CassandraConnectionStore extends ConnectionFile<CassandraConnection> {
+  constructor(homeDir: string, env: NodeJS.ProcessEnv = process.env) {
+    super(homeDir, { file: 'cassandra.json', parse: parseCassandraConnection, passwordEnvVar: cassandraPasswordEnvVar, code: 'ENG_CASSANDRA_CONNECTION_UNKNOWN', listWithEnvPasswords: false }, env);
   }
 }
 

@@ -130,9 +130,8 @@ test('a Flink connection keeps its kind of authentication; an empty secret keeps
   });
 });
 
-test('a Cassandra connection saved from the form comes back as the form left it; a closed port fails at Network; no delete is offered (the API has none)', async () => {
+test('a Cassandra connection saved from the form comes back as the form left it; a closed port fails at Network; delete removes it', async () => {
   assert.equal(connectionKindFor('sink.cassandra'), cassandraKind);
-  assert.equal(cassandraKind.remove, undefined);
   assert.match(formProblems(cassandraKind, { ...initialValues(cassandraKind), name: 'serving', keyspace: 'bad-name' }).keyspace ?? '', /^Keyspace: letters, digits and underscores/);
   await withService(async (api) => {
     const port = await freePort();
@@ -143,5 +142,9 @@ test('a Cassandra connection saved from the form comes back as the form left it;
     assert.deepEqual([saved?.hasPassword, saved?.detail], [true, `app@127.0.0.1:${port}/shop`]);
     const closed = await cassandraKind.test(api, { name: 'serving' });
     assert.deepEqual([closed.ok, closed.failedAt], [false, 'tcp']);
+    assert.ok(cassandraKind.remove);
+    await cassandraKind.remove(api, 'serving');
+    assert.deepEqual(await cassandraKind.list(api), []);
+    await assert.rejects(cassandraKind.remove(api, 'serving'), /no Cassandra connection named "serving"/);
   });
 });

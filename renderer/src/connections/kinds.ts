@@ -76,7 +76,7 @@ export interface ConnectionKind {
   layers: readonly TestLayer[];
   list(api: StudioApi): Promise<SavedConnection[]>;
   save(api: StudioApi, values: ConnectionValues): Promise<SavedConnection>;
-  /** Absent where the API has no delete for the kind (Cassandra so far): the rail then offers none. */
+  /** Absent where the API has no delete for the kind: the rail then offers none. */
   remove?: (api: StudioApi, name: string) => Promise<void>;
   /** Tests a saved connection by name, or the form's values (an empty password: the stored one). */
   test(api: StudioApi, what: { name: string } | { values: ConnectionValues }, target?: TestTarget): Promise<ConnectionTest>;
@@ -379,6 +379,7 @@ export const cassandraKind: ConnectionKind = {
     return { name: c.name, detail: `${c.user ? `${c.user}@` : ''}${c.host}:${c.port}`, hasPassword: c.hasPassword, values: { ...values, password: '' } };
   },
   test: (api, what) => api.cassandraTestConnection('name' in what ? { name: what.name } : { connection: cassandraInput(what.values) }),
+  remove: (api, name) => api.cassandraDeleteConnection({ name }),
 };
 
 /** Every kind, in the order the Connections rail lists them. */
