@@ -170,7 +170,16 @@ export class KafkaSink implements SinkInstance {
         // Every message carries its partition (queued per partition).
         partitioner: ({ message }) => message.partition ?? 0,
       });
-      const partitions = await session.partitions(this.config.topic, (ms) => this.timers.sleep(ms));
+      let partitions: number;
+      try {
+        partitions = await session.partitions(this.config.topic, (ms) => this.timers.sleep(ms));
+      } catch (error) {
+        // Not yet this.session, so close() would not see it: a topic the broker refuses (a bad name, no
+        // rights) must not leave the session's broker connections open in a studio that keeps running.
+        await session.close().catch(() => {});
+        this.opening = undefined;
+        throw error;
+      }
       this.partitioner = new Partitioner(partitions);
       this.queues = Array.from({ length: partitions }, () => ({ sealed: [], builder: new RecordsBuilder() }));
       this.session = session;

@@ -254,3 +254,21 @@ test('two homes running a pipeline of the same name on one broker neither fence 
   await b.close();
   await eventually(() => numbers(topic), rows(0, 150).map((r) => r.n));
 });
+
+test('a topic the broker refuses fails the sink and leaves no connection to the broker open', async () => {
+  const port = Number(broker.bootstrap.split(':').pop());
+  const open = (): number => (process as unknown as { _getActiveHandles(): unknown[] })._getActiveHandles()
+    .filter((h) => typeof h === 'object' && h !== null && (h as { remotePort?: number }).remotePort === port).length;
+  const before = open();
+  for (const delivery of ['at-least-once', 'exactly-once'] as const) {
+    const s = sink('no spaces allowed!', uniqueTopic('pipe'), { delivery });
+    await assert.rejects(async () => {
+      await s.write({ rows: rows(0, 5), partition: 'p' });
+      await s.prepare({ id: 1, sources: {} });
+    }, /invalid topic/i);
+    await s.close().catch(() => undefined);
+  }
+  // A studio keeps running after a failed run: the failed sink's session must be gone with it.
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  assert.equal(open(), before, 'sockets to the broker left open by the failed sinks');
+});
