@@ -76,3 +76,22 @@ test('create, list with offsets and sizes, peek, groups with lag, delete', async
   await browser.deleteTopic(topic);
   assert.equal((await browser.listTopics()).some((t) => t.name === topic), false);
 });
+
+test('a topic deleted by someone else after the browser listed it does not break group and topic listing', async () => {
+  // kafkajs keeps every topic an admin has seen in its metadata requests; once one is gone, each later call
+  // failed with "This server does not host this topic-partition" (seen in CI, another test deleting its topic).
+  const own = new TopicBrowser({ name: 'local', brokers: [broker.bootstrap] });
+  const topic = uniqueTopic('gone');
+  const other = kafkaClient({ name: 'other', brokers: [broker.bootstrap] }).admin();
+  await other.connect();
+  try {
+    await other.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
+    assert.ok((await own.listTopics()).some((t) => t.name === topic));
+    await other.deleteTopics({ topics: [topic] });
+    await own.groups();
+    assert.ok(!(await own.listTopics()).some((t) => t.name === topic));
+  } finally {
+    await other.disconnect();
+    await own.close();
+  }
+});

@@ -97,32 +97,52 @@ export class TopicBrowser {
     return this.admin;
   }
 
+  /**
+   * kafkajs keeps every topic an admin has touched in each later metadata request, so once any of them is
+   * deleted (by anyone, e.g. another tool) every call of that admin fails with UNKNOWN_TOPIC_OR_PARTITION
+   * until it is replaced. Such a call runs once more on a fresh admin, which has no such memory; a topic
+   * that is really missing fails again and that error is the one reported.
+   */
+  private async withAdmin<T>(fn: (admin: Admin) => Promise<T>): Promise<T> {
+    const admin = await this.client();
+    try {
+      return await fn(admin);
+    } catch (error) {
+      if ((error as { type?: string }).type !== 'UNKNOWN_TOPIC_OR_PARTITION') throw error;
+      const stale = this.admin;
+      this.admin = undefined;
+      void stale?.then((a) => a.disconnect()).catch(() => undefined);
+      return fn(await this.client());
+    }
+  }
+
   /** Every topic, or only those named in `only` (ones that do not exist are left out). */
   async listTopics(opts: { includeInternal?: boolean; only?: readonly string[] } = {}): Promise<TopicInfo[]> {
-    const admin = await this.client();
-    const existing = await admin.listTopics();
-    const wanted = opts.only ? new Set(opts.only) : undefined;
-    const names = existing.filter((t) => (opts.includeInternal || !t.startsWith('__')) && (!wanted || wanted.has(t))).sort();
-    if (names.length === 0) return [];
-    const [{ topics }, sizes] = await Promise.all([admin.fetchTopicMetadata({ topics: names }), partitionSizes(this.kafka)]);
-    const result: TopicInfo[] = [];
-    for (const meta of topics) {
-      const offsets = await admin.fetchTopicOffsets(meta.name);
-      const partitions = meta.partitions.map((p): PartitionInfo => {
-        const o = offsets.find((x) => x.partition === p.partitionId);
-        const low = Number(o?.low ?? 0);
-        const high = Number(o?.high ?? 0);
-        return { partition: p.partitionId, leader: p.leader, low, high, messages: high - low, sizeBytes: sizes?.get(meta.name)?.get(p.partitionId) ?? null };
-      }).sort((a, b) => a.partition - b.partition);
-      result.push({
-        name: meta.name,
-        internal: meta.name.startsWith('__'),
-        partitions,
-        messages: partitions.reduce((s, p) => s + p.messages, 0),
-        sizeBytes: sizes ? partitions.reduce((s, p) => s + (p.sizeBytes ?? 0), 0) : null,
-      });
-    }
-    return result;
+    return this.withAdmin(async (admin) => {
+      const existing = await admin.listTopics();
+      const wanted = opts.only ? new Set(opts.only) : undefined;
+      const names = existing.filter((t) => (opts.includeInternal || !t.startsWith('__')) && (!wanted || wanted.has(t))).sort();
+      if (names.length === 0) return [];
+      const [{ topics }, sizes] = await Promise.all([admin.fetchTopicMetadata({ topics: names }), partitionSizes(this.kafka)]);
+      const result: TopicInfo[] = [];
+      for (const meta of topics) {
+        const offsets = await admin.fetchTopicOffsets(meta.name);
+        const partitions = meta.partitions.map((p): PartitionInfo => {
+          const o = offsets.find((x) => x.partition === p.partitionId);
+          const low = Number(o?.low ?? 0);
+          const high = Number(o?.high ?? 0);
+          return { partition: p.partitionId, leader: p.leader, low, high, messages: high - low, sizeBytes: sizes?.get(meta.name)?.get(p.partitionId) ?? null };
+        }).sort((a, b) => a.partition - b.partition);
+        result.push({
+          name: meta.name,
+          internal: meta.name.startsWith('__'),
+          partitions,
+          messages: partitions.reduce((s, p) => s + p.messages, 0),
+          sizeBytes: sizes ? partitions.reduce((s, p) => s + (p.sizeBytes ?? 0), 0) : null,
+        });
+      }
+      return result;
+    });
   }
 
   async createTopic(opts: { name: string; partitions?: number; replicationFactor?: number; config?: Record<string, string> }): Promise<void> {
@@ -221,32 +241,33 @@ export class TopicBrowser {
   }
 
   async groups(): Promise<GroupInfo[]> {
-    const admin = await this.client();
-    const { groups } = await admin.listGroups();
-    const ids = groups.map((g) => g.groupId).filter((id) => !id.startsWith('streamlake-peek-')).sort();
-    if (ids.length === 0) return [];
-    const described = await admin.describeGroups(ids);
-    const highs = new Map<string, Map<number, number>>();
-    const result: GroupInfo[] = [];
-    for (const g of described.groups) {
-      const committed = await admin.fetchOffsets({ groupId: g.groupId });
-      const partitions: GroupPartitionLag[] = [];
-      for (const t of committed) {
-        if (!highs.has(t.topic)) {
-          const offsets = await admin.fetchTopicOffsets(t.topic).catch(() => []);
-          highs.set(t.topic, new Map(offsets.map((o) => [o.partition, Number(o.high)])));
+    return this.withAdmin(async (admin) => {
+      const { groups } = await admin.listGroups();
+      const ids = groups.map((g) => g.groupId).filter((id) => !id.startsWith('streamlake-peek-')).sort();
+      if (ids.length === 0) return [];
+      const described = await admin.describeGroups(ids);
+      const highs = new Map<string, Map<number, number>>();
+      const result: GroupInfo[] = [];
+      for (const g of described.groups) {
+        const committed = await admin.fetchOffsets({ groupId: g.groupId });
+        const partitions: GroupPartitionLag[] = [];
+        for (const t of committed) {
+          if (!highs.has(t.topic)) {
+            const offsets = await admin.fetchTopicOffsets(t.topic).catch(() => []);
+            highs.set(t.topic, new Map(offsets.map((o) => [o.partition, Number(o.high)])));
+          }
+          for (const p of t.partitions) {
+            const high = highs.get(t.topic)?.get(p.partition) ?? 0;
+            const c = Number(p.offset);
+            const known = c >= 0;
+            partitions.push({ topic: t.topic, partition: p.partition, committed: known ? c : null, high, lag: known ? Math.max(0, high - c) : high });
+          }
         }
-        for (const p of t.partitions) {
-          const high = highs.get(t.topic)?.get(p.partition) ?? 0;
-          const c = Number(p.offset);
-          const known = c >= 0;
-          partitions.push({ topic: t.topic, partition: p.partition, committed: known ? c : null, high, lag: known ? Math.max(0, high - c) : high });
-        }
+        partitions.sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition);
+        result.push({ groupId: g.groupId, state: g.state, members: g.members.length, partitions, totalLag: partitions.reduce((s, p) => s + p.lag, 0) });
       }
-      partitions.sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition);
-      result.push({ groupId: g.groupId, state: g.state, members: g.members.length, partitions, totalLag: partitions.reduce((s, p) => s + p.lag, 0) });
-    }
-    return result;
+      return result;
+    });
   }
 
   async produceTestMessage(msg: { topic: string; key?: string | null; value: string | null; headers?: Record<string, string>; partition?: number }): Promise<{ partition: number; offset: number }> {
