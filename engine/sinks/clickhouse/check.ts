@@ -5,6 +5,7 @@ import { connect as netConnect } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import type { ClickHouseConnection } from './connections.ts';
 import { clickhouseJson, ClickHouseError } from './http.ts';
+import { speaksPlainHttp } from '../probe.ts';
 
 export type ClickHouseCheckStage = 'dns' | 'tcp' | 'tls' | 'auth' | 'permission' | 'unknown';
 
@@ -53,18 +54,6 @@ function tls(host: string, port: number, timeoutMs: number): Promise<string | un
   });
 }
 
-function speaksPlainHttp(host: string, port: number, timeoutMs: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = netConnect({ host, port });
-    let head = '';
-    const done = (plain: boolean): void => { socket.destroy(); resolve(plain); };
-    socket.setTimeout(timeoutMs, () => done(false));
-    socket.once('connect', () => socket.write(`GET /ping HTTP/1.0\r\nHost: ${host}\r\n\r\n`));
-    socket.on('data', (chunk: Buffer) => { head += chunk.toString('latin1'); if (head.length >= 5) done(head.startsWith('HTTP/')); });
-    socket.once('error', () => done(false));
-    socket.once('end', () => done(head.startsWith('HTTP/')));
-  });
-}
 
 export async function checkClickHouseConnection(c: ClickHouseConnection, timeoutMs = defaultTimeoutMs): Promise<ClickHouseCheckResult> {
   let t: ReturnType<typeof target>;

@@ -7,6 +7,7 @@ import { connect as netConnect } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { describeError, openSearchClient, osRequest, reasonOf, statusOf } from './client.ts';
 import type { OpenSearchConnection } from './connections.ts';
+import { speaksPlainHttp } from '../probe.ts';
 
 export type OpenSearchCheckStage = 'dns' | 'tcp' | 'tls' | 'auth' | 'permission' | 'unknown';
 
@@ -34,18 +35,6 @@ function tcp(host: string, port: number, timeoutMs: number): Promise<string | un
   });
 }
 
-function speaksPlainHttp(host: string, port: number, timeoutMs: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = netConnect({ host, port });
-    let head = '';
-    const done = (plain: boolean): void => { socket.destroy(); resolve(plain); };
-    socket.setTimeout(timeoutMs, () => done(false));
-    socket.once('connect', () => socket.write(`GET / HTTP/1.0\r\nHost: ${host}\r\n\r\n`));
-    socket.on('data', (chunk: Buffer) => { head += chunk.toString('latin1'); if (head.length >= 5) done(head.startsWith('HTTP/')); });
-    socket.once('error', () => done(false));
-    socket.once('end', () => done(head.startsWith('HTTP/')));
-  });
-}
 
 function tls(c: OpenSearchConnection, host: string, port: number, timeoutMs: number): Promise<string | undefined> {
   return new Promise((resolve) => {
