@@ -1,7 +1,7 @@
 // sink.clickhouse under kill -9: `streamlake run` (the CLI, a child process) runs a rate-limited generator
 // into two ClickHouse sinks, raw orders appended and per-second totals upserted (read with FINAL), with checkpoints every
 // 300 ms. It is killed with SIGKILL at random moments and at the injected fault points around the sink
-// commit, then run until it finishes. Both tables must then equal what the generator's events give,
+// commit and while appends stream into their stage table, then run until it finishes. Both tables must then equal what the generator's events give,
 // computed here in plain TypeScript: every order exactly once, every window's totals exact.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -73,7 +73,7 @@ test('kill -9 loop: raw and windowed ClickHouse tables equal the generated event
   let rand = 424242;
   const random = (): number => ((rand = (rand * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
   // fault points, and kills at random moments once the CLI is up (start-up takes ~1.5 s here)
-  const plan: (string | number)[] = ['sink.before-commit@3', 2500, 'clickhouse.before-commit-log@3', 'sink.after-commit@4', 2000, 'clickhouse.before-commit-log@2', 'checkpoint.after-write@2', 2200, 2600];
+  const plan: (string | number)[] = ['sink.before-commit@3', 2500, 'clickhouse.before-commit-log@3', 'clickhouse.mid-stream@4', 'sink.after-commit@4', 2000, 'clickhouse.before-commit-log@2', 'checkpoint.after-write@2', 'clickhouse.mid-stream@2', 2200, 2600];
   let kills = 0;
   for (const step of plan) {
     const l = typeof step === 'string' ? life(args, home, step) : life(args, home);
@@ -90,6 +90,10 @@ test('kill -9 loop: raw and windowed ClickHouse tables equal the generated event
   const last = life(args, home);
   const outcome = await last.exit;
   assert.equal(outcome.code, 0, last.output.join(''));
+
+  // stage tables the killed lives left behind were dropped by the last one
+  const stages = await query<{ name: string }>("SELECT name FROM system.tables WHERE database = currentDatabase() AND name LIKE '%streamlake_stage%'");
+  assert.deepEqual(stages, []);
 
   const events = [...generateEvents('sales_orders', { count, seed, partitions: 2, eventsPerSecond: rate })];
   const raw = await query<{ order_id: string; amount: number }>('SELECT order_id, amount FROM crash_orders');

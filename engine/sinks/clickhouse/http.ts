@@ -16,7 +16,7 @@ export class ClickHouseError extends Error {
 }
 
 /** The server's own message without the `e.what()` tail 18.16 appends. */
-function serverMessage(text: string): { code: number | null; message: string } {
+export function serverMessage(text: string): { code: number | null; message: string } {
   const match = /Code: (\d+), e\.displayText\(\) = (?:DB::Exception: )?([\s\S]*?)(?:, e\.what\(\) = [\w:]+)?\s*$/.exec(text.trim());
   if (match) return { code: Number(match[1]), message: (match[2] ?? '').trim() };
   const modern = /Code: (\d+)\. DB::Exception: ([\s\S]*?)(?: \(\w+\))?(?: \(version [^)]*\))?\s*$/.exec(text.trim());

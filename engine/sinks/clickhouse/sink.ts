@@ -3,12 +3,17 @@
 // idempotent writes plus a commit log:
 //
 // - write(): rows go to the staging file of the coming checkpoint as they arrive (staging.ts append);
-//   appends are turned into TabSeparated text right away (encoder.ts), windowed rows kept in memory.
-// - prepare(N): the staging file is made durable; chk-N.json names it as the pending segment.
+//   appends are also encoded as RowBinary right away (encoder.ts) and streamed into a stage table of the
+//   interval (stage.ts), windowed rows kept in memory.
+// - prepare(N): the staging file is made durable; chk-N.json names it as the pending segment; the
+//   stage's body ends (the stage is only a shortcut: the staging file is what makes N durable).
 // - commit(N): read max(checkpoint_id) of this pipeline and node in `streamlake_commits` (a MergeTree log);
-//   at or above N nothing is done. Otherwise the rows go in ONE insert (one block: max_insert_block_size
-//   is raised above the row count, so the block lands whole or not at all), then the log row is inserted.
-//   A crash between the two is caught by the next attempt:
+//   at or above N nothing is done. Otherwise the rows reach the table as ONE block, then the log row is
+//   inserted. Rows are never sent to the table itself: ClickHouse 18.16 keeps the part of a body it got
+//   when the client dies mid-send, so they go to a private Memory stage table (streamed while the input
+//   was read, or sent at commit), whose row count is checked, and then one `INSERT … SELECT` squashed into
+//   one block moves them (stage.ts), whole or not at all. A crash between the move and the log row is
+//   caught by the next attempt:
 //   - appends (MergeTree) carry `_streamlake_batch` = "<pipeline>/<node>/<N>"; if rows of that batch are
 //     already in the table, the insert is skipped and only the log row is written;
 //   - windowed output (ReplacingMergeTree(_version) ORDER BY the upsert key) carries `_version` = N, so a
@@ -32,8 +37,9 @@ import { StagedSink, type CommitWork } from '../staged.ts';
 import type { StagedRef } from '../staging.ts';
 import { clickhouseConnectionFor, type ClickHouseConnection } from './connections.ts';
 import { clickhouse, clickhouseJson, ClickHouseError, isTransientClickHouse, type ClickHouseEndpoint } from './http.ts';
-import { TsvEncoder } from './encoder.ts';
+import { RowBinaryEncoder } from './encoder.ts';
 import { inferColumns, jsonEachRow, quoteIdent, quoteString } from './sql.ts';
+import { dropStage, dropStaleStages, moveStage, newStageName, stagePrefix, StageStream, stageRows } from './stage.ts';
 
 const PENDING_FORMAT = 'streamlake.clickhouse-pending';
 const COMMITS_TABLE = 'streamlake_commits';
@@ -48,17 +54,24 @@ export interface ClickHouseSinkOptions {
 }
 
 export class ClickHouseSink implements SinkInstance {
-  /** Staging, segments, figures and refused rows (staged.ts); TSV of the appends (encoder.ts). */
-  private readonly staged: StagedSink<TsvEncoder>;
+  /** Staging, segments, figures and refused rows (staged.ts); RowBinary of the appends (encoder.ts). */
+  private readonly staged: StagedSink<RowBinaryEncoder>;
   private readonly retry: RetryPolicy;
   private endpoint: ClickHouseEndpoint | null = null;
   private tombstones = 0;
+  /** Stage tables of this node: the prefix, the ones this process fills or holds, and the sweep done once. */
+  private readonly stagePrefix: string;
+  private readonly stages = new Set<string>();
+  private swept = false;
+  /** Prepared intervals whose stage holds their appends, by checkpoint id. */
+  private readonly streamed = new Map<number, RowBinaryEncoder>();
 
   constructor(private readonly config: ClickHouseSinkConfig, private readonly ctx: NodeContext, private readonly options: ClickHouseSinkOptions = {}) {
     // the table's engine is fixed at creation, and a window's first emission carries no key: the sink's
     // own setting, else what the graph tells (a window upstream), decides from the first row
     const key = config.key && config.key.length > 0 ? config.key : ctx.upsertKey;
-    this.staged = new StagedSink(ctx, 'clickhouse', PENDING_FORMAT, () => new TsvEncoder(), key);
+    this.stagePrefix = stagePrefix(config.table, ctx.pipelineName, ctx.nodeId);
+    this.staged = new StagedSink(ctx, 'clickhouse', PENDING_FORMAT, () => new RowBinaryEncoder((columns) => this.openStage(columns)), key);
     this.retry = {
       ctx, retries: config.retries ?? 5, transient: isTransientClickHouse,
       fatal: (error, what) => {
@@ -72,10 +85,19 @@ export class ClickHouseSink implements SinkInstance {
 
   async write(batch: Batch): Promise<void> {
     await this.staged.write(batch);
+    await this.staged.encoder.drained();
   }
 
   async prepare(info: CheckpointInfo): Promise<{ format: string; segments: StagedRef[] }> {
-    return (await this.staged.prepare(info)).pending;
+    const encoder = this.staged.encoder;
+    const { pending, encoded } = await this.staged.prepare(info);
+    if (encoded) {
+      encoder.seal();
+      this.streamed.set(info.id, encoder);
+    } else {
+      await this.forget(encoder);
+    }
+    return pending;
   }
 
   async commit(info: CheckpointInfo, pending: unknown): Promise<void> {
@@ -83,14 +105,17 @@ export class ClickHouseSink implements SinkInstance {
     if (refs.length === 0) return;
     // Already in the target (a restore repeating the last commit): its staging files are gone, nothing to read.
     const committed = await this.lastCommittedId();
-    if (committed !== null && committed >= info.id) {
-      await this.staged.committed(info.id, refs);
-      return;
+    if (committed === null || committed < info.id) {
+      // one append-only segment staged by this process: its stage is filled; otherwise the staged rows
+      const work = this.staged.work(info.id, refs);
+      await this.staged.commit(this.retry, info.id, () => this.commitOnce(work));
     }
-    // one append-only segment staged by this process: its TSV is ready; otherwise the staged rows
-    const work = this.staged.work(info.id, refs);
-    await this.staged.commit(this.retry, info.id, () => this.commitOnce(work));
     await this.staged.committed(info.id, refs);
+    for (const [id, encoder] of this.streamed) {
+      if (id > info.id) continue;
+      this.streamed.delete(id);
+      await this.forget(encoder);
+    }
   }
 
   async lastCommittedId(): Promise<number | null> {
@@ -102,6 +127,8 @@ export class ClickHouseSink implements SinkInstance {
   }
 
   async close(): Promise<SinkSummary> {
+    for (const encoder of [this.staged.encoder, ...this.streamed.values()]) await this.forget(encoder);
+    this.streamed.clear();
     await this.staged.close();
     const f = this.staged.figures;
     return { rows: f.rows, batches: f.batches, retries: f.retries, rejected: f.rejected, tombstones: this.tombstones, commitMs: f.commitMs };
@@ -111,9 +138,27 @@ export class ClickHouseSink implements SinkInstance {
     return `${this.ctx.pipelineName}/${this.ctx.nodeId}/${id}`;
   }
 
-  private async commitOnce({ id, load, encoded }: CommitWork<TsvEncoder>): Promise<DeadLetter[]> {
+  /** A stage for an interval's appends, streamed from write() on (encoder.ts). */
+  private openStage(columns: { name: string; type: string }[]): StageStream {
+    const name = newStageName(this.stagePrefix);
+    this.stages.add(name);
+    return new StageStream(() => this.connect(), name, columns);
+  }
+
+  /** Drops an interval's stage that will not be moved (the encoder is done with). */
+  private async forget(encoder: RowBinaryEncoder): Promise<void> {
+    const stage = encoder.stage;
+    await encoder.discard();
+    if (stage) this.stages.delete(stage.name);
+  }
+
+  private async commitOnce({ id, load, encoded }: CommitWork<RowBinaryEncoder>): Promise<DeadLetter[]> {
     const ep = await this.connect();
     await this.ensureCommitLog(ep);
+    if (!this.swept) {
+      await dropStaleStages(ep, this.stagePrefix, this.stages);
+      this.swept = true;
+    }
     const last = await this.readLastCommitted(ep);
     if (last !== null && last >= id) return [];
     const rejected: DeadLetter[] = [];
@@ -127,27 +172,25 @@ export class ClickHouseSink implements SinkInstance {
   }
 
   /**
-   * Appends from the TSV built while they arrived: the same table, batch check and one block as for the
-   * rows, sent as TabSeparated. A refused value, or a table whose columns are not the types the text was
-   * written for, sends the staged rows as JSONEachRow instead (finding the refused ones). Returns rows written.
+   * Appends streamed into their stage while they arrived: the same table and batch check as for the
+   * rows, then the stage moved as one block with the batch column. A stage the server did not take whole
+   * (a refused value, a restart), or a table whose columns are not the types the stage was written for,
+   * sends the staged rows as JSONEachRow instead (finding the refused ones). Returns rows written.
    */
-  private async commitEncoded(ep: ClickHouseEndpoint, id: number, encoded: TsvEncoder, load: () => Promise<Segment[]>, rejected: DeadLetter[]): Promise<number> {
+  private async commitEncoded(ep: ClickHouseEndpoint, id: number, encoded: RowBinaryEncoder, load: () => Promise<Segment[]>, rejected: DeadLetter[]): Promise<number> {
     const columns = await this.ensureTable(ep, encoded.types(), undefined);
     const table = quoteIdent(this.config.table);
     const landed = await this.landedRows(ep, table, id);
     if (landed !== null) return landed;
-    const names = encoded.fits(columns);
-    if (names) {
-      try {
-        const list = [...names, BATCH_COLUMN].map(quoteIdent).join(', ');
-        await clickhouse(ep, `INSERT INTO ${table} (${list}) FORMAT TabSeparated`, { body: encoded.body(this.batchId(id)), settings: { max_insert_block_size: Math.max(encoded.rows + 1, 1_048_576) } });
-        return encoded.rows;
-      } catch (error) {
-        if (!isDataError(error)) throw error;
-      }
+    const plan = encoded.plan(columns);
+    const stage = encoded.stage;
+    if (plan && stage && await stage.end() && await stageRows(ep, stage.name) === encoded.rows) {
+      await moveStage(ep, stage.name, this.config.table, [...plan.columns, BATCH_COLUMN], [...plan.select, quoteString(this.batchId(id))], encoded.rows);
+      return encoded.rows;
     }
+    if (stage?.failed) this.ctx.log('info', `sink "${this.ctx.nodeId}": checkpoint ${id}'s appends are written from the staged rows (the stream into ClickHouse ended with: ${stage.failed.message})`);
     const { rows } = mergeSegments(await load());
-    return this.insertScreened(ep, table, rows, columns, { [BATCH_COLUMN]: this.batchId(id) }, rejected);
+    return this.insertScreened(ep, rows, columns, { [BATCH_COLUMN]: this.batchId(id) }, rejected);
   }
 
   /** Rows of this checkpoint's batch already in the table (a crash before the log row), or null. */
@@ -169,11 +212,11 @@ export class ClickHouseSink implements SinkInstance {
       if (merged.upsertKey) {
         const extra = { [VERSION_COLUMN]: id, [DELETED_COLUMN]: 0 };
         const tombstones = jsonEachRow(merged.retract, columns, { [VERSION_COLUMN]: id, [DELETED_COLUMN]: 1 });
-        written = await this.insertScreened(ep, table, merged.rows, columns, extra, rejected, tombstones, merged.retract.length);
+        written = await this.insertScreened(ep, merged.rows, columns, extra, rejected, tombstones, merged.retract.length);
         this.tombstones += merged.retract.length;
       } else {
         const extra = { [BATCH_COLUMN]: this.batchId(id) };
-        written = (await this.landedRows(ep, table, id)) ?? await this.insertScreened(ep, table, merged.rows, columns, extra, rejected);
+        written = (await this.landedRows(ep, table, id)) ?? await this.insertScreened(ep, merged.rows, columns, extra, rejected);
       }
     }
     return written;
@@ -183,22 +226,38 @@ export class ClickHouseSink implements SinkInstance {
    * Inserts the rows (and `tail`, tombstones) as one block. When the server refuses a value, nothing
    * landed: the refused rows are found through the Null twin and the rest is inserted. Returns rows written.
    */
-  private async insertScreened(ep: ClickHouseEndpoint, table: string, rows: Row[], columns: ReadonlyMap<string, string>, extra: Row, rejected: DeadLetter[], tail = '', tailRows = 0): Promise<number> {
+  private async insertScreened(ep: ClickHouseEndpoint, rows: Row[], columns: ReadonlyMap<string, string>, extra: Row, rejected: DeadLetter[], tail = '', tailRows = 0): Promise<number> {
     try {
-      await this.insert(ep, table, rows.length + tailRows, jsonEachRow(rows, columns, extra) + tail);
+      await this.insert(ep, rows.length + tailRows, jsonEachRow(rows, columns, extra) + tail, [...columns.keys(), ...Object.keys(extra)]);
       return rows.length;
     } catch (error) {
       if (!isDataError(error)) throw error;
     }
     const good = await this.screen(ep, rows, columns, extra, rejected);
-    await this.insert(ep, table, good.length + tailRows, jsonEachRow(good, columns, extra) + tail);
+    await this.insert(ep, good.length + tailRows, jsonEachRow(good, columns, extra) + tail, [...columns.keys(), ...Object.keys(extra)]);
     return good.length;
   }
 
-  /** One block: the insert lands whole or not at all. */
-  private async insert(ep: ClickHouseEndpoint, table: string, rows: number, body: string): Promise<void> {
+  /**
+   * One block, whole or not at all: the body goes into a stage table shaped like the target (a refused
+   * value fails here, before anything reaches the table), and once the stage holds every row it is moved.
+   */
+  private async insert(ep: ClickHouseEndpoint, rows: number, body: string, names: readonly string[]): Promise<void> {
     if (rows === 0) return;
-    await clickhouse(ep, `INSERT INTO ${table} FORMAT JSONEachRow`, { body, settings: { max_insert_block_size: Math.max(rows + 1, 1_048_576) } });
+    const stage = newStageName(this.stagePrefix);
+    this.stages.add(stage);
+    try {
+      await clickhouse(ep, `CREATE TABLE ${quoteIdent(stage)} AS ${quoteIdent(this.config.table)} ENGINE = Memory`);
+      await clickhouse(ep, `INSERT INTO ${quoteIdent(stage)} FORMAT JSONEachRow`, { body, settings: { max_insert_block_size: Math.max(rows + 1, 1_048_576) } });
+      const staged = await stageRows(ep, stage);
+      // not all there (the server restarted in between): nothing was moved; the retry loop tries again
+      if (staged !== rows) throw new ClickHouseError(`the stage table ${stage} holds ${staged ?? 'no'} of ${rows} rows`, null, null);
+      const list = names.map(quoteIdent);
+      await moveStage(ep, stage, this.config.table, names, list, rows);
+    } finally {
+      await dropStage(ep, stage).catch(() => undefined);
+      this.stages.delete(stage);
+    }
   }
 
   /**
