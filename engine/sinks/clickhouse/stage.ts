@@ -67,6 +67,11 @@ export async function dropStaleStages(ep: ClickHouseEndpoint, prefix: string, ke
 
 /** Bytes handed to the request and not yet on the socket that make the writer wait. */
 const MAX_QUEUED = 16 << 20;
+/**
+ * A socket without progress this long ends the stream (a server that stopped reading must not hang the
+ * run; an input quiet this long costs only the shortcut: the commit writes the staged rows).
+ */
+const IDLE_MS = 120_000;
 
 /**
  * One stage table filled by one streamed `INSERT … FORMAT RowBinary` (chunked body) while the interval
@@ -111,7 +116,7 @@ export class StageStream {
       return;
     }
     const request = this.request;
-    if (request.writableLength <= MAX_QUEUED) return;
+    if (request.destroyed || request.writableLength <= MAX_QUEUED) return;
     await new Promise<void>((resolve) => {
       const done = (): void => {
         request.off('drain', done);
@@ -177,6 +182,10 @@ export class StageStream {
           reject(new ClickHouseError(message, code, response.statusCode ?? null));
         });
       });
+    });
+    request.setTimeout(IDLE_MS, () => {
+      this.fail(new Error(`no progress on the stream into ${this.name} for ${IDLE_MS / 1000} s`));
+      request.destroy();
     });
     // an answer before the body ends is an error (a refused value): stop sending
     this.response.catch((error: unknown) => {
