@@ -35,7 +35,7 @@ import { StagedSink, type CommitWork } from '../staged.ts';
 import type { StagedRef } from '../staging.ts';
 import type { Batch, CheckpointInfo, DeadLetter, NodeContext, Row, SinkInstance, SinkSummary } from '../../runtime/types.ts';
 import { postgresConnectionFor, postgresTls, type PostgresConnection } from './connections.ts';
-import { CopyEncoder } from './encoder.ts';
+import { copyCodec, CopyEncoder } from './encoder.ts';
 import { aloneOn, claimTable, LiveCopy } from './live.ts';
 import { copyLines, inferColumns, paramValue, qualifiedName, quoteIdent } from './sql.ts';
 
@@ -78,7 +78,7 @@ export class PostgresSink implements SinkInstance {
     const c = options.connection;
     this.tableKey = `${c ? `${c.host}:${c.port}/${c.database}` : `connection ${config.connection}`}|${this.target.sql}`;
     this.release = claimTable(this.tableKey);
-    this.staged = new StagedSink(ctx, 'postgres', PENDING_FORMAT, () => new CopyEncoder());
+    this.staged = new StagedSink(ctx, 'postgres', PENDING_FORMAT, () => new CopyEncoder(), undefined, copyCodec);
     this.retry = {
       ctx, retries: config.retries ?? 5, transient: isTransient,
       fatal: (error, what) => {
@@ -212,6 +212,16 @@ export class PostgresSink implements SinkInstance {
       await this.dropLive();
       await this.staged.committed(info.id, refs);
       return;
+    }
+    // a restore of one segment staged as COPY text: the staged bytes are sent as they are
+    const only = refs.length === 1 ? refs[0] : undefined;
+    if (!work.encoded && only) {
+      const records = await this.staged.staging.readEncoded(only, this.ctx.nodeId);
+      const restored = records && CopyEncoder.restore(records);
+      if (restored) {
+        this.ctx.log('debug', `sink "${this.ctx.nodeId}": checkpoint ${info.id} from its staged COPY text (${restored.rows} rows)`);
+        work.encoded = restored;
+      }
     }
     await this.staged.commit(this.retry, info.id, async () => {
       if (live && work.encoded) {
