@@ -37,11 +37,20 @@ function copyMeta(meta: unknown): CopyMeta {
   return { names: m.names, types: m.types };
 }
 
+const EMPTY = Buffer.alloc(0);
+
 export class CopyEncoder {
   /** The interval's COPY text, a chunk per batch (the live transaction sends them as they come). */
   readonly chunks: Buffer[] = [];
   rows = 0;
   spoiled = false;
+  /**
+   * Leading chunks dropped from memory (release): sent into the live transaction, and staged as they are,
+   * so a commit that cannot use the live transaction reads them from the staging file.
+   */
+  released = 0;
+  /** A batch was staged as rows, not as its text: the chunks must stay. */
+  private unstaged = false;
   /** Column names of the lines (fixed by the first batch; null before it) and their kinds so far (copy.ts). */
   private names: string[] | null = null;
   private kinds: number[] = [];
@@ -77,8 +86,22 @@ export class CopyEncoder {
     const bytes = out.take(0);
     this.chunks.push(bytes);
     this.rows += rows.length;
-    if (r < rows.length || !exact) return undefined;
+    if (r < rows.length || !exact) {
+      this.unstaged = true;
+      return undefined;
+    }
     return { meta: this.stagedMeta(), bytes, rows: rows.length };
+  }
+
+  /**
+   * Drops the first `sent` chunks from memory when every batch so far is staged as its text (the staging
+   * file then holds them): an interval's text is ~130 bytes a row, and held until the commit it made the
+   * GC run full collections often (external memory) for nothing in the usual case.
+   */
+  release(sent: number): void {
+    if (this.unstaged || this.spoiled) return;
+    for (let i = this.released; i < sent; i++) this.chunks[i] = EMPTY;
+    this.released = Math.max(this.released, sent);
   }
 
   /** The column names from the first row (a batch with more columns adds them in slow()). */

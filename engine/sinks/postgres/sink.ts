@@ -115,7 +115,9 @@ export class PostgresSink implements SinkInstance {
         return;
       }
     }
-    await this.live.send(this.staged.encoder.chunks);
+    const encoder = this.staged.encoder;
+    await this.live.send(encoder.chunks);
+    encoder.release(this.live.sent);
   }
 
   /** The transaction of commitOnce up to its COPY, begun for the interval's first rows; null when the table lacks columns. */
@@ -215,14 +217,7 @@ export class PostgresSink implements SinkInstance {
     }
     // a restore of one segment staged as COPY text: the staged bytes are sent as they are
     const only = refs.length === 1 ? refs[0] : undefined;
-    if (!work.encoded && only) {
-      const records = await this.staged.staging.readEncoded(only, this.ctx.nodeId);
-      const restored = records && CopyEncoder.restore(records);
-      if (restored) {
-        this.ctx.log('debug', `sink "${this.ctx.nodeId}": checkpoint ${info.id} from its staged COPY text (${restored.rows} rows)`);
-        work.encoded = restored;
-      }
-    }
+    if (!work.encoded && only) work.encoded = await this.fromStaged(only);
     await this.staged.commit(this.retry, info.id, async () => {
       if (live && work.encoded) {
         const use = live;
@@ -231,9 +226,20 @@ export class PostgresSink implements SinkInstance {
         const done = await this.commitLive(info.id, use, work.encoded);
         if (done) return done;
       }
+      // the text sent into the live transaction was dropped from memory: the staging file has it
+      if (work.encoded && work.encoded.released > 0) work.encoded = only && await this.fromStaged(only);
       return this.commitOnce(work);
     });
     await this.staged.committed(info.id, refs);
+  }
+
+  /** The COPY text of a segment staged as text only (records of one column list), or undefined. */
+  private async fromStaged(ref: StagedRef): Promise<CopyEncoder | undefined> {
+    const records = await this.staged.staging.readEncoded(ref, this.ctx.nodeId);
+    const restored = records ? CopyEncoder.restore(records) : null;
+    if (!restored) return undefined;
+    this.ctx.log('debug', `sink "${this.ctx.nodeId}": checkpoint ${ref.id} from its staged COPY text (${restored.rows} rows)`);
+    return restored;
   }
 
   async lastCommittedId(): Promise<number | null> {
