@@ -39,8 +39,8 @@ export class CopyBytes {
 
   /** Makes room for `n` more bytes. */
   room(n: number): void {
-    if (this.at + n <= this.buf.length) return;
-    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.at + n));
+    if (this.at + n < this.buf.length) return;
+    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.at + n + 1));
     this.buf.copy(next, 0, 0, this.at);
     this.buf = next;
   }

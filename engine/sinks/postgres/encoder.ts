@@ -75,12 +75,18 @@ export class CopyEncoder {
       let c = 0;
       for (const name in row) {
         if (name !== names[c]) break rows;
-        if (c > 0) out.byte(9);
-        if (!foldKind(kinds, c, out.value(row[name]))) exact = false;
+        const v = row[name];
+        let kind: number;
+        if (typeof v === 'string') kind = out.text(v) ? TEXT : TEXT | 8;
+        else kind = out.value(v);
+        const had = kinds[c];
+        if (kind !== had && !foldKind(kinds, c, kind)) exact = false;
+        out.buf[out.at++] = 9;
         c++;
       }
       if (c !== names.length) break;
-      out.byte(10);
+      if (c > 0) out.buf[out.at - 1] = 10; // the last separator ends the line
+      else out.byte(10);
     }
     if (r < rows.length && !this.slow(rows)) return undefined;
     const bytes = out.take(0);
