@@ -286,12 +286,14 @@ function rowsRecord(part: StagedPart): Buffer[] {
 
 /** An encoded batch as a record: its header, then its bytes as they are (no copy). */
 function encodedRecord(codec: string, encoded: StagedEncoding): Buffer[] {
-  const header = Buffer.from(JSON.stringify({ codec, rows: encoded.rows, meta: encoded.meta }));
-  const head = Buffer.allocUnsafe(9);
-  head.writeUInt32LE(1 + 4 + header.length + encoded.bytes.length, 0);
+  const header = JSON.stringify({ codec, rows: encoded.rows, meta: encoded.meta });
+  const length = Buffer.byteLength(header);
+  const head = Buffer.allocUnsafe(9 + length);
+  head.writeUInt32LE(1 + 4 + length + encoded.bytes.length, 0);
   head[4] = RECORD_ENCODED;
-  head.writeUInt32LE(header.length, 5);
-  return [head, header, encoded.bytes];
+  head.writeUInt32LE(length, 5);
+  head.write(header, 9);
+  return [head, encoded.bytes];
 }
 
 /** The records of an appended file (SLSTAGE2; SLSTAGE1 files as rows records), or null for a v8 blob. */

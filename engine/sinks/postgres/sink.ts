@@ -1,18 +1,20 @@
 // `sink.postgres`: exactly-once delivery into a PostgreSQL table on the runtime's two-phase checkpoint
 // protocol (engine/runtime/README.md).
 //
-// - write(): rows (and retracted keys) go to the staging file of the coming checkpoint as they arrive
-//   (staging.ts append), and appends are turned into COPY text right away (encoder.ts); windowed rows
-//   are also kept in memory. The runtime's bounded sink queue is the backpressure, and one transaction at
-//   a time is in flight.
+// - write(): appends are turned into COPY text bytes right away (encoder.ts) and streamed into the live
+//   transaction (live.ts); every batch goes to the staging file of the coming checkpoint (staging.ts
+//   append), as that text when it gives the rows back exactly, else as rows; windowed rows are also kept
+//   in memory. The runtime's bounded sink queue is the backpressure, and one transaction at a time is in
+//   flight.
 // - prepare(N): the staging file is made durable; the pending state the runtime stores in chk-N.json
 //   names it (durable, not visible: nothing has reached the server yet).
 // - commit(N, pending): ONE transaction holds every pending segment and the row (pipeline, node, N) in
 //   `streamlake_commits` of the table's schema. It first takes an advisory lock for the pipeline and node
 //   and reads the highest id committed there; at or above N it does nothing. So a commit whose outcome was
 //   unknown (the connection died during COMMIT) is resolved by the next attempt reading that table, never
-//   by writing the rows twice. Appends go through COPY; windowed output (Batch.upsertKey) through
-//   INSERT … ON CONFLICT (key) DO UPDATE, with the keys a session merge retracted deleted first.
+//   by writing the rows twice. Appends go through COPY (a segment staged as COPY text is sent as it is);
+//   windowed output (Batch.upsertKey) through INSERT … ON CONFLICT (key) DO UPDATE, with the keys a
+//   session merge retracted deleted first.
 // - the table is created from the rows' fields when missing (with the upsert key as primary key), and
 //   columns are added when rows grow new fields, inside the same transaction (PostgreSQL DDL is
 //   transactional). A value the column cannot take (SQLSTATE class 22 or 23) fails a savepoint; the
