@@ -108,6 +108,12 @@ test('encoded batches are staged as their bytes, read back by the codec, in orde
   const keyed = await staging.seal(7);
   assert.ok(keyed);
   assert.equal(await fresh.readEncoded(keyed, 'node'), null);
+  // a segment this process holds in memory is not read from its file
+  await staging.append({ rows: a }, encode(a));
+  const held = await staging.seal(8, { id: 8, rows: a, retracts: [] });
+  assert.ok(held);
+  assert.equal(await staging.readEncoded(held, 'node'), null);
+  assert.equal((await fresh.readEncoded(held, 'node'))?.length, 1);
   assert.deepEqual((await fresh.read([keyed], 'node'))[0]?.upsertKey, ['id']);
 });
 

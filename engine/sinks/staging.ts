@@ -210,9 +210,11 @@ export class Staging {
 
   /**
    * A staged file's records when every one is an encoded record of this sink's codec (the bytes as the
-   * sink wrote them, for a restore to send as they are); null when it holds rows too, or nothing.
+   * sink wrote them, for a restore to send as they are); null when it holds rows too, or nothing, or
+   * when this process holds the segment's rows in memory (windowed output: not read from disk for nothing).
    */
   async readEncoded(ref: StagedRef, node: string): Promise<EncodedRecord[] | null> {
+    if (this.held.has(ref.file)) return null;
     const found = await this.load(ref, node, (bytes) => {
       const all = records(bytes);
       if (all === null || all.length === 0) return null;
