@@ -51,6 +51,8 @@ export const errorCodes = {
   ENG_POSTGRES_CONNECTION_UNKNOWN: 'Unknown or malformed PostgreSQL connection',
   ENG_POSTGRES_UNAVAILABLE: 'PostgreSQL could not be reached',
   ENG_POSTGRES_WRITE: 'PostgreSQL refused a write',
+  // postgres/staging (s3-1)
+  ENG_STAGING_CODEC: 'Staged rows are encoded in a form this sink does not read',
   // ClickHouse sink (engine/sinks/clickhouse)
   ENG_CLICKHOUSE_CONNECTION_UNKNOWN: 'Unknown or malformed ClickHouse connection',
   ENG_CLICKHOUSE_UNAVAILABLE: 'ClickHouse could not be reached',

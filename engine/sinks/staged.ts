@@ -3,7 +3,9 @@
 // - write(): each batch goes to the staging file of the coming checkpoint as it arrives (staging.ts);
 //   windowed rows (an upsert key) are also kept in memory for the commit, and appends are handed to the
 //   sink's encoder, which builds the target's bulk text while the input is read (a column that appears
-//   mid-interval, or a value it cannot carry, "spoils" it and the commit uses the staged rows).
+//   mid-interval, or a value it cannot carry, "spoils" it and the commit uses the staged rows). An
+//   encoder may return a batch's text for the staging file when it gives the rows back exactly (its
+//   codec reads it back): then the rows are not serialised a second time.
 // - prepare(N): the staging file is made durable under N; the pending state the runtime stores in
 //   chk-N.json names every segment not committed yet (cumulative).
 // - commit(N): the segments up to N, skipped when the target already has N (lastCommittedId, read from
@@ -16,7 +18,7 @@ import type { Batch, CheckpointInfo, DeadLetter, NodeContext, Row } from '../run
 import { sinkStats, type SinkStats } from './metrics.ts';
 import type { Segment } from './pending.ts';
 import { withRetry, type RetryPolicy } from './retry.ts';
-import { pendingRefs, Staging, type StagedRef } from './staging.ts';
+import { pendingRefs, Staging, type StagedEncoding, type StagedRef, type StagingCodec } from './staging.ts';
 
 const MAX_KEPT_REJECTED = 10_000;
 
@@ -24,7 +26,8 @@ const MAX_KEPT_REJECTED = 10_000;
 export interface AppendEncoder {
   readonly rows: number;
   readonly spoiled: boolean;
-  add(rows: readonly Row[]): void;
+  /** May return the batch as encoded, for the staging file instead of the rows (the sink's codec reads it back). */
+  add(rows: readonly Row[]): StagedEncoding | undefined | void;
   spoil(): void;
 }
 
@@ -60,9 +63,10 @@ export class StagedSink<E extends AppendEncoder> {
   private segments: StagedRef[] = [];
   private dead: DeadLetter[] = [];
 
-  constructor(private readonly ctx: NodeContext, sink: string, private readonly format: string, private readonly newEncoder: () => E, upsertKey?: readonly string[]) {
+  /** @param codec reads back what the encoder's add() returns for staging (without one, rows are staged) */
+  constructor(private readonly ctx: NodeContext, sink: string, private readonly format: string, private readonly newEncoder: () => E, upsertKey?: readonly string[], codec?: StagingCodec) {
     this.counters = sinkStats(ctx.pipelineName, ctx.nodeId, sink);
-    this.staging = new Staging(ctx.homeDir, ctx.pipelineName, ctx.nodeId);
+    this.staging = new Staging(ctx.homeDir, ctx.pipelineName, ctx.nodeId, codec);
     this.encoder = newEncoder();
     if (upsertKey && upsertKey.length > 0) this.upsertKey = [...upsertKey];
   }
@@ -77,14 +81,15 @@ export class StagedSink<E extends AppendEncoder> {
     const first = this.staging.appended === 0 && this.retracts.length === 0;
     if (first && this.upsertKey) this.held = [];
     const retract = batch.retract && batch.retract.length > 0 ? [{ position: this.staging.appended, keys: [...batch.retract] }] : [];
-    await this.staging.append({ rows: batch.rows, retracts: retract, ...(this.upsertKey ? { upsertKey: this.upsertKey } : {}) });
-    this.retracts.push(...retract);
-    if (this.upsertKey || this.retracts.length > 0) {
+    let encoded: StagedEncoding | undefined;
+    if (this.upsertKey || this.retracts.length > 0 || retract.length > 0) {
       this.encoder.spoil();
       if (this.held) for (const row of batch.rows) this.held.push(row);
     } else {
-      this.encoder.add(batch.rows);
+      encoded = this.encoder.add(batch.rows) ?? undefined;
     }
+    await this.staging.append({ rows: batch.rows, retracts: retract, ...(this.upsertKey ? { upsertKey: this.upsertKey } : {}) }, encoded);
+    this.retracts.push(...retract);
   }
 
   /** Phase one; also says whether the interval's appends text was kept for the commit. */

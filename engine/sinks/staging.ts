@@ -1,16 +1,24 @@
 // Staging files for the database sinks' pending work: the rows (and retracted keys) since the last barrier
-// go to `<home>/pending/<pipeline>/<node>/chk-<N>-<uuid>.v8` (v8 serialisation: Dates and byte arrays
-// survive), fsynced with its folder at prepare(N), and the checkpoint file only names it. Writing the rows
-// into chk-N.json instead cost ~5 s and ~450 MB for 300 k rows (bench file-append-postgres). A commit
-// reads the files back, and deletes them once the target holds them; the first prepare of a run deletes
-// files no pending segment names (a crash before the checkpoint that would have named them).
+// go to `<home>/pending/<pipeline>/<node>/chk-<N>-<uuid>.v8`, fsynced with its folder at prepare(N), and
+// the checkpoint file only names it. Writing the rows into chk-N.json instead cost ~5 s and ~450 MB for
+// 300 k rows (bench file-append-postgres). A commit reads the files back, and deletes them once the target
+// holds them; the first prepare of a run deletes files no pending segment names (a crash before the
+// checkpoint that would have named them).
 //
-// Two ways in: `write(segment)` stages a whole segment at prepare; `append(part)` on every write() and
-// `seal(id)` at prepare stage it as it arrives (records of one batch each, behind an 8-byte magic), so the
-// serialisation and the disk writes happen while the input is read, the sink need not hold the rows
-// until the barrier (no large old-generation heap for the GC to walk), and prepare only has to fsync.
-// The file is `open-<uuid>.v8` until sealed; an unsealed file is never named by a checkpoint, so a
-// crash leaves it to the sweep.
+// Two ways in: `write(segment)` stages a whole segment at prepare (one v8 blob: Dates and byte arrays
+// survive); `append(part)` on every write() and `seal(id)` at prepare stage it as it arrives, so the
+// encoding and the disk writes happen while the input is read, the sink need not hold the rows until the
+// barrier (no large old-generation heap for the GC to walk), and prepare only has to fsync. The file is
+// `open-<uuid>.v8` until sealed; an unsealed file is never named by a checkpoint, so a crash leaves it to
+// the sweep.
+//
+// An appended file is `SLSTAGE2` and records, each `[u32 LE length][kind][body]`: kind 1 is a batch's
+// part as v8 (rows, retracts, upsert key); kind 2 is a batch of appends the sink had already encoded for
+// its target (`[u32 LE header length][header JSON][bytes]`, header `{codec, rows, meta}`), staged as those
+// bytes instead of serialising the rows a second time: v8 serialisation was the largest single cost of
+// the PostgreSQL sink at bulk rates (~0.7 µs a row). The sink's codec reads them back into rows, and
+// `readEncoded` gives a restore the bytes themselves. Files of the first append format (`SLSTAGE1`, v8
+// records only) are still read.
 import { randomUUID } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, rm, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
@@ -39,8 +47,37 @@ export interface StagedPart {
   retracts?: readonly { position: number; keys: readonly Row[] }[];
 }
 
-/** First bytes of a file staged by append(): length-prefixed v8 records follow. */
-const MAGIC = Buffer.from('SLSTAGE1');
+/**
+ * A batch of appends the sink already encoded for its target, staged as those bytes: `meta` (JSON) is what
+ * its codec needs to read them back into exactly the rows (column names, types).
+ */
+export interface StagedEncoding {
+  meta: unknown;
+  bytes: Buffer;
+  rows: number;
+}
+
+/** Reads a sink's encoded records back into rows (a restore, or a commit that needs the rows themselves). */
+export interface StagingCodec {
+  /** Written into every record and checked when read. */
+  readonly name: string;
+  /** Throws when the bytes are not `rows` rows of this meta. */
+  decode(meta: unknown, bytes: Buffer, rows: number): Row[];
+}
+
+/** A staged file's encoded records, for a sink that can use the bytes as they are. */
+export interface EncodedRecord {
+  meta: unknown;
+  bytes: Buffer;
+  rows: number;
+}
+
+/** First bytes of a file staged by append() before encoded records (length-prefixed v8 records only). */
+const MAGIC_V8 = Buffer.from('SLSTAGE1');
+/** First bytes of a file staged by append(): records of a kind each. */
+const MAGIC = Buffer.from('SLSTAGE2');
+const RECORD_ROWS = 1;
+const RECORD_ENCODED = 2;
 /** Serialised bytes not yet written that make append() wait for the disk. */
 const MAX_UNWRITTEN = 64 << 20;
 
@@ -61,7 +98,8 @@ export class Staging {
   private readonly held = new Map<string, Segment>();
   private current: OpenFile | null = null;
 
-  constructor(homeDir: string, pipeline: string, node: string) {
+  /** @param codec reads the sink's encoded records back (without one, append() stages rows only) */
+  constructor(homeDir: string, pipeline: string, node: string, private readonly codec?: StagingCodec) {
     const safe = (text: string): string => text.replace(/[^A-Za-z0-9._-]/g, '_');
     this.dir = path.join(path.resolve(homeDir), 'pending', safe(pipeline), safe(node));
   }
@@ -88,10 +126,11 @@ export class Staging {
   }
 
   /**
-   * Adds one batch to the file of the coming checkpoint (created on first use). Serialises now and
-   * writes in the background; waits only when much is not written yet.
+   * Adds one batch to the file of the coming checkpoint (created on first use). Encodes now and writes in
+   * the background; waits only when much is not written yet. `encoded`, the batch as the sink already
+   * encoded it (appends only), is staged instead of the rows.
    */
-  async append(part: StagedPart): Promise<void> {
+  async append(part: StagedPart, encoded?: StagedEncoding): Promise<void> {
     if (part.rows.length === 0 && (part.retracts ?? []).length === 0) return;
     let current = this.current;
     if (!current) {
@@ -102,15 +141,15 @@ export class Staging {
       this.current = current;
     }
     const target = current;
-    const body = serialize({ rows: part.rows, retracts: part.retracts ?? [], ...(part.upsertKey ? { upsertKey: part.upsertKey } : {}) });
-    const record = Buffer.allocUnsafe(4 + body.length);
-    record.writeUInt32LE(body.length, 0);
-    body.copy(record, 4);
+    const useEncoded = encoded && this.codec && encoded.rows === part.rows.length && !part.upsertKey && (part.retracts ?? []).length === 0;
+    const pieces = useEncoded ? encodedRecord(this.codec.name, encoded) : rowsRecord(part);
+    const size = pieces.reduce((n, b) => n + b.length, 0);
     target.rows += part.rows.length;
-    target.unwritten += record.length;
+    target.unwritten += size;
     target.written = target.written.then(async () => {
-      await (await target.handle).writeFile(record);
-      target.unwritten -= record.length;
+      const handle = await target.handle;
+      for (const piece of pieces) await handle.writeFile(piece);
+      target.unwritten -= size;
     }).catch((error: unknown) => {
       target.failed ??= error as Error;
     });
@@ -160,18 +199,46 @@ export class Staging {
         out.push(held);
         continue;
       }
-      let staged: StagedFile;
-      try {
-        staged = decodeStaged(await readFile(ref.file));
-      } catch (error) {
-        throw new EngineError('ENG_RUN_CHECKPOINT', `sink "${node}": staged rows of checkpoint ${ref.id} cannot be read from ${ref.file}: ${(error as Error).message}`, { node, file: ref.file });
-      }
+      const staged = await this.load(ref, node, (records) => decodeStaged(records, this.codec));
       if (!staged || !Array.isArray(staged.rows) || !Array.isArray(staged.retracts) || staged.rows.length !== ref.rows) {
         throw new EngineError('ENG_RUN_CHECKPOINT', `sink "${node}": ${ref.file} does not hold the ${ref.rows} staged rows of checkpoint ${ref.id}`, { node, file: ref.file });
       }
       out.push({ id: ref.id, rows: staged.rows, retracts: staged.retracts, ...(staged.upsertKey ? { upsertKey: staged.upsertKey } : {}) });
     }
     return out;
+  }
+
+  /**
+   * A staged file's records when every one is an encoded record of this sink's codec (the bytes as the
+   * sink wrote them, for a restore to send as they are); null when it holds rows too, or nothing, or
+   * when this process holds the segment's rows in memory (windowed output: not read from disk for nothing).
+   */
+  async readEncoded(ref: StagedRef, node: string): Promise<EncodedRecord[] | null> {
+    if (this.held.has(ref.file)) return null;
+    const found = await this.load(ref, node, (bytes) => {
+      const all = records(bytes);
+      if (all === null || all.length === 0) return null;
+      const out: EncodedRecord[] = [];
+      for (const r of all) {
+        if (r.kind !== RECORD_ENCODED) return null;
+        const e = encodedOf(r.body, this.codec);
+        out.push({ meta: e.meta, bytes: e.bytes, rows: e.rows });
+      }
+      return out;
+    });
+    if (found && found.reduce((n, r) => n + r.rows, 0) !== ref.rows) {
+      throw new EngineError('ENG_RUN_CHECKPOINT', `sink "${node}": ${ref.file} does not hold the ${ref.rows} staged rows of checkpoint ${ref.id}`, { node, file: ref.file });
+    }
+    return found;
+  }
+
+  private async load<T>(ref: StagedRef, node: string, decode: (bytes: Buffer) => T): Promise<T> {
+    try {
+      return decode(await readFile(ref.file));
+    } catch (error) {
+      const code = error instanceof EngineError && error.code === 'ENG_STAGING_CODEC' ? error.code : 'ENG_RUN_CHECKPOINT';
+      throw new EngineError(code, `sink "${node}": staged rows of checkpoint ${ref.id} cannot be read from ${ref.file}: ${(error as Error).message}`, { node, file: ref.file }, { cause: error });
+    }
   }
 
   async remove(refs: readonly StagedRef[]): Promise<void> {
@@ -210,18 +277,73 @@ export class Staging {
   }
 }
 
-/** A staged file: one v8 blob (write()) or the magic and length-prefixed records (append()). */
-function decodeStaged(bytes: Buffer): StagedFile {
-  if (!bytes.subarray(0, MAGIC.length).equals(MAGIC)) return deserialize(bytes) as StagedFile;
-  const out: StagedFile = { rows: [], retracts: [] };
+/** A part as a v8 record. */
+function rowsRecord(part: StagedPart): Buffer[] {
+  const body = serialize({ rows: part.rows, retracts: part.retracts ?? [], ...(part.upsertKey ? { upsertKey: part.upsertKey } : {}) });
+  const head = Buffer.allocUnsafe(5);
+  head.writeUInt32LE(body.length + 1, 0);
+  head[4] = RECORD_ROWS;
+  return [head, body];
+}
+
+/** An encoded batch as a record: its header, then its bytes as they are (no copy). */
+function encodedRecord(codec: string, encoded: StagedEncoding): Buffer[] {
+  const header = JSON.stringify({ codec, rows: encoded.rows, meta: encoded.meta });
+  const length = Buffer.byteLength(header);
+  const head = Buffer.allocUnsafe(9 + length);
+  head.writeUInt32LE(1 + 4 + length + encoded.bytes.length, 0);
+  head[4] = RECORD_ENCODED;
+  head.writeUInt32LE(length, 5);
+  head.write(header, 9);
+  return [head, encoded.bytes];
+}
+
+/** The records of an appended file (SLSTAGE2; SLSTAGE1 files as rows records), or null for a v8 blob. */
+function records(bytes: Buffer): { kind: number; body: Buffer }[] | null {
+  const old = bytes.subarray(0, MAGIC_V8.length).equals(MAGIC_V8);
+  if (!old && !bytes.subarray(0, MAGIC.length).equals(MAGIC)) return null;
+  const out: { kind: number; body: Buffer }[] = [];
   let at = MAGIC.length;
   while (at < bytes.length) {
     if (at + 4 > bytes.length) throw new Error('the file ends inside a record header');
     const length = bytes.readUInt32LE(at);
     if (at + 4 + length > bytes.length) throw new Error('the file ends inside a record');
-    const part = deserialize(bytes.subarray(at + 4, at + 4 + length)) as StagedFile;
+    const body = bytes.subarray(at + 4, at + 4 + length);
     at += 4 + length;
+    if (old) out.push({ kind: RECORD_ROWS, body });
+    else if (length < 1) throw new Error('a record without its kind');
+    else out.push({ kind: body[0] as number, body: body.subarray(1) });
+  }
+  return out;
+}
+
+function encodedOf(body: Buffer, codec: StagingCodec | undefined): { meta: unknown; bytes: Buffer; rows: number; codec: string } {
+  if (body.length < 4 || 4 + body.readUInt32LE(0) > body.length) throw new Error('an encoded record is cut short');
+  const length = body.readUInt32LE(0);
+  const header = JSON.parse(body.toString('utf8', 4, 4 + length)) as { codec?: unknown; rows?: unknown; meta?: unknown };
+  if (typeof header.codec !== 'string' || !Number.isInteger(header.rows)) throw new Error('an encoded record has no codec or row count');
+  if (!codec || codec.name !== header.codec) {
+    throw new EngineError('ENG_STAGING_CODEC', `the staged rows are encoded as ${header.codec}, which this sink does not read${codec ? ` (it reads ${codec.name})` : ''}`);
+  }
+  return { meta: header.meta, bytes: body.subarray(4 + length), rows: header.rows as number, codec: header.codec };
+}
+
+/** A staged file: one v8 blob (write()), or the records of append() with encoded ones read back by the codec. */
+function decodeStaged(bytes: Buffer, codec: StagingCodec | undefined): StagedFile {
+  const all = records(bytes);
+  if (all === null) return deserialize(bytes) as StagedFile;
+  const out: StagedFile = { rows: [], retracts: [] };
+  for (const record of all) {
+    if (record.kind === RECORD_ENCODED) {
+      const e = encodedOf(record.body, codec);
+      const rows = (codec as StagingCodec).decode(e.meta, e.bytes, e.rows);
+      for (const row of rows) out.rows.push(row);
+      continue;
+    }
+    if (record.kind !== RECORD_ROWS) throw new Error(`a record of unknown kind ${record.kind}`);
+    const part = deserialize(record.body) as StagedFile;
     if (!part || !Array.isArray(part.rows) || !Array.isArray(part.retracts)) throw new Error('a record is not a staged part');
+    // retract positions count the rows of the whole segment before them
     for (const row of part.rows) out.rows.push(row);
     for (const r of part.retracts) out.retracts.push(r);
     if (part.upsertKey && !out.upsertKey) out.upsertKey = part.upsertKey;

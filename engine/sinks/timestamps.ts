@@ -37,6 +37,62 @@ export function isoText(date: Date): string {
   return `${p.y}-${p.mo}-${p.d}T${p.h}:${p.mi}:${p.s}.${p.ms}Z`;
 }
 
+/** True when isoText of this instant is the plain `YYYY-MM-DDThh:mm:ss.sssZ` that writeIso writes. */
+export function isoInRange(ms: number): boolean {
+  return ms >= MIN_MS && ms < MAX_MS;
+}
+
+/** The date part (`YYYY-MM-DD`) of the day writeIso wrote last: events of a stream mostly share their day. */
+let lastDay = Number.NaN;
+const lastDate = new Uint8Array(10);
+
+/**
+ * Writes isoText of an instant in years 1000–9999 (isoInRange) as ASCII bytes at `at`, 24 of them; returns
+ * the position after. No strings are built (the COPY encoder writes straight into its buffer).
+ */
+export function writeIso(out: Uint8Array, at: number, ms: number): number {
+  const days = Math.floor(ms / 86_400_000);
+  if (days !== lastDay) {
+    const p = parts(days * 86_400_000);
+    const y = p.y;
+    lastDate[0] = 48 + Math.floor(y / 1000);
+    lastDate[1] = 48 + (Math.floor(y / 100) % 10);
+    lastDate[2] = 48 + (Math.floor(y / 10) % 10);
+    lastDate[3] = 48 + (y % 10);
+    lastDate[4] = 45; // -
+    lastDate[5] = p.mo.charCodeAt(0);
+    lastDate[6] = p.mo.charCodeAt(1);
+    lastDate[7] = 45;
+    lastDate[8] = p.d.charCodeAt(0);
+    lastDate[9] = p.d.charCodeAt(1);
+    lastDay = days;
+  }
+  for (let i = 0; i < 10; i++) out[at + i] = lastDate[i] as number;
+  // within the day: integers below 2^27, so 32-bit arithmetic
+  let rest = (ms - days * 86_400_000) | 0;
+  const h = (rest / 3_600_000) | 0;
+  rest -= h * 3_600_000;
+  const mi = (rest / 60_000) | 0;
+  rest -= mi * 60_000;
+  const s = (rest / 1000) | 0;
+  const milli = rest - s * 1000;
+  out[at + 10] = 84; // T
+  out[at + 11] = 48 + ((h / 10) | 0);
+  out[at + 12] = 48 + (h % 10);
+  out[at + 13] = 58; // :
+  out[at + 14] = 48 + ((mi / 10) | 0);
+  out[at + 15] = 48 + (mi % 10);
+  out[at + 16] = 58;
+  out[at + 17] = 48 + ((s / 10) | 0);
+  out[at + 18] = 48 + (s % 10);
+  out[at + 19] = 46; // .
+  out[at + 20] = 48 + ((milli / 100) | 0);
+  out[at + 21] = 48 + (((milli / 10) | 0) % 10);
+  out[at + 22] = 48 + (milli % 10);
+  out[at + 23] = 90; // Z
+  return at + 24;
+}
+
 /** `YYYY-MM-DD hh:mm:ss` in UTC (whole seconds); null outside years 1000–9999 or for an invalid date. */
 export function dateTimeText(date: Date): string | null {
   const ms = date.getTime();

@@ -55,9 +55,9 @@ export class LiveCopy {
   }
 
   /** Sends the chunks not sent yet, waiting while the socket is full. */
-  async send(chunks: readonly string[]): Promise<void> {
+  async send(chunks: readonly Buffer[]): Promise<void> {
     while (this.sent < chunks.length && !this.broken) {
-      if (this.stream.write(chunks[this.sent++] as string)) continue;
+      if (this.stream.write(chunks[this.sent++] as Buffer)) continue;
       if (this.broken || this.stream.destroyed) break;
       await Promise.race([once(this.stream, 'drain'), once(this.stream, 'close')]).catch(() => undefined);
     }

@@ -1,18 +1,20 @@
 // `sink.postgres`: exactly-once delivery into a PostgreSQL table on the runtime's two-phase checkpoint
 // protocol (engine/runtime/README.md).
 //
-// - write(): rows (and retracted keys) go to the staging file of the coming checkpoint as they arrive
-//   (staging.ts append), and appends are turned into COPY text right away (encoder.ts); windowed rows
-//   are also kept in memory. The runtime's bounded sink queue is the backpressure, and one transaction at
-//   a time is in flight.
+// - write(): appends are turned into COPY text bytes right away (encoder.ts) and streamed into the live
+//   transaction (live.ts); every batch goes to the staging file of the coming checkpoint (staging.ts
+//   append), as that text when it gives the rows back exactly, else as rows; windowed rows are also kept
+//   in memory. The runtime's bounded sink queue is the backpressure, and one transaction at a time is in
+//   flight.
 // - prepare(N): the staging file is made durable; the pending state the runtime stores in chk-N.json
 //   names it (durable, not visible: nothing has reached the server yet).
 // - commit(N, pending): ONE transaction holds every pending segment and the row (pipeline, node, N) in
 //   `streamlake_commits` of the table's schema. It first takes an advisory lock for the pipeline and node
 //   and reads the highest id committed there; at or above N it does nothing. So a commit whose outcome was
 //   unknown (the connection died during COMMIT) is resolved by the next attempt reading that table, never
-//   by writing the rows twice. Appends go through COPY; windowed output (Batch.upsertKey) through
-//   INSERT … ON CONFLICT (key) DO UPDATE, with the keys a session merge retracted deleted first.
+//   by writing the rows twice. Appends go through COPY (a segment staged as COPY text is sent as it is);
+//   windowed output (Batch.upsertKey) through INSERT … ON CONFLICT (key) DO UPDATE, with the keys a
+//   session merge retracted deleted first.
 // - the table is created from the rows' fields when missing (with the upsert key as primary key), and
 //   columns are added when rows grow new fields, inside the same transaction (PostgreSQL DDL is
 //   transactional). A value the column cannot take (SQLSTATE class 22 or 23) fails a savepoint; the
@@ -35,7 +37,7 @@ import { StagedSink, type CommitWork } from '../staged.ts';
 import type { StagedRef } from '../staging.ts';
 import type { Batch, CheckpointInfo, DeadLetter, NodeContext, Row, SinkInstance, SinkSummary } from '../../runtime/types.ts';
 import { postgresConnectionFor, postgresTls, type PostgresConnection } from './connections.ts';
-import { CopyEncoder } from './encoder.ts';
+import { copyCodec, CopyEncoder } from './encoder.ts';
 import { aloneOn, claimTable, LiveCopy } from './live.ts';
 import { copyLines, inferColumns, paramValue, qualifiedName, quoteIdent } from './sql.ts';
 
@@ -78,7 +80,7 @@ export class PostgresSink implements SinkInstance {
     const c = options.connection;
     this.tableKey = `${c ? `${c.host}:${c.port}/${c.database}` : `connection ${config.connection}`}|${this.target.sql}`;
     this.release = claimTable(this.tableKey);
-    this.staged = new StagedSink(ctx, 'postgres', PENDING_FORMAT, () => new CopyEncoder());
+    this.staged = new StagedSink(ctx, 'postgres', PENDING_FORMAT, () => new CopyEncoder(), undefined, copyCodec);
     this.retry = {
       ctx, retries: config.retries ?? 5, transient: isTransient,
       fatal: (error, what) => {
@@ -115,7 +117,9 @@ export class PostgresSink implements SinkInstance {
         return;
       }
     }
-    await this.live.send(this.staged.encoder.chunks);
+    const encoder = this.staged.encoder;
+    await this.live.send(encoder.chunks);
+    encoder.release(this.live.sent);
   }
 
   /** The transaction of commitOnce up to its COPY, begun for the interval's first rows; null when the table lacks columns. */
@@ -213,6 +217,9 @@ export class PostgresSink implements SinkInstance {
       await this.staged.committed(info.id, refs);
       return;
     }
+    // a restore of one segment staged as COPY text: the staged bytes are sent as they are
+    const only = refs.length === 1 ? refs[0] : undefined;
+    if (!work.encoded && only) work.encoded = await this.fromStaged(only);
     await this.staged.commit(this.retry, info.id, async () => {
       if (live && work.encoded) {
         const use = live;
@@ -221,9 +228,20 @@ export class PostgresSink implements SinkInstance {
         const done = await this.commitLive(info.id, use, work.encoded);
         if (done) return done;
       }
+      // the text sent into the live transaction was dropped from memory: the staging file has it
+      if (work.encoded && work.encoded.released > 0) work.encoded = only && await this.fromStaged(only);
       return this.commitOnce(work);
     });
     await this.staged.committed(info.id, refs);
+  }
+
+  /** The COPY text of a segment staged as text only (records of one column list), or undefined. */
+  private async fromStaged(ref: StagedRef): Promise<CopyEncoder | undefined> {
+    const records = await this.staged.staging.readEncoded(ref, this.ctx.nodeId);
+    const restored = records ? CopyEncoder.restore(records) : null;
+    if (!restored) return undefined;
+    this.ctx.log('debug', `sink "${this.ctx.nodeId}": checkpoint ${ref.id} from its staged COPY text (${restored.rows} rows)`);
+    return restored;
   }
 
   async lastCommittedId(): Promise<number | null> {
