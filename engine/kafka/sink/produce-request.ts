@@ -5,12 +5,15 @@
 // two kafkajs internals through Node's CommonJS module cache before kafkajs loads them (like records.ts):
 // - produce request v3 (which v4-v7 reuse): each partition's record batch (magic 2) is written into one
 //   buffer sized in a first pass, string values straight from the string (no Buffer per message), with a
-//   table-driven CRC-32C eight bytes at a time;
+//   table-driven CRC-32C sixteen bytes at a time (sink/crc32c.ts);
 // - the request framing: size and header written once in front of the payload.
 // Same bytes on the wire (tested against kcat, see produce-request.test.ts). Another kafkajs version, or
 // kafkajs loaded first, keeps kafkajs as shipped.
 import { createRequire, Module } from 'node:module';
 import { systemClock } from '../../runtime/clock.ts';
+import { crc32c } from './crc32c.ts';
+
+export { crc32c };
 
 const require = createRequire(import.meta.url);
 
@@ -32,39 +35,6 @@ interface ProduceArgs {
 }
 interface EncoderLike { buf: Buffer; offset: number; readonly buffer: Buffer }
 interface Codec { compress(encoder: { buffer: Buffer }): Promise<Buffer> }
-
-// ---- CRC-32C (Castagnoli), slicing by 8 ----------------------------------------------------------------
-
-const CRC_TABLES = (() => {
-  const tables = new Int32Array(8 * 256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0x82f63b78 : c >>> 1;
-    tables[n] = c;
-  }
-  for (let n = 0; n < 256; n++) {
-    let c = tables[n]!;
-    for (let t = 1; t < 8; t++) {
-      c = tables[c & 0xff]! ^ (c >>> 8);
-      tables[t * 256 + n] = c;
-    }
-  }
-  return tables;
-})();
-
-/** CRC-32C of buf[start, end), as an unsigned 32-bit number. */
-export function crc32c(buf: Uint8Array, start = 0, end = buf.length): number {
-  const t = CRC_TABLES;
-  let crc = -1;
-  let i = start;
-  for (; i + 8 <= end; i += 8) {
-    const a = crc ^ (buf[i]! | (buf[i + 1]! << 8) | (buf[i + 2]! << 16) | (buf[i + 3]! << 24));
-    crc = t[1792 + (a & 0xff)]! ^ t[1536 + ((a >>> 8) & 0xff)]! ^ t[1280 + ((a >>> 16) & 0xff)]! ^ t[1024 + (a >>> 24)]!
-      ^ t[768 + buf[i + 4]!]! ^ t[512 + buf[i + 5]!]! ^ t[256 + buf[i + 6]!]! ^ t[buf[i + 7]!]!;
-  }
-  for (; i < end; i++) crc = t[(crc ^ buf[i]!) & 0xff]! ^ (crc >>> 8);
-  return (crc ^ -1) >>> 0;
-}
 
 // ---- varints ---------------------------------------------------------------------------------------------
 
