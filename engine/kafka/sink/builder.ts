@@ -7,30 +7,35 @@
 // JSON rows are written in place by JsonRowWriter (sink/json-bytes.ts): the record's length prefixes are
 // reserved with the sizes the previous record needed, and the value moved only when its length needs
 // other varint sizes (rare: events of one stream have similar lengths).
+//
+// The buffer keeps room for the record batch header in front of the records, and take() hands a well
+// filled buffer over instead of copying it: the batch is then framed in place (produce-request.ts
+// frameRecordBatch), so an uncompressed batch's bytes are not copied between encoding and the request.
 import type { JsonRowWriter } from './json-bytes.ts';
-import { byteLength, varintSize, writeBytes, writeVarint, type EncodedRecords } from './produce-request.ts';
+import { BATCH_HEADER_BYTES, byteLength, varintSize, writeBytes, writeVarint, type EncodedRecords } from './produce-request.ts';
 
 type Bytes = Buffer | string | null;
 
 export class RecordsBuilder {
-  /** The records so far in buf[0, bytes); public for JsonRowWriter, which writes values in place. */
+  /** The records so far in buf[BATCH_HEADER_BYTES, at); public for JsonRowWriter, which writes values in place. */
   buf: Buffer;
-  private at = 0;
+  private at = BATCH_HEADER_BYTES;
   private n = 0;
   /** Varint bytes of the last JSON record's body length and value length: the guess for the next one. */
   private bodyVarint = 2;
   private valueVarint = 2;
 
   constructor(capacity = 64 << 10) {
-    this.buf = Buffer.allocUnsafe(capacity);
+    this.buf = Buffer.allocUnsafe(Math.max(capacity, 2 * BATCH_HEADER_BYTES));
   }
 
   get count(): number {
     return this.n;
   }
 
+  /** Bytes of the records so far. */
   get bytes(): number {
-    return this.at;
+    return this.at - BATCH_HEADER_BYTES;
   }
 
   /** Appends one record. */
@@ -119,7 +124,7 @@ export class RecordsBuilder {
     this.n++;
   }
 
-  /** Makes room for buf[0, end) (JsonRowWriter's ByteOutput). */
+  /** Makes room for buf[0, end) (JsonRowWriter's ByteOutput; `end` counts from the buffer's start). */
   ensure(end: number): void {
     if (end > this.buf.length) this.grow(end);
   }
@@ -133,11 +138,23 @@ export class RecordsBuilder {
     this.buf = next;
   }
 
-  /** The records so far (a copy of exactly their bytes); the builder starts over. */
+  /**
+   * The records so far, with room for the batch header in front of them (`batch`); the builder starts
+   * over. A buffer at least a quarter full is handed over as it is (the builder takes a new one of the
+   * same size); a less filled one is copied, so a trickle of small sends does not keep large buffers.
+   */
   take(): EncodedRecords {
-    const records = Buffer.from(this.buf.subarray(0, this.at));
-    const taken = { records, count: this.n };
-    this.at = 0;
+    const end = this.at;
+    let batch: Buffer;
+    if (end * 4 >= this.buf.length) {
+      batch = this.buf.subarray(0, end);
+      this.buf = Buffer.allocUnsafe(this.buf.length);
+    } else {
+      batch = Buffer.allocUnsafe(end);
+      this.buf.copy(batch, BATCH_HEADER_BYTES, BATCH_HEADER_BYTES, end);
+    }
+    const taken = { records: batch.subarray(BATCH_HEADER_BYTES), count: this.n, batch };
+    this.at = BATCH_HEADER_BYTES;
     this.n = 0;
     return taken;
   }

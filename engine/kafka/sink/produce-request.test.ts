@@ -56,3 +56,31 @@ test('records built as rows are queued frame into the same batch as kafkajs writ
   assert.deepEqual(ours, theirs.buffer);
   assert.equal(builder.count, 0, 'take() starts over');
 });
+
+test('batches framed in place from taken buffers equal copies framed apart, taken well filled or nearly empty, framed twice (a retry)', async () => {
+  const next = ((seed: number) => () => ((seed = (seed * 1_103_515_245 + 12_345) >>> 0) / 2 ** 32))(5);
+  const builder = new RecordsBuilder(4096);
+  const taken: { records: Buffer; count: number; batch?: Buffer; copy: Buffer; messages: { key: string | null; value: string }[] }[] = [];
+  for (let round = 0; round < 40; round++) {
+    // From one small record (the buffer far from a quarter full: copied) to thousands (handed over).
+    const n = round % 3 === 0 ? 1 : Math.floor(next() * 3000);
+    const messages = Array.from({ length: n }, (_, i) => ({ key: next() < 0.5 ? null : `k${round}-${i}`, value: `{"r":${round},"i":${i},"s":"${'é✓x'.repeat(Math.floor(next() * 40))}"}` }));
+    for (const m of messages) builder.add(m.key, m.value);
+    const t = builder.take();
+    assert.ok(t.batch && t.batch.length === t.records.length + 61 && t.records.buffer === t.batch.buffer && t.records.byteOffset === t.batch.byteOffset + 61, 'records are the tail of batch');
+    taken.push({ ...t, copy: Buffer.from(t.records), messages });
+  }
+  const now = 1_790_000_000_789;
+  for (const [i, t] of taken.entries()) {
+    // Later rounds reuse or replace the builder's buffer: an earlier batch must keep its bytes.
+    assert.ok(t.records.equals(t.copy), `round ${i}: records changed after later rounds`);
+    const args = { count: t.count, firstTimestamp: now, maxTimestamp: now, compression: 0, transactional: i % 2 === 0, producerId: '99', producerEpoch: 2, firstSequence: i * 10 };
+    const apart = await frameRecordBatch({ ...args, records: t.copy });
+    const inPlace = await frameRecordBatch({ ...args, records: t.records, batch: t.batch });
+    assert.equal(inPlace.buffer, t.batch!.buffer, `round ${i}: framed in place`);
+    assert.deepEqual(inPlace, apart, `round ${i}`);
+    assert.deepEqual(await frameRecordBatch({ ...args, records: t.records, batch: t.batch }), apart, `round ${i}: framed again`);
+    const theirs = await encodeRecordBatch({ ...args, messages: t.messages, now });
+    assert.deepEqual(inPlace, theirs, `round ${i}: as the message path encodes it`);
+  }
+});

@@ -20,8 +20,12 @@ const require = createRequire(import.meta.url);
 type Bytes = Buffer | string | null | undefined;
 type HeaderValue = Buffer | string | (Buffer | string)[] | undefined;
 interface ProduceMessage { key?: Bytes; value: Bytes; headers?: Record<string, HeaderValue>; timestamp?: number | string }
-/** Records already encoded by sink.kafka (sink/builder.ts): offset deltas from 0, timestamp deltas 0. */
-export interface EncodedRecords { records: Buffer; count: number }
+/**
+ * Records already encoded by sink.kafka (sink/builder.ts): offset deltas from 0, timestamp deltas 0.
+ * `batch`, when given, is the records with BATCH_HEADER_BYTES of free room in front (records is its tail),
+ * where an uncompressed batch is framed in place.
+ */
+export interface EncodedRecords { records: Buffer; count: number; batch?: Buffer }
 interface PartitionData { partition: number; firstSequence?: number; messages: ProduceMessage[]; encoded?: EncodedRecords }
 interface TopicData { topic: string; partitions: PartitionData[] }
 interface ProduceArgs {
@@ -89,6 +93,8 @@ function headerPairs(headers: Record<string, HeaderValue> | undefined): [string,
 const AFTER_CRC = 2 + 4 + 8 + 8 + 8 + 2 + 4 + 4;
 /** baseOffset, batchLength, partitionLeaderEpoch, magic, crc. */
 const BEFORE_ATTRIBUTES = 8 + 4 + 4 + 1 + 4;
+/** A record batch's header: everything before its records (61 bytes). */
+export const BATCH_HEADER_BYTES = BEFORE_ATTRIBUTES + AFTER_CRC;
 
 function toBigInt(value: unknown): bigint {
   if (value === undefined || value === null) return -1n;
@@ -177,6 +183,7 @@ export async function encodeRecordBatch(args: {
 export async function frameRecordBatch(args: {
   records: Buffer;
   count: number;
+  batch?: Buffer;
   firstTimestamp: number;
   maxTimestamp: number;
   compression: number;
@@ -192,8 +199,10 @@ export async function frameRecordBatch(args: {
   const codecBits = args.compression & 0x07;
   if (codecBits && !args.codec) throw new Error(`no codec for compression type ${codecBits}`);
   const body = codecBits && args.codec ? await args.codec.compress({ buffer: records }) : records;
-  const size = BEFORE_ATTRIBUTES + AFTER_CRC + body.length;
-  const buf = Buffer.allocUnsafe(size);
+  const size = BATCH_HEADER_BYTES + body.length;
+  // Uncompressed records with room in front are framed where they are (a retry frames them again, alike).
+  const inPlace = body === records && args.batch !== undefined && args.batch.length === size;
+  const buf = inPlace ? args.batch! : Buffer.allocUnsafe(size);
   buf.writeBigInt64BE(0n, 0);
   buf.writeInt32BE(size - 12, 8);
   buf.writeInt32BE(0, 12);
@@ -208,7 +217,7 @@ export async function frameRecordBatch(args: {
   buf.writeInt32BE(args.firstSequence, at + 32);
   buf.writeInt32BE(count, at + 36);
   at += AFTER_CRC;
-  body.copy(buf, at);
+  if (!inPlace) body.copy(buf, at);
   buf.writeUInt32BE(crc32c(buf, BEFORE_ATTRIBUTES, size), 17);
   return buf;
 }
@@ -265,7 +274,7 @@ function install(): void {
         for (const p of topic.partitions) {
           const common = { compression, codec, transactional: !!transactionalId, producerId, producerEpoch, firstSequence: p.firstSequence ?? 0 };
           const batch = p.encoded
-            ? await frameRecordBatch({ ...common, records: p.encoded.records, count: p.encoded.count, firstTimestamp: now, maxTimestamp: now })
+            ? await frameRecordBatch({ ...common, records: p.encoded.records, count: p.encoded.count, batch: p.encoded.batch, firstTimestamp: now, maxTimestamp: now })
             : await encodeRecordBatch({ ...common, messages: p.messages, now });
           const header = Buffer.allocUnsafe(8);
           header.writeInt32BE(p.partition, 0);
