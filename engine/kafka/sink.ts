@@ -48,11 +48,11 @@ import { kafkaClient } from './connections.ts';
 import { RegistryClient } from './registry/client.ts';
 import { SchemaWriter } from './schemas/writer.ts';
 import { COMMITS_TOPIC, commitKey, commitMessage, ensureCommitsTopic, readLastCommitted } from './sink/commits.ts';
-import { RecordsBuilder } from './sink/builder.ts';
+import { BufferPool, RecordsBuilder } from './sink/builder.ts';
 import { JsonRowWriter } from './sink/json-bytes.ts';
 import { jsonText } from './sink/json.ts';
 import { Partitioner } from './sink/partitioner.ts';
-import type { EncodedRecords } from './sink/produce-request.ts';
+import { requestRoom, type EncodedRecords } from './sink/produce-request.ts';
 import { commitPrepared, FENCED_ERRORS, ProducerSession, protocolErrorType } from './sink/session.ts';
 import type { TransactionIds } from './sink/session.ts';
 import { connectionFor } from './store.ts';
@@ -109,6 +109,7 @@ interface PartitionQueue { sealed: EncodedRecords[]; builder: RecordsBuilder }
 export class KafkaSink implements SinkInstance {
   readonly delivery: KafkaDelivery;
   private readonly kafka: Kafka;
+  private readonly clientId: string;
   private readonly key: CompiledExpression | undefined;
   private readonly headers: [string, CompiledExpression][];
   private readonly compression: number;
@@ -132,6 +133,8 @@ export class KafkaSink implements SinkInstance {
   private rows = 0;
   private transactions = 0;
   private readonly json = new JsonRowWriter();
+  /** Buffers of answered requests, for the builders (sink/builder.ts). */
+  private readonly pool = new BufferPool();
 
   constructor(
     private readonly nodeId: string,
@@ -153,7 +156,8 @@ export class KafkaSink implements SinkInstance {
     this.key = config.key ? compileExpression(config.key) : undefined;
     this.headers = Object.entries(config.headers ?? {}).map(([name, expr]) => [name, compileExpression(expr)]);
     this.compression = compressionType(options.compression);
-    this.kafka = kafkaClient(connection, { clientId: `streamlake-${nodeId}`, log: ctx.log, retry: { initialRetryTime: 300, maxRetryTime: 5000 } });
+    this.clientId = `streamlake-${nodeId}`;
+    this.kafka = kafkaClient(connection, { clientId: this.clientId, log: ctx.log, retry: { initialRetryTime: 300, maxRetryTime: 5000 } });
   }
 
   private get timers(): Timers {
@@ -186,7 +190,8 @@ export class KafkaSink implements SinkInstance {
         throw error;
       }
       this.partitioner = new Partitioner(partitions);
-      this.queues = Array.from({ length: partitions }, () => ({ sealed: [], builder: new RecordsBuilder() }));
+      const room = requestRoom(this.clientId, this.transactionalId, this.config.topic);
+      this.queues = Array.from({ length: partitions }, () => ({ sealed: [], builder: new RecordsBuilder(64 << 10, room, this.pool) }));
       this.session = session;
       return session;
     })();
@@ -321,6 +326,8 @@ export class KafkaSink implements SinkInstance {
       const send: Promise<void> = session.sendEncoded(this.config.topic, [{ ...chunk, partition }], this.compression, (ms) => this.timers.sleep(ms)).then(
         () => {
           settle();
+          // Answered: nothing reads the buffer any more (a retry sent a copy).
+          if (chunk.frame) this.pool.give(chunk.frame);
           this.pump();
         },
         (error: unknown) => {

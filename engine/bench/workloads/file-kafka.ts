@@ -118,7 +118,7 @@ registerWorkload({
         notes: [
           `exactly-once / kcat = ${(rate(exactlyOnce) / kcatRate).toFixed(2)}, at-least-once / kcat = ${(rate(atLeastOnce) / kcatRate).toFixed(2)} (target ≥ 0.5)`,
           ...(kcatCpuSeconds === undefined ? [] : [`CPU per event (load-independent): kcat ${((kcatCpuSeconds * 1e6) / count).toFixed(2)} µs, exactly-once ${((exactlyOnce.cpuSeconds * 1e6) / exactlyOnce.events).toFixed(2)} µs, at-least-once ${((atLeastOnce.cpuSeconds * 1e6) / atLeastOnce.events).toFixed(2)} µs (engine figures include the file source's JSON parsing)`]),
-          `all runs (s): ${runs.map((r) => `${r.delivery} ${r.seconds.toFixed(2)}`).join(', ')}`,
+          `all runs (s, µs CPU per event): ${runs.map((r) => `${r.delivery} ${r.seconds.toFixed(2)} s ${((r.cpuSeconds * 1e6) / r.events).toFixed(2)} µs`).join(', ')}`,
           `load average (1 min) at the end: ${load1?.toFixed(2)}`,
         ],
         ratioToKcat: rate(exactlyOnce) / kcatRate,

@@ -6,8 +6,8 @@ import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { test } from 'node:test';
 import '../kafkajs.ts';
-import { RecordsBuilder } from './builder.ts';
-import { crc32c, encodeRecordBatch, frameRecordBatch } from './produce-request.ts';
+import { BufferPool, RecordsBuilder } from './builder.ts';
+import { crc32c, encodeRecordBatch, frameRecordBatch, joinRequest, requestRoom } from './produce-request.ts';
 
 const require = createRequire(import.meta.url);
 const stockCrc = require('kafkajs/src/protocol/recordBatch/crc32C/index.js') as (buf: Buffer) => number;
@@ -83,4 +83,34 @@ test('batches framed in place from taken buffers equal copies framed apart, take
     const theirs = await encodeRecordBatch({ ...args, messages: t.messages, now });
     assert.deepEqual(inPlace, theirs, `round ${i}: as the message path encodes it`);
   }
+});
+
+test('a request framed around its batch in the builder\'s buffer equals the one joined into a new buffer; too little room falls back', async () => {
+  const head = (n: number, fill: number) => Buffer.alloc(n, fill);
+  const room = requestRoom('streamlake-out', 'streamlake:x/p/out', 'topic-é');
+  const pool = new BufferPool(2);
+  const builder = new RecordsBuilder(1024, room, pool);
+  const now = 1_790_000_000_999;
+  for (let round = 0; round < 6; round++) {
+    for (let i = 0; i < 200 + round * 50; i++) builder.add(round % 2 ? `k${i}` : null, `{"round":${round},"i":${i},"t":"ünï"}`);
+    const t = builder.take();
+    assert.equal(t.frame!.byteOffset + room, t.batch!.byteOffset, 'room in front of the batch');
+    const args = { count: t.count, firstTimestamp: now, maxTimestamp: now, compression: 0, transactional: true, producerId: '5', producerEpoch: 0, firstSequence: round };
+    const batch = await frameRecordBatch({ ...args, records: t.records, batch: t.batch });
+    const apart = await frameRecordBatch({ ...args, records: Buffer.from(t.records) });
+    // The request header parts exactly as long as the room, then one byte more than fits.
+    const parts = [head(12, 1), head(2 + 14, 2), head(2 + 18, 3), head(6, 4), head(4, 5), head(2 + 8, 6), head(4, 7), head(8, 8)];
+    assert.equal(parts.reduce((n, p) => n + p.length, 0), room);
+    const expected = Buffer.concat([...parts, apart]);
+    const inPlace = joinRequest([...parts, batch], t.frame);
+    assert.equal(inPlace.buffer, t.frame!.buffer, `round ${round}: framed in place`);
+    assert.deepEqual(inPlace, expected, `round ${round}`);
+    const tooBig = [head(1, 9), ...parts];
+    const joined = joinRequest([...tooBig, batch], t.frame);
+    assert.notEqual(joined.buffer, t.frame!.buffer);
+    assert.deepEqual(joined, Buffer.concat([...tooBig, apart]));
+    // Answered: the buffer goes back to the pool and the builder takes it for a later round.
+    if (t.frame!.length > t.records.length) pool.give(t.frame!);
+  }
+  assert.equal(joinRequest([head(3, 1), head(4, 2)]).length, 7, 'no frame: a new buffer');
 });

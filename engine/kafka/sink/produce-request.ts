@@ -6,7 +6,8 @@
 // - produce request v3 (which v4-v7 reuse): each partition's record batch (magic 2) is written into one
 //   buffer sized in a first pass, string values straight from the string (no Buffer per message), with a
 //   table-driven CRC-32C sixteen bytes at a time (sink/crc32c.ts);
-// - the request framing: size and header written once in front of the payload.
+// - the request framing: size and header written once in front of the payload, or (a single batch the
+//   sink built with room in front, joinRequest) around the batch where it lies.
 // Same bytes on the wire (tested against kcat, see produce-request.test.ts). Another kafkajs version, or
 // kafkajs loaded first, keeps kafkajs as shipped.
 import { createRequire, Module } from 'node:module';
@@ -23,9 +24,10 @@ interface ProduceMessage { key?: Bytes; value: Bytes; headers?: Record<string, H
 /**
  * Records already encoded by sink.kafka (sink/builder.ts): offset deltas from 0, timestamp deltas 0.
  * `batch`, when given, is the records with BATCH_HEADER_BYTES of free room in front (records is its tail),
- * where an uncompressed batch is framed in place.
+ * where an uncompressed batch is framed in place; `frame` is the whole buffer around it, whose bytes in
+ * front of `batch` are free for the request header (a request with this one batch is framed there).
  */
-export interface EncodedRecords { records: Buffer; count: number; batch?: Buffer }
+export interface EncodedRecords { records: Buffer; count: number; batch?: Buffer; frame?: Buffer }
 interface PartitionData { partition: number; firstSequence?: number; messages: ProduceMessage[]; encoded?: EncodedRecords }
 interface TopicData { topic: string; partitions: PartitionData[] }
 interface ProduceArgs {
@@ -222,6 +224,39 @@ export async function frameRecordBatch(args: {
   return buf;
 }
 
+/**
+ * Request bytes before a single-partition produce request's record batch (request header and produce
+ * fields): what RecordsBuilder must keep free in front of a batch for the request to be framed in place.
+ */
+export function requestRoom(clientId: string, transactionalId: string | undefined, topic: string): number {
+  // size, api key, version, correlation id; client id; transactional id; acks, timeout; topic count;
+  // topic; partition count; partition, batch size.
+  return 12 + (2 + Buffer.byteLength(clientId)) + (2 + Buffer.byteLength(transactionalId ?? '')) + 6 + 4 + (2 + Buffer.byteLength(topic)) + 4 + 8;
+}
+
+/**
+ * The request: `parts` one after the other. When the last part lies in `frame` with room in front of it
+ * for all the others, they are written there and the request is that stretch of `frame` (no copy of the
+ * batch); otherwise a new buffer.
+ */
+export function joinRequest(parts: readonly Buffer[], frame?: Buffer): Buffer {
+  const last = parts[parts.length - 1];
+  if (frame && last && last.buffer === frame.buffer && last.byteOffset >= frame.byteOffset && last.byteOffset + last.length <= frame.byteOffset + frame.length) {
+    let before = 0;
+    for (let i = 0; i < parts.length - 1; i++) before += parts[i]!.length;
+    const offset = last.byteOffset - frame.byteOffset;
+    if (before <= offset) {
+      let at = offset - before;
+      for (let i = 0; i < parts.length - 1; i++) at += parts[i]!.copy(frame, at);
+      return frame.subarray(offset - before, offset + last.length);
+    }
+  }
+  return Buffer.concat(parts);
+}
+
+/** Batches framed in place → the buffer around them with room for the request header (joinRequest). */
+const frames = new WeakMap<Buffer, Buffer>();
+
 function install(): void {
   let version: string;
   try {
@@ -276,6 +311,7 @@ function install(): void {
           const batch = p.encoded
             ? await frameRecordBatch({ ...common, records: p.encoded.records, count: p.encoded.count, batch: p.encoded.batch, firstTimestamp: now, maxTimestamp: now })
             : await encodeRecordBatch({ ...common, messages: p.messages, now });
+          if (p.encoded?.frame && batch === p.encoded.batch) frames.set(batch, p.encoded.frame);
           const header = Buffer.allocUnsafe(8);
           header.writeInt32BE(p.partition, 0);
           header.writeInt32BE(batch.length, 4);
@@ -305,7 +341,8 @@ function install(): void {
     header.writeInt16BE(request.apiKey, 4);
     header.writeInt16BE(request.apiVersion, 6);
     header.writeInt32BE(correlationId, 8);
-    return wrap(Buffer.concat([header, client, ...payload]));
+    const last = payload[payload.length - 1];
+    return wrap(joinRequest([header, client, ...payload], last && frames.get(last)));
   };
 
   for (const [path, exports] of [[producePath, produceV3], [requestPath, createRequest]] as const) {

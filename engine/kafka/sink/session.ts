@@ -234,6 +234,9 @@ export class ProducerSession {
         const e = error as ProtocolError;
         const retriable = e.retriable === true || /Connection|Timeout|Metadata/.test(e.name);
         if (!retriable || attempt >= 10) throw error;
+        // A retry frames its batches in a copy: the failed request may still sit in a socket's queue, and
+        // framing again in place (a new timestamp, so a new CRC) would change the bytes it is sending.
+        pending = pending.map((c) => ({ partition: c.partition, count: c.count, records: Buffer.from(c.records) }));
         await this.cluster.refreshMetadata().catch(() => {});
         await sleep(Math.min(300 * 2 ** (attempt - 1), 5000));
       }
