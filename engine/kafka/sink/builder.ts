@@ -174,7 +174,12 @@ export class RecordsBuilder {
 export class BufferPool {
   private readonly free: Buffer[] = [];
 
-  constructor(private readonly limit = 8) {}
+  /**
+   * @param limit buffers kept at most (the oldest is dropped for a newer one)
+   * @param minBytes smaller buffers are not kept: copies of small takes never match a builder's size and
+   *   would only crowd out the large ones
+   */
+  constructor(private readonly limit = 8, private readonly minBytes = 64 << 10) {}
 
   /** A pooled buffer of exactly `size` bytes, if one is free. */
   take(size: number): Buffer | undefined {
@@ -190,6 +195,12 @@ export class BufferPool {
 
   /** Gives a buffer back: nothing may read or write it any more (its request was answered). */
   give(buf: Buffer): void {
-    if (this.free.length < this.limit) this.free.push(buf);
+    if (buf.length < this.minBytes) return;
+    if (this.free.length >= this.limit) this.free.shift();
+    this.free.push(buf);
+  }
+
+  get size(): number {
+    return this.free.length;
   }
 }

@@ -114,3 +114,21 @@ test('a request framed around its batch in the builder\'s buffer equals the one 
   }
   assert.equal(joinRequest([head(3, 1), head(4, 2)]).length, 7, 'no frame: a new buffer');
 });
+
+test('BufferPool: exact sizes only, small buffers not kept, the oldest dropped when full', () => {
+  const pool = new BufferPool(2, 1024);
+  pool.give(Buffer.alloc(100));
+  assert.equal(pool.size, 0, 'a small copy is not kept');
+  const a = Buffer.alloc(4096);
+  const b = Buffer.alloc(8192);
+  const c = Buffer.alloc(4096);
+  pool.give(a);
+  pool.give(b);
+  pool.give(c);
+  assert.equal(pool.size, 2);
+  assert.equal(pool.take(2048), undefined);
+  assert.equal(pool.take(4096), c, 'the newest of that size');
+  assert.equal(pool.take(4096), undefined, 'a was dropped for c');
+  assert.equal(pool.take(8192), b);
+  assert.equal(pool.size, 0);
+});
