@@ -24,10 +24,13 @@
 //
 // Throughput: rows are partitioned by the sink itself (sink/partitioner.ts) and encoded at once into their
 // partition's record buffer (sink/builder.ts; JSON rows are written there as bytes by sink/json-bytes.ts,
-// without building their text; queued bytes live outside the JS heap); a send takes up to ~1 MB per
-// partition as one produce request (sink/session.ts sendEncoded, with the session's sequence numbers) while the next rows queue up, so the request size
-// follows the load without a linger timer. One request is in flight at a time, as in kafkajs' idempotent
-// path: measured, the JS thread is the limit, not the round trip.
+// without building their text; queued bytes live outside the JS heap). Each partition sends on its own:
+// up to ~1 MB of its records as one produce request (sink/session.ts sendEncoded, with the session's
+// sequence numbers), one request in flight per partition, while its next rows queue up, so the request
+// size follows the load without a linger timer, and the partitions' requests overlap (the broker always
+// has the next one while an acknowledgement travels back and the next batch is framed). One request per
+// partition at a time keeps the idempotent retry simple and exact: a failed request is sent again with the
+// same sequence numbers before anything after it in that partition.
 import type { Kafka, Message } from 'kafkajs';
 import { EngineError } from '../errors.ts';
 import { compileExpression } from '../expr/index.ts';
@@ -45,11 +48,11 @@ import { kafkaClient } from './connections.ts';
 import { RegistryClient } from './registry/client.ts';
 import { SchemaWriter } from './schemas/writer.ts';
 import { COMMITS_TOPIC, commitKey, commitMessage, ensureCommitsTopic, readLastCommitted } from './sink/commits.ts';
-import { RecordsBuilder } from './sink/builder.ts';
+import { BufferPool, RecordsBuilder } from './sink/builder.ts';
 import { JsonRowWriter } from './sink/json-bytes.ts';
 import { jsonText } from './sink/json.ts';
 import { Partitioner } from './sink/partitioner.ts';
-import type { EncodedRecords } from './sink/produce-request.ts';
+import { requestRoom, type EncodedRecords } from './sink/produce-request.ts';
 import { commitPrepared, FENCED_ERRORS, ProducerSession, protocolErrorType } from './sink/session.ts';
 import type { TransactionIds } from './sink/session.ts';
 import { connectionFor } from './store.ts';
@@ -106,6 +109,7 @@ interface PartitionQueue { sealed: EncodedRecords[]; builder: RecordsBuilder }
 export class KafkaSink implements SinkInstance {
   readonly delivery: KafkaDelivery;
   private readonly kafka: Kafka;
+  private readonly clientId: string;
   private readonly key: CompiledExpression | undefined;
   private readonly headers: [string, CompiledExpression][];
   private readonly compression: number;
@@ -117,7 +121,9 @@ export class KafkaSink implements SinkInstance {
   private partitioner: Partitioner | undefined;
   private queues: PartitionQueue[] = [];
   private queuedBytes = 0;
-  private sending: Promise<void> | undefined;
+  /** The send in flight per partition (at most one each), and all of them. */
+  private inFlight: (Promise<void> | undefined)[] = [];
+  private readonly sends = new Set<Promise<void>>();
   private failure: unknown;
   /** The transaction prepare() closed for a checkpoint, until commit() commits it. */
   private prepared: KafkaPendingCommit | undefined;
@@ -127,6 +133,8 @@ export class KafkaSink implements SinkInstance {
   private rows = 0;
   private transactions = 0;
   private readonly json = new JsonRowWriter();
+  /** Buffers of answered requests, for the builders (sink/builder.ts). */
+  private readonly pool = new BufferPool();
 
   constructor(
     private readonly nodeId: string,
@@ -148,7 +156,8 @@ export class KafkaSink implements SinkInstance {
     this.key = config.key ? compileExpression(config.key) : undefined;
     this.headers = Object.entries(config.headers ?? {}).map(([name, expr]) => [name, compileExpression(expr)]);
     this.compression = compressionType(options.compression);
-    this.kafka = kafkaClient(connection, { clientId: `streamlake-${nodeId}`, log: ctx.log, retry: { initialRetryTime: 300, maxRetryTime: 5000 } });
+    this.clientId = `streamlake-${nodeId}`;
+    this.kafka = kafkaClient(connection, { clientId: this.clientId, log: ctx.log, retry: { initialRetryTime: 300, maxRetryTime: 5000 } });
   }
 
   private get timers(): Timers {
@@ -181,7 +190,8 @@ export class KafkaSink implements SinkInstance {
         throw error;
       }
       this.partitioner = new Partitioner(partitions);
-      this.queues = Array.from({ length: partitions }, () => ({ sealed: [], builder: new RecordsBuilder() }));
+      const room = requestRoom(this.clientId, this.transactionalId, this.config.topic);
+      this.queues = Array.from({ length: partitions }, () => ({ sealed: [], builder: new RecordsBuilder(64 << 10, room, this.pool) }));
       this.session = session;
       return session;
     })();
@@ -284,46 +294,50 @@ export class KafkaSink implements SinkInstance {
 
   private async afterQueueing(): Promise<void> {
     this.pump();
-    // Backpressure: far more queued than one request takes, so wait for the send in flight.
-    while (this.queuedBytes > QUEUE_LIMIT_BYTES && this.sending) await this.sending;
+    // Backpressure: far more queued than one request takes, so wait for a send in flight.
+    while (this.queuedBytes > QUEUE_LIMIT_BYTES && this.sends.size > 0) await Promise.race(this.sends);
     if (this.failure !== undefined) throw this.failure;
   }
 
-  /** Starts the next send unless one is in flight; each send takes up to a request's worth per partition. */
+  /** Starts the next send of every partition that has records queued and no send in flight. */
   private pump(): void {
-    if (this.sending || this.queuedBytes === 0 || this.failure !== undefined) return;
+    if (this.queuedBytes === 0 || this.failure !== undefined) return;
     const session = this.session;
     if (!session) return;
-    const chunks: (EncodedRecords & { partition: number })[] = [];
-    let count = 0;
     for (let partition = 0; partition < this.queues.length; partition++) {
+      if (this.inFlight[partition]) continue;
       const queue = this.queues[partition]!;
       const chunk = queue.sealed.shift() ?? (queue.builder.count > 0 ? queue.builder.take() : undefined);
       if (!chunk) continue;
-      this.queuedBytes -= chunk.records.length;
-      count += chunk.count;
-      chunks.push({ ...chunk, partition });
-    }
-    if (chunks.length === 0) return;
-    if (this.transactionalId && !session.inTransaction()) {
-      try {
-        session.begin();
-      } catch (error) {
-        this.failure = this.describe(error, 'could not begin a transaction');
-        return;
+      if (this.transactionalId && !session.inTransaction()) {
+        try {
+          session.begin();
+        } catch (error) {
+          this.failure = this.describe(error, 'could not begin a transaction');
+          return;
+        }
+        this.transactions++;
       }
-      this.transactions++;
+      this.queuedBytes -= chunk.records.length;
+      const settle = (): void => {
+        this.inFlight[partition] = undefined;
+        this.sends.delete(send);
+      };
+      const send: Promise<void> = session.sendEncoded(this.config.topic, [{ ...chunk, partition }], this.compression, (ms) => this.timers.sleep(ms)).then(
+        () => {
+          settle();
+          // Answered: nothing reads the buffer any more (a retry sent a copy).
+          if (chunk.frame) this.pool.give(chunk.frame);
+          this.pump();
+        },
+        (error: unknown) => {
+          settle();
+          this.failure ??= this.describe(error, `could not send ${chunk.count} messages to partition ${partition} of topic "${this.config.topic}"`);
+        },
+      );
+      this.inFlight[partition] = send;
+      this.sends.add(send);
     }
-    this.sending = session.sendEncoded(this.config.topic, chunks, this.compression, (ms) => this.timers.sleep(ms)).then(
-      () => {
-        this.sending = undefined;
-        this.pump();
-      },
-      (error: unknown) => {
-        this.sending = undefined;
-        this.failure = this.describe(error, `could not send ${count} messages to topic "${this.config.topic}"`);
-      },
-    );
   }
 
   private describe(error: unknown, what: string): Error {
@@ -342,14 +356,14 @@ export class KafkaSink implements SinkInstance {
     await session?.close().catch(() => {});
   }
 
-  /** Resolves once everything queued has been sent and acknowledged. */
+  /** Resolves once everything queued has been sent and acknowledged (or throws the first failure, once no send is in flight). */
   private async drain(): Promise<void> {
     for (;;) {
-      if (this.failure !== undefined) throw this.failure;
       this.pump();
-      if (!this.sending) return;
-      await this.sending;
+      if (this.sends.size === 0) break;
+      await Promise.race(this.sends);
     }
+    if (this.failure !== undefined) throw this.failure;
   }
 
   /**
@@ -481,7 +495,7 @@ export class KafkaSink implements SinkInstance {
       if (!this.transactionalId) {
         await this.drain().catch((e: unknown) => { error = e; });
       } else {
-        await this.sending;
+        await Promise.all(this.sends);
         if (session.inTransaction() && !this.prepared) await session.abort().catch((e: unknown) => this.ctx.log('warn', `sink.kafka "${this.nodeId}": the open transaction was not aborted (${(e as Error).message}); the broker aborts it after transaction.timeout.ms or when the pipeline runs again`));
       }
       await session.close().catch(() => {});

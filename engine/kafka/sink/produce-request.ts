@@ -5,20 +5,29 @@
 // two kafkajs internals through Node's CommonJS module cache before kafkajs loads them (like records.ts):
 // - produce request v3 (which v4-v7 reuse): each partition's record batch (magic 2) is written into one
 //   buffer sized in a first pass, string values straight from the string (no Buffer per message), with a
-//   table-driven CRC-32C eight bytes at a time;
-// - the request framing: size and header written once in front of the payload.
+//   table-driven CRC-32C sixteen bytes at a time (sink/crc32c.ts);
+// - the request framing: size and header written once in front of the payload, or (a single batch the
+//   sink built with room in front, joinRequest) around the batch where it lies.
 // Same bytes on the wire (tested against kcat, see produce-request.test.ts). Another kafkajs version, or
 // kafkajs loaded first, keeps kafkajs as shipped.
 import { createRequire, Module } from 'node:module';
 import { systemClock } from '../../runtime/clock.ts';
+import { crc32c } from './crc32c.ts';
+
+export { crc32c };
 
 const require = createRequire(import.meta.url);
 
 type Bytes = Buffer | string | null | undefined;
 type HeaderValue = Buffer | string | (Buffer | string)[] | undefined;
 interface ProduceMessage { key?: Bytes; value: Bytes; headers?: Record<string, HeaderValue>; timestamp?: number | string }
-/** Records already encoded by sink.kafka (sink/builder.ts): offset deltas from 0, timestamp deltas 0. */
-export interface EncodedRecords { records: Buffer; count: number }
+/**
+ * Records already encoded by sink.kafka (sink/builder.ts): offset deltas from 0, timestamp deltas 0.
+ * `batch`, when given, is the records with BATCH_HEADER_BYTES of free room in front (records is its tail),
+ * where an uncompressed batch is framed in place; `frame` is the whole buffer around it, whose bytes in
+ * front of `batch` are free for the request header (a request with this one batch is framed there).
+ */
+export interface EncodedRecords { records: Buffer; count: number; batch?: Buffer; frame?: Buffer }
 interface PartitionData { partition: number; firstSequence?: number; messages: ProduceMessage[]; encoded?: EncodedRecords }
 interface TopicData { topic: string; partitions: PartitionData[] }
 interface ProduceArgs {
@@ -32,39 +41,6 @@ interface ProduceArgs {
 }
 interface EncoderLike { buf: Buffer; offset: number; readonly buffer: Buffer }
 interface Codec { compress(encoder: { buffer: Buffer }): Promise<Buffer> }
-
-// ---- CRC-32C (Castagnoli), slicing by 8 ----------------------------------------------------------------
-
-const CRC_TABLES = (() => {
-  const tables = new Int32Array(8 * 256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0x82f63b78 : c >>> 1;
-    tables[n] = c;
-  }
-  for (let n = 0; n < 256; n++) {
-    let c = tables[n]!;
-    for (let t = 1; t < 8; t++) {
-      c = tables[c & 0xff]! ^ (c >>> 8);
-      tables[t * 256 + n] = c;
-    }
-  }
-  return tables;
-})();
-
-/** CRC-32C of buf[start, end), as an unsigned 32-bit number. */
-export function crc32c(buf: Uint8Array, start = 0, end = buf.length): number {
-  const t = CRC_TABLES;
-  let crc = -1;
-  let i = start;
-  for (; i + 8 <= end; i += 8) {
-    const a = crc ^ (buf[i]! | (buf[i + 1]! << 8) | (buf[i + 2]! << 16) | (buf[i + 3]! << 24));
-    crc = t[1792 + (a & 0xff)]! ^ t[1536 + ((a >>> 8) & 0xff)]! ^ t[1280 + ((a >>> 16) & 0xff)]! ^ t[1024 + (a >>> 24)]!
-      ^ t[768 + buf[i + 4]!]! ^ t[512 + buf[i + 5]!]! ^ t[256 + buf[i + 6]!]! ^ t[buf[i + 7]!]!;
-  }
-  for (; i < end; i++) crc = t[(crc ^ buf[i]!) & 0xff]! ^ (crc >>> 8);
-  return (crc ^ -1) >>> 0;
-}
 
 // ---- varints ---------------------------------------------------------------------------------------------
 
@@ -119,6 +95,8 @@ function headerPairs(headers: Record<string, HeaderValue> | undefined): [string,
 const AFTER_CRC = 2 + 4 + 8 + 8 + 8 + 2 + 4 + 4;
 /** baseOffset, batchLength, partitionLeaderEpoch, magic, crc. */
 const BEFORE_ATTRIBUTES = 8 + 4 + 4 + 1 + 4;
+/** A record batch's header: everything before its records (61 bytes). */
+export const BATCH_HEADER_BYTES = BEFORE_ATTRIBUTES + AFTER_CRC;
 
 function toBigInt(value: unknown): bigint {
   if (value === undefined || value === null) return -1n;
@@ -207,6 +185,7 @@ export async function encodeRecordBatch(args: {
 export async function frameRecordBatch(args: {
   records: Buffer;
   count: number;
+  batch?: Buffer;
   firstTimestamp: number;
   maxTimestamp: number;
   compression: number;
@@ -222,8 +201,10 @@ export async function frameRecordBatch(args: {
   const codecBits = args.compression & 0x07;
   if (codecBits && !args.codec) throw new Error(`no codec for compression type ${codecBits}`);
   const body = codecBits && args.codec ? await args.codec.compress({ buffer: records }) : records;
-  const size = BEFORE_ATTRIBUTES + AFTER_CRC + body.length;
-  const buf = Buffer.allocUnsafe(size);
+  const size = BATCH_HEADER_BYTES + body.length;
+  // Uncompressed records with room in front are framed where they are (a retry frames them again, alike).
+  const inPlace = body === records && args.batch !== undefined && args.batch.length === size;
+  const buf = inPlace ? args.batch! : Buffer.allocUnsafe(size);
   buf.writeBigInt64BE(0n, 0);
   buf.writeInt32BE(size - 12, 8);
   buf.writeInt32BE(0, 12);
@@ -238,10 +219,43 @@ export async function frameRecordBatch(args: {
   buf.writeInt32BE(args.firstSequence, at + 32);
   buf.writeInt32BE(count, at + 36);
   at += AFTER_CRC;
-  body.copy(buf, at);
+  if (!inPlace) body.copy(buf, at);
   buf.writeUInt32BE(crc32c(buf, BEFORE_ATTRIBUTES, size), 17);
   return buf;
 }
+
+/**
+ * Request bytes before a single-partition produce request's record batch (request header and produce
+ * fields): what RecordsBuilder must keep free in front of a batch for the request to be framed in place.
+ */
+export function requestRoom(clientId: string, transactionalId: string | undefined, topic: string): number {
+  // size, api key, version, correlation id; client id; transactional id; acks, timeout; topic count;
+  // topic; partition count; partition, batch size.
+  return 12 + (2 + Buffer.byteLength(clientId)) + (2 + Buffer.byteLength(transactionalId ?? '')) + 6 + 4 + (2 + Buffer.byteLength(topic)) + 4 + 8;
+}
+
+/**
+ * The request: `parts` one after the other. When the last part lies in `frame` with room in front of it
+ * for all the others, they are written there and the request is that stretch of `frame` (no copy of the
+ * batch); otherwise a new buffer.
+ */
+export function joinRequest(parts: readonly Buffer[], frame?: Buffer): Buffer {
+  const last = parts[parts.length - 1];
+  if (frame && last && last.buffer === frame.buffer && last.byteOffset >= frame.byteOffset && last.byteOffset + last.length <= frame.byteOffset + frame.length) {
+    let before = 0;
+    for (let i = 0; i < parts.length - 1; i++) before += parts[i]!.length;
+    const offset = last.byteOffset - frame.byteOffset;
+    if (before <= offset) {
+      let at = offset - before;
+      for (let i = 0; i < parts.length - 1; i++) at += parts[i]!.copy(frame, at);
+      return frame.subarray(offset - before, offset + last.length);
+    }
+  }
+  return Buffer.concat(parts);
+}
+
+/** Batches framed in place → the buffer around them with room for the request header (joinRequest). */
+const frames = new WeakMap<Buffer, Buffer>();
 
 function install(): void {
   let version: string;
@@ -295,8 +309,9 @@ function install(): void {
         for (const p of topic.partitions) {
           const common = { compression, codec, transactional: !!transactionalId, producerId, producerEpoch, firstSequence: p.firstSequence ?? 0 };
           const batch = p.encoded
-            ? await frameRecordBatch({ ...common, records: p.encoded.records, count: p.encoded.count, firstTimestamp: now, maxTimestamp: now })
+            ? await frameRecordBatch({ ...common, records: p.encoded.records, count: p.encoded.count, batch: p.encoded.batch, firstTimestamp: now, maxTimestamp: now })
             : await encodeRecordBatch({ ...common, messages: p.messages, now });
+          if (p.encoded?.frame && batch === p.encoded.batch) frames.set(batch, p.encoded.frame);
           const header = Buffer.allocUnsafe(8);
           header.writeInt32BE(p.partition, 0);
           header.writeInt32BE(batch.length, 4);
@@ -326,7 +341,8 @@ function install(): void {
     header.writeInt16BE(request.apiKey, 4);
     header.writeInt16BE(request.apiVersion, 6);
     header.writeInt32BE(correlationId, 8);
-    return wrap(Buffer.concat([header, client, ...payload]));
+    const last = payload[payload.length - 1];
+    return wrap(joinRequest([header, client, ...payload], last && frames.get(last)));
   };
 
   for (const [path, exports] of [[producePath, produceV3], [requestPath, createRequest]] as const) {

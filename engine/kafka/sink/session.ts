@@ -103,6 +103,8 @@ function clusterOf(kafka: Kafka): SessionCluster {
 /** A connected producer: idempotent always, transactional when given a transactional id. */
 export class ProducerSession {
   private readonly producer: MessageProducer;
+  /** The last AddPartitionsToTxn: the partitions' concurrent sends add theirs one after the other. */
+  private adding: Promise<void> = Promise.resolve();
 
   private constructor(
     private readonly cluster: SessionCluster,
@@ -189,7 +191,8 @@ export class ProducerSession {
    * leader, with the session's producer id, epoch and sequence numbers (in its transaction when
    * transactional): kafkajs' send path without its Message objects. A retriable failure (leader moved,
    * connection lost) re-sends what was not acknowledged with the same sequence numbers, so the broker
-   * keeps each batch once.
+   * keeps each batch once. Concurrent calls must be for different partitions (sink.ts keeps one per
+   * partition), so each partition's sequence numbers go out in order.
    */
   async sendEncoded(topic: string, chunks: readonly (EncodedRecords & { partition: number })[], compression: number, sleep: (ms: number) => Promise<void>): Promise<void> {
     let pending = [...chunks];
@@ -201,7 +204,7 @@ export class ProducerSession {
         const failures: unknown[] = [];
         await Promise.all(Object.entries(leaders).map(async ([nodeId, partitions]) => {
           const broker = (await this.cluster.findBroker({ nodeId })) as unknown as ProducingBroker;
-          if (this.transactionalId !== undefined) await this.eos.addPartitionsToTransaction([{ topic, partitions: partitions.map((partition) => ({ partition })) }]);
+          if (this.transactionalId !== undefined) await this.addToTransaction(topic, partitions);
           const entries = partitions.map((partition) => {
             const encoded = byPartition.get(partition)!;
             const firstSequence = this.eos.getSequence(topic, partition);
@@ -231,10 +234,24 @@ export class ProducerSession {
         const e = error as ProtocolError;
         const retriable = e.retriable === true || /Connection|Timeout|Metadata/.test(e.name);
         if (!retriable || attempt >= 10) throw error;
+        // A retry frames its batches in a copy: the failed request may still sit in a socket's queue, and
+        // framing again in place (a new timestamp, so a new CRC) would change the bytes it is sending.
+        pending = pending.map((c) => ({ partition: c.partition, count: c.count, records: Buffer.from(c.records) }));
         await this.cluster.refreshMetadata().catch(() => {});
         await sleep(Math.min(300 * 2 ** (attempt - 1), 5000));
       }
     }
+  }
+
+  /**
+   * AddPartitionsToTxn for partitions not yet in the transaction. Sends of several partitions run at once
+   * (one per partition, sink.ts); chained, each call sees what the earlier ones added, and a partition is
+   * added once.
+   */
+  private addToTransaction(topic: string, partitions: number[]): Promise<void> {
+    const added = this.adding.then(() => this.eos.addPartitionsToTransaction([{ topic, partitions: partitions.map((partition) => ({ partition })) }]));
+    this.adding = added.catch(() => {});
+    return added;
   }
 
   async commit(): Promise<void> {
