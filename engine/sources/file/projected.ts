@@ -184,7 +184,7 @@ export class ProjectedJsonDecoder {
         }
       } else {
         const c = buf[p];
-        if (c === 0x22) p = skipString(buf, skipPlainWords(view, p + 1, end), end);
+        if (c === 0x22) p = skipPlainString(view, buf, p + 1, end);
         else if (c === 0x2d || (c !== undefined && c >= 0x30 && c <= 0x39)) p = skipNumber(buf, p, end);
         else p = skip(buf, p, end, 0);
         if (p < 0) return undefined;
@@ -532,24 +532,38 @@ function skip(buf: Buffer, p: number, end: number, depth: number): number {
   return -1;
 }
 
+/** Bytes below lane i of a little-endian word: what precedes the i-th byte. */
+const lanesBelow = [0, 0xff, 0xffff, 0xffffff];
+
 /**
- * Moves p past 4-byte words holding no quote, backslash or control byte (where skipString goes on byte by
- * byte): the strings of fields nobody reads (ids, names) are most of a line's bytes.
+ * Skips a string whose opening quote is just before p, 4-byte words at a time while they hold no quote,
+ * backslash or control byte: the strings of fields nobody reads (ids, names) are most of a line's bytes.
+ * In the word that ends the run, the first such byte is found from the flags; a quote there ends the
+ * string at once, anything else goes to skipString byte by byte. The position after the closing quote,
+ * or -1.
  */
-function skipPlainWords(view: DataView, p: number, end: number): number {
+function skipPlainString(view: DataView, buf: Buffer, p: number, end: number): number {
   let bits = 0;
   while (p + 4 <= end) {
     const w = view.getUint32(p, true);
     const quote = w ^ 0x22222222;
     const backslash = w ^ 0x5c5c5c5c;
-    // A zero byte in `quote` or `backslash`, or a byte below 0x20 in w (exact tests for any such byte).
-    if ((((quote - 0x01010101) & ~quote) | ((backslash - 0x01010101) & ~backslash) | ((w - 0x20202020) & ~w)) & 0x80808080) break;
+    // Bit 7 of a lane: a zero byte in `quote` or `backslash`, or a byte below 0x20 in w. The lowest flag is
+    // exact (a borrow only travels up from a flagged byte), higher ones may not be.
+    const special = (((quote - 0x01010101) & ~quote) | ((backslash - 0x01010101) & ~backslash) | ((w - 0x20202020) & ~w)) & 0x80808080;
+    if (special !== 0) {
+      const lane = (31 - Math.clz32(special & -special)) >> 3;
+      if (buf[p + lane] !== 0x22) break;
+      bits |= w & (lanesBelow[lane] as number);
+      high |= bits | (bits >>> 8) | (bits >>> 16) | (bits >>> 24);
+      return p + lane + 1;
+    }
     bits |= w;
     p += 4;
   }
   // A byte above 0x7f sets bit 7 of its lane; decodeUtf8 looks at the lowest lane only.
   high |= bits | (bits >>> 8) | (bits >>> 16) | (bits >>> 24);
-  return p;
+  return skipString(buf, p, end);
 }
 
 /** Skips the rest of a string whose opening quote is just before p (escapes allowed, validated). */
