@@ -146,14 +146,21 @@ export function createDecoder(format: MessageFormat, opts: DecoderOptions = {}):
       const fields = opts.fields;
       // `__proto__` cannot be assigned like other keys, so such a pipeline keeps whole rows.
       const projected = fields && !fields.includes('__proto__') ? new ProjectedJsonDecoder(fields) : undefined;
+      const strict = (encoding ?? 'utf-8') === 'utf-8';
       return {
         prepare: none,
         decode(buf, start = 0, end = buf?.length ?? 0) {
           if (buf === null) return {};
           if (end - start > maxBytes) return new DecodeFailure(`message of ${end - start} bytes exceeds the ${maxBytes}-byte limit`);
+          // Strict UTF-8 (the default): the projected decoder checks the bytes in its own scan; a value it
+          // declines is checked and parsed below as before (it would decline it again, so it is not retried).
+          if (projected && strict) {
+            const row = projected.decodeUtf8(buf, start, end);
+            if (row) return row;
+          }
           const bytes = asUtf8(buf, start, end, encoding);
           if (!bytes.ok) return new DecodeFailure(`value is not valid UTF-8: invalid byte at offset ${bytes.invalidAt - start} (set the source's encoding to latin1 or utf-8-replace to read such text)`);
-          if (projected) {
+          if (projected && !strict) {
             const row = projected.decode(bytes.buf, bytes.start, bytes.end);
             if (row) return row;
           }

@@ -222,6 +222,11 @@ test('with the fields the pipeline reads, rows carry only those, decoded as JSON
     { _offset: 3, _timestamp: true },
     { amount: 7, event_time: new Date('2026-01-01T00:00:03.5Z'), name: null, _offset: 4, _timestamp: true },
   ]);
+  // No metadata field read: the source's lean loop, with the same rows and the same dead letter.
+  const lean = new KafkaSource('kafka', { connection: 'local', group: uniqueTopic('g'), startFrom: 'earliest', topics: [topic], format: 'json' }, local, { ...testContext('kafka'), fields: ['amount', 'name'] }, { stopAtEnd: true });
+  const plain = await collect(lean);
+  assert.deepEqual(plain.error.map((e) => [e.source, e.payload, String(e.reason).startsWith('invalid JSON')]), [[error[0]!.source, values[2], true]]);
+  assert.deepEqual(plain.out, [{ amount: 12.5, name: 'plain' }, { amount: -300, name: 'quo"te é' }, {}, { amount: 7, name: null }]);
 });
 
 test('stopAtEnd and maxMessageBytes are checked config fields', () => {

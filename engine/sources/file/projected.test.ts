@@ -213,3 +213,19 @@ test('lines cut by the 1 MiB read chunks: same rows, dead letters and restores a
     assert.deepEqual([...part.dead, ...rest.dead].map((d) => d.reason), all.dead.map((d) => d.reason));
   }
 });
+
+test('skipped strings: an escape, a control byte or a multi-byte character at every position of a word', () => {
+  const fields = ['a'];
+  const decoder = new ProjectedJsonDecoder(fields);
+  let fast = 0;
+  for (let length = 0; length <= 12; length++) {
+    for (let at = 0; at <= length; at++) {
+      for (const odd of ['', '\\"', '\\\\', '\\u0041', '\t', '\u0001', 'é', '日', '😀', '"', '\\']) {
+        const text = 'x'.repeat(at) + odd + 'y'.repeat(length - at);
+        // The skipped string at each offset from the line's start, so its words fall at every alignment.
+        for (let pad = 0; pad < 4; pad++) if (check(decoder, `{"${'k'.repeat(pad + 1)}":"${text}","a":${at}}`, fields) === 'fast') fast++;
+      }
+    }
+  }
+  assert.ok(fast > 2_000, `the fast path took only ${fast} lines`);
+});
