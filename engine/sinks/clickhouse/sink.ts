@@ -2,9 +2,10 @@
 // (engine/runtime/README.md). ClickHouse has no multi-statement transactions, so exactly-once comes from
 // idempotent writes plus a commit log:
 //
-// - write(): rows go to the staging file of the coming checkpoint as they arrive (staging.ts append);
-//   appends are also encoded as RowBinary right away (encoder.ts) and streamed into a stage table of the
-//   interval (stage.ts), windowed rows kept in memory.
+// - write(): appends are encoded as RowBinary right away (encoder.ts) and streamed into a stage table of
+//   the interval (stage.ts); each batch goes to the staging file of the coming checkpoint as it arrives
+//   (staging.ts append): as that RowBinary when it gives the rows back exactly (codec.ts), else as v8
+//   rows. Windowed rows are staged as rows and kept in memory.
 // - prepare(N): the staging file is made durable; chk-N.json names it as the pending segment; the
 //   stage's body ends (the stage is only a shortcut: the staging file is what makes N durable).
 // - commit(N): read max(checkpoint_id) of this pipeline and node in `streamlake_commits` (a MergeTree log);
@@ -12,8 +13,9 @@
 //   inserted. Rows are never sent to the table itself: ClickHouse 18.16 keeps the part of a body it got
 //   when the client dies mid-send, so they go to a private Memory stage table (streamed while the input
 //   was read, or sent at commit), whose row count is checked, and then one `INSERT … SELECT` squashed into
-//   one block moves them (stage.ts), whole or not at all. A crash between the move and the log row is
-//   caught by the next attempt:
+//   one block moves them (stage.ts), whole or not at all. A segment staged only as RowBinary whose stream
+//   is gone (a restore) is sent from the staging file as it is into a stage and moved the same way
+//   (commitStaged). A crash between the move and the log row is caught by the next attempt:
 //   - appends (MergeTree) carry `_streamlake_batch` = "<pipeline>/<node>/<N>"; if rows of that batch are
 //     already in the table, the insert is skipped and only the log row is written;
 //   - windowed output (ReplacingMergeTree(_version) ORDER BY the upsert key) carries `_version` = N, so a
