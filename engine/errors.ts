@@ -57,6 +57,8 @@ export const errorCodes = {
   ENG_CLICKHOUSE_CONNECTION_UNKNOWN: 'Unknown or malformed ClickHouse connection',
   ENG_CLICKHOUSE_UNAVAILABLE: 'ClickHouse could not be reached',
   ENG_CLICKHOUSE_WRITE: 'ClickHouse refused a write',
+  // clickhouse staging (s3-5)
+  ENG_CLICKHOUSE_STAGED: 'Staged ClickHouse RowBinary does not read back as the rows it was written for',
   // OpenSearch sink (engine/sinks/opensearch)
   ENG_OPENSEARCH_CONNECTION_UNKNOWN: 'Unknown or malformed OpenSearch connection',
   ENG_OPENSEARCH_UNAVAILABLE: 'OpenSearch could not be reached',

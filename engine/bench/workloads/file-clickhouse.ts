@@ -10,7 +10,9 @@
 // strings ~1 µs, the TSV body rebuilt at commit 0.3 µs) and 1.5-1.8 s of commit after the input ended;
 // with RowBinary streamed into the stage it is ~2.2 µs/event, of which the shared v8 staging file
 // (engine/sinks/staging.ts) and its GC are ~2 µs (without it the sink adds ~0.5 µs), and the commit
-// (the INSERT … SELECT of the stage) takes 0.3-0.6 s.
+// (the INSERT … SELECT of the stage) takes 0.3-0.6 s. Staging exact batches as that RowBinary instead
+// (sinks/clickhouse/codec.ts) brought this process to 2.0-2.6 µs/event (load average 8-15; the engine
+// alone 1.3-1.8 of it), the wall ratio to clickhouse-client from ~0.17x to ~0.45x (engine/sinks/README.md).
 import { spawnSync } from 'node:child_process';
 import { openSync, closeSync } from 'node:fs';
 import { join } from 'node:path';

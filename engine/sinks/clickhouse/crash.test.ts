@@ -5,12 +5,14 @@
 // computed here in plain TypeScript: every order exactly once, every window's totals exact.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { PipelineDoc } from '../../format/pipeline.ts';
 import { generateEvents } from '../../generator/index.ts';
+import { Staging } from '../staging.ts';
+import { CODEC_NAME, rowBinaryCodec } from './codec.ts';
 import { ClickHouseConnectionStore } from './connections.ts';
 import { clickhouseJson } from './http.ts';
 import { startClickHouse, type ClickHouseServer } from './server.ts';
@@ -118,4 +120,60 @@ test('kill -9 loop: raw and windowed ClickHouse tables equal the generated event
     assert.equal(Number(row.n), t.n);
     assert.ok(Math.abs(row.revenue - t.revenue) < 1e-6, `${row.region} ${row.window_start}: ${row.revenue} vs ${t.revenue}`);
   }
+});
+
+test('killed before its first commit: the staged file holds RowBinary, and the restart writes every input row exactly once', async () => {
+  const home = path.join(dir, 'home-staged');
+  const n = 6000;
+  await new ClickHouseConnectionStore(home).save({ name: 'crash', url: server.url, user: server.user, password: server.password });
+  const doc: PipelineDoc = {
+    format: 'streamlake.pipeline',
+    version: 1,
+    name: 'ch_staged',
+    nodes: [
+      { id: 'orders', type: 'source.generator', config: { dataset: 'sales_orders', count: n, seed: 5, eventsPerSecond: 20_000, partitions: 1 } },
+      { id: 'pick', type: 'transform.map', config: { select: { order_id: 'order_id', region: 'region', quantity: 'quantity', amount: 'amount', event_time: 'event_time' } } },
+      { id: 'raw', type: 'sink.clickhouse', config: { connection: 'crash', table: 'staged_orders' } },
+    ],
+    edges: [{ from: 'orders', to: 'pick' }, { from: 'pick', to: 'raw' }],
+  };
+  const docPath = path.join(dir, 'staged.json');
+  writeFileSync(docPath, JSON.stringify(doc));
+  const args = ['run', docPath, '--lake', path.join(dir, 'lake-staged'), '--checkpoint-dir', path.join(dir, 'chk-staged'), '--checkpoint-interval', '300ms'];
+  const first = life(args, home, 'sink.before-commit@1');
+  const timer = setTimeout(first.kill, 60_000);
+  const died = await first.exit;
+  clearTimeout(timer);
+  assert.equal(died.signal, 'SIGKILL', first.output.join(''));
+  assert.deepEqual(await query('SELECT count() AS n FROM system.tables WHERE name = \'staged_orders\''), [{ n: '0' }], 'nothing committed before the kill');
+
+  const folder = path.join(home, 'pending', 'ch_staged', 'raw');
+  const files = readdirSync(folder).filter((f) => f.startsWith('chk-1-'));
+  assert.equal(files.length, 1, readdirSync(folder).join(', '));
+  const staged = readFileSync(path.join(folder, files[0] as string));
+  assert.equal(staged.subarray(0, 8).toString(), 'SLSTAGE2');
+  assert.ok(staged.includes(Buffer.from(`"codec":"${CODEC_NAME}"`)), 'the appends are staged as RowBinary records');
+  // every record is RowBinary (no v8 rows): the restore sends these bytes as they are (sink commitStaged)
+  const kinds: number[] = [];
+  let rows = 0;
+  for (let at = 8; at < staged.length; at += 4 + staged.readUInt32LE(at)) {
+    kinds.push(staged[at + 4] as number);
+    const length = staged.readUInt32LE(at + 5);
+    rows += (JSON.parse(staged.toString('utf8', at + 9, at + 9 + length)) as { rows: number }).rows;
+  }
+  assert.ok(kinds.length > 0 && kinds.every((k) => k === 2), `records of kinds ${kinds.join(',')}`);
+  const file = path.join(folder, files[0] as string);
+  const records = await new Staging(home, 'ch_staged', 'raw', rowBinaryCodec).readEncoded({ id: 1, file, rows }, 'raw');
+  assert.equal(records?.length, kinds.length);
+
+  const last = life(args, home);
+  const outcome = await last.exit;
+  assert.equal(outcome.code, 0, last.output.join(''));
+  const events = [...generateEvents('sales_orders', { count: n, seed: 5, partitions: 1, eventsPerSecond: 20_000 })];
+  const sum = (xs: readonly unknown[]): number => xs.reduce<number>((a, x) => a + (typeof x === 'number' ? x : 0), 0);
+  const [got] = await query<{ n: string; ids: string; amount: number; quantity: string }>('SELECT count() AS n, uniqExact(order_id) AS ids, sum(amount) AS amount, sum(quantity) AS quantity FROM staged_orders');
+  assert.equal(Number(got?.n), events.length, 'every input row exactly once');
+  assert.equal(Number(got?.ids), new Set(events.map((e) => e.order_id)).size);
+  assert.ok(Math.abs((got?.amount ?? 0) - sum(events.map((e) => e.amount))) < 1e-6, `amount ${got?.amount}`);
+  assert.equal(Number(got?.quantity), sum(events.map((e) => e.quantity)));
 });

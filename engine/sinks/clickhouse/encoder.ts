@@ -14,15 +14,16 @@
 // would — a value whose kind does not match its column (a string in a number column), a new column after
 // the first batch, a timestamp outside DateTime's range, a bigint outside text — "spoils" the encoder, and
 // the commit writes the staged rows as JSONEachRow instead (through a stage too).
+//
+// add() also returns the batch's bytes for the staging file (codec.ts) when they give its rows back
+// exactly; a batch that is not exact (a missing key, a value written as text of another kind, NaN, a
+// lone surrogate) is staged as rows, and the encoder goes on.
 import type { Row } from '../../runtime/types.ts';
+import type { StagedEncoding } from '../staging.ts';
 import { isoText } from '../timestamps.ts';
+import { layoutTypes, planFor, STAGE_TYPE, type Kind, type RowBinaryMeta, type StagePlan } from './codec.ts';
 import type { StageStream } from './stage.ts';
-import { quoteIdent } from './sql.ts';
 
-/** How a column's values are written. */
-type Kind = 'String' | 'Float64' | 'UInt8' | 'DateTime';
-
-const STAGE_TYPE: Record<Kind, string> = { String: 'Nullable(String)', Float64: 'Nullable(Float64)', UInt8: 'Nullable(UInt8)', DateTime: "Nullable(DateTime('UTC'))" };
 const CHUNK = 1 << 20;
 /** Rows after which the stage opens even with columns only null so far. */
 const OPEN_AFTER = 10_000;
@@ -48,12 +49,6 @@ function text(value: unknown): string {
   return String(value);
 }
 
-/** What the stage's rows become in the target: its column names and the SELECT expression for each. */
-export interface StagePlan {
-  columns: string[];
-  select: string[];
-}
-
 /** Opens the stage of an interval once its columns are known. */
 export type OpenStage = (columns: { name: string; type: string }[]) => StageStream;
 
@@ -69,10 +64,20 @@ export class RowBinaryEncoder {
   /** Columns the stage made String before any value was seen (their first value must be text). */
   private unsure: boolean[] = [];
   private buffer = Buffer.allocUnsafe(CHUNK);
+  /** Rows in the current batch, and the row being written. */
+  private batch = 0;
+  private row = 0;
   private at = 0;
   /** Full chunks written before the stage opened. */
   private waiting: Buffer[] = [];
   private stream: StageStream | null = null;
+  /** The current batch: where it starts in `buffer` (-1: not in add()), its bytes in chunks flushed so far. */
+  private mark = -1;
+  private parts: Buffer[] = [];
+  /** The current batch's bytes give its rows back exactly (codec.ts). */
+  private exact = true;
+  /** Milliseconds of the current batch's DateTime values, per column index (u16 per row). */
+  private millis: (Uint16Array | null)[] = [];
 
   constructor(private readonly openStage?: OpenStage) {}
 
@@ -81,13 +86,20 @@ export class RowBinaryEncoder {
     return this.stream;
   }
 
-  add(rows: readonly Row[]): void {
-    if (this.spoiled || rows.length === 0) return;
+  /** Encodes a batch; returns its bytes for the staging file when they give the rows back exactly. */
+  add(rows: readonly Row[]): StagedEncoding | undefined {
+    if (this.spoiled || rows.length === 0) return undefined;
     const names = this.names ?? this.start(rows);
     const kinds = this.kinds;
     const count = names.length;
+    this.mark = this.at;
+    this.parts = [];
+    this.exact = true;
+    this.millis = [];
+    this.batch = rows.length;
     for (let r = 0; r < rows.length; r++) {
       const row = rows[r] as Row;
+      this.row = r;
       let present = 0;
       for (let i = 0; i < count; i++) {
         const value = row[names[i] as string];
@@ -100,21 +112,48 @@ export class RowBinaryEncoder {
         present++;
         const kind = kinds[i] ?? (kinds[i] = kindOf(value));
         if (this.unsure[i]) {
-          if (kindOf(value) !== 'String') return this.spoil();
+          if (kindOf(value) !== 'String') return this.giveUp();
           this.unsure[i] = false;
         }
-        if (!this.field(value, kind, i)) return this.spoil();
+        if (!this.field(value, kind, i)) return this.giveUp();
       }
       // every column present and no more keys than columns: the row has no new column
       if (present !== count || !sameKeys(row, count)) {
-        if (!this.onlyKnown(row)) return this.spoil();
+        // a missing key reads back as null: the batch is staged as rows
+        this.exact = false;
+        if (!this.onlyKnown(row)) return this.giveUp();
       }
     }
     this.rows += rows.length;
+    const staged = this.exact ? this.staged(rows.length) : undefined;
+    this.mark = -1;
+    this.parts = [];
     if (!this.stream && this.openStage && (this.rows >= OPEN_AFTER || kinds.every((k) => k !== undefined))) this.open();
+    return staged;
+  }
+
+  /** The current batch's bytes (no copy unless it spans chunks) and the meta that reads them back. */
+  private staged(rows: number): StagedEncoding {
+    const tail = this.buffer.subarray(this.mark, this.at);
+    const bytes = this.parts.length === 0 ? tail : Buffer.concat([...this.parts, tail]);
+    const ms: Record<string, string> = {};
+    this.millis.forEach((m, i) => {
+      if (m) ms[String(i)] = Buffer.from(m.buffer, m.byteOffset, m.byteLength).toString('base64');
+    });
+    // the layout so far (kinds never change once set; whole/big only narrow): codec.ts combines them
+    const meta: RowBinaryMeta = { names: this.names as string[], kinds: this.kinds.map((k) => k ?? null), whole: this.whole.slice(), big: this.big.slice(), ms };
+    return { meta, bytes, rows };
+  }
+
+  /** Spoils the encoder in the middle of add(): nothing of the batch is staged as bytes. */
+  private giveUp(): undefined {
+    this.spoil();
+    return undefined;
   }
 
   spoil(): void {
+    this.mark = -1;
+    this.parts = [];
     if (this.spoiled) return;
     this.spoiled = true;
     this.waiting = [];
@@ -146,12 +185,11 @@ export class RowBinaryEncoder {
 
   /** Column → base type for the table, in the order of the fields (what inferColumns gives). */
   types(): Map<string, string> {
-    const out = new Map<string, string>();
-    (this.names ?? []).forEach((name, i) => {
-      const kind = this.kinds[i];
-      out.set(name, kind === 'Float64' ? (this.whole[i] ? 'Int64' : 'Float64') : kind === 'DateTime' ? "DateTime('UTC')" : kind ?? 'String');
-    });
-    return out;
+    return layoutTypes(this.layout());
+  }
+
+  private layout(): { names: string[]; kinds: (Kind | null)[]; whole: boolean[]; big: boolean[] } {
+    return { names: this.names ?? [], kinds: this.kinds.map((k) => k ?? null), whole: this.whole, big: this.big };
   }
 
   /**
@@ -159,24 +197,8 @@ export class RowBinaryEncoder {
    * not take the values as written: every column Nullable, of the stage's type, or Int64 for whole numbers.
    */
   plan(columns: ReadonlyMap<string, string>): StagePlan | null {
-    if (this.spoiled || !this.names || columns.size !== this.names.length) return null;
-    const plan: StagePlan = { columns: [], select: [] };
-    for (let i = 0; i < this.names.length; i++) {
-      const name = this.names[i] as string;
-      const type = columns.get(name);
-      if (type === undefined || !type.startsWith('Nullable(')) return null;
-      const kind = this.kinds[i];
-      if (kind === undefined) continue; // only nulls: the column's default is null
-      if (type === STAGE_TYPE[kind]) {
-        plan.select.push(quoteIdent(name));
-      } else if (kind === 'Float64' && type === 'Nullable(Int64)' && this.whole[i] && !this.big[i]) {
-        plan.select.push(`CAST(${quoteIdent(name)} AS Nullable(Int64))`);
-      } else {
-        return null;
-      }
-      plan.columns.push(name);
-    }
-    return plan;
+    if (this.spoiled || !this.names) return null;
+    return planFor(this.layout(), columns);
   }
 
   /** The fields of the first batch: first-seen order over its rows, as foldColumns. */
@@ -206,17 +228,23 @@ export class RowBinaryEncoder {
   private field(value: unknown, kind: Kind | undefined, i: number): boolean {
     switch (kind) {
       case 'String': {
-        this.string(text(value));
+        if (typeof value === 'string') {
+          this.string(value);
+        } else {
+          this.exact = false; // text of another kind
+          this.string(text(value));
+        }
         return true;
       }
       case 'Float64': {
         let n: number;
         if (typeof value === 'number') n = value;
-        else if (typeof value === 'boolean') n = value ? 1 : 0;
+        else if (typeof value === 'boolean') { n = value ? 1 : 0; this.exact = false; }
         else return false;
         if (!Number.isInteger(n)) {
           this.whole[i] = false;
           if (!Number.isFinite(n)) { // NaN and infinities are null in JSON
+            this.exact = false;
             this.room(1);
             this.buffer[this.at++] = 1;
             return true;
@@ -240,8 +268,12 @@ export class RowBinaryEncoder {
       }
       case 'DateTime': {
         if (!(value instanceof Date)) return false;
-        const s = Math.floor(value.getTime() / 1000);
+        const t = value.getTime();
+        const s = Math.floor(t / 1000);
         if (!(s >= 0 && s < TWO_32)) return false;
+        // the stage keeps whole seconds; the staging record keeps the milliseconds (codec.ts)
+        const ms = this.millis[i] ?? (this.millis[i] = new Uint16Array(this.batch));
+        ms[this.row] = t - s * 1000;
         this.room(5);
         this.buffer[this.at] = 0;
         this.buffer.writeUInt32LE(s, this.at + 1);
@@ -266,6 +298,7 @@ export class RowBinaryEncoder {
         const c = s.charCodeAt(k);
         if (c >= 0x80) {
           p = start + buffer.write(s, start, 'utf8');
+          if (!wellFormed(s, k)) this.exact = false;
           break;
         }
         buffer[p++] = c;
@@ -276,6 +309,7 @@ export class RowBinaryEncoder {
       return;
     }
     const bytes = Buffer.byteLength(s, 'utf8');
+    if (bytes !== n && !wellFormed(s, 0)) this.exact = false;
     this.room(1 + 5 + bytes);
     this.buffer[this.at++] = 0;
     let v = bytes;
@@ -297,6 +331,10 @@ export class RowBinaryEncoder {
   private flush(): void {
     if (this.at === 0) return;
     const chunk = this.buffer.subarray(0, this.at);
+    if (this.mark >= 0) {
+      this.parts.push(chunk.subarray(this.mark));
+      this.mark = 0;
+    }
     this.buffer = this.buffer.subarray(this.at);
     this.at = 0;
     if (this.stream) this.stream.write(chunk);
@@ -317,6 +355,19 @@ export class RowBinaryEncoder {
   bytes(): Buffer {
     return Buffer.concat([...this.waiting, this.buffer.subarray(0, this.at)]);
   }
+}
+
+/** No lone surrogate from index `from` on (Buffer#write would write U+FFFD for it: not read back exactly). */
+function wellFormed(s: string, from: number): boolean {
+  for (let k = from; k < s.length; k++) {
+    const c = s.charCodeAt(k);
+    if (c < 0xd800 || c > 0xdfff) continue;
+    if (c > 0xdbff) return false;
+    const d = s.charCodeAt(k + 1);
+    if (!(d >= 0xdc00 && d <= 0xdfff)) return false;
+    k++;
+  }
+  return true;
 }
 
 /** At most `count` own enumerable keys (more means a column this encoder does not know). */

@@ -24,7 +24,7 @@ export function serverMessage(text: string): { code: number | null; message: str
   return { code: null, message: text.trim() };
 }
 
-export async function clickhouse(endpoint: ClickHouseEndpoint, sql: string, options: { body?: string; settings?: Record<string, string | number>; timeoutMs?: number } = {}): Promise<string> {
+export async function clickhouse(endpoint: ClickHouseEndpoint, sql: string, options: { body?: string | Buffer; settings?: Record<string, string | number>; timeoutMs?: number } = {}): Promise<string> {
   const params = new URLSearchParams();
   if (endpoint.database) params.set('database', endpoint.database);
   for (const [k, v] of Object.entries(options.settings ?? {})) params.set(k, String(v));
@@ -33,8 +33,9 @@ export async function clickhouse(endpoint: ClickHouseEndpoint, sql: string, opti
   try {
     response = await fetch(`${endpoint.url.replace(/\/+$/, '')}/?${params.toString()}`, {
       method: 'POST',
-      headers: { 'X-ClickHouse-User': endpoint.user, 'X-ClickHouse-Key': endpoint.password ?? '', 'Content-Type': 'text/plain; charset=utf-8' },
-      body: options.body ?? sql,
+      headers: { 'X-ClickHouse-User': endpoint.user, 'X-ClickHouse-Key': endpoint.password ?? '', 'Content-Type': typeof options.body === 'object' ? 'application/octet-stream' : 'text/plain; charset=utf-8' },
+      // a Buffer's memory may be a shared pool's: a copy of its own for fetch's body type
+      body: typeof options.body === 'object' ? new Uint8Array(options.body) : options.body ?? sql,
       signal: AbortSignal.timeout(options.timeoutMs ?? 120_000),
     });
   } catch (error) {

@@ -2,9 +2,10 @@
 // (engine/runtime/README.md). ClickHouse has no multi-statement transactions, so exactly-once comes from
 // idempotent writes plus a commit log:
 //
-// - write(): rows go to the staging file of the coming checkpoint as they arrive (staging.ts append);
-//   appends are also encoded as RowBinary right away (encoder.ts) and streamed into a stage table of the
-//   interval (stage.ts), windowed rows kept in memory.
+// - write(): appends are encoded as RowBinary right away (encoder.ts) and streamed into a stage table of
+//   the interval (stage.ts); each batch goes to the staging file of the coming checkpoint as it arrives
+//   (staging.ts append): as that RowBinary when it gives the rows back exactly (codec.ts), else as v8
+//   rows. Windowed rows are staged as rows and kept in memory.
 // - prepare(N): the staging file is made durable; chk-N.json names it as the pending segment; the
 //   stage's body ends (the stage is only a shortcut: the staging file is what makes N durable).
 // - commit(N): read max(checkpoint_id) of this pipeline and node in `streamlake_commits` (a MergeTree log);
@@ -12,8 +13,9 @@
 //   inserted. Rows are never sent to the table itself: ClickHouse 18.16 keeps the part of a body it got
 //   when the client dies mid-send, so they go to a private Memory stage table (streamed while the input
 //   was read, or sent at commit), whose row count is checked, and then one `INSERT … SELECT` squashed into
-//   one block moves them (stage.ts), whole or not at all. A crash between the move and the log row is
-//   caught by the next attempt:
+//   one block moves them (stage.ts), whole or not at all. A segment staged only as RowBinary whose stream
+//   is gone (a restore) is sent from the staging file as it is into a stage and moved the same way
+//   (commitStaged). A crash between the move and the log row is caught by the next attempt:
 //   - appends (MergeTree) carry `_streamlake_batch` = "<pipeline>/<node>/<N>"; if rows of that batch are
 //     already in the table, the insert is skipped and only the log row is written;
 //   - windowed output (ReplacingMergeTree(_version) ORDER BY the upsert key) carries `_version` = N, so a
@@ -37,6 +39,7 @@ import { StagedSink, type CommitWork } from '../staged.ts';
 import type { StagedRef } from '../staging.ts';
 import { clickhouseConnectionFor, type ClickHouseConnection } from './connections.ts';
 import { clickhouse, clickhouseJson, ClickHouseError, isTransientClickHouse, type ClickHouseEndpoint } from './http.ts';
+import { combineLayouts, layoutTypes, parseMeta, planFor, rowBinaryCodec, stageColumns } from './codec.ts';
 import { RowBinaryEncoder } from './encoder.ts';
 import { inferColumns, jsonEachRow, quoteIdent, quoteString } from './sql.ts';
 import { dropStage, dropStaleStages, moveStage, newStageName, stagePrefix, StageStream, stageRows } from './stage.ts';
@@ -71,7 +74,7 @@ export class ClickHouseSink implements SinkInstance {
     // own setting, else what the graph tells (a window upstream), decides from the first row
     const key = config.key && config.key.length > 0 ? config.key : ctx.upsertKey;
     this.stagePrefix = stagePrefix(config.table, ctx.pipelineName, ctx.nodeId);
-    this.staged = new StagedSink(ctx, 'clickhouse', PENDING_FORMAT, () => new RowBinaryEncoder((columns) => this.openStage(columns)), key);
+    this.staged = new StagedSink(ctx, 'clickhouse', PENDING_FORMAT, () => new RowBinaryEncoder((columns) => this.openStage(columns)), key, rowBinaryCodec);
     this.retry = {
       ctx, retries: config.retries ?? 5, transient: isTransientClickHouse,
       fatal: (error, what) => {
@@ -108,7 +111,7 @@ export class ClickHouseSink implements SinkInstance {
     if (committed === null || committed < info.id) {
       // one append-only segment staged by this process: its stage is filled; otherwise the staged rows
       const work = this.staged.work(info.id, refs);
-      await this.staged.commit(this.retry, info.id, () => this.commitOnce(work));
+      await this.staged.commit(this.retry, info.id, () => this.commitOnce(work, refs));
     }
     await this.staged.committed(info.id, refs);
     for (const [id, encoder] of this.streamed) {
@@ -152,7 +155,7 @@ export class ClickHouseSink implements SinkInstance {
     if (stage) this.stages.delete(stage.name);
   }
 
-  private async commitOnce({ id, load, encoded }: CommitWork<RowBinaryEncoder>): Promise<DeadLetter[]> {
+  private async commitOnce({ id, load, encoded }: CommitWork<RowBinaryEncoder>, refs: readonly StagedRef[]): Promise<DeadLetter[]> {
     const ep = await this.connect();
     await this.ensureCommitLog(ep);
     if (!this.swept) {
@@ -162,7 +165,9 @@ export class ClickHouseSink implements SinkInstance {
     const last = await this.readLastCommitted(ep);
     if (last !== null && last >= id) return [];
     const rejected: DeadLetter[] = [];
-    const written = encoded ? await this.commitEncoded(ep, id, encoded, load, rejected) : await this.commitRows(ep, id, mergeSegments(await load()), rejected);
+    const written = encoded
+      ? await this.commitEncoded(ep, id, encoded, load, rejected)
+      : await this.commitStaged(ep, id, refs) ?? await this.commitRows(ep, id, mergeSegments(await load()), rejected);
     // crash tests die here: the rows landed, the log row did not (STREAMLAKE_FAULT=clickhouse.before-commit-log)
     faultPoint('clickhouse.before-commit-log');
     const log = JSON.stringify({ pipeline: this.ctx.pipelineName, node: this.ctx.nodeId, checkpoint_id: id, table_name: this.config.table, row_count: written });
@@ -191,6 +196,45 @@ export class ClickHouseSink implements SinkInstance {
     if (stage?.failed) this.ctx.log('info', `sink "${this.ctx.nodeId}": checkpoint ${id}'s appends are written from the staged rows (the stream into ClickHouse ended with: ${stage.failed.message})`);
     const { rows } = mergeSegments(await load());
     return this.insertScreened(ep, rows, columns, { [BATCH_COLUMN]: this.batchId(id) }, rejected);
+  }
+
+  /**
+   * One segment staged only as RowBinary (a restore after a crash between the checkpoint and its commit,
+   * or a lost stream whose encoder is gone): the staged bytes go as they are into a stage table and are
+   * moved like a streamed stage. Null when the segment is not that, or the table does not take the values
+   * as written, or the server refuses one: the caller writes the rows read back from it.
+   */
+  private async commitStaged(ep: ClickHouseEndpoint, id: number, refs: readonly StagedRef[]): Promise<number | null> {
+    const ref = refs.length === 1 ? refs[0] : undefined;
+    const records = ref ? await this.staged.staging.readEncoded(ref, this.ctx.nodeId) : null;
+    const layout = records ? combineLayouts(records.map((r) => parseMeta(r.meta))) : null;
+    if (!records || !layout) return null;
+    const rows = records.reduce((n, r) => n + r.rows, 0);
+    const columns = await this.ensureTable(ep, layoutTypes(layout), undefined);
+    const landed = await this.landedRows(ep, quoteIdent(this.config.table), id);
+    if (landed !== null) return landed;
+    const plan = planFor(layout, columns);
+    if (!plan) return null;
+    const stage = newStageName(this.stagePrefix);
+    this.stages.add(stage);
+    try {
+      await clickhouse(ep, `CREATE TABLE ${quoteIdent(stage)} (${stageColumns(layout).map((c) => `${quoteIdent(c.name)} ${c.type}`).join(', ')}) ENGINE = Memory`);
+      try {
+        await clickhouse(ep, `INSERT INTO ${quoteIdent(stage)} FORMAT RowBinary`, { body: Buffer.concat(records.map((r) => r.bytes)), settings: { max_insert_block_size: Math.max(rows + 1, 1_048_576) }, timeoutMs: 600_000 });
+      } catch (error) {
+        if (!isDataError(error)) throw error;
+        this.ctx.log('info', `sink "${this.ctx.nodeId}": checkpoint ${id}'s staged RowBinary was refused (${(error as Error).message}); writing its rows`);
+        return null;
+      }
+      const staged = await stageRows(ep, stage);
+      if (staged !== rows) throw new ClickHouseError(`the stage table ${stage} holds ${staged ?? 'no'} of ${rows} rows`, null, null);
+      await moveStage(ep, stage, this.config.table, [...plan.columns, BATCH_COLUMN], [...plan.select, quoteString(this.batchId(id))], rows);
+      this.ctx.log('info', `sink "${this.ctx.nodeId}": checkpoint ${id} written from its staged RowBinary (${rows} rows)`);
+      return rows;
+    } finally {
+      await dropStage(ep, stage).catch(() => undefined);
+      this.stages.delete(stage);
+    }
   }
 
   /** Rows of this checkpoint's batch already in the table (a crash before the log row), or null. */
