@@ -9,7 +9,8 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { systemClock, systemTimers } from '../../runtime/clock.ts';
 import type { NodeContext, Row } from '../../runtime/types.ts';
-import { RowBinaryEncoder } from './encoder.ts';
+import { RowBinaryEncoder, type OpenStage } from './encoder.ts';
+import { ReferenceEncoder } from './reference.ts';
 import { StageStream } from './stage.ts';
 import { clickhouse, clickhouseJson } from './http.ts';
 import { startClickHouse, type ClickHouseServer } from './server.ts';
@@ -99,6 +100,96 @@ test('a column only null for the first 10,000 rows opens the stage as String; a 
     assert.equal(encoder.spoiled, spoiled, String(value));
     await encoder.discard();
   }
+});
+
+/** A stage that keeps what it is sent (the bytes are what this test compares, not a server's answer). */
+function recordingStage(sent: Buffer[], opened: string[]): OpenStage {
+  return (columns) => {
+    opened.push(columns.map((c) => `${c.name} ${c.type}`).join(', '));
+    const stage = { write: (chunk: Buffer) => void sent.push(Buffer.from(chunk)), drained: async () => {}, end: async () => true, drop: async () => {} };
+    return stage as unknown as StageStream;
+  };
+}
+
+/** Random batches of rows over every kind of value and layout the encoder distinguishes. */
+function randomBatches(seed: number): Row[][] {
+  let s = seed;
+  const random = (): number => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)] as T;
+  // each kind of value that is not given back exactly (lone surrogates, NaN, missing keys, text of another
+  // kind, a value of an odd kind) is in some seeds only, so every one of them decides some batches alone
+  const [lone, missing, nan, objects, odd, late] = [0.5, 0.3, 0.3, 0.3, 0.3, 0.5].map((p) => random() < p);
+  const pieces = ['plain', 'ünïcødé', '✓', '😀', '\ud83d', '\ude00', '\\', '\\N', '\t', '\n', '\r', '\0', "'", '"', ' ', '', 'x'.repeat(50), 'ж'.repeat(70), '\u007f', '\u0080', '\uffff'];
+  const text = (): string => (random() < 0.005 ? 'y'.repeat(20_000) : Array.from({ length: Math.floor(random() * 6) }, () => pick(pieces)).join(''))
+    .replace(!lone ? /[\ud800-\udfff]/g : /$^/, '');
+  const numbers = [0, -0, 1, -1, 2.5, 0.1 + 0.2, 2 ** 53, 2 ** 53 + 2, 2 ** 63, -(2 ** 63), 2 ** 64, -(2 ** 62), 1e300, 5e-324, Number.NaN, Infinity, -Infinity, Number.MAX_SAFE_INTEGER];
+  const number = (): number => (random() < 0.5 ? pick(nan ? numbers : numbers.filter(Number.isFinite)) : random() < 0.5 ? Math.floor(random() * 1e12) - 5e11 : random() * 1e6 - 5e5);
+  const date = (): Date => (odd && random() < 0.02 ? pick([new Date(Date.UTC(1969, 11, 31, 23, 59, 59, 999)), new Date(Date.UTC(2200, 0, 1)), new Date(Number.NaN), new Date(0)]) : new Date(Math.floor(random() * 4.2e12)));
+  const bytes = (): Uint8Array => Uint8Array.from({ length: Math.floor(random() * 40) }, () => Math.floor(random() * 256));
+  const oddValue = (): unknown => pick<() => unknown>([text, number, () => random() < 0.5, date, bytes, () => ({ a: text(), n: [1, -0, null] }), () => [text()], () => 12345678901234567890n])();
+  // bytes and objects are text of another kind: never exact
+  const makers: Record<string, () => unknown> = { text, number, boolean: () => random() < 0.5, date, ...(!objects ? {} : { bytes, object: () => ({ k: text(), d: new Date(1) }) }) };
+  // a layout: columns and each one's usual kind; a rare value of another kind (or a new column) spoils
+  const columns = Array.from({ length: 1 + Math.floor(random() * 10) }, (_, i) => ({ name: random() < 0.1 ? String(i) : `c${i}`, make: pick(Object.values(makers)) }));
+  const other = odd ? 0.002 : 0;
+  const nulls = random() * 0.3;
+  // a column only null at first; past 10,000 rows the stage opens with it as String (unsure)
+  const onlyNull = random() < 0.4 ? Math.floor(random() * columns.length) : -1;
+  const batches: Row[][] = [];
+  let total = 0;
+  const wanted = random() < 0.3 ? 10_500 : 2_000;
+  while (total < wanted) {
+    const size = 1 + Math.floor(random() * (random() < 0.5 ? 20 : 700));
+    batches.push(Array.from({ length: size }, (_, r) => {
+      const row: Row = {};
+      const order = random() < 0.05 ? [...columns].reverse() : columns;
+      for (const { name, make } of order) {
+        const gone = random();
+        if (missing && gone < 0.01) continue; // a missing key
+        if (missing && gone < 0.015) { row[name] = undefined; continue; }
+        row[name] = columns.indexOf(columns.find((c) => c.name === name) as never) === onlyNull && (!late || total + r < 10_200) ? null : random() < nulls ? null : random() < other ? oddValue() : make();
+      }
+      if (random() < other / 4) row.extra = 1;
+      return row;
+    }));
+    total += size;
+  }
+  return batches;
+}
+
+test('the encoder writes the same bytes and makes the same decisions as the previous one, over random rows', () => {
+  let spoiled = 0;
+  let exact = 0;
+  let opened = 0;
+  for (let seed = 1; seed <= 160; seed++) {
+    const batches = randomBatches(seed);
+    const sent = [[], []] as Buffer[][];
+    const stages = [[], []] as string[][];
+    const encoder = new RowBinaryEncoder(recordingStage(sent[0] as Buffer[], stages[0] as string[]));
+    const reference = new ReferenceEncoder(recordingStage(sent[1] as Buffer[], stages[1] as string[]));
+    batches.forEach((batch, b) => {
+      const got = encoder.add(batch);
+      const want = reference.add(batch);
+      const at = `seed ${seed} batch ${b}`;
+      assert.deepEqual(got, want, at);
+      if (want) exact++;
+      assert.equal(encoder.spoiled, reference.spoiled, at);
+      assert.equal(encoder.rows, reference.rows, at);
+      assert.deepEqual(stages[0], stages[1], at);
+    });
+    if (reference.spoiled) spoiled++;
+    else {
+      assert.deepEqual(encoder.types(), reference.types(), `seed ${seed}`);
+      const created = new Map([...reference.types()].map(([name, type]) => [name, `Nullable(${type})`]));
+      assert.deepEqual(encoder.plan(created), reference.plan(created), `seed ${seed}`);
+      encoder.seal();
+      reference.seal();
+    }
+    if ((stages[1] as string[]).length > 0) opened++;
+    assert.ok(Buffer.concat([...(sent[0] as Buffer[]), encoder.bytes()]).equals(Buffer.concat([...(sent[1] as Buffer[]), reference.bytes()])), `seed ${seed}: the bytes differ`);
+  }
+  // the random layouts reach every outcome
+  assert.ok(spoiled > 10 && spoiled < 150 && exact > 100 && opened > 10, `spoiled ${spoiled}, exact batches ${exact}, stages opened ${opened}`);
 });
 
 let server: ClickHouseServer;

@@ -30,6 +30,17 @@ const OPEN_AFTER = 10_000;
 const TWO_63 = 2 ** 63;
 const TWO_32 = 2 ** 32;
 
+// What add() writes inline per column, chosen once per column (small integers: a jump table, not string
+// compares); anything else a value can be goes through field(), the general path.
+const UNKNOWN = 0;
+const TEXT = 1;
+const NUMBER = 2;
+const BOOLEAN = 3;
+const TIME = 4;
+/** A column the stage made String before any value was seen: its first value is checked by field(). */
+const UNSURE = 5;
+const CODE: Record<Kind, number> = { String: TEXT, Float64: NUMBER, UInt8: BOOLEAN, DateTime: TIME };
+
 function kindOf(value: unknown): Kind | undefined {
   switch (typeof value) {
     case 'string': case 'bigint': return 'String';
@@ -58,12 +69,18 @@ export class RowBinaryEncoder {
   private names: string[] | null = null;
   private nameSet = new Set<string>();
   private kinds: (Kind | undefined)[] = [];
+  /** Per column: what add() writes inline (CODE of its kind, UNKNOWN or UNSURE). */
+  private codes: number[] = [];
+  /** The current row's values in column order (reused: no array per row). */
+  private values: unknown[] = [];
   /** Per number column: every value whole (Int64 in inferColumns) and every whole value below 2^63. */
   private whole: boolean[] = [];
   private big: boolean[] = [];
   /** Columns the stage made String before any value was seen (their first value must be text). */
   private unsure: boolean[] = [];
   private buffer = Buffer.allocUnsafe(CHUNK);
+  /** Doubles and UInt32s go into `buffer` through this view (no bounds check beyond the view's own). */
+  private view = viewOf(this.buffer);
   /** Rows in the current batch, and the row being written. */
   private batch = 0;
   private row = 0;
@@ -91,39 +108,142 @@ export class RowBinaryEncoder {
     if (this.spoiled || rows.length === 0) return undefined;
     const names = this.names ?? this.start(rows);
     const kinds = this.kinds;
+    const codes = this.codes;
+    const whole = this.whole;
+    const big = this.big;
     const count = names.length;
+    const values = this.values;
+    // room for a whole row but its strings (9 bytes a value at most), made once per row and after each
+    // string or general write, so the inline writes below check no bounds
+    const bound = 9 * count;
     this.mark = this.at;
     this.parts = [];
     this.exact = true;
-    this.millis = [];
+    const millis: (Uint16Array | null)[] = (this.millis = []);
     this.batch = rows.length;
     for (let r = 0; r < rows.length; r++) {
       const row = rows[r] as Row;
       this.row = r;
+      // the values in column order: while the keys are the columns in order (rows of one source share a
+      // layout), for…in reads them by the object's own key list instead of a lookup by name each
+      let k = 0;
+      let keyed = true;
+      for (const key in row) {
+        if (key !== names[k]) {
+          keyed = false;
+          break;
+        }
+        values[k++] = row[key];
+      }
+      if (!keyed || k !== count) {
+        keyed = false;
+        for (let i = 0; i < count; i++) values[i] = row[names[i] as string];
+      }
+      if (this.at + bound > this.buffer.length) this.room(bound);
+      let buffer = this.buffer;
+      let view = this.view;
+      let at = this.at;
       let present = 0;
       for (let i = 0; i < count; i++) {
-        const value = row[names[i] as string];
+        const value = values[i];
         if (value === undefined || value === null) {
           if (value === null) present++;
-          this.room(1);
-          this.buffer[this.at++] = 1;
+          buffer[at++] = 1;
           continue;
         }
         present++;
+        switch (codes[i]) {
+          case TEXT:
+            if (typeof value !== 'string') break;
+            if (value.length < 43) {
+              // at most 126 bytes: a one-byte length; ASCII copied here, anything else by Buffer#write
+              const n = value.length;
+              if (at + 2 + 3 * n + bound > buffer.length) {
+                this.at = at;
+                this.room(2 + 3 * n + bound);
+                buffer = this.buffer;
+                view = this.view;
+                at = this.at;
+              }
+              const start = at + 2;
+              let p = start;
+              for (let c = 0; c < n; c++) {
+                const code = value.charCodeAt(c);
+                if (code >= 0x80) {
+                  p = start + buffer.write(value, start, 'utf8');
+                  if (!wellFormed(value, c)) this.exact = false;
+                  break;
+                }
+                buffer[p++] = code;
+              }
+              buffer[at] = 0;
+              buffer[at + 1] = p - start;
+              at = p;
+            } else {
+              this.at = at;
+              this.string(value);
+              this.room(bound);
+              buffer = this.buffer;
+              view = this.view;
+              at = this.at;
+            }
+            continue;
+          case NUMBER:
+            if (typeof value !== 'number') break;
+            if (Number.isInteger(value)) {
+              if (value >= TWO_63 || value < -TWO_63) big[i] = true;
+            } else if (value - value === 0) {
+              whole[i] = false;
+            } else {
+              break; // NaN and infinities: field()
+            }
+            buffer[at] = 0;
+            view.setFloat64(at + 1, value, true);
+            at += 9;
+            continue;
+          case BOOLEAN:
+            if (typeof value !== 'boolean') break;
+            buffer[at] = 0;
+            buffer[at + 1] = value ? 1 : 0;
+            at += 2;
+            continue;
+          case TIME: {
+            if (!(value instanceof Date)) break;
+            const t = value.getTime();
+            const s = Math.floor(t / 1000);
+            if (!(s >= 0 && s < TWO_32)) break;
+            // the stage keeps whole seconds; the staging record keeps the milliseconds (codec.ts)
+            const ms = millis[i] ?? (millis[i] = new Uint16Array(rows.length));
+            ms[r] = t - s * 1000;
+            buffer[at] = 0;
+            view.setUint32(at + 1, s, true);
+            at += 5;
+            continue;
+          }
+        }
+        // the first value of a column, an unsure column, or a value not of its column's kind
+        this.at = at;
         const kind = kinds[i] ?? (kinds[i] = kindOf(value));
-        if (this.unsure[i]) {
+        if (codes[i] === UNSURE) {
           if (kindOf(value) !== 'String') return this.giveUp();
           this.unsure[i] = false;
         }
         if (!this.field(value, kind, i)) return this.giveUp();
+        codes[i] = CODE[kind as Kind];
+        this.room(bound);
+        buffer = this.buffer;
+        view = this.view;
+        at = this.at;
       }
+      this.at = at;
       // every column present and no more keys than columns: the row has no new column
-      if (present !== count || !sameKeys(row, count)) {
+      if (present !== count || !(keyed || sameKeys(row, count))) {
         // a missing key reads back as null: the batch is staged as rows
         this.exact = false;
         if (!this.onlyKnown(row)) return this.giveUp();
       }
     }
+    values.fill(null);
     this.rows += rows.length;
     const staged = this.exact ? this.staged(rows.length) : undefined;
     this.mark = -1;
@@ -158,6 +278,7 @@ export class RowBinaryEncoder {
     this.spoiled = true;
     this.waiting = [];
     this.buffer = Buffer.alloc(0);
+    this.view = viewOf(this.buffer);
     this.at = 0;
     const stream = this.stream;
     if (stream) void stream.drop();
@@ -215,6 +336,8 @@ export class RowBinaryEncoder {
     this.kinds = names.map(() => undefined);
     this.whole = names.map(() => true);
     this.big = names.map(() => false);
+    this.codes = names.map(() => UNKNOWN);
+    this.values = names.map(() => null);
     return names;
   }
 
@@ -326,6 +449,7 @@ export class RowBinaryEncoder {
     if (this.at + bytes <= this.buffer.length) return;
     this.flush();
     this.buffer = Buffer.allocUnsafe(Math.max(CHUNK, bytes));
+    this.view = viewOf(this.buffer);
   }
 
   private flush(): void {
@@ -336,6 +460,7 @@ export class RowBinaryEncoder {
       this.mark = 0;
     }
     this.buffer = this.buffer.subarray(this.at);
+    this.view = viewOf(this.buffer);
     this.at = 0;
     if (this.stream) this.stream.write(chunk);
     else this.waiting.push(chunk);
@@ -345,6 +470,7 @@ export class RowBinaryEncoder {
     const names = this.names as string[];
     this.unsure = this.kinds.map((k) => k === undefined);
     this.kinds = this.kinds.map((k) => k ?? 'String');
+    this.codes = this.unsure.map((unsure, i) => (unsure ? UNSURE : CODE[this.kinds[i] as Kind]));
     const stream = (this.openStage as OpenStage)(names.map((name, i) => ({ name, type: STAGE_TYPE[this.kinds[i] as Kind] })));
     this.stream = stream;
     for (const chunk of this.waiting) stream.write(chunk);
@@ -355,6 +481,10 @@ export class RowBinaryEncoder {
   bytes(): Buffer {
     return Buffer.concat([...this.waiting, this.buffer.subarray(0, this.at)]);
   }
+}
+
+function viewOf(buffer: Buffer): DataView {
+  return new DataView(buffer.buffer, buffer.byteOffset, buffer.byteLength);
 }
 
 /** No lone surrogate from index `from` on (Buffer#write would write U+FFFD for it: not read back exactly). */
