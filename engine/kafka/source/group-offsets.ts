@@ -38,6 +38,9 @@ export async function commitEmptyGroupOffsets(kafka: Kafka, groupId: string, off
   const cluster = create({ allowAutoTopicCreation: false });
   await cluster.connect();
   try {
+    // A cluster that only connected knows no broker: kafkajs' coordinator lookup would fail, refresh the
+    // metadata and retry after its initial retry time (300 ms), a wait at the end of every run.
+    await cluster.refreshMetadata();
     const coordinator = await cluster.findGroupCoordinator({ groupId });
     await coordinator.offsetCommit({
       groupId,
@@ -67,6 +70,8 @@ export class EmptyGroupCommitter {
           const cluster = create({ allowAutoTopicCreation: false });
           try {
             await cluster.connect();
+            // As in commitEmptyGroupOffsets: no 300 ms retry of the coordinator lookup.
+            await cluster.refreshMetadata();
             return { cluster, coordinator: await cluster.findGroupCoordinator({ groupId }) };
           } catch (error) {
             await cluster.disconnect().catch(() => undefined);

@@ -9,7 +9,7 @@ import type { ConnectionConfig } from '../connections.ts';
 import { kafkaClient } from '../connections.ts';
 import { Kafka } from '../kafkajs.ts';
 import { KafkaSource } from '../source.ts';
-import { EmptyGroupCommitter } from './group-offsets.ts';
+import { commitEmptyGroupOffsets, EmptyGroupCommitter } from './group-offsets.ts';
 
 let broker: TestBroker;
 let connection: ConnectionConfig;
@@ -104,4 +104,22 @@ test('a committer connected ahead commits an empty group\'s offsets without open
   assert.equal(result, true);
   assert.equal(opened, 0, 'connections opened by the commit itself');
   assert.deepEqual(await groupOffsets(group, topic), [[0, '0'], [1, '0']]);
+});
+
+test('the coordinator of an empty group is found at the first attempt, with no retry for want of metadata', { timeout: 120_000 }, async () => {
+  const topic = uniqueTopic('committer-lookup');
+  const group = `${topic}-group`;
+  await createTopic(topic, 1, []);
+  // A cluster that only connected knows no broker yet: kafkajs' coordinator lookup then failed, refreshed
+  // the metadata and retried after its initial retry time (300 ms), which every run's end waited for.
+  // Without retries that first failure is final.
+  const once = (): ReturnType<typeof kafkaClient> => kafkaClient(connection, { retry: { retries: 0 } });
+  const committer = new EmptyGroupCommitter(once(), group);
+  try {
+    assert.equal(await committer.commit([{ topic, partition: 0, offset: '1' }]), true);
+  } finally {
+    await committer.close();
+  }
+  assert.equal(await commitEmptyGroupOffsets(once(), group, [{ topic, partition: 0, offset: '0' }]), true);
+  assert.deepEqual(await groupOffsets(group, topic), [[0, '0']]);
 });
