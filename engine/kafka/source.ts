@@ -8,6 +8,7 @@ import type { Admin, Consumer, EachBatchPayload, IHeaders, KafkaMessage } from '
 import { EngineError } from '../errors.ts';
 import type { KafkaSourceConfig, NodeSpec } from '../format/pipeline.ts';
 import { registerNode } from '../nodes/registry.ts';
+import type { TimerHandle } from '../runtime/clock.ts';
 import type { Batch, DeadLetter, NodeContext, Row, SourceInstance, SourcePositions } from '../runtime/types.ts';
 import type { ConnectionConfig } from './connections.ts';
 import { kafkaClient } from './connections.ts';
@@ -16,7 +17,7 @@ import { createDecoder, DecodeFailure, describePayload, usesRegistry } from './f
 import { Reachability } from './reachability.ts';
 import { KafkaRecord } from './records.ts';
 import { RegistryClient } from './registry/client.ts';
-import { commitEmptyGroupOffsets, type GroupOffset } from './source/group-offsets.ts';
+import { commitEmptyGroupOffsets, EmptyGroupCommitter, type GroupOffset } from './source/group-offsets.ts';
 import { connectionFor } from './store.ts';
 import { decodeValuesPooled } from '../workers/kafka-values.ts';
 import { DecodePool, decodeWorkers, workersAvailable } from '../workers/pool.ts';
@@ -29,6 +30,9 @@ type Push = (batch: Batch, port?: 'out' | 'error') => Promise<void>;
 /** The fields every row gets from its message, besides the value's own. */
 const metadataFields = { key: '_key', headers: '_headers', topic: '_topic', partition: '_partition', offset: '_offset', timestamp: '_timestamp' } as const;
 type MetadataField = (typeof metadataFields)[keyof typeof metadataFields];
+
+/** How long the group-offsets connection opened at the end of the input waits for its commit. */
+const committerIdleMs = 5000;
 
 /** Resolves on a later turn of the event loop, after the I/O callbacks already due. */
 function nextTurn(): Promise<void> {
@@ -77,8 +81,17 @@ export class KafkaSource implements SourceInstance {
   private consumer: Consumer | undefined;
   private readonly stopAtEnd: boolean;
   private readonly maxMessageBytes: number | undefined;
-  /** The group offset commits in flight, in order. */
+  /** The group offset commits in flight, in order (and the consumer's leaving, after them). */
   private committing: Promise<void> = Promise.resolve();
+  /**
+   * The admin client of the start (topic pattern, start plan, first announcement), connected while the
+   * consumer connects and joins, and shared by those calls: each used to connect and disconnect one.
+   */
+  private startAdmin: Promise<Admin> | undefined;
+  /** Opened when the input ends, for the final checkpoint's group offsets (see EmptyGroupCommitter). */
+  private committer: { client: EmptyGroupCommitter; idle: TimerHandle } | undefined;
+  /** The disconnects of the start's admin client and of the committer, awaited by close(). */
+  private closing: Promise<void> = Promise.resolve();
   private decoder: Decoder | undefined;
   private pool: DecodePool | undefined;
   /** Only Avro needs a look at a batch's payloads before decoding them (schema ids). */
@@ -139,8 +152,49 @@ export class KafkaSource implements SourceInstance {
     }
   }
 
-  /** Runs `use` with a connected admin client of this source's connection, disconnected afterwards. */
+  /** Connects the start's shared admin client, unless it is connected or connecting. */
+  private openStartAdmin(): Promise<Admin> {
+    if (!this.startAdmin) {
+      const admin = kafkaClient(this.connection, { log: this.reach.wrap(this.ctx.log) }).admin();
+      const connected = admin.connect().then(() => admin);
+      this.startAdmin = connected;
+      // A failed connect is reported by the call that uses it, and the next call connects anew.
+      connected.catch(() => {
+        if (this.startAdmin === connected) this.startAdmin = undefined;
+      });
+    }
+    return this.startAdmin;
+  }
+
+  /**
+   * Disconnects the start's admin client (close() awaits it, nothing else need); later calls
+   * (rebalances) connect their own.
+   */
+  private closeStartAdmin(): void {
+    const admin = this.startAdmin;
+    this.startAdmin = undefined;
+    if (admin) this.closing = Promise.all([this.closing, admin.then((a) => a.disconnect()).catch(() => {})]).then(() => {});
+  }
+
+  /** Takes the committer opened at the end of the input, if any; the caller closes it. */
+  private takeCommitter(): EmptyGroupCommitter | undefined {
+    const taken = this.committer;
+    this.committer = undefined;
+    taken?.idle.cancel();
+    return taken?.client;
+  }
+
+  private closeCommitter(): void {
+    const client = this.takeCommitter();
+    if (client) this.closing = Promise.all([this.closing, client.close()]).then(() => {});
+  }
+
+  /**
+   * Runs `use` with a connected admin client of this source's connection: the start's shared one while
+   * the source starts, else one connected for this call and disconnected afterwards.
+   */
   private async withAdmin<T>(use: (admin: Admin) => Promise<T>): Promise<T> {
+    if (this.startAdmin) return use(await this.startAdmin);
     const admin = kafkaClient(this.connection, { log: this.reach.wrap(this.ctx.log) }).admin();
     await admin.connect();
     try {
@@ -218,7 +272,12 @@ export class KafkaSource implements SourceInstance {
       heartbeatInterval: 3000,
     });
     this.consumer = consumer;
-    if (!(await this.connectWithRetry(consumer, signal))) return;
+    // The start's metadata calls need no consumer: their admin connects alongside it.
+    this.openStartAdmin().catch(() => {});
+    if (!(await this.connectWithRetry(consumer, signal))) {
+      this.closeStartAdmin();
+      return;
+    }
     this.connected = true;
 
     let topics: string[];
@@ -229,10 +288,16 @@ export class KafkaSource implements SourceInstance {
         plan = await this.plan(topics);
         break;
       } catch (error) {
-        if (error instanceof EngineError) throw error;
+        if (error instanceof EngineError) {
+          this.closeStartAdmin();
+          throw error;
+        }
         this.ctx.log('error', `Kafka metadata for ${this.config.topics?.join(', ') ?? this.config.topicPattern} could not be read: ${(error as Error).message}. Retrying.`);
         await this.ctx.timers.sleep(delay, signal);
-        if (signal.aborted) return;
+        if (signal.aborted) {
+          this.closeStartAdmin();
+          return;
+        }
       }
     }
     for (const [tp, offset] of plan.start) {
@@ -260,7 +325,7 @@ export class KafkaSource implements SourceInstance {
       this.assigned = new Set(Object.entries(event.payload.memberAssignment).flatMap(([topic, ps]) => ps.map((p) => `${topic}/${p}`)));
       // kafkajs fetches only after this event, and every batch handler waits for the announcement.
       const assigned = [...this.assigned];
-      this.announcing = this.announcing.then(() => this.announce(topics, assigned, fromBeginning, push)).then(() => { if (drained()) finish(); }).catch(fail);
+      this.announcing = this.announcing.then(() => this.announce(topics, assigned, fromBeginning, push)).then(() => this.closeStartAdmin()).then(() => { if (drained()) finish(); }).catch(fail);
       // After every (re)assignment, put each partition where our positions say, not where the group is.
       for (const [topic, partitions] of Object.entries(event.payload.memberAssignment)) {
         for (const partition of partitions) {
@@ -301,6 +366,7 @@ export class KafkaSource implements SourceInstance {
 
     // Without a checkpoint or committed group offsets, the catalog's default is 'latest'.
     await consumer.subscribe({ topics: topics!, fromBeginning });
+    let ended = false;
     const onAbort = (): void => finish();
     signal.addEventListener('abort', onAbort, { once: true });
     await consumer.run({
@@ -309,6 +375,8 @@ export class KafkaSource implements SourceInstance {
       // One handler per partition, so a partition's batch in hand never waits for another partition's.
       partitionsConsumedConcurrently: 64,
       eachBatch: async (payload) => {
+        // After the end, the consumer leaves in the background: what it still fetches is not delivered.
+        if (ended) return;
         const { batch, resolveOffset, isStale } = payload;
         const tp = `${batch.topic}/${batch.partition}`;
         this.reach.reached();
@@ -331,11 +399,21 @@ export class KafkaSource implements SourceInstance {
     try {
       await done;
     } finally {
+      ended = true;
       signal.removeEventListener('abort', onAbort);
-      await this.committing;
-      await consumer.disconnect().catch(() => {});
-      await Promise.all(inFlight.values());
       this.consumer = undefined;
+      // The run's end need not wait for the consumer to leave (its fetch in flight at the end of the log
+      // is answered after maxWaitTimeInMs): it leaves after the commits in flight, and the final
+      // checkpoint's offsets are set after it left (committed() chains on `committing`) through a
+      // connection opened now, while the run takes that checkpoint.
+      this.committing = this.committing.then(() => consumer.disconnect()).catch(() => {});
+      if (!this.committer) {
+        const client = new EmptyGroupCommitter(kafkaClient(this.connection, { log: this.reach.wrap(this.ctx.log) }), this.group());
+        // Code that embeds the source may never commit nor close it: the connection does not outlive that.
+        this.committer = { client, idle: this.ctx.timers.after(committerIdleMs, () => this.closeCommitter()) };
+      }
+      await Promise.all(inFlight.values());
+      this.closeStartAdmin();
       await this.pool?.close();
       this.pool = undefined;
     }
@@ -480,6 +558,17 @@ export class KafkaSource implements SourceInstance {
   private async setGroupOffsets(offsets: readonly GroupOffset[]): Promise<void> {
     // One OffsetCommit for the now empty group, as Kafka's AdminClient does; kafkajs' admin.setOffsets
     // (the fallback) joins the group and takes ~5 s, which every run used to wait for at its end.
+    const committer = this.takeCommitter();
+    if (committer) {
+      try {
+        if (await committer.commit(offsets)) return;
+      } catch (error) {
+        // E.g. the coordinator moved since: the fresh lookup below finds it.
+        this.ctx.log('debug', `Kafka group offsets over the connection opened ahead: ${(error as Error).message}; retrying`);
+      } finally {
+        this.closing = Promise.all([this.closing, committer.close()]).then(() => {});
+      }
+    }
     const kafka = kafkaClient(this.connection, { log: this.reach.wrap(this.ctx.log) });
     if (await commitEmptyGroupOffsets(kafka, this.group(), offsets)) return;
     const topics = [...new Set(offsets.map((o) => o.topic))];
@@ -493,6 +582,9 @@ export class KafkaSource implements SourceInstance {
   async close(): Promise<void> {
     await this.committing;
     await this.consumer?.disconnect().catch(() => {});
+    this.closeStartAdmin();
+    this.closeCommitter();
+    await this.closing;
   }
 }
 
