@@ -1,9 +1,12 @@
-// The AppendEncoder (staged.ts) of a sink that builds nothing ahead of its commit (sink.opensearch,
-// sink.cassandra): it keeps the interval's appended rows, so a commit in the same run writes them without
-// reading the staging file back. The staging file is still what makes the checkpoint durable.
-import type { Row } from '../runtime/types.ts';
+// For sinks that build nothing ahead of their commit (sink.opensearch, sink.cassandra): an AppendEncoder
+// (staged.ts) that keeps the interval's appended rows, so a commit in the same run writes them without
+// reading the staging file back (the staging file is still what makes the checkpoint durable), and the
+// commit skeleton such a sink runs on StagedSink.
+import type { CheckpointInfo, DeadLetter, Row } from '../runtime/types.ts';
 import type { Segment } from './pending.ts';
-import type { AppendEncoder } from './staged.ts';
+import type { RetryPolicy } from './retry.ts';
+import type { AppendEncoder, StagedSink } from './staged.ts';
+import type { StagedRef } from './staging.ts';
 
 export class HeldRows implements AppendEncoder {
   /** Null once spoiled (keyed rows or retractions arrived: the sink holds or reads those itself). */
@@ -30,4 +33,22 @@ export class HeldRows implements AppendEncoder {
   segment(id: number): Segment {
     return { id, rows: this.kept ?? [], retracts: [] };
   }
+}
+
+/**
+ * commit(N) of a sink on HeldRows: nothing when the target already has N (`lastCommittedId`, read from the
+ * target itself: a restore repeating the last commit, whose staging files are gone); else the segments up
+ * to N (one append-only segment staged by this process from memory, otherwise the staged rows) written
+ * by `attempt` under the retry loop; then their staging files are deleted.
+ */
+export async function commitHeld(staged: StagedSink<HeldRows>, policy: RetryPolicy, info: CheckpointInfo, pending: unknown, lastCommittedId: () => Promise<number | null>, attempt: (segments: readonly Segment[]) => Promise<DeadLetter[]>): Promise<void> {
+  const refs = staged.refs(info, pending);
+  if (refs.length === 0) return;
+  const committed = await lastCommittedId();
+  if (committed === null || committed < info.id) {
+    const { encoded, load } = staged.work(info.id, refs);
+    const segments = encoded ? [encoded.segment((refs[0] as StagedRef).id)] : await load();
+    await staged.commit(policy, info.id, () => attempt(segments));
+  }
+  await staged.committed(info.id, refs);
 }

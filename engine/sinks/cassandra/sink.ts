@@ -21,7 +21,7 @@ import type { CassandraConsistency, CassandraSinkConfig, NodeSpec } from '../../
 import { registerNode } from '../../nodes/registry.ts';
 import { faultPoint } from '../../runtime/faults.ts';
 import type { Batch, CheckpointInfo, DeadLetter, NodeContext, Row, SinkInstance, SinkSummary } from '../../runtime/types.ts';
-import { HeldRows } from '../held.ts';
+import { commitHeld, HeldRows } from '../held.ts';
 import { mergeSegments, type Segment } from '../pending.ts';
 import { withRetry, type RetryPolicy } from '../retry.ts';
 import { StagedSink } from '../staged.ts';
@@ -124,18 +124,9 @@ export class CassandraSink implements SinkInstance {
   }
 
   async commit(info: CheckpointInfo, pending: unknown): Promise<void> {
-    const refs = this.staged.refs(info, pending);
-    if (refs.length === 0) return;
-    const committed = await this.lastCommittedId();
-    if (committed === null || committed < info.id) {
-      // one append-only segment staged by this process: its rows are at hand; otherwise the staged rows
-      const { encoded, load } = this.staged.work(info.id, refs);
-      const only = refs[0] as StagedRef;
-      const segments = encoded ? [encoded.segment(only.id)] : await load();
-      let attempt = 0;
-      await this.staged.commit(this.retry, info.id, () => this.commitOnce(info.id, segments, attempt++ > 0));
-    }
-    await this.staged.committed(info.id, refs);
+    // a repeated attempt re-reads the commit record: its predecessor may have written it before failing
+    let attempt = 0;
+    await commitHeld(this.staged, this.retry, info, pending, () => this.lastCommittedId(), (segments) => this.commitOnce(info.id, segments, attempt++ > 0));
   }
 
   async lastCommittedId(): Promise<number | null> {

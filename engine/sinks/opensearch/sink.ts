@@ -22,7 +22,7 @@ import type { NodeSpec, OpenSearchSinkConfig } from '../../format/pipeline.ts';
 import { registerNode } from '../../nodes/registry.ts';
 import { faultPoint } from '../../runtime/faults.ts';
 import type { Batch, CheckpointInfo, DeadLetter, NodeContext, Row, SinkInstance, SinkSummary } from '../../runtime/types.ts';
-import { HeldRows } from '../held.ts';
+import { commitHeld, HeldRows } from '../held.ts';
 import { mergeSegments, type Segment } from '../pending.ts';
 import { withRetry, type RetryPolicy } from '../retry.ts';
 import { StagedSink } from '../staged.ts';
@@ -121,18 +121,7 @@ export class OpenSearchSink implements SinkInstance {
   }
 
   async commit(info: CheckpointInfo, pending: unknown): Promise<void> {
-    const refs = this.staged.refs(info, pending);
-    if (refs.length === 0) return;
-    // Already in the index (a restore repeating the last commit): its staging files are gone, nothing to read.
-    const committed = await this.lastCommittedId();
-    if (committed === null || committed < info.id) {
-      // one append-only segment staged by this process: its rows are at hand; otherwise the staged rows
-      const { encoded, load } = this.staged.work(info.id, refs);
-      const only = refs[0] as StagedRef;
-      const segments = encoded ? [encoded.segment(only.id)] : await load();
-      await this.staged.commit(this.retry, info.id, () => this.commitOnce(info.id, segments));
-    }
-    await this.staged.committed(info.id, refs);
+    await commitHeld(this.staged, this.retry, info, pending, () => this.lastCommittedId(), (segments) => this.commitOnce(info.id, segments));
   }
 
   async lastCommittedId(): Promise<number | null> {
