@@ -18,23 +18,34 @@ export interface RetryPolicy {
   exhausted(error: unknown, what: string, attempts: number): EngineError;
   /** After a transient failure: drop what it broke (a connection). */
   reset?(): Promise<void>;
-  /** Counts one retry (run summary and /metrics). */
-  retried(): void;
+  /** The error as the retry line names it (default: its message). */
+  describe?(error: unknown): string;
+  /**
+   * Counts one retry (run summary and /metrics); `retry` counts from 1 and `line` is the warning logged,
+   * for a sink that also shows it on its node (`ctx.report`).
+   */
+  retried(error: unknown, retry: number, line: string): void;
+  /** An attempt succeeded after retries (a node showing the retry can stop). */
+  recovered?(): void;
 }
 
 export async function withRetry<T>(policy: RetryPolicy, what: string, attempt: () => Promise<T>): Promise<T> {
   const { ctx } = policy;
   for (let n = 0; ; n++) {
     try {
-      return await attempt();
+      const result = await attempt();
+      if (n > 0) policy.recovered?.();
+      return result;
     } catch (error) {
       if (error instanceof EngineError) throw error;
       if (!policy.transient(error)) throw policy.fatal(error, what);
       await policy.reset?.();
       if (n >= policy.retries || ctx.signal.aborted) throw policy.exhausted(error, what, n + 1);
-      policy.retried();
       const wait = BASE_BACKOFF_MS * 2 ** n;
-      ctx.log('warn', `sink "${ctx.nodeId}": could not ${what} (${(error as Error).message}); retry ${n + 1} of ${policy.retries} in ${wait} ms`);
+      const text = policy.describe ? policy.describe(error) : (error as Error).message;
+      const line = `sink "${ctx.nodeId}": could not ${what} (${text}); retry ${n + 1} of ${policy.retries} in ${wait} ms`;
+      ctx.log('warn', line);
+      policy.retried(error, n + 1, line);
       await ctx.timers.sleep(wait, ctx.signal);
     }
   }

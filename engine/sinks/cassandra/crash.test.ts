@@ -5,7 +5,6 @@
 // then equal what the generator's events give, computed here in plain TypeScript: every order exactly once,
 // every window's totals exact.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -13,10 +12,10 @@ import { after, before, test } from 'node:test';
 import { auth, Client, type types } from 'cassandra-driver';
 import type { PipelineDoc } from '../../format/pipeline.ts';
 import { generateEvents } from '../../generator/index.ts';
+import { killLoop } from '../testing.ts';
 import { CassandraConnectionStore } from './connections.ts';
 import { startCassandra, type CassandraServer } from './server.ts';
 
-const cli = new URL('../../cli/bin.js', import.meta.url).pathname;
 const count = 8000;
 const seed = 11;
 /** Events per second; the generator spaces event times by it too. */
@@ -50,20 +49,6 @@ async function query(cql: string): Promise<types.Row[]> {
   return rows;
 }
 
-interface Life { exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>; kill(): void; output: string[] }
-
-function life(args: string[], home: string, fault?: string): Life {
-  const env: NodeJS.ProcessEnv = { ...process.env, STREAMLAKE_HOME: home };
-  if (fault) env.STREAMLAKE_FAULT = fault;
-  else delete env.STREAMLAKE_FAULT;
-  const child = spawn(process.execPath, [cli, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const output: string[] = [];
-  child.stdout.on('data', (d: Buffer) => output.push(d.toString()));
-  child.stderr.on('data', (d: Buffer) => output.push(d.toString()));
-  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
-  return { exit, output, kill: () => child.kill('SIGKILL') };
-}
-
 test('kill -9 loop: raw and windowed Cassandra tables equal the generated events exactly', async () => {
   const home = path.join(dir, 'home');
   await new CassandraConnectionStore(home).save({ name: 'crash', host: server.host, port: server.port, user: server.user, password: server.password });
@@ -84,25 +69,8 @@ test('kill -9 loop: raw and windowed Cassandra tables equal the generated events
   writeFileSync(docPath, JSON.stringify(doc));
   const args = ['run', docPath, '--lake', path.join(dir, 'lake'), '--checkpoint-dir', path.join(dir, 'chk'), '--checkpoint-interval', '300ms'];
 
-  let rand = 424242;
-  const random = (): number => ((rand = (rand * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
   // fault points, and kills at random moments once the CLI is up (start-up takes ~1.5 s here)
-  const plan: (string | number)[] = ['sink.before-commit@3', 2500, 'cassandra.before-commit-log@3', 'sink.after-commit@4', 2000, 'cassandra.before-commit-log@2', 'checkpoint.after-write@2', 2200];
-  let kills = 0;
-  for (const step of plan) {
-    const l = typeof step === 'string' ? life(args, home, step) : life(args, home);
-    const timer = setTimeout(l.kill, typeof step === 'number' ? step + Math.floor(random() * 1500) : 60_000);
-    const outcome = await l.exit;
-    clearTimeout(timer);
-    assert.notEqual(outcome.code, 1, l.output.join(''));
-    if (outcome.signal === 'SIGKILL') kills++;
-    if (outcome.code === 0) break;
-  }
-  const faults = plan.filter((step) => typeof step === 'string').length;
-  assert.ok(kills >= faults, `only ${kills} lives were killed, fewer than the ${faults} fault points`);
-  const last = life(args, home);
-  const outcome = await last.exit;
-  assert.equal(outcome.code, 0, last.output.join(''));
+  await killLoop(args, home, ['sink.before-commit@3', 2500, 'cassandra.before-commit-log@3', 'sink.after-commit@4', 2000, 'cassandra.before-commit-log@2', 'checkpoint.after-write@2', 2200], 60_000);
 
   const events = [...generateEvents('sales_orders', { count, seed, partitions: 2, eventsPerSecond: rate })];
   const raw = await query('SELECT order_id, amount FROM crash.orders');

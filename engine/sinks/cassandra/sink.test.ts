@@ -9,9 +9,10 @@ import { after, before, test } from 'node:test';
 import { auth, Client, type types } from 'cassandra-driver';
 import type { NodeSpec, PipelineDoc } from '../../format/pipeline.ts';
 import '../../nodes/index.ts';
-import { createRun, type RunEvent } from '../../runtime/run.ts';
+import type { RunEvent } from '../../runtime/run.ts';
 import type { Row } from '../../runtime/types.ts';
 import { sinkMetricsText } from '../metrics.ts';
+import { fileDoc, jsonl, runDoc } from '../testing.ts';
 import { CassandraConnectionStore } from './connections.ts';
 import { startCassandra, type CassandraServer } from './server.ts';
 
@@ -60,28 +61,10 @@ async function query(cql: string): Promise<types.Row[]> {
 }
 
 function doc(name: string, file: string, middle: NodeSpec[], sink: Partial<{ table: string; retries: number; key: string[] }> = {}, extra: NodeSpec[] = [], edges: PipelineDoc['edges'] = []): PipelineDoc {
-  const chain = ['in', ...middle.map((n) => n.id), 'cs'];
-  return {
-    format: 'streamlake.pipeline',
-    version: 1,
-    name,
-    nodes: [
-      { id: 'in', type: 'source.file', config: { path: file, format: 'jsonl' } },
-      ...middle,
-      { id: 'cs', type: 'sink.cassandra', config: { connection: 'test', keyspace: ks, table: sink.table ?? name, ...(sink.key ? { key: sink.key } : {}), ...(sink.retries === undefined ? {} : { retries: sink.retries }) } },
-      ...extra,
-    ],
-    edges: [...chain.slice(1).map((to, i) => ({ from: chain[i] as string, to })), ...edges],
-  };
+  return fileDoc(name, file, middle, { id: 'cs', type: 'sink.cassandra', config: { connection: 'test', keyspace: ks, table: sink.table ?? name, ...(sink.key ? { key: sink.key } : {}), ...(sink.retries === undefined ? {} : { retries: sink.retries }) } }, extra, edges);
 }
 
-async function run(d: PipelineDoc, checkpointDir: string, opts: { interval?: number; onEvent?: (e: RunEvent) => void } = {}) {
-  const r = createRun(d, { lakeDir: path.join(home, 'lake'), homeDir: home, checkpointDir, checkpointInterval: opts.interval ?? 50, onEvent: opts.onEvent });
-  const summary = await r.start();
-  return { summary, r };
-}
-
-const jsonl = (rows: readonly Row[]): string => rows.map((r) => JSON.stringify(r)).join('\n') + '\n';
+const run = (d: PipelineDoc, checkpointDir: string, opts: { interval?: number; onEvent?: (e: RunEvent) => void } = {}) => runDoc(d, home, checkpointDir, opts);
 
 test('append: every row once with its values, new columns added when events grow, a rerun adds nothing', async () => {
   const texts = ['plain', 'tab\there', 'line\nbreak', 'back\\slash', "quote\"'", 'ünïcødé ✓', ''];

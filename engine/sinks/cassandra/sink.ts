@@ -2,7 +2,8 @@
 // protocol (engine/runtime/README.md). Cassandra has no multi-statement transactions; exactly-once comes
 // from writes that are idempotent by primary key plus a commit record:
 //
-// - prepare(N): the rows since the last barrier become a staged segment named in chk-N.json.
+// - write()/prepare(N): the rows go to the staging file of the coming checkpoint as they arrive, which
+//   prepare(N) makes durable and names in chk-N.json (staged.ts; appends are also kept for the commit).
 // - commit(N): read the highest checkpoint id of this pipeline and node in `<keyspace>.streamlake_commits`;
 //   at or above N nothing is done. Otherwise every row is written with a prepared INSERT (bounded
 //   concurrent executes: each row is its own partition, so batches would not save round trips), retracted
@@ -20,9 +21,11 @@ import type { CassandraConsistency, CassandraSinkConfig, NodeSpec } from '../../
 import { registerNode } from '../../nodes/registry.ts';
 import { faultPoint } from '../../runtime/faults.ts';
 import type { Batch, CheckpointInfo, DeadLetter, NodeContext, Row, SinkInstance, SinkSummary } from '../../runtime/types.ts';
-import { sinkStats, type SinkStats } from '../metrics.ts';
+import { commitHeld, HeldRows } from '../held.ts';
 import { mergeSegments, type Segment } from '../pending.ts';
-import { pendingRefs, Staging, type StagedRef } from '../staging.ts';
+import { withRetry, type RetryPolicy } from '../retry.ts';
+import { StagedSink } from '../staged.ts';
+import type { StagedRef } from '../staging.ts';
 import { cassandraClient, cassandraMessage, closeClient, errorCodeText, isRefusal, isTransientCassandra } from './client.ts';
 import { cassandraConnectionFor, type CassandraConnection } from './connections.ts';
 import { boundValue, fits, inferColumns, literal, quoteIdent } from './cql.ts';
@@ -30,8 +33,6 @@ import { boundValue, fits, inferColumns, literal, quoteIdent } from './cql.ts';
 const PENDING_FORMAT = 'streamlake.cassandra-pending';
 const COMMITS_TABLE = 'streamlake_commits';
 export const ID_COLUMN = 'streamlake_id';
-const MAX_KEPT_REJECTED = 10_000;
-const BASE_BACKOFF_MS = 200;
 /** Batches (or single writes) in flight at once per sink: the bound on what one commit asks of the cluster. */
 const IN_FLIGHT = 16;
 /**
@@ -62,14 +63,11 @@ interface TableShape {
 type Write = { kind: 'upsert'; row: Row; id?: string } | { kind: 'delete'; key: Row };
 
 export class CassandraSink implements SinkInstance {
-  private buffer: Row[] = [];
-  private upsertKey: string[] | undefined;
+  /** Staging, segments, the upsert key, figures and refused rows (staged.ts); appends kept for the commit. */
+  private readonly staged: StagedSink<HeldRows>;
+  private readonly retry: RetryPolicy;
   /** The sink's `key`, else the key the graph gives (NodeContext.upsertKey). */
   private readonly configuredKey: string[] | undefined;
-  private retracts: { position: number; keys: Row[] }[] = [];
-  private segments: StagedRef[] = [];
-  private readonly staging: Staging;
-  private dead: DeadLetter[] = [];
   private client: Client | null = null;
   private commitTableReady = false;
   /** The table as last read or made (saves reading the schema on every commit). */
@@ -77,9 +75,8 @@ export class CassandraSink implements SinkInstance {
   private readonly maxRetries: number;
   private readonly writeLevel: number;
   private readonly readLevel: number;
-  private readonly counters: SinkStats;
   private readonly target: string;
-  private stats = { rows: 0, batches: 0, retries: 0, rejected: 0, deleted: 0, commitMs: 0 };
+  private deleted = 0;
 
   constructor(private readonly config: CassandraSinkConfig, private readonly ctx: NodeContext, private readonly options: CassandraSinkOptions = {}) {
     this.maxRetries = config.retries ?? 5;
@@ -87,14 +84,27 @@ export class CassandraSink implements SinkInstance {
     this.writeLevel = levels[level];
     // ANY is a write-only level; EACH_QUORUM reads are refused by current servers
     this.readLevel = level === 'ANY' ? types.consistencies.one : level === 'EACH_QUORUM' ? types.consistencies.quorum : levels[level];
-    this.counters = sinkStats(ctx.pipelineName, ctx.nodeId, 'cassandra');
-    this.staging = new Staging(ctx.homeDir, ctx.pipelineName, ctx.nodeId);
     this.target = `${quoteIdent(config.keyspace)}.${quoteIdent(config.table)}`;
     // A primary key is fixed when the table is created and a window's first emission carries no key: the
     // sink's own setting, else what the graph tells (a window upstream, runtime/upsert-key.ts), decides
     // from the first row, like sink.clickhouse.
     this.configuredKey = config.key && config.key.length > 0 ? [...config.key] : ctx.upsertKey && ctx.upsertKey.length > 0 ? [...ctx.upsertKey] : undefined;
-    if (!config.key?.length && this.configuredKey) this.upsertKey = [...this.configuredKey];
+    // the sink's own `key` keys the table, not the rows: they stay appends until a window marks them keyed
+    this.staged = new StagedSink(ctx, 'cassandra', PENDING_FORMAT, () => new HeldRows(), config.key?.length ? undefined : this.configuredKey);
+    const table = `${config.keyspace}.${config.table}`;
+    this.retry = {
+      ctx, retries: this.maxRetries, transient: isTransientCassandra, describe: cassandraMessage,
+      fatal: (error, what) => new EngineError('ENG_CASSANDRA_WRITE', `sink "${ctx.nodeId}" could not ${what} in ${table}: ${cassandraMessage(error)} (${errorCodeText(error)})`, { node: ctx.nodeId }, { cause: error }),
+      exhausted: (error, what, attempts) => {
+        ctx.report?.(null);
+        return new EngineError('ENG_CASSANDRA_UNAVAILABLE', `sink "${ctx.nodeId}" could not ${what}: Cassandra did not answer after ${attempts} attempts (${cassandraMessage(error)}). Nothing of this checkpoint is lost: it is written when the pipeline runs again.`, { node: ctx.nodeId }, { cause: error });
+      },
+      retried: (error, retry) => {
+        this.staged.retried();
+        ctx.report?.(`Cassandra is not answering (${cassandraMessage(error)}); retry ${retry} of ${this.maxRetries}`);
+      },
+      recovered: () => ctx.report?.(null),
+    };
   }
 
   async write(batch: Batch): Promise<void> {
@@ -103,65 +113,37 @@ export class CassandraSink implements SinkInstance {
       if (key && [...key].sort().join('\0') !== [...batch.upsertKey].sort().join('\0')) {
         this.ctx.log('warn', `sink "${this.ctx.nodeId}": rows keyed by ${batch.upsertKey.join(', ')} but the sink's key is ${key.join(', ')}`);
       }
-      this.upsertKey ??= [...batch.upsertKey];
     }
-    if (batch.retract && batch.retract.length > 0) this.retracts.push({ position: this.buffer.length, keys: [...batch.retract] });
-    for (const row of batch.rows) this.buffer.push(row);
+    // once the sink has a key it keeps it (StagedSink would also warn when only the order differs)
+    const own = this.staged.upsertKey;
+    await this.staged.write(batch.upsertKey && own ? { ...batch, upsertKey: own } : batch);
   }
 
   async prepare(info: CheckpointInfo): Promise<{ format: string; segments: StagedRef[] }> {
-    await this.staging.sweep(this.segments);
-    if (this.buffer.length > 0 || this.retracts.length > 0) {
-      this.segments.push(await this.staging.write({ id: info.id, rows: this.buffer, retracts: this.retracts, ...(this.upsertKey ? { upsertKey: this.upsertKey } : {}) }));
-      this.buffer = [];
-      this.retracts = [];
-    }
-    return { format: PENDING_FORMAT, segments: this.segments.slice() };
+    return (await this.staged.prepare(info)).pending;
   }
 
   async commit(info: CheckpointInfo, pending: unknown): Promise<void> {
-    const refs = pendingRefs(pending, PENDING_FORMAT, this.ctx.nodeId).filter((s) => s.id <= info.id);
-    if (refs.length === 0) return;
-    const committed = await this.lastCommittedId();
-    if (committed !== null && committed >= info.id) {
-      this.segments = this.segments.filter((s) => s.id > info.id);
-      await this.staging.remove(refs);
-      return;
-    }
-    const segments = await this.staging.read(refs, this.ctx.nodeId);
-    const started = this.ctx.clock.now();
+    // a repeated attempt re-reads the commit record: its predecessor may have written it before failing
     let attempt = 0;
-    const rejected = await this.withRetry(`commit checkpoint ${info.id}`, () => this.commitOnce(info.id, segments, attempt++ > 0));
-    const ms = this.ctx.clock.now() - started;
-    this.stats.commitMs += ms;
-    this.counters.observeCommit(ms);
-    this.segments = this.segments.filter((s) => s.id > info.id);
-    await this.staging.remove(refs);
-    if (rejected.length > 0) {
-      this.stats.rejected += rejected.length;
-      this.counters.rejected += rejected.length;
-      this.ctx.metrics.addError(rejected.length);
-      this.dead.push(...rejected);
-      if (this.dead.length > MAX_KEPT_REJECTED) this.dead = this.dead.slice(-MAX_KEPT_REJECTED);
-    }
+    await commitHeld(this.staged, this.retry, info, pending, () => this.lastCommittedId(), (segments) => this.commitOnce(info.id, segments, attempt++ > 0));
   }
 
   async lastCommittedId(): Promise<number | null> {
-    return this.withRetry('read its last commit', async () => this.readLastCommitted(await this.connect()));
+    return withRetry(this.retry, 'read its last commit', async () => this.readLastCommitted(await this.connect()));
   }
 
   rejected(): DeadLetter[] {
-    const out = this.dead;
-    this.dead = [];
-    return out;
+    return this.staged.rejected();
   }
 
   async close(): Promise<SinkSummary> {
-    if (this.buffer.length > 0) this.ctx.log('warn', `sink "${this.ctx.nodeId}": ${this.buffer.length} rows arrived after the last checkpoint and were not committed; a restart replays them`);
+    await this.staged.close();
     const client = this.client;
     this.client = null;
     if (client) await closeClient(client);
-    return { ...this.stats };
+    const f = this.staged.figures;
+    return { rows: f.rows, batches: f.batches, retries: f.retries, rejected: f.rejected, deleted: this.deleted, commitMs: f.commitMs };
   }
 
   /** `recheck`: a repeated attempt, whose predecessor may have written the commit record before failing. */
@@ -186,7 +168,7 @@ export class CassandraSink implements SinkInstance {
         for (const s of segments) s.rows.forEach((row, i) => writes.push({ kind: 'upsert', row, ...(shape.withId ? { id: `${this.ctx.pipelineName}/${this.ctx.nodeId}/${s.id}/${i}` } : {}) }));
       }
       written = await this.writeAll(client, shape, writes, rejected);
-      this.stats.deleted += merged.retract.length;
+      this.deleted += merged.retract.length;
     }
     // crash tests die here: the rows landed, the commit record did not (STREAMLAKE_FAULT=cassandra.before-commit-log)
     faultPoint('cassandra.before-commit-log');
@@ -195,10 +177,7 @@ export class CassandraSink implements SinkInstance {
       [this.ctx.pipelineName, this.ctx.nodeId, types.Long.fromNumber(id), this.config.table, types.Long.fromNumber(written), new Date(this.ctx.clock.now())],
       { prepare: true, consistency: this.writeLevel },
     );
-    this.stats.rows += written;
-    this.stats.batches += 1;
-    this.counters.rows += written;
-    this.counters.batches += 1;
+    this.staged.wrote(written);
     return rejected;
   }
 
@@ -383,31 +362,6 @@ export class CassandraSink implements SinkInstance {
     }
     this.client = client;
     return client;
-  }
-
-  private async withRetry<T>(what: string, attempt: () => Promise<T>): Promise<T> {
-    for (let n = 0; ; n++) {
-      try {
-        const out = await attempt();
-        if (n > 0) this.ctx.report?.(null);
-        return out;
-      } catch (error) {
-        if (error instanceof EngineError) throw error;
-        if (!isTransientCassandra(error)) {
-          throw new EngineError('ENG_CASSANDRA_WRITE', `sink "${this.ctx.nodeId}" could not ${what} in ${this.config.keyspace}.${this.config.table}: ${cassandraMessage(error)} (${errorCodeText(error)})`, { node: this.ctx.nodeId }, { cause: error });
-        }
-        if (n >= this.maxRetries || this.ctx.signal.aborted) {
-          this.ctx.report?.(null);
-          throw new EngineError('ENG_CASSANDRA_UNAVAILABLE', `sink "${this.ctx.nodeId}" could not ${what}: Cassandra did not answer after ${n + 1} attempts (${cassandraMessage(error)}). Nothing of this checkpoint is lost: it is written when the pipeline runs again.`, { node: this.ctx.nodeId }, { cause: error });
-        }
-        this.stats.retries += 1;
-        this.counters.retries += 1;
-        const wait = BASE_BACKOFF_MS * 2 ** n;
-        this.ctx.log('warn', `sink "${this.ctx.nodeId}": could not ${what} (${cassandraMessage(error)}); retry ${n + 1} of ${this.maxRetries} in ${wait} ms`);
-        this.ctx.report?.(`Cassandra is not answering (${cassandraMessage(error)}); retry ${n + 1} of ${this.maxRetries}`);
-        await this.ctx.timers.sleep(wait, this.ctx.signal);
-      }
-    }
   }
 }
 

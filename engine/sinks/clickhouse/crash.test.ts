@@ -4,7 +4,6 @@
 // commit and while appends stream into their stage table, then run until it finishes. Both tables must then equal what the generator's events give,
 // computed here in plain TypeScript: every order exactly once, every window's totals exact.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -13,11 +12,11 @@ import type { PipelineDoc } from '../../format/pipeline.ts';
 import { generateEvents } from '../../generator/index.ts';
 import { Staging } from '../staging.ts';
 import { CODEC_NAME, rowBinaryCodec } from './codec.ts';
+import { killLoop, life } from '../testing.ts';
 import { ClickHouseConnectionStore } from './connections.ts';
 import { clickhouseJson } from './http.ts';
 import { startClickHouse, type ClickHouseServer } from './server.ts';
 
-const cli = new URL('../../cli/bin.js', import.meta.url).pathname;
 const count = 25_000;
 const seed = 11;
 /** Events per second; the generator spaces event times by it too. */
@@ -37,20 +36,6 @@ after(async () => {
 });
 
 const query = <R>(sql: string): Promise<R[]> => clickhouseJson<R>({ url: server.url, user: server.user, password: server.password }, sql);
-
-interface Life { exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>; kill(): void; output: string[] }
-
-function life(args: string[], home: string, fault?: string): Life {
-  const env: NodeJS.ProcessEnv = { ...process.env, STREAMLAKE_HOME: home };
-  if (fault) env.STREAMLAKE_FAULT = fault;
-  else delete env.STREAMLAKE_FAULT;
-  const child = spawn(process.execPath, [cli, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const output: string[] = [];
-  child.stdout.on('data', (d: Buffer) => output.push(d.toString()));
-  child.stderr.on('data', (d: Buffer) => output.push(d.toString()));
-  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
-  return { exit, output, kill: () => child.kill('SIGKILL') };
-}
 
 test('kill -9 loop: raw and windowed ClickHouse tables equal the generated events exactly', async () => {
   const home = path.join(dir, 'home');
@@ -72,26 +57,8 @@ test('kill -9 loop: raw and windowed ClickHouse tables equal the generated event
   writeFileSync(docPath, JSON.stringify(doc));
   const args = ['run', docPath, '--lake', path.join(dir, 'lake'), '--checkpoint-dir', path.join(dir, 'chk'), '--checkpoint-interval', '300ms'];
 
-  let rand = 424242;
-  const random = (): number => ((rand = (rand * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
   // fault points, and kills at random moments once the CLI is up (start-up takes ~1.5 s here)
-  const plan: (string | number)[] = ['sink.before-commit@3', 2500, 'clickhouse.before-commit-log@3', 'clickhouse.mid-stream@4', 'sink.after-commit@4', 2000, 'clickhouse.before-commit-log@2', 'checkpoint.after-write@2', 'clickhouse.mid-stream@2', 2200, 2600];
-  let kills = 0;
-  for (const step of plan) {
-    const l = typeof step === 'string' ? life(args, home, step) : life(args, home);
-    const timer = setTimeout(l.kill, typeof step === 'number' ? step + Math.floor(random() * 1500) : 30_000);
-    const outcome = await l.exit;
-    clearTimeout(timer);
-    assert.notEqual(outcome.code, 1, l.output.join(''));
-    if (outcome.signal === 'SIGKILL') kills++;
-    if (outcome.code === 0) break;
-  }
-  // every fault-point life dies (the points are reached many times in a run); timed kills add more when they land before the end
-  const faults = plan.filter((step) => typeof step === 'string').length;
-  assert.ok(kills >= faults, `only ${kills} lives were killed, fewer than the ${faults} fault points`);
-  const last = life(args, home);
-  const outcome = await last.exit;
-  assert.equal(outcome.code, 0, last.output.join(''));
+  await killLoop(args, home, ['sink.before-commit@3', 2500, 'clickhouse.before-commit-log@3', 'clickhouse.mid-stream@4', 'sink.after-commit@4', 2000, 'clickhouse.before-commit-log@2', 'checkpoint.after-write@2', 'clickhouse.mid-stream@2', 2200, 2600]);
 
   // stage tables the killed lives left behind were dropped by the last one
   const stages = await query<{ name: string }>("SELECT name FROM system.tables WHERE database = currentDatabase() AND name LIKE '%streamlake_stage%'");

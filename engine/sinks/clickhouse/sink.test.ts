@@ -9,9 +9,10 @@ import { after, before, test } from 'node:test';
 import type { NodeSpec, PipelineDoc } from '../../format/pipeline.ts';
 import '../../nodes/index.ts';
 import { systemClock, systemTimers } from '../../runtime/clock.ts';
-import { createRun, type RunEvent } from '../../runtime/run.ts';
+import type { RunEvent } from '../../runtime/run.ts';
 import type { NodeContext, Row } from '../../runtime/types.ts';
 import { sinkMetricsText } from '../metrics.ts';
+import { fileDoc, jsonl, runDoc } from '../testing.ts';
 import { ClickHouseConnectionStore } from './connections.ts';
 import { clickhouse, clickhouseJson } from './http.ts';
 import { startClickHouse, type ClickHouseServer } from './server.ts';
@@ -42,28 +43,10 @@ const ep = (): { url: string; user: string; password: string } => ({ url: server
 const query = <R>(sql: string): Promise<R[]> => clickhouseJson<R>(ep(), sql);
 
 function doc(name: string, file: string, middle: NodeSpec[], sink: Partial<{ table: string; retries: number }> = {}, extra: NodeSpec[] = [], edges: PipelineDoc['edges'] = []): PipelineDoc {
-  const chain = ['in', ...middle.map((n) => n.id), 'ch'];
-  return {
-    format: 'streamlake.pipeline',
-    version: 1,
-    name,
-    nodes: [
-      { id: 'in', type: 'source.file', config: { path: file, format: 'jsonl' } },
-      ...middle,
-      { id: 'ch', type: 'sink.clickhouse', config: { connection: 'test', table: sink.table ?? name, ...(sink.retries === undefined ? {} : { retries: sink.retries }) } },
-      ...extra,
-    ],
-    edges: [...chain.slice(1).map((to, i) => ({ from: chain[i] as string, to })), ...edges],
-  };
+  return fileDoc(name, file, middle, { id: 'ch', type: 'sink.clickhouse', config: { connection: 'test', table: sink.table ?? name, ...(sink.retries === undefined ? {} : { retries: sink.retries }) } }, extra, edges);
 }
 
-async function run(d: PipelineDoc, checkpointDir: string, opts: { interval?: number; onEvent?: (e: RunEvent) => void } = {}) {
-  const r = createRun(d, { lakeDir: path.join(home, 'lake'), homeDir: home, checkpointDir, checkpointInterval: opts.interval ?? 50, onEvent: opts.onEvent });
-  const summary = await r.start();
-  return { summary, r };
-}
-
-const jsonl = (rows: readonly Row[]): string => rows.map((r) => JSON.stringify(r)).join('\n') + '\n';
+const run = (d: PipelineDoc, checkpointDir: string, opts: { interval?: number; onEvent?: (e: RunEvent) => void } = {}) => runDoc(d, home, checkpointDir, opts);
 
 test('append: every row once with its values, new columns added when events grow, a rerun adds nothing', async () => {
   const texts = ['plain', 'tab\there', 'line\nbreak', 'back\\slash', "quote\"'", 'ünïcødé ✓', ''];

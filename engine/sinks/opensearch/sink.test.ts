@@ -8,9 +8,10 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { NodeSpec, OpenSearchSinkConfig, PipelineDoc } from '../../format/pipeline.ts';
 import '../../nodes/index.ts';
-import { createRun, type RunEvent } from '../../runtime/run.ts';
+import type { RunEvent } from '../../runtime/run.ts';
 import type { Row } from '../../runtime/types.ts';
 import { sinkMetricsText } from '../metrics.ts';
+import { fileDoc, jsonl, runDoc } from '../testing.ts';
 import { OpenSearchConnectionStore } from './connections.ts';
 import { startOpenSearch, type OpenSearchServer } from './server.ts';
 import { allDocs, rest } from './testing.ts';
@@ -37,28 +38,10 @@ function temp(): string {
 }
 
 function doc(name: string, file: string, middle: NodeSpec[], sink: Partial<OpenSearchSinkConfig> = {}, extra: NodeSpec[] = [], edges: PipelineDoc['edges'] = []): PipelineDoc {
-  const chain = ['in', ...middle.map((n) => n.id), 'os'];
-  return {
-    format: 'streamlake.pipeline',
-    version: 1,
-    name,
-    nodes: [
-      { id: 'in', type: 'source.file', config: { path: file, format: 'jsonl' } },
-      ...middle,
-      { id: 'os', type: 'sink.opensearch', config: { connection: 'test', index: name.replace(/_/g, '-'), ...sink } },
-      ...extra,
-    ],
-    edges: [...chain.slice(1).map((to, i) => ({ from: chain[i] as string, to })), ...edges],
-  };
+  return fileDoc(name, file, middle, { id: 'os', type: 'sink.opensearch', config: { connection: 'test', index: name.replace(/_/g, '-'), ...sink } }, extra, edges);
 }
 
-async function run(d: PipelineDoc, checkpointDir: string, opts: { interval?: number; onEvent?: (e: RunEvent) => void } = {}) {
-  const r = createRun(d, { lakeDir: path.join(home, 'lake'), homeDir: home, checkpointDir, checkpointInterval: opts.interval ?? 50, onEvent: opts.onEvent });
-  const summary = await r.start();
-  return { summary, r };
-}
-
-const jsonl = (rows: readonly Row[]): string => rows.map((r) => JSON.stringify(r)).join('\n') + '\n';
+const run = (d: PipelineDoc, checkpointDir: string, opts: { interval?: number; onEvent?: (e: RunEvent) => void } = {}) => runDoc(d, home, checkpointDir, opts);
 
 test('append: every row once under its id expression, values and mapping as documented, new fields added, reruns add nothing', async () => {
   const texts = ['plain', 'tab\there', 'line\nbreak', 'back\\slash', "quote\"'", 'ünïcødé ✓', ''];

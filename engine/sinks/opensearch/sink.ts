@@ -2,7 +2,8 @@
 // protocol (engine/runtime/README.md). OpenSearch has no transactions; exactly-once comes from document ids
 // that are the same every time a checkpoint is committed, plus a commit log:
 //
-// - prepare(N): the rows since the last barrier are staged in a file (staging.ts) and named in chk-N.json.
+// - write()/prepare(N): the rows go to the staging file of the coming checkpoint as they arrive, which
+//   prepare(N) makes durable and names in chk-N.json (staged.ts; appends are also kept for the commit).
 // - commit(N): read this pipeline and node's document in the `streamlake_commits` index (a realtime GET);
 //   at or above N nothing is done. Otherwise: create the index with a mapping from the rows, or add the
 //   new fields with a put-mapping; send the rows as `index` actions with their ids and the retracted keys
@@ -21,16 +22,17 @@ import type { NodeSpec, OpenSearchSinkConfig } from '../../format/pipeline.ts';
 import { registerNode } from '../../nodes/registry.ts';
 import { faultPoint } from '../../runtime/faults.ts';
 import type { Batch, CheckpointInfo, DeadLetter, NodeContext, Row, SinkInstance, SinkSummary } from '../../runtime/types.ts';
-import { sinkStats, type SinkStats } from '../metrics.ts';
+import { commitHeld, HeldRows } from '../held.ts';
 import { mergeSegments, type Segment } from '../pending.ts';
-import { pendingRefs, Staging, type StagedRef } from '../staging.ts';
+import { withRetry, type RetryPolicy } from '../retry.ts';
+import { StagedSink } from '../staged.ts';
+import type { StagedRef } from '../staging.ts';
 import { describeError, isTransientOpenSearch, openSearchClient, osRequest, reasonOf, statusOf, type Client } from './client.ts';
 import { openSearchConnectionFor, type OpenSearchConnection } from './connections.ts';
 import { documentJson, expressionId, inferMappings, keyId, positionId, type FieldMapping } from './mapping.ts';
 
 const PENDING_FORMAT = 'streamlake.opensearch-pending';
 export const COMMITS_INDEX = 'streamlake_commits';
-const MAX_KEPT_REJECTED = 10_000;
 const BASE_BACKOFF_MS = 200;
 /** One `_bulk` request carries at most this many actions or about this many bytes (servers take 100 MB). */
 const CHUNK_ACTIONS = 5000;
@@ -61,25 +63,21 @@ interface BulkReply {
 }
 
 export class OpenSearchSink implements SinkInstance {
-  private buffer: Row[] = [];
-  private upsertKey: string[] | undefined;
-  private retracts: { position: number; keys: Row[] }[] = [];
-  private segments: StagedRef[] = [];
-  private readonly staging: Staging;
-  private dead: DeadLetter[] = [];
+  /** Staging, segments, the upsert key, figures and refused rows (staged.ts); appends kept for the commit. */
+  private readonly staged: StagedSink<HeldRows>;
+  private readonly retry: RetryPolicy;
   private client: Client | null = null;
   /** Top-level fields the index is known to map (filled from the server, then kept). */
   private mapped: Set<string> | null = null;
   private readonly idExpr: CompiledExpression | undefined;
   private readonly maxRetries: number;
-  private readonly counters: SinkStats;
   private readonly refresh: string;
   private connection: OpenSearchConnection | undefined;
   /** Rows without an upsert key arrived (a window's first emission looks like that). */
   private unkeyedSeen = false;
   /** The commit-log index is known to exist (checked once per client). */
   private commitLogReady = false;
-  private stats = { rows: 0, batches: 0, retries: 0, rejected: 0, deleted: 0, commitMs: 0 };
+  private deleted = 0;
 
   constructor(private readonly config: OpenSearchSinkConfig, private readonly ctx: NodeContext, private readonly options: OpenSearchSinkOptions = {}) {
     this.maxRetries = config.retries ?? 5;
@@ -88,80 +86,59 @@ export class OpenSearchSink implements SinkInstance {
     // A window's first emission carries no key: the sink's own setting, else what the graph tells (a window
     // upstream, runtime/upsert-key.ts), keys every document from the first row on.
     const key = config.key && config.key.length > 0 ? config.key : ctx.upsertKey;
-    if (key && key.length > 0) this.upsertKey = [...key];
+    this.staged = new StagedSink(ctx, 'opensearch', PENDING_FORMAT, () => new HeldRows(), key);
     this.idExpr = config.id ? compileExpression(config.id) : undefined;
-    this.counters = sinkStats(ctx.pipelineName, ctx.nodeId, 'opensearch');
-    this.staging = new Staging(ctx.homeDir, ctx.pipelineName, ctx.nodeId);
+    this.retry = {
+      ctx, retries: this.maxRetries, transient: isTransientOpenSearch, describe: describeError,
+      fatal: (error, what) => new EngineError('ENG_OPENSEARCH_WRITE', `sink "${ctx.nodeId}" could not ${what} in ${config.index}: ${describeError(error)}`, { node: ctx.nodeId, status: statusOf(error) }, { cause: error }),
+      exhausted: (error, what, attempts) => new EngineError('ENG_OPENSEARCH_UNAVAILABLE', `sink "${ctx.nodeId}" could not ${what}: OpenSearch did not answer after ${attempts} attempts (${describeError(error)}). Nothing of this checkpoint is lost: it is written when the pipeline runs again.`, { node: ctx.nodeId }, { cause: error }),
+      // a fresh client: the old one's pool may hold the dead connection
+      reset: async () => {
+        const old = this.client;
+        this.client = null;
+        this.mapped = null;
+        this.commitLogReady = false;
+        await old?.close().catch(() => undefined);
+      },
+      retried: (_error, _retry, line) => {
+        this.staged.retried();
+        ctx.report?.(line);
+      },
+      recovered: () => ctx.report?.(null),
+    };
   }
 
   async write(batch: Batch): Promise<void> {
-    if (batch.upsertKey && !this.upsertKey && this.unkeyedSeen) {
+    if (batch.upsertKey && !this.staged.upsertKey && this.unkeyedSeen) {
       this.ctx.log('warn', `sink "${this.ctx.nodeId}": rows now arrive keyed by ${batch.upsertKey.join(', ')} (a window's update) after rows without a key were indexed under positional ids; set the sink's "key" to ${JSON.stringify(batch.upsertKey)} so a window's first emission and its updates land on one document`);
     }
     if (!batch.upsertKey && batch.rows.length > 0) this.unkeyedSeen = true;
-    if (batch.upsertKey) {
-      if (this.upsertKey && this.upsertKey.join('\0') !== batch.upsertKey.join('\0')) {
-        this.ctx.log('warn', `sink "${this.ctx.nodeId}": rows keyed by ${batch.upsertKey.join(', ')} but the sink's key is ${this.upsertKey.join(', ')}; using the sink's`);
-      }
-      this.upsertKey ??= [...batch.upsertKey];
-    }
-    if (batch.retract && batch.retract.length > 0) this.retracts.push({ position: this.buffer.length, keys: [...batch.retract] });
-    for (const row of batch.rows) this.buffer.push(row);
+    await this.staged.write(batch);
   }
 
   async prepare(info: CheckpointInfo): Promise<{ format: string; segments: StagedRef[] }> {
-    await this.staging.sweep(this.segments);
-    if (this.buffer.length > 0 || this.retracts.length > 0) {
-      this.segments.push(await this.staging.write({ id: info.id, rows: this.buffer, retracts: this.retracts, ...(this.upsertKey ? { upsertKey: this.upsertKey } : {}) }));
-      this.buffer = [];
-      this.retracts = [];
-    }
-    return { format: PENDING_FORMAT, segments: this.segments.slice() };
+    return (await this.staged.prepare(info)).pending;
   }
 
   async commit(info: CheckpointInfo, pending: unknown): Promise<void> {
-    const refs = pendingRefs(pending, PENDING_FORMAT, this.ctx.nodeId).filter((s) => s.id <= info.id);
-    if (refs.length === 0) return;
-    // Already in the index (a restore repeating the last commit): its staging files are gone, nothing to read.
-    const committed = await this.lastCommittedId();
-    if (committed !== null && committed >= info.id) {
-      this.segments = this.segments.filter((s) => s.id > info.id);
-      await this.staging.remove(refs);
-      return;
-    }
-    const segments = await this.staging.read(refs, this.ctx.nodeId);
-    const started = this.ctx.clock.now();
-    const rejected = await this.withRetry(`commit checkpoint ${info.id}`, () => this.commitOnce(info.id, segments));
-    const ms = this.ctx.clock.now() - started;
-    this.stats.commitMs += ms;
-    this.counters.observeCommit(ms);
-    this.segments = this.segments.filter((s) => s.id > info.id);
-    await this.staging.remove(refs);
-    if (rejected.length > 0) {
-      this.stats.rejected += rejected.length;
-      this.counters.rejected += rejected.length;
-      this.ctx.metrics.addError(rejected.length);
-      this.dead.push(...rejected);
-      if (this.dead.length > MAX_KEPT_REJECTED) this.dead = this.dead.slice(-MAX_KEPT_REJECTED);
-    }
+    await commitHeld(this.staged, this.retry, info, pending, () => this.lastCommittedId(), (segments) => this.commitOnce(info.id, segments));
   }
 
   async lastCommittedId(): Promise<number | null> {
-    return this.withRetry('read its last commit', async () => this.readLastCommitted(this.connect()));
+    return this.retrying('read its last commit', async () => this.readLastCommitted(this.connect()));
   }
 
   rejected(): DeadLetter[] {
-    const out = this.dead;
-    this.dead = [];
-    return out;
+    return this.staged.rejected();
   }
 
   async close(): Promise<SinkSummary> {
-    if (this.buffer.length > 0) this.ctx.log('warn', `sink "${this.ctx.nodeId}": ${this.buffer.length} rows arrived after the last checkpoint and were not committed; a restart replays them`);
+    await this.staged.close();
     const client = this.client;
     this.client = null;
     await client?.close().catch(() => undefined);
-    return { ...this.stats };
+    const f = this.staged.figures;
+    return { rows: f.rows, batches: f.batches, retries: f.retries, rejected: f.rejected, deleted: this.deleted, commitMs: f.commitMs };
   }
 
   private commitDocId(): string {
@@ -188,20 +165,18 @@ export class OpenSearchSink implements SinkInstance {
     await osRequest(client, 'PUT', `/${COMMITS_INDEX}/_doc/${this.commitDocId()}`, {
       body: { pipeline: this.ctx.pipelineName, node: this.ctx.nodeId, checkpoint_id: id, index: this.config.index, rows: written, deleted, committed_at: new Date(this.ctx.clock.now()).toISOString() },
     });
-    this.stats.rows += written;
-    this.stats.deleted += deleted;
-    this.stats.batches += 1;
-    this.counters.rows += written;
-    this.counters.batches += 1;
+    this.staged.wrote(written);
+    this.deleted += deleted;
     return rejected;
   }
 
   /** The bulk actions of these segments (rows with ids, retracted keys as deletes); rows without an id are refused. */
   private actionsOf(segments: readonly Segment[], rejected: DeadLetter[]): { actions: Action[]; rows: Row[] } {
     const at = new Date(this.ctx.clock.now());
-    const keyed = segments.some((s) => s.upsertKey) || this.upsertKey !== undefined;
+    const sinkKey = this.staged.upsertKey;
+    const keyed = segments.some((s) => s.upsertKey) || sinkKey !== undefined;
     if (keyed) {
-      const merged = mergeSegments(this.upsertKey ? segments.map((s) => ({ ...s, upsertKey: this.upsertKey })) : segments);
+      const merged = mergeSegments(sinkKey ? segments.map((s) => ({ ...s, upsertKey: sinkKey })) : segments);
       const key = merged.upsertKey ?? [];
       const rows = merged.rows.filter((row) => {
         const absent = key.filter((k) => !(k in row));
@@ -352,9 +327,9 @@ export class OpenSearchSink implements SinkInstance {
     throw new EngineError('ENG_OPENSEARCH_CONNECTION_UNKNOWN', `sink "${this.ctx.nodeId}": connection "${this.config.connection}" was not loaded`);
   }
 
+  /** The wait before items refused for now (429/5xx) are sent again, counted and shown as a retry. */
   private async backoff(n: number, why: string): Promise<void> {
-    this.stats.retries += 1;
-    this.counters.retries += 1;
+    this.staged.retried();
     const wait = BASE_BACKOFF_MS * 2 ** n;
     const line = `sink "${this.ctx.nodeId}": ${why}; retry ${n + 1} of ${this.maxRetries} in ${wait} ms`;
     this.ctx.log('warn', line);
@@ -362,30 +337,10 @@ export class OpenSearchSink implements SinkInstance {
     await this.ctx.timers.sleep(wait, this.ctx.signal);
   }
 
-  private async withRetry<T>(what: string, attempt: () => Promise<T>): Promise<T> {
+  /** The retry loop (retry.ts), once the saved connection is loaded. */
+  private async retrying<T>(what: string, attempt: () => Promise<T>): Promise<T> {
     this.connection ??= (await openSearchConnectionFor(this.config.connection, this.ctx.homeDir));
-    for (let n = 0; ; n++) {
-      try {
-        const result = await attempt();
-        if (n > 0) this.ctx.report?.(null);
-        return result;
-      } catch (error) {
-        if (error instanceof EngineError) throw error;
-        if (!isTransientOpenSearch(error)) {
-          throw new EngineError('ENG_OPENSEARCH_WRITE', `sink "${this.ctx.nodeId}" could not ${what} in ${this.config.index}: ${describeError(error)}`, { node: this.ctx.nodeId, status: statusOf(error) }, { cause: error });
-        }
-        if (n >= this.maxRetries || this.ctx.signal.aborted) {
-          throw new EngineError('ENG_OPENSEARCH_UNAVAILABLE', `sink "${this.ctx.nodeId}" could not ${what}: OpenSearch did not answer after ${n + 1} attempts (${describeError(error)}). Nothing of this checkpoint is lost: it is written when the pipeline runs again.`, { node: this.ctx.nodeId }, { cause: error });
-        }
-        // a fresh client: the old one's pool may hold the dead connection
-        const old = this.client;
-        this.client = null;
-        this.mapped = null;
-        this.commitLogReady = false;
-        await old?.close().catch(() => undefined);
-        await this.backoff(n, `could not ${what} (${describeError(error)})`);
-      }
-    }
+    return withRetry(this.retry, what, attempt);
   }
 }
 

@@ -6,7 +6,6 @@
 // kills a file → PostgreSQL run after its first checkpoint, before the commit, while that checkpoint's
 // rows are staged only as COPY text, and the restore must write exactly the input from it.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -14,10 +13,10 @@ import { after, before, test } from 'node:test';
 import pg from 'pg';
 import type { PipelineDoc } from '../../format/pipeline.ts';
 import { generateEvents } from '../../generator/index.ts';
+import { killLoop, life } from '../testing.ts';
 import { PostgresConnectionStore } from './connections.ts';
 import { startPostgres, type PostgresServer } from './server.ts';
 
-const cli = new URL('../../cli/bin.js', import.meta.url).pathname;
 const count = 25_000;
 const seed = 11;
 /** Events per second; the generator spaces event times by it too. */
@@ -45,20 +44,6 @@ async function query<R>(text: string): Promise<R[]> {
   }
 }
 
-interface Life { exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>; kill(): void; output: string[] }
-
-function life(args: string[], home: string, fault?: string): Life {
-  const env: NodeJS.ProcessEnv = { ...process.env, STREAMLAKE_HOME: home };
-  if (fault) env.STREAMLAKE_FAULT = fault;
-  else delete env.STREAMLAKE_FAULT;
-  const child = spawn(process.execPath, [cli, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const output: string[] = [];
-  child.stdout.on('data', (d: Buffer) => output.push(d.toString()));
-  child.stderr.on('data', (d: Buffer) => output.push(d.toString()));
-  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
-  return { exit, output, kill: () => child.kill('SIGKILL') };
-}
-
 test('kill -9 loop: raw and windowed PostgreSQL tables equal the generated events exactly', async () => {
   const home = path.join(dir, 'home');
   await new PostgresConnectionStore(home).save({ name: 'crash', host: server.host, port: server.port, database: server.database, user: server.user, password: server.password });
@@ -79,26 +64,8 @@ test('kill -9 loop: raw and windowed PostgreSQL tables equal the generated event
   writeFileSync(docPath, JSON.stringify(doc));
   const args = ['run', docPath, '--lake', path.join(dir, 'lake'), '--checkpoint-dir', path.join(dir, 'chk'), '--checkpoint-interval', '300ms'];
 
-  let rand = 424242;
-  const random = (): number => ((rand = (rand * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
   // fault points, and kills at random moments once the CLI is up (start-up takes ~1.5 s here)
-  const plan: (string | number)[] = ['sink.before-commit@3', 2500, 'sink.after-commit@4', 2000, 'checkpoint.after-write@2', 2200, 2600];
-  let kills = 0;
-  for (const step of plan) {
-    const l = typeof step === 'string' ? life(args, home, step) : life(args, home);
-    const timer = setTimeout(l.kill, typeof step === 'number' ? step + Math.floor(random() * 1500) : 30_000);
-    const outcome = await l.exit;
-    clearTimeout(timer);
-    assert.notEqual(outcome.code, 1, l.output.join(''));
-    if (outcome.signal === 'SIGKILL') kills++;
-    if (outcome.code === 0) break;
-  }
-  // every fault-point life dies (the points are reached many times in a run); timed kills add more when they land before the end
-  const faults = plan.filter((step) => typeof step === 'string').length;
-  assert.ok(kills >= faults, `only ${kills} lives were killed, fewer than the ${faults} fault points`);
-  const last = life(args, home);
-  const outcome = await last.exit;
-  assert.equal(outcome.code, 0, last.output.join(''));
+  await killLoop(args, home, ['sink.before-commit@3', 2500, 'sink.after-commit@4', 2000, 'checkpoint.after-write@2', 2200, 2600]);
 
   const events = [...generateEvents('sales_orders', { count, seed, partitions: 2, eventsPerSecond: rate })];
   const raw = await query<{ order_id: string; amount: number }>('SELECT order_id, amount FROM crash_orders');

@@ -8,9 +8,10 @@ import { after, before, test } from 'node:test';
 import pg from 'pg';
 import type { NodeSpec, PipelineDoc } from '../../format/pipeline.ts';
 import '../../nodes/index.ts';
-import { createRun, type RunEvent } from '../../runtime/run.ts';
+import type { RunEvent } from '../../runtime/run.ts';
 import type { Row } from '../../runtime/types.ts';
 import { sinkMetricsText } from '../metrics.ts';
+import { fileDoc, jsonl, runDoc } from '../testing.ts';
 import { PostgresConnectionStore } from './connections.ts';
 import { startPostgres, type PostgresServer } from './server.ts';
 
@@ -46,28 +47,10 @@ async function query<R = Record<string, unknown>>(text: string, values: unknown[
 }
 
 function doc(name: string, file: string, middle: NodeSpec[], sink: Partial<{ table: string; retries: number }>, extra: NodeSpec[] = [], edges: PipelineDoc['edges'] = []): PipelineDoc {
-  const chain = ['in', ...middle.map((n) => n.id), 'pg'];
-  return {
-    format: 'streamlake.pipeline',
-    version: 1,
-    name,
-    nodes: [
-      { id: 'in', type: 'source.file', config: { path: file, format: 'jsonl' } },
-      ...middle,
-      { id: 'pg', type: 'sink.postgres', config: { connection: 'test', table: sink.table ?? name, ...(sink.retries === undefined ? {} : { retries: sink.retries }) } },
-      ...extra,
-    ],
-    edges: [...chain.slice(1).map((to, i) => ({ from: chain[i] as string, to })), ...edges],
-  };
+  return fileDoc(name, file, middle, { id: 'pg', type: 'sink.postgres', config: { connection: 'test', table: sink.table ?? name, ...(sink.retries === undefined ? {} : { retries: sink.retries }) } }, extra, edges);
 }
 
-async function run(d: PipelineDoc, checkpointDir: string, opts: { interval?: number; onEvent?: (e: RunEvent) => void } = {}) {
-  const r = createRun(d, { lakeDir: path.join(home, 'lake'), homeDir: home, checkpointDir, checkpointInterval: opts.interval ?? 50, onEvent: opts.onEvent });
-  const summary = await r.start();
-  return { summary, r };
-}
-
-const jsonl = (rows: readonly Row[]): string => rows.map((r) => JSON.stringify(r)).join('\n') + '\n';
+const run = (d: PipelineDoc, checkpointDir: string, opts: { interval?: number; onEvent?: (e: RunEvent) => void } = {}) => runDoc(d, home, checkpointDir, opts);
 
 test('append: every row once with its values, new columns added when events grow, a rerun adds nothing', async () => {
   const nasty = ['plain', 'tab\there', 'line\nbreak', 'back\\slash', 'quote"\'', 'ünïcødé ✓', '\\N', ''];
