@@ -1,9 +1,8 @@
 // The Flink connection test: name → TCP → TLS (https) → HTTP (is this a SQL Gateway?) → auth, one layer at
 // a time, each failure in plain words. A Flink SQL Gateway answers `GET /v1/info` with its product name and
 // version; a JobManager's REST port (8081) looks alike but has no /v1/info, so it is named as such.
-import { lookup } from 'node:dns/promises';
-import { connect as netConnect } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
+import { dnsProblem, tcpProblem, urlTarget, type UrlTarget } from '../network/probe.ts';
 import type { FlinkConnection } from './connections.ts';
 import { flinkAuthHeaders } from './connections.ts';
 
@@ -14,30 +13,6 @@ export type FlinkCheckResult =
   | { ok: false; stage: FlinkCheckStage; message: string };
 
 const defaultTimeoutMs = 5000;
-
-function target(c: FlinkConnection): { host: string; port: number; tls: boolean } {
-  const url = new URL(c.url);
-  const tls = url.protocol === 'https:';
-  return { host: url.hostname.replace(/^\[|\]$/g, ''), port: url.port ? Number(url.port) : tls ? 443 : 80, tls };
-}
-
-function tcp(host: string, port: number, timeoutMs: number): Promise<string | undefined> {
-  return new Promise((resolve) => {
-    const socket = netConnect({ host, port });
-    socket.setTimeout(timeoutMs);
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(undefined);
-    });
-    socket.once('timeout', () => {
-      socket.destroy();
-      resolve(`No answer from ${host}:${port} within ${timeoutMs / 1000} s: a firewall may be dropping the connection, or the address is wrong.`);
-    });
-    socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'ECONNREFUSED'
-      ? `Nothing is listening on ${host}:${port} (connection refused). Is the SQL Gateway running (sql-gateway.sh start), and is this its REST port (sql-gateway.endpoint.rest.port, 8083 by default)?`
-      : `Could not open a TCP connection to ${host}:${port} (${error.code ?? error.message}).`));
-  });
-}
 
 function tls(host: string, port: number, timeoutMs: number): Promise<string | undefined> {
   return new Promise((resolve) => {
@@ -78,18 +53,15 @@ function field(body: unknown, key: string): string | undefined {
 }
 
 export async function checkFlinkConnection(c: FlinkConnection, timeoutMs = defaultTimeoutMs): Promise<FlinkCheckResult> {
-  let t: ReturnType<typeof target>;
+  let t: UrlTarget;
   try {
-    t = target(c);
+    t = urlTarget(c.url, { http: 80, https: 443 });
   } catch {
     return { ok: false, stage: 'dns', message: `"${c.url}" is not a URL like http://flink-gateway:8083.` };
   }
-  try {
-    await lookup(t.host);
-  } catch (error) {
-    return { ok: false, stage: 'dns', message: `The host name "${t.host}" could not be resolved (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}). Check the spelling, or your DNS/VPN.` };
-  }
-  const closed = await tcp(t.host, t.port, timeoutMs);
+  const unnamed = await dnsProblem(t.host);
+  if (unnamed) return { ok: false, stage: 'dns', message: unnamed };
+  const closed = await tcpProblem(t.host, t.port, timeoutMs, 'Is the SQL Gateway running (sql-gateway.sh start), and is this its REST port (sql-gateway.endpoint.rest.port, 8083 by default)?');
   if (closed) return { ok: false, stage: 'tcp', message: closed };
   if (t.tls) {
     const failed = await tls(t.host, t.port, timeoutMs);

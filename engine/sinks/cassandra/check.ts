@@ -1,8 +1,7 @@
 // The Cassandra connection test: name → TCP → TLS → login → rights in the keyspace (create a table, write
 // and read a row), one layer at a time, each failure in plain words.
-import { lookup } from 'node:dns/promises';
-import { connect as netConnect } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
+import { dnsProblem, tcpProblem } from '../../network/probe.ts';
 import { errors, types, type Client } from 'cassandra-driver';
 import { cassandraClient, cassandraMessage, closeClient } from './client.ts';
 import { DEFAULT_DATA_CENTER, type CassandraConnection } from './connections.ts';
@@ -16,18 +15,6 @@ export type CassandraCheckResult =
 
 const defaultTimeoutMs = 5000;
 const CHECK_PIPELINE = '__streamlake_connection_test__';
-
-function tcp(host: string, port: number, timeoutMs: number): Promise<string | undefined> {
-  return new Promise((resolve) => {
-    const socket = netConnect({ host, port });
-    socket.setTimeout(timeoutMs);
-    socket.once('connect', () => { socket.destroy(); resolve(undefined); });
-    socket.once('timeout', () => { socket.destroy(); resolve(`No answer from ${host}:${port} within ${timeoutMs / 1000} s: a firewall may be dropping the connection, or the address is wrong.`); });
-    socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'ECONNREFUSED'
-      ? `Nothing is listening on ${host}:${port} (connection refused). Is Cassandra running, and is this its native protocol port (9042 by default)?`
-      : `Could not open a TCP connection to ${host}:${port} (${error.code ?? error.message}).`));
-  });
-}
 
 function tls(c: CassandraConnection, timeoutMs: number): Promise<string | undefined> {
   return new Promise((resolve) => {
@@ -50,12 +37,9 @@ function authFailure(error: unknown): Error | undefined {
 }
 
 export async function checkCassandraConnection(c: CassandraConnection, timeoutMs = defaultTimeoutMs): Promise<CassandraCheckResult> {
-  try {
-    await lookup(c.host);
-  } catch (error) {
-    return { ok: false, stage: 'dns', message: `The host name "${c.host}" could not be resolved (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}). Check the spelling, or your DNS/VPN.` };
-  }
-  const closed = await tcp(c.host, c.port, timeoutMs);
+  const unnamed = await dnsProblem(c.host);
+  if (unnamed) return { ok: false, stage: 'dns', message: unnamed };
+  const closed = await tcpProblem(c.host, c.port, timeoutMs, 'Is Cassandra running, and is this its native protocol port (9042 by default)?');
   if (closed) return { ok: false, stage: 'tcp', message: closed };
   if (c.tls && c.tls !== 'disable') {
     const failed = await tls(c, timeoutMs);

@@ -1,11 +1,9 @@
 // The ClickHouse connection test: name → TCP → TLS (https) → login → write rights, one layer at a time,
 // each failure in plain words.
-import { lookup } from 'node:dns/promises';
-import { connect as netConnect } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
+import { dnsProblem, speaksPlainHttp, tcpProblem, urlTarget, type UrlTarget } from '../../network/probe.ts';
 import type { ClickHouseConnection } from './connections.ts';
 import { clickhouseJson, ClickHouseError } from './http.ts';
-import { speaksPlainHttp } from '../probe.ts';
 
 export type ClickHouseCheckStage = 'dns' | 'tcp' | 'tls' | 'auth' | 'permission' | 'unknown';
 
@@ -14,24 +12,6 @@ export type ClickHouseCheckResult =
   | { ok: false; stage: ClickHouseCheckStage; message: string };
 
 const defaultTimeoutMs = 5000;
-
-function target(c: ClickHouseConnection): { host: string; port: number; tls: boolean } {
-  const url = new URL(c.url);
-  const tls = url.protocol === 'https:';
-  return { host: url.hostname.replace(/^\[|\]$/g, ''), port: url.port ? Number(url.port) : tls ? 8443 : 8123, tls };
-}
-
-function tcp(host: string, port: number, timeoutMs: number): Promise<string | undefined> {
-  return new Promise((resolve) => {
-    const socket = netConnect({ host, port });
-    socket.setTimeout(timeoutMs);
-    socket.once('connect', () => { socket.destroy(); resolve(undefined); });
-    socket.once('timeout', () => { socket.destroy(); resolve(`No answer from ${host}:${port} within ${timeoutMs / 1000} s: a firewall may be dropping the connection, or the address is wrong.`); });
-    socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'ECONNREFUSED'
-      ? `Nothing is listening on ${host}:${port} (connection refused). Is ClickHouse running, and is this its HTTP port (8123, or 8443 for https)?`
-      : `Could not open a TCP connection to ${host}:${port} (${error.code ?? error.message}).`));
-  });
-}
 
 function tls(host: string, port: number, timeoutMs: number): Promise<string | undefined> {
   return new Promise((resolve) => {
@@ -54,20 +34,16 @@ function tls(host: string, port: number, timeoutMs: number): Promise<string | un
   });
 }
 
-
 export async function checkClickHouseConnection(c: ClickHouseConnection, timeoutMs = defaultTimeoutMs): Promise<ClickHouseCheckResult> {
-  let t: ReturnType<typeof target>;
+  let t: UrlTarget;
   try {
-    t = target(c);
+    t = urlTarget(c.url, { http: 8123, https: 8443 });
   } catch {
     return { ok: false, stage: 'unknown', message: `"${c.url}" is not a URL like http://host:8123.` };
   }
-  try {
-    await lookup(t.host);
-  } catch (error) {
-    return { ok: false, stage: 'dns', message: `The host name "${t.host}" could not be resolved (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}). Check the spelling, or your DNS/VPN.` };
-  }
-  const closed = await tcp(t.host, t.port, timeoutMs);
+  const unnamed = await dnsProblem(t.host);
+  if (unnamed) return { ok: false, stage: 'dns', message: unnamed };
+  const closed = await tcpProblem(t.host, t.port, timeoutMs, 'Is ClickHouse running, and is this its HTTP port (8123, or 8443 for https)?');
   if (closed) return { ok: false, stage: 'tcp', message: closed };
   if (t.tls) {
     const failed = await tls(t.host, t.port, timeoutMs);

@@ -2,12 +2,10 @@
 // layer at a time, each failure in plain words. The last layer creates and deletes a throwaway index
 // (`streamlake-connection-check-<random>`), because that is what the sink does first.
 import { randomBytes } from 'node:crypto';
-import { lookup } from 'node:dns/promises';
-import { connect as netConnect } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
+import { dnsProblem, speaksPlainHttp, tcpProblem, urlTarget, type UrlTarget } from '../../network/probe.ts';
 import { describeError, openSearchClient, osRequest, reasonOf, statusOf } from './client.ts';
 import type { OpenSearchConnection } from './connections.ts';
-import { speaksPlainHttp } from '../probe.ts';
 
 export type OpenSearchCheckStage = 'dns' | 'tcp' | 'tls' | 'auth' | 'permission' | 'unknown';
 
@@ -16,25 +14,6 @@ export type OpenSearchCheckResult =
   | { ok: false; stage: OpenSearchCheckStage; message: string };
 
 const defaultTimeoutMs = 5000;
-
-function target(c: OpenSearchConnection): { host: string; port: number; tls: boolean } {
-  const url = new URL(c.url);
-  const tls = url.protocol === 'https:';
-  return { host: url.hostname.replace(/^\[|\]$/g, ''), port: url.port ? Number(url.port) : tls ? 443 : 80, tls };
-}
-
-function tcp(host: string, port: number, timeoutMs: number): Promise<string | undefined> {
-  return new Promise((resolve) => {
-    const socket = netConnect({ host, port });
-    socket.setTimeout(timeoutMs);
-    socket.once('connect', () => { socket.destroy(); resolve(undefined); });
-    socket.once('timeout', () => { socket.destroy(); resolve(`No answer from ${host}:${port} within ${timeoutMs / 1000} s: a firewall may be dropping the connection, or the address is wrong.`); });
-    socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'ECONNREFUSED'
-      ? `Nothing is listening on ${host}:${port} (connection refused). Is OpenSearch running, and is this its REST port (9200 by default)?`
-      : `Could not open a TCP connection to ${host}:${port} (${error.code ?? error.message}).`));
-  });
-}
-
 
 function tls(c: OpenSearchConnection, host: string, port: number, timeoutMs: number): Promise<string | undefined> {
   return new Promise((resolve) => {
@@ -56,18 +35,15 @@ function tls(c: OpenSearchConnection, host: string, port: number, timeoutMs: num
 }
 
 export async function checkOpenSearchConnection(c: OpenSearchConnection, timeoutMs = defaultTimeoutMs): Promise<OpenSearchCheckResult> {
-  let t: ReturnType<typeof target>;
+  let t: UrlTarget;
   try {
-    t = target(c);
+    t = urlTarget(c.url, { http: 80, https: 443 });
   } catch {
     return { ok: false, stage: 'unknown', message: `"${c.url}" is not a URL like http://host:9200.` };
   }
-  try {
-    await lookup(t.host);
-  } catch (error) {
-    return { ok: false, stage: 'dns', message: `The host name "${t.host}" could not be resolved (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}). Check the spelling, or your DNS/VPN.` };
-  }
-  const closed = await tcp(t.host, t.port, timeoutMs);
+  const unnamed = await dnsProblem(t.host);
+  if (unnamed) return { ok: false, stage: 'dns', message: unnamed };
+  const closed = await tcpProblem(t.host, t.port, timeoutMs, 'Is OpenSearch running, and is this its REST port (9200 by default)?');
   if (closed) return { ok: false, stage: 'tcp', message: closed };
   if (t.tls) {
     const failed = await tls(c, t.host, t.port, timeoutMs);
