@@ -8,15 +8,16 @@
 // rights are refused by the server itself, as in production), a modest heap.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { connect } from 'node:net';
+import { cacheDir } from '../../cache.ts';
 import { systemClock, systemTimers } from '../../runtime/clock.ts';
 import { freePort } from '../postgres/server.ts';
 import { closeClient } from './client.ts';
 
 export const CASSANDRA_VERSION = '5.0.6';
-const CACHE = process.env.STREAMLAKE_CASSANDRA_CACHE ?? path.join(homedir(), '.cache', 'streamlake', 'cassandra');
+const CACHE = process.env.STREAMLAKE_CASSANDRA_CACHE ?? cacheDir('cassandra');
 
 export interface CassandraServer {
   host: string;

@@ -7,8 +7,9 @@
 // security manager, which Java 24 removed); the JDK is found at run time.
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { cacheDir } from '../../cache.ts';
 import { systemClock, systemTimers } from '../../runtime/clock.ts';
 import { freePort } from '../postgres/server.ts';
 
@@ -28,7 +29,7 @@ export interface OpenSearchServer {
 }
 
 export function openSearchCacheDir(): string {
-  return process.env.STREAMLAKE_OPENSEARCH_CACHE ?? path.join(homedir(), '.cache', 'streamlake', 'opensearch');
+  return process.env.STREAMLAKE_OPENSEARCH_CACHE ?? cacheDir('opensearch');
 }
 
 /** The distribution zip, downloaded with Maven on first use. */
