@@ -68,15 +68,7 @@ export class RecordsBuilder {
     at = writeVarint(buf, at, this.n);
     at = writeBytes(buf, at, key, keyLength);
     at = writeBytes(buf, at, value, valueLength);
-    at = writeVarint(buf, at, names?.length ?? 0);
-    if (names) {
-      for (const name of names) {
-        at = writeBytes(buf, at, name, Buffer.byteLength(name));
-        const v = headers![name]!;
-        at = writeBytes(buf, at, v, Buffer.byteLength(v));
-      }
-    }
-    this.at = at;
+    this.at = writeHeaders(buf, at, names, headers);
     this.n++;
   }
 
@@ -120,15 +112,7 @@ export class RecordsBuilder {
     at = writeBytes(buf, at, key, keyLength);
     at = writeVarint(buf, at, valueLength);
     at += valueLength;
-    at = writeVarint(buf, at, names?.length ?? 0);
-    if (names) {
-      for (const name of names) {
-        at = writeBytes(buf, at, name, Buffer.byteLength(name));
-        const v = headers![name]!;
-        at = writeBytes(buf, at, v, Buffer.byteLength(v));
-      }
-    }
-    this.at = at;
+    this.at = writeHeaders(buf, at, names, headers);
     this.n++;
   }
 
@@ -203,4 +187,17 @@ export class BufferPool {
   get size(): number {
     return this.free.length;
   }
+}
+
+/** A record's header count and its name/value pairs (the tail of every record add() and addJson() write). */
+function writeHeaders(buf: Buffer, at: number, names: readonly string[] | undefined, headers: Record<string, string> | undefined): number {
+  at = writeVarint(buf, at, names?.length ?? 0);
+  if (names) {
+    for (const name of names) {
+      at = writeBytes(buf, at, name, Buffer.byteLength(name));
+      const v = headers![name]!;
+      at = writeBytes(buf, at, v, Buffer.byteLength(v));
+    }
+  }
+  return at;
 }
