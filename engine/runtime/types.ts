@@ -34,6 +34,22 @@ export interface Batch {
    * input's partitions pass it on (the runtime does it for them); sinks never see it.
    */
   announce?: true;
+  /**
+   * Set by a source whose records are already, byte for byte, the JSON a sink would write for their rows
+   * (sources/file/json-record.ts): each row's own bytes, for a JSON sink to copy instead of encoding the
+   * row again. It describes `bytes.rows` only: a sink uses it only while `bytes.rows === rows` (operators
+   * and the runtime build new arrays for anything they change, and rows are never modified in place).
+   */
+  bytes?: RowBytes;
+}
+
+/** The JSON text of a batch's rows where a source has it (Batch.bytes): row i is buffers[i][starts[i], ends[i]). */
+export interface RowBytes {
+  readonly rows: readonly Row[];
+  /** undefined: this row has no bytes of its own (it must be encoded). */
+  readonly buffers: readonly (Uint8Array | undefined)[];
+  readonly starts: readonly number[];
+  readonly ends: readonly number[];
 }
 
 /**
