@@ -241,11 +241,20 @@ export class KafkaSink implements SinkInstance {
     this.check();
     await this.ready();
     const schema = await this.schemaFor(rows);
-    for (const row of rows) {
+    // Rows whose source bytes are already their JSON (file source, canonical lines) are copied, not
+    // encoded: the same bytes either way (runtime/types.ts Batch.bytes), only while the batch still has
+    // the very row array the bytes were taken for.
+    const own = schema === undefined && batch.bytes !== undefined && batch.bytes.rows === rows ? batch.bytes : undefined;
+    for (let i = 0; i < rows.length; i++) {
+      const row = rows[i]!;
       const key = this.key ? text(this.key.evaluate(row)) : null;
       const headers = this.headers.length ? this.headerValues(row) : undefined;
       if (schema) this.add(key, schema.value(row), headers);
-      else this.addJson(key, row, headers);
+      else {
+        const src = own?.buffers[i];
+        if (src !== undefined) this.addSlice(key, src, own!.starts[i]!, own!.ends[i]!, headers);
+        else this.addJson(key, row, headers);
+      }
     }
     this.rows += rows.length;
     await this.afterQueueing();
@@ -277,6 +286,17 @@ export class KafkaSink implements SinkInstance {
     const builder = queue.builder;
     const before = builder.bytes;
     builder.add(key, value, headers);
+    this.queuedBytes += builder.bytes - before;
+    if (builder.bytes >= REQUEST_PARTITION_BYTES || builder.count >= REQUEST_PARTITION_MESSAGES) queue.sealed.push(builder.take());
+  }
+
+  /** add() for a value that is src[start, end) (a row's own JSON bytes, copied). */
+  private addSlice(key: string | null, src: Uint8Array, start: number, end: number, headers: Record<string, string> | undefined): void {
+    const partition = this.partitioner!.partition(key);
+    const queue = this.queues[partition]!;
+    const builder = queue.builder;
+    const before = builder.bytes;
+    builder.addSlice(key, src, start, end, headers);
     this.queuedBytes += builder.bytes - before;
     if (builder.bytes >= REQUEST_PARTITION_BYTES || builder.count >= REQUEST_PARTITION_MESSAGES) queue.sealed.push(builder.take());
   }

@@ -1,6 +1,6 @@
 // One JSON Lines record → a row, or why it is not one. Shared by the file source's inline decoding and the
 // decode workers (engine/workers), so both give the same rows and the same reasons for the same bytes.
-import type { Row } from '../../runtime/types.ts';
+import type { Row, RowBytes } from '../../runtime/types.ts';
 import { ProjectedJsonDecoder } from './projected.ts';
 import { reviveTimestamps } from './values.ts';
 
@@ -58,6 +58,11 @@ export class JsonLinesDecoder {
   private readonly learning: boolean;
   private misses = 0;
   private shapes = 0;
+  /**
+   * Whether the row the last decode() returned came with bytes that are exactly its JSON as sink.kafka
+   * writes it (ProjectedJsonDecoder.verbatim): a whole row decoded from its bytes, in canonical form.
+   */
+  verbatim = false;
 
   constructor(private readonly fields: readonly string[] | undefined) {
     // `__proto__` cannot be assigned like other keys, so such a pipeline keeps JSON.parse's rows.
@@ -66,12 +71,14 @@ export class JsonLinesDecoder {
   }
 
   decode(buf: Buffer, start: number, end: number): Row | JsonRejection | undefined {
+    this.verbatim = false;
     if (!this.learning) return decodeJsonRecord(buf, start, end, this.projected, this.fields);
     const projected = this.projected;
     if (projected) {
       const row = projected.decode(buf, start, end);
       if (row) {
         this.misses = 0;
+        this.verbatim = projected.verbatim(buf, start, end);
         return row;
       }
     }
@@ -88,5 +95,56 @@ export class JsonLinesDecoder {
     this.projected = new ProjectedJsonDecoder(keys, { complete: true });
     this.misses = 0;
     this.shapes++;
+  }
+}
+
+/**
+ * Gathers the bytes of a batch's verbatim rows as a source decodes them (Batch.bytes). The buffers are
+ * referenced, not copied: a source may only add ranges of buffers it never writes again (a file's read
+ * chunks and the joins of their cut lines are fresh buffers each).
+ */
+export class RowBytesBuilder {
+  private buffers: (Uint8Array | undefined)[] = [];
+  private starts: number[] = [];
+  private ends: number[] = [];
+  private verbatim = 0;
+
+  /** Row `index` of the batch being built is buf[start, end). */
+  add(index: number, buf: Uint8Array, start: number, end: number): void {
+    while (this.buffers.length < index) {
+      this.buffers.push(undefined);
+      this.starts.push(0);
+      this.ends.push(0);
+    }
+    this.buffers.push(buf);
+    this.starts.push(start);
+    this.ends.push(end);
+    this.verbatim++;
+  }
+
+  /** The bytes for `rows` (the batch's row array, as pushed), or undefined when none has any; starts over. */
+  take(rows: readonly Row[]): RowBytes | undefined {
+    if (this.verbatim === 0 || this.buffers.length > rows.length) {
+      this.clear();
+      return undefined;
+    }
+    while (this.buffers.length < rows.length) {
+      this.buffers.push(undefined);
+      this.starts.push(0);
+      this.ends.push(0);
+    }
+    const bytes: RowBytes = { rows, buffers: this.buffers, starts: this.starts, ends: this.ends };
+    this.buffers = [];
+    this.starts = [];
+    this.ends = [];
+    this.verbatim = 0;
+    return bytes;
+  }
+
+  clear(): void {
+    this.buffers = [];
+    this.starts = [];
+    this.ends = [];
+    this.verbatim = 0;
   }
 }

@@ -12,7 +12,7 @@
 // would give for those fields.
 import { isUtf8 } from 'node:buffer';
 import type { Row } from '../../runtime/types.ts';
-import { parseTimestamp } from './values.ts';
+import { dayMs, parseTimestamp } from './values.ts';
 
 /** Exact powers of ten (10^22 is the last one a double holds exactly). */
 const pow10 = Array.from({ length: 23 }, (_, i) => Number(`1e${i}`));
@@ -80,8 +80,11 @@ class Run {
  * decoder instances, and the hot paths of every decoder then slowed down to handle both.
  */
 class LayoutKey extends Run {
+  /** `"key":` with nothing between the closing quote and the colon (as JSON.stringify writes a key). */
+  readonly tight: boolean;
   constructor(bytes: Buffer, readonly field: Wanted | undefined) {
     super(bytes);
+    this.tight = bytes[bytes.length - 2] === 0x22;
   }
 }
 
@@ -127,13 +130,20 @@ export class ProjectedJsonDecoder {
   /** The wanted fields of the JSON object in buf[start, end), or undefined when JSON.parse must decide. */
   decode(buf: Buffer, start: number, end: number): Row | undefined {
     // Positions travel as return values (negative = give up) so the hot loops work on locals only.
+    verbatim = true;
+    high = 0;
     let p = space(buf, start, end);
     if (p >= end || buf[p] !== 0x7b /* { */) return undefined;
+    if (p !== start) verbatim = false;
     p = space(buf, p + 1, end);
     const template = this.template;
     const row: Row = template === undefined ? {} : { ...template };
     let seen = 0;
-    if (p < end && buf[p] === 0x7d /* } */) return space(buf, p + 1, end) === end ? this.finish(row, 0) : undefined;
+    if (p < end && buf[p] === 0x7d /* } */) {
+      if (p !== start + 1 || p + 1 !== end) verbatim = false;
+      return space(buf, p + 1, end) === end ? this.finish(row, 0) : undefined;
+    }
+    if (buf[p - 1] !== 0x7b) verbatim = false;
     // Lines come many to a buffer: the view is made once per buffer.
     if (buf !== this.viewOf) {
       this.viewOf = buf;
@@ -148,6 +158,7 @@ export class ProjectedJsonDecoder {
       if (expected !== undefined && p + expected.length < end && sameRun(view, p, expected)) {
         field = expected.field;
         p += expected.length;
+        if (!expected.tight) verbatim = false;
       } else {
         const keyStart = p + 1;
         const keyEnd = plainString(buf, keyStart, end);
@@ -155,12 +166,18 @@ export class ProjectedJsonDecoder {
         const candidates = this.byLength[keyEnd - keyStart];
         field = candidates === undefined ? undefined : match(candidates, buf, keyStart);
         p = keyEnd + 1;
-        if (p < end && buf[p] !== 0x3a /* : */) p = space(buf, p, end);
+        if (p < end && buf[p] !== 0x3a /* : */) {
+          p = space(buf, p, end);
+          verbatim = false;
+        }
         if (p >= end || buf[p] !== 0x3a) return undefined;
         p++;
         if (k < maxLayout) layout[k] = p - keyStart + 1 <= 256 ? layoutKey(copy(buf, keyStart - 1, p), field) : undefined;
       }
-      if (p < end && (buf[p] as number) <= 0x20) p = space(buf, p, end);
+      if (p < end && (buf[p] as number) <= 0x20) {
+        p = space(buf, p, end);
+        verbatim = false;
+      }
       if (p >= end) return undefined;
       // Whole rows: the k-th key must be the k-th field (no other key, no repeat, JSON.parse's order).
       if (this.complete && (field === undefined || field.slot !== k)) return undefined;
@@ -193,13 +210,20 @@ export class ProjectedJsonDecoder {
       let c = buf[p] as number;
       if (c <= 0x20) {
         p = space(buf, p, end);
+        verbatim = false;
         if (p >= end) return undefined;
         c = buf[p] as number;
       }
-      if (c === 0x7d) return space(buf, p + 1, end) === end ? (template === undefined ? row : this.finish(row, seen)) : undefined;
+      if (c === 0x7d) {
+        if (p + 1 !== end) verbatim = false;
+        return space(buf, p + 1, end) === end ? (template === undefined ? row : this.finish(row, seen)) : undefined;
+      }
       if (c !== 0x2c /* , */) return undefined;
       p++;
-      if (p < end && (buf[p] as number) <= 0x20) p = space(buf, p, end);
+      if (p < end && (buf[p] as number) <= 0x20) {
+        p = space(buf, p, end);
+        verbatim = false;
+      }
     }
   }
 
@@ -210,10 +234,21 @@ export class ProjectedJsonDecoder {
    * every value cost ~0.1 µs per 200-byte event, a tenth of the Kafka source's CPU.
    */
   decodeUtf8(buf: Buffer, start: number, end: number): Row | undefined {
-    high = 0;
     const row = this.decode(buf, start, end);
     if (row === undefined || (high & 0x80) === 0 || isUtf8(buf.subarray(start, end))) return row;
     return undefined;
+  }
+
+  /**
+   * Whether the record the last decode() accepted is, byte for byte, what sink.kafka's JSON encoder
+   * (kafka/sink/json-bytes.ts, JSON.stringify's text) writes for the row it gave: a complete projection
+   * (every key, in order, once), no insignificant whitespace, strings without escapes, numbers as
+   * JavaScript prints them, timestamps in toISOString's form of a real calendar day, nested values as
+   * JSON.stringify writes them again, and valid UTF-8. Such a record's bytes may be sent instead of
+   * encoding its row again; anything unsure answers false (the row is encoded as always).
+   */
+  verbatim(buf: Buffer, start: number, end: number): boolean {
+    return this.complete && verbatim && ((high & 0x80) === 0 || isUtf8(buf.subarray(start, end)));
   }
 
   /** A templated row with the fields the line lacked removed, as JSON.parse would not have them. */
@@ -323,6 +358,8 @@ function plainString(buf: Buffer, p: number, end: number): number {
 
 /** The value of the last value() that succeeded. */
 let decoded: unknown;
+/** Cleared by anything in the current line that JSON.stringify would write otherwise (see verbatim()). */
+let verbatim = true;
 /**
  * The bytes the scans of the current line passed over, OR-ed (bit 7 set: one was above 0x7f). Only the
  * string scans add to it: every other byte of an accepted line is checked against an exact ASCII value
@@ -340,6 +377,7 @@ function value(field: Wanted, buf: Buffer, view: DataView, p: number, end: numbe
     if (q24 < end && buf[q24] === 0x22) {
       const ms = isoMs(buf, p + 1, 24);
       if (!Number.isNaN(ms)) {
+        if (!isoExact) verbatim = false;
         decoded = new Date(ms);
         return q24 + 1;
       }
@@ -369,7 +407,10 @@ function value(field: Wanted, buf: Buffer, view: DataView, p: number, end: numbe
   const after = skip(buf, p, end, 0);
   if (after < 0) return -1;
   // true, false, null, objects and arrays: validated above, decoded by the real parser.
-  decoded = JSON.parse(buf.toString('utf8', p, after));
+  const json = buf.toString('utf8', p, after);
+  decoded = JSON.parse(json);
+  // Nested values are written by JSON.stringify: verbatim only when that gives these very bytes back.
+  if ((c === 0x7b || c === 0x5b) && JSON.stringify(decoded) !== json) verbatim = false;
   return after;
 }
 
@@ -378,9 +419,16 @@ function text(field: Wanted, buf: Buffer, start: number, end: number): unknown {
   const n = end - start;
   if (n >= 20) {
     const ms = n === 24 || n === 20 ? isoMs(buf, start, n) : Number.NaN;
-    if (!Number.isNaN(ms)) return new Date(ms);
+    if (!Number.isNaN(ms)) {
+      // The encoder writes milliseconds always: `…:SSZ` comes back as `…:SS.000Z`.
+      if (n !== 24 || !isoExact) verbatim = false;
+      return new Date(ms);
+    }
     const text = buf.toString('utf8', start, end);
-    return parseTimestamp(text) ?? text;
+    const date = parseTimestamp(text);
+    if (date === undefined) return text;
+    verbatim = false;
+    return date;
   }
   // value() already looked this string up in the cache and missed.
   const text = buf.toString('utf8', start, end);
@@ -475,14 +523,21 @@ function number(buf: Buffer, start: number, end: number): number {
       c = p < end ? (buf[p] as number) : -1;
     } while (c >= 0x30 && c <= 0x39);
     numberValue = Number(buf.toString('latin1', start, p));
+    // JavaScript prints exponents only outside [1e-7, 1e21), and then as `1e+21`: not worth matching.
+    verbatim = false;
     return p;
   }
   // Up to 15 digits the mantissa is exact, and one division by an exact power of ten rounds correctly.
   if (digitCount <= 15) {
     const v = scale === 0 ? mantissa : mantissa / (pow10[scale] as number);
     numberValue = negative ? -v : v;
+    // Such a decimal is the only one of up to 15 significant digits for its double, so it is the
+    // shortest round trip String(n) prints, unless written longer than needed: a trailing zero in the
+    // fraction, `-0` (printed `0`), or below 1e-6 (printed with an exponent).
+    if (mantissa === 0 ? negative || scale > 0 : scale > 0 && (buf[p - 1] === 0x30 || v < 1e-6)) verbatim = false;
   } else {
     numberValue = Number(buf.toString('latin1', start, p));
+    verbatim = false;
   }
   return p;
 }
@@ -619,6 +674,12 @@ function twoDigits(buf: Buffer, at: number): number {
 
 let cachedDayKey = -1;
 let cachedDayMs = 0;
+let cachedDayExact = false;
+/**
+ * Whether the last isoMs() that succeeded named a real calendar day (Date.UTC takes February 30th for
+ * March 1st or 2nd): only then does toISOString give its text back.
+ */
+let isoExact = false;
 
 /**
  * Epoch ms of `YYYY-MM-DDTHH:MM:SS.sssZ` (n = 24) or `YYYY-MM-DDTHH:MM:SSZ` (n = 20) bytes, NaN for any
@@ -643,8 +704,11 @@ function isoMs(buf: Buffer, at: number, n: number): number {
   if (hi < 0 || lo < 0 || month < 1 || month > 12 || day < 1 || day > 31 || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) return Number.NaN;
   const key = ((hi * 100 + lo) * 100 + month) * 100 + day;
   if (key !== cachedDayKey) {
-    cachedDayMs = Date.UTC(hi * 100 + lo, month - 1, day);
+    cachedDayMs = dayMs(hi * 100 + lo, month, day);
+    cachedDayExact = new Date(cachedDayMs).getUTCDate() === day;
     cachedDayKey = key;
   }
+  isoExact = cachedDayExact;
   return cachedDayMs + ((hour * 60 + minute) * 60 + second) * 1000 + ms;
 }
+

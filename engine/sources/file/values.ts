@@ -16,12 +16,20 @@ export function parseTimestamp(text: string): Date | undefined {
     const second = digits(text, 17, 2);
     const ms = n === 24 && text.charCodeAt(19) === 46 ? digits(text, 20, 3) : n === 20 ? 0 : -1;
     if (year >= 0 && month >= 1 && month <= 12 && day >= 1 && day <= 31 && hour >= 0 && hour < 24 && minute >= 0 && minute < 60 && second >= 0 && second < 60 && ms >= 0 && text.charCodeAt(16) === 58) {
-      return new Date(Date.UTC(year, month - 1, day, hour, minute, second, ms));
+      return new Date(dayMs(year, month, day) + ((hour * 60 + minute) * 60 + second) * 1000 + ms);
     }
   }
   if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/.test(text)) return undefined;
   const ms = Date.parse(text);
   return Number.isNaN(ms) ? undefined : new Date(ms);
+}
+
+/** Epoch ms of a day's start; years 0-99 too (Date.UTC takes those for 1900-1999, Date.parse does not). */
+export function dayMs(year: number, month: number, day: number): number {
+  if (year >= 100) return Date.UTC(year, month - 1, day);
+  const date = new Date(0);
+  date.setUTCFullYear(year, month - 1, day);
+  return date.getTime();
 }
 
 function digits(text: string, start: number, count: number): number {
