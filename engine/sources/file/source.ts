@@ -10,7 +10,7 @@ import type { Batch, DeadLetter, NodeContext, Row, SourceInstance, SourcePositio
 import { isUtf8 } from 'node:buffer';
 import { asUtf8 } from '../encoding.ts';
 import { QuoteScanner, splitCsvRecord } from './csv.ts';
-import { JsonLinesDecoder, JsonRejection } from './json-record.ts';
+import { JsonLinesDecoder, JsonRejection, RowBytesBuilder } from './json-record.ts';
 import { csvValue } from './values.ts';
 import { readLinesPooled } from '../../workers/file-lines.ts';
 import { DecodePool, decodeWorkers, workersAvailable } from '../../workers/pool.ts';
@@ -85,6 +85,8 @@ export class FileSource implements SourceInstance {
     }
     const rows: Row[] = [];
     const dead: DeadLetter[] = [];
+    /** The JSON bytes of rows that are already what a JSON sink writes (Batch.bytes). */
+    const bytes = new RowBytesBuilder();
     /** File offset of buf[0] in records() and of carry[0] between chunks. */
     let base = this.position.offset;
     let line = this.position.line;
@@ -99,7 +101,11 @@ export class FileSource implements SourceInstance {
       // push delivers synchronously: both ports are handed over in the same step as the position moves,
       // so no checkpoint covers dead letters still waiting for room behind the good rows.
       const delivered: Promise<void>[] = [];
-      if (rows.length > 0) delivered.push(push({ rows: rows.splice(0), partition: this.partition }, 'out'));
+      if (rows.length > 0) {
+        const out = rows.splice(0);
+        const own = bytes.take(out);
+        delivered.push(push(own ? { rows: out, partition: this.partition, bytes: own } : { rows: out, partition: this.partition }, 'out'));
+      }
       if (dead.length > 0) delivered.push(push({ rows: dead.splice(0), partition: this.partition }, 'error'));
       await Promise.all(delivered);
     };
@@ -116,7 +122,7 @@ export class FileSource implements SourceInstance {
       if (end === start) return;
       if (buf === verifiedBuf && end <= verifiedEnd) {
         if (csv) this.decodeCsv(buf.toString('utf8', start, end), firstLine, rows, dead, eof && quotes.open);
-        else this.decodeJson(buf, start, end, firstLine, rows, dead);
+        else this.decodeJson(buf, start, end, firstLine, rows, dead, bytes);
         return;
       }
       const text = asUtf8(buf, start, end, this.config.encoding);
@@ -128,7 +134,7 @@ export class FileSource implements SourceInstance {
         return;
       }
       if (csv) this.decodeCsv(text.buf.toString('utf8', text.start, text.end), firstLine, rows, dead, eof && quotes.open);
-      else this.decodeJson(text.buf, text.start, text.end, firstLine, rows, dead);
+      else this.decodeJson(text.buf, text.start, text.end, firstLine, rows, dead, bytes);
     };
     /** Decodes the complete records of buf; where its unfinished tail starts, or -1 once aborted. */
     const records = async (buf: Buffer): Promise<number> => {
@@ -251,10 +257,14 @@ export class FileSource implements SourceInstance {
     return { reason, node: this.ctx.nodeId, port: 'error', payload, source: { path: this.path, line }, at: new Date(this.ctx.clock.now()) };
   }
 
-  private decodeJson(buf: Buffer, start: number, end: number, line: number, rows: Row[], dead: DeadLetter[]): void {
+  private decodeJson(buf: Buffer, start: number, end: number, line: number, rows: Row[], dead: DeadLetter[], bytes: RowBytesBuilder): void {
     const decoded = this.json.decode(buf, start, end);
     if (decoded instanceof JsonRejection) dead.push(this.deadLetter(`line ${line}: ${decoded.problem}`, decoded.text, line));
-    else if (decoded) rows.push(decoded);
+    else if (decoded) {
+      // Read chunks and joined lines are fresh buffers, never written again: the batch may refer to them.
+      if (this.json.verbatim) bytes.add(rows.length, buf, start, end);
+      rows.push(decoded);
+    }
   }
 
   private decodeCsv(text: string, line: number, rows: Row[], dead: DeadLetter[], unterminated: boolean): void {
