@@ -48,8 +48,8 @@ export interface RowBytes {
   readonly rows: readonly Row[];
   /** undefined: this row has no bytes of its own (it must be encoded). */
   readonly buffers: readonly (Uint8Array | undefined)[];
-  readonly starts: readonly number[];
-  readonly ends: readonly number[];
+  readonly starts: ArrayLike<number>;
+  readonly ends: ArrayLike<number>;
 }
 
 /**

@@ -101,50 +101,56 @@ export class JsonLinesDecoder {
 /**
  * Gathers the bytes of a batch's verbatim rows as a source decodes them (Batch.bytes). The buffers are
  * referenced, not copied: a source may only add ranges of buffers it never writes again (a file's read
- * chunks and the joins of their cut lines are fresh buffers each).
+ * chunks and the joins of their cut lines are fresh buffers each). Ranges go into typed arrays sized for
+ * a source batch (plain arrays growing by push cost ~40 ns a row).
  */
 export class RowBytesBuilder {
   private buffers: (Uint8Array | undefined)[] = [];
-  private starts: number[] = [];
-  private ends: number[] = [];
+  private starts = new Int32Array(rowsPerBatch);
+  private ends = new Int32Array(rowsPerBatch);
   private verbatim = 0;
 
   /** Row `index` of the batch being built is buf[start, end). */
   add(index: number, buf: Uint8Array, start: number, end: number): void {
-    while (this.buffers.length < index) {
-      this.buffers.push(undefined);
-      this.starts.push(0);
-      this.ends.push(0);
-    }
-    this.buffers.push(buf);
-    this.starts.push(start);
-    this.ends.push(end);
+    if (index >= this.starts.length) this.grow(index + 1);
+    const buffers = this.buffers;
+    while (buffers.length < index) buffers.push(undefined);
+    buffers.push(buf);
+    this.starts[index] = start;
+    this.ends[index] = end;
     this.verbatim++;
   }
 
   /** The bytes for `rows` (the batch's row array, as pushed), or undefined when none has any; starts over. */
   take(rows: readonly Row[]): RowBytes | undefined {
-    if (this.verbatim === 0 || this.buffers.length > rows.length) {
+    const buffers = this.buffers;
+    if (this.verbatim === 0 || buffers.length > rows.length) {
       this.clear();
       return undefined;
     }
-    while (this.buffers.length < rows.length) {
-      this.buffers.push(undefined);
-      this.starts.push(0);
-      this.ends.push(0);
-    }
-    const bytes: RowBytes = { rows, buffers: this.buffers, starts: this.starts, ends: this.ends };
+    while (buffers.length < rows.length) buffers.push(undefined);
+    const bytes: RowBytes = { rows, buffers, starts: this.starts, ends: this.ends };
     this.buffers = [];
-    this.starts = [];
-    this.ends = [];
+    this.starts = new Int32Array(Math.max(rowsPerBatch, rows.length));
+    this.ends = new Int32Array(this.starts.length);
     this.verbatim = 0;
     return bytes;
   }
 
   clear(): void {
     this.buffers = [];
-    this.starts = [];
-    this.ends = [];
     this.verbatim = 0;
   }
+
+  private grow(size: number): void {
+    const starts = new Int32Array(Math.max(size, this.starts.length * 2));
+    const ends = new Int32Array(starts.length);
+    starts.set(this.starts);
+    ends.set(this.ends);
+    this.starts = starts;
+    this.ends = ends;
+  }
 }
+
+/** Rows a source batch usually has (sources/file/source.ts fileBatchSize). */
+const rowsPerBatch = 1024;
