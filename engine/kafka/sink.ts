@@ -40,7 +40,7 @@ import { registerNode } from '../nodes/registry.ts';
 import { systemTimers } from '../runtime/clock.ts';
 import { faultPoint } from '../runtime/faults.ts';
 import type { Timers } from '../runtime/clock.ts';
-import type { Batch, CheckpointInfo, NodeContext, Row, SinkInstance, SinkSummary } from '../runtime/types.ts';
+import type { Batch, CheckpointInfo, NodeContext, Row, RowBytes, SinkInstance, SinkSummary } from '../runtime/types.ts';
 import type { CompressionName } from './codecs.ts';
 import { compressionType } from './codecs.ts';
 import type { ConnectionConfig } from './connections.ts';
@@ -245,7 +245,13 @@ export class KafkaSink implements SinkInstance {
     // encoded: the same bytes either way (runtime/types.ts Batch.bytes), only while the batch still has
     // the very row array the bytes were taken for.
     const own = schema === undefined && batch.bytes !== undefined && batch.bytes.rows === rows ? batch.bytes : undefined;
+    const runs = own !== undefined && this.key === undefined && this.headers.length === 0;
     for (let i = 0; i < rows.length; i++) {
+      if (runs && own.buffers[i] !== undefined) {
+        // Keyless rows without headers, with their bytes back to back: placed a run at a time.
+        i = this.addRun(own, i, rows.length) - 1;
+        continue;
+      }
       const row = rows[i]!;
       const key = this.key ? text(this.key.evaluate(row)) : null;
       const headers = this.headers.length ? this.headerValues(row) : undefined;
@@ -288,6 +294,31 @@ export class KafkaSink implements SinkInstance {
     builder.add(key, value, headers);
     this.queuedBytes += builder.bytes - before;
     if (builder.bytes >= REQUEST_PARTITION_BYTES || builder.count >= REQUEST_PARTITION_MESSAGES) queue.sealed.push(builder.take());
+  }
+
+  /**
+   * Keyless, headerless rows from `from` whose bytes lie back to back in one buffer (consecutive lines),
+   * into their partitions' builders a run at a time (RecordsBuilder.addRun); the index after the last.
+   */
+  private addRun(own: RowBytes, from: number, to: number): number {
+    const src = own.buffers[from]!;
+    let stop = from + 1;
+    // Lines are one newline (or CRLF) apart; anything else between (a blank or rejected line) ends the run.
+    while (stop < to && own.buffers[stop] === src && own.starts[stop]! - own.ends[stop - 1]! <= 2 && own.starts[stop]! > own.ends[stop - 1]!) stop++;
+    const partitioner = this.partitioner!;
+    let i = from;
+    while (i < stop) {
+      const partition = partitioner.keyless();
+      const queue = this.queues[partition]!;
+      const builder = queue.builder;
+      const before = builder.bytes;
+      const taken = builder.addRun(src, own.starts, own.ends, i, Math.min(stop, i + partitioner.room()), REQUEST_PARTITION_BYTES, REQUEST_PARTITION_MESSAGES);
+      partitioner.take(taken);
+      this.queuedBytes += builder.bytes - before;
+      if (builder.bytes >= REQUEST_PARTITION_BYTES || builder.count >= REQUEST_PARTITION_MESSAGES) queue.sealed.push(builder.take());
+      i += taken;
+    }
+    return stop;
   }
 
   /** add() for a value that is src[start, end) (a row's own JSON bytes, copied). */

@@ -90,6 +90,55 @@ export class RecordsBuilder {
   }
 
   /**
+   * Appends keyless records without headers whose values are src[starts[k], ends[k]) for k from `from`
+   * below `to` (rows' own JSON bytes lying back to back in one buffer, as a file's lines do), stopping
+   * after the record that brings the records to `maxBytes` or their count to `maxCount` (as the sink
+   * seals a builder after such a record); returns how many it took. The same records as addSlice row by
+   * row, written faster: the values' whole range is copied once behind the records' final end, and each
+   * value moved into place from there (copyWithin within one buffer: ~25 ns, against ~70 ns for a copy
+   * from another buffer through a view, which also costs an object).
+   */
+  addRun(src: Uint8Array, starts: ArrayLike<number>, ends: ArrayLike<number>, from: number, to: number, maxBytes: number, maxCount: number): number {
+    const base = this.room + BATCH_HEADER_BYTES;
+    let end = this.at;
+    let n = this.n;
+    let k = from;
+    while (k < to) {
+      const length = ends[k]! - starts[k]!;
+      // attributes, timestamp delta, offset delta, key length -1 (null), value length, value, 0 headers
+      const body = 2 + varintSize(n) + 1 + varintSize(length) + length + 1;
+      end += varintSize(body) + body;
+      n++;
+      k++;
+      if (end - base >= maxBytes || n >= maxCount) break;
+    }
+    const first = starts[from]!;
+    const last = ends[k - 1]!;
+    const staging = end;
+    this.ensure(staging + last - first);
+    const buf = this.buf;
+    buf.set(src.subarray(first, last), staging);
+    let at = this.at;
+    for (let i = from; i < k; i++) {
+      const length = ends[i]! - starts[i]!;
+      const body = 2 + varintSize(this.n) + 1 + varintSize(length) + length + 1;
+      at = writeVarint(buf, at, body);
+      buf[at++] = 0; // attributes
+      buf[at++] = 0; // timestamp delta (zigzag 0)
+      at = writeVarint(buf, at, this.n);
+      buf[at++] = 1; // key length -1: no key (zigzag)
+      at = writeVarint(buf, at, length);
+      const value = staging + starts[i]! - first;
+      buf.copyWithin(at, value, value + length);
+      at += length;
+      buf[at++] = 0; // no headers
+      this.n++;
+    }
+    this.at = at;
+    return k - from;
+  }
+
+  /**
    * Appends one record whose value is the JSON of `row`, written by `json` straight into the buffer
    * (the same bytes as add(key, jsonText(row), headers)).
    */

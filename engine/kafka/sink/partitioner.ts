@@ -44,6 +44,29 @@ export class Partitioner {
     this.sticky = start % partitions;
   }
 
+  /**
+   * The partition of the next keyless message, like partition(null) but without counting it: room()
+   * tells how many from it on go there too, take(n) counts those sent. Lets the sink place a run of
+   * keyless messages at once; the partitions come out as with partition(null) per message.
+   */
+  keyless(): number {
+    if (this.run >= STICKY_RUN) {
+      this.run = 0;
+      this.sticky = (this.sticky + 1) % this.partitions;
+    }
+    return this.sticky;
+  }
+
+  /** Keyless messages the current partition still takes (after keyless()). */
+  room(): number {
+    return STICKY_RUN - this.run;
+  }
+
+  /** Counts `n` keyless messages sent to the partition keyless() gave. */
+  take(n: number): void {
+    this.run += n;
+  }
+
   /** The partition of a message with this key (null: none). */
   partition(key: string | Buffer | null): number {
     if (key !== null) {
