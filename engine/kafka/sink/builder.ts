@@ -15,6 +15,7 @@
 // their request is answered: allocating ~1 MB Buffers for every request made V8 run a full mark-compact
 // every few hundred milliseconds (external memory pressure), ~8 % of the thread.
 import type { JsonRowWriter } from './json-bytes.ts';
+import { sharedBuffer } from './crc-thread.ts';
 import { BATCH_HEADER_BYTES, byteLength, varintSize, writeBytes, writeVarint, type EncodedRecords } from './produce-request.ts';
 
 type Bytes = Buffer | string | null;
@@ -33,7 +34,8 @@ export class RecordsBuilder {
    * @param pool where a handed-over buffer's successor comes from
    */
   constructor(capacity = 64 << 10, private readonly room = 0, private readonly pool?: BufferPool) {
-    this.buf = Buffer.allocUnsafe(Math.max(capacity, 2 * (room + BATCH_HEADER_BYTES)));
+    // Shared memory: a batch's checksum is computed on the CRC thread (crc-thread.ts).
+    this.buf = sharedBuffer(Math.max(capacity, 2 * (room + BATCH_HEADER_BYTES)));
     this.at = room + BATCH_HEADER_BYTES;
   }
 
@@ -183,7 +185,7 @@ export class RecordsBuilder {
   private grow(needed: number): void {
     let capacity = this.buf.length * 2;
     while (capacity < needed) capacity *= 2;
-    const next = Buffer.allocUnsafe(capacity);
+    const next = sharedBuffer(capacity);
     // Everything up to the buffer's end: a JSON value being written in place lies past `at`.
     this.buf.copy(next, 0, 0, this.buf.length);
     this.buf = next;
@@ -201,7 +203,7 @@ export class RecordsBuilder {
     let frame: Buffer;
     if (end * 4 >= this.buf.length) {
       frame = this.buf;
-      this.buf = this.pool?.take(frame.length) ?? Buffer.allocUnsafe(frame.length);
+      this.buf = this.pool?.take(frame.length) ?? sharedBuffer(frame.length);
     } else {
       frame = Buffer.allocUnsafe(end);
       this.buf.copy(frame, start, start, end);

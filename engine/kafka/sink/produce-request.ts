@@ -12,6 +12,7 @@
 // kafkajs loaded first, keeps kafkajs as shipped.
 import { createRequire, Module } from 'node:module';
 import { systemClock } from '../../runtime/clock.ts';
+import { crc32cShared } from './crc-thread.ts';
 import { crc32c } from './crc32c.ts';
 
 export { crc32c };
@@ -220,7 +221,9 @@ export async function frameRecordBatch(args: {
   buf.writeInt32BE(count, at + 36);
   at += AFTER_CRC;
   if (!inPlace) body.copy(buf, at);
-  buf.writeUInt32BE(crc32c(buf, BEFORE_ATTRIBUTES, size), 17);
+  // A batch in a builder's shared buffer has its checksum computed on the CRC thread (crc-thread.ts).
+  const crc = crc32cShared(buf, BEFORE_ATTRIBUTES, size);
+  buf.writeUInt32BE(typeof crc === 'number' ? crc : await crc, 17);
   return buf;
 }
 
