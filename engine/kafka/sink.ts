@@ -31,6 +31,12 @@
 // has the next one while an acknowledgement travels back and the next batch is framed). One request per
 // partition at a time keeps the idempotent retry simple and exact: a failed request is sent again with the
 // same sequence numbers before anything after it in that partition.
+//
+// Rows whose source read them as exactly the JSON this sink writes (the file source's canonical lines,
+// runtime/types.ts Batch.bytes) are not encoded again: their bytes are copied, keyless rows without
+// headers a run at a time (RecordsBuilder.addRun). The output is the same bytes either way
+// (sources/file/verbatim.test.ts, sink/verbatim.test.ts). Builders' buffers are shared memory, so each
+// batch's CRC-32C is computed on a thread of its own (sink/crc-thread.ts) while this one reads on.
 import type { Kafka, Message } from 'kafkajs';
 import { EngineError } from '../errors.ts';
 import { compileExpression } from '../expr/index.ts';
