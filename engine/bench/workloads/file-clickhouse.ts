@@ -1,6 +1,7 @@
 // file-append-clickhouse / file-window-clickhouse: a JSON Lines file of sales events → sink.clickhouse
-// (appends: RowBinary streamed over HTTP into a stage table while the file is read, moved into the table
-// as one block per checkpoint; or filter → tumbling 1-minute window by region → ReplacingMergeTree),
+// (appends: RowBinary streamed over HTTP into a stage table while the file is read, which the server
+// writes as parts of the table's shape as they come and the commit attaches to the table, created before
+// the run like clickhouse-client's; or filter → tumbling 1-minute window by region → ReplacingMergeTree),
 // checkpoints on as the CLI runs them; next to ClickHouse's own bulk path in the same run:
 // `clickhouse-client --query "INSERT … FORMAT JSONEachRow" < file` of the same file into a table of the
 // same shape. The server is Debian's clickhouse-server (engine/sinks/clickhouse/server.ts).

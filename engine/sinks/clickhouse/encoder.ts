@@ -15,6 +15,12 @@
 // the first batch, a timestamp outside DateTime's range, a bigint outside text — "spoils" the encoder, and
 // the commit writes the staged rows as JSONEachRow instead (through a stage too).
 //
+// Given an existing table (`TargetColumns`) that has every field of the first batch as a type written
+// here, the kinds are the table's from the start: a Nullable(Int64) column is written as 8-byte integers
+// (whole doubles below 2^63, exact) instead of Float64 cast in the move, so the stage can be a table of
+// the target's own shape and be attached at the commit (stage.ts); a value the column cannot take as
+// written (a fraction or NaN in Int64, a value of another kind) spoils the encoder as above.
+//
 // add() also returns the batch's bytes for the staging file (codec.ts) when they give its rows back
 // exactly; a batch that is not exact (a missing key, a value written as text of another kind, NaN, a
 // lone surrogate) is staged as rows, and the encoder goes on.

@@ -13,11 +13,14 @@
 //   inserted. Rows are never sent to the table itself: ClickHouse 18.16 keeps the part of a body it got
 //   when the client dies mid-send, so they go to a private Memory stage table (streamed while the input
 //   was read, or sent at commit), whose row count is checked, and then one `INSERT … SELECT` squashed into
-//   one block moves them (stage.ts), whole or not at all. A segment staged only as RowBinary whose stream
+//   one block moves them (stage.ts), whole or not at all; into an existing plain MergeTree, the stage is
+//   a MergeTree of the table's shape instead, its parts written while rows arrive, and the commit attaches
+//   them (ATTACH PARTITION tuple() FROM), its batch token recorded first in `streamlake_attaches`. A segment staged only as RowBinary whose stream
 //   is gone (a restore) is sent from the staging file as it is into a stage and moved the same way
 //   (commitStaged). A crash between the move and the log row is caught by the next attempt:
-//   - appends (MergeTree) carry `_streamlake_batch` = "<pipeline>/<node>/<N>"; if rows of that batch are
-//     already in the table, the insert is skipped and only the log row is written;
+//   - appends (MergeTree) carry `_streamlake_batch` = "<pipeline>/<node>/<N>" (or an attached stage's
+//     recorded token); if rows of that batch are already in the table, the insert is skipped and only the
+//     log row is written (a token with only part of its rows, an attach cut short, is deleted first);
 //   - windowed output (ReplacingMergeTree(_version) ORDER BY the upsert key) carries `_version` = N, so a
 //     replayed block holds the same rows with the same version and collapses with them; a retracted key
 //     (session merge) is written as a tombstone row with `_deleted` = 1.
@@ -224,7 +227,7 @@ export class ClickHouseSink implements SinkInstance {
     if (landed !== null) return landed;
     const plan = encoded.plan(columns);
     const stage = encoded.stage;
-    if (plan && stage && await stage.end() && await stageRows(ep, stage.name) === encoded.rows) {
+    if (plan && stage && await stage.end() && await stageRows(ep, stage.name, stage.attach !== null) === encoded.rows) {
       if (stage.attach && await this.attachOrMove(ep, id, stage.name, stage.attach.batch, encoded.rows)) return encoded.rows;
       await moveStage(ep, stage.name, this.config.table, [...plan.columns, BATCH_COLUMN], [...plan.select, quoteString(this.batchId(id))], encoded.rows);
       return encoded.rows;

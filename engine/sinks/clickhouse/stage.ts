@@ -50,7 +50,12 @@ export function oneBlock(rows: number): Record<string, number> {
 }
 
 /** Rows in a stage table (null: the table is gone, e.g. the server restarted). */
-export async function stageRows(ep: ClickHouseEndpoint, stage: string): Promise<number | null> {
+export async function stageRows(ep: ClickHouseEndpoint, stage: string, merged = false): Promise<number | null> {
+  if (merged) {
+    // a MergeTree stage: the active parts' row counts (18.16 reads a whole column for count())
+    const [parts] = await clickhouseJson<{ n: string; tables: string }>(ep, `SELECT (SELECT sum(rows) FROM system.parts WHERE database = currentDatabase() AND table = ${quoteString(stage)} AND active) AS n, (SELECT count() FROM system.tables WHERE database = currentDatabase() AND name = ${quoteString(stage)}) AS tables`);
+    return Number(parts?.tables ?? 0) === 0 ? null : Number(parts?.n ?? 0);
+  }
   try {
     const rows = await clickhouseJson<{ n: string }>(ep, `SELECT count() AS n FROM ${quoteIdent(stage)}`);
     return Number(rows[0]?.n ?? 0);
@@ -65,8 +70,13 @@ export async function moveStage(ep: ClickHouseEndpoint, stage: string, table: st
   await clickhouse(ep, `INSERT INTO ${quoteIdent(table)} (${columns.map(quoteIdent).join(', ')}) SELECT ${select.join(', ')} FROM ${quoteIdent(stage)}`, { settings: oneBlock(rows), timeoutMs: 600_000 });
 }
 
-/** Rows per block (= per part) of a stream into an attached stage: parts are written while rows arrive. */
-export const STREAM_BLOCK_ROWS = 131_072;
+/**
+ * Rows per block (= per part) of a stream into an attached stage: parts are written while rows arrive, and
+ * what is left when the input ends is at most one block. With the server's default (1,048,576) a 1 M-row
+ * interval was one part written after the end (0.6-3 s on the loaded machine); 131,072: 0.45-0.54 s;
+ * 32,768: 0.06-0.28 s. 65,536 keeps the parts per interval fewer (the server merges them later).
+ */
+export const STREAM_BLOCK_ROWS = 65_536;
 
 /** The stage of an interval that will be attached to `target`; its rows carry `batch`. */
 export interface AttachTo {
