@@ -22,7 +22,7 @@ import '../../nodes/index.ts';
 import { monotonicMs } from '../../runtime/clock.ts';
 import { createRun } from '../../runtime/run.ts';
 import { ClickHouseConnectionStore } from '../../sinks/clickhouse/connections.ts';
-import { clickhouse } from '../../sinks/clickhouse/http.ts';
+import { clickhouse, clickhouseJson } from '../../sinks/clickhouse/http.ts';
 import { startClickHouse, type ClickHouseServer } from '../../sinks/clickhouse/server.ts';
 import { processCpuMs, registerWorkload, waitedChildrenCpuMs, type BenchContext, type BenchResult } from '../workload.ts';
 import { cpuNote, engineAlone } from './file-postgres.ts';
@@ -97,6 +97,8 @@ async function measure(ctx: BenchContext, windowed: boolean): Promise<BenchResul
     const peakRssMb = rss.stop();
     if (summary.status !== 'finished') throw new Error(`the run ${summary.status}: ${summary.error?.message ?? ''}`);
     const sink = summary.sinks.out ?? { rows: 0 };
+    // how the appends reached the table: attached stages (recorded in streamlake_attaches) or moved
+    const attached = windowed ? [] : await clickhouseJson<{ n: string; rows: string }>({ url: server.url, user: server.user, password: server.password }, 'SELECT count() AS n, sum(row_count) AS rows FROM streamlake_attaches').catch(() => []);
     const eventsPerSecond = summary.eventsIn / seconds;
     const { rate: clientRate, cpuMs: clientMs } = await clientReference(server, file, summary.eventsIn);
     return {
@@ -111,7 +113,7 @@ async function measure(ctx: BenchContext, windowed: boolean): Promise<BenchResul
       targets: { eventsPerSecond: clientRate * 0.5 },
       notes: [
         cpuNote(summary.eventsIn, (used.user + used.system) / 1000, serverMs, aloneMs, summary.eventsIn, clientMs, 'clickhouse-client'),
-        `${String(sink.rows)} rows committed in ${String(sink.batches ?? '?')} inserts (${summary.checkpoints} checkpoints), ${((sink.commitMs as number | undefined) ?? 0) / 1000} s in commits`,
+        `${String(sink.rows)} rows committed in ${String(sink.batches ?? '?')} inserts (${summary.checkpoints} checkpoints), ${((sink.commitMs as number | undefined) ?? 0) / 1000} s in commits${windowed ? '' : `; ${attached[0]?.n ?? 0} stages attached (${attached[0]?.rows ?? 0} rows), the rest moved`}`,
         `ratio to clickhouse-client: ${(eventsPerSecond / clientRate).toFixed(2)}x (the engine without the sink: ${(alone / clientRate).toFixed(2)}x)`,
       ],
     };
