@@ -109,9 +109,11 @@ export class ClickHouseSink implements SinkInstance {
 
   async prepare(info: CheckpointInfo): Promise<{ format: string; segments: StagedRef[] }> {
     const encoder = this.staged.encoder;
+    // the body ends first: the server parses what is left and writes the stage's last part while the
+    // staging file is made durable (a stage that turns out not to be used is dropped below)
+    encoder.seal();
     const { pending, encoded } = await this.staged.prepare(info);
     if (encoded) {
-      encoder.seal();
       this.streamed.set(info.id, encoder);
     } else {
       await this.forget(encoder);
