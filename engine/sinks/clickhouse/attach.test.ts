@@ -105,6 +105,23 @@ test('a table with PARTITION BY, or a column of a type the encoder does not writ
   }
 });
 
+test('a table that changed shape after its stage was made refuses the attach: the stage is moved, every row once', async () => {
+  await clickhouse(ep(), `CREATE TABLE att_changed (${COLUMNS}) ENGINE = MergeTree ORDER BY tuple()`);
+  const logs: string[] = [];
+  const sink = new ClickHouseSink({ connection: 'x', table: 'att_changed' }, context('chg', logs), { connection: { name: 'x', ...ep() } });
+  const input = rows(0, 1500);
+  await sink.write({ rows: input.slice(0, 700), partition: 'p' });
+  await sink.write({ rows: input.slice(700), partition: 'p' });
+  const pending = await sink.prepare({ id: 1, sources: {} });
+  // someone adds a column meanwhile: the stage (made AS the table) no longer has its structure
+  await clickhouse(ep(), 'ALTER TABLE att_changed ADD COLUMN note Nullable(String)');
+  await sink.commit({ id: 1, sources: {} }, pending);
+  await sink.close();
+  assert.ok(logs.some((m) => m.includes("checkpoint 1's stage could not be attached to att_changed")), logs.join('\n'));
+  assert.deepEqual(await tableRows('att_changed'), expected(input));
+  assert.deepEqual(await query('SELECT _streamlake_batch AS b, count() AS n FROM att_changed GROUP BY b'), [{ b: 'chg/ch/1', n: '1500' }]);
+});
+
 const n = 6000;
 
 /** A pipeline into a table that exists before the run (so its first interval is attached), in the CLI. */

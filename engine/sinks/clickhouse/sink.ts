@@ -297,6 +297,10 @@ export class ClickHouseSink implements SinkInstance {
     } catch (error) {
       if (!(error instanceof ClickHouseError) || error.status === null || isTransientClickHouse(error)) throw error;
       this.ctx.log('info', `sink "${this.ctx.nodeId}": checkpoint ${id}'s stage could not be attached to ${this.config.table} (${error.message}); moving it`);
+      // a refused attach changes nothing; should any of its rows be there all the same, they go first
+      const table = quoteIdent(this.config.table);
+      const [left] = await clickhouseJson<{ n: string }>(ep, `SELECT count() AS n FROM ${table} WHERE ${quoteIdent(BATCH_COLUMN)} = ${quoteString(batch)}`);
+      if (Number(left?.n ?? 0) > 0) await this.deleteBatch(ep, table, batch);
       return false;
     }
   }
