@@ -51,6 +51,8 @@ const PENDING_FORMAT = 'streamlake.clickhouse-pending';
 const COMMITS_TABLE = 'streamlake_commits';
 /** Batch tokens of attached stages, recorded before the attach (stage.ts): what a later attempt counts. */
 const ATTACHES_TABLE = 'streamlake_attaches';
+/** How long write() waits for the table's shape before an interval (readTarget). */
+const TARGET_READ_MS = 5_000;
 /** How long a repair waits for its ALTER … DELETE mutation. */
 const MUTATION_WAIT_MS = 600_000;
 const BATCH_COLUMN = '_streamlake_batch';
@@ -174,11 +176,14 @@ export class ClickHouseSink implements SinkInstance {
    * read (the interval then uses a Memory stage and the move, as before).
    */
   private async readTarget(): Promise<ReadonlyMap<string, string> | null> {
+    // write() waits for this once an interval: a server that does not answer soon only costs the shortcut
+    const quick = async <R>(ep: ClickHouseEndpoint, sql: string): Promise<R[]> =>
+      (await clickhouse(ep, `${sql} FORMAT JSONEachRow`, { timeoutMs: TARGET_READ_MS })).split('\n').filter(Boolean).map((line) => JSON.parse(line) as R);
     try {
       const ep = await this.connect();
-      const [table] = await clickhouseJson<{ engine: string; partition_key: string }>(ep, `SELECT engine, partition_key FROM system.tables WHERE database = currentDatabase() AND name = ${quoteString(this.config.table)}`);
+      const [table] = await quick<{ engine: string; partition_key: string }>(ep, `SELECT engine, partition_key FROM system.tables WHERE database = currentDatabase() AND name = ${quoteString(this.config.table)}`);
       if (!table || table.engine !== 'MergeTree' || table.partition_key !== '') return null;
-      const columns = await clickhouseJson<{ name: string; type: string }>(ep, `SELECT name, type FROM system.columns WHERE database = currentDatabase() AND table = ${quoteString(this.config.table)}`);
+      const columns = await quick<{ name: string; type: string }>(ep, `SELECT name, type FROM system.columns WHERE database = currentDatabase() AND table = ${quoteString(this.config.table)}`);
       const types = new Map(columns.map((c) => [c.name, c.type]));
       if (types.get(BATCH_COLUMN) !== 'String') return null;
       types.delete(BATCH_COLUMN);
