@@ -10,6 +10,7 @@
 //   kafka.before-txn-commit   kafka.after-txn-commit           (sink.kafka: committing its transaction)
 //   clickhouse.before-commit-log                               (sink.clickhouse: rows inserted, commit-log row not yet)
 //   clickhouse.mid-stream                                      (sink.clickhouse: appends sent to the stage table, body not ended)
+//   clickhouse.before-attach                                   (sink.clickhouse: stage's batch token recorded, stage not attached)
 //   opensearch.before-commit-log                               (sink.opensearch: bulk done, commit-log document not yet)
 //   cassandra.before-commit-log                                (sink.cassandra: rows written, commit record not yet)
 const spec = process.env.STREAMLAKE_FAULT ?? '';

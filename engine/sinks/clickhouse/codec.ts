@@ -16,11 +16,17 @@ import type { StagingCodec } from '../staging.ts';
 import { quoteIdent } from './sql.ts';
 
 /** How a column's values are written. */
-export type Kind = 'String' | 'Float64' | 'UInt8' | 'DateTime';
+export type Kind = 'String' | 'Float64' | 'UInt8' | 'DateTime' | 'Int64';
 
-export const KINDS: readonly Kind[] = ['String', 'Float64', 'UInt8', 'DateTime'];
+/**
+ * Int64 is only written for a column an existing table holds as Nullable(Int64) (whole numbers below 2^63
+ * as 8-byte integers, so the stage can be the table's own shape and attached without a rewrite; encoder.ts).
+ */
+export const KINDS: readonly Kind[] = ['String', 'Float64', 'UInt8', 'DateTime', 'Int64'];
 
-export const STAGE_TYPE: Record<Kind, string> = { String: 'Nullable(String)', Float64: 'Nullable(Float64)', UInt8: 'Nullable(UInt8)', DateTime: "Nullable(DateTime('UTC'))" };
+export const STAGE_TYPE: Record<Kind, string> = { String: 'Nullable(String)', Float64: 'Nullable(Float64)', UInt8: 'Nullable(UInt8)', DateTime: "Nullable(DateTime('UTC'))", Int64: 'Nullable(Int64)' };
+
+const TWO_32 = 2 ** 32;
 
 /** The name in every record's header. */
 export const CODEC_NAME = 'clickhouse-rowbinary-1';
@@ -78,6 +84,8 @@ export function planFor(layout: Layout, columns: ReadonlyMap<string, string>): S
       plan.select.push(quoteIdent(name));
     } else if (kind === 'Float64' && type === 'Nullable(Int64)' && layout.whole[i] && !layout.big[i]) {
       plan.select.push(`CAST(${quoteIdent(name)} AS Nullable(Int64))`);
+    } else if (kind === 'Int64' && type === 'Nullable(Float64)') {
+      plan.select.push(`CAST(${quoteIdent(name)} AS Nullable(Float64))`); // exact: the values were doubles
     } else {
       return null;
     }
@@ -96,7 +104,7 @@ export function parseMeta(meta: unknown): RowBinaryMeta {
   if (typeof m !== 'object' || m === null || !Array.isArray(m.names) || !Array.isArray(m.kinds) || !Array.isArray(m.whole) || !Array.isArray(m.big)) throw bad('the header has no column layout');
   const n = m.names.length;
   if (!m.names.every((x) => typeof x === 'string') || new Set(m.names).size !== n) throw bad('the column names are not distinct strings');
-  if (m.kinds.length !== n || !m.kinds.every((k) => k === null || KINDS.includes(k))) throw bad('a column kind is not one of String, Float64, UInt8, DateTime');
+  if (m.kinds.length !== n || !m.kinds.every((k) => k === null || KINDS.includes(k))) throw bad('a column kind is not one of String, Float64, UInt8, DateTime, Int64');
   if (m.whole.length !== n || m.big.length !== n || ![...m.whole, ...m.big].every((b) => typeof b === 'boolean')) throw bad('the number flags do not match the columns');
   const ms = m.ms ?? {};
   if (typeof ms !== 'object' || ms === null || !Object.values(ms).every((v) => typeof v === 'string')) throw bad('the milliseconds are not base64 text');
@@ -172,6 +180,12 @@ export function decodeRowBinary(meta: unknown, bytes: Buffer, rows: number): Row
         case 'UInt8':
           need(1);
           row[name] = bytes[at++] !== 0;
+          break;
+        case 'Int64':
+          need(8);
+          // exact: the encoder writes only whole doubles below 2^63, which the sum gives back
+          row[name] = bytes.readInt32LE(at + 4) * TWO_32 + bytes.readUInt32LE(at);
+          at += 8;
           break;
         case 'DateTime':
           need(4);

@@ -58,7 +58,7 @@ test('kill -9 loop: raw and windowed ClickHouse tables equal the generated event
   const args = ['run', docPath, '--lake', path.join(dir, 'lake'), '--checkpoint-dir', path.join(dir, 'chk'), '--checkpoint-interval', '300ms'];
 
   // fault points, and kills at random moments once the CLI is up (start-up takes ~1.5 s here)
-  await killLoop(args, home, ['sink.before-commit@3', 2500, 'clickhouse.before-commit-log@3', 'clickhouse.mid-stream@4', 'sink.after-commit@4', 2000, 'clickhouse.before-commit-log@2', 'checkpoint.after-write@2', 'clickhouse.mid-stream@2', 2200, 2600]);
+  await killLoop(args, home, ['sink.before-commit@3', 2500, 'clickhouse.before-commit-log@3', 'clickhouse.mid-stream@4', 'clickhouse.before-attach@2', 'sink.after-commit@4', 2000, 'clickhouse.before-commit-log@2', 'checkpoint.after-write@2', 'clickhouse.mid-stream@2', 2200, 2600]);
 
   // stage tables the killed lives left behind were dropped by the last one
   const stages = await query<{ name: string }>("SELECT name FROM system.tables WHERE database = currentDatabase() AND name LIKE '%streamlake_stage%'");

@@ -15,6 +15,12 @@
 // the first batch, a timestamp outside DateTime's range, a bigint outside text — "spoils" the encoder, and
 // the commit writes the staged rows as JSONEachRow instead (through a stage too).
 //
+// Given an existing table (`TargetColumns`) that has every field of the first batch as a type written
+// here, the kinds are the table's from the start: a Nullable(Int64) column is written as 8-byte integers
+// (whole doubles below 2^63, exact) instead of Float64 cast in the move, so the stage can be a table of
+// the target's own shape and be attached at the commit (stage.ts); a value the column cannot take as
+// written (a fraction or NaN in Int64, a value of another kind) spoils the encoder as above.
+//
 // add() also returns the batch's bytes for the staging file (codec.ts) when they give its rows back
 // exactly; a batch that is not exact (a missing key, a value written as text of another kind, NaN, a
 // lone surrogate) is staged as rows, and the encoder goes on.
@@ -39,7 +45,10 @@ const BOOLEAN = 3;
 const TIME = 4;
 /** A column the stage made String before any value was seen: its first value is checked by field(). */
 const UNSURE = 5;
-const CODE: Record<Kind, number> = { String: TEXT, Float64: NUMBER, UInt8: BOOLEAN, DateTime: TIME };
+const INT64 = 6;
+const CODE: Record<Kind, number> = { String: TEXT, Float64: NUMBER, UInt8: BOOLEAN, DateTime: TIME, Int64: INT64 };
+/** The kind written for each column type of an existing table that a stage of its own shape can hold. */
+const TARGET_KIND: Readonly<Record<string, Kind>> = { 'Nullable(String)': 'String', 'Nullable(Float64)': 'Float64', 'Nullable(Int64)': 'Int64', 'Nullable(UInt8)': 'UInt8', "Nullable(DateTime('UTC'))": 'DateTime' };
 
 function kindOf(value: unknown): Kind | undefined {
   switch (typeof value) {
@@ -60,8 +69,18 @@ function text(value: unknown): string {
   return String(value);
 }
 
-/** Opens the stage of an interval once its columns are known. */
-export type OpenStage = (columns: { name: string; type: string }[]) => StageStream;
+/**
+ * Opens the stage of an interval once its columns are known. `attach`: the columns are typed as the
+ * existing table's (the target the encoder was given), so the stage can be a table of the target's own
+ * shape whose parts are attached at commit instead of rewritten (stage.ts).
+ */
+export type OpenStage = (columns: { name: string; type: string }[], attach: boolean) => StageStream;
+
+/**
+ * The existing table's columns (name → full type) when a stage of its shape can be attached to it, read
+ * by the sink before the interval's first rows; null: unknown, no table yet, or not attachable.
+ */
+export type TargetColumns = () => ReadonlyMap<string, string> | null;
 
 export class RowBinaryEncoder {
   rows = 0;
@@ -95,8 +114,10 @@ export class RowBinaryEncoder {
   private exact = true;
   /** Milliseconds of the current batch's DateTime values, per column index (u16 per row). */
   private millis: (Uint16Array | null)[] = [];
+  /** Every column's kind came from the existing table's type (start()): the stage can be attached. */
+  private attach = false;
 
-  constructor(private readonly openStage?: OpenStage) {}
+  constructor(private readonly openStage?: OpenStage, private readonly target?: TargetColumns) {}
 
   /** The stage being filled (null until every column's kind is known). */
   get stage(): StageStream | null {
@@ -201,6 +222,16 @@ export class RowBinaryEncoder {
             view.setFloat64(at + 1, value, true);
             at += 9;
             continue;
+          case INT64: {
+            // whole and below 2^63 (else field(): -0, booleans, or give up); two exact 32-bit halves
+            if (typeof value !== 'number' || !Number.isInteger(value) || value >= TWO_63 || value < -TWO_63 || (value === 0 && 1 / value < 0)) break;
+            const hi = Math.floor(value / TWO_32);
+            buffer[at] = 0;
+            view.setUint32(at + 1, value - hi * TWO_32, true);
+            view.setInt32(at + 5, hi, true);
+            at += 9;
+            continue;
+          }
           case BOOLEAN:
             if (typeof value !== 'boolean') break;
             buffer[at] = 0;
@@ -322,7 +353,11 @@ export class RowBinaryEncoder {
     return planFor(this.layout(), columns);
   }
 
-  /** The fields of the first batch: first-seen order over its rows, as foldColumns. */
+  /**
+   * The fields of the first batch: first-seen order over its rows, as foldColumns. When the table exists
+   * with a type this encoder writes for every one of them, the kinds are the table's from the start (a
+   * whole number column Int64, not Float64 cast in the move), so the stage can take the table's shape.
+   */
   private start(rows: readonly Row[]): string[] {
     const names: string[] = [];
     for (const row of rows) {
@@ -333,10 +368,13 @@ export class RowBinaryEncoder {
       }
     }
     this.names = names;
-    this.kinds = names.map(() => undefined);
+    const target = this.target?.() ?? null;
+    const preset = target ? names.map((name) => TARGET_KIND[target.get(name) ?? '']) : [];
+    this.attach = target !== null && names.length > 0 && preset.every((k) => k !== undefined);
+    this.kinds = this.attach ? preset : names.map(() => undefined);
     this.whole = names.map(() => true);
     this.big = names.map(() => false);
-    this.codes = names.map(() => UNKNOWN);
+    this.codes = this.kinds.map((k) => (k ? CODE[k] : UNKNOWN));
     this.values = names.map(() => null);
     return names;
   }
@@ -378,6 +416,23 @@ export class RowBinaryEncoder {
         this.room(9);
         this.buffer[this.at] = 0;
         this.buffer.writeDoubleLE(n, this.at + 1);
+        this.at += 9;
+        return true;
+      }
+      case 'Int64': {
+        // jsonValue gives 1/0 for a boolean; a fraction, NaN or a number past 2^63 the column cannot take
+        // as written: give up (the commit writes the staged rows)
+        let n: number;
+        if (typeof value === 'number') n = value;
+        else if (typeof value === 'boolean') { n = value ? 1 : 0; this.exact = false; }
+        else return false;
+        if (!Number.isInteger(n) || n >= TWO_63 || n < -TWO_63) return false;
+        if (n === 0 && 1 / n < 0) this.exact = false; // -0 reads back as 0
+        const hi = Math.floor(n / TWO_32);
+        this.room(9);
+        this.buffer[this.at] = 0;
+        this.buffer.writeUInt32LE(n - hi * TWO_32, this.at + 1);
+        this.buffer.writeInt32LE(hi, this.at + 5);
         this.at += 9;
         return true;
       }
@@ -471,7 +526,7 @@ export class RowBinaryEncoder {
     this.unsure = this.kinds.map((k) => k === undefined);
     this.kinds = this.kinds.map((k) => k ?? 'String');
     this.codes = this.unsure.map((unsure, i) => (unsure ? UNSURE : CODE[this.kinds[i] as Kind]));
-    const stream = (this.openStage as OpenStage)(names.map((name, i) => ({ name, type: STAGE_TYPE[this.kinds[i] as Kind] })));
+    const stream = (this.openStage as OpenStage)(names.map((name, i) => ({ name, type: STAGE_TYPE[this.kinds[i] as Kind] })), this.attach);
     this.stream = stream;
     for (const chunk of this.waiting) stream.write(chunk);
     this.waiting = [];

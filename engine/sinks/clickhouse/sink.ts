@@ -13,11 +13,14 @@
 //   inserted. Rows are never sent to the table itself: ClickHouse 18.16 keeps the part of a body it got
 //   when the client dies mid-send, so they go to a private Memory stage table (streamed while the input
 //   was read, or sent at commit), whose row count is checked, and then one `INSERT … SELECT` squashed into
-//   one block moves them (stage.ts), whole or not at all. A segment staged only as RowBinary whose stream
+//   one block moves them (stage.ts), whole or not at all; into an existing plain MergeTree, the stage is
+//   a MergeTree of the table's shape instead, its parts written while rows arrive, and the commit attaches
+//   them (ATTACH PARTITION tuple() FROM), its batch token recorded first in `streamlake_attaches`. A segment staged only as RowBinary whose stream
 //   is gone (a restore) is sent from the staging file as it is into a stage and moved the same way
 //   (commitStaged). A crash between the move and the log row is caught by the next attempt:
-//   - appends (MergeTree) carry `_streamlake_batch` = "<pipeline>/<node>/<N>"; if rows of that batch are
-//     already in the table, the insert is skipped and only the log row is written;
+//   - appends (MergeTree) carry `_streamlake_batch` = "<pipeline>/<node>/<N>" (or an attached stage's
+//     recorded token); if rows of that batch are already in the table, the insert is skipped and only the
+//     log row is written (a token with only part of its rows, an attach cut short, is deleted first);
 //   - windowed output (ReplacingMergeTree(_version) ORDER BY the upsert key) carries `_version` = N, so a
 //     replayed block holds the same rows with the same version and collapses with them; a retracted key
 //     (session merge) is written as a tombstone row with `_deleted` = 1.
@@ -42,10 +45,16 @@ import { clickhouse, clickhouseJson, ClickHouseError, isTransientClickHouse, typ
 import { combineLayouts, layoutTypes, parseMeta, planFor, rowBinaryCodec, stageColumns } from './codec.ts';
 import { RowBinaryEncoder } from './encoder.ts';
 import { inferColumns, jsonEachRow, quoteIdent, quoteString } from './sql.ts';
-import { dropStage, dropStaleStages, moveStage, newStageName, stagePrefix, StageStream, stageRows } from './stage.ts';
+import { attachStage, dropStage, dropStaleStages, moveStage, newBatchToken, newStageName, stagePrefix, StageStream, stageRows } from './stage.ts';
 
 const PENDING_FORMAT = 'streamlake.clickhouse-pending';
 const COMMITS_TABLE = 'streamlake_commits';
+/** Batch tokens of attached stages, recorded before the attach (stage.ts): what a later attempt counts. */
+const ATTACHES_TABLE = 'streamlake_attaches';
+/** How long write() waits for the table's shape before an interval (readTarget). */
+const TARGET_READ_MS = 5_000;
+/** How long a repair waits for its ALTER … DELETE mutation. */
+const MUTATION_WAIT_MS = 600_000;
 const BATCH_COLUMN = '_streamlake_batch';
 const VERSION_COLUMN = '_version';
 const DELETED_COLUMN = '_deleted';
@@ -68,13 +77,21 @@ export class ClickHouseSink implements SinkInstance {
   private swept = false;
   /** Prepared intervals whose stage holds their appends, by checkpoint id. */
   private readonly streamed = new Map<number, RowBinaryEncoder>();
+  /**
+   * The table's columns when a stage of its shape can be attached to it (readTarget), for the next
+   * interval's encoder; undefined: to be read before the interval's first rows (again after each commit).
+   */
+  private target: ReadonlyMap<string, string> | null | undefined = undefined;
+  private readonly keyed: boolean;
+  private attachesReady = false;
 
   constructor(private readonly config: ClickHouseSinkConfig, private readonly ctx: NodeContext, private readonly options: ClickHouseSinkOptions = {}) {
     // the table's engine is fixed at creation, and a window's first emission carries no key: the sink's
     // own setting, else what the graph tells (a window upstream), decides from the first row
     const key = config.key && config.key.length > 0 ? config.key : ctx.upsertKey;
+    this.keyed = key !== undefined && key.length > 0;
     this.stagePrefix = stagePrefix(config.table, ctx.pipelineName, ctx.nodeId);
-    this.staged = new StagedSink(ctx, 'clickhouse', PENDING_FORMAT, () => new RowBinaryEncoder((columns) => this.openStage(columns)), key, rowBinaryCodec);
+    this.staged = new StagedSink(ctx, 'clickhouse', PENDING_FORMAT, () => new RowBinaryEncoder((columns, attach) => this.openStage(columns, attach), () => this.target ?? null), key, rowBinaryCodec);
     this.retry = {
       ctx, retries: config.retries ?? 5, transient: isTransientClickHouse,
       fatal: (error, what) => {
@@ -87,15 +104,18 @@ export class ClickHouseSink implements SinkInstance {
   }
 
   async write(batch: Batch): Promise<void> {
+    if (this.target === undefined && !this.keyed) this.target = await this.readTarget();
     await this.staged.write(batch);
     await this.staged.encoder.drained();
   }
 
   async prepare(info: CheckpointInfo): Promise<{ format: string; segments: StagedRef[] }> {
     const encoder = this.staged.encoder;
+    // the body ends first: the server parses what is left and writes the stage's last part while the
+    // staging file is made durable (a stage that turns out not to be used is dropped below)
+    encoder.seal();
     const { pending, encoded } = await this.staged.prepare(info);
     if (encoded) {
-      encoder.seal();
       this.streamed.set(info.id, encoder);
     } else {
       await this.forget(encoder);
@@ -114,6 +134,7 @@ export class ClickHouseSink implements SinkInstance {
       await this.staged.commit(this.retry, info.id, () => this.commitOnce(work, refs));
     }
     await this.staged.committed(info.id, refs);
+    this.target = undefined; // the commit may have made the table or added columns
     for (const [id, encoder] of this.streamed) {
       if (id > info.id) continue;
       this.streamed.delete(id);
@@ -142,10 +163,34 @@ export class ClickHouseSink implements SinkInstance {
   }
 
   /** A stage for an interval's appends, streamed from write() on (encoder.ts). */
-  private openStage(columns: { name: string; type: string }[]): StageStream {
+  private openStage(columns: { name: string; type: string }[], attach: boolean): StageStream {
     const name = newStageName(this.stagePrefix);
     this.stages.add(name);
-    return new StageStream(() => this.connect(), name, columns);
+    const to = attach ? { target: this.config.table, batchColumn: BATCH_COLUMN, batch: newBatchToken(this.ctx.pipelineName, this.ctx.nodeId) } : null;
+    return new StageStream(() => this.connect(), name, columns, to);
+  }
+
+  /**
+   * The table's columns (name → full type, without the batch column) when appends can be attached to it:
+   * a plain MergeTree without PARTITION BY that has the batch column. Null otherwise, or when it cannot be
+   * read (the interval then uses a Memory stage and the move, as before).
+   */
+  private async readTarget(): Promise<ReadonlyMap<string, string> | null> {
+    // write() waits for this once an interval: a server that does not answer soon only costs the shortcut
+    const quick = async <R>(ep: ClickHouseEndpoint, sql: string): Promise<R[]> =>
+      (await clickhouse(ep, `${sql} FORMAT JSONEachRow`, { timeoutMs: TARGET_READ_MS })).split('\n').filter(Boolean).map((line) => JSON.parse(line) as R);
+    try {
+      const ep = await this.connect();
+      const [table] = await quick<{ engine: string; partition_key: string }>(ep, `SELECT engine, partition_key FROM system.tables WHERE database = currentDatabase() AND name = ${quoteString(this.config.table)}`);
+      if (!table || table.engine !== 'MergeTree' || table.partition_key !== '') return null;
+      const columns = await quick<{ name: string; type: string }>(ep, `SELECT name, type FROM system.columns WHERE database = currentDatabase() AND table = ${quoteString(this.config.table)}`);
+      const types = new Map(columns.map((c) => [c.name, c.type]));
+      if (types.get(BATCH_COLUMN) !== 'String') return null;
+      types.delete(BATCH_COLUMN);
+      return types;
+    } catch {
+      return null;
+    }
   }
 
   /** Drops an interval's stage that will not be moved (the encoder is done with). */
@@ -189,7 +234,8 @@ export class ClickHouseSink implements SinkInstance {
     if (landed !== null) return landed;
     const plan = encoded.plan(columns);
     const stage = encoded.stage;
-    if (plan && stage && await stage.end() && await stageRows(ep, stage.name) === encoded.rows) {
+    if (plan && stage && await stage.end() && await stageRows(ep, stage.name, stage.attach !== null) === encoded.rows) {
+      if (stage.attach && await this.attachOrMove(ep, id, stage.name, stage.attach.batch, encoded.rows)) return encoded.rows;
       await moveStage(ep, stage.name, this.config.table, [...plan.columns, BATCH_COLUMN], [...plan.select, quoteString(this.batchId(id))], encoded.rows);
       return encoded.rows;
     }
@@ -237,14 +283,86 @@ export class ClickHouseSink implements SinkInstance {
     }
   }
 
-  /** Rows of this checkpoint's batch already in the table (a crash before the log row), or null. */
+  /**
+   * Records the stage's batch token, then attaches the stage's parts to the table (true). False when the
+   * server refuses the attach (the table changed shape since the stage was made): the caller moves it.
+   */
+  private async attachOrMove(ep: ClickHouseEndpoint, id: number, stage: string, batch: string, rows: number): Promise<boolean> {
+    if (!this.attachesReady) {
+      await clickhouse(ep, `CREATE TABLE IF NOT EXISTS ${ATTACHES_TABLE} (pipeline String, node String, checkpoint_id UInt64, table_name String, batch String, row_count UInt64, attached_at DateTime DEFAULT now()) ENGINE = MergeTree ORDER BY (pipeline, node, checkpoint_id)`);
+      this.attachesReady = true;
+    }
+    const record = JSON.stringify({ pipeline: this.ctx.pipelineName, node: this.ctx.nodeId, checkpoint_id: id, table_name: this.config.table, batch, row_count: rows });
+    await clickhouse(ep, `INSERT INTO ${ATTACHES_TABLE} (pipeline, node, checkpoint_id, table_name, batch, row_count) FORMAT JSONEachRow`, { body: record + '\n' });
+    // crash tests die here: the token is recorded, nothing attached (the restore writes the staged rows)
+    faultPoint('clickhouse.before-attach');
+    try {
+      await attachStage(ep, stage, this.config.table);
+      return true;
+    } catch (error) {
+      if (!(error instanceof ClickHouseError) || error.status === null || isTransientClickHouse(error)) throw error;
+      this.ctx.log('info', `sink "${this.ctx.nodeId}": checkpoint ${id}'s stage could not be attached to ${this.config.table} (${error.message}); moving it`);
+      // a refused attach changes nothing; should any of its rows be there all the same, they go first
+      const table = quoteIdent(this.config.table);
+      const [left] = await clickhouseJson<{ n: string }>(ep, `SELECT count() AS n FROM ${table} WHERE ${quoteIdent(BATCH_COLUMN)} = ${quoteString(batch)}`);
+      if (Number(left?.n ?? 0) > 0) await this.deleteBatch(ep, table, batch);
+      return false;
+    }
+  }
+
+  /** Batch tokens of stages recorded for this checkpoint (attachOrMove), with the rows each held. */
+  private async attachesOf(ep: ClickHouseEndpoint, id: number): Promise<{ batch: string; rows: number }[]> {
+    try {
+      const rows = await clickhouseJson<{ batch: string; n: string }>(ep, `SELECT batch, any(row_count) AS n FROM ${ATTACHES_TABLE} WHERE pipeline = ${quoteString(this.ctx.pipelineName)} AND node = ${quoteString(this.ctx.nodeId)} AND checkpoint_id = ${id} AND table_name = ${quoteString(this.config.table)} GROUP BY batch`);
+      return rows.map((r) => ({ batch: r.batch, rows: Number(r.n) }));
+    } catch (error) {
+      if (error instanceof ClickHouseError && error.code === 60) return []; // UNKNOWN_TABLE: nothing ever attached
+      throw error;
+    }
+  }
+
+  /**
+   * Rows of this checkpoint already in the table (a crash before the log row), or null: its batch
+   * (moved), or a recorded stage token with all its rows (attached). A token with only some of its rows
+   * (a server crash in the middle of attaching several parts) is deleted first, so the caller writes the
+   * checkpoint again.
+   */
   private async landedRows(ep: ClickHouseEndpoint, table: string, id: number): Promise<number | null> {
-    const landed = await clickhouseJson<{ n: string }>(ep, `SELECT count() AS n FROM ${table} WHERE ${quoteIdent(BATCH_COLUMN)} = ${quoteString(this.batchId(id))}`);
-    const n = Number(landed[0]?.n ?? 0);
-    if (n === 0) return null;
+    const attaches = await this.attachesOf(ep, id);
+    const batches = [this.batchId(id), ...attaches.map((a) => a.batch)];
+    const counted = await clickhouseJson<{ b: string; n: string }>(ep, `SELECT ${quoteIdent(BATCH_COLUMN)} AS b, count() AS n FROM ${table} WHERE ${quoteIdent(BATCH_COLUMN)} IN (${batches.map(quoteString).join(', ')}) GROUP BY b`);
+    const counts = new Map(counted.map((c) => [c.b, Number(c.n)]));
     // the block landed before a crash kept the log row from being written; rows refused then went out then
-    this.ctx.log('info', `sink "${this.ctx.nodeId}": checkpoint ${id}'s rows are already in ${this.config.table}; recording the commit only`);
-    return n;
+    const moved = counts.get(this.batchId(id)) ?? 0;
+    if (moved > 0) {
+      this.ctx.log('info', `sink "${this.ctx.nodeId}": checkpoint ${id}'s rows are already in ${this.config.table}; recording the commit only`);
+      return moved;
+    }
+    for (const { batch, rows } of attaches) {
+      const n = counts.get(batch) ?? 0;
+      if (n === 0) continue;
+      if (n === rows) {
+        this.ctx.log('info', `sink "${this.ctx.nodeId}": checkpoint ${id}'s stage is already attached to ${this.config.table}; recording the commit only`);
+        return n;
+      }
+      this.ctx.log('warn', `sink "${this.ctx.nodeId}": checkpoint ${id}'s stage is in ${this.config.table} with ${n} of its ${rows} rows (an attach cut short); deleting them to write the checkpoint again`);
+      await this.deleteBatch(ep, table, batch);
+    }
+    return null;
+  }
+
+  /** Deletes a batch's rows with a mutation and waits for it (18.16 has no synchronous mutations). */
+  private async deleteBatch(ep: ClickHouseEndpoint, table: string, batch: string): Promise<void> {
+    await clickhouse(ep, `ALTER TABLE ${table} DELETE WHERE ${quoteIdent(BATCH_COLUMN)} = ${quoteString(batch)}`);
+    const until = this.ctx.clock.now() + MUTATION_WAIT_MS;
+    for (;;) {
+      const [left] = await clickhouseJson<{ n: string }>(ep, `SELECT count() AS n FROM system.mutations WHERE database = currentDatabase() AND table = ${quoteString(this.config.table)} AND is_done = 0`);
+      if (Number(left?.n ?? 0) === 0) break;
+      if (this.ctx.clock.now() > until) throw new ClickHouseError(`the deletion of batch ${batch} from ${this.config.table} did not finish in ${MUTATION_WAIT_MS / 1000} s`, null, 500);
+      await this.ctx.timers.sleep(100);
+    }
+    const [still] = await clickhouseJson<{ n: string }>(ep, `SELECT count() AS n FROM ${table} WHERE ${quoteIdent(BATCH_COLUMN)} = ${quoteString(batch)}`);
+    if (Number(still?.n ?? 0) !== 0) throw new ClickHouseError(`batch ${batch} still has ${still?.n} rows in ${this.config.table} after its deletion`, null, 500);
   }
 
   /** Windowed rows, several segments, or appends without their TSV. Returns rows written. */
