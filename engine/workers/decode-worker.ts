@@ -6,6 +6,7 @@ import type { Row } from '../runtime/types.ts';
 import { asUtf8 } from '../sources/encoding.ts';
 import { JsonLinesDecoder, JsonRejection } from '../sources/file/json-record.ts';
 import { type ColumnBatch, toColumns } from './columns.ts';
+import { FusedChain } from './fused.ts';
 import type { DecodeAnswer, DecodeTask, Rejected, SharedViews, WorkerSetup } from './protocol.ts';
 
 const setup = workerData as WorkerSetup;
@@ -13,6 +14,7 @@ const fields = setup.fields;
 const lines = setup.format === 'jsonl' ? new JsonLinesDecoder(fields) : undefined;
 /** `__proto__` cannot be set like other keys: such rows are cloned whole. */
 const columnar = fields !== undefined && !fields.includes('__proto__');
+const fused = setup.fused ? new FusedChain(setup.fused.plan, setup.fused.sample) : undefined;
 const kafka: Decoder | undefined = setup.format === 'kafka-json' ? createDecoder('json', { fields, maxBytes: setup.maxBytes }) : undefined;
 
 const spaces = new Map<number, SharedViews>();
@@ -55,6 +57,10 @@ function decode(task: DecodeTask): DecodeAnswer {
     if (decoded instanceof JsonRejection) rejected.push({ index: i, problem: decoded.problem, text: decoded.text });
     else if (decoded) rows.push(decoded);
     else skipped.push(i);
+  }
+  if (fused && !task.plain && rejected.length === 0) {
+    const batch = fused.run(rows);
+    if (batch) return { id: task.id, fused: batch, rejected, skipped };
   }
   return columnar && fields ? { id: task.id, columns: withoutArrays(toColumns(rows, fields, views)), rejected, skipped } : { id: task.id, rows, rejected, skipped };
 }

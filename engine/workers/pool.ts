@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { EngineError } from '../errors.ts';
+import type { FusedBatch } from '../runtime/fusion.ts';
 import type { Row } from '../runtime/types.ts';
 import { fromColumns } from './columns.ts';
 import type { DecodeAnswer, DecodeTask, Rejected, WorkerSetup } from './protocol.ts';
@@ -21,6 +22,12 @@ export interface Decoded {
   rows(): Row[];
   rejected: Rejected[];
   skipped: number[];
+  /**
+   * A fused task (runtime/fusion.ts), pre-aggregated: rows() is empty. Its records stay in the task's
+   * space until release() (delivered) or decoded(), which decodes them again as rows (the window refused
+   * the partials) and frees the space with that answer.
+   */
+  fused?: { batch: FusedBatch; decoded(): Promise<Decoded>; release(): void };
 }
 
 /**
@@ -46,7 +53,7 @@ export function workersAvailable(): boolean {
 
 interface Slot {
   worker: Worker;
-  pending: Map<number, { resolve: (d: Decoded) => void; reject: (e: Error) => void; space: TaskSpace }>;
+  pending: Map<number, { resolve: (d: Decoded) => void; reject: (e: Error) => void; space: TaskSpace; count: number }>;
   /** Space id → the version of its views this worker has. */
   seen: Map<number, number>;
   failed: Error | undefined;
@@ -123,6 +130,30 @@ export class DecodePool {
         return;
       }
       const { columns, rejected, skipped } = message;
+      if (message.fused) {
+        let settled = false;
+        const settle = (): void => {
+          if (settled) throw new Error('a fused task was settled twice');
+          settled = true;
+        };
+        p.resolve({
+          rows: () => [],
+          rejected,
+          skipped,
+          fused: {
+            batch: message.fused,
+            decoded: () => {
+              settle();
+              return this.decode(p.space, p.count, true);
+            },
+            release: () => {
+              settle();
+              this.free.push(p.space);
+            },
+          },
+        });
+        return;
+      }
       let rows = message.rows;
       if (!columns) this.free.push(p.space);
       p.resolve({
@@ -149,19 +180,19 @@ export class DecodePool {
   }
 
   /** Decodes the `count` records space.bytes[starts[i], ends[i]); the space returns to the pool with the answer. */
-  decode(space: TaskSpace, count: number): Promise<Decoded> {
+  decode(space: TaskSpace, count: number, plain = false): Promise<Decoded> {
     if (this.closed) return Promise.reject(new EngineError('ENG_SOURCE_WORKER', 'the decode workers are closed', {}));
     let slot = this.slots[0] as Slot;
     for (const s of this.slots) if (s.pending.size < slot.pending.size) slot = s;
     if (slot.failed) return Promise.reject(slot.failed);
     const id = this.nextId++;
-    const task: DecodeTask = { id, space: space.id, count };
+    const task: DecodeTask = plain ? { id, space: space.id, count, plain } : { id, space: space.id, count };
     if (slot.seen.get(space.id) !== space.version) {
       task.views = { bytes: space.bytes, starts: space.starts, ends: space.ends, tags: space.tags, values: space.values };
       slot.seen.set(space.id, space.version);
     }
     const answer = new Promise<Decoded>((resolve, reject) => {
-      slot.pending.set(id, { resolve, reject, space });
+      slot.pending.set(id, { resolve, reject, space, count });
       slot.worker.postMessage(task);
     });
     // Answers wait in the source's queue before it awaits them; a failure meanwhile is not unhandled.

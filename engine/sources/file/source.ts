@@ -16,6 +16,8 @@ import { readLinesPooled } from '../../workers/file-lines.ts';
 import { DecodePool, decodeWorkers, workersAvailable } from '../../workers/pool.ts';
 
 export const fileBatchSize = 1024;
+/** Rows per node and task a fused worker sends for previews (runtime/fusion.ts). */
+const fusedSample = 8;
 const chunkBytes = 1 << 20;
 /** A record this long is almost certainly an unterminated quote or a binary file, not data. */
 const maxRecordBytes = 16 << 20;
@@ -55,8 +57,10 @@ export class FileSource implements SourceInstance {
   private readonly json: JsonLinesDecoder;
   /** Decode workers the last run() used (0: decoded on the run's thread). */
   workersUsed = 0;
+  /** Runs of records delivered pre-aggregated (runtime/fusion.ts) rather than as rows. */
+  fusedRuns = 0;
 
-  constructor(private readonly config: FileSourceConfig, private readonly ctx: Pick<NodeContext, 'nodeId' | 'clock' | 'fields' | 'budget'>, private readonly options: FileSourceOptions = {}) {
+  constructor(private readonly config: FileSourceConfig, private readonly ctx: Pick<NodeContext, 'nodeId' | 'clock' | 'fields' | 'budget' | 'fusion'>, private readonly options: FileSourceOptions = {}) {
     this.path = resolve(config.path);
     // An empty list (nothing read) keeps whole rows: the saving would be nil and rows stay as they were.
     // `__proto__` cannot be assigned like other keys, so such a pipeline keeps JSON.parse's rows.
@@ -94,7 +98,14 @@ export class FileSource implements SourceInstance {
     let scanFrom = 0;
     const quotes = new QuoteScanner(this.delimiter);
     const csv = this.config.format === 'csv';
+    /**
+     * Non-empty records since the last flush. Batches end where worker runs end (workers/file-lines.ts):
+     * after 1024 such records and at the end of each buffer, so a window sees the same batches, and
+     * decides lateness against the same watermarks, with or without workers.
+     */
+    let pending = 0;
     const flush = async (offset: number, lines: number): Promise<void> => {
+      pending = 0;
       this.position = { offset, line: lines, ...(this.columns && this.config.header !== false ? { columns: this.columns } : {}) };
       // push delivers synchronously: both ports are handed over in the same step as the position moves,
       // so no checkpoint covers dead letters still waiting for room behind the good rows.
@@ -114,6 +125,7 @@ export class FileSource implements SourceInstance {
       if (base + start === 0 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) start += 3;
       if (end > start && buf[end - 1] === 13) end--;
       if (end === start) return;
+      pending++;
       if (buf === verifiedBuf && end <= verifiedEnd) {
         if (csv) this.decodeCsv(buf.toString('utf8', start, end), firstLine, rows, dead, eof && quotes.open);
         else this.decodeJson(buf, start, end, firstLine, rows, dead);
@@ -157,10 +169,14 @@ export class FileSource implements SourceInstance {
         quotes.reset();
         start = scanFrom = nl + 1;
         recordLine = line + 1;
-        if (rows.length + dead.length >= fileBatchSize) {
+        if (pending >= fileBatchSize) {
           await flush(base + start, line);
           if (signal.aborted) return -1;
         }
+      }
+      if (!csv && pending > 0) {
+        await flush(base + start, recordLine - 1);
+        if (signal.aborted) return -1;
       }
       if (buf.length - start > maxRecordBytes) {
         throw new EngineError('ENG_SOURCE_FILE', `${this.path}: line ${recordLine} is longer than ${maxRecordBytes >> 20} MiB${csv && quotes.open ? ' (an unterminated quoted field?)' : ''}`, { path: this.path, line: recordLine });
@@ -214,7 +230,8 @@ export class FileSource implements SourceInstance {
     const workers = decodeWorkers(this.options.workers);
     if (workers === 0 || !workersAvailable()) return false;
     // The workers check or convert each line as the encoding says, as handle() does inline.
-    const pool = new DecodePool(workers, { format: 'jsonl', fields: this.fields, encoding: this.config.encoding });
+    const fusion = this.ctx.fusion;
+    const pool = new DecodePool(workers, { format: 'jsonl', fields: this.fields, encoding: this.config.encoding, ...(fusion ? { fused: { plan: fusion.plan, sample: fusedSample } } : {}) });
     this.workersUsed = workers;
     try {
       await readLinesPooled({
@@ -236,6 +253,16 @@ export class FileSource implements SourceInstance {
           if (dead.length > 0) delivered.push(push({ rows: dead, partition: this.partition }, 'error'));
           await Promise.all(delivered);
         },
+        ...(fusion ? {
+          deliverFused: (position, batch) => {
+            const delivered = fusion.deliver(this.partition, batch);
+            if (delivered) {
+              this.position = position;
+              this.fusedRuns++;
+            }
+            return delivered;
+          },
+        } : {}),
       });
     } catch (error) {
       if (error instanceof EngineError) throw error;
