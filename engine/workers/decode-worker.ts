@@ -1,5 +1,6 @@
 // A decode worker thread: turns the records of each task into rows with exactly the code the sources use
 // inline (json-record.ts for files, formats.ts for Kafka values), and answers with the rows as columns.
+import { isUtf8 } from 'node:buffer';
 import { parentPort, workerData } from 'node:worker_threads';
 import { createDecoder, DecodeFailure, type Decoder } from '../kafka/formats.ts';
 import type { Row } from '../runtime/types.ts';
@@ -35,6 +36,9 @@ function decode(task: DecodeTask): DecodeAnswer {
   if (local.length < size) local = Buffer.alloc(Math.max(size, local.length * 2));
   local.set(views.bytes.subarray(0, size));
   const buf = local;
+  // Strict UTF-8: one check for the whole task instead of one per record, as the source does per chunk
+  // inline (a newline never falls inside a UTF-8 sequence, so the records are valid exactly when all are).
+  const verified = lines !== undefined && (setup.encoding ?? 'utf-8') === 'utf-8' && isUtf8(buf.subarray(0, size));
   const rows: Row[] = [];
   const rejected: Rejected[] = [];
   const skipped: number[] = [];
@@ -45,6 +49,13 @@ function decode(task: DecodeTask): DecodeAnswer {
       const decoded = start < 0 ? kafka.decode(null) : kafka.decode(buf, start, end);
       if (decoded instanceof DecodeFailure) rejected.push({ index: i, problem: decoded.reason, text: '' });
       else rows.push(decoded);
+      continue;
+    }
+    if (verified) {
+      const decoded = lines.decode(buf, start, end);
+      if (decoded instanceof JsonRejection) rejected.push({ index: i, problem: decoded.problem, text: decoded.text });
+      else if (decoded) rows.push(decoded);
+      else skipped.push(i);
       continue;
     }
     // The file's encoding, checked or converted per record as the source does inline (source.ts handle).
