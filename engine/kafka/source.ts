@@ -249,11 +249,11 @@ export class KafkaSource implements SourceInstance {
     this.preparing = usesRegistry(this.config.format);
     // JSON values can be decoded on worker threads (engine/workers; off unless STREAMLAKE_WORKERS says).
     // Workers decode with the default encoding (strict UTF-8) only, so another encoding stays inline.
-    const workers = this.config.format === 'json' && (this.config.encoding ?? 'utf-8') === 'utf-8' ? decodeWorkers() : 0;
     // The chain and window run on the workers too when no row needs the message's metadata (runtime/fusion.ts).
     this.fused = this.ctx.fusion && read && !Object.values(this.meta).some(Boolean) ? this.ctx.fusion : undefined;
+    const workers = this.config.format === 'json' && (this.config.encoding ?? 'utf-8') === 'utf-8' ? decodeWorkers(undefined, this.fused !== undefined) : 0;
     if (workers > 0 && workersAvailable()) {
-      this.pool = new DecodePool(workers, { format: 'kafka-json', fields: valueFields, maxBytes: this.maxMessageBytes, ...(this.fused ? { fused: { plan: this.fused.plan, sample: 8 } } : {}) });
+      this.pool = new DecodePool(workers, { format: 'kafka-json', fields: valueFields, maxBytes: this.maxMessageBytes, ...(this.fused ? { fused: { plan: this.fused.plan, sample: 200 } } : {}) });
     }
     const kafka = kafkaClient(this.connection, {
       clientId: `streamlake-${this.nodeId}`,

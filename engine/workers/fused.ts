@@ -9,11 +9,18 @@ import type { FusedBatch, FusionPlan } from '../runtime/fusion.ts';
 import type { Batch, OperatorInstance, Row } from '../runtime/types.ts';
 import { PartialAggregator } from '../windows/partials.ts';
 
+const sampleEvery = 32;
+const fewSamples = 8;
+/** Tasks whose whole tail (`sample` rows) travels. */
+const fullSamples = 4;
+
 export class FusedChain {
   private readonly operators: OperatorInstance[];
   private readonly aggregator: PartialAggregator;
+  /** Tasks answered; samples travel with one task in `sampleEvery`. */
+  private tasks = 0;
 
-  constructor(plan: FusionPlan, private readonly sample: number) {
+  constructor(plan: FusionPlan, /** Rows per node of a full sample (the runtime's preview capacity). */ private readonly sample: number) {
     // Dead letters are never kept here (a failing row sends its task back as rows): no clock is needed.
     const clock = { now: () => 0 };
     this.operators = plan.chain.map((spec) => (spec.type === 'transform.filter' ? new FilterOperator(spec.config, { nodeId: spec.id, clock }) : new MapOperator(spec.config, { nodeId: spec.id, clock })));
@@ -25,7 +32,13 @@ export class FusedChain {
     const aggregator = this.aggregator;
     try {
       const passed: number[] = [];
-      const samples: Row[][] = [this.tail(rows)];
+      // Cloning rows into the answer costs ~1 µs per object (the structured clone): previews get whole
+      // tails from the first tasks (a small input looks as without workers), then a few rows from one task
+      // in `sampleEvery`, which keeps them live without a cost per task.
+      const task = this.tasks++;
+      const size = task < fullSamples ? this.sample : task % sampleEvery === 0 ? fewSamples : 0;
+      const sampled = size > 0;
+      const samples: Row[][] = sampled ? [tail(rows, size)] : [];
       let current = rows;
       for (const operator of this.operators) {
         if (current.length === 0) break;
@@ -38,7 +51,7 @@ export class FusedChain {
         if (failed) return null;
         current = out;
         passed.push(current.length);
-        samples.push(this.tail(current));
+        if (sampled) samples.push(tail(current, size));
       }
       for (let i = 0; i < current.length; i++) {
         if (!aggregator.add(current[i] as Row)) {
@@ -53,8 +66,8 @@ export class FusedChain {
       return null;
     }
   }
+}
 
-  private tail(rows: Row[]): Row[] {
-    return rows.length <= this.sample ? rows : rows.slice(rows.length - this.sample);
-  }
+function tail(rows: Row[], size: number): Row[] {
+  return rows.length <= size ? rows : rows.slice(rows.length - size);
 }

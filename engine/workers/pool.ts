@@ -31,19 +31,25 @@ export interface Decoded {
 }
 
 /**
+ * Decode workers of a source whose chain and window are fused (runtime/fusion.ts) when neither
+ * STREAMLAKE_WORKERS nor the source's option says: measured in README.md.
+ */
+export const defaultFusedWorkers = 1;
+
+/**
  * How many decode workers a source uses: `STREAMLAKE_WORKERS` (0 = decode on the run's own thread), else
  * the option, else none. Measured on the 2-core build machine (README.md): one worker cost ~0.6 µs CPU per
  * row more than it saved the run's thread (columns out and back, copies, a worker start of ~0.3 s CPU), so
  * runs on a loaded machine were slower with it; it is there for machines with cores to spare.
  */
-export function decodeWorkers(option?: number): number {
+export function decodeWorkers(option?: number, fused = false): number {
   const env = process.env.STREAMLAKE_WORKERS;
   if (env !== undefined && env.trim() !== '') {
     const n = Number(env);
     if (!Number.isInteger(n) || n < 0 || n > 64) throw new EngineError('ENG_SOURCE_WORKER', `STREAMLAKE_WORKERS must be a whole number from 0 to 64, got "${env}"`, { value: env });
     return n;
   }
-  return option ?? 0;
+  return option ?? (fused ? defaultFusedWorkers : 0);
 }
 
 /** Whether the worker's entry file is there (a bundle without it, e.g. Electron's, decodes inline). */
@@ -120,58 +126,63 @@ export class DecodePool {
       for (const p of slot.pending.values()) p.reject(slot.failed);
       slot.pending.clear();
     };
-    worker.on('message', (message: DecodeAnswer | 'ready') => {
+    worker.on('message', (message: DecodeAnswer[] | 'ready') => {
       if (message === 'ready') return;
-      const p = slot.pending.get(message.id);
-      if (!p) return;
-      slot.pending.delete(message.id);
-      if (message.failure !== undefined) {
-        p.reject(new EngineError('ENG_SOURCE_WORKER', `a decode worker failed: ${message.failure}`, {}));
-        return;
-      }
-      const { columns, rejected, skipped } = message;
-      if (message.fused) {
-        let settled = false;
-        const settle = (): void => {
-          if (settled) throw new Error('a fused task was settled twice');
-          settled = true;
-        };
-        p.resolve({
-          rows: () => [],
-          rejected,
-          skipped,
-          fused: {
-            batch: message.fused,
-            decoded: () => {
-              settle();
-              return this.decode(p.space, p.count, true);
-            },
-            release: () => {
-              settle();
-              this.free.push(p.space);
-            },
-          },
-        });
-        return;
-      }
-      let rows = message.rows;
-      if (!columns) this.free.push(p.space);
-      p.resolve({
-        rows: () => {
-          if (!rows && columns) {
-            // The columns live in the space: it is reused only once they are rows.
-            rows = fromColumns({ ...columns, tags: p.space.tags, values: p.space.values });
-            this.free.push(p.space);
-          }
-          return rows ?? [];
-        },
-        rejected,
-        skipped,
-      });
+      for (const answer of message) this.settle(slot, answer);
     });
     worker.on('error', fail);
     worker.on('exit', (code) => fail(new Error(`the worker exited with code ${code}`)));
     return slot;
+  }
+
+  /** Resolves the task a worker answered. */
+  private settle(slot: Slot, message: DecodeAnswer): void {
+    const p = slot.pending.get(message.id);
+    if (!p) return;
+    slot.pending.delete(message.id);
+    if (message.failure !== undefined) {
+      p.reject(new EngineError('ENG_SOURCE_WORKER', `a decode worker failed: ${message.failure}`, {}));
+      return;
+    }
+    const { columns, rejected, skipped } = message;
+    if (message.fused) {
+      let settled = false;
+      const settle = (): void => {
+        if (settled) throw new Error('a fused task was settled twice');
+        settled = true;
+      };
+      p.resolve({
+        rows: () => [],
+        rejected,
+        skipped,
+        fused: {
+          batch: message.fused,
+          decoded: () => {
+            settle();
+            return this.decode(p.space, p.count, true);
+          },
+          release: () => {
+            settle();
+            this.free.push(p.space);
+          },
+        },
+      });
+      return;
+    }
+    let rows = message.rows;
+    if (!columns) this.free.push(p.space);
+    p.resolve({
+      rows: () => {
+        if (!rows && columns) {
+          // The columns live in the space: it is reused only once they are rows.
+          rows = fromColumns({ ...columns, tags: p.space.tags, values: p.space.values });
+          this.free.push(p.space);
+        }
+        return rows ?? [];
+      },
+      rejected,
+      skipped,
+    });
   }
 
   /** Space for a task of `byteLength` bytes and `count` records; fill it and hand it to decode(). */

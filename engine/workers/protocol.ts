@@ -23,7 +23,7 @@ export interface WorkerSetup {
   /**
    * Set when the source's chain and window are fused (runtime/fusion.ts): a task whose rows all pass the
    * chain without a failure and fold into partial windows is answered with a FusedBatch; any other task
-   * with its rows, as without fusion. `sample` rows per node and task travel for previews.
+   * with its rows, as without fusion. `sample`: rows per node of the first tasks' previews (fused.ts).
    */
   fused?: { plan: FusionPlan; sample: number };
 }

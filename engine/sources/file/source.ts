@@ -16,8 +16,8 @@ import { readLinesPooled } from '../../workers/file-lines.ts';
 import { DecodePool, decodeWorkers, workersAvailable } from '../../workers/pool.ts';
 
 export const fileBatchSize = 1024;
-/** Rows per node and task a fused worker sends for previews (runtime/fusion.ts). */
-const fusedSample = 8;
+/** Rows per node a fused worker sends for previews from its first tasks (the default preview capacity). */
+const fusedSample = 200;
 const chunkBytes = 1 << 20;
 /** A record this long is almost certainly an unterminated quote or a binary file, not data. */
 const maxRecordBytes = 16 << 20;
@@ -227,7 +227,7 @@ export class FileSource implements SourceInstance {
 
   /** JSON Lines decoded on worker threads (engine/workers); false when this run decodes inline. */
   private async runPooled(stream: ReturnType<typeof createReadStream>, push: Push, signal: AbortSignal): Promise<boolean> {
-    const workers = decodeWorkers(this.options.workers);
+    const workers = decodeWorkers(this.options.workers, this.ctx.fusion !== undefined);
     if (workers === 0 || !workersAvailable()) return false;
     // The workers check or convert each line as the encoding says, as handle() does inline.
     const fusion = this.ctx.fusion;
