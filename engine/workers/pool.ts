@@ -38,9 +38,10 @@ export const defaultFusedWorkers = 1;
 
 /**
  * How many decode workers a source uses: `STREAMLAKE_WORKERS` (0 = decode on the run's own thread), else
- * the option, else none. Measured on the 2-core build machine (README.md): one worker cost ~0.6 µs CPU per
- * row more than it saved the run's thread (columns out and back, copies, a worker start of ~0.3 s CPU), so
- * runs on a loaded machine were slower with it; it is there for machines with cores to spare.
+ * the option, else `defaultFusedWorkers` for a source whose chain and window are fused and none for the
+ * others. Measured on the 2-core build machine (README.md): a worker that hands rows back cost ~0.6 µs CPU
+ * per row more than it saved the run's thread (columns out and back, copies, a worker start of ~0.3 s CPU);
+ * one that pre-aggregates takes ~2/3 of the run's thread's work for ~0.2 µs more CPU per event in all.
  */
 export function decodeWorkers(option?: number, fused = false): number {
   const env = process.env.STREAMLAKE_WORKERS;

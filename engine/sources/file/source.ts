@@ -35,7 +35,8 @@ type Push = (batch: Batch, port?: 'out' | 'error') => Promise<void>;
 
 export interface FileSourceOptions {
   /**
-   * Worker threads decoding JSON Lines (0, the default = on the run's thread); `STREAMLAKE_WORKERS`
+   * Worker threads decoding JSON Lines (default: 1 when the chain and window are fused, runtime/fusion.ts,
+   * else 0 = on the run's thread); `STREAMLAKE_WORKERS`
    * overrides it (engine/workers/README.md has the measurements behind the default).
    */
   workers?: number;
