@@ -9,6 +9,7 @@ import { EngineError } from '../errors.ts';
 import type { KafkaSourceConfig, NodeSpec } from '../format/pipeline.ts';
 import { registerNode } from '../nodes/registry.ts';
 import type { TimerHandle } from '../runtime/clock.ts';
+import type { Fusion } from '../runtime/fusion.ts';
 import type { Batch, DeadLetter, NodeContext, Row, SourceInstance, SourcePositions } from '../runtime/types.ts';
 import type { ConnectionConfig } from './connections.ts';
 import { kafkaClient } from './connections.ts';
@@ -19,7 +20,7 @@ import { KafkaRecord } from './records.ts';
 import { RegistryClient } from './registry/client.ts';
 import { commitEmptyGroupOffsets, EmptyGroupCommitter, type GroupOffset } from './source/group-offsets.ts';
 import { connectionFor } from './store.ts';
-import { decodeValuesPooled } from '../workers/kafka-values.ts';
+import { decodeValuesFused, decodeValuesPooled, refusedValues } from '../workers/kafka-values.ts';
 import { DecodePool, decodeWorkers, workersAvailable } from '../workers/pool.ts';
 
 /** Overrides of the pipeline config's stopAtEnd and maxMessageBytes, for code that embeds the source. */
@@ -94,6 +95,10 @@ export class KafkaSource implements SourceInstance {
   private closing: Promise<void> = Promise.resolve();
   private decoder: Decoder | undefined;
   private pool: DecodePool | undefined;
+  /** Set when the pool runs the pipeline's chain and window too (runtime/fusion.ts). */
+  private fused: Fusion | undefined;
+  /** Batches delivered pre-aggregated rather than as rows. */
+  fusedBatches = 0;
   /** Only Avro needs a look at a batch's payloads before decoding them (schema ids). */
   private preparing = false;
   /** The message metadata fields to set: all of them unless the pipeline is known to read only some. */
@@ -244,8 +249,14 @@ export class KafkaSource implements SourceInstance {
     this.preparing = usesRegistry(this.config.format);
     // JSON values can be decoded on worker threads (engine/workers; off unless STREAMLAKE_WORKERS says).
     // Workers decode with the default encoding (strict UTF-8) only, so another encoding stays inline.
+    // The chain and window run on the workers too when no row needs the message's metadata (runtime/fusion.ts).
+    // Off by default here: a batch handler awaits its worker, so fetching and decoding do not overlap yet
+    // (engine/workers/README.md has the measurements).
+    this.fused = this.ctx.fusion && read && !Object.values(this.meta).some(Boolean) ? this.ctx.fusion : undefined;
     const workers = this.config.format === 'json' && (this.config.encoding ?? 'utf-8') === 'utf-8' ? decodeWorkers() : 0;
-    if (workers > 0 && workersAvailable()) this.pool = new DecodePool(workers, { format: 'kafka-json', fields: valueFields, maxBytes: this.maxMessageBytes });
+    if (workers > 0 && workersAvailable()) {
+      this.pool = new DecodePool(workers, { format: 'kafka-json', fields: valueFields, maxBytes: this.maxMessageBytes, ...(this.fused ? { fused: { plan: this.fused.plan, sample: 200 } } : {}) });
+    }
     const kafka = kafkaClient(this.connection, {
       clientId: `streamlake-${this.nodeId}`,
       log: this.reach.wrap(this.ctx.log),
@@ -441,7 +452,28 @@ export class KafkaSource implements SourceInstance {
       await decoder.prepare(values);
     }
 
-    const pooled = this.pool ? await decodeValuesPooled(this.pool, messages, first, until) : undefined;
+    const partitionId = `${this.nodeId}/${topic}/${partition}`;
+    const last = messages[until - 1]!;
+    // A whole batch also covers the transaction markers and aborted records after its last message.
+    const through = until === messages.length ? Math.max(offsetOf(last), Number(batch.lastOffset())) : offsetOf(last);
+    let pooled: Decoded[] | undefined;
+    if (this.pool && this.fused) {
+      // Pre-aggregated on the worker (runtime/fusion.ts): delivered in the step that moves the position,
+      // unless the window refuses it; then, like a batch with failing messages, its values come as rows.
+      const answer = await decodeValuesFused(this.pool, messages, first, until);
+      if ('fused' in answer) {
+        const delivered = this.fused.deliver(partitionId, answer.fused.batch);
+        if (delivered) {
+          answer.fused.release();
+          this.next.set(tp, through + 1);
+          this.fusedBatches++;
+          await delivered;
+          await heartbeat().catch((error: unknown) => this.ctx.log('debug', `Kafka heartbeat after a batch of ${tp}: ${(error as Error).message}`));
+          return;
+        }
+        pooled = await refusedValues(answer.fused, until - first);
+      } else pooled = answer.values;
+    } else if (this.pool) pooled = await decodeValuesPooled(this.pool, messages, first, until);
     const meta = this.meta;
     const rows: Row[] = [];
     const errors: Row[] = [];
@@ -471,13 +503,9 @@ export class KafkaSource implements SourceInstance {
       if (meta.timestamp) row._timestamp = new Date(lean ? m.timestampMs : Number(m.timestamp));
       rows.push(row);
     }
-    const partitionId = `${this.nodeId}/${topic}/${partition}`;
     // Positions cover the batch from the moment it is handed to push (the runtime's contract), and push
     // delivers synchronously: both ports are handed over in this same step, so no checkpoint can cover
     // error rows that are still waiting for room behind the batch's good rows.
-    const last = messages[until - 1]!;
-    // A whole batch also covers the transaction markers and aborted records after its last message.
-    const through = until === messages.length ? Math.max(offsetOf(last), Number(batch.lastOffset())) : offsetOf(last);
     this.next.set(tp, through + 1);
     if (errors.length) this.ctx.metrics.addError(errors.length);
     const delivered: Promise<void>[] = [];

@@ -20,6 +20,7 @@ import { checkpointPath, clearCheckpoints, encodeCheckpoint, encodeState, listCh
 import { faultPoint } from './faults.ts';
 import { monotonicMs, systemClock, systemTimers, type Clock, type TimerHandle, type Timers } from './clock.ts';
 import { buildGraph, type Graph } from './graph.ts';
+import { fusionPlan, isMerging, type FusedBatch, type FusionPlan } from './fusion.ts';
 import { sourceProjection } from './projection.ts';
 import { inputUpsertKey } from './upsert-key.ts';
 import { MetricsRegistry, type MetricsSnapshot, type NodeCounters } from './metrics.ts';
@@ -192,7 +193,11 @@ class PipelineRun implements Run {
       const factory = this.options.nodes?.[spec.type] ?? nodeFactory(spec.type);
       if (!factory) throw new EngineError('ENG_FORMAT_INVALID', `no implementation is registered for node type "${spec.type}" (node "${id}")`, { node: id });
       const ctx = this.context(id, counters);
-      if (gnode.kind === 'source') ctx.fields = sourceProjection(graph, id);
+      if (gnode.kind === 'source') {
+        ctx.fields = sourceProjection(graph, id);
+        const plan = fusionPlan(graph, id, (type) => this.options.nodes?.[type] !== undefined);
+        if (typeof plan !== 'string') ctx.fusion = { plan, deliver: (partition, batch) => this.pushFused(node, plan, partition, batch) };
+      }
       if (gnode.kind === 'sink') ctx.upsertKey = inputUpsertKey(graph, id);
       try {
         // The factory union is discriminated by kind; the registry keeps kind and create together.
@@ -352,6 +357,52 @@ class PipelineRun implements Run {
       this.sourceAbort.abort();
     }
     await this.room();
+  }
+
+  /**
+   * NodeContext.fusion: a task the source's worker decoded, filtered and pre-aggregated (fusion.ts), in
+   * one synchronous step as push() would carry its rows: the window merges the partials (or refuses, and
+   * the source pushes the rows), then each node counts what it would have counted. Null = push rows.
+   */
+  private pushFused(node: Live, plan: FusionPlan, partition: string, batch: FusedBatch): Promise<void> | null {
+    if (this.failure || this.limitReached || batch.records === 0) return Promise.resolve();
+    const max = this.options.maxEvents;
+    if (max !== undefined && this.produced + batch.records > max) return null;
+    const window = this.live.get(plan.window.id);
+    const operator = window?.operator;
+    if (!window || !isMerging(operator)) return null;
+    const reaching = batch.partials.rows;
+    if (reaching > 0) {
+      const started = monotonicMs();
+      try {
+        if (!operator.merge(batch.partials, partition, window.emit)) return null;
+      } catch (error) {
+        this.fail(error, plan.window.id);
+        return Promise.resolve();
+      }
+      window.counters.addIn(reaching);
+      window.counters.observeLatency(monotonicMs() - started);
+      window.counters.setWatermark(operator.watermark?.() ?? null);
+    }
+    this.produced += batch.records;
+    node.counters.addIn(batch.records);
+    node.counters.addOut('out', batch.records);
+    node.rings.out.add(batch.samples[0] ?? []);
+    let rows = batch.records;
+    for (let i = 0; i < plan.chain.length && rows > 0; i++) {
+      const step = this.live.get((plan.chain[i] as FusionPlan['chain'][number]).id) as Live;
+      step.counters.addIn(rows);
+      rows = batch.passed[i] ?? 0;
+      if (rows > 0) {
+        step.counters.addOut('out', rows);
+        step.rings.out.add(batch.samples[i + 1] ?? []);
+      }
+    }
+    if (max !== undefined && this.produced >= max) {
+      this.limitReached = true;
+      this.sourceAbort.abort();
+    }
+    return this.room();
   }
 
   /** NodeContext.budget: how many of `wanted` events a source may still deliver under maxEvents. */

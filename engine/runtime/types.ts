@@ -1,6 +1,7 @@
 // The seams between the runtime and the node implementations (operators, sources, sinks). Sources and
 // sinks for Kafka and the lake live in their own folders and register through engine/nodes/registry.ts.
 import type { Clock, Timers } from './clock.ts';
+import type { Fusion } from './fusion.ts';
 
 /**
  * One event. Values are JSON-like plus `Date` for timestamps (UTC, millisecond precision in JS; the lake
@@ -100,6 +101,11 @@ export interface NodeContext {
    * just those (the rest are read again by the next run). Without a limit it returns `wanted`.
    */
   budget?(wanted: number): number;
+  /**
+   * Sources only: set when the source's stateless chain and window can run on its decode workers
+   * (runtime/fusion.ts); a source without workers ignores it and pushes rows.
+   */
+  fusion?: Fusion;
   /**
    * Sinks only: the upsert key their input carries once a window upstream re-emits (its group-by fields
    * and window_start; upsert-key.ts), known from the graph before the first row; undefined = not keyed

@@ -79,6 +79,16 @@ export function isOrdered(a: Aggregate): boolean {
   return a.op === MIN || a.op === MAX;
 }
 
+/**
+ * Whether partial states of the aggregate merge (mergeStates) into exactly what adding the same rows one
+ * by one gives: counts, sums and averages (up to the order of floating-point additions) and min/max over
+ * numbers. count(distinct) keeps whole sets and first/last keep values with their times, so windows with
+ * them are not pre-aggregated.
+ */
+export function isMergeable(a: Aggregate): boolean {
+  return a.op === COUNT_ALL || a.op === COUNT || a.op === SUM || a.op === AVG || a.op === MIN || a.op === MAX;
+}
+
 /** Evaluates the aggregate arguments of a row; throws EngineError for values an aggregate cannot take. */
 export function argumentsOf(aggs: readonly Aggregate[], row: Record<string, unknown>, out: unknown[]): void {
   for (let i = 0; i < aggs.length; i++) {

@@ -8,9 +8,10 @@ import type { HoppingConfig, TumblingConfig } from '../format/pipeline.ts';
 import { registerNode } from '../nodes/registry.ts';
 import { deadLetter } from '../operators/dead-letter.ts';
 import type { Batch, Emit, Row } from '../runtime/types.ts';
-import { addRow, initStates, loadStates, saveStates } from './aggregates.ts';
+import { addRow, initStates, isOrdered, loadStates, mergeStates, saveStates } from './aggregates.ts';
 import { explainSummary, groupKeyOf, groupOf, outputRow, upsertKeyOf, type OpenWindowInfo, type WindowExplanation } from './common.ts';
 import { WindowOperator, type WindowContext } from './operator.ts';
+import type { WindowPartials } from './partials.ts';
 
 interface Window {
   group: unknown[];
@@ -30,9 +31,12 @@ export class FixedWindowOperator extends WindowOperator {
   private starts: number[] = [];
   private fired = 0;
   private dirty: Window[] = [];
+  /** Indexes of the min/max aggregates (merge). */
+  private readonly ordered: number[];
 
   constructor(config: TumblingConfig | HoppingConfig, readonly sizeMs: number, readonly slideMs: number, ctx: WindowContext) {
     super(config, ctx);
+    this.ordered = this.settings.aggregates.flatMap((a, i) => (isOrdered(a) ? [i] : []));
     if (!(sizeMs > 0) || !(slideMs > 0)) throw new RangeError(`window size and slide must be positive (size ${sizeMs} ms, slide ${slideMs} ms)`);
   }
 
@@ -94,6 +98,42 @@ export class FixedWindowOperator extends WindowOperator {
       else for (const win of many) this.add(win, args, t);
     }
     this.endBatch(batch, maxT, late, emit);
+  }
+
+  /**
+   * A batch pre-aggregated by a decode worker (partials.ts): its windows' partial states are merged as
+   * process() would have added the batch's rows, then the batch ends as process() ends it (watermark,
+   * fire). Answers false, changing nothing, when the rows must be read one by one instead: a window is
+   * past its lateness (its rows go to the late port, or count only in newer windows of a hop), or a
+   * window holds min/max values that are not numbers (the rows' numbers would be refused).
+   */
+  merge(partials: WindowPartials, partition: string, emit: Emit): boolean {
+    const { aggregates, latenessMs } = this.settings;
+    const size = this.sizeMs;
+    const wm = this.tracker.value();
+    const ordered = this.ordered;
+    for (const p of partials.windows) {
+      if (p.start + size + latenessMs <= wm) return false;
+      if (ordered.length === 0) continue;
+      const held = this.byStart.get(p.start)?.get(p.key)?.states;
+      if (held && ordered.some((i) => held[i] != null && typeof held[i] !== 'number' && p.states[i] != null)) return false;
+    }
+    for (const p of partials.windows) {
+      const map = this.byStart.get(p.start) ?? this.addStart(p.start);
+      let win = map.get(p.key);
+      if (!win) {
+        win = { group: p.group, start: p.start, states: initStates(aggregates), events: 0, emitted: p.start + size <= wm, dirty: false, provisional: false };
+        map.set(p.key, win);
+      }
+      mergeStates(aggregates, win.states, p.states);
+      win.events += p.events;
+      if (win.emitted && !win.dirty) {
+        win.dirty = true;
+        this.dirty.push(win);
+      }
+    }
+    this.endBatch({ rows: [], partition }, partials.maxT, null, emit);
+    return true;
   }
 
   private add(win: Window, args: readonly unknown[], t: number): void {

@@ -5,6 +5,7 @@
 // position only in the step that pushes its rows: a checkpoint never covers a run the runtime has not
 // received, exactly as with inline decoding.
 import type { ReadStream } from 'node:fs';
+import type { FusedBatch } from '../runtime/fusion.ts';
 import type { DeadLetter, Row } from '../runtime/types.ts';
 import type { Decoded, DecodePool } from './pool.ts';
 
@@ -29,6 +30,11 @@ export interface PooledLines {
   invalidUtf8(line: number, offset: number, byteInLine: number): string;
   /** Moves the source's position and pushes both ports in one synchronous step, then waits for room. */
   deliver(position: LinesPosition, rows: Row[], dead: DeadLetter[]): Promise<void>;
+  /**
+   * With a fused pool (runtime/fusion.ts): moves the position and delivers a pre-aggregated run in one
+   * synchronous step, or answers null, changing nothing, when the run must be delivered as rows.
+   */
+  deliverFused?(position: LinesPosition, batch: FusedBatch): Promise<void> | null;
 }
 
 interface Run {
@@ -154,8 +160,20 @@ export async function readLinesPooled(o: PooledLines): Promise<void> {
   const drain = async (keep: number): Promise<boolean> => {
     while (queue.length > keep) {
       const run = queue.shift() as Run;
-      const decoded = run.answer ? await run.answer : none;
+      let decoded = run.answer ? await run.answer : none;
       if (signal.aborted) return false;
+      if (decoded.fused) {
+        const delivered = o.deliverFused?.(run.end, decoded.fused.batch);
+        if (delivered) {
+          decoded.fused.release();
+          await delivered;
+          if (signal.aborted) return false;
+          continue;
+        }
+        // The window refused the partials (a late window): the run's records come back as rows.
+        decoded = await decoded.fused.decoded();
+        if (signal.aborted) return false;
+      }
       const dead: DeadLetter[] = [];
       for (const r of decoded.rejected) {
         const at = run.lines[r.index] as number;

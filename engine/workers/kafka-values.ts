@@ -5,9 +5,30 @@
 import type { KafkaMessage } from 'kafkajs';
 import { DecodeFailure, type Decoded } from '../kafka/formats.ts';
 import { KafkaRecord } from '../kafka/records.ts';
-import type { DecodePool } from './pool.ts';
+import type { Decoded as Answer, DecodePool, TaskSpace } from './pool.ts';
 
-export async function decodeValuesPooled(pool: DecodePool, messages: readonly (KafkaMessage | KafkaRecord)[], first: number, until: number): Promise<Decoded[]> {
+type Messages = readonly (KafkaMessage | KafkaRecord)[];
+
+export async function decodeValuesPooled(pool: DecodePool, messages: Messages, first: number, until: number): Promise<Decoded[]> {
+  return valuesOf(await pool.decode(fill(pool, messages, first, until), until - first), until - first);
+}
+
+/**
+ * With a fused pool (runtime/fusion.ts): the batch pre-aggregated (`fused`, to deliver or, when the
+ * window refuses it, to decode again as values), or its values when some message failed the chain.
+ */
+export async function decodeValuesFused(pool: DecodePool, messages: Messages, first: number, until: number): Promise<{ fused: NonNullable<Answer['fused']> } | { values: Decoded[] }> {
+  const answer = await pool.decode(fill(pool, messages, first, until), until - first);
+  return answer.fused ? { fused: answer.fused } : { values: valuesOf(answer, until - first) };
+}
+
+/** A fused batch the window refused, decoded again: its values. */
+export async function refusedValues(fused: NonNullable<Answer['fused']>, count: number): Promise<Decoded[]> {
+  return valuesOf(await fused.decoded(), count);
+}
+
+/** The batch's values copied into a task space. */
+function fill(pool: DecodePool, messages: Messages, first: number, until: number): TaskSpace {
   const count = until - first;
   let size = 0;
   for (let i = first; i < until; i++) {
@@ -37,7 +58,11 @@ export async function decodeValuesPooled(pool: DecodePool, messages: readonly (K
     starts[k] = from;
     ends[k] = at;
   }
-  const decoded = await pool.decode(space, count);
+  return space;
+}
+
+/** One value or failure per message, in order. */
+function valuesOf(decoded: Answer, count: number): Decoded[] {
   const rows = decoded.rows();
   const out: Decoded[] = new Array(count);
   let r = 0;

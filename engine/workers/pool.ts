@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { EngineError } from '../errors.ts';
+import type { FusedBatch } from '../runtime/fusion.ts';
 import type { Row } from '../runtime/types.ts';
 import { fromColumns } from './columns.ts';
 import type { DecodeAnswer, DecodeTask, Rejected, WorkerSetup } from './protocol.ts';
@@ -21,22 +22,35 @@ export interface Decoded {
   rows(): Row[];
   rejected: Rejected[];
   skipped: number[];
+  /**
+   * A fused task (runtime/fusion.ts), pre-aggregated: rows() is empty. Its records stay in the task's
+   * space until release() (delivered) or decoded(), which decodes them again as rows (the window refused
+   * the partials) and frees the space with that answer.
+   */
+  fused?: { batch: FusedBatch; decoded(): Promise<Decoded>; release(): void };
 }
 
 /**
- * How many decode workers a source uses: `STREAMLAKE_WORKERS` (0 = decode on the run's own thread), else
- * the option, else none. Measured on the 2-core build machine (README.md): one worker cost ~0.6 µs CPU per
- * row more than it saved the run's thread (columns out and back, copies, a worker start of ~0.3 s CPU), so
- * runs on a loaded machine were slower with it; it is there for machines with cores to spare.
+ * Decode workers of a source whose chain and window are fused (runtime/fusion.ts) when neither
+ * STREAMLAKE_WORKERS nor the source's option says: measured in README.md.
  */
-export function decodeWorkers(option?: number): number {
+export const defaultFusedWorkers = 1;
+
+/**
+ * How many decode workers a source uses: `STREAMLAKE_WORKERS` (0 = decode on the run's own thread), else
+ * the option, else `defaultFusedWorkers` for a source whose chain and window are fused and none for the
+ * others. Measured on the 2-core build machine (README.md): a worker that hands rows back cost ~0.6 µs CPU
+ * per row more than it saved the run's thread (columns out and back, copies, a worker start of ~0.3 s CPU);
+ * one that pre-aggregates takes ~2/3 of the run's thread's work for ~0.2 µs more CPU per event in all.
+ */
+export function decodeWorkers(option?: number, fused = false): number {
   const env = process.env.STREAMLAKE_WORKERS;
   if (env !== undefined && env.trim() !== '') {
     const n = Number(env);
     if (!Number.isInteger(n) || n < 0 || n > 64) throw new EngineError('ENG_SOURCE_WORKER', `STREAMLAKE_WORKERS must be a whole number from 0 to 64, got "${env}"`, { value: env });
     return n;
   }
-  return option ?? 0;
+  return option ?? (fused ? defaultFusedWorkers : 0);
 }
 
 /** Whether the worker's entry file is there (a bundle without it, e.g. Electron's, decodes inline). */
@@ -46,7 +60,7 @@ export function workersAvailable(): boolean {
 
 interface Slot {
   worker: Worker;
-  pending: Map<number, { resolve: (d: Decoded) => void; reject: (e: Error) => void; space: TaskSpace }>;
+  pending: Map<number, { resolve: (d: Decoded) => void; reject: (e: Error) => void; space: TaskSpace; count: number }>;
   /** Space id → the version of its views this worker has. */
   seen: Map<number, number>;
   failed: Error | undefined;
@@ -113,34 +127,63 @@ export class DecodePool {
       for (const p of slot.pending.values()) p.reject(slot.failed);
       slot.pending.clear();
     };
-    worker.on('message', (message: DecodeAnswer | 'ready') => {
+    worker.on('message', (message: DecodeAnswer[] | 'ready') => {
       if (message === 'ready') return;
-      const p = slot.pending.get(message.id);
-      if (!p) return;
-      slot.pending.delete(message.id);
-      if (message.failure !== undefined) {
-        p.reject(new EngineError('ENG_SOURCE_WORKER', `a decode worker failed: ${message.failure}`, {}));
-        return;
-      }
-      const { columns, rejected, skipped } = message;
-      let rows = message.rows;
-      if (!columns) this.free.push(p.space);
-      p.resolve({
-        rows: () => {
-          if (!rows && columns) {
-            // The columns live in the space: it is reused only once they are rows.
-            rows = fromColumns({ ...columns, tags: p.space.tags, values: p.space.values });
-            this.free.push(p.space);
-          }
-          return rows ?? [];
-        },
-        rejected,
-        skipped,
-      });
+      for (const answer of message) this.settle(slot, answer);
     });
     worker.on('error', fail);
     worker.on('exit', (code) => fail(new Error(`the worker exited with code ${code}`)));
     return slot;
+  }
+
+  /** Resolves the task a worker answered. */
+  private settle(slot: Slot, message: DecodeAnswer): void {
+    const p = slot.pending.get(message.id);
+    if (!p) return;
+    slot.pending.delete(message.id);
+    if (message.failure !== undefined) {
+      p.reject(new EngineError('ENG_SOURCE_WORKER', `a decode worker failed: ${message.failure}`, {}));
+      return;
+    }
+    const { columns, rejected, skipped } = message;
+    if (message.fused) {
+      let settled = false;
+      const settle = (): void => {
+        if (settled) throw new Error('a fused task was settled twice');
+        settled = true;
+      };
+      p.resolve({
+        rows: () => [],
+        rejected,
+        skipped,
+        fused: {
+          batch: message.fused,
+          decoded: () => {
+            settle();
+            return this.decode(p.space, p.count, true);
+          },
+          release: () => {
+            settle();
+            this.free.push(p.space);
+          },
+        },
+      });
+      return;
+    }
+    let rows = message.rows;
+    if (!columns) this.free.push(p.space);
+    p.resolve({
+      rows: () => {
+        if (!rows && columns) {
+          // The columns live in the space: it is reused only once they are rows.
+          rows = fromColumns({ ...columns, tags: p.space.tags, values: p.space.values });
+          this.free.push(p.space);
+        }
+        return rows ?? [];
+      },
+      rejected,
+      skipped,
+    });
   }
 
   /** Space for a task of `byteLength` bytes and `count` records; fill it and hand it to decode(). */
@@ -149,19 +192,19 @@ export class DecodePool {
   }
 
   /** Decodes the `count` records space.bytes[starts[i], ends[i]); the space returns to the pool with the answer. */
-  decode(space: TaskSpace, count: number): Promise<Decoded> {
+  decode(space: TaskSpace, count: number, plain = false): Promise<Decoded> {
     if (this.closed) return Promise.reject(new EngineError('ENG_SOURCE_WORKER', 'the decode workers are closed', {}));
     let slot = this.slots[0] as Slot;
     for (const s of this.slots) if (s.pending.size < slot.pending.size) slot = s;
     if (slot.failed) return Promise.reject(slot.failed);
     const id = this.nextId++;
-    const task: DecodeTask = { id, space: space.id, count };
+    const task: DecodeTask = plain ? { id, space: space.id, count, plain } : { id, space: space.id, count };
     if (slot.seen.get(space.id) !== space.version) {
       task.views = { bytes: space.bytes, starts: space.starts, ends: space.ends, tags: space.tags, values: space.values };
       slot.seen.set(space.id, space.version);
     }
     const answer = new Promise<Decoded>((resolve, reject) => {
-      slot.pending.set(id, { resolve, reject, space });
+      slot.pending.set(id, { resolve, reject, space, count });
       slot.worker.postMessage(task);
     });
     // Answers wait in the source's queue before it awaits them; a failure meanwhile is not unhandled.

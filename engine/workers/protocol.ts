@@ -2,6 +2,7 @@
 // transferable buffer with each record's [start, end) in it. The answer keeps the records' order: the rows
 // of the records that decoded (in order), and the others by record index with the reason.
 import type { InputEncoding } from '../sources/encoding.ts';
+import type { FusedBatch, FusionPlan } from '../runtime/fusion.ts';
 import type { Row } from '../runtime/types.ts';
 import type { ColumnBatch } from './columns.ts';
 
@@ -19,6 +20,12 @@ export interface WorkerSetup {
   maxBytes?: number;
   /** jsonl: how the file's bytes become text (sources/encoding.ts), as the file source says; default utf-8. */
   encoding?: InputEncoding;
+  /**
+   * Set when the source's chain and window are fused (runtime/fusion.ts): a task whose rows all pass the
+   * chain without a failure and fold into partial windows is answered with a FusedBatch; any other task
+   * with its rows, as without fusion. `sample`: rows per node of the first tasks' previews (fused.ts).
+   */
+  fused?: { plan: FusionPlan; sample: number };
 }
 
 /** Shared memory of one task space: the records' bytes and ranges, and where the worker writes the columns. */
@@ -42,6 +49,8 @@ export interface DecodeTask {
   space: number;
   count: number;
   views?: SharedViews;
+  /** Fused setup: answer with rows even if the task could be pre-aggregated (the window refused the partials). */
+  plain?: true;
 }
 
 export interface Rejected {
@@ -64,6 +73,8 @@ export interface DecodeAnswer {
   columns?: Omit<ColumnBatch, 'tags' | 'values'>;
   /** Without one. */
   rows?: Row[];
+  /** A fused task, pre-aggregated (no rows, rejected and skipped are empty). */
+  fused?: FusedBatch;
   rejected: Rejected[];
   /** Records that gave neither a row nor a rejection (blank lines), by index. */
   skipped: number[];

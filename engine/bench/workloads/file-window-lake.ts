@@ -1,6 +1,6 @@
 // file-window-lake: 5 M generated sales events from a JSON Lines file → filter → tumbling 1-minute window
 // by region → lake, next to its peer: DuckDB's batch query on the same file (read_json → time_bucket
-// group-by → Parquet), and the same pipeline with a decode worker. Also measures, side by side on the same
+// group-by → Parquet), and the same pipeline on the run's thread alone or with decode workers. Also measures, side by side on the same
 // file, what the file source alone costs (it decodes only the fields the pipeline reads), what JSON.parse
 // of whole lines would cost, and what the operators alone cost, so the figure says where the time goes.
 // CPU time is reported next to wall time: on a shared machine wall time mostly measures the neighbours.
@@ -21,8 +21,10 @@ import { MemorySource } from '../../runtime/memory-source.ts';
 import { sourceProjection } from '../../runtime/projection.ts';
 import { createRun } from '../../runtime/run.ts';
 import { FileSource } from '../../sources/file/source.ts';
+import { defaultFusedWorkers } from '../../workers/pool.ts';
 import type { Batch, Row } from '../../runtime/types.ts';
 import { registerWorkload, type BenchContext, type BenchResult } from '../workload.ts';
+import { mainThreadCpuSeconds } from './kafka-common.ts';
 
 const defaultCount = 5_000_000;
 const seed = 7;
@@ -122,6 +124,15 @@ interface Part {
   cpuSeconds: number;
 }
 
+function mainSince(before: number | undefined): number | undefined {
+  const now = mainThreadCpuSeconds();
+  return before === undefined || now === undefined ? undefined : now - before;
+}
+
+function perEvent(seconds: number | undefined, events: number): string {
+  return seconds === undefined ? 'n/a' : `${((seconds * 1e6) / events).toFixed(2)} µs`;
+}
+
 function cpuSince(before: NodeJS.CpuUsage): number {
   const used = process.cpuUsage(before);
   return (used.user + used.system) / 1e6;
@@ -169,11 +180,13 @@ registerWorkload({
     const rss = ctx.trackRss();
     const started = monotonicMs();
     const cpuBefore = process.cpuUsage();
+    const mainBefore = mainThreadCpuSeconds();
     const run = createRun(pipeline(path, sink), { lakeDir: join(ctx.workDir, 'lake'), homeDir: ctx.workDir, checkpointInterval: 0 });
     const summary = await run.start();
     const seconds = (monotonicMs() - started) / 1000;
     // CPU time covers all threads of this process, DuckDB's included.
     const cpuSeconds = cpuSince(cpuBefore);
+    const mainSeconds = mainSince(mainBefore);
     const peakRssMb = rss.stop();
     const loadAfter = loadavg()[0] ?? 0;
     if (summary.status !== 'finished') throw new Error(`run ${summary.status}: ${summary.error?.message ?? ''}`);
@@ -181,20 +194,28 @@ registerWorkload({
     const events = summary.eventsIn;
     const windows = metrics.nodes.per_min?.out.out ?? 0;
     notes.push(`${windows} window rows written; filter passed ${metrics.nodes.valid?.out.out ?? 0}, errors ${metrics.nodes.orders?.errors ?? 0}`);
-    // The same pipeline with one decode worker (engine/workers), unless STREAMLAKE_WORKERS already chose.
-    let pooled: Part | undefined;
-    if (process.env.STREAMLAKE_WORKERS === undefined) {
-      process.env.STREAMLAKE_WORKERS = '1';
+    // The same pipeline on the run's thread alone (STREAMLAKE_WORKERS=0) or, when STREAMLAKE_WORKERS
+    // chose that for the run above, with the default workers (engine/workers/README.md), unless
+    // STREAMLAKE_WORKERS already chose something else: the filter and window then run fused on them.
+    let other: (Part & { workers: string; mainSeconds: number | undefined }) | undefined;
+    const chosen = process.env.STREAMLAKE_WORKERS;
+    if (chosen === undefined || chosen === '0') {
+      const workers = chosen === undefined ? '0' : String(defaultFusedWorkers);
+      process.env.STREAMLAKE_WORKERS = workers;
       try {
         const cpu = process.cpuUsage();
+        const main = mainThreadCpuSeconds();
         const at = monotonicMs();
-        const again = await createRun(pipeline(path, sink), { lakeDir: join(ctx.workDir, 'lake-workers'), homeDir: ctx.workDir, checkpointInterval: 0 }).start();
-        if (again.status !== 'finished') throw new Error(`run with a decode worker ${again.status}: ${again.error?.message ?? ''}`);
-        pooled = { events: again.eventsIn, seconds: (monotonicMs() - at) / 1000, cpuSeconds: cpuSince(cpu) };
+        const again = await createRun(pipeline(path, sink), { lakeDir: join(ctx.workDir, 'lake-other'), homeDir: ctx.workDir, checkpointInterval: 0 }).start();
+        if (again.status !== 'finished') throw new Error(`run with STREAMLAKE_WORKERS=${workers} ${again.status}: ${again.error?.message ?? ''}`);
+        other = { events: again.eventsIn, seconds: (monotonicMs() - at) / 1000, cpuSeconds: cpuSince(cpu), workers, mainSeconds: mainSince(main) };
       } finally {
-        delete process.env.STREAMLAKE_WORKERS;
+        if (chosen === undefined) delete process.env.STREAMLAKE_WORKERS;
+        else process.env.STREAMLAKE_WORKERS = chosen;
       }
-    } else notes.push(`STREAMLAKE_WORKERS=${process.env.STREAMLAKE_WORKERS} for the run above`);
+    }
+    notes.push(`the run above: ${chosen === undefined ? `default workers (${defaultFusedWorkers} when fused)` : `STREAMLAKE_WORKERS=${chosen}`}; run's thread ${perEvent(mainSeconds, events)} CPU per event, all threads ${perEvent(cpuSeconds, events)}`);
+    if (other) notes.push(`with STREAMLAKE_WORKERS=${other.workers}: run's thread ${perEvent(other.mainSeconds, other.events)} CPU per event, all threads ${perEvent(other.cpuSeconds, other.events)}`);
     const duck = await duckDbReference(path, ctx.workDir);
     const duckRate = duck.events / duck.seconds;
     notes.push(`engine / DuckDB = ${(events / seconds / duckRate).toFixed(2)} in wall time (target ≥ 0.5); in CPU per event (load-independent) ${((duck.cpuSeconds / duck.events) / (cpuSeconds / events)).toFixed(2)}; DuckDB wrote ${duck.windows} window rows over ${duck.events.toLocaleString('en-US')} events (the engine ${windows})`);
@@ -215,7 +236,7 @@ registerWorkload({
       peakRssMb,
       references: [
         { name: 'DuckDB read_json → time_bucket group-by → Parquet, same file', eventsPerSecond: duckRate, seconds: duck.seconds, note: `${((duck.cpuSeconds * 1e6) / duck.events).toFixed(2)} µs CPU per event, all DuckDB threads` },
-        ...(pooled ? [{ name: 'end to end with 1 decode worker (STREAMLAKE_WORKERS=1)', eventsPerSecond: pooled.events / pooled.seconds, seconds: pooled.seconds, note: `${((pooled.cpuSeconds * 1e6) / pooled.events).toFixed(2)} µs CPU per event, all threads` }] : []),
+        ...(other ? [{ name: `end to end with STREAMLAKE_WORKERS=${other.workers}`, eventsPerSecond: other.events / other.seconds, seconds: other.seconds, note: `${((other.cpuSeconds * 1e6) / other.events).toFixed(2)} µs CPU per event, all threads; run's thread ${perEvent(other.mainSeconds, other.events)}` }] : []),
         { name: 'end to end, per CPU-second (load-independent)', eventsPerSecond: events / cpuSeconds, note: `${((cpuSeconds * 1e6) / events).toFixed(2)} µs CPU per event, all threads` },
         { name: 'file source only (projected decode)', eventsPerSecond: decoded.part.events / decoded.part.seconds, note: `${decoded.part.events.toLocaleString('en-US')} lines, ${Math.round(decoded.part.events / decoded.part.cpuSeconds).toLocaleString('en-US')} per CPU-second` },
         { name: 'read + JSON.parse only', eventsPerSecond: parse.events / parse.seconds, note: `${parse.events.toLocaleString('en-US')} lines, ${Math.round(parse.events / parse.cpuSeconds).toLocaleString('en-US')} per CPU-second` },

@@ -1,7 +1,7 @@
 // Shared by the Kafka workloads: a broker (STREAMLAKE_BENCH_KAFKA, or one started for the run), the cached
 // sales-event file, and a source.kafka factory that drains a topic.
 import { spawnSync } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, readFileSync } from 'node:fs';
 import { rename, stat } from 'node:fs/promises';
 import { once } from 'node:events';
 import { join } from 'node:path';
@@ -91,4 +91,19 @@ export function loadTopic(bootstrap: string, topic: string, file: string): numbe
 
 export function drainingSource(connection: ConnectionConfig, options: KafkaSourceOptions = { stopAtEnd: true }): NodeFactory<'source.kafka'> {
   return { kind: 'source', create: (spec, ctx) => new KafkaSource(spec.id, spec.config, connection, ctx, options) };
+}
+
+/**
+ * CPU seconds (user + system) of the process's main thread so far, the run's thread: with decode workers
+ * it is the critical path, while process.cpuUsage() counts every thread. Linux only (/proc; Node 20 has
+ * no process.threadCpuUsage); undefined elsewhere. Resolution: one clock tick (10 ms).
+ */
+export function mainThreadCpuSeconds(): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return undefined;
+  }
 }

@@ -17,7 +17,7 @@ import { sourceProjection } from '../../runtime/projection.ts';
 import { createRun } from '../../runtime/run.ts';
 import { testContext } from '../../testing/kafka.ts';
 import { registerWorkload, type BenchResult } from '../workload.ts';
-import { benchBroker, createTopic, drainingSource, loadTopic, salesFile } from './kafka-common.ts';
+import { benchBroker, createTopic, drainingSource, loadTopic, mainThreadCpuSeconds, salesFile } from './kafka-common.ts';
 
 /** Children's user + system seconds from the second line of the shell's `times` ("0m1.23s 0m0.45s"). */
 function shellTimes(text: string): number | undefined {
@@ -86,6 +86,7 @@ registerWorkload({
       const alone = await sourceAlone(broker.connection, topic, sourceProjection(buildGraph(doc), 'orders'));
       const rss = ctx.trackRss();
       const cpuBefore = process.cpuUsage();
+      const mainBefore = mainThreadCpuSeconds();
       // How much of the run the JS thread waited (broker, disk, timers): a run that idles while its
       // events are available lost time to a wait, not to CPU (the run's end once waited ~5 s for a
       // group join; see engine/kafka/source/group-offsets.ts).
@@ -98,28 +99,34 @@ registerWorkload({
       const cpu = process.cpuUsage(cpuBefore);
       const loop = performance.eventLoopUtilization(loopBefore);
       const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+      const mainAfter = mainThreadCpuSeconds();
+      const mainSeconds = mainBefore === undefined || mainAfter === undefined ? undefined : mainAfter - mainBefore;
       const peakRssMb = rss.stop();
       if (summary.status !== 'finished') throw new Error(`run ${summary.status}: ${summary.error?.message ?? ''}`);
       const events = summary.eventsIn;
       const rate = events / seconds;
       const kcatRate = count / kcatSeconds;
-      // The same pipeline with one decode worker (engine/workers), its own group and checkpoints, unless
-      // STREAMLAKE_WORKERS already chose for the run above.
-      let pooled: { events: number; seconds: number; cpuSeconds: number } | undefined;
+      // The same pipeline with its filter and window fused on one decode worker (STREAMLAKE_WORKERS=1;
+      // engine/workers/README.md), its own group and checkpoints, unless STREAMLAKE_WORKERS already chose
+      // for the run above (by default Kafka pipelines run on the run's thread).
+      let other: { events: number; seconds: number; cpuSeconds: number; mainSeconds: number | undefined } | undefined;
       if (process.env.STREAMLAKE_WORKERS === undefined) {
         process.env.STREAMLAKE_WORKERS = '1';
         try {
-          const workersDoc: PipelineDoc = { ...doc, nodes: doc.nodes.map((n) => (n.type === 'source.kafka' ? { ...n, config: { ...n.config, group: 'bench-kafka-window-lake-workers' } } : n)) };
+          const otherDoc: PipelineDoc = { ...doc, nodes: doc.nodes.map((n) => (n.type === 'source.kafka' ? { ...n, config: { ...n.config, group: 'bench-kafka-window-lake-workers' } } : n)) };
           const cpuAt = process.cpuUsage();
+          const mainAt = mainThreadCpuSeconds();
           const at = monotonicMs();
-          const again = await createRun(workersDoc, { lakeDir: join(ctx.workDir, 'lake-workers'), homeDir: ctx.workDir, checkpointDir: join(ctx.workDir, 'checkpoints-workers'), nodes: { 'source.kafka': drainingSource(broker.connection) } }).start();
-          if (again.status !== 'finished') throw new Error(`run with a decode worker ${again.status}: ${again.error?.message ?? ''}`);
+          const again = await createRun(otherDoc, { lakeDir: join(ctx.workDir, 'lake-workers'), homeDir: ctx.workDir, checkpointDir: join(ctx.workDir, 'checkpoints-workers'), nodes: { 'source.kafka': drainingSource(broker.connection) } }).start();
+          if (again.status !== 'finished') throw new Error(`run with a fused decode worker ${again.status}: ${again.error?.message ?? ''}`);
           const used = process.cpuUsage(cpuAt);
-          pooled = { events: again.eventsIn, seconds: (monotonicMs() - at) / 1000, cpuSeconds: (used.user + used.system) / 1e6 };
+          const mainNow = mainThreadCpuSeconds();
+          other = { events: again.eventsIn, seconds: (monotonicMs() - at) / 1000, cpuSeconds: (used.user + used.system) / 1e6, mainSeconds: mainAt === undefined || mainNow === undefined ? undefined : mainNow - mainAt };
         } finally {
           delete process.env.STREAMLAKE_WORKERS;
         }
       }
+      const us = (secs: number | undefined, n: number): string => (secs === undefined ? 'n/a' : `${((secs * 1e6) / n).toFixed(2)} µs`);
       return {
         events,
         seconds,
@@ -128,12 +135,12 @@ registerWorkload({
         references: [
           { name: 'end to end, per CPU-second (load-independent)', eventsPerSecond: events / cpuSeconds, note: `${((cpuSeconds * 1e6) / events).toFixed(2)} µs CPU per event` },
           { name: 'kcat -C -e (librdkafka), same topic', eventsPerSecond: kcatRate, seconds: kcatSeconds, note: kcatCpuSeconds === undefined ? undefined : `${((kcatCpuSeconds * 1e6) / count).toFixed(2)} µs CPU per message` },
-          ...(pooled ? [{ name: 'end to end with 1 decode worker (STREAMLAKE_WORKERS=1)', eventsPerSecond: pooled.events / pooled.seconds, seconds: pooled.seconds, note: `${((pooled.cpuSeconds * 1e6) / pooled.events).toFixed(2)} µs CPU per event, all threads; / kcat ${((pooled.events / pooled.seconds) / kcatRate).toFixed(2)}` }] : []),
+          ...(other ? [{ name: 'end to end, filter and window fused on 1 decode worker (STREAMLAKE_WORKERS=1)', eventsPerSecond: other.events / other.seconds, seconds: other.seconds, note: `${((other.cpuSeconds * 1e6) / other.events).toFixed(2)} µs CPU per event, all threads; run's thread ${us(other.mainSeconds, other.events)}; / kcat ${((other.events / other.seconds) / kcatRate).toFixed(2)}` }] : []),
           { name: 'Kafka source alone (projected decode)', eventsPerSecond: alone.events / alone.seconds, seconds: alone.seconds, note: `${((alone.cpuSeconds * 1e6) / alone.events).toFixed(2)} µs CPU per event; fields ${alone.fields}` },
           { name: 'kcat -P load', eventsPerSecond: count / loadSeconds, seconds: loadSeconds },
         ],
         targets: { eventsPerSecond: kcatRate },
-        notes: [`engine / kcat = ${(rate / kcatRate).toFixed(2)} (target ≥ 1.0, issue 16)`, `machine load (1-minute average) ${(loadavg()[0] ?? 0).toFixed(1)} at the end, on ${availableParallelism()} cores`, `window rows: ${run.metrics().nodes.per_min?.out.out ?? 0}`, `checkpoints: ${summary.checkpoints} (default interval, with a checkpoint folder)`, `event loop busy ${(loop.utilization * 100).toFixed(0)} % of the run (idle ${(loop.idle / 1000).toFixed(1)} s)`],
+        notes: [`engine / kcat = ${(rate / kcatRate).toFixed(2)} (target ≥ 1.0, issue 16)`, `the run above: ${process.env.STREAMLAKE_WORKERS === undefined ? 'default workers' : `STREAMLAKE_WORKERS=${process.env.STREAMLAKE_WORKERS}`}; run's thread ${us(mainSeconds, events)} CPU per event, all threads ${us(cpuSeconds, events)}`, `machine load (1-minute average) ${(loadavg()[0] ?? 0).toFixed(1)} at the end, on ${availableParallelism()} cores`, `window rows: ${run.metrics().nodes.per_min?.out.out ?? 0}`, `checkpoints: ${summary.checkpoints} (default interval, with a checkpoint folder)`, `event loop busy ${(loop.utilization * 100).toFixed(0)} % of the run (idle ${(loop.idle / 1000).toFixed(1)} s)`],
         ratioToKcat: rate / kcatRate,
       };
     } finally {

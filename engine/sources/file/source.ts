@@ -16,6 +16,8 @@ import { readLinesPooled } from '../../workers/file-lines.ts';
 import { DecodePool, decodeWorkers, workersAvailable } from '../../workers/pool.ts';
 
 export const fileBatchSize = 1024;
+/** Rows per node a fused worker sends for previews from its first tasks (the default preview capacity). */
+const fusedSample = 200;
 const chunkBytes = 1 << 20;
 /** A record this long is almost certainly an unterminated quote or a binary file, not data. */
 const maxRecordBytes = 16 << 20;
@@ -33,7 +35,8 @@ type Push = (batch: Batch, port?: 'out' | 'error') => Promise<void>;
 
 export interface FileSourceOptions {
   /**
-   * Worker threads decoding JSON Lines (0, the default = on the run's thread); `STREAMLAKE_WORKERS`
+   * Worker threads decoding JSON Lines (default: 1 when the chain and window are fused, runtime/fusion.ts,
+   * else 0 = on the run's thread); `STREAMLAKE_WORKERS`
    * overrides it (engine/workers/README.md has the measurements behind the default).
    */
   workers?: number;
@@ -55,8 +58,10 @@ export class FileSource implements SourceInstance {
   private readonly json: JsonLinesDecoder;
   /** Decode workers the last run() used (0: decoded on the run's thread). */
   workersUsed = 0;
+  /** Runs of records delivered pre-aggregated (runtime/fusion.ts) rather than as rows. */
+  fusedRuns = 0;
 
-  constructor(private readonly config: FileSourceConfig, private readonly ctx: Pick<NodeContext, 'nodeId' | 'clock' | 'fields' | 'budget'>, private readonly options: FileSourceOptions = {}) {
+  constructor(private readonly config: FileSourceConfig, private readonly ctx: Pick<NodeContext, 'nodeId' | 'clock' | 'fields' | 'budget' | 'fusion'>, private readonly options: FileSourceOptions = {}) {
     this.path = resolve(config.path);
     // An empty list (nothing read) keeps whole rows: the saving would be nil and rows stay as they were.
     // `__proto__` cannot be assigned like other keys, so such a pipeline keeps JSON.parse's rows.
@@ -96,7 +101,14 @@ export class FileSource implements SourceInstance {
     let scanFrom = 0;
     const quotes = new QuoteScanner(this.delimiter);
     const csv = this.config.format === 'csv';
+    /**
+     * Non-empty records since the last flush. Batches end where worker runs end (workers/file-lines.ts):
+     * after 1024 such records and at the end of each buffer, so a window sees the same batches, and
+     * decides lateness against the same watermarks, with or without workers.
+     */
+    let pending = 0;
     const flush = async (offset: number, lines: number): Promise<void> => {
+      pending = 0;
       this.position = { offset, line: lines, ...(this.columns && this.config.header !== false ? { columns: this.columns } : {}) };
       // push delivers synchronously: both ports are handed over in the same step as the position moves,
       // so no checkpoint covers dead letters still waiting for room behind the good rows.
@@ -120,6 +132,7 @@ export class FileSource implements SourceInstance {
       if (base + start === 0 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) start += 3;
       if (end > start && buf[end - 1] === 13) end--;
       if (end === start) return;
+      pending++;
       if (buf === verifiedBuf && end <= verifiedEnd) {
         if (csv) this.decodeCsv(buf.toString('utf8', start, end), firstLine, rows, dead, eof && quotes.open);
         else this.decodeJson(buf, start, end, firstLine, rows, dead, bytes);
@@ -163,10 +176,14 @@ export class FileSource implements SourceInstance {
         quotes.reset();
         start = scanFrom = nl + 1;
         recordLine = line + 1;
-        if (rows.length + dead.length >= fileBatchSize) {
+        if (pending >= fileBatchSize) {
           await flush(base + start, line);
           if (signal.aborted) return -1;
         }
+      }
+      if (!csv && pending > 0) {
+        await flush(base + start, recordLine - 1);
+        if (signal.aborted) return -1;
       }
       if (buf.length - start > maxRecordBytes) {
         throw new EngineError('ENG_SOURCE_FILE', `${this.path}: line ${recordLine} is longer than ${maxRecordBytes >> 20} MiB${csv && quotes.open ? ' (an unterminated quoted field?)' : ''}`, { path: this.path, line: recordLine });
@@ -217,10 +234,11 @@ export class FileSource implements SourceInstance {
 
   /** JSON Lines decoded on worker threads (engine/workers); false when this run decodes inline. */
   private async runPooled(stream: ReturnType<typeof createReadStream>, push: Push, signal: AbortSignal): Promise<boolean> {
-    const workers = decodeWorkers(this.options.workers);
+    const workers = decodeWorkers(this.options.workers, this.ctx.fusion !== undefined);
     if (workers === 0 || !workersAvailable()) return false;
     // The workers check or convert each line as the encoding says, as handle() does inline.
-    const pool = new DecodePool(workers, { format: 'jsonl', fields: this.fields, encoding: this.config.encoding });
+    const fusion = this.ctx.fusion;
+    const pool = new DecodePool(workers, { format: 'jsonl', fields: this.fields, encoding: this.config.encoding, ...(fusion ? { fused: { plan: fusion.plan, sample: fusedSample } } : {}) });
     this.workersUsed = workers;
     try {
       await readLinesPooled({
@@ -242,6 +260,16 @@ export class FileSource implements SourceInstance {
           if (dead.length > 0) delivered.push(push({ rows: dead, partition: this.partition }, 'error'));
           await Promise.all(delivered);
         },
+        ...(fusion ? {
+          deliverFused: (position, batch) => {
+            const delivered = fusion.deliver(this.partition, batch);
+            if (delivered) {
+              this.position = position;
+              this.fusedRuns++;
+            }
+            return delivered;
+          },
+        } : {}),
       });
     } catch (error) {
       if (error instanceof EngineError) throw error;

@@ -1,0 +1,168 @@
+// Exactly-once with the fused paths (runtime/fusion.ts, one decode worker) under kill -9: the engine is
+// killed at random moments while it drains a JSON Lines file, or a 3-partition Kafka topic, through a
+// filter and a tumbling window into a lake table, and restarted each time from its checkpoints (every
+// 200 ms). The table must then hold every window once, with the counts and sums the test computes from
+// the input itself.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import type { PipelineDoc } from '../format/pipeline.ts';
+import { openLake, readRows } from '../lake/index.ts';
+import { kafkaClient } from '../kafka/connections.ts';
+import type { Row } from '../runtime/types.ts';
+import { uniqueTopic, useTestBroker, type TestBroker } from '../testing/kafka.ts';
+import { workersAvailable } from './pool.ts';
+
+let broker: TestBroker | undefined;
+before(async () => { if (workersAvailable()) broker = await useTestBroker(); });
+after(async () => { await broker?.release(); });
+
+// The Kafka crash tests' life: runs any pipeline document with checkpoints until its sources end.
+const life = new URL('../kafka/crash/worker.ts', import.meta.url).pathname;
+const minKills = 5;
+
+let clock = Date.UTC(2026, 2, 1);
+let seq = 0;
+/** Events with rising, jittered times; quarters, so sums are exact in any order. */
+function lines(count: number, events: Row[]): string {
+  const out: string[] = [];
+  for (let i = 0; i < count; i++) {
+    clock += 7;
+    const event: Row = { id: seq++, event_time: new Date(clock - (i * 7919) % 3000).toISOString(), region: ['eu', 'us', 'apac'][i % 3], amount: ((i * 31) % 400 - 40) / 4 };
+    events.push(event);
+    out.push(JSON.stringify(event));
+  }
+  return out.join('\n') + '\n';
+}
+
+/** A life; `ready` once it has taken two checkpoints (its worker is up and answering by then). */
+function start(args: string[], env: NodeJS.ProcessEnv): { exited: Promise<number | null>; kill: () => void; ready: Promise<void>; output: string[] } {
+  const child = spawn(process.execPath, ['--import', 'tsx', life, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const output: string[] = [];
+  let markReady!: () => void;
+  const ready = new Promise<void>((r) => { markReady = r; });
+  let checkpoints = 0;
+  child.stdout.on('data', (d: Buffer) => {
+    output.push(d.toString());
+    checkpoints += d.toString().split('checkpoint ').length - 1;
+    if (checkpoints >= 2) markReady();
+  });
+  child.stderr.on('data', (d: Buffer) => output.push(d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => { markReady(); resolve(code); }));
+  return { exited, kill: () => child.kill('SIGKILL'), ready, output };
+}
+
+/**
+ * Kills lives of the pipeline at random moments (within killWithinMs of their second checkpoint) at least minKills times,
+ * calling `more` when a life ended before its kill, then runs one to the end; the window table's rows.
+ */
+async function killAndRestart(docFor: (life: number) => PipelineDoc, dir: string, extraEnv: NodeJS.ProcessEnv, more: () => Promise<void> | void, killWithinMs = 800): Promise<{ windows: Map<string, { orders: number; revenue: number }>; label: string }> {
+  const docPath = join(dir, 'pipeline.json');
+  const lakeDir = join(dir, 'lake');
+  const args = [docPath, lakeDir, join(dir, 'home'), join(dir, 'checkpoints')];
+  const env = { ...process.env, ...extraEnv, STREAMLAKE_CRASH_CHECKPOINT_MS: '200' };
+  let kills = 0;
+  let lives = 0;
+  let random = 4242;
+  const next = (): number => (random = (Math.imul(random, 1103515245) + 12345) >>> 0) / 2 ** 32;
+  while (kills < minKills) {
+    writeFileSync(docPath, JSON.stringify(docFor(lives)));
+    const one = start(args, env);
+    lives++;
+    await one.ready;
+    const finished = await Promise.race([one.exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), Math.floor(next() * killWithinMs)))]);
+    if (finished) {
+      assert.equal(await one.exited, 0, `a life failed:\n${one.output.join('')}`);
+      // It drained its input before its kill: more for the next life to continue with.
+      await more();
+      continue;
+    }
+    one.kill();
+    await one.exited;
+    kills++;
+  }
+  writeFileSync(docPath, JSON.stringify(docFor(lives)));
+  const last = start(args, env);
+  assert.equal(await last.exited, 0, `the final run failed:\n${last.output.join('')}`);
+  const rows = await readRows(await openLake(lakeDir).table('by_minute'));
+  const windows = new Map<string, { orders: number; revenue: number }>();
+  for (const w of rows) {
+    const key = `${(w.window_start as Date).toISOString()}|${String(w.region)}`;
+    assert.equal(windows.has(key), false, `window ${key} appears once`);
+    windows.set(key, { orders: Number(w.orders), revenue: Number(w.revenue) });
+  }
+  return { windows, label: `${kills} kills, ${lives + 1} lives, ${windows.size} windows` };
+}
+
+/** The test's own aggregation: count and sum of the positive amounts per minute and region. */
+function expectedWindows(events: readonly Row[]): Map<string, { orders: number; revenue: number }> {
+  const expected = new Map<string, { orders: number; revenue: number }>();
+  for (const e of events) {
+    if (!((e.amount as number) > 0)) continue;
+    const key = `${new Date(Math.floor(Date.parse(e.event_time as string) / 60_000) * 60_000).toISOString()}|${String(e.region)}`;
+    const w = expected.get(key) ?? { orders: 0, revenue: 0 };
+    w.orders++;
+    w.revenue += e.amount as number;
+    expected.set(key, w);
+  }
+  return expected;
+}
+
+const windowNodes = [
+  { id: 'valid', type: 'transform.filter', config: { where: 'amount > 0' } },
+  { id: 'per_min', type: 'window.tumbling', config: { time: 'event_time', size: '1m', watermarkDelay: '5s', allowedLateness: '1h', groupBy: ['region'], aggregates: { orders: 'count(*)', revenue: 'sum(amount)' } } },
+  { id: 'by_minute', type: 'sink.lake', config: { table: 'by_minute', commitInterval: '0s' } },
+] satisfies PipelineDoc['nodes'];
+const windowEdges: PipelineDoc['edges'] = [{ from: 'orders', to: 'valid' }, { from: 'valid', to: 'per_min' }, { from: 'per_min', to: 'by_minute' }];
+
+test(`fused file path: kill -9 at least ${minKills} times, every window exactly once`, { skip: !workersAvailable(), timeout: 600_000 }, async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'streamlake-fused-crash-'));
+  const events: Row[] = [];
+  const input = join(dir, 'events.jsonl');
+  writeFileSync(input, lines(600_000, events));
+  const doc: PipelineDoc = {
+    format: 'streamlake.pipeline', version: 1, name: 'fused-crash',
+    nodes: [{ id: 'orders', type: 'source.file', config: { path: input, format: 'jsonl' } }, ...windowNodes],
+    edges: windowEdges,
+  };
+  const outcome = await killAndRestart(() => doc, dir, { STREAMLAKE_WORKERS: '1' }, () => appendFileSync(input, lines(100_000, events)));
+  assert.deepEqual(outcome.windows, expectedWindows(events), outcome.label);
+  t.diagnostic(`${events.length} events, ${outcome.label}`);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test(`fused Kafka path: kill -9 at least ${minKills} times, every window exactly once`, { skip: !workersAvailable(), timeout: 600_000 }, async (t) => {
+  const b = broker as TestBroker;
+  const dir = mkdtempSync(join(tmpdir(), 'streamlake-fused-crash-kafka-'));
+  const topic = uniqueTopic('fused-crash');
+  const client = kafkaClient({ name: 'local', brokers: [b.bootstrap] });
+  const admin = client.admin();
+  await admin.connect();
+  await admin.createTopics({ topics: [{ topic, numPartitions: 3 }], waitForLeaders: true });
+  await admin.disconnect();
+  const events: Row[] = [];
+  const produce = async (count: number): Promise<void> => {
+    const producer = client.producer();
+    await producer.connect();
+    const text = lines(count, events).trimEnd().split('\n');
+    for (let i = 0; i < text.length; i += 5000) {
+      await producer.send({ topic, messages: text.slice(i, i + 5000).map((value, k) => ({ partition: (i + k) % 3, value })) });
+    }
+    await producer.disconnect();
+  };
+  await produce(300_000);
+  // A group per life: restores read the checkpoint's positions, never the group's, and a new group does
+  // not wait for the killed member's session to expire, so kills land while events flow.
+  const docFor = (life: number): PipelineDoc => ({
+    format: 'streamlake.pipeline', version: 1, name: 'fused-crash-kafka',
+    nodes: [{ id: 'orders', type: 'source.kafka', config: { connection: 'local', topics: [topic], group: `${topic}-g${life}`, format: 'json', startFrom: 'earliest', stopAtEnd: true } }, ...windowNodes],
+    edges: windowEdges,
+  });
+  const outcome = await killAndRestart(docFor, dir, { STREAMLAKE_WORKERS: '1', STREAMLAKE_KAFKA_BROKERS: b.bootstrap, KAFKAJS_NO_PARTITIONER_WARNING: '1' }, () => produce(50_000), 4000);
+  assert.deepEqual(outcome.windows, expectedWindows(events), outcome.label);
+  t.diagnostic(`${events.length} events, ${outcome.label}`);
+  rmSync(dir, { recursive: true, force: true });
+});
