@@ -35,10 +35,15 @@ export function mappingOf(value: unknown): FieldMapping | null {
   return null;
 }
 
-/** Top-level field → mapping for these rows, first-seen order; long widened to double. */
-export function inferMappings(rows: readonly Row[]): Map<string, FieldMapping> {
-  const out = new Map<string, FieldMapping>();
-  for (const row of rows) {
+/**
+ * Top-level field → mapping, folded row by row (batches in order give what all their rows at once
+ * give); first-seen order, long widened to double.
+ */
+export class MappingFold {
+  readonly fields = new Map<string, FieldMapping>();
+
+  add(row: Row): void {
+    const out = this.fields;
     for (const [name, value] of Object.entries(row)) {
       const m = mappingOf(value);
       if (!m) continue;
@@ -46,7 +51,13 @@ export function inferMappings(rows: readonly Row[]): Map<string, FieldMapping> {
       if (!had || (had.type === 'long' && m.type === 'double')) out.set(name, m);
     }
   }
-  return out;
+}
+
+/** Top-level field → mapping for these rows, first-seen order; long widened to double. */
+export function inferMappings(rows: readonly Row[]): Map<string, FieldMapping> {
+  const fold = new MappingFold();
+  for (const row of rows) fold.add(row);
+  return fold.fields;
 }
 
 /**
