@@ -71,9 +71,18 @@ function jsonValue(this: unknown, key: string, value: unknown): unknown {
   return value;
 }
 
-/** The JSON source of a row (Dates as ISO 8601 through toJSON, bytes as base64, big integers exact). */
+/**
+ * The JSON source of a row (Dates as ISO 8601 through toJSON, bytes as base64, big integers exact). A row
+ * of only strings, numbers, booleans, nulls and dates is stringified without the replacer, which gives the
+ * same text: a replacer takes JSON.stringify off its fast path (about 1 µs a bench row). (Writing the text
+ * field by field with timestamps.ts for the dates was slower still: 1.6x the commit's CPU.)
+ */
 export function documentJson(row: Row): string {
-  return JSON.stringify(row, jsonValue);
+  for (const name in row) {
+    const value = row[name];
+    if (typeof value === 'bigint' || (typeof value === 'object' && value !== null && !(value instanceof Date))) return JSON.stringify(row, jsonValue);
+  }
+  return JSON.stringify(row);
 }
 
 /** OpenSearch keeps ids up to 512 bytes; longer ones are replaced by a hash of the text. */
