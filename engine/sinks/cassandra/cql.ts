@@ -40,11 +40,13 @@ export class ColumnFold {
     this.rows += rows.length;
     const out = this.seen;
     for (const row of rows) {
-      for (const [name, value] of Object.entries(row)) {
-        const type = cqlTypeOf(value);
+      for (const name in row) {
         const had = out.get(name);
+        // a column typed other than bigint cannot change any more: no look at its value
+        if (had !== undefined && had !== 'null' && had !== 'bigint') continue;
+        const type = cqlTypeOf(row[name]);
         if (had === undefined || had === 'null') out.set(name, type ?? 'null');
-        else if (had === 'bigint' && type === 'double') out.set(name, type);
+        else if (type === 'double') out.set(name, type);
       }
     }
   }

@@ -14,13 +14,15 @@ export type FieldMapping = Record<string, unknown>;
 
 const textMapping: FieldMapping = { type: 'text', fields: { keyword: { type: 'keyword', ignore_above: 256 } } };
 const dateMapping: FieldMapping = { type: 'date', format: 'strict_date_optional_time||epoch_millis' };
+const longMapping: FieldMapping = { type: 'long' };
+const doubleMapping: FieldMapping = { type: 'double' };
 
 /** The mapping of one value, or null for null (nothing to map yet). */
 export function mappingOf(value: unknown): FieldMapping | null {
   if (value === null || value === undefined) return null;
   if (typeof value === 'string') return textMapping;
-  if (typeof value === 'number') return { type: Number.isInteger(value) ? 'long' : 'double' };
-  if (typeof value === 'bigint') return { type: 'long' };
+  if (typeof value === 'number') return { ...(Number.isInteger(value) ? longMapping : doubleMapping) };
+  if (typeof value === 'bigint') return { ...longMapping };
   if (typeof value === 'boolean') return { type: 'boolean' };
   if (value instanceof Date) return dateMapping;
   if (value instanceof Uint8Array) return { type: 'binary' };
@@ -44,11 +46,18 @@ export class MappingFold {
 
   add(row: Row): void {
     const out = this.fields;
-    for (const [name, value] of Object.entries(row)) {
-      const m = mappingOf(value);
-      if (!m) continue;
+    for (const name in row) {
       const had = out.get(name);
-      if (!had || (had.type === 'long' && m.type === 'double')) out.set(name, m);
+      // only a long can still change (to double): a field mapped otherwise needs no look at its value
+      if (had && had.type !== 'long') continue;
+      const value = row[name];
+      if (had) {
+        if (typeof value === 'number' && !Number.isInteger(value)) out.set(name, { ...doubleMapping });
+        else if (Array.isArray(value) && mappingOf(value)?.type === 'double') out.set(name, { ...doubleMapping });
+        continue;
+      }
+      const m = mappingOf(value);
+      if (m) out.set(name, m);
     }
   }
 }
