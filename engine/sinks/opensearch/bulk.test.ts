@@ -13,7 +13,7 @@ import type { Row } from '../../runtime/types.ts';
 import { RowGauge } from '../held.ts';
 import type { Segment } from '../pending.ts';
 import { Staging, type StagedRef } from '../staging.ts';
-import { appendChunks, appendIds, chunksOf, DocumentFold, type Action, type Chunk } from './bulk.ts';
+import { appendChunks, appendIds, chunksOf, DocumentFold, oneAhead, type Action, type Chunk } from './bulk.ts';
 import { documentJson, expressionId, keyId, mappingOf, positionId, type FieldMapping } from './mapping.ts';
 
 const home = mkdtempSync(path.join(tmpdir(), 'streamlake-osbulk-'));
@@ -217,4 +217,40 @@ test('keyed actions: chunksOf gives the old chunks (deletes and rows under their
   for (const limits of [{ actions: 5000, bytes: CHUNK_BYTES }, { actions: 7, bytes: CHUNK_BYTES }, { actions: 5000, bytes: 3000 }]) {
     assert.deepStrictEqual(shape([...chunksOf(actions, 'idx', limits)]), shape([...oldChunk(actions, 'idx', limits.actions, limits.bytes)]));
   }
+});
+
+test('oneAhead makes the next item as soon as one is taken, never more; a failure reaches the taker; close ends the source', async () => {
+  let made = 0;
+  let closed = false;
+  async function* items(fail: number | null): AsyncGenerator<number> {
+    try {
+      for (let i = 0; i < 10; i++) {
+        if (i === fail) throw new Error(`item ${i} failed`);
+        made++;
+        yield i;
+      }
+    } finally {
+      closed = true;
+    }
+  }
+  const queue = oneAhead(items(null));
+  const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+  await tick();
+  assert.equal(made, 1, 'the first is made before anyone asks');
+  const taken: number[] = [];
+  for (let i = 0; i < 4; i++) {
+    const next = await queue.next();
+    taken.push(next.value as number);
+    await tick();
+    assert.equal(made, taken.length + 1, 'exactly one ahead of what was taken');
+  }
+  await queue.close();
+  assert.equal(closed, true);
+  assert.deepEqual(taken, [0, 1, 2, 3]);
+
+  const failing = oneAhead(items(2));
+  assert.equal((await failing.next()).value, 0);
+  assert.equal((await failing.next()).value, 1);
+  await assert.rejects(failing.next(), /item 2 failed/);
+  await failing.close();
 });

@@ -1,7 +1,7 @@
 // The `_bulk` bodies of the OpenSearch sink, built in bounded chunks: an `index` action per row under its
 // document id and a `delete` per retracted key, at most `actions` actions or about `bytes` bytes a request.
 // Appends are built as the staged rows are read back (`Staging.parts`), so a commit holds at most the
-// chunks in flight and the one being filled, whatever the checkpoint interval (held.ts).
+// chunks in flight and the one built ahead, whatever the checkpoint interval (held.ts).
 import type { CompiledExpression } from '../../expr/expression.ts';
 import type { Row } from '../../runtime/types.ts';
 import type { RowGauge, RowFold } from '../held.ts';
@@ -85,6 +85,31 @@ export class ChunkBuilder {
     this.bytes = 0;
     return out;
   }
+}
+
+/**
+ * The items of `source` with the next one made as soon as the one before is handed out: a worker that
+ * finishes its request finds its next chunk ready instead of leaving its slot idle while it is read and
+ * built (the bound grows by that one chunk). `close` ends the source (its staged file) after a failure.
+ */
+export function oneAhead<T>(source: AsyncIterator<T> | Iterator<T>): { next(): Promise<IteratorResult<T>>; close(): Promise<void> } {
+  const settle = (p: Promise<unknown>): void => {
+    p.catch(() => undefined); // seen by whoever takes it; never an unhandled rejection meanwhile
+  };
+  let pending: Promise<IteratorResult<T>> = Promise.resolve().then(() => source.next());
+  settle(pending);
+  return {
+    next() {
+      const mine = pending;
+      pending = mine.then((r) => (r.done ? r : source.next()));
+      settle(pending);
+      return mine;
+    },
+    async close() {
+      await pending.catch(() => undefined);
+      await source.return?.();
+    },
+  };
 }
 
 /** Bulk bodies of these actions, one chunk at a time. */

@@ -31,7 +31,7 @@ import { StagedSink } from '../staged.ts';
 import type { StagedRef } from '../staging.ts';
 import { describeError, isTransientOpenSearch, openSearchClient, osRequest, reasonOf, statusOf, type Client } from './client.ts';
 import { openSearchConnectionFor, type OpenSearchConnection } from './connections.ts';
-import { appendChunks, appendIds, BULK_LIMITS, chunksOf, DocumentFold, type Action, type AppendId, type BulkLimits, type Chunk } from './bulk.ts';
+import { appendChunks, appendIds, BULK_LIMITS, chunksOf, oneAhead, DocumentFold, type Action, type AppendId, type BulkLimits, type Chunk } from './bulk.ts';
 import { inferMappings, keyId, type FieldMapping } from './mapping.ts';
 
 const PENDING_FORMAT = 'streamlake.opensearch-pending';
@@ -221,18 +221,19 @@ export class OpenSearchSink implements SinkInstance {
   }
 
   /**
-   * Sends the chunks as they are built, `limits.inFlight` requests at a time. Items refused for their
+   * Sends the chunks as they are built (one built ahead), `limits.inFlight` requests at a time. Items refused for their
    * content become dead letters; items of a chunk refused with 429/5xx are sent again after a backoff,
    * `retries` times (per chunk, so a retry never holds more than its chunk).
    */
   private async bulk(client: Client, chunks: AsyncIterator<Chunk> | Iterator<Chunk>, rejected: DeadLetter[]): Promise<{ indexed: number; deleted: number }> {
     const counts = { indexed: 0, deleted: 0 };
+    const queue = oneAhead(chunks);
     let failure: { error: unknown } | null = null;
     const worker = async (): Promise<void> => {
       while (failure === null) {
         let chunk: Chunk;
         try {
-          const next = await chunks.next();
+          const next = await queue.next();
           if (next.done) return;
           chunk = next.value;
         } catch (error) {
@@ -252,7 +253,7 @@ export class OpenSearchSink implements SinkInstance {
       await Promise.all(Array.from({ length: this.limits.inFlight }, worker));
     } finally {
       // a failed commit closes the staged file the chunks were read from
-      await chunks.return?.();
+      await queue.close();
     }
     if (failure !== null) throw (failure as { error: unknown }).error;
     return counts;
