@@ -18,7 +18,7 @@ import type { Batch, CheckpointInfo, DeadLetter, NodeContext, Row } from '../run
 import { sinkStats, type SinkStats } from './metrics.ts';
 import type { Segment } from './pending.ts';
 import { withRetry, type RetryPolicy } from './retry.ts';
-import { pendingRefs, Staging, type StagedEncoding, type StagedRef, type StagingCodec } from './staging.ts';
+import { pendingRefs, Staging, type StagedEncoding, type StagedRef, type StagedRows, type StagingCodec } from './staging.ts';
 
 const MAX_KEPT_REJECTED = 10_000;
 
@@ -116,6 +116,11 @@ export class StagedSink<E extends AppendEncoder> {
   work(id: number, refs: readonly StagedRef[]): CommitWork<E> {
     const only = refs.length === 1 ? refs[0] : undefined;
     return { id, load: () => this.staging.read(refs, this.ctx.nodeId), encoded: only ? this.encoded.get(only.id) : undefined };
+  }
+
+  /** The staged rows of these segments one record at a time (Staging.parts: bounded memory). */
+  parts(refs: readonly StagedRef[]): AsyncGenerator<StagedRows> {
+    return this.staging.parts(refs, this.ctx.nodeId);
   }
 
   /** Runs a commit attempt under the retry loop, timed; counts what it refused. */

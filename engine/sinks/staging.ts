@@ -19,6 +19,9 @@
 // the PostgreSQL sink at bulk rates (~0.7 µs a row). The sink's codec reads them back into rows, and
 // `readEncoded` gives a restore the bytes themselves. Files of the first append format (`SLSTAGE1`, v8
 // records only) are still read.
+//
+// `parts` reads staged segments back record by record (one batch at a time), for a commit that sends
+// them in chunks: its memory does not grow with the checkpoint interval (`read` returns whole segments).
 import { randomUUID } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, rm, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
@@ -26,6 +29,15 @@ import { deserialize, serialize } from 'node:v8';
 import { EngineError } from '../errors.ts';
 import type { Row } from '../runtime/types.ts';
 import type { Segment } from './pending.ts';
+
+/** One record of a staged segment read back by `parts`: its rows start at `position` in the segment. */
+export interface StagedRows {
+  segment: number;
+  position: number;
+  rows: Row[];
+  upsertKey?: string[];
+  retracts: { position: number; keys: Row[] }[];
+}
 
 /** What the checkpoint keeps per staged segment. */
 export interface StagedRef {
@@ -209,6 +221,55 @@ export class Staging {
   }
 
   /**
+   * The staged rows of these segments, one record (a batch as it was appended) at a time, in order: the
+   * file is read as the caller asks for more, so only the current record is in memory. A segment this
+   * process holds, or one staged whole by write(), comes as one part. Retract positions count the rows
+   * of the whole segment before them, as in `read`. The row count is checked against the checkpoint's
+   * at the end of each segment (ENG_RUN_CHECKPOINT), after its rows were handed out.
+   */
+  async *parts(refs: readonly StagedRef[], node: string): AsyncGenerator<StagedRows> {
+    for (const ref of refs) {
+      const held = this.held.get(ref.file);
+      if (held) {
+        yield { segment: ref.id, position: 0, rows: held.rows, retracts: held.retracts, ...(held.upsertKey ? { upsertKey: held.upsertKey } : {}) };
+        continue;
+      }
+      let position = 0;
+      let handle: FileHandle | null = null;
+      const fail = (error: unknown): EngineError => {
+        const code = error instanceof EngineError && error.code === 'ENG_STAGING_CODEC' ? error.code : 'ENG_RUN_CHECKPOINT';
+        return new EngineError(code, `sink "${node}": staged rows of checkpoint ${ref.id} cannot be read from ${ref.file}: ${(error as Error).message}`, { node, file: ref.file }, { cause: error });
+      };
+      try {
+        let reader: RecordReader;
+        try {
+          handle = await open(ref.file, 'r');
+          reader = await RecordReader.open(handle);
+        } catch (error) {
+          throw fail(error);
+        }
+        for (;;) {
+          let part: StagedFile | null;
+          try {
+            part = await reader.next(this.codec);
+          } catch (error) {
+            throw fail(error);
+          }
+          if (part === null) break;
+          if (!Array.isArray(part.rows) || !Array.isArray(part.retracts)) throw fail(new Error('a record is not a staged part'));
+          yield { segment: ref.id, position, rows: part.rows, retracts: part.retracts, ...(part.upsertKey ? { upsertKey: part.upsertKey } : {}) };
+          position += part.rows.length;
+        }
+      } finally {
+        await handle?.close().catch(() => undefined);
+      }
+      if (position !== ref.rows) {
+        throw new EngineError('ENG_RUN_CHECKPOINT', `sink "${node}": ${ref.file} does not hold the ${ref.rows} staged rows of checkpoint ${ref.id}`, { node, file: ref.file });
+      }
+    }
+  }
+
+  /**
    * A staged file's records when every one is an encoded record of this sink's codec (the bytes as the
    * sink wrote them, for a restore to send as they are); null when it holds rows too, or nothing, or
    * when this process holds the segment's rows in memory (windowed output: not read from disk for nothing).
@@ -328,27 +389,87 @@ function encodedOf(body: Buffer, codec: StagingCodec | undefined): { meta: unkno
   return { meta: header.meta, bytes: body.subarray(4 + length), rows: header.rows as number, codec: header.codec };
 }
 
+/** One record as a staged part: encoded ones read back by the codec, v8 ones deserialised. */
+function decodeRecord(kind: number, body: Buffer, codec: StagingCodec | undefined): StagedFile {
+  if (kind === RECORD_ENCODED) {
+    const e = encodedOf(body, codec);
+    return { rows: (codec as StagingCodec).decode(e.meta, e.bytes, e.rows), retracts: [] };
+  }
+  if (kind !== RECORD_ROWS) throw new Error(`a record of unknown kind ${kind}`);
+  const part = deserialize(body) as StagedFile;
+  if (!part || !Array.isArray(part.rows) || !Array.isArray(part.retracts)) throw new Error('a record is not a staged part');
+  return part;
+}
+
 /** A staged file: one v8 blob (write()), or the records of append() with encoded ones read back by the codec. */
 function decodeStaged(bytes: Buffer, codec: StagingCodec | undefined): StagedFile {
   const all = records(bytes);
   if (all === null) return deserialize(bytes) as StagedFile;
   const out: StagedFile = { rows: [], retracts: [] };
   for (const record of all) {
-    if (record.kind === RECORD_ENCODED) {
-      const e = encodedOf(record.body, codec);
-      const rows = (codec as StagingCodec).decode(e.meta, e.bytes, e.rows);
-      for (const row of rows) out.rows.push(row);
-      continue;
-    }
-    if (record.kind !== RECORD_ROWS) throw new Error(`a record of unknown kind ${record.kind}`);
-    const part = deserialize(record.body) as StagedFile;
-    if (!part || !Array.isArray(part.rows) || !Array.isArray(part.retracts)) throw new Error('a record is not a staged part');
+    const part = decodeRecord(record.kind, record.body, codec);
     // retract positions count the rows of the whole segment before them
     for (const row of part.rows) out.rows.push(row);
     for (const r of part.retracts) out.retracts.push(r);
     if (part.upsertKey && !out.upsertKey) out.upsertKey = part.upsertKey;
   }
   return out;
+}
+
+/**
+ * Reads a staged file's records one at a time from an open file (SLSTAGE2, SLSTAGE1); a file without
+ * either is a v8 blob (write()) and comes as one part.
+ */
+class RecordReader {
+  private at = 0;
+  private blob: Buffer | null = null;
+  private done = false;
+
+  private constructor(private readonly handle: FileHandle, private readonly old: boolean) {}
+
+  static async open(handle: FileHandle): Promise<RecordReader> {
+    const magic = Buffer.alloc(MAGIC.length);
+    const { bytesRead } = await handle.read(magic, 0, magic.length, 0);
+    const head = magic.subarray(0, bytesRead);
+    const old = head.equals(MAGIC_V8);
+    const reader = new RecordReader(handle, old);
+    if (old || head.equals(MAGIC)) reader.at = MAGIC.length;
+    else reader.blob = await handle.readFile();
+    return reader;
+  }
+
+  /** The next record as a staged part, or null at the end of the file. */
+  async next(codec: StagingCodec | undefined): Promise<StagedFile | null> {
+    if (this.done) return null;
+    if (this.blob) {
+      this.done = true;
+      return deserialize(this.blob) as StagedFile;
+    }
+    const head = Buffer.alloc(4);
+    const got = await this.read(head);
+    if (got === 0) {
+      this.done = true;
+      return null;
+    }
+    if (got < 4) throw new Error('the file ends inside a record header');
+    const length = head.readUInt32LE(0);
+    const body = Buffer.allocUnsafe(length);
+    if (await this.read(body) < length) throw new Error('the file ends inside a record');
+    if (this.old) return decodeRecord(RECORD_ROWS, body, codec);
+    if (length < 1) throw new Error('a record without its kind');
+    return decodeRecord(body[0] as number, body.subarray(1), codec);
+  }
+
+  private async read(into: Buffer): Promise<number> {
+    let filled = 0;
+    while (filled < into.length) {
+      const { bytesRead } = await this.handle.read(into, filled, into.length - filled, this.at);
+      if (bytesRead === 0) break;
+      filled += bytesRead;
+      this.at += bytesRead;
+    }
+    return filled;
+  }
 }
 
 /** The staged refs of a pending state read back from a checkpoint file. */

@@ -13,7 +13,8 @@ import { monotonicMs } from '../../runtime/clock.ts';
 import { createRun } from '../../runtime/run.ts';
 import { CassandraConnectionStore } from '../../sinks/cassandra/connections.ts';
 import { startCassandra, type CassandraServer } from '../../sinks/cassandra/server.ts';
-import { registerWorkload, type BenchContext, type BenchResult } from '../workload.ts';
+import { processCpuMs, registerWorkload, type BenchContext, type BenchResult } from '../workload.ts';
+import { cpuNote, engineAlone } from './file-postgres.ts';
 import { salesFile } from './kafka-common.ts';
 
 /** Fewer than the other sinks' 1 M: a single local node writes some thousand rows per second here. */
@@ -23,8 +24,11 @@ function connect(server: CassandraServer): Client {
   return new Client({ contactPoints: [`${server.host}:${server.port}`], localDataCenter: 'datacenter1', authProvider: new auth.PlainTextAuthProvider(server.user, server.password), queryOptions: { consistency: types.consistencies.localQuorum, prepare: true } });
 }
 
-async function driverReference(client: Client, file: string): Promise<number> {
+/** The driver's rate and CPU (this process + the server) over the same file. */
+async function driverReference(client: Client, server: CassandraServer, file: string): Promise<{ rate: number; cpuMs: number }> {
   await client.execute('CREATE TABLE bench.copy_reference (streamlake_id text PRIMARY KEY, order_id text, customer_id text, product text, category text, region text, quantity bigint, unit_price double, amount double, event_time timestamp)');
+  const serverCpu = processCpuMs(server.dir);
+  const cpu = process.cpuUsage();
   const started = monotonicMs();
   const lines = readFileSync(file, 'utf8').split('\n').filter((line) => line !== '');
   const params = lines.map((line, i) => {
@@ -33,7 +37,9 @@ async function driverReference(client: Client, file: string): Promise<number> {
   });
   await concurrent.executeConcurrent(client, 'INSERT INTO bench.copy_reference (streamlake_id, order_id, customer_id, product, category, region, quantity, unit_price, amount, event_time) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)', params,
     { concurrencyLevel: 128, raiseOnFirstError: true });
-  return lines.length / ((monotonicMs() - started) / 1000);
+  const rate = lines.length / ((monotonicMs() - started) / 1000);
+  const used = process.cpuUsage(cpu);
+  return { rate, cpuMs: (used.user + used.system) / 1000 + processCpuMs(server.dir) - serverCpu };
 }
 
 function doc(file: string, windowed: boolean): PipelineDoc {
@@ -67,16 +73,22 @@ async function measure(ctx: BenchContext, windowed: boolean): Promise<BenchResul
     await client.execute("CREATE KEYSPACE bench WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}");
     const home = join(ctx.workDir, 'home');
     await new CassandraConnectionStore(home).save({ name: 'bench', host: server.host, port: server.port, user: server.user, password: server.password });
+    // the engine alone first: its ceiling, and it loads the code the measured run uses
+    const { cpuMs: aloneMs } = await engineAlone(ctx, doc(file, windowed));
     const rss = ctx.trackRss();
+    const serverCpu = processCpuMs(server.dir);
+    const cpu = process.cpuUsage();
     const started = monotonicMs();
     const run = createRun(doc(file, windowed), { lakeDir: join(ctx.workDir, 'lake'), homeDir: home, checkpointDir: join(ctx.workDir, 'chk') });
     const summary = await run.start();
     const seconds = (monotonicMs() - started) / 1000;
+    const used = process.cpuUsage(cpu);
+    const serverMs = processCpuMs(server.dir) - serverCpu;
     const peakRssMb = rss.stop();
     if (summary.status !== 'finished') throw new Error(`the run ${summary.status}: ${summary.error?.message ?? ''}`);
     const sink = summary.sinks.out ?? { rows: 0 };
     const eventsPerSecond = summary.eventsIn / seconds;
-    const driverRate = await driverReference(client, file);
+    const { rate: driverRate, cpuMs: driverMs } = await driverReference(client, server, file);
     return {
       events: summary.eventsIn,
       seconds,
@@ -88,6 +100,7 @@ async function measure(ctx: BenchContext, windowed: boolean): Promise<BenchResul
         `${String(sink.rows)} rows committed in ${String(sink.batches ?? '?')} commits (${summary.checkpoints} checkpoints), ${((sink.commitMs as number | undefined) ?? 0) / 1000} s in commits`,
         `ratio to the driver's executeConcurrent: ${(eventsPerSecond / driverRate).toFixed(2)}x`,
         'both at LOCAL_QUORUM (the sink\'s default) on one node',
+        cpuNote(summary.eventsIn, (used.user + used.system) / 1000, serverMs, aloneMs, summary.eventsIn, driverMs, 'executeConcurrent'),
       ],
     };
   } finally {

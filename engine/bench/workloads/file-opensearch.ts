@@ -17,7 +17,8 @@ import { createRun } from '../../runtime/run.ts';
 import { OpenSearchConnectionStore } from '../../sinks/opensearch/connections.ts';
 import { startOpenSearch, type OpenSearchServer } from '../../sinks/opensearch/server.ts';
 import { rest } from '../../sinks/opensearch/testing.ts';
-import { registerWorkload, type BenchContext, type BenchResult } from '../workload.ts';
+import { processCpuMs, registerWorkload, waitedChildrenCpuMs, type BenchContext, type BenchResult } from '../workload.ts';
+import { cpuNote, engineAlone } from './file-postgres.ts';
 import { salesFile } from './kafka-common.ts';
 
 const defaultCount = 1_000_000;
@@ -45,7 +46,8 @@ async function bulkFiles(file: string, dir: string, index: string): Promise<stri
   return files;
 }
 
-async function curlReference(ctx: BenchContext, server: OpenSearchServer, file: string, events: number, mappingFrom: string): Promise<number> {
+/** curl's rate and CPU (client + server) for the same events as `_bulk` files. */
+async function curlReference(ctx: BenchContext, server: OpenSearchServer, file: string, events: number, mappingFrom: string): Promise<{ rate: number; cpuMs: number }> {
   const index = 'bulk-reference';
   const mapping = await rest<Record<string, { mappings: unknown }>>(server.url, 'GET', `/${mappingFrom}/_mapping`);
   await rest(server.url, 'PUT', `/${index}`, { mappings: Object.values(mapping)[0]?.mappings ?? {} });
@@ -53,14 +55,16 @@ async function curlReference(ctx: BenchContext, server: OpenSearchServer, file: 
   const args = ['--parallel', '--parallel-max', '2'];
   // one operation per file (options after --next apply to that request only)
   files.forEach((f, i) => args.push(...(i > 0 ? ['--next'] : []), '-s', '-o', '/dev/null', '-w', '%{http_code}\n', '-H', 'content-type: application/x-ndjson', '--data-binary', `@${f}`, `${server.url}/_bulk`));
+  const cpu = processCpuMs(server.dir) + waitedChildrenCpuMs();
   const started = monotonicMs();
   const r = spawnSync('curl', args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   const seconds = (monotonicMs() - started) / 1000;
+  const cpuMs = processCpuMs(server.dir) + waitedChildrenCpuMs() - cpu;
   if (r.status !== 0 || r.stdout.split('\n').filter(Boolean).some((code) => code !== '200')) throw new Error(`curl _bulk failed (${r.status}): ${r.stderr} ${r.stdout.slice(0, 200)}`);
   await rest(server.url, 'POST', `/${index}/_refresh`);
   const count = await rest<{ count: number }>(server.url, 'GET', `/${index}/_count`);
   if (count.count !== events) throw new Error(`curl _bulk indexed ${count.count} of ${events} documents`);
-  return events / seconds;
+  return { rate: events / seconds, cpuMs };
 }
 
 function doc(file: string, windowed: boolean): PipelineDoc {
@@ -90,11 +94,17 @@ async function measure(ctx: BenchContext, windowed: boolean): Promise<BenchResul
   try {
     const home = join(ctx.workDir, 'home');
     await new OpenSearchConnectionStore(home).save({ name: 'bench', url: server.url });
+    // the engine alone first: its ceiling, and it loads the code the measured run uses
+    const { cpuMs: aloneMs } = await engineAlone(ctx, doc(file, windowed));
     const rss = ctx.trackRss();
+    const serverCpu = processCpuMs(server.dir);
+    const cpu = process.cpuUsage();
     const started = monotonicMs();
     const run = createRun(doc(file, windowed), { lakeDir: join(ctx.workDir, 'lake'), homeDir: home, checkpointDir: join(ctx.workDir, 'chk') });
     const summary = await run.start();
     const seconds = (monotonicMs() - started) / 1000;
+    const used = process.cpuUsage(cpu);
+    const serverMs = processCpuMs(server.dir) - serverCpu;
     const peakRssMb = rss.stop();
     if (summary.status !== 'finished') throw new Error(`the run ${summary.status}: ${summary.error?.message ?? ''}`);
     const sink = summary.sinks.out ?? { rows: 0 };
@@ -105,7 +115,7 @@ async function measure(ctx: BenchContext, windowed: boolean): Promise<BenchResul
       const s = await raw.start();
       if (s.status !== 'finished') throw new Error(`the mapping run ${s.status}: ${s.error?.message ?? ''}`);
     }
-    const curlRate = await curlReference(ctx, server, file, summary.eventsIn, 'orders');
+    const { rate: curlRate, cpuMs: curlMs } = await curlReference(ctx, server, file, summary.eventsIn, 'orders');
     return {
       events: summary.eventsIn,
       seconds,
@@ -116,6 +126,7 @@ async function measure(ctx: BenchContext, windowed: boolean): Promise<BenchResul
       notes: [
         `${String(sink.rows)} documents committed in ${String(sink.batches ?? '?')} checkpoint commits (${summary.checkpoints} checkpoints), ${((sink.commitMs as number | undefined) ?? 0) / 1000} s in commits`,
         `ratio to curl _bulk: ${(eventsPerSecond / curlRate).toFixed(2)}x`,
+        cpuNote(summary.eventsIn, (used.user + used.system) / 1000, serverMs, aloneMs, summary.eventsIn, curlMs, 'curl _bulk'),
       ],
     };
   } finally {

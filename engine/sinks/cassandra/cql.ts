@@ -27,19 +27,42 @@ export function cqlTypeOf(value: unknown): string | null {
   return 'text';
 }
 
-/** Column → CQL type for these rows, first-seen order (bigint widened to double; only nulls → text). */
-export function inferColumns(rows: readonly Row[]): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const row of rows) {
-    for (const [name, value] of Object.entries(row)) {
-      const type = cqlTypeOf(value);
-      const had = out.get(name);
-      if (had === undefined || had === 'null') out.set(name, type ?? 'null');
-      else if (had === 'bigint' && type === 'double') out.set(name, type);
+/**
+ * Column → CQL type, folded batch by batch (batches in order give what all their rows at once give):
+ * first-seen order, bigint widened to double, only nulls → text.
+ */
+export class ColumnFold {
+  private readonly seen = new Map<string, string>();
+  /** Rows folded. */
+  rows = 0;
+
+  add(rows: readonly Row[]): void {
+    this.rows += rows.length;
+    const out = this.seen;
+    for (const row of rows) {
+      for (const name in row) {
+        const had = out.get(name);
+        // a column typed other than bigint cannot change any more: no look at its value
+        if (had !== undefined && had !== 'null' && had !== 'bigint') continue;
+        const type = cqlTypeOf(row[name]);
+        if (had === undefined || had === 'null') out.set(name, type ?? 'null');
+        else if (type === 'double') out.set(name, type);
+      }
     }
   }
-  for (const [name, type] of out) if (type === 'null') out.set(name, 'text');
-  return out;
+
+  get columns(): Map<string, string> {
+    const out = new Map(this.seen);
+    for (const [name, type] of out) if (type === 'null') out.set(name, 'text');
+    return out;
+  }
+}
+
+/** Column → CQL type for these rows, first-seen order (bigint widened to double; only nulls → text). */
+export function inferColumns(rows: readonly Row[]): Map<string, string> {
+  const fold = new ColumnFold();
+  fold.add(rows);
+  return fold.columns;
 }
 
 const INT_RANGE: Record<string, [number, number]> = { int: [-(2 ** 31), 2 ** 31 - 1], smallint: [-32768, 32767], tinyint: [-128, 127] };

@@ -3,7 +3,9 @@
 // from writes that are idempotent by primary key plus a commit record:
 //
 // - write()/prepare(N): the rows go to the staging file of the coming checkpoint as they arrive, which
-//   prepare(N) makes durable and names in chk-N.json (staged.ts; appends are also kept for the commit).
+//   prepare(N) makes durable and names in chk-N.json (staged.ts). Of appends only their columns are kept
+//   (held.ts): the commit reads the staged rows back record by record and writes them as it reads, so its
+//   memory is bounded by the batches in flight, not the interval.
 // - commit(N): read the highest checkpoint id of this pipeline and node in `<keyspace>.streamlake_commits`;
 //   at or above N nothing is done. Otherwise every row is written with a prepared INSERT (bounded
 //   concurrent executes: each row is its own partition, so batches would not save round trips), retracted
@@ -21,26 +23,31 @@ import type { CassandraConsistency, CassandraSinkConfig, NodeSpec } from '../../
 import { registerNode } from '../../nodes/registry.ts';
 import { faultPoint } from '../../runtime/faults.ts';
 import type { Batch, CheckpointInfo, DeadLetter, NodeContext, Row, SinkInstance, SinkSummary } from '../../runtime/types.ts';
-import { commitHeld, HeldRows } from '../held.ts';
-import { mergeSegments, type Segment } from '../pending.ts';
+import { commitStreamed, FoldedAppends, RowGauge, type StreamedWork } from '../held.ts';
+import { mergeSegments } from '../pending.ts';
 import { withRetry, type RetryPolicy } from '../retry.ts';
 import { StagedSink } from '../staged.ts';
-import type { StagedRef } from '../staging.ts';
+import type { StagedRef, StagedRows } from '../staging.ts';
 import { cassandraClient, cassandraMessage, closeClient, errorCodeText, isRefusal, isTransientCassandra } from './client.ts';
 import { cassandraConnectionFor, type CassandraConnection } from './connections.ts';
-import { boundValue, fits, inferColumns, literal, quoteIdent } from './cql.ts';
+import { boundValue, ColumnFold, fits, inferColumns, literal, quoteIdent } from './cql.ts';
 
 const PENDING_FORMAT = 'streamlake.cassandra-pending';
 const COMMITS_TABLE = 'streamlake_commits';
 export const ID_COLUMN = 'streamlake_id';
-/** Batches (or single writes) in flight at once per sink: the bound on what one commit asks of the cluster. */
-const IN_FLIGHT = 16;
 /**
- * Statements per unlogged batch, and its rough size: well under Cassandra's batch_size_fail_threshold
- * (50 KiB by default), above its warn threshold (5 KiB), which only logs.
+ * `inFlight`: batches (or single writes) in flight at once per sink, the bound on what one commit asks of
+ * the cluster and on the rows it holds. `rows`/`bytes`: statements per unlogged batch and its rough size,
+ * well under Cassandra's batch_size_fail_threshold (50 KiB by default), above its warn threshold (5 KiB),
+ * which only logs.
  */
-const BATCH_ROWS = 32;
-const BATCH_BYTES = 24 * 1024;
+export interface BatchLimits {
+  inFlight: number;
+  rows: number;
+  bytes: number;
+}
+
+export const BATCH_LIMITS: BatchLimits = { inFlight: 16, rows: 32, bytes: 24 * 1024 };
 
 const levels: Record<CassandraConsistency, number> = {
   ANY: types.consistencies.any, ONE: types.consistencies.one, TWO: types.consistencies.two, THREE: types.consistencies.three,
@@ -50,6 +57,10 @@ const levels: Record<CassandraConsistency, number> = {
 
 export interface CassandraSinkOptions {
   connection?: CassandraConnection;
+  /** Batch size and batches in flight (tests use small ones; default BATCH_LIMITS). */
+  limits?: BatchLimits;
+  /** Counts the rows a commit holds at once (tests check the bound). */
+  gauge?: RowGauge;
 }
 
 interface TableShape {
@@ -63,8 +74,10 @@ interface TableShape {
 type Write = { kind: 'upsert'; row: Row; id?: string } | { kind: 'delete'; key: Row };
 
 export class CassandraSink implements SinkInstance {
-  /** Staging, segments, the upsert key, figures and refused rows (staged.ts); appends kept for the commit. */
-  private readonly staged: StagedSink<HeldRows>;
+  /** Staging, segments, the upsert key, figures and refused rows (staged.ts); the appends' columns folded. */
+  private readonly staged: StagedSink<FoldedAppends<ColumnFold>>;
+  private readonly limits: BatchLimits;
+  private readonly gauge: RowGauge;
   private readonly retry: RetryPolicy;
   /** The sink's `key`, else the key the graph gives (NodeContext.upsertKey). */
   private readonly configuredKey: string[] | undefined;
@@ -90,7 +103,9 @@ export class CassandraSink implements SinkInstance {
     // from the first row, like sink.clickhouse.
     this.configuredKey = config.key && config.key.length > 0 ? [...config.key] : ctx.upsertKey && ctx.upsertKey.length > 0 ? [...ctx.upsertKey] : undefined;
     // the sink's own `key` keys the table, not the rows: they stay appends until a window marks them keyed
-    this.staged = new StagedSink(ctx, 'cassandra', PENDING_FORMAT, () => new HeldRows(), config.key?.length ? undefined : this.configuredKey);
+    this.staged = new StagedSink(ctx, 'cassandra', PENDING_FORMAT, () => new FoldedAppends(new ColumnFold()), config.key?.length ? undefined : this.configuredKey);
+    this.limits = options.limits ?? BATCH_LIMITS;
+    this.gauge = options.gauge ?? new RowGauge();
     const table = `${config.keyspace}.${config.table}`;
     this.retry = {
       ctx, retries: this.maxRetries, transient: isTransientCassandra, describe: cassandraMessage,
@@ -126,7 +141,7 @@ export class CassandraSink implements SinkInstance {
   async commit(info: CheckpointInfo, pending: unknown): Promise<void> {
     // a repeated attempt re-reads the commit record: its predecessor may have written it before failing
     let attempt = 0;
-    await commitHeld(this.staged, this.retry, info, pending, () => this.lastCommittedId(), (segments) => this.commitOnce(info.id, segments, attempt++ > 0));
+    await commitStreamed(this.staged, this.retry, info, pending, () => this.lastCommittedId(), (work) => this.commitOnce(work, attempt++ > 0));
   }
 
   async lastCommittedId(): Promise<number | null> {
@@ -147,28 +162,43 @@ export class CassandraSink implements SinkInstance {
   }
 
   /** `recheck`: a repeated attempt, whose predecessor may have written the commit record before failing. */
-  private async commitOnce(id: number, segments: readonly Segment[], recheck: boolean): Promise<DeadLetter[]> {
+  private async commitOnce(work: StreamedWork<ColumnFold>, recheck: boolean): Promise<DeadLetter[]> {
+    const id = work.id;
     const client = await this.connect();
     await this.ensureCommitTable(client);
     if (recheck) {
       const last = await this.readLastCommitted(client);
       if (last !== null && last >= id) return [];
     }
-    const merged = mergeSegments(segments);
     const rejected: DeadLetter[] = [];
     let written = 0;
-    if (merged.rows.length > 0 || merged.retract.length > 0) {
-      const shape = await this.ensureTable(client, [...merged.rows, ...merged.retract], merged.upsertKey);
-      const writes: Write[] = [];
-      if (merged.upsertKey) {
-        for (const key of merged.retract) writes.push({ kind: 'delete', key });
-        for (const row of merged.rows) writes.push({ kind: 'upsert', row });
-      } else {
-        // per segment: a segment's rows and positions are fixed once staged, whichever commit writes them
-        for (const s of segments) s.rows.forEach((row, i) => writes.push({ kind: 'upsert', row, ...(shape.withId ? { id: `${this.ctx.pipelineName}/${this.ctx.nodeId}/${s.id}/${i}` } : {}) }));
+    const appends = work.fold ?? (this.staged.upsertKey ? null : await this.survey(work));
+    if (appends) {
+      // appends: the columns are known before the first row is written; the rows are read back as batches go out
+      if (appends.rows > 0) {
+        const shape = await this.ensureTable(client, appends.columns, undefined);
+        const { pipelineName: pipeline, nodeId: node } = this.ctx;
+        // a segment's rows and positions are fixed once staged, whichever commit writes them
+        const writes = mapParts(work.parts(), (part) => part.rows.map((row, i): Write => ({ kind: 'upsert', row, ...(shape.withId ? { id: `${pipeline}/${node}/${part.segment}/${part.position + i}` } : {}) })));
+        written = await this.writeAll(client, shape, writes, rejected);
       }
-      written = await this.writeAll(client, shape, writes, rejected);
-      this.deleted += merged.retract.length;
+    } else {
+      // windowed rows: settled last row per key (bounded by the number of keys)
+      const segments = await work.load();
+      const merged = mergeSegments(segments);
+      if (merged.rows.length > 0 || merged.retract.length > 0) {
+        const shape = await this.ensureTable(client, inferColumns([...merged.rows, ...merged.retract]), merged.upsertKey);
+        const writes: Write[] = [];
+        if (merged.upsertKey) {
+          for (const key of merged.retract) writes.push({ kind: 'delete', key });
+          for (const row of merged.rows) writes.push({ kind: 'upsert', row });
+        } else {
+          // (segments staged by an earlier run with a key, restored by a sink without one)
+          for (const s of segments) s.rows.forEach((row, i) => writes.push({ kind: 'upsert', row, ...(shape.withId ? { id: `${this.ctx.pipelineName}/${this.ctx.nodeId}/${s.id}/${i}` } : {}) }));
+        }
+        written = await this.writeAll(client, shape, [writes], rejected);
+        this.deleted += merged.retract.length;
+      }
     }
     // crash tests die here: the rows landed, the commit record did not (STREAMLAKE_FAULT=cassandra.before-commit-log)
     faultPoint('cassandra.before-commit-log');
@@ -182,12 +212,29 @@ export class CassandraSink implements SinkInstance {
   }
 
   /**
+   * A commit of staged segments this process did not fold (a restore, or several checkpoints at once):
+   * one read of the staged rows for the columns of the appends, or null when any row is keyed (then the
+   * segments are settled as windowed output).
+   */
+  private async survey(work: StreamedWork<ColumnFold>): Promise<ColumnFold | null> {
+    const fold = new ColumnFold();
+    for await (const part of work.parts()) {
+      if (part.upsertKey) return null;
+      fold.add(part.rows);
+    }
+    return fold;
+  }
+
+  /**
    * Every write: those whose values plainly fit go in unlogged batches (at most BATCH_ROWS statements and
    * about BATCH_BYTES, IN_FLIGHT batches at once); a batch the server or driver refuses, and every other
    * write, goes alone. A transient error stops the rest and is thrown (the whole commit is then repeated:
-   * each write overwrites itself). Returns the rows written.
+   * each write overwrites itself). The writes come in groups (the staged records as they are read) and
+   * batches are made as workers need them, so at most `inFlight` batches' rows are held at once. Returns
+   * the rows written.
    */
-  private async writeAll(client: Client, shape: TableShape, writes: readonly Write[], rejected: DeadLetter[]): Promise<number> {
+  private async writeAll(client: Client, shape: TableShape, writes: AsyncIterable<readonly Write[]> | Iterable<readonly Write[]>, rejected: DeadLetter[]): Promise<number> {
+    const limits = this.limits;
     const columns = [...shape.columns.keys()];
     const insert = `INSERT INTO ${this.target} (${columns.map(quoteIdent).join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`;
     const del = `DELETE FROM ${this.target} WHERE ${shape.primaryKey.map((k) => `${quoteIdent(k)} = ?`).join(' AND ')}`;
@@ -225,56 +272,82 @@ export class CassandraSink implements SinkInstance {
         rejected.push({ reason: `Cassandra refused the ${w.kind === 'upsert' ? 'row' : 'deletion of the key'} for ${this.config.keyspace}.${this.config.table}: ${error.message} (code ${errorCodeText(error)})`, node: this.ctx.nodeId, port: 'error', payload: w.kind === 'upsert' ? w.row : w.key, at });
       }
     };
-    const jobs: (() => Promise<void>)[] = [];
-    let group: Write[] = [];
-    let bytes = 0;
-    const flush = (): void => {
-      if (group.length === 0) return;
-      const mine = group;
-      group = [];
-      bytes = 0;
-      jobs.push(async () => {
-        if (mine.length === 1) return alone(mine[0] as Write, true);
-        try {
-          await client.batch(mine.map(statement), { prepare: true, logged: false, consistency: this.writeLevel });
-        } catch (error) {
-          if (!isRefusal(error) && !(error instanceof TypeError) && !(error instanceof RangeError)) throw error;
-          for (const w of mine) await alone(w, true);
+    let upserts = 0;
+    const gauge = this.gauge;
+    const level = this.writeLevel;
+    // a job per batch (or lone write), made when a worker asks for the next one
+    async function* jobs(): AsyncGenerator<{ run: () => Promise<void>; rows: number }> {
+      let group: Write[] = [];
+      let bytes = 0;
+      const flush = (): { run: () => Promise<void>; rows: number } => {
+        const mine = group;
+        group = [];
+        bytes = 0;
+        gauge.add(mine.length);
+        return {
+          rows: mine.length,
+          run: async () => {
+            if (mine.length === 1) return alone(mine[0] as Write, true);
+            try {
+              await client.batch(mine.map(statement), { prepare: true, logged: false, consistency: level });
+            } catch (error) {
+              if (!isRefusal(error) && !(error instanceof TypeError) && !(error instanceof RangeError)) throw error;
+              for (const w of mine) await alone(w, true);
+            }
+          },
+        };
+      };
+      for await (const some of writes) {
+        for (const w of some) {
+          if (w.kind === 'upsert') upserts++;
+          const row = rowOf(w);
+          if (!namesOf(w).every((c) => fits(row[c], typeOf(c)))) {
+            gauge.add(1);
+            yield { rows: 1, run: () => alone(w, false) };
+            continue;
+          }
+          const size = sizeOf(row);
+          if (group.length >= limits.rows || (group.length > 0 && bytes + size > limits.bytes)) yield flush();
+          group.push(w);
+          bytes += size;
         }
-      });
-    };
-    for (const w of writes) {
-      const row = rowOf(w);
-      if (!namesOf(w).every((c) => fits(row[c], typeOf(c)))) {
-        jobs.push(() => alone(w, false));
-        continue;
       }
-      const size = sizeOf(row);
-      if (group.length >= BATCH_ROWS || (group.length > 0 && bytes + size > BATCH_BYTES)) flush();
-      group.push(w);
-      bytes += size;
+      if (group.length > 0) yield flush();
     }
-    flush();
-    let next = 0;
-    let failure: unknown = null;
+    const queue = jobs();
+    let failure: { error: unknown } | null = null;
     const worker = async (): Promise<void> => {
-      while (failure === null && next < jobs.length) {
-        const job = jobs[next++] as () => Promise<void>;
+      while (failure === null) {
+        let job: { run: () => Promise<void>; rows: number };
         try {
-          await job();
+          const next = await queue.next();
+          if (next.done) return;
+          job = next.value;
         } catch (error) {
-          failure ??= error;
+          failure ??= { error };
+          return;
+        }
+        try {
+          await job.run();
+        } catch (error) {
+          failure ??= { error };
+        } finally {
+          gauge.drop(job.rows);
         }
       }
     };
-    await Promise.all(Array.from({ length: Math.min(IN_FLIGHT, jobs.length) }, worker));
-    if (failure !== null) throw failure;
-    return writes.filter((w) => w.kind === 'upsert').length - refused;
+    try {
+      await Promise.all(Array.from({ length: limits.inFlight }, worker));
+    } finally {
+      // a failed commit closes the staged file the writes were read from
+      await queue.return(undefined);
+    }
+    if (failure !== null) throw (failure as { error: unknown }).error;
+    return upserts - refused;
   }
 
   /** Creates the table or adds missing columns; returns the columns rows are written to and the primary key. */
-  private async ensureTable(client: Client, rows: readonly Row[], upsertKey: string[] | undefined): Promise<TableShape> {
-    const inferred = inferColumns(rows);
+  private async ensureTable(client: Client, inferred: ReadonlyMap<string, string>, upsertKey: string[] | undefined): Promise<TableShape> {
     const cached = this.shape;
     if (cached && [...inferred.keys()].every((c) => cached.columns.has(c)) && (upsertKey ? sameSet(cached.primaryKey, upsertKey) && !cached.withId : true)) return cached;
     const configured = this.configuredKey;
@@ -363,6 +436,11 @@ export class CassandraSink implements SinkInstance {
     this.client = client;
     return client;
   }
+}
+
+/** Each staged record's writes, made as the records are read. */
+async function* mapParts<T>(parts: AsyncIterable<StagedRows>, map: (part: StagedRows) => T): AsyncGenerator<T> {
+  for await (const part of parts) yield map(part);
 }
 
 function sameSet(a: readonly string[], b: readonly string[]): boolean {

@@ -8,12 +8,15 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { NodeSpec, OpenSearchSinkConfig, PipelineDoc } from '../../format/pipeline.ts';
 import '../../nodes/index.ts';
+import { systemClock, systemTimers } from '../../runtime/clock.ts';
 import type { RunEvent } from '../../runtime/run.ts';
-import type { Row } from '../../runtime/types.ts';
+import type { NodeContext, Row } from '../../runtime/types.ts';
+import { RowGauge } from '../held.ts';
 import { sinkMetricsText } from '../metrics.ts';
 import { fileDoc, jsonl, runDoc } from '../testing.ts';
 import { OpenSearchConnectionStore } from './connections.ts';
 import { startOpenSearch, type OpenSearchServer } from './server.ts';
+import { OpenSearchSink } from './sink.ts';
 import { allDocs, rest } from './testing.ts';
 
 let server: OpenSearchServer;
@@ -248,4 +251,49 @@ test('server killed mid-run: a clear failure, then a restart resumes with nothin
   assert.equal(seqs.length, n);
   assert.equal(new Set(seqs).size, n);
   assert.deepEqual([seqs.reduce((a, b) => Math.min(a, b)), seqs.reduce((a, b) => Math.max(a, b))], [0, n - 1]);
+});
+
+function context(pipeline: string, node: string): NodeContext {
+  return {
+    nodeId: node, pipelineName: pipeline, clock: systemClock, timers: systemTimers, lakeDir: path.join(home, 'lake'), homeDir: home,
+    metrics: { addIn() {}, addOut() {}, addError() {}, addLate() {}, setWatermark() {}, observeLatency() {} },
+    signal: new AbortController().signal,
+    log: () => undefined,
+  };
+}
+
+test('a commit holds at most the chunks in flight and one built ahead, however many rows the checkpoint has (same run and restore)', async () => {
+  const limits = { actions: 40, bytes: 1 << 20, inFlight: 2 };
+  const n = 6000;
+  const input: Row[] = Array.from({ length: n }, (_, i) => ({ seq: i, v: `row ${i} ✓`, at: new Date(Date.UTC(2026, 0, 1) + i * 1000) }));
+  const write = async (sink: OpenSearchSink, rows: Row[]): Promise<void> => {
+    for (let at = 0; at < rows.length; at += 250) await sink.write({ rows: rows.slice(at, at + 250), partition: 'in/0' });
+  };
+  const connection = { name: 'test', url: server.url };
+  // same run: prepare, then commit from the staged file
+  const gauge = new RowGauge();
+  const sink = new OpenSearchSink({ connection: 'test', index: 'bounded' }, context('bounded', 'os'), { connection, limits, gauge });
+  await write(sink, input.slice(0, n / 2));
+  await sink.commit({ id: 1, sources: {} }, await sink.prepare({ id: 1, sources: {} }));
+  // the requests in flight and the chunk built ahead
+  const bound = limits.actions * (limits.inFlight + 1);
+  assert.ok(gauge.peak > 0 && gauge.peak <= bound, `rows held at once: ${gauge.peak} (at most ${bound})`);
+  assert.equal(gauge.held, 0);
+  // restore: the checkpoint prepared by one instance is committed by another (it reads the staged rows twice: mapping, then rows)
+  await write(sink, input.slice(n / 2));
+  const pending = await sink.prepare({ id: 2, sources: {} });
+  await sink.close();
+  const restored = new RowGauge();
+  const other = new OpenSearchSink({ connection: 'test', index: 'bounded' }, context('bounded', 'os'), { connection, limits, gauge: restored });
+  await other.commit({ id: 2, sources: {} }, JSON.parse(JSON.stringify(pending)));
+  await other.close();
+  assert.ok(restored.peak > 0 && restored.peak <= bound, `rows held at once on restore: ${restored.peak}`);
+  const docs = await allDocs(server.url, 'bounded');
+  assert.equal(docs.length, n);
+  const bySeq = new Map(docs.map((d) => [d._source.seq as number, d]));
+  for (let i = 0; i < n; i++) {
+    const d = bySeq.get(i);
+    assert.equal(d?._id, `bounded/os/${i < n / 2 ? 1 : 2}/${i < n / 2 ? i : i - n / 2}`, 'positional ids as before: pipeline/node/checkpoint/position');
+    assert.deepEqual(d?._source, { seq: i, v: `row ${i} ✓`, at: new Date(Date.UTC(2026, 0, 1) + i * 1000).toISOString() });
+  }
 });

@@ -3,7 +3,9 @@
 // that are the same every time a checkpoint is committed, plus a commit log:
 //
 // - write()/prepare(N): the rows go to the staging file of the coming checkpoint as they arrive, which
-//   prepare(N) makes durable and names in chk-N.json (staged.ts; appends are also kept for the commit).
+//   prepare(N) makes durable and names in chk-N.json (staged.ts). Of appends only their mapping is kept
+//   (held.ts): the commit reads the staged rows back record by record and builds the bulk bodies as it
+//   sends them (bulk.ts), so its memory is bounded by the chunks in flight, not the interval.
 // - commit(N): read this pipeline and node's document in the `streamlake_commits` index (a realtime GET);
 //   at or above N nothing is done. Otherwise: create the index with a mapping from the rows, or add the
 //   new fields with a put-mapping; send the rows as `index` actions with their ids and the retracted keys
@@ -17,37 +19,31 @@
 // - connection errors, 429 and 5xx are retried with backoff; then the run fails with
 //   ENG_OPENSEARCH_UNAVAILABLE and the rows stay in the checkpoint for the next run.
 import { EngineError } from '../../errors.ts';
-import { compileExpression, type CompiledExpression } from '../../expr/expression.ts';
+import { compileExpression } from '../../expr/expression.ts';
 import type { NodeSpec, OpenSearchSinkConfig } from '../../format/pipeline.ts';
 import { registerNode } from '../../nodes/registry.ts';
 import { faultPoint } from '../../runtime/faults.ts';
 import type { Batch, CheckpointInfo, DeadLetter, NodeContext, Row, SinkInstance, SinkSummary } from '../../runtime/types.ts';
-import { commitHeld, HeldRows } from '../held.ts';
+import { commitStreamed, FoldedAppends, RowGauge, type StreamedWork } from '../held.ts';
 import { mergeSegments, type Segment } from '../pending.ts';
 import { withRetry, type RetryPolicy } from '../retry.ts';
 import { StagedSink } from '../staged.ts';
 import type { StagedRef } from '../staging.ts';
 import { describeError, isTransientOpenSearch, openSearchClient, osRequest, reasonOf, statusOf, type Client } from './client.ts';
 import { openSearchConnectionFor, type OpenSearchConnection } from './connections.ts';
-import { documentJson, expressionId, inferMappings, keyId, positionId, type FieldMapping } from './mapping.ts';
+import { appendChunks, appendIds, BULK_LIMITS, chunksOf, oneAhead, DocumentFold, type Action, type AppendId, type BulkLimits, type Chunk } from './bulk.ts';
+import { inferMappings, keyId, type FieldMapping } from './mapping.ts';
 
 const PENDING_FORMAT = 'streamlake.opensearch-pending';
 export const COMMITS_INDEX = 'streamlake_commits';
 const BASE_BACKOFF_MS = 200;
-/** One `_bulk` request carries at most this many actions or about this many bytes (servers take 100 MB). */
-const CHUNK_ACTIONS = 5000;
-const CHUNK_BYTES = 8 * 1024 * 1024;
-/** Bulk requests of one commit in flight at once. */
-const IN_FLIGHT = 2;
 
 export interface OpenSearchSinkOptions {
   connection?: OpenSearchConnection;
-}
-
-/** One action of a commit's bulk: a row to index under an id, or an id to delete. */
-interface Action {
-  id: string;
-  row?: Row;
+  /** Chunk size and requests in flight (tests use small ones; default BULK_LIMITS). */
+  limits?: BulkLimits;
+  /** Counts the rows a commit holds at once (tests check the bound). */
+  gauge?: RowGauge;
 }
 
 interface BulkItemResult {
@@ -63,13 +59,16 @@ interface BulkReply {
 }
 
 export class OpenSearchSink implements SinkInstance {
-  /** Staging, segments, the upsert key, figures and refused rows (staged.ts); appends kept for the commit. */
-  private readonly staged: StagedSink<HeldRows>;
+  /** Staging, segments, the upsert key, figures and refused rows (staged.ts); the appends' mapping folded. */
+  private readonly staged: StagedSink<FoldedAppends<DocumentFold>>;
+  private readonly limits: BulkLimits;
+  private readonly gauge: RowGauge;
   private readonly retry: RetryPolicy;
   private client: Client | null = null;
   /** Top-level fields the index is known to map (filled from the server, then kept). */
   private mapped: Set<string> | null = null;
-  private readonly idExpr: CompiledExpression | undefined;
+  /** Appends' document ids (bulk.ts). */
+  private readonly appendId: AppendId;
   private readonly maxRetries: number;
   private readonly refresh: string;
   private connection: OpenSearchConnection | undefined;
@@ -86,8 +85,11 @@ export class OpenSearchSink implements SinkInstance {
     // A window's first emission carries no key: the sink's own setting, else what the graph tells (a window
     // upstream, runtime/upsert-key.ts), keys every document from the first row on.
     const key = config.key && config.key.length > 0 ? config.key : ctx.upsertKey;
-    this.staged = new StagedSink(ctx, 'opensearch', PENDING_FORMAT, () => new HeldRows(), key);
-    this.idExpr = config.id ? compileExpression(config.id) : undefined;
+    this.appendId = appendIds(ctx.pipelineName, ctx.nodeId, config.id ? { compiled: compileExpression(config.id), text: config.id } : undefined);
+    this.limits = options.limits ?? BULK_LIMITS;
+    this.gauge = options.gauge ?? new RowGauge();
+    const accept = (row: Row): boolean => typeof this.appendId(row, 0, 0) === 'string';
+    this.staged = new StagedSink(ctx, 'opensearch', PENDING_FORMAT, () => new FoldedAppends(new DocumentFold(accept)), key);
     this.retry = {
       ctx, retries: this.maxRetries, transient: isTransientOpenSearch, describe: describeError,
       fatal: (error, what) => new EngineError('ENG_OPENSEARCH_WRITE', `sink "${ctx.nodeId}" could not ${what} in ${config.index}: ${describeError(error)}`, { node: ctx.nodeId, status: statusOf(error) }, { cause: error }),
@@ -121,7 +123,7 @@ export class OpenSearchSink implements SinkInstance {
   }
 
   async commit(info: CheckpointInfo, pending: unknown): Promise<void> {
-    await commitHeld(this.staged, this.retry, info, pending, () => this.lastCommittedId(), (segments) => this.commitOnce(info.id, segments));
+    await commitStreamed(this.staged, this.retry, info, pending, () => this.lastCommittedId(), (work) => this.commitOnce(work));
   }
 
   async lastCommittedId(): Promise<number | null> {
@@ -145,124 +147,157 @@ export class OpenSearchSink implements SinkInstance {
     return encodeURIComponent(`${this.ctx.pipelineName}/${this.ctx.nodeId}`);
   }
 
-  private async commitOnce(id: number, segments: readonly Segment[]): Promise<DeadLetter[]> {
+  private async commitOnce(work: StreamedWork<DocumentFold>): Promise<DeadLetter[]> {
+    const id = work.id;
     const client = this.connect();
     const last = await this.readLastCommitted(client);
     if (last !== null && last >= id) return [];
     const rejected: DeadLetter[] = [];
-    const { actions, rows } = this.actionsOf(segments, rejected);
-    let written = 0;
-    let deleted = 0;
-    if (actions.length > 0) {
-      await this.ensureIndex(client, rows);
-      const outcome = await this.bulk(client, actions, rejected);
-      written = outcome.indexed;
-      deleted = outcome.deleted;
+    const at = new Date(this.ctx.clock.now());
+    const refuse = (row: Row, reason: string): void => {
+      rejected.push({ reason, node: this.ctx.nodeId, port: 'error', payload: row, at });
+    };
+    let outcome = { indexed: 0, deleted: 0 };
+    const appends = work.fold ?? (this.staged.upsertKey ? null : await this.survey(work));
+    if (appends) {
+      // appends: the mapping is known before the first row is sent; the rows are read back as chunks go out
+      if (appends.accepted > 0) {
+        await this.ensureIndex(client, appends.mapping.fields);
+        outcome = await this.bulk(client, appendChunks(work.parts(), this.appendId, refuse, this.config.index, this.limits, this.gauge), rejected);
+      } else {
+        // every row lacks an id: refused, and nothing is sent (nor the index created)
+        for await (const part of work.parts()) {
+          part.rows.forEach((row, i) => {
+            const refused = this.appendId(row, part.segment, part.position + i);
+            if (typeof refused !== 'string') refuse(row, refused.refused);
+          });
+        }
+      }
+    } else {
+      // windowed rows: settled last row per key (bounded by the number of keys), then sent in chunks
+      const { actions, rows } = this.keyedActions(await work.load(), refuse);
+      if (actions.length > 0) {
+        await this.ensureIndex(client, inferMappings(rows));
+        outcome = await this.bulk(client, chunksOf(actions, this.config.index, this.limits, this.gauge), rejected);
+      }
     }
     // crash tests die here: the documents landed, the log entry did not (STREAMLAKE_FAULT=opensearch.before-commit-log)
     faultPoint('opensearch.before-commit-log');
     await this.ensureCommitLog(client);
     await osRequest(client, 'PUT', `/${COMMITS_INDEX}/_doc/${this.commitDocId()}`, {
-      body: { pipeline: this.ctx.pipelineName, node: this.ctx.nodeId, checkpoint_id: id, index: this.config.index, rows: written, deleted, committed_at: new Date(this.ctx.clock.now()).toISOString() },
+      body: { pipeline: this.ctx.pipelineName, node: this.ctx.nodeId, checkpoint_id: id, index: this.config.index, rows: outcome.indexed, deleted: outcome.deleted, committed_at: new Date(this.ctx.clock.now()).toISOString() },
     });
-    this.staged.wrote(written);
-    this.deleted += deleted;
+    this.staged.wrote(outcome.indexed);
+    this.deleted += outcome.deleted;
     return rejected;
   }
 
-  /** The bulk actions of these segments (rows with ids, retracted keys as deletes); rows without an id are refused. */
-  private actionsOf(segments: readonly Segment[], rejected: DeadLetter[]): { actions: Action[]; rows: Row[] } {
-    const at = new Date(this.ctx.clock.now());
+  /**
+   * A commit of staged segments this process did not fold (a restore, or several checkpoints at once):
+   * one read of the staged rows for the mapping of the appends, or null when any row is keyed (then the
+   * segments are settled as windowed output).
+   */
+  private async survey(work: StreamedWork<DocumentFold>): Promise<DocumentFold | null> {
+    const fold = new DocumentFold((row) => typeof this.appendId(row, 0, 0) === 'string');
+    for await (const part of work.parts()) {
+      if (part.upsertKey) return null;
+      fold.add(part.rows);
+    }
+    return fold;
+  }
+
+  /** The bulk actions of windowed segments: retracted keys as deletes, the last row per key; rows without their key are refused. */
+  private keyedActions(segments: readonly Segment[], refuse: (row: Row, reason: string) => void): { actions: Action[]; rows: Row[] } {
     const sinkKey = this.staged.upsertKey;
-    const keyed = segments.some((s) => s.upsertKey) || sinkKey !== undefined;
-    if (keyed) {
-      const merged = mergeSegments(sinkKey ? segments.map((s) => ({ ...s, upsertKey: sinkKey })) : segments);
-      const key = merged.upsertKey ?? [];
-      const rows = merged.rows.filter((row) => {
-        const absent = key.filter((k) => !(k in row));
-        if (absent.length === 0) return true;
-        rejected.push({ reason: `the row has no ${absent.join(', ')}, part of the sink's key (${key.join(', ')}) that makes its document id`, node: this.ctx.nodeId, port: 'error', payload: row, at });
-        return false;
-      });
-      return { actions: [...merged.retract.map((k) => ({ id: keyId(k, key) })), ...rows.map((row) => ({ id: keyId(row, key), row }))], rows };
-    }
-    const actions: Action[] = [];
-    const rows: Row[] = [];
-    for (const s of segments) {
-      s.rows.forEach((row, i) => {
-        let id: string | null;
-        if (!this.idExpr) id = positionId(this.ctx.pipelineName, this.ctx.nodeId, s.id, i);
-        else {
-          try {
-            id = expressionId(this.idExpr.evaluate(row));
-          } catch (error) {
-            rejected.push({ reason: `the document id expression "${this.config.id}" failed: ${(error as Error).message}`, node: this.ctx.nodeId, port: 'error', payload: row, at });
-            return;
-          }
-          if (id === null) {
-            rejected.push({ reason: `the document id expression "${this.config.id}" gave no value (null or empty) for this row`, node: this.ctx.nodeId, port: 'error', payload: row, at });
-            return;
-          }
-        }
-        actions.push({ id, row });
-        rows.push(row);
-      });
-    }
-    return { actions, rows };
+    const merged = mergeSegments(sinkKey ? segments.map((s) => ({ ...s, upsertKey: sinkKey })) : segments);
+    const key = merged.upsertKey ?? [];
+    const rows = merged.rows.filter((row) => {
+      const absent = key.filter((k) => !(k in row));
+      if (absent.length === 0) return true;
+      refuse(row, `the row has no ${absent.join(', ')}, part of the sink's key (${key.join(', ')}) that makes its document id`);
+      return false;
+    });
+    return { actions: [...merged.retract.map((k) => ({ id: keyId(k, key) })), ...rows.map((row) => ({ id: keyId(row, key), row }))], rows };
   }
 
   /**
-   * Sends the actions in chunks (IN_FLIGHT at a time). Items refused for their content become dead letters;
-   * items refused with 429/5xx are sent again after a backoff, `retries` times.
+   * Sends the chunks as they are built (one built ahead), `limits.inFlight` requests at a time. Items refused for their
+   * content become dead letters; items of a chunk refused with 429/5xx are sent again after a backoff,
+   * `retries` times (per chunk, so a retry never holds more than its chunk).
    */
-  private async bulk(client: Client, actions: readonly Action[], rejected: DeadLetter[]): Promise<{ indexed: number; deleted: number }> {
-    let indexed = 0;
-    let deleted = 0;
-    let todo = actions;
+  private async bulk(client: Client, chunks: AsyncIterator<Chunk> | Iterator<Chunk>, rejected: DeadLetter[]): Promise<{ indexed: number; deleted: number }> {
+    const counts = { indexed: 0, deleted: 0 };
+    const queue = oneAhead(chunks);
+    let failure: { error: unknown } | null = null;
+    const worker = async (): Promise<void> => {
+      while (failure === null) {
+        let chunk: Chunk;
+        try {
+          const next = await queue.next();
+          if (next.done) return;
+          chunk = next.value;
+        } catch (error) {
+          failure ??= { error };
+          return;
+        }
+        try {
+          await this.send(client, chunk, rejected, counts);
+        } catch (error) {
+          failure ??= { error };
+        } finally {
+          this.gauge.drop(chunk.actions.length);
+        }
+      }
+    };
+    try {
+      await Promise.all(Array.from({ length: this.limits.inFlight }, worker));
+    } finally {
+      // a failed commit closes the staged file the chunks were read from
+      await queue.close();
+    }
+    if (failure !== null) throw (failure as { error: unknown }).error;
+    return counts;
+  }
+
+  /** One chunk: sent, and its items refused for now (429/5xx) sent again after a backoff. */
+  private async send(client: Client, first: Chunk, rejected: DeadLetter[], counts: { indexed: number; deleted: number }): Promise<void> {
     const at = new Date(this.ctx.clock.now());
+    let chunk = first;
     for (let attempt = 0; ; attempt++) {
       const again: Action[] = [];
       let lastReason = '';
-      // bodies are built as workers need them: a commit of a million rows never holds them all as text
-      const chunks = chunk(todo, this.config.index);
-      const worker = async (): Promise<void> => {
-        for (let c = chunks.next(); !c.done; c = chunks.next()) {
-          const { actions: sent, body } = c.value;
-          const reply = await osRequest<BulkReply>(client, 'POST', '/_bulk', { ndjson: body, query: { refresh: this.refresh } });
-          reply.body.items.forEach((item, i) => {
-            const action = sent[i] as Action;
-            const result = item.index ?? item.delete ?? Object.values(item)[0];
-            if (!result) return;
-            if (!result.error) {
-              if (action.row) indexed++;
-              else deleted++; // a key that was never written answers 404 not_found: gone either way
-              return;
-            }
-            const reason = reasonOf(result.error);
-            if (result.status === 429 || result.status >= 500) {
-              again.push(action);
-              lastReason = `HTTP ${result.status}: ${reason}`;
-            } else if (action.row && (result.status === 400 || result.status === 409)) {
-              rejected.push({ reason: `OpenSearch refused the document for ${this.config.index}: ${reason}`, node: this.ctx.nodeId, port: 'error', payload: action.row, at });
-            } else {
-              throw new EngineError('ENG_OPENSEARCH_WRITE', `sink "${this.ctx.nodeId}": OpenSearch refused to ${action.row ? 'index' : 'delete'} document ${action.id} in ${this.config.index} (HTTP ${result.status}): ${reason}`, { node: this.ctx.nodeId, status: result.status });
-            }
-          });
+      const reply = await osRequest<BulkReply>(client, 'POST', '/_bulk', { ndjson: chunk.body, query: { refresh: this.refresh } });
+      reply.body.items.forEach((item, i) => {
+        const action = chunk.actions[i] as Action;
+        const result = item.index ?? item.delete ?? Object.values(item)[0];
+        if (!result) return;
+        if (!result.error) {
+          if (action.row) counts.indexed++;
+          else counts.deleted++; // a key that was never written answers 404 not_found: gone either way
+          return;
         }
-      };
-      await Promise.all(Array.from({ length: IN_FLIGHT }, worker));
-      if (again.length === 0) return { indexed, deleted };
+        const reason = reasonOf(result.error);
+        if (result.status === 429 || result.status >= 500) {
+          again.push(action);
+          lastReason = `HTTP ${result.status}: ${reason}`;
+        } else if (action.row && (result.status === 400 || result.status === 409)) {
+          rejected.push({ reason: `OpenSearch refused the document for ${this.config.index}: ${reason}`, node: this.ctx.nodeId, port: 'error', payload: action.row, at });
+        } else {
+          throw new EngineError('ENG_OPENSEARCH_WRITE', `sink "${this.ctx.nodeId}": OpenSearch refused to ${action.row ? 'index' : 'delete'} document ${action.id} in ${this.config.index} (HTTP ${result.status}): ${reason}`, { node: this.ctx.nodeId, status: result.status });
+        }
+      });
+      if (again.length === 0) return;
       if (attempt >= this.maxRetries || this.ctx.signal.aborted) {
         throw new EngineError('ENG_OPENSEARCH_UNAVAILABLE', `sink "${this.ctx.nodeId}": OpenSearch still refused ${again.length} documents after ${attempt + 1} attempts (${lastReason}). Nothing of this checkpoint is lost: it is written when the pipeline runs again.`, { node: this.ctx.nodeId });
       }
       await this.backoff(attempt, `${again.length} documents were refused for now (${lastReason})`);
-      todo = again;
+      // the same lines again (one chunk: the limits cannot split fewer actions than it had)
+      chunk = chunksOf(again, this.config.index, { actions: Infinity, bytes: Infinity }).next().value as Chunk;
     }
   }
 
-  /** Creates the index with a mapping from the rows, or adds the fields it does not map yet. */
-  private async ensureIndex(client: Client, rows: readonly Row[]): Promise<void> {
-    const inferred = inferMappings(rows);
+  /** Creates the index with this mapping (from the rows to send), or adds the fields it does not map yet. */
+  private async ensureIndex(client: Client, inferred: ReadonlyMap<string, FieldMapping>): Promise<void> {
     if (this.mapped && [...inferred.keys()].every((f) => this.mapped?.has(f))) return;
     const index = encodeURIComponent(this.config.index);
     const current = await osRequest<Record<string, { mappings?: { properties?: Record<string, unknown> } }>>(client, 'GET', `/${index}/_mapping`, { ignore: [404] });
@@ -276,7 +311,7 @@ export class OpenSearchSink implements SinkInstance {
       const text = reasonOf(created.body.error);
       // another writer created it first: fall through to add what is missing
       if (!/resource_already_exists_exception/.test(text)) throw new EngineError('ENG_OPENSEARCH_WRITE', `sink "${this.ctx.nodeId}": OpenSearch would not create index ${this.config.index}: ${text}`, { node: this.ctx.nodeId });
-      return this.ensureIndex(client, rows);
+      return this.ensureIndex(client, inferred);
     }
     const have = new Set<string>();
     for (const entry of Object.values(current.body)) for (const name of Object.keys(entry.mappings?.properties ?? {})) have.add(name);
@@ -342,29 +377,6 @@ export class OpenSearchSink implements SinkInstance {
     this.connection ??= (await openSearchConnectionFor(this.config.connection, this.ctx.homeDir));
     return withRetry(this.retry, what, attempt);
   }
-}
-
-/** Bulk bodies of at most CHUNK_ACTIONS actions / about CHUNK_BYTES each, one at a time. */
-function* chunk(actions: readonly Action[], index: string): Generator<{ actions: Action[]; body: string }> {
-  const target = `"_index":${JSON.stringify(index)}`;
-  let current: Action[] = [];
-  let parts: string[] = [];
-  let bytes = 0;
-  for (const action of actions) {
-    const line = action.row
-      ? `{"index":{${target},"_id":${JSON.stringify(action.id)}}}\n${documentJson(action.row)}\n`
-      : `{"delete":{${target},"_id":${JSON.stringify(action.id)}}}\n`;
-    current.push(action);
-    parts.push(line);
-    bytes += line.length;
-    if (current.length >= CHUNK_ACTIONS || bytes >= CHUNK_BYTES) {
-      yield { actions: current, body: parts.join('') };
-      current = [];
-      parts = [];
-      bytes = 0;
-    }
-  }
-  if (current.length > 0) yield { actions: current, body: parts.join('') };
 }
 
 registerNode('sink.opensearch', {
