@@ -1,14 +1,29 @@
 // `npm test`: every check in one command. Starts what the tests need (a real Kafka broker, Chromium for
 // the e2e specs) so a fresh clone needs nothing running beforehand.
+//
+// Each file runs in its own process (as `node --test` does), `--concurrency=N` at a time (default 2, or
+// STREAMLAKE_TEST_CONCURRENCY), longest first by earlier runs' durations, and a file that needs the broker
+// or the built renderer waits only for that while the others run (schedule.ts). The summary names the
+// slowest files and every failed one.
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { committedDurations, knownDurations, lastRunDurations, saveDurations } from './durations.ts';
+import { countTests, longestFirst, runPool, slowest, type Job, type JobResult } from './schedule.ts';
 import { ensureTools, toolsFor } from './tools.ts';
 
 const root = new URL('../../', import.meta.url).pathname;
 const args = new Set(process.argv.slice(2));
 const onlyE2e = args.has('--only-e2e');
 const filters = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+const concurrency = Number(option('concurrency') ?? process.env.STREAMLAKE_TEST_CONCURRENCY ?? 2);
+/** A file never run here before is placed as if it took this long. */
+const unknownMs = 30_000;
+
+function option(name: string): string | undefined {
+  const prefix = `--${name}=`;
+  return process.argv.slice(2).find((a) => a.startsWith(prefix))?.slice(prefix.length);
+}
 
 function run(cmd: string, argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   return new Promise((resolve) => {
@@ -41,13 +56,16 @@ async function step(name: string, cmd: string, argv: string[], env?: NodeJS.Proc
 }
 
 async function main(): Promise<void> {
+  if (!Number.isInteger(concurrency) || concurrency < 1) {
+    console.error(`--concurrency must be a whole number of files at a time, 1 or more; got ${option('concurrency') ?? process.env.STREAMLAKE_TEST_CONCURRENCY}`);
+    process.exit(1);
+  }
   if (!onlyE2e && !args.has('--no-typecheck')) await step('typecheck', 'npm', ['run', '-s', 'typecheck']);
   if (!onlyE2e && !args.has('--no-lint')) await step('lint', 'npm', ['run', '-s', 'lint']);
 
   // Tests that save connections with passwords must not leave them in the developer's own keyring; the
   // Secret Service test runs a private one (engine/testing/keyring.ts), which clears this variable.
-  const env: NodeJS.ProcessEnv = { ...process.env, STREAMLAKE_SECRET_STORE: 'file' };
-  const cleanups: (() => Promise<void>)[] = [];
+  const baseEnv: NodeJS.ProcessEnv = { ...process.env, STREAMLAKE_SECRET_STORE: 'file' };
   const unit = onlyE2e ? [] : findTests(join(root, 'engine'), '.test.ts').concat(findTests(join(root, 'renderer'), '.test.ts'), findTests(join(root, 'electron'), '.test.ts')).filter(matches);
   const e2e = args.has('--no-e2e') || !existsSync(join(root, 'e2e')) ? [] : findTests(join(root, 'e2e'), '.spec.ts').filter(matches);
   const all = [...unit, ...e2e];
@@ -64,22 +82,86 @@ async function main(): Promise<void> {
     process.exit(1);
   }
 
-  // One shared broker for every test file, started only when some test needs Kafka.
-  const setups = [join(root, 'engine/testing/kafka.ts'), join(root, 'e2e/setup.ts')].filter((p) => existsSync(p));
-  for (const setup of setups) {
-    const mod = (await import(setup)) as { prepare?: (env: NodeJS.ProcessEnv, files: string[]) => Promise<(() => Promise<void>) | undefined> };
-    const cleanup = await mod.prepare?.(env, all);
-    if (cleanup) cleanups.push(cleanup);
+  // The shared broker and registry (engine/testing/kafka.ts) and the renderer build (e2e/setup.ts) start
+  // now, beside the tests; only the files that need them wait for them.
+  const env: NodeJS.ProcessEnv = { ...baseEnv };
+  const kafka = prepareWith(join(root, 'engine/testing/kafka.ts'), env, all);
+  const e2eSetup = prepareWith(join(root, 'e2e/setup.ts'), env, all);
+  // A failed setup is reported here once; the files waiting for it end as "not run" with the same reason.
+  for (const setup of [kafka, e2eSetup]) setup.catch((e: unknown) => console.error('\nsetup failed:', e));
+  const jobs: Job[] = longestFirst(all, knownDurations(), unknownMs).map((file) => {
+    const gates = [waitsForKafka(file) ? kafka : undefined, file.endsWith('.spec.ts') ? e2eSetup : undefined].filter((g) => g !== undefined);
+    return { file, gate: gates.length > 0 ? Promise.all(gates).then(() => undefined) : undefined };
+  });
+
+  console.log(`\n=== tests (${unit.length} unit/integration files, ${e2e.length} e2e specs, ${concurrency} at a time)`);
+  const began = performance.now();
+  const reporter = process.stdout.isTTY ? 'spec' : 'tap';
+  let results: JobResult[] = [];
+  try {
+    results = await runPool(jobs, {
+      concurrency,
+      run: (file) => runFile(file, reporter, { ...env }),
+      onDone: (r, done, total) => {
+        process.stdout.write(r.output.endsWith('\n') || r.output === '' ? r.output : `${r.output}\n`);
+        console.log(`# [${done}/${total}] ${r.code === 0 ? 'ok' : 'FAILED'} ${r.file} (${(r.ms / 1000).toFixed(1)} s)\n`);
+      },
+    });
+  } finally {
+    for (const setup of [e2eSetup, kafka]) {
+      const cleanup = await setup.catch(() => undefined);
+      await cleanup?.().catch((e: unknown) => console.error('cleanup failed:', e));
+    }
   }
 
-  let code = 0;
+  const measured = new Map(results.filter((r) => r.code === 0).map((r) => [r.file, r.ms]));
+  saveDurations(lastRunDurations(), measured);
+  if (args.has('--save-durations')) saveDurations(committedDurations, measured, (file) => existsSync(join(root, file)));
+
+  const counts = countTests(results.map((r) => r.output));
+  const failed = results.filter((r) => r.code !== 0);
+  console.log(`\n=== slowest files`);
+  for (const line of slowest(results, 15)) console.log(line);
+  console.log(`\n# files ${results.length}, failed ${failed.length}`);
+  for (const [name, n] of Object.entries(counts)) console.log(`# ${name} ${n}`);
+  console.log(`# duration_ms ${(performance.now() - began).toFixed(0)}`);
+  for (const r of failed) console.error(`failed: ${r.file}`);
+  process.exit(failed.length > 0 ? 1 : 0);
+}
+
+type Cleanup = () => Promise<void>;
+
+/** Starts a setup module's `prepare` (if the file exists); resolves with its cleanup. */
+async function prepareWith(path: string, env: NodeJS.ProcessEnv, files: string[]): Promise<Cleanup | undefined> {
+  if (!existsSync(path)) return undefined;
+  const mod = (await import(path)) as { prepare?: (env: NodeJS.ProcessEnv, files: string[]) => Promise<Cleanup | undefined> };
+  return mod.prepare?.(env, files);
+}
+
+/**
+ * Does this file wait for the shared broker and registry? Wider than what makes the suite start them
+ * (testing/kafka.ts): a file that only reads STREAMLAKE_TEST_* or mentions Kafka waits too, since
+ * waiting costs it a later start while missing them would make it start a broker of its own.
+ */
+function waitsForKafka(file: string): boolean {
+  if (/kafka/i.test(file)) return true;
   try {
-    console.log(`\n=== tests (${unit.length} unit/integration files, ${e2e.length} e2e specs)`);
-    code = await run(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=1200000', ...all], env);
-  } finally {
-    for (const cleanup of cleanups.reverse()) await cleanup().catch((e: unknown) => console.error('cleanup failed:', e));
+    return /kafka|STREAMLAKE_TEST_|useTestRegistry/i.test(readFileSync(join(root, file), 'utf8'));
+  } catch {
+    return true;
   }
-  process.exit(code);
+}
+
+/** One test file in its own `node --test` process; stdout and stderr kept together, in order. */
+function runFile(file: string, reporter: string, env: NodeJS.ProcessEnv): Promise<{ code: number; output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', '--test', `--test-reporter=${reporter}`, '--test-timeout=1200000', file], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const chunks: Buffer[] = [];
+    child.stdout.on('data', (c: Buffer) => chunks.push(c));
+    child.stderr.on('data', (c: Buffer) => chunks.push(c));
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve({ code: code ?? (signal ? 1 : 0), output: Buffer.concat(chunks).toString('utf8') }));
+  });
 }
 
 await main();
