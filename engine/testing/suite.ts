@@ -61,7 +61,10 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   if (!onlyE2e && !args.has('--no-typecheck')) await step('typecheck', 'npm', ['run', '-s', 'typecheck']);
-  if (!onlyE2e && !args.has('--no-lint')) await step('lint', 'npm', ['run', '-s', 'lint']);
+  // Lint runs beside the tests (its output comes at the end): it is CPU work, and the test files spend about
+  // half their time waiting on servers and child processes. Typecheck stays first: it is quick, and a type
+  // error usually means tests that fail for that reason.
+  const lint = !onlyE2e && !args.has('--no-lint') ? capture('npm', ['run', '-s', 'lint']) : undefined;
 
   // Tests that save connections with passwords must not leave them in the developer's own keyring; the
   // Secret Service test runs a private one (engine/testing/keyring.ts), which clears this variable.
@@ -119,13 +122,19 @@ async function main(): Promise<void> {
   if (args.has('--save-durations')) saveDurations(committedDurations, measured, (file) => existsSync(join(root, file)));
 
   const counts = countTests(results.map((r) => r.output));
-  const failed = results.filter((r) => r.code !== 0);
+  const failed = results.filter((r) => r.code !== 0).map((r) => r.file);
+  if (lint) {
+    const { code: lintCode, output } = await lint;
+    console.log(`\n=== lint${lintCode === 0 ? '' : ` failed (exit ${lintCode})`}`);
+    process.stdout.write(output);
+    if (lintCode !== 0) failed.push('lint (npm run lint)');
+  }
   console.log(`\n=== slowest files`);
   for (const line of slowest(results, 15)) console.log(line);
-  console.log(`\n# files ${results.length}, failed ${failed.length}`);
+  console.log(`\n# files ${results.length}, failed ${results.filter((r) => r.code !== 0).length}`);
   for (const [name, n] of Object.entries(counts)) console.log(`# ${name} ${n}`);
   console.log(`# duration_ms ${(performance.now() - began).toFixed(0)}`);
-  for (const r of failed) console.error(`failed: ${r.file}`);
+  for (const what of failed) console.error(`failed: ${what}`);
   process.exit(failed.length > 0 ? 1 : 0);
 }
 
@@ -152,10 +161,15 @@ function waitsForKafka(file: string): boolean {
   }
 }
 
-/** One test file in its own `node --test` process; stdout and stderr kept together, in order. */
+/** One test file in its own `node --test` process. */
 function runFile(file: string, reporter: string, env: NodeJS.ProcessEnv): Promise<{ code: number; output: string }> {
+  return capture(process.execPath, ['--import', 'tsx', '--test', `--test-reporter=${reporter}`, '--test-timeout=1200000', file], env);
+}
+
+/** Runs a command to its end with stdout and stderr kept together, in order, to print as one block. */
+function capture(cmd: string, argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ code: number; output: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', '--test', `--test-reporter=${reporter}`, '--test-timeout=1200000', file], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, argv, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
     const chunks: Buffer[] = [];
     child.stdout.on('data', (c: Buffer) => chunks.push(c));
     child.stderr.on('data', (c: Buffer) => chunks.push(c));
