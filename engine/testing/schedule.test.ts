@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { busyShare, parseProcStat, readCpuTimes } from './cpu.ts';
 import { readDurations, saveDurations } from './durations.ts';
 import { countTests, longestFirst, runPool, slowest, type Job } from './schedule.ts';
 
@@ -111,4 +112,28 @@ test('durations: malformed files and entries are skipped; saving merges, rounds 
   assert.deepEqual(readDurations(path), new Map([['a.test.ts', 2500], ['gone.test.ts', 4000]]));
   saveDurations(path, new Map([['z.test.ts', 61_234], ['a.test.ts', 1_049]]), (file) => file !== 'gone.test.ts');
   assert.equal(readFileSync(path, 'utf8'), '{\n  "a.test.ts": 1,\n  "z.test.ts": 61.2\n}\n');
+});
+
+test('a job with its own run (a shared server start) takes a slot like a file, and the files gated on it wait', async () => {
+  const order: string[] = [];
+  const serverUp = deferred();
+  const results = await runPool([
+    { file: '(start server)', run: async () => { order.push('start'); serverUp.resolve(); return { code: 0, output: 'up\n' }; } },
+    { file: 'user', gate: serverUp.promise },
+  ], {
+    concurrency: 1,
+    run: async (file) => { order.push(file); return { code: 0, output: '' }; },
+  });
+  assert.deepEqual(order, ['start', 'user']);
+  assert.deepEqual(results.map((r) => [r.file, r.output]), [['(start server)', 'up\n'], ['user', '']]);
+});
+
+test('CPU busy share from /proc/stat readings: guest time is not counted twice, iowait is idle', () => {
+  const before = parseProcStat('cpu  100 0 50 800 50 0 0 0 30 0\ncpu0 1 2 3 4\n');
+  const after = parseProcStat('cpu  400 0 150 1200 250 0 0 0 90 0\n');
+  assert.deepEqual(before, { busy: 150, total: 1000 });
+  assert.equal(busyShare(before, after), 400 / 1000);
+  assert.equal(busyShare(after, before), undefined);
+  assert.equal(parseProcStat('intr 1 2 3'), undefined);
+  assert.equal(readCpuTimes(() => { throw new Error('ENOENT'); }), undefined);
 });

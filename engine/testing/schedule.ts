@@ -8,11 +8,13 @@
 // registry, the built renderer for the e2e specs). Instead of waiting for all of that before any test,
 // a file waits only for its own gate, and the slots meanwhile run files that need nothing.
 
-/** One file to run, and what it must wait for before it may start. */
+/** One file to run (or a setup step that takes a slot like one), and what it must wait for before it may start. */
 export interface Job {
   file: string;
   /** Resolves when the file may start; rejects when what it waits for could not be started. */
   gate?: Promise<void>;
+  /** Runs this job instead of the pool's `run(file)`: a shared server's start, which is CPU work like a file's. */
+  run?: () => Promise<Omit<JobResult, 'file' | 'ms'>>;
 }
 
 export interface JobResult {
@@ -80,7 +82,7 @@ export async function runPool(jobs: readonly Job[], options: PoolOptions): Promi
   const start = (job: Job): void => {
     running++;
     const began = now();
-    options.run(job.file).then(
+    (job.run ? job.run() : options.run(job.file)).then(
       (r) => finish({ file: job.file, ms: now() - began, ...r }),
       (error: unknown) => finish({ file: job.file, ms: now() - began, code: 1, output: `could not run ${job.file}: ${error instanceof Error ? error.message : String(error)}\n` }),
     ).finally(() => { running--; poke(); });

@@ -3,13 +3,17 @@
 //
 // Each file runs in its own process (as `node --test` does), `--concurrency=N` at a time (default 2, or
 // STREAMLAKE_TEST_CONCURRENCY), longest first by earlier runs' durations, and a file that needs the broker
-// or the built renderer waits only for that while the others run (schedule.ts). The summary names the
-// slowest files and every failed one.
+// or the built renderer waits only for that while the others run (schedule.ts). A Cassandra or OpenSearch
+// node that two or more files ask for (servers.ts) is started once, as a job just before the first of them,
+// and stopped after the last. The summary names the slowest files and every failed one.
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { availableParallelism } from 'node:os';
+import { busyShare, readCpuTimes } from './cpu.ts';
 import { committedDurations, knownDurations, lastRunDurations, saveDurations } from './durations.ts';
 import { countTests, longestFirst, runPool, slowest, type Job, type JobResult } from './schedule.ts';
+import { sharedServers, usesServer } from './servers.ts';
 import { ensureTools, toolsFor } from './tools.ts';
 
 const root = new URL('../../', import.meta.url).pathname;
@@ -92,15 +96,25 @@ async function main(): Promise<void> {
   const e2eSetup = prepareWith(join(root, 'e2e/setup.ts'), env, all);
   // A failed setup is reported here once; the files waiting for it end as "not run" with the same reason.
   for (const setup of [kafka, e2eSetup]) setup.catch((e: unknown) => console.error('\nsetup failed:', e));
-  const jobs: Job[] = longestFirst(all, knownDurations(), unknownMs).map((file) => {
-    const gates = [waitsForKafka(file) ? kafka : undefined, file.endsWith('.spec.ts') ? e2eSetup : undefined].filter((g) => g !== undefined);
-    return { file, gate: gates.length > 0 ? Promise.all(gates).then(() => undefined) : undefined };
+  const ordered = longestFirst(all, knownDurations(), unknownMs);
+  const sharing = shareServers(ordered, env);
+  const jobs: Job[] = ordered.flatMap((file) => {
+    const gates = [
+      waitsForKafka(file) ? kafka : undefined,
+      file.endsWith('.spec.ts') ? e2eSetup : undefined,
+      ...sharing.filter((s) => s.users.has(file)).map((s) => s.ready),
+    ].filter((g) => g !== undefined);
+    const job: Job = { file, gate: gates.length > 0 ? Promise.all(gates).then(() => undefined) : undefined };
+    // A shared server's start takes a slot just before the first file that uses it.
+    return [...sharing.filter((s) => s.first === file).map((s) => s.job), job];
   });
 
   console.log(`\n=== tests (${unit.length} unit/integration files, ${e2e.length} e2e specs, ${concurrency} at a time)`);
   const began = performance.now();
+  const cpuBefore = readCpuTimes();
   const reporter = process.stdout.isTTY ? 'spec' : 'tap';
   let results: JobResult[] = [];
+  const stopping: Promise<void>[] = [];
   try {
     results = await runPool(jobs, {
       concurrency,
@@ -108,21 +122,29 @@ async function main(): Promise<void> {
       onDone: (r, done, total) => {
         process.stdout.write(r.output.endsWith('\n') || r.output === '' ? r.output : `${r.output}\n`);
         console.log(`# [${done}/${total}] ${r.code === 0 ? 'ok' : 'FAILED'} ${r.file} (${(r.ms / 1000).toFixed(1)} s)\n`);
+        // A shared server stops once its last file is done: its RAM (1–1.5 GB) and idle CPU go back to the rest.
+        for (const s of sharing) if (s.users.delete(r.file) && s.users.size === 0) stopping.push(s.stop());
       },
     });
   } finally {
+    for (const s of sharing) stopping.push(s.stop());
+    await Promise.all(stopping);
     for (const setup of [e2eSetup, kafka]) {
       const cleanup = await setup.catch(() => undefined);
       await cleanup?.().catch((e: unknown) => console.error('cleanup failed:', e));
     }
   }
 
+  const busy = busyShare(cpuBefore, readCpuTimes());
+  const files = new Set(all);
+  const setupResults = results.filter((r) => !files.has(r.file));
+  results = results.filter((r) => files.has(r.file));
   const measured = new Map(results.filter((r) => r.code === 0).map((r) => [r.file, r.ms]));
   saveDurations(lastRunDurations(), measured);
   if (args.has('--save-durations')) saveDurations(committedDurations, measured, (file) => existsSync(join(root, file)));
 
   const counts = countTests(results.map((r) => r.output));
-  const failed = results.filter((r) => r.code !== 0).map((r) => r.file);
+  const failed = [...results, ...setupResults].filter((r) => r.code !== 0).map((r) => r.file);
   if (lint) {
     const { code: lintCode, output } = await lint;
     console.log(`\n=== lint${lintCode === 0 ? '' : ` failed (exit ${lintCode})`}`);
@@ -131,14 +153,69 @@ async function main(): Promise<void> {
   }
   console.log(`\n=== slowest files`);
   for (const line of slowest(results, 15)) console.log(line);
+  for (const r of setupResults) console.log(`${(r.ms / 1000).toFixed(1).padStart(7)} s  ${r.file}${r.code === 0 ? '' : '  (failed)'}`);
   console.log(`\n# files ${results.length}, failed ${results.filter((r) => r.code !== 0).length}`);
   for (const [name, n] of Object.entries(counts)) console.log(`# ${name} ${n}`);
   console.log(`# duration_ms ${(performance.now() - began).toFixed(0)}`);
+  if (busy !== undefined) console.log(`# cpu_busy ${Math.round(busy * 100)}% of ${availableParallelism()} cores while the tests ran (the whole machine; anything else running counts too)`);
   for (const what of failed) console.error(`failed: ${what}`);
   process.exit(failed.length > 0 ? 1 : 0);
 }
 
 type Cleanup = () => Promise<void>;
+
+interface Sharing {
+  /** The files that use it and have not ended yet. */
+  users: Set<string>;
+  /** The first of them in run order: the start job goes just before it. */
+  first: string;
+  job: Job;
+  /** Resolves once the server is up and exported into the files' environment. */
+  ready: Promise<void>;
+  /** Stops the server if it was started; safe to call more than once. */
+  stop(): Promise<void>;
+}
+
+/** A start job and a gate for each shared server (servers.ts) that two or more of these files use. */
+function shareServers(ordered: readonly string[], env: NodeJS.ProcessEnv): Sharing[] {
+  return sharedServers.flatMap((server): Sharing[] => {
+    const users = ordered.filter((file) => usesServer(server, join(root, file)));
+    if (users.length < 2 || env[server.env]) return [];
+    let stopServer: Cleanup | undefined;
+    let open!: () => void;
+    let fail!: (error: Error) => void;
+    const ready = new Promise<void>((resolve, reject) => { open = resolve; fail = reject; });
+    ready.catch(() => undefined); // the start job reports the failure; its files end as "not run"
+    const job: Job = {
+      file: `(start a shared ${server.name} for ${users.length} files)`,
+      run: async () => {
+        const lines: string[] = [];
+        try {
+          const started = await server.start((line) => lines.push(line));
+          stopServer = started.stop;
+          env[server.env] = started.value;
+          open();
+          return { code: 0, output: lines.map((l) => `${l}\n`).join('') };
+        } catch (error) {
+          const message = error instanceof Error ? error.message : String(error);
+          fail(new Error(`the shared ${server.name} did not start: ${message}`));
+          return { code: 1, output: `${lines.map((l) => `${l}\n`).join('')}the shared ${server.name} did not start: ${message}\n` };
+        }
+      },
+    };
+    return [{
+      users: new Set(users),
+      first: users[0]!,
+      job,
+      ready,
+      stop: async () => {
+        const stop = stopServer;
+        stopServer = undefined;
+        await stop?.().catch((e: unknown) => console.error(`stopping the shared ${server.name} failed:`, e));
+      },
+    }];
+  });
+}
 
 /** Starts a setup module's `prepare` (if the file exists); resolves with its cleanup. */
 async function prepareWith(path: string, env: NodeJS.ProcessEnv, files: string[]): Promise<Cleanup | undefined> {
