@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { busyShare, parseProcStat, readCpuTimes } from './cpu.ts';
 import { readDurations, saveDurations } from './durations.ts';
-import { countTests, longestFirst, runPool, slowest, type Job } from './schedule.ts';
+import { countTests, longestFirst, parseTimes, runPool, slowest, type Job } from './schedule.ts';
 
 /** A promise with its resolve/reject, to open gates and end files when the test says so. */
 function deferred<T = void>(): { promise: Promise<T>; resolve: (v: T) => void; reject: (e: Error) => void } {
@@ -136,4 +136,11 @@ test('CPU busy share from /proc/stat readings: guest time is not counted twice, 
   assert.equal(busyShare(after, before), undefined);
   assert.equal(parseProcStat('intr 1 2 3'), undefined);
   assert.equal(readCpuTimes(() => { throw new Error('ENOENT'); }), undefined);
+});
+
+test('CPU of a file from the shell builtin times: the children line, minutes and all', () => {
+  assert.equal(parseTimes('0m0.001000s 0m0.002000s\n1m2.500000s 0m3.250000s\n'), 65_750);
+  assert.equal(parseTimes('0m0.004s 0m0.000s\n0m0.412s 0m0.031s'), 443);
+  assert.equal(parseTimes(''), undefined);
+  assert.equal(parseTimes('0m0.004s 0m0.000s'), undefined);
 });

@@ -25,6 +25,8 @@ export interface JobResult {
   ms: number;
   /** Its output (TAP or spec), printed as one block when it ends so files never interleave. */
   output: string;
+  /** CPU time (user + system) of the file's process and everything it waited for, when measured. */
+  cpuMs?: number;
 }
 
 export interface PoolOptions {
@@ -128,10 +130,25 @@ export function countTests(outputs: readonly string[]): Counts {
   return counts;
 }
 
-/** The `count` slowest files, one line each: seconds, then the file. */
+/**
+ * The `count` slowest files, one line each: wall seconds, CPU seconds when measured (far below the wall
+ * time: the file mostly waits, on servers, child processes or timers), then the file.
+ */
 export function slowest(results: readonly JobResult[], count: number): string[] {
   return [...results]
     .sort((a, b) => b.ms - a.ms)
     .slice(0, count)
-    .map((r) => `${(r.ms / 1000).toFixed(1).padStart(7)} s  ${r.file}${r.code === 0 ? '' : '  (failed)'}`);
+    .map((r) => `${(r.ms / 1000).toFixed(1).padStart(7)} s${r.cpuMs === undefined ? '' : `  cpu ${(r.cpuMs / 1000).toFixed(1).padStart(6)} s`}  ${r.file}${r.code === 0 ? '' : '  (failed)'}`);
+}
+
+/**
+ * CPU time from the shell builtin `times`, printed after the command ends: its second line is the user and
+ * system time of the shell's children (the test file's process and all it waited for), e.g. `1m2.5s 0m3.25s`.
+ */
+export function parseTimes(text: string): number | undefined {
+  const line = text.trim().split('\n')[1];
+  const match = line?.match(/^(\d+)m([\d.]+)s (\d+)m([\d.]+)s$/);
+  if (!match) return undefined;
+  const [, um, us, sm, ss] = match.map(Number) as [number, number, number, number, number];
+  return Math.round(((um + sm) * 60 + us + ss) * 1000);
 }

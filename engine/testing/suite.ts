@@ -12,7 +12,7 @@ import { join, relative } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { busyShare, readCpuTimes } from './cpu.ts';
 import { committedDurations, knownDurations, lastRunDurations, saveDurations } from './durations.ts';
-import { countTests, longestFirst, runPool, slowest, type Job, type JobResult } from './schedule.ts';
+import { countTests, longestFirst, parseTimes, runPool, slowest, type Job, type JobResult } from './schedule.ts';
 import { sharedServers, usesServer } from './servers.ts';
 import { ensureTools, toolsFor } from './tools.ts';
 
@@ -121,7 +121,8 @@ async function main(): Promise<void> {
       run: (file) => runFile(file, reporter, { ...env }),
       onDone: (r, done, total) => {
         process.stdout.write(r.output.endsWith('\n') || r.output === '' ? r.output : `${r.output}\n`);
-        console.log(`# [${done}/${total}] ${r.code === 0 ? 'ok' : 'FAILED'} ${r.file} (${(r.ms / 1000).toFixed(1)} s)\n`);
+        const cpu = r.cpuMs === undefined ? '' : `, cpu ${(r.cpuMs / 1000).toFixed(1)} s`;
+        console.log(`# [${done}/${total}] ${r.code === 0 ? 'ok' : 'FAILED'} ${r.file} (${(r.ms / 1000).toFixed(1)} s${cpu})\n`);
         // A shared server stops once its last file is done: its RAM (1–1.5 GB) and idle CPU go back to the rest.
         for (const s of sharing) if (s.users.delete(r.file) && s.users.size === 0) stopping.push(s.stop());
       },
@@ -153,10 +154,12 @@ async function main(): Promise<void> {
   }
   console.log(`\n=== slowest files`);
   for (const line of slowest(results, 15)) console.log(line);
-  for (const r of setupResults) console.log(`${(r.ms / 1000).toFixed(1).padStart(7)} s  ${r.file}${r.code === 0 ? '' : '  (failed)'}`);
+  for (const line of slowest(setupResults, setupResults.length)) console.log(line);
   console.log(`\n# files ${results.length}, failed ${results.filter((r) => r.code !== 0).length}`);
   for (const [name, n] of Object.entries(counts)) console.log(`# ${name} ${n}`);
   console.log(`# duration_ms ${(performance.now() - began).toFixed(0)}`);
+  const cpuMs = results.reduce((sum, r) => sum + (r.cpuMs ?? 0), 0);
+  if (cpuMs > 0) console.log(`# cpu_ms ${cpuMs} (the test files' processes and what they waited for)`);
   if (busy !== undefined) console.log(`# cpu_busy ${Math.round(busy * 100)}% of ${availableParallelism()} cores while the tests ran (the whole machine; anything else running counts too)`);
   for (const what of failed) console.error(`failed: ${what}`);
   process.exit(failed.length > 0 ? 1 : 0);
@@ -239,8 +242,19 @@ function waitsForKafka(file: string): boolean {
 }
 
 /** One test file in its own `node --test` process. */
-function runFile(file: string, reporter: string, env: NodeJS.ProcessEnv): Promise<{ code: number; output: string }> {
-  return capture(process.execPath, ['--import', 'tsx', '--test', `--test-reporter=${reporter}`, '--test-timeout=1200000', file], env);
+function runFile(file: string, reporter: string, env: NodeJS.ProcessEnv): Promise<{ code: number; output: string; cpuMs?: number }> {
+  const node = [process.execPath, '--import', 'tsx', '--test', `--test-reporter=${reporter}`, '--test-timeout=1200000', file];
+  // Through sh for its `times` (CPU of the file's process tree) on fd 3: Node gives no child's rusage.
+  return new Promise((resolve, reject) => {
+    const child = spawn('sh', ['-c', '"$@"; status=$?; times >&3; exit $status', 'sh', ...node], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
+    const chunks: Buffer[] = [];
+    let times = '';
+    child.stdout!.on('data', (c: Buffer) => chunks.push(c));
+    child.stderr!.on('data', (c: Buffer) => chunks.push(c));
+    (child.stdio[3] as NodeJS.ReadableStream).on('data', (c: Buffer) => { times += c.toString('utf8'); });
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve({ code: code ?? (signal ? 1 : 0), output: Buffer.concat(chunks).toString('utf8'), cpuMs: parseTimes(times) }));
+  });
 }
 
 /** Runs a command to its end with stdout and stderr kept together, in order, to print as one block. */
