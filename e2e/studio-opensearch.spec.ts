@@ -11,14 +11,14 @@ import { createServer, request, type Server } from 'node:http';
 import { after, before, test } from 'node:test';
 import type { Locator, Page } from 'playwright-core';
 import { generateEvents } from '../engine/generator/index.ts';
-import { startOpenSearch, type OpenSearchServer } from '../engine/sinks/opensearch/server.ts';
+import { useTestOpenSearch, type TestOpenSearch } from '../engine/testing/servers.ts';
 import { freePort } from '../engine/sinks/postgres/server.ts';
 import { canvasNode, canvasRegion, canvasSettled, connectPorts } from './helpers/canvas.ts';
 import { openStudio } from './helpers/studio.ts';
 import type { Studio } from './helpers/studio.ts';
 import { eventually } from './helpers/wait.ts';
 
-let server: OpenSearchServer;
+let server: TestOpenSearch;
 let proxy: Server;
 let proxyUrl: string;
 let studio: Studio;
@@ -30,7 +30,7 @@ const seed = 23;
 const index = 'e2e-orders';
 
 before(async () => {
-  [server, studio] = await Promise.all([startOpenSearch(), openStudio()]);
+  [server, studio] = await Promise.all([useTestOpenSearch(), openStudio()]);
   page = studio.page;
   const expected = `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
   proxy = createServer((req, res) => {
@@ -54,7 +54,7 @@ before(async () => {
 after(async () => {
   await studio?.close();
   proxy?.close();
-  await server?.destroy();
+  await server?.release();
 });
 
 /** OpenSearch's REST API, straight to the node (not through the studio or the sink's client). */

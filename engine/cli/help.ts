@@ -2,6 +2,7 @@
 import { parseArgs } from './args.ts';
 import { UsageError } from './command.ts';
 import type { Command } from './command.ts';
+import { loadCommand, loadCommands } from './commands.ts';
 
 export const help: Command = {
   name: 'help',
@@ -9,15 +10,14 @@ export const help: Command = {
   usage: 'Usage: streamlake help [command]',
   async run(argv) {
     const { positionals } = parseArgs(argv, {}, { min: 0, max: 1, names: 'command' });
-    // Imported here: commands.ts imports this file.
-    const { commands } = await import('./commands.ts');
     const name = positionals[0];
     if (name !== undefined) {
-      const command = commands.find((c) => c.name === name);
+      const command = await loadCommand(name);
       if (!command) throw new UsageError(`unknown command "${name}"`);
       process.stdout.write(`${command.usage.trimEnd()}\n`);
       return 0;
     }
+    const commands = await loadCommands();
     const width = Math.max(...commands.map((c) => c.name.length));
     process.stdout.write([
       'Streamlake: build streaming pipelines, run them on an embedded engine, keep a local Iceberg lake.',

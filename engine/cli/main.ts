@@ -4,19 +4,19 @@ import { readFileSync } from 'node:fs';
 import { didYouMean } from '../format/problems.ts';
 import { isEngineError } from '../errors.ts';
 import { UsageError } from './command.ts';
-import { commands } from './commands.ts';
+import { commandNames, loadCommand } from './commands.ts';
 
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
-  if (name === undefined || name === '--help' || name === '-h') return findCommand('help')?.run([]) ?? 0;
+  if (name === undefined || name === '--help' || name === '-h') return (await loadCommand('help'))?.run([]) ?? 0;
   if (name === '--version' || name === '-v') {
     const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
     process.stdout.write(`streamlake ${pkg.version ?? 'unknown'}\n`);
     return 0;
   }
-  const command = findCommand(name);
+  const command = await loadCommand(name);
   if (!command) {
-    const names = commands.map((c) => c.name);
+    const names = [...commandNames];
     const prefixed = names.filter((n) => n.startsWith(name));
     const hint = prefixed.length === 1 ? ` (did you mean "${prefixed[0]}"?)` : didYouMean(name, names);
     process.stderr.write(`streamlake: unknown command "${name}"${hint}\nRun "streamlake help" to list the commands.\n`);
@@ -40,8 +40,4 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`streamlake ${command.name}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     return 1;
   }
-}
-
-function findCommand(name: string): (typeof commands)[number] | undefined {
-  return commands.find((c) => c.name === name);
 }

@@ -23,8 +23,8 @@ import { createRun } from '../runtime/run.ts';
 import type { Row } from '../runtime/types.ts';
 import { uniqueTopic, useTestBroker } from '../testing/kafka.ts';
 import type { TestBroker } from '../testing/kafka.ts';
+import { useTestOpenSearch } from '../testing/servers.ts';
 import { OpenSearchConnectionStore } from '../sinks/opensearch/connections.ts';
-import { startOpenSearch } from '../sinks/opensearch/server.ts';
 import { allDocs, rest } from '../sinks/opensearch/testing.ts';
 import { PostgresConnectionStore } from '../sinks/postgres/connections.ts';
 import { startPostgres } from '../sinks/postgres/server.ts';
@@ -302,7 +302,7 @@ test('a windowed pipeline into PostgreSQL: the JDBC table Flink writes equals th
 // ---- sink.opensearch through Flink's OpenSearch 2 connector ----
 
 test('a windowed pipeline into OpenSearch: the documents Flink indexes equal the ones the engine indexes', async () => {
-  const server = await startOpenSearch({ log: (line) => console.log(line) });
+  const server = await useTestOpenSearch((line) => console.log(line));
   try {
     await new OpenSearchConnectionStore(root).save({ name: 'os', url: server.url });
     const topic = uniqueTopic('flink-os');
@@ -337,6 +337,6 @@ test('a windowed pipeline into OpenSearch: the documents Flink indexes equal the
     const mapping = await rest<Record<string, { mappings: { properties: Record<string, { type: string }> } }>>(server.url, 'GET', '/flink-m-os/_mapping');
     assert.equal(mapping['flink-m-os']?.mappings.properties.mean?.type, 'double');
   } finally {
-    await server.destroy();
+    await server.release();
   }
 });

@@ -27,8 +27,8 @@ function needsKafka(file: string): boolean {
 }
 
 export async function prepare(env: NodeJS.ProcessEnv, files: string[]): Promise<(() => Promise<void>) | undefined> {
-  const stopRegistry = await prepareRegistry(env, files);
-  const stopBroker = await prepareBroker(env, files);
+  // Side by side: each is a JVM that mostly waits while it starts, and the files that need them wait too.
+  const [stopRegistry, stopBroker] = await Promise.all([prepareRegistry(env, files), prepareBroker(env, files)]);
   if (!stopRegistry && !stopBroker) return undefined;
   return async () => {
     await stopBroker?.();

@@ -36,9 +36,12 @@ test('only the tools the chosen test files use are checked', () => {
     'engine/kafka/records.test.ts': "import { kcat } from '../testing/kcat.ts';",
     'engine/lake/compat.test.ts': "spawn('mvn')",
     'engine/expr/parse.test.ts': 'nothing external',
+    'engine/api/service/opensearch.test.ts': 'server = await useTestOpenSearch();',
   };
   const names = (files: string[]) => toolsFor(files, suiteTools, (f) => texts[f] ?? '').map((t) => t.command);
   assert.deepEqual(names(['engine/expr/parse.test.ts']), []);
   assert.deepEqual(names(['engine/kafka/records.test.ts']), ['kcat', 'java', 'mvn', 'openssl']);
   assert.deepEqual(names(['engine/lake/compat.test.ts']), ['java', 'javac', 'mvn']);
+  // the suite starts the shared OpenSearch node for such a file, so it needs what a node needs
+  assert.deepEqual(names(['engine/api/service/opensearch.test.ts']), ['mvn', 'java', 'unzip']);
 });

@@ -23,9 +23,9 @@ function usesBroker(file: string, text: string): boolean {
   return /kafka/i.test(file) || /testing\/kafka(\.ts)?['"]/.test(text);
 }
 
-/** A file that starts an OpenSearch test node. */
+/** A file that starts an OpenSearch test node, or uses the suite's shared one (which the suite starts). */
 function usesOpenSearch(text: string): boolean {
-  return /startOpenSearch\(/.test(text);
+  return /startOpenSearch\(|useTestOpenSearch\(/.test(text);
 }
 
 export const suiteTools: readonly Tool[] = [

@@ -6,19 +6,19 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { startCassandra, type CassandraServer } from '../../sinks/cassandra/server.ts';
+import { useTestCassandra, type TestCassandra } from '../../testing/servers.ts';
 import { dispatchCall } from '../dispatch.ts';
 import { createStudioService } from '../service.ts';
 
-let server: CassandraServer;
+let server: TestCassandra;
 let home: string;
 
 before(async () => {
-  server = await startCassandra();
+  server = await useTestCassandra();
   home = mkdtempSync(join(tmpdir(), 'streamlake-api-cass-'));
 });
 after(async () => {
-  await server?.destroy();
+  await server?.release();
   rmSync(home, { recursive: true, force: true });
 });
 

@@ -7,18 +7,18 @@ import { createServer, request, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { startOpenSearch, type OpenSearchServer } from '../../sinks/opensearch/server.ts';
+import { useTestOpenSearch, type TestOpenSearch } from '../../testing/servers.ts';
 import { dispatchCall } from '../dispatch.ts';
 import { createStudioService } from '../service.ts';
 
-let server: OpenSearchServer;
+let server: TestOpenSearch;
 let proxy: Server;
 let proxyUrl: string;
 let home: string;
 const password = 'api-s3cret';
 
 before(async () => {
-  server = await startOpenSearch();
+  server = await useTestOpenSearch();
   home = mkdtempSync(join(tmpdir(), 'streamlake-api-os-'));
   const expected = `Basic ${Buffer.from(`writer:${password}`).toString('base64')}`;
   proxy = createServer((req, res) => {
@@ -39,7 +39,7 @@ before(async () => {
 });
 after(async () => {
   proxy?.close();
-  await server?.destroy();
+  await server?.release();
   rmSync(home, { recursive: true, force: true });
 });
 

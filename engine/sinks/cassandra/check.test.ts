@@ -6,25 +6,26 @@ import { auth, Client } from 'cassandra-driver';
 import { freePort } from '../postgres/server.ts';
 import { checkCassandraConnection } from './check.ts';
 import type { CassandraConnection } from './connections.ts';
-import { startCassandra, type CassandraServer } from './server.ts';
+import { useTestCassandra, type TestCassandra } from '../../testing/servers.ts';
 
-let server: CassandraServer;
+let server: TestCassandra;
 let good: CassandraConnection;
 
 before(async () => {
-  server = await startCassandra();
+  server = await useTestCassandra();
   good = { name: 'check', host: server.host, port: server.port, user: server.user, password: server.password, keyspace: 'checked' };
   const admin = new Client({ contactPoints: [`${server.host}:${server.port}`], localDataCenter: 'datacenter1', authProvider: new auth.PlainTextAuthProvider(server.user, server.password) });
   await admin.connect();
   try {
-    await admin.execute("CREATE KEYSPACE checked WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}");
-    await admin.execute("CREATE ROLE reader WITH PASSWORD = 'reader-pw' AND LOGIN = true");
+    // IF NOT EXISTS: the server may be the suite's shared one, which outlives this file (engine/testing/servers.ts).
+    await admin.execute("CREATE KEYSPACE IF NOT EXISTS checked WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}");
+    await admin.execute("CREATE ROLE IF NOT EXISTS reader WITH PASSWORD = 'reader-pw' AND LOGIN = true");
     await admin.execute('GRANT SELECT ON KEYSPACE checked TO reader');
   } finally {
     await admin.shutdown();
   }
 });
-after(async () => { await server?.destroy(); });
+after(async () => { await server?.release(); });
 
 test('a good connection reports the version and may create and write in its keyspace', async () => {
   const result = await checkCassandraConnection(good);
