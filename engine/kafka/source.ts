@@ -4,21 +4,24 @@
 // there, and messages below a known position are skipped, which also absorbs re-deliveries after a
 // broker restart or a rebalance (kafkajs restarts from group offsets, which are committed only after a
 // checkpoint is durable, for lag monitoring).
-import type { Admin, Consumer, EachBatchPayload, IHeaders, KafkaMessage } from 'kafkajs';
+import type { Admin, Consumer, EachBatchPayload, KafkaMessage } from 'kafkajs';
 import { EngineError } from '../errors.ts';
 import type { KafkaSourceConfig, NodeSpec } from '../format/pipeline.ts';
 import { registerNode } from '../nodes/registry.ts';
 import type { TimerHandle } from '../runtime/clock.ts';
 import type { Fusion } from '../runtime/fusion.ts';
-import type { Batch, DeadLetter, NodeContext, Row, SourceInstance, SourcePositions } from '../runtime/types.ts';
+import type { Batch, NodeContext, SourceInstance, SourcePositions } from '../runtime/types.ts';
 import type { ConnectionConfig } from './connections.ts';
 import { kafkaClient } from './connections.ts';
 import type { Decoded, Decoder } from './formats.ts';
-import { createDecoder, DecodeFailure, describePayload, usesRegistry } from './formats.ts';
+import { createDecoder, usesRegistry } from './formats.ts';
 import { Reachability } from './reachability.ts';
-import { KafkaRecord } from './records.ts';
+import type { KafkaRecord } from './records.ts';
 import { RegistryClient } from './registry/client.ts';
 import { commitEmptyGroupOffsets, EmptyGroupCommitter, type GroupOffset } from './source/group-offsets.ts';
+import { checkPosition, groupOffsets } from './source/positions.ts';
+import { batchRows, metadataFields, offsetOf, type MetadataField, type MetadataFlags } from './source/rows.ts';
+import { consumerConfig, partitionsWithEvents, startPlan, type StartPlan } from './source/start.ts';
 import { connectionFor } from './store.ts';
 import { decodeValuesFused, decodeValuesPooled, refusedValues } from '../workers/kafka-values.ts';
 import { DecodePool, decodeWorkers, workersAvailable } from '../workers/pool.ts';
@@ -28,36 +31,12 @@ export type KafkaSourceOptions = Pick<KafkaSourceConfig, 'stopAtEnd' | 'maxMessa
 
 type Push = (batch: Batch, port?: 'out' | 'error') => Promise<void>;
 
-/** The fields every row gets from its message, besides the value's own. */
-const metadataFields = { key: '_key', headers: '_headers', topic: '_topic', partition: '_partition', offset: '_offset', timestamp: '_timestamp' } as const;
-type MetadataField = (typeof metadataFields)[keyof typeof metadataFields];
-
 /** How long the group-offsets connection opened at the end of the input waits for its commit. */
 const committerIdleMs = 5000;
 
 /** Resolves on a later turn of the event loop, after the I/O callbacks already due. */
 function nextTurn(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
-}
-
-function offsetOf(m: KafkaMessage | KafkaRecord): number {
-  return m instanceof KafkaRecord ? m.offsetNumber : Number(m.offset);
-}
-
-/**
- * Headers as JSON text of a name → value object (null when there are none): a column of one stable type
- * that every sink can store, whatever header names each message carries.
- */
-function headersOf(headers: IHeaders | undefined): string | null {
-  if (!headers) return null;
-  let out: Record<string, string> | undefined;
-  for (const name in headers) {
-    const v = headers[name];
-    out ??= {};
-    const one = Array.isArray(v) ? v[v.length - 1] : v;
-    out[name] = one === undefined ? '' : Buffer.isBuffer(one) ? one.toString('utf8') : String(one);
-  }
-  return out ? JSON.stringify(out) : null;
 }
 
 export class KafkaSource implements SourceInstance {
@@ -102,7 +81,7 @@ export class KafkaSource implements SourceInstance {
   /** Only Avro needs a look at a batch's payloads before decoding them (schema ids). */
   private preparing = false;
   /** The message metadata fields to set: all of them unless the pipeline is known to read only some. */
-  private meta: Record<keyof typeof metadataFields, boolean> = { key: true, headers: true, topic: true, partition: true, offset: true, timestamp: true };
+  private meta: MetadataFlags = { key: true, headers: true, topic: true, partition: true, offset: true, timestamp: true };
   /** Failed connection attempts, shown on the node while they last (NodeContext.report). */
   private readonly reach: Reachability;
 
@@ -127,9 +106,7 @@ export class KafkaSource implements SourceInstance {
 
   restore(positions: SourcePositions): void {
     for (const [tp, offset] of Object.entries(positions)) {
-      if (typeof offset !== 'number' || !Number.isInteger(offset) || offset < 0 || !/\/\d+$/.test(tp)) {
-        throw new EngineError('ENG_RUN_CHECKPOINT', `Kafka position ${JSON.stringify(tp)}: ${JSON.stringify(offset)} is not a topic/partition with an offset`);
-      }
+      checkPosition(tp, offset);
       this.next.set(tp, offset);
       this.pendingSeek.add(tp);
     }
@@ -216,27 +193,11 @@ export class KafkaSource implements SourceInstance {
   }
 
   /** Initial offsets for startFrom offset/timestamp, and end offsets for stopAtEnd. */
-  private async plan(topics: string[]): Promise<{ start: Map<string, number>; end: Map<string, number> | undefined }> {
-    const start = new Map<string, number>();
+  private async plan(topics: string[]): Promise<StartPlan> {
     const from = this.config.startFrom;
     const needStart = typeof from === 'object';
-    if (!needStart && !this.stopAtEnd && !this.restored) return { start, end: undefined };
-    const end = this.stopAtEnd ? new Map<string, number>() : undefined;
-    await this.withAdmin(async (admin) => {
-      for (const topic of topics) {
-        const offsets = await admin.fetchTopicOffsets(topic);
-        for (const o of offsets) end?.set(`${topic}/${o.partition}`, Number(o.high));
-        if (this.restored) for (const o of offsets) this.earliest.set(`${topic}/${o.partition}`, Number(o.low));
-        if (from && typeof from === 'object' && 'offset' in from) {
-          for (const o of offsets) start.set(`${topic}/${o.partition}`, Math.min(Math.max(from.offset, Number(o.low)), Number(o.high)));
-        } else if (from && typeof from === 'object' && 'timestamp' in from) {
-          const ms = Date.parse(from.timestamp);
-          if (Number.isNaN(ms)) throw new EngineError('ENG_FORMAT_INVALID', `startFrom.timestamp "${from.timestamp}" is not an ISO-8601 time`);
-          for (const o of await admin.fetchTopicOffsetsByTimestamp(topic, ms)) start.set(`${topic}/${o.partition}`, Number(o.offset));
-        }
-      }
-    });
-    return { start, end };
+    if (!needStart && !this.stopAtEnd && !this.restored) return { start: new Map<string, number>(), end: undefined };
+    return this.withAdmin((admin) => startPlan(admin, topics, from, this.stopAtEnd, this.restored ? this.earliest : undefined));
   }
 
   async run(push: Push, signal: AbortSignal): Promise<void> {
@@ -262,26 +223,7 @@ export class KafkaSource implements SourceInstance {
       log: this.reach.wrap(this.ctx.log),
       retry: { initialRetryTime: 300, maxRetryTime: 3000, retries: 4, restartOnFailure: async () => true },
     });
-    const consumer = kafka.consumer({
-      groupId: this.group(),
-      // Committed data only (isolation level READ_COMMITTED, kafkajs' default made explicit): rows of a
-      // transaction appear once it commits, never when it aborts, as an exactly-once sink.kafka upstream
-      // requires. Positions step over the transaction markers (see handleBatch and END_BATCH_PROCESS).
-      readUncommitted: false,
-      // Small fetches, as librdkafka's defaults: every record of a fetch stays alive until its batch is
-      // processed, and young-generation GC time grows with what is alive. Draining 5 M events through
-      // filter → window → lake, 8 MiB per partition cost 1.6 µs CPU per event, 1 MiB 1.0 µs.
-      maxBytesPerPartition: 1 << 20,
-      maxBytes: 4 << 20,
-      minBytes: 1,
-      maxWaitTimeInMs: 100,
-      // A crashed engine's member stays in the group until its session times out, and a restarted one gets
-      // no partitions until then: restored window partitions go idle meanwhile (30 s of processing time)
-      // and their watermark jumps past the events still to come. 10 s keeps that wait short.
-      sessionTimeout: 10_000,
-      rebalanceTimeout: 15_000,
-      heartbeatInterval: 3000,
-    });
+    const consumer = kafka.consumer(consumerConfig(this.group()));
     this.consumer = consumer;
     // The start's metadata calls need no consumer: their admin connects alongside it.
     this.openStartAdmin().catch(() => {});
@@ -292,7 +234,7 @@ export class KafkaSource implements SourceInstance {
     this.connected = true;
 
     let topics: string[];
-    let plan: Awaited<ReturnType<KafkaSource['plan']>>;
+    let plan: StartPlan;
     for (let delay = 500; ; delay = Math.min(delay * 2, 30_000)) {
       try {
         topics = await this.topicsToRead();
@@ -474,35 +416,7 @@ export class KafkaSource implements SourceInstance {
         pooled = await refusedValues(answer.fused, until - first);
       } else pooled = answer.values;
     } else if (this.pool) pooled = await decodeValuesPooled(this.pool, messages, first, until);
-    const meta = this.meta;
-    const rows: Row[] = [];
-    const errors: Row[] = [];
-    for (let i = first; i < until; i++) {
-      const m = messages[i]!;
-      const lean = m instanceof KafkaRecord;
-      const offset = lean ? m.offsetNumber : Number(m.offset);
-      const decoded = pooled ? (pooled[i - first] as Decoded) : lean ? decoder.decode(m.valueStart < 0 ? null : m.buffer, m.valueStart, m.valueEnd) : decoder.decode(m.value);
-      if (decoded instanceof DecodeFailure) {
-        const letter: DeadLetter = {
-          reason: decoded.reason,
-          node: this.nodeId,
-          port: 'error',
-          payload: describePayload(m.value),
-          source: { topic, partition, offset, key: m.key ? m.key.toString('utf8') : null },
-          at: new Date(this.ctx.clock.now()),
-        };
-        errors.push(letter);
-        continue;
-      }
-      const row = decoded;
-      if (meta.key) row._key = m.key === null ? null : m.key.toString('utf8');
-      if (meta.headers) row._headers = lean && !m.hasHeaders() ? null : headersOf(m.headers);
-      if (meta.topic) row._topic = topic;
-      if (meta.partition) row._partition = partition;
-      if (meta.offset) row._offset = offset;
-      if (meta.timestamp) row._timestamp = new Date(lean ? m.timestampMs : Number(m.timestamp));
-      rows.push(row);
-    }
+    const { rows, errors } = batchRows(messages, first, until, pooled, decoder, this.meta, { nodeId: this.nodeId, topic, partition, clock: this.ctx.clock });
     // Positions cover the batch from the moment it is handed to push (the runtime's contract), and push
     // delivers synchronously: both ports are handed over in this same step, so no checkpoint can cover
     // error rows that are still waiting for room behind the batch's good rows.
@@ -539,40 +453,14 @@ export class KafkaSource implements SourceInstance {
     for (const tp of pending) await push({ rows: [], partition: `${this.nodeId}/${tp}`, announce: true });
   }
 
-  /**
-   * The partitions of these topics whose start is below their end. The start is our position; without
-   * one, for a restored source the earliest offset, otherwise the group's offset, else earliest or latest
-   * as configured: what the consumer resolves too. It becomes the partition's position, so checkpoints
-   * hold every partition, empty ones included.
-   */
+  /** The partitions of these topics with events to come (start/partitionsWithEvents). */
   private async withEvents(topics: readonly string[], fromBeginning: boolean): Promise<string[]> {
-    return this.withAdmin(async (admin) => {
-      const bounds = new Map<string, { low: number; high: number }>();
-      for (const topic of topics) {
-        for (const o of await admin.fetchTopicOffsets(topic)) bounds.set(`${topic}/${o.partition}`, { low: Number(o.low), high: Number(o.high) });
-      }
-      const committed = new Map<string, number>();
-      if (!this.restored && [...bounds.keys()].some((tp) => !this.next.has(tp))) {
-        for (const t of await admin.fetchOffsets({ groupId: this.group(), topics: [...topics] })) {
-          for (const p of t.partitions) if (Number(p.offset) >= 0) committed.set(`${t.topic}/${p.partition}`, Number(p.offset));
-        }
-      }
-      const pending: string[] = [];
-      for (const [tp, bound] of bounds) {
-        const start = this.next.get(tp) ?? (this.restored ? bound.low : committed.get(tp) ?? (fromBeginning ? bound.low : bound.high));
-        if (!this.next.has(tp)) this.next.set(tp, start);
-        if (start < bound.high) pending.push(tp);
-      }
-      return pending;
-    });
+    return this.withAdmin((admin) => partitionsWithEvents(admin, topics, fromBeginning, this.next, this.restored, this.group()));
   }
 
   async committed(positions: SourcePositions): Promise<void> {
     const consumer = this.consumer;
-    const offsets = Object.entries(positions).flatMap(([tp, offset]) => {
-      const i = tp.lastIndexOf('/');
-      return typeof offset === 'number' ? [{ topic: tp.slice(0, i), partition: Number(tp.slice(i + 1)), offset: String(offset) }] : [];
-    });
+    const offsets = groupOffsets(positions);
     if (offsets.length === 0 || (!consumer && !this.connected)) return;
     // The barrier (and so the next lake commit) need not wait for the broker's answer: commits are chained
     // so they land in order, and the consumer disconnects only after the last one. A failure never affects
