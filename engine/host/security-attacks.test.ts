@@ -14,6 +14,7 @@ import WebSocket from 'ws';
 import { studioMethods } from '../api/contract.ts';
 import { createStudioService, type StudioService } from '../api/service.ts';
 import { startWebHost, type WebHost } from './server.ts';
+import { randomFloats } from '../testing/random.ts';
 
 const token = 'attack-test-token-0123456789';
 const limit = 4096;
@@ -63,18 +64,6 @@ function errorCode(reply: Reply): string {
   } catch {
     return `not JSON: ${reply.body.slice(0, 200)}`;
   }
-}
-
-/** Small seeded PRNG (mulberry32), so a failing fuzz case can be replayed from the printed seed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 describe('web host under attack', () => {
@@ -148,7 +137,7 @@ describe('web host under attack', () => {
 
   test('fuzz: random HTTP methods, paths and bodies all get a 4xx and the host stays up', async () => {
     const seed = Number(process.env.STREAMLAKE_FUZZ_SEED ?? randomBytes(4).readUInt32LE());
-    const next = random(seed);
+    const next = randomFloats(seed);
     const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)]!;
     const real = Object.keys(studioMethods);
     const names = (): string => pick([
@@ -185,7 +174,7 @@ describe('web host under attack', () => {
 
   test('fuzz: random WebSocket messages all get an error reply and the socket stays usable', async () => {
     const seed = Number(process.env.STREAMLAKE_FUZZ_SEED ?? randomBytes(4).readUInt32LE());
-    const next = random(seed);
+    const next = randomFloats(seed);
     const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)]!;
     const ws = new WebSocket(`ws://${hostHeader}/ws?token=${token}`);
     const replies: { id?: number; result?: unknown; error?: { code: string } }[] = [];

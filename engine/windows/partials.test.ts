@@ -8,24 +8,13 @@ import { ManualTime } from '../runtime/clock.ts';
 import type { Emit, PortName, Row } from '../runtime/types.ts';
 import { FixedWindowOperator } from './fixed.ts';
 import { PartialAggregator, preAggregationBlocker, type FixedWindowSpec } from './partials.ts';
+import { randomFloats } from '../testing/random.ts';
 
 interface Out { port: PortName; rows: Row[]; upsertKey?: readonly string[] }
 
 function collector(): { emit: Emit; out: Out[] } {
   const out: Out[] = [];
   return { out, emit: (port, batch) => out.push({ port, rows: batch.rows, ...(batch.upsertKey ? { upsertKey: batch.upsertKey } : {}) }) };
-}
-
-/** A small deterministic generator (mulberry32), so a failure names its seed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const base = Date.UTC(2026, 0, 1);
@@ -70,7 +59,7 @@ function compare(spec: FixedWindowSpec, seed: number, odd: boolean): { merged: n
   const agg = new PartialAggregator(spec, 'w');
   const a = collector();
   const b = collector();
-  const rnd = random(seed);
+  const rnd = randomFloats(seed);
   let merged = 0;
   let refused = 0;
   const from = { clock: base };

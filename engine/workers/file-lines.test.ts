@@ -11,27 +11,16 @@ import { ManualTime } from '../runtime/clock.ts';
 import type { DeadLetter, Row, SourcePositions } from '../runtime/types.ts';
 import type { InputEncoding } from '../sources/encoding.ts';
 import { FileSource, type FileSourceOptions } from '../sources/file/source.ts';
+import { randomFloats } from '../testing/random.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'streamlake-workers-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
-
-/** A small deterministic PRNG (mulberry32), so a failure names its seed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const regions = ['europe', 'asia', 'Zürich', '東京', 'emoji 🚀', 'esc\\"aped', 'tab\\there'];
 
 /** Random JSON Lines: valid objects of varying shape, multi-byte UTF-8, malformed lines, arrays, blanks, CRLF. */
 function lines(seed: number, count: number): string[] {
-  const next = random(seed);
+  const next = randomFloats(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)] as T;
   const out: string[] = [];
   for (let i = 0; i < count; i++) {
@@ -85,7 +74,7 @@ async function read(path: string, options: FileSourceOptions & { fields?: string
   const dead: DeadLetter[] = [];
   const seen: Read['seen'] = [];
   const controller = new AbortController();
-  const next = random(99);
+  const next = randomFloats(99);
   let pushes = 0;
   await source.run(async (batch, port) => {
     if (port === 'error') dead.push(...(batch.rows as DeadLetter[]));
@@ -205,7 +194,7 @@ test('STREAMLAKE_WORKERS overrides the option and must be a whole number', async
 test('workers read every encoding as inline does: strict UTF-8 sends bad lines to the error port with their offset, latin1 converts', async () => {
   // Lines as bytes: ASCII, valid UTF-8 (ü = c3 bc), Latin-1 bytes that are not UTF-8 (ü = fc, at a known
   // index), a stray continuation byte, and malformed JSON; the test knows each line's start and bad byte.
-  const next = random(42);
+  const next = randomFloats(42);
   const parts: Buffer[] = [];
   const lineStart: number[] = [];
   const badByte: (number | undefined)[] = [];

@@ -18,6 +18,7 @@ import type { Batch, Row, SinkInstance } from '../runtime/types.ts';
 import { FileSource } from '../sources/file/source.ts';
 import '../windows/index.ts';
 import { workersAvailable } from './pool.ts';
+import { randomFloats } from '../testing/random.ts';
 
 const temps: string[] = [];
 after(async () => {
@@ -28,18 +29,6 @@ async function tempDir(): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'streamlake-fused-'));
   temps.push(dir);
   return dir;
-}
-
-/** mulberry32: a failure names its seed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const base = Date.UTC(2026, 5, 1);
@@ -57,7 +46,7 @@ interface Input {
  * any order and results compare with ===.
  */
 async function inputFile(seed: number, count: number): Promise<Input> {
-  const rnd = random(seed);
+  const rnd = randomFloats(seed);
   const lines: string[] = [];
   const events: Row[] = [];
   let clock = base;

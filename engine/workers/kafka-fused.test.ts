@@ -19,6 +19,7 @@ import type { Batch, Row, SinkInstance } from '../runtime/types.ts';
 import { uniqueTopic, useTestBroker, type TestBroker } from '../testing/kafka.ts';
 import '../windows/index.ts';
 import { workersAvailable } from './pool.ts';
+import { randomFloats } from '../testing/random.ts';
 
 let broker: TestBroker;
 let local: ConnectionConfig;
@@ -33,17 +34,6 @@ after(async () => {
   for (const dir of temps) rmSync(dir, { recursive: true, force: true });
 });
 
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const base = Date.UTC(2026, 5, 1);
 
 /** Produces `count` values round-robin over 3 partitions; returns the events that are valid JSON. */
@@ -54,7 +44,7 @@ async function produce(topic: string, count: number, seed: number): Promise<Row[
   await admin.disconnect();
   const producer = kafkaClient(local).producer();
   await producer.connect();
-  const rnd = random(seed);
+  const rnd = randomFloats(seed);
   const events: Row[] = [];
   let clock = base;
   let messages: { partition: number; value: string }[] = [];

@@ -5,14 +5,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { RecordsBuilder } from './builder.ts';
 import { Partitioner } from './partitioner.ts';
-
-function random(seed: number): (n: number) => number {
-  let s = seed >>> 0;
-  return (n) => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return Math.floor((s / 2 ** 32) * n);
-  };
-}
+import { randomInts } from '../../testing/random.ts';
 
 /** Lines of varied lengths (1-byte to 3-byte length varints) back to back in one buffer, LF or CRLF apart. */
 function lines(rand: (n: number) => number, count: number): { buf: Buffer; starts: Int32Array; ends: Int32Array } {
@@ -35,7 +28,7 @@ function lines(rand: (n: number) => number, count: number): { buf: Buffer; start
 }
 
 test('addRun: the same records as addSlice and add() one by one, stopping where the sink seals', () => {
-  const rand = random(5);
+  const rand = randomInts(5);
   const { buf, starts, ends } = lines(rand, 3000);
   for (const [maxBytes, maxCount] of [[900_000, 10_000], [50_000, 10_000], [1_000_000, 37], [3000, 5]] as const) {
     // Small first buffers and room in front, so runs make the builder grow and start after a header room.
@@ -74,7 +67,7 @@ test('addRun: the same records as addSlice and add() one by one, stopping where 
 });
 
 test('keyless/room/take give the partitions partition(null) gives message by message', () => {
-  const rand = random(8);
+  const rand = randomInts(8);
   for (const partitions of [1, 3, 7]) {
     const one = new Partitioner(partitions, 1);
     const many = new Partitioner(partitions, 1);

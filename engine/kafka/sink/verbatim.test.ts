@@ -18,6 +18,7 @@ import { testContext, uniqueTopic, useTestBroker, type TestBroker } from '../../
 import type { ConnectionConfig } from '../connections.ts';
 import { kafkaClient } from '../connections.ts';
 import { KafkaSink } from '../sink.ts';
+import { randomInts } from '../../testing/random.ts';
 
 let broker: TestBroker;
 let local: ConnectionConfig;
@@ -42,16 +43,8 @@ function values(topic: string): string[] {
   return r.stdout.split('\n').filter(Boolean);
 }
 
-function random(seed: number): (n: number) => number {
-  let s = seed >>> 0;
-  return (n) => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return Math.floor((s / 2 ** 32) * n);
-  };
-}
-
 test('file → sink.kafka: every message is the JSON of its line\'s row, whether its bytes were copied or encoded', async () => {
-  const rand = random(3);
+  const rand = randomInts(3);
   const variants = [
     (i: number) => JSON.stringify({ id: `o-${i}`, region: 'eu', qty: i % 7, amount: (i % 1000) / 100, at: new Date(Date.UTC(2026, 0, 1) + i * 1000).toISOString(), ok: i % 2 === 0, note: null }),
     (i: number) => `{"id":"o-${i}", "region":"eu","qty":1,"amount":2.5,"at":"2026-01-01T00:00:00.000Z","ok":true,"note":null}`,

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Row } from '../../runtime/types.ts';
 import { ColumnFold, cqlTypeOf } from './cql.ts';
+import { randomFloats } from '../../testing/random.ts';
 
 function oldInferColumns(rows: readonly Row[]): Map<string, string> {
   const out = new Map<string, string>();
@@ -20,19 +21,8 @@ function oldInferColumns(rows: readonly Row[]): Map<string, string> {
   return out;
 }
 
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 test('columns folded batch by batch equal the old inference over all rows at once', () => {
-  const r = random(11);
+  const r = randomFloats(11);
   const kinds = [() => Math.floor(r() * 100), () => r() * 100, () => null, () => undefined, () => 'text', () => true, () => new Date(Math.floor(r() * 1e12)), () => 10n ** 20n, () => Uint8Array.of(1, 2), () => ({ nested: 1 }), () => [1, 2.5]];
   for (let round = 0; round < 500; round++) {
     // a few kinds a round, so each sequence of kinds (null, then a whole number, then a fraction) comes up

@@ -15,21 +15,10 @@ import type { Segment } from '../pending.ts';
 import { Staging, type StagedRef } from '../staging.ts';
 import { appendChunks, appendIds, chunksOf, DocumentFold, oneAhead, type Action, type Chunk } from './bulk.ts';
 import { documentJson, expressionId, keyId, mappingOf, positionId, type FieldMapping } from './mapping.ts';
+import { randomFloats } from '../../testing/random.ts';
 
 const home = mkdtempSync(path.join(tmpdir(), 'streamlake-osbulk-'));
 after(() => rmSync(home, { recursive: true, force: true }));
-
-/** A small deterministic generator (mulberry32), so a failure can be replayed from its seed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const texts = ['', 'plain', 'Zürich ✓', '日本語', 'quote " and \\ backslash', 'line\nbreak\ttab', '\u0000\u001f', '\ud800 lone', 'emoji 😀', '{"json":1}'];
 
@@ -159,7 +148,7 @@ const shape = (chunks: Chunk[]): { ids: string[]; body: string }[] => chunks.map
 for (const [label, idText] of [['positional ids', undefined], ['an id expression (null and failing ids refused)', "CASE WHEN flag = true THEN 1 / 0 ELSE id END"]] as const) {
   test(`appends with ${label}: the streamed chunks, ids, documents, refused rows and mapping equal the old path's on random rows`, async () => {
     for (const seed of [1, 2, 3, 4]) {
-      const r = random(seed * 7919 + (idText ? 1 : 0));
+      const r = randomFloats(seed * 7919 + (idText ? 1 : 0));
       const count = 1500 + Math.floor(r() * 1500);
       const rows = Array.from({ length: count }, () => randomRow(r, count / 2));
       const node = `n${seed}-${idText ? 'x' : 'p'}`;
@@ -196,7 +185,7 @@ for (const [label, idText] of [['positional ids', undefined], ['an id expression
 }
 
 test('mapping and documents of rows whose fields change type from row to row (numbers, then fractions, texts, arrays, nulls) equal the old ones', () => {
-  const r = random(5);
+  const r = randomFloats(5);
   const kinds = [() => Math.floor(r() * 100), () => r() * 100, () => null, () => 'text', () => [Math.floor(r() * 9), r()], () => [r()], () => new Date(Math.floor(r() * 1e12)), () => 10n ** 20n, () => Number.NaN, () => -0];
   for (let round = 0; round < 300; round++) {
     // two or three kinds a round, so each sequence of kinds (a long, then an array of fractions) comes up
@@ -211,7 +200,7 @@ test('mapping and documents of rows whose fields change type from row to row (nu
 });
 
 test('keyed actions: chunksOf gives the old chunks (deletes and rows under their key ids)', () => {
-  const r = random(99);
+  const r = randomFloats(99);
   const rows = Array.from({ length: 3000 }, (_, i) => ({ ...randomRow(r, 100), id: `k${i}` }));
   const actions: Action[] = [...rows.slice(0, 40).map((row) => ({ id: keyId(row, ['id']) })), ...rows.map((row) => ({ id: keyId(row, ['id', 'at']), row }))];
   for (const limits of [{ actions: 5000, bytes: CHUNK_BYTES }, { actions: 7, bytes: CHUNK_BYTES }, { actions: 5000, bytes: 3000 }]) {

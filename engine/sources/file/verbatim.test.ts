@@ -9,6 +9,7 @@ import { test } from 'node:test';
 import { JsonRowWriter, type ByteOutput } from '../../kafka/sink/json-bytes.ts';
 import type { Row } from '../../runtime/types.ts';
 import { JsonLinesDecoder, JsonRejection, RowBytesBuilder } from './json-record.ts';
+import { randomInts } from '../../testing/random.ts';
 
 class Output implements ByteOutput {
   buf = Buffer.alloc(256);
@@ -25,15 +26,6 @@ function encoded(writer: JsonRowWriter, row: Row): Buffer {
   const out = new Output();
   const end = writer.write(row, out, 0);
   return Buffer.from(out.buf.subarray(0, end));
-}
-
-/** A small deterministic generator (repeatable runs); the high bits, as an LCG's low bits cycle quickly. */
-function random(seed: number): (n: number) => number {
-  let s = seed >>> 0;
-  return (n) => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return Math.floor((s / 2 ** 32) * n);
-  };
 }
 
 /** Value spellings: canonical ones, and ones that decode to the same value but are written otherwise. */
@@ -66,7 +58,7 @@ const keySets = [
 const spaces = [' ', '\t', '  ', '\r\n'];
 
 test('a record is verbatim only when its bytes are what the sink writes for its row', () => {
-  const rand = random(11);
+  const rand = randomInts(11);
   const writer = new JsonRowWriter();
   const decoder = new JsonLinesDecoder(undefined);
   let verbatim = 0;
