@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Locator, Page } from 'playwright-core';
-import { canvasNode, canvasRegion, canvasSettled, connectPorts } from './helpers/canvas.ts';
+import { canvasNode, canvasRegion, canvasSettled, clickNode, connectPorts } from './helpers/canvas.ts';
 import { studioPerFile } from './helpers/studio.ts';
 import type { Studio } from './helpers/studio.ts';
 import { eventually } from './helpers/wait.ts';
@@ -57,14 +57,14 @@ test('build the sales pipeline by drag and drop on an empty canvas', async () =>
 });
 
 test('configure each node in the inspector', async () => {
-  await node('generator').click();
+  await clickNode(page, 'generator');
   await page.getByRole('tab', { name: 'Config' }).click();
   await page.getByRole('combobox', { name: 'Dataset' }).selectOption('sales_orders');
   // At a set rate event time follows the wall clock, so the windows below are seconds long to close
   // within the test.
   await page.getByRole('spinbutton', { name: 'Events per second' }).fill('3000');
 
-  await node('filter').click();
+  await clickNode(page, 'filter');
   const where = page.getByRole('textbox', { name: 'Condition' });
   await where.fill('amount > 0 AND regio');
   await page.getByRole('listbox', { name: 'Condition completions' }).getByRole('option', { name: /region/ }).click();
@@ -74,7 +74,7 @@ test('configure each node in the inspector', async () => {
   await where.fill('amount > 0 AND region IS NOT NULL');
   assert.equal(await where.getAttribute('aria-invalid'), 'false');
 
-  await node('tumbling').click();
+  await clickNode(page, 'tumbling');
   assert.equal(await page.getByRole('combobox', { name: 'Time field' }).inputValue(), 'event_time');
   await page.getByRole('textbox', { name: 'Size', exact: true }).fill('5s');
   await page.getByRole('button', { name: 'Group by: region' }).click();
@@ -83,7 +83,7 @@ test('configure each node in the inspector', async () => {
   await page.getByRole('textbox', { name: 'Aggregate revenue', exact: true }).fill('sum(amount)');
   assert.match(await node('tumbling').innerText(), /tumbling 5s by region/);
 
-  await node('lake').click();
+  await clickNode(page, 'lake');
   await page.getByRole('textbox', { name: 'Table' }).fill('sales_by_region');
   await page.getByRole('textbox', { name: 'Commit interval' }).fill('1s');
 
@@ -95,7 +95,7 @@ test('configure each node in the inspector', async () => {
 test('run on the generator, watch the live preview fill, stop', async () => {
   await page.getByRole('button', { name: 'Run pipeline' }).click();
   await eventually(page, 'run status', () => page.getByRole('status', { name: 'Run status' }).innerText(), (t) => t.includes('running'));
-  await node('tumbling').click();
+  await clickNode(page, 'tumbling');
   await page.getByRole('tab', { name: 'Output' }).click();
   const rows = page.getByRole('table', { name: 'Output rows of tumbling' }).locator('tbody tr');
   await eventually(page, 'window output rows', () => rows.count(), (n) => n > 0);

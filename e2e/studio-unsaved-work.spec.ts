@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { canvasSettled } from './helpers/canvas.ts';
+import { canvasSettled, clickNode } from './helpers/canvas.ts';
 import { studioPerFile } from './helpers/studio.ts';
 import type { Studio } from './helpers/studio.ts';
 import { eventually } from './helpers/wait.ts';
@@ -60,7 +60,7 @@ test('a reload restores the edits from the autosave, still unsaved, after the le
   await page.getByRole('group', { name: 'Node Sales orders' }).waitFor();
   await page.getByRole('textbox', { name: 'Pipeline name' }).fill('kept-across-reload');
   // A structural edit too (the pipeline stays valid, so it can be saved and opened again below).
-  await page.getByRole('group', { name: 'Node Dead letters' }).click();
+  await clickNode(page, 'Dead letters');
   await page.keyboard.press('Delete');
   await eventually(page, 'the sink deleted', nodes, (n) => n === 6);
 

@@ -44,3 +44,13 @@ export async function connectPorts(page: Page, from: string, port: string, to: s
   await canvasSettled(page);
   await page.getByLabel(`${from} ${port} port`).dragTo(page.getByLabel(`${to} input`));
 }
+
+/**
+ * Clicks a node once the canvas is still. Selecting a node opens the inspector, which narrows the canvas
+ * and re-fits it; a click during that fit (or during an opened example's fit) lands beside its target, as
+ * it did on a busy machine with two specs running at once.
+ */
+export async function clickNode(page: Page, id: string): Promise<void> {
+  await canvasSettled(page);
+  await canvasNode(page, id).click();
+}
