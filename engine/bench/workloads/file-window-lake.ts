@@ -194,13 +194,13 @@ registerWorkload({
     const events = summary.eventsIn;
     const windows = metrics.nodes.per_min?.out.out ?? 0;
     notes.push(`${windows} window rows written; filter passed ${metrics.nodes.valid?.out.out ?? 0}, errors ${metrics.nodes.orders?.errors ?? 0}`);
-    // The same pipeline on the run's thread alone (STREAMLAKE_WORKERS=0) or, when STREAMLAKE_WORKERS
-    // chose that for the run above, with the default workers (engine/workers/README.md), unless
-    // STREAMLAKE_WORKERS already chose something else: the filter and window then run fused on them.
+    // The same pipeline in the other mode: on the run's thread alone (STREAMLAKE_WORKERS=0) when the run
+    // above used workers, else fused on a decode worker (engine/workers/README.md), unless
+    // STREAMLAKE_WORKERS already chose something other than 0.
     let other: (Part & { workers: string; mainSeconds: number | undefined }) | undefined;
     const chosen = process.env.STREAMLAKE_WORKERS;
     if (chosen === undefined || chosen === '0') {
-      const workers = chosen === undefined ? '0' : String(defaultFusedWorkers);
+      const workers = chosen === undefined ? (defaultFusedWorkers > 0 ? '0' : '1') : String(Math.max(1, defaultFusedWorkers));
       process.env.STREAMLAKE_WORKERS = workers;
       try {
         const cpu = process.cpuUsage();
