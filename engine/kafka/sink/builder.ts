@@ -20,6 +20,14 @@ import { BATCH_HEADER_BYTES, byteLength, varintSize, writeBytes, writeVarint, ty
 
 type Bytes = Buffer | string | null;
 
+/** What every record starts with: its body length, attributes 0, timestamp delta 0 and its offset delta. */
+function writeHead(buf: Buffer, at: number, body: number, offsetDelta: number): number {
+  at = writeVarint(buf, at, body);
+  buf[at++] = 0; // attributes
+  buf[at++] = 0; // timestamp delta (zigzag 0)
+  return writeVarint(buf, at, offsetDelta);
+}
+
 export class RecordsBuilder {
   /** The records so far in buf[BATCH_HEADER_BYTES, at); public for JsonRowWriter, which writes values in place. */
   buf: Buffer;
@@ -57,10 +65,7 @@ export class RecordsBuilder {
     const size = varintSize(body) + body;
     if (this.at + size > this.buf.length) this.grow(this.at + size);
     const buf = this.buf;
-    let at = writeVarint(buf, this.at, body);
-    buf[at++] = 0; // attributes
-    buf[at++] = 0; // timestamp delta (zigzag 0)
-    at = writeVarint(buf, at, this.n);
+    let at = writeHead(buf, this.at, body, this.n);
     at = writeBytes(buf, at, key, keyLength);
     at = writeBytes(buf, at, value, valueLength);
     this.at = writeHeaders(buf, at, names, headers);
@@ -79,10 +84,7 @@ export class RecordsBuilder {
     const size = varintSize(body) + body;
     if (this.at + size > this.buf.length) this.grow(this.at + size);
     const buf = this.buf;
-    let at = writeVarint(buf, this.at, body);
-    buf[at++] = 0; // attributes
-    buf[at++] = 0; // timestamp delta (zigzag 0)
-    at = writeVarint(buf, at, this.n);
+    let at = writeHead(buf, this.at, body, this.n);
     at = writeBytes(buf, at, key, keyLength);
     at = writeVarint(buf, at, valueLength);
     // One native copy (~80 ns for 200 bytes; a byte loop in JavaScript took several times that).
@@ -124,10 +126,7 @@ export class RecordsBuilder {
     for (let i = from; i < k; i++) {
       const length = ends[i]! - starts[i]!;
       const body = 2 + varintSize(this.n) + 1 + varintSize(length) + length + 1;
-      at = writeVarint(buf, at, body);
-      buf[at++] = 0; // attributes
-      buf[at++] = 0; // timestamp delta (zigzag 0)
-      at = writeVarint(buf, at, this.n);
+      at = writeHead(buf, at, body, this.n);
       buf[at++] = 1; // key length -1: no key (zigzag)
       at = writeVarint(buf, at, length);
       const value = staging + starts[i]! - first;
@@ -166,10 +165,7 @@ export class RecordsBuilder {
       this.bodyVarint = bodyVarint;
       this.valueVarint = valueVarint;
     }
-    let at = writeVarint(buf, start, body);
-    buf[at++] = 0; // attributes
-    buf[at++] = 0; // timestamp delta (zigzag 0)
-    at = writeVarint(buf, at, this.n);
+    let at = writeHead(buf, start, body, this.n);
     at = writeBytes(buf, at, key, keyLength);
     at = writeVarint(buf, at, valueLength);
     at += valueLength;
