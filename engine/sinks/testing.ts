@@ -5,8 +5,9 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import type { NodeSpec, PipelineDoc } from '../format/pipeline.ts';
+import { systemClock, systemTimers } from '../runtime/clock.ts';
 import { createRun, type RunEvent } from '../runtime/run.ts';
-import type { Row } from '../runtime/types.ts';
+import type { NodeContext, Row } from '../runtime/types.ts';
 
 const cli = new URL('../cli/bin.js', import.meta.url).pathname;
 
@@ -71,4 +72,14 @@ export async function killLoop(args: string[], home: string, plan: readonly (str
   const last = life(args, home);
   const outcome = await last.exit;
   assert.equal(outcome.code, 0, last.output.join(''));
+}
+
+/** A sink node's context for tests that build a sink directly: state under `home`, metrics and log dropped. */
+export function sinkContext(home: string, pipeline: string, node: string): NodeContext {
+  return {
+    nodeId: node, pipelineName: pipeline, clock: systemClock, timers: systemTimers, lakeDir: path.join(home, 'lake'), homeDir: home,
+    metrics: { addIn() {}, addOut() {}, addError() {}, addLate() {}, setWatermark() {}, observeLatency() {} },
+    signal: new AbortController().signal,
+    log: () => undefined,
+  };
 }

@@ -9,12 +9,11 @@ import { after, before, test } from 'node:test';
 import { auth, Client, type types } from 'cassandra-driver';
 import type { NodeSpec, PipelineDoc } from '../../format/pipeline.ts';
 import '../../nodes/index.ts';
-import { systemClock, systemTimers } from '../../runtime/clock.ts';
 import type { RunEvent } from '../../runtime/run.ts';
-import type { NodeContext, Row } from '../../runtime/types.ts';
+import type { Row } from '../../runtime/types.ts';
 import { RowGauge } from '../held.ts';
 import { sinkMetricsText } from '../metrics.ts';
-import { fileDoc, jsonl, runDoc } from '../testing.ts';
+import { fileDoc, jsonl, runDoc, sinkContext } from '../testing.ts';
 import { CassandraConnectionStore } from './connections.ts';
 import { startCassandra, type CassandraServer } from './server.ts';
 import { CassandraSink } from './sink.ts';
@@ -234,14 +233,6 @@ test('server killed mid-run: a clear failure, then a restart resumes with nothin
   assert.deepEqual([ids[0], ids[n - 1], new Set(ids).size], [0, n - 1, n]);
 });
 
-function context(pipeline: string, node: string): NodeContext {
-  return {
-    nodeId: node, pipelineName: pipeline, clock: systemClock, timers: systemTimers, lakeDir: path.join(home, 'lake'), homeDir: home,
-    metrics: { addIn() {}, addOut() {}, addError() {}, addLate() {}, setWatermark() {}, observeLatency() {} },
-    signal: new AbortController().signal,
-    log: () => undefined,
-  };
-}
 
 test('a commit holds at most the batches in flight, however many rows the checkpoint has (same run and restore)', async () => {
   const limits = { inFlight: 3, rows: 8, bytes: 24 * 1024 };
@@ -253,7 +244,7 @@ test('a commit holds at most the batches in flight, however many rows the checkp
   const connection = { name: 'test', host: server.host, port: server.port, user: server.user, password: server.password };
   const config = { connection: 'test', keyspace: ks, table: 'bounded' };
   const gauge = new RowGauge();
-  const sink = new CassandraSink(config, context('bounded', 'cs'), { connection, limits, gauge });
+  const sink = new CassandraSink(config, sinkContext(home, 'bounded', 'cs'), { connection, limits, gauge });
   await write(sink, input.slice(0, n / 2));
   await sink.commit({ id: 1, sources: {} }, await sink.prepare({ id: 1, sources: {} }));
   assert.ok(gauge.peak > 0 && gauge.peak <= limits.rows * limits.inFlight, `rows held at once: ${gauge.peak} (at most ${limits.rows * limits.inFlight})`);
@@ -263,7 +254,7 @@ test('a commit holds at most the batches in flight, however many rows the checkp
   const pending = await sink.prepare({ id: 2, sources: {} });
   await sink.close();
   const restored = new RowGauge();
-  const other = new CassandraSink(config, context('bounded', 'cs'), { connection, limits, gauge: restored });
+  const other = new CassandraSink(config, sinkContext(home, 'bounded', 'cs'), { connection, limits, gauge: restored });
   await other.commit({ id: 2, sources: {} }, JSON.parse(JSON.stringify(pending)));
   await other.close();
   assert.ok(restored.peak > 0 && restored.peak <= limits.rows * limits.inFlight, `rows held at once on restore: ${restored.peak}`);

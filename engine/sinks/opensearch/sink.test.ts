@@ -8,12 +8,11 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { NodeSpec, OpenSearchSinkConfig, PipelineDoc } from '../../format/pipeline.ts';
 import '../../nodes/index.ts';
-import { systemClock, systemTimers } from '../../runtime/clock.ts';
 import type { RunEvent } from '../../runtime/run.ts';
-import type { NodeContext, Row } from '../../runtime/types.ts';
+import type { Row } from '../../runtime/types.ts';
 import { RowGauge } from '../held.ts';
 import { sinkMetricsText } from '../metrics.ts';
-import { fileDoc, jsonl, runDoc } from '../testing.ts';
+import { fileDoc, jsonl, runDoc, sinkContext } from '../testing.ts';
 import { OpenSearchConnectionStore } from './connections.ts';
 import { startOpenSearch, type OpenSearchServer } from './server.ts';
 import { OpenSearchSink } from './sink.ts';
@@ -253,14 +252,6 @@ test('server killed mid-run: a clear failure, then a restart resumes with nothin
   assert.deepEqual([seqs.reduce((a, b) => Math.min(a, b)), seqs.reduce((a, b) => Math.max(a, b))], [0, n - 1]);
 });
 
-function context(pipeline: string, node: string): NodeContext {
-  return {
-    nodeId: node, pipelineName: pipeline, clock: systemClock, timers: systemTimers, lakeDir: path.join(home, 'lake'), homeDir: home,
-    metrics: { addIn() {}, addOut() {}, addError() {}, addLate() {}, setWatermark() {}, observeLatency() {} },
-    signal: new AbortController().signal,
-    log: () => undefined,
-  };
-}
 
 test('a commit holds at most the chunks in flight and one built ahead, however many rows the checkpoint has (same run and restore)', async () => {
   const limits = { actions: 40, bytes: 1 << 20, inFlight: 2 };
@@ -272,7 +263,7 @@ test('a commit holds at most the chunks in flight and one built ahead, however m
   const connection = { name: 'test', url: server.url };
   // same run: prepare, then commit from the staged file
   const gauge = new RowGauge();
-  const sink = new OpenSearchSink({ connection: 'test', index: 'bounded' }, context('bounded', 'os'), { connection, limits, gauge });
+  const sink = new OpenSearchSink({ connection: 'test', index: 'bounded' }, sinkContext(home, 'bounded', 'os'), { connection, limits, gauge });
   await write(sink, input.slice(0, n / 2));
   await sink.commit({ id: 1, sources: {} }, await sink.prepare({ id: 1, sources: {} }));
   // the requests in flight and the chunk built ahead
@@ -284,7 +275,7 @@ test('a commit holds at most the chunks in flight and one built ahead, however m
   const pending = await sink.prepare({ id: 2, sources: {} });
   await sink.close();
   const restored = new RowGauge();
-  const other = new OpenSearchSink({ connection: 'test', index: 'bounded' }, context('bounded', 'os'), { connection, limits, gauge: restored });
+  const other = new OpenSearchSink({ connection: 'test', index: 'bounded' }, sinkContext(home, 'bounded', 'os'), { connection, limits, gauge: restored });
   await other.commit({ id: 2, sources: {} }, JSON.parse(JSON.stringify(pending)));
   await other.close();
   assert.ok(restored.peak > 0 && restored.peak <= bound, `rows held at once on restore: ${restored.peak}`);
