@@ -45,6 +45,7 @@ import type { KafkaSinkConfig, NodeSpec } from '../format/pipeline.ts';
 import { registerNode } from '../nodes/registry.ts';
 import { systemTimers } from '../runtime/clock.ts';
 import { faultPoint } from '../runtime/faults.ts';
+import { LazyBatch, rowCount } from '../runtime/lazy.ts';
 import type { Timers } from '../runtime/clock.ts';
 import type { Batch, CheckpointInfo, NodeContext, Row, RowBytes, SinkInstance, SinkSummary } from '../runtime/types.ts';
 import type { CompressionName } from './codecs.ts';
@@ -242,23 +243,26 @@ export class KafkaSink implements SinkInstance {
   }
 
   async write(batch: Batch): Promise<void> {
-    const rows = batch.rows;
-    if (rows.length === 0) return;
+    // A lazy batch (runtime/lazy.ts) decodes its rows only if they are read: here, only for a row
+    // without bytes of its own, or for keys, headers and registry formats.
+    const lazy = batch instanceof LazyBatch;
+    const count = rowCount(batch);
+    if (count === 0) return;
     this.check();
     await this.ready();
-    const schema = await this.schemaFor(rows);
+    const schema = this.config.format === 'json' ? undefined : await this.schemaFor(batch.rows);
     // Rows whose source bytes are already their JSON (file source, canonical lines) are copied, not
     // encoded: the same bytes either way (runtime/types.ts Batch.bytes), only while the batch still has
-    // the very row array the bytes were taken for.
-    const own = schema === undefined && batch.bytes !== undefined && batch.bytes.rows === rows ? batch.bytes : undefined;
+    // the very row array the bytes were taken for (a lazy batch's bytes are its own rows' by construction).
+    const own = schema === undefined && batch.bytes !== undefined && (lazy || batch.bytes.rows === batch.rows) ? batch.bytes : undefined;
     const runs = own !== undefined && this.key === undefined && this.headers.length === 0;
-    for (let i = 0; i < rows.length; i++) {
+    for (let i = 0; i < count; i++) {
       if (runs && own.buffers[i] !== undefined) {
         // Keyless rows without headers, with their bytes back to back: placed a run at a time.
-        i = this.addRun(own, i, rows.length) - 1;
+        i = this.addRun(own, i, count) - 1;
         continue;
       }
-      const row = rows[i]!;
+      const row = lazy ? batch.rowAt(i) : batch.rows[i]!;
       const key = this.key ? text(this.key.evaluate(row)) : null;
       const headers = this.headers.length ? this.headerValues(row) : undefined;
       if (schema) this.add(key, schema.value(row), headers);
@@ -268,7 +272,7 @@ export class KafkaSink implements SinkInstance {
         else this.addJson(key, row, headers);
       }
     }
-    this.rows += rows.length;
+    this.rows += count;
     await this.afterQueueing();
   }
 

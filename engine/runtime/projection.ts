@@ -52,3 +52,32 @@ function readsOf(spec: NodeSpec): { fields: string[]; passThrough: boolean } | n
       return null;
   }
 }
+
+/**
+ * Who reads a source's Batch.bytes (runtime/types.ts): undefined when nobody does (the source need not
+ * gather them, nor check which records are verbatim), 'only' when every consumer of its out port is a
+ * sink that copies the bytes and reads no row (the source may hand over lazy batches, lazy.ts), 'some'
+ * when a sink copies them but something also reads the rows. Bytes survive pass-through operators
+ * (filter and dedupe emit their input batch unchanged when every row passes), so sinks after those count.
+ * Only sink.kafka's JSON format copies bytes; with a key or headers it evaluates expressions on each row.
+ */
+export function sourceBytesReaders(graph: Graph, sourceId: string): 'some' | 'only' | undefined {
+  let copies = false;
+  let reads = false;
+  const visited = new Set<string>();
+  const pending = [...(graph.nodes.get(sourceId)?.routes.out ?? [])];
+  while (pending.length > 0) {
+    const id = pending.pop() as string;
+    if (visited.has(id)) continue;
+    visited.add(id);
+    const spec = graph.nodes.get(id)?.spec;
+    if (spec?.type === 'sink.kafka' && spec.config.format === 'json') {
+      copies = true;
+      if (spec.config.key || Object.keys(spec.config.headers ?? {}).length > 0) reads = true;
+      continue;
+    }
+    reads = true;
+    if (spec?.type === 'transform.filter' || spec?.type === 'transform.dedupe') pending.push(...(graph.nodes.get(id)?.routes.out ?? []));
+  }
+  return !copies ? undefined : reads ? 'some' : 'only';
+}

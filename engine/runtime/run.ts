@@ -10,7 +10,7 @@ import { clearCheckpoints } from './checkpoint.ts';
 import type { Graph } from './graph.ts';
 import { buildGraph } from './graph.ts';
 import { fusionPlan } from './fusion.ts';
-import { sourceProjection } from './projection.ts';
+import { sourceBytesReaders, sourceProjection } from './projection.ts';
 import { inputUpsertKey } from './upsert-key.ts';
 import type { MetricsSnapshot, NodeCounters } from './metrics.ts';
 import { SinkQueue } from './queue.ts';
@@ -145,6 +145,7 @@ class PipelineRun extends RunCheckpoints implements Run {
       const ctx = this.context(id, counters);
       if (gnode.kind === 'source') {
         ctx.fields = sourceProjection(graph, id);
+        ctx.bytesReaders = sourceBytesReaders(graph, id);
         const plan = fusionPlan(graph, id, (type) => this.options.nodes?.[type] !== undefined);
         if (typeof plan !== 'string') ctx.fusion = { plan, deliver: (partition, batch) => this.pushFused(node, plan, partition, batch) };
       }

@@ -94,6 +94,12 @@ export interface NodeContext {
    * row leaves the pipeline (see runtime/projection.ts). A source may decode just these; undefined = all.
    */
   fields?: readonly string[];
+  /**
+   * Sources only (runtime/projection.ts sourceBytesReaders): undefined when no consumer reads Batch.bytes,
+   * 'some' when a sink copies them beside readers of rows, 'only' when every consumer just copies them
+   * (the source may then hand over rows decoded on first read, runtime/lazy.ts).
+   */
+  bytesReaders?: 'some' | 'only';
   signal: AbortSignal;
   /**
    * Sources only: before delivering a batch, a source asks how many of its next `wanted` events (all

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import '../../nodes/index.ts';
 import type { NodeFactory } from '../../nodes/registry.ts';
+import { LazyBatch } from '../../runtime/lazy.ts';
 import { createRun } from '../../runtime/run.ts';
 import type { Batch, Row } from '../../runtime/types.ts';
 import { reviveTimestamps } from '../../sources/file/values.ts';
@@ -61,15 +62,23 @@ test('file → sink.kafka: every message is the JSON of its line\'s row, whether
   const topic = uniqueTopic('verbatim');
   await createTopic(topic, 1);
   // A sink that counts the rows it copied, so the test knows both paths ran.
+  // The source's only consumer copies bytes, so its batches are lazy (runtime/lazy.ts): the sink must
+  // write them without decoding their rows (lines that are not verbatim were decoded by the source).
   let copied = 0;
+  let lazy = 0;
+  let decoded = 0;
   const factory: NodeFactory<'sink.kafka'> = {
     kind: 'sink',
     create: (spec, ctx) => {
       const sink = new KafkaSink(spec.id, spec.config, local, ctx);
       const write = sink.write.bind(sink);
       sink.write = async (batch: Batch): Promise<void> => {
-        if (batch.bytes?.rows === batch.rows) copied += batch.bytes.buffers.filter((b) => b !== undefined).length;
+        if (batch instanceof LazyBatch || batch.bytes?.rows === batch.rows) copied += batch.bytes!.buffers.filter((b) => b !== undefined).length;
         await write(batch);
+        if (batch instanceof LazyBatch) {
+          lazy++;
+          if (batch.materialized) decoded++;
+        }
       };
       return sink;
     },
@@ -89,6 +98,24 @@ test('file → sink.kafka: every message is the JSON of its line\'s row, whether
   assert.equal(got.length, want.length);
   for (let i = 0; i < want.length; i++) assert.equal(got[i], want[i], `line ${i + 1}: ${lines[i]}`);
   assert.ok(copied > 4000 && copied < 5000, `rows copied: ${copied}`);
+  assert.ok(lazy > 0 && decoded === 0, `lazy batches ${lazy}, decoded by the sink ${decoded}`);
+});
+
+test('a lazy batch: rows with bytes are copied, the others encoded from their rows, none decoded', async () => {
+  const topic = uniqueTopic('verbatim-lazy');
+  await createTopic(topic, 1);
+  const sink = new KafkaSink('out', { connection: 'local', topic, format: 'json', delivery: 'at-least-once' }, local, testContext('out'));
+  const marker = Buffer.from('{"copied":1}{"copied":2}');
+  const known = new Map<number, Row>([[1, { n: 'known' }]]);
+  const batch = new LazyBatch('p', 3, [marker, undefined, marker], [0, 0, 12], [12, 0, 24], () => { throw new Error('decoded'); }, known);
+  await sink.write(batch);
+  assert.equal(batch.materialized, false);
+  // With a key the sink evaluates it on every row: the batch is decoded, and its bytes still copied.
+  const keyed = new KafkaSink('out', { connection: 'local', topic, format: 'json', delivery: 'at-least-once', key: 'n' }, local, testContext('out'));
+  await keyed.write(new LazyBatch('p', 2, [marker, marker], [0, 12], [12, 24], () => [{ n: 1 }, { n: 2 }]));
+  await sink.close();
+  await keyed.close();
+  assert.deepEqual(values(topic), ['{"copied":1}', '{"n":"known"}', '{"copied":2}', '{"copied":1}', '{"copied":2}']);
 });
 
 test('the sink copies a batch\'s bytes only for the very row array they were taken for', async () => {

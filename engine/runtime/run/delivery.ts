@@ -11,6 +11,7 @@
 import type { FusedBatch, FusionPlan } from '../fusion.ts';
 import { isMerging } from '../fusion.ts';
 import { monotonicMs } from '../clock.ts';
+import { LazyBatch, rowCount } from '../lazy.ts';
 import type { SinkQueue } from '../queue.ts';
 import type { RunOptions } from '../run-types.ts';
 import type { Batch, PortName, SinkInstance } from '../types.ts';
@@ -36,18 +37,20 @@ export abstract class RunDelivery extends RunCore {
       for (const target of node.routes.out) this.announce(target, batch);
       return;
     }
-    let rows = batch.rows;
-    if (rows.length === 0) return;
+    // Counted without decoding a lazy batch (lazy.ts).
+    let n = rowCount(batch);
+    if (n === 0) return;
     const max = this.options.maxEvents;
-    if (max !== undefined && this.produced + rows.length > max) {
+    if (max !== undefined && this.produced + n > max) {
       // A source that does not take its events from the budget: cut here (its positions may then cover
       // more than was delivered; every built-in source uses the budget instead).
-      rows = rows.slice(0, Math.max(0, max - this.produced));
+      const rows = batch.rows.slice(0, Math.max(0, max - this.produced));
       batch = { ...batch, rows };
+      n = rows.length;
     }
-    this.produced += rows.length;
-    node.counters.addIn(rows.length);
-    if (rows.length > 0) this.emitFrom(node, port, batch);
+    this.produced += n;
+    node.counters.addIn(n);
+    if (n > 0) this.emitFrom(node, port, batch);
     if (max !== undefined && this.produced >= max) {
       this.limitReached = true;
       this.sourceAbort.abort();
@@ -110,11 +113,11 @@ export abstract class RunDelivery extends RunCore {
 
   /** A node emitted a batch on a port: count it, keep it for previews, hand it downstream. */
   protected emitFrom(node: Live, port: PortName, batch: Batch): void {
-    const n = batch.rows.length;
+    const n = rowCount(batch);
     // A batch of retractions alone still has to reach the sinks.
     if (n === 0 && !batch.retract?.length) return;
     node.counters.addOut(port, n);
-    node.rings[port].add(batch.rows);
+    node.rings[port].add(batch instanceof LazyBatch ? batch : batch.rows);
     for (const target of node.routes[port]) this.deliver(target, batch);
   }
 
@@ -134,9 +137,9 @@ export abstract class RunDelivery extends RunCore {
   private deliver(id: string, batch: Batch): void {
     const node = this.live.get(id);
     if (!node || this.failure) return;
-    node.counters.addIn(batch.rows.length);
+    node.counters.addIn(rowCount(batch));
     if (node.queue) {
-      node.rings.out.add(batch.rows);
+      node.rings.out.add(batch instanceof LazyBatch ? batch : batch.rows);
       node.queue.enqueue(batch);
       node.counters.queued = node.queue.size();
       return;

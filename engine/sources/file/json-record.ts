@@ -61,10 +61,13 @@ export class JsonLinesDecoder {
   /**
    * Whether the row the last decode() returned came with bytes that are exactly its JSON as sink.kafka
    * writes it (ProjectedJsonDecoder.verbatim): a whole row decoded from its bytes, in canonical form.
+   * Always false unless asked for (options.verbatim): only a source whose bytes a sink copies needs it.
    */
   verbatim = false;
+  private readonly checkVerbatim: boolean;
 
-  constructor(private readonly fields: readonly string[] | undefined) {
+  constructor(private readonly fields: readonly string[] | undefined, options: { verbatim?: boolean } = {}) {
+    this.checkVerbatim = options.verbatim === true;
     // `__proto__` cannot be assigned like other keys, so such a pipeline keeps JSON.parse's rows.
     if (fields && fields.length > 0 && !fields.includes('__proto__')) this.projected = new ProjectedJsonDecoder(fields);
     this.learning = fields === undefined;
@@ -78,7 +81,7 @@ export class JsonLinesDecoder {
       const row = projected.decode(buf, start, end);
       if (row) {
         this.misses = 0;
-        this.verbatim = projected.verbatim(buf, start, end);
+        if (this.checkVerbatim) this.verbatim = projected.verbatim(buf, start, end);
         return row;
       }
     }
@@ -86,6 +89,18 @@ export class JsonLinesDecoder {
     if (decoded instanceof JsonRejection || decoded === undefined) return decoded;
     if ((projected === undefined || ++this.misses >= relearnAfter) && this.shapes < maxShapes) this.learn(decoded);
     return decoded;
+  }
+
+  /**
+   * Whether buf[start, end) is a record the learned shape decodes and whose bytes are verbatim, found
+   * without decoding it (ProjectedJsonDecoder.scan): a source may then keep just the bytes and decode the
+   * row when it is read (sources/file/lazy-rows.ts). False: decode() it now, as always.
+   */
+  scan(buf: Buffer, start: number, end: number): boolean {
+    const projected = this.projected;
+    if (!this.learning || projected === undefined || !projected.scan(buf, start, end)) return false;
+    this.misses = 0;
+    return true;
   }
 
   private learn(row: Row): void {
@@ -123,15 +138,21 @@ export class RowBytesBuilder {
 
   /** The bytes for `rows` (the batch's row array, as pushed), or undefined when none has any; starts over. */
   take(rows: readonly Row[]): RowBytes | undefined {
+    const ranges = this.takeRanges(rows.length);
+    return ranges === undefined ? undefined : { rows, ...ranges };
+  }
+
+  /** The ranges of a batch of `count` rows, or undefined when none has any; starts over. */
+  takeRanges(count: number): Omit<RowBytes, 'rows'> | undefined {
     const buffers = this.buffers;
-    if (this.verbatim === 0 || buffers.length > rows.length) {
+    if (this.verbatim === 0 || buffers.length > count) {
       this.clear();
       return undefined;
     }
-    while (buffers.length < rows.length) buffers.push(undefined);
-    const bytes: RowBytes = { rows, buffers, starts: this.starts, ends: this.ends };
+    while (buffers.length < count) buffers.push(undefined);
+    const bytes = { buffers, starts: this.starts, ends: this.ends };
     this.buffers = [];
-    this.starts = new Int32Array(Math.max(rowsPerBatch, rows.length));
+    this.starts = new Int32Array(Math.max(rowsPerBatch, count));
     this.ends = new Int32Array(this.starts.length);
     this.verbatim = 0;
     return bytes;

@@ -256,6 +256,76 @@ export class ProjectedJsonDecoder {
     return this.complete && verbatim && ((high & 0x80) === 0 || isUtf8(buf.subarray(start, end)));
   }
 
+  /**
+   * Whether decode() would accept the record in buf[start, end) and verbatim() then answer true, found
+   * without building the row (no strings, numbers or Dates): for a source whose rows nobody reads
+   * unless asked (runtime/lazy.ts), which keeps the bytes and decodes them only on demand. Complete
+   * decoders only. Conservative: false for anything decode() might treat otherwise (whitespace,
+   * escapes, nested values, a string that could be a timestamp in another form); the caller then decodes
+   * the record now, as always.
+   */
+  scan(buf: Buffer, start: number, end: number): boolean {
+    if (!this.complete || end - start < 2 || buf[start] !== 0x7b || buf[end - 1] !== 0x7d) return false;
+    verbatim = true;
+    high = 0;
+    let p = start + 1;
+    if (p === end - 1) return true;
+    if (buf !== this.viewOf) {
+      this.viewOf = buf;
+      this.view = new DataView(buf.buffer, buf.byteOffset, buf.length);
+    }
+    const view = this.view;
+    const layout = this.layout;
+    const wanted = this.wanted;
+    for (let k = 0; ; k++) {
+      if (buf[p] !== 0x22) return false;
+      let field: Wanted | undefined;
+      const expected = layout[k];
+      if (expected !== undefined && p + expected.length < end && sameRun(view, p, expected)) {
+        if (!expected.tight) return false;
+        field = expected.field;
+        p += expected.length;
+      } else {
+        const keyStart = p + 1;
+        const keyEnd = plainString(buf, keyStart, end);
+        if (keyEnd < 0) return false;
+        const candidates = this.byLength[keyEnd - keyStart];
+        field = candidates === undefined ? undefined : match(candidates, buf, keyStart);
+        p = keyEnd + 1;
+        if (p >= end || buf[p] !== 0x3a) return false;
+        p++;
+        if (k < maxLayout) layout[k] = p - keyStart + 1 <= 256 ? layoutKey(copy(buf, keyStart - 1, p), field) : undefined;
+      }
+      if (field === undefined || field !== wanted[k] || p >= end) return false;
+      const c = buf[p] as number;
+      if (c === 0x22) {
+        const close = plainStringWords(view, buf, p + 1, end);
+        if (close < 0) return false;
+        const n = close - p - 1;
+        if (n === 24) {
+          // The encoder's own form of a real calendar day; any other 24-byte timestamp is not verbatim.
+          if (!Number.isNaN(isoMs(buf, p + 1, 24))) {
+            if (!isoExact) return false;
+          } else if (timestampLike(buf, p + 1, n)) return false;
+        } else if (timestampLike(buf, p + 1, n)) return false;
+        p = close + 1;
+      } else if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
+        p = number(buf, p, end);
+        if (p < 0 || !verbatim) return false;
+      } else if (c === 0x74 || c === 0x66 || c === 0x6e) {
+        p = literal(buf, p, end, c === 0x74 ? literalTrue : c === 0x66 ? literalFalse : literalNull);
+        if (p < 0) return false;
+      } else {
+        return false;
+      }
+      if (p >= end) return false;
+      const d = buf[p];
+      if (d === 0x7d) return p + 1 === end && ((high & 0x80) === 0 || isUtf8(buf.subarray(start, end)));
+      if (d !== 0x2c) return false;
+      p++;
+    }
+  }
+
   /** A templated row with the fields the line lacked removed, as JSON.parse would not have them. */
   private finish(row: Row, seen: number): Row {
     if (this.template === undefined || seen === this.allSeen) return row;
@@ -466,6 +536,14 @@ function text(field: Wanted, buf: Buffer, start: number, end: number): unknown {
   return text;
 }
 
+/**
+ * Whether a string of n bytes at `at` might be a timestamp parseTimestamp() accepts (its first shape
+ * test, on bytes): such a string is decoded as a Date, and written back in another form.
+ */
+function timestampLike(buf: Buffer, at: number, n: number): boolean {
+  return n >= 20 && n <= 35 && buf[at + 4] === 0x2d && buf[at + 7] === 0x2d && buf[at + 10] === 0x54 && buf[at + 13] === 0x3a;
+}
+
 /** The value of the last number() that succeeded. */
 let numberValue = 0;
 
@@ -640,6 +718,31 @@ function skipPlainString(view: DataView, buf: Buffer, p: number, end: number): n
   // A byte above 0x7f sets bit 7 of its lane; decodeUtf8 looks at the lowest lane only.
   high |= bits | (bits >>> 8) | (bits >>> 16) | (bits >>> 24);
   return skipString(buf, p, end);
+}
+
+/**
+ * plainString() 4-byte words at a time (as skipPlainString): the index of the closing quote of a string
+ * without escapes or control characters starting at p, or -1.
+ */
+function plainStringWords(view: DataView, buf: Buffer, p: number, end: number): number {
+  let bits = 0;
+  while (p + 4 <= end) {
+    const w = view.getUint32(p, true);
+    const quote = w ^ 0x22222222;
+    const backslash = w ^ 0x5c5c5c5c;
+    const special = (((quote - 0x01010101) & ~quote) | ((backslash - 0x01010101) & ~backslash) | ((w - 0x20202020) & ~w)) & 0x80808080;
+    if (special !== 0) {
+      const lane = (31 - Math.clz32(special & -special)) >> 3;
+      if (buf[p + lane] !== 0x22) return -1;
+      bits |= w & (lanesBelow[lane] as number);
+      high |= bits | (bits >>> 8) | (bits >>> 16) | (bits >>> 24);
+      return p + lane;
+    }
+    bits |= w;
+    p += 4;
+  }
+  high |= bits | (bits >>> 8) | (bits >>> 16) | (bits >>> 24);
+  return plainString(buf, p, end);
 }
 
 /** Skips the rest of a string whose opening quote is just before p (escapes allowed, validated). */

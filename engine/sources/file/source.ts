@@ -11,6 +11,7 @@ import { isUtf8 } from 'node:buffer';
 import { asUtf8 } from '../encoding.ts';
 import { QuoteScanner, splitCsvRecord } from './csv.ts';
 import { JsonLinesDecoder, JsonRejection, RowBytesBuilder } from './json-record.ts';
+import { LazyRowsBuilder } from './lazy-rows.ts';
 import { csvValue } from './values.ts';
 import { readLinesPooled } from '../../workers/file-lines.ts';
 import { DecodePool, decodeWorkers, workersAvailable } from '../../workers/pool.ts';
@@ -56,17 +57,24 @@ export class FileSource implements SourceInstance {
   /** JSON Lines when the pipeline reads only some fields: rows carry just those (see runtime/projection.ts). */
   private readonly fields: readonly string[] | undefined;
   private readonly json: JsonLinesDecoder;
+  /**
+   * Every consumer only copies the rows' bytes (NodeContext.bytesReaders): batches of checked records,
+   * decoded only if something reads their rows (lazy-rows.ts).
+   */
+  private readonly lazy: boolean;
   /** Decode workers the last run() used (0: decoded on the run's thread). */
   workersUsed = 0;
   /** Runs of records delivered pre-aggregated (runtime/fusion.ts) rather than as rows. */
   fusedRuns = 0;
 
-  constructor(private readonly config: FileSourceConfig, private readonly ctx: Pick<NodeContext, 'nodeId' | 'clock' | 'fields' | 'budget' | 'fusion'>, private readonly options: FileSourceOptions = {}) {
+  constructor(private readonly config: FileSourceConfig, private readonly ctx: Pick<NodeContext, 'nodeId' | 'clock' | 'fields' | 'budget' | 'fusion' | 'bytesReaders'>, private readonly options: FileSourceOptions = {}) {
     this.path = resolve(config.path);
     // An empty list (nothing read) keeps whole rows: the saving would be nil and rows stay as they were.
     // `__proto__` cannot be assigned like other keys, so such a pipeline keeps JSON.parse's rows.
     if (config.format !== 'csv' && ctx.fields && ctx.fields.length > 0 && !ctx.fields.includes('__proto__')) this.fields = ctx.fields;
-    this.json = new JsonLinesDecoder(this.fields);
+    // Which records are verbatim (Batch.bytes) is worked out only when a sink copies them.
+    this.json = new JsonLinesDecoder(this.fields, { verbatim: ctx.bytesReaders !== undefined });
+    this.lazy = config.format !== 'csv' && this.fields === undefined && ctx.bytesReaders === 'only';
     this.partition = `${ctx.nodeId}/0`;
     this.delimiter = (config.delimiter ?? ',').charCodeAt(0);
     // Without a header the declared columns are the names; with one, the file's header wins.
@@ -92,6 +100,7 @@ export class FileSource implements SourceInstance {
     const dead: DeadLetter[] = [];
     /** The JSON bytes of rows that are already what a JSON sink writes (Batch.bytes). */
     const bytes = new RowBytesBuilder();
+    const lazy = this.lazy ? new LazyRowsBuilder() : undefined;
     /** File offset of buf[0] in records() and of carry[0] between chunks. */
     let base = this.position.offset;
     let line = this.position.line;
@@ -113,6 +122,8 @@ export class FileSource implements SourceInstance {
       // push delivers synchronously: both ports are handed over in the same step as the position moves,
       // so no checkpoint covers dead letters still waiting for room behind the good rows.
       const delivered: Promise<void>[] = [];
+      const checked = lazy?.take(this.partition);
+      if (checked) delivered.push(push(checked, 'out'));
       if (rows.length > 0) {
         const out = rows.splice(0);
         const own = bytes.take(out);
@@ -135,6 +146,7 @@ export class FileSource implements SourceInstance {
       pending++;
       if (buf === verifiedBuf && end <= verifiedEnd) {
         if (csv) this.decodeCsv(buf.toString('utf8', start, end), firstLine, rows, dead, eof && quotes.open);
+        else if (lazy) this.checkJson(buf, start, end, firstLine, lazy, dead);
         else this.decodeJson(buf, start, end, firstLine, rows, dead, bytes);
         return;
       }
@@ -147,6 +159,7 @@ export class FileSource implements SourceInstance {
         return;
       }
       if (csv) this.decodeCsv(text.buf.toString('utf8', text.start, text.end), firstLine, rows, dead, eof && quotes.open);
+      else if (lazy) this.checkJson(text.buf, text.start, text.end, firstLine, lazy, dead);
       else this.decodeJson(text.buf, text.start, text.end, firstLine, rows, dead, bytes);
     };
     /** Decodes the complete records of buf; where its unfinished tail starts, or -1 once aborted. */
@@ -293,6 +306,18 @@ export class FileSource implements SourceInstance {
       if (this.json.verbatim) bytes.add(rows.length, buf, start, end);
       rows.push(decoded);
     }
+  }
+
+  /** decodeJson for lazy batches: a verbatim record of the learned shape is only checked, others decoded now. */
+  private checkJson(buf: Buffer, start: number, end: number, line: number, lazy: LazyRowsBuilder, dead: DeadLetter[]): void {
+    // Read chunks and joined lines are fresh buffers, never written again: the batch may refer to them.
+    if (this.json.scan(buf, start, end)) {
+      lazy.addChecked(buf, start, end);
+      return;
+    }
+    const decoded = this.json.decode(buf, start, end);
+    if (decoded instanceof JsonRejection) dead.push(this.deadLetter(`line ${line}: ${decoded.problem}`, decoded.text, line));
+    else if (decoded) lazy.addRow(decoded, buf, start, end, this.json.verbatim);
   }
 
   private decodeCsv(text: string, line: number, rows: Row[], dead: DeadLetter[], unterminated: boolean): void {

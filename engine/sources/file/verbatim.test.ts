@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { JsonRowWriter, type ByteOutput } from '../../kafka/sink/json-bytes.ts';
 import type { Row } from '../../runtime/types.ts';
-import { JsonLinesDecoder, JsonRejection, RowBytesBuilder } from './json-record.ts';
+import { decodeJsonRecord, JsonLinesDecoder, JsonRejection, RowBytesBuilder } from './json-record.ts';
 import { randomInts } from '../../testing/random.ts';
 
 class Output implements ByteOutput {
@@ -60,7 +60,12 @@ const spaces = [' ', '\t', '  ', '\r\n'];
 test('a record is verbatim only when its bytes are what the sink writes for its row', () => {
   const rand = randomInts(11);
   const writer = new JsonRowWriter();
-  const decoder = new JsonLinesDecoder(undefined);
+  const decoder = new JsonLinesDecoder(undefined, { verbatim: true });
+  // A second decoder that checks lines without decoding them (scan), decoding only what it refuses, as a
+  // lazy file source does (lazy-rows.ts): whatever it accepts must be JSON.parse's object, written by the
+  // sink exactly as these bytes.
+  const scanner = new JsonLinesDecoder(undefined, { verbatim: true });
+  let scanned = 0;
   let verbatim = 0;
   let other = 0;
   let rejected = 0;
@@ -91,6 +96,14 @@ test('a record is verbatim only when its bytes are what the sink writes for its 
     }
     const start = 2;
     const end = buf.length - 2;
+    if (scanner.scan(buf, start, end)) {
+      scanned++;
+      const parsed = decodeJsonRecord(buf, start, end, undefined, undefined);
+      assert.ok(parsed !== undefined && !(parsed instanceof JsonRejection), `scan accepted what JSON.parse refuses: ${buf.subarray(start, end).toString()}`);
+      assert.ok(buf.subarray(start, end).equals(encoded(writer, parsed)), `scan accepted a line the sink writes otherwise:\n  read  ${buf.subarray(start, end).toString()}\n  write ${encoded(writer, parsed).toString()}`);
+    } else {
+      scanner.decode(buf, start, end);
+    }
     const row = decoder.decode(buf, start, end);
     if (row === undefined || row instanceof JsonRejection) { rejected++; continue; }
     const bytes = buf.subarray(start, end);
@@ -105,6 +118,8 @@ test('a record is verbatim only when its bytes are what the sink writes for its 
   }
   // Not a vacuous test: most records are verbatim, and many differ from the encoder's text.
   assert.ok(verbatim > 30_000, `verbatim ${verbatim} other ${other} rejected ${rejected} differ ${differs.size}`);
+  // Scanning finds nearly every verbatim line (it refuses escapes, which decode() leaves to JSON.parse too).
+  assert.ok(scanned > verbatim * 0.9 && scanned <= verbatim, `scanned ${scanned} of ${verbatim} verbatim lines`);
   assert.ok(differs.size > 3_000, `records that differ: ${differs.size}`);
   assert.ok(other > differs.size);
 });
@@ -136,16 +151,20 @@ test('each kind of difference from the encoded text is caught', () => {
   ];
   for (const [line, expected] of cases) {
     // A fresh decoder per line, taught the shape by a first line so the second goes the fast way.
-    const decoder = new JsonLinesDecoder(undefined);
+    const decoder = new JsonLinesDecoder(undefined, { verbatim: true });
     decoder.decode(Buffer.from('{"a":0,"b":"y"}'), 0, 15);
     const buf = Buffer.from(line);
+    const scanner = new JsonLinesDecoder(undefined, { verbatim: true });
+    scanner.decode(Buffer.from('{"a":0,"b":"y"}'), 0, 15);
+    // Nested values are left to decode() (JSON.stringify decides there), so scan refuses them.
+    assert.equal(scanner.scan(buf, 0, buf.length), expected && !/[[{]/.test(line.slice(1)), `scan of ${line}`);
     const row = decoder.decode(buf, 0, buf.length);
     assert.ok(row !== undefined && !(row instanceof JsonRejection), line);
     assert.equal(decoder.verbatim, expected, line);
     assert.equal(buf.equals(encoded(writer, row)), expected, `the encoder's text of ${line}`);
   }
   // A key remembered with the space before its colon (the line before had it too) is not the encoder's key.
-  const spaced = new JsonLinesDecoder(undefined);
+  const spaced = new JsonLinesDecoder(undefined, { verbatim: true });
   const line = Buffer.from('{"a" :1,"b":"x"}');
   for (let i = 0; i < 3; i++) {
     spaced.decode(line, 0, line.length);
@@ -161,13 +180,13 @@ test('each kind of difference from the encoded text is caught', () => {
 });
 
 test('rows decoded by JSON.parse, or with the pipeline\'s fields only, are never verbatim', () => {
-  const whole = new JsonLinesDecoder(undefined);
+  const whole = new JsonLinesDecoder(undefined, { verbatim: true });
   const line = Buffer.from('{"a":1,"b":"x"}');
   whole.decode(line, 0, line.length);
   assert.equal(whole.verbatim, false, 'the first line of a shape is JSON.parse\'s');
   whole.decode(line, 0, line.length);
   assert.equal(whole.verbatim, true);
-  const projected = new JsonLinesDecoder(['a', 'b']);
+  const projected = new JsonLinesDecoder(['a', 'b'], { verbatim: true });
   projected.decode(line, 0, line.length);
   projected.decode(line, 0, line.length);
   assert.equal(projected.verbatim, false);
