@@ -125,6 +125,8 @@ export class KafkaSink implements SinkInstance {
   private schema: SchemaWriter | undefined;
   private session: ProducerSession | undefined;
   private opening: Promise<ProducerSession> | undefined;
+  /** Resolves once the opening session knows the topic's partitions (rows can be queued). */
+  private partitionsKnown: Promise<void> | undefined;
   private partitioner: Partitioner | undefined;
   private queues: PartitionQueue[] = [];
   private queuedBytes = 0;
@@ -175,34 +177,60 @@ export class KafkaSink implements SinkInstance {
     return this.options.transactionTimeoutMs ?? DEFAULT_TRANSACTION_TIMEOUT_MS;
   }
 
-  /** The producer session, opened on first use (for exactly once that fences older producers of this sink). */
-  private ready(): Promise<ProducerSession> {
-    if (this.session) return Promise.resolve(this.session);
-    this.opening ??= (async () => {
-      if (this.transactionalId) await this.commitsTopic();
-      const session = await ProducerSession.open(this.kafka, {
-        transactionalId: this.transactionalId,
-        transactionTimeoutMs: this.transactionTimeoutMs,
-        // Every message carries its partition (queued per partition).
-        partitioner: ({ message }) => message.partition ?? 0,
+  /**
+   * Opens the producer session on first use (for exactly once that fences older producers of this sink)
+   * and resolves once rows can be queued: the topic's partitions are known. The producer id
+   * (InitProducerId; for exactly once at the transaction coordinator, a few round trips) arrives
+   * meanwhile, and sends start then (pump): the first rows are encoded while it is on its way instead
+   * of after. A failure before the partitions are known rejects this; one after is the sink's failure
+   * (thrown by the next write, drain or prepare, as it was thrown by the write that waited for it).
+   */
+  private ready(): Promise<void> {
+    if (this.session) return Promise.resolve();
+    if (!this.opening) {
+      let laidOut: () => void = () => undefined;
+      const partitionsKnown = new Promise<void>((resolve) => { laidOut = resolve; });
+      let known = false;
+      const opening = (async () => {
+        if (this.transactionalId) await this.commitsTopic();
+        const session = await ProducerSession.connect(this.kafka, {
+          transactionalId: this.transactionalId,
+          transactionTimeoutMs: this.transactionTimeoutMs,
+          // Every message carries its partition (queued per partition).
+          partitioner: ({ message }) => message.partition ?? 0,
+        });
+        let partitions: number;
+        try {
+          partitions = await session.partitions(this.config.topic, (ms) => this.timers.sleep(ms));
+        } catch (error) {
+          // Not yet this.session, so close() would not see it: a topic the broker refuses (a bad name, no
+          // rights) must not leave the session's broker connections open in a studio that keeps running.
+          await session.close().catch(() => {});
+          throw error;
+        }
+        this.partitioner = new Partitioner(partitions);
+        const room = requestRoom(this.clientId, this.transactionalId, this.config.topic);
+        this.queues = Array.from({ length: partitions }, () => ({ sealed: [], builder: new RecordsBuilder(64 << 10, room, this.pool) }));
+        known = true;
+        laidOut();
+        await session.init();
+        this.session = session;
+        this.pump();
+        return session;
+      })();
+      this.opening = opening;
+      opening.catch((error: unknown) => {
+        if (this.opening === opening) this.opening = undefined;
+        if (known) this.failure ??= error;
       });
-      let partitions: number;
-      try {
-        partitions = await session.partitions(this.config.topic, (ms) => this.timers.sleep(ms));
-      } catch (error) {
-        // Not yet this.session, so close() would not see it: a topic the broker refuses (a bad name, no
-        // rights) must not leave the session's broker connections open in a studio that keeps running.
-        await session.close().catch(() => {});
-        this.opening = undefined;
-        throw error;
-      }
-      this.partitioner = new Partitioner(partitions);
-      const room = requestRoom(this.clientId, this.transactionalId, this.config.topic);
-      this.queues = Array.from({ length: partitions }, () => ({ sealed: [], builder: new RecordsBuilder(64 << 10, room, this.pool) }));
-      this.session = session;
-      return session;
-    })();
-    return this.opening;
+      this.partitionsKnown = Promise.race([partitionsKnown, opening.then(() => undefined)]);
+    }
+    return this.partitionsKnown ?? Promise.resolve();
+  }
+
+  /** Until the session opening in progress (if any) has settled; its failure is this.failure. */
+  private async opened(): Promise<void> {
+    if (!this.session && this.opening) await this.opening.catch(() => undefined);
   }
 
   private async commitsTopic(): Promise<void> {
@@ -354,6 +382,8 @@ export class KafkaSink implements SinkInstance {
   }
 
   private async afterQueueing(): Promise<void> {
+    // Before the producer has its id nothing is sent: queue up to the limit meanwhile.
+    if (this.queuedBytes > QUEUE_LIMIT_BYTES) await this.opened();
     this.pump();
     // Backpressure: far more queued than one request takes, so wait for a send in flight.
     while (this.queuedBytes > QUEUE_LIMIT_BYTES && this.sends.size > 0) await Promise.race(this.sends);
@@ -414,11 +444,13 @@ export class KafkaSink implements SinkInstance {
     const session = this.session;
     this.session = undefined;
     this.opening = undefined;
+    this.partitionsKnown = undefined;
     await session?.close().catch(() => {});
   }
 
   /** Resolves once everything queued has been sent and acknowledged (or throws the first failure, once no send is in flight). */
   private async drain(): Promise<void> {
+    await this.opened();
     for (;;) {
       this.pump();
       if (this.sends.size === 0) break;
@@ -497,10 +529,14 @@ export class KafkaSink implements SinkInstance {
    * a finished run's rows are readable when it says finished.
    */
   private async untilVisible(checkpoint: number): Promise<void> {
-    for (let attempt = 0; attempt < 50; attempt++) {
+    // The markers usually follow within milliseconds: look again soon, then every 100 ms (5 s in all).
+    let waited = 0;
+    for (let attempt = 0; waited < 5000; attempt++) {
       const last = await this.lastCommittedId();
       if (last !== null && last >= checkpoint) return;
-      await this.timers.sleep(100);
+      const ms = Math.min(100, 10 << attempt);
+      await this.timers.sleep(ms);
+      waited += ms;
     }
     this.ctx.log('warn', `sink.kafka "${this.nodeId}": checkpoint ${checkpoint} is committed but its commit markers were not visible after 5 s`);
   }
@@ -551,7 +587,11 @@ export class KafkaSink implements SinkInstance {
    */
   async close(): Promise<SinkSummary> {
     let error: unknown;
+    // A session still opening is closed too, once open (its connections must not outlive the sink).
+    await this.opened();
     const session = this.session;
+    // Rows queued for a producer that never got its id were not sent: that is the close's failure too.
+    if (!session && this.failure !== undefined && this.queuedBytes > 0) error = this.failure;
     if (session) {
       if (!this.transactionalId) {
         await this.drain().catch((e: unknown) => { error = e; });
@@ -563,6 +603,7 @@ export class KafkaSink implements SinkInstance {
     }
     this.session = undefined;
     this.opening = undefined;
+    this.partitionsKnown = undefined;
     if (error !== undefined) throw error;
     return { rows: this.rows, topic: this.config.topic, delivery: this.delivery, transactions: this.transactions };
   }

@@ -1,10 +1,13 @@
 // file-kafka: a JSON Lines file of sales events → sink.kafka (3 partitions, no key), measured in both
 // delivery modes, and in the same run `kcat -P` (librdkafka, default settings) producing the same file to
 // a topic of its own (each engine mode runs twice, alternating; the faster run of each is reported). The
-// engine parses every line into a row (rows are real: previews, metrics, the error port); a line that is
-// already the row's JSON as the sink writes it is then copied instead of encoded again (Batch.bytes), any
-// other is encoded. kcat sends the lines as they are. Checkpoints are on (a folder, the default
-// interval), as the CLI runs, so exactly once commits a transaction at each checkpoint and at the end.
+// sink is the file source's only consumer and copies bytes, so the source checks each line (valid JSON,
+// exactly the JSON the sink writes) and hands over lazy batches (runtime/lazy.ts): rows are decoded only
+// if something reads them (a preview, an operator, a key), and the sink copies the lines' bytes; a line
+// written otherwise (an escape, say) is decoded at once and encoded by the sink. The notes say how many
+// lazy batches the sink got and how many of them were decoded. kcat sends the lines as they are.
+// Checkpoints are on (a folder, the default interval), as the CLI runs, so exactly once commits a
+// transaction at each checkpoint and at the end.
 //
 // What kcat -P does by default (librdkafka 2.0.2 here; `kcat -X list`), and the engine beside it:
 // - acks=all (-1): the same (every produce request waits for all in-sync replicas);
@@ -28,7 +31,9 @@ import type { ConnectionConfig } from '../../kafka/connections.ts';
 import { KafkaSink, type KafkaDelivery } from '../../kafka/sink.ts';
 import type { NodeFactory } from '../../nodes/registry.ts';
 import { monotonicMs } from '../../runtime/clock.ts';
+import { LazyBatch } from '../../runtime/lazy.ts';
 import { createRun } from '../../runtime/run.ts';
+import type { Batch } from '../../runtime/types.ts';
 import { registerWorkload, type BenchContext, type BenchResult } from '../workload.ts';
 import { benchBroker, createTopic, salesFile } from './kafka-common.ts';
 
@@ -49,7 +54,7 @@ function committedCount(bootstrap: string, topic: string): number {
   return Number(r.stdout.trim());
 }
 
-interface ModeFigures { delivery: KafkaDelivery; events: number; seconds: number; cpuSeconds: number; mainCpuSeconds: number | undefined; peakRssMb: number; transactions: number; visible: number }
+interface ModeFigures { delivery: KafkaDelivery; events: number; seconds: number; cpuSeconds: number; mainCpuSeconds: number | undefined; peakRssMb: number; transactions: number; visible: number; lazyBatches: number; decodedBatches: number }
 
 /** CPU seconds of this process's main thread (Linux /proc; clock ticks of 10 ms), or undefined elsewhere. */
 function mainThreadSeconds(): number | undefined {
@@ -74,7 +79,23 @@ async function engineRun(ctx: BenchContext, connection: ConnectionConfig, bootst
     ],
     edges: [{ from: 'orders', to: 'out' }],
   };
-  const kafkaSink: NodeFactory<'sink.kafka'> = { kind: 'sink', create: (spec, nodeCtx) => new KafkaSink(spec.id, spec.config, connection, nodeCtx) };
+  let lazyBatches = 0;
+  let decodedBatches = 0;
+  const kafkaSink: NodeFactory<'sink.kafka'> = {
+    kind: 'sink',
+    create: (spec, nodeCtx) => {
+      const sink = new KafkaSink(spec.id, spec.config, connection, nodeCtx);
+      const write = sink.write.bind(sink);
+      sink.write = async (batch: Batch): Promise<void> => {
+        await write(batch);
+        if (batch instanceof LazyBatch) {
+          lazyBatches++;
+          if (batch.materialized) decodedBatches++;
+        }
+      };
+      return sink;
+    },
+  };
   const rss = ctx.trackRss();
   const cpuBefore = process.cpuUsage();
   const mainBefore = mainThreadSeconds();
@@ -92,7 +113,7 @@ async function engineRun(ctx: BenchContext, connection: ConnectionConfig, bootst
   const peakRssMb = rss.stop();
   if (summary.status !== 'finished') throw new Error(`${delivery} run ${summary.status}: ${summary.error?.message ?? ''}`);
   const sink = summary.sinks.out;
-  return { delivery, events: summary.eventsIn, seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, mainCpuSeconds: mainBefore === undefined || mainAfter === undefined ? undefined : mainAfter - mainBefore, peakRssMb, transactions: Number(sink?.transactions ?? 0), visible: committedCount(bootstrap, topic) };
+  return { delivery, events: summary.eventsIn, seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, mainCpuSeconds: mainBefore === undefined || mainAfter === undefined ? undefined : mainAfter - mainBefore, peakRssMb, transactions: Number(sink?.transactions ?? 0), visible: committedCount(bootstrap, topic), lazyBatches, decodedBatches };
 }
 
 registerWorkload({
@@ -151,6 +172,7 @@ registerWorkload({
           `exactly-once / kcat = ${(rate(exactlyOnce) / kcatRate).toFixed(2)}, at-least-once / kcat = ${(rate(atLeastOnce) / kcatRate).toFixed(2)} (target ≥ 0.5)`,
           ...(kcatCpuSeconds === undefined ? [] : [`CPU per event (load-independent): kcat ${((kcatCpuSeconds * 1e6) / count).toFixed(2)} µs, exactly-once ${cpu('exactly-once')} µs, at-least-once ${cpu('at-least-once')} µs (the lower of each mode's runs; engine figures include the file source's JSON parsing)`]),
           `all runs (s, µs CPU per event, of it the run's thread): ${runs.map((r) => `${r.delivery} ${r.seconds.toFixed(2)} s ${((r.cpuSeconds * 1e6) / r.events).toFixed(2)} µs${r.mainCpuSeconds === undefined ? '' : ` (${((r.mainCpuSeconds * 1e6) / r.events).toFixed(2)})`}`).join(', ')}`,
+          `lazy batches the sink got (decoded by anything): ${runs.map((r) => `${r.lazyBatches} (${r.decodedBatches})`).join(', ')}`,
           `load average (1 min) at the end: ${load1?.toFixed(2)}`,
         ],
         ratioToKcat: rate(exactlyOnce) / kcatRate,

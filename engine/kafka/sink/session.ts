@@ -111,6 +111,7 @@ export class ProducerSession {
     private readonly eos: EosManager,
     readonly transactionalId: string | undefined,
     partitioner: Partitioner,
+    private readonly transactionTimeoutMs?: number,
   ) {
     this.producer = createMessageProducer({
       logger: cluster.logger,
@@ -126,11 +127,10 @@ export class ProducerSession {
   }
 
   /**
-   * Connects and gets a producer id. With a transactional id this is InitProducerId at the transaction
-   * coordinator: it bumps the epoch (fencing any older producer with this id) and aborts the
-   * transaction that producer left open, so a prepared transaction must be committed before.
+   * Connects, without a producer id yet (init() gets it): metadata such as partitions() may be read
+   * meanwhile, and records encoded, while the producer id is on its way.
    */
-  static async open(kafka: Kafka, options: SessionOptions): Promise<ProducerSession> {
+  static async connect(kafka: Kafka, options: SessionOptions): Promise<ProducerSession> {
     const cluster = clusterOf(kafka);
     await cluster.connect();
     const eos = createEosManager({
@@ -140,16 +140,32 @@ export class ProducerSession {
       transactional: options.transactionalId !== undefined,
       transactionalId: options.transactionalId,
     });
+    return new ProducerSession(cluster, eos, options.transactionalId, options.partitioner, options.transactionTimeoutMs);
+  }
+
+  /**
+   * Gets the producer id, before any send. With a transactional id this is InitProducerId at the
+   * transaction coordinator: it bumps the epoch (fencing any older producer with this id) and aborts the
+   * transaction that producer left open, so a prepared transaction must be committed before. On failure
+   * the session is closed.
+   */
+  async init(): Promise<void> {
     try {
-      await eos.initProducerId();
+      await this.eos.initProducerId();
     } catch (error) {
-      await cluster.disconnect().catch(() => {});
+      await this.cluster.disconnect().catch(() => {});
       if (protocolErrorType(error) === 'INVALID_TRANSACTION_TIMEOUT') {
-        throw new EngineError('ENG_KAFKA_TRANSACTION', `The broker refused transaction.timeout.ms = ${options.transactionTimeoutMs} ms: it is above the broker's transaction.max.timeout.ms. Lower the sink's transaction timeout or raise the broker setting.`);
+        throw new EngineError('ENG_KAFKA_TRANSACTION', `The broker refused transaction.timeout.ms = ${this.transactionTimeoutMs} ms: it is above the broker's transaction.max.timeout.ms. Lower the sink's transaction timeout or raise the broker setting.`);
       }
       throw error;
     }
-    return new ProducerSession(cluster, eos, options.transactionalId, options.partitioner);
+  }
+
+  /** connect() and init(). */
+  static async open(kafka: Kafka, options: SessionOptions): Promise<ProducerSession> {
+    const session = await ProducerSession.connect(kafka, options);
+    await session.init();
+    return session;
   }
 
   ids(): TransactionIds | undefined {

@@ -11,6 +11,7 @@ import { testContext, uniqueTopic, useTestBroker, type TestBroker } from '../../
 import type { ConnectionConfig } from '../connections.ts';
 import { kafkaClient } from '../connections.ts';
 import { KafkaSink, type KafkaPendingCommit, type KafkaSinkOptions } from '../sink.ts';
+import type { EngineError } from '../../errors.ts';
 import { COMMITS_TOPIC } from './commits.ts';
 import { murmur2, Partitioner } from './partitioner.ts';
 
@@ -271,4 +272,24 @@ test('a topic the broker refuses fails the sink and leaves no connection to the 
   // A studio keeps running after a failed run: the failed sink's session must be gone with it.
   await new Promise((resolve) => setTimeout(resolve, 200));
   assert.equal(open(), before, 'sockets to the broker left open by the failed sinks');
+});
+
+test('a producer id the broker refuses (InitProducerId, while the first rows queue) fails the sink: nothing sent, no connection left', async () => {
+  const port = Number(broker.bootstrap.split(':').pop());
+  const open = (): number => (process as unknown as { _getActiveHandles(): unknown[] })._getActiveHandles()
+    .filter((h) => typeof h === 'object' && h !== null && (h as { remotePort?: number }).remotePort === port).length;
+  const before = open();
+  const topic = uniqueTopic('refused-id');
+  await createTopic(topic);
+  // Above the broker's transaction.max.timeout.ms (15 min): InitProducerId answers INVALID_TRANSACTION_TIMEOUT.
+  const s = sink(topic, uniqueTopic('pipe'), { transactionTimeoutMs: 24 * 3_600_000 });
+  await assert.rejects(async () => {
+    await s.write({ rows: rows(0, 5), partition: 'p' });
+    await s.prepare({ id: 1, sources: {} });
+  }, (error: EngineError) => error.code === 'ENG_KAFKA_TRANSACTION' && /transaction\.max\.timeout\.ms/.test(error.message));
+  await assert.rejects(() => s.write({ rows: rows(5, 5), partition: 'p' }), /transaction\.max\.timeout\.ms/);
+  await s.close().catch(() => undefined);
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  assert.equal(open(), before, 'sockets to the broker left open by the failed sink');
+  assert.deepEqual(readCommitted(topic), []);
 });
