@@ -310,8 +310,8 @@ export class ProjectedJsonDecoder {
         } else if (timestampLike(buf, p + 1, n)) return false;
         p = close + 1;
       } else if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
-        p = number(buf, p, end);
-        if (p < 0 || !verbatim) return false;
+        p = canonicalNumber(buf, p, end);
+        if (p < 0) return false;
       } else if (c === 0x74 || c === 0x66 || c === 0x6e) {
         p = literal(buf, p, end, c === 0x74 ? literalTrue : c === 0x66 ? literalFalse : literalNull);
         if (p < 0) return false;
@@ -638,6 +638,51 @@ function number(buf: Buffer, start: number, end: number): number {
     numberValue = Number(buf.toString('latin1', start, p));
     verbatim = false;
   }
+  return p;
+}
+
+/**
+ * A JSON number at p written as String() prints its value (number()'s verbatim rules, without computing
+ * the value: storing it in numberValue allocated a heap number per non-integer); the position after it,
+ * or -1 when it is not valid JSON or not written that way (up to 15 digits, no exponent, no `-0`, no
+ * trailing zero in the fraction, nothing below 1e-6).
+ */
+function canonicalNumber(buf: Buffer, start: number, end: number): number {
+  let p = start;
+  if (buf[p] === 0x2d) p++;
+  let mantissa = 0;
+  let digitCount = 0;
+  let c = p < end ? (buf[p] as number) : -1;
+  if (c === 0x30) {
+    p++;
+    digitCount = 1;
+  } else if (c >= 0x31 && c <= 0x39) {
+    do {
+      mantissa = mantissa * 10 + (c - 0x30);
+      digitCount++;
+      p++;
+      c = p < end ? (buf[p] as number) : -1;
+    } while (c >= 0x30 && c <= 0x39);
+  } else {
+    return -1;
+  }
+  let scale = 0;
+  c = p < end ? (buf[p] as number) : -1;
+  if (c === 0x2e /* . */) {
+    p++;
+    c = p < end ? (buf[p] as number) : -1;
+    if (!(c >= 0x30 && c <= 0x39)) return -1;
+    do {
+      mantissa = mantissa * 10 + (c - 0x30);
+      digitCount++;
+      scale++;
+      p++;
+      c = p < end ? (buf[p] as number) : -1;
+    } while (c >= 0x30 && c <= 0x39);
+  }
+  if (c === 0x65 || c === 0x45 || digitCount > 15) return -1;
+  if (mantissa === 0) return buf[start] === 0x2d || scale > 0 ? -1 : p;
+  if (scale > 0 && (buf[p - 1] === 0x30 || mantissa / (pow10[scale] as number) < 1e-6)) return -1;
   return p;
 }
 
