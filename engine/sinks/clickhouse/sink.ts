@@ -30,7 +30,8 @@
 //   parsed one by one into a Null-engine twin of the table, each refused row goes to the error port with
 //   the server's message, and the others are inserted as one block.
 // - connection errors are retried with backoff; then the run fails with ENG_CLICKHOUSE_UNAVAILABLE and the
-//   rows stay in the checkpoint for the next run.
+//   rows stay in the checkpoint for the next run. A move or attach that got no answer may still run on the
+//   server (or reach it later): the next attempt drops its stage before counting anything (settle).
 import { EngineError } from '../../errors.ts';
 import type { ClickHouseSinkConfig, NodeSpec } from '../../format/pipeline.ts';
 import { registerNode } from '../../nodes/registry.ts';
@@ -53,6 +54,8 @@ const COMMITS_TABLE = 'streamlake_commits';
 const ATTACHES_TABLE = 'streamlake_attaches';
 /** How long write() waits for the table's shape before an interval (readTarget). */
 const TARGET_READ_MS = 5_000;
+/** How long dropping an unsettled stage may wait for the move or attach still reading it (as long as a move may take). */
+const SETTLE_MS = 600_000;
 /** How long a repair waits for its ALTER … DELETE mutation. */
 const MUTATION_WAIT_MS = 600_000;
 const BATCH_COLUMN = '_streamlake_batch';
@@ -75,6 +78,12 @@ export class ClickHouseSink implements SinkInstance {
   private readonly stagePrefix: string;
   private readonly stages = new Set<string>();
   private swept = false;
+  /**
+   * Stages a move or attach was sent from without the server's answer (a dropped connection, a timeout):
+   * that statement may still run, or its request reach the server later. The next attempt drops them
+   * before it counts anything (settle).
+   */
+  private readonly unsettled = new Set<string>();
   /** Prepared intervals whose stage holds their appends, by checkpoint id. */
   private readonly streamed = new Map<number, RowBinaryEncoder>();
   /**
@@ -193,6 +202,45 @@ export class ClickHouseSink implements SinkInstance {
     }
   }
 
+  /**
+   * Runs a statement that reads `stage` (its move or attach). Without the server's own answer the stage
+   * stays unsettled: ClickHouse runs such a statement to its end when the client goes away (an
+   * `INSERT … SELECT` of 18.16 kept running and landed its block 1.7 s after the socket was destroyed),
+   * so a retry that counted the batch's rows meanwhile saw none and wrote them again.
+   */
+  private async fromStage<R>(stage: string, statement: () => Promise<R>): Promise<R> {
+    this.unsettled.add(stage);
+    const result = await statement().catch((error: unknown) => {
+      // a ClickHouse error code is the server's answer: the statement ended (a gateway's 502 is not)
+      if (error instanceof ClickHouseError && error.code !== null) this.unsettled.delete(stage);
+      throw error;
+    });
+    this.unsettled.delete(stage);
+    return result;
+  }
+
+  /**
+   * Drops the unsettled stages before anything is counted. A DROP waits for the statements reading the
+   * table (the move or attach still running, whose rows are then in the table), and a request of one that
+   * reaches the server only later finds no table: afterwards the counts are final. The stage's rows are
+   * then written from the staging file if they are not in the table.
+   */
+  private async settle(ep: ClickHouseEndpoint): Promise<void> {
+    for (const stage of this.unsettled) {
+      this.ctx.log('info', `sink "${this.ctx.nodeId}": the last move or attach from ${stage} got no answer; dropping the stage (waiting for that statement, should it still run) before counting what landed`);
+      await dropStage(ep, stage, SETTLE_MS);
+      this.unsettled.delete(stage);
+      this.stages.delete(stage);
+    }
+  }
+
+  /** Drops a stage of the commit once it is done with; one that cannot be dropped stays unsettled when it was. */
+  private async dropSent(ep: ClickHouseEndpoint, stage: string): Promise<void> {
+    const dropped = await dropStage(ep, stage, SETTLE_MS).then(() => true, () => false);
+    if (dropped) this.unsettled.delete(stage);
+    this.stages.delete(stage);
+  }
+
   /** Drops an interval's stage that will not be moved (the encoder is done with). */
   private async forget(encoder: RowBinaryEncoder): Promise<void> {
     const stage = encoder.stage;
@@ -203,6 +251,7 @@ export class ClickHouseSink implements SinkInstance {
   private async commitOnce({ id, load, encoded }: CommitWork<RowBinaryEncoder>, refs: readonly StagedRef[]): Promise<DeadLetter[]> {
     const ep = await this.connect();
     await this.ensureCommitLog(ep);
+    await this.settle(ep);
     if (!this.swept) {
       await dropStaleStages(ep, this.stagePrefix, this.stages);
       this.swept = true;
@@ -236,7 +285,7 @@ export class ClickHouseSink implements SinkInstance {
     const stage = encoded.stage;
     if (plan && stage && await stage.end() && await stageRows(ep, stage.name, stage.attach !== null) === encoded.rows) {
       if (stage.attach && await this.attachOrMove(ep, id, stage.name, stage.attach.batch, encoded.rows)) return encoded.rows;
-      await moveStage(ep, stage.name, this.config.table, [...plan.columns, BATCH_COLUMN], [...plan.select, quoteString(this.batchId(id))], encoded.rows);
+      await this.fromStage(stage.name, () => moveStage(ep, stage.name, this.config.table, [...plan.columns, BATCH_COLUMN], [...plan.select, quoteString(this.batchId(id))], encoded.rows));
       return encoded.rows;
     }
     if (stage?.failed) this.ctx.log('info', `sink "${this.ctx.nodeId}": checkpoint ${id}'s appends are written from the staged rows (the stream into ClickHouse ended with: ${stage.failed.message})`);
@@ -274,12 +323,11 @@ export class ClickHouseSink implements SinkInstance {
       }
       const staged = await stageRows(ep, stage);
       if (staged !== rows) throw new ClickHouseError(`the stage table ${stage} holds ${staged ?? 'no'} of ${rows} rows`, null, null);
-      await moveStage(ep, stage, this.config.table, [...plan.columns, BATCH_COLUMN], [...plan.select, quoteString(this.batchId(id))], rows);
+      await this.fromStage(stage, () => moveStage(ep, stage, this.config.table, [...plan.columns, BATCH_COLUMN], [...plan.select, quoteString(this.batchId(id))], rows));
       this.ctx.log('info', `sink "${this.ctx.nodeId}": checkpoint ${id} written from its staged RowBinary (${rows} rows)`);
       return rows;
     } finally {
-      await dropStage(ep, stage).catch(() => undefined);
-      this.stages.delete(stage);
+      await this.dropSent(ep, stage);
     }
   }
 
@@ -297,7 +345,7 @@ export class ClickHouseSink implements SinkInstance {
     // crash tests die here: the token is recorded, nothing attached (the restore writes the staged rows)
     faultPoint('clickhouse.before-attach');
     try {
-      await attachStage(ep, stage, this.config.table);
+      await this.fromStage(stage, () => attachStage(ep, stage, this.config.table));
       return true;
     } catch (error) {
       if (!(error instanceof ClickHouseError) || error.status === null || isTransientClickHouse(error)) throw error;
@@ -415,10 +463,9 @@ export class ClickHouseSink implements SinkInstance {
       // not all there (the server restarted in between): nothing was moved; the retry loop tries again
       if (staged !== rows) throw new ClickHouseError(`the stage table ${stage} holds ${staged ?? 'no'} of ${rows} rows`, null, null);
       const list = names.map(quoteIdent);
-      await moveStage(ep, stage, this.config.table, names, list, rows);
+      await this.fromStage(stage, () => moveStage(ep, stage, this.config.table, names, list, rows));
     } finally {
-      await dropStage(ep, stage).catch(() => undefined);
-      this.stages.delete(stage);
+      await this.dropSent(ep, stage);
     }
   }
 
