@@ -33,6 +33,8 @@ class Relay {
   private armed: { mode: 'cut' | 'hold'; match: RegExp; ms: number; name?: (text: string) => string } | null = null;
   /** The statements the relay acted on since it was armed. */
   readonly seen: string[] = [];
+  /** The start of every chunk the sink sent (statements are in the first chunk of their request). */
+  readonly sent: string[] = [];
   port = 0;
 
   constructor(private readonly target: { host: string; port: number }) {
@@ -67,6 +69,7 @@ class Relay {
     client.on('data', (chunk: Buffer) => {
       queue = queue.then(async () => {
         const text = chunk.toString('latin1');
+        this.sent.push(text.slice(0, 2000));
         const held = this.held;
         if (held && text.includes(held.name)) {
           // the held request reaches the server first; the one naming its stage comes after it ran
@@ -176,4 +179,26 @@ test('the connection drops as the attach is sent, and the server gets it late: e
   await assertOnce('race_attach', input);
   assert.deepEqual(await query("SELECT checkpoint_id AS id, row_count AS n FROM streamlake_commits WHERE pipeline = 'at'"), [{ id: '1', n: '4000' }]);
   assert.deepEqual(await stagesOf('race_attach'), []);
+});
+
+test('the first attempt at a checkpoint the process streamed does not count the table (a read of its whole batch column); a restore does', async () => {
+  await clickhouse(ep(), `CREATE TABLE race_count (${COLUMNS}) ENGINE = MergeTree ORDER BY tuple()`);
+  const sink = new ClickHouseSink({ connection: 'x', table: 'race_count' }, context('ct', []), { connection: viaRelay() });
+  const input = rows(3000);
+  const counts = (): string[] => relay.sent.filter((t) => t.includes('count() AS n FROM `race_count`'));
+  relay.sent.length = 0;
+  let pending: unknown;
+  for (const [id, from, to] of [[1, 0, 1000], [2, 1000, 2000], [3, 2000, 3000]] as const) {
+    await sink.write({ rows: input.slice(from, to), partition: 'p' });
+    pending = await sink.prepare({ id, sources: {} });
+    if (id < 3) await sink.commit({ id, sources: {} }, pending);
+  }
+  assert.deepEqual(counts(), [], 'no count in the commits of intervals this sink streamed');
+  await sink.close();
+  // checkpoint 3 prepared, not committed: a new sink (a restart) commits it from the staging file, and counts first
+  const restored = new ClickHouseSink({ connection: 'x', table: 'race_count' }, context('ct', []), { connection: viaRelay() });
+  await restored.commit({ id: 3, sources: {} }, pending);
+  await restored.close();
+  assert.equal(counts().length, 1, 'the restore counts');
+  await assertOnce('race_count', input);
 });
