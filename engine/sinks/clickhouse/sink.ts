@@ -86,6 +86,9 @@ export class ClickHouseSink implements SinkInstance {
   private readonly unsettled = new Set<string>();
   /** Checkpoints this sink has begun to commit (a second attempt may find rows of the first). */
   private readonly tried = new Set<number>();
+  /** The last committed id commit() read just before its first attempt (which need not read it again). */
+  private justRead: { id: number; last: number | null } | null = null;
+  private logReady = false;
   /** Prepared intervals whose stage holds their appends, by checkpoint id. */
   private readonly streamed = new Map<number, RowBinaryEncoder>();
   /**
@@ -140,6 +143,7 @@ export class ClickHouseSink implements SinkInstance {
     // Already in the target (a restore repeating the last commit): its staging files are gone, nothing to read.
     const committed = await this.lastCommittedId();
     if (committed === null || committed < info.id) {
+      this.justRead = { id: info.id, last: committed };
       // one append-only segment staged by this process: its stage is filled; otherwise the staged rows
       const work = this.staged.work(info.id, refs);
       await this.staged.commit(this.retry, info.id, () => this.commitOnce(work, refs));
@@ -258,7 +262,11 @@ export class ClickHouseSink implements SinkInstance {
       await dropStaleStages(ep, this.stagePrefix, this.stages);
       this.swept = true;
     }
-    const last = await this.readLastCommitted(ep);
+    // the commit log has only this node's own rows for this pipeline: what commit() read stands until
+    // an attempt of this process writes one (a retry reads it again)
+    const known = this.justRead?.id === id ? this.justRead : null;
+    this.justRead = null;
+    const last = known ? known.last : await this.readLastCommitted(ep);
     if (last !== null && last >= id) return [];
     const rejected: DeadLetter[] = [];
     const first = !this.tried.has(id);
@@ -550,8 +558,14 @@ export class ClickHouseSink implements SinkInstance {
     return types;
   }
 
+  /**
+   * The commit log, created once per sink instance (one round trip less in each later commit; a log
+   * dropped during a run fails its next commit with UNKNOWN_TABLE, and the next run creates it again).
+   */
   private async ensureCommitLog(ep: ClickHouseEndpoint): Promise<void> {
+    if (this.logReady) return;
     await clickhouse(ep, `CREATE TABLE IF NOT EXISTS ${COMMITS_TABLE} (pipeline String, node String, checkpoint_id UInt64, table_name String, row_count UInt64, committed_at DateTime DEFAULT now()) ENGINE = MergeTree ORDER BY (pipeline, node, checkpoint_id)`);
+    this.logReady = true;
   }
 
   private async readLastCommitted(ep: ClickHouseEndpoint): Promise<number | null> {
