@@ -149,6 +149,7 @@ export class ClickHouseSink implements SinkInstance {
       await this.staged.commit(this.retry, info.id, () => this.commitOnce(work, refs));
     }
     await this.staged.committed(info.id, refs);
+    for (const id of this.tried) if (id <= info.id) this.tried.delete(id); // committed: never attempted again
     this.target = undefined; // the commit may have made the table or added columns
     for (const [id, encoder] of this.streamed) {
       if (id > info.id) continue;
