@@ -20,6 +20,15 @@ import { clickhouse, clickhouseJson } from './http.ts';
 import { startClickHouse, type ClickHouseServer } from './server.ts';
 import { ClickHouseSink } from './sink.ts';
 
+/** What the relay does to the first request matching `match`; `then`: the rule armed after it. */
+interface Rule {
+  mode: 'cut' | 'hold';
+  match: RegExp;
+  ms: number;
+  name?: (text: string) => string;
+  then?: Rule;
+}
+
 /**
  * A TCP relay in front of the server. `cut`: the first request matching `match` is forwarded, and the
  * client's socket is destroyed `ms` later (the server's side stays open, as a server sees a client that
@@ -30,7 +39,7 @@ class Relay {
   private readonly server: net.Server;
   private readonly sockets = new Set<net.Socket>();
   private held: { to: net.Socket; bytes: Buffer[]; name: string } | null = null;
-  private armed: { mode: 'cut' | 'hold'; match: RegExp; ms: number; name?: (text: string) => string } | null = null;
+  private armed: Rule | null = null;
   /** The statements the relay acted on since it was armed. */
   readonly seen: string[] = [];
   /** The start of every chunk the sink sent (statements are in the first chunk of their request). */
@@ -46,7 +55,7 @@ class Relay {
     this.port = (this.server.address() as net.AddressInfo).port;
   }
 
-  arm(rule: NonNullable<Relay['armed']>): void {
+  arm(rule: Rule): void {
     this.armed = rule;
     this.seen.length = 0;
   }
@@ -79,7 +88,7 @@ class Relay {
         }
         const rule = this.armed;
         if (rule && rule.match.test(text)) {
-          this.armed = rule.mode === 'hold' ? { ...rule, match: /(?!)/ } : null;
+          this.armed = rule.then ?? (rule.mode === 'hold' ? { ...rule, match: /(?!)/ } : null);
           this.seen.push(text.slice(text.search(rule.match)).slice(0, 120));
           if (rule.mode === 'hold') {
             this.held = { to: upstream, bytes: [chunk], name: rule.name?.(text) ?? '' };
@@ -162,6 +171,21 @@ test('the connection drops while the move (INSERT … SELECT) still runs on the 
   assert.deepEqual(await query("SELECT checkpoint_id AS id, row_count AS n FROM streamlake_commits WHERE pipeline = 'mv'"), [{ id: '1', n: '5000' }]);
   assert.ok(logs.some((m) => m.includes('got no answer; dropping the stage')), logs.join('\n'));
   assert.deepEqual(await stagesOf('race_move'), []);
+});
+
+test('the retry DROP of the unsettled stage gets no answer either: said plainly, retried, every row once', async () => {
+  await clickhouse(ep(), `CREATE TABLE race_drop (${COLUMNS}, slow UInt8 DEFAULT sleep(2)) ENGINE = MergeTree PARTITION BY _streamlake_batch ORDER BY tuple()`);
+  const logs: string[] = [];
+  const sink = new ClickHouseSink({ connection: 'x', table: 'race_drop', retries: 3 }, context('dr', logs), { connection: viaRelay() });
+  const input = rows(3000);
+  for (let at = 0; at < input.length; at += 1000) await sink.write({ rows: input.slice(at, at + 1000), partition: 'p' });
+  relay.arm({ mode: 'cut', match: /INSERT INTO `race_drop` \([^)]*\) SELECT /, ms: 300, then: { mode: 'cut', match: /DROP TABLE IF EXISTS `race_drop_streamlake_stage_/, ms: 0 } });
+  await sink.commit({ id: 1, sources: {} }, await sink.prepare({ id: 1, sources: {} }));
+  await sink.close();
+  assert.equal(relay.seen.length, 2, 'the relay cut the move, then the DROP');
+  assert.ok(logs.some((m) => m.includes('of an earlier attempt could not be dropped (its move or attach may still be running')), logs.join('\n'));
+  await assertOnce('race_drop', input);
+  assert.deepEqual(await stagesOf('race_drop'), []);
 });
 
 test('the connection drops as the attach is sent, and the server gets it late: every row once, whichever runs first', async () => {

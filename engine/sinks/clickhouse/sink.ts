@@ -235,7 +235,11 @@ export class ClickHouseSink implements SinkInstance {
   private async settle(ep: ClickHouseEndpoint): Promise<void> {
     for (const stage of this.unsettled) {
       this.ctx.log('info', `sink "${this.ctx.nodeId}": the last move or attach from ${stage} got no answer; dropping the stage (waiting for that statement, should it still run) before counting what landed`);
-      await dropStage(ep, stage, SETTLE_MS);
+      await dropStage(ep, stage, SETTLE_MS).catch((error: unknown) => {
+        if (error instanceof ClickHouseError && error.code !== null) throw error;
+        // no answer again: said plainly, as a transient error (retried; in the end ENG_CLICKHOUSE_UNAVAILABLE)
+        throw new ClickHouseError(`the stage ${stage} of an earlier attempt could not be dropped (its move or attach may still be running; DROP TABLE waits for it, here up to ${SETTLE_MS / 1000} s): ${(error as Error).message}`, null, null);
+      });
       this.unsettled.delete(stage);
       this.stages.delete(stage);
     }
