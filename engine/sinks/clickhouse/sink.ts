@@ -30,7 +30,8 @@
 //   parsed one by one into a Null-engine twin of the table, each refused row goes to the error port with
 //   the server's message, and the others are inserted as one block.
 // - connection errors are retried with backoff; then the run fails with ENG_CLICKHOUSE_UNAVAILABLE and the
-//   rows stay in the checkpoint for the next run.
+//   rows stay in the checkpoint for the next run. A move or attach that got no answer may still run on the
+//   server (or reach it later): the next attempt drops its stage before counting anything (settle).
 import { EngineError } from '../../errors.ts';
 import type { ClickHouseSinkConfig, NodeSpec } from '../../format/pipeline.ts';
 import { registerNode } from '../../nodes/registry.ts';
@@ -53,6 +54,8 @@ const COMMITS_TABLE = 'streamlake_commits';
 const ATTACHES_TABLE = 'streamlake_attaches';
 /** How long write() waits for the table's shape before an interval (readTarget). */
 const TARGET_READ_MS = 5_000;
+/** How long dropping an unsettled stage may wait for the move or attach still reading it (as long as a move may take). */
+const SETTLE_MS = 600_000;
 /** How long a repair waits for its ALTER … DELETE mutation. */
 const MUTATION_WAIT_MS = 600_000;
 const BATCH_COLUMN = '_streamlake_batch';
@@ -75,6 +78,17 @@ export class ClickHouseSink implements SinkInstance {
   private readonly stagePrefix: string;
   private readonly stages = new Set<string>();
   private swept = false;
+  /**
+   * Stages a move or attach was sent from without the server's answer (a dropped connection, a timeout):
+   * that statement may still run, or its request reach the server later. The next attempt drops them
+   * before it counts anything (settle).
+   */
+  private readonly unsettled = new Set<string>();
+  /** Checkpoints this sink has begun to commit (a second attempt may find rows of the first). */
+  private readonly tried = new Set<number>();
+  /** The last committed id commit() read just before its first attempt (which need not read it again). */
+  private justRead: { id: number; last: number | null } | null = null;
+  private logReady = false;
   /** Prepared intervals whose stage holds their appends, by checkpoint id. */
   private readonly streamed = new Map<number, RowBinaryEncoder>();
   /**
@@ -129,11 +143,13 @@ export class ClickHouseSink implements SinkInstance {
     // Already in the target (a restore repeating the last commit): its staging files are gone, nothing to read.
     const committed = await this.lastCommittedId();
     if (committed === null || committed < info.id) {
+      this.justRead = { id: info.id, last: committed };
       // one append-only segment staged by this process: its stage is filled; otherwise the staged rows
       const work = this.staged.work(info.id, refs);
       await this.staged.commit(this.retry, info.id, () => this.commitOnce(work, refs));
     }
     await this.staged.committed(info.id, refs);
+    for (const id of this.tried) if (id <= info.id) this.tried.delete(id); // committed: never attempted again
     this.target = undefined; // the commit may have made the table or added columns
     for (const [id, encoder] of this.streamed) {
       if (id > info.id) continue;
@@ -193,6 +209,49 @@ export class ClickHouseSink implements SinkInstance {
     }
   }
 
+  /**
+   * Runs a statement that reads `stage` (its move or attach). Without the server's own answer the stage
+   * stays unsettled: ClickHouse runs such a statement to its end when the client goes away (an
+   * `INSERT … SELECT` of 18.16 kept running and landed its block 1.7 s after the socket was destroyed),
+   * so a retry that counted the batch's rows meanwhile saw none and wrote them again.
+   */
+  private async fromStage<R>(stage: string, statement: () => Promise<R>): Promise<R> {
+    this.unsettled.add(stage);
+    const result = await statement().catch((error: unknown) => {
+      // a ClickHouse error code is the server's answer: the statement ended (a gateway's 502 is not)
+      if (error instanceof ClickHouseError && error.code !== null) this.unsettled.delete(stage);
+      throw error;
+    });
+    this.unsettled.delete(stage);
+    return result;
+  }
+
+  /**
+   * Drops the unsettled stages before anything is counted. A DROP waits for the statements reading the
+   * table (the move or attach still running, whose rows are then in the table), and a request of one that
+   * reaches the server only later finds no table: afterwards the counts are final. The stage's rows are
+   * then written from the staging file if they are not in the table.
+   */
+  private async settle(ep: ClickHouseEndpoint): Promise<void> {
+    for (const stage of this.unsettled) {
+      this.ctx.log('info', `sink "${this.ctx.nodeId}": the last move or attach from ${stage} got no answer; dropping the stage (waiting for that statement, should it still run) before counting what landed`);
+      await dropStage(ep, stage, SETTLE_MS).catch((error: unknown) => {
+        if (error instanceof ClickHouseError && error.code !== null) throw error;
+        // no answer again: said plainly, as a transient error (retried; in the end ENG_CLICKHOUSE_UNAVAILABLE)
+        throw new ClickHouseError(`the stage ${stage} of an earlier attempt could not be dropped (its move or attach may still be running; DROP TABLE waits for it, here up to ${SETTLE_MS / 1000} s): ${(error as Error).message}`, null, null);
+      });
+      this.unsettled.delete(stage);
+      this.stages.delete(stage);
+    }
+  }
+
+  /** Drops a stage of the commit once it is done with; one that cannot be dropped stays unsettled when it was. */
+  private async dropSent(ep: ClickHouseEndpoint, stage: string): Promise<void> {
+    const dropped = await dropStage(ep, stage, SETTLE_MS).then(() => true, () => false);
+    if (dropped) this.unsettled.delete(stage);
+    this.stages.delete(stage);
+  }
+
   /** Drops an interval's stage that will not be moved (the encoder is done with). */
   private async forget(encoder: RowBinaryEncoder): Promise<void> {
     const stage = encoder.stage;
@@ -203,15 +262,22 @@ export class ClickHouseSink implements SinkInstance {
   private async commitOnce({ id, load, encoded }: CommitWork<RowBinaryEncoder>, refs: readonly StagedRef[]): Promise<DeadLetter[]> {
     const ep = await this.connect();
     await this.ensureCommitLog(ep);
+    await this.settle(ep);
     if (!this.swept) {
       await dropStaleStages(ep, this.stagePrefix, this.stages);
       this.swept = true;
     }
-    const last = await this.readLastCommitted(ep);
+    // the commit log has only this node's own rows for this pipeline: what commit() read stands until
+    // an attempt of this process writes one (a retry reads it again)
+    const known = this.justRead?.id === id ? this.justRead : null;
+    this.justRead = null;
+    const last = known ? known.last : await this.readLastCommitted(ep);
     if (last !== null && last >= id) return [];
     const rejected: DeadLetter[] = [];
+    const first = !this.tried.has(id);
+    this.tried.add(id);
     const written = encoded
-      ? await this.commitEncoded(ep, id, encoded, load, rejected)
+      ? await this.commitEncoded(ep, id, encoded, load, rejected, first)
       : await this.commitStaged(ep, id, refs) ?? await this.commitRows(ep, id, mergeSegments(await load()), rejected);
     // crash tests die here: the rows landed, the log row did not (STREAMLAKE_FAULT=clickhouse.before-commit-log)
     faultPoint('clickhouse.before-commit-log');
@@ -226,17 +292,23 @@ export class ClickHouseSink implements SinkInstance {
    * rows, then the stage moved as one block with the batch column. A stage the server did not take whole
    * (a refused value, a restart), or a table whose columns are not the types the stage was written for,
    * sends the staged rows as JSONEachRow instead (finding the refused ones). Returns rows written.
+   *
+   * `first`: the first attempt at this checkpoint, whose interval this process streamed: nothing of it
+   * can be in the table yet (an earlier process never had these rows; the checkpoint is committed only
+   * once it is durable, and a restore of it goes through commitStaged/commitRows, which count). So the
+   * count is skipped; it reads the whole batch column of the table (no index on it), 0.2 s at 1 M rows
+   * on the loaded test machine, growing with the table at every checkpoint.
    */
-  private async commitEncoded(ep: ClickHouseEndpoint, id: number, encoded: RowBinaryEncoder, load: () => Promise<Segment[]>, rejected: DeadLetter[]): Promise<number> {
+  private async commitEncoded(ep: ClickHouseEndpoint, id: number, encoded: RowBinaryEncoder, load: () => Promise<Segment[]>, rejected: DeadLetter[], first: boolean): Promise<number> {
     const columns = await this.ensureTable(ep, encoded.types(), undefined);
     const table = quoteIdent(this.config.table);
-    const landed = await this.landedRows(ep, table, id);
+    const landed = first ? null : await this.landedRows(ep, table, id);
     if (landed !== null) return landed;
     const plan = encoded.plan(columns);
     const stage = encoded.stage;
     if (plan && stage && await stage.end() && await stageRows(ep, stage.name, stage.attach !== null) === encoded.rows) {
       if (stage.attach && await this.attachOrMove(ep, id, stage.name, stage.attach.batch, encoded.rows)) return encoded.rows;
-      await moveStage(ep, stage.name, this.config.table, [...plan.columns, BATCH_COLUMN], [...plan.select, quoteString(this.batchId(id))], encoded.rows);
+      await this.fromStage(stage.name, () => moveStage(ep, stage.name, this.config.table, [...plan.columns, BATCH_COLUMN], [...plan.select, quoteString(this.batchId(id))], encoded.rows));
       return encoded.rows;
     }
     if (stage?.failed) this.ctx.log('info', `sink "${this.ctx.nodeId}": checkpoint ${id}'s appends are written from the staged rows (the stream into ClickHouse ended with: ${stage.failed.message})`);
@@ -274,12 +346,11 @@ export class ClickHouseSink implements SinkInstance {
       }
       const staged = await stageRows(ep, stage);
       if (staged !== rows) throw new ClickHouseError(`the stage table ${stage} holds ${staged ?? 'no'} of ${rows} rows`, null, null);
-      await moveStage(ep, stage, this.config.table, [...plan.columns, BATCH_COLUMN], [...plan.select, quoteString(this.batchId(id))], rows);
+      await this.fromStage(stage, () => moveStage(ep, stage, this.config.table, [...plan.columns, BATCH_COLUMN], [...plan.select, quoteString(this.batchId(id))], rows));
       this.ctx.log('info', `sink "${this.ctx.nodeId}": checkpoint ${id} written from its staged RowBinary (${rows} rows)`);
       return rows;
     } finally {
-      await dropStage(ep, stage).catch(() => undefined);
-      this.stages.delete(stage);
+      await this.dropSent(ep, stage);
     }
   }
 
@@ -297,7 +368,7 @@ export class ClickHouseSink implements SinkInstance {
     // crash tests die here: the token is recorded, nothing attached (the restore writes the staged rows)
     faultPoint('clickhouse.before-attach');
     try {
-      await attachStage(ep, stage, this.config.table);
+      await this.fromStage(stage, () => attachStage(ep, stage, this.config.table));
       return true;
     } catch (error) {
       if (!(error instanceof ClickHouseError) || error.status === null || isTransientClickHouse(error)) throw error;
@@ -415,10 +486,9 @@ export class ClickHouseSink implements SinkInstance {
       // not all there (the server restarted in between): nothing was moved; the retry loop tries again
       if (staged !== rows) throw new ClickHouseError(`the stage table ${stage} holds ${staged ?? 'no'} of ${rows} rows`, null, null);
       const list = names.map(quoteIdent);
-      await moveStage(ep, stage, this.config.table, names, list, rows);
+      await this.fromStage(stage, () => moveStage(ep, stage, this.config.table, names, list, rows));
     } finally {
-      await dropStage(ep, stage).catch(() => undefined);
-      this.stages.delete(stage);
+      await this.dropSent(ep, stage);
     }
   }
 
@@ -493,8 +563,14 @@ export class ClickHouseSink implements SinkInstance {
     return types;
   }
 
+  /**
+   * The commit log, created once per sink instance (one round trip less in each later commit; a log
+   * dropped during a run fails its next commit with UNKNOWN_TABLE, and the next run creates it again).
+   */
   private async ensureCommitLog(ep: ClickHouseEndpoint): Promise<void> {
+    if (this.logReady) return;
     await clickhouse(ep, `CREATE TABLE IF NOT EXISTS ${COMMITS_TABLE} (pipeline String, node String, checkpoint_id UInt64, table_name String, row_count UInt64, committed_at DateTime DEFAULT now()) ENGINE = MergeTree ORDER BY (pipeline, node, checkpoint_id)`);
+    this.logReady = true;
   }
 
   private async readLastCommitted(ep: ClickHouseEndpoint): Promise<number | null> {

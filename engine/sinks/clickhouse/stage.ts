@@ -94,8 +94,9 @@ export async function attachStage(ep: ClickHouseEndpoint, stage: string, target:
   await clickhouse(ep, `ALTER TABLE ${quoteIdent(target)} ATTACH PARTITION tuple() FROM ${quoteIdent(stage)}`, { timeoutMs: 600_000 });
 }
 
-export async function dropStage(ep: ClickHouseEndpoint, stage: string): Promise<void> {
-  await clickhouse(ep, `DROP TABLE IF EXISTS ${quoteIdent(stage)}`);
+/** Drops a stage; the DROP waits for the statements still reading it (`timeoutMs`: how long at most). */
+export async function dropStage(ep: ClickHouseEndpoint, stage: string, timeoutMs?: number): Promise<void> {
+  await clickhouse(ep, `DROP TABLE IF EXISTS ${quoteIdent(stage)}`, timeoutMs === undefined ? {} : { timeoutMs });
 }
 
 /** Drops this sink node's stage tables a killed process left behind (except the names in `keep`). */
