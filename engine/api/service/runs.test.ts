@@ -182,16 +182,17 @@ describe('pausing a Kafka source', () => {
     await until(received, (n) => n > 0, 'the first messages', 60_000);
     await service.runPause();
     const pausedAt = Date.now();
-    // kafkajs keeps heartbeating while the source's batch waits at the gate, so the broker keeps the member
-    // (checked: still there after a 60 s pause); the pause lasts just past the session it would otherwise
-    // have lost, and the member must still be the same one then, not dropped and rejoined.
+    // Sent now, these reach the source while it is paused: it hands a batch over, then holds at the gate
+    // with the batch's handler waiting. kafkajs 2 still heartbeats (its fetch loop runs apart from the
+    // handlers), so the broker keeps the member (checked: still there after a 60 s pause); the pause lasts
+    // just past the session it would otherwise have lost, and the member must still be the same one then.
+    await send(3000, 1000);
     const members = async () => (await admin.describeGroups([group])).groups[0]?.members.map((m) => m.memberId) ?? [];
     await admin.connect();
     const member = await until(members, (ids) => ids.length === 1, 'the paused member in the group', 30_000);
     await sleep(pausedAt + sessionMs + 1000 - Date.now());
     assert.deepEqual(await members(), member, 'the paused member kept its place past its session timeout');
     await admin.disconnect();
-    await send(3000, 1000);
     await service.runResume();
     // Exactly what was produced, once each, as the topic holds it (the preview sink counts rows in).
     const total = await until(received, (n) => n >= 4000, 'every message after the resume', 90_000);
