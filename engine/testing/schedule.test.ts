@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { busyShare, parseProcStat, readCpuTimes } from './cpu.ts';
 import { readDurations, saveDurations } from './durations.ts';
-import { countTests, longestFirst, parseTimes, runPool, slowest, type Job } from './schedule.ts';
+import { countTests, isLight, longestFirst, parseTimes, runPool, slowest, type Job } from './schedule.ts';
 
 /** A promise with its resolve/reject, to open gates and end files when the test says so. */
 function deferred<T = void>(): { promise: Promise<T>; resolve: (v: T) => void; reject: (e: Error) => void } {
@@ -108,10 +108,102 @@ test('durations: malformed files and entries are skipped; saving merges, rounds 
   assert.deepEqual(readDurations(join(dir, 'missing.json')), new Map());
   writeFileSync(path, '[1, 2]');
   assert.deepEqual(readDurations(path), new Map());
-  writeFileSync(path, JSON.stringify({ 'a.test.ts': 2.5, 'b.test.ts': 'slow', 'c.test.ts': -1, 'gone.test.ts': 4 }));
-  assert.deepEqual(readDurations(path), new Map([['a.test.ts', 2500], ['gone.test.ts', 4000]]));
-  saveDurations(path, new Map([['z.test.ts', 61_234], ['a.test.ts', 1_049]]), (file) => file !== 'gone.test.ts');
-  assert.equal(readFileSync(path, 'utf8'), '{\n  "a.test.ts": 1,\n  "z.test.ts": 61.2\n}\n');
+  writeFileSync(path, JSON.stringify({
+    'a.test.ts': 2.5, 'b.test.ts': 'slow', 'c.test.ts': -1, 'gone.test.ts': 4,
+    'd.test.ts': { wall: 10, cpu: 2 }, 'e.test.ts': { wall: 3, cpu: 'x' }, 'f.test.ts': { cpu: 1 }, 'g.test.ts': [1],
+  }));
+  assert.deepEqual(readDurations(path), new Map([
+    ['a.test.ts', { ms: 2500 }], ['gone.test.ts', { ms: 4000 }], ['d.test.ts', { ms: 10_000, cpuMs: 2000 }], ['e.test.ts', { ms: 3000 }],
+  ]));
+  saveDurations(path, new Map([['z.test.ts', { ms: 61_234, cpuMs: 7_049 }], ['a.test.ts', { ms: 1_049 }]]), (file) => file !== 'gone.test.ts');
+  assert.equal(readFileSync(path, 'utf8'), '{\n  "a.test.ts": { "wall": 1 },\n  "d.test.ts": { "wall": 10, "cpu": 2 },\n  "e.test.ts": { "wall": 3 },\n  "z.test.ts": { "wall": 61.2, "cpu": 7 }\n}\n');
+  assert.deepEqual(readDurations(path).get('z.test.ts'), { ms: 61_200, cpuMs: 7000 }, 'what is saved reads back');
+});
+
+test('light: CPU under a third of the wall time as recorded; unmeasured or busier is heavy', () => {
+  assert.equal(isLight({ ms: 48_100, cpuMs: 4_100 }), true);
+  assert.equal(isLight({ ms: 30_000, cpuMs: 10_000 }), false);
+  assert.equal(isLight({ ms: 153_800, cpuMs: 155_000 }), false);
+  assert.equal(isLight({ ms: 40_000 }), false);
+  assert.equal(isLight(undefined), false);
+});
+
+/**
+ * Runs the pool on a virtual clock: each job takes its given milliseconds; time jumps to the next end.
+ * Returns when each job started and ended, and the most jobs (heavy ones, each group's) seen at once.
+ */
+async function simulate(jobs: readonly (Job & { takes: number })[], concurrency: number, lightSlots: number): Promise<{ spans: Map<string, [number, number]>; most: number; mostHeavy: number; mostPerGroup: Map<string, number> }> {
+  let now = 0;
+  const running = new Map<string, { ends: number; job: Job; done: () => void }>();
+  const spans = new Map<string, [number, number]>();
+  const byFile = new Map(jobs.map((j) => [j.file, j]));
+  let most = 0;
+  let mostHeavy = 0;
+  const mostPerGroup = new Map<string, number>();
+  const pool = runPool(jobs, {
+    concurrency,
+    lightSlots,
+    now: () => now,
+    run: (file) => new Promise((resolve) => {
+      const job = byFile.get(file)!;
+      spans.set(file, [now, now + job.takes]);
+      running.set(file, { ends: now + job.takes, job, done: () => resolve({ code: 0, output: '' }) });
+      most = Math.max(most, running.size);
+      mostHeavy = Math.max(mostHeavy, [...running.values()].filter((r) => !r.job.light).length);
+      if (job.group !== undefined) {
+        const inGroup = [...running.values()].filter((r) => r.job.group === job.group).length;
+        mostPerGroup.set(job.group, Math.max(mostPerGroup.get(job.group) ?? 0, inGroup));
+      }
+    }),
+  });
+  for (;;) {
+    await tick();
+    await tick();
+    if (running.size === 0) break;
+    now = Math.min(...[...running.values()].map((r) => r.ends));
+    for (const [file, r] of running) if (r.ends === now) { running.delete(file); r.done(); }
+  }
+  await pool;
+  return { spans, most, mostHeavy, mostPerGroup };
+}
+
+test('light slot: the e2e chain runs beside two heavy files, one spec at a time, never a third heavy file', async () => {
+  const e2e = (file: string, takes: number): Job & { takes: number } => ({ file, takes, light: true, group: 'e2e' });
+  const jobs = [
+    e2e('e2e/long.spec.ts', 40_000), e2e('e2e/mid.spec.ts', 30_000), e2e('e2e/short.spec.ts', 20_000),
+    { file: 'crash.test.ts', takes: 60_000 }, { file: 'sink.test.ts', takes: 50_000 }, { file: 'matrix.test.ts', takes: 40_000 },
+    { file: 'runs.test.ts', takes: 30_000, light: true }, { file: 'unit.test.ts', takes: 10_000 },
+  ];
+  const { spans, most, mostHeavy, mostPerGroup } = await simulate(jobs, 2, 1);
+  assert.equal(most, 3);
+  assert.equal(mostHeavy, 2, 'never more heavy files than cores');
+  assert.equal(mostPerGroup.get('e2e'), 1, 'one spec at a time');
+  assert.deepEqual(Object.fromEntries(spans), {
+    // The specs back to back in the light slot from the start.
+    'e2e/long.spec.ts': [0, 40_000], 'e2e/mid.spec.ts': [40_000, 70_000], 'e2e/short.spec.ts': [70_000, 90_000],
+    'crash.test.ts': [0, 60_000], 'sink.test.ts': [0, 50_000],
+    // The third heavy file waits for a heavy one to end; the light one takes the first free slot.
+    'matrix.test.ts': [50_000, 90_000], 'runs.test.ts': [60_000, 90_000], 'unit.test.ts': [90_000, 100_000],
+  });
+  // Without the light slot the same jobs take longer, the specs still one at a time.
+  const two = await simulate(jobs, 2, 0);
+  assert.equal(two.most, 2);
+  assert.equal(two.mostPerGroup.get('e2e'), 1);
+  assert.equal(Math.max(...[...two.spans.values()].map(([, end]) => end)), 140_000);
+});
+
+test('light jobs may fill every slot; a heavy one then waits for a free slot, not just for fewer heavy ones', async () => {
+  const jobs = [
+    { file: 'wait-a', takes: 10_000, light: true }, { file: 'wait-b', takes: 20_000, light: true }, { file: 'wait-c', takes: 30_000, light: true },
+    { file: 'heavy', takes: 5000 },
+  ];
+  const { spans, most } = await simulate(jobs, 2, 1);
+  assert.equal(most, 3);
+  assert.deepEqual(spans.get('heavy'), [10_000, 15_000]);
+  // The light slot is never a third heavy one.
+  const heavy = await simulate([{ file: 'a', takes: 10_000 }, { file: 'b', takes: 10_000 }, { file: 'c', takes: 10_000 }], 2, 1);
+  assert.equal(heavy.most, 2);
+  assert.deepEqual(heavy.spans.get('c'), [10_000, 20_000]);
 });
 
 test('a job with its own run (a shared server start) takes a slot like a file, and the files gated on it wait', async () => {

@@ -7,6 +7,14 @@
 // Why gates: some files need something the suite starts for them (the shared Kafka broker and schema
 // registry, the built renderer for the e2e specs). Instead of waiting for all of that before any test,
 // a file waits only for its own gate, and the slots meanwhile run files that need nothing.
+//
+// Why a slot for light files: many files mostly wait (on a browser, a broker, timers), and their recorded
+// CPU time is a small share of their wall time; the e2e specs use about a fifth of one core. With only as
+// many slots as cores, the CPUs sat a third idle. A light file may take one of `lightSlots` extra slots,
+// so at most `concurrency` CPU-heavy files still run at once (more would only share the same cores).
+//
+// Why groups: files of one group run one at a time. The e2e specs are one: two studios animating their
+// canvases side by side under load once made a click miss its node.
 
 /** One file to run (or a setup step that takes a slot like one), and what it must wait for before it may start. */
 export interface Job {
@@ -15,6 +23,10 @@ export interface Job {
   gate?: Promise<void>;
   /** Runs this job instead of the pool's `run(file)`: a shared server's start, which is CPU work like a file's. */
   run?: () => Promise<Omit<JobResult, 'file' | 'ms'>>;
+  /** Mostly waits (little CPU for its wall time): may also take one of the pool's light slots. */
+  light?: boolean;
+  /** Jobs with the same group run one at a time. */
+  group?: string;
 }
 
 export interface JobResult {
@@ -30,7 +42,10 @@ export interface JobResult {
 }
 
 export interface PoolOptions {
+  /** CPU-heavy jobs at once: the cores to keep busy. */
   concurrency: number;
+  /** Extra slots only light jobs take (default 0): at most `concurrency + lightSlots` jobs run at once. */
+  lightSlots?: number;
   /** Runs one file to its end. */
   run(file: string): Promise<Omit<JobResult, 'file' | 'ms'>>;
   /** Called once per file as it ends, in the order they end. */
@@ -48,9 +63,10 @@ export function longestFirst(files: readonly string[], durations: ReadonlyMap<st
 }
 
 /**
- * Runs the jobs `concurrency` at a time. A free slot takes the first job in list order whose gate has
- * opened, so a gated job never holds a slot while it waits. A job whose gate rejects is not run: it
- * ends with code 1 and the reason as its output.
+ * Runs the jobs: at most `concurrency` heavy ones and `concurrency + lightSlots` in all at once, and one
+ * per group. A free slot takes the first job in list order that may start (its gate open, its group
+ * idle, a heavy job only while fewer than `concurrency` heavy ones run), so a gated job never holds a
+ * slot while it waits. A job whose gate rejects is not run: it ends with code 1 and the reason as its output.
  */
 export async function runPool(jobs: readonly Job[], options: PoolOptions): Promise<JobResult[]> {
   const now = options.now ?? (() => performance.now());
@@ -58,7 +74,10 @@ export async function runPool(jobs: readonly Job[], options: PoolOptions): Promi
   const failedGates = new Map<Job, string>();
   const waiting = [...jobs];
   const results: JobResult[] = [];
+  const slots = options.concurrency + (options.lightSlots ?? 0);
+  const busyGroups = new Set<string>();
   let running = 0;
+  let heavy = 0;
   let wake: (() => void) | undefined;
   const poke = (): void => {
     const w = wake;
@@ -81,13 +100,23 @@ export async function runPool(jobs: readonly Job[], options: PoolOptions): Promi
     options.onDone?.(result, results.length, jobs.length);
   };
 
+  const mayStart = (job: Job): boolean =>
+    open.has(job) && running < slots && (job.light === true || heavy < options.concurrency) && (job.group === undefined || !busyGroups.has(job.group));
+
   const start = (job: Job): void => {
     running++;
+    if (!job.light) heavy++;
+    if (job.group !== undefined) busyGroups.add(job.group);
     const began = now();
     (job.run ? job.run() : options.run(job.file)).then(
       (r) => finish({ file: job.file, ms: now() - began, ...r }),
       (error: unknown) => finish({ file: job.file, ms: now() - began, code: 1, output: `could not run ${job.file}: ${error instanceof Error ? error.message : String(error)}\n` }),
-    ).finally(() => { running--; poke(); });
+    ).finally(() => {
+      running--;
+      if (!job.light) heavy--;
+      if (job.group !== undefined) busyGroups.delete(job.group);
+      poke();
+    });
   };
 
   while (waiting.length > 0 || running > 0) {
@@ -97,7 +126,7 @@ export async function runPool(jobs: readonly Job[], options: PoolOptions): Promi
       if (reason !== undefined) {
         waiting.splice(i, 1);
         finish({ file: job.file, code: 1, ms: 0, output: `not run: ${reason}\n` });
-      } else if (running < options.concurrency && open.has(job)) {
+      } else if (mayStart(job)) {
         waiting.splice(i, 1);
         start(job);
       } else {
@@ -151,4 +180,12 @@ export function parseTimes(text: string): number | undefined {
   if (!match) return undefined;
   const [, um, us, sm, ss] = match.map(Number) as [number, number, number, number, number];
   return Math.round(((um + sm) * 60 + us + ss) * 1000);
+}
+
+/** Below this share of one core (CPU time over wall time, as recorded), a file counts as light. */
+export const lightShare = 1 / 3;
+
+/** Mostly waiting, by its recorded figures: CPU time under `lightShare` of its wall time. Unmeasured is heavy. */
+export function isLight(timing: { ms: number; cpuMs?: number } | undefined): boolean {
+  return timing?.cpuMs !== undefined && timing.cpuMs < lightShare * timing.ms;
 }

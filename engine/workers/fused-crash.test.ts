@@ -1,8 +1,9 @@
 // Exactly-once with the fused paths (runtime/fusion.ts, one decode worker) under kill -9: the engine is
 // killed at random moments while it drains a JSON Lines file, or a 3-partition Kafka topic, through a
 // filter and a tumbling window into a lake table, and restarted each time from its checkpoints (every
-// 200 ms). The table must then hold every window once, with the counts and sums the test computes from
-// the input itself.
+// 200 ms). A kill lands between a life's second and fifth checkpoint, while events flow (a kill timed
+// in seconds mostly came after the life had drained its input). The table must then hold every window
+// once, with the counts and sums the test computes from the input itself.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -23,6 +24,7 @@ after(async () => { await broker?.release(); });
 // The Kafka crash tests' life: runs any pipeline document with checkpoints until its sources end.
 const life = new URL('../kafka/crash/worker.ts', import.meta.url).pathname;
 const minKills = 5;
+const checkpointMs = 200;
 
 let clock = Date.UTC(2026, 2, 1);
 let seq = 0;
@@ -38,42 +40,53 @@ function lines(count: number, events: Row[]): string {
   return out.join('\n') + '\n';
 }
 
-/** A life; `ready` once it has taken two checkpoints (its worker is up and answering by then). */
-function start(args: string[], env: NodeJS.ProcessEnv): { exited: Promise<number | null>; kill: () => void; ready: Promise<void>; output: string[] } {
+/** A life; `checkpoints(n)` resolves once it has taken n checkpoints, or has ended. */
+function start(args: string[], env: NodeJS.ProcessEnv): { exited: Promise<number | null>; kill: () => void; checkpoints: (n: number) => Promise<void>; output: string[] } {
   const child = spawn(process.execPath, ['--import', 'tsx', life, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   const output: string[] = [];
-  let markReady!: () => void;
-  const ready = new Promise<void>((r) => { markReady = r; });
-  let checkpoints = 0;
+  let taken = 0;
+  let ended = false;
+  const waiters: { n: number; resolve: () => void }[] = [];
+  const wake = (): void => {
+    for (const w of waiters.filter((x) => ended || taken >= x.n)) {
+      waiters.splice(waiters.indexOf(w), 1);
+      w.resolve();
+    }
+  };
   child.stdout.on('data', (d: Buffer) => {
     output.push(d.toString());
-    checkpoints += d.toString().split('checkpoint ').length - 1;
-    if (checkpoints >= 2) markReady();
+    taken += d.toString().split('checkpoint ').length - 1;
+    wake();
   });
   child.stderr.on('data', (d: Buffer) => output.push(d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => { markReady(); resolve(code); }));
-  return { exited, kill: () => child.kill('SIGKILL'), ready, output };
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => { ended = true; wake(); resolve(code); }));
+  const checkpoints = (n: number): Promise<void> => new Promise((resolve) => { waiters.push({ n, resolve }); wake(); });
+  return { exited, kill: () => child.kill('SIGKILL'), checkpoints, output };
 }
 
 /**
- * Kills lives of the pipeline at random moments (within killWithinMs of their second checkpoint) at least minKills times,
- * calling `more` when a life ended before its kill, then runs one to the end; the window table's rows.
+ * Kills lives of the pipeline at least minKills times, each after its second to fourth checkpoint (at
+ * random) and up to one checkpoint interval more, so every kill lands while events flow, past at least two
+ * checkpoints of that life; calls `more` when a life ended before its kill, then runs one to the end. Every
+ * life after the first must say it resumed from a checkpoint. The window table's rows.
  */
-async function killAndRestart(docFor: (life: number) => PipelineDoc, dir: string, extraEnv: NodeJS.ProcessEnv, more: () => Promise<void> | void, killWithinMs = 800): Promise<{ windows: Map<string, { orders: number; revenue: number }>; label: string }> {
+async function killAndRestart(docFor: (life: number) => PipelineDoc, dir: string, extraEnv: NodeJS.ProcessEnv, more: () => Promise<void> | void): Promise<{ windows: Map<string, { orders: number; revenue: number }>; label: string }> {
   const docPath = join(dir, 'pipeline.json');
   const lakeDir = join(dir, 'lake');
   const args = [docPath, lakeDir, join(dir, 'home'), join(dir, 'checkpoints')];
-  const env = { ...process.env, ...extraEnv, STREAMLAKE_CRASH_CHECKPOINT_MS: '200' };
+  const env = { ...process.env, ...extraEnv, STREAMLAKE_CRASH_CHECKPOINT_MS: String(checkpointMs) };
   let kills = 0;
   let lives = 0;
   let random = 4242;
   const next = (): number => (random = (Math.imul(random, 1103515245) + 12345) >>> 0) / 2 ** 32;
+  const resumed = (output: string[]): void => assert.match(output.join(''), /^restored \d+$/m, `life ${lives} resumed from a checkpoint:\n${output.join('')}`);
   while (kills < minKills) {
     writeFileSync(docPath, JSON.stringify(docFor(lives)));
     const one = start(args, env);
     lives++;
-    await one.ready;
-    const finished = await Promise.race([one.exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), Math.floor(next() * killWithinMs)))]);
+    await one.checkpoints(2 + Math.floor(next() * 3));
+    const finished = await Promise.race([one.exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), Math.floor(next() * checkpointMs)))]);
+    if (lives > 1) resumed(one.output);
     if (finished) {
       assert.equal(await one.exited, 0, `a life failed:\n${one.output.join('')}`);
       // It drained its input before its kill: more for the next life to continue with.
@@ -87,6 +100,7 @@ async function killAndRestart(docFor: (life: number) => PipelineDoc, dir: string
   writeFileSync(docPath, JSON.stringify(docFor(lives)));
   const last = start(args, env);
   assert.equal(await last.exited, 0, `the final run failed:\n${last.output.join('')}`);
+  resumed(last.output);
   const rows = await readRows(await openLake(lakeDir).table('by_minute'));
   const windows = new Map<string, { orders: number; revenue: number }>();
   for (const w of rows) {
@@ -128,7 +142,14 @@ test(`fused file path: kill -9 at least ${minKills} times, every window exactly 
     nodes: [{ id: 'orders', type: 'source.file', config: { path: input, format: 'jsonl' } }, ...windowNodes],
     edges: windowEdges,
   };
-  const outcome = await killAndRestart(() => doc, dir, { STREAMLAKE_WORKERS: '1' }, () => appendFileSync(input, lines(100_000, events)));
+  // A life that drained its input before its kill gets twice as much as the one before (an idle machine
+  // drains 100k events in a fraction of a checkpoint interval), so few lives end unkilled anywhere.
+  let refill = 100_000;
+  const more = (): void => {
+    appendFileSync(input, lines(refill, events));
+    refill *= 2;
+  };
+  const outcome = await killAndRestart(() => doc, dir, { STREAMLAKE_WORKERS: '1' }, more);
   assert.deepEqual(outcome.windows, expectedWindows(events), outcome.label);
   t.diagnostic(`${events.length} events, ${outcome.label}`);
   rmSync(dir, { recursive: true, force: true });
@@ -154,6 +175,12 @@ test(`fused Kafka path: kill -9 at least ${minKills} times, every window exactly
     await producer.disconnect();
   };
   await produce(300_000);
+  // As for the file: each refill twice the one before.
+  let refill = 100_000;
+  const more = async (): Promise<void> => {
+    await produce(refill);
+    refill *= 2;
+  };
   // A group per life: restores read the checkpoint's positions, never the group's, and a new group does
   // not wait for the killed member's session to expire, so kills land while events flow.
   const docFor = (life: number): PipelineDoc => ({
@@ -161,7 +188,7 @@ test(`fused Kafka path: kill -9 at least ${minKills} times, every window exactly
     nodes: [{ id: 'orders', type: 'source.kafka', config: { connection: 'local', topics: [topic], group: `${topic}-g${life}`, format: 'json', startFrom: 'earliest', stopAtEnd: true } }, ...windowNodes],
     edges: windowEdges,
   });
-  const outcome = await killAndRestart(docFor, dir, { STREAMLAKE_WORKERS: '1', STREAMLAKE_KAFKA_BROKERS: b.bootstrap, KAFKAJS_NO_PARTITIONER_WARNING: '1' }, () => produce(50_000), 4000);
+  const outcome = await killAndRestart(docFor, dir, { STREAMLAKE_WORKERS: '1', STREAMLAKE_KAFKA_BROKERS: b.bootstrap, KAFKAJS_NO_PARTITIONER_WARNING: '1' }, more);
   assert.deepEqual(outcome.windows, expectedWindows(events), outcome.label);
   t.diagnostic(`${events.length} events, ${outcome.label}`);
   rmSync(dir, { recursive: true, force: true });

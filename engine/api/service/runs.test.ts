@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Kafka } from 'kafkajs';
 import type { PipelineDoc } from '../../format/pipeline.ts';
+import { consumerConfig } from '../../kafka/source/start.ts';
 import { uniqueTopic, useTestBroker } from '../../testing/kafka.ts';
 import type { TestBroker } from '../../testing/kafka.ts';
 import type { ParamsOf, ResultOf, StudioEvent, StudioMethod } from '../contract.ts';
@@ -152,6 +153,8 @@ describe('pausing a Kafka source', () => {
 
   test('a pause longer than the session timeout loses and repeats nothing', async () => {
     const topic = uniqueTopic('paused-orders');
+    const group = `${topic}-group`;
+    const sessionMs = consumerConfig(group).sessionTimeout ?? 30_000;
     const kafka = new Kafka({ clientId: 'runs-test', brokers: [broker.bootstrap], logLevel: 0 });
     const admin = kafka.admin();
     await admin.connect();
@@ -169,7 +172,7 @@ describe('pausing a Kafka source', () => {
       version: 1,
       name: 'paused-kafka',
       nodes: [
-        { id: 'orders', type: 'source.kafka', config: { connection: 'test', topics: [topic], format: 'json', startFrom: 'earliest' } },
+        { id: 'orders', type: 'source.kafka', config: { connection: 'test', topics: [topic], group, format: 'json', startFrom: 'earliest' } },
         { id: 'out', type: 'sink.preview', config: {} },
       ],
       edges: [{ from: 'orders', to: 'out' }],
@@ -178,9 +181,18 @@ describe('pausing a Kafka source', () => {
     await service.runStart({ doc });
     await until(received, (n) => n > 0, 'the first messages', 60_000);
     await service.runPause();
-    // Longer than the consumer's 10 s session: the group drops the member while its batch waits.
-    await sleep(14_000);
+    const pausedAt = Date.now();
+    // Sent now, these reach the source while it is paused: it hands a batch over, then holds at the gate
+    // with the batch's handler waiting. kafkajs 2 still heartbeats (its fetch loop runs apart from the
+    // handlers), so the broker keeps the member (checked: still there after a 60 s pause); the pause lasts
+    // just past the session it would otherwise have lost, and the member must still be the same one then.
     await send(3000, 1000);
+    const members = async () => (await admin.describeGroups([group])).groups[0]?.members.map((m) => m.memberId) ?? [];
+    await admin.connect();
+    const member = await until(members, (ids) => ids.length === 1, 'the paused member in the group', 30_000);
+    await sleep(pausedAt + sessionMs + 1000 - Date.now());
+    assert.deepEqual(await members(), member, 'the paused member kept its place past its session timeout');
+    await admin.disconnect();
     await service.runResume();
     // Exactly what was produced, once each, as the topic holds it (the preview sink counts rows in).
     const total = await until(received, (n) => n >= 4000, 'every message after the resume', 90_000);
