@@ -94,8 +94,10 @@ const RECORD_ENCODED = 2;
 const MAX_UNWRITTEN = 16 << 20;
 /**
  * Bytes written since the last background fdatasync that start the next one. Without it the whole
- * interval's file is dirty in the page cache at prepare: 1 M ClickHouse rows (~90 MB) left prepare a
- * 100-340 ms fsync on a loaded machine (h6 profile, Dec 2026); with it prepare flushes at most this much.
+ * interval's file is dirty in the page cache at prepare, and its fsync flushes all of it. Seal after
+ * 1 M ClickHouse-like rows (~90 MB in 1024-row batches, the event loop busy ~1.5 µs a row; load 7-12 on
+ * 2 cores, Dec 2026): a write per piece, no background sync 79-340 ms (34-71 ms CPU); one writev per
+ * queue 50-83 ms; with this fdatasync 8-79 ms (3-10 ms CPU). 4 or 16 MiB measured no different.
  */
 const SYNC_EVERY = 8 << 20;
 
