@@ -91,14 +91,47 @@ const MAGIC = Buffer.from('SLSTAGE2');
 const RECORD_ROWS = 1;
 const RECORD_ENCODED = 2;
 /** Serialised bytes not yet written that make append() wait for the disk. */
-const MAX_UNWRITTEN = 64 << 20;
+const MAX_UNWRITTEN = 16 << 20;
+/**
+ * Bytes written since the last background fdatasync that start the next one. Without it the whole
+ * interval's file is dirty in the page cache at prepare, and its fsync flushes all of it. Seal after
+ * 1 M ClickHouse-like rows (~90 MB in 1024-row batches, the event loop busy ~1.5 µs a row; load 7-12 on
+ * 2 cores, Dec 2026): a write per piece, no background sync 79-340 ms (34-71 ms CPU); one writev per
+ * queue 50-83 ms; with this fdatasync 8-79 ms (3-10 ms CPU). 4 or 16 MiB measured no different.
+ */
+const SYNC_EVERY = 8 << 20;
+
+/** How the file is flushed: fdatasync in the background while appending, fsync at seal (tests inject it). */
+export interface StagingSync {
+  datasync(handle: FileHandle): Promise<void>;
+  sync(handle: FileHandle): Promise<void>;
+}
+
+export interface StagingOptions {
+  /** Bytes written that start a background fdatasync (SYNC_EVERY). */
+  syncEvery?: number;
+  sync?: StagingSync;
+}
+
+const diskSync: StagingSync = {
+  datasync: (handle) => handle.datasync(),
+  sync: (handle) => handle.sync(),
+};
 
 interface OpenFile {
   file: string;
   handle: Promise<FileHandle>;
-  /** The chain of writes so far (each record written after the one before). */
+  /** The chain of writes so far (each write after the one before). */
   written: Promise<void>;
+  /** Record pieces not yet taken by a write: appends while a write runs go out together in the next one. */
+  queue: Buffer[];
+  /** A write that will take the queue is on the chain and has not started yet. */
+  scheduled: boolean;
   unwritten: number;
+  /** Written since the last background fdatasync started. */
+  unsynced: number;
+  /** The background fdatasync in flight, if any. */
+  syncing: Promise<void> | null;
   rows: number;
   failed: Error | null;
 }
@@ -109,11 +142,15 @@ export class Staging {
   /** Segments this process staged and still holds: a commit in the same run needs no file read. */
   private readonly held = new Map<string, Segment>();
   private current: OpenFile | null = null;
+  private readonly syncEvery: number;
+  private readonly disk: StagingSync;
 
   /** @param codec reads the sink's encoded records back (without one, append() stages rows only) */
-  constructor(homeDir: string, pipeline: string, node: string, private readonly codec?: StagingCodec) {
+  constructor(homeDir: string, pipeline: string, node: string, private readonly codec?: StagingCodec, options: StagingOptions = {}) {
     const safe = (text: string): string => text.replace(/[^A-Za-z0-9._-]/g, '_');
     this.dir = path.join(path.resolve(homeDir), 'pending', safe(pipeline), safe(node));
+    this.syncEvery = options.syncEvery ?? SYNC_EVERY;
+    this.disk = options.sync ?? diskSync;
   }
 
   async write(segment: Segment): Promise<StagedRef> {
@@ -140,7 +177,10 @@ export class Staging {
   /**
    * Adds one batch to the file of the coming checkpoint (created on first use). Encodes now and writes in
    * the background; waits only when much is not written yet. `encoded`, the batch as the sink already
-   * encoded it (appends only), is staged instead of the rows.
+   * encoded it (appends only), is staged instead of the rows. What queues while a write runs goes out in
+   * one writev (a write per piece kept ~100 ms of writes queued at the end of a 1 M-row input on a busy
+   * event loop), and every `syncEvery` bytes written start an fdatasync in the background, so that seal's
+   * fsync has little left to flush.
    */
   async append(part: StagedPart, encoded?: StagedEncoding): Promise<void> {
     if (part.rows.length === 0 && (part.retracts ?? []).length === 0) return;
@@ -149,24 +189,48 @@ export class Staging {
       await mkdir(this.dir, { recursive: true });
       const file = path.join(this.dir, `open-${randomUUID()}.v8`);
       const handle = Promise.resolve(await open(file, 'wx'));
-      current = { file, handle, written: handle.then((h) => h.writeFile(MAGIC)).then(() => undefined), unwritten: 0, rows: 0, failed: null };
+      current = { file, handle, written: Promise.resolve(), queue: [MAGIC], scheduled: false, unwritten: MAGIC.length, unsynced: 0, syncing: null, rows: 0, failed: null };
       this.current = current;
     }
     const target = current;
     const useEncoded = encoded && this.codec && encoded.rows === part.rows.length && !part.upsertKey && (part.retracts ?? []).length === 0;
     const pieces = useEncoded ? encodedRecord(this.codec.name, encoded) : rowsRecord(part);
-    const size = pieces.reduce((n, b) => n + b.length, 0);
+    for (const piece of pieces) {
+      target.queue.push(piece);
+      target.unwritten += piece.length;
+    }
     target.rows += part.rows.length;
-    target.unwritten += size;
-    target.written = target.written.then(async () => {
-      const handle = await target.handle;
-      for (const piece of pieces) await handle.writeFile(piece);
-      target.unwritten -= size;
-    }).catch((error: unknown) => {
-      target.failed ??= error as Error;
-    });
+    if (!target.scheduled) {
+      target.scheduled = true;
+      target.written = target.written.then(() => this.flush(target)).catch((error: unknown) => {
+        target.failed ??= error as Error;
+      });
+    }
     if (target.unwritten > MAX_UNWRITTEN) await target.written;
     if (target.failed) throw target.failed;
+  }
+
+  /** One link of the write chain: everything queued so far in one writev, then maybe a background fdatasync. */
+  private async flush(target: OpenFile): Promise<void> {
+    // appends from here on queue for the next link
+    target.scheduled = false;
+    const handle = await target.handle;
+    const pieces = target.queue;
+    target.queue = [];
+    if (pieces.length === 0 || target.failed) return;
+    const size = await writeAll(handle, pieces);
+    target.unwritten -= size;
+    target.unsynced += size;
+    if (target.unsynced >= this.syncEvery && !target.syncing) {
+      target.unsynced = 0;
+      // a failed fdatasync may have dropped the dirty pages (a later fsync can then succeed without
+      // them), so it fails the file: seal throws and the checkpoint is not taken
+      target.syncing = this.disk.datasync(handle).catch((error: unknown) => {
+        target.failed ??= error as Error;
+      }).finally(() => {
+        target.syncing = null;
+      });
+    }
   }
 
   /**
@@ -179,10 +243,12 @@ export class Staging {
     if (!current) return null;
     this.current = null;
     await current.written;
+    await current.syncing;
     const handle = await current.handle;
     try {
       if (current.failed) throw current.failed;
-      await handle.sync();
+      // also what was written after the last background fdatasync started, and the file's size
+      await this.disk.sync(handle);
     } finally {
       await handle.close();
     }
@@ -199,6 +265,7 @@ export class Staging {
     if (!current) return;
     this.current = null;
     await current.written;
+    await current.syncing;
     await (await current.handle.catch(() => null))?.close().catch(() => undefined);
     await rm(current.file, { force: true });
   }
@@ -336,6 +403,24 @@ export class Staging {
     if (this.current) kept.add(path.basename(this.current.file));
     for (const name of names) if (!kept.has(name)) await rm(path.join(this.dir, name), { force: true });
   }
+}
+
+/** Writes the pieces in order at the file's position (writev, again from where a short write stopped); returns the bytes. */
+export async function writeAll(handle: Pick<FileHandle, 'writev'>, pieces: Buffer[]): Promise<number> {
+  const size = pieces.reduce((n, b) => n + b.length, 0);
+  let rest = pieces;
+  let left = size;
+  while (left > 0) {
+    const { bytesWritten } = await handle.writev(rest);
+    if (bytesWritten <= 0) throw new Error(`the staging file took no bytes (${left} left to write)`);
+    left -= bytesWritten;
+    if (left === 0) break;
+    let skip = bytesWritten;
+    let i = 0;
+    while (skip >= (rest[i] as Buffer).length) skip -= (rest[i++] as Buffer).length;
+    rest = [(rest[i] as Buffer).subarray(skip), ...rest.slice(i + 1)];
+  }
+  return size;
 }
 
 /** A part as a v8 record. */
