@@ -62,6 +62,22 @@ export class MappingFold {
   }
 }
 
+/** Whether `add(row)` would change the mapping (a field not mapped yet, or a long that becomes double). */
+export function widens(fields: ReadonlyMap<string, FieldMapping>, row: Row): boolean {
+  for (const name in row) {
+    const had = fields.get(name);
+    if (had && had.type !== 'long') continue;
+    const value = row[name];
+    if (had) {
+      if (typeof value === 'number' && !Number.isInteger(value)) return true;
+      if (Array.isArray(value) && mappingOf(value)?.type === 'double') return true;
+      continue;
+    }
+    if (mappingOf(value)) return true;
+  }
+  return false;
+}
+
 /** Top-level field → mapping for these rows, first-seen order; long widened to double. */
 export function inferMappings(rows: readonly Row[]): Map<string, FieldMapping> {
   const fold = new MappingFold();

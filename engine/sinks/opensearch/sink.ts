@@ -161,7 +161,7 @@ export class OpenSearchSink implements SinkInstance {
     const appends = work.fold ?? (this.staged.upsertKey ? null : await this.survey(work));
     if (appends) {
       // appends: the mapping is known before the first row is sent; the rows are read back as chunks go out
-      if (appends.accepted > 0) {
+      if (appends.any) {
         await this.ensureIndex(client, appends.mapping.fields);
         outcome = await this.bulk(client, appendChunks(work.parts(), this.appendId, refuse, this.config.index, this.limits, this.gauge), rejected);
       } else {
