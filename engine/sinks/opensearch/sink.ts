@@ -46,10 +46,15 @@ export interface OpenSearchSinkOptions {
   gauge?: RowGauge;
 }
 
+/**
+ * Of a `_bulk` reply only what send() reads: each item's status and error, in the order of the actions
+ * (every item has a status, so none drops out). The whole reply (index, id, version, shards, seq_no per
+ * item) was about 10x the bytes to parse: 0.7 s of a 300,000-document commit's CPU went to parsing it.
+ */
+const BULK_REPLY_FIELDS = 'errors,items.*.status,items.*.error';
+
 interface BulkItemResult {
-  _id?: string;
   status: number;
-  result?: string;
   error?: unknown;
 }
 
@@ -266,7 +271,7 @@ export class OpenSearchSink implements SinkInstance {
     for (let attempt = 0; ; attempt++) {
       const again: Action[] = [];
       let lastReason = '';
-      const reply = await osRequest<BulkReply>(client, 'POST', '/_bulk', { ndjson: chunk.body, query: { refresh: this.refresh } });
+      const reply = await osRequest<BulkReply>(client, 'POST', '/_bulk', { ndjson: chunk.body, query: { refresh: this.refresh, filter_path: BULK_REPLY_FIELDS } });
       reply.body.items.forEach((item, i) => {
         const action = chunk.actions[i] as Action;
         const result = item.index ?? item.delete ?? Object.values(item)[0];
