@@ -14,8 +14,9 @@ import { RowGauge } from '../held.ts';
 import type { Segment } from '../pending.ts';
 import { Staging, type StagedRef } from '../staging.ts';
 import { appendChunks, appendIds, chunksOf, DocumentFold, oneAhead, type Action, type Chunk } from './bulk.ts';
-import { documentJson, expressionId, keyId, mappingOf, positionId, type FieldMapping } from './mapping.ts';
+import { documentJson, expressionId, keyId, mappingOf, type FieldMapping } from './mapping.ts';
 import { randomFloats } from '../../testing/random.ts';
+import { shortPositionId } from './testing.ts';
 
 const home = mkdtempSync(path.join(tmpdir(), 'streamlake-osbulk-'));
 after(() => rmSync(home, { recursive: true, force: true }));
@@ -76,7 +77,7 @@ function oldActionsOf(segments: readonly Segment[], pipeline: string, node: stri
   for (const s of segments) {
     s.rows.forEach((row, i) => {
       let id: string | null;
-      if (!idExpr) id = positionId(pipeline, node, s.id, i);
+      if (!idExpr) id = shortPositionId(pipeline, node, s.id, i);
       else {
         try {
           id = expressionId(idExpr.evaluate(row));

@@ -6,7 +6,7 @@ import type { CompiledExpression } from '../../expr/expression.ts';
 import type { Row } from '../../runtime/types.ts';
 import type { RowGauge, RowFold } from '../held.ts';
 import type { StagedRows } from '../staging.ts';
-import { documentJson, expressionId, MappingFold, positionId, widens } from './mapping.ts';
+import { documentJson, expressionId, legacyPositionId, MappingFold, nodeTag, positionId, widens } from './mapping.ts';
 
 /** One action of a commit's bulk: a row to index under an id, or an id to delete. */
 export interface Action {
@@ -35,11 +35,14 @@ export type AppendId = (row: Row, segment: number, position: number) => string |
 
 /**
  * Appends' document ids: the `id` expression's value (`text` is the expression as configured, for the
- * reasons), or pipeline/node/checkpoint/position of the staged row, which a replay of that checkpoint
- * repeats exactly.
+ * reasons), or the node tag, checkpoint and position of the staged row (positionId), which a replay of
+ * that checkpoint repeats exactly; `legacy` gives pipeline/node/checkpoint/position instead (a checkpoint
+ * an older version may have half written, see sink.ts).
  */
-export function appendIds(pipeline: string, node: string, expr?: { compiled: CompiledExpression; text: string }): AppendId {
-  if (!expr) return (_row, segment, position) => positionId(pipeline, node, segment, position);
+export function appendIds(pipeline: string, node: string, expr?: { compiled: CompiledExpression; text: string }, legacy = false): AppendId {
+  if (!expr && legacy) return (_row, segment, position) => legacyPositionId(pipeline, node, segment, position);
+  const tag = nodeTag(pipeline, node);
+  if (!expr) return (_row, segment, position) => positionId(tag, segment, position);
   return (row) => {
     let id: string | null;
     try {
