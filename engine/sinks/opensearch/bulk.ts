@@ -6,7 +6,7 @@ import type { CompiledExpression } from '../../expr/expression.ts';
 import type { Row } from '../../runtime/types.ts';
 import type { RowGauge, RowFold } from '../held.ts';
 import type { StagedRows } from '../staging.ts';
-import { documentJson, expressionId, MappingFold, positionId } from './mapping.ts';
+import { documentJson, expressionId, legacyPositionId, MappingFold, nodeTag, positionId, widens } from './mapping.ts';
 
 /** One action of a commit's bulk: a row to index under an id, or an id to delete. */
 export interface Action {
@@ -35,11 +35,14 @@ export type AppendId = (row: Row, segment: number, position: number) => string |
 
 /**
  * Appends' document ids: the `id` expression's value (`text` is the expression as configured, for the
- * reasons), or pipeline/node/checkpoint/position of the staged row, which a replay of that checkpoint
- * repeats exactly.
+ * reasons), or the node tag, checkpoint and position of the staged row (positionId), which a replay of
+ * that checkpoint repeats exactly; `legacy` gives pipeline/node/checkpoint/position instead (a checkpoint
+ * an older version may have half written, see sink.ts).
  */
-export function appendIds(pipeline: string, node: string, expr?: { compiled: CompiledExpression; text: string }): AppendId {
-  if (!expr) return (_row, segment, position) => positionId(pipeline, node, segment, position);
+export function appendIds(pipeline: string, node: string, expr?: { compiled: CompiledExpression; text: string }, legacy = false): AppendId {
+  if (!expr && legacy) return (_row, segment, position) => legacyPositionId(pipeline, node, segment, position);
+  const tag = nodeTag(pipeline, node);
+  if (!expr) return (_row, segment, position) => positionId(tag, segment, position);
   return (row) => {
     let id: string | null;
     try {
@@ -149,19 +152,25 @@ export async function* appendChunks(parts: AsyncIterable<StagedRows>, idOf: Appe
   if (last) yield last;
 }
 
-/** The mapping of the appends that get a document id (rows refused for their id are not mapped). */
+/**
+ * The mapping of the appends that get a document id (rows refused for their id are not mapped). Whether a
+ * row gets an id (the `id` expression, evaluated again as the commit sends it) is asked only while no row
+ * had one and of rows that would widen the mapping: for any other row the answer changes nothing here, so
+ * the expression runs about once per row instead of twice.
+ */
 export class DocumentFold implements RowFold {
   readonly mapping = new MappingFold();
-  /** Rows with a document id: none, and the commit sends nothing (nor creates the index). */
-  accepted = 0;
+  /** A row with a document id arrived: if none did, the commit sends nothing (nor creates the index). */
+  any = false;
 
   constructor(private readonly accept: (row: Row) => boolean) {}
 
   add(rows: readonly Row[]): void {
     for (const row of rows) {
+      if (this.any && !widens(this.mapping.fields, row)) continue;
       if (!this.accept(row)) continue;
       this.mapping.add(row);
-      this.accepted++;
+      this.any = true;
     }
   }
 }

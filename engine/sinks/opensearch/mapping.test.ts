@@ -1,8 +1,9 @@
 // The OpenSearch sink's field mapping and document text, without a server (the round trips through a real
 // node are in sink.test.ts).
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { test } from 'node:test';
-import { documentJson, expressionId, inferMappings, keyId, positionId } from './mapping.ts';
+import { documentJson, expressionId, inferMappings, keyId, legacyPositionId, nodeTag, positionId } from './mapping.ts';
 
 test('mappings follow the documented table; long widens to double; nulls map nothing', () => {
   const m = inferMappings([
@@ -26,7 +27,14 @@ test('ids: keys as JSON arrays, expression values as text, positional ids, long 
   assert.equal(expressionId(42), '42');
   assert.equal(expressionId(null), null);
   assert.equal(expressionId(''), null);
-  assert.equal(positionId('p', 'n', 7, 3), 'p/n/7/3');
+  assert.equal(legacyPositionId('p', 'n', 7, 3), 'p/n/7/3');
+  assert.equal(nodeTag('p', 'n'), createHash('sha256').update('["p","n"]').digest('base64url').slice(0, 12));
+  assert.equal(positionId(nodeTag('p', 'n'), 7, 1_000_000), `${nodeTag('p', 'n')}.7.lfls`);
+  // pipeline and node names that join to the same text still get tags of their own
+  assert.notEqual(nodeTag('a/b', 'c'), nodeTag('a', 'b/c'));
+  const ids = new Set<string>();
+  for (const [p, n] of [['p', 'n'], ['p', 'm'], ['q', 'n']]) for (let c = 1; c < 40; c++) for (let i = 0; i < 50; i++) ids.add(positionId(nodeTag(p as string, n as string), c, i));
+  assert.equal(ids.size, 3 * 39 * 50);
   assert.match(expressionId('x'.repeat(600)) ?? '', /^sha256:[0-9a-f]{64}$/);
   assert.equal(expressionId('x'.repeat(512)), 'x'.repeat(512));
 });

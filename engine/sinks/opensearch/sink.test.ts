@@ -16,7 +16,7 @@ import { fileDoc, jsonl, runDoc, sinkContext } from '../testing.ts';
 import { OpenSearchConnectionStore } from './connections.ts';
 import { startOpenSearch, type OpenSearchServer } from './server.ts';
 import { OpenSearchSink } from './sink.ts';
-import { allDocs, rest } from './testing.ts';
+import { allDocs, rest, shortPositionId } from './testing.ts';
 
 let server: OpenSearchServer;
 const temps: string[] = [];
@@ -284,7 +284,27 @@ test('a commit holds at most the chunks in flight and one built ahead, however m
   const bySeq = new Map(docs.map((d) => [d._source.seq as number, d]));
   for (let i = 0; i < n; i++) {
     const d = bySeq.get(i);
-    assert.equal(d?._id, `bounded/os/${i < n / 2 ? 1 : 2}/${i < n / 2 ? i : i - n / 2}`, 'positional ids as before: pipeline/node/checkpoint/position');
+    assert.equal(d?._id, shortPositionId('bounded', 'os', i < n / 2 ? 1 : 2, i < n / 2 ? i : i - n / 2), 'positional ids: node tag.checkpoint.position');
     assert.deepEqual(d?._source, { seq: i, v: `row ${i} ✓`, at: new Date(Date.UTC(2026, 0, 1) + i * 1000).toISOString() });
   }
+});
+
+test('after a version with long positional ids: the checkpoint it may have half written keeps them, later ones take short ids', async () => {
+  const rows = (from: number): Row[] => Array.from({ length: 30 }, (_, i) => ({ seq: from + i }));
+  // what an older version left: its log entry for checkpoint 1 (no `ids`) and half of checkpoint 2 under its ids
+  await rest(server.url, 'PUT', '/streamlake_commits/_doc/legacy%2Fos?refresh=true', { pipeline: 'legacy', node: 'os', checkpoint_id: 1, index: 'legacy', rows: 0, deleted: 0, committed_at: new Date(0).toISOString() });
+  await rest(server.url, 'PUT', '/legacy', {});
+  for (let i = 0; i < 15; i++) await rest(server.url, 'PUT', `/legacy/_doc/${encodeURIComponent(`legacy/os/2/${i}`)}`, { seq: i });
+  const sink = new OpenSearchSink({ connection: 'test', index: 'legacy' }, sinkContext(home, 'legacy', 'os'));
+  await sink.write({ rows: rows(0), partition: 'in/0' });
+  await sink.commit({ id: 2, sources: {} }, await sink.prepare({ id: 2, sources: {} }));
+  await sink.write({ rows: rows(30), partition: 'in/0' });
+  await sink.commit({ id: 3, sources: {} }, await sink.prepare({ id: 3, sources: {} }));
+  await sink.close();
+  const docs = await allDocs(server.url, 'legacy');
+  assert.equal(docs.length, 60, 'the half-written checkpoint was overwritten, not doubled');
+  const want = new Map([...Array.from({ length: 30 }, (_, i) => [`legacy/os/2/${i}`, i] as const), ...Array.from({ length: 30 }, (_, i) => [shortPositionId('legacy', 'os', 3, i), 30 + i] as const)]);
+  for (const d of docs) assert.equal(want.get(d._id), d._source.seq, d._id);
+  const log = await rest<{ _source: { checkpoint_id: number; ids: number } }>(server.url, 'GET', '/streamlake_commits/_doc/legacy%2Fos');
+  assert.deepEqual([log._source.checkpoint_id, log._source.ids], [3, 2]);
 });

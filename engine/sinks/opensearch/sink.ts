@@ -12,8 +12,10 @@
 //   as `delete` actions in the same `_bulk`; then write N to the commit log. A crash between the bulk and
 //   the log (fault point `opensearch.before-commit-log`) repeats the bulk, which overwrites the same
 //   documents instead of adding copies.
-// - ids: windowed rows by their upsert key, appends by the `id` expression or by pipeline/node/checkpoint/
-//   position of the staged row (the same rows in the same order every time the checkpoint is committed).
+// - ids: windowed rows by their upsert key, appends by the `id` expression or by a tag of pipeline and node,
+//   checkpoint and position of the staged row (the same rows in the same order every time the checkpoint
+//   is committed; mapping.ts positionId). A checkpoint an older version (pipeline/node/checkpoint/position
+//   ids) may have half written keeps its ids: its log entry has no `ids: 2`.
 // - a document OpenSearch refuses (mapper_parsing_exception, …) goes to the error port with OpenSearch's
 //   reason; the others are committed. Items refused with 429/5xx are sent again after a backoff.
 // - connection errors, 429 and 5xx are retried with backoff; then the run fails with
@@ -37,6 +39,8 @@ import { inferMappings, keyId, type FieldMapping } from './mapping.ts';
 const PENDING_FORMAT = 'streamlake.opensearch-pending';
 export const COMMITS_INDEX = 'streamlake_commits';
 const BASE_BACKOFF_MS = 200;
+/** Written in the commit log entry: checkpoints after it have short positional ids (mapping.ts positionId). */
+const IDS_VERSION = 2;
 
 export interface OpenSearchSinkOptions {
   connection?: OpenSearchConnection;
@@ -46,10 +50,15 @@ export interface OpenSearchSinkOptions {
   gauge?: RowGauge;
 }
 
+/**
+ * Of a `_bulk` reply only what send() reads: each item's status and error, in the order of the actions
+ * (every item has a status, so none drops out). The whole reply (index, id, version, shards, seq_no per
+ * item) was about 10x the bytes to parse: 0.7 s of a 300,000-document commit's CPU went to parsing it.
+ */
+const BULK_REPLY_FIELDS = 'errors,items.*.status,items.*.error';
+
 interface BulkItemResult {
-  _id?: string;
   status: number;
-  result?: string;
   error?: unknown;
 }
 
@@ -67,8 +76,9 @@ export class OpenSearchSink implements SinkInstance {
   private client: Client | null = null;
   /** Top-level fields the index is known to map (filled from the server, then kept). */
   private mapped: Set<string> | null = null;
-  /** Appends' document ids (bulk.ts). */
+  /** Appends' document ids (bulk.ts); `legacyId` those of versions before commit-log `ids: 2`. */
   private readonly appendId: AppendId;
+  private readonly legacyId: AppendId;
   private readonly maxRetries: number;
   private readonly refresh: string;
   private connection: OpenSearchConnection | undefined;
@@ -85,7 +95,9 @@ export class OpenSearchSink implements SinkInstance {
     // A window's first emission carries no key: the sink's own setting, else what the graph tells (a window
     // upstream, runtime/upsert-key.ts), keys every document from the first row on.
     const key = config.key && config.key.length > 0 ? config.key : ctx.upsertKey;
-    this.appendId = appendIds(ctx.pipelineName, ctx.nodeId, config.id ? { compiled: compileExpression(config.id), text: config.id } : undefined);
+    const expr = config.id ? { compiled: compileExpression(config.id), text: config.id } : undefined;
+    this.appendId = appendIds(ctx.pipelineName, ctx.nodeId, expr);
+    this.legacyId = expr ? this.appendId : appendIds(ctx.pipelineName, ctx.nodeId, undefined, true);
     this.limits = options.limits ?? BULK_LIMITS;
     this.gauge = options.gauge ?? new RowGauge();
     const accept = (row: Row): boolean => typeof this.appendId(row, 0, 0) === 'string';
@@ -150,8 +162,12 @@ export class OpenSearchSink implements SinkInstance {
   private async commitOnce(work: StreamedWork<DocumentFold>): Promise<DeadLetter[]> {
     const id = work.id;
     const client = this.connect();
-    const last = await this.readLastCommitted(client);
-    if (last !== null && last >= id) return [];
+    const last = await this.readLog(client);
+    if (last !== null && last.checkpoint >= id) return [];
+    // A log entry without `ids: 2` was written by a version with positional ids pipeline/node/checkpoint/
+    // position, which may have half written this checkpoint before it stopped: its replay keeps those ids so
+    // it overwrites them. The entry this commit writes says every later checkpoint takes the short ids.
+    const appendId = last !== null && last.ids !== IDS_VERSION ? this.legacyId : this.appendId;
     const rejected: DeadLetter[] = [];
     const at = new Date(this.ctx.clock.now());
     const refuse = (row: Row, reason: string): void => {
@@ -161,14 +177,14 @@ export class OpenSearchSink implements SinkInstance {
     const appends = work.fold ?? (this.staged.upsertKey ? null : await this.survey(work));
     if (appends) {
       // appends: the mapping is known before the first row is sent; the rows are read back as chunks go out
-      if (appends.accepted > 0) {
+      if (appends.any) {
         await this.ensureIndex(client, appends.mapping.fields);
-        outcome = await this.bulk(client, appendChunks(work.parts(), this.appendId, refuse, this.config.index, this.limits, this.gauge), rejected);
+        outcome = await this.bulk(client, appendChunks(work.parts(), appendId, refuse, this.config.index, this.limits, this.gauge), rejected);
       } else {
         // every row lacks an id: refused, and nothing is sent (nor the index created)
         for await (const part of work.parts()) {
           part.rows.forEach((row, i) => {
-            const refused = this.appendId(row, part.segment, part.position + i);
+            const refused = appendId(row, part.segment, part.position + i);
             if (typeof refused !== 'string') refuse(row, refused.refused);
           });
         }
@@ -185,7 +201,7 @@ export class OpenSearchSink implements SinkInstance {
     faultPoint('opensearch.before-commit-log');
     await this.ensureCommitLog(client);
     await osRequest(client, 'PUT', `/${COMMITS_INDEX}/_doc/${this.commitDocId()}`, {
-      body: { pipeline: this.ctx.pipelineName, node: this.ctx.nodeId, checkpoint_id: id, index: this.config.index, rows: outcome.indexed, deleted: outcome.deleted, committed_at: new Date(this.ctx.clock.now()).toISOString() },
+      body: { pipeline: this.ctx.pipelineName, node: this.ctx.nodeId, checkpoint_id: id, ids: IDS_VERSION, index: this.config.index, rows: outcome.indexed, deleted: outcome.deleted, committed_at: new Date(this.ctx.clock.now()).toISOString() },
     });
     this.staged.wrote(outcome.indexed);
     this.deleted += outcome.deleted;
@@ -266,7 +282,7 @@ export class OpenSearchSink implements SinkInstance {
     for (let attempt = 0; ; attempt++) {
       const again: Action[] = [];
       let lastReason = '';
-      const reply = await osRequest<BulkReply>(client, 'POST', '/_bulk', { ndjson: chunk.body, query: { refresh: this.refresh } });
+      const reply = await osRequest<BulkReply>(client, 'POST', '/_bulk', { ndjson: chunk.body, query: { refresh: this.refresh, filter_path: BULK_REPLY_FIELDS } });
       reply.body.items.forEach((item, i) => {
         const action = chunk.actions[i] as Action;
         const result = item.index ?? item.delete ?? Object.values(item)[0];
@@ -342,14 +358,19 @@ export class OpenSearchSink implements SinkInstance {
   }
 
   private async readLastCommitted(client: Client): Promise<number | null> {
+    return (await this.readLog(client))?.checkpoint ?? null;
+  }
+
+  /** This pipeline and node's commit log entry: the last checkpoint committed and the id scheme it wrote with. */
+  private async readLog(client: Client): Promise<{ checkpoint: number; ids: unknown } | null> {
     // GET by id is realtime: it sees the entry written by the last commit without a refresh
-    const reply = await osRequest<{ found?: boolean; _source?: { checkpoint_id?: unknown } }>(client, 'GET', `/${COMMITS_INDEX}/_doc/${this.commitDocId()}`, { ignore: [404] });
+    const reply = await osRequest<{ found?: boolean; _source?: { checkpoint_id?: unknown; ids?: unknown } }>(client, 'GET', `/${COMMITS_INDEX}/_doc/${this.commitDocId()}`, { ignore: [404] });
     if (reply.status === 404 || !reply.body.found) return null;
     const id = reply.body._source?.checkpoint_id;
     if (typeof id !== 'number' || !Number.isInteger(id)) {
       throw new EngineError('ENG_OPENSEARCH_WRITE', `sink "${this.ctx.nodeId}": the commit log entry ${COMMITS_INDEX}/${decodeURIComponent(this.commitDocId())} has no whole checkpoint_id (${JSON.stringify(id)})`, { node: this.ctx.nodeId });
     }
-    return id;
+    return { checkpoint: id, ids: reply.body._source?.ids };
   }
 
   private connect(): Client {

@@ -1,5 +1,13 @@
 // Reading an index back for tests and benchmarks with plain REST calls (fetch), independent of the
 // sink's client: every document through a scroll, after a refresh unless asked not to.
+import { createHash } from 'node:crypto';
+
+/** An append's positional id as engine/sinks/README.md documents it, written out here for tests. */
+export function shortPositionId(pipeline: string, node: string, checkpoint: number, position: number): string {
+  const tag = createHash('sha256').update(JSON.stringify([pipeline, node])).digest('base64url').slice(0, 12);
+  return `${tag}.${checkpoint.toString(36)}.${position.toString(36)}`;
+}
+
 export async function rest<T = unknown>(url: string, method: string, path: string, body?: unknown): Promise<T> {
   const response = await fetch(`${url}${path}`, {
     method,
