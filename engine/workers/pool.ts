@@ -9,7 +9,9 @@ import { EngineError } from '../errors.ts';
 import type { FusedBatch } from '../runtime/fusion.ts';
 import type { Row } from '../runtime/types.ts';
 import { fromColumns } from './columns.ts';
-import type { DecodeAnswer, DecodeTask, Rejected, WorkerSetup } from './protocol.ts';
+import { TaskDecoder } from './decoder.ts';
+import type { DecodeAnswer, DecodeTask, Rejected, WorkerData, WorkerSetup } from './protocol.ts';
+import type { WorkerTrace } from './trace.ts';
 
 const entry = new URL('./entry.js', import.meta.url);
 
@@ -66,6 +68,11 @@ interface Slot {
   /** Space id → the version of its views this worker has. */
   seen: Map<number, number>;
   failed: Error | undefined;
+  /** Tasks sent, and (shared with the worker) tasks it has finished: their difference is its backlog. */
+  submitted: number;
+  done: Int32Array;
+  /** Waiting for the worker's trace (trace.ts). */
+  traced?: (trace: WorkerTrace) => void;
 }
 
 function shared<T>(make: (buffer: SharedArrayBuffer) => T, bytes: number): T {
@@ -110,8 +117,9 @@ export class DecodePool {
   private closed = false;
   private readonly free: TaskSpace[] = [];
   private readonly width: number;
+  private here: TaskDecoder | undefined;
 
-  constructor(size: number, setup: WorkerSetup) {
+  constructor(size: number, private readonly setup: WorkerSetup) {
     this.width = setup.fields?.length ?? 0;
     for (let i = 0; i < size; i++) this.slots.push(this.spawn(setup));
   }
@@ -120,17 +128,33 @@ export class DecodePool {
     return this.slots.length;
   }
 
+  /**
+   * Fused setups (else undefined): the same decoder on the run's thread, for tasks it decodes itself
+   * while every worker has enough in hand (file-lines.ts), so both cores work even when a worker is the
+   * slower side.
+   */
+  get local(): TaskDecoder | undefined {
+    if (this.setup.fused) this.here ??= new TaskDecoder(this.setup);
+    return this.here;
+  }
+
   private spawn(setup: WorkerSetup): Slot {
-    const worker = new Worker(entry, { workerData: setup, name: 'streamlake-decode' });
-    const slot: Slot = { worker, pending: new Map(), seen: new Map(), failed: undefined };
+    const done = new Int32Array(new SharedArrayBuffer(4));
+    const data: WorkerData = { ...setup, done };
+    const worker = new Worker(entry, { workerData: data, name: 'streamlake-decode' });
+    const slot: Slot = { worker, pending: new Map(), seen: new Map(), failed: undefined, submitted: 0, done };
     const fail = (error: Error): void => {
       if (this.closed) return;
       slot.failed ??= new EngineError('ENG_SOURCE_WORKER', `a decode worker failed: ${error.message}`, {}, { cause: error });
       for (const p of slot.pending.values()) p.reject(slot.failed);
       slot.pending.clear();
     };
-    worker.on('message', (message: DecodeAnswer[] | 'ready') => {
+    worker.on('message', (message: DecodeAnswer[] | 'ready' | { trace: WorkerTrace }) => {
       if (message === 'ready') return;
+      if (!Array.isArray(message)) {
+        slot.traced?.(message.trace);
+        return;
+      }
       for (const answer of message) this.settle(slot, answer);
     });
     worker.on('error', fail);
@@ -197,7 +221,7 @@ export class DecodePool {
   decode(space: TaskSpace, count: number, plain = false): Promise<Decoded> {
     if (this.closed) return Promise.reject(new EngineError('ENG_SOURCE_WORKER', 'the decode workers are closed', {}));
     let slot = this.slots[0] as Slot;
-    for (const s of this.slots) if (s.pending.size < slot.pending.size) slot = s;
+    for (const s of this.slots) if (s.submitted - Atomics.load(s.done, 0) < slot.submitted - Atomics.load(slot.done, 0)) slot = s;
     if (slot.failed) return Promise.reject(slot.failed);
     const id = this.nextId++;
     const task: DecodeTask = plain ? { id, space: space.id, count, plain } : { id, space: space.id, count };
@@ -209,9 +233,35 @@ export class DecodePool {
       slot.pending.set(id, { resolve, reject, space, count });
       slot.worker.postMessage(task);
     });
+    slot.submitted++;
     // Answers wait in the source's queue before it awaits them; a failure meanwhile is not unhandled.
     answer.catch(() => {});
     return answer;
+  }
+
+  /**
+   * The fewest tasks any worker has sent to it and not finished yet, read from shared memory: it is
+   * current even while the caller has not let the event loop deliver the answers.
+   */
+  backlog(): number {
+    let least = Infinity;
+    for (const s of this.slots) least = Math.min(least, s.submitted - Atomics.load(s.done, 0));
+    return least;
+  }
+
+  /** Tasks submitted and not answered yet, over all workers. */
+  get inFlight(): number {
+    let n = 0;
+    for (const s of this.slots) n += s.pending.size;
+    return n;
+  }
+
+  /** Each worker's busy and idle time so far (STREAMLAKE_WORKER_TRACE, trace.ts). */
+  traces(): Promise<WorkerTrace[]> {
+    return Promise.all(this.slots.map((slot) => new Promise<WorkerTrace>((resolve) => {
+      slot.traced = resolve;
+      slot.worker.postMessage('trace');
+    })));
   }
 
   async close(): Promise<void> {

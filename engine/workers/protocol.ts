@@ -28,6 +28,12 @@ export interface WorkerSetup {
   fused?: { plan: FusionPlan; sample: number };
 }
 
+/** What each worker starts with: the setup, and where it counts the tasks it has finished. */
+export interface WorkerData extends WorkerSetup {
+  /** One element, over a SharedArrayBuffer: tasks finished, bumped before their answer is posted. */
+  done: Int32Array;
+}
+
 /** Shared memory of one task space: the records' bytes and ranges, and where the worker writes the columns. */
 export interface SharedViews {
   bytes: Uint8Array;
