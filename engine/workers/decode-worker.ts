@@ -3,7 +3,7 @@
 import { type MessagePort, parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { type ColumnBatch, toColumns } from './columns.ts';
 import { TaskDecoder } from './decoder.ts';
-import type { DecodeAnswer, DecodeTask, SharedViews, WorkerData } from './protocol.ts';
+import { type DecodeAnswer, type DecodeTask, progressDone, progressReady, type SharedViews, type WorkerData } from './protocol.ts';
 import { threadCpuSeconds, tracing, type WorkerTrace } from './trace.ts';
 
 const setup = workerData as WorkerData;
@@ -11,8 +11,8 @@ const fields = setup.fields;
 /** `__proto__` cannot be set like other keys: such rows are cloned whole. */
 const columnar = fields !== undefined && !fields.includes('__proto__');
 const decoder = new TaskDecoder(setup);
-/** Tasks finished, read by the source's thread without waiting for the answer's message (pool.ts backlog). */
-const done = setup.done;
+/** Read by the source's thread without waiting for messages (pool.ts backlog). */
+const progress = setup.progress;
 
 const spaces = new Map<number, SharedViews>();
 /**
@@ -50,7 +50,7 @@ function answer(task: DecodeTask): DecodeAnswer {
   } catch (error) {
     return { id: task.id, rejected: [], skipped: [], failure: error instanceof Error ? error.stack ?? error.message : String(error) };
   } finally {
-    Atomics.add(done, 0, 1);
+    Atomics.add(progress, progressDone, 1);
   }
 }
 
@@ -98,4 +98,5 @@ port.on('message', (task: DecodeTask | 'trace') => {
     idleSince = now;
   }
 });
+Atomics.store(progress, progressReady, 1);
 port.postMessage('ready');

@@ -166,10 +166,11 @@ function decodedHere(result: TaskResult, again: () => TaskResult): Decoded {
 
 export async function readLinesPooled(o: PooledLines): Promise<void> {
   const { pool, signal } = o;
-  // Runs in hand per worker: with few, both threads waited on each other's wake-ups (each idle ~30-50 %).
   const local = pool.local;
   let tasks = 0;
-  const maxInFlight = local ? 64 : pool.size * 8;
+  // Runs in hand per worker: with few, both threads waited on each other's wake-ups (each idle ~30-50 %).
+  // Sharing fused tasks, runs the run's thread decoded wait behind a worker's answer: a few more.
+  const maxInFlight = local ? 32 : pool.size * 8;
   const queue: Run[] = [];
   const scanner = new Scanner(o.batchSize, o.from, o.budget);
   let carry: Buffer | null = null;
@@ -187,8 +188,8 @@ export async function readLinesPooled(o: PooledLines): Promise<void> {
     }
     const task = tasks++;
     if (local && (sharing.here ? sharing.here(task) : pool.backlog() >= sharing.depth)) {
-      // Every worker has a task queued behind the one it is on: the run's thread decodes this one itself
-      // rather than wait for answers later. The run still takes its turn in the queue.
+      // Every worker has enough queued behind the one it is on, or none is up yet: the run's thread
+      // decodes this one itself rather than wait for answers later. The run still takes its turn in the queue.
       const starts = scanner.starts.slice(0, n);
       const ends = scanner.ends.slice(0, n);
       const result = local.decode(buf, starts, ends, n);

@@ -10,7 +10,7 @@ import type { FusedBatch } from '../runtime/fusion.ts';
 import type { Row } from '../runtime/types.ts';
 import { fromColumns } from './columns.ts';
 import { TaskDecoder } from './decoder.ts';
-import type { DecodeAnswer, DecodeTask, Rejected, WorkerData, WorkerSetup } from './protocol.ts';
+import { type DecodeAnswer, type DecodeTask, progressDone, progressReady, type Rejected, type WorkerData, type WorkerSetup } from './protocol.ts';
 import type { WorkerTrace } from './trace.ts';
 
 const entry = new URL('./entry.js', import.meta.url);
@@ -68,11 +68,16 @@ interface Slot {
   /** Space id → the version of its views this worker has. */
   seen: Map<number, number>;
   failed: Error | undefined;
-  /** Tasks sent, and (shared with the worker) tasks it has finished: their difference is its backlog. */
+  /** Tasks sent, and (shared with the worker, protocol.ts) tasks it has finished and whether it is up. */
   submitted: number;
-  done: Int32Array;
+  progress: Int32Array;
   /** Waiting for the worker's trace (trace.ts). */
   traced?: (trace: WorkerTrace) => void;
+}
+
+/** Tasks sent to a worker and not finished yet. */
+function inHand(slot: Slot): number {
+  return slot.submitted - Atomics.load(slot.progress, progressDone);
 }
 
 function shared<T>(make: (buffer: SharedArrayBuffer) => T, bytes: number): T {
@@ -139,10 +144,10 @@ export class DecodePool {
   }
 
   private spawn(setup: WorkerSetup): Slot {
-    const done = new Int32Array(new SharedArrayBuffer(4));
-    const data: WorkerData = { ...setup, done };
+    const progress = new Int32Array(new SharedArrayBuffer(8));
+    const data: WorkerData = { ...setup, progress };
     const worker = new Worker(entry, { workerData: data, name: 'streamlake-decode' });
-    const slot: Slot = { worker, pending: new Map(), seen: new Map(), failed: undefined, submitted: 0, done };
+    const slot: Slot = { worker, pending: new Map(), seen: new Map(), failed: undefined, submitted: 0, progress };
     const fail = (error: Error): void => {
       if (this.closed) return;
       slot.failed ??= new EngineError('ENG_SOURCE_WORKER', `a decode worker failed: ${error.message}`, {}, { cause: error });
@@ -221,7 +226,7 @@ export class DecodePool {
   decode(space: TaskSpace, count: number, plain = false): Promise<Decoded> {
     if (this.closed) return Promise.reject(new EngineError('ENG_SOURCE_WORKER', 'the decode workers are closed', {}));
     let slot = this.slots[0] as Slot;
-    for (const s of this.slots) if (s.submitted - Atomics.load(s.done, 0) < slot.submitted - Atomics.load(slot.done, 0)) slot = s;
+    for (const s of this.slots) if (inHand(s) < inHand(slot)) slot = s;
     if (slot.failed) return Promise.reject(slot.failed);
     const id = this.nextId++;
     const task: DecodeTask = plain ? { id, space: space.id, count, plain } : { id, space: space.id, count };
@@ -240,12 +245,13 @@ export class DecodePool {
   }
 
   /**
-   * The fewest tasks any worker has sent to it and not finished yet, read from shared memory: it is
-   * current even while the caller has not let the event loop deliver the answers.
+   * The fewest tasks any worker that is up has been sent and not finished yet (Infinity while none is
+   * up: a worker loads its code for ~0.3 s), read from shared memory: current even while the caller has
+   * not let the event loop deliver the answers.
    */
   backlog(): number {
     let least = Infinity;
-    for (const s of this.slots) least = Math.min(least, s.submitted - Atomics.load(s.done, 0));
+    for (const s of this.slots) if (Atomics.load(s.progress, progressReady) === 1) least = Math.min(least, inHand(s));
     return least;
   }
 
