@@ -2,7 +2,7 @@
 // inline (json-record.ts for files, formats.ts for Kafka values), and answers with the rows as columns.
 import { type MessagePort, parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { type ColumnBatch, toColumns } from './columns.ts';
-import { TaskDecoder } from './decoder.ts';
+import { type KafkaValues, TaskDecoder } from './decoder.ts';
 import { type DecodeAnswer, type DecodeTask, progressDone, progressReady, type SharedViews, type WorkerData } from './protocol.ts';
 import { threadCpuSeconds, tracing, type WorkerTrace } from './trace.ts';
 
@@ -10,7 +10,13 @@ const setup = workerData as WorkerData;
 const fields = setup.fields;
 /** `__proto__` cannot be set like other keys: such rows are cloned whole. */
 const columnar = fields !== undefined && !fields.includes('__proto__');
-const decoder = new TaskDecoder(setup);
+const decoder = new TaskDecoder(setup, setup.format === 'kafka-json' ? await kafkaValues() : undefined);
+
+/** Loaded only by Kafka workers (decoder.ts KafkaValues). */
+async function kafkaValues(): Promise<KafkaValues> {
+  const { createDecoder, DecodeFailure } = await import('../kafka/formats.ts');
+  return { decoder: createDecoder('json', { fields, maxBytes: setup.maxBytes }), Failure: DecodeFailure };
+}
 /** Read by the source's thread without waiting for messages (pool.ts backlog). */
 const progress = setup.progress;
 

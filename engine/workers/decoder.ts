@@ -4,7 +4,7 @@
 // itself when the workers already have enough in hand (file-lines.ts): either way a task gives the same
 // rows, rejections and partials.
 import { isUtf8 } from 'node:buffer';
-import { createDecoder, DecodeFailure, type Decoder } from '../kafka/formats.ts';
+import type { DecodeFailure, Decoder } from '../kafka/formats.ts';
 import type { FusedBatch } from '../runtime/fusion.ts';
 import type { Row } from '../runtime/types.ts';
 import { asUtf8 } from '../sources/encoding.ts';
@@ -21,14 +21,22 @@ export interface TaskResult {
   fused?: FusedBatch;
 }
 
+/**
+ * Kafka JSON values (kafka/formats.ts), given by the caller: that module brings the schema registry's
+ * decoders (protobufjs, avsc), which took a JSON Lines worker ~1 s of its start to load for nothing.
+ */
+export interface KafkaValues {
+  decoder: Decoder;
+  Failure: typeof DecodeFailure;
+}
+
 export class TaskDecoder {
   private readonly lines: JsonLinesDecoder | undefined;
-  private readonly kafka: Decoder | undefined;
   private readonly chain: FusedChain | undefined;
 
-  constructor(private readonly setup: WorkerSetup) {
+  constructor(private readonly setup: WorkerSetup, private readonly kafka?: KafkaValues) {
+    if (setup.format === 'kafka-json' && !kafka) throw new Error('a kafka-json task decoder needs the Kafka value decoder');
     this.lines = setup.format === 'jsonl' ? new JsonLinesDecoder(setup.fields) : undefined;
-    this.kafka = setup.format === 'kafka-json' ? createDecoder('json', { fields: setup.fields, maxBytes: setup.maxBytes }) : undefined;
     this.chain = setup.fused ? new FusedChain(setup.fused.plan, setup.fused.sample) : undefined;
   }
 
@@ -54,8 +62,8 @@ export class TaskDecoder {
       const start = starts[i] as number;
       const end = ends[i] as number;
       if (kafka) {
-        const decoded = start < 0 ? kafka.decode(null) : kafka.decode(buf, start, end);
-        if (decoded instanceof DecodeFailure) rejected.push({ index: i, problem: decoded.reason, text: '' });
+        const decoded = start < 0 ? kafka.decoder.decode(null) : kafka.decoder.decode(buf, start, end);
+        if (decoded instanceof kafka.Failure) rejected.push({ index: i, problem: decoded.reason, text: '' });
         else rows.push(decoded);
         continue;
       }

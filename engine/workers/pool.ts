@@ -134,12 +134,12 @@ export class DecodePool {
   }
 
   /**
-   * Fused setups (else undefined): the same decoder on the run's thread, for tasks it decodes itself
-   * while every worker has enough in hand (file-lines.ts), so both cores work even when a worker is the
-   * slower side.
+   * Fused JSON Lines setups (else undefined): the same decoder on the run's thread, for tasks it decodes
+   * itself while every worker has enough in hand (file-lines.ts), so both cores work even when a worker
+   * is the slower side.
    */
   get local(): TaskDecoder | undefined {
-    if (this.setup.fused) this.here ??= new TaskDecoder(this.setup);
+    if (this.setup.fused && this.setup.format === 'jsonl') this.here ??= new TaskDecoder(this.setup);
     return this.here;
   }
 
