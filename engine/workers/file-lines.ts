@@ -136,10 +136,11 @@ class Scanner {
 /**
  * Work sharing of fused reads: `depth` = tasks every worker must have in hand (one being decoded, the rest
  * waiting) before the run's thread decodes the next one itself; enough to keep a worker busy while the
- * run's thread decodes one and delivers others. Tests replace the choice with `here` (given the task's
+ * run's thread decodes one and delivers others. The workers start at task `startAfter` (a file of
+ * fewer tasks, ~1.5 MB, is read before a worker is up). Tests replace the choice with `here` (given the task's
  * number in its read) to fix the split; `decodedHere` counts the tasks the run's thread decoded.
  */
-export const sharing: { depth: number; here: ((task: number) => boolean) | undefined; decodedHere: number } = { depth: 4, here: undefined, decodedHere: 0 };
+export const sharing: { depth: number; startAfter: number; here: ((task: number) => boolean) | undefined; decodedHere: number } = { depth: 4, startAfter: 8, here: undefined, decodedHere: 0 };
 
 /** File offset of each of the scanner's records (for the reasons of records that are not UTF-8). */
 function offsetsOf(scanner: Scanner, n: number): Float64Array {
@@ -187,6 +188,7 @@ export async function readLinesPooled(o: PooledLines): Promise<void> {
       return;
     }
     const task = tasks++;
+    if (task === sharing.startAfter) pool.start();
     if (local && (sharing.here ? sharing.here(task) : pool.backlog() >= sharing.depth)) {
       // Every worker has enough queued behind the one it is on, or none is up yet: the run's thread
       // decodes this one itself rather than wait for answers later. The run still takes its turn in the queue.

@@ -18,7 +18,7 @@ import type { Batch, Row, SinkInstance } from '../runtime/types.ts';
 import { FileSource } from '../sources/file/source.ts';
 import '../windows/index.ts';
 import { sharing } from './file-lines.ts';
-import { workersAvailable } from './pool.ts';
+import { DecodePool, workersAvailable } from './pool.ts';
 import { randomFloats } from '../testing/random.ts';
 
 const temps: string[] = [];
@@ -289,4 +289,18 @@ test('work sharing: tasks decoded on the run\'s thread, on the worker or split b
   }
   // ~40 tasks of 1024 lines and one more per 1 MiB chunk end; some went as rows (bad lines, failing rows).
   assert.ok(total > 40, `${total} tasks`);
+});
+
+test('a small fused file is read before a worker would be up: no worker starts, same results', { skip: !workersAvailable() }, async () => {
+  const input = await inputFile(6, 5_000);
+  const doc = withErrors(input.path);
+  const inline = await runOnce(doc, '0', await tempDir());
+  const started = DecodePool.started;
+  const fused = await runOnce(doc, '1', await tempDir());
+  assert.equal(DecodePool.started, started, 'workers started');
+  assertSame(fused, inline, 'small file');
+  // A file of more tasks starts one.
+  const large = await runOnce(withErrors((await inputFile(7, 20_000)).path), '1', await tempDir());
+  assert.equal(DecodePool.started, started + 1, 'workers started for a larger file');
+  assert.ok(large.fusedRuns > 3);
 });
