@@ -2,70 +2,12 @@
 // task space (a tombstone as a negative start), decoded there with formats.ts' JSON decoder, and come back
 // as one Row or DecodeFailure per message, in the batch's order. The source awaits this before it moves
 // the partition's position and pushes, so positions and per-partition order are as with inline decoding.
-// Fused batches may be decoded on the run's thread instead while the workers are busy (kafkaSharing).
 import type { KafkaMessage } from 'kafkajs';
-import { createDecoder, DecodeFailure, type Decoded } from '../kafka/formats.ts';
+import { DecodeFailure, type Decoded } from '../kafka/formats.ts';
 import { KafkaRecord } from '../kafka/records.ts';
-import { TaskDecoder, type TaskResult } from './decoder.ts';
 import type { Decoded as Answer, DecodePool, TaskSpace } from './pool.ts';
 
 type Messages = readonly (KafkaMessage | KafkaRecord)[];
-
-/**
- * Work sharing of fused batches, as for files (file-lines.ts `sharing`): while every worker has `depth`
- * batches in hand (or none is up yet), the handler of another partition decodes its batch on the run's
- * thread with the same decoder, instead of waiting behind them. Tests replace the choice with `here`
- * (given the batch's number); `decodedHere` counts the batches decoded on the run's thread.
- */
-export const kafkaSharing: { depth: number; here: ((batch: number) => boolean) | undefined; decodedHere: number } = { depth: 1, here: undefined, decodedHere: 0 };
-
-/** Per pool: its batches so far and its decoder on the run's thread. */
-const shares = new WeakMap<DecodePool, { batches: number; local: TaskDecoder }>();
-
-function localDecoder(pool: DecodePool): { batches: number; local: TaskDecoder } {
-  let share = shares.get(pool);
-  if (!share) {
-    const { fields, maxBytes } = pool.setup;
-    share = { batches: 0, local: new TaskDecoder(pool.setup, { decoder: createDecoder('json', { fields, maxBytes }), Failure: DecodeFailure }) };
-    shares.set(pool, share);
-  }
-  return share;
-}
-
-/** A batch's values in one plain buffer (a tombstone as a negative start), for the run's thread's decoder. */
-function copied(messages: Messages, first: number, until: number): { buf: Buffer; starts: Int32Array; ends: Int32Array } {
-  const count = until - first;
-  const starts = new Int32Array(count);
-  const ends = new Int32Array(count);
-  let size = 0;
-  for (let i = first; i < until; i++) {
-    const m = messages[i] as KafkaMessage | KafkaRecord;
-    size += m instanceof KafkaRecord ? Math.max(0, m.valueEnd - m.valueStart) : (m.value?.length ?? 0);
-  }
-  const buf = Buffer.allocUnsafe(size);
-  let at = 0;
-  for (let i = first; i < until; i++) {
-    const m = messages[i] as KafkaMessage | KafkaRecord;
-    const k = i - first;
-    if (m instanceof KafkaRecord ? m.valueStart < 0 : m.value === null) {
-      starts[k] = -1;
-      ends[k] = -1;
-      continue;
-    }
-    starts[k] = at;
-    if (m instanceof KafkaRecord) at += m.buffer.copy(buf, at, m.valueStart, m.valueEnd);
-    else at += (m.value as Buffer).copy(buf, at);
-    ends[k] = at;
-  }
-  return { buf, starts, ends };
-}
-
-/** A batch decoded on the run's thread, as a worker's answer would give it. */
-function answerHere(result: TaskResult, again: () => TaskResult): Answer {
-  const { rows, rejected, skipped, fused } = result;
-  if (!fused) return { rows: () => rows, rejected, skipped };
-  return { rows: () => [], rejected, skipped, fused: { batch: fused, decoded: () => Promise.resolve(answerHere(again(), again)), release: () => {} } };
-}
 
 export async function decodeValuesPooled(pool: DecodePool, messages: Messages, first: number, until: number): Promise<Decoded[]> {
   return valuesOf(await pool.decode(fill(pool, messages, first, until), until - first), until - first);
@@ -76,15 +18,7 @@ export async function decodeValuesPooled(pool: DecodePool, messages: Messages, f
  * window refuses it, to decode again as values), or its values when some message failed the chain.
  */
 export async function decodeValuesFused(pool: DecodePool, messages: Messages, first: number, until: number): Promise<{ fused: NonNullable<Answer['fused']> } | { values: Decoded[] }> {
-  const share = localDecoder(pool);
-  const batch = share.batches++;
-  let answer: Answer;
-  if (kafkaSharing.here ? kafkaSharing.here(batch) : pool.backlog() >= kafkaSharing.depth) {
-    const { buf, starts, ends } = copied(messages, first, until);
-    const count = until - first;
-    answer = answerHere(share.local.decode(buf, starts, ends, count), () => share.local.decode(buf, starts, ends, count, true));
-    kafkaSharing.decodedHere++;
-  } else answer = await pool.decode(fill(pool, messages, first, until), until - first);
+  const answer = await pool.decode(fill(pool, messages, first, until), until - first);
   return answer.fused ? { fused: answer.fused } : { values: valuesOf(answer, until - first) };
 }
 

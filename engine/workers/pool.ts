@@ -127,7 +127,7 @@ export class DecodePool {
   private readonly width: number;
   private here: TaskDecoder | undefined;
 
-  constructor(private readonly workers: number, readonly setup: WorkerSetup) {
+  constructor(private readonly workers: number, private readonly setup: WorkerSetup) {
     this.width = setup.fields?.length ?? 0;
     // A pool whose tasks the run's thread can decode itself starts its workers when the reader asks
     // (start()): a small file is read before a worker would have loaded its code (0.3-0.7 s of CPU).
