@@ -142,6 +142,10 @@ class Scanner {
  */
 export const sharing: { depth: number; startAfter: number; here: ((task: number) => boolean) | undefined; decodedHere: number } = { depth: 4, startAfter: 8, here: undefined, decodedHere: 0 };
 
+function turn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
 /** File offset of each of the scanner's records (for the reasons of records that are not UTF-8). */
 function offsetsOf(scanner: Scanner, n: number): Float64Array {
   const offsets = new Float64Array(n);
@@ -276,6 +280,10 @@ export async function readLinesPooled(o: PooledLines): Promise<void> {
       // Fused: what is ready goes on at once, since the run's thread decodes tasks itself and must not
       // wait behind a worker's answer while it could (the queue then holds mostly small fused runs).
       if (local && !(await drain(0, false))) return false;
+      // A turn of the event loop per run: a file read that completed meanwhile is taken in and the next
+      // one starts (reads begin only on this thread's loop). Without it, reads waited for the end of each
+      // chunk and the run's thread then waited for the file 26-32 % of a fused run.
+      if (local) await turn();
       if (queue.length >= maxInFlight && !(await drain(maxInFlight - 1))) return false;
     }
     const done = scanner.start;
