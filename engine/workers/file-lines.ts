@@ -1,6 +1,7 @@
 // JSON Lines of a file decoded on worker threads. The source's thread reads the file, finds the lines (a
 // byte scan), asks the budget, and cuts runs of up to `batchSize` records; each run's bytes are copied into
-// a transferable buffer and decoded by the pool while the next runs are cut. Answers are taken strictly in
+// a transferable buffer and decoded by the pool while the next runs are cut; with a fused chain the run's
+// thread decodes runs itself while the workers have enough in hand (`sharing`). Answers are taken strictly in
 // the order the runs were cut, and a run's position (offset and line after it) becomes the source's
 // position only in the step that pushes its rows: a checkpoint never covers a run the runtime has not
 // received, exactly as with inline decoding.
