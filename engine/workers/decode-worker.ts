@@ -1,22 +1,24 @@
 // A decode worker thread: turns the records of each task into rows with exactly the code the sources use
 // inline (json-record.ts for files, formats.ts for Kafka values), and answers with the rows as columns.
-import { isUtf8 } from 'node:buffer';
-import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
-import { createDecoder, DecodeFailure, type Decoder } from '../kafka/formats.ts';
-import type { Row } from '../runtime/types.ts';
-import { asUtf8 } from '../sources/encoding.ts';
-import { JsonLinesDecoder, JsonRejection } from '../sources/file/json-record.ts';
+import { type MessagePort, parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { type ColumnBatch, toColumns } from './columns.ts';
-import { FusedChain } from './fused.ts';
-import type { DecodeAnswer, DecodeTask, Rejected, SharedViews, WorkerSetup } from './protocol.ts';
+import { type KafkaValues, TaskDecoder } from './decoder.ts';
+import { type DecodeAnswer, type DecodeTask, progressDone, progressReady, type SharedViews, type WorkerData } from './protocol.ts';
+import { threadCpuSeconds, tracing, type WorkerTrace } from './trace.ts';
 
-const setup = workerData as WorkerSetup;
+const setup = workerData as WorkerData;
 const fields = setup.fields;
-const lines = setup.format === 'jsonl' ? new JsonLinesDecoder(fields) : undefined;
 /** `__proto__` cannot be set like other keys: such rows are cloned whole. */
 const columnar = fields !== undefined && !fields.includes('__proto__');
-const fused = setup.fused ? new FusedChain(setup.fused.plan, setup.fused.sample) : undefined;
-const kafka: Decoder | undefined = setup.format === 'kafka-json' ? createDecoder('json', { fields, maxBytes: setup.maxBytes }) : undefined;
+const decoder = new TaskDecoder(setup, setup.format === 'kafka-json' ? await kafkaValues() : undefined);
+
+/** Loaded only by Kafka workers (decoder.ts KafkaValues). */
+async function kafkaValues(): Promise<KafkaValues> {
+  const { createDecoder, DecodeFailure } = await import('../kafka/formats.ts');
+  return { decoder: createDecoder('json', { fields, maxBytes: setup.maxBytes }), Failure: DecodeFailure };
+}
+/** Read by the source's thread without waiting for messages (pool.ts backlog). */
+const progress = setup.progress;
 
 const spaces = new Map<number, SharedViews>();
 /**
@@ -35,44 +37,8 @@ function decode(task: DecodeTask): DecodeAnswer {
   for (let i = 0; i < count; i++) size = Math.max(size, ends[i] as number);
   if (local.length < size) local = Buffer.alloc(Math.max(size, local.length * 2));
   local.set(views.bytes.subarray(0, size));
-  const buf = local;
-  // Strict UTF-8: one check for the whole task instead of one per record, as the source does per chunk
-  // inline (a newline never falls inside a UTF-8 sequence, so the records are valid exactly when all are).
-  const verified = lines !== undefined && (setup.encoding ?? 'utf-8') === 'utf-8' && isUtf8(buf.subarray(0, size));
-  const rows: Row[] = [];
-  const rejected: Rejected[] = [];
-  const skipped: number[] = [];
-  for (let i = 0; i < count; i++) {
-    const start = starts[i] as number;
-    const end = ends[i] as number;
-    if (kafka) {
-      const decoded = start < 0 ? kafka.decode(null) : kafka.decode(buf, start, end);
-      if (decoded instanceof DecodeFailure) rejected.push({ index: i, problem: decoded.reason, text: '' });
-      else rows.push(decoded);
-      continue;
-    }
-    if (verified) {
-      const decoded = lines.decode(buf, start, end);
-      if (decoded instanceof JsonRejection) rejected.push({ index: i, problem: decoded.problem, text: decoded.text });
-      else if (decoded) rows.push(decoded);
-      else skipped.push(i);
-      continue;
-    }
-    // The file's encoding, checked or converted per record as the source does inline (source.ts handle).
-    const text = asUtf8(buf, start, end, setup.encoding);
-    if (!text.ok) {
-      rejected.push({ index: i, problem: '', text: buf.toString('utf8', start, end), invalidByte: text.invalidAt - start });
-      continue;
-    }
-    const decoded = lines!.decode(text.buf, text.start, text.end);
-    if (decoded instanceof JsonRejection) rejected.push({ index: i, problem: decoded.problem, text: decoded.text });
-    else if (decoded) rows.push(decoded);
-    else skipped.push(i);
-  }
-  if (fused && !task.plain && rejected.length === 0) {
-    const batch = fused.run(rows);
-    if (batch) return { id: task.id, fused: batch, rejected, skipped };
-  }
+  const { rows, rejected, skipped, fused } = decoder.decode(local, starts, ends, count, task.plain === true);
+  if (fused) return { id: task.id, fused, rejected, skipped };
   return columnar && fields ? { id: task.id, columns: withoutArrays(toColumns(rows, fields, views)), rejected, skipped } : { id: task.id, rows, rejected, skipped };
 }
 
@@ -82,22 +48,61 @@ function withoutArrays(batch: ColumnBatch): Omit<ColumnBatch, 'tags' | 'values'>
   throw new Error('the columns did not fit the task space');
 }
 
-const port = parentPort;
-if (!port) throw new Error('decode-worker.ts runs as a worker thread');
+if (!parentPort) throw new Error('decode-worker.ts runs as a worker thread');
+const port: MessagePort = parentPort;
 function answer(task: DecodeTask): DecodeAnswer {
   try {
     return decode(task);
   } catch (error) {
     return { id: task.id, rejected: [], skipped: [], failure: error instanceof Error ? error.stack ?? error.message : String(error) };
+  } finally {
+    Atomics.add(progress, progressDone, 1);
   }
 }
 
-port.on('message', (task: DecodeTask) => {
-  // Tasks that queued up meanwhile are answered in the same message: a message costs tens of µs or more
-  // on a busy machine (the structured clone and waking the other thread), which per task of 1024
-  // records was the worker's largest cost after decoding.
-  const answers = [answer(task)];
-  for (let next = receiveMessageOnPort(port); next; next = receiveMessageOnPort(port)) answers.push(answer(next.message as DecodeTask));
+const perMessage = 4;
+function post(answers: DecodeAnswer[]): void {
   port.postMessage(answers);
+  trace.tasks += answers.length;
+  trace.messages++;
+}
+
+const trace: WorkerTrace = { busyMs: 0, idleMs: 0, tasks: 0, messages: 0, cpuSeconds: 0 };
+let idleSince = performance.now();
+function postTrace(): void {
+  port.postMessage({ trace: { ...trace, cpuSeconds: threadCpuSeconds() } });
+}
+
+port.on('message', (task: DecodeTask | 'trace') => {
+  if (task === 'trace') {
+    postTrace();
+    return;
+  }
+  const began = tracing ? performance.now() : 0;
+  // Tasks that queued up meanwhile are answered together: a message costs tens of µs or more on a busy
+  // machine (the structured clone and waking the other thread), which per task of 1024 records was the
+  // worker's largest cost after decoding. But at most `perMessage` wait: the source's thread needs the
+  // oldest answer first, and while it waited for a long run of them it neither delivered nor cut.
+  let answers = [answer(task)];
+  for (let next = receiveMessageOnPort(port); next; next = receiveMessageOnPort(port)) {
+    const message = next.message as DecodeTask | 'trace';
+    if (message === 'trace') {
+      postTrace();
+      continue;
+    }
+    if (answers.length === perMessage) {
+      post(answers);
+      answers = [];
+    }
+    answers.push(answer(message));
+  }
+  post(answers);
+  if (tracing) {
+    const now = performance.now();
+    trace.idleMs += began - idleSince;
+    trace.busyMs += now - began;
+    idleSince = now;
+  }
 });
+Atomics.store(progress, progressReady, 1);
 port.postMessage('ready');

@@ -1,13 +1,16 @@
 // JSON Lines of a file decoded on worker threads. The source's thread reads the file, finds the lines (a
 // byte scan), asks the budget, and cuts runs of up to `batchSize` records; each run's bytes are copied into
-// a transferable buffer and decoded by the pool while the next runs are cut. Answers are taken strictly in
+// a transferable buffer and decoded by the pool while the next runs are cut; with a fused chain the run's
+// thread decodes runs itself while the workers have enough in hand (`sharing`). Answers are taken strictly in
 // the order the runs were cut, and a run's position (offset and line after it) becomes the source's
 // position only in the step that pushes its rows: a checkpoint never covers a run the runtime has not
 // received, exactly as with inline decoding.
 import type { ReadStream } from 'node:fs';
 import type { FusedBatch } from '../runtime/fusion.ts';
 import type { DeadLetter, Row } from '../runtime/types.ts';
+import type { TaskResult } from './decoder.ts';
 import type { Decoded, DecodePool } from './pool.ts';
+import { SourceTrace, tracing } from './trace.ts';
 
 export interface LinesPosition {
   offset: number;
@@ -39,6 +42,10 @@ export interface PooledLines {
 
 interface Run {
   answer: Promise<Decoded> | undefined;
+  /** Its answer is there (or it needs none): delivering it does not wait. */
+  ready: boolean;
+  /** A task the run's thread decoded itself (fused setups, the workers having enough in hand). */
+  local?: Decoded;
   lines: Int32Array;
   /** File offset of each record's first byte (for the reasons of records that are not UTF-8). */
   offsets: Float64Array;
@@ -127,13 +134,54 @@ class Scanner {
   }
 }
 
+/**
+ * Work sharing of fused reads: `depth` = tasks every worker must have in hand (one being decoded, the rest
+ * waiting) before the run's thread decodes the next one itself; enough to keep a worker busy while the
+ * run's thread decodes one and delivers others. The workers start at task `startAfter` (a file of
+ * fewer tasks, ~1.5 MB, is read before a worker is up). Tests replace the choice with `here` (given the task's
+ * number in its read) to fix the split; `decodedHere` counts the tasks the run's thread decoded.
+ */
+export const sharing: { depth: number; startAfter: number; here: ((task: number) => boolean) | undefined; decodedHere: number } = { depth: 4, startAfter: 8, here: undefined, decodedHere: 0 };
+
+function turn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/** File offset of each of the scanner's records (for the reasons of records that are not UTF-8). */
+function offsetsOf(scanner: Scanner, n: number): Float64Array {
+  const offsets = new Float64Array(n);
+  for (let i = 0; i < n; i++) offsets[i] = scanner.base + (scanner.starts[i] as number);
+  return offsets;
+}
+
+/** A task decoded on the run's thread, as a worker's answer would give it. */
+function decodedHere(result: TaskResult, again: () => TaskResult): Decoded {
+  const { rows, rejected, skipped, fused } = result;
+  if (!fused) return { rows: () => rows, rejected, skipped };
+  return {
+    rows: () => [],
+    rejected,
+    skipped,
+    fused: {
+      batch: fused,
+      decoded: () => Promise.resolve(decodedHere(again(), again)),
+      release: () => {},
+    },
+  };
+}
+
 export async function readLinesPooled(o: PooledLines): Promise<void> {
   const { pool, signal } = o;
+  const local = pool.local;
+  let tasks = 0;
   // Runs in hand per worker: with few, both threads waited on each other's wake-ups (each idle ~30-50 %).
-  const maxInFlight = pool.size * 8;
+  // Sharing fused tasks, runs the run's thread decoded wait behind a worker's answer: a few more.
+  const maxInFlight = local ? 32 : pool.size * 8;
   const queue: Run[] = [];
   const scanner = new Scanner(o.batchSize, o.from, o.budget);
   let carry: Buffer | null = null;
+  const trace = tracing ? new SourceTrace() : undefined;
+  let events = 0;
 
   /** Hands the records collected since buf[from] to the pool as one run. */
   const cut = (buf: Buffer, from: number): void => {
@@ -141,32 +189,61 @@ export async function readLinesPooled(o: PooledLines): Promise<void> {
     const end = { offset: scanner.base + to, line: scanner.line };
     const n = scanner.count;
     if (n === 0) {
-      queue.push({ answer: undefined, lines: new Int32Array(0), offsets: new Float64Array(0), end });
+      queue.push({ answer: undefined, ready: true, lines: new Int32Array(0), offsets: new Float64Array(0), end });
+      return;
+    }
+    const task = tasks++;
+    if (task === sharing.startAfter) pool.start();
+    if (local && (sharing.here ? sharing.here(task) : pool.backlog() >= sharing.depth)) {
+      // Every worker has enough queued behind the one it is on, or none is up yet: the run's thread
+      // decodes this one itself rather than wait for answers later. The run still takes its turn in the queue.
+      const starts = scanner.starts.slice(0, n);
+      const ends = scanner.ends.slice(0, n);
+      const result = local.decode(buf, starts, ends, n);
+      trace?.decodedHere(n);
+      sharing.decodedHere++;
+      events += n;
+      queue.push({ answer: undefined, ready: true, local: decodedHere(result, () => local.decode(buf, starts, ends, n, true)), lines: scanner.lines.slice(0, n), offsets: offsetsOf(scanner, n), end });
+      scanner.count = 0;
       return;
     }
     const space = pool.reserve(to - from, n);
     space.bytes.set(buf.subarray(from, to));
     const { starts, ends } = space;
-    const offsets = new Float64Array(n);
     for (let i = 0; i < n; i++) {
       starts[i] = (scanner.starts[i] as number) - from;
       ends[i] = (scanner.ends[i] as number) - from;
-      offsets[i] = scanner.base + (scanner.starts[i] as number);
     }
-    queue.push({ answer: pool.decode(space, n), lines: scanner.lines.slice(0, n), offsets, end });
+    const offsets = offsetsOf(scanner, n);
+    trace?.submitted(pool.inFlight);
+    events += n;
+    const run: Run = { answer: pool.decode(space, n), ready: false, lines: scanner.lines.slice(0, n), offsets, end };
+    run.answer?.then(() => { run.ready = true; }, () => { run.ready = true; });
+    queue.push(run);
     scanner.count = 0;
   };
   /** Delivers runs until at most `keep` are in hand; false once aborted. */
-  const drain = async (keep: number): Promise<boolean> => {
+  const drain = async (keep: number, wait = true): Promise<boolean> => {
     while (queue.length > keep) {
+      if (!wait && !(queue[0] as Run).ready) return true;
       const run = queue.shift() as Run;
-      let decoded = run.answer ? await run.answer : none;
+      let decoded: Decoded;
+      if (run.local) decoded = run.local;
+      else if (trace && run.answer) {
+        const at = performance.now();
+        decoded = await run.answer;
+        const waited = performance.now() - at;
+        trace.waitAnswerMs += waited;
+        if (waited > 0.05) trace.awaited++;
+      } else decoded = run.answer ? await run.answer : none;
       if (signal.aborted) return false;
       if (decoded.fused) {
         const delivered = o.deliverFused?.(run.end, decoded.fused.batch);
         if (delivered) {
           decoded.fused.release();
+          const at = trace ? performance.now() : 0;
           await delivered;
+          if (trace) trace.waitRoomMs += performance.now() - at;
           if (signal.aborted) return false;
           continue;
         }
@@ -201,6 +278,13 @@ export async function readLinesPooled(o: PooledLines): Promise<void> {
         break;
       }
       cut(buf, from);
+      // Fused: what is ready goes on at once, since the run's thread decodes tasks itself and must not
+      // wait behind a worker's answer while it could (the queue then holds mostly small fused runs).
+      if (local && !(await drain(0, false))) return false;
+      // A turn of the event loop per run: a file read that completed meanwhile is taken in and the next
+      // one starts (reads begin only on this thread's loop). Without it, reads waited for the end of each
+      // chunk and the run's thread then waited for the file 26-32 % of a fused run.
+      if (local) await turn();
       if (queue.length >= maxInFlight && !(await drain(maxInFlight - 1))) return false;
     }
     const done = scanner.start;
@@ -211,7 +295,19 @@ export async function readLinesPooled(o: PooledLines): Promise<void> {
     return true;
   };
 
-  for await (const chunk of o.stream as AsyncIterable<Buffer>) {
+  let readAt = trace ? performance.now() : 0;
+  // One chunk asked for ahead of the one being cut (the stream itself reads one more): with the stream's
+  // own read-ahead alone the run's thread waited for the file 13-18 % of a fused run, and the workers ran
+  // dry meanwhile. The caller destroys the stream, which settles a read still pending.
+  const chunks = (o.stream as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+  let ahead = chunks.next();
+  for (;;) {
+    const item = await ahead;
+    if (trace) trace.waitReadMs += performance.now() - readAt;
+    if (item.done) break;
+    ahead = chunks.next();
+    ahead.catch(() => {});
+    const chunk = item.value;
     if (signal.aborted) return;
     let buf = chunk;
     if (carry) {
@@ -223,6 +319,7 @@ export async function readLinesPooled(o: PooledLines): Promise<void> {
       }
     }
     if (!(await consume(buf))) return;
+    if (trace) readAt = performance.now();
   }
   const last = carry as Buffer | null;
   if (last && last.length > 0 && (!o.budget || o.budget(1) > 0)) {
@@ -233,4 +330,5 @@ export async function readLinesPooled(o: PooledLines): Promise<void> {
   }
   if (!(await drain(0))) return;
   await o.deliver({ offset: scanner.base, line: scanner.line }, [], []);
+  if (trace) process.stderr.write(`${trace.report(events, await pool.traces())}\n`);
 }

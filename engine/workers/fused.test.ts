@@ -17,7 +17,8 @@ import { createRun, type RunOptions, type RunSummary } from '../runtime/run.ts';
 import type { Batch, Row, SinkInstance } from '../runtime/types.ts';
 import { FileSource } from '../sources/file/source.ts';
 import '../windows/index.ts';
-import { workersAvailable } from './pool.ts';
+import { sharing } from './file-lines.ts';
+import { DecodePool, workersAvailable } from './pool.ts';
 import { randomFloats } from '../testing/random.ts';
 
 const temps: string[] = [];
@@ -262,4 +263,44 @@ test('stopped mid-way with workers and restored: the final windows equal an unin
   const resumed = finalRows([...(first.writes.out ?? []), ...(second.writes.out ?? [])], key);
   assert.deepEqual(resumed, finalRows(inline.writes.out, key));
   assert.deepEqual((second.checkpoint as { sources: unknown }).sources, (inline.checkpoint as { sources: unknown }).sources);
+});
+
+test('work sharing: tasks decoded on the run\'s thread, on the worker or split between them give the results of a run without workers', { skip: !workersAvailable() }, async () => {
+  const input = await inputFile(5, 40_000);
+  const doc = withErrors(input.path);
+  const inline = await runOnce(doc, '0', await tempDir());
+  const splits: [string, (task: number) => boolean][] = [['all on the run\'s thread', () => true], ['all on the worker', () => false], ['every third on the worker', (task) => task % 3 !== 1]];
+  let total = 0;
+  try {
+    for (const [label, here] of splits) {
+      sharing.here = here;
+      const before = sharing.decodedHere;
+      const fused = await runOnce(doc, '1', await tempDir());
+      const decodedHere = sharing.decodedHere - before;
+      // Every task decoded on the run's thread, none, or all but every third (numbered from 0).
+      if (here === splits[0]?.[1]) total = decodedHere;
+      const expected = Array.from({ length: total }, (_, task) => here(task)).filter(Boolean).length;
+      assert.equal(decodedHere, expected, `${label}: tasks decoded on the run's thread`);
+      assert.ok(fused.fusedRuns > 3, `${label}: fused runs ${fused.fusedRuns}`);
+      assertSame(fused, inline, label);
+    }
+  } finally {
+    sharing.here = undefined;
+  }
+  // ~40 tasks of 1024 lines and one more per 1 MiB chunk end; some went as rows (bad lines, failing rows).
+  assert.ok(total > 40, `${total} tasks`);
+});
+
+test('a small fused file is read before a worker would be up: no worker starts, same results', { skip: !workersAvailable() }, async () => {
+  const input = await inputFile(6, 5_000);
+  const doc = withErrors(input.path);
+  const inline = await runOnce(doc, '0', await tempDir());
+  const started = DecodePool.started;
+  const fused = await runOnce(doc, '1', await tempDir());
+  assert.equal(DecodePool.started, started, 'workers started');
+  assertSame(fused, inline, 'small file');
+  // A file of more tasks starts one.
+  const large = await runOnce(withErrors((await inputFile(7, 20_000)).path), '1', await tempDir());
+  assert.equal(DecodePool.started, started + 1, 'workers started for a larger file');
+  assert.ok(large.fusedRuns > 3);
 });

@@ -9,7 +9,9 @@ import { EngineError } from '../errors.ts';
 import type { FusedBatch } from '../runtime/fusion.ts';
 import type { Row } from '../runtime/types.ts';
 import { fromColumns } from './columns.ts';
-import type { DecodeAnswer, DecodeTask, Rejected, WorkerSetup } from './protocol.ts';
+import { TaskDecoder } from './decoder.ts';
+import { type DecodeAnswer, type DecodeTask, progressDone, progressReady, type Rejected, type WorkerData, type WorkerSetup } from './protocol.ts';
+import type { WorkerTrace } from './trace.ts';
 
 const entry = new URL('./entry.js', import.meta.url);
 
@@ -31,12 +33,13 @@ export interface Decoded {
 }
 
 /**
- * Decode workers of a source whose chain and window are fused (runtime/fusion.ts) when neither
- * STREAMLAKE_WORKERS nor the source's option says: none. On an idle 2-core machine the fused file
- * pipeline ran no faster than the run's thread alone (1.29 against 1.31 M events/s, 1.04 against 0.87 µs
- * CPU per event; README.md), so the longer-tested single-thread path stays the default.
+ * Decode workers of a file source whose chain and window are fused (runtime/fusion.ts) when neither
+ * STREAMLAKE_WORKERS nor the source's option says: one. With the run's thread sharing the decoding
+ * (file-lines.ts) it does 27-50 % less per event (0.59-0.61 against 0.84-1.21 µs CPU in the same bench
+ * runs) and no longer waits for answers (1-2 % of the run against 66 %), for ~0.3 µs CPU per event more
+ * over all threads (README.md). Kafka sources stay on their thread unless STREAMLAKE_WORKERS says.
  */
-export const defaultFusedWorkers = 0;
+export const defaultFusedWorkers = 1;
 
 /**
  * How many decode workers a source uses: `STREAMLAKE_WORKERS` (0 = decode on the run's own thread), else
@@ -66,6 +69,16 @@ interface Slot {
   /** Space id → the version of its views this worker has. */
   seen: Map<number, number>;
   failed: Error | undefined;
+  /** Tasks sent, and (shared with the worker, protocol.ts) tasks it has finished and whether it is up. */
+  submitted: number;
+  progress: Int32Array;
+  /** Waiting for the worker's trace (trace.ts). */
+  traced?: (trace: WorkerTrace) => void;
+}
+
+/** Tasks sent to a worker and not finished yet. */
+function inHand(slot: Slot): number {
+  return slot.submitted - Atomics.load(slot.progress, progressDone);
 }
 
 function shared<T>(make: (buffer: SharedArrayBuffer) => T, bytes: number): T {
@@ -105,32 +118,65 @@ export class TaskSpace {
 }
 
 export class DecodePool {
+  /** Workers started by all pools of this thread (tests: a small fused file starts none). */
+  static started = 0;
   private readonly slots: Slot[] = [];
   private nextId = 0;
   private closed = false;
   private readonly free: TaskSpace[] = [];
   private readonly width: number;
+  private here: TaskDecoder | undefined;
 
-  constructor(size: number, setup: WorkerSetup) {
+  constructor(private readonly workers: number, private readonly setup: WorkerSetup) {
     this.width = setup.fields?.length ?? 0;
-    for (let i = 0; i < size; i++) this.slots.push(this.spawn(setup));
+    // A pool whose tasks the run's thread can decode itself starts its workers when the reader asks
+    // (start()): a small file is read before a worker would have loaded its code (0.3-0.7 s of CPU).
+    if (!this.canShare) this.start();
   }
 
   get size(): number {
-    return this.slots.length;
+    return this.workers;
+  }
+
+  /** Whether the run's thread may decode tasks itself (`local`): fused JSON Lines. */
+  private get canShare(): boolean {
+    return this.setup.fused !== undefined && this.setup.format === 'jsonl';
+  }
+
+  /** Starts the workers (once); decode() does it for its first task. */
+  start(): void {
+    if (this.slots.length > 0 || this.closed) return;
+    for (let i = 0; i < this.workers; i++) this.slots.push(this.spawn(this.setup));
+    DecodePool.started += this.workers;
+  }
+
+  /**
+   * Fused JSON Lines setups (else undefined): the same decoder on the run's thread, for tasks it decodes
+   * itself while every worker has enough in hand (file-lines.ts), so both cores work even when a worker
+   * is the slower side.
+   */
+  get local(): TaskDecoder | undefined {
+    if (this.canShare) this.here ??= new TaskDecoder(this.setup);
+    return this.here;
   }
 
   private spawn(setup: WorkerSetup): Slot {
-    const worker = new Worker(entry, { workerData: setup, name: 'streamlake-decode' });
-    const slot: Slot = { worker, pending: new Map(), seen: new Map(), failed: undefined };
+    const progress = new Int32Array(new SharedArrayBuffer(8));
+    const data: WorkerData = { ...setup, progress };
+    const worker = new Worker(entry, { workerData: data, name: 'streamlake-decode' });
+    const slot: Slot = { worker, pending: new Map(), seen: new Map(), failed: undefined, submitted: 0, progress };
     const fail = (error: Error): void => {
       if (this.closed) return;
       slot.failed ??= new EngineError('ENG_SOURCE_WORKER', `a decode worker failed: ${error.message}`, {}, { cause: error });
       for (const p of slot.pending.values()) p.reject(slot.failed);
       slot.pending.clear();
     };
-    worker.on('message', (message: DecodeAnswer[] | 'ready') => {
+    worker.on('message', (message: DecodeAnswer[] | 'ready' | { trace: WorkerTrace }) => {
       if (message === 'ready') return;
+      if (!Array.isArray(message)) {
+        slot.traced?.(message.trace);
+        return;
+      }
       for (const answer of message) this.settle(slot, answer);
     });
     worker.on('error', fail);
@@ -196,8 +242,9 @@ export class DecodePool {
   /** Decodes the `count` records space.bytes[starts[i], ends[i]); the space returns to the pool with the answer. */
   decode(space: TaskSpace, count: number, plain = false): Promise<Decoded> {
     if (this.closed) return Promise.reject(new EngineError('ENG_SOURCE_WORKER', 'the decode workers are closed', {}));
+    this.start();
     let slot = this.slots[0] as Slot;
-    for (const s of this.slots) if (s.pending.size < slot.pending.size) slot = s;
+    for (const s of this.slots) if (inHand(s) < inHand(slot)) slot = s;
     if (slot.failed) return Promise.reject(slot.failed);
     const id = this.nextId++;
     const task: DecodeTask = plain ? { id, space: space.id, count, plain } : { id, space: space.id, count };
@@ -209,9 +256,36 @@ export class DecodePool {
       slot.pending.set(id, { resolve, reject, space, count });
       slot.worker.postMessage(task);
     });
+    slot.submitted++;
     // Answers wait in the source's queue before it awaits them; a failure meanwhile is not unhandled.
     answer.catch(() => {});
     return answer;
+  }
+
+  /**
+   * The fewest tasks any worker that is up has been sent and not finished yet (Infinity while none is
+   * up: a worker loads its code for ~0.3 s), read from shared memory: current even while the caller has
+   * not let the event loop deliver the answers.
+   */
+  backlog(): number {
+    let least = Infinity;
+    for (const s of this.slots) if (Atomics.load(s.progress, progressReady) === 1) least = Math.min(least, inHand(s));
+    return least;
+  }
+
+  /** Tasks submitted and not answered yet, over all workers. */
+  get inFlight(): number {
+    let n = 0;
+    for (const s of this.slots) n += s.pending.size;
+    return n;
+  }
+
+  /** Each worker's busy and idle time so far (STREAMLAKE_WORKER_TRACE, trace.ts). */
+  traces(): Promise<WorkerTrace[]> {
+    return Promise.all(this.slots.map((slot) => new Promise<WorkerTrace>((resolve) => {
+      slot.traced = resolve;
+      slot.worker.postMessage('trace');
+    })));
   }
 
   async close(): Promise<void> {

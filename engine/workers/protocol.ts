@@ -28,6 +28,18 @@ export interface WorkerSetup {
   fused?: { plan: FusionPlan; sample: number };
 }
 
+/** What each worker starts with: the setup, and where it says how far it is. */
+export interface WorkerData extends WorkerSetup {
+  /**
+   * Over a SharedArrayBuffer, read by the source's thread without waiting for messages: [progressDone]
+   * tasks finished (bumped before their answer is posted), [progressReady] 1 once the worker takes tasks.
+   */
+  progress: Int32Array;
+}
+
+export const progressDone = 0;
+export const progressReady = 1;
+
 /** Shared memory of one task space: the records' bytes and ranges, and where the worker writes the columns. */
 export interface SharedViews {
   bytes: Uint8Array;

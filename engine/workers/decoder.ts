@@ -1,0 +1,94 @@
+// One task's records decoded with exactly the code the sources use inline (json-record.ts for files,
+// formats.ts for Kafka values), then, for a fused setup, run through the chain and pre-aggregated
+// (fused.ts). The same class serves the decode worker and the run's thread, which decodes a fused task
+// itself when the workers already have enough in hand (file-lines.ts): either way a task gives the same
+// rows, rejections and partials.
+import { isUtf8 } from 'node:buffer';
+import type { DecodeFailure, Decoder } from '../kafka/formats.ts';
+import type { FusedBatch } from '../runtime/fusion.ts';
+import type { Row } from '../runtime/types.ts';
+import { asUtf8 } from '../sources/encoding.ts';
+import { JsonLinesDecoder, JsonRejection } from '../sources/file/json-record.ts';
+import { FusedChain } from './fused.ts';
+import type { Rejected, WorkerSetup } from './protocol.ts';
+
+/** A task decoded: rows in record order and the rest by record index, or its pre-aggregated form. */
+export interface TaskResult {
+  rows: Row[];
+  rejected: Rejected[];
+  skipped: number[];
+  /** Fused setups: the task's rows all passed the chain and folded into partials (rows is then unused). */
+  fused?: FusedBatch;
+}
+
+/**
+ * Kafka JSON values (kafka/formats.ts), given by the caller: that module brings the schema registry's
+ * decoders (protobufjs, avsc), which took a JSON Lines worker ~1 s of its start to load for nothing.
+ */
+export interface KafkaValues {
+  decoder: Decoder;
+  Failure: typeof DecodeFailure;
+}
+
+export class TaskDecoder {
+  private readonly lines: JsonLinesDecoder | undefined;
+  private readonly chain: FusedChain | undefined;
+
+  constructor(private readonly setup: WorkerSetup, private readonly kafka?: KafkaValues) {
+    if (setup.format === 'kafka-json' && !kafka) throw new Error('a kafka-json task decoder needs the Kafka value decoder');
+    this.lines = setup.format === 'jsonl' ? new JsonLinesDecoder(setup.fields) : undefined;
+    this.chain = setup.fused ? new FusedChain(setup.fused.plan, setup.fused.sample) : undefined;
+  }
+
+  /**
+   * The `count` records buf[starts[i], ends[i]) (a negative start is a null Kafka value), in order.
+   * `plain`: rows even when the task could be pre-aggregated (the window refused its partials).
+   */
+  decode(buf: Buffer, starts: Int32Array<ArrayBufferLike>, ends: Int32Array<ArrayBufferLike>, count: number, plain = false): TaskResult {
+    const { lines, kafka } = this;
+    let from = Infinity;
+    let to = 0;
+    for (let i = 0; i < count; i++) {
+      from = Math.min(from, starts[i] as number);
+      to = Math.max(to, ends[i] as number);
+    }
+    // Strict UTF-8: one check for the whole task instead of one per record, as the source does per chunk
+    // inline (a newline never falls inside a UTF-8 sequence, so the records are valid exactly when all are).
+    const verified = lines !== undefined && (this.setup.encoding ?? 'utf-8') === 'utf-8' && count > 0 && isUtf8(buf.subarray(from, to));
+    const rows: Row[] = [];
+    const rejected: Rejected[] = [];
+    const skipped: number[] = [];
+    for (let i = 0; i < count; i++) {
+      const start = starts[i] as number;
+      const end = ends[i] as number;
+      if (kafka) {
+        const decoded = start < 0 ? kafka.decoder.decode(null) : kafka.decoder.decode(buf, start, end);
+        if (decoded instanceof kafka.Failure) rejected.push({ index: i, problem: decoded.reason, text: '' });
+        else rows.push(decoded);
+        continue;
+      }
+      if (verified) {
+        const decoded = lines.decode(buf, start, end);
+        if (decoded instanceof JsonRejection) rejected.push({ index: i, problem: decoded.problem, text: decoded.text });
+        else if (decoded) rows.push(decoded);
+        else skipped.push(i);
+        continue;
+      }
+      // The file's encoding, checked or converted per record as the source does inline (source.ts handle).
+      const text = asUtf8(buf, start, end, this.setup.encoding);
+      if (!text.ok) {
+        rejected.push({ index: i, problem: '', text: buf.toString('utf8', start, end), invalidByte: text.invalidAt - start });
+        continue;
+      }
+      const decoded = lines!.decode(text.buf, text.start, text.end);
+      if (decoded instanceof JsonRejection) rejected.push({ index: i, problem: decoded.problem, text: decoded.text });
+      else if (decoded) rows.push(decoded);
+      else skipped.push(i);
+    }
+    if (this.chain && !plain && rejected.length === 0) {
+      const fused = this.chain.run(rows);
+      if (fused) return { rows: [], rejected, skipped, fused };
+    }
+    return { rows, rejected, skipped };
+  }
+}
