@@ -67,7 +67,7 @@ function start(args: string[], env: NodeJS.ProcessEnv): { exited: Promise<number
 /**
  * Kills lives of the pipeline at least minKills times, each after its first to third checkpoint (at
  * random) and up to one checkpoint interval more, so every kill lands while events flow, past at least one
- * checkpoints of that life; calls `more` when a life ended before its kill, then runs one to the end. Every
+ * checkpoint of that life; calls `more` when a life ended before its kill, then runs one to the end. Every
  * life after the first must say it resumed from a checkpoint. The window table's rows.
  */
 async function killAndRestart(docFor: (life: number) => PipelineDoc, dir: string, extraEnv: NodeJS.ProcessEnv, more: () => Promise<void> | void): Promise<{ windows: Map<string, { orders: number; revenue: number }>; label: string }> {
