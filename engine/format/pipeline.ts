@@ -203,7 +203,7 @@ export interface OpenSearchSinkConfig {
   connection: string;
   /** Target index (or an alias with one write index); created with a mapping from the rows when missing. */
   index: string;
-  /** SQL expression for the document id of appended rows; absent = pipeline/node/checkpoint/position. */
+  /** SQL expression for the document id of appended rows; absent = `<tag>.<checkpoint>.<position>`, the tag a hash of pipeline and node (sinks/opensearch/mapping.ts). */
   id?: string;
   /**
    * Upsert key of windowed input (its group-by fields and `window_start`): the document id. A window marks
