@@ -46,11 +46,23 @@ export async function connectPorts(page: Page, from: string, port: string, to: s
 }
 
 /**
- * Clicks a node once the canvas is still. Selecting a node opens the inspector, which narrows the canvas
- * and re-fits it; a click during that fit (or during an opened example's fit) lands beside its target, as
- * it did on a busy machine with two specs running at once.
+ * Clicks a node once the canvas is still, until the node shows as selected. Selecting a node opens the
+ * inspector, which narrows the canvas and re-fits it; a click during that fit (or during an opened
+ * example's fit) lands beside its target, as it did on a busy machine with two specs running at once,
+ * and once more with one spec beside two CPU-heavy test files (the canvas looked still for five frames,
+ * then moved). So the selection is checked, and the click repeated on a still canvas, three times at most.
  */
 export async function clickNode(page: Page, id: string): Promise<void> {
-  await canvasSettled(page);
-  await canvasNode(page, id).click();
+  const node = canvasNode(page, id);
+  const selected = node.and(page.locator('.selected'));
+  for (let attempt = 1; ; attempt++) {
+    await canvasSettled(page);
+    await node.click();
+    try {
+      await selected.waitFor({ timeout: 5_000 });
+      return;
+    } catch (error) {
+      if (attempt === 3) throw new Error(`node ${id} is not selected after ${attempt} clicks on a still canvas`, { cause: error });
+    }
+  }
 }
