@@ -74,12 +74,12 @@ export async function killLoop(args: string[], home: string, plan: readonly (str
   assert.equal(outcome.code, 0, last.output.join(''));
 }
 
-/** A sink node's context for tests that build a sink directly: state under `home`, metrics and log dropped. */
-export function sinkContext(home: string, pipeline: string, node: string): NodeContext {
+/** A sink node's context for tests that build a sink directly: state under `home`, metrics dropped, log lines into `logs` when given. */
+export function sinkContext(home: string, pipeline: string, node: string, logs?: string[]): NodeContext {
   return {
     nodeId: node, pipelineName: pipeline, clock: systemClock, timers: systemTimers, lakeDir: path.join(home, 'lake'), homeDir: home,
     metrics: { addIn() {}, addOut() {}, addError() {}, addLate() {}, setWatermark() {}, observeLatency() {} },
     signal: new AbortController().signal,
-    log: () => undefined,
+    log: logs ? (_level, message) => { logs.push(message); } : () => undefined,
   };
 }

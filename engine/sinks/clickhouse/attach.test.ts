@@ -11,9 +11,9 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { PipelineDoc } from '../../format/pipeline.ts';
 import { generateEvents } from '../../generator/index.ts';
-import { systemClock, systemTimers } from '../../runtime/clock.ts';
 import type { NodeContext, Row } from '../../runtime/types.ts';
-import { life } from '../testing.ts';
+import { life, sinkContext } from '../testing.ts';
+import { systemTimers } from '../../runtime/clock.ts';
 import { ClickHouseConnectionStore } from './connections.ts';
 import { clickhouse, clickhouseJson } from './http.ts';
 import { startClickHouse, type ClickHouseServer } from './server.ts';
@@ -34,13 +34,7 @@ after(async () => {
 const ep = (): { url: string; user: string; password: string } => ({ url: server.url, user: server.user, password: server.password });
 const query = <R>(sql: string): Promise<R[]> => clickhouseJson<R>(ep(), sql);
 
-function context(pipeline: string, logs: string[]): NodeContext {
-  return {
-    nodeId: 'ch', pipelineName: pipeline, clock: systemClock, timers: systemTimers, lakeDir: dir, homeDir: dir,
-    metrics: { addIn() {}, addOut() {}, addError() {}, addLate() {}, setWatermark() {}, observeLatency() {} },
-    signal: new AbortController().signal, log: (_level, message) => { logs.push(message); },
-  };
-}
+const context = (pipeline: string, logs: string[]): NodeContext => sinkContext(dir, pipeline, 'ch', logs);
 
 const COLUMNS = "id Nullable(Int64), name Nullable(String), amount Nullable(Float64), ok Nullable(UInt8), at Nullable(DateTime('UTC')), _streamlake_batch String";
 

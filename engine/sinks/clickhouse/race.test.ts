@@ -14,8 +14,9 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { systemClock, systemTimers } from '../../runtime/clock.ts';
 import type { NodeContext, Row } from '../../runtime/types.ts';
+import { sinkContext } from '../testing.ts';
+import { systemTimers } from '../../runtime/clock.ts';
 import { clickhouse, clickhouseJson } from './http.ts';
 import { startClickHouse, type ClickHouseServer } from './server.ts';
 import { ClickHouseSink } from './sink.ts';
@@ -126,13 +127,7 @@ const ep = (): { url: string; user: string; password: string } => ({ url: server
 const viaRelay = (): { name: string; url: string; user: string; password: string } => ({ name: 'x', url: `http://127.0.0.1:${relay.port}`, user: server.user, password: server.password });
 const query = <R>(sql: string): Promise<R[]> => clickhouseJson<R>(ep(), sql);
 
-function context(pipeline: string, logs: string[]): NodeContext {
-  return {
-    nodeId: 'ch', pipelineName: pipeline, clock: systemClock, timers: systemTimers, lakeDir: dir, homeDir: dir,
-    metrics: { addIn() {}, addOut() {}, addError() {}, addLate() {}, setWatermark() {}, observeLatency() {} },
-    signal: new AbortController().signal, log: (_level, message) => { logs.push(message); },
-  };
-}
+const context = (pipeline: string, logs: string[]): NodeContext => sinkContext(dir, pipeline, 'ch', logs);
 
 const COLUMNS = "id Nullable(Int64), name Nullable(String), amount Nullable(Float64), at Nullable(DateTime('UTC')), _streamlake_batch String";
 
