@@ -4,7 +4,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { RecordsBuilder } from './builder.ts';
-import { JsonRowWriter, type ByteOutput } from './json-bytes.ts';
+import { JsonRowWriter } from './json-bytes.ts';
+import { GrowingOutput } from './testing.ts';
 
 /** JSON.stringify with bytes as base64 (looked up before toJSON, so Buffers are bytes too). */
 function reference(row: Record<string, unknown>): string {
@@ -14,19 +15,8 @@ function reference(row: Record<string, unknown>): string {
   });
 }
 
-/** A growable output starting small, so growth in the middle of a row is exercised too. */
-class Output implements ByteOutput {
-  buf = Buffer.alloc(4);
-  ensure(end: number): void {
-    if (end <= this.buf.length) return;
-    const next = Buffer.alloc(Math.max(end, this.buf.length * 2));
-    this.buf.copy(next);
-    this.buf = next;
-  }
-}
-
 function written(writer: JsonRowWriter, row: Record<string, unknown>, at = 0): string {
-  const out = new Output();
+  const out = new GrowingOutput(4); // small, so growth in the middle of a row is exercised too
   const end = writer.write(row, out, at);
   return out.buf.toString('utf8', at, end);
 }

@@ -8,12 +8,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import type { FileSourceConfig } from '../../format/pipeline.ts';
-import { JsonRowWriter, type ByteOutput } from '../../kafka/sink/json-bytes.ts';
+import { JsonRowWriter } from '../../kafka/sink/json-bytes.ts';
 import { ManualTime } from '../../runtime/clock.ts';
 import { LazyBatch } from '../../runtime/lazy.ts';
 import type { Batch, NodeContext, Row, SourcePositions } from '../../runtime/types.ts';
 import { randomInts } from '../../testing/random.ts';
 import { FileSource } from './source.ts';
+import { GrowingOutput } from '../../kafka/sink/testing.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'streamlake-lazy-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -75,15 +76,6 @@ async function pushes(config: FileSourceConfig, bytesReaders: NodeContext['bytes
   return { pushed: got.map((g) => ({ port: g.port, partition: g.batch.partition, rows: g.rows ?? g.batch.rows, position: g.position })), lazy };
 }
 
-class Output implements ByteOutput {
-  buf = Buffer.alloc(256);
-  ensure(end: number): void {
-    if (end <= this.buf.length) return;
-    const next = Buffer.alloc(Math.max(end, this.buf.length * 2));
-    this.buf.copy(next);
-    this.buf = next;
-  }
-}
 
 test('lazy batches give the eager source\'s batches, rows, dead letters and positions, read at any time', async () => {
   const writer = new JsonRowWriter();
@@ -107,7 +99,7 @@ test('lazy batches give the eager source\'s batches, rows, dead letters and posi
       for (let i = 0; i < batch.count; i++) {
         const buf = batch.bytes.buffers[i];
         if (buf === undefined) continue;
-        const out = new Output();
+        const out = new GrowingOutput();
         const end = writer.write(batch.rows[i]!, out, 0);
         assert.ok(Buffer.from(buf.subarray(batch.bytes.starts[i], batch.bytes.ends[i])).equals(out.buf.subarray(0, end)), `row ${i}`);
         copied++;

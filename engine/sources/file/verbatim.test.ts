@@ -6,24 +6,16 @@
 // are JSON.stringify's own output, which must nearly all be verbatim (else the optimisation is dead).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { JsonRowWriter, type ByteOutput } from '../../kafka/sink/json-bytes.ts';
+import { JsonRowWriter } from '../../kafka/sink/json-bytes.ts';
 import type { Row } from '../../runtime/types.ts';
 import { decodeJsonRecord, JsonLinesDecoder, JsonRejection, RowBytesBuilder } from './json-record.ts';
 import { randomInts } from '../../testing/random.ts';
+import { GrowingOutput } from '../../kafka/sink/testing.ts';
 
-class Output implements ByteOutput {
-  buf = Buffer.alloc(256);
-  ensure(end: number): void {
-    if (end <= this.buf.length) return;
-    const next = Buffer.alloc(Math.max(end, this.buf.length * 2));
-    this.buf.copy(next);
-    this.buf = next;
-  }
-}
 
 /** What the sink writes for a row. */
 function encoded(writer: JsonRowWriter, row: Row): Buffer {
-  const out = new Output();
+  const out = new GrowingOutput();
   const end = writer.write(row, out, 0);
   return Buffer.from(out.buf.subarray(0, end));
 }
