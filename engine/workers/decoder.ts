@@ -9,7 +9,7 @@ import type { FusedBatch } from '../runtime/fusion.ts';
 import type { Row } from '../runtime/types.ts';
 import { asUtf8 } from '../sources/encoding.ts';
 import { JsonLinesDecoder, JsonRejection } from '../sources/file/json-record.ts';
-import { FusedChain } from './fused.ts';
+import { epochField, FusedChain } from './fused.ts';
 import type { Rejected, WorkerSetup } from './protocol.ts';
 
 /** A task decoded: rows in record order and the rest by record index, or its pre-aggregated form. */
@@ -32,12 +32,19 @@ export interface KafkaValues {
 
 export class TaskDecoder {
   private readonly lines: JsonLinesDecoder | undefined;
+  /**
+   * Fused JSON Lines setups whose window alone reads its event time (fused.ts epochField): the same
+   * decoder with that field's ISO timestamps as epoch ms, for tasks whose rows never leave the chain.
+   */
+  private readonly epoch: JsonLinesDecoder | undefined;
   private readonly chain: FusedChain | undefined;
 
   constructor(private readonly setup: WorkerSetup, private readonly kafka?: KafkaValues) {
     if (setup.format === 'kafka-json' && !kafka) throw new Error('a kafka-json task decoder needs the Kafka value decoder');
     this.lines = setup.format === 'jsonl' ? new JsonLinesDecoder(setup.fields) : undefined;
     this.chain = setup.fused ? new FusedChain(setup.fused.plan, setup.fused.sample) : undefined;
+    const time = setup.fused && setup.format === 'jsonl' ? epochField(setup.fused.plan) : undefined;
+    this.epoch = time !== undefined ? new JsonLinesDecoder(setup.fields, { epoch: [time] }) : undefined;
   }
 
   /**
@@ -45,7 +52,27 @@ export class TaskDecoder {
    * `plain`: rows even when the task could be pre-aggregated (the window refused its partials).
    */
   decode(buf: Buffer, starts: Int32Array<ArrayBufferLike>, ends: Int32Array<ArrayBufferLike>, count: number, plain = false): TaskResult {
-    const { lines, kafka } = this;
+    const chain = this.chain;
+    if (this.epoch !== undefined && chain !== undefined && !plain && !chain.sampling) {
+      // Rows with epoch-ms times, seen only by the chain and the window; a task they cannot be folded
+      // for is decoded again with Dates and answered as rows, as without this decoder.
+      const result = this.records(this.epoch, buf, starts, ends, count);
+      if (result.rejected.length === 0) {
+        const fused = chain.run(result.rows);
+        if (fused) return { rows: [], rejected: result.rejected, skipped: result.skipped, fused };
+      }
+      return this.records(this.lines, buf, starts, ends, count);
+    }
+    const result = this.records(this.lines, buf, starts, ends, count);
+    if (chain && !plain && result.rejected.length === 0) {
+      const fused = chain.run(result.rows);
+      if (fused) return { rows: [], rejected: result.rejected, skipped: result.skipped, fused };
+    }
+    return result;
+  }
+
+  private records(lines: JsonLinesDecoder | undefined, buf: Buffer, starts: Int32Array<ArrayBufferLike>, ends: Int32Array<ArrayBufferLike>, count: number): TaskResult {
+    const kafka = this.kafka;
     let from = Infinity;
     let to = 0;
     for (let i = 0; i < count; i++) {
@@ -84,10 +111,6 @@ export class TaskDecoder {
       if (decoded instanceof JsonRejection) rejected.push({ index: i, problem: decoded.problem, text: decoded.text });
       else if (decoded) rows.push(decoded);
       else skipped.push(i);
-    }
-    if (this.chain && !plain && rejected.length === 0) {
-      const fused = this.chain.run(rows);
-      if (fused) return { rows: [], rejected, skipped, fused };
     }
     return { rows, rejected, skipped };
   }

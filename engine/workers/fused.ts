@@ -3,6 +3,7 @@
 // in which any row fails a node (an error port would get a dead letter) or cannot be folded is answered
 // null, and the source delivers it as rows, so every dead letter and late row is made on the run's
 // thread exactly as without workers.
+import { compileExpression, parseAggregate } from '../expr/index.ts';
 import { FilterOperator } from '../operators/filter.ts';
 import { MapOperator } from '../operators/map.ts';
 import type { FusedBatch, FusionPlan } from '../runtime/fusion.ts';
@@ -27,16 +28,27 @@ export class FusedChain {
     this.aggregator = new PartialAggregator(plan.window, plan.window.id);
   }
 
+  /**
+   * Whether the next task's rows travel as preview samples: those must be the rows a run without fusion
+   * would show (TaskDecoder decodes them with Dates, see epochField).
+   */
+  get sampling(): boolean {
+    return this.sampleSize(this.tasks) > 0;
+  }
+
+  private sampleSize(task: number): number {
+    // Cloning rows into the answer costs ~1 µs per object (the structured clone): previews get whole
+    // tails from the first tasks (a small input looks as without workers), then a few rows from one task
+    // in `sampleEvery`, which keeps them live without a cost per task.
+    return task < fullSamples ? this.sample : task % sampleEvery === 0 ? fewSamples : 0;
+  }
+
   /** The task pre-aggregated, or null when it must be delivered as rows. */
   run(rows: Row[]): FusedBatch | null {
     const aggregator = this.aggregator;
     try {
       const passed: number[] = [];
-      // Cloning rows into the answer costs ~1 µs per object (the structured clone): previews get whole
-      // tails from the first tasks (a small input looks as without workers), then a few rows from one task
-      // in `sampleEvery`, which keeps them live without a cost per task.
-      const task = this.tasks++;
-      const size = task < fullSamples ? this.sample : task % sampleEvery === 0 ? fewSamples : 0;
+      const size = this.sampleSize(this.tasks++);
       const sampled = size > 0;
       const samples: Row[][] = sampled ? [tail(rows, size)] : [];
       let current = rows;
@@ -66,6 +78,32 @@ export class FusedChain {
       return null;
     }
   }
+}
+
+/**
+ * The field a fused chain reads only as the window's event time, if any: only filters before the window
+ * (they pass rows on unchanged, so the window's time field is the source's), none of them reading the
+ * field, and the window neither grouping by it nor aggregating it. Its ISO timestamps may then be decoded
+ * as epoch ms instead of Dates (ProjectedOptions.epoch): the window reads either as the same instant, and
+ * no other code sees the value. Rows that leave the worker (samples, tasks answered as rows) are decoded
+ * with Dates.
+ */
+export function epochField(plan: FusionPlan): string | undefined {
+  const { window, chain } = plan;
+  const time = window.config.time;
+  if (time.includes('.') || time === '__proto__') return undefined;
+  try {
+    if (chain.some((spec) => spec.type !== 'transform.filter' || compileExpression(spec.config.where).columns.some((c) => topLevel(c) === time))) return undefined;
+    if ((window.config.groupBy ?? []).some((g) => topLevel(g) === time)) return undefined;
+    if (Object.values(window.config.aggregates).some((text) => (parseAggregate(text).arg?.columns ?? []).some((c) => topLevel(c) === time))) return undefined;
+  } catch {
+    return undefined;
+  }
+  return time;
+}
+
+function topLevel(path: string): string {
+  return path.split('.')[0] as string;
 }
 
 function tail(rows: Row[], size: number): Row[] {

@@ -66,10 +66,11 @@ export class JsonLinesDecoder {
   verbatim = false;
   private readonly checkVerbatim: boolean;
 
-  constructor(private readonly fields: readonly string[] | undefined, options: { verbatim?: boolean } = {}) {
+  /** `epoch`: fields whose ISO timestamps the projected decoder gives as epoch ms (ProjectedOptions.epoch). */
+  constructor(private readonly fields: readonly string[] | undefined, options: { verbatim?: boolean; epoch?: readonly string[] } = {}) {
     this.checkVerbatim = options.verbatim === true;
     // `__proto__` cannot be assigned like other keys, so such a pipeline keeps JSON.parse's rows.
-    if (fields && fields.length > 0 && !fields.includes('__proto__')) this.projected = new ProjectedJsonDecoder(fields);
+    if (fields && fields.length > 0 && !fields.includes('__proto__')) this.projected = new ProjectedJsonDecoder(fields, { epoch: options.epoch });
     this.learning = fields === undefined;
   }
 

@@ -229,3 +229,29 @@ test('skipped strings: an escape, a control byte or a multi-byte character at ev
   }
   assert.ok(fast > 2_000, `the fast path took only ${fast} lines`);
 });
+
+test('epoch fields: ISO timestamps the decoder reads itself come as epoch ms, every other value as without the option', () => {
+  const fields = ['ts', 'at', 'region'];
+  const plain = new ProjectedJsonDecoder(fields);
+  const epoch = new ProjectedJsonDecoder(fields, { epoch: ['ts'] });
+  const lines = [
+    '{"ts":"2026-03-01T10:11:12.345Z","at":"2026-03-01T10:11:12.345Z","region":"eu"}',
+    '{"ts":"2026-03-01T10:11:12Z","at":"2026-03-01T10:11:12Z","region":"eu"}',
+    '{"ts":"2026-03-01T10:11:12.345+00:00","at":"2026-03-01T10:11:12.345Z","region":"us"}',
+    '{"ts":1772359872345,"region":"us"}',
+    '{"ts":"soon","region":"apac"}',
+    '{"ts":null,"region":"apac"}',
+  ];
+  for (const line of lines) {
+    const buf = Buffer.from(line);
+    const want = plain.decode(buf, 0, buf.length) as Row;
+    const got = epoch.decode(buf, 0, buf.length) as Row;
+    assert.ok(want && got, line);
+    assert.deepEqual(Object.keys(got), Object.keys(want), line);
+    for (const key of Object.keys(want)) {
+      const fast = key === 'ts' && want.ts instanceof Date && /^"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{3})?Z"$/.test(JSON.stringify(JSON.parse(line).ts));
+      if (fast) assert.equal(got.ts, (want.ts as Date).getTime(), line);
+      else assert.deepEqual(got[key], want[key], `${key} of ${line}`);
+    }
+  }
+});
