@@ -8,11 +8,13 @@ import { Worker } from 'node:worker_threads';
 import { EngineError } from '../errors.ts';
 import type { FusedBatch } from '../runtime/fusion.ts';
 import type { Row } from '../runtime/types.ts';
+import { buildWorkerBundle, bundledWorker } from './bundle.ts';
 import { fromColumns } from './columns.ts';
 import { TaskDecoder } from './decoder.ts';
 import { type DecodeAnswer, type DecodeTask, progressDone, progressReady, type Rejected, type WorkerData, type WorkerSetup } from './protocol.ts';
 import type { WorkerTrace } from './trace.ts';
 
+/** Workers start from the bundled code once this process built it (bundle.ts), from the TypeScript sources before. */
 const entry = new URL('./entry.js', import.meta.url);
 
 /** A task's outcome on the source's thread: rows in record order, the rest by record index. */
@@ -65,6 +67,8 @@ export function workersAvailable(): boolean {
 
 interface Slot {
   worker: Worker;
+  /** The file it started from (bundle.ts or entry.js). */
+  entry: URL;
   pending: Map<number, { resolve: (d: Decoded) => void; reject: (e: Error) => void; space: TaskSpace; count: number }>;
   /** Space id → the version of its views this worker has. */
   seen: Map<number, number>;
@@ -129,6 +133,7 @@ export class DecodePool {
 
   constructor(private readonly workers: number, private readonly setup: WorkerSetup) {
     this.width = setup.fields?.length ?? 0;
+    void buildWorkerBundle();
     // A pool whose tasks the run's thread can decode itself starts its workers when the reader asks
     // (start()): a small file is read before a worker would have loaded its code (0.3-0.7 s of CPU).
     if (!this.canShare) this.start();
@@ -136,6 +141,11 @@ export class DecodePool {
 
   get size(): number {
     return this.workers;
+  }
+
+  /** The files the started workers run (tests: the bundle once built). */
+  get entries(): URL[] {
+    return this.slots.map((slot) => slot.entry);
   }
 
   /** Whether the run's thread may decode tasks itself (`local`): fused JSON Lines. */
@@ -163,8 +173,9 @@ export class DecodePool {
   private spawn(setup: WorkerSetup): Slot {
     const progress = new Int32Array(new SharedArrayBuffer(8));
     const data: WorkerData = { ...setup, progress };
-    const worker = new Worker(entry, { workerData: data, name: 'streamlake-decode' });
-    const slot: Slot = { worker, pending: new Map(), seen: new Map(), failed: undefined, submitted: 0, progress };
+    const from = bundledWorker() ?? entry;
+    const worker = new Worker(from, { workerData: data, name: 'streamlake-decode' });
+    const slot: Slot = { worker, entry: from, pending: new Map(), seen: new Map(), failed: undefined, submitted: 0, progress };
     const fail = (error: Error): void => {
       if (this.closed) return;
       slot.failed ??= new EngineError('ENG_SOURCE_WORKER', `a decode worker failed: ${error.message}`, {}, { cause: error });
