@@ -46,6 +46,8 @@ export interface DecoderOptions {
    * carry only these, decoded by the projected decoder, with ISO timestamps revived.
    */
   fields?: readonly string[];
+  /** json: fields whose ISO timestamps the projected decoder gives as epoch ms (ProjectedOptions.epoch). */
+  epoch?: readonly string[];
   /** json, csv and string: how value bytes become text (default utf-8, strict). */
   encoding?: InputEncoding;
 }
@@ -145,7 +147,7 @@ export function createDecoder(format: MessageFormat, opts: DecoderOptions = {}):
     case 'json': {
       const fields = opts.fields;
       // `__proto__` cannot be assigned like other keys, so such a pipeline keeps whole rows.
-      const projected = fields && !fields.includes('__proto__') ? new ProjectedJsonDecoder(fields) : undefined;
+      const projected = fields && !fields.includes('__proto__') ? new ProjectedJsonDecoder(fields, { epoch: opts.epoch }) : undefined;
       const strict = (encoding ?? 'utf-8') === 'utf-8';
       return {
         prepare: none,

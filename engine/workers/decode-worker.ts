@@ -3,6 +3,7 @@
 import { type MessagePort, parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { type ColumnBatch, toColumns } from './columns.ts';
 import { type KafkaValues, TaskDecoder } from './decoder.ts';
+import { epochField } from './fused.ts';
 import { type DecodeAnswer, type DecodeTask, progressDone, progressReady, type SharedViews, type WorkerData } from './protocol.ts';
 import { threadCpuSeconds, tracing, type WorkerTrace } from './trace.ts';
 
@@ -15,7 +16,10 @@ const decoder = new TaskDecoder(setup, setup.format === 'kafka-json' ? await kaf
 /** Loaded only by Kafka workers (decoder.ts KafkaValues). */
 async function kafkaValues(): Promise<KafkaValues> {
   const { createDecoder, DecodeFailure } = await import('../kafka/formats.ts');
-  return { decoder: createDecoder('json', { fields, maxBytes: setup.maxBytes }), Failure: DecodeFailure };
+  const time = setup.fused ? epochField(setup.fused.plan) : undefined;
+  const decoder = createDecoder('json', { fields, maxBytes: setup.maxBytes });
+  if (time === undefined) return { decoder, Failure: DecodeFailure };
+  return { decoder, epoch: createDecoder('json', { fields, maxBytes: setup.maxBytes, epoch: [time] }), Failure: DecodeFailure };
 }
 /** Read by the source's thread without waiting for messages (pool.ts backlog). */
 const progress = setup.progress;

@@ -3,6 +3,7 @@
 // tasks answered as rows) carry Dates, exactly as without the epoch decoder.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { createDecoder, DecodeFailure } from '../kafka/formats.ts';
 import type { FusionPlan } from '../runtime/fusion.ts';
 import type { Row } from '../runtime/types.ts';
 import { reviveTimestamps } from '../sources/file/values.ts';
@@ -65,11 +66,13 @@ function input(seed: number, tasks: number, size: number, bad: number): { buf: B
   return { buf, starts, ends, texts };
 }
 
-test('fused tasks with epoch-ms times: partials as the test aggregates JSON.parse rows; samples and refused tasks carry Dates', () => {
+for (const format of ['jsonl', 'kafka-json'] as const) test(`fused ${format} tasks with epoch-ms times: partials as the test aggregates JSON.parse rows; samples and refused tasks carry Dates`, () => {
   const fused = plan('amount > 0 AND region IS NOT NULL');
   assert.equal(epochField(fused), 'ts');
   const fields = ['amount', 'region', 'ts'];
-  const decoder = new TaskDecoder({ format: 'jsonl', fields, fused: { plan: fused, sample: 200 } });
+  // Kafka values: what decode-worker.ts gives a fused Kafka worker.
+  const kafka = { decoder: createDecoder('json', { fields }), epoch: createDecoder('json', { fields, epoch: ['ts'] }), Failure: DecodeFailure };
+  const decoder = new TaskDecoder({ format, fields, fused: { plan: fused, sample: 200 } }, format === 'kafka-json' ? kafka : undefined);
   const tasks = 40;
   const size = 50;
   const bad = 9;

@@ -27,6 +27,8 @@ export interface TaskResult {
  */
 export interface KafkaValues {
   decoder: Decoder;
+  /** The same decoder with the fused window's event time as epoch ms (epochField), for fused setups. */
+  epoch?: Decoder;
   Failure: typeof DecodeFailure;
 }
 
@@ -36,7 +38,9 @@ export class TaskDecoder {
    * Fused JSON Lines setups whose window alone reads its event time (fused.ts epochField): the same
    * decoder with that field's ISO timestamps as epoch ms, for tasks whose rows never leave the chain.
    */
-  private readonly epoch: JsonLinesDecoder | undefined;
+  private readonly epochLines: JsonLinesDecoder | undefined;
+  /** Whether fused tasks without samples are decoded with epoch-ms times (epochLines or kafka.epoch). */
+  private readonly epoch: boolean;
   private readonly chain: FusedChain | undefined;
 
   constructor(private readonly setup: WorkerSetup, private readonly kafka?: KafkaValues) {
@@ -44,7 +48,8 @@ export class TaskDecoder {
     this.lines = setup.format === 'jsonl' ? new JsonLinesDecoder(setup.fields) : undefined;
     this.chain = setup.fused ? new FusedChain(setup.fused.plan, setup.fused.sample) : undefined;
     const time = setup.fused && setup.format === 'jsonl' ? epochField(setup.fused.plan) : undefined;
-    this.epoch = time !== undefined ? new JsonLinesDecoder(setup.fields, { epoch: [time] }) : undefined;
+    this.epochLines = time !== undefined ? new JsonLinesDecoder(setup.fields, { epoch: [time] }) : undefined;
+    this.epoch = this.epochLines !== undefined || kafka?.epoch !== undefined;
   }
 
   /**
@@ -53,17 +58,17 @@ export class TaskDecoder {
    */
   decode(buf: Buffer, starts: Int32Array<ArrayBufferLike>, ends: Int32Array<ArrayBufferLike>, count: number, plain = false): TaskResult {
     const chain = this.chain;
-    if (this.epoch !== undefined && chain !== undefined && !plain && !chain.sampling) {
+    if (this.epoch && chain !== undefined && !plain && !chain.sampling) {
       // Rows with epoch-ms times, seen only by the chain and the window; a task they cannot be folded
       // for is decoded again with Dates and answered as rows, as without this decoder.
-      const result = this.records(this.epoch, buf, starts, ends, count);
+      const result = this.records(true, buf, starts, ends, count);
       if (result.rejected.length === 0) {
         const fused = chain.run(result.rows);
         if (fused) return { rows: [], rejected: result.rejected, skipped: result.skipped, fused };
       }
-      return this.records(this.lines, buf, starts, ends, count);
+      return this.records(false, buf, starts, ends, count);
     }
-    const result = this.records(this.lines, buf, starts, ends, count);
+    const result = this.records(false, buf, starts, ends, count);
     if (chain && !plain && result.rejected.length === 0) {
       const fused = chain.run(result.rows);
       if (fused) return { rows: [], rejected: result.rejected, skipped: result.skipped, fused };
@@ -71,8 +76,10 @@ export class TaskDecoder {
     return result;
   }
 
-  private records(lines: JsonLinesDecoder | undefined, buf: Buffer, starts: Int32Array<ArrayBufferLike>, ends: Int32Array<ArrayBufferLike>, count: number): TaskResult {
+  private records(epoch: boolean, buf: Buffer, starts: Int32Array<ArrayBufferLike>, ends: Int32Array<ArrayBufferLike>, count: number): TaskResult {
     const kafka = this.kafka;
+    const lines = epoch ? this.epochLines : this.lines;
+    const values = kafka && ((epoch ? kafka.epoch : undefined) ?? kafka.decoder);
     let from = Infinity;
     let to = 0;
     for (let i = 0; i < count; i++) {
@@ -88,8 +95,8 @@ export class TaskDecoder {
     for (let i = 0; i < count; i++) {
       const start = starts[i] as number;
       const end = ends[i] as number;
-      if (kafka) {
-        const decoded = start < 0 ? kafka.decoder.decode(null) : kafka.decoder.decode(buf, start, end);
+      if (kafka && values) {
+        const decoded = start < 0 ? values.decode(null) : values.decode(buf, start, end);
         if (decoded instanceof kafka.Failure) rejected.push({ index: i, problem: decoded.reason, text: '' });
         else rows.push(decoded);
         continue;

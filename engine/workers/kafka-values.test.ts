@@ -52,7 +52,13 @@ for (const fields of [['amount', 'event_time', 'region', 'note'], undefined]) {
     });
     const expected = texts.map((t) => (t === null ? inline.decode(null) : inline.decode(Buffer.from(t))));
     assert.ok(expected.some((d) => d instanceof DecodeFailure) && expected.some((d) => !(d instanceof DecodeFailure)));
-    for (const batch of [messages, records]) {
+    // Records of two fetched buffers, and plain messages among them: the values are copied a stretch
+    // of one buffer at a time (kafka-values.ts fill), and each stretch must end where its buffer does.
+    const shift = 7;
+    const copy = Buffer.concat([Buffer.from('{"x":1}'), fetched]);
+    const half = Math.floor(records.length / 2);
+    const mixed = records.map((r, i) => (i % 97 === 5 ? messages[i] as KafkaMessage : i < half ? r : new KafkaRecord(copy, context, 0, 0, 0, r.valueStart < 0 ? -1 : r.valueStart + shift, r.valueEnd + shift)));
+    for (const batch of [messages, records, mixed]) {
       // A sub-range, as a source delivers after skipping messages below its position.
       const got = await decodeValuesPooled(pool, batch, 7, batch.length - 3);
       assert.deepEqual(got, expected.slice(7, batch.length - 3));

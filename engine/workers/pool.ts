@@ -134,9 +134,9 @@ export class DecodePool {
   constructor(private readonly workers: number, private readonly setup: WorkerSetup) {
     this.width = setup.fields?.length ?? 0;
     void buildWorkerBundle();
-    // A pool whose tasks the run's thread can decode itself starts its workers when the reader asks
-    // (start()): a small file is read before a worker would have loaded its code (0.3-0.7 s of CPU).
-    if (!this.canShare) this.start();
+    // Workers start with the first task (or, for a pool whose tasks the run's thread can decode itself,
+    // when the reader asks: a small file is read before a worker would have loaded its code), by then
+    // usually from the bundle: a Kafka source's first batch comes after its group join.
   }
 
   get size(): number {
