@@ -65,6 +65,13 @@ export class PartialAggregator {
   /** Indexes of min/max aggregates: their values must be plain numbers to merge in any order. */
   private readonly ordered: number[];
   private windows = new Map<number, Map<string, PartialWindow>>();
+  /**
+   * The window start of the last row and its groups: events come mostly in time order, so most rows
+   * fall in the window of the row before, and a Map lookup by a start (a double beyond the small-integer
+   * range, hashed each time) is skipped.
+   */
+  private lastStart = Number.NaN;
+  private lastGroups: Map<string, PartialWindow> | undefined;
   private list: PartialWindow[] = [];
   private rows = 0;
   private maxT = Number.NEGATIVE_INFINITY;
@@ -92,8 +99,9 @@ export class PartialAggregator {
       return false;
     }
     const args = input.args;
-    for (const i of this.ordered) {
-      const v = args[i];
+    const ordered = this.ordered;
+    for (let k = 0; k < ordered.length; k++) {
+      const v = args[ordered[k] as number];
       if (v != null && (typeof v !== 'number' || Number.isNaN(v))) return false;
     }
     const { groupBy, aggregates } = this.settings;
@@ -102,11 +110,13 @@ export class PartialAggregator {
     const slide = this.slideMs;
     // Newest first, as FixedWindowOperator.process visits them, so windows are listed in its order.
     for (let start = Math.floor(t / slide) * slide; start > t - size; start -= slide) {
-      let map = this.windows.get(start);
+      let map = start === this.lastStart ? this.lastGroups : this.windows.get(start);
       if (!map) {
         map = new Map();
         this.windows.set(start, map);
       }
+      this.lastStart = start;
+      this.lastGroups = map;
       let win = map.get(key);
       if (!win) {
         win = { start, key, group: groupBy.length === 0 ? [] : groupOf(row, groupBy).values, events: 0, states: initStates(aggregates) };
@@ -125,6 +135,8 @@ export class PartialAggregator {
   take(): WindowPartials {
     const out: WindowPartials = { rows: this.rows, maxT: this.maxT, windows: this.list };
     this.windows = new Map();
+    this.lastStart = Number.NaN;
+    this.lastGroups = undefined;
     this.list = [];
     this.rows = 0;
     this.maxT = Number.NEGATIVE_INFINITY;
