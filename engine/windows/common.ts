@@ -51,7 +51,11 @@ export function groupKeyOf(row: Row, groupBy: readonly string[]): string {
   if (n === 0) return '';
   if (n === 1) {
     const name = groupBy[0] as string;
-    const v = name in row ? row[name] : fieldOf(row, name);
+    // A string is the row's own field (no prototype property of a plain object is one): the common case
+    // needs no `in` test (~10 ns a row of a fused window's ~75).
+    const own = row[name];
+    if (typeof own === 'string') return own;
+    const v = name in row ? own : fieldOf(row, name);
     return typeof v === 'string' ? v : keyPart(v);
   }
   let key = keyPart(fieldOf(row, groupBy[0] as string));
