@@ -83,3 +83,23 @@ test('keyless/room/take give the partitions partition(null) gives message by mes
     assert.deepEqual(got, want);
   }
 });
+
+test('take: a well filled batch comes in shared memory (for the CRC thread) with its room, the builder writes on', () => {
+  const room = 40;
+  const builder = new RecordsBuilder(64 << 10, room);
+  const values = Array.from({ length: 400 }, (_, i) => `{"i":${i},"pad":"${'x'.repeat(120)}"}`);
+  for (let round = 0; round < 3; round++) {
+    for (const value of values) builder.add(null, value);
+    const reference = new RecordsBuilder(1 << 20, room);
+    for (const value of values) reference.add(null, value);
+    const taken = builder.take();
+    assert.ok(taken.frame!.buffer instanceof SharedArrayBuffer, `round ${round}: shared frame`);
+    assert.equal(taken.frame!.byteOffset + room, taken.batch!.byteOffset);
+    assert.equal(taken.count, values.length);
+    assert.deepEqual(Buffer.from(taken.records), Buffer.from(reference.take().records));
+  }
+  builder.add(null, '{"small":true}');
+  const small = builder.take();
+  assert.equal(small.count, 1);
+  assert.ok(!(small.frame!.buffer instanceof SharedArrayBuffer), 'a nearly empty buffer is copied into one of its own');
+});
