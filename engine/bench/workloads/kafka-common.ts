@@ -1,7 +1,7 @@
 // Shared by the Kafka workloads: a broker (STREAMLAKE_BENCH_KAFKA, or one started for the run), the cached
 // sales-event file, and a source.kafka factory that drains a topic.
 import { spawnSync } from 'node:child_process';
-import { createWriteStream, readFileSync } from 'node:fs';
+import { createWriteStream, readdirSync, readFileSync } from 'node:fs';
 import { rename, stat } from 'node:fs/promises';
 import { once } from 'node:events';
 import { join } from 'node:path';
@@ -106,4 +106,41 @@ export function mainThreadCpuSeconds(): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** CPU seconds (user + system) a process has used so far, from /proc; undefined where that cannot be read. */
+function processCpuSeconds(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The broker's process id: the one the bench started, else (a shared STREAMLAKE_BENCH_KAFKA broker) the
+ * only local process running kafka.Kafka; undefined when there is none or more than one (a remote broker).
+ */
+export function brokerPid(broker: BenchBroker): number | undefined {
+  if (broker.pid !== null) return broker.pid;
+  const found: number[] = [];
+  for (const entry of readdirSync('/proc', { withFileTypes: true })) {
+    if (!entry.isDirectory() || !/^\d+$/.test(entry.name)) continue;
+    try {
+      if (readFileSync(`/proc/${entry.name}/cmdline`, 'utf8').split('\0').includes('kafka.Kafka')) found.push(Number(entry.name));
+    } catch {
+      // A process that ended meanwhile, or one we may not read.
+    }
+  }
+  return found.length === 1 ? found[0] : undefined;
+}
+
+/** CPU seconds a process uses while `work` runs (undefined without /proc or without a pid). */
+export async function cpuOf<T>(pid: number | undefined, work: () => Promise<T>): Promise<{ result: T; cpuSeconds: number | undefined }> {
+  const before = pid === undefined ? undefined : processCpuSeconds(pid);
+  const result = await work();
+  const after = pid === undefined ? undefined : processCpuSeconds(pid);
+  return { result, cpuSeconds: before === undefined || after === undefined ? undefined : after - before };
 }

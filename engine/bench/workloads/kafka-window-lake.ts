@@ -17,7 +17,7 @@ import { sourceProjection } from '../../runtime/projection.ts';
 import { createRun } from '../../runtime/run.ts';
 import { testContext } from '../../testing/kafka.ts';
 import { registerWorkload, type BenchResult } from '../workload.ts';
-import { benchBroker, createTopic, drainingSource, loadTopic, mainThreadCpuSeconds, salesFile } from './kafka-common.ts';
+import { benchBroker, brokerPid, cpuOf, createTopic, drainingSource, loadTopic, mainThreadCpuSeconds, salesFile } from './kafka-common.ts';
 
 /** Children's user + system seconds from the second line of the shell's `times` ("0m1.23s 0m0.45s"). */
 function shellTimes(text: string): number | undefined {
@@ -28,6 +28,29 @@ function shellTimes(text: string): number | undefined {
     const m = /(\d+)m([\d.]+)s/.exec(part);
     return sum + (m ? Number(m[1]) * 60 + Number(m[2]) : 0);
   }, 0);
+}
+
+interface Drain {
+  seconds: number;
+  /** CPU seconds of the reader (all its threads) and of the broker while it drained, when known. */
+  cpu: number | undefined;
+  broker: number | undefined;
+}
+
+/**
+ * What the two cores allow each reader: its CPU and the broker's during its drain, over the cores, is the
+ * shortest wall time that drain could have taken; the engine cannot match kcat's wall time while that
+ * bound for the engine is above kcat's measured time.
+ */
+function cpuBound(o: { cores: number; events: number; kcat: Drain; engine: Drain; fused: Drain | undefined }): string[] {
+  const perEvent = (seconds: number | undefined): string => (seconds === undefined ? 'n/a' : `${((seconds * 1e6) / o.events).toFixed(2)} µs`);
+  const bound = (d: Drain): string => (d.cpu === undefined || d.broker === undefined ? 'n/a' : `${((d.cpu + d.broker) / o.cores).toFixed(2)} s`);
+  const drains: [string, Drain][] = [['kcat', o.kcat], ['engine', o.engine], ...(o.fused ? [['fused', o.fused] as [string, Drain]] : [])];
+  if (drains.every(([, d]) => d.broker === undefined)) return ['broker CPU: not measured (no local broker process found)'];
+  return [
+    `broker CPU per message: ${drains.map(([name, d]) => `${name} ${perEvent(d.broker)}`).join(', ')}`,
+    `CPU bound on ${o.cores} cores ((reader + broker CPU) / cores) against the measured wall time: ${drains.map(([name, d]) => `${name} ${bound(d)} / ${d.seconds.toFixed(2)} s`).join(', ')}`,
+  ];
 }
 
 /** Drains the topic with the source alone, handing it the fields the runtime would. */
@@ -59,14 +82,16 @@ registerWorkload({
       const loadSeconds = loadTopic(broker.bootstrap, topic, file);
       ctx.log(`loaded ${count} events in ${loadSeconds.toFixed(1)} s`);
 
+      // The broker shares the two cores: its CPU during each drain says what is left for the reader.
+      const brokerProcess = brokerPid(broker);
       const kcatStarted = monotonicMs();
       let times = '';
-      const kcatCode = await new Promise<number | null>((resolve) => {
+      const { result: kcatCode, cpuSeconds: brokerForKcat } = await cpuOf(brokerProcess, () => new Promise<number | null>((resolve) => {
         // `times` prints the shell's and then its children's user and system time.
         const child = spawn('sh', ['-c', 'kcat -C -b "$1" -t "$2" -o beginning -e -q >/dev/null && times', 'sh', broker.bootstrap, topic], { stdio: ['ignore', 'pipe', 'inherit'] });
         child.stdout.on('data', (d: Buffer) => { times += d.toString(); });
         child.on('exit', resolve);
-      });
+      }));
       const kcatSeconds = (monotonicMs() - kcatStarted) / 1000;
       if (kcatCode !== 0) throw new Error(`kcat -C exited ${kcatCode}`);
       const kcatCpuSeconds = shellTimes(times);
@@ -94,7 +119,7 @@ registerWorkload({
       const started = monotonicMs();
       // Checkpoints as every CLI and studio run has them: a folder and the default 10 s interval.
       const run = createRun(doc, { lakeDir: join(ctx.workDir, 'lake'), homeDir: ctx.workDir, checkpointDir: join(ctx.workDir, 'checkpoints'), nodes: { 'source.kafka': drainingSource(broker.connection) } });
-      const summary = await run.start();
+      const { result: summary, cpuSeconds: brokerForRun } = await cpuOf(brokerProcess, () => run.start());
       const seconds = (monotonicMs() - started) / 1000;
       const cpu = process.cpuUsage(cpuBefore);
       const loop = performance.eventLoopUtilization(loopBefore);
@@ -109,7 +134,7 @@ registerWorkload({
       // The same pipeline with its filter and window fused on one decode worker (STREAMLAKE_WORKERS=1;
       // engine/workers/README.md), its own group and checkpoints, unless STREAMLAKE_WORKERS already chose
       // for the run above (by default Kafka pipelines run on the run's thread).
-      let other: { events: number; seconds: number; cpuSeconds: number; mainSeconds: number | undefined } | undefined;
+      let other: { events: number; seconds: number; cpuSeconds: number; mainSeconds: number | undefined; broker: number | undefined } | undefined;
       if (process.env.STREAMLAKE_WORKERS === undefined) {
         process.env.STREAMLAKE_WORKERS = '1';
         try {
@@ -117,11 +142,11 @@ registerWorkload({
           const cpuAt = process.cpuUsage();
           const mainAt = mainThreadCpuSeconds();
           const at = monotonicMs();
-          const again = await createRun(otherDoc, { lakeDir: join(ctx.workDir, 'lake-workers'), homeDir: ctx.workDir, checkpointDir: join(ctx.workDir, 'checkpoints-workers'), nodes: { 'source.kafka': drainingSource(broker.connection) } }).start();
+          const { result: again, cpuSeconds: brokerForOther } = await cpuOf(brokerProcess, () => createRun(otherDoc, { lakeDir: join(ctx.workDir, 'lake-workers'), homeDir: ctx.workDir, checkpointDir: join(ctx.workDir, 'checkpoints-workers'), nodes: { 'source.kafka': drainingSource(broker.connection) } }).start());
           if (again.status !== 'finished') throw new Error(`run with a fused decode worker ${again.status}: ${again.error?.message ?? ''}`);
           const used = process.cpuUsage(cpuAt);
           const mainNow = mainThreadCpuSeconds();
-          other = { events: again.eventsIn, seconds: (monotonicMs() - at) / 1000, cpuSeconds: (used.user + used.system) / 1e6, mainSeconds: mainAt === undefined || mainNow === undefined ? undefined : mainNow - mainAt };
+          other = { events: again.eventsIn, seconds: (monotonicMs() - at) / 1000, cpuSeconds: (used.user + used.system) / 1e6, mainSeconds: mainAt === undefined || mainNow === undefined ? undefined : mainNow - mainAt, broker: brokerForOther };
         } finally {
           delete process.env.STREAMLAKE_WORKERS;
         }
@@ -140,7 +165,7 @@ registerWorkload({
           { name: 'kcat -P load', eventsPerSecond: count / loadSeconds, seconds: loadSeconds },
         ],
         targets: { eventsPerSecond: kcatRate },
-        notes: [`engine / kcat = ${(rate / kcatRate).toFixed(2)} (target ≥ 1.0, issue 16)`, `the run above: ${process.env.STREAMLAKE_WORKERS === undefined ? 'default workers' : `STREAMLAKE_WORKERS=${process.env.STREAMLAKE_WORKERS}`}; run's thread ${us(mainSeconds, events)} CPU per event, all threads ${us(cpuSeconds, events)}`, `machine load (1-minute average) ${(loadavg()[0] ?? 0).toFixed(1)} at the end, on ${availableParallelism()} cores`, `window rows: ${run.metrics().nodes.per_min?.out.out ?? 0}`, `checkpoints: ${summary.checkpoints} (default interval, with a checkpoint folder)`, `event loop busy ${(loop.utilization * 100).toFixed(0)} % of the run (idle ${(loop.idle / 1000).toFixed(1)} s)`],
+        notes: [`engine / kcat = ${(rate / kcatRate).toFixed(2)} (target ≥ 1.0, issue 16)`, ...cpuBound({ cores: availableParallelism(), events, kcat: { seconds: kcatSeconds, cpu: kcatCpuSeconds, broker: brokerForKcat }, engine: { seconds, cpu: cpuSeconds, broker: brokerForRun }, fused: other ? { seconds: other.seconds, cpu: other.cpuSeconds, broker: other.broker } : undefined }), `the run above: ${process.env.STREAMLAKE_WORKERS === undefined ? 'default workers' : `STREAMLAKE_WORKERS=${process.env.STREAMLAKE_WORKERS}`}; run's thread ${us(mainSeconds, events)} CPU per event, all threads ${us(cpuSeconds, events)}`, `machine load (1-minute average) ${(loadavg()[0] ?? 0).toFixed(1)} at the end, on ${availableParallelism()} cores`, `window rows: ${run.metrics().nodes.per_min?.out.out ?? 0}`, `checkpoints: ${summary.checkpoints} (default interval, with a checkpoint folder)`, `event loop busy ${(loop.utilization * 100).toFixed(0)} % of the run (idle ${(loop.idle / 1000).toFixed(1)} s)`],
         ratioToKcat: rate / kcatRate,
       };
     } finally {
