@@ -208,13 +208,14 @@ export class KafkaSource implements SourceInstance {
     const valueFields = read?.filter((f) => !Object.values(metadataFields).includes(f as MetadataField));
     this.decoder = createDecoder(this.config.format, { columns: this.config.columns, registry, maxBytes: this.maxMessageBytes, fields: valueFields, encoding: this.config.encoding });
     this.preparing = usesRegistry(this.config.format);
-    // JSON values can be decoded on worker threads (engine/workers; off unless STREAMLAKE_WORKERS says).
-    // Workers decode with the default encoding (strict UTF-8) only, so another encoding stays inline.
-    // The chain and window run on the workers too when no row needs the message's metadata (runtime/fusion.ts).
-    // Off by default here: a batch handler awaits its worker, so fetching and decoding do not overlap yet
-    // (engine/workers/README.md has the measurements).
+    // JSON values can be decoded on worker threads (engine/workers). Workers decode with the default
+    // encoding (strict UTF-8) only, so another encoding stays inline. The chain and window run on the
+    // workers too when no row needs the message's metadata (runtime/fusion.ts): such a pipeline gets one
+    // worker by default, as fused file pipelines do (engine/workers/README.md has the measurements: at
+    // least as fast in every bench run, half the run's thread's CPU); rows handed back stay off unless
+    // STREAMLAKE_WORKERS says.
     this.fused = this.ctx.fusion && read && !Object.values(this.meta).some(Boolean) ? this.ctx.fusion : undefined;
-    const workers = this.config.format === 'json' && (this.config.encoding ?? 'utf-8') === 'utf-8' ? decodeWorkers() : 0;
+    const workers = this.config.format === 'json' && (this.config.encoding ?? 'utf-8') === 'utf-8' ? decodeWorkers(undefined, this.fused !== undefined) : 0;
     if (workers > 0 && workersAvailable()) {
       this.pool = new DecodePool(workers, { format: 'kafka-json', fields: valueFields, maxBytes: this.maxMessageBytes, ...(this.fused ? { fused: { plan: this.fused.plan, sample: 200 } } : {}) });
     }

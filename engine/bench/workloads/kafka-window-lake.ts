@@ -42,10 +42,10 @@ interface Drain {
  * shortest wall time that drain could have taken; the engine cannot match kcat's wall time while that
  * bound for the engine is above kcat's measured time.
  */
-function cpuBound(o: { cores: number; events: number; kcat: Drain; engine: Drain; fused: Drain | undefined }): string[] {
+function cpuBound(o: { cores: number; events: number; kcat: Drain; engine: Drain; inline: Drain | undefined }): string[] {
   const perEvent = (seconds: number | undefined): string => (seconds === undefined ? 'n/a' : `${((seconds * 1e6) / o.events).toFixed(2)} µs`);
   const bound = (d: Drain): string => (d.cpu === undefined || d.broker === undefined ? 'n/a' : `${((d.cpu + d.broker) / o.cores).toFixed(2)} s`);
-  const drains: [string, Drain][] = [['kcat', o.kcat], ['engine', o.engine], ...(o.fused ? [['fused', o.fused] as [string, Drain]] : [])];
+  const drains: [string, Drain][] = [['kcat', o.kcat], ['engine', o.engine], ...(o.inline ? [['run\'s thread alone', o.inline] as [string, Drain]] : [])];
   if (drains.every(([, d]) => d.broker === undefined)) return ['broker CPU: not measured (no local broker process found)'];
   return [
     `broker CPU per message: ${drains.map(([name, d]) => `${name} ${perEvent(d.broker)}`).join(', ')}`,
@@ -131,19 +131,19 @@ registerWorkload({
       const events = summary.eventsIn;
       const rate = events / seconds;
       const kcatRate = count / kcatSeconds;
-      // The same pipeline with its filter and window fused on one decode worker (STREAMLAKE_WORKERS=1;
-      // engine/workers/README.md), its own group and checkpoints, unless STREAMLAKE_WORKERS already chose
-      // for the run above (by default Kafka pipelines run on the run's thread).
+      // The same pipeline on the run's thread alone (STREAMLAKE_WORKERS=0; by default its filter and window
+      // are fused on one decode worker, engine/workers/README.md), its own group and checkpoints, unless
+      // STREAMLAKE_WORKERS already chose for the run above.
       let other: { events: number; seconds: number; cpuSeconds: number; mainSeconds: number | undefined; broker: number | undefined } | undefined;
       if (process.env.STREAMLAKE_WORKERS === undefined) {
-        process.env.STREAMLAKE_WORKERS = '1';
+        process.env.STREAMLAKE_WORKERS = '0';
         try {
-          const otherDoc: PipelineDoc = { ...doc, nodes: doc.nodes.map((n) => (n.type === 'source.kafka' ? { ...n, config: { ...n.config, group: 'bench-kafka-window-lake-workers' } } : n)) };
+          const otherDoc: PipelineDoc = { ...doc, nodes: doc.nodes.map((n) => (n.type === 'source.kafka' ? { ...n, config: { ...n.config, group: 'bench-kafka-window-lake-inline' } } : n)) };
           const cpuAt = process.cpuUsage();
           const mainAt = mainThreadCpuSeconds();
           const at = monotonicMs();
-          const { result: again, cpuSeconds: brokerForOther } = await cpuOf(brokerProcess, () => createRun(otherDoc, { lakeDir: join(ctx.workDir, 'lake-workers'), homeDir: ctx.workDir, checkpointDir: join(ctx.workDir, 'checkpoints-workers'), nodes: { 'source.kafka': drainingSource(broker.connection) } }).start());
-          if (again.status !== 'finished') throw new Error(`run with a fused decode worker ${again.status}: ${again.error?.message ?? ''}`);
+          const { result: again, cpuSeconds: brokerForOther } = await cpuOf(brokerProcess, () => createRun(otherDoc, { lakeDir: join(ctx.workDir, 'lake-inline'), homeDir: ctx.workDir, checkpointDir: join(ctx.workDir, 'checkpoints-inline'), nodes: { 'source.kafka': drainingSource(broker.connection) } }).start());
+          if (again.status !== 'finished') throw new Error(`run on the run's thread alone ${again.status}: ${again.error?.message ?? ''}`);
           const used = process.cpuUsage(cpuAt);
           const mainNow = mainThreadCpuSeconds();
           other = { events: again.eventsIn, seconds: (monotonicMs() - at) / 1000, cpuSeconds: (used.user + used.system) / 1e6, mainSeconds: mainAt === undefined || mainNow === undefined ? undefined : mainNow - mainAt, broker: brokerForOther };
@@ -160,12 +160,12 @@ registerWorkload({
         references: [
           { name: 'end to end, per CPU-second (load-independent)', eventsPerSecond: events / cpuSeconds, note: `${((cpuSeconds * 1e6) / events).toFixed(2)} µs CPU per event` },
           { name: 'kcat -C -e (librdkafka), same topic', eventsPerSecond: kcatRate, seconds: kcatSeconds, note: kcatCpuSeconds === undefined ? undefined : `${((kcatCpuSeconds * 1e6) / count).toFixed(2)} µs CPU per message` },
-          ...(other ? [{ name: 'end to end, filter and window fused on 1 decode worker (STREAMLAKE_WORKERS=1)', eventsPerSecond: other.events / other.seconds, seconds: other.seconds, note: `${((other.cpuSeconds * 1e6) / other.events).toFixed(2)} µs CPU per event, all threads; run's thread ${us(other.mainSeconds, other.events)}; / kcat ${((other.events / other.seconds) / kcatRate).toFixed(2)}` }] : []),
+          ...(other ? [{ name: 'end to end on the run\'s thread alone (STREAMLAKE_WORKERS=0)', eventsPerSecond: other.events / other.seconds, seconds: other.seconds, note: `${((other.cpuSeconds * 1e6) / other.events).toFixed(2)} µs CPU per event, all threads; run's thread ${us(other.mainSeconds, other.events)}; / kcat ${((other.events / other.seconds) / kcatRate).toFixed(2)}` }] : []),
           { name: 'Kafka source alone (projected decode)', eventsPerSecond: alone.events / alone.seconds, seconds: alone.seconds, note: `${((alone.cpuSeconds * 1e6) / alone.events).toFixed(2)} µs CPU per event; fields ${alone.fields}` },
           { name: 'kcat -P load', eventsPerSecond: count / loadSeconds, seconds: loadSeconds },
         ],
         targets: { eventsPerSecond: kcatRate },
-        notes: [`engine / kcat = ${(rate / kcatRate).toFixed(2)} (target ≥ 1.0, issue 16)`, ...cpuBound({ cores: availableParallelism(), events, kcat: { seconds: kcatSeconds, cpu: kcatCpuSeconds, broker: brokerForKcat }, engine: { seconds, cpu: cpuSeconds, broker: brokerForRun }, fused: other ? { seconds: other.seconds, cpu: other.cpuSeconds, broker: other.broker } : undefined }), `the run above: ${process.env.STREAMLAKE_WORKERS === undefined ? 'default workers' : `STREAMLAKE_WORKERS=${process.env.STREAMLAKE_WORKERS}`}; run's thread ${us(mainSeconds, events)} CPU per event, all threads ${us(cpuSeconds, events)}`, `machine load (1-minute average) ${(loadavg()[0] ?? 0).toFixed(1)} at the end, on ${availableParallelism()} cores`, `window rows: ${run.metrics().nodes.per_min?.out.out ?? 0}`, `checkpoints: ${summary.checkpoints} (default interval, with a checkpoint folder)`, `event loop busy ${(loop.utilization * 100).toFixed(0)} % of the run (idle ${(loop.idle / 1000).toFixed(1)} s)`],
+        notes: [`engine / kcat = ${(rate / kcatRate).toFixed(2)} (target ≥ 1.0, issue 16)`, ...cpuBound({ cores: availableParallelism(), events, kcat: { seconds: kcatSeconds, cpu: kcatCpuSeconds, broker: brokerForKcat }, engine: { seconds, cpu: cpuSeconds, broker: brokerForRun }, inline: other ? { seconds: other.seconds, cpu: other.cpuSeconds, broker: other.broker } : undefined }), `the run above: ${process.env.STREAMLAKE_WORKERS === undefined ? 'default workers' : `STREAMLAKE_WORKERS=${process.env.STREAMLAKE_WORKERS}`}; run's thread ${us(mainSeconds, events)} CPU per event, all threads ${us(cpuSeconds, events)}`, `machine load (1-minute average) ${(loadavg()[0] ?? 0).toFixed(1)} at the end, on ${availableParallelism()} cores`, `window rows: ${run.metrics().nodes.per_min?.out.out ?? 0}`, `checkpoints: ${summary.checkpoints} (default interval, with a checkpoint folder)`, `event loop busy ${(loop.utilization * 100).toFixed(0)} % of the run (idle ${(loop.idle / 1000).toFixed(1)} s)`],
         ratioToKcat: rate / kcatRate,
       };
     } finally {
