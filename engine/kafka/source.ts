@@ -211,9 +211,10 @@ export class KafkaSource implements SourceInstance {
     // JSON values can be decoded on worker threads (engine/workers). Workers decode with the default
     // encoding (strict UTF-8) only, so another encoding stays inline. The chain and window run on the
     // workers too when no row needs the message's metadata (runtime/fusion.ts): such a pipeline gets one
-    // worker by default, as fused file pipelines do (engine/workers/README.md has the measurements: as
-    // fast or faster in five of six bench runs, half the run's thread's CPU); rows handed back stay off
-    // unless STREAMLAKE_WORKERS says.
+    // worker by default, as fused file pipelines do (engine/workers/README.md has the measurements: on
+    // two cores shared with the broker the same wall time, within the bench's order effect, for half the
+    // run's thread's CPU, which is the limit wherever cores are not all taken); rows handed back stay
+    // off unless STREAMLAKE_WORKERS says.
     this.fused = this.ctx.fusion && read && !Object.values(this.meta).some(Boolean) ? this.ctx.fusion : undefined;
     const workers = this.config.format === 'json' && (this.config.encoding ?? 'utf-8') === 'utf-8' ? decodeWorkers(undefined, this.fused !== undefined) : 0;
     if (workers > 0 && workersAvailable()) {

@@ -39,8 +39,8 @@ export interface Decoded {
  * STREAMLAKE_WORKERS nor the source's option says: one. With the run's thread sharing the decoding
  * (file-lines.ts) it does 27-50 % less per event (0.59-0.61 against 0.84-1.21 µs CPU in the same bench
  * runs) and no longer waits for answers (1-2 % of the run against 66 %), for ~0.3 µs CPU per event more
- * over all threads (README.md). Fused Kafka sources too (2026-12-07: at least as fast as on their thread in
- * every bench run, 0.95-1.26 against 0.83-1.01 M events/s, the run's thread at half the CPU).
+ * over all threads (README.md). Fused Kafka sources too (2026-12-07: the same wall time as on their
+ * thread on two cores shared with the broker, the run's thread at half the CPU).
  */
 export const defaultFusedWorkers = 1;
 
