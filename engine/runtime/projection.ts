@@ -32,7 +32,15 @@ export function sourceProjection(graph: Graph, sourceId: string): string[] | und
   return [...fields].sort();
 }
 
-function readsOf(spec: NodeSpec): { fields: string[]; passThrough: boolean } | null {
+/** A node's type and config (what readsOf needs), for each node type. */
+type NodeShape = { [T in NodeSpec['type']]: Pick<Extract<NodeSpec, { type: T }>, 'type' | 'config'> }[NodeSpec['type']];
+
+/**
+ * The fields (as written: dotted paths included) a node's expressions read, and whether it passes its
+ * input rows on unchanged; null for a node whose reads are not known (it needs whole rows). A window
+ * lists its time field first, then its group-by fields and aggregate arguments.
+ */
+export function readsOf(spec: NodeShape): { fields: string[]; passThrough: boolean } | null {
   switch (spec.type) {
     case 'transform.filter':
       return { fields: [...compileExpression(spec.config.where).columns], passThrough: true };

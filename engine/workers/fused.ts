@@ -3,10 +3,10 @@
 // in which any row fails a node (an error port would get a dead letter) or cannot be folded is answered
 // null, and the source delivers it as rows, so every dead letter and late row is made on the run's
 // thread exactly as without workers.
-import { compileExpression, parseAggregate } from '../expr/index.ts';
 import { FilterOperator } from '../operators/filter.ts';
 import { MapOperator } from '../operators/map.ts';
 import type { FusedBatch, FusionPlan } from '../runtime/fusion.ts';
+import { readsOf } from '../runtime/projection.ts';
 import type { Batch, OperatorInstance, Row } from '../runtime/types.ts';
 import { PartialAggregator } from '../windows/partials.ts';
 
@@ -92,18 +92,15 @@ export function epochField(plan: FusionPlan): string | undefined {
   const { window, chain } = plan;
   const time = window.config.time;
   if (time.includes('.') || time === '__proto__') return undefined;
+  const readsTime = (fields: readonly string[]): boolean => fields.some((f) => f.split('.')[0] === time);
   try {
-    if (chain.some((spec) => spec.type !== 'transform.filter' || compileExpression(spec.config.where).columns.some((c) => topLevel(c) === time))) return undefined;
-    if ((window.config.groupBy ?? []).some((g) => topLevel(g) === time)) return undefined;
-    if (Object.values(window.config.aggregates).some((text) => (parseAggregate(text).arg?.columns ?? []).some((c) => topLevel(c) === time))) return undefined;
+    if (chain.some((spec) => spec.type !== 'transform.filter' || readsTime(readsOf(spec)?.fields ?? [time]))) return undefined;
+    // The window's own reads after its time field: group-by fields and aggregate arguments.
+    const windowReads = readsOf(window)?.fields.slice(1) ?? [time];
+    return readsTime(windowReads) ? undefined : time;
   } catch {
     return undefined;
   }
-  return time;
-}
-
-function topLevel(path: string): string {
-  return path.split('.')[0] as string;
 }
 
 function tail(rows: Row[], size: number): Row[] {
