@@ -35,65 +35,59 @@ export async function refusedValues(fused: NonNullable<Answer['fused']>, count: 
  * fused Kafka pipeline.
  */
 function fill(pool: DecodePool, messages: Messages, first: number, until: number): TaskSpace {
-  const count = until - first;
+  // Stretches found once, then sized and copied (a plain message is a stretch of its own).
+  const stretches: Stretch[] = [];
   let size = 0;
   for (let i = first; i < until; ) {
     const m = messages[i] as KafkaMessage | KafkaRecord;
-    if (m instanceof KafkaRecord) {
-      const end = stretch(messages, i, until);
-      size += stretchBytes(messages, i, end);
-      i = end;
-    } else {
-      size += m.value?.length ?? 0;
-      i++;
-    }
+    const s: Stretch = m instanceof KafkaRecord ? stretchAt(messages, i, until) : { end: i + 1, from: 0, length: m.value?.length ?? 0 };
+    stretches.push(s);
+    size += s.length;
+    i = s.end;
   }
-  const space = pool.reserve(size, count);
+  const space = pool.reserve(size, until - first);
   const { bytes, starts, ends } = space;
   let at = 0;
-  for (let i = first; i < until; ) {
+  let i = first;
+  for (const s of stretches) {
     const m = messages[i] as KafkaMessage | KafkaRecord;
     if (!(m instanceof KafkaRecord)) {
-      const k = i - first;
       if (m.value === null) {
-        starts[k] = -1;
-        ends[k] = -1;
+        starts[i - first] = -1;
+        ends[i - first] = -1;
       } else {
         bytes.set(m.value, at);
-        starts[k] = at;
-        at += m.value.length;
-        ends[k] = at;
+        starts[i - first] = at;
+        ends[i - first] = at + m.value.length;
       }
-      i++;
-      continue;
-    }
-    const end = stretch(messages, i, until);
-    const from = stretchStart(messages, i, end);
-    const length = stretchBytes(messages, i, end);
-    if (length > 0) bytes.set(m.buffer.subarray(from, from + length), at);
-    for (let j = i; j < end; j++) {
-      const r = messages[j] as KafkaRecord;
-      const k = j - first;
-      if (r.valueStart < 0) {
-        starts[k] = -1;
-        ends[k] = -1;
-      } else {
-        starts[k] = at + r.valueStart - from;
-        ends[k] = at + r.valueEnd - from;
+    } else {
+      if (s.length > 0) bytes.set(m.buffer.subarray(s.from, s.from + s.length), at);
+      for (let j = i; j < s.end; j++) {
+        const r = messages[j] as KafkaRecord;
+        starts[j - first] = r.valueStart < 0 ? -1 : at + r.valueStart - s.from;
+        ends[j - first] = r.valueStart < 0 ? -1 : at + r.valueEnd - s.from;
       }
     }
-    at += length;
-    i = end;
+    at += s.length;
+    i = s.end;
   }
   return space;
 }
 
+/** Messages [start, end) whose values lie in buffer[from, from + length). */
+interface Stretch {
+  end: number;
+  from: number;
+  length: number;
+}
+
 /**
- * The end of the stretch of records from `i`: KafkaRecords in the same buffer whose values come one after
- * another (null values anywhere in it).
+ * The stretch of records from `i`: KafkaRecords in the same buffer whose values come one after another
+ * (null values anywhere in it), from its first value's start to its last value's end.
  */
-function stretch(messages: Messages, i: number, until: number): number {
+function stretchAt(messages: Messages, i: number, until: number): Stretch {
   const buffer = (messages[i] as KafkaRecord).buffer;
+  let from = -1;
   let last = -1;
   let j = i;
   for (; j < until; j++) {
@@ -101,27 +95,10 @@ function stretch(messages: Messages, i: number, until: number): number {
     if (!(r instanceof KafkaRecord) || r.buffer !== buffer) break;
     if (r.valueStart < 0) continue;
     if (r.valueStart < last) break;
+    if (from < 0) from = r.valueStart;
     last = r.valueEnd;
   }
-  return j;
-}
-
-/** Where the first value of a stretch starts (0 when it has none). */
-function stretchStart(messages: Messages, i: number, end: number): number {
-  for (let j = i; j < end; j++) {
-    const r = messages[j] as KafkaRecord;
-    if (r.valueStart >= 0) return r.valueStart;
-  }
-  return 0;
-}
-
-/** Bytes from the first value of a stretch to the end of its last. */
-function stretchBytes(messages: Messages, i: number, end: number): number {
-  for (let j = end - 1; j >= i; j--) {
-    const r = messages[j] as KafkaRecord;
-    if (r.valueStart >= 0) return r.valueEnd - stretchStart(messages, i, end);
-  }
-  return 0;
+  return from < 0 ? { end: j, from: 0, length: 0 } : { end: j, from, length: last - from };
 }
 
 /** One value or failure per message, in order. */
