@@ -200,14 +200,8 @@ export class RecordsBuilder {
   take(): EncodedRecords {
     const start = this.room + BATCH_HEADER_BYTES;
     const end = this.at;
-    let frame: Buffer;
-    if (end * 4 >= this.buf.length) {
-      frame = this.pool?.take(this.buf.length) ?? sharedBuffer(this.buf.length);
-      this.buf.copy(frame, start, start, end);
-    } else {
-      frame = Buffer.allocUnsafe(end);
-      this.buf.copy(frame, start, start, end);
-    }
+    const frame = end * 4 >= this.buf.length ? this.pool?.take(this.buf.length) ?? sharedBuffer(this.buf.length) : Buffer.allocUnsafe(end);
+    this.buf.copy(frame, start, start, end);
     const taken = { records: frame.subarray(start, end), count: this.n, batch: frame.subarray(this.room, end), frame };
     this.at = start;
     this.n = 0;
