@@ -7,15 +7,24 @@ import { readFileSync } from 'node:fs';
 
 export const tracing = process.env.STREAMLAKE_WORKER_TRACE === '1';
 
-/** CPU seconds of the calling thread (user + system), or NaN off Linux. */
-export function threadCpuSeconds(): number {
+/**
+ * CPU seconds (user + system) in a /proc stat file, a process's (`/proc/<pid>/stat`) or a thread's
+ * (`/proc/thread-self/stat`); undefined where it cannot be read (not Linux, the process is gone).
+ * Resolution: one clock tick (10 ms).
+ */
+export function statCpuSeconds(path: string): number | undefined {
   try {
-    const stat = readFileSync('/proc/thread-self/stat', 'utf8');
+    const stat = readFileSync(path, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return (Number(fields[11]) + Number(fields[12])) / 100;
   } catch {
-    return Number.NaN;
+    return undefined;
   }
+}
+
+/** CPU seconds of the calling thread (user + system), or NaN off Linux. */
+export function threadCpuSeconds(): number {
+  return statCpuSeconds('/proc/thread-self/stat') ?? Number.NaN;
 }
 
 /** A worker's side, sent to the pool when asked ('trace'). */

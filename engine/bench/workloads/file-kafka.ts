@@ -23,7 +23,6 @@
 // CPU per event is the whole process (the CRC-32C thread of sink/crc-thread.ts included); the run's own
 // thread is reported apart where /proc has it, as wall time follows that thread on an idle machine.
 import { spawn, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PipelineDoc } from '../../format/pipeline.ts';
 import '../../nodes/index.ts';
@@ -35,7 +34,7 @@ import { LazyBatch } from '../../runtime/lazy.ts';
 import { createRun } from '../../runtime/run.ts';
 import type { Batch } from '../../runtime/types.ts';
 import { registerWorkload, type BenchContext, type BenchResult } from '../workload.ts';
-import { benchBroker, createTopic, salesFile } from './kafka-common.ts';
+import { benchBroker, createTopic, mainThreadCpuSeconds, salesFile } from './kafka-common.ts';
 
 /** Children's user + system seconds from the second line of the shell's `times` ("0m1.23s 0m0.45s"). */
 function shellTimes(text: string): number | undefined {
@@ -55,16 +54,6 @@ function committedCount(bootstrap: string, topic: string): number {
 }
 
 interface ModeFigures { delivery: KafkaDelivery; events: number; seconds: number; cpuSeconds: number; mainCpuSeconds: number | undefined; peakRssMb: number; transactions: number; visible: number; lazyBatches: number; decodedBatches: number }
-
-/** CPU seconds of this process's main thread (Linux /proc; clock ticks of 10 ms), or undefined elsewhere. */
-function mainThreadSeconds(): number | undefined {
-  try {
-    const fields = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return undefined;
-  }
-}
 
 async function engineRun(ctx: BenchContext, connection: ConnectionConfig, bootstrap: string, file: string, delivery: KafkaDelivery, round: number): Promise<ModeFigures> {
   const topic = `bench-file-kafka-${delivery}-${round}-${process.pid}-${Math.round(monotonicMs())}`;
@@ -98,7 +87,7 @@ async function engineRun(ctx: BenchContext, connection: ConnectionConfig, bootst
   };
   const rss = ctx.trackRss();
   const cpuBefore = process.cpuUsage();
-  const mainBefore = mainThreadSeconds();
+  const mainBefore = mainThreadCpuSeconds();
   const started = monotonicMs();
   const run = createRun(doc, {
     lakeDir: join(ctx.workDir, 'lake'),
@@ -109,7 +98,7 @@ async function engineRun(ctx: BenchContext, connection: ConnectionConfig, bootst
   const summary = await run.start();
   const seconds = (monotonicMs() - started) / 1000;
   const cpu = process.cpuUsage(cpuBefore);
-  const mainAfter = mainThreadSeconds();
+  const mainAfter = mainThreadCpuSeconds();
   const peakRssMb = rss.stop();
   if (summary.status !== 'finished') throw new Error(`${delivery} run ${summary.status}: ${summary.error?.message ?? ''}`);
   const sink = summary.sinks.out;

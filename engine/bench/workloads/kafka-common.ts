@@ -11,6 +11,7 @@ import type { ConnectionConfig } from '../../kafka/connections.ts';
 import { kafkaClient } from '../../kafka/connections.ts';
 import { KafkaSource, type KafkaSourceOptions } from '../../kafka/source.ts';
 import type { NodeFactory } from '../../nodes/registry.ts';
+import { statCpuSeconds } from '../../workers/trace.ts';
 import type { BenchContext } from '../workload.ts';
 
 export interface BenchBroker { connection: ConnectionConfig; bootstrap: string; pid: number | null; stop(): Promise<void> }
@@ -99,24 +100,7 @@ export function drainingSource(connection: ConnectionConfig, options: KafkaSourc
  * no process.threadCpuUsage); undefined elsewhere. Resolution: one clock tick (10 ms).
  */
 export function mainThreadCpuSeconds(): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return undefined;
-  }
-}
-
-/** CPU seconds (user + system) a process has used so far, from /proc; undefined where that cannot be read. */
-function processCpuSeconds(pid: number): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return undefined;
-  }
+  return statCpuSeconds(`/proc/self/task/${process.pid}/stat`);
 }
 
 /**
@@ -139,8 +123,8 @@ export function brokerPid(broker: BenchBroker): number | undefined {
 
 /** CPU seconds a process uses while `work` runs (undefined without /proc or without a pid). */
 export async function cpuOf<T>(pid: number | undefined, work: () => Promise<T>): Promise<{ result: T; cpuSeconds: number | undefined }> {
-  const before = pid === undefined ? undefined : processCpuSeconds(pid);
+  const before = pid === undefined ? undefined : statCpuSeconds(`/proc/${pid}/stat`);
   const result = await work();
-  const after = pid === undefined ? undefined : processCpuSeconds(pid);
+  const after = pid === undefined ? undefined : statCpuSeconds(`/proc/${pid}/stat`);
   return { result, cpuSeconds: before === undefined || after === undefined ? undefined : after - before };
 }
