@@ -85,10 +85,22 @@ test('a topic deleted by someone else after the browser listed it does not break
   const other = kafkaClient({ name: 'other', brokers: [broker.bootstrap] }).admin();
   await other.connect();
   try {
-    await other.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
+    const live = uniqueTopic('live');
+    await other.createTopics({ topics: [{ topic, numPartitions: 1 }, { topic: live, numPartitions: 1 }], waitForLeaders: true });
     assert.ok((await own.listTopics()).some((t) => t.name === topic));
+    // A group with offsets on both topics: the broker drops those of the deleted one, the other's lag is real.
+    const group = uniqueTopic('gone-group');
+    const producer = kafkaClient({ name: 'other', brokers: [broker.bootstrap] }).producer();
+    await producer.connect();
+    await producer.send({ topic: live, messages: [{ value: 'a' }, { value: 'b' }, { value: 'c' }] });
+    await producer.disconnect();
+    await other.setOffsets({ groupId: group, topic, partitions: [{ partition: 0, offset: '0' }] });
+    await other.setOffsets({ groupId: group, topic: live, partitions: [{ partition: 0, offset: '1' }] });
     await other.deleteTopics({ topics: [topic] });
-    await own.groups();
+    const g = (await own.groups()).find((x) => x.groupId === group);
+    assert.ok(g, 'the group is listed');
+    assert.deepEqual(g.partitions.map((p) => [p.topic, p.partition, p.committed, p.high, p.lag]), [[live, 0, 1, 3, 2]], 'only the live topic, with its real lag');
+    assert.equal(g.totalLag, 2);
     assert.ok(!(await own.listTopics()).some((t) => t.name === topic));
   } finally {
     await other.disconnect();

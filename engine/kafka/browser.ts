@@ -246,14 +246,21 @@ export class TopicBrowser {
       const ids = groups.map((g) => g.groupId).filter((id) => !id.startsWith('streamlake-peek-')).sort();
       if (ids.length === 0) return [];
       const described = await admin.describeGroups(ids);
+      // The broker drops a deleted topic's offsets from its groups, but not at once (service/kafka.ts
+      // readGroupLag met them): those have no end offset and no lag, so they are left out. A topic deleted
+      // after this list fails with UNKNOWN_TOPIC_OR_PARTITION, which withAdmin answers by asking again.
+      const existing = new Set(await admin.listTopics());
       const highs = new Map<string, Map<number, number>>();
       const result: GroupInfo[] = [];
       for (const g of described.groups) {
         const committed = await admin.fetchOffsets({ groupId: g.groupId });
         const partitions: GroupPartitionLag[] = [];
         for (const t of committed) {
+          if (!existing.has(t.topic)) continue;
           if (!highs.has(t.topic)) {
-            const offsets = await admin.fetchTopicOffsets(t.topic).catch(() => []);
+            // A failure here fails the call: an end offset of 0 in its place showed a lag of 0, as if the
+            // group were caught up.
+            const offsets = await admin.fetchTopicOffsets(t.topic);
             highs.set(t.topic, new Map(offsets.map((o) => [o.partition, Number(o.high)])));
           }
           for (const p of t.partitions) {
