@@ -9,7 +9,7 @@ import type { ReadStream } from 'node:fs';
 import type { FusedBatch } from '../runtime/fusion.ts';
 import type { DeadLetter, Row } from '../runtime/types.ts';
 import type { TaskResult } from './decoder.ts';
-import type { Decoded, DecodePool } from './pool.ts';
+import { coAligned, type Decoded, type DecodePool } from './pool.ts';
 import { SourceTrace, tracing } from './trace.ts';
 
 export interface LinesPosition {
@@ -207,12 +207,14 @@ export async function readLinesPooled(o: PooledLines): Promise<void> {
       scanner.count = 0;
       return;
     }
-    const space = pool.reserve(to - from, n);
-    space.bytes.set(buf.subarray(from, to));
+    const at = coAligned(0, buf, from);
+    const space = pool.reserve(at + to - from, n);
+    space.bytes.set(buf.subarray(from, to), at);
     const { starts, ends } = space;
+    const shift = at - from;
     for (let i = 0; i < n; i++) {
-      starts[i] = (scanner.starts[i] as number) - from;
-      ends[i] = (scanner.ends[i] as number) - from;
+      starts[i] = (scanner.starts[i] as number) + shift;
+      ends[i] = (scanner.ends[i] as number) + shift;
     }
     const offsets = offsetsOf(scanner, n);
     trace?.submitted(pool.inFlight);

@@ -5,7 +5,7 @@
 import type { KafkaMessage } from 'kafkajs';
 import { DecodeFailure, type Decoded } from '../kafka/formats.ts';
 import { KafkaRecord } from '../kafka/records.ts';
-import type { Decoded as Answer, DecodePool, TaskSpace } from './pool.ts';
+import { ALIGN_SLACK, coAligned, type Decoded as Answer, type DecodePool, type TaskSpace } from './pool.ts';
 
 type Messages = readonly (KafkaMessage | KafkaRecord)[];
 
@@ -42,7 +42,8 @@ function fill(pool: DecodePool, messages: Messages, first: number, until: number
     const m = messages[i] as KafkaMessage | KafkaRecord;
     const s: Stretch = m instanceof KafkaRecord ? stretchAt(messages, i, until) : { end: i + 1, from: 0, length: m.value?.length ?? 0 };
     stretches.push(s);
-    size += s.length;
+    // Room for the alignment of its copy (coAligned).
+    size += s.length + ALIGN_SLACK;
     i = s.end;
   }
   const space = pool.reserve(size, until - first);
@@ -61,6 +62,7 @@ function fill(pool: DecodePool, messages: Messages, first: number, until: number
         ends[i - first] = at + m.value.length;
       }
     } else {
+      at = coAligned(at, m.buffer, s.from);
       if (s.length > 0) bytes.set(m.buffer.subarray(s.from, s.from + s.length), at);
       for (let j = i; j < s.end; j++) {
         const r = messages[j] as KafkaRecord;

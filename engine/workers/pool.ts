@@ -93,6 +93,20 @@ function shared<T>(make: (buffer: SharedArrayBuffer) => T, bytes: number): T {
 let spaces = 0;
 
 /** Shared memory for one task in hand: the records' bytes and ranges, and the columns of the answer. */
+/**
+ * The first position at or after `at` in a task space's bytes with the same address alignment (mod 8) as
+ * `source[from]`: copying there takes V8's word-wise path into shared memory. A copy whose source and
+ * destination are aligned differently goes byte by byte (relaxed atomics), ~0.29 against ~0.036 ns a byte
+ * (Node 20); for a file's runs that was ~60 ns an event on the run's thread. A space's bytes begin at the
+ * start of their SharedArrayBuffer, and buffers begin 8-aligned, so offsets decide it.
+ */
+export function coAligned(at: number, source: Uint8Array, from: number): number {
+  return at + ((source.byteOffset + from - at) & 7);
+}
+
+/** The most coAligned adds to a position. */
+export const ALIGN_SLACK = 7;
+
 export class TaskSpace {
   readonly id = spaces++;
   /** Bumped when it grows: the worker must be sent the new views. */
