@@ -4,4 +4,4 @@ import { bundleElectron, ensureRenderer } from './launch.ts';
 
 const renderer = await ensureRenderer((line) => console.log(line), process.argv.includes('--force'));
 const bundle = await bundleElectron();
-console.log(`renderer/dist ${renderer === 'built' ? 'built' : 'up to date'}; Electron bundles: ${bundle.main}, ${bundle.preload}`);
+console.log(`renderer/dist ${renderer === 'built' ? 'built' : 'up to date'}; Electron bundles: ${bundle.main}, ${bundle.preload}, ${bundle.worker}`);

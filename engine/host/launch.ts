@@ -6,6 +6,7 @@ import { constants } from 'node:fs';
 import { access, readdir, readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { EngineError } from '../errors.ts';
+import { PREBUILT_WORKER, writeStandaloneWorker } from '../workers/bundle.ts';
 
 export const repoRoot = resolve(new URL('../../', import.meta.url).pathname);
 export const rendererDir = join(repoRoot, 'renderer');
@@ -86,15 +87,18 @@ export async function electronBinary(): Promise<{ path: string } | { missing: st
  * node_modules. The bundle sits two folders below the repo root like engine/<area>/, so the engine's
  * `new URL('../../…', import.meta.url)` paths (package.json, resources/examples) still resolve.
  */
-export async function bundleElectron(): Promise<{ main: string; preload: string }> {
+export async function bundleElectron(): Promise<{ main: string; preload: string; worker: string }> {
   const esbuild = await import('esbuild');
   const outDir = join(repoRoot, 'out', 'electron');
   const main = join(outDir, 'main.mjs');
   const preload = join(outDir, 'preload.cjs');
+  const worker = join(outDir, PREBUILT_WORKER);
   const common = { bundle: true, platform: 'node' as const, target: 'node22', packages: 'external' as const, sourcemap: 'linked' as const, logLevel: 'warning' as const };
   await esbuild.build({ ...common, entryPoints: [join(repoRoot, 'electron', 'main.ts')], outfile: main, format: 'esm' });
   await esbuild.build({ ...common, entryPoints: [join(repoRoot, 'electron', 'preload.ts')], outfile: preload, format: 'cjs' });
-  return { main, preload };
+  // The decode workers' code beside main.mjs, where the pool looks for it (workers/pool.ts prebuiltWorker).
+  await writeStandaloneWorker(worker);
+  return { main, preload, worker };
 }
 
 /** Opens a URL in the user's default browser; failures are reported, never fatal. */

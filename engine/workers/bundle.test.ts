@@ -1,16 +1,18 @@
 // Decode workers started from the bundle (bundle.ts) instead of the TypeScript sources: built once per
 // process, named by its content, and decoding JSON Lines and (through its lazily loaded chunk) Kafka JSON
-// values exactly as the same decoder on this thread.
+// values exactly as the same decoder on this thread. Also the standalone worker written beside Electron's
+// bundle, found by the pool there and in an asar's unpacked copy.
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { basename, dirname } from 'node:path';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createDecoder } from '../kafka/formats.ts';
 import type { Row } from '../runtime/types.ts';
 import { JsonLinesDecoder } from '../sources/file/json-record.ts';
-import { buildWorkerBundle, bundledWorker } from './bundle.ts';
-import { DecodePool, type Decoded } from './pool.ts';
+import { buildWorkerBundle, bundledWorker, PREBUILT_WORKER, writeStandaloneWorker } from './bundle.ts';
+import { DecodePool, prebuiltWorker, type Decoded } from './pool.ts';
 import type { WorkerSetup } from './protocol.ts';
 
 const records = [
@@ -23,8 +25,8 @@ const records = [
 ];
 const fields = ['amount', 'region', 'ts'];
 
-async function decodeWith(setup: WorkerSetup): Promise<{ pool: DecodePool; decoded: Decoded }> {
-  const pool = new DecodePool(1, setup);
+async function decodeWith(setup: WorkerSetup, from?: URL): Promise<{ pool: DecodePool; decoded: Decoded }> {
+  const pool = new DecodePool(1, setup, from);
   const bytes = Buffer.from(records.join('\n'));
   const space = pool.reserve(bytes.length, records.length);
   space.bytes.set(bytes);
@@ -80,5 +82,49 @@ test('a Kafka JSON worker from the bundle loads the value decoders (a chunk of t
     assert.equal(decoded.rejected.length, records.length - want.length);
   } finally {
     await pool.close();
+  }
+});
+
+test('the standalone worker of an application bundle runs with no node_modules in reach and decodes as inline; the pool finds it beside the bundle, unpacked from an asar', async () => {
+  // Outside the checkout: no node_modules up the tree, as in app.asar.unpacked.
+  const root = mkdtempSync(join(tmpdir(), 'streamlake-standalone-'));
+  try {
+    const outDir = join(root, 'app', 'out', 'electron');
+    const file = join(outDir, PREBUILT_WORKER);
+    await writeStandaloneWorker(file);
+    const beside = (dir: string): string => pathToFileURL(join(dir, 'main.mjs')).href;
+    assert.equal(prebuiltWorker(beside(outDir))?.href, pathToFileURL(file).href);
+    assert.equal(prebuiltWorker(beside(join(root, 'elsewhere'))), undefined, 'no worker beside it');
+    // Packaged: main.mjs inside app.asar, the worker in app.asar.unpacked (electron-builder asarUnpack).
+    const packed = join(root, 'resources', 'app.asar', 'out', 'electron');
+    const unpacked = join(root, 'resources', 'app.asar.unpacked', 'out', 'electron');
+    mkdirSync(packed, { recursive: true });
+    mkdirSync(unpacked, { recursive: true });
+    copyFileSync(file, join(unpacked, PREBUILT_WORKER));
+    assert.equal(prebuiltWorker(beside(packed))?.href, pathToFileURL(join(unpacked, PREBUILT_WORKER)).href);
+
+    const url = pathToFileURL(file);
+    const lines = await decodeWith({ format: 'jsonl', fields }, url);
+    try {
+      assert.deepEqual(lines.pool.entries.map((entry) => entry.href), [url.href]);
+      const inline = new JsonLinesDecoder(fields);
+      const want = records.map((text) => inline.decode(Buffer.from(text), 0, Buffer.byteLength(text))).filter((row) => row && !('problem' in row && 'text' in row));
+      assert.equal(want.length, 5);
+      assert.deepEqual(lines.decoded.rows(), want);
+    } finally {
+      await lines.pool.close();
+    }
+    // Kafka JSON values: the decoders and their schema libraries (CommonJS, bundled in) load in the worker.
+    const values = await decodeWith({ format: 'kafka-json', fields, maxBytes: 1 << 20 }, url);
+    try {
+      const inline = createDecoder('json', { fields, maxBytes: 1 << 20 });
+      const want = records.map((text) => inline.decode(Buffer.from(text))).filter((value) => !('reason' in (value as object)));
+      assert.deepEqual(values.decoded.rows(), want);
+      assert.equal(values.decoded.rejected.length, records.length - want.length);
+    } finally {
+      await values.pool.close();
+    }
+  } finally {
+    rmSync(root, { recursive: true, force: true });
   }
 });

@@ -44,6 +44,30 @@ export function buildWorkerBundle(): Promise<URL | undefined> {
   return building;
 }
 
+/** The file name of the worker written beside an application bundle (pool.ts prebuiltWorker). */
+export const PREBUILT_WORKER = 'decode-worker.mjs';
+
+/**
+ * Writes the decode worker as one self-contained ES module at `outFile`, for an application bundle
+ * (Electron's, engine/host/launch.ts) that cannot build one at run time: no TypeScript sources there, and
+ * in an asar archive the worker runs from the unpacked copy, where node_modules is not. So npm packages
+ * are bundled in (~0.6 MB; the schema libraries are CommonJS, hence `require` from createRequire), and the
+ * lazily loaded Kafka decoders stay in the same file.
+ */
+export async function writeStandaloneWorker(outFile: string): Promise<void> {
+  const esbuild = await import('esbuild');
+  await esbuild.build({
+    entryPoints: [fileURLToPath(source)],
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node22',
+    outfile: outFile,
+    banner: { js: "import { createRequire as __streamlakeCreateRequire } from 'node:module'; const require = __streamlakeCreateRequire(import.meta.url);" },
+    logLevel: 'warning',
+  });
+}
+
 async function build(): Promise<URL | undefined> {
   if (process.env.STREAMLAKE_WORKER_BUNDLE === '0') return undefined;
   if (source.protocol !== 'file:' || !existsSync(fileURLToPath(source)) || !existsSync(fileURLToPath(modules))) return undefined;

@@ -3,12 +3,12 @@
 // in file (or partition) order whatever worker finished first. A worker that fails rejects its tasks with
 // ENG_SOURCE_WORKER, and the source fails the run with it: nothing is skipped silently.
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { EngineError } from '../errors.ts';
 import type { FusedBatch } from '../runtime/fusion.ts';
 import type { Row } from '../runtime/types.ts';
-import { buildWorkerBundle, bundledWorker } from './bundle.ts';
+import { buildWorkerBundle, bundledWorker, PREBUILT_WORKER } from './bundle.ts';
 import { fromColumns } from './columns.ts';
 import { TaskDecoder } from './decoder.ts';
 import { type DecodeAnswer, type DecodeTask, progressDone, progressReady, type Rejected, type WorkerData, type WorkerSetup } from './protocol.ts';
@@ -61,10 +61,27 @@ export function decodeWorkers(option?: number, fused = false): number {
   return option ?? (fused ? defaultFusedWorkers : 0);
 }
 
-/** Whether the worker's entry file is there (a bundle without it, e.g. Electron's, decodes inline). */
+/** Whether a worker has a file to start from (else sources decode on the run's thread). */
 export function workersAvailable(): boolean {
-  return entry.protocol === 'file:' && existsSync(fileURLToPath(entry));
+  return prebuilt !== undefined || (entry.protocol === 'file:' && existsSync(fileURLToPath(entry)));
 }
+
+/**
+ * The worker written beside an application bundle (Electron's out/electron/, engine/host/launch.ts): a
+ * self-contained ES module, npm packages included, found next to the module this code was bundled into.
+ * Inside an asar archive it is read from the unpacked copy electron-builder keeps beside it (asarUnpack),
+ * where nothing needs Electron's archive support in a worker thread.
+ */
+export function prebuiltWorker(moduleUrl: string): URL | undefined {
+  const url = new URL(`./${PREBUILT_WORKER}`, moduleUrl);
+  if (url.protocol !== 'file:') return undefined;
+  const path = fileURLToPath(url);
+  const unpacked = path.replace(/\.asar([\\/])/, '.asar.unpacked$1');
+  if (unpacked !== path && existsSync(unpacked)) return pathToFileURL(unpacked);
+  return existsSync(path) ? url : undefined;
+}
+
+const prebuilt = prebuiltWorker(import.meta.url);
 
 interface Slot {
   worker: Worker;
@@ -146,7 +163,8 @@ export class DecodePool {
   private readonly width: number;
   private here: TaskDecoder | undefined;
 
-  constructor(private readonly workers: number, private readonly setup: WorkerSetup) {
+  /** `from`: the file workers start from, instead of the bundle, the prebuilt worker or entry.js (tests). */
+  constructor(private readonly workers: number, private readonly setup: WorkerSetup, private readonly from?: URL) {
     this.width = setup.fields?.length ?? 0;
     void buildWorkerBundle();
     // Workers start with the first task (or, for a pool whose tasks the run's thread can decode itself,
@@ -188,7 +206,7 @@ export class DecodePool {
   private spawn(setup: WorkerSetup): Slot {
     const progress = new Int32Array(new SharedArrayBuffer(8));
     const data: WorkerData = { ...setup, progress };
-    const from = bundledWorker() ?? entry;
+    const from = this.from ?? bundledWorker() ?? prebuilt ?? entry;
     const worker = new Worker(from, { workerData: data, name: 'streamlake-decode' });
     const slot: Slot = { worker, entry: from, pending: new Map(), seen: new Map(), failed: undefined, submitted: 0, progress };
     const fail = (error: Error): void => {
