@@ -177,30 +177,36 @@ describe('pausing a Kafka source', () => {
       ],
       edges: [{ from: 'orders', to: 'out' }],
     } as PipelineDoc;
-    const received = async () => (await service.runMetrics())?.nodes.out?.in ?? 0;
-    await service.runStart({ doc });
-    await until(received, (n) => n > 0, 'the first messages', 60_000);
-    await service.runPause();
-    const pausedAt = Date.now();
-    // Sent now, these reach the source while it is paused: it hands a batch over, then holds at the gate
-    // with the batch's handler waiting. kafkajs 2 still heartbeats (its fetch loop runs apart from the
-    // handlers), so the broker keeps the member (checked: still there after a 60 s pause); the pause lasts
-    // just past the session it would otherwise have lost, and the member must still be the same one then.
-    await send(3000, 1000);
-    const members = async () => (await admin.describeGroups([group])).groups[0]?.members.map((m) => m.memberId) ?? [];
-    await admin.connect();
-    const member = await until(members, (ids) => ids.length === 1, 'the paused member in the group', 30_000);
-    await sleep(pausedAt + sessionMs + 1000 - Date.now());
-    assert.deepEqual(await members(), member, 'the paused member kept its place past its session timeout');
-    await admin.disconnect();
-    await service.runResume();
-    // Exactly what was produced, once each, as the topic holds it (the preview sink counts rows in).
-    const total = await until(received, (n) => n >= 4000, 'every message after the resume', 90_000);
-    await sleep(2000);
-    assert.equal(await received(), 4000, `received ${total}, then ${await received()}`);
-    const keys = new Set((await service.nodePreview({ nodeId: 'out', limit: 10_000 })).rows.map((r) => r.n));
-    assert.equal(keys.size, (await service.nodePreview({ nodeId: 'out', limit: 10_000 })).rows.length, 'no message twice in the preview');
-    await service.runStop();
-    await producer.disconnect();
+    // A failed step must not leave the run paused and the producer connected: after() would then wait
+    // for them until the file's timeout, hiding the failure's message behind a cancellation.
+    try {
+      const received = async () => (await service.runMetrics())?.nodes.out?.in ?? 0;
+      await service.runStart({ doc });
+      await until(received, (n) => n > 0, 'the first messages', 60_000);
+      await service.runPause();
+      const pausedAt = Date.now();
+      // Sent now, these reach the source while it is paused: it hands a batch over, then holds at the gate
+      // with the batch's handler waiting. kafkajs 2 still heartbeats (its fetch loop runs apart from the
+      // handlers), so the broker keeps the member (checked: still there after a 60 s pause); the pause lasts
+      // just past the session it would otherwise have lost, and the member must still be the same one then.
+      await send(3000, 1000);
+      const members = async () => (await admin.describeGroups([group])).groups[0]?.members.map((m) => m.memberId) ?? [];
+      await admin.connect();
+      const member = await until(members, (ids) => ids.length === 1, 'the paused member in the group', 30_000);
+      await sleep(pausedAt + sessionMs + 1000 - Date.now());
+      assert.deepEqual(await members(), member, 'the paused member kept its place past its session timeout');
+      await admin.disconnect();
+      await service.runResume();
+      // Exactly what was produced, once each, as the topic holds it (the preview sink counts rows in).
+      const total = await until(received, (n) => n >= 4000, 'every message after the resume', 90_000);
+      await sleep(2000);
+      assert.equal(await received(), 4000, `received ${total}, then ${await received()}`);
+      const keys = new Set((await service.nodePreview({ nodeId: 'out', limit: 10_000 })).rows.map((r) => r.n));
+      assert.equal(keys.size, (await service.nodePreview({ nodeId: 'out', limit: 10_000 })).rows.length, 'no message twice in the preview');
+    } finally {
+      await service.runStop().catch(() => undefined);
+      await producer.disconnect().catch(() => undefined);
+      await admin.disconnect().catch(() => undefined);
+    }
   });
 });
