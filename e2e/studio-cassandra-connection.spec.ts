@@ -8,6 +8,7 @@ import { freePort } from '../engine/sinks/postgres/server.ts';
 import { canvasNode, canvasRegion, canvasSettled } from './helpers/canvas.ts';
 import { openStudio } from './helpers/studio.ts';
 import type { Studio } from './helpers/studio.ts';
+import { eventually } from './helpers/wait.ts';
 
 let studio: Studio;
 let page: Page;
@@ -49,7 +50,8 @@ test('a Cassandra connection from the rail: a closed port fails at Network, save
   await page.getByRole('button', { name: 'Add Cassandra table' }).dragTo(canvasRegion(page), { targetPosition: { x: 380, y: 160 } });
   await canvasNode(page, 'cassandra').click();
   const connection = page.getByRole('region', { name: 'Inspector' }).getByRole('combobox', { name: 'Connection' });
-  assert.ok((await connection.locator('option').allInnerTexts()).includes(`serving — 127.0.0.1:${closed}`));
+  // The inspector lists the connections once it has fetched them: read until there, not once.
+  await eventually(page, 'the saved connection offered on the node', () => connection.locator('option').allInnerTexts(), (o) => o.includes(`serving — 127.0.0.1:${closed}`));
   await connection.selectOption('serving');
   await studio.screenshot('cassandra-02-node-picker');
   assert.deepEqual(studio.pageErrors, []);

@@ -8,6 +8,7 @@ import { uniqueTopic, useTestBroker } from '../engine/testing/kafka.ts';
 import type { TestBroker } from '../engine/testing/kafka.ts';
 import { openStudio } from './helpers/studio.ts';
 import type { Studio } from './helpers/studio.ts';
+import { eventually } from './helpers/wait.ts';
 
 let broker: TestBroker;
 let studio: Studio;
@@ -102,8 +103,7 @@ test('a Kafka node picks its connection from the saved ones and its topics from 
   await page.getByRole('tab', { name: 'Config' }).click();
 
   const connection = page.getByRole('combobox', { name: 'Connection' });
-  const offered = await connection.locator('option').allInnerTexts();
-  assert.ok(offered.some((o) => o.startsWith('local — ')), `the saved connection is offered: ${JSON.stringify(offered)}`);
+  await eventually(page, 'the saved connection offered on the node', () => connection.locator('option').allInnerTexts(), (o) => o.some((t) => t.startsWith('local — ')));
   await connection.selectOption('local');
   await page.getByRole('status', { name: 'Topics list' }).filter({ hasText: /topics? on local/ }).waitFor();
 

@@ -153,7 +153,7 @@ test('an OpenSearch sink after a generator: its form checked by label, connectio
   const inspector = page.getByRole('region', { name: 'Inspector' });
   await inspector.getByRole('note').filter({ hasText: 'Connection must not be empty' }).waitFor();
   const connection = inspector.getByRole('combobox', { name: 'Connection' });
-  assert.ok((await connection.locator('option').allInnerTexts()).some((o) => o.startsWith(`search — ${user}@`)));
+  await eventually(page, 'the saved connection offered on the node', () => connection.locator('option').allInnerTexts(), (o) => o.some((t) => t.startsWith(`search — ${user}@`)));
   await connection.selectOption('search');
   await inspector.getByRole('textbox', { name: 'Index' }).fill('E2E Orders');
   // Named by its label with what the catalog allows (validation follows edits after a short pause).

@@ -142,7 +142,7 @@ test('both sinks after a generator: connections picked and tested on the nodes, 
   const inspector = page.getByRole('region', { name: 'Inspector' });
   await inspector.getByRole('note').filter({ hasText: 'Connection must not be empty' }).waitFor();
   const connection = inspector.getByRole('combobox', { name: 'Connection' });
-  assert.ok((await connection.locator('option').allInnerTexts()).some((o) => o.startsWith('warehouse — postgres@')));
+  await eventually(page, 'the saved connection offered on the node', () => connection.locator('option').allInnerTexts(), (o) => o.some((t) => t.startsWith('warehouse — postgres@')));
   await connection.selectOption('warehouse');
   await inspector.getByRole('textbox', { name: 'Table' }).fill('e2e orders');
   const badTable = inspector.getByRole('note').filter({ hasText: 'Table "e2e orders" is not valid: use a table name or schema.table' });
