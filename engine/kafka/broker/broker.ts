@@ -2,12 +2,13 @@
 // the broker needs (config, certificates, SCRAM credentials, data) lives in one data folder, described by
 // broker.json, so starting again on the same folder brings back the same cluster on the same ports; this is
 // how tests restart a broker mid-run and how `npm run kafka:up` survives reboots.
-import { execFile, spawn, spawnSync } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EngineError } from '../../errors.ts';
+import { diesWithParent } from '../../processes/parent-death.ts';
 import { ensureCerts } from './certs.ts';
 import { log4j2Properties, serverProperties, toolsLog4j2Properties } from './config.ts';
 import { ensureJars, requireCommand } from './jars.ts';
@@ -110,7 +111,7 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<BrokerHandl
   // A broker that belongs to this process (tests, benchmarks) must not outlive it, even when it is killed
   // with SIGKILL and no exit handler runs: setpriv makes the kernel send the JVM SIGKILL when its parent
   // dies, then execs java (same pid). kafka:up's detached broker is meant to outlive its starter.
-  const command = !opts.detached && hasParentDeathSignal() ? ['setpriv', '--pdeathsig', 'KILL', ...java] : java;
+  const command = opts.detached ? java : diesWithParent(java);
   const child = spawn(command[0]!, command.slice(1), { cwd: dataDir, stdio: ['ignore', out, out], detached: opts.detached ?? false });
   closeSync(out);
   if (child.pid === undefined) throw new EngineError('ENG_KAFKA_BROKER', 'java could not be started for the Kafka broker');
@@ -167,13 +168,6 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<BrokerHandl
 }
 
 /** The pid of a live broker started on this data folder, if any. */
-let parentDeathSignal: boolean | undefined;
-/** util-linux's setpriv with --pdeathsig (Linux); elsewhere brokers rely on the exit handler only. */
-function hasParentDeathSignal(): boolean {
-  parentDeathSignal ??= process.platform === 'linux' && spawnSync('setpriv', ['--help'], { encoding: 'utf8' }).stdout?.includes('--pdeathsig') === true;
-  return parentDeathSignal;
-}
-
 export function runningBrokerPid(dataDir: string): number | undefined {
   const pidFile = join(dataDir, 'broker.pid');
   if (!existsSync(pidFile)) return undefined;

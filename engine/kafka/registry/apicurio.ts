@@ -3,11 +3,12 @@
 // tar.gz; Maven fetches it once into an ignored cache folder, and a marker says the unpacked copy is whole.
 // It needs Java 21+, found at run time (see java.ts). Storage is in memory unless a data folder is given,
 // then an H2 file there keeps the schemas between starts (npm run kafka:up).
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EngineError } from '../../errors.ts';
+import { diesWithParent } from '../../processes/parent-death.ts';
 import type { Clock, Timers } from '../../runtime/clock.ts';
 import { systemClock, systemTimers } from '../../runtime/clock.ts';
 import { requireCommand } from '../broker/jars.ts';
@@ -96,12 +97,6 @@ export function requireJava21(): string {
   return java.path;
 }
 
-let parentDeathSignal: boolean | undefined;
-function hasParentDeathSignal(): boolean {
-  parentDeathSignal ??= process.platform === 'linux' && spawnSync('setpriv', ['--help'], { encoding: 'utf8' }).stdout?.includes('--pdeathsig') === true;
-  return parentDeathSignal;
-}
-
 async function answers(client: RegistryClient): Promise<boolean> {
   try {
     return (await client.call('/subjects')).status === 200;
@@ -153,7 +148,7 @@ export async function startRegistry(opts: RegistryOptions = {}): Promise<Registr
     '-jar', join(home, 'quarkus-run.jar'),
   ];
   // Like the test broker, a registry owned by this process dies with it even on SIGKILL (setpriv).
-  const command = !opts.detached && hasParentDeathSignal() ? ['setpriv', '--pdeathsig', 'KILL', java, ...args] : [java, ...args];
+  const command = opts.detached ? [java, ...args] : diesWithParent([java, ...args]);
   const child = spawn(command[0]!, command.slice(1), { cwd: dataDir, stdio: ['ignore', out, out], detached: opts.detached ?? false });
   closeSync(out);
   if (child.pid === undefined) throw new EngineError('ENG_REGISTRY_START', `${java} could not be started for the schema registry`);

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { connect } from 'node:net';
 import { cacheDir } from '../../cache.ts';
+import { diesWithParent } from '../../processes/parent-death.ts';
 import { systemClock, systemTimers } from '../../runtime/clock.ts';
 import { freePort } from '../postgres/server.ts';
 import { closeClient } from './client.ts';
@@ -182,7 +183,9 @@ auto_snapshot: false
   let tail = '';
   const start = async (): Promise<void> => {
     if (child) return;
-    const c = spawn(java, args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+    // Dies with the test process even when it is killed (no exit handler runs then).
+    const [program, ...rest] = diesWithParent([java, ...args]);
+    const c = spawn(program as string, rest, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
     child = c;
     c.stderr?.on('data', (d: Buffer) => { tail = (tail + d.toString()).slice(-4000); });
     c.once('exit', () => { if (child === c) child = null; });

@@ -6,6 +6,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { diesWithParent } from '../../processes/parent-death.ts';
 import { systemClock, systemTimers } from '../../runtime/clock.ts';
 import { freePort } from '../postgres/server.ts';
 
@@ -72,7 +73,9 @@ export async function startClickHouse(options: { password?: string } = {}): Prom
   let child: ChildProcess | null = null;
   const start = async (): Promise<void> => {
     if (child) return;
-    const c = spawn(program, [`--config-file=${path.join(dir, 'config.xml')}`], { cwd: dir, stdio: 'ignore' });
+    // Dies with the test process even when it is killed (no exit handler runs then).
+    const [command, ...rest] = diesWithParent([program, `--config-file=${path.join(dir, 'config.xml')}`]);
+    const c = spawn(command as string, rest, { cwd: dir, stdio: 'ignore' });
     child = c;
     c.once('exit', () => { if (child === c) child = null; });
     const deadline = systemClock.now() + 60_000;
