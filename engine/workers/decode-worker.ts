@@ -41,8 +41,9 @@ function decode(task: DecodeTask): DecodeAnswer {
   for (let i = 0; i < count; i++) size = Math.max(size, ends[i] as number);
   if (local.length < size) local = Buffer.alloc(Math.max(size, local.length * 2));
   local.set(views.bytes.subarray(0, size));
-  const { rows, rejected, skipped, fused } = decoder.decode(local, starts, ends, count, task.plain === true);
+  const { rows, rejected, skipped, fused, checked } = decoder.decode(local, starts, ends, count, task.plain === true);
   if (fused) return { id: task.id, fused, rejected, skipped };
+  if (checked) return { id: task.id, rows, rejected, skipped, checked };
   return columnar && fields ? { id: task.id, columns: withoutArrays(toColumns(rows, fields, views)), rejected, skipped } : { id: task.id, rows, rejected, skipped };
 }
 

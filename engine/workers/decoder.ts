@@ -10,13 +10,15 @@ import type { Row } from '../runtime/types.ts';
 import { asUtf8 } from '../sources/encoding.ts';
 import { JsonLinesDecoder, JsonRejection } from '../sources/file/json-record.ts';
 import { epochField, FusedChain } from './fused.ts';
-import type { Rejected, WorkerSetup } from './protocol.ts';
+import { CHECKED, type Rejected, VERBATIM, type WorkerSetup } from './protocol.ts';
 
 /** A task decoded: rows in record order and the rest by record index, or its pre-aggregated form. */
 export interface TaskResult {
   rows: Row[];
   rejected: Rejected[];
   skipped: number[];
+  /** Scan setups (protocol.ts WorkerSetup.scan): CHECKED, VERBATIM or 0 per record. */
+  checked?: Uint8Array;
   /** Fused setups: the task's rows all passed the chain and folded into partials (rows is then unused). */
   fused?: FusedBatch;
 }
@@ -45,7 +47,7 @@ export class TaskDecoder {
 
   constructor(private readonly setup: WorkerSetup, private readonly kafka?: KafkaValues) {
     if (setup.format === 'kafka-json' && !kafka) throw new Error('a kafka-json task decoder needs the Kafka value decoder');
-    this.lines = setup.format === 'jsonl' ? new JsonLinesDecoder(setup.fields) : undefined;
+    this.lines = setup.format === 'jsonl' ? new JsonLinesDecoder(setup.fields, setup.scan ? { verbatim: true } : {}) : undefined;
     this.chain = setup.fused ? new FusedChain(setup.fused.plan, setup.fused.sample) : undefined;
     const time = setup.fused && setup.format === 'jsonl' ? epochField(setup.fused.plan) : undefined;
     this.epochLines = time !== undefined ? new JsonLinesDecoder(setup.fields, { epoch: [time] }) : undefined;
@@ -57,6 +59,7 @@ export class TaskDecoder {
    * `plain`: rows even when the task could be pre-aggregated (the window refused its partials).
    */
   decode(buf: Buffer, starts: Int32Array<ArrayBufferLike>, ends: Int32Array<ArrayBufferLike>, count: number, plain = false): TaskResult {
+    if (this.setup.scan) return this.scan(buf, starts, ends, count);
     const chain = this.chain;
     if (this.epoch && chain !== undefined && !plain && !chain.sampling) {
       // Rows with epoch-ms times, seen only by the chain and the window; a task they cannot be folded
@@ -74,6 +77,42 @@ export class TaskDecoder {
       if (fused) return { rows: [], rejected: result.rejected, skipped: result.skipped, fused };
     }
     return result;
+  }
+
+  /**
+   * A scan setup's task, as the file source's checkJson does inline: records the learned shape accepts as
+   * verbatim are only checked; the others decoded, with whether their bytes are verbatim. Strict UTF-8
+   * only (the records' bytes are then the text the source hands on).
+   */
+  private scan(buf: Buffer, starts: Int32Array<ArrayBufferLike>, ends: Int32Array<ArrayBufferLike>, count: number): TaskResult {
+    const lines = this.lines as JsonLinesDecoder;
+    const checked = new Uint8Array(count);
+    const rows: Row[] = [];
+    const rejected: Rejected[] = [];
+    const skipped: number[] = [];
+    const verified = count > 0 && isUtf8(buf.subarray(starts[0] as number, ends[count - 1] as number));
+    for (let i = 0; i < count; i++) {
+      const start = starts[i] as number;
+      const end = ends[i] as number;
+      if (!verified) {
+        const text = asUtf8(buf, start, end, 'utf-8');
+        if (!text.ok) {
+          rejected.push({ index: i, problem: '', text: buf.toString('utf8', start, end), invalidByte: text.invalidAt - start });
+          continue;
+        }
+      }
+      if (lines.scan(buf, start, end)) {
+        checked[i] = CHECKED;
+        continue;
+      }
+      const decoded = lines.decode(buf, start, end);
+      if (decoded instanceof JsonRejection) rejected.push({ index: i, problem: decoded.problem, text: decoded.text });
+      else if (decoded) {
+        rows.push(decoded);
+        if (lines.verbatim) checked[i] = VERBATIM;
+      } else skipped.push(i);
+    }
+    return { rows, rejected, skipped, checked };
   }
 
   private records(epoch: boolean, buf: Buffer, starts: Int32Array<ArrayBufferLike>, ends: Int32Array<ArrayBufferLike>, count: number): TaskResult {

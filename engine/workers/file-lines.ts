@@ -31,8 +31,11 @@ export interface PooledLines {
   deadLetter(reason: string, payload: string, line: number): DeadLetter;
   /** The reason for a line that is not UTF-8: its line, the file offset of the bad byte, and its index in the line. */
   invalidUtf8(line: number, offset: number, byteInLine: number): string;
-  /** Moves the source's position and pushes both ports in one synchronous step, then waits for room. */
-  deliver(position: LinesPosition, rows: Row[], dead: DeadLetter[]): Promise<void>;
+  /**
+   * Moves the source's position and pushes both ports in one synchronous step, then waits for room.
+   * With a scan pool (protocol.ts WorkerSetup.scan), `checked` says which records were only checked.
+   */
+  deliver(position: LinesPosition, rows: Row[], dead: DeadLetter[], checked?: CheckedRun): Promise<void>;
   /**
    * With a fused pool (runtime/fusion.ts): moves the position and delivers a pre-aggregated run in one
    * synchronous step, or answers null, changing nothing, when the run must be delivered as rows.
@@ -40,8 +43,23 @@ export interface PooledLines {
   deliverFused?(position: LinesPosition, batch: FusedBatch): Promise<void> | null;
 }
 
+/**
+ * A scan pool's run (protocol.ts WorkerSetup.scan): which records the worker only checked, where they are
+ * in the buffer the file was read into (fresh buffers, never written again: a batch may keep them), and
+ * the records that gave no row (rejected or blank), ascending. The others gave `rows`, in order.
+ */
+export interface CheckedRun {
+  flags: Uint8Array;
+  buf: Buffer;
+  starts: Int32Array;
+  ends: Int32Array;
+  rowless: number[];
+}
+
 interface Run {
   answer: Promise<Decoded> | undefined;
+  /** Scan pools: the records' place in the read buffer. */
+  source?: { buf: Buffer; starts: Int32Array; ends: Int32Array };
   /** Its answer is there (or it needs none): delivering it does not wait. */
   ready: boolean;
   /** A task the run's thread decoded itself (fused setups, the workers having enough in hand). */
@@ -156,8 +174,8 @@ function offsetsOf(scanner: Scanner, n: number): Float64Array {
 
 /** A task decoded on the run's thread, as a worker's answer would give it. */
 function decodedHere(result: TaskResult, again: () => TaskResult): Decoded {
-  const { rows, rejected, skipped, fused } = result;
-  if (!fused) return { rows: () => rows, rejected, skipped };
+  const { rows, rejected, skipped, fused, checked } = result;
+  if (!fused) return checked ? { rows: () => rows, rejected, skipped, checked } : { rows: () => rows, rejected, skipped };
   return {
     rows: () => [],
     rejected,
@@ -173,6 +191,7 @@ function decodedHere(result: TaskResult, again: () => TaskResult): Decoded {
 export async function readLinesPooled(o: PooledLines): Promise<void> {
   const { pool, signal } = o;
   const local = pool.local;
+  const scanning = pool.scanning;
   let tasks = 0;
   // Runs in hand per worker: with few, both threads waited on each other's wake-ups (each idle ~30-50 %).
   // Sharing fused tasks, runs the run's thread decoded wait behind a worker's answer: a few more.
@@ -203,7 +222,7 @@ export async function readLinesPooled(o: PooledLines): Promise<void> {
       trace?.decodedHere(n);
       sharing.decodedHere++;
       events += n;
-      queue.push({ answer: undefined, ready: true, local: decodedHere(result, () => local.decode(buf, starts, ends, n, true)), lines: scanner.lines.slice(0, n), offsets: offsetsOf(scanner, n), end });
+      queue.push({ answer: undefined, ready: true, local: decodedHere(result, () => local.decode(buf, starts, ends, n, true)), lines: scanner.lines.slice(0, n), offsets: offsetsOf(scanner, n), end, ...(scanning ? { source: { buf, starts, ends } } : {}) });
       scanner.count = 0;
       return;
     }
@@ -220,6 +239,7 @@ export async function readLinesPooled(o: PooledLines): Promise<void> {
     trace?.submitted(pool.inFlight);
     events += n;
     const run: Run = { answer: pool.decode(space, n), ready: false, lines: scanner.lines.slice(0, n), offsets, end };
+    if (scanning) run.source = { buf, starts: scanner.starts.slice(0, n), ends: scanner.ends.slice(0, n) };
     run.answer?.then(() => { run.ready = true; }, () => { run.ready = true; });
     queue.push(run);
     scanner.count = 0;
@@ -259,7 +279,8 @@ export async function readLinesPooled(o: PooledLines): Promise<void> {
         const reason = r.invalidByte === undefined ? `line ${at}: ${r.problem}` : o.invalidUtf8(at, (run.offsets[r.index] as number) + r.invalidByte, r.invalidByte);
         dead.push(o.deadLetter(reason, r.text, at));
       }
-      await o.deliver(run.end, decoded.rows(), dead);
+      const checked = decoded.checked && run.source ? { flags: decoded.checked, ...run.source, rowless: [...decoded.rejected.map((r) => r.index), ...decoded.skipped].sort((a, b) => a - b) } : undefined;
+      await o.deliver(run.end, decoded.rows(), dead, checked);
       if (signal.aborted) return false;
     }
     return true;

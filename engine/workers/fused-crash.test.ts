@@ -1,11 +1,11 @@
 // Exactly-once with the fused paths (runtime/fusion.ts, one decode worker) under kill -9: the engine is
 // killed at random moments while it drains a JSON Lines file, or a 3-partition Kafka topic, through a
 // filter and a tumbling window into a lake table, and restarted each time from its checkpoints (every
-// 200 ms). A kill lands between a life's first and fourth checkpoint, while events flow (a kill timed
+// 200 ms). Also a file whose lines a worker only checks (lazy batches) into an exactly-once sink.kafka. A kill lands between a life's first and fourth checkpoint, while events flow (a kill timed
 // in seconds mostly came after the life had drained its input). The table must then hold every window
 // once, with the counts and sums the test computes from the input itself.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -70,7 +70,7 @@ function start(args: string[], env: NodeJS.ProcessEnv): { exited: Promise<number
  * checkpoint of that life; calls `more` when a life ended before its kill, then runs one to the end. Every
  * life after the first must say it resumed from a checkpoint. The window table's rows.
  */
-async function killAndRestart(docFor: (life: number) => PipelineDoc, dir: string, extraEnv: NodeJS.ProcessEnv, more: () => Promise<void> | void): Promise<{ windows: Map<string, { orders: number; revenue: number }>; label: string }> {
+async function killAndRestart(docFor: (life: number) => PipelineDoc, dir: string, extraEnv: NodeJS.ProcessEnv, more: () => Promise<void> | void): Promise<{ lakeDir: string; label: string }> {
   const docPath = join(dir, 'pipeline.json');
   const lakeDir = join(dir, 'lake');
   const args = [docPath, lakeDir, join(dir, 'home'), join(dir, 'checkpoints')];
@@ -101,6 +101,11 @@ async function killAndRestart(docFor: (life: number) => PipelineDoc, dir: string
   const last = start(args, env);
   assert.equal(await last.exited, 0, `the final run failed:\n${last.output.join('')}`);
   resumed(last.output);
+  return { lakeDir, label: `${kills} kills, ${lives + 1} lives` };
+}
+
+/** The window table's rows, each window once. */
+async function windowsOf(lakeDir: string): Promise<Map<string, { orders: number; revenue: number }>> {
   const rows = await readRows(await openLake(lakeDir).table('by_minute'));
   const windows = new Map<string, { orders: number; revenue: number }>();
   for (const w of rows) {
@@ -108,7 +113,7 @@ async function killAndRestart(docFor: (life: number) => PipelineDoc, dir: string
     assert.equal(windows.has(key), false, `window ${key} appears once`);
     windows.set(key, { orders: Number(w.orders), revenue: Number(w.revenue) });
   }
-  return { windows, label: `${kills} kills, ${lives + 1} lives, ${windows.size} windows` };
+  return windows;
 }
 
 /** The test's own aggregation: count and sum of the positive amounts per minute and region. */
@@ -152,8 +157,9 @@ test(`fused file path: kill -9 at least ${minKills} times, every window exactly 
     refill = Math.min(refill * 2, 1_600_000);
   };
   const outcome = await killAndRestart(() => doc, dir, { STREAMLAKE_WORKERS: '1' }, more);
-  assert.deepEqual(outcome.windows, expectedWindows(events), outcome.label);
-  t.diagnostic(`${events.length} events, ${outcome.label}`);
+  const windows = await windowsOf(outcome.lakeDir);
+  assert.deepEqual(windows, expectedWindows(events), outcome.label);
+  t.diagnostic(`${events.length} events, ${outcome.label}, ${windows.size} windows`);
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -191,7 +197,55 @@ test(`fused Kafka path: kill -9 at least ${minKills} times, every window exactly
     edges: windowEdges,
   });
   const outcome = await killAndRestart(docFor, dir, { STREAMLAKE_WORKERS: '1', STREAMLAKE_KAFKA_BROKERS: b.bootstrap, KAFKAJS_NO_PARTITIONER_WARNING: '1' }, more);
-  assert.deepEqual(outcome.windows, expectedWindows(events), outcome.label);
-  t.diagnostic(`${events.length} events, ${outcome.label}`);
+  const windows = await windowsOf(outcome.lakeDir);
+  assert.deepEqual(windows, expectedWindows(events), outcome.label);
+  t.diagnostic(`${events.length} events, ${outcome.label}, ${windows.size} windows`);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test(`lazy file → sink.kafka with a worker checking the lines: kill -9 at least ${minKills} times, every line once`, { skip: !workersAvailable(), timeout: 600_000 }, async (t) => {
+  // The source's only consumer copies bytes, so its batches are lazy and the worker checks which lines
+  // are verbatim (protocol.ts WorkerSetup.scan). Each line is JSON.stringify of its event, so each message
+  // must be its line exactly, read independently by kcat with read_committed.
+  const b = broker as TestBroker;
+  const dir = mkdtempSync(join(tmpdir(), 'streamlake-scan-crash-'));
+  const topic = uniqueTopic('scan-crash');
+  const admin = kafkaClient({ name: 'local', brokers: [b.bootstrap] }).admin();
+  await admin.connect();
+  await admin.createTopics({ topics: [{ topic, numPartitions: 3 }], waitForLeaders: true });
+  await admin.disconnect();
+  const events: Row[] = [];
+  const input = join(dir, 'events.jsonl');
+  writeFileSync(input, lines(300_000, events));
+  const doc: PipelineDoc = {
+    format: 'streamlake.pipeline', version: 1, name: 'scan-crash',
+    nodes: [
+      { id: 'orders', type: 'source.file', config: { path: input, format: 'jsonl' } },
+      { id: 'out', type: 'sink.kafka', config: { connection: 'local', topic, format: 'json', delivery: 'exactly-once' } },
+    ],
+    edges: [{ from: 'orders', to: 'out' }],
+  };
+  // As for the fused file: each refill twice the one before, at most 800k.
+  let refill = 100_000;
+  const more = (): void => {
+    for (let written = 0; written < refill; written += 100_000) appendFileSync(input, lines(Math.min(100_000, refill - written), events));
+    refill = Math.min(refill * 2, 800_000);
+  };
+  const outcome = await killAndRestart(() => doc, dir, { STREAMLAKE_WORKERS: '1', STREAMLAKE_KAFKA_BROKERS: b.bootstrap, KAFKAJS_NO_PARTITIONER_WARNING: '1' }, more);
+  const r = spawnSync('kcat', ['-C', '-b', b.bootstrap, '-t', topic, '-X', 'isolation.level=read_committed', '-o', 'beginning', '-e', '-q', '-f', '%s\n'], { encoding: 'utf8', maxBuffer: 1 << 30 });
+  assert.equal(r.status, 0, r.stderr);
+  const got = r.stdout.split('\n').filter(Boolean);
+  const want = new Map(events.map((e) => [e.id as number, JSON.stringify(e)]));
+  const seen = new Map<number, number>();
+  for (const message of got) {
+    const id = (JSON.parse(message) as { id: number }).id;
+    assert.equal(message, want.get(id), `event ${id}: the message is its line`);
+    seen.set(id, (seen.get(id) ?? 0) + 1);
+  }
+  const twice = [...seen.values()].filter((c) => c > 1).length;
+  const missing = events.length - seen.size;
+  assert.equal(twice, 0, `${outcome.label}: no line twice`);
+  assert.equal(missing, 0, `${outcome.label}: no line missing`);
+  t.diagnostic(`${events.length} lines, ${outcome.label}`);
   rmSync(dir, { recursive: true, force: true });
 });

@@ -32,6 +32,8 @@ export interface Decoded {
    * the partials) and frees the space with that answer.
    */
   fused?: { batch: FusedBatch; decoded(): Promise<Decoded>; release(): void };
+  /** Scan setups (protocol.ts WorkerSetup.scan): CHECKED, VERBATIM or 0 per record. */
+  checked?: Uint8Array;
 }
 
 /**
@@ -181,9 +183,14 @@ export class DecodePool {
     return this.slots.map((slot) => slot.entry);
   }
 
-  /** Whether the run's thread may decode tasks itself (`local`): fused JSON Lines. */
+  /** Tasks answer which records were only checked (protocol.ts WorkerSetup.scan). */
+  get scanning(): boolean {
+    return this.setup.scan === true;
+  }
+
+  /** Whether the run's thread may decode tasks itself (`local`): fused or scanned JSON Lines. */
   private get canShare(): boolean {
-    return this.setup.fused !== undefined && this.setup.format === 'jsonl';
+    return (this.setup.fused !== undefined || this.setup.scan === true) && this.setup.format === 'jsonl';
   }
 
   /** Starts the workers (once); decode() does it for its first task. */
@@ -275,6 +282,7 @@ export class DecodePool {
       },
       rejected,
       skipped,
+      ...(message.checked ? { checked: message.checked } : {}),
     });
   }
 

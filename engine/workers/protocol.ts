@@ -26,6 +26,12 @@ export interface WorkerSetup {
    * with its rows, as without fusion. `sample`: rows per node of the first tasks' previews (fused.ts).
    */
   fused?: { plan: FusionPlan; sample: number };
+  /**
+   * jsonl, strict UTF-8, whole rows, for a source whose consumers only copy each row's bytes (lazy
+   * batches, sources/file/lazy-rows.ts): a record the learned shape accepts as verbatim is only checked
+   * (JsonLinesDecoder.scan) and comes back as a flag, not a row; the others are decoded as always.
+   */
+  scan?: true;
 }
 
 /** What each worker starts with: the setup, and where it says how far it is. */
@@ -90,6 +96,13 @@ export interface DecodeAnswer {
   rejected: Rejected[];
   /** Records that gave neither a row nor a rejection (blank lines), by index. */
   skipped: number[];
+  /** Scan setups: per record, CHECKED (no row), VERBATIM (a row, and its bytes are its JSON) or 0. */
+  checked?: Uint8Array;
   /** Set when the worker itself failed on this task. */
   failure?: string;
 }
+
+/** DecodeAnswer.checked: the record was only checked, its row is decoded when read. */
+export const CHECKED = 1;
+/** DecodeAnswer.checked: the record was decoded and its bytes are its row's JSON as a JSON sink writes it. */
+export const VERBATIM = 2;

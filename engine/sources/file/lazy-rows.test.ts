@@ -1,7 +1,8 @@
 // A file source whose only consumers copy bytes (NodeContext.bytesReaders 'only') hands over lazy batches:
 // records checked, not decoded, until something reads the rows. Whatever reads them must see exactly what
 // the eager source pushes: the same batches (boundaries, partition, ports), rows, dead letters and positions,
-// whenever the rows are read. Compared over random files with every kind of record a file can hold.
+// whenever the rows are read, and whether a worker or the run's thread checked the records. Compared over
+// random files with every kind of record a file can hold.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,6 +14,7 @@ import { ManualTime } from '../../runtime/clock.ts';
 import { LazyBatch } from '../../runtime/lazy.ts';
 import type { Batch, NodeContext, Row, SourcePositions } from '../../runtime/types.ts';
 import { randomInts } from '../../testing/random.ts';
+import { decodeWorkers } from '../../workers/pool.ts';
 import { FileSource } from './source.ts';
 import { GrowingOutput } from '../../kafka/sink/testing.ts';
 
@@ -62,8 +64,8 @@ function randomFile(seed: number, lines: number): Buffer {
 interface Pushed { port: string; partition: string; rows: Row[]; position: SourcePositions }
 
 /** Everything a source pushes, rows read only after the run (a lazy batch decodes late) unless `readNow`. */
-async function pushes(config: FileSourceConfig, bytesReaders: NodeContext['bytesReaders'], readNow = false): Promise<{ pushed: Pushed[]; lazy: LazyBatch[] }> {
-  const source = new FileSource(config, { nodeId: 'src', clock: new ManualTime(5), ...(bytesReaders ? { bytesReaders } : {}) });
+async function pushes(config: FileSourceConfig, bytesReaders: NodeContext['bytesReaders'], readNow = false, workers?: number): Promise<{ pushed: Pushed[]; lazy: LazyBatch[]; workers: number }> {
+  const source = new FileSource(config, { nodeId: 'src', clock: new ManualTime(5), ...(bytesReaders ? { bytesReaders } : {}) }, workers === undefined ? {} : { workers });
   const got: { port: string; batch: Batch; rows: Row[] | undefined; position: SourcePositions }[] = [];
   const lazy: LazyBatch[] = [];
   await source.run(async (batch, port = 'out') => {
@@ -73,7 +75,7 @@ async function pushes(config: FileSourceConfig, bytesReaders: NodeContext['bytes
     }
     got.push({ port, batch, rows: readNow ? batch.rows : undefined, position: source.positions() });
   }, new AbortController().signal);
-  return { pushed: got.map((g) => ({ port: g.port, partition: g.batch.partition, rows: g.rows ?? g.batch.rows, position: g.position })), lazy };
+  return { pushed: got.map((g) => ({ port: g.port, partition: g.batch.partition, rows: g.rows ?? g.batch.rows, position: g.position })), lazy, workers: source.workersUsed };
 }
 
 
@@ -87,6 +89,13 @@ test('lazy batches give the eager source\'s batches, rows, dead letters and posi
     const some = await pushes(config, 'some');
     const late = await pushes(config, 'only');
     const now = await pushes(config, 'only', true);
+    // With a worker checking the records (strict UTF-8 only; others stay on the run's thread), the same.
+    assert.equal(late.workers, encoding === 'utf-8' ? decodeWorkers(undefined, false) : 0, 'checked on the run\'s thread by default (STREAMLAKE_WORKERS aside)');
+    const pooled = await pushes(config, 'only', false, 1);
+    assert.equal(pooled.workers, encoding === 'utf-8' ? 1 : 0, `${encoding}: workers`);
+    assert.deepEqual(pooled.pushed, eager.pushed, `${encoding}: lazy batches checked by a worker`);
+    assert.equal(pooled.lazy.length, late.lazy.length);
+    pooled.lazy.forEach((batch, b) => assert.deepEqual(batch.bytes.buffers.map((x) => x !== undefined), late.lazy[b]!.bytes.buffers.map((x) => x !== undefined), `${encoding}: batch ${b}: the same records copied`));
     assert.equal(eager.lazy.length + some.lazy.length, 0, 'lazy batches only when every consumer copies bytes');
     assert.ok(late.lazy.length >= 5, `lazy batches: ${late.lazy.length}`);
     assert.deepEqual(some.pushed, eager.pushed, `${encoding}: with bytes gathered`);

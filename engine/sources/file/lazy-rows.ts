@@ -6,6 +6,8 @@
 import { EngineError } from '../../errors.ts';
 import { LazyBatch } from '../../runtime/lazy.ts';
 import type { Row } from '../../runtime/types.ts';
+import type { CheckedRun } from '../../workers/file-lines.ts';
+import { CHECKED, VERBATIM } from '../../workers/protocol.ts';
 import { JsonLinesDecoder, JsonRejection, RowBytesBuilder } from './json-record.ts';
 
 export class LazyRowsBuilder {
@@ -31,6 +33,27 @@ export class LazyRowsBuilder {
     if (verbatim) this.bytes.add(this.count, buf, start, end);
     this.eagerAt.push(this.count++);
     this.eagerRows.push(row);
+  }
+
+  /**
+   * A run a scan worker answered (workers/file-lines.ts): its checked records as bytes, the others with
+   * the rows decoded for them, in the run's order; rejected and blank records have no place in the batch.
+   */
+  addRun(run: CheckedRun, rows: readonly Row[]): void {
+    const { flags, buf, starts, ends, rowless } = run;
+    let r = 0;
+    let k = 0;
+    for (let i = 0; i < flags.length; i++) {
+      if (rowless[k] === i) {
+        k++;
+        continue;
+      }
+      const start = starts[i] as number;
+      const end = ends[i] as number;
+      if (flags[i] === CHECKED) this.addChecked(buf, start, end);
+      else this.addRow(rows[r++] as Row, buf, start, end, flags[i] === VERBATIM);
+    }
+    if (r !== rows.length) throw new EngineError('ENG_SOURCE_WORKER', `a scan worker answered ${rows.length} rows for ${r} decoded records`);
   }
 
   /** The batch built so far (undefined when empty); starts over. */

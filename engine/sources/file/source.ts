@@ -36,8 +36,8 @@ type Push = (batch: Batch, port?: 'out' | 'error') => Promise<void>;
 
 export interface FileSourceOptions {
   /**
-   * Worker threads decoding JSON Lines (default: 1 when the chain and window are fused, runtime/fusion.ts,
-   * else 0 = on the run's thread); `STREAMLAKE_WORKERS`
+   * Worker threads decoding JSON Lines, or checking the lines of lazy batches (default: 1 when the chain
+   * and window are fused, runtime/fusion.ts, else 0 = on the run's thread); `STREAMLAKE_WORKERS`
    * overrides it (engine/workers/README.md has the measurements behind the default).
    */
   workers?: number;
@@ -247,11 +247,19 @@ export class FileSource implements SourceInstance {
 
   /** JSON Lines decoded on worker threads (engine/workers); false when this run decodes inline. */
   private async runPooled(stream: ReturnType<typeof createReadStream>, push: Push, signal: AbortSignal): Promise<boolean> {
+    // Lazy batches in strict UTF-8 (the bytes a batch keeps are then the text): workers check which
+    // records are verbatim (checkJson), the run's thread builds the batches from their answers. Not by
+    // default: on two cores shared with a local broker, file → sink.kafka took as long or longer with a
+    // worker (1 M events, exactly-once, 4 alternating triples: 1.18-2.10 s against 1.19-2.23 s, medians
+    // 1.81 and 1.55), for more CPU in all and somewhat less on the run's thread (engine/workers/README.md).
+    const scan = this.lazy && (this.config.encoding ?? 'utf-8') === 'utf-8';
     const workers = decodeWorkers(this.options.workers, this.ctx.fusion !== undefined);
-    if (workers === 0 || !workersAvailable()) return false;
+    // Lazy batches in another encoding keep the converted text: checked on this thread (handle()).
+    if (workers === 0 || !workersAvailable() || (this.lazy && !scan)) return false;
     // The workers check or convert each line as the encoding says, as handle() does inline.
     const fusion = this.ctx.fusion;
-    const pool = new DecodePool(workers, { format: 'jsonl', fields: this.fields, encoding: this.config.encoding, ...(fusion ? { fused: { plan: fusion.plan, sample: fusedSample } } : {}) });
+    const pool = new DecodePool(workers, { format: 'jsonl', fields: this.fields, encoding: this.config.encoding, ...(fusion ? { fused: { plan: fusion.plan, sample: fusedSample } } : {}), ...(scan && !fusion ? { scan: true } : {}) });
+    const lazy = scan && !fusion ? new LazyRowsBuilder() : undefined;
     this.workersUsed = workers;
     try {
       await readLinesPooled({
@@ -265,11 +273,15 @@ export class FileSource implements SourceInstance {
         signal,
         deadLetter: (reason, payload, line) => this.deadLetter(reason, payload, line),
         invalidUtf8,
-        deliver: async (position, rows, dead) => {
+        deliver: async (position, rows, dead, checked) => {
           this.position = position;
           // Both ports in the step that moves the position (see flush in run()).
           const delivered: Promise<void>[] = [];
-          if (rows.length > 0) delivered.push(push({ rows, partition: this.partition }, 'out'));
+          if (checked && lazy) {
+            lazy.addRun(checked, rows);
+            const batch = lazy.take(this.partition);
+            if (batch) delivered.push(push(batch, 'out'));
+          } else if (rows.length > 0) delivered.push(push({ rows, partition: this.partition }, 'out'));
           if (dead.length > 0) delivered.push(push({ rows: dead, partition: this.partition }, 'error'));
           await Promise.all(delivered);
         },
