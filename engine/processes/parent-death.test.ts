@@ -3,16 +3,8 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { processAlive as alive } from './alive.ts';
 import { diesWithParent, hasParentDeathSignal } from './parent-death.ts';
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 test('a command started with diesWithParent is killed when the process that started it is SIGKILLed', { timeout: 30_000 }, async () => {
   assert.equal(hasParentDeathSignal(), process.platform === 'linux', 'util-linux setpriv with --pdeathsig on Linux');

@@ -111,7 +111,6 @@ function shared<T>(make: (buffer: SharedArrayBuffer) => T, bytes: number): T {
 
 let spaces = 0;
 
-/** Shared memory for one task in hand: the records' bytes and ranges, and the columns of the answer. */
 /**
  * The first position at or after `at` in a task space's bytes with the same address alignment (mod 8) as
  * `source[from]`: copying there takes V8's word-wise path into shared memory. A copy whose source and
@@ -126,6 +125,7 @@ export function coAligned(at: number, source: Uint8Array, from: number): number 
 /** The most coAligned adds to a position. */
 export const ALIGN_SLACK = 7;
 
+/** Shared memory for one task in hand: the records' bytes and ranges, and the columns of the answer. */
 export class TaskSpace {
   readonly id = spaces++;
   /** Bumped when it grows: the worker must be sent the new views. */

@@ -6,19 +6,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { processAlive as alive } from '../../processes/alive.ts';
 import { startBroker } from './broker.ts';
 import { freePorts } from './ports.ts';
 
 const brokerModule = new URL('./broker.ts', import.meta.url).href;
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 test('a broker started by a process dies when that process is SIGKILLed', { timeout: 180_000 }, async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'streamlake-orphan-'));

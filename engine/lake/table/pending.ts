@@ -23,6 +23,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, readdir, readFile, stat, unlink, utimes, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { processAlive as alive } from '../../processes/alive.ts';
 import { metadataDir, writeNewFile } from './store.ts';
 
 export const PENDING_DIR = 'pending';
@@ -131,14 +132,6 @@ export async function withPending<T>(tableDir: string, owner: string, work: () =
   }
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** Every marker of the table; `stale` ones no longer protect anything. Unreadable markers protect by age. */
 export async function listPending(tableDir: string, nowMs: number): Promise<{ live: PendingMarker[]; stale: PendingMarker[] }> {

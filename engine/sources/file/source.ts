@@ -258,8 +258,9 @@ export class FileSource implements SourceInstance {
     if (workers === 0 || !workersAvailable() || (this.lazy && !scan)) return false;
     // The workers check or convert each line as the encoding says, as handle() does inline.
     const fusion = this.ctx.fusion;
-    const pool = new DecodePool(workers, { format: 'jsonl', fields: this.fields, encoding: this.config.encoding, ...(fusion ? { fused: { plan: fusion.plan, sample: fusedSample } } : {}), ...(scan && !fusion ? { scan: true } : {}) });
-    const lazy = scan && !fusion ? new LazyRowsBuilder() : undefined;
+    // (A lazy source is never fused: its consumers only copy bytes, a window reads fields.)
+    const pool = new DecodePool(workers, { format: 'jsonl', fields: this.fields, encoding: this.config.encoding, ...(fusion ? { fused: { plan: fusion.plan, sample: fusedSample } } : {}), ...(scan ? { scan: true } : {}) });
+    const lazy = scan ? new LazyRowsBuilder() : undefined;
     this.workersUsed = workers;
     try {
       await readLinesPooled({
