@@ -22,11 +22,17 @@ const run = createRun(doc, {
   queueCapacity: Number(process.env.STREAMLAKE_CRASH_QUEUE ?? 16),
   onEvent: (event) => {
     if (event.type === 'status' && event.status === 'running') process.stdout.write('ready\n');
-    else if (event.type === 'checkpoint') process.stdout.write(`checkpoint ${event.checkpointId}\n`);
+    else if (event.type === 'checkpoint') process.stdout.write(`checkpoint ${event.checkpointId}${faultText()}\n`);
     else if (event.type === 'restored') process.stdout.write(`restored ${event.checkpointId}\n`);
     else if (event.type === 'error') process.stderr.write(`error ${event.node ?? ''}: ${event.error.message}\n`);
+    else if (event.type === 'log' && event.level !== 'debug' && event.level !== 'info') process.stderr.write(`${event.level} ${event.node ?? ''}: ${event.message}\n`);
   },
 });
+/** Nodes with late events or errors so far in this life (a killed life never prints its summary). */
+function faultText(): string {
+  const nodes = Object.values(run.metrics().nodes).filter((n) => n.late > 0 || n.errors > 0);
+  return nodes.map((n) => ` ${n.id}: late ${n.late}, errors ${n.errors}`).join(';');
+}
 const summary = await run.start();
-process.stdout.write(`${JSON.stringify({ status: summary.status, eventsIn: summary.eventsIn, error: summary.error })}\n`);
+process.stdout.write(`${JSON.stringify({ status: summary.status, eventsIn: summary.eventsIn, error: summary.error })}${faultText()}\n`);
 process.exit(summary.status === 'finished' ? 0 : 1);
