@@ -77,7 +77,7 @@ const windowTime: ConfigField = { key: 'time', kind: 'field', label: 'Time field
 const windowTail: readonly ConfigField[] = [
   { key: 'watermarkDelay', kind: 'duration', label: 'Watermark delay', default: '0s', help: 'How far the watermark trails the newest event time seen: events that arrive up to this much out of order are still on time.' },
   { key: 'allowedLateness', kind: 'duration', label: 'Allowed lateness', default: '0s', help: 'After a window was emitted, events this much behind the watermark still update it and re-emit it; later ones go to the late port.' },
-  { key: 'idleTimeout', kind: 'duration', label: 'Idle timeout', default: '30s', help: 'A source partition with no events for this long (processing time) stops holding back the watermark.' },
+  { key: 'idleTimeout', kind: 'duration', label: 'Idle timeout', default: '30s', help: 'A source partition with no events for this long (processing time) stops holding back the watermark. A Kafka partition with events still to read never counts as idle.' },
   { key: 'groupBy', kind: 'fieldList', label: 'Group by', default: [], help: 'Fields that split each window into groups; output rows start with these fields.' },
   { key: 'aggregates', kind: 'aggregateMap', label: 'Aggregates', required: true, help: 'Output column → aggregate: count(*), count(x), count(distinct x), sum(x), avg(x), min(x), max(x), first(x), last(x). Output columns follow in this order.' },
 ];

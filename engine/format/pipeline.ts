@@ -103,7 +103,7 @@ export interface WindowCommon {
   time: string;
   watermarkDelay?: Duration;
   allowedLateness?: Duration;
-  /** A partition with no events for this long stops holding back the watermark (default 30s). */
+  /** A partition with no events for this long stops holding back the watermark (default 30s); a Kafka partition with events still to read never does. */
   idleTimeout?: Duration;
   groupBy?: string[];
   /** Output column → aggregate: count(*), count(x), count(distinct x), sum, avg, min, max, first, last. */

@@ -257,11 +257,19 @@ test('after the assignment, every partition with events to come is announced bef
   const ctx = { ...testContext('kafka'), fields: ['p', 'event_time'] };
   const s = new KafkaSource('kafka', { connection: 'local', group: uniqueTopic('g'), startFrom: 'earliest', topics: [topic], format: 'json' }, local, ctx, { stopAtEnd: true });
   const { batches } = await collect(s);
-  const announced = batches.filter((b) => b.announce);
+  const announced = batches.filter((b) => b.announce && b.backlog);
   assert.deepEqual(announced.map((b) => b.partition).sort(), [0, 1, 2].map((p) => `kafka/${topic}/${p}`));
-  assert.ok(announced.every((b) => b.rows.length === 0));
-  assert.deepEqual(batches.slice(0, 3).map((b) => b.announce), [true, true, true], 'announcements come before any rows');
+  assert.ok(batches.filter((b) => b.announce).every((b) => b.rows.length === 0));
+  assert.deepEqual(batches.slice(0, 3).map((b) => [b.announce, b.backlog]), [[true, true], [true, true], [true, true]], 'announcements, with a backlog, come before any rows');
   assert.equal(batches.reduce((n, b) => n + b.rows.length, 0), 150);
+  // Each partition says it has caught up after its last rows, and only then: its idle clock may run.
+  for (const p of [0, 1, 2]) {
+    const mine = batches.filter((b) => b.partition === `kafka/${topic}/${p}`);
+    const caughtUp = mine.findIndex((b) => b.announce && b.backlog === false);
+    assert.ok(caughtUp > 0, `partition ${p} caught up`);
+    assert.equal(mine.slice(caughtUp + 1).length, 0, `nothing of partition ${p} after it caught up`);
+    assert.equal(mine.slice(0, caughtUp).reduce((n, b) => n + b.rows.length, 0), 50);
+  }
 });
 
 test('start positions: earliest, latest, an offset and a timestamp', async () => {
@@ -315,7 +323,7 @@ test('restore() resumes exactly after the saved positions, across partitions', a
   assert.deepEqual(a.batches.slice(0, 3).map((batch) => [batch.announce, batch.rows.length]), [[true, 0], [true, 0], [true, 0]]);
   assert.equal(new Set(a.batches.slice(0, 3).map((batch) => batch.partition)).size, 3);
   // The restored positions are below the ends only where the 90 new rows went.
-  const restoredAnnounced = b.batches.filter((batch) => batch.announce).map((batch) => batch.partition).sort();
+  const restoredAnnounced = b.batches.filter((batch) => batch.announce && batch.backlog).map((batch) => batch.partition).sort();
   assert.deepEqual(restoredAnnounced, [...new Set(b.batches.filter((batch) => batch.rows.length).map((batch) => batch.partition))].sort());
   assert.deepEqual(b.out.map((r) => r.i as number).sort((x, y) => x - y), Array.from({ length: 90 }, (_, i) => 300 + i));
   assert.ok(b.batches.every((batch) => /^kafka\/resume-[0-9a-f]+\/[0-2]$/.test(batch.partition)), 'one batch per topic-partition');

@@ -56,6 +56,8 @@ export class KafkaSource implements SourceInstance {
   private connected = false;
   /** With `restored`: each partition's earliest offset when the run started. */
   private readonly earliest = new Map<string, number>();
+  /** What the windows were last told about each partition's backlog (Batch.backlog). */
+  private readonly backlogs = new Map<string, boolean>();
   /** The announcement of the partitions of the latest assignment: batches wait for it. */
   private announcing: Promise<void> = Promise.resolve();
   private consumer: Consumer | undefined;
@@ -307,15 +309,16 @@ export class KafkaSource implements SourceInstance {
     // on by itself): the position steps over them here, after the partition's batch in hand, or a
     // transactional topic would never count as drained (its end lies past its last commit marker).
     consumer.on(consumer.events.END_BATCH_PROCESS, (event) => {
-      const { topic, partition, batchSize, lastOffset } = event.payload;
+      const { topic, partition, batchSize, lastOffset, highWatermark } = event.payload;
       if (batchSize !== 0) return;
       const tp = `${topic}/${partition}`;
       const after = Number(lastOffset) + 1;
-      const work = (inFlight.get(tp) ?? Promise.resolve()).then(() => {
+      const work = (inFlight.get(tp) ?? Promise.resolve()).then(async () => {
         const position = this.next.get(tp);
         if (position === undefined || after > position) this.next.set(tp, after);
+        await this.signalBacklog(tp, this.next.get(tp) ?? after, Number(highWatermark), push);
         if (drained()) finish();
-      }, fail);
+      }).catch(fail);
       inFlight.set(tp, work);
     });
 
@@ -411,7 +414,9 @@ export class KafkaSource implements SourceInstance {
           answer.fused.release();
           this.next.set(tp, through + 1);
           this.fusedBatches++;
+          const signalled = this.signalBacklog(tp, through + 1, Number(batch.highWatermark), push);
           await delivered;
+          await signalled;
           await heartbeat().catch((error: unknown) => this.ctx.log('debug', `Kafka heartbeat after a batch of ${tp}: ${(error as Error).message}`));
           return;
         }
@@ -427,6 +432,7 @@ export class KafkaSource implements SourceInstance {
     const delivered: Promise<void>[] = [];
     if (rows.length) delivered.push(push({ rows, partition: partitionId }, 'out'));
     if (errors.length) delivered.push(push({ rows: errors, partition: partitionId }, 'error'));
+    delivered.push(this.signalBacklog(tp, through + 1, Number(batch.highWatermark), push));
     await Promise.all(delivered);
     // The heartbeat keeps the membership alive through slow pushes, but its errors are not this batch's
     // (it has been pushed) nor the run's: kafkajs' own loop, whose handler for this batch returned long
@@ -450,9 +456,30 @@ export class KafkaSource implements SourceInstance {
       pending = await this.withEvents(topics, fromBeginning);
     } catch (error) {
       this.ctx.log('debug', `Kafka offsets for announcing ${assigned.join(', ')}: ${(error as Error).message}; announcing them all`);
-      pending = [...assigned];
+      // Which of them have events to come is unknown: announced without a backlog, they may go idle.
+      for (const tp of assigned) await push({ rows: [], partition: `${this.nodeId}/${tp}`, announce: true });
+      return;
     }
-    for (const tp of pending) await push({ rows: [], partition: `${this.nodeId}/${tp}`, announce: true });
+    // Every partition of the topics is this pipeline's to read, so one with events to come has them at
+    // hand even while the group still gives it to a killed member of an earlier run: it never goes idle.
+    for (const tp of pending) {
+      this.backlogs.set(tp, true);
+      await push({ rows: [], partition: `${this.nodeId}/${tp}`, announce: true, backlog: true });
+    }
+  }
+
+  /**
+   * Tells the windows, when it changed, whether the partition has events at hand: its position is below
+   * the end (the high watermark) the broker gave with its latest batch (Batch.backlog). Events of an open
+   * transaction count too: they come once it commits, or are stepped over once it aborts.
+   */
+  private signalBacklog(tp: string, position: number, high: number, push: Push): Promise<void> {
+    if (!Number.isFinite(high)) return Promise.resolve();
+    const backlog = position < high;
+    // Unknown counts as none: a window knows of no backlog the source did not announce.
+    if ((this.backlogs.get(tp) ?? false) === backlog) return Promise.resolve();
+    this.backlogs.set(tp, backlog);
+    return push({ rows: [], partition: `${this.nodeId}/${tp}`, announce: true, backlog });
   }
 
   /** The partitions of these topics with events to come (start/partitionsWithEvents). */

@@ -36,6 +36,13 @@ export interface Batch {
    */
   announce?: true;
   /**
+   * On an announcement: whether the source has events of the partition at hand (Kafka: its position is
+   * below the partition's end). While it has, the partition is slow, not silent, and a window never
+   * counts it idle; once it has not, the window's idle clock runs from the partition's latest batch.
+   * Absent: the source cannot tell.
+   */
+  backlog?: boolean;
+  /**
    * Set by a source whose records are already, byte for byte, the JSON a sink would write for their rows
    * (sources/file/json-record.ts): each row's own bytes, for a JSON sink to copy instead of encoding the
    * row again. It describes `bytes.rows` only: a sink uses it only while `bytes.rows === rows` (operators
@@ -133,7 +140,7 @@ export interface OperatorInstance {
    * A source partition announced itself (Batch.announce). Operators that track partitions implement
    * it; for the others the runtime passes the announcement to the next operators.
    */
-  announce?(partition: string): void;
+  announce?(partition: string, backlog?: boolean): void;
   /** Called when processing time moves (idle partitions, watermark timeouts). */
   tick?(now: number, emit: Emit): void;
   /** End of bounded input: emit everything still open. */

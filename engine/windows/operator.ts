@@ -54,8 +54,8 @@ export abstract class WindowOperator implements OperatorInstance {
     return entries as unknown[];
   }
 
-  announce(partition: string): void {
-    this.tracker.announce(partition, this.ctx.clock.now());
+  announce(partition: string, backlog?: boolean): void {
+    this.tracker.announce(partition, this.ctx.clock.now(), backlog);
   }
 
   tick(now: number, emit: Emit): void {

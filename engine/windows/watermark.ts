@@ -4,6 +4,14 @@
 // does not stall them. When every partition is idle the latest one counts, so a paused stream still
 // closes its windows. The watermark never moves back.
 //
+// Silent is not the same as slow. A source that knows a partition has events at hand (Kafka: its
+// position is below the partition's end) says so (`backlog`), and such a partition never goes idle,
+// however long it takes to deliver: a consumer waiting for its group to hand the partition back after a
+// crash, or a run stalled behind a slow sink, would otherwise let the watermark pass events that were
+// only waiting, and call them late (with sticky producers, a partition holds whole minutes of a topic
+// alone, so whole windows went missing). Once the source says the partition has nothing at hand, its
+// idle clock runs from its latest batch.
+//
 // Partitions restored from a checkpoint start their idle clock at the first batch after the restore, not
 // at the restore: a restarted source can take a while to get its partitions back (a Kafka consumer group
 // waits for the killed member's session to expire), and counting that wait as idleness would let the
@@ -20,6 +28,8 @@ export interface PartitionState {
   maxEventTime: number;
   /** Processing time of the partition's latest batch. */
   seenAt: number;
+  /** The source said it has events of this partition at hand: the partition cannot go idle. */
+  backlog: boolean;
 }
 
 export class WatermarkTracker {
@@ -37,16 +47,30 @@ export class WatermarkTracker {
       for (const p of this.partitions.values()) p.seenAt = now;
     }
     const p = this.partitions.get(partition);
-    if (!p) this.partitions.set(partition, { partition, maxEventTime, seenAt: now });
+    if (!p) this.partitions.set(partition, { partition, maxEventTime, seenAt: now, backlog: false });
     else {
       if (maxEventTime > p.maxEventTime) p.maxEventTime = maxEventTime;
       p.seenAt = now;
     }
   }
 
-  /** `partition` has events to come: until it delivers or goes idle, the watermark waits for it. */
-  announce(partition: string, now: number): void {
-    if (!this.partitions.has(partition)) this.partitions.set(partition, { partition, maxEventTime: Number.NEGATIVE_INFINITY, seenAt: now });
+  /**
+   * `partition` has events to come: until it delivers or goes idle, the watermark waits for it. With
+   * `backlog`, the source also says whether it has events of the partition at hand (true: the partition
+   * cannot go idle; false: its idle clock runs from its latest batch). A partition the tracker does not
+   * know and that has nothing at hand is not added: it has nothing to hold the watermark for.
+   */
+  announce(partition: string, now: number, backlog?: boolean): void {
+    const p = this.partitions.get(partition);
+    if (p) {
+      if (backlog !== undefined) p.backlog = backlog;
+    } else if (backlog !== false) {
+      this.partitions.set(partition, { partition, maxEventTime: Number.NEGATIVE_INFINITY, seenAt: now, backlog: backlog === true });
+    }
+  }
+
+  private active(p: PartitionState, now: number): boolean {
+    return this.waiting || p.backlog || now - p.seenAt < this.idleTimeoutMs;
   }
 
   /** Recomputes the watermark at processing time `now`; returns it (-Infinity before any event). */
@@ -55,7 +79,7 @@ export class WatermarkTracker {
     let allMax = Number.NEGATIVE_INFINITY;
     for (const p of this.partitions.values()) {
       if (p.maxEventTime > allMax) allMax = p.maxEventTime;
-      if ((this.waiting || now - p.seenAt < this.idleTimeoutMs) && p.maxEventTime < activeMin) activeMin = p.maxEventTime;
+      if (p.maxEventTime < activeMin && this.active(p, now)) activeMin = p.maxEventTime;
     }
     const latest = activeMin === Number.POSITIVE_INFINITY ? allMax : activeMin;
     const candidate = latest - this.delayMs;
@@ -72,11 +96,11 @@ export class WatermarkTracker {
     return [...this.partitions.values()].map((p) => ({
       partition: p.partition,
       maxEventTime: Number.isFinite(p.maxEventTime) ? p.maxEventTime : null,
-      idle: !this.waiting && now - p.seenAt >= this.idleTimeoutMs,
+      idle: !this.active(p, now),
     }));
   }
 
-  /** Announced partitions without an event are left out: the source announces them again after a restore. */
+  /** Announced partitions without an event are left out, and backlogs too: the source announces both again after a restore. */
   save(): unknown {
     const seen = [...this.partitions.values()].filter((p) => Number.isFinite(p.maxEventTime));
     return { current: Number.isFinite(this.current) ? this.current : null, partitions: seen.map((p) => [p.partition, p.maxEventTime]) };
@@ -90,7 +114,7 @@ export class WatermarkTracker {
     if (Array.isArray(s?.partitions)) {
       for (const entry of s.partitions as unknown[]) {
         const [partition, max] = entry as [unknown, unknown];
-        if (typeof partition === 'string' && typeof max === 'number') this.partitions.set(partition, { partition, maxEventTime: max, seenAt: now });
+        if (typeof partition === 'string' && typeof max === 'number') this.partitions.set(partition, { partition, maxEventTime: max, seenAt: now, backlog: false });
       }
     }
     this.waiting = this.partitions.size > 0;

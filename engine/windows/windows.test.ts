@@ -205,6 +205,63 @@ test('an announced partition that never delivers stops holding once idle; it is 
   assert.deepEqual(c.rows().map((r) => win(r)), [[0, M]]);
 });
 
+test('a partition with a backlog never goes idle, however long it takes to deliver; caught up, its idle clock runs from its latest batch', () => {
+  for (const make of [(time: ManualTime) => tumbling({ idleTimeout: '10s' }, time), (time: ManualTime) => sessions({ idleTimeout: '10s' }, time)]) {
+    const time = new ManualTime(0);
+    const op = make(time);
+    const c = collector();
+    // p1 has events at hand but the group gives it to a killed member for a while (or a sink stalls the run).
+    op.announce('p0', true);
+    op.announce('p1', true);
+    op.process(b([ev(10 * S)], 'p0'), c.emit);
+    op.process(b([ev(20 * S)], 'p1'), c.emit);
+    op.process(b([ev(300 * S)], 'p0'), c.emit);
+    time.advance(600 * S);
+    op.tick(time.now(), c.emit);
+    op.process(b([ev(400 * S)], 'p0'), c.emit);
+    assert.equal(op.watermark(), 20 * S, 'p1 holds the watermark after 10 minutes without a batch');
+    assert.ok((op.explain() as { partitions: { idle: boolean }[] }).partitions.every((p) => !p.idle));
+    op.process(b([ev(30 * S)], 'p1'), c.emit);
+    assert.deepEqual(c.rows('late'), [], "p1's events are on time");
+    // p1 caught up: idle 10 s after its latest batch, not after the signal.
+    time.advance(5 * S);
+    op.announce('p1', false);
+    time.advance(4_999);
+    op.tick(time.now(), c.emit);
+    assert.equal(op.watermark(), 30 * S);
+    time.advance(1);
+    op.tick(time.now(), c.emit);
+    assert.equal(op.watermark(), 400 * S, 'p1 is idle: p0 alone counts');
+  }
+  // Without a backlog (the source cannot tell), the idle clock runs as before.
+  const time = new ManualTime(0);
+  const op = tumbling({ idleTimeout: '10s' }, time);
+  const c = collector();
+  op.announce('p0');
+  op.process(b([ev(10 * S)], 'p0'), c.emit);
+  op.process(b([ev(300 * S)], 'p1'), c.emit);
+  time.advance(10 * S);
+  op.tick(time.now(), c.emit);
+  assert.equal(op.watermark(), 300 * S);
+});
+
+test('a caught-up partition the window does not know is not added; backlogs are not saved', () => {
+  const time = new ManualTime(0);
+  const op = tumbling({ idleTimeout: '10s' }, time);
+  const c = collector();
+  op.announce('empty', false);
+  op.process(b([ev(10 * S)], 'p0'), c.emit);
+  assert.equal(op.watermark(), 10 * S, 'an empty partition holds nothing');
+  op.announce('p1', true);
+  op.process(b([ev(20 * S)], 'p1'), c.emit);
+  const restored = tumbling({ idleTimeout: '10s' }, time);
+  restored.restore(decodeState(encodeState(op.snapshot())));
+  restored.process(b([ev(90 * S)], 'p0'), c.emit);
+  time.advance(10 * S);
+  restored.tick(time.now(), c.emit);
+  assert.equal(restored.watermark(), 90 * S, 'restored without its backlog, p1 went idle (the source announces it again)');
+});
+
 test('idle detection by tick alone closes windows when the whole stream pauses', () => {
   const time = new ManualTime(0);
   const op = tumbling({ idleTimeout: '5s', watermarkDelay: '10s' }, time);

@@ -130,7 +130,7 @@ export abstract class RunDelivery extends RunCore {
     const node = this.live.get(id);
     const operator = node?.operator;
     if (!node || node.queue || !operator || this.failure) return;
-    if (operator.announce) operator.announce(batch.partition);
+    if (operator.announce) operator.announce(batch.partition, batch.backlog);
     else for (const target of node.routes.out) this.announce(target, batch);
   }
 
