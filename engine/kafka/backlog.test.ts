@@ -11,8 +11,9 @@ import { after, before, test } from 'node:test';
 import type { KafkaSourceConfig, PipelineDoc } from '../format/pipeline.ts';
 import '../operators/index.ts';
 import { createRun, type RunSummary } from '../runtime/run.ts';
-import type { Batch, Row, SinkInstance } from '../runtime/types.ts';
+import type { Row } from '../runtime/types.ts';
 import { uniqueTopic, useTestBroker, type TestBroker } from '../testing/kafka.ts';
+import { RecordingSink, withWorkers } from '../testing/recording.ts';
 import '../windows/index.ts';
 import { workersAvailable } from '../workers/pool.ts';
 import type { ConnectionConfig } from './connections.ts';
@@ -55,26 +56,6 @@ async function produce(topic: string): Promise<void> {
   await producer.disconnect();
 }
 
-/** Keeps the rows; its second write takes `stallMs`, which with a queue of one stops the sources. */
-class StallingSink implements SinkInstance {
-  private writes = 0;
-  constructor(private readonly rows: Row[], private readonly stallMs: number) {}
-  async write(batch: Batch): Promise<void> {
-    if (++this.writes === 2) await new Promise((resolve) => setTimeout(resolve, this.stallMs));
-    this.rows.push(...batch.rows);
-  }
-  async prepare(): Promise<unknown> {
-    return null;
-  }
-  async commit(): Promise<void> {}
-  async lastCommittedId(): Promise<number | null> {
-    return null;
-  }
-  async close(): Promise<{ rows: number }> {
-    return { rows: this.rows.length };
-  }
-}
-
 async function runStalled(topic: string, workers: string): Promise<{ summary: RunSummary; rows: Row[]; fused: number }> {
   const doc: PipelineDoc = {
     format: 'streamlake.pipeline', version: 1, name: `backlog-${topic}-${workers}`,
@@ -87,27 +68,25 @@ async function runStalled(topic: string, workers: string): Promise<{ summary: Ru
   };
   const rows: Row[] = [];
   const sources: KafkaSource[] = [];
-  const before = process.env.STREAMLAKE_WORKERS;
-  process.env.STREAMLAKE_WORKERS = workers;
-  try {
-    const dir = mkdtempSync(join(tmpdir(), 'streamlake-backlog-'));
-    temps.push(dir);
-    const summary = await createRun(doc, {
-      lakeDir: dir,
-      homeDir: dir,
-      checkpointInterval: 0,
-      queueCapacity: 1,
-      nodes: {
-        'source.kafka': { kind: 'source', create: (spec, ctx) => { const s = new KafkaSource(spec.id, spec.config as KafkaSourceConfig, local, ctx, { stopAtEnd: true }); sources.push(s); return s; } },
-        'sink.preview': { kind: 'sink', create: () => new StallingSink(rows, 2_500) },
-      },
-    }).start();
-    assert.equal(summary.status, 'finished', summary.error?.message);
-    return { summary, rows, fused: sources.reduce((n, s) => n + s.fusedBatches, 0) };
-  } finally {
-    if (before === undefined) delete process.env.STREAMLAKE_WORKERS;
-    else process.env.STREAMLAKE_WORKERS = before;
-  }
+  // Its second write takes 2.5 s: with a queue of one, that stops the sources.
+  const sink = new RecordingSink(async (batch, write) => {
+    if (write === 2) await new Promise((resolve) => setTimeout(resolve, 2_500));
+    rows.push(...batch.rows);
+  });
+  const dir = mkdtempSync(join(tmpdir(), 'streamlake-backlog-'));
+  temps.push(dir);
+  const summary = await withWorkers(workers, () => createRun(doc, {
+    lakeDir: dir,
+    homeDir: dir,
+    checkpointInterval: 0,
+    queueCapacity: 1,
+    nodes: {
+      'source.kafka': { kind: 'source', create: (spec, ctx) => { const s = new KafkaSource(spec.id, spec.config as KafkaSourceConfig, local, ctx, { stopAtEnd: true }); sources.push(s); return s; } },
+      'sink.preview': { kind: 'sink', create: () => sink },
+    },
+  }).start());
+  assert.equal(summary.status, 'finished', summary.error?.message);
+  return { summary, rows, fused: sources.reduce((n, s) => n + s.fusedBatches, 0) };
 }
 
 test('a run stalled longer than the idle timeout calls no event late: partitions with events to read are not idle', { timeout: 300_000 }, async (t) => {

@@ -14,12 +14,13 @@ import type { NodeSpec, PipelineDoc } from '../format/pipeline.ts';
 import '../operators/index.ts';
 import { ManualTime } from '../runtime/clock.ts';
 import { createRun, type RunOptions, type RunSummary } from '../runtime/run.ts';
-import type { Batch, Row, SinkInstance } from '../runtime/types.ts';
+import type { Row } from '../runtime/types.ts';
 import { FileSource } from '../sources/file/source.ts';
 import '../windows/index.ts';
 import { sharing } from './file-lines.ts';
 import { DecodePool, workersAvailable } from './pool.ts';
 import { randomFloats } from '../testing/random.ts';
+import { RecordingSink, withWorkers } from '../testing/recording.ts';
 
 const temps: string[] = [];
 after(async () => {
@@ -92,24 +93,6 @@ async function inputFile(seed: number, count: number): Promise<Input> {
 
 interface Write { rows: Row[]; upsertKey?: readonly string[]; retract?: readonly Row[] }
 
-/** Records every batch a sink node receives, in order. */
-class Recorder implements SinkInstance {
-  constructor(private readonly writes: Write[]) {}
-  async write(batch: Batch): Promise<void> {
-    this.writes.push({ rows: batch.rows, ...(batch.upsertKey ? { upsertKey: batch.upsertKey } : {}), ...(batch.retract ? { retract: batch.retract } : {}) });
-  }
-  async prepare(): Promise<unknown> {
-    return null;
-  }
-  async commit(): Promise<void> {}
-  async lastCommittedId(): Promise<number | null> {
-    return null;
-  }
-  async close(): Promise<{ rows: number }> {
-    return { rows: 0 };
-  }
-}
-
 interface Outcome {
   summary: RunSummary;
   writes: Record<string, Write[]>;
@@ -122,27 +105,25 @@ interface Outcome {
 async function runOnce(doc: PipelineDoc, workers: string, checkpointDir: string, options: Partial<RunOptions> = {}): Promise<Outcome> {
   const writes: Record<string, Write[]> = {};
   const sources: FileSource[] = [];
-  const before = process.env.STREAMLAKE_WORKERS;
-  process.env.STREAMLAKE_WORKERS = workers;
-  let summary: RunSummary;
-  try {
-    const run = createRun(doc, {
-      lakeDir: checkpointDir,
-      homeDir: checkpointDir,
-      checkpointDir,
-      checkpointInterval: 0,
-      clock: new ManualTime(base + 3_600_000),
-      nodes: {
-        'source.file': { kind: 'source', create: (spec, ctx) => { const s = new FileSource((spec as Extract<NodeSpec, { type: 'source.file' }>).config, ctx); sources.push(s); return s; } },
-        'sink.preview': { kind: 'sink', create: (spec) => new Recorder((writes[spec.id] ??= [])) },
-      },
-      ...options,
+  // Every batch a sink node receives, in order.
+  const record = (id: string): RecordingSink => {
+    const list = (writes[id] ??= []);
+    return new RecordingSink((batch) => {
+      list.push({ rows: batch.rows, ...(batch.upsertKey ? { upsertKey: batch.upsertKey } : {}), ...(batch.retract ? { retract: batch.retract } : {}) });
     });
-    summary = await run.start();
-  } finally {
-    if (before === undefined) delete process.env.STREAMLAKE_WORKERS;
-    else process.env.STREAMLAKE_WORKERS = before;
-  }
+  };
+  const summary = await withWorkers(workers, () => createRun(doc, {
+    lakeDir: checkpointDir,
+    homeDir: checkpointDir,
+    checkpointDir,
+    checkpointInterval: 0,
+    clock: new ManualTime(base + 3_600_000),
+    nodes: {
+      'source.file': { kind: 'source', create: (spec, ctx) => { const s = new FileSource((spec as Extract<NodeSpec, { type: 'source.file' }>).config, ctx); sources.push(s); return s; } },
+      'sink.preview': { kind: 'sink', create: (spec) => record(spec.id) },
+    },
+    ...options,
+  }).start());
   assert.equal(summary.status, 'finished', summary.error?.message);
   const files = (await readdir(checkpointDir)).filter((f) => /^chk-\d+\.json$/.test(f));
   assert.equal(files.length, 1);

@@ -15,8 +15,9 @@ import { kafkaClient } from '../kafka/connections.ts';
 import { KafkaSource } from '../kafka/source.ts';
 import '../operators/index.ts';
 import { createRun, type RunOptions, type RunSummary } from '../runtime/run.ts';
-import type { Batch, Row, SinkInstance } from '../runtime/types.ts';
+import type { Row } from '../runtime/types.ts';
 import { uniqueTopic, useTestBroker, type TestBroker } from '../testing/kafka.ts';
+import { RecordingSink, withWorkers } from '../testing/recording.ts';
 import '../windows/index.ts';
 import { workersAvailable } from './pool.ts';
 import { randomFloats } from '../testing/random.ts';
@@ -72,23 +73,6 @@ async function produce(topic: string, count: number, seed: number): Promise<Row[
   return events;
 }
 
-class Recorder implements SinkInstance {
-  constructor(private readonly rows: Row[]) {}
-  async write(batch: Batch): Promise<void> {
-    this.rows.push(...batch.rows);
-  }
-  async prepare(): Promise<unknown> {
-    return null;
-  }
-  async commit(): Promise<void> {}
-  async lastCommittedId(): Promise<number | null> {
-    return null;
-  }
-  async close(): Promise<{ rows: number }> {
-    return { rows: this.rows.length };
-  }
-}
-
 function pipeline(topic: string, group = `${topic}-g`): PipelineDoc {
   return {
     format: 'streamlake.pipeline', version: 1, name: `kafka-fused-${topic}`,
@@ -105,27 +89,20 @@ function pipeline(topic: string, group = `${topic}-g`): PipelineDoc {
 async function runOnce(doc: PipelineDoc, workers: string, options: Partial<RunOptions> = {}): Promise<{ summary: RunSummary; rows: Row[]; fused: number }> {
   const rows: Row[] = [];
   const sources: KafkaSource[] = [];
-  const before = process.env.STREAMLAKE_WORKERS;
-  process.env.STREAMLAKE_WORKERS = workers;
-  try {
-    const dir = mkdtempSync(join(tmpdir(), 'streamlake-kafka-fused-'));
-    temps.push(dir);
-    const summary = await createRun(doc, {
-      lakeDir: dir,
-      homeDir: dir,
-      checkpointInterval: 0,
-      nodes: {
-        'source.kafka': { kind: 'source', create: (spec, ctx) => { const s = new KafkaSource(spec.id, spec.config as KafkaSourceConfig, local, ctx, { stopAtEnd: true }); sources.push(s); return s; } },
-        'sink.preview': { kind: 'sink', create: () => new Recorder(rows) },
-      },
-      ...options,
-    }).start();
-    assert.equal(summary.status, 'finished', summary.error?.message);
-    return { summary, rows, fused: sources.reduce((n, s) => n + s.fusedBatches, 0) };
-  } finally {
-    if (before === undefined) delete process.env.STREAMLAKE_WORKERS;
-    else process.env.STREAMLAKE_WORKERS = before;
-  }
+  const dir = mkdtempSync(join(tmpdir(), 'streamlake-kafka-fused-'));
+  temps.push(dir);
+  const summary = await withWorkers(workers, () => createRun(doc, {
+    lakeDir: dir,
+    homeDir: dir,
+    checkpointInterval: 0,
+    nodes: {
+      'source.kafka': { kind: 'source', create: (spec, ctx) => { const s = new KafkaSource(spec.id, spec.config as KafkaSourceConfig, local, ctx, { stopAtEnd: true }); sources.push(s); return s; } },
+      'sink.preview': { kind: 'sink', create: () => new RecordingSink((batch) => { rows.push(...batch.rows); }) },
+    },
+    ...options,
+  }).start());
+  assert.equal(summary.status, 'finished', summary.error?.message);
+  return { summary, rows, fused: sources.reduce((n, s) => n + s.fusedBatches, 0) };
 }
 
 /** The last row of each window (re-emits replace earlier rows). */
