@@ -316,7 +316,7 @@ export class KafkaSource implements SourceInstance {
       const work = (inFlight.get(tp) ?? Promise.resolve()).then(async () => {
         const position = this.next.get(tp);
         if (position === undefined || after > position) this.next.set(tp, after);
-        await this.signalBacklog(tp, this.next.get(tp) ?? after, Number(highWatermark), push);
+        await this.signalBacklog(tp, (this.next.get(tp) ?? after) < Number(highWatermark), push);
         if (drained()) finish();
       }).catch(fail);
       inFlight.set(tp, work);
@@ -414,7 +414,7 @@ export class KafkaSource implements SourceInstance {
           answer.fused.release();
           this.next.set(tp, through + 1);
           this.fusedBatches++;
-          const signalled = this.signalBacklog(tp, through + 1, Number(batch.highWatermark), push);
+          const signalled = this.signalBacklog(tp, through + 1 < Number(batch.highWatermark), push);
           await delivered;
           await signalled;
           await heartbeat().catch((error: unknown) => this.ctx.log('debug', `Kafka heartbeat after a batch of ${tp}: ${(error as Error).message}`));
@@ -432,7 +432,7 @@ export class KafkaSource implements SourceInstance {
     const delivered: Promise<void>[] = [];
     if (rows.length) delivered.push(push({ rows, partition: partitionId }, 'out'));
     if (errors.length) delivered.push(push({ rows: errors, partition: partitionId }, 'error'));
-    delivered.push(this.signalBacklog(tp, through + 1, Number(batch.highWatermark), push));
+    delivered.push(this.signalBacklog(tp, through + 1 < Number(batch.highWatermark), push));
     await Promise.all(delivered);
     // The heartbeat keeps the membership alive through slow pushes, but its errors are not this batch's
     // (it has been pushed) nor the run's: kafkajs' own loop, whose handler for this batch returned long
@@ -462,20 +462,16 @@ export class KafkaSource implements SourceInstance {
     }
     // Every partition of the topics is this pipeline's to read, so one with events to come has them at
     // hand even while the group still gives it to a killed member of an earlier run: it never goes idle.
-    for (const tp of pending) {
-      this.backlogs.set(tp, true);
-      await push({ rows: [], partition: `${this.nodeId}/${tp}`, announce: true, backlog: true });
-    }
+    for (const tp of pending) await this.signalBacklog(tp, true, push);
   }
 
   /**
-   * Tells the windows, when it changed, whether the partition has events at hand: its position is below
-   * the end (the high watermark) the broker gave with its latest batch (Batch.backlog). Events of an open
-   * transaction count too: they come once it commits, or are stepped over once it aborts.
+   * Tells the windows, when it changed, whether the partition has events at hand (Batch.backlog): after
+   * a batch, whether its position is below the end (the high watermark) the broker gave with it. Events
+   * of an open transaction count too: they come once it commits, or are stepped over once it aborts.
+   * An announcement of a partition the windows do not know yet adds it, holding the watermark.
    */
-  private signalBacklog(tp: string, position: number, high: number, push: Push): Promise<void> {
-    if (!Number.isFinite(high)) return Promise.resolve();
-    const backlog = position < high;
+  private signalBacklog(tp: string, backlog: boolean, push: Push): Promise<void> {
     // Unknown counts as none: a window knows of no backlog the source did not announce.
     if ((this.backlogs.get(tp) ?? false) === backlog) return Promise.resolve();
     this.backlogs.set(tp, backlog);
