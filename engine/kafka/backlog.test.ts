@@ -12,7 +12,7 @@ import type { KafkaSourceConfig, PipelineDoc } from '../format/pipeline.ts';
 import '../operators/index.ts';
 import { createRun, type RunSummary } from '../runtime/run.ts';
 import type { Row } from '../runtime/types.ts';
-import { uniqueTopic, useTestBroker, type TestBroker } from '../testing/kafka.ts';
+import { createTestTopic, uniqueTopic, useTestBroker, type TestBroker } from '../testing/kafka.ts';
 import { RecordingSink, withWorkers } from '../testing/recording.ts';
 import '../windows/index.ts';
 import { workersAvailable } from '../workers/pool.ts';
@@ -40,10 +40,7 @@ const base = Date.UTC(2026, 2, 1);
 
 /** Events 100 ms apart, in runs of `run` per partition, each partition in time order. */
 async function produce(topic: string): Promise<void> {
-  const admin = kafkaClient(local).admin();
-  await admin.connect();
-  await admin.createTopics({ topics: [{ topic, numPartitions: 3 }], waitForLeaders: true });
-  await admin.disconnect();
+  await createTestTopic(broker.bootstrap, topic, 3);
   const producer = kafkaClient(local).producer();
   await producer.connect();
   for (let from = 0; from < events; from += run) {

@@ -13,9 +13,8 @@ import { generateEvents } from '../generator/index.ts';
 import { openLake, readRows } from '../lake/index.ts';
 import type { PipelineDoc } from '../format/pipeline.ts';
 import type { Row } from '../runtime/types.ts';
-import { uniqueTopic, useTestBroker, type TestBroker } from '../testing/kafka.ts';
+import { createTestTopic, uniqueTopic, useTestBroker, type TestBroker } from '../testing/kafka.ts';
 import { kcat } from '../testing/kcat.ts';
-import { kafkaClient } from './connections.ts';
 
 const worker = new URL('./crash/worker.ts', import.meta.url).pathname;
 const topicEvents = Number(process.env.STREAMLAKE_CRASH_EVENTS ?? 1_000_000);
@@ -60,10 +59,7 @@ function startLife(args: string[], env: NodeJS.ProcessEnv): Life {
 test(`kill -9 at least ${minKills} times while draining into a raw and a window table: exactly once`, { timeout: 900_000 }, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'streamlake-crash-'));
   const topic = uniqueTopic('crash');
-  const admin = kafkaClient({ name: 'local', brokers: [broker.bootstrap] }).admin();
-  await admin.connect();
-  await admin.createTopics({ topics: [{ topic, numPartitions: 3 }], waitForLeaders: true });
-  await admin.disconnect();
+  await createTestTopic(broker.bootstrap, topic, 3);
   produceChunk(topic, dir, topicEvents);
 
   const doc: PipelineDoc = {

@@ -4,7 +4,7 @@
 // log-append time; and aborted transactions with their control records left out.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { uniqueTopic, useTestBroker, type TestBroker } from '../testing/kafka.ts';
+import { createTestTopic, uniqueTopic, useTestBroker, type TestBroker } from '../testing/kafka.ts';
 import { kcat } from '../testing/kcat.ts';
 import { internalCluster } from './cluster.ts';
 import { compressionType, registerCodecs, type CompressionName } from './codecs.ts';
@@ -18,12 +18,6 @@ after(async () => { await broker.release(); });
 
 const connection = (): { name: string; brokers: string[] } => ({ name: 'local', brokers: [broker.bootstrap] });
 
-async function createTopic(topic: string, config: Record<string, string> = {}): Promise<void> {
-  const admin = kafkaClient(connection()).admin();
-  await admin.connect();
-  await admin.createTopics({ topics: [{ topic, numPartitions: 1, configEntries: Object.entries(config).map(([name, value]) => ({ name, value })) }], waitForLeaders: true });
-  await admin.disconnect();
-}
 
 /** Every record of partition 0 from `from` on, as kafkajs' consumer Batch gives them (read committed). */
 async function fetchAll(topic: string, from = 0): Promise<ReturnType<typeof fetchedBatch>['messages']> {
@@ -76,7 +70,7 @@ test('kafkajs hands out KafkaRecords that read as kcat reads them, in every code
     const topic = uniqueTopic(`records-${codec}`);
     // Timestamps of 1970 are far past the broker's 7-day retention: its periodic check deleted a topic's
     // records between the send and the fetch once (OffsetOutOfRange in CI). Kept for good here.
-    await createTopic(topic, { 'retention.ms': '-1' });
+    await createTestTopic(broker.bootstrap, topic, 1, { 'retention.ms': '-1' });
     const producer = kafkaClient(connection()).producer();
     await producer.connect();
     // One batch per send.
@@ -116,7 +110,7 @@ test('kafkajs hands out KafkaRecords that read as kcat reads them, in every code
 
 test('log-append time replaces the producer timestamps', async () => {
   const topic = uniqueTopic('records-append');
-  await createTopic(topic, { 'message.timestamp.type': 'LogAppendTime' });
+  await createTestTopic(broker.bootstrap, topic, 1, { 'message.timestamp.type': 'LogAppendTime' });
   const producer = kafkaClient(connection()).producer();
   await producer.connect();
   await producer.send({ topic, messages: [{ value: 'a', timestamp: '1000' }, { value: 'b', timestamp: '2000' }] });
@@ -129,7 +123,7 @@ test('log-append time replaces the producer timestamps', async () => {
 
 test('aborted transactions and control records are left out', async () => {
   const topic = uniqueTopic('records-txn');
-  await createTopic(topic);
+  await createTestTopic(broker.bootstrap, topic);
   const producer = kafkaClient(connection()).producer({ transactionalId: `${topic}-tx`, idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   const send = async (values: string[], commit: boolean): Promise<void> => {

@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import type { BrokerHandle } from '../kafka/broker/broker.ts';
 import { startBroker } from '../kafka/broker/broker.ts';
+import { kafkaClient } from '../kafka/connections.ts';
 import { randomBytes } from 'node:crypto';
 import { systemClock, systemTimers } from '../runtime/clock.ts';
 import type { Batch, NodeContext, Row, SourceInstance } from '../runtime/types.ts';
@@ -109,6 +110,17 @@ export function testContext(nodeId: string, logs: string[] = []): NodeContext {
     signal: abort.signal,
     log: (level, message) => { logs.push(`${level}: ${message}`); },
   };
+}
+
+/** Creates a topic on the test broker and waits for its leaders; `config`: topic settings such as retention.ms. */
+export async function createTestTopic(bootstrap: string, topic: string, partitions = 1, config: Record<string, string> = {}): Promise<void> {
+  const admin = kafkaClient({ name: 'local', brokers: [bootstrap] }).admin();
+  await admin.connect();
+  try {
+    await admin.createTopics({ topics: [{ topic, numPartitions: partitions, configEntries: Object.entries(config).map(([name, value]) => ({ name, value })) }], waitForLeaders: true });
+  } finally {
+    await admin.disconnect();
+  }
 }
 
 export function uniqueTopic(name: string): string {

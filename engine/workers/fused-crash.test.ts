@@ -1,11 +1,12 @@
 // Exactly-once with the fused paths (runtime/fusion.ts, one decode worker) under kill -9: the engine is
 // killed at random moments while it drains a JSON Lines file, or a 3-partition Kafka topic, through a
 // filter and a tumbling window into a lake table, and restarted each time from its checkpoints (every
-// 200 ms). Also a file whose lines a worker only checks (lazy batches) into an exactly-once sink.kafka. A kill lands between a life's first and fourth checkpoint, while events flow (a kill timed
+// 200 ms). A kill lands between a life's first and fourth checkpoint, while events flow (a kill timed
 // in seconds mostly came after the life had drained its input). The table must then hold every window
-// once, with the counts and sums the test computes from the input itself.
+// once, with the counts and sums the test computes from the input itself. Also a file whose lines a
+// worker only checks (lazy batches) into an exactly-once sink.kafka: kcat must read every line once.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,7 +15,8 @@ import type { PipelineDoc } from '../format/pipeline.ts';
 import { openLake, readRows } from '../lake/index.ts';
 import { kafkaClient } from '../kafka/connections.ts';
 import type { Row } from '../runtime/types.ts';
-import { uniqueTopic, useTestBroker, type TestBroker } from '../testing/kafka.ts';
+import { createTestTopic, uniqueTopic, useTestBroker, type TestBroker } from '../testing/kafka.ts';
+import { kcat } from '../testing/kcat.ts';
 import { workersAvailable } from './pool.ts';
 
 let broker: TestBroker | undefined;
@@ -167,11 +169,8 @@ test(`fused Kafka path: kill -9 at least ${minKills} times, every window exactly
   const b = broker as TestBroker;
   const dir = mkdtempSync(join(tmpdir(), 'streamlake-fused-crash-kafka-'));
   const topic = uniqueTopic('fused-crash');
+  await createTestTopic(b.bootstrap, topic, 3);
   const client = kafkaClient({ name: 'local', brokers: [b.bootstrap] });
-  const admin = client.admin();
-  await admin.connect();
-  await admin.createTopics({ topics: [{ topic, numPartitions: 3 }], waitForLeaders: true });
-  await admin.disconnect();
   const events: Row[] = [];
   const produce = async (count: number): Promise<void> => {
     const producer = client.producer();
@@ -210,10 +209,7 @@ test(`lazy file → sink.kafka with a worker checking the lines: kill -9 at leas
   const b = broker as TestBroker;
   const dir = mkdtempSync(join(tmpdir(), 'streamlake-scan-crash-'));
   const topic = uniqueTopic('scan-crash');
-  const admin = kafkaClient({ name: 'local', brokers: [b.bootstrap] }).admin();
-  await admin.connect();
-  await admin.createTopics({ topics: [{ topic, numPartitions: 3 }], waitForLeaders: true });
-  await admin.disconnect();
+  await createTestTopic(b.bootstrap, topic, 3);
   const events: Row[] = [];
   const input = join(dir, 'events.jsonl');
   writeFileSync(input, lines(300_000, events));
@@ -232,9 +228,7 @@ test(`lazy file → sink.kafka with a worker checking the lines: kill -9 at leas
     refill = Math.min(refill * 2, 800_000);
   };
   const outcome = await killAndRestart(() => doc, dir, { STREAMLAKE_WORKERS: '1', STREAMLAKE_KAFKA_BROKERS: b.bootstrap, KAFKAJS_NO_PARTITIONER_WARNING: '1' }, more);
-  const r = spawnSync('kcat', ['-C', '-b', b.bootstrap, '-t', topic, '-X', 'isolation.level=read_committed', '-o', 'beginning', '-e', '-q', '-f', '%s\n'], { encoding: 'utf8', maxBuffer: 1 << 30 });
-  assert.equal(r.status, 0, r.stderr);
-  const got = r.stdout.split('\n').filter(Boolean);
+  const got = kcat(['-C', '-b', b.bootstrap, '-t', topic, '-X', 'isolation.level=read_committed', '-o', 'beginning', '-e', '-q', '-f', '%s\n']).split('\n').filter(Boolean);
   const want = new Map(events.map((e) => [e.id as number, JSON.stringify(e)]));
   const seen = new Map<number, number>();
   for (const message of got) {

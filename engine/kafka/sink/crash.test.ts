@@ -12,8 +12,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { PipelineDoc } from '../../format/pipeline.ts';
 import { generateEvents } from '../../generator/index.ts';
-import { uniqueTopic, useTestBroker, type TestBroker } from '../../testing/kafka.ts';
-import { kafkaClient } from '../connections.ts';
+import { createTestTopic, uniqueTopic, useTestBroker, type TestBroker } from '../../testing/kafka.ts';
 
 const worker = new URL('../crash/worker.ts', import.meta.url).pathname;
 const count = 3000;
@@ -59,10 +58,7 @@ function startLife(args: string[], fault?: string): Life {
 async function setup(delivery: 'exactly-once' | 'at-least-once'): Promise<{ topic: string; args: string[]; dir: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'streamlake-sink-crash-'));
   const topic = uniqueTopic('sink-crash');
-  const admin = kafkaClient({ name: 'local', brokers: [broker.bootstrap] }).admin();
-  await admin.connect();
-  await admin.createTopics({ topics: [{ topic, numPartitions: 3 }], waitForLeaders: true });
-  await admin.disconnect();
+  await createTestTopic(broker.bootstrap, topic, 3);
   const doc: PipelineDoc = {
     format: 'streamlake.pipeline',
     version: 1,

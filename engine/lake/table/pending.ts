@@ -132,7 +132,6 @@ export async function withPending<T>(tableDir: string, owner: string, work: () =
   }
 }
 
-
 /** Every marker of the table; `stale` ones no longer protect anything. Unreadable markers protect by age. */
 export async function listPending(tableDir: string, nowMs: number): Promise<{ live: PendingMarker[]; stale: PendingMarker[] }> {
   let names: string[];
