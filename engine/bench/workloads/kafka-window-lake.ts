@@ -10,8 +10,9 @@ import { join } from 'node:path';
 import type { PipelineDoc } from '../../format/pipeline.ts';
 import '../../nodes/index.ts';
 import { monotonicMs } from '../../runtime/clock.ts';
-import type { ConnectionConfig } from '../../kafka/connections.ts';
+import { kafkaClient, type ConnectionConfig } from '../../kafka/connections.ts';
 import { KafkaSource } from '../../kafka/source.ts';
+import { consumerConfig } from '../../kafka/source/start.ts';
 import { buildGraph } from '../../runtime/graph.ts';
 import { sourceProjection } from '../../runtime/projection.ts';
 import { createRun } from '../../runtime/run.ts';
@@ -69,6 +70,36 @@ async function sourceAlone(connection: ConnectionConfig, topic: string, fields: 
   return { events, seconds, cpuSeconds: (used.user + used.system) / 1e6, fields: fields?.join(', ') ?? 'all' };
 }
 
+/**
+ * Drains the topic with the Kafka client alone (kafkajs with the engine's record decoder and consumer
+ * settings, records counted, no value decoded): the floor under any pipeline built on it, to set beside
+ * kcat's whole read.
+ */
+async function clientAlone(connection: ConnectionConfig, topic: string, count: number, brokerProcess: number | undefined): Promise<{ seconds: number; cpuSeconds: number; broker: number | undefined }> {
+  const consumer = kafkaClient(connection).consumer(consumerConfig(`${topic}-client`));
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topics: [topic], fromBeginning: true });
+    const cpu = process.cpuUsage();
+    const started = monotonicMs();
+    const { cpuSeconds: broker } = await cpuOf(brokerProcess, () => new Promise<void>((resolve, reject) => {
+      let seen = 0;
+      consumer.run({
+        autoCommit: false,
+        partitionsConsumedConcurrently: 64,
+        eachBatch: async ({ batch }) => {
+          seen += batch.messages.length;
+          if (seen >= count) resolve();
+        },
+      }).catch(reject);
+    }));
+    const used = process.cpuUsage(cpu);
+    return { seconds: (monotonicMs() - started) / 1000, cpuSeconds: (used.user + used.system) / 1e6, broker };
+  } finally {
+    await consumer.disconnect();
+  }
+}
+
 registerWorkload({
   name: 'kafka-window-lake',
   description: '5 M sales events from a 3-partition Kafka topic → filter → tumbling window → lake, vs kcat -C -e',
@@ -108,6 +139,7 @@ registerWorkload({
         ],
         edges: [{ from: 'orders', to: 'valid' }, { from: 'valid', to: 'per_min' }, { from: 'per_min', to: 'out' }],
       };
+      const client = await clientAlone(broker.connection, topic, count, brokerProcess);
       const alone = await sourceAlone(broker.connection, topic, sourceProjection(buildGraph(doc), 'orders'));
       const rss = ctx.trackRss();
       const cpuBefore = process.cpuUsage();
@@ -161,6 +193,7 @@ registerWorkload({
           { name: 'end to end, per CPU-second (load-independent)', eventsPerSecond: events / cpuSeconds, note: `${((cpuSeconds * 1e6) / events).toFixed(2)} µs CPU per event` },
           { name: 'kcat -C -e (librdkafka), same topic', eventsPerSecond: kcatRate, seconds: kcatSeconds, note: kcatCpuSeconds === undefined ? undefined : `${((kcatCpuSeconds * 1e6) / count).toFixed(2)} µs CPU per message` },
           ...(other ? [{ name: 'end to end on the run\'s thread alone (STREAMLAKE_WORKERS=0)', eventsPerSecond: other.events / other.seconds, seconds: other.seconds, note: `${((other.cpuSeconds * 1e6) / other.events).toFixed(2)} µs CPU per event, all threads; run's thread ${us(other.mainSeconds, other.events)}; / kcat ${((other.events / other.seconds) / kcatRate).toFixed(2)}` }] : []),
+          { name: 'Kafka client alone (kafkajs fetch and record parsing, no value decoded)', eventsPerSecond: count / client.seconds, seconds: client.seconds, note: `${((client.cpuSeconds * 1e6) / count).toFixed(2)} µs CPU per message${client.broker === undefined ? '' : `, broker ${((client.broker * 1e6) / count).toFixed(2)} µs`}` },
           { name: 'Kafka source alone (projected decode)', eventsPerSecond: alone.events / alone.seconds, seconds: alone.seconds, note: `${((alone.cpuSeconds * 1e6) / alone.events).toFixed(2)} µs CPU per event; fields ${alone.fields}` },
           { name: 'kcat -P load', eventsPerSecond: count / loadSeconds, seconds: loadSeconds },
         ],
