@@ -46,17 +46,56 @@ export async function connectPorts(page: Page, from: string, port: string, to: s
 }
 
 /**
+ * Pans the canvas the way a user does, dragging an empty spot of it, until the element lies inside the
+ * frame a fit keeps clear (Canvas.tsx fitFrame: the toolbar above, the zoom controls left, the minimap
+ * right). A pipeline wider than the canvas at the readable zoom starts at its left edge, so its sinks can
+ * be out of view. Playwright brings such a node into view by scrolling React Flow's wrapper, and React
+ * Flow scrolls it straight back on the scroll event: in a CI run under load that came between the press
+ * and the release, so the node was pressed and the pane clicked, and the node was never selected.
+ */
+export async function panIntoView(page: Page, target: Locator): Promise<void> {
+  const canvas = await canvasRegion(page).locator('.react-flow').first().boundingBox();
+  const box = await target.boundingBox();
+  if (!canvas || !box) throw new Error('the canvas or the element to bring into view has no box');
+  const minimap = (await canvasRegion(page).getByLabel('Minimap').count()) > 0;
+  const clear = { left: canvas.x + 64, top: canvas.y + 64, right: canvas.x + canvas.width - (minimap ? 212 : 32), bottom: canvas.y + canvas.height - 24 };
+  if (box.x >= clear.left && box.y >= clear.top && box.x + box.width <= clear.right && box.y + box.height <= clear.bottom) return;
+  const dx = Math.round((clear.left + clear.right) / 2 - (box.x + box.width / 2));
+  const dy = Math.round((clear.top + clear.bottom) / 2 - (box.y + box.height / 2));
+  // A spot of bare pane whose drag by (dx, dy) ends inside the canvas.
+  const start = await page.evaluate(({ canvas, dx, dy }) => {
+    for (let y = canvas.y + 8; y < canvas.y + canvas.height - 8; y += 16) {
+      for (let x = canvas.x + 8; x < canvas.x + canvas.width - 8; x += 16) {
+        const endX = x + dx;
+        const endY = y + dy;
+        if (endX < canvas.x || endY < canvas.y || endX > canvas.x + canvas.width || endY > canvas.y + canvas.height) continue;
+        if (document.elementFromPoint(x, y)?.classList.contains('react-flow__pane')) return { x, y };
+      }
+    }
+    return undefined;
+  }, { canvas, dx, dy });
+  if (!start) throw new Error(`no bare spot of the canvas to drag it by ${dx}, ${dy}`);
+  await page.mouse.move(start.x, start.y);
+  await page.mouse.down();
+  await page.mouse.move(start.x + dx, start.y + dy, { steps: 8 });
+  await page.mouse.up();
+  await canvasSettled(page);
+}
+
+/**
  * Clicks a node once the canvas is still, until the node shows as selected. Selecting a node opens the
  * inspector, which narrows the canvas and re-fits it; a click during that fit (or during an opened
  * example's fit) lands beside its target, as it did on a busy machine with two specs running at once,
  * and once more with one spec beside two CPU-heavy test files (the canvas looked still for five frames,
  * then moved). So the selection is checked, and the click repeated on a still canvas, three times at most.
+ * A node out of view is first panned into it (panIntoView).
  */
 export async function clickNode(page: Page, id: string): Promise<void> {
   const node = canvasNode(page, id);
   const selected = node.and(page.locator('.selected'));
   for (let attempt = 1; ; attempt++) {
     await canvasSettled(page);
+    await panIntoView(page, node);
     await node.click();
     try {
       await selected.waitFor({ timeout: 5_000 });
