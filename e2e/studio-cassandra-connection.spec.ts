@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { freePort } from '../engine/sinks/postgres/server.ts';
-import { canvasNode, canvasRegion, canvasSettled } from './helpers/canvas.ts';
+import { canvasRegion, canvasSettled, clickNode } from './helpers/canvas.ts';
 import { openStudio } from './helpers/studio.ts';
 import type { Studio } from './helpers/studio.ts';
 import { eventually } from './helpers/wait.ts';
@@ -48,7 +48,7 @@ test('a Cassandra connection from the rail: a closed port fails at Network, save
   await page.getByRole('tab', { name: 'Pipeline' }).click();
   await canvasSettled(page);
   await page.getByRole('button', { name: 'Add Cassandra table' }).dragTo(canvasRegion(page), { targetPosition: { x: 380, y: 160 } });
-  await canvasNode(page, 'cassandra').click();
+  await clickNode(page, 'cassandra');
   const connection = page.getByRole('region', { name: 'Inspector' }).getByRole('combobox', { name: 'Connection' });
   // The inspector lists the connections once it has fetched them: read until there, not once.
   await eventually(page, 'the saved connection offered on the node', () => connection.locator('option').allInnerTexts(), (o) => o.includes(`serving — 127.0.0.1:${closed}`));

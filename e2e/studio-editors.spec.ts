@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Page } from 'playwright-core';
 import type { PipelineDoc } from '../engine/format/pipeline.ts';
-import { canvasNode } from './helpers/canvas.ts';
+import { canvasNode, clickNode } from './helpers/canvas.ts';
 import { importPipelineFile } from './helpers/files.ts';
 import { studioPerFile } from './helpers/studio.ts';
 import type { Studio } from './helpers/studio.ts';
@@ -36,7 +36,7 @@ studioPerFile((opened) => {
 
 test('a type mismatch is refused while typing, and the message says why', async () => {
   await importPipelineFile(page, 'editors.json', JSON.stringify(pipeline));
-  await canvasNode(page, 'valid').click();
+  await clickNode(page, 'valid');
   await page.getByRole('tab', { name: 'Config' }).click();
   const where = page.getByRole('textbox', { name: 'Condition' });
   await where.fill('');
@@ -85,7 +85,7 @@ test('sample values of the columns in use show beside the condition, and in comp
 });
 
 test('a window aggregate is any aggregate expression, checked as one', async () => {
-  await canvasNode(page, 'per_min').click();
+  await clickNode(page, 'per_min');
   await page.getByRole('button', { name: 'Add aggregate' }).click();
   await page.getByRole('textbox', { name: 'Aggregate 2 name' }).fill('europe_revenue');
   const aggregate = page.getByRole('textbox', { name: 'Aggregate europe_revenue', exact: true });

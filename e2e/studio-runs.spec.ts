@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import type { Page } from 'playwright-core';
 import type { PipelineDoc } from '../engine/format/pipeline.ts';
 import { FileConnectionStore } from '../engine/kafka/connections.ts';
-import { canvasNode } from './helpers/canvas.ts';
+import { canvasNode, clickNode } from './helpers/canvas.ts';
 import { importPipelineFile } from './helpers/files.ts';
 import { studioPerFile } from './helpers/studio.ts';
 import type { Studio } from './helpers/studio.ts';
@@ -66,7 +66,7 @@ test('Pause holds the sources, Resume lets them go on', async () => {
 
 test('an edit while running is flagged; Apply restarts from the checkpoint, or says why it cannot', async () => {
   // Removing a sink keeps every stateful node as it was: it can be applied.
-  await canvasNode(page, 'extra').click();
+  await clickNode(page, 'extra');
   await page.keyboard.press('Delete');
   const flag = page.getByRole('status', { name: 'Edits not applied' });
   await flag.waitFor();

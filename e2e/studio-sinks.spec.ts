@@ -10,7 +10,7 @@ import type { Locator, Page } from 'playwright-core';
 import { generateEvents } from '../engine/generator/index.ts';
 import { startClickHouse, type ClickHouseServer } from '../engine/sinks/clickhouse/server.ts';
 import { startPostgres, type PostgresServer } from '../engine/sinks/postgres/server.ts';
-import { canvasNode, canvasRegion, canvasSettled, connectPorts } from './helpers/canvas.ts';
+import { canvasNode, canvasRegion, canvasSettled, clickNode, connectPorts } from './helpers/canvas.ts';
 import { openStudio } from './helpers/studio.ts';
 import type { Studio } from './helpers/studio.ts';
 import { eventually } from './helpers/wait.ts';
@@ -131,14 +131,14 @@ test('both sinks after a generator: connections picked and tested on the nodes, 
   await connectPorts(page, 'generator', 'out', 'postgres');
   await connectPorts(page, 'generator', 'out', 'clickhouse');
 
-  await generator!.click();
+  await clickNode(page, 'generator');
   await page.getByRole('tab', { name: 'Config' }).click();
   // Unbounded at a set rate: rows are counted on the nodes at each checkpoint while the run goes on.
   await page.getByRole('spinbutton', { name: 'Events per second' }).fill(String(rate));
   await page.getByRole('spinbutton', { name: 'Seed' }).fill(String(seed));
 
   // Required fields are named by their label until filled.
-  await postgresNode!.click();
+  await clickNode(page, 'postgres');
   const inspector = page.getByRole('region', { name: 'Inspector' });
   await inspector.getByRole('note').filter({ hasText: 'Connection must not be empty' }).waitFor();
   const connection = inspector.getByRole('combobox', { name: 'Connection' });
@@ -155,7 +155,7 @@ test('both sinks after a generator: connections picked and tested on the nodes, 
   await studio.screenshot('sinks-05-postgres-node');
 
   // A connection made on the node itself is saved and chosen at once.
-  await clickhouseNode!.click();
+  await clickNode(page, 'clickhouse');
   await inspector.getByRole('button', { name: 'New ClickHouse connection' }).click();
   const inline = inspector.getByRole('form', { name: 'ClickHouse connection' });
   await inline.getByLabel('Name').fill('analytics-node');
@@ -187,10 +187,10 @@ test('both sinks after a generator: connections picked and tested on the nodes, 
 
   // Everything the generator produced is committed by the final checkpoint (exact counts from the panels).
   const output = page.getByRole('region', { name: 'Live output' });
-  await generator!.click();
+  await clickNode(page, 'generator');
   await page.getByRole('tab', { name: 'Output' }).click();
   const produced = Number((await output.getByText(/^[\d,]+ seen$/).innerText()).replace(/[^\d]/g, ''));
-  await postgresNode!.click();
+  await clickNode(page, 'postgres');
   const delivery = output.getByLabel('Delivery');
   const committed = Number((await delivery.getByRole('group', { name: 'rows committed' }).locator('.v').innerText()).replace(/,/g, ''));
   assert.ok(committed > 0);
@@ -213,7 +213,7 @@ test('both sinks after a generator: connections picked and tested on the nodes, 
   });
   const row = JSON.parse((await answer.text()).trim()) as { n: string | number; total: number; ids: string | number };
   assert.deepEqual([Number(row.n), Number(row.total), Number(row.ids)], [committed, expectedSum, expectedIds]);
-  await clickhouseNode!.click();
+  await clickNode(page, 'clickhouse');
   assert.equal(await delivery.getByRole('group', { name: 'rows committed' }).locator('.v').innerText(), committed.toLocaleString('en-US'));
 
   // The Metrics view charts the sinks' rows and commit times.
