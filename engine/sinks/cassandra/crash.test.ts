@@ -16,7 +16,7 @@ import { killLoop } from '../testing.ts';
 import { CassandraConnectionStore } from './connections.ts';
 import { startCassandra, type CassandraServer } from './server.ts';
 
-const count = 8000;
+const count = 16_000;
 const seed = 11;
 /** Events per second; the generator spaces event times by it too. */
 const rate = 1500;

@@ -17,7 +17,7 @@ import { ClickHouseConnectionStore } from './connections.ts';
 import { clickhouseJson } from './http.ts';
 import { startClickHouse, type ClickHouseServer } from './server.ts';
 
-const count = 25_000;
+const count = 40_000;
 const seed = 11;
 /** Events per second; the generator spaces event times by it too. */
 const rate = 2500;
