@@ -1,6 +1,7 @@
 // The pipeline canvas as the specs see it: nodes found by their accessible names, and a wait for the
 // canvas to stop moving before anything is dragged, since positions read mid-animation miss their target.
 import type { Locator, Page } from 'playwright-core';
+import { fitMargins } from '../../renderer/src/canvas/margins.ts';
 
 export function canvasRegion(page: Page): Locator {
   return page.getByRole('region', { name: 'Pipeline canvas' });
@@ -47,9 +48,9 @@ export async function connectPorts(page: Page, from: string, port: string, to: s
 
 /**
  * Pans the canvas the way a user does, dragging an empty spot of it, until the element lies inside the
- * frame a fit keeps clear (Canvas.tsx fitFrame: the toolbar above, the zoom controls left, the minimap
- * right). A pipeline wider than the canvas at the readable zoom starts at its left edge, so its sinks can
- * be out of view. Playwright brings such a node into view by scrolling React Flow's wrapper, and React
+ * frame a fit keeps clear (renderer/src/canvas/margins.ts: the toolbar above, the zoom controls left,
+ * the minimap right). A pipeline wider than the canvas at the readable zoom starts at its left edge, so
+ * its sinks can be out of view. Playwright brings such a node into view by scrolling React Flow's wrapper, and React
  * Flow scrolls it straight back on the scroll event: in a CI run under load that came between the press
  * and the release, so the node was pressed and the pane clicked, and the node was never selected.
  */
@@ -57,8 +58,8 @@ export async function panIntoView(page: Page, target: Locator): Promise<void> {
   const canvas = await canvasRegion(page).locator('.react-flow').first().boundingBox();
   const box = await target.boundingBox();
   if (!canvas || !box) throw new Error('the canvas or the element to bring into view has no box');
-  const minimap = (await canvasRegion(page).getByLabel('Minimap').count()) > 0;
-  const clear = { left: canvas.x + 64, top: canvas.y + 64, right: canvas.x + canvas.width - (minimap ? 212 : 32), bottom: canvas.y + canvas.height - 24 };
+  const margins = fitMargins((await canvasRegion(page).getByLabel('Minimap').count()) > 0);
+  const clear = { left: canvas.x + margins.left, top: canvas.y + margins.top, right: canvas.x + canvas.width - margins.right, bottom: canvas.y + canvas.height - margins.bottom };
   if (box.x >= clear.left && box.y >= clear.top && box.x + box.width <= clear.right && box.y + box.height <= clear.bottom) return;
   const dx = Math.round((clear.left + clear.right) / 2 - (box.x + box.width / 2));
   const dy = Math.round((clear.top + clear.bottom) / 2 - (box.y + box.height / 2));

@@ -16,6 +16,7 @@ import { freePosition } from '../graph/placement.ts';
 import type { GraphEdge, GraphNode, Port } from '../graph/model.ts';
 import type { StudioStore } from '../store/index.ts';
 import { LiveEdge } from './LiveEdge.tsx';
+import { fitMargins } from './margins.ts';
 import type { FlowEdge } from './LiveEdge.tsx';
 import { PipelineNode } from './PipelineNode.tsx';
 import type { FlowNode } from './PipelineNode.tsx';
@@ -34,7 +35,8 @@ const edgeTypes = { live: LiveEdge };
 export const readableZoom = 0.8;
 /** Room a fit leaves free: the toolbar above, the zoom controls left, the minimap right (when shown). */
 function fitFrame(minimap: boolean): Pick<FitViewOptions, 'padding' | 'minZoom' | 'maxZoom'> {
-  return { padding: { top: '64px', left: '64px', bottom: '24px', right: minimap ? '212px' : '32px' }, minZoom: readableZoom, maxZoom: 1.1 };
+  const m = fitMargins(minimap);
+  return { padding: { top: `${m.top}px`, left: `${m.left}px`, bottom: `${m.bottom}px`, right: `${m.right}px` }, minZoom: readableZoom, maxZoom: 1.1 };
 }
 /** Pixels of a padding value as fitFrame writes them (`'64px'`). */
 function px(value: unknown): number {
